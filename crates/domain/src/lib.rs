@@ -1,0 +1,14 @@
+//! Centrala's domain vocabulary: ids, roles, phone numbers, money and staff
+//! absences. Pure: no IO and no clock — "today" is always an argument.
+
+pub mod absence;
+pub mod ids;
+pub mod money;
+pub mod phone;
+pub mod role;
+
+pub use absence::{is_present, Absence, AbsenceKind};
+pub use ids::*;
+pub use money::{Money, MoneyError, Quantity};
+pub use phone::{normalize_phone, Phone, PhoneError};
+pub use role::{Role, RoleParseError};

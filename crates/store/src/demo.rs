@@ -1,0 +1,321 @@
+//! The demo company (`demo`): a food-and-drinks distributor, generated from
+//! a fixed seed and applied through the importer, so the demo exercises the
+//! same path as a real import.
+//!
+//! Dates are relative to the `today` passed in: the history is always the
+//! last 12 months, some clients are always dormant, some always overdue.
+
+use crate::import::*;
+use crate::{password, DepartmentKind, Result, Store, StoreError};
+use centrala_domain::{normalize_phone, AbsenceKind, Money, Quantity, Role};
+use chrono::{Days, NaiveDate};
+use rand::{seq::SliceRandom, Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+pub const CODE: &str = "demo";
+pub const NAME: &str = "Demo Distribucija d.o.o.";
+/// Every demo user's password, in demo mode only.
+pub const PASSWORD: &str = "demo";
+
+const SEED: u64 = 0x00CE_17A1_A000_2026;
+
+/// The demo staff: (username, full name, role, department code).
+pub const STAFF: &[(&str, &str, Role, &str)] = &[
+    ("admin", "Admir Adminović", Role::Admin, "contact-center"),
+    ("sup.nina", "Nina Supervizorić", Role::Supervisor, "contact-center"),
+    ("op.ana", "Ana Operaterka", Role::Operator, "contact-center"),
+    ("op.haris", "Haris Hodžić", Role::Operator, "contact-center"),
+    ("op.selma", "Selma Begić", Role::Operator, "contact-center"),
+    ("op.dino", "Dino Kovač", Role::Operator, "contact-center"),
+    ("op.maja", "Maja Perić", Role::Operator, "contact-center"),
+    ("op.kenan", "Kenan Mujić", Role::Operator, "contact-center"),
+    ("head.north", "Mirza Delić", Role::HeadOfSales, "sales-north"),
+    ("head.south", "Vesna Marić", Role::HeadOfSales, "sales-south"),
+    ("head.wholesale", "Zlatan Hadžić", Role::HeadOfWholesale, "wholesale"),
+    ("mgr.emir", "Emir Softić", Role::Manager, "sales-north"),
+    ("mgr.jasna", "Jasna Ibrić", Role::Manager, "sales-south"),
+    ("kam.lejla", "Lejla Hasić", Role::KeyAccountManager, "wholesale"),
+    ("kam.tarik", "Tarik Zukić", Role::KeyAccountManager, "wholesale"),
+    ("fin.amra", "Amra Finansić", Role::Finance, "finance"),
+];
+
+const DEPARTMENTS: &[(&str, &str, DepartmentKind, &str)] = &[
+    ("sales-north", "Sales North", DepartmentKind::Sales, "head.north"),
+    ("sales-south", "Sales South", DepartmentKind::Sales, "head.south"),
+    ("wholesale", "Wholesale", DepartmentKind::Wholesale, "head.wholesale"),
+    ("finance", "Finance", DepartmentKind::Finance, "fin.amra"),
+    ("contact-center", "Contact Center", DepartmentKind::Other, "sup.nina"),
+];
+
+const NORTH: &[&str] = &["Tuzla", "Zenica", "Doboj", "Brčko", "Banja Luka"];
+const SOUTH: &[&str] = &["Sarajevo", "Mostar", "Konjic", "Trebinje", "Goražde"];
+const AREA_CODES: &[(&str, &str)] = &[
+    ("Tuzla", "35"), ("Zenica", "32"), ("Doboj", "53"), ("Brčko", "49"), ("Banja Luka", "51"),
+    ("Sarajevo", "33"), ("Mostar", "36"), ("Konjic", "36"), ("Trebinje", "59"), ("Goražde", "38"),
+];
+
+const NAME_HEADS: &[&str] = &[
+    "Market", "Trgovina", "Kafe", "Restoran", "Pekara", "Mini market", "Hotel", "Bife", "Caffe bar", "Diskont",
+    "Kiosk", "Pizzeria", "Ćevabdžinica", "Slastičarna", "Prodavnica",
+];
+const NAME_TAILS: &[&str] = &[
+    "Zora", "Bosna", "Sunce", "Lipa", "Neretva", "Drina", "Una", "Sana", "Vrbas", "Jasmin", "Behar", "Most",
+    "Kula", "Ada", "Centar", "Stari grad", "Korzo", "Park", "Planet", "Duga", "Jelena", "Amir", "Biser", "Sedef",
+];
+const PEOPLE: &[&str] = &[
+    "Amela", "Senad", "Dragan", "Ivana", "Muhamed", "Branka", "Nedim", "Sanja", "Goran", "Azra", "Mirsad", "Lana",
+    "Edin", "Vedrana", "Alen", "Dženana", "Boris", "Merima", "Igor", "Nermina",
+];
+
+/// (category, alcohol, unit, base price range in cents, product names, sizes)
+const CATALOG: &[(&str, bool, &str, (i64, i64), &[&str], &[&str])] = &[
+    ("Beer", true, "case", (1800, 3200), &["Sarajevsko pivo", "Preminger", "Nektar", "Jelen", "Ožujsko", "Laško", "Tuzlanski pilsner", "Karlovačko"], &["0.33 l × 24", "0.5 l × 20", "0.5 l can × 24", "2 l PET × 6"]),
+    ("Wine", true, "bottle", (600, 3500), &["Žilavka", "Blatina", "Vranac", "Graševina", "Merlot", "Trnjak", "Rose"], &["0.75 l", "1 l", "0.187 l"]),
+    ("Spirits", true, "bottle", (1200, 6000), &["Šljivovica", "Loza", "Kruškovac", "Travarica", "Vodka", "Gin", "Viljamovka", "Dunjevača", "Rum"], &["0.7 l", "0.5 l", "1 l"]),
+    ("Soft drinks", false, "case", (900, 2200), &["Cola", "Narandža", "Limunada", "Tonic", "Bitter lemon", "Ledeni čaj", "Cockta", "Gazoza"], &["0.25 l × 24", "0.5 l × 12", "1.5 l × 6"]),
+    ("Water", false, "case", (400, 1100), &["Oaza", "Tešanjski dragulj", "Sarajevski kiseljak", "Olimpija", "Prolom"], &["0.5 l × 12", "1.5 l × 6", "0.33 l × 24", "5 l × 2"]),
+    ("Juice", false, "case", (800, 2400), &["Jabuka", "Narandža sok", "Multivitamin", "Breskva", "Borovnica", "Paradajz"], &["0.2 l × 24", "1 l × 12", "0.33 l × 24"]),
+    ("Coffee", false, "kg", (1200, 3200), &["Zlatna džezva", "Minas", "Espresso Bar", "Barcaffe", "Vispak"], &["100 g × 20", "200 g × 10", "1 kg"]),
+    ("Confectionery", false, "box", (600, 2400), &["Napolitanke", "Čokolada mliječna", "Keks Petit", "Bananica", "Ratluk", "Tablete", "Keks Domaćica", "Žele bombone"], &["× 12", "× 24", "× 48"]),
+    ("Snacks", false, "box", (500, 1800), &["Čips", "Smoki", "Kikiriki", "Štapići", "Pereci", "Flips", "Kokice"], &["90 g × 16", "150 g × 12"]),
+    ("Dairy", false, "case", (700, 2600), &["Jogurt", "Kefir", "Mlijeko", "Travnički sir", "Kajmak", "Pavlaka"], &["1 l × 12", "0.5 kg × 10", "200 g × 24"]),
+    ("Canned food", false, "case", (900, 3000), &["Grašak", "Grah", "Pašteta", "Tuna", "Ajvar", "Sardine"], &["400 g × 12", "200 g × 24"]),
+    ("Pasta and flour", false, "bag", (300, 2000), &["Brašno T-500", "Špageti", "Makaroni", "Griz", "Riža"], &["1 kg × 10", "5 kg", "25 kg"]),
+    ("Energy drinks", false, "case", (1500, 3000), &["Red Bull", "Monster", "Hell", "Guarana"], &["0.25 l × 24", "0.5 l × 12", "0.33 l × 24"]),
+    ("Tea", false, "box", (300, 1200), &["Kamilica", "Nana", "Šipak", "Zeleni čaj", "Crni čaj", "Lipa čaj"], &["20 bags × 12", "40 bags × 6"]),
+    ("Spices", false, "box", (200, 1500), &["Vegeta", "Biber", "Aleva paprika", "Origano", "Lovor", "Cimet"], &["100 g × 20", "500 g × 6"]),
+    ("Frozen food", false, "box", (900, 4200), &["Burek", "Pomfrit", "Pizza", "Povrće miješano", "Ćevapi", "Sladoled"], &["1 kg × 6", "2.5 kg × 4"]),
+    ("Sugar and salt", false, "bag", (200, 1600), &["Šećer kristal", "Šećer u kocki", "So morska", "So kuhinjska"], &["1 kg × 10", "25 kg"]),
+    ("Oil and vinegar", false, "case", (900, 3600), &["Suncokretovo ulje", "Maslinovo ulje", "Alkoholno sirće", "Jabukovo sirće"], &["1 l × 12", "5 l × 4"]),
+];
+
+const CLIENT_TYPES: &[(&str, usize)] = &[("marketer", 60), ("key", 20), ("own_point", 12), ("retail", 90), ("regional", 40)];
+
+fn row<T>(rec: T) -> Row<T> {
+    Row { line: 0, rec }
+}
+
+fn day(today: NaiveDate, days_ago: i64) -> NaiveDate {
+    if days_ago >= 0 {
+        today.checked_sub_days(Days::new(days_ago.unsigned_abs())).unwrap_or(today)
+    } else {
+        today.checked_add_days(Days::new(days_ago.unsigned_abs())).unwrap_or(today)
+    }
+}
+
+fn phone(rng: &mut ChaCha8Rng, region: &str, mobile: bool) -> String {
+    let area = AREA_CODES.iter().find(|(r, _)| *r == region).map_or("33", |(_, a)| a);
+    if mobile {
+        format!("06{} {:03} {:03}", rng.gen_range(0..5), rng.gen_range(100..1000), rng.gen_range(0..1000))
+    } else {
+        format!("0{area} {:03} {:03}", rng.gen_range(200..1000), rng.gen_range(0..1000))
+    }
+}
+
+/// Builds the demo data set as of `today`. Deterministic: the same `today`
+/// always gives the same data.
+pub fn generate(today: NaiveDate) -> ImportSet {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    let mut set = ImportSet::default();
+    let p = |s: &str| normalize_phone(s, "387").ok();
+
+    set.departments = DEPARTMENTS
+        .iter()
+        .map(|(code, name, kind, head)| row(DepartmentRec { code: (*code).into(), name: (*name).into(), kind: *kind, head: Some((*head).into()) }))
+        .collect();
+    set.staff = STAFF
+        .iter()
+        .map(|(u, n, r, d)| row(StaffRec { username: (*u).into(), full_name: (*n).into(), role: *r, department: Some((*d).into()) }))
+        .collect();
+    // Jasna is away this week (her clients go to her head); Kenan is sick,
+    // Maja substitutes for him.
+    set.absences = vec![
+        row(AbsenceRec { username: "mgr.jasna".into(), from: day(today, 2), to: day(today, -5), kind: AbsenceKind::Vacation, substitute: None }),
+        row(AbsenceRec { username: "op.kenan".into(), from: day(today, 3), to: day(today, -10), kind: AbsenceKind::SickLeave, substitute: Some("op.maja".into()) }),
+        row(AbsenceRec { username: "kam.tarik".into(), from: day(today, -20), to: day(today, -27), kind: AbsenceKind::BusinessTrip, substitute: None }),
+    ];
+
+    // Products.
+    let mut sku_n = 0;
+    for (cat, alcohol, unit, (lo, hi), names, sizes) in CATALOG {
+        for name in names.iter() {
+            for size in sizes.iter() {
+                sku_n += 1;
+                let base = rng.gen_range(*lo..=*hi) / 5 * 5;
+                let prices = [0, 3, 6, 9, 12].map(|pct| Money(base * (100 - pct) / 100));
+                let roll = rng.gen_range(0..100);
+                set.products.push(row(ProductRec {
+                    sku: format!("{}-{sku_n:04}", &cat[..2].to_uppercase()),
+                    name: format!("{name} {size}"),
+                    category: (*cat).into(),
+                    unit: (*unit).into(),
+                    prices,
+                    is_new: roll < 6,
+                    is_special: (6..11).contains(&roll),
+                    alcohol: *alcohol,
+                    stock: Quantity::units(if rng.gen_range(0..100) < 5 { 0 } else { rng.gen_range(5..800) }),
+                }));
+            }
+        }
+    }
+    let skus: Vec<String> = set.products.iter().map(|r| r.rec.sku.clone()).collect();
+    let by_cat = |c: &str| -> Vec<String> {
+        set.products.iter().filter(|r| r.rec.category == c).map(|r| r.rec.sku.clone()).collect()
+    };
+    let favourites: &[(&str, &[&str])] = &[
+        ("marketer", &["Beer", "Soft drinks", "Snacks", "Water"]),
+        ("key", &["Beer", "Wine", "Spirits", "Coffee"]),
+        ("own_point", &["Dairy", "Confectionery", "Juice", "Coffee"]),
+        ("retail", &["Water", "Juice", "Pasta and flour", "Oil and vinegar", "Canned food"]),
+        ("regional", &["Pasta and flour", "Canned food", "Oil and vinegar", "Beer"]),
+    ];
+    for (t, cats) in favourites {
+        for c in cats.iter() {
+            for sku in by_cat(c).into_iter().take(3) {
+                set.traditional.push(row(TraditionalRec { client_type: (*t).into(), sku }));
+            }
+        }
+    }
+
+    // Clients.
+    let mut n = 0;
+    for (ctype, count) in CLIENT_TYPES {
+        for i in 0..*count {
+            n += 1;
+            let north = rng.gen_bool(0.5);
+            let region = if north { NORTH.choose(&mut rng) } else { SOUTH.choose(&mut rng) }.copied().unwrap_or("Sarajevo");
+            let manager = match *ctype {
+                "key" => Some(if i % 2 == 0 { "kam.lejla" } else { "kam.tarik" }),
+                _ if i % 23 == 7 => None, // new clients, waiting for a manager
+                _ => Some(if north { "mgr.emir" } else { "mgr.jasna" }),
+            };
+            let name = format!(
+                "{} {} {}",
+                NAME_HEADS.choose(&mut rng).copied().unwrap_or("Market"),
+                NAME_TAILS.choose(&mut rng).copied().unwrap_or("Zora"),
+                region
+            );
+            let limit = match *ctype {
+                "key" => rng.gen_range(20_000..60_000),
+                "regional" => rng.gen_range(5_000..20_000),
+                "own_point" => 50_000,
+                _ => rng.gen_range(1_500..10_000),
+            };
+            let code = format!("K{n:04}");
+            // One client in twenty is reached only through its contacts.
+            let mut phones = Vec::new();
+            if n % 20 != 5 {
+                phones.extend(p(&phone(&mut rng, region, false)));
+                if rng.gen_bool(0.4) {
+                    phones.extend(p(&phone(&mut rng, region, true)));
+                }
+            }
+            for c in 0..rng.gen_range(1..=3) {
+                let person = PEOPLE.choose(&mut rng).copied().unwrap_or("Amela");
+                if let Some(ph) = p(&phone(&mut rng, region, true)) {
+                    set.contacts.push(row(ContactRec {
+                        client_code: code.clone(),
+                        name: format!("{person} ({})", ["owner", "shop manager", "warehouse", "accounting"][c % 4]),
+                        phone: ph.to_string(),
+                        authorized_to_receive: c < 2,
+                    }));
+                }
+            }
+            set.clients.push(row(ClientRec {
+                code: code.clone(),
+                name,
+                client_type: (*ctype).into(),
+                manager: manager.map(Into::into),
+                phones,
+                email: format!("{}@example.ba", code.to_lowercase()),
+                region: region.into(),
+                credit_limit: Money(i64::from(limit) * 100),
+            }));
+        }
+    }
+
+    // Order history and receivables.
+    let mut order_no = 0;
+    let mut invoice_no = 0;
+    for c in &set.clients {
+        let k = &c.rec;
+        if k.manager.is_none() {
+            continue; // new clients have no history
+        }
+        let dormant = rng.gen_range(0..100) < 10;
+        let (first_ago, last_ago) = if dormant { (365, rng.gen_range(190..330)) } else { (365, rng.gen_range(0..25)) };
+        let usual: Vec<String> = (0..rng.gen_range(4..9)).filter_map(|_| skus.choose(&mut rng).cloned()).collect();
+        let mut ago: i64 = last_ago;
+        let mut history = Vec::new();
+        while ago <= first_ago {
+            history.push(ago);
+            ago += rng.gen_range(10..40);
+        }
+        let limit = k.credit_limit.cents();
+        let overdue = !dormant && rng.gen_range(0..100) < 15;
+        let over_limit = !dormant && rng.gen_range(0..100) < 8;
+        for (i, ago) in history.iter().enumerate() {
+            order_no += 1;
+            let date = day(today, *ago);
+            let mut total = 0i64;
+            let mut lines: Vec<String> = usual.iter().filter(|_| rng.gen_bool(0.7)).cloned().collect();
+            for _ in 0..rng.gen_range(0..4) {
+                lines.extend(skus.choose(&mut rng).cloned());
+            }
+            lines.sort();
+            lines.dedup();
+            for sku in lines {
+                let q = rng.gen_range(1..20);
+                let price = set.products.iter().find(|r| r.rec.sku == sku).map_or(Money(1000), |r| r.rec.prices[1]);
+                total += price.cents() * q;
+                set.order_lines.push(row(OrderLineRec {
+                    order_no: format!("H-{order_no:06}"),
+                    client_code: k.code.clone(),
+                    date,
+                    sku,
+                    quantity: Quantity::units(q),
+                    unit_price: price,
+                }));
+            }
+            // An invoice per order: paid, except recent ones, the overdue
+            // client's oldest open one, and the over-limit client's.
+            invoice_no += 1;
+            let due = date.checked_add_days(Days::new(30)).unwrap_or(date);
+            let total = if over_limit && i == 0 { total.max(limit + rng.gen_range(50_000..300_000)) } else { total };
+            let paid = if *ago < 30 || (overdue && i == 1) || (over_limit && i == 0) { 0 } else { total };
+            set.receivables.push(row(ReceivableRec {
+                client_code: k.code.clone(),
+                invoice: format!("F-{invoice_no:06}"),
+                issued: date,
+                due: if overdue && i == 1 { day(today, rng.gen_range(3..40)).min(due) } else { due },
+                amount: Money(total),
+                paid: Money(paid),
+            }));
+        }
+    }
+    set
+}
+
+/// Creates the demo company if it is not there yet. Returns true when it
+/// was created. Every demo user's password is [`PASSWORD`].
+pub async fn ensure(store: &Store, today: NaiveDate) -> Result<bool> {
+    if store.company_by_code(CODE).await?.is_some() {
+        return Ok(false);
+    }
+    let set = generate(today);
+    store.import(CODE, NAME, &set, Vec::new(), "demo").await.map_err(|e| match e {
+        ImportFailure::Store(e) => e,
+        ImportFailure::Rejected(errs) => StoreError::Invalid(format!(
+            "demo data failed its own import: {}",
+            errs.iter().take(5).map(ToString::to_string).collect::<Vec<_>>().join("; ")
+        )),
+    })?;
+    let company = store.company_by_code(CODE).await?.ok_or(StoreError::NotFound)?;
+    let scoped = store.company(company.id);
+    for (username, ..) in STAFF {
+        if let Some(s) = scoped.staff_by_username(username).await? {
+            scoped.set_password_hash(s.id, &password::hash_password(PASSWORD)?).await?;
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,34 @@
+//! The store's one error type.
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("unsupported database URL {0}: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("cannot connect to {0}: {1}")]
+    Connect(String, #[source] sqlx::Error),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to `Conflict(msg)`.
+    pub(crate) fn unique(e: sqlx::Error, msg: impl Into<String>) -> StoreError {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(msg.into()),
+            _ => StoreError::Db(e),
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Centrala's storage driver: one `Store` over SQLite (embedded default) or
+//! PostgreSQL, through sqlx's `Any` driver so that every query is written
+//! once and runs on both.
+//!
+//! Tenancy is enforced here: every business query goes through
+//! [`Scoped`], which is bound to one company and puts `company_id = $1`
+//! into every statement it builds. Nothing outside this crate writes SQL.
+//!
+//! Portable column types only: BIGINT for ids, money (cents), quantities
+//! (thousandths) and booleans (0/1); TEXT for everything else. Dates are
+//! `YYYY-MM-DD`, timestamps RFC 3339 UTC, both sortable as text.
+
+mod audit;
+pub mod demo;
+mod error;
+pub mod import;
+pub mod password;
+mod records;
+mod scoped;
+mod sessions;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::StoreError;
+pub use records::*;
+pub use scoped::Scoped;
+
+use centrala_domain::CompanyId;
+use sqlx::{any::AnyPoolOptions, AnyPool, Executor};
+use std::time::Duration;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+}
+
+/// The URL with any password replaced, for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects, configures SQLite (WAL, foreign keys, busy timeout) and
+    /// applies the backend's migrations.
+    pub async fn open(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let max = match backend {
+            Backend::Sqlite => 4,
+            Backend::Postgres => 16,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .map_err(|e| StoreError::Connect(redact_url(url), e))?;
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator.run(&pool).await?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Answers when the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The view of one company's data. Every query it runs is filtered by
+    /// that company.
+    pub fn company(&self, id: CompanyId) -> Scoped<'_> {
+        Scoped::new(self, id)
+    }
+
+    pub async fn company_by_code(&self, code: &str) -> Result<Option<Company>> {
+        let row: Option<CompanyRow> = sqlx::query_as("SELECT id, code, name FROM companies WHERE code = $1")
+            .bind(code)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    pub async fn company_by_id(&self, id: CompanyId) -> Result<Option<Company>> {
+        let row: Option<CompanyRow> = sqlx::query_as("SELECT id, code, name FROM companies WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    pub async fn companies(&self) -> Result<Vec<Company>> {
+        let rows: Vec<CompanyRow> = sqlx::query_as("SELECT id, code, name FROM companies ORDER BY code")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Returns the company with `code`, creating it with `name` if absent.
+    /// The bool is true when it was created.
+    pub async fn ensure_company(&self, code: &str, name: &str) -> Result<(Company, bool)> {
+        validate_code(code)?;
+        if let Some(c) = self.company_by_code(code).await? {
+            return Ok((c, false));
+        }
+        let mut tx = self.pool.begin().await?;
+        let c = ensure_company_tx(&mut tx, code, name).await?;
+        tx.commit().await?;
+        Ok((c, true))
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+pub(crate) async fn ensure_company_tx(tx: &mut sqlx::Transaction<'_, sqlx::Any>, code: &str, name: &str) -> Result<Company> {
+    let row: CompanyRow = sqlx::query_as(
+        "INSERT INTO companies (code, name, created_at) VALUES ($1, $2, $3)
+         ON CONFLICT (code) DO UPDATE SET code = excluded.code
+         RETURNING id, code, name",
+    )
+    .bind(code)
+    .bind(name)
+    .bind(now_rfc3339())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.into())
+}
+
+/// Company, department and user codes: short, ASCII, no spaces.
+pub fn validate_code(code: &str) -> Result<()> {
+    let ok = !code.is_empty()
+        && code.len() <= 64
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(format!(
+            "{code:?} is not a valid code: use 1 to 64 letters, digits, '-', '_' or '.'"
+        )))
+    }
+}
+
+pub(crate) fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub(crate) fn b(v: bool) -> i64 {
+    i64::from(v)
+}

@@ -1,0 +1,279 @@
+//! The storage suite: the same tests on SQLite and on PostgreSQL
+//! (`CENTRALA_TEST_PG`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use centrala_domain::{AbsenceKind, CompanyId, Money, Quantity, Role, StaffId};
+use centrala_store::{
+    demo, import::ImportFailure, password, storage_suite, DepartmentKind, StaffInput, Store, StoreError,
+};
+use chrono::{Duration, NaiveDate, Utc};
+use std::path::PathBuf;
+
+fn fixtures(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn input(username: &str, role: Role) -> StaffInput {
+    StaffInput { username: username.into(), full_name: format!("Full {username}"), role, department: None, active: true, locale: "en".into() }
+}
+
+async fn two_companies(store: &Store) -> (CompanyId, CompanyId) {
+    let (a, created) = store.ensure_company("alpha", "Alpha").await.unwrap();
+    assert!(created);
+    let (b, _) = store.ensure_company("beta", "Beta").await.unwrap();
+    (a.id, b.id)
+}
+
+async fn companies_are_created_once(store: &Store) {
+    let (a, created) = store.ensure_company("alpha", "Alpha d.o.o.").await.unwrap();
+    assert!(created);
+    let (again, created) = store.ensure_company("alpha", "Other name").await.unwrap();
+    assert!(!created);
+    assert_eq!(again, a);
+    assert_eq!(store.company_by_code("alpha").await.unwrap().unwrap().name, "Alpha d.o.o.");
+    assert!(matches!(store.ensure_company("has space", "x").await, Err(StoreError::Invalid(_))));
+    assert_eq!(store.companies().await.unwrap().len(), 1);
+    store.ping().await.unwrap();
+}
+
+async fn staff_are_scoped_to_their_company(store: &Store) {
+    let (a, b) = two_companies(store).await;
+    let sa = store.company(a);
+    let sb = store.company(b);
+    let dept = sa.create_department("sales", "Sales", DepartmentKind::Sales, None).await.unwrap();
+    let ana = sa.create_staff(&StaffInput { department: Some(dept.id), ..input("ana", Role::Operator) }).await.unwrap();
+    assert_eq!(ana.department, Some(dept.id));
+    assert!(!ana.has_password);
+
+    // The same username may exist in another company, not twice in one.
+    sb.create_staff(&input("ana", Role::Admin)).await.unwrap();
+    assert!(matches!(sa.create_staff(&input("ana", Role::Manager)).await, Err(StoreError::Conflict(_))));
+
+    // Company B sees nothing of A's: not by id, not by username, not in lists.
+    assert_eq!(sb.staff(ana.id).await.unwrap(), None);
+    assert_eq!(sb.department(dept.id).await.unwrap(), None);
+    assert!(matches!(sb.update_staff(ana.id, &input("x", Role::Admin)).await, Err(StoreError::NotFound)));
+    assert!(matches!(sb.set_password_hash(ana.id, "h").await, Err(StoreError::NotFound)));
+    assert_eq!(sb.staff_list().await.unwrap().len(), 1);
+    assert!(sb.departments().await.unwrap().is_empty());
+    // B cannot attach its staff to A's department.
+    let err = sb.create_staff(&StaffInput { department: Some(dept.id), ..input("bob", Role::Operator) }).await;
+    assert!(matches!(err, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        sb.update_department(dept.id, "Mine", DepartmentKind::Sales, None).await,
+        Err(StoreError::NotFound)
+    ));
+
+    let updated = sa
+        .update_staff(ana.id, &StaffInput { full_name: "Ana Anić".into(), role: Role::Supervisor, ..input("ana", Role::Operator) })
+        .await
+        .unwrap();
+    assert_eq!((updated.full_name.as_str(), updated.role, updated.department), ("Ana Anić", Role::Supervisor, None));
+    let head = sa.update_department(dept.id, "Sales North", DepartmentKind::Sales, Some(ana.id)).await.unwrap();
+    assert_eq!((head.name.as_str(), head.head), ("Sales North", Some(ana.id)));
+}
+
+async fn absences_validate_their_dates_and_people(store: &Store) {
+    let (a, b) = two_companies(store).await;
+    let sa = store.company(a);
+    let ana = sa.create_staff(&input("ana", Role::Operator)).await.unwrap();
+    let maja = sa.create_staff(&input("maja", Role::Operator)).await.unwrap();
+    let other = store.company(b).create_staff(&input("ivo", Role::Operator)).await.unwrap();
+
+    let abs = sa.create_absence(ana.id, d("2026-12-01"), d("2026-12-31"), AbsenceKind::Vacation, Some(maja.id)).await.unwrap();
+    assert_eq!((abs.staff, abs.substitute, abs.kind), (ana.id, Some(maja.id), AbsenceKind::Vacation));
+    assert!(matches!(
+        sa.create_absence(ana.id, d("2026-12-05"), d("2026-12-01"), AbsenceKind::SickLeave, None).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        sa.create_absence(ana.id, d("2026-12-05"), d("2026-12-06"), AbsenceKind::SickLeave, Some(ana.id)).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        sa.create_absence(ana.id, d("2026-12-05"), d("2026-12-06"), AbsenceKind::SickLeave, Some(other.id)).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        sa.create_absence(ana.id, d("2026-12-01"), d("2026-12-02"), AbsenceKind::SickLeave, None).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(sa.absences(Some(ana.id)).await.unwrap(), vec![abs.clone()]);
+    assert!(sa.absences(Some(maja.id)).await.unwrap().is_empty());
+    assert!(store.company(b).absence(abs.id).await.unwrap().is_none());
+    assert!(matches!(store.company(b).delete_absence(abs.id).await, Err(StoreError::NotFound)));
+    sa.delete_absence(abs.id).await.unwrap();
+    assert!(sa.absences(None).await.unwrap().is_empty());
+}
+
+async fn sessions_expire_and_end_with_the_account(store: &Store) {
+    let (a, _) = two_companies(store).await;
+    let sa = store.company(a);
+    let ana = sa.create_staff(&input("ana", Role::Operator)).await.unwrap();
+    let now = Utc::now();
+    store.create_session("h1", a, ana.id, now, now + Duration::hours(1)).await.unwrap();
+    assert_eq!(store.session("h1", now).await.unwrap(), Some((a, ana.id)));
+    assert_eq!(store.session("h1", now + Duration::hours(2)).await.unwrap(), None);
+    assert_eq!(store.session("nope", now).await.unwrap(), None);
+    assert_eq!(store.purge_sessions(now + Duration::hours(2)).await.unwrap(), 1);
+
+    store.create_session("h2", a, ana.id, now, now + Duration::hours(1)).await.unwrap();
+    sa.update_staff(ana.id, &StaffInput { active: false, ..input("ana", Role::Operator) }).await.unwrap();
+    assert_eq!(store.session("h2", now).await.unwrap(), None);
+
+    sa.update_staff(ana.id, &input("ana", Role::Operator)).await.unwrap();
+    store.create_session("h3", a, ana.id, now, now + Duration::hours(1)).await.unwrap();
+    let hash = password::hash_password("new secret").unwrap();
+    sa.set_password_hash(ana.id, &hash).await.unwrap();
+    assert_eq!(store.session("h3", now).await.unwrap(), None, "a new password ends old sessions");
+    let (s, h) = sa.staff_login("ana").await.unwrap().unwrap();
+    assert!(s.has_password);
+    assert!(password::verify_password("new secret", &h.unwrap()));
+    store.create_session("h4", a, ana.id, now, now + Duration::hours(1)).await.unwrap();
+    assert!(store.delete_session("h4").await.unwrap());
+    assert!(!store.delete_session("h4").await.unwrap());
+}
+
+async fn import_loads_and_reimport_updates(store: &Store) {
+    let report = store.import_dir("acme", &fixtures("good"), "387", "test").await.unwrap();
+    assert_eq!(report.rows("staff.csv"), 7);
+    assert_eq!(report.rows("orders.csv"), 3);
+    let company = store.company_by_code("acme").await.unwrap().unwrap();
+    let s = store.company(company.id);
+    let counts = s.counts().await.unwrap();
+    assert_eq!(
+        (counts.departments, counts.staff, counts.clients, counts.contacts, counts.products, counts.receivables, counts.orders, counts.order_lines),
+        (4, 7, 4, 3, 4, 3, 2, 3)
+    );
+    // Departments were made from staff.csv's names; heads inferred by role.
+    let depts = s.departments().await.unwrap();
+    let head = |name: &str| depts.iter().find(|d| d.name == name).unwrap().head;
+    let staff = s.staff_list().await.unwrap();
+    let id_of = |u: &str| staff.iter().find(|m| m.username == u).unwrap().id;
+    assert_eq!(head("Sales"), Some(id_of("head.sales")));
+    assert_eq!(head("Wholesale"), Some(id_of("head.wh")));
+    assert_eq!(head("Finance"), Some(id_of("fin.amra")));
+    assert_eq!(head("Contact Center"), None);
+    assert_eq!(depts.iter().find(|d| d.name == "Wholesale").unwrap().kind, DepartmentKind::Wholesale);
+    assert!(staff.iter().all(|m| !m.has_password), "an import never sets passwords");
+
+    let beer = s.product_by_sku("BE-0001").await.unwrap().unwrap();
+    assert_eq!(beer.prices, [3000, 2910, 2820, 2730, 2640].map(Money));
+    assert!(beer.alcohol && !beer.is_new);
+    assert_eq!(s.product_by_sku("JU-0001").await.unwrap().unwrap().stock, Quantity(12_500));
+    let abs = s.absences(Some(id_of("op.ana"))).await.unwrap();
+    assert_eq!((abs.len(), abs[0].substitute), (1, Some(id_of("op.maja"))));
+
+    // Importing the same files again changes nothing.
+    store.import_dir("acme", &fixtures("good"), "387", "test").await.unwrap();
+    assert_eq!(s.counts().await.unwrap(), counts);
+
+    // A changed row is updated by its key, a new one added.
+    let dir = tempfile_dir();
+    std::fs::write(
+        dir.join("products.csv"),
+        "sku,name,category,unit,price_1,price_2,price_3,price_4,price_5,is_new,is_special,alcohol,stock\n\
+         BE-0001,Sarajevsko pivo 0.5 l × 20,Beer,case,31.00,30.00,29.00,28.00,27.00,false,true,true,99\n\
+         BE-0002,Preminger 0.5 l × 20,Beer,case,28,27,26,25,24,true,false,true,10\n",
+    )
+    .unwrap();
+    store.import_dir("acme", &dir, "387", "test").await.unwrap();
+    let beer2 = s.product_by_sku("BE-0001").await.unwrap().unwrap();
+    assert_eq!((beer2.id, beer2.prices[0], beer2.is_special, beer2.stock), (beer.id, Money(3100), true, Quantity::units(99)));
+    assert_eq!(s.counts().await.unwrap().products, 5);
+    let audit = s.audit_entries(10).await.unwrap();
+    assert_eq!(audit.iter().filter(|e| e.action == "import").count(), 3);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn tempfile_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("centrala-import-{}-{}", std::process::id(), rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
+
+async fn a_bad_import_writes_nothing_and_lists_every_error(store: &Store) {
+    let Err(ImportFailure::Rejected(errors)) = store.import_dir("bad", &fixtures("bad"), "387", "test").await else {
+        panic!("the bad import was accepted");
+    };
+    let got: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        vec![
+            "staff.csv:3: column username: \"bad user\" is not a valid code: use 1 to 64 letters, digits, '-', '_' or '.'",
+            "staff.csv:4: column role: unknown role \"boss\"; expected one of operator, manager, key_account_manager, head_of_sales, head_of_wholesale, finance, supervisor, admin",
+            "clients.csv:2: column manager: unknown staff member \"nobody\"",
+            "clients.csv:3: column phones: phone number \"033-abc\" has a character that is not a digit, space, +, -, /, . or parenthesis",
+            "clients.csv:3: column credit_limit: \"1.234\" has more than 2 decimal places",
+            "receivables.csv:2: column issued: \"2026-13-01\" is not a date YYYY-MM-DD",
+            "receivables.csv:3: column paid: 150.00 is more than the amount 100.00",
+            "orders.csv:2: column client_code: unknown client \"K1\"",
+            "orders.csv:2: column sku: unknown product \"NOPE\"",
+            "orders.csv:3: column client_code: order H-1 has client \"K1\" on line 2",
+            "orders.csv:3: column sku: unknown product \"NOPE\"",
+        ]
+    );
+    // Nothing at all was written, not even the company.
+    assert!(store.company_by_code("bad").await.unwrap().is_none());
+
+    // An existing company's data is left as it was by a failed re-import.
+    store.import_dir("acme", &fixtures("good"), "387", "test").await.unwrap();
+    let acme = store.company_by_code("acme").await.unwrap().unwrap();
+    let before = store.company(acme.id).counts().await.unwrap();
+    assert!(store.import_dir("acme", &fixtures("bad"), "387", "test").await.is_err());
+    assert_eq!(store.company(acme.id).counts().await.unwrap(), before);
+    assert!(store.company(acme.id).staff_by_username("ana").await.unwrap().is_none());
+}
+
+async fn demo_company_is_created_once_and_shows_everything(store: &Store) {
+    let today = d("2026-11-27");
+    assert!(demo::ensure(store, today).await.unwrap());
+    assert!(!demo::ensure(store, today).await.unwrap(), "a second start leaves the demo alone");
+    let company = store.company_by_code(demo::CODE).await.unwrap().unwrap();
+    let s = store.company(company.id);
+    let c = s.counts().await.unwrap();
+    assert!(c.clients >= 200 && c.products >= 300 && c.departments >= 3, "{c:?}");
+    assert!(c.orders > 1000 && c.receivables > 1000, "{c:?}");
+    let staff = s.staff_list().await.unwrap();
+    let count = |r: Role| staff.iter().filter(|m| m.role == r).count();
+    assert!(count(Role::Operator) >= 6 && count(Role::KeyAccountManager) >= 2 && count(Role::Manager) >= 1);
+    assert!(count(Role::Finance) >= 1 && count(Role::Supervisor) >= 1 && count(Role::Admin) >= 1);
+    let (admin, hash) = s.staff_login("admin").await.unwrap().unwrap();
+    assert!(admin.has_password && password::verify_password(demo::PASSWORD, &hash.unwrap()));
+    assert!(s.departments().await.unwrap().iter().all(|d| d.head.is_some()));
+}
+
+async fn same_demo_every_time(_store: &Store) {
+    let a = demo::generate(d("2026-11-27"));
+    let b = demo::generate(d("2026-11-27"));
+    assert_eq!(format!("{:?}", a.clients), format!("{:?}", b.clients));
+    assert_eq!(a.order_lines.len(), b.order_lines.len());
+    // Every client type, some alcohol, some new and special products.
+    for t in ["marketer", "key", "own_point", "retail", "regional"] {
+        assert!(a.clients.iter().any(|c| c.rec.client_type == t), "{t}");
+    }
+    assert!(a.products.iter().any(|p| p.rec.alcohol) && a.products.iter().any(|p| p.rec.is_new));
+    assert!(a.products.iter().any(|p| p.rec.is_special));
+    assert!(a.clients.iter().any(|c| c.rec.manager.is_none()), "some new clients");
+    assert!(a.clients.iter().any(|c| c.rec.phones.is_empty()), "a client reached only through a contact");
+    let _ = StaffId(0);
+}
+
+storage_suite!(
+    companies_are_created_once,
+    staff_are_scoped_to_their_company,
+    absences_validate_their_dates_and_people,
+    sessions_expire_and_end_with_the_account,
+    import_loads_and_reimport_updates,
+    a_bad_import_writes_nothing_and_lists_every_error,
+    demo_company_is_created_once_and_shows_everything,
+    same_demo_every_time,
+);
