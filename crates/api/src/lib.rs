@@ -1,1 +1,121 @@
-//! stub
+//! Centrala's HTTP API: the axum router, authentication and roles, the
+//! OpenAPI document, metrics and health.
+//!
+//! This crate is the only one that knows about HTTP and JSON: it converts
+//! domain and store records into its own wire types.
+
+pub mod auth;
+pub mod error;
+pub mod metrics;
+pub mod routes;
+pub mod state;
+
+pub use state::{ApiConfig, AppState};
+
+use axum::{
+    extract::{DefaultBodyLimit, State},
+    http::{Request, StatusCode},
+    middleware,
+    response::IntoResponse,
+    routing::{get, post, put},
+    Json, Router,
+};
+use error::ApiError;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+use utoipa::{
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Centrala API", description = "Contact center and order desk. Every error is {\"error\": {\"code\", \"message\"}}."),
+    paths(
+        auth::login, auth::logout, auth::change_password, routes::company::me, routes::company::get, routes::company::audit,
+        routes::departments::list, routes::departments::get, routes::departments::create, routes::departments::update,
+        routes::staff::list, routes::staff::get, routes::staff::create, routes::staff::update, routes::staff::password,
+        routes::absences::list, routes::absences::get, routes::absences::create, routes::absences::delete,
+        routes::products::list, routes::products::get,
+    ),
+    modifiers(&Security),
+    security(("bearer" = []), ("cookie" = [])),
+    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"))
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+            c.add_security_scheme("cookie", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::COOKIE))));
+        }
+    }
+}
+
+async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    use routes::*;
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/password", post(auth::change_password))
+        .route("/auth/me", get(company::me))
+        .route("/company", get(company::get))
+        .route("/audit", get(company::audit))
+        .route("/departments", get(departments::list).post(departments::create))
+        .route("/departments/{id}", get(departments::get).put(departments::update))
+        .route("/staff", get(staff::list).post(staff::create))
+        .route("/staff/{id}", get(staff::get).put(staff::update))
+        .route("/staff/{id}/password", put(staff::password))
+        .route("/absences", get(absences::list).post(absences::create))
+        .route("/absences/{id}", get(absences::get).delete(absences::delete))
+        .route("/products", get(products::list))
+        .route("/products/{sku}", get(products::get))
+        .route("/openapi.json", get(openapi));
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::handler))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id, user = tracing::field::Empty)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}

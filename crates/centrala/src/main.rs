@@ -1,1 +1,247 @@
-fn main() {}
+//! `centrala`: the one binary. Parses the command line, loads the
+//! configuration, sets up logging, and hands over to the drivers: the store,
+//! the HTTP API (and, in later issues, SIP and media).
+
+mod config;
+
+use anyhow::{bail, Context};
+use centrala_store::{demo, import::ImportFailure, password, redact_url, Store};
+use clap::{Parser, Subcommand};
+use config::{Config, HttpOverrides, Overrides};
+use std::{io::BufRead, net::SocketAddr, path::PathBuf, process::ExitCode};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "centrala", version, about = "A self-hosted contact center with a built-in order desk")]
+struct Cli {
+    /// Data folder (SQLite database, recordings). Default ./centrala-data
+    #[arg(long, global = true, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://… Default: SQLite in the data folder
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
+    /// TOML configuration file (see centrala.example.toml)
+    #[arg(long, global = true, value_name = "FILE", env = "CENTRALA_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the contact center: HTTP API and web UI
+    Serve {
+        /// Address for HTTP, e.g. 127.0.0.1:8080
+        #[arg(long, value_name = "ADDR")]
+        http: Option<SocketAddr>,
+        /// Create the demo company on first start; every demo user's password is "demo"
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Load a company's data from CSV files (all or nothing)
+    Import {
+        /// The company's code; created if it does not exist
+        #[arg(long)]
+        company: String,
+        /// Folder with staff.csv, clients.csv, products.csv, …
+        dir: PathBuf,
+    },
+    /// Manage staff accounts
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Set a password, read from standard input (first line)
+    Passwd {
+        #[arg(long)]
+        company: String,
+        username: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let http = match &cli.command {
+        Command::Serve { http, .. } => *http,
+        _ => None,
+    };
+    let flags = Overrides {
+        data: cli.data.clone(),
+        database: cli.database.clone(),
+        http: http.map(|listen| HttpOverrides { listen }),
+    };
+    let config = match Config::load(cli.config.as_deref(), &flags) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("centrala: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log));
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("centrala: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("centrala: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    if config.database.is_empty() {
+        std::fs::create_dir_all(&config.data)
+            .with_context(|| format!("cannot create data folder {}", config.data.display()))?;
+    }
+    let url = config.database_url();
+    Store::open(&url).await.with_context(|| format!("cannot open the database {}", redact_url(&url)))
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { demo, .. } => serve(config, demo).await.map(|()| ExitCode::SUCCESS),
+        Command::Import { company, dir } => import(config, &company, &dir).await,
+        Command::Users { command: UsersCommand::Passwd { company, username } } => {
+            passwd(config, &company, &username).await
+        }
+    }
+}
+
+async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    std::fs::create_dir_all(config.recordings_dir())
+        .with_context(|| format!("cannot create {}", config.recordings_dir().display()))?;
+    tracing::info!(database = %redact_url(&config.database_url()), data = %config.data.display(), "store ready");
+    if demo_mode {
+        let today = chrono::Local::now().date_naive();
+        if demo::ensure(&store, today).await.context("creating the demo company")? {
+            tracing::info!(company = demo::CODE, "demo company created");
+        } else {
+            tracing::info!(company = demo::CODE, "demo company already present, left as it is");
+        }
+        let users: Vec<&str> = demo::STAFF.iter().map(|(u, ..)| *u).collect();
+        tracing::warn!(
+            "DEMO MODE: every demo user's password is \"{}\" (company \"{}\", users: {}). Never expose demo mode to a network.",
+            demo::PASSWORD,
+            demo::CODE,
+            users.join(", ")
+        );
+    } else if store.companies().await?.is_empty() {
+        tracing::warn!("no company yet: load one with `centrala import --company CODE DIR`, then set a password with `centrala users passwd`");
+    }
+
+    let state = centrala_api::AppState::new(store.clone(), config.api(demo_mode));
+    let app = centrala_api::app(state);
+    let listener = tokio::net::TcpListener::bind(config.http.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.http.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!("listening on http://{addr}");
+
+    let purge_store = store.clone();
+    let purge = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = purge_store.purge_sessions(chrono::Utc::now()).await {
+                tracing::warn!(error = %e, "purging expired sessions failed");
+            }
+        }
+    });
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("HTTP server failed")?;
+    purge.abort();
+    store.close().await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing open requests");
+}
+
+async fn import(config: Config, company: &str, dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let store = open_store(&config).await?;
+    let started = std::time::Instant::now();
+    let result = store.import_dir(company, dir, &config.default_country_code, "cli").await;
+    store.close().await;
+    match result {
+        Ok(report) => {
+            for (file, rows) in &report.files {
+                println!("{file:<26} {rows:>8} rows");
+            }
+            println!(
+                "imported {} rows into company {company} in {:.2} s",
+                report.total(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ImportFailure::Rejected(errors)) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            eprintln!("import rejected: {} error(s); nothing was written", errors.len());
+            Ok(ExitCode::FAILURE)
+        }
+        Err(ImportFailure::Store(e)) => Err(e).context("import failed; nothing was written"),
+    }
+}
+
+async fn passwd(config: Config, company: &str, username: &str) -> anyhow::Result<ExitCode> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+    let new = line.trim_end_matches(['\r', '\n']).to_owned();
+    password::check_policy(&new)?;
+    let store = open_store(&config).await?;
+    let Some(c) = store.company_by_code(company).await? else {
+        bail!("no company {company:?}");
+    };
+    let scoped = store.company(c.id);
+    let Some(member) = scoped.staff_by_username(username).await? else {
+        bail!("no user {username:?} in company {company:?}");
+    };
+    let hash = tokio::task::spawn_blocking(move || password::hash_password(&new)).await??;
+    scoped.set_password_hash(member.id, &hash).await?;
+    scoped.audit("cli", "set_password", "staff", &member.id.to_string(), "users passwd").await?;
+    store.close().await;
+    println!("password set for {username} in {company}");
+    Ok(ExitCode::SUCCESS)
+}

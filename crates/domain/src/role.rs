@@ -65,10 +65,7 @@ impl FromStr for Role {
     type Err = RoleParseError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let t = s.trim();
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str().eq_ignore_ascii_case(t))
-            .ok_or_else(|| RoleParseError(s.to_owned()))
+        Role::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(t)).ok_or_else(|| RoleParseError(s.to_owned()))
     }
 }
 

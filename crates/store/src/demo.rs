@@ -50,46 +50,228 @@ const DEPARTMENTS: &[(&str, &str, DepartmentKind, &str)] = &[
 const NORTH: &[&str] = &["Tuzla", "Zenica", "Doboj", "Brčko", "Banja Luka"];
 const SOUTH: &[&str] = &["Sarajevo", "Mostar", "Konjic", "Trebinje", "Goražde"];
 const AREA_CODES: &[(&str, &str)] = &[
-    ("Tuzla", "35"), ("Zenica", "32"), ("Doboj", "53"), ("Brčko", "49"), ("Banja Luka", "51"),
-    ("Sarajevo", "33"), ("Mostar", "36"), ("Konjic", "36"), ("Trebinje", "59"), ("Goražde", "38"),
+    ("Tuzla", "35"),
+    ("Zenica", "32"),
+    ("Doboj", "53"),
+    ("Brčko", "49"),
+    ("Banja Luka", "51"),
+    ("Sarajevo", "33"),
+    ("Mostar", "36"),
+    ("Konjic", "36"),
+    ("Trebinje", "59"),
+    ("Goražde", "38"),
 ];
 
 const NAME_HEADS: &[&str] = &[
-    "Market", "Trgovina", "Kafe", "Restoran", "Pekara", "Mini market", "Hotel", "Bife", "Caffe bar", "Diskont",
-    "Kiosk", "Pizzeria", "Ćevabdžinica", "Slastičarna", "Prodavnica",
+    "Market",
+    "Trgovina",
+    "Kafe",
+    "Restoran",
+    "Pekara",
+    "Mini market",
+    "Hotel",
+    "Bife",
+    "Caffe bar",
+    "Diskont",
+    "Kiosk",
+    "Pizzeria",
+    "Ćevabdžinica",
+    "Slastičarna",
+    "Prodavnica",
 ];
 const NAME_TAILS: &[&str] = &[
-    "Zora", "Bosna", "Sunce", "Lipa", "Neretva", "Drina", "Una", "Sana", "Vrbas", "Jasmin", "Behar", "Most",
-    "Kula", "Ada", "Centar", "Stari grad", "Korzo", "Park", "Planet", "Duga", "Jelena", "Amir", "Biser", "Sedef",
+    "Zora",
+    "Bosna",
+    "Sunce",
+    "Lipa",
+    "Neretva",
+    "Drina",
+    "Una",
+    "Sana",
+    "Vrbas",
+    "Jasmin",
+    "Behar",
+    "Most",
+    "Kula",
+    "Ada",
+    "Centar",
+    "Stari grad",
+    "Korzo",
+    "Park",
+    "Planet",
+    "Duga",
+    "Jelena",
+    "Amir",
+    "Biser",
+    "Sedef",
 ];
 const PEOPLE: &[&str] = &[
     "Amela", "Senad", "Dragan", "Ivana", "Muhamed", "Branka", "Nedim", "Sanja", "Goran", "Azra", "Mirsad", "Lana",
     "Edin", "Vedrana", "Alen", "Dženana", "Boris", "Merima", "Igor", "Nermina",
 ];
 
-/// (category, alcohol, unit, base price range in cents, product names, sizes)
-const CATALOG: &[(&str, bool, &str, (i64, i64), &[&str], &[&str])] = &[
-    ("Beer", true, "case", (1800, 3200), &["Sarajevsko pivo", "Preminger", "Nektar", "Jelen", "Ožujsko", "Laško", "Tuzlanski pilsner", "Karlovačko"], &["0.33 l × 24", "0.5 l × 20", "0.5 l can × 24", "2 l PET × 6"]),
-    ("Wine", true, "bottle", (600, 3500), &["Žilavka", "Blatina", "Vranac", "Graševina", "Merlot", "Trnjak", "Rose"], &["0.75 l", "1 l", "0.187 l"]),
-    ("Spirits", true, "bottle", (1200, 6000), &["Šljivovica", "Loza", "Kruškovac", "Travarica", "Vodka", "Gin", "Viljamovka", "Dunjevača", "Rum"], &["0.7 l", "0.5 l", "1 l"]),
-    ("Soft drinks", false, "case", (900, 2200), &["Cola", "Narandža", "Limunada", "Tonic", "Bitter lemon", "Ledeni čaj", "Cockta", "Gazoza"], &["0.25 l × 24", "0.5 l × 12", "1.5 l × 6"]),
-    ("Water", false, "case", (400, 1100), &["Oaza", "Tešanjski dragulj", "Sarajevski kiseljak", "Olimpija", "Prolom"], &["0.5 l × 12", "1.5 l × 6", "0.33 l × 24", "5 l × 2"]),
-    ("Juice", false, "case", (800, 2400), &["Jabuka", "Narandža sok", "Multivitamin", "Breskva", "Borovnica", "Paradajz"], &["0.2 l × 24", "1 l × 12", "0.33 l × 24"]),
-    ("Coffee", false, "kg", (1200, 3200), &["Zlatna džezva", "Minas", "Espresso Bar", "Barcaffe", "Vispak"], &["100 g × 20", "200 g × 10", "1 kg"]),
-    ("Confectionery", false, "box", (600, 2400), &["Napolitanke", "Čokolada mliječna", "Keks Petit", "Bananica", "Ratluk", "Tablete", "Keks Domaćica", "Žele bombone"], &["× 12", "× 24", "× 48"]),
-    ("Snacks", false, "box", (500, 1800), &["Čips", "Smoki", "Kikiriki", "Štapići", "Pereci", "Flips", "Kokice"], &["90 g × 16", "150 g × 12"]),
-    ("Dairy", false, "case", (700, 2600), &["Jogurt", "Kefir", "Mlijeko", "Travnički sir", "Kajmak", "Pavlaka"], &["1 l × 12", "0.5 kg × 10", "200 g × 24"]),
-    ("Canned food", false, "case", (900, 3000), &["Grašak", "Grah", "Pašteta", "Tuna", "Ajvar", "Sardine"], &["400 g × 12", "200 g × 24"]),
-    ("Pasta and flour", false, "bag", (300, 2000), &["Brašno T-500", "Špageti", "Makaroni", "Griz", "Riža"], &["1 kg × 10", "5 kg", "25 kg"]),
-    ("Energy drinks", false, "case", (1500, 3000), &["Red Bull", "Monster", "Hell", "Guarana"], &["0.25 l × 24", "0.5 l × 12", "0.33 l × 24"]),
-    ("Tea", false, "box", (300, 1200), &["Kamilica", "Nana", "Šipak", "Zeleni čaj", "Crni čaj", "Lipa čaj"], &["20 bags × 12", "40 bags × 6"]),
-    ("Spices", false, "box", (200, 1500), &["Vegeta", "Biber", "Aleva paprika", "Origano", "Lovor", "Cimet"], &["100 g × 20", "500 g × 6"]),
-    ("Frozen food", false, "box", (900, 4200), &["Burek", "Pomfrit", "Pizza", "Povrće miješano", "Ćevapi", "Sladoled"], &["1 kg × 6", "2.5 kg × 4"]),
-    ("Sugar and salt", false, "bag", (200, 1600), &["Šećer kristal", "Šećer u kocki", "So morska", "So kuhinjska"], &["1 kg × 10", "25 kg"]),
-    ("Oil and vinegar", false, "case", (900, 3600), &["Suncokretovo ulje", "Maslinovo ulje", "Alkoholno sirće", "Jabukovo sirće"], &["1 l × 12", "5 l × 4"]),
+/// A product category: (name, alcohol, unit, base price range in cents,
+/// product names, pack sizes). Every name comes in every size.
+type Category = (&'static str, bool, &'static str, (i64, i64), &'static [&'static str], &'static [&'static str]);
+
+const CATALOG: &[Category] = &[
+    (
+        "Beer",
+        true,
+        "case",
+        (1800, 3200),
+        &["Sarajevsko pivo", "Preminger", "Nektar", "Jelen", "Ožujsko", "Laško", "Tuzlanski pilsner", "Karlovačko"],
+        &["0.33 l × 24", "0.5 l × 20", "0.5 l can × 24", "2 l PET × 6"],
+    ),
+    (
+        "Wine",
+        true,
+        "bottle",
+        (600, 3500),
+        &["Žilavka", "Blatina", "Vranac", "Graševina", "Merlot", "Trnjak", "Rose"],
+        &["0.75 l", "1 l", "0.187 l"],
+    ),
+    (
+        "Spirits",
+        true,
+        "bottle",
+        (1200, 6000),
+        &["Šljivovica", "Loza", "Kruškovac", "Travarica", "Vodka", "Gin", "Viljamovka", "Dunjevača", "Rum"],
+        &["0.7 l", "0.5 l", "1 l"],
+    ),
+    (
+        "Soft drinks",
+        false,
+        "case",
+        (900, 2200),
+        &["Cola", "Narandža", "Limunada", "Tonic", "Bitter lemon", "Ledeni čaj", "Cockta", "Gazoza"],
+        &["0.25 l × 24", "0.5 l × 12", "1.5 l × 6"],
+    ),
+    (
+        "Water",
+        false,
+        "case",
+        (400, 1100),
+        &["Oaza", "Tešanjski dragulj", "Sarajevski kiseljak", "Olimpija", "Prolom"],
+        &["0.5 l × 12", "1.5 l × 6", "0.33 l × 24", "5 l × 2"],
+    ),
+    (
+        "Juice",
+        false,
+        "case",
+        (800, 2400),
+        &["Jabuka", "Narandža sok", "Multivitamin", "Breskva", "Borovnica", "Paradajz"],
+        &["0.2 l × 24", "1 l × 12", "0.33 l × 24"],
+    ),
+    (
+        "Coffee",
+        false,
+        "kg",
+        (1200, 3200),
+        &["Zlatna džezva", "Minas", "Espresso Bar", "Barcaffe", "Vispak"],
+        &["100 g × 20", "200 g × 10", "1 kg"],
+    ),
+    (
+        "Confectionery",
+        false,
+        "box",
+        (600, 2400),
+        &[
+            "Napolitanke",
+            "Čokolada mliječna",
+            "Keks Petit",
+            "Bananica",
+            "Ratluk",
+            "Tablete",
+            "Keks Domaćica",
+            "Žele bombone",
+        ],
+        &["× 12", "× 24", "× 48"],
+    ),
+    (
+        "Snacks",
+        false,
+        "box",
+        (500, 1800),
+        &["Čips", "Smoki", "Kikiriki", "Štapići", "Pereci", "Flips", "Kokice"],
+        &["90 g × 16", "150 g × 12"],
+    ),
+    (
+        "Dairy",
+        false,
+        "case",
+        (700, 2600),
+        &["Jogurt", "Kefir", "Mlijeko", "Travnički sir", "Kajmak", "Pavlaka"],
+        &["1 l × 12", "0.5 kg × 10", "200 g × 24"],
+    ),
+    (
+        "Canned food",
+        false,
+        "case",
+        (900, 3000),
+        &["Grašak", "Grah", "Pašteta", "Tuna", "Ajvar", "Sardine"],
+        &["400 g × 12", "200 g × 24"],
+    ),
+    (
+        "Pasta and flour",
+        false,
+        "bag",
+        (300, 2000),
+        &["Brašno T-500", "Špageti", "Makaroni", "Griz", "Riža"],
+        &["1 kg × 10", "5 kg", "25 kg"],
+    ),
+    (
+        "Energy drinks",
+        false,
+        "case",
+        (1500, 3000),
+        &["Red Bull", "Monster", "Hell", "Guarana"],
+        &["0.25 l × 24", "0.5 l × 12", "0.33 l × 24"],
+    ),
+    (
+        "Tea",
+        false,
+        "box",
+        (300, 1200),
+        &["Kamilica", "Nana", "Šipak", "Zeleni čaj", "Crni čaj", "Lipa čaj"],
+        &["20 bags × 12", "40 bags × 6"],
+    ),
+    (
+        "Spices",
+        false,
+        "box",
+        (200, 1500),
+        &["Vegeta", "Biber", "Aleva paprika", "Origano", "Lovor", "Cimet"],
+        &["100 g × 20", "500 g × 6"],
+    ),
+    (
+        "Frozen food",
+        false,
+        "box",
+        (900, 4200),
+        &["Burek", "Pomfrit", "Pizza", "Povrće miješano", "Ćevapi", "Sladoled"],
+        &["1 kg × 6", "2.5 kg × 4"],
+    ),
+    (
+        "Sugar and salt",
+        false,
+        "bag",
+        (200, 1600),
+        &["Šećer kristal", "Šećer u kocki", "So morska", "So kuhinjska"],
+        &["1 kg × 10", "25 kg"],
+    ),
+    (
+        "Oil and vinegar",
+        false,
+        "case",
+        (900, 3600),
+        &["Suncokretovo ulje", "Maslinovo ulje", "Alkoholno sirće", "Jabukovo sirće"],
+        &["1 l × 12", "5 l × 4"],
+    ),
 ];
 
-const CLIENT_TYPES: &[(&str, usize)] = &[("marketer", 60), ("key", 20), ("own_point", 12), ("retail", 90), ("regional", 40)];
+const CLIENT_TYPES: &[(&str, usize)] =
+    &[("marketer", 60), ("key", 20), ("own_point", 12), ("retail", 90), ("regional", 40)];
 
 fn row<T>(rec: T) -> Row<T> {
     Row { line: 0, rec }
@@ -121,18 +303,40 @@ pub fn generate(today: NaiveDate) -> ImportSet {
 
     set.departments = DEPARTMENTS
         .iter()
-        .map(|(code, name, kind, head)| row(DepartmentRec { code: (*code).into(), name: (*name).into(), kind: *kind, head: Some((*head).into()) }))
+        .map(|(code, name, kind, head)| {
+            row(DepartmentRec { code: (*code).into(), name: (*name).into(), kind: *kind, head: Some((*head).into()) })
+        })
         .collect();
     set.staff = STAFF
         .iter()
-        .map(|(u, n, r, d)| row(StaffRec { username: (*u).into(), full_name: (*n).into(), role: *r, department: Some((*d).into()) }))
+        .map(|(u, n, r, d)| {
+            row(StaffRec { username: (*u).into(), full_name: (*n).into(), role: *r, department: Some((*d).into()) })
+        })
         .collect();
     // Jasna is away this week (her clients go to her head); Kenan is sick,
     // Maja substitutes for him.
     set.absences = vec![
-        row(AbsenceRec { username: "mgr.jasna".into(), from: day(today, 2), to: day(today, -5), kind: AbsenceKind::Vacation, substitute: None }),
-        row(AbsenceRec { username: "op.kenan".into(), from: day(today, 3), to: day(today, -10), kind: AbsenceKind::SickLeave, substitute: Some("op.maja".into()) }),
-        row(AbsenceRec { username: "kam.tarik".into(), from: day(today, -20), to: day(today, -27), kind: AbsenceKind::BusinessTrip, substitute: None }),
+        row(AbsenceRec {
+            username: "mgr.jasna".into(),
+            from: day(today, 2),
+            to: day(today, -5),
+            kind: AbsenceKind::Vacation,
+            substitute: None,
+        }),
+        row(AbsenceRec {
+            username: "op.kenan".into(),
+            from: day(today, 3),
+            to: day(today, -10),
+            kind: AbsenceKind::SickLeave,
+            substitute: Some("op.maja".into()),
+        }),
+        row(AbsenceRec {
+            username: "kam.tarik".into(),
+            from: day(today, -20),
+            to: day(today, -27),
+            kind: AbsenceKind::BusinessTrip,
+            substitute: None,
+        }),
     ];
 
     // Products.
@@ -183,7 +387,8 @@ pub fn generate(today: NaiveDate) -> ImportSet {
         for i in 0..*count {
             n += 1;
             let north = rng.gen_bool(0.5);
-            let region = if north { NORTH.choose(&mut rng) } else { SOUTH.choose(&mut rng) }.copied().unwrap_or("Sarajevo");
+            let region =
+                if north { NORTH.choose(&mut rng) } else { SOUTH.choose(&mut rng) }.copied().unwrap_or("Sarajevo");
             let manager = match *ctype {
                 "key" => Some(if i % 2 == 0 { "kam.lejla" } else { "kam.tarik" }),
                 _ if i % 23 == 7 => None, // new clients, waiting for a manager
@@ -252,7 +457,13 @@ pub fn generate(today: NaiveDate) -> ImportSet {
             ago += rng.gen_range(10..40);
         }
         let limit = k.credit_limit.cents();
-        let overdue = !dormant && rng.gen_range(0..100) < 15;
+        // An overdue client left one invoice of 45 to 150 days ago unpaid:
+        // its 30-day term has run out.
+        let overdue_at = if !dormant && rng.gen_range(0..100) < 15 {
+            history.iter().position(|a| (45..=150).contains(a))
+        } else {
+            None
+        };
         let over_limit = !dormant && rng.gen_range(0..100) < 8;
         for (i, ago) in history.iter().enumerate() {
             order_no += 1;
@@ -282,12 +493,12 @@ pub fn generate(today: NaiveDate) -> ImportSet {
             invoice_no += 1;
             let due = date.checked_add_days(Days::new(30)).unwrap_or(date);
             let total = if over_limit && i == 0 { total.max(limit + rng.gen_range(50_000..300_000)) } else { total };
-            let paid = if *ago < 30 || (overdue && i == 1) || (over_limit && i == 0) { 0 } else { total };
+            let paid = if *ago < 30 || overdue_at == Some(i) || (over_limit && i == 0) { 0 } else { total };
             set.receivables.push(row(ReceivableRec {
                 client_code: k.code.clone(),
                 invoice: format!("F-{invoice_no:06}"),
                 issued: date,
-                due: if overdue && i == 1 { day(today, rng.gen_range(3..40)).min(due) } else { due },
+                due,
                 amount: Money(total),
                 paid: Money(paid),
             }));

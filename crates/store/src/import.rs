@@ -353,7 +353,13 @@ fn parse_csv<T>(
 }
 
 /// Reports rows whose key repeats an earlier row's in the same file.
-fn check_unique<T>(file: &'static str, column: &str, rows: &[Row<T>], key: impl Fn(&T) -> String, errors: &mut Vec<ImportError>) {
+fn check_unique<T>(
+    file: &'static str,
+    column: &str,
+    rows: &[Row<T>],
+    key: impl Fn(&T) -> String,
+    errors: &mut Vec<ImportError>,
+) {
     let mut seen: HashMap<String, u64> = HashMap::new();
     for r in rows {
         let k = key(&r.rec);
@@ -423,52 +429,82 @@ pub fn parse_files<'a>(
                 check_unique("absences.csv", "from", &set.absences, |r| format!("{} {}", r.username, r.from), e);
             }
             "clients.csv" => {
-                set.clients = parse_csv("clients.csv", data, &["code", "name", "type", "manager", "phones", "credit_limit"], e, |f| {
-                    let mut phones = Vec::new();
-                    let raw = f.raw("phones").to_owned();
-                    for p in raw.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-                        match normalize_phone(p, cc) {
-                            Ok(p) if !phones.contains(&p) => phones.push(p),
-                            Ok(_) => {}
-                            Err(err) => f.err("phones", err.to_string()),
+                set.clients = parse_csv(
+                    "clients.csv",
+                    data,
+                    &["code", "name", "type", "manager", "phones", "credit_limit"],
+                    e,
+                    |f| {
+                        let mut phones = Vec::new();
+                        let raw = f.raw("phones").to_owned();
+                        for p in raw.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                            match normalize_phone(p, cc) {
+                                Ok(p) if !phones.contains(&p) => phones.push(p),
+                                Ok(_) => {}
+                                Err(err) => f.err("phones", err.to_string()),
+                            }
                         }
-                    }
-                    ClientRec {
-                        code: f.code("code"),
-                        name: f.text("name"),
-                        client_type: f.text("type").to_lowercase().replace([' ', '-'], "_"),
-                        manager: f.opt("manager"),
-                        phones,
-                        email: f.opt("email").unwrap_or_default(),
-                        region: f.opt("region").unwrap_or_default(),
-                        credit_limit: f.money("credit_limit"),
-                    }
-                });
+                        ClientRec {
+                            code: f.code("code"),
+                            name: f.text("name"),
+                            client_type: f.text("type").to_lowercase().replace([' ', '-'], "_"),
+                            manager: f.opt("manager"),
+                            phones,
+                            email: f.opt("email").unwrap_or_default(),
+                            region: f.opt("region").unwrap_or_default(),
+                            credit_limit: f.money("credit_limit"),
+                        }
+                    },
+                );
                 check_unique("clients.csv", "code", &set.clients, |r| r.code.clone(), e);
             }
             "contacts.csv" => {
-                set.contacts = parse_csv("contacts.csv", data, &["client_code", "name", "phone", "authorized_to_receive"], e, |f| {
-                    ContactRec {
+                set.contacts = parse_csv(
+                    "contacts.csv",
+                    data,
+                    &["client_code", "name", "phone", "authorized_to_receive"],
+                    e,
+                    |f| ContactRec {
                         client_code: f.text("client_code"),
                         name: f.text("name"),
                         phone: f.phone("phone", cc).map(|p| p.to_string()).unwrap_or_default(),
                         authorized_to_receive: f.boolean("authorized_to_receive"),
-                    }
-                });
+                    },
+                );
                 check_unique("contacts.csv", "name", &set.contacts, |r| format!("{} {}", r.client_code, r.name), e);
             }
             "products.csv" => {
                 set.products = parse_csv(
                     "products.csv",
                     data,
-                    &["sku", "name", "category", "unit", "price_1", "price_2", "price_3", "price_4", "price_5", "is_new", "is_special", "alcohol", "stock"],
+                    &[
+                        "sku",
+                        "name",
+                        "category",
+                        "unit",
+                        "price_1",
+                        "price_2",
+                        "price_3",
+                        "price_4",
+                        "price_5",
+                        "is_new",
+                        "is_special",
+                        "alcohol",
+                        "stock",
+                    ],
                     e,
                     |f| ProductRec {
                         sku: f.code("sku"),
                         name: f.text("name"),
                         category: f.text("category"),
                         unit: f.text("unit"),
-                        prices: [f.money("price_1"), f.money("price_2"), f.money("price_3"), f.money("price_4"), f.money("price_5")],
+                        prices: [
+                            f.money("price_1"),
+                            f.money("price_2"),
+                            f.money("price_3"),
+                            f.money("price_4"),
+                            f.money("price_5"),
+                        ],
                         is_new: f.boolean("is_new"),
                         is_special: f.boolean("is_special"),
                         alcohol: f.boolean("alcohol"),
@@ -478,36 +514,54 @@ pub fn parse_files<'a>(
                 check_unique("products.csv", "sku", &set.products, |r| r.sku.clone(), e);
             }
             "traditional_products.csv" => {
-                set.traditional = parse_csv("traditional_products.csv", data, &["client_type", "sku"], e, |f| TraditionalRec {
-                    client_type: f.text("client_type").to_lowercase().replace([' ', '-'], "_"),
-                    sku: f.text("sku"),
-                });
+                set.traditional =
+                    parse_csv("traditional_products.csv", data, &["client_type", "sku"], e, |f| TraditionalRec {
+                        client_type: f.text("client_type").to_lowercase().replace([' ', '-'], "_"),
+                        sku: f.text("sku"),
+                    });
             }
             "receivables.csv" => {
-                set.receivables = parse_csv("receivables.csv", data, &["client_code", "invoice", "issued", "due", "amount", "paid"], e, |f| {
-                    let (amount, paid) = (f.money("amount"), f.money("paid"));
-                    if paid > amount {
-                        f.err("paid", format!("{paid} is more than the amount {amount}"));
-                    }
-                    let (issued, due) = (f.date("issued"), f.date("due"));
-                    if due < issued {
-                        f.err("due", format!("{due} is before the issue date {issued}"));
-                    }
-                    ReceivableRec { client_code: f.text("client_code"), invoice: f.text("invoice"), issued, due, amount, paid }
-                });
+                set.receivables = parse_csv(
+                    "receivables.csv",
+                    data,
+                    &["client_code", "invoice", "issued", "due", "amount", "paid"],
+                    e,
+                    |f| {
+                        let (amount, paid) = (f.money("amount"), f.money("paid"));
+                        if paid > amount {
+                            f.err("paid", format!("{paid} is more than the amount {amount}"));
+                        }
+                        let (issued, due) = (f.date("issued"), f.date("due"));
+                        if due < issued {
+                            f.err("due", format!("{due} is before the issue date {issued}"));
+                        }
+                        ReceivableRec {
+                            client_code: f.text("client_code"),
+                            invoice: f.text("invoice"),
+                            issued,
+                            due,
+                            amount,
+                            paid,
+                        }
+                    },
+                );
                 check_unique("receivables.csv", "invoice", &set.receivables, |r| r.invoice.clone(), e);
             }
             "orders.csv" => {
-                set.order_lines = parse_csv("orders.csv", data, &["order_no", "client_code", "date", "sku", "quantity", "unit_price"], e, |f| {
-                    OrderLineRec {
+                set.order_lines = parse_csv(
+                    "orders.csv",
+                    data,
+                    &["order_no", "client_code", "date", "sku", "quantity", "unit_price"],
+                    e,
+                    |f| OrderLineRec {
                         order_no: f.text("order_no"),
                         client_code: f.text("client_code"),
                         date: f.date("date"),
                         sku: f.text("sku"),
                         quantity: f.quantity("quantity"),
                         unit_price: f.money("unit_price"),
-                    }
-                });
+                    },
+                );
             }
             _ => {}
         }
@@ -524,12 +578,167 @@ pub fn read_dir(dir: &Path, default_country_code: &str) -> (ImportSet, Vec<Impor
         match std::fs::read(&path) {
             Ok(data) => contents.push((name, data)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => errors.push(ImportError { file: name.to_owned(), line: 0, column: String::new(), reason: e.to_string() }),
+            Err(e) => errors.push(ImportError {
+                file: name.to_owned(),
+                line: 0,
+                column: String::new(),
+                reason: e.to_string(),
+            }),
         }
     }
     let (set, mut parse_errors) = parse_files(contents.iter().map(|(n, d)| (*n, d.as_slice())), default_country_code);
     errors.append(&mut parse_errors);
     (set, errors)
+}
+
+// ---- writing ---------------------------------------------------------------
+
+fn b2s(v: bool) -> &'static str {
+    if v {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+impl ImportSet {
+    /// Writes the set as the CSV files [`read_dir`] reads: the demo can be
+    /// exported, edited in a spreadsheet and imported again.
+    pub fn write_dir(&self, dir: &Path) -> std::io::Result<()> {
+        fn write<T>(
+            dir: &Path,
+            file: &str,
+            header: &[&str],
+            rows: &[Row<T>],
+            f: impl Fn(&T) -> Vec<String>,
+        ) -> std::io::Result<()> {
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let mut w = csv::Writer::from_path(dir.join(file))?;
+            w.write_record(header)?;
+            for r in rows {
+                w.write_record(f(&r.rec))?;
+            }
+            w.flush()
+        }
+        std::fs::create_dir_all(dir)?;
+        write(dir, "departments.csv", &["code", "name", "kind", "head"], &self.departments, |d| {
+            vec![d.code.clone(), d.name.clone(), d.kind.as_str().into(), d.head.clone().unwrap_or_default()]
+        })?;
+        write(dir, "staff.csv", &["username", "full_name", "role", "department"], &self.staff, |s| {
+            vec![s.username.clone(), s.full_name.clone(), s.role.to_string(), s.department.clone().unwrap_or_default()]
+        })?;
+        write(dir, "absences.csv", &["username", "from", "to", "kind", "substitute"], &self.absences, |a| {
+            vec![
+                a.username.clone(),
+                fmt_date(a.from),
+                fmt_date(a.to),
+                a.kind.to_string(),
+                a.substitute.clone().unwrap_or_default(),
+            ]
+        })?;
+        write(
+            dir,
+            "clients.csv",
+            &["code", "name", "type", "manager", "phones", "email", "region", "credit_limit"],
+            &self.clients,
+            |c| {
+                vec![
+                    c.code.clone(),
+                    c.name.clone(),
+                    c.client_type.clone(),
+                    c.manager.clone().unwrap_or_default(),
+                    c.phones.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(";"),
+                    c.email.clone(),
+                    c.region.clone(),
+                    c.credit_limit.to_string(),
+                ]
+            },
+        )?;
+        write(dir, "contacts.csv", &["client_code", "name", "phone", "authorized_to_receive"], &self.contacts, |c| {
+            vec![c.client_code.clone(), c.name.clone(), c.phone.clone(), b2s(c.authorized_to_receive).into()]
+        })?;
+        write(
+            dir,
+            "products.csv",
+            &[
+                "sku",
+                "name",
+                "category",
+                "unit",
+                "price_1",
+                "price_2",
+                "price_3",
+                "price_4",
+                "price_5",
+                "is_new",
+                "is_special",
+                "alcohol",
+                "stock",
+            ],
+            &self.products,
+            |p| {
+                let mut v = vec![p.sku.clone(), p.name.clone(), p.category.clone(), p.unit.clone()];
+                v.extend(p.prices.iter().map(ToString::to_string));
+                v.extend([b2s(p.is_new).into(), b2s(p.is_special).into(), b2s(p.alcohol).into(), p.stock.to_string()]);
+                v
+            },
+        )?;
+        write(dir, "traditional_products.csv", &["client_type", "sku"], &self.traditional, |t| {
+            vec![t.client_type.clone(), t.sku.clone()]
+        })?;
+        write(
+            dir,
+            "receivables.csv",
+            &["client_code", "invoice", "issued", "due", "amount", "paid"],
+            &self.receivables,
+            |r| {
+                vec![
+                    r.client_code.clone(),
+                    r.invoice.clone(),
+                    fmt_date(r.issued),
+                    fmt_date(r.due),
+                    r.amount.to_string(),
+                    r.paid.to_string(),
+                ]
+            },
+        )?;
+        write(
+            dir,
+            "orders.csv",
+            &["order_no", "client_code", "date", "sku", "quantity", "unit_price"],
+            &self.order_lines,
+            |o| {
+                vec![
+                    o.order_no.clone(),
+                    o.client_code.clone(),
+                    fmt_date(o.date),
+                    o.sku.clone(),
+                    o.quantity.to_string(),
+                    o.unit_price.to_string(),
+                ]
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Rows in all files.
+    pub fn len(&self) -> usize {
+        self.departments.len()
+            + self.staff.len()
+            + self.absences.len()
+            + self.clients.len()
+            + self.contacts.len()
+            + self.products.len()
+            + self.traditional.len()
+            + self.receivables.len()
+            + self.order_lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 // ---- applying -------------------------------------------------------------
@@ -554,7 +763,15 @@ impl Apply<'_, '_> {
         self.errors.push(ImportError { file: file.to_owned(), line, column: column.to_owned(), reason });
     }
 
-    fn resolve(&mut self, map: &HashMap<String, i64>, key: &str, what: &str, file: &str, line: u64, column: &str) -> Option<i64> {
+    fn resolve(
+        &mut self,
+        map: &HashMap<String, i64>,
+        key: &str,
+        what: &str,
+        file: &str,
+        line: u64,
+        column: &str,
+    ) -> Option<i64> {
         let id = map.get(key).copied();
         if id.is_none() {
             self.err(file, line, column, format!("unknown {what} {key:?}"));
@@ -566,7 +783,8 @@ impl Apply<'_, '_> {
         let c = self.company;
         let mut depts = id_map(self.tx, "SELECT code, id FROM departments WHERE company_id = $1", c).await?;
         let dept_names = id_map(self.tx, "SELECT name, id FROM departments WHERE company_id = $1", c).await?;
-        let mut dept_by_name: HashMap<String, i64> = dept_names.into_iter().map(|(n, id)| (n.to_lowercase(), id)).collect();
+        let mut dept_by_name: HashMap<String, i64> =
+            dept_names.into_iter().map(|(n, id)| (n.to_lowercase(), id)).collect();
 
         // Departments, explicit first, then any named only in staff.csv.
         for r in &set.departments {
@@ -663,12 +881,14 @@ impl Apply<'_, '_> {
             }
         }
         for (dept, head) in heads_by_dept {
-            sqlx::query("UPDATE departments SET head_staff_id = $3 WHERE company_id = $1 AND id = $2 AND head_staff_id IS NULL")
-                .bind(c)
-                .bind(dept)
-                .bind(head)
-                .execute(&mut **self.tx)
-                .await?;
+            sqlx::query(
+                "UPDATE departments SET head_staff_id = $3 WHERE company_id = $1 AND id = $2 AND head_staff_id IS NULL",
+            )
+            .bind(c)
+            .bind(dept)
+            .bind(head)
+            .execute(&mut **self.tx)
+            .await?;
         }
 
         for r in &set.absences {
@@ -754,7 +974,8 @@ impl Apply<'_, '_> {
 
         for r in &set.contacts {
             let k = &r.rec;
-            let Some(client) = self.resolve(&clients, &k.client_code, "client", "contacts.csv", r.line, "client_code") else {
+            let Some(client) = self.resolve(&clients, &k.client_code, "client", "contacts.csv", r.line, "client_code")
+            else {
                 continue;
             };
             sqlx::query(
@@ -827,7 +1048,9 @@ impl Apply<'_, '_> {
 
         for r in &set.receivables {
             let v = &r.rec;
-            let Some(client) = self.resolve(&clients, &v.client_code, "client", "receivables.csv", r.line, "client_code") else {
+            let Some(client) =
+                self.resolve(&clients, &v.client_code, "client", "receivables.csv", r.line, "client_code")
+            else {
                 continue;
             };
             sqlx::query(
@@ -853,7 +1076,12 @@ impl Apply<'_, '_> {
 
     /// Order history: lines grouped by order number; an order's lines must
     /// agree on client and date. Re-importing an order replaces its lines.
-    async fn apply_orders(&mut self, set: &ImportSet, clients: &HashMap<String, i64>, products: &HashMap<String, i64>) -> StoreResult<()> {
+    async fn apply_orders(
+        &mut self,
+        set: &ImportSet,
+        clients: &HashMap<String, i64>,
+        products: &HashMap<String, i64>,
+    ) -> StoreResult<()> {
         let c = self.company;
         let mut order_index: HashMap<&str, usize> = HashMap::new();
         let mut orders: Vec<(&Row<OrderLineRec>, Vec<&Row<OrderLineRec>>)> = Vec::new();
@@ -866,13 +1094,22 @@ impl Apply<'_, '_> {
                 Some(&i) => {
                     let first = orders[i].0;
                     if first.rec.client_code != r.rec.client_code {
-                        self.err("orders.csv", r.line, "client_code", format!(
-                            "order {} has client {:?} on line {}", r.rec.order_no, first.rec.client_code, first.line
-                        ));
+                        self.err(
+                            "orders.csv",
+                            r.line,
+                            "client_code",
+                            format!(
+                                "order {} has client {:?} on line {}",
+                                r.rec.order_no, first.rec.client_code, first.line
+                            ),
+                        );
                     } else if first.rec.date != r.rec.date {
-                        self.err("orders.csv", r.line, "date", format!(
-                            "order {} has date {} on line {}", r.rec.order_no, first.rec.date, first.line
-                        ));
+                        self.err(
+                            "orders.csv",
+                            r.line,
+                            "date",
+                            format!("order {} has date {} on line {}", r.rec.order_no, first.rec.date, first.line),
+                        );
                     }
                     orders[i].1.push(r);
                 }
@@ -928,12 +1165,8 @@ impl Apply<'_, '_> {
 
 /// A department code made from its name: `Sales North` → `sales-north`.
 fn slug(name: &str) -> String {
-    let s: String = name
-        .trim()
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
+    let s: String =
+        name.trim().to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     let s = s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-");
     if s.is_empty() {
         "department".to_owned()
@@ -964,7 +1197,7 @@ impl Store {
         let report = std::mem::take(&mut apply.report);
         if !errors.is_empty() {
             tx.rollback().await.map_err(StoreError::from)?;
-            errors.sort_by(|a, b| (file_rank(&a.file), a.line).cmp(&(file_rank(&b.file), b.line)));
+            errors.sort_by_key(|e| (file_rank(&e.file), e.line));
             return Err(ImportFailure::Rejected(errors));
         }
         let detail = report.files.iter().map(|(f, n)| format!("{f}={n}")).collect::<Vec<_>>().join(" ");
@@ -1036,7 +1269,10 @@ mod tests {
         let (set, errors) = parse_files([("staff.csv", &b"username,role\nana,operator\n"[..])], "387");
         assert!(set.staff.is_empty());
         assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].to_string(), "staff.csv:1: column full_name: required column is missing from the header row");
+        assert_eq!(
+            errors[0].to_string(),
+            "staff.csv:1: column full_name: required column is missing from the header row"
+        );
     }
 
     #[test]
@@ -1050,6 +1286,30 @@ mod tests {
         assert_eq!(c.client_type, "key");
         assert_eq!(c.phones.iter().map(|p| p.as_str()).collect::<Vec<_>>(), ["+38733123456", "+38761222333"]);
         assert_eq!(c.credit_limit, Money(150050));
+    }
+
+    #[test]
+    fn the_demo_survives_a_round_trip_through_csv() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let set = crate::demo::generate(today);
+        let dir = std::env::temp_dir().join(format!("centrala-roundtrip-{}", std::process::id()));
+        set.write_dir(&dir).unwrap();
+        let (back, errors) = read_dir(&dir, "387");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(errors.is_empty(), "{:?}", &errors[..errors.len().min(5)]);
+        assert_eq!(back.len(), set.len());
+        assert_eq!(
+            format!("{:?}", back.clients.iter().map(|r| &r.rec).collect::<Vec<_>>()),
+            format!("{:?}", set.clients.iter().map(|r| &r.rec).collect::<Vec<_>>())
+        );
+        assert_eq!(
+            format!("{:?}", back.order_lines.last().map(|r| &r.rec)),
+            format!("{:?}", set.order_lines.last().map(|r| &r.rec))
+        );
+        assert_eq!(
+            format!("{:?}", back.products.iter().map(|r| &r.rec).collect::<Vec<_>>()),
+            format!("{:?}", set.products.iter().map(|r| &r.rec).collect::<Vec<_>>())
+        );
     }
 
     #[test]

@@ -142,9 +142,8 @@ impl Store {
     }
 
     pub async fn companies(&self) -> Result<Vec<Company>> {
-        let rows: Vec<CompanyRow> = sqlx::query_as("SELECT id, code, name FROM companies ORDER BY code")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<CompanyRow> =
+            sqlx::query_as("SELECT id, code, name FROM companies ORDER BY code").fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -166,7 +165,11 @@ impl Store {
     }
 }
 
-pub(crate) async fn ensure_company_tx(tx: &mut sqlx::Transaction<'_, sqlx::Any>, code: &str, name: &str) -> Result<Company> {
+pub(crate) async fn ensure_company_tx(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    code: &str,
+    name: &str,
+) -> Result<Company> {
     let row: CompanyRow = sqlx::query_as(
         "INSERT INTO companies (code, name, created_at) VALUES ($1, $2, $3)
          ON CONFLICT (code) DO UPDATE SET code = excluded.code
@@ -188,9 +191,7 @@ pub fn validate_code(code: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(StoreError::Invalid(format!(
-            "{code:?} is not a valid code: use 1 to 64 letters, digits, '-', '_' or '.'"
-        )))
+        Err(StoreError::Invalid(format!("{code:?} is not a valid code: use 1 to 64 letters, digits, '-', '_' or '.'")))
     }
 }
 

@@ -90,7 +90,8 @@ impl TryFrom<DepartmentRow> for Department {
     fn try_from(r: DepartmentRow) -> Result<Self, StoreError> {
         Ok(Department {
             id: DepartmentId(r.id),
-            kind: DepartmentKind::parse(&r.kind).ok_or_else(|| StoreError::Corrupt(format!("department kind {:?}", r.kind)))?,
+            kind: DepartmentKind::parse(&r.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("department kind {:?}", r.kind)))?,
             code: r.code,
             name: r.name,
             head: r.head_staff_id.map(StaffId),

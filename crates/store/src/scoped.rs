@@ -4,11 +4,9 @@
 //! Architecture invariant: a business query that does not go through
 //! `Scoped` (or the import, which is bound to one company too) is a bug.
 
-use crate::{
-    b, now_rfc3339, records::*, validate_code, Result, Store, StoreError,
-};
-use centrala_domain::{AbsenceId, AbsenceKind, CompanyId, DepartmentId, StaffId};
 use crate::records::fmt_date;
+use crate::{b, now_rfc3339, records::*, validate_code, Result, Store, StoreError};
+use centrala_domain::{AbsenceId, AbsenceKind, CompanyId, DepartmentId, StaffId};
 use chrono::NaiveDate;
 
 const STAFF_COLS: &str = "id, username, full_name, role, department_id, active, locale, password_hash";
@@ -106,14 +104,16 @@ impl<'a> Scoped<'a> {
         if let Some(h) = head {
             self.require("staff", "staff member", h.0).await?;
         }
-        let r = sqlx::query("UPDATE departments SET name = $3, kind = $4, head_staff_id = $5 WHERE company_id = $1 AND id = $2")
-            .bind(self.company.0)
-            .bind(id.0)
-            .bind(name)
-            .bind(kind.as_str())
-            .bind(head.map(|h| h.0))
-            .execute(self.pool())
-            .await?;
+        let r = sqlx::query(
+            "UPDATE departments SET name = $3, kind = $4, head_staff_id = $5 WHERE company_id = $1 AND id = $2",
+        )
+        .bind(self.company.0)
+        .bind(id.0)
+        .bind(name)
+        .bind(kind.as_str())
+        .bind(head.map(|h| h.0))
+        .execute(self.pool())
+        .await?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }

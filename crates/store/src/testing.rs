@@ -59,10 +59,11 @@ impl TestDb {
 /// Drops test databases left by test processes that died (a failed
 /// assertion skips `cleanup`): their name carries the dead process's id.
 async fn drop_stale(admin: &sqlx::AnyPool) {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT CAST(datname AS TEXT) FROM pg_database WHERE datname LIKE 'centrala_t_%'")
-        .fetch_all(admin)
-        .await
-        .unwrap_or_default();
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT CAST(datname AS TEXT) FROM pg_database WHERE datname LIKE 'centrala_t_%'")
+            .fetch_all(admin)
+            .await
+            .unwrap_or_default();
     for (name,) in rows {
         let pid = name.trim_start_matches("centrala_t_").split('_').next().unwrap_or("");
         let alive = !pid.is_empty() && std::path::Path::new("/proc").join(pid).exists();

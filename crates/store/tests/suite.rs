@@ -18,7 +18,14 @@ fn d(s: &str) -> NaiveDate {
 }
 
 fn input(username: &str, role: Role) -> StaffInput {
-    StaffInput { username: username.into(), full_name: format!("Full {username}"), role, department: None, active: true, locale: "en".into() }
+    StaffInput {
+        username: username.into(),
+        full_name: format!("Full {username}"),
+        role,
+        department: None,
+        active: true,
+        locale: "en".into(),
+    }
 }
 
 async fn two_companies(store: &Store) -> (CompanyId, CompanyId) {
@@ -69,7 +76,10 @@ async fn staff_are_scoped_to_their_company(store: &Store) {
     ));
 
     let updated = sa
-        .update_staff(ana.id, &StaffInput { full_name: "Ana Anić".into(), role: Role::Supervisor, ..input("ana", Role::Operator) })
+        .update_staff(
+            ana.id,
+            &StaffInput { full_name: "Ana Anić".into(), role: Role::Supervisor, ..input("ana", Role::Operator) },
+        )
         .await
         .unwrap();
     assert_eq!((updated.full_name.as_str(), updated.role, updated.department), ("Ana Anić", Role::Supervisor, None));
@@ -84,7 +94,10 @@ async fn absences_validate_their_dates_and_people(store: &Store) {
     let maja = sa.create_staff(&input("maja", Role::Operator)).await.unwrap();
     let other = store.company(b).create_staff(&input("ivo", Role::Operator)).await.unwrap();
 
-    let abs = sa.create_absence(ana.id, d("2026-12-01"), d("2026-12-31"), AbsenceKind::Vacation, Some(maja.id)).await.unwrap();
+    let abs = sa
+        .create_absence(ana.id, d("2026-12-01"), d("2026-12-31"), AbsenceKind::Vacation, Some(maja.id))
+        .await
+        .unwrap();
     assert_eq!((abs.staff, abs.substitute, abs.kind), (ana.id, Some(maja.id), AbsenceKind::Vacation));
     assert!(matches!(
         sa.create_absence(ana.id, d("2026-12-05"), d("2026-12-01"), AbsenceKind::SickLeave, None).await,
@@ -146,7 +159,16 @@ async fn import_loads_and_reimport_updates(store: &Store) {
     let s = store.company(company.id);
     let counts = s.counts().await.unwrap();
     assert_eq!(
-        (counts.departments, counts.staff, counts.clients, counts.contacts, counts.products, counts.receivables, counts.orders, counts.order_lines),
+        (
+            counts.departments,
+            counts.staff,
+            counts.clients,
+            counts.contacts,
+            counts.products,
+            counts.receivables,
+            counts.orders,
+            counts.order_lines
+        ),
         (4, 7, 4, 3, 4, 3, 2, 3)
     );
     // Departments were made from staff.csv's names; heads inferred by role.
@@ -183,7 +205,10 @@ async fn import_loads_and_reimport_updates(store: &Store) {
     .unwrap();
     store.import_dir("acme", &dir, "387", "test").await.unwrap();
     let beer2 = s.product_by_sku("BE-0001").await.unwrap().unwrap();
-    assert_eq!((beer2.id, beer2.prices[0], beer2.is_special, beer2.stock), (beer.id, Money(3100), true, Quantity::units(99)));
+    assert_eq!(
+        (beer2.id, beer2.prices[0], beer2.is_special, beer2.stock),
+        (beer.id, Money(3100), true, Quantity::units(99))
+    );
     assert_eq!(s.counts().await.unwrap().products, 5);
     let audit = s.audit_entries(10).await.unwrap();
     assert_eq!(audit.iter().filter(|e| e.action == "import").count(), 3);

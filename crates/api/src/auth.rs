@@ -1,0 +1,342 @@
+//! Authentication (login, sessions, the `Auth` extractor), role checks and
+//! the failed-login limiter.
+
+use crate::{
+    error::{ApiError, ApiJson, ApiResult},
+    AppState,
+};
+use axum::{
+    extract::{ConnectInfo, FromRequestParts, State},
+    http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use base64::Engine;
+use centrala_domain::{CompanyId, Role, StaffId};
+use centrala_store::password;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::{collections::HashMap, net::SocketAddr, sync::Mutex, time::Duration};
+use tokio::time::Instant;
+use utoipa::ToSchema;
+
+pub const COOKIE: &str = "centrala_session";
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub company: CompanyId,
+    pub staff: StaffId,
+    pub username: String,
+    pub role: Role,
+}
+
+impl Auth {
+    /// Refuses (403) unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> ApiResult<()> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
+
+/// Who may do what, named once so that routes read as policy.
+pub mod roles {
+    use centrala_domain::Role::{self, *};
+    pub const ADMIN: &[Role] = &[Admin];
+    /// Plan absences and substitutes: admins, supervisors and heads.
+    pub const PLANNERS: &[Role] = &[Admin, Supervisor, HeadOfSales, HeadOfWholesale];
+    /// Read the audit log.
+    pub const AUDITORS: &[Role] = &[Admin, Supervisor];
+}
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
+    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        if let Some(t) = v.strip_prefix("Bearer ") {
+            return Some(t.trim().to_owned());
+        }
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer_or_cookie(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        let (company, staff) = state
+            .store
+            .session(&token_hash(&token), chrono::Utc::now())
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
+        let member = state.store.company(company).staff(staff).await?.ok_or_else(ApiError::unauthenticated)?;
+        tracing::Span::current().record("user", member.username.as_str());
+        Ok(Auth { company, staff, username: member.username, role: member.role })
+    }
+}
+
+// ---- failed-login limiter -------------------------------------------------
+
+/// Counts failed logins per key (a user, an address) in a sliding window;
+/// a key with too many failures is refused until the window has passed.
+pub struct LoginLimiter {
+    max: u32,
+    window: Duration,
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl LoginLimiter {
+    pub fn new(max: u32, window: Duration) -> Self {
+        LoginLimiter { max: max.max(1), window, failures: Mutex::new(HashMap::new()) }
+    }
+
+    /// Seconds until `key` may try again, or None when it may now.
+    pub fn blocked(&self, key: &str, now: Instant) -> Option<u64> {
+        let mut map = self.failures.lock().ok()?;
+        let list = map.get_mut(key)?;
+        list.retain(|t| now.duration_since(*t) < self.window);
+        if list.len() >= self.max as usize {
+            let oldest = list.first().copied().unwrap_or(now);
+            let left = self.window.saturating_sub(now.duration_since(oldest));
+            Some(left.as_secs().max(1))
+        } else {
+            None
+        }
+    }
+
+    pub fn fail(&self, key: &str, now: Instant) {
+        if let Ok(mut map) = self.failures.lock() {
+            // Bound the memory an attacker can make us hold.
+            if map.len() > 100_000 {
+                let window = self.window;
+                map.retain(|_, v| v.last().is_some_and(|t| now.duration_since(*t) < window));
+            }
+            map.entry(key.to_owned()).or_default().push(now);
+        }
+    }
+
+    pub fn clear(&self, key: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.remove(key);
+        }
+    }
+}
+
+// ---- handlers -------------------------------------------------------------
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// The company's code, e.g. `demo`.
+    pub company: String,
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token: send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub username: String,
+    pub role: String,
+    /// Seconds until the session expires.
+    pub expires_in: u64,
+}
+
+/// A hash to verify against when the user does not exist, so that a
+/// missing user takes as long to refuse as a wrong password.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| password::hash_password("not a real password").unwrap_or_default())
+}
+
+/// Log in with company, username and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse, description = "Logged in; also sets the session cookie"),
+              (status = 401, body = crate::error::ErrorBody, description = "invalid_credentials"),
+              (status = 429, body = crate::error::ErrorBody, description = "too_many_attempts")))]
+pub async fn login(
+    State(state): State<AppState>,
+    extensions: axum::http::Extensions,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Response> {
+    let now = Instant::now();
+    let addr =
+        extensions.get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+    let user_key = format!("user:{}/{}", req.company, req.username);
+    let addr_key = format!("addr:{addr}");
+    for key in [&user_key, &addr_key] {
+        if let Some(secs) = state.limiter.blocked(key, now) {
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!("too many failed logins; try again in {secs} s"),
+            );
+            e.retry_after = Some(secs);
+            return Err(e);
+        }
+    }
+    let company = state.store.company_by_code(&req.company).await?;
+    let member = match &company {
+        Some(c) => state.store.company(c.id).staff_login(&req.username).await?,
+        None => None,
+    };
+    let hash = member.as_ref().and_then(|(m, h)| if m.active { h.clone() } else { None });
+    let candidate = req.password.clone();
+    let verified = tokio::task::spawn_blocking(move || {
+        let h = hash.as_deref().unwrap_or_else(|| dummy_hash());
+        password::verify_password(&candidate, h) && hash.is_some()
+    })
+    .await
+    .map_err(|_| ApiError::internal())?;
+
+    let (Some(company), Some((member, _)), true) = (company, member, verified) else {
+        state.limiter.fail(&user_key, now);
+        state.limiter.fail(&addr_key, now);
+        state.metrics.logins_failed.inc();
+        if let Some(c) = state.store.company_by_code(&req.company).await? {
+            state
+                .store
+                .company(c.id)
+                .audit(&req.username, "login_failed", "session", "", &format!("from {addr}"))
+                .await?;
+        }
+        tracing::warn!(company = %req.company, user = %req.username, %addr, "failed login");
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong company, username or password",
+        ));
+    };
+    state.limiter.clear(&user_key);
+
+    let mut raw = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut raw);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+    let ttl = state.config.session_ttl;
+    let now_utc = chrono::Utc::now();
+    let expires = now_utc + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(12));
+    state.store.create_session(&token_hash(&token), company.id, member.id, now_utc, expires).await?;
+    state
+        .store
+        .company(company.id)
+        .audit(&member.username, "login", "session", &member.id.to_string(), &format!("from {addr}"))
+        .await?;
+
+    let cookie = format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        ttl.as_secs(),
+        if state.config.secure_cookies { "; Secure" } else { "" }
+    );
+    let body =
+        LoginResponse { token, username: member.username, role: member.role.to_string(), expires_in: ttl.as_secs() };
+    let mut res = Json(body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+/// End the current session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "Logged out; the cookie is cleared"), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn logout(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(token) = bearer_or_cookie(&headers) {
+        state.store.delete_session(&token_hash(&token)).await?;
+    }
+    state.store.company(auth.company).audit(&auth.username, "logout", "session", &auth.staff.to_string(), "").await?;
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("centrala_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    Ok(res)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Change your own password (ends your other sessions).
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = ChangePassword,
+    responses((status = 204), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<ChangePassword>,
+) -> ApiResult<StatusCode> {
+    let scoped = state.store.company(auth.company);
+    let (_, hash) = scoped.staff_login(&auth.username).await?.ok_or_else(ApiError::unauthenticated)?;
+    let current = req.current_password.clone();
+    let ok = tokio::task::spawn_blocking(move || hash.is_some_and(|h| password::verify_password(&current, &h)))
+        .await
+        .map_err(|_| ApiError::internal())?;
+    if !ok {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "the current password is wrong"));
+    }
+    set_password(&state, auth.company, auth.staff, req.new_password).await?;
+    scoped.audit(&auth.username, "change_password", "staff", &auth.staff.to_string(), "").await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Checks the policy, hashes off the async threads, stores.
+pub async fn set_password(state: &AppState, company: CompanyId, staff: StaffId, new: String) -> ApiResult<()> {
+    password::check_policy(&new)?;
+    let hash = tokio::task::spawn_blocking(move || password::hash_password(&new))
+        .await
+        .map_err(|_| ApiError::internal())??;
+    state.store.company(company).set_password_hash(staff, &hash).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn limiter_blocks_after_max_failures_until_the_window_passes() {
+        let l = LoginLimiter::new(3, Duration::from_secs(60));
+        let t0 = Instant::now();
+        for _ in 0..2 {
+            l.fail("k", t0);
+        }
+        assert_eq!(l.blocked("k", t0), None);
+        l.fail("k", t0);
+        assert_eq!(l.blocked("k", t0), Some(60));
+        tokio::time::advance(Duration::from_secs(45)).await;
+        assert_eq!(l.blocked("k", Instant::now()), Some(15));
+        assert_eq!(l.blocked("other", Instant::now()), None);
+        tokio::time::advance(Duration::from_secs(15)).await;
+        assert_eq!(l.blocked("k", Instant::now()), None);
+        l.fail("k", Instant::now());
+        l.clear("k");
+        assert_eq!(l.blocked("k", Instant::now()), None);
+    }
+
+    #[test]
+    fn tokens_come_from_bearer_or_cookie() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=b; centrala_session=tok123; c=d"));
+        assert_eq!(bearer_or_cookie(&h).as_deref(), Some("tok123"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer xyz"));
+        assert_eq!(bearer_or_cookie(&h).as_deref(), Some("xyz"));
+        assert_eq!(bearer_or_cookie(&HeaderMap::new()), None);
+    }
+}

@@ -1,0 +1,73 @@
+//! Prometheus metrics at `GET /metrics` (OpenMetrics text), from a registry
+//! owned by the app rather than a global one, so tests can build many apps.
+
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::header,
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use prometheus_client::{
+    encoding::{text::encode, EncodeLabelSet},
+    metrics::{counter::Counter, family::Family, histogram::Histogram},
+    registry::Registry,
+};
+use std::sync::Mutex;
+
+use crate::AppState;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    pub method: String,
+    pub route: String,
+    pub status: u16,
+}
+
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    pub http_requests: Family<HttpLabels, Counter>,
+    pub http_seconds: Histogram,
+    pub logins_failed: Counter,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("centrala");
+        let http_requests = Family::<HttpLabels, Counter>::default();
+        let http_seconds = Histogram::new([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0]);
+        let logins_failed = Counter::default();
+        registry.register("http_requests", "HTTP requests by method, route and status", http_requests.clone());
+        registry.register("http_request_duration_seconds", "HTTP request latency", http_seconds.clone());
+        registry.register("logins_failed", "Failed login attempts", logins_failed.clone());
+        Metrics { registry: Mutex::new(registry), http_requests, http_seconds, logins_failed }
+    }
+
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if let Ok(reg) = self.registry.lock() {
+            let _ = encode(&mut out, &reg);
+        }
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Middleware: counts and times every request by its route template.
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = std::time::Instant::now();
+    let method = req.method().to_string();
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let res = next.run(req).await;
+    state.metrics.http_seconds.observe(start.elapsed().as_secs_f64());
+    state.metrics.http_requests.get_or_create(&HttpLabels { method, route, status: res.status().as_u16() }).inc();
+    res
+}
+
+pub async fn handler(State(state): State<AppState>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.encode())
+}

@@ -1,0 +1,117 @@
+//! Staff absences (vacation, business trip, sick leave) with an optional
+//! substitute. The order desk's routing asks who is present today.
+
+use super::parse_id;
+use crate::{
+    auth::{roles, Auth},
+    error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult},
+    AppState,
+};
+use axum::{extract::State, http::StatusCode, Json};
+use centrala_domain::{AbsenceId, AbsenceKind, StaffId};
+use centrala_store::AbsenceRecord;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Serialize, ToSchema)]
+pub struct AbsenceOut {
+    pub id: i64,
+    pub staff: i64,
+    /// First day away (inclusive).
+    pub from: NaiveDate,
+    /// Last day away (inclusive).
+    pub to: NaiveDate,
+    /// `vacation`, `business_trip` or `sick_leave`.
+    pub kind: String,
+    pub substitute: Option<i64>,
+}
+
+impl From<AbsenceRecord> for AbsenceOut {
+    fn from(a: AbsenceRecord) -> Self {
+        AbsenceOut {
+            id: a.id.0,
+            staff: a.staff.0,
+            from: a.from,
+            to: a.to,
+            kind: a.kind.to_string(),
+            substitute: a.substitute.map(|s| s.0),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AbsenceIn {
+    pub staff: i64,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub kind: String,
+    pub substitute: Option<i64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AbsenceQuery {
+    /// Only this staff member's absences.
+    pub staff: Option<i64>,
+}
+
+/// Absences of the caller's company.
+#[utoipa::path(get, path = "/api/v1/absences", tag = "staff", params(AbsenceQuery), responses((status = 200, body = [AbsenceOut])))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<AbsenceQuery>,
+) -> ApiResult<Json<Vec<AbsenceOut>>> {
+    let rows = state.store.company(auth.company).absences(q.staff.map(StaffId)).await?;
+    Ok(Json(rows.into_iter().map(Into::into).collect()))
+}
+
+/// One absence.
+#[utoipa::path(get, path = "/api/v1/absences/{id}", tag = "staff", params(("id" = i64, Path)),
+    responses((status = 200, body = AbsenceOut), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<AbsenceOut>> {
+    let id = AbsenceId(parse_id(&id, "absence")?);
+    let a = state.store.company(auth.company).absence(id).await?.ok_or_else(|| ApiError::not_found("absence"))?;
+    Ok(Json(a.into()))
+}
+
+/// Record an absence (admins, supervisors, heads).
+#[utoipa::path(post, path = "/api/v1/absences", tag = "staff", request_body = AbsenceIn,
+    responses((status = 201, body = AbsenceOut), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<AbsenceIn>,
+) -> ApiResult<(StatusCode, Json<AbsenceOut>)> {
+    auth.require(roles::PLANNERS)?;
+    let kind: AbsenceKind = body.kind.parse().map_err(ApiError::invalid)?;
+    let s = state.store.company(auth.company);
+    let a = s.create_absence(StaffId(body.staff), body.from, body.to, kind, body.substitute.map(StaffId)).await?;
+    s.audit(
+        &auth.username,
+        "create",
+        "absence",
+        &a.id.to_string(),
+        &format!("staff {} {}..{} {}", a.staff, a.from, a.to, a.kind),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(a.into())))
+}
+
+/// Delete an absence (admins, supervisors, heads).
+#[utoipa::path(delete, path = "/api/v1/absences/{id}", tag = "staff", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn delete(State(state): State<AppState>, auth: Auth, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
+    auth.require(roles::PLANNERS)?;
+    let id = AbsenceId(parse_id(&id, "absence")?);
+    let s = state.store.company(auth.company);
+    s.delete_absence(id).await?;
+    s.audit(&auth.username, "delete", "absence", &id.to_string(), "").await?;
+    Ok(StatusCode::NO_CONTENT)
+}

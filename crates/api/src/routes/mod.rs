@@ -1,0 +1,13 @@
+//! The API's routes, one module per resource. Each handler authenticates,
+//! checks the role, and goes through the caller's company scope.
+
+pub mod absences;
+pub mod company;
+pub mod departments;
+pub mod products;
+pub mod staff;
+
+/// Parses a numeric id from a path; anything else is a 404.
+pub(crate) fn parse_id(raw: &str, what: &str) -> crate::error::ApiResult<i64> {
+    raw.parse::<i64>().map_err(|_| crate::error::ApiError::not_found(what))
+}

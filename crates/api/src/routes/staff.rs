@@ -1,0 +1,183 @@
+//! Staff members and their roles.
+
+use super::parse_id;
+use crate::{
+    auth::{roles, set_password, Auth},
+    error::{ApiError, ApiJson, ApiPath, ApiResult},
+    AppState,
+};
+use axum::{extract::State, http::StatusCode, Json};
+use centrala_domain::{DepartmentId, Role, StaffId};
+use centrala_store::{Staff, StaffInput};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct StaffOut {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    /// One of operator, manager, key_account_manager, head_of_sales,
+    /// head_of_wholesale, finance, supervisor, admin.
+    pub role: String,
+    pub department: Option<i64>,
+    pub active: bool,
+    pub locale: String,
+    /// Whether a password is set (staff without one cannot log in).
+    pub has_password: bool,
+}
+
+impl From<Staff> for StaffOut {
+    fn from(s: Staff) -> Self {
+        StaffOut {
+            id: s.id.0,
+            username: s.username,
+            full_name: s.full_name,
+            role: s.role.to_string(),
+            department: s.department.map(|d| d.0),
+            active: s.active,
+            locale: s.locale,
+            has_password: s.has_password,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffIn {
+    pub username: String,
+    pub full_name: String,
+    pub role: String,
+    pub department: Option<i64>,
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// UI language: `en`, `bs` or `ru`.
+    #[serde(default = "en")]
+    pub locale: String,
+    /// Initial password (at least 8 characters); without one the member
+    /// cannot log in until an admin sets it.
+    pub password: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn en() -> String {
+    "en".into()
+}
+
+impl StaffIn {
+    fn to_input(&self) -> ApiResult<StaffInput> {
+        let role: Role =
+            self.role.parse().map_err(|e: centrala_domain::RoleParseError| ApiError::invalid(e.to_string()))?;
+        if !["en", "bs", "ru"].contains(&self.locale.as_str()) {
+            return Err(ApiError::invalid(format!("locale {:?} is not en, bs or ru", self.locale)));
+        }
+        Ok(StaffInput {
+            username: self.username.trim().to_owned(),
+            full_name: self.full_name.clone(),
+            role,
+            department: self.department.map(DepartmentId),
+            active: self.active,
+            locale: self.locale.clone(),
+        })
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordIn {
+    pub password: String,
+}
+
+/// All staff of the caller's company.
+#[utoipa::path(get, path = "/api/v1/staff", tag = "staff", responses((status = 200, body = [StaffOut])))]
+pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<StaffOut>>> {
+    Ok(Json(state.store.company(auth.company).staff_list().await?.into_iter().map(Into::into).collect()))
+}
+
+/// One staff member.
+#[utoipa::path(get, path = "/api/v1/staff/{id}", tag = "staff", params(("id" = i64, Path)),
+    responses((status = 200, body = StaffOut), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get(State(state): State<AppState>, auth: Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<StaffOut>> {
+    let id = StaffId(parse_id(&id, "staff member")?);
+    let s = state.store.company(auth.company).staff(id).await?.ok_or_else(|| ApiError::not_found("staff member"))?;
+    Ok(Json(s.into()))
+}
+
+/// Add a staff member (admins).
+#[utoipa::path(post, path = "/api/v1/staff", tag = "staff", request_body = StaffIn,
+    responses((status = 201, body = StaffOut), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<StaffIn>,
+) -> ApiResult<(StatusCode, Json<StaffOut>)> {
+    auth.require(roles::ADMIN)?;
+    let input = body.to_input()?;
+    if let Some(p) = &body.password {
+        centrala_store::password::check_policy(p)?;
+    }
+    let s = state.store.company(auth.company);
+    let mut member = s.create_staff(&input).await?;
+    if let Some(p) = body.password {
+        set_password(&state, auth.company, member.id, p).await?;
+        member.has_password = true;
+    }
+    s.audit(
+        &auth.username,
+        "create",
+        "staff",
+        &member.id.to_string(),
+        &format!("{} as {}", member.username, member.role),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(member.into())))
+}
+
+/// Change a staff member (admins). Deactivating ends their sessions.
+#[utoipa::path(put, path = "/api/v1/staff/{id}", tag = "staff", params(("id" = i64, Path)), request_body = StaffIn,
+    responses((status = 200, body = StaffOut), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<StaffIn>,
+) -> ApiResult<Json<StaffOut>> {
+    auth.require(roles::ADMIN)?;
+    let id = StaffId(parse_id(&id, "staff member")?);
+    if body.password.is_some() {
+        return Err(ApiError::invalid("set passwords with PUT /api/v1/staff/{id}/password"));
+    }
+    let input = body.to_input()?;
+    let s = state.store.company(auth.company);
+    let member = s.update_staff(id, &input).await?;
+    s.audit(
+        &auth.username,
+        "update",
+        "staff",
+        &member.id.to_string(),
+        &format!("{} as {}", member.username, member.role),
+    )
+    .await?;
+    Ok(Json(member.into()))
+}
+
+/// Set a staff member's password (admins); ends their sessions.
+#[utoipa::path(put, path = "/api/v1/staff/{id}/password", tag = "staff", params(("id" = i64, Path)), request_body = PasswordIn,
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn password(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<PasswordIn>,
+) -> ApiResult<StatusCode> {
+    auth.require(roles::ADMIN)?;
+    let id = StaffId(parse_id(&id, "staff member")?);
+    let s = state.store.company(auth.company);
+    s.staff(id).await?.ok_or_else(|| ApiError::not_found("staff member"))?;
+    set_password(&state, auth.company, id, body.password).await?;
+    s.audit(&auth.username, "set_password", "staff", &id.to_string(), "").await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,53 @@
+//! The state every handler shares.
+
+use crate::{auth::LoginLimiter, metrics::Metrics};
+use centrala_store::Store;
+use std::{sync::Arc, time::Duration};
+
+/// Settings of the API that come from the configuration.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// How long a login session lasts.
+    pub session_ttl: Duration,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Mark the session cookie `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Failed logins per user or per address before a lockout.
+    pub max_failed_logins: u32,
+    /// How long failures are remembered and a lockout lasts.
+    pub lockout: Duration,
+    /// Country code for phone numbers written without one.
+    pub default_country_code: String,
+    /// Demo mode: demo passwords are allowed.
+    pub demo: bool,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            session_ttl: Duration::from_secs(12 * 3600),
+            max_body_bytes: 1024 * 1024,
+            secure_cookies: false,
+            max_failed_logins: 5,
+            lockout: Duration::from_secs(300),
+            default_country_code: "387".into(),
+            demo: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<ApiConfig>,
+    pub limiter: Arc<LoginLimiter>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ApiConfig) -> Self {
+        let limiter = Arc::new(LoginLimiter::new(config.max_failed_logins, config.lockout));
+        AppState { store, config: Arc::new(config), limiter, metrics: Arc::new(Metrics::new()) }
+    }
+}

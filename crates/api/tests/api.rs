@@ -1,0 +1,608 @@
+//! The HTTP API through the real router: status, body and the state left
+//! behind.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use axum::{
+    body::Body,
+    extract::connect_info::MockConnectInfo,
+    http::{header, Method, Request, StatusCode},
+    Router,
+};
+use centrala_api::{app, ApiConfig, AppState};
+use centrala_domain::{AbsenceKind, Role};
+use centrala_store::{password, testing::TestDb, DepartmentKind, StaffInput, Store};
+use chrono::NaiveDate;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use tower::ServiceExt;
+
+struct World {
+    db: TestDb,
+    app: Router,
+}
+
+async fn staff(store: &Store, company: &str, username: &str, role: Role, pw: &str) -> i64 {
+    let (c, _) = store.ensure_company(company, company).await.unwrap();
+    let s = store.company(c.id);
+    let m = s
+        .create_staff(&StaffInput {
+            username: username.into(),
+            full_name: username.into(),
+            role,
+            department: None,
+            active: true,
+            locale: "en".into(),
+        })
+        .await
+        .unwrap();
+    s.set_password_hash(m.id, &password::hash_password(pw).unwrap()).await.unwrap();
+    m.id.0
+}
+
+async fn world() -> World {
+    let db = TestDb::sqlite().await;
+    for (c, u, r) in [
+        ("alpha", "admin", Role::Admin),
+        ("alpha", "op", Role::Operator),
+        ("alpha", "sup", Role::Supervisor),
+        ("beta", "admin", Role::Admin),
+        ("beta", "op", Role::Operator),
+    ] {
+        staff(&db.store, c, u, r, "password1").await;
+    }
+    let config = ApiConfig { max_body_bytes: 4096, max_failed_logins: 3, ..ApiConfig::default() };
+    let app =
+        app(AppState::new(db.store.clone(), config)).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 9], 4000))));
+    World { db, app }
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Value,
+}
+
+impl World {
+    async fn raw(&self, req: Request<Body>) -> Resp {
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "a 500: {body}");
+        Resp { status, headers, body }
+    }
+
+    async fn call(&self, method: Method, uri: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+        let mut b = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let req = match body {
+            Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())).unwrap(),
+            None => b.body(Body::empty()).unwrap(),
+        };
+        self.raw(req).await
+    }
+
+    async fn login(&self, company: &str, user: &str) -> String {
+        let r = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"company": company, "username": user, "password": "password1"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn company_id(&self, code: &str) -> centrala_domain::CompanyId {
+        self.db.store.company_by_code(code).await.unwrap().unwrap().id
+    }
+}
+
+fn code(r: &Resp) -> &str {
+    r.body["error"]["code"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn login_me_and_logout() {
+    let w = world().await;
+    let bad = w
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"company": "alpha", "username": "op", "password": "nope"})),
+        )
+        .await;
+    assert_eq!((bad.status, code(&bad)), (StatusCode::UNAUTHORIZED, "invalid_credentials"));
+    let nobody = w
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"company": "zeta", "username": "op", "password": "password1"})),
+        )
+        .await;
+    assert_eq!(code(&nobody), "invalid_credentials");
+
+    let r = w
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"company": "alpha", "username": "op", "password": "password1"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["role"], "operator");
+    let token = r.body["token"].as_str().unwrap().to_owned();
+    let cookie = r.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.starts_with(&format!("centrala_session={token};")) && cookie.contains("HttpOnly"), "{cookie}");
+
+    let me = w.call(Method::GET, "/api/v1/auth/me", Some(&token), None).await;
+    assert_eq!((me.body["username"].as_str(), me.body["company"].as_str()), (Some("op"), Some("alpha")));
+    // The cookie alone authenticates too (the web UI).
+    let by_cookie = w
+        .raw(
+            Request::get("/api/v1/auth/me")
+                .header(header::COOKIE, format!("centrala_session={token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(by_cookie.body["username"], "op");
+
+    let out = w.call(Method::POST, "/api/v1/auth/logout", Some(&token), None).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    let after = w.call(Method::GET, "/api/v1/auth/me", Some(&token), None).await;
+    assert_eq!((after.status, code(&after)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    let anon = w.call(Method::GET, "/api/v1/staff", None, None).await;
+    assert_eq!(anon.status, StatusCode::UNAUTHORIZED);
+
+    // Failed and successful logins are in the audit log.
+    let audit = w.db.store.company(w.company_id("alpha").await).audit_entries(20).await.unwrap();
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["logout", "login", "login_failed"]);
+}
+
+#[tokio::test]
+async fn failed_logins_are_limited_per_user_and_per_address() {
+    let w = world().await;
+    for _ in 0..3 {
+        let r = w
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"company": "alpha", "username": "op", "password": "guess"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    // Now even the right password is refused for a while, with Retry-After.
+    let r = w
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"company": "alpha", "username": "op", "password": "password1"})),
+        )
+        .await;
+    assert_eq!((r.status, code(&r)), (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"));
+    let secs: u64 = r.headers.get(header::RETRY_AFTER).unwrap().to_str().unwrap().parse().unwrap();
+    assert!(secs > 0 && secs <= 300);
+    // The address made the failures too: other users from it are refused.
+    let r = w
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"company": "beta", "username": "op", "password": "password1"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn roles_are_refused_with_403_and_nothing_changes() {
+    let w = world().await;
+    let op = w.login("alpha", "op").await;
+    let alpha = w.company_id("alpha").await;
+    let before = w.db.store.company(alpha).staff_list().await.unwrap().len();
+    let cases = [
+        (Method::POST, "/api/v1/staff", Some(json!({"username": "x", "full_name": "X", "role": "admin"}))),
+        (Method::PUT, "/api/v1/staff/1", Some(json!({"username": "op", "full_name": "Op", "role": "admin"}))),
+        (Method::PUT, "/api/v1/staff/1/password", Some(json!({"password": "password2"}))),
+        (Method::POST, "/api/v1/departments", Some(json!({"code": "d", "name": "D", "kind": "sales"}))),
+        (Method::PUT, "/api/v1/departments/1", Some(json!({"name": "D", "kind": "sales"}))),
+        (
+            Method::POST,
+            "/api/v1/absences",
+            Some(json!({"staff": 1, "from": "2026-12-01", "to": "2026-12-02", "kind": "vacation"})),
+        ),
+        (Method::DELETE, "/api/v1/absences/1", None),
+        (Method::GET, "/api/v1/audit", None),
+    ];
+    for (m, uri, body) in cases {
+        let r = w.call(m.clone(), uri, Some(&op), body).await;
+        assert_eq!((r.status, code(&r)), (StatusCode::FORBIDDEN, "forbidden"), "{m} {uri}");
+    }
+    let me = w.db.store.company(alpha).staff_by_username("op").await.unwrap().unwrap();
+    assert_eq!(me.role, Role::Operator, "the operator did not promote itself");
+    assert_eq!(w.db.store.company(alpha).staff_list().await.unwrap().len(), before);
+    assert!(w.db.store.company(alpha).departments().await.unwrap().is_empty());
+    // A supervisor may plan absences but not manage staff.
+    let sup = w.login("alpha", "sup").await;
+    let r = w
+        .call(
+            Method::POST,
+            "/api/v1/absences",
+            Some(&sup),
+            Some(json!({"staff": me.id.0, "from": "2026-12-01", "to": "2026-12-02", "kind": "vacation"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = w
+        .call(
+            Method::POST,
+            "/api/v1/staff",
+            Some(&sup),
+            Some(json!({"username": "x", "full_name": "X", "role": "admin"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn one_company_never_sees_anothers_records() {
+    let w = world().await;
+    let alpha = w.company_id("alpha").await;
+    let a = w.db.store.company(alpha);
+    let dept = a.create_department("sales", "Sales", DepartmentKind::Sales, None).await.unwrap();
+    let op = a.staff_by_username("op").await.unwrap().unwrap();
+    let abs = a
+        .create_absence(
+            op.id,
+            NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(),
+            AbsenceKind::Vacation,
+            None,
+        )
+        .await
+        .unwrap();
+    w.db.store
+        .import_dir(
+            "alpha",
+            &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../store/tests/fixtures/good"),
+            "387",
+            "t",
+        )
+        .await
+        .unwrap();
+
+    let beta_admin = w.login("beta", "admin").await;
+    let (s, d, ab) = (op.id.0, dept.id.0, abs.id.0);
+    let staff_body = json!({"username": "op", "full_name": "Stolen", "role": "admin"});
+    let cases: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, format!("/api/v1/staff/{s}"), None),
+        (Method::PUT, format!("/api/v1/staff/{s}"), Some(staff_body)),
+        (Method::PUT, format!("/api/v1/staff/{s}/password"), Some(json!({"password": "hijacked1"}))),
+        (Method::GET, format!("/api/v1/departments/{d}"), None),
+        (Method::PUT, format!("/api/v1/departments/{d}"), Some(json!({"name": "Mine", "kind": "sales"}))),
+        (Method::GET, format!("/api/v1/absences/{ab}"), None),
+        (Method::DELETE, format!("/api/v1/absences/{ab}"), None),
+        (Method::GET, "/api/v1/products/BE-0001".to_owned(), None),
+    ];
+    for (m, uri, body) in cases {
+        let r = w.call(m.clone(), &uri, Some(&beta_admin), body).await;
+        assert_eq!((r.status, code(&r)), (StatusCode::NOT_FOUND, "not_found"), "{m} {uri}: {}", r.body);
+    }
+    // Lists show only beta's own records.
+    let staff = w.call(Method::GET, "/api/v1/staff", Some(&beta_admin), None).await;
+    let names: Vec<&str> = staff.body.as_array().unwrap().iter().map(|m| m["username"].as_str().unwrap()).collect();
+    assert_eq!(names, ["admin", "op"]);
+    assert_eq!(w.call(Method::GET, "/api/v1/departments", Some(&beta_admin), None).await.body, json!([]));
+    assert_eq!(w.call(Method::GET, "/api/v1/absences", Some(&beta_admin), None).await.body, json!([]));
+    assert_eq!(w.call(Method::GET, "/api/v1/products", Some(&beta_admin), None).await.body, json!([]));
+    // A beta absence cannot point at alpha's staff either.
+    let r = w
+        .call(
+            Method::POST,
+            "/api/v1/absences",
+            Some(&beta_admin),
+            Some(json!({"staff": s, "from": "2026-12-01", "to": "2026-12-02", "kind": "vacation"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Alpha's records are as they were.
+    let op_after = a.staff(op.id).await.unwrap().unwrap();
+    assert_eq!((op_after.full_name.as_str(), op_after.role), ("op", Role::Operator));
+    assert_eq!(a.department(dept.id).await.unwrap().unwrap().name, "Sales");
+    assert!(a.absence(abs.id).await.unwrap().is_some());
+    assert!(w
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"company": "alpha", "username": "op", "password": "password1"}))
+        )
+        .await
+        .status
+        .is_success());
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_precise_4xx() {
+    let w = world().await;
+    let admin = w.login("alpha", "admin").await;
+    let post = |body: &'static str, ctype: Option<&'static str>| {
+        let mut b = Request::post("/api/v1/staff").header(header::AUTHORIZATION, format!("Bearer {admin}"));
+        if let Some(c) = ctype {
+            b = b.header(header::CONTENT_TYPE, c);
+        }
+        b.body(Body::from(body)).unwrap()
+    };
+    let json_ct = Some("application/json");
+    let cases: Vec<(Request<Body>, StatusCode, &str)> = vec![
+        (post("{\"username\": ", json_ct), StatusCode::BAD_REQUEST, "malformed_json"),
+        (
+            post("{\"username\": \"a\", \"full_name\": \"A\", \"role\": \"operator\", \"evil\": 1}", json_ct),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            post("{\"username\": 5, \"full_name\": \"A\", \"role\": \"operator\"}", json_ct),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+        (
+            post("{\"username\": \"a\", \"full_name\": \"A\", \"role\": \"boss\"}", json_ct),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
+        (
+            post("{\"username\": \"a b\", \"full_name\": \"A\", \"role\": \"operator\"}", json_ct),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
+        (
+            post(
+                "{\"username\": \"a\", \"full_name\": \"A\", \"role\": \"operator\", \"password\": \"short\"}",
+                json_ct,
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        ),
+        (post("{}", None), StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+        (
+            post(Box::leak(format!("{{\"username\": \"{}\"}}", "x".repeat(10_000)).into_boxed_str()), json_ct),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        (
+            Request::get("/api/v1/staff/abc")
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .body(Body::empty())
+                .unwrap(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            Request::get("/api/v1/staff/99999")
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .body(Body::empty())
+                .unwrap(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            Request::get("/api/v1/products?limit=many")
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .body(Body::empty())
+                .unwrap(),
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+        ),
+        (Request::get("/api/v1/nothing-here").body(Body::empty()).unwrap(), StatusCode::NOT_FOUND, "not_found"),
+        (
+            Request::patch("/api/v1/staff").body(Body::empty()).unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            Request::get("/api/v1/staff").header(header::AUTHORIZATION, "Bearer forged").body(Body::empty()).unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        ),
+    ];
+    for (i, (req, status, c)) in cases.into_iter().enumerate() {
+        let r = w.raw(req).await;
+        assert_eq!((r.status, code(&r)), (status, c), "case {i}: {}", r.body);
+        assert!(!r.body["error"]["message"].as_str().unwrap_or("").is_empty(), "case {i} has a message");
+    }
+    let alpha = w.company_id("alpha").await;
+    assert_eq!(w.db.store.company(alpha).staff_list().await.unwrap().len(), 3, "no bad request wrote a row");
+}
+
+#[tokio::test]
+async fn admin_manages_staff_departments_and_absences() {
+    let w = world().await;
+    let admin = w.login("alpha", "admin").await;
+    let dep = w
+        .call(
+            Method::POST,
+            "/api/v1/departments",
+            Some(&admin),
+            Some(json!({"code": "fin", "name": "Finance", "kind": "finance"})),
+        )
+        .await;
+    assert_eq!(dep.status, StatusCode::CREATED, "{}", dep.body);
+    let dep_id = dep.body["id"].as_i64().unwrap();
+    let r = w
+        .call(Method::POST, "/api/v1/staff", Some(&admin), Some(json!({
+            "username": "amra", "full_name": "Amra F.", "role": "finance", "department": dep_id, "locale": "bs", "password": "finance-pw"
+        })))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!((r.body["role"].as_str(), r.body["has_password"].as_bool()), (Some("finance"), Some(true)));
+    let amra_id = r.body["id"].as_i64().unwrap();
+    let dup = w
+        .call(
+            Method::POST,
+            "/api/v1/staff",
+            Some(&admin),
+            Some(json!({"username": "amra", "full_name": "A", "role": "operator"})),
+        )
+        .await;
+    assert_eq!((dup.status, code(&dup)), (StatusCode::CONFLICT, "conflict"));
+
+    let head = w
+        .call(
+            Method::PUT,
+            &format!("/api/v1/departments/{dep_id}"),
+            Some(&admin),
+            Some(json!({"name": "Finance", "kind": "finance", "head": amra_id})),
+        )
+        .await;
+    assert_eq!(head.body["head"].as_i64(), Some(amra_id));
+
+    // Amra logs in with the password the admin gave.
+    let amra = w
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"company": "alpha", "username": "amra", "password": "finance-pw"})),
+        )
+        .await;
+    let amra_token = amra.body["token"].as_str().unwrap().to_owned();
+    // She changes it herself; her old password no longer works.
+    let ch = w
+        .call(
+            Method::POST,
+            "/api/v1/auth/password",
+            Some(&amra_token),
+            Some(json!({"current_password": "finance-pw", "new_password": "new-finance-pw"})),
+        )
+        .await;
+    assert_eq!(ch.status, StatusCode::NO_CONTENT);
+    let old = w
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"company": "alpha", "username": "amra", "password": "finance-pw"})),
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let fresh = w
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"company": "alpha", "username": "amra", "password": "new-finance-pw"})),
+        )
+        .await;
+    let fresh_token = fresh.body["token"].as_str().unwrap().to_owned();
+
+    // Deactivating her ends her session.
+    let off = w
+        .call(
+            Method::PUT,
+            &format!("/api/v1/staff/{amra_id}"),
+            Some(&admin),
+            Some(json!({
+                "username": "amra", "full_name": "Amra F.", "role": "finance", "department": dep_id, "active": false
+            })),
+        )
+        .await;
+    assert_eq!(off.body["active"], false);
+    assert_eq!(w.call(Method::GET, "/api/v1/auth/me", Some(&fresh_token), None).await.status, StatusCode::UNAUTHORIZED);
+
+    // Absences: created, listed for the member, deleted.
+    let a = w
+        .call(
+            Method::POST,
+            "/api/v1/absences",
+            Some(&admin),
+            Some(json!({"staff": amra_id, "from": "2026-12-24", "to": "2026-12-31", "kind": "vacation"})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED);
+    let listed = w.call(Method::GET, &format!("/api/v1/absences?staff={amra_id}"), Some(&admin), None).await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+    assert_eq!(listed.body[0]["to"], "2026-12-31");
+    let backwards = w
+        .call(
+            Method::POST,
+            "/api/v1/absences",
+            Some(&admin),
+            Some(json!({"staff": amra_id, "from": "2027-01-05", "to": "2027-01-01", "kind": "vacation"})),
+        )
+        .await;
+    assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let del = w.call(Method::DELETE, &format!("/api/v1/absences/{}", a.body["id"]), Some(&admin), None).await;
+    assert_eq!(del.status, StatusCode::NO_CONTENT);
+
+    // Every change is in the audit log, readable by the admin.
+    let audit = w.call(Method::GET, "/api/v1/audit?limit=50", Some(&admin), None).await;
+    let actions: Vec<String> = audit
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["actor"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+                e["entity"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for expected in [
+        "admin create department",
+        "admin create staff",
+        "admin update department",
+        "amra change_password staff",
+        "admin update staff",
+        "admin create absence",
+        "admin delete absence",
+    ] {
+        assert!(actions.iter().any(|a| a == expected), "{expected} missing from {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn health_metrics_and_openapi() {
+    let w = world().await;
+    let h = w.raw(Request::get("/healthz").body(Body::empty()).unwrap()).await;
+    assert_eq!(h.status, StatusCode::OK);
+    let doc = w.raw(Request::get("/api/v1/openapi.json").body(Body::empty()).unwrap()).await;
+    let paths = doc.body["paths"].as_object().unwrap();
+    for p in ["/api/v1/auth/login", "/api/v1/staff/{id}", "/api/v1/absences", "/api/v1/products/{sku}"] {
+        assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
+    }
+    assert!(doc.body["components"]["securitySchemes"]["bearer"].is_object());
+    let _ = w.login("alpha", "op").await;
+    let m = w.raw(Request::get("/metrics").body(Body::empty()).unwrap()).await;
+    let text = m.body.as_str().unwrap().to_owned();
+    assert!(
+        text.contains("centrala_http_requests_total{method=\"POST\",route=\"/api/v1/auth/login\",status=\"200\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("centrala_http_request_duration_seconds_count"));
+    w.db.store.close().await;
+    let down = w.raw(Request::get("/healthz").body(Body::empty()).unwrap()).await;
+    assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
+}

@@ -1,0 +1,253 @@
+//! The typed configuration: defaults < TOML file < `CENTRALA_*` environment
+//! < command-line flags. Unknown keys are errors, not silently ignored.
+
+use figment::{
+    providers::{Env, Format, Serialized, Toml},
+    Figment,
+};
+use serde::{Deserialize, Serialize};
+use std::{net::SocketAddr, path::PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Folder for the embedded SQLite database and call recordings.
+    pub data: PathBuf,
+    /// Database URL. Empty: SQLite at `<data>/centrala.db`.
+    /// PostgreSQL: `postgres://user:password@host:5432/dbname`.
+    pub database: String,
+    /// Country code put in front of phone numbers written without one.
+    pub default_country_code: String,
+    /// Log filter (tracing `EnvFilter` syntax); `RUST_LOG` overrides it.
+    pub log: String,
+    pub http: HttpConfig,
+    pub auth: AuthConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Address the web UI and API listen on.
+    pub listen: SocketAddr,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Mark the session cookie Secure (set when served behind HTTPS).
+    pub secure_cookies: bool,
+    /// How long a login session lasts, in hours.
+    pub session_hours: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Failed logins per user, and per address, before a lockout.
+    pub max_failed_logins: u32,
+    /// How long failed logins are remembered and a lockout lasts, in seconds.
+    pub lockout_seconds: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data: PathBuf::from("./centrala-data"),
+            database: String::new(),
+            default_country_code: "387".into(),
+            log: "info".into(),
+            http: HttpConfig::default(),
+            auth: AuthConfig::default(),
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            max_body_bytes: 1024 * 1024,
+            secure_cookies: false,
+            session_hours: 12,
+        }
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig { max_failed_logins: 5, lockout_seconds: 300 }
+    }
+}
+
+/// Values given on the command line; `None` leaves the layer below.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpOverrides>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HttpOverrides {
+    pub listen: SocketAddr,
+}
+
+/// Top-level keys settable as `CENTRALA_<KEY>`; nested keys use a double
+/// underscore (`CENTRALA_HTTP__MAX_BODY_BYTES`). `CENTRALA_HTTP` alone is
+/// the listen address, like `--http`. Other `CENTRALA_*` variables (such as
+/// `CENTRALA_CONFIG` or `CENTRALA_TEST_PG`) are not configuration keys.
+const ENV_KEYS: [&str; 4] = ["data", "database", "default_country_code", "log"];
+
+fn env_provider() -> Env {
+    Env::prefixed("CENTRALA_").filter_map(|key| {
+        let k = key.as_str().to_ascii_lowercase();
+        if k == "http" {
+            Some("http.listen".into())
+        } else if k.contains("__") {
+            Some(k.replace("__", ".").into())
+        } else if ENV_KEYS.contains(&k.as_str()) {
+            Some(k.into())
+        } else {
+            None
+        }
+    })
+}
+
+impl Config {
+    /// Loads the layers in order: defaults, `file`, environment, `flags`.
+    pub fn load(file: Option<&std::path::Path>, flags: &Overrides) -> Result<Config, Box<figment::Error>> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(Box::new(figment::Error::from(format!("config file {} does not exist", path.display()))));
+            }
+            fig = fig.merge(Toml::file_exact(path));
+        }
+        fig.merge(env_provider()).merge(Serialized::defaults(flags)).extract().map_err(Box::new)
+    }
+
+    /// The database URL: the configured one, or SQLite in the data folder.
+    pub fn database_url(&self) -> String {
+        if self.database.is_empty() {
+            format!("sqlite://{}?mode=rwc", self.data.join("centrala.db").display())
+        } else {
+            self.database.clone()
+        }
+    }
+
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.data.join("recordings")
+    }
+
+    pub fn api(&self, demo: bool) -> centrala_api::ApiConfig {
+        centrala_api::ApiConfig {
+            session_ttl: std::time::Duration::from_secs(self.http.session_hours.max(1) * 3600),
+            max_body_bytes: self.http.max_body_bytes,
+            secure_cookies: self.http.secure_cookies,
+            max_failed_logins: self.auth.max_failed_logins,
+            lockout: std::time::Duration::from_secs(self.auth.lockout_seconds),
+            default_country_code: self.default_country_code.clone(),
+            demo,
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    const EXAMPLE: &str = include_str!("../../../centrala.example.toml");
+
+    #[test]
+    fn the_example_config_documents_every_key_with_its_default() {
+        let parsed: Config = toml::from_str(EXAMPLE).expect("the example config parses with deny_unknown_fields");
+        assert_eq!(parsed, Config::default(), "the example's values are the defaults");
+        // And it names every key: compare key sets with the serialized default.
+        fn keys(v: &toml::Value, prefix: &str, out: &mut Vec<String>) {
+            if let toml::Value::Table(t) = v {
+                for (k, v) in t {
+                    let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                    out.push(p.clone());
+                    keys(v, &p, out);
+                }
+            }
+        }
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        keys(&toml::Value::try_from(Config::default()).unwrap(), "", &mut a);
+        keys(&toml::from_str::<toml::Value>(EXAMPLE).unwrap(), "", &mut b);
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn flags_beat_env_beat_file_beat_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "c.toml",
+                "data = \"/from/file\"\nlog = \"debug\"\n[http]\nlisten = \"127.0.0.1:7000\"\nmax_body_bytes = 10\n",
+            )?;
+            let file = Some(std::path::Path::new("c.toml"));
+
+            let c = Config::load(None, &Overrides::default()).unwrap();
+            assert_eq!(c, Config::default());
+
+            let c = Config::load(file, &Overrides::default()).unwrap();
+            assert_eq!(
+                (c.data.to_str(), c.log.as_str(), c.http.listen.port(), c.http.max_body_bytes),
+                (Some("/from/file"), "debug", 7000, 10)
+            );
+            assert_eq!(c.auth, AuthConfig::default(), "untouched sections keep their defaults");
+
+            jail.set_env("CENTRALA_DATA", "/from/env");
+            jail.set_env("CENTRALA_HTTP", "127.0.0.1:7100");
+            jail.set_env("CENTRALA_AUTH__MAX_FAILED_LOGINS", "9");
+            jail.set_env("CENTRALA_TEST_PG", "postgres://ignored");
+            jail.set_env("CENTRALA_CONFIG", "ignored.toml");
+            let c = Config::load(file, &Overrides::default()).unwrap();
+            assert_eq!((c.data.to_str(), c.http.listen.port(), c.auth.max_failed_logins), (Some("/from/env"), 7100, 9));
+            assert_eq!(
+                (c.log.as_str(), c.http.max_body_bytes),
+                ("debug", 10),
+                "the file still fills what env does not"
+            );
+
+            let flags = Overrides {
+                data: Some("/from/flag".into()),
+                database: Some("postgres://u@h/db".into()),
+                http: Some(HttpOverrides { listen: "127.0.0.1:7200".parse().unwrap() }),
+            };
+            let c = Config::load(file, &flags).unwrap();
+            assert_eq!(
+                (c.data.to_str(), c.http.listen.port(), c.database.as_str()),
+                (Some("/from/flag"), 7200, "postgres://u@h/db")
+            );
+            assert_eq!(c.http.max_body_bytes, 10, "a flag for one http key leaves the others");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        Jail::expect_with(|jail| {
+            jail.create_file("typo.toml", "[http]\nlisen = \"127.0.0.1:1\"\n")?;
+            let e = Config::load(Some(std::path::Path::new("typo.toml")), &Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("lisen"), "{e}");
+            jail.create_file("bad.toml", "[http]\nlisten = \"not an address\"\n")?;
+            assert!(Config::load(Some(std::path::Path::new("bad.toml")), &Overrides::default()).is_err());
+            assert!(Config::load(Some(std::path::Path::new("missing.toml")), &Overrides::default()).is_err());
+            jail.set_env("CENTRALA_AUTH__LOCKOUT_SECONDS", "soon");
+            assert!(Config::load(None, &Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_default_database_is_sqlite_in_the_data_folder() {
+        let c = Config { data: "/srv/c".into(), ..Config::default() };
+        assert_eq!(c.database_url(), "sqlite:///srv/c/centrala.db?mode=rwc");
+        assert_eq!(c.recordings_dir(), std::path::PathBuf::from("/srv/c/recordings"));
+    }
+}

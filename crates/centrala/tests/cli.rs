@@ -1,0 +1,219 @@
+//! The real binary: `serve --demo`, `import`, `users passwd`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::zombie_processes)]
+
+use serde_json::{json, Value};
+use std::{
+    io::{BufRead, BufReader, Write},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_centrala");
+
+fn fixtures(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../store/tests/fixtures").join(name)
+}
+
+fn centrala(data: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("--data").arg(data).env("CENTRALA_LOG", "info").env_remove("CENTRALA_DATABASE").env_remove("RUST_LOG");
+    c
+}
+
+/// A running `centrala serve`; its log lines arrive on `lines`.
+struct Server {
+    child: Child,
+    addr: String,
+    lines: mpsc::Receiver<String>,
+    log: Vec<String>,
+}
+
+impl Server {
+    fn start(data: &Path, demo: bool) -> Server {
+        let mut cmd = centrala(data);
+        cmd.args(["serve", "--http", "127.0.0.1:0"]);
+        if demo {
+            cmd.arg("--demo");
+        }
+        let mut child = cmd.stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut log = Vec::new();
+        loop {
+            let line = lines.recv_timeout(Duration::from_secs(120)).expect("the server printed its address");
+            log.push(line.clone());
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let addr = rest.trim().to_owned();
+                return Server { child, addr, lines, log };
+            }
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Sends SIGTERM and waits for a clean exit; returns the rest of the log.
+    fn stop(mut self) -> Vec<String> {
+        Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "exit status after SIGTERM: {status}");
+        let rest: Vec<String> = self.lines.try_iter().collect();
+        self.log.extend(rest);
+        std::mem::take(&mut self.log)
+    }
+}
+
+impl Drop for Server {
+    /// A failed assertion must not leave a server running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn serve_demo_answers_logs_in_and_stops_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, true);
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(server.url("/healthz")).send().await.unwrap().text().await.unwrap(), "ok");
+
+    let login: Value = http
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({"company": "demo", "username": "op.ana", "password": "demo"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().expect("demo login works");
+    let staff: Value =
+        http.get(server.url("/api/v1/staff")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    assert!(staff.as_array().unwrap().len() >= 16);
+    let products: Value = http
+        .get(server.url("/api/v1/products?q=pivo&limit=500"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(products.as_array().unwrap().iter().all(|p| p["alcohol"] == true && p["category"] == "Beer"));
+
+    let log = server.stop().join("\n");
+    assert!(log.contains("demo company created"), "{log}");
+    assert!(log.contains("DEMO MODE: every demo user's password is \"demo\""), "{log}");
+    assert!(log.contains("stopped cleanly"), "{log}");
+    assert!(data.join("centrala.db").exists() && data.join("recordings").is_dir());
+
+    // A second start keeps the demo as it is.
+    let again = Server::start(&data, true);
+    let log = again.stop().join("\n");
+    assert!(log.contains("demo company already present"), "{log}");
+}
+
+#[tokio::test]
+async fn without_demo_there_is_no_default_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = centrala(&data).args(["import", "--company", "acme"]).arg(fixtures("good")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let server = Server::start(&data, false);
+    let http = reqwest::Client::new();
+    for password in ["", "demo", "admin", "password"] {
+        let r = http
+            .post(server.url("/api/v1/auth/login"))
+            .json(&json!({"company": "acme", "username": "op.ana", "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "password {password:?}");
+    }
+    let r = http
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({"company": "demo", "username": "op.ana", "password": "demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "no demo company without --demo");
+    server.stop();
+}
+
+#[test]
+fn import_reports_every_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = centrala(&data).args(["import", "--company", "acme"]).arg(fixtures("bad")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("staff.csv:4: column role: unknown role \"boss\""), "{err}");
+    assert!(err.contains("receivables.csv:3: column paid: 150.00 is more than the amount 100.00"), "{err}");
+    assert!(err.contains("import rejected: 11 error(s); nothing was written"), "{err}");
+
+    let ok = centrala(&data).args(["import", "--company", "acme"]).arg(fixtures("good")).output().unwrap();
+    assert!(ok.status.success());
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert!(text.contains("clients.csv") && text.contains("imported 33 rows into company acme"), "{text}");
+
+    let missing = centrala(&data).args(["import", "--company", "acme", "/nonexistent/dir"]).output().unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("not a directory"));
+}
+
+#[tokio::test]
+async fn users_passwd_reads_the_password_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(centrala(&data).args(["import", "--company", "acme"]).arg(fixtures("good")).status().unwrap().success());
+    let set = |pw: &str| {
+        let mut child = centrala(&data)
+            .args(["users", "passwd", "--company", "acme", "op.ana"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{pw}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = set("short");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8 characters"));
+    assert!(set("correct horse battery").status.success());
+    let nobody =
+        centrala(&data).args(["users", "passwd", "--company", "acme", "ghost"]).stdin(Stdio::null()).output().unwrap();
+    assert!(!nobody.status.success());
+
+    let server = Server::start(&data, false);
+    let r = reqwest::Client::new()
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({"company": "acme", "username": "op.ana", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    server.stop();
+}
+
+#[test]
+fn a_bad_config_file_is_refused_with_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[http]\nlisten_addr = \"127.0.0.1:1\"\n").unwrap();
+    let out = Command::new(BIN).arg("--config").arg(&cfg).args(["serve"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("listen_addr"));
+}
