@@ -51,6 +51,13 @@ pub mod roles {
     pub const PLANNERS: &[Role] = &[Admin, Supervisor, HeadOfSales, HeadOfWholesale];
     /// Read the audit log.
     pub const AUDITORS: &[Role] = &[Admin, Supervisor];
+    /// Take orders (each role then meets the desk's gates).
+    pub const ORDER_TAKERS: &[Role] =
+        &[Operator, Supervisor, Manager, KeyAccountManager, HeadOfSales, HeadOfWholesale, Finance];
+    /// Edit the price-list column rules.
+    pub const PRICING: &[Role] = &[Admin, HeadOfSales, HeadOfWholesale];
+    /// Move confirmed orders along (shipped, delivered).
+    pub const DISPATCH: &[Role] = &[Admin, Supervisor, HeadOfSales, HeadOfWholesale, Manager, KeyAccountManager];
 }
 
 fn token_hash(token: &str) -> String {

@@ -5,7 +5,9 @@
 //! domain and store records into its own wire types.
 
 pub mod auth;
+pub mod desk;
 pub mod error;
+pub mod events;
 pub mod metrics;
 pub mod routes;
 pub mod state;
@@ -39,10 +41,16 @@ use utoipa::{
         routes::staff::list, routes::staff::get, routes::staff::create, routes::staff::update, routes::staff::password,
         routes::absences::list, routes::absences::get, routes::absences::create, routes::absences::delete,
         routes::products::list, routes::products::get,
+        routes::clients::lookup, routes::clients::get, routes::clients::list, routes::clients::decide,
+        routes::orders::open, routes::orders::get, routes::orders::list, routes::orders::set_line,
+        routes::orders::recommendations, routes::orders::offer, routes::orders::delivery, routes::orders::confirm,
+        routes::orders::set_status,
+        routes::price_rules::list, routes::price_rules::create, routes::price_rules::update, routes::price_rules::delete,
+        events::stream,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),
-    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"))
+    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"))
 )]
 pub struct ApiDoc;
 
@@ -101,6 +109,21 @@ pub fn app(state: AppState) -> Router {
         .route("/absences/{id}", get(absences::get).delete(absences::delete))
         .route("/products", get(products::list))
         .route("/products/{sku}", get(products::get))
+        .route("/clients", get(clients::list))
+        .route("/clients/lookup", get(clients::lookup))
+        .route("/clients/{code}", get(clients::get))
+        .route("/routing/decide", post(clients::decide))
+        .route("/orders", get(orders::list).post(orders::open))
+        .route("/orders/{id}", get(orders::get))
+        .route("/orders/{id}/lines", post(orders::set_line))
+        .route("/orders/{id}/recommendations", get(orders::recommendations))
+        .route("/orders/{id}/offers", post(orders::offer))
+        .route("/orders/{id}/delivery", put(orders::delivery))
+        .route("/orders/{id}/confirm", post(orders::confirm))
+        .route("/orders/{id}/status", post(orders::set_status))
+        .route("/price-rules", get(price_rules::list).post(price_rules::create))
+        .route("/price-rules/{id}", put(price_rules::update).delete(price_rules::delete))
+        .route("/events", get(crate::events::stream))
         .route("/openapi.json", get(openapi));
     let max_body = state.config.max_body_bytes;
     Router::new()

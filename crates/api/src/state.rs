@@ -1,6 +1,6 @@
 //! The state every handler shares.
 
-use crate::{auth::LoginLimiter, metrics::Metrics};
+use crate::{auth::LoginLimiter, events::Bus, metrics::Metrics};
 use centrala_store::Store;
 use std::{sync::Arc, time::Duration};
 
@@ -43,11 +43,42 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     pub limiter: Arc<LoginLimiter>,
     pub metrics: Arc<Metrics>,
+    pub events: Arc<Bus>,
+    pub clock: Clock,
+}
+
+/// Where "today" comes from: the system clock, or a fixed day in tests.
+#[derive(Clone, Copy, Debug)]
+pub enum Clock {
+    System,
+    Fixed(chrono::NaiveDate),
+}
+
+impl Clock {
+    pub fn today(self) -> chrono::NaiveDate {
+        match self {
+            Clock::System => chrono::Local::now().date_naive(),
+            Clock::Fixed(d) => d,
+        }
+    }
 }
 
 impl AppState {
     pub fn new(store: Store, config: ApiConfig) -> Self {
         let limiter = Arc::new(LoginLimiter::new(config.max_failed_logins, config.lockout));
-        AppState { store, config: Arc::new(config), limiter, metrics: Arc::new(Metrics::new()) }
+        AppState {
+            store,
+            config: Arc::new(config),
+            limiter,
+            metrics: Arc::new(Metrics::new()),
+            events: Arc::new(Bus::new()),
+            clock: Clock::System,
+        }
+    }
+
+    /// The same state with "today" fixed (tests, demos of a given day).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 }

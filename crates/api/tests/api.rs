@@ -2,25 +2,18 @@
 //! behind.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use axum::{
     body::Body,
-    extract::connect_info::MockConnectInfo,
     http::{header, Method, Request, StatusCode},
-    Router,
 };
-use centrala_api::{app, ApiConfig, AppState};
+use centrala_api::{state::Clock, ApiConfig};
 use centrala_domain::{AbsenceKind, Role};
 use centrala_store::{password, testing::TestDb, DepartmentKind, StaffInput, Store};
 use chrono::NaiveDate;
-use http_body_util::BodyExt;
+use common::{Resp, World};
 use serde_json::{json, Value};
-use std::net::SocketAddr;
-use tower::ServiceExt;
-
-struct World {
-    db: TestDb,
-    app: Router,
-}
 
 async fn staff(store: &Store, company: &str, username: &str, role: Role, pw: &str) -> i64 {
     let (c, _) = store.ensure_company(company, company).await.unwrap();
@@ -52,55 +45,17 @@ async fn world() -> World {
         staff(&db.store, c, u, r, "password1").await;
     }
     let config = ApiConfig { max_body_bytes: 4096, max_failed_logins: 3, ..ApiConfig::default() };
-    let app =
-        app(AppState::new(db.store.clone(), config)).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 9], 4000))));
-    World { db, app }
+    World::new(db, config, Clock::System)
 }
 
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Value,
+trait Helpers {
+    async fn login(&self, company: &str, user: &str) -> String;
+    async fn company_id(&self, code: &str) -> centrala_domain::CompanyId;
 }
 
-impl World {
-    async fn raw(&self, req: Request<Body>) -> Resp {
-        let res = self.app.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
-        };
-        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "a 500: {body}");
-        Resp { status, headers, body }
-    }
-
-    async fn call(&self, method: Method, uri: &str, token: Option<&str>, body: Option<Value>) -> Resp {
-        let mut b = Request::builder().method(method).uri(uri);
-        if let Some(t) = token {
-            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-        }
-        let req = match body {
-            Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())).unwrap(),
-            None => b.body(Body::empty()).unwrap(),
-        };
-        self.raw(req).await
-    }
-
+impl Helpers for World {
     async fn login(&self, company: &str, user: &str) -> String {
-        let r = self
-            .call(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                Some(json!({"company": company, "username": user, "password": "password1"})),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        r.body["token"].as_str().unwrap().to_owned()
+        self.login_pw(company, user, "password1").await
     }
 
     async fn company_id(&self, code: &str) -> centrala_domain::CompanyId {
@@ -109,7 +64,7 @@ impl World {
 }
 
 fn code(r: &Resp) -> &str {
-    r.body["error"]["code"].as_str().unwrap_or("")
+    r.code()
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@
 
 mod audit;
 pub mod demo;
+pub mod desk;
 mod error;
 pub mod import;
 pub mod password;
@@ -21,6 +22,7 @@ mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use centrala_domain::DepartmentKind;
 pub use error::StoreError;
 pub use records::*;
 pub use scoped::Scoped;

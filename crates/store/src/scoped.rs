@@ -6,7 +6,7 @@
 
 use crate::records::fmt_date;
 use crate::{b, now_rfc3339, records::*, validate_code, Result, Store, StoreError};
-use centrala_domain::{AbsenceId, AbsenceKind, CompanyId, DepartmentId, StaffId};
+use centrala_domain::{AbsenceId, AbsenceKind, CompanyId, DepartmentId, DepartmentKind, StaffId};
 use chrono::NaiveDate;
 
 const STAFF_COLS: &str = "id, username, full_name, role, department_id, active, locale, password_hash";
@@ -28,7 +28,7 @@ impl<'a> Scoped<'a> {
         self.company
     }
 
-    fn pool(&self) -> &sqlx::AnyPool {
+    pub(crate) fn pool(&self) -> &sqlx::AnyPool {
         self.store.pool()
     }
 

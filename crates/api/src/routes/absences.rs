@@ -8,6 +8,7 @@ use crate::{
     AppState,
 };
 use axum::{extract::State, http::StatusCode, Json};
+use centrala_desk::staffing::{check_substitution, SubstituteError};
 use centrala_domain::{AbsenceId, AbsenceKind, StaffId};
 use centrala_store::AbsenceRecord;
 use chrono::NaiveDate;
@@ -92,6 +93,18 @@ pub async fn create(
     auth.require(roles::PLANNERS)?;
     let kind: AbsenceKind = body.kind.parse().map_err(ApiError::invalid)?;
     let s = state.store.company(auth.company);
+    if let Some(sub) = body.substitute {
+        // OD-25: a substitute for at most one calendar month; an operator by an operator.
+        let absent = s.staff(StaffId(body.staff)).await?.ok_or_else(|| ApiError::invalid("no such staff member"))?;
+        let substitute = s.staff(StaffId(sub)).await?.ok_or_else(|| ApiError::invalid("no such substitute"))?;
+        if let Err(e) = check_substitution(absent.role, substitute.role, body.from, body.to) {
+            let code = match e {
+                SubstituteError::LongerThanAMonth { .. } => "substitute_too_long",
+                SubstituteError::NotAnOperator => "invalid_substitute",
+            };
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string()));
+        }
+    }
     let a = s.create_absence(StaffId(body.staff), body.from, body.to, kind, body.substitute.map(StaffId)).await?;
     s.audit(
         &auth.username,

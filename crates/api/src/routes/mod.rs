@@ -2,8 +2,11 @@
 //! checks the role, and goes through the caller's company scope.
 
 pub mod absences;
+pub mod clients;
 pub mod company;
 pub mod departments;
+pub mod orders;
+pub mod price_rules;
 pub mod products;
 pub mod staff;
 

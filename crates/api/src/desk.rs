@@ -1,0 +1,324 @@
+//! The order desk's service layer: gathers facts from the store, asks the
+//! pure rules in `centrala-desk`, and shapes the answers. Handlers in
+//! `routes::clients` and `routes::orders` call these.
+
+use crate::error::{ApiError, ApiResult};
+use centrala_desk::{
+    debt_status,
+    offers::{recommend, RecoInput, Recommendation},
+    pricing::choose_column,
+    routing::{decide, CallerFacts, Intent, RoutingDecision, Target},
+    staffing::{Presence, Staffing},
+    DebtStatus, Receivable, KEY_CLIENT_TYPE,
+};
+use centrala_domain::{Money, ProductId, StaffId};
+use centrala_store::{
+    desk::{Client, Contact, Order, OrderSummary},
+    Scoped,
+};
+use chrono::{Months, NaiveDate};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// How many recent orders "usual" products are counted over.
+pub const USUAL_OVER_ORDERS: i64 = 6;
+/// Recommendations returned for an order.
+pub const RECOMMENDATIONS: usize = 8;
+
+/// A client is dormant after this many months without an order (OD-16).
+pub fn dormant_cutoff(today: NaiveDate) -> NaiveDate {
+    today.checked_sub_months(Months::new(6)).unwrap_or(today)
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct TargetOut {
+    /// `operators`, `staff`, `department_heads` or `finance`.
+    pub kind: String,
+    pub username: Option<String>,
+    pub department: Option<String>,
+    /// For `department_heads`: the heads' usernames.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub heads: Vec<String>,
+}
+
+impl From<&Target> for TargetOut {
+    fn from(t: &Target) -> Self {
+        let (username, department, heads) = match t {
+            Target::Operators => (None, None, vec![]),
+            Target::Staff { username, .. } => (Some(username.clone()), None, vec![]),
+            Target::DepartmentHeads { department, heads } => {
+                (None, department.clone(), heads.iter().map(|(_, u)| u.clone()).collect())
+            }
+            Target::Finance { department } => (None, department.clone(), vec![]),
+        };
+        TargetOut { kind: t.kind().into(), username, department, heads }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DecisionOut {
+    pub target: TargetOut,
+    /// Where to go next if the target does not answer, in order.
+    pub fallback: Vec<TargetOut>,
+    /// The rule that fired: new_client, key_client, debt_blocked, other_matter, operators.
+    pub rule: String,
+    pub reasons: Vec<String>,
+    /// The client's code, when the caller is known.
+    pub client: Option<String>,
+}
+
+impl DecisionOut {
+    pub fn new(d: &RoutingDecision, client: Option<&Client>) -> Self {
+        DecisionOut {
+            target: (&d.target).into(),
+            fallback: d.fallback.iter().map(Into::into).collect(),
+            rule: d.rule.as_str().into(),
+            reasons: d.reasons.clone(),
+            client: client.map(|c| c.code.clone()),
+        }
+    }
+}
+
+/// Everything the desk knows about one client today.
+pub struct ClientFacts {
+    pub client: Client,
+    pub debt: DebtStatus,
+    pub receivables: Vec<Receivable>,
+}
+
+pub async fn client_facts(s: &Scoped<'_>, client: Client, today: NaiveDate) -> ApiResult<ClientFacts> {
+    let receivables = s.open_receivables(client.id).await?;
+    let debt = debt_status(&receivables, client.credit_limit, today);
+    Ok(ClientFacts { client, debt, receivables })
+}
+
+/// The routing decision for a (possibly unknown) caller.
+pub fn route(facts: Option<&ClientFacts>, intent: Intent, today: NaiveDate, staffing: &Staffing) -> RoutingDecision {
+    let caller = facts.map(|f| CallerFacts {
+        client_code: &f.client.code,
+        client_name: &f.client.name,
+        client_type: &f.client.client_type,
+        manager: f.client.manager,
+        debt: &f.debt,
+    });
+    decide(caller.as_ref(), intent, today, staffing)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ManagerOut {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    /// Present today (not on an absence).
+    pub present: bool,
+    /// Away until this day, when absent.
+    pub away_until: Option<NaiveDate>,
+    /// Who substitutes today, when absent and a substitute is named.
+    pub substitute: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactOut {
+    pub name: String,
+    pub phone: String,
+    pub authorized_to_receive: bool,
+}
+
+impl From<Contact> for ContactOut {
+    fn from(c: Contact) -> Self {
+        ContactOut { name: c.name, phone: c.phone, authorized_to_receive: c.authorized_to_receive }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReceivableOut {
+    pub invoice: String,
+    pub issued: NaiveDate,
+    pub due: NaiveDate,
+    pub amount: String,
+    pub paid: String,
+    pub open: String,
+    pub overdue: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrderBrief {
+    pub id: i64,
+    pub order_no: String,
+    pub date: NaiveDate,
+    pub status: String,
+    pub total: String,
+}
+
+impl From<&OrderSummary> for OrderBrief {
+    fn from(o: &OrderSummary) -> Self {
+        OrderBrief {
+            id: o.id.0,
+            order_no: o.order_no.clone(),
+            date: o.date,
+            status: o.status.as_str().into(),
+            total: o.total.to_string(),
+        }
+    }
+}
+
+/// The client card (OD-2, OD-5, OD-10, OD-12, OD-16).
+#[derive(Serialize, ToSchema)]
+pub struct CardOut {
+    pub code: String,
+    pub name: String,
+    /// The client type: marketer, key, own_point, retail, regional, …
+    #[serde(rename = "type")]
+    pub client_type: String,
+    pub key_client: bool,
+    /// No manager yet: a department head assigns one (OD-15).
+    pub new_client: bool,
+    pub region: String,
+    pub email: String,
+    pub phones: Vec<String>,
+    pub manager: Option<ManagerOut>,
+    pub contacts: Vec<ContactOut>,
+    pub credit_limit: String,
+    pub open_receivables: Vec<ReceivableOut>,
+    /// Everything invoiced and not yet paid.
+    pub open_total: String,
+    /// Past due and unpaid as of today.
+    pub overdue: String,
+    /// Debt above the credit limit.
+    pub over_limit: String,
+    /// Overdue > 0 or over the limit: orders are refused (OD-5).
+    pub blocked: bool,
+    /// `overdue`, `over_limit` or `overdue_and_over_limit`.
+    pub block_reason: Option<String>,
+    /// The reason in words, to tell the client.
+    pub block_message: Option<String>,
+    /// For a blocked client: whom to transfer the call to (OD-6).
+    pub transfer_to: Option<TargetOut>,
+    /// How much more the client may owe within its limit.
+    pub credit_headroom: String,
+    /// The price-list column for a new order (1-5) and the rule that gave it.
+    pub price_column: u8,
+    pub price_rule: Option<String>,
+    pub last_order_date: Option<NaiveDate>,
+    /// No order in the last 6 months (OD-16).
+    pub dormant: bool,
+    pub last_orders: Vec<OrderBrief>,
+}
+
+/// Builds the client card as of `today`.
+pub async fn card(s: &Scoped<'_>, client: Client, today: NaiveDate, staffing: &Staffing) -> ApiResult<CardOut> {
+    let facts = client_facts(s, client, today).await?;
+    let c = &facts.client;
+    let phones = s.client_phones(c.id).await?;
+    let contacts = s.contacts(c.id).await?;
+    let orders = s.client_orders(c.id, 5).await?;
+    let rules = s.price_rules().await?;
+    let (column, rule) = choose_column(&rules, &c.client_type, Money::ZERO, today);
+    let manager = c.manager.and_then(|m| staffing.member(m)).map(|m| {
+        let (present, away_until, substitute) = match staffing.presence(m.id, today) {
+            Presence::Present => (true, None, None),
+            Presence::Absent { until, substitute } => {
+                (false, Some(until), substitute.and_then(|s| staffing.member(s)).map(|s| s.username.clone()))
+            }
+            Presence::Inactive => (false, None, None),
+        };
+        ManagerOut {
+            id: m.id.0,
+            username: m.username.clone(),
+            full_name: m.full_name.clone(),
+            present,
+            away_until,
+            substitute,
+        }
+    });
+    let transfer_to = facts.debt.blocked().then(|| {
+        let d = route(Some(&facts), Intent::Order, today, staffing);
+        TargetOut::from(&d.target)
+    });
+    let last_order_date = orders.first().map(|o| o.date);
+    Ok(CardOut {
+        code: c.code.clone(),
+        name: c.name.clone(),
+        client_type: c.client_type.clone(),
+        key_client: c.client_type == KEY_CLIENT_TYPE,
+        new_client: manager.is_none(),
+        region: c.region.clone(),
+        email: c.email.clone(),
+        phones,
+        manager,
+        contacts: contacts.into_iter().map(Into::into).collect(),
+        credit_limit: c.credit_limit.to_string(),
+        open_receivables: facts
+            .receivables
+            .iter()
+            .map(|r| ReceivableOut {
+                invoice: r.invoice.clone(),
+                issued: r.issued,
+                due: r.due,
+                amount: r.amount.to_string(),
+                paid: r.paid.to_string(),
+                open: r.open().to_string(),
+                overdue: r.is_overdue(today),
+            })
+            .collect(),
+        open_total: facts.debt.open.to_string(),
+        overdue: facts.debt.overdue.to_string(),
+        over_limit: facts.debt.over_limit.to_string(),
+        blocked: facts.debt.blocked(),
+        block_reason: facts.debt.block.map(|b| b.as_str().to_owned()),
+        block_message: facts.debt.explain(),
+        transfer_to,
+        credit_headroom: facts.debt.headroom.to_string(),
+        price_column: column,
+        price_rule: rule.map(|r| r.name.clone()),
+        last_order_date,
+        dormant: c.manager.is_some() && last_order_date.is_none_or(|d| d < dormant_cutoff(today)),
+        last_orders: orders.iter().map(Into::into).collect(),
+    })
+}
+
+/// Recommendations for an order (OD-7, OD-8), best first.
+pub async fn recommendations(
+    s: &Scoped<'_>,
+    order: &Order,
+    client: &Client,
+    limit: usize,
+) -> ApiResult<Vec<(Recommendation, String, String)>> {
+    let in_order: Vec<ProductId> = order.lines.iter().map(|l| l.product).collect();
+    let traditional = s.traditional(&client.client_type).await?;
+    let (usual, recent) = s.usual_products(client.id, USUAL_OVER_ORDERS).await?;
+    let complementary = s.complementary(&in_order, 40).await?;
+    let mut ids: Vec<ProductId> = traditional.clone();
+    ids.extend(usual.iter().map(|(p, _)| *p));
+    ids.extend(complementary.iter().flat_map(|(p, _, w)| [*p, *w]));
+    ids.sort();
+    ids.dedup();
+    let products = s.product_facts(&ids).await?;
+    let input = RecoInput {
+        products: &products,
+        traditional: &traditional,
+        client_type: &client.client_type,
+        usual: &usual,
+        recent_orders: recent,
+        complementary: &complementary,
+        in_order: &in_order,
+    };
+    Ok(recommend(&input, limit)
+        .into_iter()
+        .map(|r| {
+            let p = products.iter().find(|p| p.id == r.product);
+            let (sku, name) = p.map_or_else(Default::default, |p| (p.sku.clone(), p.name.clone()));
+            (r, sku, name)
+        })
+        .collect())
+}
+
+/// The caller's staff id must be a member (used for transfers and audit).
+pub fn member_name(staffing: &Staffing, id: StaffId) -> String {
+    staffing.member(id).map_or_else(|| id.to_string(), |m| m.username.clone())
+}
+
+/// 404 for a client code that is not the caller's company's.
+pub async fn client_by_code(s: &Scoped<'_>, code: &str) -> ApiResult<Client> {
+    s.client_by_code(code).await?.ok_or_else(|| ApiError::not_found("client"))
+}

@@ -1,0 +1,176 @@
+//! Clients: the card by phone or code, search, dormant clients, and the
+//! routing decision for a caller.
+
+use crate::{
+    auth::Auth,
+    desk::{self, CardOut, DecisionOut},
+    error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult},
+    AppState,
+};
+use axum::{extract::State, http::StatusCode, Json};
+use centrala_desk::routing::Intent;
+use centrala_domain::normalize_phone;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LookupQuery {
+    /// Any phone of the client or of one of its contacts, in any common notation.
+    pub phone: String,
+}
+
+/// The client card of a caller, by phone number.
+#[utoipa::path(get, path = "/api/v1/clients/lookup", tag = "clients", params(LookupQuery),
+    responses((status = 200, body = CardOut), (status = 404, body = crate::error::ErrorBody, description = "unknown_caller")))]
+pub async fn lookup(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<LookupQuery>,
+) -> ApiResult<Json<CardOut>> {
+    let unknown = || ApiError::new(StatusCode::NOT_FOUND, "unknown_caller", "no client or contact has this number");
+    let phone = normalize_phone(&q.phone, &state.config.default_country_code).map_err(|_| unknown())?;
+    let s = state.store.company(auth.company);
+    let client = s.client_by_phone(phone.as_str()).await?.ok_or_else(unknown)?;
+    let today = state.clock.today();
+    let card = desk::card(&s, client, today, &s.staffing().await?).await?;
+    s.audit(&auth.username, "view", "client", &card.code, "card by phone").await?;
+    Ok(Json(card))
+}
+
+/// The client card, by client code.
+#[utoipa::path(get, path = "/api/v1/clients/{code}", tag = "clients", params(("code" = String, Path)),
+    responses((status = 200, body = CardOut), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(code): ApiPath<String>,
+) -> ApiResult<Json<CardOut>> {
+    let s = state.store.company(auth.company);
+    let client = desk::client_by_code(&s, &code).await?;
+    let card = desk::card(&s, client, state.clock.today(), &s.staffing().await?).await?;
+    s.audit(&auth.username, "view", "client", &card.code, "card").await?;
+    Ok(Json(card))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ClientQuery {
+    /// Part of the name or code, or a phone number.
+    pub q: Option<String>,
+    /// Only dormant clients: no order in the last 6 months (OD-16).
+    pub dormant: Option<bool>,
+    /// At most this many (default 50, at most 500).
+    pub limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClientRow {
+    pub code: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub client_type: String,
+    pub manager: Option<String>,
+    pub region: String,
+    /// With `dormant=true`: the last order's date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_order_date: Option<chrono::NaiveDate>,
+    /// With `dormant=true`: what the client usually bought, to offer again.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub usual_products: Vec<UsualOut>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UsualOut {
+    pub sku: String,
+    pub name: String,
+    /// In how many of its last orders.
+    pub orders: u32,
+}
+
+/// Search clients, or list the dormant ones.
+#[utoipa::path(get, path = "/api/v1/clients", tag = "clients", params(ClientQuery), responses((status = 200, body = [ClientRow])))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<ClientQuery>,
+) -> ApiResult<Json<Vec<ClientRow>>> {
+    let s = state.store.company(auth.company);
+    let staffing = s.staffing().await?;
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let manager = |c: &centrala_store::desk::Client| c.manager.map(|m| desk::member_name(&staffing, m));
+    if q.dormant == Some(true) {
+        let cutoff = desk::dormant_cutoff(state.clock.today());
+        let mut out = Vec::new();
+        for (c, last) in s.dormant_clients(cutoff, limit).await? {
+            let (mut usual, _) = s.usual_products(c.id, desk::USUAL_OVER_ORDERS).await?;
+            usual.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let mut usual_products = Vec::new();
+            for (p, n) in usual.into_iter().take(5) {
+                if let Some(p) = s.product_by_id(p).await? {
+                    usual_products.push(UsualOut { sku: p.sku, name: p.name, orders: n });
+                }
+            }
+            out.push(ClientRow {
+                manager: manager(&c),
+                code: c.code,
+                name: c.name,
+                client_type: c.client_type,
+                region: c.region,
+                last_order_date: last,
+                usual_products,
+            });
+        }
+        return Ok(Json(out));
+    }
+    let text = q.q.unwrap_or_default();
+    let phone = normalize_phone(&text, &state.config.default_country_code).ok();
+    let rows = s.search_clients(&text, phone.as_ref().map(|p| p.as_str()), limit).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|c| ClientRow {
+                manager: manager(&c),
+                code: c.code,
+                name: c.name,
+                client_type: c.client_type,
+                region: c.region,
+                last_order_date: None,
+                usual_products: vec![],
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecideIn {
+    /// The caller's number, in any common notation.
+    pub phone: String,
+    /// `order`, `reference`, `other` or `complaint`.
+    pub intent: String,
+}
+
+/// Who serves this caller (OD-3, OD-4, OD-6, OD-15, OD-19).
+#[utoipa::path(post, path = "/api/v1/routing/decide", tag = "clients", request_body = DecideIn,
+    responses((status = 200, body = DecisionOut), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<DecideIn>,
+) -> ApiResult<Json<DecisionOut>> {
+    let intent = Intent::parse(&body.intent).ok_or_else(|| {
+        ApiError::invalid(format!("intent {:?} is not order, reference, other or complaint", body.intent))
+    })?;
+    let s = state.store.company(auth.company);
+    let today = state.clock.today();
+    let client = match normalize_phone(&body.phone, &state.config.default_country_code) {
+        Ok(p) => s.client_by_phone(p.as_str()).await?,
+        Err(e) => return Err(ApiError::invalid(e.to_string())),
+    };
+    let facts = match client {
+        Some(c) => Some(desk::client_facts(&s, c, today).await?),
+        None => None,
+    };
+    let d = desk::route(facts.as_ref(), intent, today, &s.staffing().await?);
+    Ok(Json(DecisionOut::new(&d, facts.as_ref().map(|f| &f.client))))
+}

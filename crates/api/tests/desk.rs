@@ -1,0 +1,625 @@
+//! The order desk through the real router, on the demo company with a fixed
+//! "today": client cards, routing decisions, the order flow with its gates,
+//! price rules, substitutes, live order events, tenant isolation.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use axum::{
+    body::Body,
+    http::{header, Method, Request, StatusCode},
+};
+use centrala_api::{state::Clock, ApiConfig};
+use centrala_desk::{debt_status, DebtStatus};
+use centrala_store::{demo, desk::Client, testing::TestDb};
+use chrono::NaiveDate;
+use common::World;
+use futures::StreamExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+}
+
+struct Demo {
+    w: World,
+    clients: Vec<(Client, DebtStatus, Option<String>)>,
+}
+
+impl Demo {
+    async fn new() -> Demo {
+        let db = TestDb::sqlite().await;
+        demo::ensure(&db.store, today()).await.unwrap();
+        let w = World::new(db, ApiConfig::default(), Clock::Fixed(today()));
+        let company = w.db.store.company_by_code("demo").await.unwrap().unwrap();
+        let s = w.db.store.company(company.id);
+        let staffing = s.staffing().await.unwrap();
+        let mut clients = Vec::new();
+        for c in s.search_clients("", None, 1000).await.unwrap() {
+            let debt = debt_status(&s.open_receivables(c.id).await.unwrap(), c.credit_limit, today());
+            let manager = c.manager.and_then(|m| staffing.member(m)).map(|m| m.username.clone());
+            clients.push((c, debt, manager));
+        }
+        Demo { w, clients }
+    }
+
+    async fn login(&self, user: &str) -> String {
+        self.w.login_pw("demo", user, "demo").await
+    }
+
+    fn pick(&self, f: impl Fn(&Client, &DebtStatus, Option<&str>) -> bool) -> &Client {
+        &self.clients.iter().find(|(c, d, m)| f(c, d, m.as_deref())).expect("the demo has such a client").0
+    }
+
+    /// An ordinary client of Emir's: not key, not blocked, with a phone.
+    async fn ordinary(&self) -> (Client, String) {
+        let company = self.w.db.store.company_by_code("demo").await.unwrap().unwrap();
+        let s = self.w.db.store.company(company.id);
+        for (c, d, m) in &self.clients {
+            if m.as_deref() == Some("mgr.emir") && !d.blocked() && c.client_type == "retail" {
+                let phones = s.client_phones(c.id).await.unwrap();
+                let authorized = s.contacts(c.id).await.unwrap().into_iter().find(|k| k.authorized_to_receive);
+                if let (Some(p), Some(a)) = (phones.first(), authorized) {
+                    return (c.clone(), format!("{p}|{}", a.name));
+                }
+            }
+        }
+        panic!("no ordinary client in the demo");
+    }
+}
+
+/// "+38735123456" → "035 123 456": the national notation an operator types.
+fn national(e164: &str) -> String {
+    let rest = e164.trim_start_matches("+387");
+    format!("0{} {} {}", &rest[..2], &rest[2..5], &rest[5..])
+}
+
+#[tokio::test]
+async fn the_client_card_by_phone_and_by_code() {
+    let d = Demo::new().await;
+    let op = d.login("op.ana").await;
+    let (c, info) = d.ordinary().await;
+    let phone = info.split('|').next().unwrap();
+    let card = d.w.get(&format!("/api/v1/clients/lookup?phone={}", urlencode(&national(phone))), &op).await;
+    assert_eq!(card.status, StatusCode::OK, "{}", card.body);
+    let b = &card.body;
+    assert_eq!((b["code"].as_str(), b["type"].as_str()), (Some(c.code.as_str()), Some("retail")));
+    assert_eq!(
+        (b["blocked"].as_bool(), b["key_client"].as_bool(), b["new_client"].as_bool()),
+        (Some(false), Some(false), Some(false))
+    );
+    assert_eq!(b["manager"]["username"], "mgr.emir");
+    assert_eq!(b["manager"]["present"], true);
+    assert_eq!(b["credit_limit"], c.credit_limit.to_string());
+    assert_eq!(b["price_column"], 1);
+    assert!(b["contacts"].as_array().unwrap().iter().any(|k| k["authorized_to_receive"] == true));
+    let last = b["last_orders"].as_array().unwrap();
+    assert!(!last.is_empty() && last.len() <= 5);
+    assert_eq!(b["last_order_date"], last[0]["date"]);
+    // The same card by code; every view is in the audit log.
+    let by_code = d.w.get(&format!("/api/v1/clients/{}", c.code), &op).await;
+    assert_eq!(by_code.body["name"], b["name"]);
+    let company = d.w.db.store.company_by_code("demo").await.unwrap().unwrap();
+    let audit = d.w.db.store.company(company.id).audit_entries(5).await.unwrap();
+    assert!(audit.iter().filter(|e| e.action == "view" && e.entity_id == c.code && e.actor == "op.ana").count() >= 2);
+
+    // A client reached only through a contact's phone.
+    let s = d.w.db.store.company(company.id);
+    let mut found = false;
+    for (k, _, _) in &d.clients {
+        if s.client_phones(k.id).await.unwrap().is_empty() {
+            let contact = s.contacts(k.id).await.unwrap().remove(0);
+            let r = d.w.get(&format!("/api/v1/clients/lookup?phone={}", urlencode(&contact.phone)), &op).await;
+            assert_eq!(r.body["code"], k.code.as_str());
+            assert_eq!(r.body["phones"], json!([]));
+            found = true;
+            break;
+        }
+    }
+    assert!(found);
+
+    let unknown = d.w.get("/api/v1/clients/lookup?phone=%2B38799000111", &op).await;
+    assert_eq!((unknown.status, unknown.code()), (StatusCode::NOT_FOUND, "unknown_caller"));
+    let garbage = d.w.get("/api/v1/clients/lookup?phone=abc", &op).await;
+    assert_eq!(garbage.code(), "unknown_caller");
+}
+
+#[tokio::test]
+async fn a_blocked_client_card_shows_the_amounts_and_whom_to_transfer_to() {
+    let d = Demo::new().await;
+    let op = d.login("op.ana").await;
+    let blocked = d.pick(|c, d, m| d.overdue.cents() > 0 && m == Some("mgr.emir") && c.client_type != "key");
+    let debt = &d.clients.iter().find(|(c, _, _)| c.id == blocked.id).unwrap().1;
+    let card = d.w.get(&format!("/api/v1/clients/{}", blocked.code), &op).await.body;
+    assert_eq!(card["blocked"], true);
+    assert_eq!(card["overdue"], debt.overdue.to_string());
+    assert_eq!(card["over_limit"], debt.over_limit.to_string());
+    assert_eq!(card["credit_headroom"], debt.headroom.to_string());
+    assert!(card["block_message"].as_str().unwrap().contains("is overdue"));
+    assert_eq!(card["transfer_to"], json!({"kind": "staff", "username": "mgr.emir", "department": null}));
+    assert!(card["open_receivables"].as_array().unwrap().iter().any(|r| r["overdue"] == true));
+
+    // Jasna is away this week: her blocked clients go to finance.
+    let jasna_blocked = d.pick(|c, d, m| d.blocked() && m == Some("mgr.jasna") && c.client_type != "key");
+    let card = d.w.get(&format!("/api/v1/clients/{}", jasna_blocked.code), &op).await.body;
+    assert_eq!(card["manager"]["present"], false);
+    assert_eq!(card["manager"]["away_until"], "2026-12-02");
+    assert_eq!(card["transfer_to"]["kind"], "finance");
+    assert_eq!(card["transfer_to"]["department"], "finance");
+}
+
+#[tokio::test]
+async fn dormant_clients_are_listed_with_what_they_used_to_buy() {
+    let d = Demo::new().await;
+    let head = d.login("head.north").await;
+    let r = d.w.get("/api/v1/clients?dormant=true&limit=500", &head).await;
+    let list = r.body.as_array().unwrap();
+    assert!(list.len() >= 5, "{}", r.body);
+    let cutoff = "2026-05-27";
+    for row in list {
+        let last = row["last_order_date"].as_str().unwrap_or("");
+        assert!(last < cutoff, "{row}");
+        assert!(!row["usual_products"].as_array().unwrap().is_empty(), "{row}");
+        assert!(row["manager"].is_string());
+    }
+    let card = d.w.get(&format!("/api/v1/clients/{}", list[0]["code"].as_str().unwrap()), &head).await.body;
+    assert_eq!(card["dormant"], true);
+    // Search by name and by phone.
+    let (c, info) = d.ordinary().await;
+    let by_phone = d.w.get(&format!("/api/v1/clients?q={}", urlencode(info.split('|').next().unwrap())), &head).await;
+    assert!(by_phone.body.as_array().unwrap().iter().any(|r| r["code"] == c.code.as_str()));
+    let word = c.name.split(' ').next_back().unwrap();
+    let by_name = d.w.get(&format!("/api/v1/clients?q={}", urlencode(word)), &head).await;
+    assert!(by_name.body.as_array().unwrap().iter().all(|r| r["name"].as_str().unwrap().contains(word)));
+}
+
+async fn phone_of(d: &Demo, c: &Client) -> String {
+    let company = d.w.db.store.company_by_code("demo").await.unwrap().unwrap();
+    let s = d.w.db.store.company(company.id);
+    match s.client_phones(c.id).await.unwrap().first() {
+        Some(p) => p.clone(),
+        None => s.contacts(c.id).await.unwrap().remove(0).phone,
+    }
+}
+
+#[tokio::test]
+async fn routing_decisions_through_the_api() {
+    let d = Demo::new().await;
+    let op = d.login("op.ana").await;
+    let decide = |phone: String, intent: &'static str| {
+        let w = &d.w;
+        let op = op.clone();
+        async move { w.post("/api/v1/routing/decide", &op, json!({"phone": phone, "intent": intent})).await.body }
+    };
+    let r = decide("+38799000111".into(), "order").await;
+    assert_eq!((r["rule"].as_str(), r["target"]["kind"].as_str()), (Some("new_client"), Some("department_heads")));
+    assert_eq!(r["target"]["heads"], json!(["head.north", "head.south"]));
+
+    let key = d.pick(|c, _, m| c.client_type == "key" && m == Some("kam.lejla"));
+    let r = decide(phone_of(&d, key).await, "order").await;
+    assert_eq!((r["rule"].as_str(), r["target"]["username"].as_str()), (Some("key_client"), Some("kam.lejla")));
+    assert_eq!(
+        r["fallback"],
+        json!([{"kind": "staff", "username": "kam.tarik", "department": null}, {"kind": "staff", "username": "head.wholesale", "department": null}])
+    );
+    assert_eq!(r["client"], key.code.as_str());
+
+    let blocked = d.pick(|c, d, m| d.blocked() && m == Some("mgr.emir") && c.client_type != "key");
+    let r = decide(phone_of(&d, blocked).await, "order").await;
+    assert_eq!((r["rule"].as_str(), r["target"]["username"].as_str()), (Some("debt_blocked"), Some("mgr.emir")));
+    let r = decide(phone_of(&d, blocked).await, "reference").await;
+    assert_eq!(r["rule"], "operators");
+
+    let jasna = d.pick(|c, d, m| !d.blocked() && m == Some("mgr.jasna") && c.client_type != "key");
+    let r = decide(phone_of(&d, jasna).await, "other").await;
+    assert_eq!((r["rule"].as_str(), r["target"]["username"].as_str()), (Some("other_matter"), Some("head.south")));
+    assert!(r["reasons"].as_array().unwrap().iter().any(|x| x.as_str().unwrap().contains("away until 2026-12-02")));
+
+    let new = d.pick(|_, _, m| m.is_none());
+    let r = decide(phone_of(&d, new).await, "order").await;
+    assert_eq!(r["rule"], "new_client");
+
+    let bad = d.w.post("/api/v1/routing/decide", &op, json!({"phone": "+38733111222", "intent": "chat"})).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn operators_are_refused_orders_for_key_new_and_blocked_clients() {
+    let d = Demo::new().await;
+    let op = d.login("op.ana").await;
+    let open = |code: &str, reason: Option<&str>, token: &str| {
+        let w = &d.w;
+        let body = json!({"client": code, "override_reason": reason});
+        let token = token.to_owned();
+        async move { w.post("/api/v1/orders", &token, body).await }
+    };
+    let key = d.pick(|c, _, m| c.client_type == "key" && m == Some("kam.lejla"));
+    let r = open(&key.code, None, &op).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "key_client"));
+    assert_eq!(r.body["error"]["transfer_to"]["username"], "kam.lejla");
+
+    let new = d.pick(|_, _, m| m.is_none());
+    let r = open(&new.code, None, &op).await;
+    assert_eq!(r.code(), "new_client");
+    assert_eq!(r.body["error"]["transfer_to"]["kind"], "department_heads");
+
+    let blocked = d.pick(|c, d, m| d.over_limit.cents() > 0 && m == Some("mgr.emir") && c.client_type != "key");
+    let debt = &d.clients.iter().find(|(c, _, _)| c.id == blocked.id).unwrap().1;
+    let r = open(&blocked.code, None, &op).await;
+    assert_eq!(r.code(), "debt_blocked");
+    assert_eq!(r.body["error"]["over_limit"], debt.over_limit.to_string());
+    assert_eq!(r.body["error"]["overdue"], debt.overdue.to_string());
+    assert_eq!(r.body["error"]["transfer_to"]["username"], "mgr.emir");
+    // An operator's reason changes nothing.
+    assert_eq!(open(&blocked.code, Some("the client promised to pay tomorrow"), &op).await.code(), "debt_blocked");
+
+    // The manager may override, but only with a written reason.
+    let emir = d.login("mgr.emir").await;
+    assert_eq!(open(&blocked.code, None, &emir).await.code(), "debt_blocked");
+    assert_eq!(open(&blocked.code, Some("ok"), &emir).await.code(), "debt_blocked");
+    let r = open(&blocked.code, Some("Payment plan agreed with the owner, first rate on Monday"), &emir).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["override_reason"], "Payment plan agreed with the owner, first rate on Monday");
+    assert_eq!(
+        r.body["history"][0]["detail"],
+        "debt block overridden: Payment plan agreed with the owner, first rate on Monday"
+    );
+
+    // The refusals created nothing.
+    let drafts = d.w.get(&format!("/api/v1/orders?client={}&status=draft", key.code), &op).await;
+    assert_eq!(drafts.body, json!([]));
+    let drafts = d.w.get(&format!("/api/v1/orders?client={}&status=draft", blocked.code), &op).await;
+    assert_eq!(drafts.body.as_array().unwrap().len(), 1, "only the manager's overridden order");
+}
+
+/// Reads SSE frames from a response body until one has `event: kind`.
+async fn next_event(
+    body: &mut (impl futures::Stream<Item = Result<axum::body::Bytes, axum::Error>> + Unpin),
+    kind: &str,
+) -> Value {
+    let mut buf = String::new();
+    loop {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), body.next())
+            .await
+            .expect("an event within 10 s")
+            .expect("the stream is open")
+            .unwrap();
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            let event = frame.lines().find_map(|l| l.strip_prefix("event: ")).unwrap_or("");
+            let data = frame.lines().find_map(|l| l.strip_prefix("data: ")).unwrap_or("null");
+            if event == kind {
+                return serde_json::from_str(data).unwrap();
+            }
+        }
+    }
+}
+
+async fn sse(d: &Demo, token: &str) -> impl futures::Stream<Item = Result<axum::body::Bytes, axum::Error>> + Unpin {
+    let req = Request::get("/api/v1/events")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let res = d.w.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "text/event-stream");
+    res.into_body().into_data_stream()
+}
+
+#[tokio::test]
+async fn an_order_from_first_line_to_the_heads_live_feed() {
+    let d = Demo::new().await;
+    let op = d.login("op.ana").await;
+    let (c, info) = d.ordinary().await;
+    let receiver = info.split('|').nth(1).unwrap().to_owned();
+    let mut emir_feed = sse(&d, &d.login("mgr.emir").await).await;
+    let mut head_feed = sse(&d, &d.login("head.north").await).await;
+    let mut jasna_feed = sse(&d, &d.login("mgr.jasna").await).await;
+
+    let r = d.w.post("/api/v1/orders", &op, json!({"client": c.code})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!((r.body["status"].as_str(), r.body["offers_required"].as_u64()), (Some("draft"), Some(3)));
+    let id = r.body["id"].as_i64().unwrap();
+    let url = |p: &str| format!("/api/v1/orders/{id}{p}");
+
+    // Two lines the client asked for, priced from the column (1: no rules).
+    let products = d.w.get("/api/v1/products?q=Beer&limit=3", &op).await.body;
+    for p in products.as_array().unwrap().iter().take(2) {
+        let r = d.w.post(&url("/lines"), &op, json!({"sku": p["sku"], "quantity": 2})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let order = d.w.get(&url(""), &op).await.body;
+    assert_eq!(order["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(order["lines"][0]["unit_price"], products[0]["prices"][0]);
+    assert_eq!(order["lines"][0]["quantity"], "2");
+
+    // Recommendations: at least 4, in stock, none already in the order, explained.
+    let recos = d.w.get(&url("/recommendations"), &op).await.body;
+    let recos = recos.as_array().unwrap().clone();
+    assert!(recos.len() >= 4, "{recos:?}");
+    let in_order: Vec<&str> = order["lines"].as_array().unwrap().iter().map(|l| l["sku"].as_str().unwrap()).collect();
+    for r in &recos {
+        assert!(!in_order.contains(&r["sku"].as_str().unwrap()));
+        assert!(["new", "special", "traditional", "usual", "complementary"].contains(&r["reason"].as_str().unwrap()));
+        assert!(!r["explanation"].as_str().unwrap().is_empty());
+        let p = d.w.get(&format!("/api/v1/products/{}", r["sku"].as_str().unwrap()), &op).await.body;
+        assert_ne!(p["stock"], "0", "recommended items are in stock");
+    }
+    let reasons: Vec<&str> = recos.iter().map(|r| r["reason"].as_str().unwrap()).collect();
+    assert_eq!(&reasons[..3], ["new", "special", "traditional"], "new, special and traditional come first (OD-7)");
+
+    // An item already ordered is not an offer.
+    let r = d.w.post(&url("/offers"), &op, json!({"sku": in_order[0], "answer": "declined"})).await;
+    assert_eq!(r.code(), "already_in_order");
+    // Two offers, then confirm: refused, 2 of 3.
+    let r =
+        d.w.post(&url("/offers"), &op, json!({"sku": recos[0]["sku"], "answer": "accepted", "quantity": "3"})).await;
+    assert_eq!(r.body["offers_done"], 1);
+    assert_eq!(r.body["lines"].as_array().unwrap().len(), 3, "an accepted offer becomes a line");
+    d.w.post(&url("/offers"), &op, json!({"sku": recos[1]["sku"], "answer": "declined"})).await;
+    let twice = d.w.post(&url("/offers"), &op, json!({"sku": recos[1]["sku"], "answer": "accepted"})).await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    let r = d.w.post(&url("/confirm"), &op, json!({})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "offers_required"));
+    assert_eq!(
+        (r.body["error"]["offers_done"].as_u64(), r.body["error"]["offers_required"].as_u64()),
+        (Some(2), Some(3))
+    );
+
+    // The third offer; now the delivery terms are what is missing, all named.
+    let r = d.w.post(&url("/offers"), &op, json!({"sku": recos[2]["sku"], "answer": "declined"})).await;
+    assert_eq!(r.body["offers_done"], 3);
+    let r = d.w.post(&url("/confirm"), &op, json!({})).await;
+    assert_eq!(r.code(), "delivery_incomplete");
+    assert_eq!(
+        r.body["error"]["missing"],
+        json!(["delivery_date", "window_from", "window_to", "receivers (a contact authorized to receive goods)"])
+    );
+    let r =
+        d.w.call(
+            Method::PUT,
+            &url("/delivery"),
+            Some(&op),
+            Some(json!({
+                "date": "2026-11-30", "window_from": "08:00", "window_to": "11:30", "receivers": [receiver],
+                "documents": "delivery note and invoice", "notes": "ring at the back door"
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = d.w.post(&url("/confirm"), &op, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "confirmed");
+    let kinds: Vec<&str> = r.body["history"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["opened", "line", "line", "offer", "line", "offer", "offer", "delivery", "confirmed"]);
+    assert!(r.body["history"].as_array().unwrap().iter().all(|e| e["actor"] == "op.ana"));
+
+    // The manager and the head of the department see it at once.
+    let e = next_event(&mut emir_feed, "order_confirmed").await;
+    assert_eq!(
+        (e["id"].as_i64(), e["client"].as_str(), e["taken_by"].as_str()),
+        (Some(id), Some(c.code.as_str()), Some("op.ana"))
+    );
+    let e = next_event(&mut head_feed, "order_confirmed").await;
+    assert_eq!(e["order_no"], r.body["order_no"]);
+
+    // Jasna (another department) does not: her first event is her own client's order.
+    let jc = d.pick(|c, d, m| !d.blocked() && m == Some("mgr.jasna") && c.client_type == "marketer").clone();
+    let jasna_order = confirm_quickly(&d, &op, &jc).await;
+    let e = next_event(&mut jasna_feed, "order_confirmed").await;
+    assert_eq!(e["id"].as_i64(), Some(jasna_order));
+
+    // A confirmed order no longer changes; it moves on by the dispatch roles.
+    let r = d.w.post(&url("/lines"), &op, json!({"sku": in_order[0], "quantity": 1})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "not_draft"));
+    let r = d.w.post(&url("/status"), &op, json!({"status": "shipped"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let head = d.login("head.north").await;
+    assert_eq!(d.w.post(&url("/status"), &head, json!({"status": "shipped"})).await.body["status"], "shipped");
+    assert_eq!(d.w.post(&url("/status"), &head, json!({"status": "delivered"})).await.body["status"], "delivered");
+    let r = d.w.post(&url("/status"), &head, json!({"status": "cancelled"})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "invalid_transition"));
+}
+
+/// Opens, fills and confirms an order for `c`; returns its id.
+async fn confirm_quickly(d: &Demo, token: &str, c: &Client) -> i64 {
+    let company = d.w.db.store.company_by_code("demo").await.unwrap().unwrap();
+    let s = d.w.db.store.company(company.id);
+    let receiver = s.contacts(c.id).await.unwrap().into_iter().find(|k| k.authorized_to_receive).unwrap().name;
+    let r = d.w.post("/api/v1/orders", token, json!({"client": c.code})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_i64().unwrap();
+    let p = d.w.get("/api/v1/products?q=Water&limit=1", token).await.body;
+    d.w.post(&format!("/api/v1/orders/{id}/lines"), token, json!({"sku": p[0]["sku"], "quantity": 5})).await;
+    let recos = d.w.get(&format!("/api/v1/orders/{id}/recommendations"), token).await.body;
+    for r in recos.as_array().unwrap().iter().take(3) {
+        d.w.post(&format!("/api/v1/orders/{id}/offers"), token, json!({"sku": r["sku"], "answer": "declined"})).await;
+    }
+    let delivery = json!({"date": "2026-11-28", "window_from": "09:00", "window_to": "10:00", "receivers": [receiver],
+        "payment_form": "transfer", "shipping_details": "by truck"});
+    d.w.call(Method::PUT, &format!("/api/v1/orders/{id}/delivery"), Some(token), Some(delivery)).await;
+    let r = d.w.post(&format!("/api/v1/orders/{id}/confirm"), token, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    id
+}
+
+#[tokio::test]
+async fn regional_clients_need_payment_and_pickup_or_shipping() {
+    let d = Demo::new().await;
+    let op = d.login("op.ana").await;
+    let c = d.pick(|c, d, m| c.client_type == "regional" && !d.blocked() && m.is_some()).clone();
+    let r = d.w.post("/api/v1/orders", &op, json!({"client": c.code})).await;
+    let id = r.body["id"].as_i64().unwrap();
+    let p = d.w.get("/api/v1/products?q=Water&limit=1", &op).await.body;
+    d.w.post(&format!("/api/v1/orders/{id}/lines"), &op, json!({"sku": p[0]["sku"], "quantity": 1})).await;
+    let recos = d.w.get(&format!("/api/v1/orders/{id}/recommendations"), &op).await.body;
+    for r in recos.as_array().unwrap().iter().take(4) {
+        d.w.post(&format!("/api/v1/orders/{id}/offers"), &op, json!({"sku": r["sku"], "answer": "declined"})).await;
+    }
+    let r = d.w.post(&format!("/api/v1/orders/{id}/confirm"), &op, json!({})).await;
+    let missing = r.body["error"]["missing"].as_array().unwrap();
+    assert!(
+        missing.contains(&json!("payment_form")) && missing.contains(&json!("pickup_at or shipping_details")),
+        "{missing:?}"
+    );
+    let id = confirm_quickly(&d, &op, &c).await;
+    let o = d.w.get(&format!("/api/v1/orders/{id}"), &op).await.body;
+    assert_eq!((o["status"].as_str(), o["delivery"]["payment_form"].as_str()), (Some("confirmed"), Some("transfer")));
+    assert_eq!(o["delivery"]["shipping_details"], "by truck");
+}
+
+#[tokio::test]
+async fn price_rules_decide_the_column_and_reprice_the_lines() {
+    let d = Demo::new().await;
+    let op = d.login("op.ana").await;
+    let head = d.login("head.north").await;
+    let rule =
+        json!({"name": "Retail volume", "priority": 10, "client_type": "retail", "min_volume": "500", "column": 3});
+    assert_eq!(d.w.post("/api/v1/price-rules", &op, rule.clone()).await.status, StatusCode::FORBIDDEN);
+    let r = d.w.post("/api/v1/price-rules", &head, rule).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let rule_id = r.body["id"].as_i64().unwrap();
+    let base =
+        d.w.post(
+            "/api/v1/price-rules",
+            &head,
+            json!({"name": "Retail base", "priority": 5, "client_type": "retail", "column": 2}),
+        )
+        .await;
+    assert_eq!(base.status, StatusCode::CREATED);
+    let bad = d.w.post("/api/v1/price-rules", &head, json!({"name": "x", "priority": 1, "column": 7})).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (c, _) = d.ordinary().await;
+    let card = d.w.get(&format!("/api/v1/clients/{}", c.code), &op).await.body;
+    assert_eq!((card["price_column"].as_u64(), card["price_rule"].as_str()), (Some(2), Some("Retail base")));
+
+    let r = d.w.post("/api/v1/orders", &op, json!({"client": c.code})).await;
+    let id = r.body["id"].as_i64().unwrap();
+    let p = d.w.get("/api/v1/products?q=Spirits&limit=1", &op).await.body[0].clone();
+    let prices: Vec<rust_decimal::Decimal> =
+        p["prices"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().parse().unwrap()).collect();
+    let r = d.w.post(&format!("/api/v1/orders/{id}/lines"), &op, json!({"sku": p["sku"], "quantity": 1})).await;
+    assert_eq!((r.body["price_column"].as_u64(), r.body["price_rule"].as_str()), (Some(2), Some("Retail base")));
+    assert_eq!(r.body["lines"][0]["unit_price"], prices[1].to_string());
+    // Enough volume at list price for the volume rule: every line repriced.
+    let need = (rust_decimal::Decimal::from(500) / prices[0]).ceil() + rust_decimal::Decimal::ONE;
+    let r =
+        d.w.post(&format!("/api/v1/orders/{id}/lines"), &op, json!({"sku": p["sku"], "quantity": need.to_string()}))
+            .await;
+    assert_eq!((r.body["price_column"].as_u64(), r.body["price_rule"].as_str()), (Some(3), Some("Retail volume")));
+    assert_eq!(r.body["lines"][0]["unit_price"], prices[2].to_string());
+    assert_eq!(r.body["total"], (prices[2] * need).round_dp(2).to_string());
+
+    // Rules are data: change, list, delete.
+    let upd = d
+        .w
+        .call(Method::PUT, &format!("/api/v1/price-rules/{rule_id}"), Some(&head), Some(json!({"name": "Retail volume", "priority": 10, "client_type": "retail", "min_volume": "500", "column": 4})))
+        .await;
+    assert_eq!(upd.body["column"], 4);
+    let list = d.w.get("/api/v1/price-rules", &op).await.body;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(
+        d.w.call(Method::DELETE, &format!("/api/v1/price-rules/{rule_id}"), Some(&head), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(d.w.get("/api/v1/price-rules", &op).await.body.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_substitute_serves_at_most_one_calendar_month() {
+    let d = Demo::new().await;
+    let sup = d.login("sup.nina").await;
+    let staff = d.w.get("/api/v1/staff", &sup).await.body;
+    let id = |u: &str| staff.as_array().unwrap().iter().find(|m| m["username"] == u).unwrap()["id"].as_i64().unwrap();
+    let body = |to: &str, sub: i64| json!({"staff": id("op.dino"), "from": "2026-12-01", "to": to, "kind": "vacation", "substitute": sub});
+    let r = d.w.post("/api/v1/absences", &sup, body("2027-01-01", id("op.selma"))).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "substitute_too_long"));
+    let r = d.w.post("/api/v1/absences", &sup, body("2026-12-31", id("mgr.emir"))).await;
+    assert_eq!(r.code(), "invalid_substitute");
+    let r = d.w.post("/api/v1/absences", &sup, body("2026-12-31", id("op.selma"))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["substitute"].as_i64(), Some(id("op.selma")));
+    // Without a substitute an absence may be as long as it is.
+    let long = json!({"staff": id("op.dino"), "from": "2027-02-01", "to": "2027-05-01", "kind": "sick_leave"});
+    assert_eq!(d.w.post("/api/v1/absences", &sup, long).await.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn another_company_sees_nothing_of_the_demos_desk() {
+    let d = Demo::new().await;
+    let op = d.login("op.ana").await;
+    let (c, info) = d.ordinary().await;
+    let phone = info.split('|').next().unwrap().to_owned();
+    let order = d.w.post("/api/v1/orders", &op, json!({"client": c.code})).await.body["id"].as_i64().unwrap();
+    let head = d.login("head.north").await;
+    let rule = d.w.post("/api/v1/price-rules", &head, json!({"name": "R", "priority": 1, "column": 2})).await.body
+        ["id"]
+        .as_i64()
+        .unwrap();
+
+    // A second company with its own head of sales.
+    let store = &d.w.db.store;
+    store
+        .import_dir(
+            "acme",
+            &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../store/tests/fixtures/good"),
+            "387",
+            "t",
+        )
+        .await
+        .unwrap();
+    let acme = store.company_by_code("acme").await.unwrap().unwrap();
+    let s = store.company(acme.id);
+    let h = s.staff_by_username("head.sales").await.unwrap().unwrap();
+    s.set_password_hash(h.id, &centrala_store::password::hash_password("acme-pass").unwrap()).await.unwrap();
+    let other = d.w.login_pw("acme", "head.sales", "acme-pass").await;
+
+    let rule_body = json!({"name": "R", "priority": 1, "column": 5});
+    let cases: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, format!("/api/v1/clients/{}", c.code), None),
+        (Method::GET, format!("/api/v1/orders/{order}"), None),
+        (Method::POST, format!("/api/v1/orders/{order}/lines"), Some(json!({"sku": "BE-0001", "quantity": 1}))),
+        (Method::GET, format!("/api/v1/orders/{order}/recommendations"), None),
+        (Method::POST, format!("/api/v1/orders/{order}/offers"), Some(json!({"sku": "BE-0001", "answer": "declined"}))),
+        (Method::PUT, format!("/api/v1/orders/{order}/delivery"), Some(json!({}))),
+        (Method::POST, format!("/api/v1/orders/{order}/confirm"), None),
+        (Method::POST, format!("/api/v1/orders/{order}/status"), Some(json!({"status": "cancelled"}))),
+        (Method::PUT, format!("/api/v1/price-rules/{rule}"), Some(rule_body)),
+        (Method::DELETE, format!("/api/v1/price-rules/{rule}"), None),
+        (Method::POST, "/api/v1/orders".to_owned(), Some(json!({"client": c.code}))),
+    ];
+    for (m, uri, body) in cases {
+        let r = d.w.call(m.clone(), &uri, Some(&other), body).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{m} {uri}: {}", r.body);
+    }
+    let r = d.w.get(&format!("/api/v1/clients/lookup?phone={}", urlencode(&phone)), &other).await;
+    assert_eq!(r.code(), "unknown_caller");
+    let r = d.w.post("/api/v1/routing/decide", &other, json!({"phone": phone, "intent": "order"})).await;
+    assert_eq!(r.body["rule"], "new_client", "a demo client is a stranger to acme");
+    // Lists hold only acme's own records (its imported history and clients).
+    let orders = d.w.get("/api/v1/orders", &other).await.body;
+    let nos: Vec<&str> = orders.as_array().unwrap().iter().map(|o| o["order_no"].as_str().unwrap()).collect();
+    assert_eq!(nos, ["H-2", "H-1"]);
+    let dormant = d.w.get("/api/v1/clients?dormant=true", &other).await.body;
+    assert!(dormant
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| ["K001", "K002", "K003", "K004"].contains(&c["code"].as_str().unwrap())));
+    assert_eq!(d.w.get("/api/v1/price-rules", &other).await.body, json!([]));
+    // The demo's order and rule are untouched.
+    assert_eq!(d.w.get(&format!("/api/v1/orders/{order}"), &op).await.body["status"], "draft");
+    assert_eq!(d.w.get("/api/v1/price-rules", &op).await.body[0]["column"], 2);
+}
+
+fn urlencode(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '_' | '.' => c.to_string(),
+            _ => format!("%{:02X}", c as u32),
+        })
+        .collect()
+}

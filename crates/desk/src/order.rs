@@ -1,0 +1,363 @@
+//! An order's life (OD-5, OD-7, OD-12, OD-13): who may open one for whom,
+//! what a confirmation needs, and which status changes are allowed.
+
+use crate::{debt::DebtStatus, offers::MIN_OFFERS, KEY_CLIENT_TYPE, REGIONAL_CLIENT_TYPE};
+use centrala_domain::Role;
+use chrono::{NaiveDate, NaiveTime};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderStatus {
+    Draft,
+    Confirmed,
+    Shipped,
+    Delivered,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 5] = [
+        OrderStatus::Draft,
+        OrderStatus::Confirmed,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+        OrderStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Draft => "draft",
+            OrderStatus::Confirmed => "confirmed",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OrderStatus> {
+        OrderStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// The allowed moves after confirmation; confirming itself goes
+    /// through [`check_confirm`].
+    pub fn can_move_to(self, to: OrderStatus) -> bool {
+        use OrderStatus::*;
+        matches!((self, to), (Confirmed, Shipped) | (Shipped, Delivered) | (Draft | Confirmed, Cancelled))
+    }
+}
+
+/// Why an order may not be opened (OD-3, OD-5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenRefusal {
+    /// Key clients order through their manager (OD-4).
+    KeyClient,
+    /// New clients first get a manager from a department head (OD-15).
+    NewClient,
+    /// Overdue or over-limit debt (OD-5); only a manager or finance may
+    /// override it, with a written reason.
+    DebtBlocked { override_allowed: bool },
+}
+
+impl OpenRefusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            OpenRefusal::KeyClient => "key_client",
+            OpenRefusal::NewClient => "new_client",
+            OpenRefusal::DebtBlocked { .. } => "debt_blocked",
+        }
+    }
+}
+
+/// Roles that take orders at the desk and are bound by every gate.
+fn is_desk(role: Role) -> bool {
+    matches!(role, Role::Operator | Role::Supervisor | Role::Admin)
+}
+
+/// Roles that may override a debt block with a written reason.
+pub fn may_override_debt(role: Role) -> bool {
+    matches!(role, Role::Manager | Role::KeyAccountManager | Role::HeadOfSales | Role::HeadOfWholesale | Role::Finance)
+}
+
+/// The shortest override reason accepted: a reason, not a tick box.
+pub const MIN_OVERRIDE_REASON: usize = 10;
+
+/// May `role` open an order for this client? Ok(true) when a debt block is
+/// being overridden (the reason must then be recorded).
+pub fn may_open(
+    role: Role,
+    client_type: &str,
+    has_manager: bool,
+    debt: &DebtStatus,
+    override_reason: Option<&str>,
+) -> Result<bool, OpenRefusal> {
+    if is_desk(role) {
+        if client_type == KEY_CLIENT_TYPE {
+            return Err(OpenRefusal::KeyClient);
+        }
+        if !has_manager {
+            return Err(OpenRefusal::NewClient);
+        }
+    }
+    if !debt.blocked() {
+        return Ok(false);
+    }
+    let reason_given = override_reason.is_some_and(|r| r.trim().chars().count() >= MIN_OVERRIDE_REASON);
+    if may_override_debt(role) && reason_given {
+        Ok(true)
+    } else {
+        Err(OpenRefusal::DebtBlocked { override_allowed: may_override_debt(role) })
+    }
+}
+
+/// Delivery terms agreed with the client (OD-12, OD-13).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub date: Option<NaiveDate>,
+    pub window_from: Option<NaiveTime>,
+    pub window_to: Option<NaiveTime>,
+    /// Names of the client's contacts who will receive the goods.
+    pub receivers: Vec<String>,
+    pub payment_form: Option<String>,
+    /// Regional client: when it comes to the central warehouse.
+    pub pickup_at: Option<String>,
+    /// Regional client: where to ship to.
+    pub shipping_details: Option<String>,
+    pub documents: Option<String>,
+}
+
+/// What a confirmation needs to know of the order.
+#[derive(Debug, Clone)]
+pub struct ConfirmFacts<'a> {
+    pub status: OrderStatus,
+    pub client_type: &'a str,
+    pub lines: usize,
+    /// Distinct products offered with the client's answer recorded.
+    pub offers_answered: usize,
+    /// The client's debt blocks it and no override was recorded.
+    pub debt_blocked: bool,
+    pub delivery: &'a Delivery,
+    /// Names of the client's contacts authorized to receive goods.
+    pub authorized: &'a [String],
+    pub today: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmError {
+    NotDraft(OrderStatus),
+    DebtBlocked,
+    NoLines,
+    OffersRequired {
+        done: usize,
+        required: usize,
+    },
+    /// Every missing or wrong delivery field, at once.
+    DeliveryIncomplete(Vec<String>),
+}
+
+impl ConfirmError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ConfirmError::NotDraft(_) => "not_draft",
+            ConfirmError::DebtBlocked => "debt_blocked",
+            ConfirmError::NoLines => "no_lines",
+            ConfirmError::OffersRequired { .. } => "offers_required",
+            ConfirmError::DeliveryIncomplete(_) => "delivery_incomplete",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            ConfirmError::NotDraft(s) => format!("the order is {}, only a draft can be confirmed", s.as_str()),
+            ConfirmError::DebtBlocked => "the client's debt blocks the order and no override is recorded".into(),
+            ConfirmError::NoLines => "the order has no lines".into(),
+            ConfirmError::OffersRequired { done, required } => {
+                format!("offer at least {required} more items and record the client's answer: {done} done (OD-7)")
+            }
+            ConfirmError::DeliveryIncomplete(f) => format!("delivery terms are incomplete: {}", f.join(", ")),
+        }
+    }
+}
+
+/// Checks an order before confirmation, in this order: status, debt,
+/// lines, offers, delivery.
+pub fn check_confirm(f: &ConfirmFacts<'_>) -> Result<(), ConfirmError> {
+    if f.status != OrderStatus::Draft {
+        return Err(ConfirmError::NotDraft(f.status));
+    }
+    if f.debt_blocked {
+        return Err(ConfirmError::DebtBlocked);
+    }
+    if f.lines == 0 {
+        return Err(ConfirmError::NoLines);
+    }
+    if f.offers_answered < MIN_OFFERS {
+        return Err(ConfirmError::OffersRequired { done: f.offers_answered, required: MIN_OFFERS });
+    }
+    let d = f.delivery;
+    let mut missing = Vec::new();
+    match d.date {
+        None => missing.push("delivery_date".to_owned()),
+        Some(day) if day < f.today => missing.push(format!("delivery_date ({day} is in the past)")),
+        Some(_) => {}
+    }
+    match (d.window_from, d.window_to) {
+        (None, _) => missing.push("window_from".into()),
+        (Some(a), Some(b)) if b <= a => missing.push(format!("window_to ({b} is not after {a})")),
+        _ => {}
+    }
+    if d.window_to.is_none() {
+        missing.push("window_to".into());
+    }
+    if d.receivers.is_empty() {
+        missing.push("receivers (a contact authorized to receive goods)".into());
+    }
+    for r in &d.receivers {
+        if !f.authorized.iter().any(|a| a == r) {
+            missing.push(format!("receivers ({r:?} is not authorized to receive goods)"));
+        }
+    }
+    if f.client_type == REGIONAL_CLIENT_TYPE {
+        if d.payment_form.as_deref().is_none_or(|p| p.trim().is_empty()) {
+            missing.push("payment_form".into());
+        }
+        let pickup = d.pickup_at.as_deref().is_some_and(|p| !p.trim().is_empty());
+        let shipping = d.shipping_details.as_deref().is_some_and(|p| !p.trim().is_empty());
+        if !pickup && !shipping {
+            missing.push("pickup_at or shipping_details".into());
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ConfirmError::DeliveryIncomplete(missing))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::debt::{debt_status, Receivable};
+    use centrala_domain::Money;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn debt(blocked: bool) -> DebtStatus {
+        let r = Receivable {
+            invoice: "x".into(),
+            issued: d("2026-01-01"),
+            due: d("2026-02-01"),
+            amount: Money(100),
+            paid: Money(0),
+        };
+        debt_status(if blocked { std::slice::from_ref(&r) } else { &[] }, Money(1000), d("2026-11-27"))
+    }
+
+    #[test]
+    fn who_may_open_an_order_for_whom() {
+        use Role::*;
+        let long = Some("agreed a payment plan with the owner");
+        let cases: Vec<(Role, &str, bool, bool, Option<&str>, Result<bool, &str>)> = vec![
+            (Operator, "retail", true, false, None, Ok(false)),
+            (Operator, "key", true, false, None, Err("key_client")),
+            (Operator, "retail", false, false, None, Err("new_client")),
+            (Operator, "retail", true, true, None, Err("debt_blocked")),
+            (Operator, "retail", true, true, long, Err("debt_blocked")), // operators cannot override
+            (Manager, "retail", true, true, None, Err("debt_blocked")),  // no reason, no override
+            (Manager, "retail", true, true, Some("ok"), Err("debt_blocked")), // too short to be a reason
+            (Manager, "retail", true, true, long, Ok(true)),
+            (Finance, "retail", true, true, long, Ok(true)),
+            (KeyAccountManager, "key", true, false, None, Ok(false)),
+            (HeadOfSales, "retail", false, false, None, Ok(false)),
+            (Supervisor, "key", true, false, None, Err("key_client")),
+        ];
+        for (i, (role, ty, mgr, blocked, reason, want)) in cases.into_iter().enumerate() {
+            let got = may_open(role, ty, mgr, &debt(blocked), reason).map_err(|e| e.code());
+            assert_eq!(got, want, "case {i}");
+        }
+    }
+
+    #[test]
+    fn confirmation_needs_offers_and_every_delivery_field() {
+        let today = d("2026-11-27");
+        let authorized = vec!["Amela (owner)".to_owned()];
+        let full = Delivery {
+            date: Some(d("2026-11-28")),
+            window_from: NaiveTime::from_hms_opt(8, 0, 0),
+            window_to: NaiveTime::from_hms_opt(12, 0, 0),
+            receivers: authorized.clone(),
+            ..Delivery::default()
+        };
+        let facts = |offers: usize, delivery: &'static Delivery, ty: &'static str| ConfirmFacts {
+            status: OrderStatus::Draft,
+            client_type: ty,
+            lines: 2,
+            offers_answered: offers,
+            debt_blocked: false,
+            delivery,
+            authorized: Box::leak(Box::new(authorized.clone())),
+            today,
+        };
+        let full: &'static Delivery = Box::leak(Box::new(full));
+        assert_eq!(
+            check_confirm(&facts(2, full, "retail")),
+            Err(ConfirmError::OffersRequired { done: 2, required: 3 })
+        );
+        assert_eq!(check_confirm(&facts(3, full, "retail")), Ok(()));
+        let empty: &'static Delivery = Box::leak(Box::default());
+        assert_eq!(
+            check_confirm(&facts(3, empty, "regional")),
+            Err(ConfirmError::DeliveryIncomplete(vec![
+                "delivery_date".into(),
+                "window_from".into(),
+                "window_to".into(),
+                "receivers (a contact authorized to receive goods)".into(),
+                "payment_form".into(),
+                "pickup_at or shipping_details".into(),
+            ]))
+        );
+        let regional: &'static Delivery = Box::leak(Box::new(Delivery {
+            payment_form: Some("cash".into()),
+            pickup_at: Some("Friday 10:00".into()),
+            ..full.clone()
+        }));
+        assert_eq!(check_confirm(&facts(4, regional, "regional")), Ok(()));
+        let wrong: &'static Delivery = Box::leak(Box::new(Delivery {
+            date: Some(d("2026-11-26")),
+            window_to: NaiveTime::from_hms_opt(7, 0, 0),
+            receivers: vec!["Senad (warehouse)".into()],
+            ..full.clone()
+        }));
+        assert_eq!(
+            check_confirm(&facts(3, wrong, "retail")),
+            Err(ConfirmError::DeliveryIncomplete(vec![
+                "delivery_date (2026-11-26 is in the past)".into(),
+                "window_to (07:00:00 is not after 08:00:00)".into(),
+                "receivers (\"Senad (warehouse)\" is not authorized to receive goods)".into(),
+            ]))
+        );
+        let mut blocked = facts(5, full, "retail");
+        blocked.debt_blocked = true;
+        assert_eq!(check_confirm(&blocked), Err(ConfirmError::DebtBlocked));
+        let mut done = facts(5, full, "retail");
+        done.status = OrderStatus::Confirmed;
+        assert_eq!(check_confirm(&done), Err(ConfirmError::NotDraft(OrderStatus::Confirmed)));
+        let mut none = facts(5, full, "retail");
+        none.lines = 0;
+        assert_eq!(check_confirm(&none), Err(ConfirmError::NoLines));
+    }
+
+    #[test]
+    fn status_moves() {
+        use OrderStatus::*;
+        let allowed: Vec<(OrderStatus, OrderStatus)> = OrderStatus::ALL
+            .into_iter()
+            .flat_map(|a| OrderStatus::ALL.into_iter().map(move |b| (a, b)))
+            .filter(|(a, b)| a.can_move_to(*b))
+            .collect();
+        assert_eq!(
+            allowed,
+            vec![(Draft, Cancelled), (Confirmed, Shipped), (Confirmed, Cancelled), (Shipped, Delivered)]
+        );
+    }
+}

@@ -1,0 +1,143 @@
+//! Which price-list column applies (OD-10, OD-21): a rule table per
+//! company, as data. A rule matches by client type, the order's volume and
+//! a date range (for promotions and bonus programs); among the matching
+//! rules the highest priority wins, and on a tie the bigger discount (the
+//! higher column). With no match, column 1 (the list price).
+//!
+//! The order's volume is measured at list price (column 1), so that the
+//! column chosen cannot change the volume it was chosen by.
+
+use centrala_domain::Money;
+use chrono::NaiveDate;
+
+/// Price-list columns are numbered 1 to 5.
+pub const COLUMNS: u8 = 5;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceRule {
+    pub id: i64,
+    pub name: String,
+    /// Higher wins.
+    pub priority: i64,
+    /// Applies to this client type only; None: to every type.
+    pub client_type: Option<String>,
+    /// Applies when the order's volume at list price is at least this.
+    pub min_volume: Option<Money>,
+    /// Applies from this day (inclusive).
+    pub valid_from: Option<NaiveDate>,
+    /// Applies to this day (inclusive).
+    pub valid_to: Option<NaiveDate>,
+    /// 1 to 5.
+    pub column: u8,
+}
+
+impl PriceRule {
+    pub fn matches(&self, client_type: &str, volume: Money, today: NaiveDate) -> bool {
+        self.client_type.as_deref().is_none_or(|t| t == client_type)
+            && self.min_volume.is_none_or(|m| volume >= m)
+            && self.valid_from.is_none_or(|f| today >= f)
+            && self.valid_to.is_none_or(|t| today <= t)
+    }
+
+    /// Checks a rule before it is stored.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=COLUMNS).contains(&self.column) {
+            return Err(format!("column {} is not between 1 and {COLUMNS}", self.column));
+        }
+        if let (Some(f), Some(t)) = (self.valid_from, self.valid_to) {
+            if t < f {
+                return Err(format!("valid_to {t} is before valid_from {f}"));
+            }
+        }
+        if self.min_volume.is_some_and(|m| m < Money::ZERO) {
+            return Err("min_volume must not be negative".into());
+        }
+        if self.name.trim().is_empty() {
+            return Err("a rule needs a name".into());
+        }
+        Ok(())
+    }
+}
+
+/// The column that applies, and the rule that decided it (None: no rule
+/// matched, list price).
+pub fn choose_column<'r>(
+    rules: &'r [PriceRule],
+    client_type: &str,
+    volume: Money,
+    today: NaiveDate,
+) -> (u8, Option<&'r PriceRule>) {
+    let best = rules
+        .iter()
+        .filter(|r| r.matches(client_type, volume, today))
+        .max_by(|a, b| (a.priority, a.column, -a.id).cmp(&(b.priority, b.column, -b.id)));
+    match best {
+        Some(r) => (r.column, Some(r)),
+        None => (1, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn rule(
+        id: i64,
+        priority: i64,
+        ty: Option<&str>,
+        min: Option<i64>,
+        from: Option<&str>,
+        to: Option<&str>,
+        column: u8,
+    ) -> PriceRule {
+        PriceRule {
+            id,
+            name: format!("rule {id}"),
+            priority,
+            client_type: ty.map(Into::into),
+            min_volume: min.map(Money),
+            valid_from: from.map(d),
+            valid_to: to.map(d),
+            column,
+        }
+    }
+
+    #[test]
+    fn the_column_as_a_table() {
+        let rules = vec![
+            rule(1, 10, Some("key"), None, None, None, 4),
+            rule(2, 10, Some("retail"), None, None, None, 2),
+            rule(3, 20, Some("retail"), Some(100_000), None, None, 3),
+            rule(4, 50, None, None, Some("2026-12-01"), Some("2026-12-31"), 5), // December promotion
+            rule(5, 10, Some("marketer"), None, None, None, 2),
+            rule(6, 10, Some("marketer"), None, None, None, 3), // tie: the bigger discount
+        ];
+        let cases = [
+            ("key", 0, "2026-11-27", 4, Some(1)),
+            ("retail", 99_999, "2026-11-27", 2, Some(2)),
+            ("retail", 100_000, "2026-11-27", 3, Some(3)), // volume exactly at the threshold
+            ("retail", 5, "2026-12-01", 5, Some(4)),       // first day of the promotion
+            ("retail", 5, "2026-12-31", 5, Some(4)),       // last day
+            ("retail", 5, "2027-01-01", 2, Some(2)),       // the day after
+            ("regional", 5, "2026-11-27", 1, None),        // nothing matches: list price
+            ("marketer", 5, "2026-11-27", 3, Some(6)),
+        ];
+        for (ty, volume, today, column, rule_id) in cases {
+            let (c, r) = choose_column(&rules, ty, Money(volume), d(today));
+            assert_eq!((c, r.map(|r| r.id)), (column, rule_id), "{ty} {volume} {today}");
+        }
+    }
+
+    #[test]
+    fn bad_rules_are_refused() {
+        assert!(rule(1, 1, None, None, None, None, 6).validate().is_err());
+        assert!(rule(1, 1, None, None, None, None, 0).validate().is_err());
+        assert!(rule(1, 1, None, None, Some("2026-12-02"), Some("2026-12-01"), 2).validate().is_err());
+        assert!(rule(1, 1, None, Some(-1), None, None, 2).validate().is_err());
+        assert!(rule(1, 1, None, None, Some("2026-12-01"), Some("2026-12-01"), 2).validate().is_ok());
+    }
+}

@@ -1,0 +1,876 @@
+//! The order desk's data: clients and their cards' facts, price rules,
+//! recommendations' inputs, and desk orders with their lines, offers,
+//! delivery terms and history. All company-scoped.
+
+use crate::{b, now_rfc3339, records::fmt_date, records::parse_date, Result, Scoped, StoreError};
+use centrala_desk::{
+    offers::ProductFacts,
+    order::{Delivery, OrderStatus},
+    pricing::PriceRule,
+    staffing::{AbsenceEntry, Department, Member, Staffing},
+    Receivable,
+};
+use centrala_domain::{
+    Absence, ClientId, ContactId, DepartmentId, DepartmentKind, Money, OrderId, ProductId, Quantity, StaffId,
+};
+use chrono::{NaiveDate, NaiveTime};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub id: ClientId,
+    pub code: String,
+    pub name: String,
+    pub client_type: String,
+    pub manager: Option<StaffId>,
+    pub email: String,
+    pub region: String,
+    pub credit_limit: Money,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClientRow {
+    id: i64,
+    code: String,
+    name: String,
+    client_type: String,
+    manager_staff_id: Option<i64>,
+    email: String,
+    region: String,
+    credit_limit: i64,
+}
+
+impl From<ClientRow> for Client {
+    fn from(r: ClientRow) -> Self {
+        Client {
+            id: ClientId(r.id),
+            code: r.code,
+            name: r.name,
+            client_type: r.client_type,
+            manager: r.manager_staff_id.map(StaffId),
+            email: r.email,
+            region: r.region,
+            credit_limit: Money(r.credit_limit),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct DormantRow {
+    #[sqlx(flatten)]
+    client: ClientRow,
+    last_order: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PriceRuleRow {
+    id: i64,
+    name: String,
+    priority: i64,
+    client_type: Option<String>,
+    min_volume: Option<i64>,
+    valid_from: Option<String>,
+    valid_to: Option<String>,
+    column_no: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub id: ContactId,
+    pub name: String,
+    pub phone: String,
+    pub authorized_to_receive: bool,
+}
+
+/// An order as a list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderSummary {
+    pub id: OrderId,
+    pub order_no: String,
+    pub client: ClientId,
+    pub date: NaiveDate,
+    pub status: OrderStatus,
+    pub total: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLine {
+    pub product: ProductId,
+    pub sku: String,
+    pub name: String,
+    pub quantity: Quantity,
+    pub unit_price: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferRecord {
+    pub product: ProductId,
+    pub sku: String,
+    pub reason: String,
+    pub answer: String,
+    pub staff: StaffId,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderEvent {
+    pub actor: String,
+    pub kind: String,
+    pub detail: String,
+    pub at: String,
+}
+
+/// A whole order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    pub summary: OrderSummary,
+    pub created_by: Option<StaffId>,
+    pub price_column: u8,
+    pub price_rule: String,
+    pub override_reason: Option<String>,
+    pub delivery: Delivery,
+    pub notes: String,
+    pub lines: Vec<OrderLine>,
+    pub offers: Vec<OfferRecord>,
+}
+
+const CLIENT_COLS: &str = "id, code, name, client_type, manager_staff_id, email, region, credit_limit";
+
+fn status(s: &str) -> Result<OrderStatus> {
+    OrderStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("order status {s:?}")))
+}
+
+fn time(s: Option<String>) -> Option<NaiveTime> {
+    s.and_then(|t| NaiveTime::parse_from_str(&t, "%H:%M").ok())
+}
+
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: i64,
+    order_no: String,
+    client_id: i64,
+    order_date: String,
+    status: String,
+    total: i64,
+    created_by: Option<i64>,
+    price_column: i64,
+    price_rule: String,
+    override_reason: Option<String>,
+    delivery_date: Option<String>,
+    window_from: Option<String>,
+    window_to: Option<String>,
+    receivers: String,
+    payment_form: Option<String>,
+    pickup_at: Option<String>,
+    shipping_details: Option<String>,
+    documents: Option<String>,
+    notes: String,
+}
+
+impl Scoped<'_> {
+    // ---- clients ----------------------------------------------------------
+
+    pub async fn client(&self, id: ClientId) -> Result<Option<Client>> {
+        let sql = format!("SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND id = $2");
+        let row: Option<ClientRow> =
+            sqlx::query_as(&sql).bind(self.company_id().0).bind(id.0).fetch_optional(self.pool()).await?;
+        Ok(row.map(Into::into))
+    }
+
+    pub async fn client_by_code(&self, code: &str) -> Result<Option<Client>> {
+        let sql = format!("SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND code = $2");
+        let row: Option<ClientRow> =
+            sqlx::query_as(&sql).bind(self.company_id().0).bind(code).fetch_optional(self.pool()).await?;
+        Ok(row.map(Into::into))
+    }
+
+    /// The client with this E.164 phone, its own or one of its contacts'.
+    pub async fn client_by_phone(&self, phone: &str) -> Result<Option<Client>> {
+        let sql = format!(
+            "SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND id = (
+                SELECT client_id FROM client_phones WHERE company_id = $1 AND phone = $2
+                UNION ALL SELECT client_id FROM contacts WHERE company_id = $1 AND phone = $2
+                LIMIT 1)"
+        );
+        let row: Option<ClientRow> =
+            sqlx::query_as(&sql).bind(self.company_id().0).bind(phone).fetch_optional(self.pool()).await?;
+        Ok(row.map(Into::into))
+    }
+
+    /// Clients whose name or code contains `q`, or with phone `phone`.
+    pub async fn search_clients(&self, q: &str, phone: Option<&str>, limit: i64) -> Result<Vec<Client>> {
+        let sql = format!(
+            "SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND (
+                LOWER(name) LIKE $2 OR LOWER(code) LIKE $2
+                OR id IN (SELECT client_id FROM client_phones WHERE company_id = $1 AND phone = $3)
+                OR id IN (SELECT client_id FROM contacts WHERE company_id = $1 AND phone = $3))
+             ORDER BY code LIMIT $4"
+        );
+        let like = format!("%{}%", q.trim().to_lowercase().replace(['%', '_'], ""));
+        let rows: Vec<ClientRow> = sqlx::query_as(&sql)
+            .bind(self.company_id().0)
+            .bind(like)
+            .bind(phone.unwrap_or("-"))
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Clients with a manager and no order since `cutoff` (OD-16), with
+    /// their last order date, oldest first.
+    pub async fn dormant_clients(&self, cutoff: NaiveDate, limit: i64) -> Result<Vec<(Client, Option<NaiveDate>)>> {
+        let sql = format!(
+            "SELECT {CLIENT_COLS}, (SELECT MAX(order_date) FROM orders o WHERE o.company_id = c.company_id
+                 AND o.client_id = c.id AND o.status <> 'cancelled') AS last_order
+             FROM clients c WHERE company_id = $1 AND manager_staff_id IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.company_id = c.company_id AND o.client_id = c.id
+                 AND o.status <> 'cancelled' AND o.order_date >= $2)
+             ORDER BY last_order, code LIMIT $3"
+        );
+        let rows: Vec<DormantRow> = sqlx::query_as(&sql)
+            .bind(self.company_id().0)
+            .bind(fmt_date(cutoff))
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.into_iter().map(|r| Ok((r.client.into(), r.last_order.as_deref().map(parse_date).transpose()?))).collect()
+    }
+
+    pub async fn client_phones(&self, client: ClientId) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT phone FROM client_phones WHERE company_id = $1 AND client_id = $2 ORDER BY phone")
+                .bind(self.company_id().0)
+                .bind(client.0)
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows.into_iter().map(|(p,)| p).collect())
+    }
+
+    pub async fn contacts(&self, client: ClientId) -> Result<Vec<Contact>> {
+        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT id, name, phone, authorized_to_receive FROM contacts WHERE company_id = $1 AND client_id = $2 ORDER BY id",
+        )
+        .bind(self.company_id().0)
+        .bind(client.0)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, phone, auth)| Contact { id: ContactId(id), name, phone, authorized_to_receive: auth != 0 })
+            .collect())
+    }
+
+    /// The client's receivables that are not fully paid.
+    pub async fn open_receivables(&self, client: ClientId) -> Result<Vec<Receivable>> {
+        let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT invoice, issued, due, amount, paid FROM receivables
+             WHERE company_id = $1 AND client_id = $2 AND amount > paid ORDER BY due, invoice",
+        )
+        .bind(self.company_id().0)
+        .bind(client.0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(invoice, issued, due, amount, paid)| {
+                Ok(Receivable {
+                    invoice,
+                    issued: parse_date(&issued)?,
+                    due: parse_date(&due)?,
+                    amount: Money(amount),
+                    paid: Money(paid),
+                })
+            })
+            .collect()
+    }
+
+    /// The client's newest orders (any status but cancelled), newest first.
+    pub async fn client_orders(&self, client: ClientId, limit: i64) -> Result<Vec<OrderSummary>> {
+        let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, order_no, order_date, status, total FROM orders
+             WHERE company_id = $1 AND client_id = $2 AND status <> 'cancelled'
+             ORDER BY order_date DESC, id DESC LIMIT $3",
+        )
+        .bind(self.company_id().0)
+        .bind(client.0)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, no, date, st, total)| {
+                Ok(OrderSummary {
+                    id: OrderId(id),
+                    order_no: no,
+                    client,
+                    date: parse_date(&date)?,
+                    status: status(&st)?,
+                    total: Money(total),
+                })
+            })
+            .collect()
+    }
+
+    /// How many of the client's last `n` orders held each product, and how
+    /// many orders that was.
+    pub async fn usual_products(&self, client: ClientId, n: i64) -> Result<(Vec<(ProductId, u32)>, u32)> {
+        let orders: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM orders WHERE company_id = $1 AND client_id = $2 AND status <> 'cancelled'
+             ORDER BY order_date DESC, id DESC LIMIT $3",
+        )
+        .bind(self.company_id().0)
+        .bind(client.0)
+        .bind(n)
+        .fetch_all(self.pool())
+        .await?;
+        if orders.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let list = (0..orders.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT product_id, COUNT(DISTINCT order_id) FROM order_lines WHERE company_id = $1 AND order_id IN ({list})
+             GROUP BY product_id"
+        );
+        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql).bind(self.company_id().0);
+        for (id,) in &orders {
+            q = q.bind(*id);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        let count = u32::try_from(orders.len()).unwrap_or(u32::MAX);
+        Ok((rows.into_iter().map(|(p, n)| (ProductId(p), u32::try_from(n).unwrap_or(0))).collect(), count))
+    }
+
+    /// Products bought together with any of `products`, most often first.
+    pub async fn complementary(&self, products: &[ProductId], limit: i64) -> Result<Vec<(ProductId, u32, ProductId)>> {
+        if products.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = (0..products.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+        let sql = format!(
+            "SELECT other_id, orders, product_id FROM product_pairs WHERE company_id = $1 AND product_id IN ({list})
+             ORDER BY orders DESC, other_id LIMIT $2"
+        );
+        let mut q = sqlx::query_as::<_, (i64, i64, i64)>(&sql).bind(self.company_id().0).bind(limit);
+        for p in products {
+            q = q.bind(p.0);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        Ok(rows.into_iter().map(|(o, n, p)| (ProductId(o), u32::try_from(n).unwrap_or(0), ProductId(p))).collect())
+    }
+
+    /// Traditional products of a client type.
+    pub async fn traditional(&self, client_type: &str) -> Result<Vec<ProductId>> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT t.product_id FROM traditional_products t JOIN products p ON p.id = t.product_id
+             WHERE t.company_id = $1 AND t.client_type = $2 ORDER BY p.sku",
+        )
+        .bind(self.company_id().0)
+        .bind(client_type)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|(p,)| ProductId(p)).collect())
+    }
+
+    /// Recommendation facts of the new and special products, and of `ids`.
+    pub async fn product_facts(&self, ids: &[ProductId]) -> Result<Vec<ProductFacts>> {
+        let list = if ids.is_empty() {
+            "0".to_owned()
+        } else {
+            (0..ids.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ")
+        };
+        let sql = format!(
+            "SELECT id, sku, name, is_new, is_special, stock FROM products WHERE company_id = $1
+             AND (is_new = 1 OR is_special = 1 OR id IN ({list})) ORDER BY sku"
+        );
+        let mut q = sqlx::query_as::<_, (i64, String, String, i64, i64, i64)>(&sql).bind(self.company_id().0);
+        for p in ids {
+            q = q.bind(p.0);
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, sku, name, n, s, stock)| ProductFacts {
+                id: ProductId(id),
+                sku,
+                name,
+                is_new: n != 0,
+                is_special: s != 0,
+                in_stock: stock > 0,
+            })
+            .collect())
+    }
+
+    pub async fn product_by_id(&self, id: ProductId) -> Result<Option<crate::Product>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT sku FROM products WHERE company_id = $1 AND id = $2")
+            .bind(self.company_id().0)
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await?;
+        match row {
+            Some((sku,)) => self.product_by_sku(&sku).await,
+            None => Ok(None),
+        }
+    }
+
+    // ---- staffing ---------------------------------------------------------
+
+    /// Staff, departments and absences as the routing rules see them.
+    pub async fn staffing(&self) -> Result<Staffing> {
+        let members = self
+            .staff_list()
+            .await?
+            .into_iter()
+            .map(|m| Member {
+                id: m.id,
+                username: m.username,
+                full_name: m.full_name,
+                role: m.role,
+                department: m.department,
+                active: m.active,
+            })
+            .collect();
+        let departments = self
+            .departments()
+            .await?
+            .into_iter()
+            .map(|d| Department { id: d.id, code: d.code, name: d.name, kind: d.kind, head: d.head })
+            .collect();
+        let absences = self
+            .absences(None)
+            .await?
+            .into_iter()
+            .map(|a| AbsenceEntry {
+                staff: a.staff,
+                absence: Absence { from: a.from, to: a.to, kind: a.kind },
+                substitute: a.substitute,
+            })
+            .collect();
+        Ok(Staffing { members, departments, absences })
+    }
+
+    // ---- price rules ------------------------------------------------------
+
+    pub async fn price_rules(&self) -> Result<Vec<PriceRule>> {
+        let rows: Vec<PriceRuleRow> = sqlx::query_as(
+            "SELECT id, name, priority, client_type, min_volume, valid_from, valid_to, column_no FROM price_rules
+             WHERE company_id = $1 ORDER BY priority DESC, id",
+        )
+        .bind(self.company_id().0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(PriceRule {
+                    id: r.id,
+                    name: r.name,
+                    priority: r.priority,
+                    client_type: r.client_type,
+                    min_volume: r.min_volume.map(Money),
+                    valid_from: r.valid_from.as_deref().map(parse_date).transpose()?,
+                    valid_to: r.valid_to.as_deref().map(parse_date).transpose()?,
+                    column: u8::try_from(r.column_no)
+                        .map_err(|_| StoreError::Corrupt(format!("price column {}", r.column_no)))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Stores a rule: a new one when `rule.id` is 0, else replaces that rule.
+    pub async fn save_price_rule(&self, rule: &PriceRule) -> Result<PriceRule> {
+        rule.validate().map_err(StoreError::Invalid)?;
+        let c = self.company_id().0;
+        let id = if rule.id == 0 {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO price_rules (company_id, name, priority, client_type, min_volume, valid_from, valid_to, column_no)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(c)
+            .bind(rule.name.trim())
+            .bind(rule.priority)
+            .bind(rule.client_type.clone())
+            .bind(rule.min_volume.map(Money::cents))
+            .bind(rule.valid_from.map(fmt_date))
+            .bind(rule.valid_to.map(fmt_date))
+            .bind(i64::from(rule.column))
+            .fetch_one(self.pool())
+            .await?;
+            id
+        } else {
+            let r = sqlx::query(
+                "UPDATE price_rules SET name = $3, priority = $4, client_type = $5, min_volume = $6, valid_from = $7,
+                 valid_to = $8, column_no = $9 WHERE company_id = $1 AND id = $2",
+            )
+            .bind(c)
+            .bind(rule.id)
+            .bind(rule.name.trim())
+            .bind(rule.priority)
+            .bind(rule.client_type.clone())
+            .bind(rule.min_volume.map(Money::cents))
+            .bind(rule.valid_from.map(fmt_date))
+            .bind(rule.valid_to.map(fmt_date))
+            .bind(i64::from(rule.column))
+            .execute(self.pool())
+            .await?;
+            if r.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            rule.id
+        };
+        self.price_rules().await?.into_iter().find(|r| r.id == id).ok_or(StoreError::NotFound)
+    }
+
+    pub async fn delete_price_rule(&self, id: i64) -> Result<()> {
+        let r = sqlx::query("DELETE FROM price_rules WHERE company_id = $1 AND id = $2")
+            .bind(self.company_id().0)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    // ---- desk orders ------------------------------------------------------
+
+    /// Opens a draft order; records who opened it and any debt override.
+    pub async fn create_order(
+        &self,
+        client: ClientId,
+        staff: StaffId,
+        actor: &str,
+        today: NaiveDate,
+        override_reason: Option<&str>,
+    ) -> Result<OrderId> {
+        let c = self.company_id().0;
+        let mut tx = self.pool().begin().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO orders (company_id, order_no, client_id, order_date, status, created_by, created_at, override_reason)
+             VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7) RETURNING id",
+        )
+        .bind(c)
+        .bind(format!("pending-{}-{}", staff.0, now_rfc3339()))
+        .bind(client.0)
+        .bind(fmt_date(today))
+        .bind(staff.0)
+        .bind(now_rfc3339())
+        .bind(override_reason.map(str::to_owned))
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE orders SET order_no = $3 WHERE company_id = $1 AND id = $2")
+            .bind(c)
+            .bind(id)
+            .bind(format!("D-{id:06}"))
+            .execute(&mut *tx)
+            .await?;
+        let detail = match override_reason {
+            Some(r) => format!("debt block overridden: {r}"),
+            None => String::new(),
+        };
+        event(&mut tx, c, id, actor, "opened", &detail).await?;
+        tx.commit().await?;
+        Ok(OrderId(id))
+    }
+
+    pub async fn order(&self, id: OrderId) -> Result<Option<Order>> {
+        let c = self.company_id().0;
+        let row: Option<OrderRow> = sqlx::query_as(
+            "SELECT id, order_no, client_id, order_date, status, total, created_by, price_column, price_rule, override_reason,
+                    delivery_date, window_from, window_to, receivers, payment_form, pickup_at, shipping_details, documents, notes
+             FROM orders WHERE company_id = $1 AND id = $2",
+        )
+        .bind(c)
+        .bind(id.0)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        let lines: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT l.product_id, p.sku, p.name, l.quantity, l.unit_price FROM order_lines l JOIN products p ON p.id = l.product_id
+             WHERE l.company_id = $1 AND l.order_id = $2 ORDER BY l.line_no",
+        )
+        .bind(c)
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        let offers: Vec<(i64, String, String, String, i64, String)> = sqlx::query_as(
+            "SELECT o.product_id, p.sku, o.reason, o.answer, o.staff_id, o.at FROM order_offers o JOIN products p ON p.id = o.product_id
+             WHERE o.company_id = $1 AND o.order_id = $2 ORDER BY o.id",
+        )
+        .bind(c)
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(Some(Order {
+            summary: OrderSummary {
+                id: OrderId(r.id),
+                order_no: r.order_no,
+                client: ClientId(r.client_id),
+                date: parse_date(&r.order_date)?,
+                status: status(&r.status)?,
+                total: Money(r.total),
+            },
+            created_by: r.created_by.map(StaffId),
+            price_column: u8::try_from(r.price_column).unwrap_or(1),
+            price_rule: r.price_rule,
+            override_reason: r.override_reason,
+            delivery: Delivery {
+                date: r.delivery_date.as_deref().map(parse_date).transpose()?,
+                window_from: time(r.window_from),
+                window_to: time(r.window_to),
+                receivers: r.receivers.split('\n').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+                payment_form: r.payment_form,
+                pickup_at: r.pickup_at,
+                shipping_details: r.shipping_details,
+                documents: r.documents,
+            },
+            notes: r.notes,
+            lines: lines
+                .into_iter()
+                .map(|(p, sku, name, q, price)| OrderLine {
+                    product: ProductId(p),
+                    sku,
+                    name,
+                    quantity: Quantity(q),
+                    unit_price: Money(price),
+                })
+                .collect(),
+            offers: offers
+                .into_iter()
+                .map(|(p, sku, reason, answer, staff, at)| OfferRecord {
+                    product: ProductId(p),
+                    sku,
+                    reason,
+                    answer,
+                    staff: StaffId(staff),
+                    at,
+                })
+                .collect(),
+        }))
+    }
+
+    /// Orders, newest first, optionally of one client and one status.
+    pub async fn orders(
+        &self,
+        client: Option<ClientId>,
+        status_filter: Option<OrderStatus>,
+        limit: i64,
+    ) -> Result<Vec<OrderSummary>> {
+        let rows: Vec<(i64, String, i64, String, String, i64)> = sqlx::query_as(
+            "SELECT id, order_no, client_id, order_date, status, total FROM orders WHERE company_id = $1
+             AND ($2 = 0 OR client_id = $2) AND ($3 = '' OR status = $3) ORDER BY order_date DESC, id DESC LIMIT $4",
+        )
+        .bind(self.company_id().0)
+        .bind(client.map_or(0, |c| c.0))
+        .bind(status_filter.map_or("", OrderStatus::as_str))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, no, client, date, st, total)| {
+                Ok(OrderSummary {
+                    id: OrderId(id),
+                    order_no: no,
+                    client: ClientId(client),
+                    date: parse_date(&date)?,
+                    status: status(&st)?,
+                    total: Money(total),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn order_events(&self, id: OrderId) -> Result<Vec<OrderEvent>> {
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT actor, kind, detail, at FROM order_events WHERE company_id = $1 AND order_id = $2 ORDER BY id",
+        )
+        .bind(self.company_id().0)
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|(actor, kind, detail, at)| OrderEvent { actor, kind, detail, at }).collect())
+    }
+
+    /// Replaces the order's lines, prices and column in one transaction
+    /// (the caller computed them with the desk rules), with an event.
+    pub async fn save_lines(
+        &self,
+        id: OrderId,
+        lines: &[(ProductId, Quantity, Money)],
+        column: u8,
+        rule: &str,
+        actor: &str,
+        (event_kind, detail): (&str, &str),
+    ) -> Result<()> {
+        let c = self.company_id().0;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM order_lines WHERE company_id = $1 AND order_id = $2")
+            .bind(c)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        let mut total = Money::ZERO;
+        for (n, (product, qty, price)) in lines.iter().enumerate() {
+            total += price.times(*qty);
+            sqlx::query(
+                "INSERT INTO order_lines (company_id, order_id, line_no, product_id, quantity, unit_price) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(c)
+            .bind(id.0)
+            .bind(i64::try_from(n).unwrap_or(0) + 1)
+            .bind(product.0)
+            .bind(qty.0)
+            .bind(price.cents())
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "UPDATE orders SET total = $3, price_column = $4, price_rule = $5 WHERE company_id = $1 AND id = $2",
+        )
+        .bind(c)
+        .bind(id.0)
+        .bind(total.cents())
+        .bind(i64::from(column))
+        .bind(rule)
+        .execute(&mut *tx)
+        .await?;
+        event(&mut tx, c, id.0, actor, event_kind, detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records an offer and the client's answer (once per product).
+    pub async fn record_offer(
+        &self,
+        id: OrderId,
+        product: ProductId,
+        reason: &str,
+        answer: &str,
+        staff: StaffId,
+        actor: &str,
+    ) -> Result<()> {
+        let c = self.company_id().0;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO order_offers (company_id, order_id, product_id, reason, answer, staff_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(c)
+        .bind(id.0)
+        .bind(product.0)
+        .bind(reason)
+        .bind(answer)
+        .bind(staff.0)
+        .bind(now_rfc3339())
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique(e, "this product was already offered on this order"))?;
+        event(&mut tx, c, id.0, actor, "offer", &format!("product {product} ({reason}): {answer}")).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_delivery(&self, id: OrderId, d: &Delivery, notes: &str, actor: &str) -> Result<()> {
+        let c = self.company_id().0;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE orders SET delivery_date = $3, window_from = $4, window_to = $5, receivers = $6, payment_form = $7,
+             pickup_at = $8, shipping_details = $9, documents = $10, notes = $11 WHERE company_id = $1 AND id = $2",
+        )
+        .bind(c)
+        .bind(id.0)
+        .bind(d.date.map(fmt_date))
+        .bind(d.window_from.map(|t| t.format("%H:%M").to_string()))
+        .bind(d.window_to.map(|t| t.format("%H:%M").to_string()))
+        .bind(d.receivers.join("\n"))
+        .bind(d.payment_form.clone())
+        .bind(d.pickup_at.clone())
+        .bind(d.shipping_details.clone())
+        .bind(d.documents.clone())
+        .bind(notes)
+        .execute(&mut *tx)
+        .await?;
+        event(&mut tx, c, id.0, actor, "delivery", "delivery terms set").await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Moves the order from `from` to `to` (compare-and-set, so two clerks
+    /// cannot both confirm). On confirmation the product pairs learn the
+    /// order's lines. Returns false when the order was not in `from`.
+    pub async fn move_order(
+        &self,
+        id: OrderId,
+        from: OrderStatus,
+        to: OrderStatus,
+        actor: &str,
+        detail: &str,
+    ) -> Result<bool> {
+        let c = self.company_id().0;
+        let mut tx = self.pool().begin().await?;
+        let r = sqlx::query("UPDATE orders SET status = $4 WHERE company_id = $1 AND id = $2 AND status = $3")
+            .bind(c)
+            .bind(id.0)
+            .bind(from.as_str())
+            .bind(to.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        if to == OrderStatus::Confirmed {
+            sqlx::query(
+                "INSERT INTO product_pairs (company_id, product_id, other_id, orders)
+                 SELECT a.company_id, a.product_id, b.product_id, 1 FROM order_lines a
+                 JOIN order_lines b ON b.company_id = a.company_id AND b.order_id = a.order_id AND b.product_id <> a.product_id
+                 WHERE a.company_id = $1 AND a.order_id = $2
+                 ON CONFLICT (company_id, product_id, other_id) DO UPDATE SET orders = product_pairs.orders + 1",
+            )
+            .bind(c)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        }
+        event(&mut tx, c, id.0, actor, to.as_str(), detail).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Heads of a department and of departments of `kind`, for pushing
+    /// order events (OD-14).
+    pub async fn department_head(&self, id: DepartmentId) -> Result<Option<StaffId>> {
+        Ok(self.department(id).await?.and_then(|d| d.head))
+    }
+
+    pub async fn heads_of_kind(&self, kind: DepartmentKind) -> Result<Vec<StaffId>> {
+        Ok(self.departments().await?.into_iter().filter(|d| d.kind == kind).filter_map(|d| d.head).collect())
+    }
+
+    pub async fn set_flag(&self, product: ProductId, is_new: bool) -> Result<()> {
+        sqlx::query("UPDATE products SET is_new = $3 WHERE company_id = $1 AND id = $2")
+            .bind(self.company_id().0)
+            .bind(product.0)
+            .bind(b(is_new))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}
+
+async fn event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    company: i64,
+    order: i64,
+    actor: &str,
+    kind: &str,
+    detail: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO order_events (company_id, order_id, actor, kind, detail, at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(company)
+    .bind(order)
+    .bind(actor)
+    .bind(kind)
+    .bind(detail)
+    .bind(now_rfc3339())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
