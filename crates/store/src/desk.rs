@@ -220,12 +220,13 @@ impl Scoped<'_> {
     /// their last order date, oldest first.
     pub async fn dormant_clients(&self, cutoff: NaiveDate, limit: i64) -> Result<Vec<(Client, Option<NaiveDate>)>> {
         let sql = format!(
-            "SELECT {CLIENT_COLS}, (SELECT MAX(order_date) FROM orders o WHERE o.company_id = c.company_id
+            "SELECT * FROM (SELECT {CLIENT_COLS}, (SELECT MAX(order_date) FROM orders o WHERE o.company_id = c.company_id
                  AND o.client_id = c.id AND o.status <> 'cancelled') AS last_order
              FROM clients c WHERE company_id = $1 AND manager_staff_id IS NOT NULL
              AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.company_id = c.company_id AND o.client_id = c.id
-                 AND o.status <> 'cancelled' AND o.order_date >= $2)
-             ORDER BY last_order, code LIMIT $3"
+                 AND o.status <> 'cancelled' AND o.order_date >= $2)) d
+             -- Never-ordered first on both backends (their NULL orders differ).
+             ORDER BY CASE WHEN last_order IS NULL THEN 0 ELSE 1 END, last_order, code LIMIT $3"
         );
         let rows: Vec<DormantRow> = sqlx::query_as(&sql)
             .bind(self.company_id().0)

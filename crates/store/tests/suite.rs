@@ -302,3 +302,147 @@ storage_suite!(
     demo_company_is_created_once_and_shows_everything,
     same_demo_every_time,
 );
+
+mod desk_queries {
+    use super::*;
+    use centrala_desk::{order::Delivery, order::OrderStatus, pricing::PriceRule};
+    use centrala_domain::{ProductId, Quantity};
+
+    async fn acme(store: &Store) -> CompanyId {
+        store.import_dir("acme", &fixtures("good"), "387", "test").await.unwrap();
+        store.company_by_code("acme").await.unwrap().unwrap().id
+    }
+
+    pub async fn clients_by_phone_receivables_history(store: &Store) {
+        let s = store.company(acme(store).await);
+        let zora = s.client_by_phone("+38733111222").await.unwrap().unwrap();
+        assert_eq!(zora.code, "K001");
+        assert_eq!(s.client_by_phone("+38761999000").await.unwrap().unwrap().code, "K001", "a contact's phone");
+        assert_eq!(s.client_by_phone("+38765123456").await.unwrap().unwrap().code, "K004", "K004 has only a contact");
+        assert!(s.client_by_phone("+38799999999").await.unwrap().is_none());
+        let open = s.open_receivables(zora.id).await.unwrap();
+        assert_eq!(open.iter().map(|r| r.invoice.as_str()).collect::<Vec<_>>(), ["F-2"], "paid invoices are not open");
+        let orders = s.client_orders(zora.id, 5).await.unwrap();
+        assert_eq!((orders.len(), orders[0].order_no.as_str(), orders[0].total), (1, "H-1", Money(29100 + 11640)));
+        let (usual, n) = s.usual_products(zora.id, 6).await.unwrap();
+        assert_eq!((usual.len(), n), (2, 1));
+        let beer = s.product_by_sku("BE-0001").await.unwrap().unwrap();
+        let water = s.product_by_sku("WA-0001").await.unwrap().unwrap();
+        assert_eq!(s.complementary(&[beer.id], 10).await.unwrap(), vec![(water.id, 1, beer.id)]);
+        let found = s.search_clients("zora", None, 10).await.unwrap();
+        assert_eq!(found.len(), 1);
+        let by_phone = s.search_clients("065 123 456", Some("+38765123456"), 10).await.unwrap();
+        assert_eq!(by_phone.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), ["K004"]);
+        // Dormant as of 2027-06-01: nobody ordered since 2026-12-01.
+        let dormant = s.dormant_clients(d("2026-12-01"), 10).await.unwrap();
+        let codes: Vec<&str> = dormant.iter().map(|(c, _)| c.code.as_str()).collect();
+        assert_eq!(codes, ["K002", "K001", "K004"], "no manager (K003) is never dormant; never ordered first");
+        assert_eq!(dormant[1].1, Some(d("2026-09-01")));
+        let staffing = s.staffing().await.unwrap();
+        assert_eq!((staffing.members.len(), staffing.departments.len(), staffing.absences.len()), (7, 4, 2));
+        assert_eq!(s.traditional("marketer").await.unwrap(), vec![beer.id]);
+        let facts = s.product_facts(&[beer.id]).await.unwrap();
+        let skus: Vec<&str> = facts.iter().map(|f| f.sku.as_str()).collect();
+        assert_eq!(skus, ["BE-0001", "CO-0001", "WA-0001"], "asked for, special, new");
+        assert!(!facts.iter().find(|f| f.sku == "CO-0001").unwrap().in_stock);
+    }
+
+    pub async fn price_rules_round_trip(store: &Store) {
+        let s = store.company(acme(store).await);
+        let rule = PriceRule {
+            id: 0,
+            name: "December".into(),
+            priority: 5,
+            client_type: Some("retail".into()),
+            min_volume: Some(Money(50_000)),
+            valid_from: Some(d("2026-12-01")),
+            valid_to: Some(d("2026-12-31")),
+            column: 4,
+        };
+        let saved = s.save_price_rule(&rule).await.unwrap();
+        assert_eq!(PriceRule { id: saved.id, ..rule.clone() }, saved);
+        let changed = s.save_price_rule(&PriceRule { column: 5, ..saved.clone() }).await.unwrap();
+        assert_eq!(changed.column, 5);
+        assert!(matches!(
+            s.save_price_rule(&PriceRule { column: 9, ..rule.clone() }).await,
+            Err(StoreError::Invalid(_))
+        ));
+        let (other, _) = store.ensure_company("other", "Other").await.unwrap();
+        assert!(matches!(store.company(other.id).delete_price_rule(saved.id).await, Err(StoreError::NotFound)));
+        assert!(matches!(store.company(other.id).save_price_rule(&saved).await, Err(StoreError::NotFound)));
+        s.delete_price_rule(saved.id).await.unwrap();
+        assert!(s.price_rules().await.unwrap().is_empty());
+    }
+
+    pub async fn a_desk_order_from_draft_to_confirmed(store: &Store) {
+        let company = acme(store).await;
+        let s = store.company(company);
+        let zora = s.client_by_code("K001").await.unwrap().unwrap();
+        let ana = s.staff_by_username("op.ana").await.unwrap().unwrap();
+        let id = s.create_order(zora.id, ana.id, "op.ana", d("2026-11-27"), None).await.unwrap();
+        let beer = s.product_by_sku("BE-0001").await.unwrap().unwrap();
+        let juice = s.product_by_sku("JU-0001").await.unwrap().unwrap();
+        s.save_lines(
+            id,
+            &[(beer.id, Quantity::units(2), Money(2910)), (juice.id, Quantity(1500), Money(1746))],
+            2,
+            "Base",
+            "op.ana",
+            ("line", "x"),
+        )
+        .await
+        .unwrap();
+        s.record_offer(id, ProductId(juice.id.0), "new", "accepted", ana.id, "op.ana").await.unwrap();
+        assert!(matches!(
+            s.record_offer(id, juice.id, "new", "declined", ana.id, "op.ana").await,
+            Err(StoreError::Conflict(_))
+        ));
+        let delivery = Delivery {
+            date: Some(d("2026-11-30")),
+            window_from: chrono::NaiveTime::from_hms_opt(8, 0, 0),
+            window_to: chrono::NaiveTime::from_hms_opt(10, 30, 0),
+            receivers: vec!["Amela (owner)".into(), "Senad (warehouse)".into()],
+            payment_form: Some("cash".into()),
+            ..Delivery::default()
+        };
+        s.set_delivery(id, &delivery, "back door", "op.ana").await.unwrap();
+        let o = s.order(id).await.unwrap().unwrap();
+        assert_eq!(o.summary.order_no, format!("D-{:06}", id.0));
+        assert_eq!(
+            (o.summary.status, o.summary.total, o.price_column, o.price_rule.as_str()),
+            (OrderStatus::Draft, Money(5820 + 2619), 2, "Base")
+        );
+        assert_eq!(o.lines.len(), 2);
+        assert_eq!((o.delivery.clone(), o.notes.as_str()), (delivery, "back door"));
+        assert_eq!(o.offers.len(), 1);
+        assert!(s.move_order(id, OrderStatus::Draft, OrderStatus::Confirmed, "op.ana", "").await.unwrap());
+        assert!(
+            !s.move_order(id, OrderStatus::Draft, OrderStatus::Confirmed, "op.ana", "").await.unwrap(),
+            "only once"
+        );
+        // Confirmation taught the pairs: beer and juice now go together.
+        let comp = s.complementary(&[juice.id], 10).await.unwrap();
+        assert!(comp.contains(&(beer.id, 1, juice.id)), "{comp:?}");
+        let kinds: Vec<String> = s.order_events(id).await.unwrap().into_iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, ["opened", "line", "offer", "delivery", "confirmed"]);
+        let listed = s.orders(Some(zora.id), Some(OrderStatus::Confirmed), 10).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        // Another company cannot see or move it.
+        let (other, _) = store.ensure_company("other", "Other").await.unwrap();
+        assert!(store.company(other.id).order(id).await.unwrap().is_none());
+        assert!(!store
+            .company(other.id)
+            .move_order(id, OrderStatus::Confirmed, OrderStatus::Cancelled, "x", "")
+            .await
+            .unwrap());
+    }
+}
+
+use desk_queries::{
+    a_desk_order_from_draft_to_confirmed, clients_by_phone_receivables_history, price_rules_round_trip,
+};
+
+mod desk_suite {
+    use super::*;
+    storage_suite!(clients_by_phone_receivables_history, price_rules_round_trip, a_desk_order_from_draft_to_confirmed);
+}
