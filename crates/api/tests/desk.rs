@@ -623,3 +623,175 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+mod property {
+    //! No sequence of API calls gets an order confirmed for a blocked client
+    //! by an operator, or confirmed with fewer than 3 recorded offers.
+    use super::*;
+    use centrala_store::import::{ImportSet, ReceivableRec, Row};
+    use proptest::{
+        collection::vec,
+        prelude::*,
+        test_runner::{Config, TestRunner},
+    };
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        AddLine(usize, u8),
+        RemoveLine(usize),
+        OfferRecommended(usize, bool),
+        OfferAny(usize, bool),
+        Delivery(bool),
+        Confirm,
+        /// Accounting books an overdue invoice for the client meanwhile.
+        BecomeBlocked,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (0..20usize, 1..5u8).prop_map(|(i, q)| Op::AddLine(i, q)),
+            1 => (0..20usize).prop_map(Op::RemoveLine),
+            4 => (0..10usize, any::<bool>()).prop_map(|(i, a)| Op::OfferRecommended(i, a)),
+            1 => (0..20usize, any::<bool>()).prop_map(|(i, a)| Op::OfferAny(i, a)),
+            2 => any::<bool>().prop_map(Op::Delivery),
+            3 => Just(Op::Confirm),
+            1 => Just(Op::BecomeBlocked),
+        ]
+    }
+
+    #[test]
+    fn no_sequence_confirms_a_blocked_or_under_offered_order() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let d = rt.block_on(Demo::new());
+        let op_token = rt.block_on(d.login("op.ana"));
+        let clients: Vec<Client> = d
+            .clients
+            .iter()
+            .filter(|(c, debt, m)| {
+                !debt.blocked() && m.is_some() && c.client_type != "key" && c.client_type != "regional"
+            })
+            .map(|(c, _, _)| c.clone())
+            .collect();
+        let blocked: Vec<Client> = d
+            .clients
+            .iter()
+            .filter(|(c, debt, m)| debt.blocked() && m.is_some() && c.client_type != "key")
+            .map(|(c, _, _)| c.clone())
+            .collect();
+        let products: Vec<String> = rt.block_on(async {
+            let p = d.w.get("/api/v1/products?limit=40", &op_token).await.body;
+            p.as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["stock"] != "0")
+                .map(|p| p["sku"].as_str().unwrap().to_owned())
+                .take(20)
+                .collect()
+        });
+        let company = rt.block_on(d.w.db.store.company_by_code("demo")).unwrap().unwrap();
+        let case = std::sync::atomic::AtomicUsize::new(0);
+        let confirmed = std::sync::atomic::AtomicUsize::new(0);
+        let refused = std::sync::atomic::AtomicUsize::new(0);
+        let mut runner = TestRunner::new(Config { cases: 24, failure_persistence: None, ..Config::default() });
+        runner
+            .run(&(any::<bool>(), 0..4usize, vec(op(), 1..16)), |(try_blocked, prefix_offers, random_ops)| {
+                // Most cases start from an order with a line, delivery terms and
+                // 0 to 3 offers, so that the random steps probe the edge of the rule.
+                let mut ops = vec![Op::AddLine(0, 2), Op::Delivery(true)];
+                ops.extend((0..prefix_offers).map(|i| Op::OfferRecommended(i, i % 2 == 0)));
+                ops.extend(random_ops);
+                let n = case.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                rt.block_on(async {
+                    // An operator never opens an order for a blocked client, reason or not.
+                    if try_blocked {
+                        let b = &blocked[n % blocked.len()];
+                        let r = d.w.post("/api/v1/orders", &op_token, json!({"client": b.code, "override_reason": "the client insists, really"})).await;
+                        assert_eq!(r.code(), "debt_blocked");
+                    }
+                    let c = &clients[n % clients.len()];
+                    let s = d.w.db.store.company(company.id);
+                    let receiver = s.contacts(c.id).await.unwrap().into_iter().find(|k| k.authorized_to_receive).map(|k| k.name);
+                    let r = d.w.post("/api/v1/orders", &op_token, json!({"client": c.code})).await;
+                    if r.status != StatusCode::CREATED {
+                        // Blocked by an earlier case's BecomeBlocked.
+                        assert_eq!(r.code(), "debt_blocked");
+                        return;
+                    }
+                    let id = r.body["id"].as_i64().unwrap();
+                    let url = |p: &str| format!("/api/v1/orders/{id}{p}");
+                    for op in &ops {
+                        match op {
+                            Op::AddLine(i, q) => {
+                                d.w.post(&url("/lines"), &op_token, json!({"sku": products[*i], "quantity": q})).await;
+                            }
+                            Op::RemoveLine(i) => {
+                                d.w.post(&url("/lines"), &op_token, json!({"sku": products[*i], "quantity": 0})).await;
+                            }
+                            Op::OfferRecommended(i, accept) => {
+                                let recos = d.w.get(&url("/recommendations"), &op_token).await.body;
+                                if let Some(r) = recos.as_array().unwrap().get(*i) {
+                                    let answer = if *accept { "accepted" } else { "declined" };
+                                    d.w.post(&url("/offers"), &op_token, json!({"sku": r["sku"], "answer": answer})).await;
+                                }
+                            }
+                            Op::OfferAny(i, accept) => {
+                                let answer = if *accept { "accepted" } else { "declined" };
+                                d.w.post(&url("/offers"), &op_token, json!({"sku": products[*i], "answer": answer})).await;
+                            }
+                            Op::Delivery(full) => {
+                                let body = if *full {
+                                    json!({"date": "2026-11-30", "window_from": "08:00", "window_to": "12:00", "receivers": [receiver.clone().unwrap_or_default()]})
+                                } else {
+                                    json!({"date": "2026-11-30"})
+                                };
+                                d.w.call(Method::PUT, &url("/delivery"), Some(&op_token), Some(body)).await;
+                            }
+                            Op::BecomeBlocked => {
+                                let set = ImportSet {
+                                    receivables: vec![Row {
+                                        line: 2,
+                                        rec: ReceivableRec {
+                                            client_code: c.code.clone(),
+                                            invoice: format!("P-{n}-{id}"),
+                                            issued: NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+                                            due: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                                            amount: centrala_domain::Money(1000),
+                                            paid: centrala_domain::Money(0),
+                                        },
+                                    }],
+                                    ..ImportSet::default()
+                                };
+                                d.w.db.store.import("demo", "demo", &set, vec![], "accounting").await.unwrap();
+                            }
+                            Op::Confirm => {
+                                let r = d.w.post(&url("/confirm"), &op_token, json!({})).await;
+                                if r.status == StatusCode::OK {
+                                    confirmed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                    // The invariants, checked against the stored state.
+                                    let o = s.order(centrala_domain::OrderId(id)).await.unwrap().unwrap();
+                                    let recorded = o.offers.iter().filter(|f| f.reason != "other").count();
+                                    assert!(recorded >= 3, "confirmed with {recorded} offers: {ops:?}");
+                                    let debt = debt_status(&s.open_receivables(c.id).await.unwrap(), c.credit_limit, today());
+                                    assert!(!debt.blocked(), "confirmed for a blocked client: {ops:?}");
+                                    assert!(o.override_reason.is_none());
+                                } else {
+                                    refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                    assert!(
+                                        ["offers_required", "delivery_incomplete", "no_lines", "debt_blocked", "not_draft"].contains(&r.code()),
+                                        "{}",
+                                        r.body
+                                    );
+                                }
+                            }
+                        }
+                    }
+                });
+                Ok(())
+            })
+            .unwrap();
+        // The property was exercised both ways, not vacuously true.
+        let (confirmed, refused) = (confirmed.into_inner(), refused.into_inner());
+        eprintln!("{confirmed} confirmations, {refused} refusals");
+        assert!(refused > 0 && confirmed > 0);
+    }
+}
