@@ -5,7 +5,7 @@
 use crate::error::{ApiError, ApiResult};
 use centrala_desk::{
     debt_status,
-    offers::{recommend, RecoInput, Recommendation},
+    offers::{Catalog, Recommendation},
     pricing::choose_column,
     routing::{decide, CallerFacts, Intent, RoutingDecision, Target},
     staffing::{Presence, Staffing},
@@ -277,37 +277,23 @@ pub async fn card(s: &Scoped<'_>, client: Client, today: NaiveDate, staffing: &S
     })
 }
 
-/// Recommendations for an order (OD-7, OD-8), best first.
+/// Recommendations for an order (OD-7, OD-8), best first, with each
+/// product's sku and name.
 pub async fn recommendations(
     s: &Scoped<'_>,
+    catalog: &Catalog,
     order: &Order,
     client: &Client,
     limit: usize,
 ) -> ApiResult<Vec<(Recommendation, String, String)>> {
     let in_order: Vec<ProductId> = order.lines.iter().map(|l| l.product).collect();
-    let traditional = s.traditional(&client.client_type).await?;
     let (usual, recent) = s.usual_products(client.id, USUAL_OVER_ORDERS).await?;
-    let complementary = s.complementary(&in_order, 40).await?;
-    let mut ids: Vec<ProductId> = traditional.clone();
-    ids.extend(usual.iter().map(|(p, _)| *p));
-    ids.extend(complementary.iter().flat_map(|(p, _, w)| [*p, *w]));
-    ids.sort();
-    ids.dedup();
-    let products = s.product_facts(&ids).await?;
-    let input = RecoInput {
-        products: &products,
-        traditional: &traditional,
-        client_type: &client.client_type,
-        usual: &usual,
-        recent_orders: recent,
-        complementary: &complementary,
-        in_order: &in_order,
-    };
-    Ok(recommend(&input, limit)
+    Ok(catalog
+        .recommend(&client.client_type, &usual, recent, &in_order, limit)
         .into_iter()
         .map(|r| {
-            let p = products.iter().find(|p| p.id == r.product);
-            let (sku, name) = p.map_or_else(Default::default, |p| (p.sku.clone(), p.name.clone()));
+            let (sku, name) =
+                catalog.facts(r.product).map_or_else(Default::default, |p| (p.sku.clone(), p.name.clone()));
             (r, sku, name)
         })
         .collect())

@@ -5,6 +5,7 @@
 //! domain and store records into its own wire types.
 
 pub mod auth;
+pub mod cache;
 pub mod desk;
 pub mod error;
 pub mod events;

@@ -45,6 +45,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub events: Arc<Bus>,
     pub clock: Clock,
+    pub caches: Arc<crate::cache::Caches>,
 }
 
 /// Where "today" comes from: the system clock, or a fixed day in tests.
@@ -67,12 +68,13 @@ impl AppState {
     pub fn new(store: Store, config: ApiConfig) -> Self {
         let limiter = Arc::new(LoginLimiter::new(config.max_failed_logins, config.lockout));
         AppState {
-            store,
+            store: store.clone(),
             config: Arc::new(config),
             limiter,
             metrics: Arc::new(Metrics::new()),
             events: Arc::new(Bus::new()),
             clock: Clock::System,
+            caches: Arc::new(crate::cache::Caches::new(store.clone())),
         }
     }
 

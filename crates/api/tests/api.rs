@@ -545,7 +545,18 @@ async fn health_metrics_and_openapi() {
     assert_eq!(h.status, StatusCode::OK);
     let doc = w.raw(Request::get("/api/v1/openapi.json").body(Body::empty()).unwrap()).await;
     let paths = doc.body["paths"].as_object().unwrap();
-    for p in ["/api/v1/auth/login", "/api/v1/staff/{id}", "/api/v1/absences", "/api/v1/products/{sku}"] {
+    for p in [
+        "/api/v1/auth/login",
+        "/api/v1/staff/{id}",
+        "/api/v1/absences",
+        "/api/v1/products/{sku}",
+        "/api/v1/clients/lookup",
+        "/api/v1/routing/decide",
+        "/api/v1/orders/{id}/confirm",
+        "/api/v1/orders/{id}/recommendations",
+        "/api/v1/price-rules/{id}",
+        "/api/v1/events",
+    ] {
         assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
     }
     assert!(doc.body["components"]["securitySchemes"]["bearer"].is_object());

@@ -140,6 +140,24 @@ async fn a_blocked_client_card_shows_the_amounts_and_whom_to_transfer_to() {
     assert_eq!(card["transfer_to"], json!({"kind": "staff", "username": "mgr.emir", "department": null}));
     assert!(card["open_receivables"].as_array().unwrap().iter().any(|r| r["overdue"] == true));
 
+    // Emir falls ill today: the very next card sends the client to finance.
+    let sup = d.login("sup.nina").await;
+    let staff = d.w.get("/api/v1/staff", &sup).await.body;
+    let emir = staff.as_array().unwrap().iter().find(|m| m["username"] == "mgr.emir").unwrap()["id"].clone();
+    let r =
+        d.w.post(
+            "/api/v1/absences",
+            &sup,
+            json!({"staff": emir, "from": "2026-11-27", "to": "2026-11-28", "kind": "sick_leave"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let card = d.w.get(&format!("/api/v1/clients/{}", blocked.code), &op).await.body;
+    assert_eq!(
+        (card["manager"]["present"].as_bool(), card["transfer_to"]["kind"].as_str()),
+        (Some(false), Some("finance"))
+    );
+
     // Jasna is away this week: her blocked clients go to finance.
     let jasna_blocked = d.pick(|c, d, m| d.blocked() && m == Some("mgr.jasna") && c.client_type != "key");
     let card = d.w.get(&format!("/api/v1/clients/{}", jasna_blocked.code), &op).await.body;

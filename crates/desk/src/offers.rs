@@ -3,8 +3,8 @@
 //! client usually buys but did not order this time, and what other clients
 //! buy together with this order's lines. Deterministic and explained.
 
-use centrala_domain::ProductId;
-use std::collections::HashSet;
+use centrala_domain::{Money, ProductId};
+use std::collections::{HashMap, HashSet};
 
 /// Offers an order needs before it may be confirmed (OD-7: "three or four
 /// more items").
@@ -44,13 +44,19 @@ pub struct ProductFacts {
     pub is_new: bool,
     pub is_special: bool,
     pub in_stock: bool,
+    /// Price-list columns 1 to 5.
+    pub prices: [Money; 5],
 }
 
 /// Everything the recommendation needs to know.
 #[derive(Debug, Clone, Default)]
 pub struct RecoInput<'a> {
-    /// The company's assortment, in a stable order (by sku).
+    /// Facts of every product named below, sorted by id.
     pub products: &'a [ProductFacts],
+    /// New products, best first (by sku).
+    pub new: &'a [ProductId],
+    /// Management's special positions, best first (by sku).
+    pub special: &'a [ProductId],
     /// Traditional products of the client's type.
     pub traditional: &'a [ProductId],
     pub client_type: &'a str,
@@ -79,17 +85,17 @@ pub struct Recommendation {
 /// and traditional items to point out. Only in-stock products not already
 /// in the order; each product once, under its best reason.
 pub fn recommend(input: &RecoInput<'_>, limit: usize) -> Vec<Recommendation> {
-    let by_id = |id: ProductId| input.products.iter().find(|p| p.id == id);
+    let by_id = |id: ProductId| input.products.binary_search_by_key(&id, |p| p.id).ok().map(|i| &input.products[i]);
     let name = |id: ProductId| by_id(id).map_or_else(|| format!("product {id}"), |p| p.name.clone());
     let eligible = |id: &ProductId| !input.in_order.contains(id) && by_id(*id).is_some_and(|p| p.in_stock);
 
     // Each reason's candidates, ranked within the reason.
     let mut lists: Vec<(Reason, Vec<(ProductId, String)>)> = Vec::new();
-    let flagged = |f: fn(&ProductFacts) -> bool, words: &str| -> Vec<(ProductId, String)> {
-        input.products.iter().filter(|p| f(p) && eligible(&p.id)).map(|p| (p.id, words.to_owned())).collect()
+    let flagged = |ids: &[ProductId], words: &str| -> Vec<(ProductId, String)> {
+        ids.iter().filter(|id| eligible(id)).map(|id| (*id, words.to_owned())).collect()
     };
-    lists.push((Reason::New, flagged(|p| p.is_new, "new in the assortment")));
-    lists.push((Reason::Special, flagged(|p| p.is_special, "a special position named by commercial management")));
+    lists.push((Reason::New, flagged(input.new, "new in the assortment")));
+    lists.push((Reason::Special, flagged(input.special, "a special position named by commercial management")));
     lists.push((
         Reason::Traditional,
         input
@@ -151,12 +157,111 @@ pub fn recommend(input: &RecoInput<'_>, limit: usize) -> Vec<Recommendation> {
     }
 }
 
+/// A company's assortment as recommendations see it: loaded once, kept
+/// for a while, asked many times. Lookups cost O(log n) or O(1), so a
+/// recommendation does not grow with the assortment.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    products: Vec<ProductFacts>,
+    new: Vec<ProductId>,
+    special: Vec<ProductId>,
+    traditional: HashMap<String, Vec<ProductId>>,
+    pairs: HashMap<ProductId, Vec<(ProductId, u32)>>,
+}
+
+impl Catalog {
+    /// `products` in any order; `traditional` as (client type, product);
+    /// `pairs` as (product, bought with, in how many orders), strongest
+    /// first per product.
+    pub fn new(
+        mut products: Vec<ProductFacts>,
+        traditional: Vec<(String, ProductId)>,
+        pairs: Vec<(ProductId, ProductId, u32)>,
+    ) -> Catalog {
+        let mut by_sku: Vec<&ProductFacts> = products.iter().filter(|p| p.in_stock).collect();
+        by_sku.sort_by(|a, b| a.sku.cmp(&b.sku));
+        let new = by_sku.iter().filter(|p| p.is_new).map(|p| p.id).collect();
+        let special = by_sku.iter().filter(|p| p.is_special).map(|p| p.id).collect();
+        products.sort_by_key(|p| p.id);
+        let mut trad: HashMap<String, Vec<ProductId>> = HashMap::new();
+        for (t, p) in traditional {
+            trad.entry(t).or_default().push(p);
+        }
+        let mut by_product: HashMap<ProductId, Vec<(ProductId, u32)>> = HashMap::new();
+        for (p, other, n) in pairs {
+            by_product.entry(p).or_default().push((other, n));
+        }
+        Catalog { products, new, special, traditional: trad, pairs: by_product }
+    }
+
+    pub fn facts(&self, id: ProductId) -> Option<&ProductFacts> {
+        self.products.binary_search_by_key(&id, |p| p.id).ok().map(|i| &self.products[i])
+    }
+
+    pub fn len(&self) -> usize {
+        self.products.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.products.is_empty()
+    }
+
+    /// Recommendations for an order of a client of `client_type` with
+    /// `in_order` lines, given its usual products over `recent_orders`.
+    pub fn recommend(
+        &self,
+        client_type: &str,
+        usual: &[(ProductId, u32)],
+        recent_orders: u32,
+        in_order: &[ProductId],
+        limit: usize,
+    ) -> Vec<Recommendation> {
+        // Enough flagged candidates to fill the list even if some are ordered.
+        let take = limit + in_order.len();
+        let new = &self.new[..self.new.len().min(take)];
+        let special = &self.special[..self.special.len().min(take)];
+        let traditional = self.traditional.get(client_type).map_or(&[][..], |v| v.as_slice());
+        let mut complementary: Vec<(ProductId, u32, ProductId)> = in_order
+            .iter()
+            .flat_map(|p| self.pairs.get(p).into_iter().flatten().map(move |(o, n)| (*o, *n, *p)))
+            .collect();
+        complementary.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        complementary.truncate(4 * limit.max(10));
+        let mut ids: Vec<ProductId> = new.iter().chain(special).chain(traditional).copied().collect();
+        ids.extend(usual.iter().map(|(p, _)| *p));
+        ids.extend(complementary.iter().flat_map(|(p, _, w)| [*p, *w]));
+        ids.sort();
+        ids.dedup();
+        let products: Vec<ProductFacts> = ids.iter().filter_map(|id| self.facts(*id).cloned()).collect();
+        let input = RecoInput {
+            products: &products,
+            new,
+            special,
+            traditional,
+            client_type,
+            usual,
+            recent_orders,
+            complementary: &complementary,
+            in_order,
+        };
+        recommend(&input, limit)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn p(id: i64, is_new: bool, is_special: bool, in_stock: bool) -> ProductFacts {
-        ProductFacts { id: ProductId(id), sku: format!("S{id}"), name: format!("P{id}"), is_new, is_special, in_stock }
+        ProductFacts {
+            id: ProductId(id),
+            sku: format!("S{id}"),
+            name: format!("P{id}"),
+            is_new,
+            is_special,
+            in_stock,
+            prices: [Money(100); 5],
+        }
     }
 
     #[test]
@@ -176,8 +281,12 @@ mod tests {
         let usual = vec![(ProductId(6), 5), (ProductId(8), 1), (ProductId(5), 3)];
         let comp = vec![(ProductId(8), 12, ProductId(4)), (ProductId(6), 30, ProductId(4))];
         let in_order = ids(&[4]);
+        let new = ids(&[1, 2, 7]);
+        let special = ids(&[3, 7]);
         let input = RecoInput {
             products: &products,
+            new: &new,
+            special: &special,
             traditional: &traditional,
             client_type: "retail",
             usual: &usual,
@@ -198,5 +307,18 @@ mod tests {
         // Deterministic, and the limit holds.
         assert_eq!(recommend(&input, 10), got);
         assert_eq!(recommend(&input, 3).len(), 3);
+
+        // The same through a catalog.
+        let catalog = Catalog::new(
+            products.clone(),
+            traditional.iter().map(|p| ("retail".to_owned(), *p)).collect(),
+            comp.iter().map(|(o, n, p)| (*p, *o, *n)).collect(),
+        );
+        let via = catalog.recommend("retail", &usual, 6, &in_order, 10);
+        assert_eq!(via, got);
+        assert!(catalog
+            .recommend("key", &[], 0, &[], 10)
+            .iter()
+            .all(|r| matches!(r.reason, Reason::New | Reason::Special)));
     }
 }

@@ -507,6 +507,47 @@ pub fn generate(today: NaiveDate) -> ImportSet {
     set
 }
 
+/// For benchmarks: the demo data set with clients, contacts, receivables, products and
+/// order history copied `k` times (copy i has its own codes and skus, and
+/// its orders use its own products).
+pub fn generate_scaled(today: NaiveDate, k: usize) -> ImportSet {
+    let base = generate(today);
+    let mut set = base.clone();
+    for i in 1..k {
+        let sfx = |s: &str| format!("{s}-{i}");
+        set.clients.extend(base.clients.iter().map(|r| {
+            let mut c = r.rec.clone();
+            c.code = sfx(&c.code);
+            c.phones.clear();
+            Row { line: 0, rec: c }
+        }));
+        set.contacts.extend(base.contacts.iter().map(|r| {
+            let mut c = r.rec.clone();
+            c.client_code = sfx(&c.client_code);
+            Row { line: 0, rec: c }
+        }));
+        set.products.extend(base.products.iter().map(|r| {
+            let mut p = r.rec.clone();
+            p.sku = sfx(&p.sku);
+            Row { line: 0, rec: p }
+        }));
+        set.receivables.extend(base.receivables.iter().map(|r| {
+            let mut v = r.rec.clone();
+            v.client_code = sfx(&v.client_code);
+            v.invoice = sfx(&v.invoice);
+            Row { line: 0, rec: v }
+        }));
+        set.order_lines.extend(base.order_lines.iter().map(|r| {
+            let mut o = r.rec.clone();
+            o.client_code = sfx(&o.client_code);
+            o.order_no = sfx(&o.order_no);
+            o.sku = sfx(&o.sku);
+            Row { line: 0, rec: o }
+        }));
+    }
+    set
+}
+
 /// Creates the demo company if it is not there yet. Returns true when it
 /// was created. Every demo user's password is [`PASSWORD`].
 pub async fn ensure(store: &Store, today: NaiveDate) -> Result<bool> {

@@ -4,7 +4,7 @@
 
 use crate::{b, now_rfc3339, records::fmt_date, records::parse_date, Result, Scoped, StoreError};
 use centrala_desk::{
-    offers::ProductFacts,
+    offers::{Catalog, ProductFacts},
     order::{Delivery, OrderStatus},
     pricing::PriceRule,
     staffing::{AbsenceEntry, Department, Member, Staffing},
@@ -59,6 +59,21 @@ struct DormantRow {
     #[sqlx(flatten)]
     client: ClientRow,
     last_order: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CatalogRow {
+    id: i64,
+    sku: String,
+    name: String,
+    is_new: i64,
+    is_special: i64,
+    stock: i64,
+    price_1: i64,
+    price_2: i64,
+    price_3: i64,
+    price_4: i64,
+    price_5: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -313,30 +328,21 @@ impl Scoped<'_> {
     /// How many of the client's last `n` orders held each product, and how
     /// many orders that was.
     pub async fn usual_products(&self, client: ClientId, n: i64) -> Result<(Vec<(ProductId, u32)>, u32)> {
-        let orders: Vec<(i64,)> = sqlx::query_as(
-            "SELECT id FROM orders WHERE company_id = $1 AND client_id = $2 AND status <> 'cancelled'
-             ORDER BY order_date DESC, id DESC LIMIT $3",
+        // One statement for both answers: the recent orders, then their lines.
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "WITH recent AS (SELECT id FROM orders WHERE company_id = $1 AND client_id = $2 AND status <> 'cancelled'
+                             ORDER BY order_date DESC, id DESC LIMIT $3)
+             SELECT l.product_id, COUNT(DISTINCT l.order_id), (SELECT COUNT(*) FROM recent)
+             FROM order_lines l WHERE l.company_id = $1 AND l.order_id IN (SELECT id FROM recent)
+             GROUP BY l.product_id",
         )
         .bind(self.company_id().0)
         .bind(client.0)
         .bind(n)
         .fetch_all(self.pool())
         .await?;
-        if orders.is_empty() {
-            return Ok((Vec::new(), 0));
-        }
-        let list = (0..orders.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
-        let sql = format!(
-            "SELECT product_id, COUNT(DISTINCT order_id) FROM order_lines WHERE company_id = $1 AND order_id IN ({list})
-             GROUP BY product_id"
-        );
-        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql).bind(self.company_id().0);
-        for (id,) in &orders {
-            q = q.bind(*id);
-        }
-        let rows = q.fetch_all(self.pool()).await?;
-        let count = u32::try_from(orders.len()).unwrap_or(u32::MAX);
-        Ok((rows.into_iter().map(|(p, n)| (ProductId(p), u32::try_from(n).unwrap_or(0))).collect(), count))
+        let count = rows.first().map_or(0, |r| u32::try_from(r.2).unwrap_or(0));
+        Ok((rows.into_iter().map(|(p, n, _)| (ProductId(p), u32::try_from(n).unwrap_or(0))).collect(), count))
     }
 
     /// Products bought together with any of `products`, most often first.
@@ -370,33 +376,59 @@ impl Scoped<'_> {
         Ok(rows.into_iter().map(|(p,)| ProductId(p)).collect())
     }
 
-    /// Recommendation facts of the new and special products, and of `ids`.
-    pub async fn product_facts(&self, ids: &[ProductId]) -> Result<Vec<ProductFacts>> {
-        let list = if ids.is_empty() {
-            "0".to_owned()
-        } else {
-            (0..ids.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ")
-        };
-        let sql = format!(
-            "SELECT id, sku, name, is_new, is_special, stock FROM products WHERE company_id = $1
-             AND (is_new = 1 OR is_special = 1 OR id IN ({list})) ORDER BY sku"
-        );
-        let mut q = sqlx::query_as::<_, (i64, String, String, i64, i64, i64)>(&sql).bind(self.company_id().0);
-        for p in ids {
-            q = q.bind(p.0);
-        }
-        let rows = q.fetch_all(self.pool()).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, sku, name, n, s, stock)| ProductFacts {
-                id: ProductId(id),
-                sku,
-                name,
-                is_new: n != 0,
-                is_special: s != 0,
-                in_stock: stock > 0,
-            })
-            .collect())
+    /// The assortment as recommendations see it: every product's facts,
+    /// the traditional products of every client type, and for each product
+    /// the `pairs` products most often bought with it.
+    pub async fn catalog(&self, pairs: i64) -> Result<Catalog> {
+        let c = self.company_id().0;
+        let products: Vec<CatalogRow> = sqlx::query_as(
+            "SELECT id, sku, name, is_new, is_special, stock, price_1, price_2, price_3, price_4, price_5
+             FROM products WHERE company_id = $1 ORDER BY id",
+        )
+        .bind(c)
+        .fetch_all(self.pool())
+        .await?;
+        let traditional: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT client_type, product_id FROM traditional_products WHERE company_id = $1 ORDER BY product_id",
+        )
+        .bind(c)
+        .fetch_all(self.pool())
+        .await?;
+        let mut top: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT product_id, other_id, orders FROM product_pairs WHERE company_id = $1
+             ORDER BY product_id, orders DESC, other_id",
+        )
+        .bind(c)
+        .fetch_all(self.pool())
+        .await?;
+        // The strongest `pairs` of each product (the table keeps a few more,
+        // and confirmations add new ones between imports).
+        let mut kept = 0;
+        let mut last = None;
+        top.retain(|(p, _, _)| {
+            if last != Some(*p) {
+                last = Some(*p);
+                kept = 0;
+            }
+            kept += 1;
+            kept <= pairs
+        });
+        Ok(Catalog::new(
+            products
+                .into_iter()
+                .map(|r| ProductFacts {
+                    id: ProductId(r.id),
+                    sku: r.sku,
+                    name: r.name,
+                    is_new: r.is_new != 0,
+                    is_special: r.is_special != 0,
+                    in_stock: r.stock > 0,
+                    prices: [r.price_1, r.price_2, r.price_3, r.price_4, r.price_5].map(Money),
+                })
+                .collect(),
+            traditional.into_iter().map(|(t, p)| (t, ProductId(p))).collect(),
+            top.into_iter().map(|(p, o, n)| (ProductId(p), ProductId(o), u32::try_from(n).unwrap_or(0))).collect(),
+        ))
     }
 
     pub async fn product_by_id(&self, id: ProductId) -> Result<Option<crate::Product>> {

@@ -1201,19 +1201,29 @@ impl Apply<'_, '_> {
     }
 }
 
+/// Pairs kept per product.
+pub const PAIRS_KEPT: i64 = 20;
+
 /// Recounts, for every pair of products, in how many of the company's
 /// orders they were bought together (what "complementary" reads).
 async fn refresh_product_pairs(tx: &mut Tx<'_>, company: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM product_pairs WHERE company_id = $1").bind(company).execute(&mut **tx).await?;
+    // Only each product's strongest pairs are kept: that is all the
+    // recommendations read, and it keeps the table (and the catalog cache)
+    // proportional to the assortment, not to the order history.
     sqlx::query(
         "INSERT INTO product_pairs (company_id, product_id, other_id, orders)
-         SELECT a.company_id, a.product_id, b.product_id, COUNT(DISTINCT a.order_id)
-         FROM order_lines a JOIN order_lines b ON b.company_id = a.company_id AND b.order_id = a.order_id
-              AND b.product_id <> a.product_id
-         WHERE a.company_id = $1
-         GROUP BY a.company_id, a.product_id, b.product_id",
+         SELECT company_id, product_id, other_id, orders FROM (
+             SELECT a.company_id, a.product_id, b.product_id AS other_id, COUNT(DISTINCT a.order_id) AS orders,
+                    ROW_NUMBER() OVER (PARTITION BY a.product_id ORDER BY COUNT(DISTINCT a.order_id) DESC, b.product_id) AS rank
+             FROM order_lines a JOIN order_lines b ON b.company_id = a.company_id AND b.order_id = a.order_id
+                  AND b.product_id <> a.product_id
+             WHERE a.company_id = $1
+             GROUP BY a.company_id, a.product_id, b.product_id) ranked
+         WHERE rank <= $2",
     )
     .bind(company)
+    .bind(PAIRS_KEPT)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -1284,6 +1294,8 @@ impl Store {
         .await
         .map_err(StoreError::from)?;
         tx.commit().await.map_err(StoreError::from)?;
+        // Fresh statistics for the query planners after a bulk load.
+        sqlx::query("ANALYZE").execute(self.pool()).await.map_err(StoreError::from)?;
         Ok(report)
     }
 

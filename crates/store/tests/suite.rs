@@ -341,10 +341,17 @@ mod desk_queries {
         let staffing = s.staffing().await.unwrap();
         assert_eq!((staffing.members.len(), staffing.departments.len(), staffing.absences.len()), (7, 4, 2));
         assert_eq!(s.traditional("marketer").await.unwrap(), vec![beer.id]);
-        let facts = s.product_facts(&[beer.id]).await.unwrap();
-        let skus: Vec<&str> = facts.iter().map(|f| f.sku.as_str()).collect();
-        assert_eq!(skus, ["BE-0001", "CO-0001", "WA-0001"], "asked for, special, new");
-        assert!(!facts.iter().find(|f| f.sku == "CO-0001").unwrap().in_stock);
+        let coffee = s.product_by_sku("CO-0001").await.unwrap().unwrap();
+        let catalog = s.catalog(5).await.unwrap();
+        assert_eq!(catalog.len(), 4);
+        let facts = catalog.facts(coffee.id).unwrap();
+        assert!(!facts.in_stock && facts.is_special);
+        // Zora (marketer) ordered beer and water together; the catalog knows.
+        let recos = catalog.recommend("marketer", &[], 0, &[beer.id], 10);
+        let got: Vec<(&str, &str)> =
+            recos.iter().map(|r| (catalog.facts(r.product).unwrap().sku.as_str(), r.reason.as_str())).collect();
+        assert_eq!(got, [("WA-0001", "new")], "the special coffee is out of stock; beer is ordered");
+        assert_eq!(recos[0].also, [centrala_desk::offers::Reason::Complementary]);
     }
 
     pub async fn price_rules_round_trip(store: &Store) {

@@ -33,7 +33,7 @@ pub async fn lookup(
     let s = state.store.company(auth.company);
     let client = s.client_by_phone(phone.as_str()).await?.ok_or_else(unknown)?;
     let today = state.clock.today();
-    let card = desk::card(&s, client, today, &s.staffing().await?).await?;
+    let card = desk::card(&s, client, today, &*state.caches.staffing(&s).await?).await?;
     s.audit(&auth.username, "view", "client", &card.code, "card by phone").await?;
     Ok(Json(card))
 }
@@ -48,7 +48,7 @@ pub async fn get(
 ) -> ApiResult<Json<CardOut>> {
     let s = state.store.company(auth.company);
     let client = desk::client_by_code(&s, &code).await?;
-    let card = desk::card(&s, client, state.clock.today(), &s.staffing().await?).await?;
+    let card = desk::card(&s, client, state.clock.today(), &*state.caches.staffing(&s).await?).await?;
     s.audit(&auth.username, "view", "client", &card.code, "card").await?;
     Ok(Json(card))
 }
@@ -96,7 +96,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ClientQuery>,
 ) -> ApiResult<Json<Vec<ClientRow>>> {
     let s = state.store.company(auth.company);
-    let staffing = s.staffing().await?;
+    let staffing = state.caches.staffing(&s).await?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let manager = |c: &centrala_store::desk::Client| c.manager.map(|m| desk::member_name(&staffing, m));
     if q.dormant == Some(true) {
@@ -171,6 +171,6 @@ pub async fn decide(
         Some(c) => Some(desk::client_facts(&s, c, today).await?),
         None => None,
     };
-    let d = desk::route(facts.as_ref(), intent, today, &s.staffing().await?);
+    let d = desk::route(facts.as_ref(), intent, today, &*state.caches.staffing(&s).await?);
     Ok(Json(DecisionOut::new(&d, facts.as_ref().map(|f| &f.client))))
 }

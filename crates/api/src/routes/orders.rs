@@ -233,7 +233,7 @@ pub async fn open(
     let overriding = match may_open(auth.role, &c.client_type, c.manager.is_some(), &facts.debt, reason) {
         Ok(o) => o,
         Err(refusal) => {
-            let staffing = s.staffing().await?;
+            let staffing = state.caches.staffing(&s).await?;
             let d = desk::route(Some(&facts), Intent::Order, today, &staffing);
             let message = match &refusal {
                 centrala_desk::order::OpenRefusal::KeyClient => {
@@ -395,11 +395,12 @@ pub async fn recommendations(
 ) -> ApiResult<Json<Vec<RecommendationOut>>> {
     let s = state.store.company(auth.company);
     let (o, c) = load(&s, &id).await?;
-    let recos = desk::recommendations(&s, &o, &c, desk::RECOMMENDATIONS).await?;
+    let catalog = state.caches.catalog(&s).await?;
+    let recos = desk::recommendations(&s, &catalog, &o, &c, desk::RECOMMENDATIONS).await?;
     let idx = usize::from(o.price_column.clamp(1, 5)) - 1;
     let mut out = Vec::with_capacity(recos.len());
     for (r, sku, name) in recos {
-        let price = s.product_by_id(r.product).await?.map(|p| p.prices[idx].to_string()).unwrap_or_default();
+        let price = catalog.facts(r.product).map(|p| p.prices[idx].to_string()).unwrap_or_default();
         out.push(RecommendationOut {
             offered: o.offers.iter().find(|f| f.product == r.product).map(|f| f.answer.clone()),
             sku,
@@ -451,7 +452,8 @@ pub async fn offer(
             "offer items beyond what the client ordered (OD-7)",
         ));
     }
-    let recos = desk::recommendations(&s, &o, &c, 200).await?;
+    let catalog = state.caches.catalog(&s).await?;
+    let recos = desk::recommendations(&s, &catalog, &o, &c, 200).await?;
     let reason = recos.iter().find(|(r, _, _)| r.product == product.id).map_or("other", |(r, _, _)| r.reason.as_str());
     s.record_offer(o.summary.id, product.id, reason, &body.answer, auth.staff, &auth.username).await?;
     if body.answer == "accepted" {

@@ -125,6 +125,7 @@ pub async fn create(
         set_password(&state, auth.company, member.id, p).await?;
         member.has_password = true;
     }
+    state.caches.staffing.invalidate(auth.company);
     s.audit(
         &auth.username,
         "create",
@@ -153,6 +154,7 @@ pub async fn update(
     let input = body.to_input()?;
     let s = state.store.company(auth.company);
     let member = s.update_staff(id, &input).await?;
+    state.caches.staffing.invalidate(auth.company);
     s.audit(
         &auth.username,
         "update",
@@ -178,6 +180,7 @@ pub async fn password(
     let s = state.store.company(auth.company);
     s.staff(id).await?.ok_or_else(|| ApiError::not_found("staff member"))?;
     set_password(&state, auth.company, id, body.password).await?;
+    state.caches.staffing.invalidate(auth.company);
     s.audit(&auth.username, "set_password", "staff", &id.to_string(), "").await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,0 +1,309 @@
+//! The ACD's vocabulary: ids, time, configuration, events, commands,
+//! statistics and the event log.
+
+use std::time::Duration;
+
+macro_rules! id {
+    ($($(#[$d:meta])* $n:ident($t:ty)),*) => {$(
+        $(#[$d])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $n(pub $t);
+    )*};
+}
+
+id!(
+    /// An agent (a staff member who takes contacts).
+    AgentId(u64),
+    /// A queue.
+    QueueId(u32),
+    /// A contact: a call, a chat, an e-mail, a callback.
+    ContactId(u64),
+    /// A skill, interned by the driver ("orders", "bosnian", "finance").
+    Skill(u16)
+);
+
+/// Engine time: milliseconds since an epoch the driver chooses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Instant(pub u64);
+
+impl Instant {
+    pub fn plus(self, d: Duration) -> Instant {
+        Instant(self.0.saturating_add(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)))
+    }
+    /// Time from `earlier` to `self` (zero if `earlier` is later).
+    pub fn since(self, earlier: Instant) -> Duration {
+        Duration::from_millis(self.0.saturating_sub(earlier.0))
+    }
+}
+
+/// The channel of a contact; an agent has a capacity per channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    Voice,
+    Chat,
+    Email,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Voice, Channel::Chat, Channel::Email];
+    pub(crate) fn index(self) -> usize {
+        match self {
+            Channel::Voice => 0,
+            Channel::Chat => 1,
+            Channel::Email => 2,
+        }
+    }
+}
+
+/// How a queue picks among available eligible agents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// The agent idle the longest.
+    LongestIdle,
+    /// Each agent in turn.
+    RoundRobin,
+    /// Every available eligible agent at once; the first to accept wins.
+    RingAll,
+    /// The agent with the fewest contacts handled today.
+    FewestContacts,
+    /// The agent with the highest level in the queue's first skill.
+    HighestSkill,
+}
+
+/// Where a contact goes when a queue is too full or it waited too long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overflow {
+    /// Into another queue, keeping its seniority.
+    Queue(QueueId),
+    /// The caller is told it will be called back, and keeps its place.
+    Callback,
+    /// The caller hears a message and the contact ends.
+    Message,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueConfig {
+    pub id: QueueId,
+    pub name: String,
+    /// Higher is served first when queues compete for an agent.
+    pub priority: i32,
+    pub channel: Channel,
+    /// Required skills and the level each needs at first.
+    pub skills: Vec<(Skill, u8)>,
+    /// Widening: after waiting this long, the level needed drops to this
+    /// (like Asterisk's penalty changes or FreeSWITCH's tiers).
+    pub widening: Vec<(Duration, u8)>,
+    pub strategy: Strategy,
+    pub ring_timeout: Duration,
+    pub wrap_up: Duration,
+    pub max_wait: Option<(Duration, Overflow)>,
+    pub max_len: Option<(usize, Overflow)>,
+    /// Service level threshold: answered within this counts as in service.
+    pub sl_threshold: Duration,
+    /// Handle time assumed before any contact has been handled.
+    pub default_handle: Duration,
+}
+
+impl QueueConfig {
+    /// A voice queue with defaults: longest idle, 15 s ring, no wrap-up,
+    /// 20 s service level, no skills required.
+    pub fn new(id: QueueId, name: &str) -> QueueConfig {
+        QueueConfig {
+            id,
+            name: name.to_owned(),
+            priority: 0,
+            channel: Channel::Voice,
+            skills: Vec::new(),
+            widening: Vec::new(),
+            strategy: Strategy::LongestIdle,
+            ring_timeout: Duration::from_secs(15),
+            wrap_up: Duration::ZERO,
+            max_wait: None,
+            max_len: None,
+            sl_threshold: Duration::from_secs(20),
+            default_handle: Duration::from_secs(180),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentConfig {
+    pub id: AgentId,
+    pub name: String,
+    pub skills: Vec<(Skill, u8)>,
+    /// How many contacts of each channel at once (voice, chat, e-mail).
+    pub capacity: [u8; 3],
+    /// Who takes contacts meant for this agent while it is logged out.
+    pub substitute: Option<AgentId>,
+}
+
+impl AgentConfig {
+    /// An agent for one call at a time, no chats or e-mails.
+    pub fn new(id: AgentId, name: &str) -> AgentConfig {
+        AgentConfig { id, name: name.to_owned(), skills: Vec::new(), capacity: [1, 0, 0], substitute: None }
+    }
+}
+
+/// One step of a direct target's chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Wait this long for this person.
+    Agent(AgentId, Duration),
+    /// Then a queue.
+    Queue(QueueId),
+}
+
+/// Everything the engine reacts to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    AddQueue(QueueConfig),
+    AddAgent(AgentConfig),
+    /// Logged in and ready.
+    Login(AgentId),
+    Logout(AgentId),
+    Ready(AgentId),
+    NotReady(AgentId, String),
+    /// The agent finished wrap-up before its time ran out.
+    WrapUpDone(AgentId),
+    /// A contact arrives in a queue, or for a chain of direct targets.
+    Arrive {
+        contact: ContactId,
+        queue: QueueId,
+        priority: i32,
+    },
+    ArriveDirect {
+        contact: ContactId,
+        channel: Channel,
+        priority: i32,
+        chain: Vec<Step>,
+    },
+    Accept {
+        contact: ContactId,
+        agent: AgentId,
+    },
+    Decline {
+        contact: ContactId,
+        agent: AgentId,
+    },
+    End {
+        contact: ContactId,
+    },
+    /// The caller hung up while waiting (or ringing).
+    Abandon {
+        contact: ContactId,
+    },
+    /// The waiting caller asked to be called back; it keeps its place.
+    RequestCallback {
+        contact: ContactId,
+    },
+    /// Nothing happened but time passed (the driver's timer fired).
+    Tick,
+    /// Midnight: today's statistics start again.
+    NewDay,
+}
+
+/// What the driver must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Ring the agent for the contact.
+    Offer { contact: ContactId, agent: AgentId },
+    /// Stop ringing: another agent took it, or the caller left.
+    Retract { contact: ContactId, agent: AgentId },
+    /// A callback's turn: ring the agent, then dial the client.
+    StartCallback { contact: ContactId, agent: AgentId },
+    /// The contact overflowed (for `Message`: play it and hang up; for
+    /// `Callback`: tell the caller it will be called back and hang up).
+    Overflowed { contact: ContactId, from: QueueId, to: Overflow },
+    /// A direct target's chain moved on to its next step.
+    Redirected { contact: ContactId, step: usize },
+    /// An agent's state changed (for the wallboard).
+    AgentState { agent: AgentId, state: AgentState },
+}
+
+/// An agent's state as a supervisor sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentState {
+    Offline,
+    Available,
+    Offered,
+    OnContact,
+    WrapUp,
+    NotReady(String),
+}
+
+impl AgentState {
+    pub fn as_str(&self) -> &str {
+        match self {
+            AgentState::Offline => "offline",
+            AgentState::Available => "available",
+            AgentState::Offered => "offered",
+            AgentState::OnContact => "on_contact",
+            AgentState::WrapUp => "wrap_up",
+            AgentState::NotReady(_) => "not_ready",
+        }
+    }
+}
+
+/// What happened, for reports (like Asterisk's queue_log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogKind {
+    Enqueued { priority: i32 },
+    Offered,
+    NoAnswer,
+    Declined,
+    Connected { waited: Duration },
+    Ended { handled: Duration },
+    Abandoned { waited: Duration, position: usize },
+    Overflowed(Overflow),
+    CallbackRequested,
+    CallbackStarted,
+    Redirected { step: usize },
+    Agent(AgentState),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    pub at: Instant,
+    pub contact: Option<ContactId>,
+    pub queue: Option<QueueId>,
+    pub agent: Option<AgentId>,
+    pub kind: LogKind,
+}
+
+/// A queue's real-time statistics.
+///
+/// Service level = contacts answered within the threshold ÷ (contacts
+/// answered + contacts abandoned after the threshold), today. Callers who
+/// hang up within the threshold count for neither (Asterisk's SL2 reading).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueueStats {
+    pub waiting: usize,
+    pub longest_wait: Duration,
+    pub arrived_today: u64,
+    pub answered_today: u64,
+    pub answered_within_sl: u64,
+    pub abandoned_today: u64,
+    pub abandoned_after_sl: u64,
+    pub overflowed_today: u64,
+    pub service_level: Option<f64>,
+    /// Average speed of answer.
+    pub asa: Option<Duration>,
+    /// Abandoned ÷ (answered + abandoned).
+    pub abandon_rate: Option<f64>,
+    /// Recent average handle time (talk and wrap-up), smoothed.
+    pub aht: Duration,
+    pub agents_available: usize,
+    pub agents_busy: usize,
+    pub agents_not_ready: usize,
+    pub agents_logged_in: usize,
+}
+
+/// An agent as the wallboard shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentSnapshot {
+    pub id: AgentId,
+    pub name: String,
+    pub state: AgentState,
+    pub in_state: Duration,
+    pub handled_today: u32,
+}
