@@ -209,6 +209,9 @@ pub struct Acd {
     logging: bool,
     out: Vec<Command>,
     now: Instant,
+    /// Tests turn on the first-in first-out check at every offer.
+    checks: bool,
+    fifo_violations: Vec<String>,
 }
 
 impl Default for Acd {
@@ -228,7 +231,16 @@ impl Acd {
             logging: true,
             out: Vec::new(),
             now: Instant(0),
+            checks: false,
+            fifo_violations: Vec::new(),
         }
+    }
+
+    /// Checks, at every offer, that no contact of the same queue and
+    /// priority that came earlier and could be served by that agent is
+    /// passed over. Costs a scan per offer: for tests.
+    pub fn enable_checks(&mut self) {
+        self.checks = true;
     }
 
     /// Turns the event log off (it is on by default).
@@ -350,6 +362,7 @@ impl Acd {
                 self.unlist(a);
                 for c in offered {
                     self.retract_one(c, a);
+                    self.if_unoffered_return(c);
                 }
                 self.agent_changed(a);
             }
@@ -565,6 +578,7 @@ impl Acd {
                 }
             }
             let Some((_, q, c)) = best else { break };
+            self.check_fifo(q, c, a);
             self.take_from_queue(q, c);
             let agents = self.ring_group(q, c, a);
             let ring = self.queues.get(&q).map_or(DIRECT_RING, |q| q.cfg.ring_timeout);
@@ -613,10 +627,32 @@ impl Acd {
                 cursor = q.waiting.range((Reverse(key.0 .0 - 1), Instant(0), ContactId(0))..).next().copied();
             }
             let Some((c, a)) = found else { return };
+            self.check_fifo(qid, c, a);
             self.take_from_queue(qid, c);
             let agents = self.ring_group(qid, c, a);
             let ring = self.queues.get(&qid).map_or(DIRECT_RING, |q| q.cfg.ring_timeout);
             self.offer(c, agents, ring);
+        }
+    }
+
+    /// With checks on: is `c` being served before an earlier contact of
+    /// the same queue and priority that agent `a` could serve as well?
+    fn check_fifo(&mut self, qid: QueueId, c: ContactId, a: AgentId) {
+        if !self.checks {
+            return;
+        }
+        let (Some(q), Some(k)) = (self.queues.get(&qid), self.contacts.get(&c)) else { return };
+        let tier = q.members.iter().find(|(m, _)| *m == a).map_or(usize::MAX, |(_, t)| *t);
+        let start = (Reverse(k.priority), Instant(0), ContactId(0));
+        for key in q.waiting.range(start..k.key(c)) {
+            let d = key.2;
+            if d == c || key.0 .0 != k.priority {
+                continue;
+            }
+            let open = self.contacts.get(&d).map_or(0, |x| q.open_tiers(x.enqueued, self.now));
+            if open > tier {
+                self.fifo_violations.push(format!("{c:?} served before {d:?} in {qid:?}"));
+            }
         }
     }
 
@@ -723,6 +759,20 @@ impl Acd {
         if direct {
             self.next_step(c);
         } else if let Some(q) = queue {
+            self.requeue(c, q);
+        }
+    }
+
+    /// A ringing contact whose last ringing agent went away goes back: to
+    /// its queue place, or on along its chain.
+    fn if_unoffered_return(&mut self, c: ContactId) {
+        let Some(k) = self.contacts.get(&c) else { return };
+        if k.state != CState::Offered || !k.offered_to.is_empty() {
+            return;
+        }
+        if k.queue.is_none() && !k.chain.is_empty() {
+            self.next_step(c);
+        } else if let Some(q) = k.queue {
             self.requeue(c, q);
         }
     }
@@ -1019,6 +1069,11 @@ impl Acd {
         Some((pos, Duration::from_millis(ms as u64)))
     }
 
+    /// The queue a contact is waiting in (not ringing, not connected).
+    pub fn waiting_in_queue(&self, c: ContactId) -> Option<QueueId> {
+        self.contacts.get(&c).filter(|k| k.state == CState::Waiting).and_then(|k| k.queue)
+    }
+
     pub fn agent_state(&self, a: AgentId) -> Option<AgentState> {
         self.agents.get(&a).map(Agent::state)
     }
@@ -1096,6 +1151,9 @@ impl Acd {
 
     /// Checks the engine's invariants; tests call it after every event.
     pub fn check_invariants(&self) -> Result<(), String> {
+        if let Some(v) = self.fifo_violations.first() {
+            return Err(format!("first-in first-out broken: {v}"));
+        }
         for (id, a) in &self.agents {
             for ch in Channel::ALL {
                 let held = a
