@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use centrala_acd::*;
-use proptest::prelude::{prop_assert, prop_oneof, proptest, Just, ProptestConfig, Strategy as _};
+use proptest::prelude::{prop_assert, prop_oneof, proptest, ProptestConfig, Strategy as _};
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
