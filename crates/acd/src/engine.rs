@@ -16,6 +16,36 @@ use std::{
     time::Duration,
 };
 
+/// A fast hasher for the engine's maps. Keys are small integer ids given
+/// by the driver, never by an outsider, so SipHash's resistance to
+/// collision attacks buys nothing here and costs a good part of every
+/// decision. (The multiply-rotate mix of rustc's FxHash, hand-written to
+/// keep this crate free of dependencies.)
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u16(&mut self, n: u16) {
+        self.write_u64(u64::from(n));
+    }
+}
+
+type IdMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
+
 /// Queue order: higher priority first, then seniority (earlier arrival).
 type WaitKey = (Reverse<i32>, Instant, ContactId);
 /// Agent order within a tier: the strategy's key, smallest first.
@@ -96,7 +126,7 @@ struct Queue {
     tier_opens: Vec<Duration>,
     members: Vec<(AgentId, usize)>,
     rr: u64,
-    rr_last: HashMap<AgentId, u64>,
+    rr_last: IdMap<AgentId, u64>,
     day: DayStats,
     aht_ms: f64,
 }
@@ -121,7 +151,7 @@ impl Queue {
             tier_opens,
             members: Vec::new(),
             rr: 0,
-            rr_last: HashMap::new(),
+            rr_last: IdMap::default(),
             day: DayStats::default(),
             aht_ms,
         }
@@ -201,9 +231,9 @@ enum Timer {
 
 /// The ACD engine. See the crate documentation.
 pub struct Acd {
-    agents: HashMap<AgentId, Agent>,
-    queues: HashMap<QueueId, Queue>,
-    contacts: HashMap<ContactId, Contact>,
+    agents: IdMap<AgentId, Agent>,
+    queues: IdMap<QueueId, Queue>,
+    contacts: IdMap<ContactId, Contact>,
     timers: BinaryHeap<Reverse<(Instant, Timer)>>,
     log: Vec<LogEntry>,
     logging: bool,
@@ -223,9 +253,9 @@ impl Default for Acd {
 impl Acd {
     pub fn new() -> Acd {
         Acd {
-            agents: HashMap::new(),
-            queues: HashMap::new(),
-            contacts: HashMap::new(),
+            agents: IdMap::default(),
+            queues: IdMap::default(),
+            contacts: IdMap::default(),
             timers: BinaryHeap::new(),
             log: Vec::new(),
             logging: true,
