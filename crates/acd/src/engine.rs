@@ -580,6 +580,9 @@ impl Acd {
 
     /// An agent has room: give it the best waiting contact, repeatedly.
     fn match_agent(&mut self, a: AgentId) {
+        // `offer` relists the agents it rings; only an agent that got
+        // nothing needs listing here.
+        let mut offered = false;
         loop {
             let Some(agent) = self.agents.get(&a) else { return };
             // Contacts meant for this very agent come first.
@@ -590,6 +593,7 @@ impl Acd {
                     x.waiters.retain(|w| *w != c);
                 }
                 self.offer(c, vec![a], DIRECT_RING);
+                offered = true;
                 continue;
             }
             // Then the best head among its queues: queue priority, contact
@@ -613,8 +617,11 @@ impl Acd {
             let agents = self.ring_group(q, c, a);
             let ring = self.queues.get(&q).map_or(DIRECT_RING, |q| q.cfg.ring_timeout);
             self.offer(c, agents, ring);
+            offered = true;
         }
-        self.relist(a);
+        if !offered {
+            self.relist(a);
+        }
     }
 
     /// The most senior waiting contact of `q` whose open tiers include `tier`:
