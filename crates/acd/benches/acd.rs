@@ -67,10 +67,13 @@ impl Center {
         }
         for a in 0..agents {
             let mut cfg = AgentConfig::new(AgentId(a), "agent");
-            cfg.skills = (0..5u64).map(|k| (Skill(((a * 7 + k * 13) % u64::from(queues)) as u16), (1 + (a + k) % 5) as u8)).collect();
+            cfg.skills = (0..5u64)
+                .map(|k| (Skill(((a * 7 + k * 13) % u64::from(queues)) as u16), (1 + (a + k) % 5) as u8))
+                .collect();
             acd.handle(Instant(0), Event::AddAgent(cfg));
         }
-        let mut c = Center { acd, now: 1, next_contact: 0, queues, current: vec![ContactId(0); agents as usize], turn: 0 };
+        let mut c =
+            Center { acd, now: 1, next_contact: 0, queues, current: vec![ContactId(0); agents as usize], turn: 0 };
         for a in 0..agents {
             // Log in, take one contact from one of its own queues, answer it.
             let q = QueueId(((a * 7) % u64::from(queues)) as u32);
@@ -174,7 +177,10 @@ fn memory(c: &mut Criterion) {
         center.arrive();
     }
     let after = LIVE.load(Ordering::Relaxed);
-    eprintln!("memory per waiting contact: {} bytes (100,000 waiting, 10,000 agents, 500 queues)", (after - before) / 100_000);
+    eprintln!(
+        "memory per waiting contact: {} bytes (100,000 waiting, 10,000 agents, 500 queues)",
+        (after - before) / 100_000
+    );
     let mut group = c.benchmark_group("acd arrival into a full center");
     group.sample_size(30);
     group.bench_function("10000/500/100000", |b| b.iter(|| center.arrive()));

@@ -45,7 +45,11 @@ fn simulate(agents: u64, traffic: f64, aht_s: f64, calls: u64, warmup: u64, seed
     let mut next_arrival = ms(arrivals.sample(&mut rng));
     let mut arrived = 0u64;
     // Offers are answered at once; each answered call ends after its handle time.
-    let answer = |acd: &mut Acd, now: u64, out: Vec<Command>, ends: &mut BinaryHeap<Reverse<(u64, u64)>>, rng: &mut ChaCha8Rng| {
+    let answer = |acd: &mut Acd,
+                  now: u64,
+                  out: Vec<Command>,
+                  ends: &mut BinaryHeap<Reverse<(u64, u64)>>,
+                  rng: &mut ChaCha8Rng| {
         for cmd in out {
             if let Command::Offer { contact, agent } = cmd {
                 acd.handle(Instant(now), Event::Accept { contact, agent });

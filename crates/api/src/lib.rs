@@ -12,6 +12,7 @@ pub mod events;
 pub mod metrics;
 pub mod routes;
 pub mod state;
+pub mod ui;
 
 pub use state::{ApiConfig, AppState};
 
@@ -129,6 +130,7 @@ pub fn app(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     Router::new()
         .nest("/api/v1", api)
+        .merge(ui::routes())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::handler))
         .fallback(not_found)

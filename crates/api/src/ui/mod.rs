@@ -1,0 +1,185 @@
+//! The web UI: pages served by the binary itself, server-rendered with
+//! maud, with a small hand-written script (`ui/app.js`) that talks to the
+//! same JSON API, with the same session cookie and role checks, as any
+//! other client. Live updates come from `/api/v1/events`.
+
+pub mod i18n;
+
+use crate::{auth::Auth, AppState};
+use axum::{
+    extract::{FromRequestParts, State},
+    http::{header, request::Parts},
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+    Router,
+};
+use centrala_domain::Role;
+use i18n::Tr;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+const APP_JS: &str = include_str!("../../ui/app.js");
+const APP_CSS: &str = include_str!("../../ui/app.css");
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login))
+        .route("/desk", get(desk))
+        .route("/heads", get(heads))
+        .route("/assets/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], APP_JS) }))
+        .route("/assets/app.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], APP_CSS) }))
+}
+
+/// The logged-in user of a page; without a session, the page redirects to
+/// the login page.
+pub struct User {
+    auth: Auth,
+    full_name: String,
+    company: String,
+    tr: Tr,
+}
+
+impl FromRequestParts<AppState> for User {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let auth = Auth::from_request_parts(parts, state).await.map_err(|_| Redirect::to("/login").into_response())?;
+        let s = state.store.company(auth.company);
+        let member = s.staff(auth.staff).await.ok().flatten().ok_or_else(|| Redirect::to("/login").into_response())?;
+        let company = state.store.company_by_id(auth.company).await.ok().flatten().map(|c| c.name).unwrap_or_default();
+        Ok(User { tr: Tr::new(&member.locale), full_name: member.full_name, company, auth })
+    }
+}
+
+fn takes_orders(role: Role) -> bool {
+    crate::auth::roles::ORDER_TAKERS.contains(&role)
+}
+
+fn sees_live_orders(role: Role) -> bool {
+    matches!(role, Role::HeadOfSales | Role::HeadOfWholesale | Role::Manager | Role::KeyAccountManager | Role::Admin)
+}
+
+fn layout(tr: Tr, page: &str, title: &str, user: Option<&User>, body: Markup) -> Markup {
+    let strings = serde_json::to_string(&tr.all()).unwrap_or_else(|_| "{}".into());
+    html! {
+        (DOCTYPE)
+        html lang=(tr.lang()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (tr.t("app-name")) }
+                link rel="stylesheet" href="/assets/app.css";
+                script id="i18n" type="application/json" { (PreEscaped(strings.replace("</", "<\\/"))) }
+                script src="/assets/app.js" defer {}
+            }
+            body data-page=(page) {
+                header.top {
+                    span.brand { (tr.t("app-name")) }
+                    @if let Some(u) = user {
+                        nav {
+                            @if takes_orders(u.auth.role) { a href="/desk" { (tr.t("nav-desk")) } }
+                            @if sees_live_orders(u.auth.role) { a href="/heads" { (tr.t("nav-heads")) } }
+                        }
+                        span.who { (u.full_name) " · " (u.auth.role.as_str()) " · " (u.company) }
+                        button #logout type="button" { (tr.t("nav-logout")) }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+async fn home(user: User) -> Redirect {
+    if takes_orders(user.auth.role) && !matches!(user.auth.role, Role::HeadOfSales | Role::HeadOfWholesale) {
+        Redirect::to("/desk")
+    } else {
+        Redirect::to("/heads")
+    }
+}
+
+async fn login() -> Markup {
+    let tr = Tr::new("en");
+    layout(
+        tr,
+        "login",
+        tr.t("login-title"),
+        None,
+        html! {
+            form #login-form.card.narrow {
+                h1 { (tr.t("login-title")) }
+                label { (tr.t("login-company")) input #company name="company" required autocomplete="organization"; }
+                label { (tr.t("login-username")) input #username name="username" required autocomplete="username"; }
+                label { (tr.t("login-password")) input #password name="password" type="password" required autocomplete="current-password"; }
+                button type="submit" { (tr.t("login-submit")) }
+                p #login-error.error role="alert" {}
+            }
+        },
+    )
+}
+
+async fn desk(State(_): State<AppState>, user: User) -> Response {
+    if !takes_orders(user.auth.role) {
+        return Redirect::to("/heads").into_response();
+    }
+    let tr = user.tr;
+    layout(
+        tr,
+        "desk",
+        tr.t("desk-title"),
+        Some(&user),
+        html! {
+            div.desk {
+                section #search.card {
+                    label for="client-q" { (tr.t("search-label")) }
+                    input #client-q type="search" autocomplete="off" autofocus;
+                    ul #client-results.results {}
+                }
+                section #card.card hidden {}
+                section #order.card hidden {
+                    h2 { (tr.t("order-title")) " " span #order-no {} " " span #order-column.muted {} }
+                    form #line-form.row {
+                        input #sku list="sku-list" placeholder=(tr.t("order-product")) autocomplete="off" aria-label=(tr.t("order-product"));
+                        datalist #sku-list {}
+                        input #qty type="number" value="1" min="0" step="any" aria-label=(tr.t("order-quantity"));
+                        button type="submit" { (tr.t("order-add")) }
+                    }
+                    table #lines { tbody {} }
+                    p { (tr.t("order-total")) ": " strong #total {} }
+                    h3 { (tr.t("order-recommendations")) " " span #offer-counter.badge {} }
+                    ul #recos.recos {}
+                    fieldset #delivery {
+                        legend { (tr.t("order-delivery")) }
+                        label { (tr.t("order-date")) input #d-date type="date"; }
+                        label { (tr.t("order-from")) input #d-from type="time"; }
+                        label { (tr.t("order-to")) input #d-to type="time"; }
+                        label { (tr.t("order-receiver")) select #d-receiver {} }
+                        label { (tr.t("order-payment")) input #d-payment; }
+                        label.regional { (tr.t("order-pickup")) input #d-pickup; }
+                        label.regional { (tr.t("order-shipping")) input #d-shipping; }
+                    }
+                    button #confirm type="button" { (tr.t("order-confirm")) }
+                    p #order-msg role="status" {}
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+async fn heads(user: User) -> Markup {
+    let tr = user.tr;
+    layout(
+        tr,
+        "heads",
+        tr.t("heads-title"),
+        Some(&user),
+        html! {
+            section.card {
+                h1 { (tr.t("heads-title")) }
+                p #live-status.muted { (tr.t("heads-waiting")) }
+                ul #live-orders.live {}
+            }
+        },
+    )
+}

@@ -1,0 +1,246 @@
+//! The web UI in real headless Chromium (Debian's `chromium` and
+//! `chromium-driver`, installed by `.ci/run`): an operator takes an order
+//! from search to confirmation, a head sees it arrive live in a second
+//! browser session, a blocked client's card shows the block and the order
+//! is refused. Screenshots of each page go to `target/ui-screenshots/`.
+//!
+//! Skips, saying so, when `chromedriver` is not installed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::zombie_processes)]
+
+use centrala_api::{app, state::Clock, ApiConfig, AppState};
+use centrala_desk::debt_status;
+use centrala_store::{demo, testing::TestDb};
+use chrono::NaiveDate;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::{net::SocketAddr, path::PathBuf, process::Stdio, time::Duration};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+}
+
+struct Driver(std::process::Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn free_port() -> u16 {
+    tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port()
+}
+
+async fn start_driver() -> (Driver, u16) {
+    let port = free_port().await;
+    let child = std::process::Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return (Driver(child), port);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not listen on {port}");
+}
+
+async fn browser(port: u16, profile: &std::path::Path) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1366,768", format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a browser session")
+}
+
+/// Waits until the element's text satisfies `ok`, returning the text.
+async fn text_until(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    let mut last = String::new();
+    for _ in 0..150 {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if ok(&t) {
+                    return t;
+                }
+                last = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css}: text never matched; last was {last:?}");
+}
+
+async fn count_until(c: &Client, css: &str, at_least: usize) -> usize {
+    for _ in 0..150 {
+        let n = c.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0);
+        if n >= at_least {
+            return n;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css}: fewer than {at_least}");
+}
+
+async fn shot(c: &Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/ui-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), c.screenshot().await.unwrap()).unwrap();
+}
+
+async fn login(c: &Client, base: &str, user: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Css("#company")).await.unwrap().send_keys("demo").await.unwrap();
+    c.find(Locator::Css("#username")).await.unwrap().send_keys(user).await.unwrap();
+    c.find(Locator::Css("#password")).await.unwrap().send_keys("demo").await.unwrap();
+    shot(c, &format!("login-{user}")).await;
+    c.find(Locator::Css("#login-form button")).await.unwrap().click().await.unwrap();
+    c.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css("#logout")).await.unwrap();
+}
+
+async fn set(c: &Client, css: &str, value: &str) {
+    c.execute(&format!("document.querySelector('{css}').value = arguments[0];"), vec![json!(value)]).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
+    if !std::path::Path::new(CHROMEDRIVER).exists() {
+        eprintln!("skipped: {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)");
+        return;
+    }
+    // The server: the demo company on a fixed day.
+    let db = TestDb::sqlite().await;
+    demo::ensure(&db.store, today()).await.unwrap();
+    let company = db.store.company_by_code("demo").await.unwrap().unwrap();
+    let s = db.store.company(company.id);
+    let staffing = s.staffing().await.unwrap();
+    let emir = staffing.members.iter().find(|m| m.username == "mgr.emir").unwrap().id;
+    let mut ordinary = None;
+    let mut blocked = None;
+    for c in s.search_clients("", None, 1000).await.unwrap() {
+        let debt = debt_status(&s.open_receivables(c.id).await.unwrap(), c.credit_limit, today());
+        let authorized = s.contacts(c.id).await.unwrap().iter().any(|k| k.authorized_to_receive);
+        if c.manager == Some(emir) && c.client_type == "retail" && authorized {
+            if debt.blocked() {
+                blocked.get_or_insert(c);
+            } else {
+                ordinary.get_or_insert(c);
+            }
+        }
+    }
+    let (ordinary, blocked) = (ordinary.unwrap(), blocked.unwrap());
+    let state = AppState::new(db.store.clone(), ApiConfig::default()).with_clock(Clock::Fixed(today()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+
+    let (_driver, port) = start_driver().await;
+    let profiles = tempfile::tempdir().unwrap();
+    let head = browser(port, &profiles.path().join("head")).await;
+    let op = browser(port, &profiles.path().join("op")).await;
+
+    // The head of sales North watches the live orders.
+    login(&head, &base, "head.north").await;
+    assert!(head.current_url().await.unwrap().path().ends_with("/heads"));
+    text_until(&head, "#live-status", |t| t.contains("live")).await;
+
+    // The operator finds the client by code, keyboard only.
+    login(&op, &base, "op.ana").await;
+    assert!(op.current_url().await.unwrap().path().ends_with("/desk"));
+    op.find(Locator::Css("#client-q")).await.unwrap().send_keys(&format!("{}\u{E007}", ordinary.code)).await.unwrap();
+    let name = text_until(&op, "#card-name", |t| t.contains(&ordinary.code)).await;
+    assert!(name.contains(&ordinary.name));
+    assert!(op.find(Locator::Css("#card-blocked")).await.is_err(), "an ordinary client is not blocked");
+    shot(&op, "desk-card").await;
+
+    // A new order; two lines typed by sku and Enter.
+    op.find(Locator::Css("#new-order")).await.unwrap().click().await.unwrap();
+    text_until(&op, "#order-no", |t| t.starts_with("D-")).await;
+    let skus: Vec<String> =
+        s.products("", 50, 0).await.unwrap().into_iter().filter(|p| p.stock.0 > 0).map(|p| p.sku).take(2).collect();
+    for (i, sku) in skus.iter().enumerate() {
+        op.find(Locator::Css("#qty")).await.unwrap().clear().await.unwrap();
+        op.find(Locator::Css("#qty")).await.unwrap().send_keys("2").await.unwrap();
+        op.find(Locator::Css("#sku")).await.unwrap().send_keys(&format!("{sku}\u{E007}")).await.unwrap();
+        count_until(&op, "#lines tbody tr", i + 1).await;
+    }
+    // The recommendations, each with its reason.
+    let n = count_until(&op, "#recos li", 4).await;
+    assert!(n >= 4);
+    let reasons: Vec<String> = {
+        let mut v = Vec::new();
+        for li in op.find_all(Locator::Css("#recos li")).await.unwrap() {
+            v.push(li.attr("data-reason").await.unwrap().unwrap_or_default());
+        }
+        v
+    };
+    assert_eq!(&reasons[..3], ["new", "special", "traditional"]);
+    text_until(&op, "#offer-counter", |t| t.contains("0 / 3")).await;
+    shot(&op, "desk-order").await;
+
+    // Two offers, then confirming is refused.
+    op.find(Locator::Css("#recos li:nth-child(1) button.accept")).await.unwrap().click().await.unwrap();
+    text_until(&op, "#offer-counter", |t| t.contains("1 / 3")).await;
+    op.find(Locator::Css("#recos li:nth-child(2) button.decline")).await.unwrap().click().await.unwrap();
+    text_until(&op, "#offer-counter", |t| t.contains("2 / 3")).await;
+    set(&op, "#d-date", "2026-11-30").await;
+    set(&op, "#d-from", "08:00").await;
+    set(&op, "#d-to", "11:00").await;
+    op.find(Locator::Css("#confirm")).await.unwrap().click().await.unwrap();
+    let refused = text_until(&op, "#order-msg", |t| !t.is_empty()).await;
+    assert!(refused.contains("2 done"), "{refused}");
+    shot(&op, "desk-refused").await;
+
+    // The third offer; now it is confirmed.
+    op.find(Locator::Css("#recos li:nth-child(3) button.decline")).await.unwrap().click().await.unwrap();
+    text_until(&op, "#offer-counter", |t| t.contains("3 / 3")).await;
+    op.find(Locator::Css("#confirm")).await.unwrap().click().await.unwrap();
+    let done = text_until(&op, "#order-msg", |t| t.contains("D-")).await;
+    let order_no = done.rsplit(' ').next().unwrap().to_owned();
+    let stored = s.orders(Some(ordinary.id), Some(centrala_desk::order::OrderStatus::Confirmed), 5).await.unwrap();
+    assert!(stored.iter().any(|o| o.order_no == order_no), "{done}");
+    shot(&op, "desk-confirmed").await;
+
+    // It arrives live on the head's page.
+    let live = text_until(&head, "#live-orders", |t| t.contains(&order_no)).await;
+    assert!(live.contains(&ordinary.name));
+    shot(&head, "heads-live").await;
+
+    // A blocked client: the card shows the block and the order is refused.
+    let q = op.find(Locator::Css("#client-q")).await.unwrap();
+    q.clear().await.unwrap();
+    q.send_keys(&format!("{}\u{E007}", blocked.code)).await.unwrap();
+    let block = text_until(&op, "#card-blocked", |t| t.contains("BLOCKED")).await;
+    assert!(block.contains("mgr.emir"), "whom to transfer to: {block}");
+    op.find(Locator::Css("#new-order")).await.unwrap().click().await.unwrap();
+    let err = text_until(&op, "#card-error", |t| !t.is_empty()).await;
+    assert!(err.contains("blocked"), "{err}");
+    shot(&op, "desk-blocked").await;
+    assert!(s.orders(Some(blocked.id), Some(centrala_desk::order::OrderStatus::Draft), 5).await.unwrap().is_empty());
+
+    // The phone-sized screen still shows the desk.
+    op.set_window_size(390, 844).await.unwrap();
+    shot(&op, "desk-phone").await;
+
+    op.close().await.unwrap();
+    head.close().await.unwrap();
+}

@@ -1,0 +1,259 @@
+// Centrala's web UI: a small script on top of the JSON API. Every call goes
+// to /api/v1 with the session cookie; the server checks roles as for any
+// other client.
+"use strict";
+
+const T = JSON.parse(document.getElementById("i18n").textContent || "{}");
+const t = (k) => T[k] || k;
+const $ = (sel) => document.querySelector(sel);
+
+async function api(method, path, body) {
+  const opts = { method, headers: {} };
+  if (body !== undefined) {
+    opts.headers["content-type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const res = await fetch("/api/v1" + path, opts);
+  if (res.status === 401 && document.body.dataset.page !== "login") {
+    location.href = "/login";
+    throw new Error("logged out");
+  }
+  const data = res.status === 204 ? null : await res.json();
+  if (!res.ok) {
+    const err = new Error((data && data.error && data.error.message) || res.statusText);
+    err.body = data && data.error;
+    throw err;
+  }
+  return data;
+}
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c !== undefined && c !== null) e.append(c.nodeType ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+function debounce(fn, ms) {
+  let timer;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+const logout = $("#logout");
+if (logout) {
+  logout.addEventListener("click", async () => {
+    await api("POST", "/auth/logout").catch(() => {});
+    location.href = "/login";
+  });
+}
+
+// ---- login ---------------------------------------------------------------
+
+if (document.body.dataset.page === "login") {
+  $("#login-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await api("POST", "/auth/login", {
+        company: $("#company").value.trim(),
+        username: $("#username").value.trim(),
+        password: $("#password").value,
+      });
+      location.href = "/";
+    } catch (e) {
+      $("#login-error").textContent = e.body && e.body.code === "invalid_credentials" ? t("login-failed") : e.message;
+    }
+  });
+}
+
+// ---- operator desk ---------------------------------------------------------
+
+const desk = { card: null, order: null };
+
+function transferText(target) {
+  if (!target) return "";
+  const m = desk.card && desk.card.manager;
+  if (target.username && m && m.username === target.username) return m.full_name + " (" + m.username + ")";
+  if (target.username) return target.username;
+  if (target.heads && target.heads.length) return target.heads.join(", ");
+  return target.kind + (target.department ? " (" + target.department + ")" : "");
+}
+
+async function search(q) {
+  const list = $("#client-results");
+  list.replaceChildren();
+  if (!q.trim()) return;
+  const rows = await api("GET", "/clients?limit=20&q=" + encodeURIComponent(q));
+  if (!rows.length) list.append(el("li", { class: "muted" }, t("search-empty")));
+  for (const r of rows) {
+    list.append(el("li", {}, el("button", { type: "button", "data-code": r.code, onclick: () => openCard(r.code) },
+      r.code + " — " + r.name + " (" + r.type + ")")));
+  }
+}
+
+async function openCard(code) {
+  const c = await api("GET", "/clients/" + encodeURIComponent(code));
+  desk.card = c;
+  desk.order = null;
+  $("#order").hidden = true;
+  const card = $("#card");
+  card.hidden = false;
+  const receivers = c.contacts.filter((k) => k.authorized_to_receive).map((k) => k.name);
+  const parts = [
+    el("h2", { id: "card-name" }, c.name, " ", el("span", { class: "muted" }, c.code)),
+    c.blocked ? el("div", { id: "card-blocked", class: "blocked", role: "alert" },
+      el("strong", {}, t("card-blocked")), " — ", c.block_message, ". ",
+      t("card-overdue") + ": " + c.overdue + " · " + t("card-over-limit") + ": " + c.over_limit + " · ",
+      t("card-transfer") + ": ", el("strong", { id: "card-transfer" }, transferText(c.transfer_to))) : null,
+    c.key_client ? el("p", { class: "notice" }, t("card-key-client")) : null,
+    c.new_client ? el("p", { class: "notice" }, t("card-new-client")) : null,
+    c.dormant ? el("p", { class: "notice" }, t("card-dormant")) : null,
+    el("dl", {},
+      el("dt", {}, t("card-type")), el("dd", {}, c.type),
+      el("dt", {}, t("card-manager")), el("dd", { id: "card-manager" }, c.manager
+        ? c.manager.full_name + (c.manager.present ? "" : " (" + t("card-manager-absent") + " " + (c.manager.away_until || "?") + ")")
+        : "—"),
+      el("dt", {}, t("card-credit-limit")), el("dd", {}, c.credit_limit),
+      el("dt", {}, t("card-open")), el("dd", {}, c.open_total),
+      el("dt", {}, t("card-headroom")), el("dd", { id: "card-headroom" }, c.credit_headroom),
+      el("dt", {}, t("card-column")), el("dd", {}, c.price_column + (c.price_rule ? " (" + c.price_rule + ")" : "")),
+      el("dt", {}, t("card-receivers")), el("dd", {}, receivers.join(", ") || "—"),
+      el("dt", {}, t("card-last-orders")), el("dd", {}, c.last_orders.map((o) => o.date + " " + o.total).join(" · ") || "—")),
+    el("button", { id: "new-order", type: "button", onclick: newOrder }, t("order-new")),
+    el("p", { id: "card-error", class: "error", role: "alert" })];
+  card.replaceChildren(...parts.filter((p) => p));
+  const select = $("#d-receiver");
+  select.replaceChildren(...receivers.map((r) => el("option", { value: r }, r)));
+  for (const l of document.querySelectorAll(".regional")) l.hidden = c.type !== "regional";
+}
+
+async function newOrder() {
+  $("#card-error").textContent = "";
+  try {
+    const o = await api("POST", "/orders", { client: desk.card.code });
+    showOrder(o);
+    $("#sku").focus();
+  } catch (e) {
+    const to = e.body && e.body.transfer_to ? " → " + transferText(e.body.transfer_to) : "";
+    $("#card-error").textContent = e.message + to;
+  }
+}
+
+function showOrder(o) {
+  desk.order = o;
+  $("#order").hidden = false;
+  $("#order-no").textContent = o.order_no;
+  $("#order-column").textContent = t("card-column") + " " + o.price_column + (o.price_rule ? " · " + o.price_rule : "");
+  $("#lines tbody").replaceChildren(...o.lines.map((l) =>
+    el("tr", {}, el("td", {}, l.sku), el("td", {}, l.name), el("td", {}, l.quantity), el("td", {}, l.unit_price), el("td", {}, l.amount))));
+  $("#total").textContent = o.total;
+  $("#offer-counter").textContent = t("order-offers") + ": " + o.offers_done + " / " + o.offers_required;
+  loadRecommendations();
+}
+
+async function loadRecommendations() {
+  const o = desk.order;
+  const recos = await api("GET", "/orders/" + o.id + "/recommendations");
+  $("#recos").replaceChildren(...recos.map((r) => el("li", { "data-sku": r.sku, "data-reason": r.reason },
+    el("strong", {}, r.name), el("span", { class: "badge" }, r.reason), el("span", { class: "why" }, r.explanation + " · " + r.price),
+    r.offered ? el("span", { class: "muted" }, r.offered === "accepted" ? t("order-accept") : t("order-decline")) : [
+      el("button", { type: "button", class: "accept", "data-sku": r.sku, onclick: () => offer(r.sku, "accepted") }, t("order-accept")),
+      el("button", { type: "button", class: "decline secondary", "data-sku": r.sku, onclick: () => offer(r.sku, "declined") }, t("order-decline")),
+    ])));
+}
+
+async function offer(sku, answer) {
+  try {
+    showOrder(await api("POST", "/orders/" + desk.order.id + "/offers", { sku, answer }));
+  } catch (e) {
+    $("#order-msg").className = "error";
+    $("#order-msg").textContent = e.message;
+  }
+}
+
+async function addLine(ev) {
+  ev.preventDefault();
+  const raw = $("#sku").value.trim();
+  if (!raw) return;
+  const sku = raw.split(" — ")[0];
+  try {
+    showOrder(await api("POST", "/orders/" + desk.order.id + "/lines", { sku, quantity: $("#qty").value || "1" }));
+    $("#sku").value = "";
+    $("#qty").value = "1";
+    $("#sku").focus();
+  } catch (e) {
+    $("#order-msg").className = "error";
+    $("#order-msg").textContent = e.message;
+  }
+}
+
+async function suggestProducts() {
+  const q = $("#sku").value.trim();
+  if (q.length < 2 || q.includes(" — ")) return;
+  const rows = await api("GET", "/products?limit=15&q=" + encodeURIComponent(q));
+  const col = desk.order ? desk.order.price_column - 1 : 0;
+  $("#sku-list").replaceChildren(...rows.map((p) => el("option", { value: p.sku + " — " + p.name }, p.prices[col])));
+}
+
+async function confirmOrder() {
+  const msg = $("#order-msg");
+  msg.textContent = "";
+  const val = (id) => $(id).value.trim() || null;
+  const receiver = $("#d-receiver").value;
+  try {
+    await api("PUT", "/orders/" + desk.order.id + "/delivery", {
+      date: val("#d-date"), window_from: val("#d-from"), window_to: val("#d-to"),
+      receivers: receiver ? [receiver] : [], payment_form: val("#d-payment"),
+      pickup_at: val("#d-pickup"), shipping_details: val("#d-shipping"),
+    });
+    const o = await api("POST", "/orders/" + desk.order.id + "/confirm");
+    desk.order = o;
+    msg.className = "ok";
+    msg.textContent = t("order-confirmed") + ": " + o.order_no;
+  } catch (e) {
+    msg.className = "error";
+    const missing = e.body && e.body.missing ? " (" + e.body.missing.join(", ") + ")" : "";
+    msg.textContent = e.message + missing;
+  }
+}
+
+if (document.body.dataset.page === "desk") {
+  const q = $("#client-q");
+  q.addEventListener("input", debounce(() => search(q.value).catch(() => {}), 200));
+  q.addEventListener("keydown", async (ev) => {
+    if (ev.key === "Enter") {
+      ev.preventDefault();
+      await search(q.value);
+      const first = $("#client-results button");
+      if (first) first.click();
+    }
+  });
+  $("#line-form").addEventListener("submit", addLine);
+  $("#sku").addEventListener("input", debounce(() => suggestProducts().catch(() => {}), 200));
+  $("#confirm").addEventListener("click", confirmOrder);
+}
+
+// ---- heads' live orders -------------------------------------------------------
+
+function orderItem(o) {
+  return el("li", { "data-order": o.order_no },
+    el("strong", {}, o.order_no), " — ", o.client_name || o.client, " — ", o.total,
+    o.taken_by ? el("span", { class: "muted" }, " · " + o.taken_by) : null);
+}
+
+if (document.body.dataset.page === "heads") {
+  const list = $("#live-orders");
+  const source = new EventSource("/api/v1/events");
+  source.addEventListener("open", () => { $("#live-status").textContent = "● live"; });
+  source.addEventListener("order_confirmed", (ev) => {
+    list.prepend(orderItem(JSON.parse(ev.data)));
+  });
+}
