@@ -1,0 +1,29 @@
+//! The media core of Centrala's telephony (issue "Telephony core"): what
+//! the RTP relay, the IVR and the recorder need, with no sockets and no
+//! clock. The socket drivers feed it packets and take packets out.
+
+pub mod dtmf;
+pub mod g711;
+pub mod record;
+pub mod rtp;
+pub mod sdp_neg;
+
+/// The media crate's one error type.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MediaError {
+    #[error("RTP packet too short ({0} bytes)")]
+    Short(usize),
+    #[error("not RTP version 2 (version {0})")]
+    Version(u8),
+    #[error("RTP header claims {0} bytes but the packet has {1}")]
+    Truncated(usize, usize),
+    #[error("bad SDP: {0}")]
+    Sdp(String),
+    #[error("no common codec: the offer has {0:?}, we take PCMU (0) and PCMA (8)")]
+    NoCommonCodec(Vec<u8>),
+    #[error("the offer has no audio stream")]
+    NoAudio,
+    #[error("recording failed: {0}")]
+    Record(String),
+}

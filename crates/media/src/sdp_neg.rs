@@ -1,0 +1,120 @@
+//! SDP offer/answer (RFC 3264) for audio calls: G.711 µ-law or A-law, and
+//! RFC 4733 telephone-events when offered. Parsing is the `sdp` crate's;
+//! the choice and the answer are ours.
+
+use crate::{g711::Law, MediaError};
+use std::io::Cursor;
+
+/// What an offer asks for, once understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    /// Where to send media (c= and m= of the audio stream).
+    pub address: String,
+    pub port: u16,
+    /// Payload types in the offerer's order of preference.
+    pub payload_types: Vec<u8>,
+    /// The payload type of telephone-event/8000, if offered.
+    pub telephone_event: Option<u8>,
+}
+
+/// The negotiated audio stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chosen {
+    pub law: Law,
+    pub telephone_event: Option<u8>,
+}
+
+pub fn parse_offer(text: &str) -> Result<Offer, MediaError> {
+    let desc =
+        sdp::SessionDescription::unmarshal(&mut Cursor::new(text)).map_err(|e| MediaError::Sdp(e.to_string()))?;
+    let media = desc.media_descriptions.iter().find(|m| m.media_name.media == "audio").ok_or(MediaError::NoAudio)?;
+    let address = media
+        .connection_information
+        .as_ref()
+        .or(desc.connection_information.as_ref())
+        .and_then(|c| c.address.as_ref())
+        .map(|a| a.address.split('/').next().unwrap_or("").to_owned())
+        .ok_or_else(|| MediaError::Sdp("no connection address (c=)".into()))?;
+    let port = u16::try_from(media.media_name.port.value).map_err(|_| MediaError::Sdp("bad port".into()))?;
+    let payload_types: Vec<u8> = media.media_name.formats.iter().filter_map(|f| f.parse().ok()).collect();
+    let telephone_event = media.attributes.iter().find_map(|a| {
+        let v = a.value.as_deref()?;
+        if a.key != "rtpmap" || !v.to_ascii_lowercase().contains("telephone-event/8000") {
+            return None;
+        }
+        v.split_whitespace().next()?.parse().ok()
+    });
+    Ok(Offer { address, port, payload_types, telephone_event })
+}
+
+/// Picks the first offered G.711 law; 488 Not Acceptable Here if none.
+pub fn choose(offer: &Offer) -> Result<Chosen, MediaError> {
+    let law = offer
+        .payload_types
+        .iter()
+        .find_map(|pt| Law::from_payload_type(*pt))
+        .ok_or_else(|| MediaError::NoCommonCodec(offer.payload_types.clone()))?;
+    Ok(Chosen { law, telephone_event: offer.telephone_event })
+}
+
+/// Our answer: one audio stream at `address:port` with the chosen codec.
+pub fn answer(session_id: u64, address: &str, port: u16, chosen: &Chosen) -> String {
+    let pt = chosen.law.payload_type();
+    let name = match chosen.law {
+        Law::Mu => "PCMU",
+        Law::A => "PCMA",
+    };
+    let mut formats = pt.to_string();
+    let mut attrs = format!("a=rtpmap:{pt} {name}/8000\r\n");
+    if let Some(te) = chosen.telephone_event {
+        formats.push_str(&format!(" {te}"));
+        attrs.push_str(&format!("a=rtpmap:{te} telephone-event/8000\r\na=fmtp:{te} 0-15\r\n"));
+    }
+    format!(
+        "v=0\r\no=centrala {session_id} {session_id} IN IP4 {address}\r\ns=centrala\r\nc=IN IP4 {address}\r\nt=0 0\r\n\
+         m=audio {port} RTP/AVP {formats}\r\n{attrs}a=ptime:20\r\na=sendrecv\r\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OFFER: &str = "v=0\r\no=user1 53655765 2353687637 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+        m=audio 6000 RTP/AVP 9 8 0 101\r\na=rtpmap:9 G722/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n\
+        a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n";
+
+    #[test]
+    fn the_first_g711_in_the_offerers_order_wins() {
+        let o = parse_offer(OFFER).unwrap();
+        assert_eq!(
+            (o.address.as_str(), o.port, o.payload_types.clone(), o.telephone_event),
+            ("127.0.0.1", 6000, vec![9, 8, 0, 101], Some(101))
+        );
+        let c = choose(&o).unwrap();
+        assert_eq!(c, Chosen { law: Law::A, telephone_event: Some(101) });
+        let a = answer(1, "127.0.0.1", 20000, &c);
+        assert!(a.contains("m=audio 20000 RTP/AVP 8 101\r\n") && a.contains("a=rtpmap:8 PCMA/8000"), "{a}");
+        // Our answer parses as an offer would.
+        let back = parse_offer(&a).unwrap();
+        assert_eq!((back.port, back.payload_types, back.telephone_event), (20000, vec![8, 101], Some(101)));
+    }
+
+    #[test]
+    fn nothing_in_common_is_a_488_and_garbage_is_an_error() {
+        let opus = OFFER.replace("9 8 0 101", "111").replace("a=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n", "");
+        let o = parse_offer(&opus).unwrap();
+        assert_eq!(choose(&o), Err(MediaError::NoCommonCodec(vec![111])));
+        assert!(matches!(parse_offer("this is not sdp"), Err(MediaError::Sdp(_))));
+        let video =
+            "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 5000 RTP/AVP 96\r\n";
+        assert_eq!(parse_offer(video), Err(MediaError::NoAudio));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_never_panics(text in "\\PC{0,300}") {
+            let _ = parse_offer(&text);
+        }
+    }
+}
