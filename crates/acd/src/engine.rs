@@ -167,9 +167,16 @@ impl Queue {
         })
     }
 
-    /// How many tiers are open to a contact that entered at `enqueued`.
-    fn open_tiers(&self, enqueued: Instant, now: Instant) -> usize {
-        let waited = now.since(enqueued);
+    /// How many tiers are open to a contact that arrived at `arrived`.
+    ///
+    /// Widening counts from the contact's first arrival, the same instant
+    /// its place in the queue is ordered by: so within a priority level the
+    /// most senior contact always has the most tiers open, and only the
+    /// head of each level needs looking at. A contact that overflowed here,
+    /// or fell back from a direct target, has waited already and is widened
+    /// accordingly.
+    fn open_tiers(&self, arrived: Instant, now: Instant) -> usize {
+        let waited = now.since(arrived);
         self.tier_opens.iter().filter(|d| waited >= **d).count()
     }
 
@@ -630,7 +637,7 @@ impl Acd {
         let mut cursor = q.waiting.iter().next().copied();
         while let Some(key) = cursor {
             let c = key.2;
-            let open = self.contacts.get(&c).map_or(0, |k| q.open_tiers(k.enqueued, self.now));
+            let open = self.contacts.get(&c).map_or(0, |k| q.open_tiers(k.arrived, self.now));
             if open > tier {
                 return Some((key, c));
             }
@@ -652,7 +659,7 @@ impl Acd {
             let mut cursor = q.waiting.iter().next().copied();
             while let Some(key) = cursor {
                 let c = key.2;
-                let open = self.contacts.get(&c).map_or(0, |k| q.open_tiers(k.enqueued, self.now));
+                let open = self.contacts.get(&c).map_or(0, |k| q.open_tiers(k.arrived, self.now));
                 let best = q.avail[..open.min(q.avail.len())].iter().filter_map(|s| s.first()).min();
                 if let Some(&(_, _, a)) = best {
                     found = Some((c, a));
@@ -686,7 +693,7 @@ impl Acd {
             if d == c || key.0 .0 != k.priority {
                 continue;
             }
-            let open = self.contacts.get(&d).map_or(0, |x| q.open_tiers(x.enqueued, self.now));
+            let open = self.contacts.get(&d).map_or(0, |x| q.open_tiers(x.arrived, self.now));
             if open > tier {
                 self.fifo_violations.push(format!("{c:?} served before {d:?} in {qid:?}"));
             }
@@ -706,7 +713,7 @@ impl Acd {
         let mut agents = vec![first];
         let Some(q) = self.queues.get(&qid) else { return agents };
         if q.cfg.strategy == Strategy::RingAll {
-            let open = self.contacts.get(&c).map_or(1, |k| q.open_tiers(k.enqueued, self.now));
+            let open = self.contacts.get(&c).map_or(1, |k| q.open_tiers(k.arrived, self.now));
             for tier in &q.avail[..open.min(q.avail.len())] {
                 for &(_, _, a) in tier {
                     if agents.len() >= RING_ALL_MAX {
@@ -844,13 +851,16 @@ impl Acd {
         k.enqueued = now;
         k.state = CState::Waiting;
         k.epoch += 1;
-        let (epoch, key, priority) = (k.epoch, k.key(c), k.priority);
+        let (epoch, key, priority, arrived) = (k.epoch, k.key(c), k.priority, k.arrived);
         if let Some(q) = self.queues.get_mut(&qid) {
             q.waiting.insert(key);
             q.day.arrived += 1;
         }
         for d in opens.into_iter().skip(1) {
-            self.timer(now.plus(d), Timer::Widen(c, epoch));
+            let at = arrived.plus(d);
+            if at > now {
+                self.timer(at, Timer::Widen(c, epoch));
+            }
         }
         if let Some((d, _)) = max_wait {
             self.timer(now.plus(d), Timer::MaxWait(c, epoch));
@@ -1221,7 +1231,7 @@ impl Acd {
                     let Some(q) = k.queue.and_then(|q| self.queues.get(&q)) else {
                         return Err(format!("contact {id:?} waits in no queue"));
                     };
-                    let open = q.open_tiers(k.enqueued, self.now);
+                    let open = q.open_tiers(k.arrived, self.now);
                     for (a, tier) in &q.members {
                         if *tier < open && self.agents.get(a).is_some_and(|x| x.has_room(k.channel)) {
                             return Err(format!(

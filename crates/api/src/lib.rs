@@ -49,10 +49,12 @@ use utoipa::{
         routes::orders::set_status,
         routes::price_rules::list, routes::price_rules::create, routes::price_rules::update, routes::price_rules::delete,
         events::stream,
+        routes::interactions::list, routes::interactions::get, routes::interactions::notes,
+        routes::interactions::numbers, routes::interactions::set_number, routes::interactions::delete_number,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),
-    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"))
+    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"))
 )]
 pub struct ApiDoc;
 
@@ -126,6 +128,11 @@ pub fn app(state: AppState) -> Router {
         .route("/price-rules", get(price_rules::list).post(price_rules::create))
         .route("/price-rules/{id}", put(price_rules::update).delete(price_rules::delete))
         .route("/events", get(crate::events::stream))
+        .route("/interactions", get(interactions::list))
+        .route("/interactions/{id}", get(interactions::get))
+        .route("/interactions/{id}/notes", put(interactions::notes))
+        .route("/numbers", get(interactions::numbers))
+        .route("/numbers/{number}", put(interactions::set_number).delete(interactions::delete_number))
         .route("/openapi.json", get(openapi));
     let max_body = state.config.max_body_bytes;
     Router::new()

@@ -572,3 +572,88 @@ async fn health_metrics_and_openapi() {
     let down = w.raw(Request::get("/healthz").body(Body::empty()).unwrap()).await;
     assert_eq!(down.status, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn interactions_and_numbers() {
+    use centrala_store::interactions::{Direction, Disposition};
+    let w = world().await;
+    let alpha = w.company_id("alpha").await;
+    let a = w.db.store.company(alpha);
+    let op = a.staff_by_username("op").await.unwrap().unwrap();
+    let first = a.start_interaction(Direction::Inbound, "+38761000001", "+38733555000", None).await.unwrap();
+    a.route_interaction(
+        first,
+        "main",
+        "1",
+        "order",
+        "operators",
+        &["a retail client".into(), "operators take it".into()],
+    )
+    .await
+    .unwrap();
+    a.answer_interaction(first, op.id, None).await.unwrap();
+    a.end_interaction(first, Disposition::Answered).await.unwrap();
+    let second = a.start_interaction(Direction::Inbound, "+38761000002", "+38733555000", None).await.unwrap();
+    a.end_interaction(second, Disposition::Abandoned).await.unwrap();
+
+    let sup = w.login("alpha", "sup").await;
+    let r = w.call(Method::GET, "/api/v1/interactions?phone=061%20000%20001", Some(&sup), None).await;
+    assert_eq!(r.body.as_array().unwrap().len(), 1, "{}", r.body);
+    assert_eq!(r.body[0]["handled_by"], "op");
+    assert_eq!(r.body[0]["routing_reasons"], json!(["a retail client", "operators take it"]));
+    let r = w.call(Method::GET, "/api/v1/interactions?outcome=abandoned", Some(&sup), None).await;
+    assert_eq!(r.body[0]["id"].as_i64(), Some(second));
+    let r = w.call(Method::GET, "/api/v1/interactions?staff=op", Some(&sup), None).await;
+    assert_eq!(r.body.as_array().unwrap().len(), 1);
+    let r = w.call(Method::GET, "/api/v1/interactions?outcome=exploded", Some(&sup), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The handler writes notes; another company sees nothing.
+    let op_token = w.login("alpha", "op").await;
+    let r = w
+        .call(
+            Method::PUT,
+            &format!("/api/v1/interactions/{first}/notes"),
+            Some(&op_token),
+            Some(json!({"notes": "wants a call back on Monday"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = w
+        .call(
+            Method::PUT,
+            &format!("/api/v1/interactions/{second}/notes"),
+            Some(&op_token),
+            Some(json!({"notes": "x"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "not the handler");
+    assert_eq!(a.interaction(first).await.unwrap().unwrap().notes, "wants a call back on Monday");
+    let beta = w.login("beta", "admin").await;
+    assert_eq!(
+        w.call(Method::GET, &format!("/api/v1/interactions/{first}"), Some(&beta), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = w
+        .call(Method::PUT, &format!("/api/v1/interactions/{first}/notes"), Some(&beta), Some(json!({"notes": "x"})))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(w.call(Method::GET, "/api/v1/interactions", Some(&beta), None).await.body, json!([]));
+
+    // Numbers: admins assign them; a number belongs to one company.
+    let admin = w.login("alpha", "admin").await;
+    let r =
+        w.call(Method::PUT, "/api/v1/numbers/033%20555%20000", Some(&admin), Some(json!({"purpose": "orders"}))).await;
+    assert_eq!(r.body["number"], "+38733555000", "{}", r.body);
+    assert_eq!(w.db.store.company_for_number("+38733555000").await.unwrap().map(|(c, _)| c), Some(alpha));
+    let r = w.call(Method::PUT, "/api/v1/numbers/+38733555000", Some(&beta), Some(json!({"purpose": "mine"}))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = w.call(Method::PUT, "/api/v1/numbers/+38733555001", Some(&op_token), Some(json!({"purpose": "x"}))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        w.call(Method::DELETE, "/api/v1/numbers/+38733555000", Some(&beta), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let listed = w.call(Method::GET, "/api/v1/numbers", Some(&admin), None).await;
+    assert_eq!(listed.body, json!([{"number": "+38733555000", "purpose": "orders"}]));
+}

@@ -130,6 +130,15 @@ pub struct ReceivableRec {
 }
 
 #[derive(Debug, Clone)]
+pub struct NumberRec {
+    /// E.164.
+    pub number: String,
+    /// A company code; must be the imported company's when given.
+    pub company: Option<String>,
+    pub purpose: String,
+}
+
+#[derive(Debug, Clone)]
 pub struct OrderLineRec {
     pub order_no: String,
     pub client_code: String,
@@ -151,6 +160,7 @@ pub struct ImportSet {
     pub traditional: Vec<Row<TraditionalRec>>,
     pub receivables: Vec<Row<ReceivableRec>>,
     pub order_lines: Vec<Row<OrderLineRec>>,
+    pub numbers: Vec<Row<NumberRec>>,
 }
 
 /// Rows applied, per file, in import order.
@@ -169,7 +179,7 @@ impl ImportReport {
 }
 
 /// The files an import reads, in the order they are applied.
-pub const FILES: [&str; 9] = [
+pub const FILES: [&str; 10] = [
     "departments.csv",
     "staff.csv",
     "absences.csv",
@@ -179,6 +189,7 @@ pub const FILES: [&str; 9] = [
     "traditional_products.csv",
     "receivables.csv",
     "orders.csv",
+    "numbers.csv",
 ];
 
 fn file_rank(file: &str) -> usize {
@@ -563,6 +574,14 @@ pub fn parse_files<'a>(
                     },
                 );
             }
+            "numbers.csv" => {
+                set.numbers = parse_csv("numbers.csv", data, &["number", "purpose"], e, |f| NumberRec {
+                    number: f.phone("number", cc).map(|p| p.to_string()).unwrap_or_default(),
+                    company: f.opt("company"),
+                    purpose: f.text("purpose"),
+                });
+                check_unique("numbers.csv", "number", &set.numbers, |r| r.number.clone(), e);
+            }
             _ => {}
         }
     }
@@ -734,6 +753,7 @@ impl ImportSet {
             + self.traditional.len()
             + self.receivables.len()
             + self.order_lines.len()
+            + self.numbers.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -753,6 +773,7 @@ type ResolvedOrder<'a> = (&'a OrderLineRec, i64, Vec<(i64, &'a OrderLineRec)>);
 struct Apply<'t, 'c> {
     tx: &'t mut Tx<'c>,
     company: i64,
+    code: String,
     errors: Vec<ImportError>,
     report: ImportReport,
 }
@@ -1075,6 +1096,28 @@ impl Apply<'_, '_> {
         self.report.files.push(("receivables.csv", set.receivables.len()));
 
         self.apply_orders(set, &clients, &products).await?;
+
+        for r in &set.numbers {
+            let n = &r.rec;
+            if n.company.as_deref().is_some_and(|c| c != self.code) {
+                self.err("numbers.csv", r.line, "company", format!("this import is for company {:?}", self.code));
+                continue;
+            }
+            let done = sqlx::query(
+                "INSERT INTO company_numbers (number, company_id, purpose) VALUES ($1, $2, $3)
+                 ON CONFLICT (number) DO UPDATE SET purpose = excluded.purpose
+                 WHERE company_numbers.company_id = excluded.company_id",
+            )
+            .bind(&n.number)
+            .bind(c)
+            .bind(&n.purpose)
+            .execute(&mut **self.tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                self.err("numbers.csv", r.line, "number", format!("{} belongs to another company", n.number));
+            }
+        }
+        self.report.files.push(("numbers.csv", set.numbers.len()));
         Ok(())
     }
 
@@ -1272,7 +1315,13 @@ impl Store {
         crate::validate_code(code)?;
         let mut tx = self.pool().begin().await.map_err(StoreError::from)?;
         let company = ensure_company_tx(&mut tx, code, name).await?;
-        let mut apply = Apply { tx: &mut tx, company: company.id.0, errors: prior, report: ImportReport::default() };
+        let mut apply = Apply {
+            tx: &mut tx,
+            company: company.id.0,
+            code: code.to_owned(),
+            errors: prior,
+            report: ImportReport::default(),
+        };
         apply.run(set).await?;
         let mut errors = std::mem::take(&mut apply.errors);
         let report = std::mem::take(&mut apply.report);

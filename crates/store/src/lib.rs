@@ -15,6 +15,7 @@ pub mod demo;
 pub mod desk;
 mod error;
 pub mod import;
+pub mod interactions;
 pub mod password;
 mod records;
 mod scoped;

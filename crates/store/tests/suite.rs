@@ -155,6 +155,7 @@ async fn import_loads_and_reimport_updates(store: &Store) {
     let report = store.import_dir("acme", &fixtures("good"), "387", "test").await.unwrap();
     assert_eq!(report.rows("staff.csv"), 7);
     assert_eq!(report.rows("orders.csv"), 3);
+    assert_eq!(report.rows("numbers.csv"), 2);
     let company = store.company_by_code("acme").await.unwrap().unwrap();
     let s = store.company(company.id);
     let counts = s.counts().await.unwrap();
@@ -182,6 +183,15 @@ async fn import_loads_and_reimport_updates(store: &Store) {
     assert_eq!(head("Contact Center"), None);
     assert_eq!(depts.iter().find(|d| d.name == "Wholesale").unwrap().kind, DepartmentKind::Wholesale);
     assert!(staff.iter().all(|m| !m.has_password), "an import never sets passwords");
+    assert_eq!(store.company_for_number("+38733555001").await.unwrap(), Some((company.id, "complaints".to_owned())));
+    // Another company's import cannot take the number.
+    let dir2 = tempfile_dir();
+    std::fs::write(dir2.join("numbers.csv"), "number,purpose\n+38733555000,mine\n").unwrap();
+    let Err(ImportFailure::Rejected(errs)) = store.import_dir("other", &dir2, "387", "test").await else {
+        panic!("a number of another company was taken");
+    };
+    assert_eq!(errs[0].to_string(), "numbers.csv:2: column number: +38733555000 belongs to another company");
+    let _ = std::fs::remove_dir_all(dir2);
 
     let beer = s.product_by_sku("BE-0001").await.unwrap().unwrap();
     assert_eq!(beer.prices, [3000, 2910, 2820, 2730, 2640].map(Money));
@@ -244,6 +254,7 @@ async fn a_bad_import_writes_nothing_and_lists_every_error(store: &Store) {
             "orders.csv:2: column sku: unknown product \"NOPE\"",
             "orders.csv:3: column client_code: order H-1 has client \"K1\" on line 2",
             "orders.csv:3: column sku: unknown product \"NOPE\"",
+            "numbers.csv:2: column company: this import is for company \"bad\"",
         ]
     );
     // Nothing at all was written, not even the company.
@@ -452,4 +463,74 @@ use desk_queries::{
 mod desk_suite {
     use super::*;
     storage_suite!(clients_by_phone_receivables_history, price_rules_round_trip, a_desk_order_from_draft_to_confirmed);
+}
+
+mod interaction_queries {
+    use super::*;
+    use centrala_store::interactions::{Direction, Disposition, InteractionFilter};
+
+    pub async fn numbers_select_the_company_and_calls_are_registered(store: &Store) {
+        let (a, b) = two_companies(store).await;
+        let (sa, sb) = (store.company(a), store.company(b));
+        sa.set_number("+38733555000", "orders").await.unwrap();
+        sa.set_number("+38733555000", "orders and complaints").await.unwrap();
+        assert!(matches!(sb.set_number("+38733555000", "mine").await, Err(StoreError::Conflict(_))));
+        assert_eq!(
+            store.company_for_number("+38733555000").await.unwrap(),
+            Some((a, "orders and complaints".to_owned()))
+        );
+        assert_eq!(store.company_for_number("+38799999999").await.unwrap(), None);
+        assert!(matches!(sb.delete_number("+38733555000").await, Err(StoreError::NotFound)));
+        assert_eq!(sa.numbers().await.unwrap().len(), 1);
+
+        let ana = sa.create_staff(&input("ana", Role::Operator)).await.unwrap();
+        let first = sa.start_interaction(Direction::Inbound, "+38761000001", "+38733555000", None).await.unwrap();
+        let second = sa.start_interaction(Direction::Inbound, "+38761000002", "+38733555000", None).await.unwrap();
+        sa.route_interaction(first, "main", "1", "order", "operators", &["a retail client".into()]).await.unwrap();
+        sa.answer_interaction(first, ana.id, Some("recordings/1.wav")).await.unwrap();
+        sa.end_interaction(first, Disposition::Answered).await.unwrap();
+        sa.end_interaction(second, Disposition::Abandoned).await.unwrap();
+
+        let got = sa.interaction(first).await.unwrap().unwrap();
+        assert_eq!((got.digits.as_str(), got.intent.as_str(), got.disposition.as_str()), ("1", "order", "answered"));
+        assert_eq!((got.handled_by, got.recording.as_deref()), (Some(ana.id.0), Some("recordings/1.wav")));
+        assert!(got.answered_at.is_some() && got.ended_at.is_some());
+
+        let all = sa.interactions(&InteractionFilter::default()).await.unwrap();
+        assert_eq!(all.iter().map(|i| i.id).collect::<Vec<_>>(), [second, first], "newest first");
+        let by_phone = sa
+            .interactions(&InteractionFilter { phone: Some("+38761000002".into()), ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(by_phone.len(), 1);
+        let by_staff = sa.interactions(&InteractionFilter { staff: Some(ana.id), ..Default::default() }).await.unwrap();
+        assert_eq!(by_staff.iter().map(|i| i.id).collect::<Vec<_>>(), [first]);
+        let abandoned = sa
+            .interactions(&InteractionFilter { disposition: Some(Disposition::Abandoned), ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(abandoned.iter().map(|i| i.id).collect::<Vec<_>>(), [second]);
+        let today = chrono::Utc::now().date_naive().to_string();
+        let in_range = sa
+            .interactions(&InteractionFilter { from: Some(today.clone()), to: Some(today), ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(in_range.len(), 2);
+        let future = sa
+            .interactions(&InteractionFilter { from: Some("2999-01-01".into()), ..Default::default() })
+            .await
+            .unwrap();
+        assert!(future.is_empty());
+        // The other company sees none of it and cannot change it.
+        assert!(sb.interactions(&InteractionFilter::default()).await.unwrap().is_empty());
+        assert!(sb.interaction(first).await.unwrap().is_none());
+        assert!(matches!(sb.end_interaction(first, Disposition::Failed).await, Err(StoreError::NotFound)));
+    }
+}
+
+use interaction_queries::numbers_select_the_company_and_calls_are_registered;
+
+mod interaction_suite {
+    use super::*;
+    storage_suite!(numbers_select_the_company_and_calls_are_registered);
 }

@@ -5,6 +5,7 @@ pub mod absences;
 pub mod clients;
 pub mod company;
 pub mod departments;
+pub mod interactions;
 pub mod orders;
 pub mod price_rules;
 pub mod products;

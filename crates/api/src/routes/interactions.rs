@@ -1,0 +1,220 @@
+//! Interactions (every call registered, CC-1) and the company's numbers.
+
+use super::parse_id;
+use crate::{
+    auth::{roles, Auth},
+    error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult},
+    AppState,
+};
+use axum::{extract::State, http::StatusCode, Json};
+use centrala_domain::{normalize_phone, StaffId};
+use centrala_store::interactions::{Disposition, Interaction, InteractionFilter};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Serialize, ToSchema)]
+pub struct InteractionOut {
+    pub id: i64,
+    pub channel: String,
+    /// inbound or outbound
+    pub direction: String,
+    pub caller: String,
+    pub called: String,
+    /// The client's code, when known.
+    pub client: Option<String>,
+    pub arrived_at: String,
+    pub answered_at: Option<String>,
+    pub ended_at: Option<String>,
+    /// The IVR menus walked, and the digits pressed.
+    pub ivr_path: String,
+    pub digits: String,
+    pub intent: String,
+    pub routing_rule: String,
+    pub routing_reasons: Vec<String>,
+    /// in_progress, answered, abandoned, failed or closed
+    pub disposition: String,
+    /// Username of who handled it.
+    pub handled_by: Option<String>,
+    pub recording: Option<String>,
+    pub notes: String,
+}
+
+async fn out(state: &AppState, auth: &Auth, i: Interaction) -> ApiResult<InteractionOut> {
+    let s = state.store.company(auth.company);
+    let client = match i.client_id {
+        Some(c) => s.client(centrala_domain::ClientId(c)).await?.map(|c| c.code),
+        None => None,
+    };
+    let handled_by = match i.handled_by {
+        Some(h) => s.staff(StaffId(h)).await?.map(|m| m.username),
+        None => None,
+    };
+    Ok(InteractionOut {
+        id: i.id,
+        channel: i.channel,
+        direction: i.direction,
+        caller: i.caller,
+        called: i.called,
+        client,
+        arrived_at: i.arrived_at,
+        answered_at: i.answered_at,
+        ended_at: i.ended_at,
+        ivr_path: i.ivr_path,
+        digits: i.digits,
+        intent: i.intent,
+        routing_rule: i.routing_rule,
+        routing_reasons: i.routing_reasons.lines().map(str::to_owned).filter(|l| !l.is_empty()).collect(),
+        disposition: i.disposition,
+        handled_by,
+        recording: i.recording,
+        notes: i.notes,
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct InteractionQuery {
+    /// The caller's or called number, in any common notation.
+    pub phone: Option<String>,
+    /// A client's code.
+    pub client: Option<String>,
+    /// A staff member's username: who handled it.
+    pub staff: Option<String>,
+    /// From this day (inclusive).
+    pub from: Option<NaiveDate>,
+    /// To this day (inclusive).
+    pub to: Option<NaiveDate>,
+    /// in_progress, answered, abandoned, failed or closed.
+    pub outcome: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// Registered interactions, newest first, filtered.
+#[utoipa::path(get, path = "/api/v1/interactions", tag = "interactions", params(InteractionQuery),
+    responses((status = 200, body = [InteractionOut]), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<InteractionQuery>,
+) -> ApiResult<Json<Vec<InteractionOut>>> {
+    let s = state.store.company(auth.company);
+    let mut f = InteractionFilter { limit: q.limit.unwrap_or(100).clamp(1, 1000), ..InteractionFilter::default() };
+    if let Some(p) = &q.phone {
+        f.phone = Some(
+            normalize_phone(p, &state.config.default_country_code)
+                .map_err(|e| ApiError::invalid(e.to_string()))?
+                .to_string(),
+        );
+    }
+    if let Some(code) = &q.client {
+        f.client =
+            Some(s.client_by_code(code).await?.ok_or_else(|| ApiError::invalid(format!("no client {code:?}")))?.id);
+    }
+    if let Some(u) = &q.staff {
+        f.staff =
+            Some(s.staff_by_username(u).await?.ok_or_else(|| ApiError::invalid(format!("no staff member {u:?}")))?.id);
+    }
+    f.from = q.from.map(|d| d.to_string());
+    f.to = q.to.map(|d| d.to_string());
+    if let Some(o) = &q.outcome {
+        f.disposition = Some(Disposition::parse(o).ok_or_else(|| ApiError::invalid(format!("unknown outcome {o:?}")))?);
+    }
+    let rows = s.interactions(&f).await?;
+    let mut v = Vec::with_capacity(rows.len());
+    for i in rows {
+        v.push(out(&state, &auth, i).await?);
+    }
+    Ok(Json(v))
+}
+
+/// One interaction.
+#[utoipa::path(get, path = "/api/v1/interactions/{id}", tag = "interactions", params(("id" = i64, Path)),
+    responses((status = 200, body = InteractionOut), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<InteractionOut>> {
+    let id = parse_id(&id, "interaction")?;
+    let i =
+        state.store.company(auth.company).interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
+    Ok(Json(out(&state, &auth, i).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotesIn {
+    pub notes: String,
+}
+
+/// The handler's notes on an interaction (the handler, supervisors, admins).
+#[utoipa::path(put, path = "/api/v1/interactions/{id}/notes", tag = "interactions", params(("id" = i64, Path)), request_body = NotesIn,
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn notes(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<NotesIn>,
+) -> ApiResult<StatusCode> {
+    let id = parse_id(&id, "interaction")?;
+    let s = state.store.company(auth.company);
+    let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
+    if i.handled_by != Some(auth.staff.0) && !roles::AUDITORS.contains(&auth.role) {
+        return Err(ApiError::forbidden());
+    }
+    s.note_interaction(id, body.notes.trim()).await?;
+    s.audit(&auth.username, "update", "interaction", &id.to_string(), "notes").await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NumberIO {
+    /// E.164; in a PUT the path gives it.
+    #[serde(default)]
+    pub number: String,
+    /// What the line is for (orders, complaints, …).
+    pub purpose: String,
+}
+
+/// The company's phone numbers: a call to one is the company's call.
+#[utoipa::path(get, path = "/api/v1/numbers", tag = "interactions", responses((status = 200, body = [NumberIO])))]
+pub async fn numbers(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<NumberIO>>> {
+    let rows = state.store.company(auth.company).numbers().await?;
+    Ok(Json(rows.into_iter().map(|(number, purpose)| NumberIO { number, purpose }).collect()))
+}
+
+/// Assign a number to the company (admins); 409 if another company has it.
+#[utoipa::path(put, path = "/api/v1/numbers/{number}", tag = "interactions", params(("number" = String, Path)), request_body = NumberIO,
+    responses((status = 200, body = NumberIO), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn set_number(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(body): ApiJson<NumberIO>,
+) -> ApiResult<Json<NumberIO>> {
+    auth.require(roles::ADMIN)?;
+    let n =
+        normalize_phone(&number, &state.config.default_country_code).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let s = state.store.company(auth.company);
+    s.set_number(n.as_str(), body.purpose.trim()).await?;
+    s.audit(&auth.username, "update", "number", n.as_str(), body.purpose.trim()).await?;
+    Ok(Json(NumberIO { number: n.to_string(), purpose: body.purpose.trim().to_owned() }))
+}
+
+/// Release a number (admins).
+#[utoipa::path(delete, path = "/api/v1/numbers/{number}", tag = "interactions", params(("number" = String, Path)),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn delete_number(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(number): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    auth.require(roles::ADMIN)?;
+    let n = normalize_phone(&number, &state.config.default_country_code).map_err(|_| ApiError::not_found("number"))?;
+    let s = state.store.company(auth.company);
+    s.delete_number(n.as_str()).await?;
+    s.audit(&auth.username, "delete", "number", n.as_str(), "").await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,267 @@
+//! Interactions (CC-1, OD-14): every call, inbound and outbound, answered,
+//! abandoned or failed, with what the caller did and who handled it; and
+//! the numbers that tell which company an inbound call is for.
+
+use crate::{now_rfc3339, Result, Scoped, Store, StoreError};
+use centrala_domain::{ClientId, CompanyId, StaffId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Inbound,
+    Outbound,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        }
+    }
+}
+
+/// How an interaction ended (or that it has not yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    InProgress,
+    Answered,
+    Abandoned,
+    Failed,
+    Closed,
+}
+
+impl Disposition {
+    pub const ALL: [Disposition; 5] = [
+        Disposition::InProgress,
+        Disposition::Answered,
+        Disposition::Abandoned,
+        Disposition::Failed,
+        Disposition::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::InProgress => "in_progress",
+            Disposition::Answered => "answered",
+            Disposition::Abandoned => "abandoned",
+            Disposition::Failed => "failed",
+            Disposition::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Disposition> {
+        Disposition::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Interaction {
+    pub id: i64,
+    pub channel: String,
+    pub direction: String,
+    pub caller: String,
+    pub called: String,
+    pub client_id: Option<i64>,
+    pub arrived_at: String,
+    pub answered_at: Option<String>,
+    pub ended_at: Option<String>,
+    pub ivr_path: String,
+    pub digits: String,
+    pub intent: String,
+    pub routing_rule: String,
+    pub routing_reasons: String,
+    pub disposition: String,
+    pub handled_by: Option<i64>,
+    pub recording: Option<String>,
+    pub notes: String,
+}
+
+/// A filter for listing interactions; empty fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct InteractionFilter {
+    pub phone: Option<String>,
+    pub client: Option<ClientId>,
+    pub staff: Option<StaffId>,
+    /// From this day (inclusive), `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// To this day (inclusive), `YYYY-MM-DD`.
+    pub to: Option<String>,
+    pub disposition: Option<Disposition>,
+    pub limit: i64,
+}
+
+const COLS: &str =
+    "id, channel, direction, caller, called, client_id, arrived_at, answered_at, ended_at, ivr_path, digits, \
+                    intent, routing_rule, routing_reasons, disposition, handled_by, recording, notes";
+
+impl Store {
+    /// The company an inbound call to `number` (E.164) is for.
+    pub async fn company_for_number(&self, number: &str) -> Result<Option<(CompanyId, String)>> {
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT company_id, purpose FROM company_numbers WHERE number = $1")
+                .bind(number)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.map(|(c, p)| (CompanyId(c), p)))
+    }
+}
+
+impl Scoped<'_> {
+    /// Assigns a number to this company; a number of another company is
+    /// refused (numbers are global: they decide the company).
+    pub async fn set_number(&self, number: &str, purpose: &str) -> Result<()> {
+        let r = sqlx::query(
+            "INSERT INTO company_numbers (number, company_id, purpose) VALUES ($1, $2, $3)
+             ON CONFLICT (number) DO UPDATE SET purpose = excluded.purpose WHERE company_numbers.company_id = excluded.company_id",
+        )
+        .bind(number)
+        .bind(self.company_id().0)
+        .bind(purpose)
+        .execute(self.pool())
+        .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!("{number} belongs to another company")));
+        }
+        Ok(())
+    }
+
+    pub async fn numbers(&self) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as("SELECT number, purpose FROM company_numbers WHERE company_id = $1 ORDER BY number")
+            .bind(self.company_id().0)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
+    pub async fn delete_number(&self, number: &str) -> Result<()> {
+        let r = sqlx::query("DELETE FROM company_numbers WHERE company_id = $1 AND number = $2")
+            .bind(self.company_id().0)
+            .bind(number)
+            .execute(self.pool())
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Registers an interaction as it starts (before anything can be lost).
+    pub async fn start_interaction(
+        &self,
+        direction: Direction,
+        caller: &str,
+        called: &str,
+        client: Option<ClientId>,
+    ) -> Result<i64> {
+        if let Some(c) = client {
+            if self.client(c).await?.is_none() {
+                return Err(StoreError::Invalid(format!("client {c} does not exist")));
+            }
+        }
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO interactions (company_id, channel, direction, caller, called, client_id, arrived_at, disposition)
+             VALUES ($1, 'voice', $2, $3, $4, $5, $6, 'in_progress') RETURNING id",
+        )
+        .bind(self.company_id().0)
+        .bind(direction.as_str())
+        .bind(caller)
+        .bind(called)
+        .bind(client.map(|c| c.0))
+        .bind(now_rfc3339())
+        .fetch_one(self.pool())
+        .await?;
+        Ok(id)
+    }
+
+    /// Records the IVR's result and the routing decision.
+    pub async fn route_interaction(
+        &self,
+        id: i64,
+        path: &str,
+        digits: &str,
+        intent: &str,
+        rule: &str,
+        reasons: &[String],
+    ) -> Result<()> {
+        self.touch(
+            "UPDATE interactions SET ivr_path = $3, digits = $4, intent = $5, routing_rule = $6, routing_reasons = $7
+             WHERE company_id = $1 AND id = $2",
+            id,
+            &[path, digits, intent, rule, &reasons.join("\n")],
+        )
+        .await
+    }
+
+    pub async fn answer_interaction(&self, id: i64, staff: StaffId, recording: Option<&str>) -> Result<()> {
+        let r = sqlx::query(
+            "UPDATE interactions SET answered_at = $3, handled_by = $4, recording = $5 WHERE company_id = $1 AND id = $2",
+        )
+        .bind(self.company_id().0)
+        .bind(id)
+        .bind(now_rfc3339())
+        .bind(staff.0)
+        .bind(recording.map(str::to_owned))
+        .execute(self.pool())
+        .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn end_interaction(&self, id: i64, disposition: Disposition) -> Result<()> {
+        let now = now_rfc3339();
+        self.touch(
+            "UPDATE interactions SET ended_at = $3, disposition = $4 WHERE company_id = $1 AND id = $2",
+            id,
+            &[&now, disposition.as_str()],
+        )
+        .await
+    }
+
+    pub async fn note_interaction(&self, id: i64, notes: &str) -> Result<()> {
+        self.touch("UPDATE interactions SET notes = $3 WHERE company_id = $1 AND id = $2", id, &[notes]).await
+    }
+
+    async fn touch(&self, sql: &str, id: i64, texts: &[&str]) -> Result<()> {
+        let mut q = sqlx::query(sql).bind(self.company_id().0).bind(id);
+        for t in texts {
+            q = q.bind((*t).to_owned());
+        }
+        if q.execute(self.pool()).await?.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn interaction(&self, id: i64) -> Result<Option<Interaction>> {
+        let sql = format!("SELECT {COLS} FROM interactions WHERE company_id = $1 AND id = $2");
+        Ok(sqlx::query_as(&sql).bind(self.company_id().0).bind(id).fetch_optional(self.pool()).await?)
+    }
+
+    /// Interactions, newest first.
+    pub async fn interactions(&self, f: &InteractionFilter) -> Result<Vec<Interaction>> {
+        let sql = format!(
+            "SELECT {COLS} FROM interactions WHERE company_id = $1
+             AND ($2 = '' OR caller = $2 OR called = $2)
+             AND ($3 = 0 OR client_id = $3)
+             AND ($4 = 0 OR handled_by = $4)
+             AND ($5 = '' OR arrived_at >= $5)
+             AND ($6 = '' OR arrived_at < $6)
+             AND ($7 = '' OR disposition = $7)
+             ORDER BY arrived_at DESC, id DESC LIMIT $8"
+        );
+        // `to` is inclusive: compare with the start of the next day.
+        let to_exclusive = f.to.as_deref().map(|t| format!("{t}T99")).unwrap_or_default();
+        Ok(sqlx::query_as(&sql)
+            .bind(self.company_id().0)
+            .bind(f.phone.clone().unwrap_or_default())
+            .bind(f.client.map_or(0, |c| c.0))
+            .bind(f.staff.map_or(0, |s| s.0))
+            .bind(f.from.clone().unwrap_or_default())
+            .bind(to_exclusive)
+            .bind(f.disposition.map_or("", Disposition::as_str))
+            .bind(if f.limit > 0 { f.limit } else { 100 })
+            .fetch_all(self.pool())
+            .await?)
+    }
+}
