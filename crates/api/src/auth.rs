@@ -54,6 +54,8 @@ pub mod roles {
     /// Take orders (each role then meets the desk's gates).
     pub const ORDER_TAKERS: &[Role] =
         &[Operator, Supervisor, Manager, KeyAccountManager, HeadOfSales, HeadOfWholesale, Finance];
+    /// Assign new clients to managers (OD-15).
+    pub const ASSIGNERS: &[Role] = &[Admin, HeadOfSales, HeadOfWholesale];
     /// Edit the price-list column rules.
     pub const PRICING: &[Role] = &[Admin, HeadOfSales, HeadOfWholesale];
     /// Move confirmed orders along (shipped, delivered).

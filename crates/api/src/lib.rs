@@ -43,7 +43,7 @@ use utoipa::{
         routes::staff::list, routes::staff::get, routes::staff::create, routes::staff::update, routes::staff::password,
         routes::absences::list, routes::absences::get, routes::absences::create, routes::absences::delete,
         routes::products::list, routes::products::get,
-        routes::clients::lookup, routes::clients::get, routes::clients::list, routes::clients::decide,
+        routes::clients::lookup, routes::clients::get, routes::clients::list, routes::clients::decide, routes::clients::assign,
         routes::orders::open, routes::orders::get, routes::orders::list, routes::orders::set_line,
         routes::orders::recommendations, routes::orders::offer, routes::orders::delivery, routes::orders::confirm,
         routes::orders::set_status,
@@ -116,6 +116,7 @@ pub fn app(state: AppState) -> Router {
         .route("/clients", get(clients::list))
         .route("/clients/lookup", get(clients::lookup))
         .route("/clients/{code}", get(clients::get))
+        .route("/clients/{code}/manager", put(clients::assign))
         .route("/routing/decide", post(clients::decide))
         .route("/orders", get(orders::list).post(orders::open))
         .route("/orders/{id}", get(orders::get))

@@ -237,6 +237,17 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     shot(&op, "desk-blocked").await;
     assert!(s.orders(Some(blocked.id), Some(centrala_desk::order::OrderStatus::Draft), 5).await.unwrap().is_empty());
 
+    // The head assigns a new client to a manager from the same page.
+    count_until(&head, "#new-clients li button.assign", 1).await;
+    let first = head.find(Locator::Css("#new-clients li")).await.unwrap();
+    let code = first.attr("data-code").await.unwrap().unwrap();
+    head.find(Locator::Css("#new-clients li button.assign")).await.unwrap().click().await.unwrap();
+    text_until(&head, &format!("#new-clients li[data-code='{code}']"), |t| t.contains(&code) && !t.contains("Assign"))
+        .await;
+    let assigned = s.client_by_code(&code).await.unwrap().unwrap();
+    assert!(assigned.manager.is_some(), "{code} got a manager");
+    shot(&head, "heads-assigned").await;
+
     // The phone-sized screen still shows the desk.
     op.set_window_size(390, 844).await.unwrap();
     shot(&op, "desk-phone").await;

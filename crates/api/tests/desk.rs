@@ -547,6 +547,34 @@ async fn price_rules_decide_the_column_and_reprice_the_lines() {
 }
 
 #[tokio::test]
+async fn heads_assign_new_clients_to_managers() {
+    let d = Demo::new().await;
+    let head = d.login("head.north").await;
+    let op = d.login("op.ana").await;
+    let waiting = d.w.get("/api/v1/clients?new=true&limit=500", &head).await.body;
+    let codes: Vec<&str> = waiting.as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+    let expected = d.clients.iter().filter(|(_, _, m)| m.is_none()).count();
+    assert_eq!(codes.len(), expected);
+    let code = codes[0].to_owned();
+    let url = format!("/api/v1/clients/{code}/manager");
+    let r = d.w.call(Method::PUT, &url, Some(&op), Some(json!({"username": "mgr.emir"}))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = d.w.call(Method::PUT, &url, Some(&head), Some(json!({"username": "op.maja"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "only managers take clients");
+    let r = d.w.call(Method::PUT, &url, Some(&head), Some(json!({"username": "mgr.emir"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.body["manager"]["username"].as_str(), r.body["new_client"].as_bool()),
+        (Some("mgr.emir"), Some(false))
+    );
+    // No longer new: the operator may take its order now.
+    let after = d.w.get("/api/v1/clients?new=true&limit=500", &head).await.body;
+    assert_eq!(after.as_array().unwrap().len(), expected - 1);
+    let r = d.w.post("/api/v1/orders", &op, json!({"client": code})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
+
+#[tokio::test]
 async fn a_substitute_serves_at_most_one_calendar_month() {
     let d = Demo::new().await;
     let sup = d.login("sup.nina").await;

@@ -249,7 +249,24 @@ function orderItem(o) {
     o.taken_by ? el("span", { class: "muted" }, " · " + o.taken_by) : null);
 }
 
+async function loadNewClients() {
+  const list = $("#new-clients");
+  if (!list) return;
+  const [clients, staff] = await Promise.all([api("GET", "/clients?new=true&limit=50"), api("GET", "/staff")]);
+  const managers = staff.filter((m) => m.active && (m.role === "manager" || m.role === "key_account_manager"));
+  list.replaceChildren(...clients.map((c) => {
+    const select = el("select", { "aria-label": t("card-manager") }, ...managers.map((m) => el("option", { value: m.username }, m.full_name)));
+    const li = el("li", { "data-code": c.code }, el("strong", {}, c.code), " — " + c.name + " (" + c.type + ", " + c.region + ") ", select,
+      el("button", { type: "button", class: "assign", onclick: async () => {
+        const card = await api("PUT", "/clients/" + encodeURIComponent(c.code) + "/manager", { username: select.value });
+        li.replaceChildren(el("span", { class: "ok" }, c.code + " — " + c.name + ": " + t("heads-assigned") + " " + card.manager.full_name));
+      } }, t("heads-assign")));
+    return li;
+  }));
+}
+
 if (document.body.dataset.page === "heads") {
+  loadNewClients().catch(() => {});
   const list = $("#live-orders");
   const source = new EventSource("/api/v1/events");
   source.addEventListener("open", () => { $("#live-status").textContent = "● live"; });

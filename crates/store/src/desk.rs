@@ -252,6 +252,36 @@ impl Scoped<'_> {
         rows.into_iter().map(|r| Ok((r.client.into(), r.last_order.as_deref().map(parse_date).transpose()?))).collect()
     }
 
+    /// Clients with no manager yet (OD-15), by code.
+    pub async fn clients_without_manager(&self, limit: i64) -> Result<Vec<Client>> {
+        let sql = format!("SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND manager_staff_id IS NULL ORDER BY code LIMIT $2");
+        let rows: Vec<ClientRow> =
+            sqlx::query_as(&sql).bind(self.company_id().0).bind(limit).fetch_all(self.pool()).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Assigns the client to a manager (OD-15): the staff member must be a
+    /// manager or key-account manager of this company.
+    pub async fn assign_manager(&self, client: ClientId, manager: StaffId) -> Result<()> {
+        let m = self
+            .staff(manager)
+            .await?
+            .ok_or_else(|| StoreError::Invalid(format!("staff member {manager} does not exist")))?;
+        if !m.role.manages_clients() {
+            return Err(StoreError::Invalid(format!("{} is a {}, not a manager", m.username, m.role)));
+        }
+        let r = sqlx::query("UPDATE clients SET manager_staff_id = $3 WHERE company_id = $1 AND id = $2")
+            .bind(self.company_id().0)
+            .bind(client.0)
+            .bind(manager.0)
+            .execute(self.pool())
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     pub async fn client_phones(&self, client: ClientId) -> Result<Vec<String>> {
         let rows: Vec<(String,)> =
             sqlx::query_as("SELECT phone FROM client_phones WHERE company_id = $1 AND client_id = $2 ORDER BY phone")

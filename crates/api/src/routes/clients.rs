@@ -60,6 +60,8 @@ pub struct ClientQuery {
     pub q: Option<String>,
     /// Only dormant clients: no order in the last 6 months (OD-16).
     pub dormant: Option<bool>,
+    /// Only new clients: no manager assigned yet (OD-15).
+    pub new: Option<bool>,
     /// At most this many (default 50, at most 500).
     pub limit: Option<i64>,
 }
@@ -123,6 +125,22 @@ pub async fn list(
         }
         return Ok(Json(out));
     }
+    if q.new == Some(true) {
+        let rows = s.clients_without_manager(limit).await?;
+        return Ok(Json(
+            rows.into_iter()
+                .map(|c| ClientRow {
+                    manager: None,
+                    code: c.code,
+                    name: c.name,
+                    client_type: c.client_type,
+                    region: c.region,
+                    last_order_date: None,
+                    usual_products: vec![],
+                })
+                .collect(),
+        ));
+    }
     let text = q.q.unwrap_or_default();
     let phone = normalize_phone(&text, &state.config.default_country_code).ok();
     let rows = s.search_clients(&text, phone.as_ref().map(|p| p.as_str()), limit).await?;
@@ -173,4 +191,33 @@ pub async fn decide(
     };
     let d = desk::route(facts.as_ref(), intent, today, &*state.caches.staffing(&s).await?);
     Ok(Json(DecisionOut::new(&d, facts.as_ref().map(|f| &f.client))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignIn {
+    /// The manager's username.
+    pub username: String,
+}
+
+/// Assign a client to a manager (heads and admins; OD-15).
+#[utoipa::path(put, path = "/api/v1/clients/{code}/manager", tag = "clients", params(("code" = String, Path)), request_body = AssignIn,
+    responses((status = 200, body = CardOut), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(body): ApiJson<AssignIn>,
+) -> ApiResult<Json<CardOut>> {
+    auth.require(crate::auth::roles::ASSIGNERS)?;
+    let s = state.store.company(auth.company);
+    let client = desk::client_by_code(&s, &code).await?;
+    let manager = s
+        .staff_by_username(&body.username)
+        .await?
+        .ok_or_else(|| ApiError::invalid(format!("no staff member {:?}", body.username)))?;
+    s.assign_manager(client.id, manager.id).await?;
+    s.audit(&auth.username, "assign_manager", "client", &client.code, &manager.username).await?;
+    let client = desk::client_by_code(&s, &code).await?;
+    Ok(Json(desk::card(&s, client, state.clock.today(), &*state.caches.staffing(&s).await?).await?))
 }

@@ -7,8 +7,11 @@
 
 use std::{collections::HashMap, sync::OnceLock};
 
-const FILES: [(&str, &str); 2] =
-    [("en", include_str!("../../ui/i18n/en.ftl")), ("bs", include_str!("../../ui/i18n/bs.ftl"))];
+const FILES: [(&str, &str); 3] = [
+    ("en", include_str!("../../ui/i18n/en.ftl")),
+    ("bs", include_str!("../../ui/i18n/bs.ftl")),
+    ("ru", include_str!("../../ui/i18n/ru.ftl")),
+];
 
 type Catalog = HashMap<&'static str, HashMap<&'static str, &'static str>>;
 
@@ -85,6 +88,7 @@ mod tests {
             assert!(missing.is_empty(), "{lang} lacks {missing:?}");
         }
         assert_eq!(Tr::new("bs").t("login-submit"), "Prijavi se");
+        assert_eq!(Tr::new("ru").t("login-submit"), "Войти");
         assert_eq!(Tr::new("xx").t("login-submit"), "Log in");
     }
 }

@@ -180,6 +180,12 @@ async fn heads(user: User) -> Markup {
                 p #live-status.muted { (tr.t("heads-waiting")) }
                 ul #live-orders.live {}
             }
+            @if crate::auth::roles::ASSIGNERS.contains(&user.auth.role) {
+                section.card {
+                    h2 { (tr.t("heads-new-clients")) }
+                    ul #new-clients.results {}
+                }
+            }
         },
     )
 }

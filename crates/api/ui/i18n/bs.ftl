@@ -50,3 +50,6 @@ order-confirm = Potvrdi narudžbu
 order-confirmed = Narudžba potvrđena
 heads-title = Potvrđene narudžbe, uživo
 heads-waiting = Čekamo narudžbe…
+heads-new-clients = Novi klijenti čekaju menadžera
+heads-assign = Dodijeli
+heads-assigned = dodijeljen

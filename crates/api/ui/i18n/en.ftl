@@ -50,3 +50,6 @@ order-confirm = Confirm order
 order-confirmed = Order confirmed
 heads-title = Confirmed orders, live
 heads-waiting = Waiting for orders…
+heads-new-clients = New clients waiting for a manager
+heads-assign = Assign
+heads-assigned = assigned to
