@@ -657,3 +657,45 @@ async fn interactions_and_numbers() {
     let listed = w.call(Method::GET, "/api/v1/numbers", Some(&admin), None).await;
     assert_eq!(listed.body, json!([{"number": "+38733555000", "purpose": "orders"}]));
 }
+
+#[tokio::test]
+async fn pages_follow_the_session_and_the_role() {
+    let w = world().await;
+    let page = |path: &'static str, token: Option<String>| {
+        let mut b = Request::get(path);
+        if let Some(t) = token {
+            b = b.header(header::COOKIE, format!("centrala_session={t}"));
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    // No session: every page sends to the login page.
+    for path in ["/", "/desk", "/heads", "/admin"] {
+        let r = w.raw(page(path, None)).await;
+        assert_eq!(
+            (r.status, r.headers.get(header::LOCATION).map(|v| v.to_str().unwrap())),
+            (StatusCode::SEE_OTHER, Some("/login")),
+            "{path}"
+        );
+    }
+    let login = w.raw(page("/login", None)).await;
+    assert!(login.body.as_str().unwrap().contains("id=\"login-form\""));
+
+    // An operator lands on the desk and is kept out of administration.
+    let op = w.login("alpha", "op").await;
+    let home = w.raw(page("/", Some(op.clone()))).await;
+    assert_eq!(home.headers.get(header::LOCATION).unwrap(), "/desk");
+    let desk = w.raw(page("/desk", Some(op.clone()))).await;
+    let html = desk.body.as_str().unwrap();
+    assert!(html.contains("id=\"client-q\"") && html.contains("href=\"/desk\"") && !html.contains("href=\"/admin\""));
+    let admin = w.raw(page("/admin", Some(op))).await;
+    assert_eq!(admin.headers.get(header::LOCATION).unwrap(), "/");
+
+    // The admin sees the company's staff, and only its own company's.
+    let token = w.login("alpha", "admin").await;
+    let admin = w.raw(page("/admin", Some(token))).await;
+    assert_eq!(admin.status, StatusCode::OK);
+    let html = admin.body.as_str().unwrap();
+    assert!(html.contains("id=\"staff-table\"") && html.contains(">sup<") && html.contains(">op<"));
+    assert!(html.matches("<tr>").count() >= 3);
+    assert!(!html.contains("beta"), "nothing of the other company");
+}

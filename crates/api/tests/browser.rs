@@ -248,6 +248,19 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     assert!(assigned.manager.is_some(), "{code} got a manager");
     shot(&head, "heads-assigned").await;
 
+    // Administration: the head adds a price-column rule through the form.
+    head.goto(&format!("{base}/admin")).await.unwrap();
+    count_until(&head, "#staff-table tr", 16).await;
+    head.find(Locator::Css("#r-name")).await.unwrap().send_keys("Browser rule").await.unwrap();
+    head.find(Locator::Css("#r-type")).await.unwrap().send_keys("regional").await.unwrap();
+    head.find(Locator::Css("#rule-form button")).await.unwrap().click().await.unwrap();
+    text_until(&head, "#rules-table", |t| t.contains("Browser rule")).await;
+    let rules = s.price_rules().await.unwrap();
+    assert!(rules
+        .iter()
+        .any(|r| r.name == "Browser rule" && r.client_type.as_deref() == Some("regional") && r.column == 2));
+    shot(&head, "admin").await;
+
     // The phone-sized screen still shows the desk.
     op.set_window_size(390, 844).await.unwrap();
     shot(&op, "desk-phone").await;

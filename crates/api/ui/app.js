@@ -274,3 +274,47 @@ if (document.body.dataset.page === "heads") {
     list.prepend(orderItem(JSON.parse(ev.data)));
   });
 }
+
+// ---- administration ------------------------------------------------------------
+
+if (document.body.dataset.page === "admin") {
+  const v = (id) => $(id).value.trim() || null;
+  const report = (id, ok, text) => {
+    $(id).className = ok ? "ok" : "error";
+    $(id).textContent = text;
+  };
+  $("#absence-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await api("POST", "/absences", {
+        staff: Number($("#a-staff").value), from: v("#a-from"), to: v("#a-to"), kind: $("#a-kind").value,
+        substitute: $("#a-sub").value ? Number($("#a-sub").value) : null,
+      });
+      location.reload();
+    } catch (e) {
+      report("#absence-msg", false, e.message);
+    }
+  });
+  $("#rule-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await api("POST", "/price-rules", {
+        name: v("#r-name"), priority: Number($("#r-priority").value || 0), client_type: v("#r-type"),
+        min_volume: v("#r-min"), valid_from: v("#r-from"), valid_to: v("#r-to"), column: Number($("#r-column").value),
+      });
+      location.reload();
+    } catch (e) {
+      report("#rule-msg", false, e.message);
+    }
+  });
+  for (const b of document.querySelectorAll(".delete-rule")) {
+    b.addEventListener("click", async () => {
+      try {
+        await api("DELETE", "/price-rules/" + b.dataset.id);
+        location.reload();
+      } catch (e) {
+        report("#rule-msg", false, e.message);
+      }
+    });
+  }
+}

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login))
         .route("/desk", get(desk))
         .route("/heads", get(heads))
+        .route("/admin", get(admin))
         .route("/assets/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], APP_JS) }))
         .route("/assets/app.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], APP_CSS) }))
 }
@@ -59,6 +60,10 @@ fn sees_live_orders(role: Role) -> bool {
     matches!(role, Role::HeadOfSales | Role::HeadOfWholesale | Role::Manager | Role::KeyAccountManager | Role::Admin)
 }
 
+fn sees_admin(role: Role) -> bool {
+    matches!(role, Role::Admin | Role::Supervisor | Role::HeadOfSales | Role::HeadOfWholesale)
+}
+
 fn layout(tr: Tr, page: &str, title: &str, user: Option<&User>, body: Markup) -> Markup {
     let strings = serde_json::to_string(&tr.all()).unwrap_or_else(|_| "{}".into());
     html! {
@@ -79,6 +84,7 @@ fn layout(tr: Tr, page: &str, title: &str, user: Option<&User>, body: Markup) ->
                         nav {
                             @if takes_orders(u.auth.role) { a href="/desk" { (tr.t("nav-desk")) } }
                             @if sees_live_orders(u.auth.role) { a href="/heads" { (tr.t("nav-heads")) } }
+                            @if sees_admin(u.auth.role) { a href="/admin" { (tr.t("nav-admin")) } }
                         }
                         span.who { (u.full_name) " · " (u.auth.role.as_str()) " · " (u.company) }
                         button #logout type="button" { (tr.t("nav-logout")) }
@@ -188,4 +194,109 @@ async fn heads(user: User) -> Markup {
             }
         },
     )
+}
+
+/// Administration: staff and roles, departments, absences and substitutes,
+/// price-column rules and phone numbers. Everyone allowed here sees it all;
+/// the forms post to the API, which decides who may change what.
+async fn admin(State(state): State<AppState>, user: User) -> Response {
+    if !sees_admin(user.auth.role) {
+        return Redirect::to("/").into_response();
+    }
+    let s = state.store.company(user.auth.company);
+    let loaded = async {
+        Ok::<_, centrala_store::StoreError>((
+            s.staff_list().await?,
+            s.departments().await?,
+            s.absences(None).await?,
+            s.price_rules().await?,
+            s.numbers().await?,
+        ))
+    }
+    .await;
+    let Ok((staff, departments, absences, rules, numbers)) = loaded else {
+        return crate::error::ApiError::internal().into_response();
+    };
+    let name = |id: centrala_domain::StaffId| {
+        staff.iter().find(|m| m.id == id).map_or_else(|| id.to_string(), |m| m.username.clone())
+    };
+    let dept = |id: Option<centrala_domain::DepartmentId>| {
+        id.and_then(|d| departments.iter().find(|x| x.id == d)).map_or_else(String::new, |d| d.name.clone())
+    };
+    let tr = user.tr;
+    layout(
+        tr,
+        "admin",
+        tr.t("admin-title"),
+        Some(&user),
+        html! {
+            section.card {
+                h2 { (tr.t("admin-staff")) }
+                table #staff-table {
+                    tbody {
+                        @for m in &staff {
+                            tr { td { (m.username) } td { (m.full_name) } td { (m.role.as_str()) } td { (dept(m.department)) }
+                                 td { @if m.active { "✓" } @else { "—" } } }
+                        }
+                    }
+                }
+            }
+            section.card {
+                h2 { (tr.t("admin-departments")) }
+                table { tbody {
+                    @for d in &departments {
+                        tr { td { (d.code) } td { (d.name) } td { (d.kind.as_str()) } td { (d.head.map(name).unwrap_or_default()) } }
+                    }
+                } }
+            }
+            section.card {
+                h2 { (tr.t("admin-absences")) }
+                table #absences-table { tbody {
+                    @for a in &absences {
+                        tr { td { (name(a.staff)) } td { (a.from) " – " (a.to) } td { (a.kind.as_str()) }
+                             td { (a.substitute.map(name).unwrap_or_default()) } }
+                    }
+                } }
+                form #absence-form.row {
+                    select #a-staff { @for m in &staff { option value=(m.id.0) { (m.username) } } }
+                    input #a-from type="date" required;
+                    input #a-to type="date" required;
+                    select #a-kind { option value="vacation" { "vacation" } option value="business_trip" { "business_trip" } option value="sick_leave" { "sick_leave" } }
+                    select #a-sub { option value="" { "—" } @for m in &staff { option value=(m.id.0) { (m.username) } } }
+                    button type="submit" { (tr.t("admin-add")) }
+                }
+                p #absence-msg role="status" {}
+            }
+            section.card {
+                h2 { (tr.t("admin-price-rules")) }
+                table #rules-table { tbody {
+                    @for r in &rules {
+                        tr {
+                            td { (r.name) } td { (r.priority) } td { (r.client_type.clone().unwrap_or_else(|| "*".into())) }
+                            td { (r.min_volume.map(|m| m.to_string()).unwrap_or_default()) }
+                            td { (r.valid_from.map(|d| d.to_string()).unwrap_or_default()) " – " (r.valid_to.map(|d| d.to_string()).unwrap_or_default()) }
+                            td { (r.column) }
+                            td { button.secondary.delete-rule type="button" data-id=(r.id) { (tr.t("admin-delete")) } }
+                        }
+                    }
+                } }
+                form #rule-form.row {
+                    input #r-name placeholder="name" required;
+                    input #r-priority type="number" value="10" aria-label="priority";
+                    input #r-type placeholder="client type (empty: all)";
+                    input #r-min placeholder="min volume";
+                    input #r-from type="date";
+                    input #r-to type="date";
+                    input #r-column type="number" min="1" max="5" value="2" aria-label="column";
+                    button type="submit" { (tr.t("admin-add")) }
+                }
+                p #rule-msg role="status" {}
+            }
+            section.card {
+                h2 { (tr.t("admin-numbers")) }
+                table { tbody { @for (n, p) in &numbers { tr { td { (n) } td { (p) } } } } }
+            }
+        },
+    )
+    .into_response()
 }
