@@ -4,6 +4,7 @@
 //! This crate is the only one that knows about HTTP and JSON: it converts
 //! domain and store records into its own wire types.
 
+pub mod acd;
 pub mod auth;
 pub mod cache;
 pub mod desk;
@@ -49,12 +50,13 @@ use utoipa::{
         routes::orders::set_status,
         routes::price_rules::list, routes::price_rules::create, routes::price_rules::update, routes::price_rules::delete,
         events::stream,
+        routes::agents::me, routes::agents::set, routes::agents::stats,
         routes::interactions::list, routes::interactions::get, routes::interactions::notes,
         routes::interactions::numbers, routes::interactions::set_number, routes::interactions::delete_number,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),
-    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"))
+    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"))
 )]
 pub struct ApiDoc;
 
@@ -129,6 +131,8 @@ pub fn app(state: AppState) -> Router {
         .route("/price-rules", get(price_rules::list).post(price_rules::create))
         .route("/price-rules/{id}", put(price_rules::update).delete(price_rules::delete))
         .route("/events", get(crate::events::stream))
+        .route("/agents/me/state", get(agents::me).put(agents::set))
+        .route("/queues/stats", get(agents::stats))
         .route("/interactions", get(interactions::list))
         .route("/interactions/{id}", get(interactions::get))
         .route("/interactions/{id}/notes", put(interactions::notes))

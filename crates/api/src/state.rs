@@ -46,6 +46,7 @@ pub struct AppState {
     pub events: Arc<Bus>,
     pub clock: Clock,
     pub caches: Arc<crate::cache::Caches>,
+    pub acd: crate::acd::AcdService,
 }
 
 /// Where "today" comes from: the system clock, or a fixed day in tests.
@@ -65,14 +66,17 @@ impl Clock {
 }
 
 impl AppState {
+    /// Builds the state; starts the ACD task, so call it inside a runtime.
     pub fn new(store: Store, config: ApiConfig) -> Self {
         let limiter = Arc::new(LoginLimiter::new(config.max_failed_logins, config.lockout));
+        let events = Arc::new(Bus::new());
         AppState {
+            acd: crate::acd::AcdService::start(events.clone()),
             store: store.clone(),
             config: Arc::new(config),
             limiter,
             metrics: Arc::new(Metrics::new()),
-            events: Arc::new(Bus::new()),
+            events,
             clock: Clock::System,
             caches: Arc::new(crate::cache::Caches::new(store.clone())),
         }

@@ -699,3 +699,65 @@ async fn pages_follow_the_session_and_the_role() {
     assert!(html.matches("<tr>").count() >= 3);
     assert!(!html.contains("beta"), "nothing of the other company");
 }
+
+#[tokio::test]
+async fn agent_states_and_the_wallboard_statistics() {
+    let w = world().await;
+    let op = w.login("alpha", "op").await;
+    let sup = w.login("alpha", "sup").await;
+    let r = w.call(Method::GET, "/api/v1/agents/me/state", Some(&op), None).await;
+    assert_eq!(r.body["state"], "offline");
+    let r = w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
+    assert_eq!(r.body["state"], "available", "{}", r.body);
+    assert_eq!(w.call(Method::GET, "/api/v1/agents/me/state", Some(&op), None).await.body["state"], "available");
+    let r = w
+        .call(
+            Method::PUT,
+            "/api/v1/agents/me/state",
+            Some(&sup),
+            Some(json!({"state": "not_ready", "reason": "coaching"})),
+        )
+        .await;
+    assert_eq!((r.body["state"].as_str(), r.body["reason"].as_str()), (Some("not_ready"), Some("coaching")));
+
+    let stats = w.call(Method::GET, "/api/v1/queues/stats", Some(&sup), None).await;
+    let q = &stats.body[0];
+    assert_eq!(
+        (q["agents_available"].as_u64(), q["agents_not_ready"].as_u64(), q["waiting"].as_u64()),
+        (Some(1), Some(1), Some(0))
+    );
+    let mut agents: Vec<(String, String)> = q["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["username"].as_str().unwrap().to_owned(), a["state"].as_str().unwrap().to_owned()))
+        .collect();
+    agents.sort();
+    assert_eq!(agents, [("op".to_owned(), "available".to_owned()), ("sup".to_owned(), "not_ready".to_owned())]);
+
+    // Operators do not read the wallboard; admins are not agents; nonsense is refused.
+    assert_eq!(w.call(Method::GET, "/api/v1/queues/stats", Some(&op), None).await.status, StatusCode::FORBIDDEN);
+    let admin = w.login("alpha", "admin").await;
+    assert_eq!(
+        w.call(Method::PUT, "/api/v1/agents/me/state", Some(&admin), Some(json!({"state": "ready"}))).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "asleep"}))).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    // Another company's wallboard shows none of alpha's agents.
+    let beta_op = w.login("beta", "op").await;
+    w.call(Method::PUT, "/api/v1/agents/me/state", Some(&beta_op), Some(json!({"state": "ready"}))).await;
+    let beta_admin = w.login("beta", "admin").await;
+    let beta = w.call(Method::GET, "/api/v1/queues/stats", Some(&beta_admin), None).await;
+    let names: Vec<&str> =
+        beta.body[0]["agents"].as_array().unwrap().iter().map(|a| a["username"].as_str().unwrap()).collect();
+    assert_eq!(names, ["op"]);
+    assert_eq!(beta.body[0]["agents_available"], 1);
+
+    // Offline again.
+    let r = w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "offline"}))).await;
+    assert_eq!(r.body["state"], "offline");
+}

@@ -163,9 +163,21 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     assert!(head.current_url().await.unwrap().path().ends_with("/heads"));
     text_until(&head, "#live-status", |t| t.contains("live")).await;
 
-    // The operator finds the client by code, keyboard only.
+    // The operator logs in and becomes ready; the head's wallboard shows it.
     login(&op, &base, "op.ana").await;
     assert!(op.current_url().await.unwrap().path().ends_with("/desk"));
+    op.find(Locator::Css("#go-ready")).await.unwrap().click().await.unwrap();
+    text_until(&op, "#my-state", |t| t.contains("available")).await;
+    head.goto(&format!("{base}/wallboard")).await.unwrap();
+    text_until(&head, "#wb-agents", |t| t.contains("Ana Operaterka") && t.contains("available")).await;
+    op.find(Locator::Css("#go-not-ready")).await.unwrap().click().await.unwrap();
+    text_until(&head, "#wb-agents", |t| t.contains("not_ready (break)")).await;
+    shot(&head, "wallboard").await;
+    op.find(Locator::Css("#go-ready")).await.unwrap().click().await.unwrap();
+    head.goto(&format!("{base}/heads")).await.unwrap();
+    text_until(&head, "#live-status", |t| t.contains("live")).await;
+
+    // The operator finds the client by code, keyboard only.
     op.find(Locator::Css("#client-q")).await.unwrap().send_keys(&format!("{}\u{E007}", ordinary.code)).await.unwrap();
     let name = text_until(&op, "#card-name", |t| t.contains(&ordinary.code)).await;
     assert!(name.contains(&ordinary.name));

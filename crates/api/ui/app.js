@@ -225,7 +225,21 @@ async function confirmOrder() {
   }
 }
 
+async function setState(state, reason) {
+  const s = await api("PUT", "/agents/me/state", { state, reason });
+  showState(s);
+}
+
+function showState(s) {
+  $("#my-state").textContent = s.state + (s.reason ? " (" + s.reason + ")" : "");
+  $("#my-state").dataset.state = s.state;
+}
+
 if (document.body.dataset.page === "desk") {
+  api("GET", "/agents/me/state").then(showState).catch(() => {});
+  $("#go-ready").addEventListener("click", () => setState("ready").catch(() => {}));
+  $("#go-not-ready").addEventListener("click", () => setState("not_ready", $("#nr-reason").value).catch(() => {}));
+  $("#go-offline").addEventListener("click", () => setState("offline").catch(() => {}));
   const q = $("#client-q");
   q.addEventListener("input", debounce(() => search(q.value).catch(() => {}), 200));
   q.addEventListener("keydown", async (ev) => {
@@ -317,4 +331,26 @@ if (document.body.dataset.page === "admin") {
       }
     });
   }
+}
+
+// ---- wallboard -------------------------------------------------------------------
+
+async function refreshWallboard() {
+  const [q] = await api("GET", "/queues/stats");
+  const secs = (s) => (s === null || s === undefined ? "–" : s + " s");
+  $("#wb-waiting").textContent = q.waiting;
+  $("#wb-longest").textContent = secs(q.longest_wait_s);
+  $("#wb-sl").textContent = q.service_level === null ? "–" : Math.round(q.service_level * 100) + " %";
+  $("#wb-asa").textContent = secs(q.asa_s);
+  $("#wb-abandoned").textContent = q.abandoned_today;
+  $("#wb-agents tbody").replaceChildren(...q.agents.map((a) => el("tr", { "data-agent": a.username, "data-state": a.state },
+    el("td", {}, a.full_name), el("td", {}, a.state + (a.reason ? " (" + a.reason + ")" : "")),
+    el("td", {}, Math.floor(a.in_state_s / 60) + ":" + String(a.in_state_s % 60).padStart(2, "0")), el("td", {}, a.handled_today))));
+}
+
+if (document.body.dataset.page === "wallboard") {
+  refreshWallboard().catch(() => {});
+  setInterval(() => refreshWallboard().catch(() => {}), 2000);
+  const source = new EventSource("/api/v1/events");
+  source.addEventListener("agent_state", () => refreshWallboard().catch(() => {}));
 }

@@ -2,6 +2,7 @@
 //! checks the role, and goes through the caller's company scope.
 
 pub mod absences;
+pub mod agents;
 pub mod clients;
 pub mod company;
 pub mod departments;

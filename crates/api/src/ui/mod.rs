@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/desk", get(desk))
         .route("/heads", get(heads))
         .route("/admin", get(admin))
+        .route("/wallboard", get(wallboard))
         .route("/assets/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], APP_JS) }))
         .route("/assets/app.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], APP_CSS) }))
 }
@@ -84,6 +85,7 @@ fn layout(tr: Tr, page: &str, title: &str, user: Option<&User>, body: Markup) ->
                         nav {
                             @if takes_orders(u.auth.role) { a href="/desk" { (tr.t("nav-desk")) } }
                             @if sees_live_orders(u.auth.role) { a href="/heads" { (tr.t("nav-heads")) } }
+                            @if sees_admin(u.auth.role) { a href="/wallboard" { (tr.t("nav-wallboard")) } }
                             @if sees_admin(u.auth.role) { a href="/admin" { (tr.t("nav-admin")) } }
                         }
                         span.who { (u.full_name) " · " (u.auth.role.as_str()) " · " (u.company) }
@@ -135,6 +137,15 @@ async fn desk(State(_): State<AppState>, user: User) -> Response {
         tr.t("desk-title"),
         Some(&user),
         html! {
+            section #agent-state.card.row {
+                strong { (tr.t("state-current")) ": " } span #my-state.badge {}
+                button #go-ready type="button" { (tr.t("state-ready")) }
+                select #nr-reason aria-label=(tr.t("state-not-ready")) {
+                    option value="break" { "break" } option value="lunch" { "lunch" } option value="training" { "training" } option value="meeting" { "meeting" }
+                }
+                button #go-not-ready.secondary type="button" { (tr.t("state-not-ready")) }
+                button #go-offline.secondary type="button" { (tr.t("state-offline")) }
+            }
             div.desk {
                 section #search.card {
                     label for="client-q" { (tr.t("search-label")) }
@@ -295,6 +306,38 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
             section.card {
                 h2 { (tr.t("admin-numbers")) }
                 table { tbody { @for (n, p) in &numbers { tr { td { (n) } td { (p) } } } } }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// The supervisor's wallboard: the queue's numbers and every agent with its
+/// state and time in state, refreshed live.
+async fn wallboard(user: User) -> Response {
+    if !sees_admin(user.auth.role) {
+        return Redirect::to("/").into_response();
+    }
+    let tr = user.tr;
+    layout(
+        tr,
+        "wallboard",
+        tr.t("wallboard-title"),
+        Some(&user),
+        html! {
+            section.card {
+                h1 { (tr.t("wallboard-title")) }
+                dl #wb-queue {
+                    dt { (tr.t("wb-waiting")) } dd #wb-waiting { "–" }
+                    dt { (tr.t("wb-longest")) } dd #wb-longest { "–" }
+                    dt { (tr.t("wb-sl")) } dd #wb-sl { "–" }
+                    dt { (tr.t("wb-asa")) } dd #wb-asa { "–" }
+                    dt { (tr.t("wb-abandoned")) } dd #wb-abandoned { "–" }
+                }
+            }
+            section.card {
+                h2 { (tr.t("wb-agents")) }
+                table #wb-agents { tbody {} }
             }
         },
     )

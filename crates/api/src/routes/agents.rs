@@ -1,0 +1,145 @@
+//! Agent state from the desk, and the queues' real-time statistics for the
+//! wallboard (CC-4, CC-5).
+
+use crate::{
+    acd::{is_agent, Wanted},
+    auth::Auth,
+    error::{ApiError, ApiJson, ApiResult},
+    AppState,
+};
+use axum::{extract::State, Json};
+use centrala_acd::AgentState;
+use centrala_domain::Role;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema)]
+pub struct StateOut {
+    /// offline, available, offered, on_contact, wrap_up or not_ready
+    pub state: String,
+    /// For not_ready: why (break, training, no answer, …).
+    pub reason: Option<String>,
+    /// Seconds in this state.
+    pub in_state_s: u64,
+}
+
+fn out(state: &AgentState, secs: u64) -> StateOut {
+    let reason = match state {
+        AgentState::NotReady(r) => Some(r.clone()),
+        _ => None,
+    };
+    StateOut { state: state.as_str().into(), reason, in_state_s: secs }
+}
+
+/// The caller's agent state.
+#[utoipa::path(get, path = "/api/v1/agents/me/state", tag = "agents", responses((status = 200, body = StateOut)))]
+pub async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<StateOut>> {
+    let (s, t) = state.acd.state(auth.staff).await.unwrap_or((AgentState::Offline, std::time::Duration::ZERO));
+    Ok(Json(out(&s, t.as_secs())))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StateIn {
+    /// ready, not_ready, offline or wrap_up_done
+    pub state: String,
+    /// For not_ready: the reason code.
+    pub reason: Option<String>,
+}
+
+/// Become ready, not ready (with a reason), offline, or end wrap-up.
+#[utoipa::path(put, path = "/api/v1/agents/me/state", tag = "agents", request_body = StateIn,
+    responses((status = 200, body = StateOut), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn set(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<StateIn>,
+) -> ApiResult<Json<StateOut>> {
+    if !is_agent(auth.role) {
+        return Err(ApiError::forbidden());
+    }
+    let wanted = match body.state.as_str() {
+        "ready" => Wanted::Ready,
+        "not_ready" => Wanted::NotReady(
+            body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).unwrap_or("break").to_owned(),
+        ),
+        "offline" => Wanted::Offline,
+        "wrap_up_done" => Wanted::WrapUpDone,
+        other => {
+            return Err(ApiError::invalid(format!("state {other:?} is not ready, not_ready, offline or wrap_up_done")))
+        }
+    };
+    let now = state.acd.set(auth.company, auth.staff, &auth.username, wanted).await.ok_or_else(ApiError::internal)?;
+    state
+        .store
+        .company(auth.company)
+        .audit(&auth.username, "agent_state", "staff", &auth.staff.to_string(), now.as_str())
+        .await?;
+    Ok(Json(out(&now, 0)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AgentOut {
+    pub username: String,
+    pub full_name: String,
+    pub state: String,
+    pub reason: Option<String>,
+    pub in_state_s: u64,
+    pub handled_today: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueueStatsOut {
+    pub queue: String,
+    pub waiting: usize,
+    pub longest_wait_s: u64,
+    /// Answered within 20 s ÷ (answered + abandoned after 20 s), today.
+    pub service_level: Option<f64>,
+    pub asa_s: Option<u64>,
+    pub answered_today: u64,
+    pub abandoned_today: u64,
+    pub abandon_rate: Option<f64>,
+    pub agents_available: usize,
+    pub agents_busy: usize,
+    pub agents_not_ready: usize,
+    pub agents: Vec<AgentOut>,
+}
+
+/// Real-time statistics of the company's queues, with every agent's state
+/// and time in state (supervisors, admins, heads).
+#[utoipa::path(get, path = "/api/v1/queues/stats", tag = "agents",
+    responses((status = 200, body = [QueueStatsOut]), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn stats(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<QueueStatsOut>>> {
+    auth.require(&[Role::Supervisor, Role::Admin, Role::HeadOfSales, Role::HeadOfWholesale])?;
+    let (q, agents) = state.acd.stats(auth.company).await.ok_or_else(ApiError::internal)?;
+    let staff = state.store.company(auth.company).staff_list().await?;
+    let agents = agents
+        .into_iter()
+        .filter_map(|a| {
+            let m = staff.iter().find(|m| m.id == a.staff)?;
+            let o = out(&a.state, a.in_state.as_secs());
+            Some(AgentOut {
+                username: m.username.clone(),
+                full_name: m.full_name.clone(),
+                state: o.state,
+                reason: o.reason,
+                in_state_s: o.in_state_s,
+                handled_today: a.handled_today,
+            })
+        })
+        .collect();
+    Ok(Json(vec![QueueStatsOut {
+        queue: "operators".into(),
+        waiting: q.waiting,
+        longest_wait_s: q.longest_wait.as_secs(),
+        service_level: q.service_level,
+        asa_s: q.asa.map(|d| d.as_secs()),
+        answered_today: q.answered_today,
+        abandoned_today: q.abandoned_today,
+        abandon_rate: q.abandon_rate,
+        agents_available: q.agents_available,
+        agents_busy: q.agents_busy,
+        agents_not_ready: q.agents_not_ready,
+        agents,
+    }]))
+}
