@@ -70,33 +70,12 @@ fn code(r: &Resp) -> &str {
 #[tokio::test]
 async fn login_me_and_logout() {
     let w = world().await;
-    let bad = w
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"company": "alpha", "username": "op", "password": "nope"})),
-        )
-        .await;
+    let bad = w.try_login("alpha", "op", "nope").await;
     assert_eq!((bad.status, code(&bad)), (StatusCode::UNAUTHORIZED, "invalid_credentials"));
-    let nobody = w
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"company": "zeta", "username": "op", "password": "password1"})),
-        )
-        .await;
+    let nobody = w.try_login("zeta", "op", "password1").await;
     assert_eq!(code(&nobody), "invalid_credentials");
 
-    let r = w
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"company": "alpha", "username": "op", "password": "password1"})),
-        )
-        .await;
+    let r = w.try_login("alpha", "op", "password1").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["role"], "operator");
     let token = r.body["token"].as_str().unwrap().to_owned();
@@ -133,37 +112,16 @@ async fn login_me_and_logout() {
 async fn failed_logins_are_limited_per_user_and_per_address() {
     let w = world().await;
     for _ in 0..3 {
-        let r = w
-            .call(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                Some(json!({"company": "alpha", "username": "op", "password": "guess"})),
-            )
-            .await;
+        let r = w.try_login("alpha", "op", "guess").await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
     // Now even the right password is refused for a while, with Retry-After.
-    let r = w
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"company": "alpha", "username": "op", "password": "password1"})),
-        )
-        .await;
+    let r = w.try_login("alpha", "op", "password1").await;
     assert_eq!((r.status, code(&r)), (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"));
     let secs: u64 = r.headers.get(header::RETRY_AFTER).unwrap().to_str().unwrap().parse().unwrap();
     assert!(secs > 0 && secs <= 300);
     // The address made the failures too: other users from it are refused.
-    let r = w
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"company": "beta", "username": "op", "password": "password1"})),
-        )
-        .await;
+    let r = w.try_login("beta", "op", "password1").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -284,16 +242,7 @@ async fn one_company_never_sees_anothers_records() {
     assert_eq!((op_after.full_name.as_str(), op_after.role), ("op", Role::Operator));
     assert_eq!(a.department(dept.id).await.unwrap().unwrap().name, "Sales");
     assert!(a.absence(abs.id).await.unwrap().is_some());
-    assert!(w
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"company": "alpha", "username": "op", "password": "password1"}))
-        )
-        .await
-        .status
-        .is_success());
+    assert!(w.try_login("alpha", "op", "password1").await.status.is_success());
 }
 
 #[tokio::test]
@@ -432,14 +381,7 @@ async fn admin_manages_staff_departments_and_absences() {
     assert_eq!(head.body["head"].as_i64(), Some(amra_id));
 
     // Amra logs in with the password the admin gave.
-    let amra = w
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"company": "alpha", "username": "amra", "password": "finance-pw"})),
-        )
-        .await;
+    let amra = w.try_login("alpha", "amra", "finance-pw").await;
     let amra_token = amra.body["token"].as_str().unwrap().to_owned();
     // She changes it herself; her old password no longer works.
     let ch = w
@@ -451,23 +393,9 @@ async fn admin_manages_staff_departments_and_absences() {
         )
         .await;
     assert_eq!(ch.status, StatusCode::NO_CONTENT);
-    let old = w
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"company": "alpha", "username": "amra", "password": "finance-pw"})),
-        )
-        .await;
+    let old = w.try_login("alpha", "amra", "finance-pw").await;
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
-    let fresh = w
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"company": "alpha", "username": "amra", "password": "new-finance-pw"})),
-        )
-        .await;
+    let fresh = w.try_login("alpha", "amra", "new-finance-pw").await;
     let fresh_token = fresh.body["token"].as_str().unwrap().to_owned();
 
     // Deactivating her ends her session.

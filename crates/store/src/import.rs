@@ -192,6 +192,23 @@ pub const FILES: [&str; 10] = [
     "numbers.csv",
 ];
 
+/// The columns of `products.csv`, read and written alike.
+const PRODUCT_COLUMNS: [&str; 13] = [
+    "sku",
+    "name",
+    "category",
+    "unit",
+    "price_1",
+    "price_2",
+    "price_3",
+    "price_4",
+    "price_5",
+    "is_new",
+    "is_special",
+    "alcohol",
+    "stock",
+];
+
 fn file_rank(file: &str) -> usize {
     FILES.iter().position(|f| *f == file).unwrap_or(FILES.len())
 }
@@ -485,43 +502,23 @@ pub fn parse_files<'a>(
                 check_unique("contacts.csv", "name", &set.contacts, |r| format!("{} {}", r.client_code, r.name), e);
             }
             "products.csv" => {
-                set.products = parse_csv(
-                    "products.csv",
-                    data,
-                    &[
-                        "sku",
-                        "name",
-                        "category",
-                        "unit",
-                        "price_1",
-                        "price_2",
-                        "price_3",
-                        "price_4",
-                        "price_5",
-                        "is_new",
-                        "is_special",
-                        "alcohol",
-                        "stock",
+                set.products = parse_csv("products.csv", data, &PRODUCT_COLUMNS, e, |f| ProductRec {
+                    sku: f.code("sku"),
+                    name: f.text("name"),
+                    category: f.text("category"),
+                    unit: f.text("unit"),
+                    prices: [
+                        f.money("price_1"),
+                        f.money("price_2"),
+                        f.money("price_3"),
+                        f.money("price_4"),
+                        f.money("price_5"),
                     ],
-                    e,
-                    |f| ProductRec {
-                        sku: f.code("sku"),
-                        name: f.text("name"),
-                        category: f.text("category"),
-                        unit: f.text("unit"),
-                        prices: [
-                            f.money("price_1"),
-                            f.money("price_2"),
-                            f.money("price_3"),
-                            f.money("price_4"),
-                            f.money("price_5"),
-                        ],
-                        is_new: f.boolean("is_new"),
-                        is_special: f.boolean("is_special"),
-                        alcohol: f.boolean("alcohol"),
-                        stock: f.quantity("stock"),
-                    },
-                );
+                    is_new: f.boolean("is_new"),
+                    is_special: f.boolean("is_special"),
+                    alcohol: f.boolean("alcohol"),
+                    stock: f.quantity("stock"),
+                });
                 check_unique("products.csv", "sku", &set.products, |r| r.sku.clone(), e);
             }
             "traditional_products.csv" => {
@@ -678,32 +675,12 @@ impl ImportSet {
         write(dir, "contacts.csv", &["client_code", "name", "phone", "authorized_to_receive"], &self.contacts, |c| {
             vec![c.client_code.clone(), c.name.clone(), c.phone.clone(), b2s(c.authorized_to_receive).into()]
         })?;
-        write(
-            dir,
-            "products.csv",
-            &[
-                "sku",
-                "name",
-                "category",
-                "unit",
-                "price_1",
-                "price_2",
-                "price_3",
-                "price_4",
-                "price_5",
-                "is_new",
-                "is_special",
-                "alcohol",
-                "stock",
-            ],
-            &self.products,
-            |p| {
-                let mut v = vec![p.sku.clone(), p.name.clone(), p.category.clone(), p.unit.clone()];
-                v.extend(p.prices.iter().map(ToString::to_string));
-                v.extend([b2s(p.is_new).into(), b2s(p.is_special).into(), b2s(p.alcohol).into(), p.stock.to_string()]);
-                v
-            },
-        )?;
+        write(dir, "products.csv", &PRODUCT_COLUMNS, &self.products, |p| {
+            let mut v = vec![p.sku.clone(), p.name.clone(), p.category.clone(), p.unit.clone()];
+            v.extend(p.prices.iter().map(ToString::to_string));
+            v.extend([b2s(p.is_new).into(), b2s(p.is_special).into(), b2s(p.alcohol).into(), p.stock.to_string()]);
+            v
+        })?;
         write(dir, "traditional_products.csv", &["client_type", "sku"], &self.traditional, |t| {
             vec![t.client_type.clone(), t.sku.clone()]
         })?;

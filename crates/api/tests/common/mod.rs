@@ -74,6 +74,17 @@ impl World {
         self.call(Method::POST, uri, Some(token), Some(body)).await
     }
 
+    /// A login attempt, whatever its outcome.
+    pub async fn try_login(&self, company: &str, user: &str, password: &str) -> Resp {
+        self.call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"company": company, "username": user, "password": password})),
+        )
+        .await
+    }
+
     pub async fn login_pw(&self, company: &str, user: &str, password: &str) -> String {
         let r = self
             .call(
