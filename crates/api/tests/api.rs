@@ -484,6 +484,12 @@ async fn health_metrics_and_openapi() {
         "/api/v1/orders/{id}/recommendations",
         "/api/v1/price-rules/{id}",
         "/api/v1/events",
+        "/api/v1/agents/me/state",
+        "/api/v1/queues/stats",
+        "/api/v1/interactions",
+        "/api/v1/interactions/{id}/notes",
+        "/api/v1/numbers/{number}",
+        "/api/v1/clients/{code}/manager",
     ] {
         assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
     }
