@@ -4,3 +4,4 @@
 //! of day comes in as an argument.
 
 pub mod ivr;
+pub mod prompts;
