@@ -30,6 +30,9 @@ pub struct Auth {
     pub staff: StaffId,
     pub username: String,
     pub role: Role,
+    pub full_name: String,
+    /// UI language: `en`, `bs` or `ru`.
+    pub locale: String,
 }
 
 impl Auth {
@@ -94,7 +97,14 @@ impl FromRequestParts<AppState> for Auth {
             .ok_or_else(ApiError::unauthenticated)?;
         let member = state.store.company(company).staff(staff).await?.ok_or_else(ApiError::unauthenticated)?;
         tracing::Span::current().record("user", member.username.as_str());
-        Ok(Auth { company, staff, username: member.username, role: member.role })
+        Ok(Auth {
+            company,
+            staff,
+            username: member.username,
+            role: member.role,
+            full_name: member.full_name,
+            locale: member.locale,
+        })
     }
 }
 
@@ -213,11 +223,11 @@ pub async fn login(
     .await
     .map_err(|_| ApiError::internal())?;
 
-    let (Some(company), Some((member, _)), true) = (company, member, verified) else {
+    let (Some(company), Some((member, _)), true) = (&company, member, verified) else {
         state.limiter.fail(&user_key, now);
         state.limiter.fail(&addr_key, now);
         state.metrics.logins_failed.inc();
-        if let Some(c) = state.store.company_by_code(&req.company).await? {
+        if let Some(c) = &company {
             state
                 .store
                 .company(c.id)

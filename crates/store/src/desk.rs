@@ -2,7 +2,7 @@
 //! recommendations' inputs, and desk orders with their lines, offers,
 //! delivery terms and history. All company-scoped.
 
-use crate::{b, now_rfc3339, records::fmt_date, records::parse_date, Result, Scoped, StoreError};
+use crate::{now_rfc3339, records::fmt_date, records::parse_date, Result, Scoped, StoreError};
 use centrala_desk::{
     offers::{Catalog, ProductFacts},
     order::{Delivery, OrderStatus},
@@ -461,18 +461,6 @@ impl Scoped<'_> {
         ))
     }
 
-    pub async fn product_by_id(&self, id: ProductId) -> Result<Option<crate::Product>> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT sku FROM products WHERE company_id = $1 AND id = $2")
-            .bind(self.company_id().0)
-            .bind(id.0)
-            .fetch_optional(self.pool())
-            .await?;
-        match row {
-            Some((sku,)) => self.product_by_sku(&sku).await,
-            None => Ok(None),
-        }
-    }
-
     // ---- staffing ---------------------------------------------------------
 
     /// Staff, departments and absences as the routing rules see them.
@@ -539,44 +527,27 @@ impl Scoped<'_> {
     /// Stores a rule: a new one when `rule.id` is 0, else replaces that rule.
     pub async fn save_price_rule(&self, rule: &PriceRule) -> Result<PriceRule> {
         rule.validate().map_err(StoreError::Invalid)?;
-        let c = self.company_id().0;
-        let id = if rule.id == 0 {
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO price_rules (company_id, name, priority, client_type, min_volume, valid_from, valid_to, column_no)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(c)
-            .bind(rule.name.trim())
-            .bind(rule.priority)
-            .bind(rule.client_type.clone())
-            .bind(rule.min_volume.map(Money::cents))
-            .bind(rule.valid_from.map(fmt_date))
-            .bind(rule.valid_to.map(fmt_date))
-            .bind(i64::from(rule.column))
-            .fetch_one(self.pool())
-            .await?;
-            id
+        // The same seven fields ($2–$8) either way; an update also names the rule ($9).
+        let sql = if rule.id == 0 {
+            "INSERT INTO price_rules (company_id, name, priority, client_type, min_volume, valid_from, valid_to, column_no)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
         } else {
-            let r = sqlx::query(
-                "UPDATE price_rules SET name = $3, priority = $4, client_type = $5, min_volume = $6, valid_from = $7,
-                 valid_to = $8, column_no = $9 WHERE company_id = $1 AND id = $2",
-            )
-            .bind(c)
-            .bind(rule.id)
+            "UPDATE price_rules SET name = $2, priority = $3, client_type = $4, min_volume = $5, valid_from = $6,
+             valid_to = $7, column_no = $8 WHERE company_id = $1 AND id = $9 RETURNING id"
+        };
+        let mut q = sqlx::query_as::<_, (i64,)>(sql)
+            .bind(self.company_id().0)
             .bind(rule.name.trim())
             .bind(rule.priority)
             .bind(rule.client_type.clone())
             .bind(rule.min_volume.map(Money::cents))
             .bind(rule.valid_from.map(fmt_date))
             .bind(rule.valid_to.map(fmt_date))
-            .bind(i64::from(rule.column))
-            .execute(self.pool())
-            .await?;
-            if r.rows_affected() == 0 {
-                return Err(StoreError::NotFound);
-            }
-            rule.id
-        };
+            .bind(i64::from(rule.column));
+        if rule.id != 0 {
+            q = q.bind(rule.id);
+        }
+        let (id,) = q.fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound)?;
         self.price_rules().await?.into_iter().find(|r| r.id == id).ok_or(StoreError::NotFound)
     }
 
@@ -903,16 +874,6 @@ impl Scoped<'_> {
 
     pub async fn heads_of_kind(&self, kind: DepartmentKind) -> Result<Vec<StaffId>> {
         Ok(self.departments().await?.into_iter().filter(|d| d.kind == kind).filter_map(|d| d.head).collect())
-    }
-
-    pub async fn set_flag(&self, product: ProductId, is_new: bool) -> Result<()> {
-        sqlx::query("UPDATE products SET is_new = $3 WHERE company_id = $1 AND id = $2")
-            .bind(self.company_id().0)
-            .bind(product.0)
-            .bind(b(is_new))
-            .execute(self.pool())
-            .await?;
-        Ok(())
     }
 }
 

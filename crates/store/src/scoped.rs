@@ -318,6 +318,13 @@ impl<'a> Scoped<'a> {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    pub async fn product_by_id(&self, id: centrala_domain::ProductId) -> Result<Option<Product>> {
+        let sql = format!("SELECT {PRODUCT_COLS} FROM products WHERE company_id = $1 AND id = $2");
+        let row: Option<ProductRow> =
+            sqlx::query_as(&sql).bind(self.company_id().0).bind(id.0).fetch_optional(self.pool()).await?;
+        Ok(row.map(Into::into))
+    }
+
     pub async fn product_by_sku(&self, sku: &str) -> Result<Option<Product>> {
         let sql = format!("SELECT {PRODUCT_COLS} FROM products WHERE company_id = $1 AND sku = $2");
         let row: Option<ProductRow> =

@@ -37,19 +37,13 @@ pub struct MeOut {
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = MeOut), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<MeOut>> {
     let c = state.store.company_by_id(auth.company).await?.ok_or_else(crate::error::ApiError::unauthenticated)?;
-    let m = state
-        .store
-        .company(auth.company)
-        .staff(auth.staff)
-        .await?
-        .ok_or_else(crate::error::ApiError::unauthenticated)?;
     Ok(Json(MeOut {
-        id: m.id.0,
-        username: m.username,
-        full_name: m.full_name,
-        role: m.role.to_string(),
+        id: auth.staff.0,
+        username: auth.username,
+        full_name: auth.full_name,
+        role: auth.role.to_string(),
         company: c.code,
-        locale: m.locale,
+        locale: auth.locale,
     }))
 }
 

@@ -36,7 +36,6 @@ pub fn routes() -> Router<AppState> {
 /// the login page.
 pub struct User {
     auth: Auth,
-    full_name: String,
     company: String,
     tr: Tr,
 }
@@ -46,10 +45,8 @@ impl FromRequestParts<AppState> for User {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_request_parts(parts, state).await.map_err(|_| Redirect::to("/login").into_response())?;
-        let s = state.store.company(auth.company);
-        let member = s.staff(auth.staff).await.ok().flatten().ok_or_else(|| Redirect::to("/login").into_response())?;
         let company = state.store.company_by_id(auth.company).await.ok().flatten().map(|c| c.name).unwrap_or_default();
-        Ok(User { tr: Tr::new(&member.locale), full_name: member.full_name, company, auth })
+        Ok(User { tr: Tr::new(&auth.locale), company, auth })
     }
 }
 
@@ -88,7 +85,7 @@ fn layout(tr: Tr, page: &str, title: &str, user: Option<&User>, body: Markup) ->
                             @if sees_admin(u.auth.role) { a href="/wallboard" { (tr.t("nav-wallboard")) } }
                             @if sees_admin(u.auth.role) { a href="/admin" { (tr.t("nav-admin")) } }
                         }
-                        span.who { (u.full_name) " · " (u.auth.role.as_str()) " · " (u.company) }
+                        span.who { (u.auth.full_name) " · " (u.auth.role.as_str()) " · " (u.company) }
                         button #logout type="button" { (tr.t("nav-logout")) }
                     }
                 }
@@ -126,7 +123,7 @@ async fn login() -> Markup {
     )
 }
 
-async fn desk(State(_): State<AppState>, user: User) -> Response {
+async fn desk(user: User) -> Response {
     if !takes_orders(user.auth.role) {
         return Redirect::to("/heads").into_response();
     }
