@@ -103,16 +103,19 @@ pub async fn list(
     let manager = |c: &centrala_store::desk::Client| c.manager.map(|m| desk::member_name(&staffing, m));
     if q.dormant == Some(true) {
         let cutoff = desk::dormant_cutoff(state.clock.today());
+        // Product names from the cached catalog, not a query per product.
+        let catalog = state.caches.catalog(&s).await?;
         let mut out = Vec::new();
         for (c, last) in s.dormant_clients(cutoff, limit).await? {
             let (mut usual, _) = s.usual_products(c.id, desk::USUAL_OVER_ORDERS).await?;
             usual.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            let mut usual_products = Vec::new();
-            for (p, n) in usual.into_iter().take(5) {
-                if let Some(p) = s.product_by_id(p).await? {
-                    usual_products.push(UsualOut { sku: p.sku, name: p.name, orders: n });
-                }
-            }
+            let usual_products = usual
+                .into_iter()
+                .filter_map(|(p, n)| {
+                    catalog.facts(p).map(|f| UsualOut { sku: f.sku.clone(), name: f.name.clone(), orders: n })
+                })
+                .take(5)
+                .collect();
             out.push(ClientRow {
                 manager: manager(&c),
                 code: c.code,
