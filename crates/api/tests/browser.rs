@@ -111,8 +111,25 @@ async fn login(c: &Client, base: &str, user: &str) {
     c.find(Locator::Css("#username")).await.unwrap().send_keys(user).await.unwrap();
     c.find(Locator::Css("#password")).await.unwrap().send_keys("demo").await.unwrap();
     shot(c, &format!("login-{user}")).await;
-    c.find(Locator::Css("#login-form button")).await.unwrap().click().await.unwrap();
+    click(c, "#login-form button").await;
     c.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css("#logout")).await.unwrap();
+}
+
+/// Finds and clicks, again while the page re-renders the element under us
+/// (a stale reference means the list was redrawn between find and click).
+async fn click(c: &Client, css: &str) {
+    let mut last = None;
+    for _ in 0..150 {
+        match c.find(Locator::Css(css)).await {
+            Ok(e) => match e.click().await {
+                Ok(()) => return,
+                Err(err) => last = Some(err.to_string()),
+            },
+            Err(err) => last = Some(err.to_string()),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css}: could not click: {last:?}");
 }
 
 async fn set(c: &Client, css: &str, value: &str) {
@@ -166,14 +183,14 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     // The operator logs in and becomes ready; the head's wallboard shows it.
     login(&op, &base, "op.ana").await;
     assert!(op.current_url().await.unwrap().path().ends_with("/desk"));
-    op.find(Locator::Css("#go-ready")).await.unwrap().click().await.unwrap();
+    click(&op, "#go-ready").await;
     text_until(&op, "#my-state", |t| t.contains("available")).await;
     head.goto(&format!("{base}/wallboard")).await.unwrap();
     text_until(&head, "#wb-agents", |t| t.contains("Ana Operaterka") && t.contains("available")).await;
-    op.find(Locator::Css("#go-not-ready")).await.unwrap().click().await.unwrap();
+    click(&op, "#go-not-ready").await;
     text_until(&head, "#wb-agents", |t| t.contains("not_ready (break)")).await;
     shot(&head, "wallboard").await;
-    op.find(Locator::Css("#go-ready")).await.unwrap().click().await.unwrap();
+    click(&op, "#go-ready").await;
     head.goto(&format!("{base}/heads")).await.unwrap();
     text_until(&head, "#live-status", |t| t.contains("live")).await;
 
@@ -185,7 +202,7 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     shot(&op, "desk-card").await;
 
     // A new order; two lines typed by sku and Enter.
-    op.find(Locator::Css("#new-order")).await.unwrap().click().await.unwrap();
+    click(&op, "#new-order").await;
     text_until(&op, "#order-no", |t| t.starts_with("D-")).await;
     let skus: Vec<String> =
         s.products("", 50, 0).await.unwrap().into_iter().filter(|p| p.stock.0 > 0).map(|p| p.sku).take(2).collect();
@@ -198,34 +215,37 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     // The recommendations, each with its reason.
     let n = count_until(&op, "#recos li", 4).await;
     assert!(n >= 4);
-    let reasons: Vec<String> = {
-        let mut v = Vec::new();
-        for li in op.find_all(Locator::Css("#recos li")).await.unwrap() {
-            v.push(li.attr("data-reason").await.unwrap().unwrap_or_default());
-        }
-        v
-    };
+    // Read in one script: the list may be redrawn between element reads.
+    let reasons: Vec<String> = serde_json::from_value(
+        op.execute(
+            "return Array.from(document.querySelectorAll('#recos li')).map(li => li.dataset.reason || '');",
+            vec![],
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
     assert_eq!(&reasons[..3], ["new", "special", "traditional"]);
     text_until(&op, "#offer-counter", |t| t.contains("0 / 3")).await;
     shot(&op, "desk-order").await;
 
     // Two offers, then confirming is refused.
-    op.find(Locator::Css("#recos li:nth-child(1) button.accept")).await.unwrap().click().await.unwrap();
+    click(&op, "#recos li:nth-child(1) button.accept").await;
     text_until(&op, "#offer-counter", |t| t.contains("1 / 3")).await;
-    op.find(Locator::Css("#recos li:nth-child(2) button.decline")).await.unwrap().click().await.unwrap();
+    click(&op, "#recos li:nth-child(2) button.decline").await;
     text_until(&op, "#offer-counter", |t| t.contains("2 / 3")).await;
     set(&op, "#d-date", "2026-11-30").await;
     set(&op, "#d-from", "08:00").await;
     set(&op, "#d-to", "11:00").await;
-    op.find(Locator::Css("#confirm")).await.unwrap().click().await.unwrap();
+    click(&op, "#confirm").await;
     let refused = text_until(&op, "#order-msg", |t| !t.is_empty()).await;
     assert!(refused.contains("2 done"), "{refused}");
     shot(&op, "desk-refused").await;
 
     // The third offer; now it is confirmed.
-    op.find(Locator::Css("#recos li:nth-child(3) button.decline")).await.unwrap().click().await.unwrap();
+    click(&op, "#recos li:nth-child(3) button.decline").await;
     text_until(&op, "#offer-counter", |t| t.contains("3 / 3")).await;
-    op.find(Locator::Css("#confirm")).await.unwrap().click().await.unwrap();
+    click(&op, "#confirm").await;
     let done = text_until(&op, "#order-msg", |t| t.contains("D-")).await;
     let order_no = done.rsplit(' ').next().unwrap().to_owned();
     let stored = s.orders(Some(ordinary.id), Some(centrala_desk::order::OrderStatus::Confirmed), 5).await.unwrap();
@@ -243,7 +263,7 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     q.send_keys(&format!("{}\u{E007}", blocked.code)).await.unwrap();
     let block = text_until(&op, "#card-blocked", |t| t.contains("BLOCKED")).await;
     assert!(block.contains("mgr.emir"), "whom to transfer to: {block}");
-    op.find(Locator::Css("#new-order")).await.unwrap().click().await.unwrap();
+    click(&op, "#new-order").await;
     let err = text_until(&op, "#card-error", |t| !t.is_empty()).await;
     assert!(err.contains("blocked"), "{err}");
     shot(&op, "desk-blocked").await;
@@ -251,9 +271,11 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
 
     // The head assigns a new client to a manager from the same page.
     count_until(&head, "#new-clients li button.assign", 1).await;
-    let first = head.find(Locator::Css("#new-clients li")).await.unwrap();
-    let code = first.attr("data-code").await.unwrap().unwrap();
-    head.find(Locator::Css("#new-clients li button.assign")).await.unwrap().click().await.unwrap();
+    let code: String = serde_json::from_value(
+        head.execute("return document.querySelector('#new-clients li').dataset.code;", vec![]).await.unwrap(),
+    )
+    .unwrap();
+    click(&head, "#new-clients li button.assign").await;
     text_until(&head, &format!("#new-clients li[data-code='{code}']"), |t| t.contains(&code) && !t.contains("Assign"))
         .await;
     let assigned = s.client_by_code(&code).await.unwrap().unwrap();
@@ -265,7 +287,7 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     count_until(&head, "#staff-table tr", 16).await;
     head.find(Locator::Css("#r-name")).await.unwrap().send_keys("Browser rule").await.unwrap();
     head.find(Locator::Css("#r-type")).await.unwrap().send_keys("regional").await.unwrap();
-    head.find(Locator::Css("#rule-form button")).await.unwrap().click().await.unwrap();
+    click(&head, "#rule-form button").await;
     text_until(&head, "#rules-table", |t| t.contains("Browser rule")).await;
     let rules = s.price_rules().await.unwrap();
     assert!(rules
