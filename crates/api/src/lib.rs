@@ -13,6 +13,7 @@ pub mod events;
 pub mod metrics;
 pub mod routes;
 pub mod state;
+pub mod telephony;
 pub mod ui;
 
 pub use state::{ApiConfig, AppState};
@@ -42,6 +43,7 @@ use utoipa::{
         auth::login, auth::logout, auth::change_password, routes::company::me, routes::company::get, routes::company::audit,
         routes::departments::list, routes::departments::get, routes::departments::create, routes::departments::update,
         routes::staff::list, routes::staff::get, routes::staff::create, routes::staff::update, routes::staff::password,
+        routes::staff::set_sip, routes::staff::delete_sip, routes::staff::sip_accounts,
         routes::absences::list, routes::absences::get, routes::absences::create, routes::absences::delete,
         routes::products::list, routes::products::get,
         routes::clients::lookup, routes::clients::get, routes::clients::list, routes::clients::decide, routes::clients::assign,
@@ -51,7 +53,7 @@ use utoipa::{
         routes::price_rules::list, routes::price_rules::create, routes::price_rules::update, routes::price_rules::delete,
         events::stream,
         routes::agents::me, routes::agents::set, routes::agents::stats,
-        routes::interactions::list, routes::interactions::get, routes::interactions::notes,
+        routes::interactions::list, routes::interactions::get, routes::interactions::notes, routes::interactions::recording,
         routes::interactions::numbers, routes::interactions::set_number, routes::interactions::delete_number,
     ),
     modifiers(&Security),
@@ -111,6 +113,8 @@ pub fn app(state: AppState) -> Router {
         .route("/staff", get(staff::list).post(staff::create))
         .route("/staff/{id}", get(staff::get).put(staff::update))
         .route("/staff/{id}/password", put(staff::password))
+        .route("/staff/{id}/sip", put(staff::set_sip).delete(staff::delete_sip))
+        .route("/sip/accounts", get(staff::sip_accounts))
         .route("/absences", get(absences::list).post(absences::create))
         .route("/absences/{id}", get(absences::get).delete(absences::delete))
         .route("/products", get(products::list))
@@ -136,6 +140,7 @@ pub fn app(state: AppState) -> Router {
         .route("/interactions", get(interactions::list))
         .route("/interactions/{id}", get(interactions::get))
         .route("/interactions/{id}/notes", put(interactions::notes))
+        .route("/interactions/{id}/recording", get(interactions::recording))
         .route("/numbers", get(interactions::numbers))
         .route("/numbers/{number}", put(interactions::set_number).delete(interactions::delete_number))
         .route("/openapi.json", get(openapi));

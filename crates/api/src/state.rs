@@ -21,6 +21,10 @@ pub struct ApiConfig {
     pub default_country_code: String,
     /// Demo mode: demo passwords are allowed.
     pub demo: bool,
+    /// The SIP registrar's digest realm (SIP accounts store HA1 with it).
+    pub sip_realm: String,
+    /// Where call recordings are written.
+    pub recordings: std::path::PathBuf,
 }
 
 impl Default for ApiConfig {
@@ -33,6 +37,8 @@ impl Default for ApiConfig {
             lockout: Duration::from_secs(300),
             default_country_code: "387".into(),
             demo: false,
+            sip_realm: "centrala".into(),
+            recordings: std::env::temp_dir().join("centrala-recordings"),
         }
     }
 }
@@ -47,6 +53,8 @@ pub struct AppState {
     pub clock: Clock,
     pub caches: Arc<crate::cache::Caches>,
     pub acd: crate::acd::AcdService,
+    /// Staff phones registered with the telephony, as it last told us.
+    pub phones: Arc<crate::telephony::Phones>,
 }
 
 /// Where "today" comes from: the system clock, or a fixed day in tests.
@@ -72,6 +80,7 @@ impl AppState {
         let events = Arc::new(Bus::new());
         AppState {
             acd: crate::acd::AcdService::start(events.clone()),
+            phones: Arc::new(crate::telephony::Phones::default()),
             store: store.clone(),
             config: Arc::new(config),
             limiter,

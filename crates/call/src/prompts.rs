@@ -11,6 +11,24 @@ pub const LANGUAGES: [&str; 2] = ["en", "bs"];
 pub const NAMES: [&str; 6] =
     ["main-menu", "invalid-choice", "closed", "please-wait", "callback-offer", "callback-confirmed"];
 
+macro_rules! builtin_table {
+    ($($lang:literal: $($name:literal),+;)+) => {
+        /// The demo prompts compiled into the binary (about 1 MB), so that
+        /// the one binary answers calls with no files beside it.
+        pub fn builtin(lang: &str, name: &str) -> Option<&'static [u8]> {
+            match (lang, name) {
+                $($( ($lang, $name) => Some(include_bytes!(concat!("../prompts/", $lang, "/", $name, ".wav"))), )+)+
+                _ => None,
+            }
+        }
+    };
+}
+
+builtin_table! {
+    "en": "main-menu", "invalid-choice", "closed", "please-wait", "callback-offer", "callback-confirmed";
+    "bs": "main-menu", "invalid-choice", "closed", "please-wait", "callback-offer", "callback-confirmed";
+}
+
 /// The folder of the demo prompts shipped with the source.
 pub fn demo_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("prompts")
@@ -41,6 +59,14 @@ mod tests {
                 assert!(seconds > 1.0 && rms > 300.0, "{}: {seconds:.1} s, rms {rms:.0}", p.display());
             }
         }
+        // The compiled-in copies are the same files.
+        for lang in LANGUAGES {
+            for name in NAMES {
+                let on_disk = std::fs::read(path(&demo_dir(), lang, name)).unwrap();
+                assert_eq!(builtin(lang, name), Some(on_disk.as_slice()), "{lang}/{name}");
+            }
+        }
+        assert_eq!(builtin("xx", "main-menu"), None);
         // The default menu only names prompts that exist.
         let menu = IvrConfig::default_menu();
         for m in &menu.menus {

@@ -22,6 +22,7 @@ pub struct Config {
     pub log: String,
     pub http: HttpConfig,
     pub auth: AuthConfig,
+    pub sip: SipConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,15 +47,46 @@ pub struct AuthConfig {
     pub lockout_seconds: u64,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SipConfig {
+    /// Take calls at all.
+    pub enabled: bool,
+    /// Address SIP listens on, UDP (--sip).
+    pub listen: SocketAddr,
+    /// RTP ports for media, inclusive; two per call leg are enough (even
+    /// ports are used).
+    pub rtp_ports: [u16; 2],
+    /// Digest realm of the registrar. Changing it means setting every SIP
+    /// password again (only MD5(user:realm:password) is stored).
+    pub realm: String,
+    /// Folder with the companies' own prompts (`<lang>/<name>.wav`, 8 kHz
+    /// mono); empty: the demo prompts built into the binary.
+    pub prompts: String,
+}
+
+impl Default for SipConfig {
+    fn default() -> Self {
+        SipConfig {
+            enabled: true,
+            listen: SocketAddr::from(([127, 0, 0, 1], 5060)),
+            rtp_ports: [30000, 30999],
+            realm: "centrala".into(),
+            prompts: String::new(),
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
             data: PathBuf::from("./centrala-data"),
             database: String::new(),
             default_country_code: "387".into(),
-            log: "info".into(),
+            log: "info,rsipstack=warn".into(),
             http: HttpConfig::default(),
             auth: AuthConfig::default(),
+            sip: SipConfig::default(),
         }
     }
 }
@@ -85,6 +117,13 @@ pub struct Overrides {
     pub database: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpOverrides>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sip: Option<SipOverrides>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SipOverrides {
+    pub listen: SocketAddr,
 }
 
 #[derive(Debug, Serialize)]
@@ -94,15 +133,15 @@ pub struct HttpOverrides {
 
 /// Top-level keys settable as `CENTRALA_<KEY>`; nested keys use a double
 /// underscore (`CENTRALA_HTTP__MAX_BODY_BYTES`). `CENTRALA_HTTP` alone is
-/// the listen address, like `--http`. Other `CENTRALA_*` variables (such as
+/// the listen address, like `--http`; `CENTRALA_SIP` likewise. Other `CENTRALA_*` variables (such as
 /// `CENTRALA_CONFIG` or `CENTRALA_TEST_PG`) are not configuration keys.
 const ENV_KEYS: [&str; 4] = ["data", "database", "default_country_code", "log"];
 
 fn env_provider() -> Env {
     Env::prefixed("CENTRALA_").filter_map(|key| {
         let k = key.as_str().to_ascii_lowercase();
-        if k == "http" {
-            Some("http.listen".into())
+        if k == "http" || k == "sip" {
+            Some(format!("{k}.listen").into())
         } else if k.contains("__") {
             Some(k.replace("__", ".").into())
         } else if ENV_KEYS.contains(&k.as_str()) {
@@ -148,6 +187,17 @@ impl Config {
             lockout: std::time::Duration::from_secs(self.auth.lockout_seconds),
             default_country_code: self.default_country_code.clone(),
             demo,
+            sip_realm: self.sip.realm.clone(),
+            recordings: self.recordings_dir(),
+        }
+    }
+
+    pub fn telephony(&self) -> centrala_sip::SipConfig {
+        centrala_sip::SipConfig {
+            addr: self.sip.listen,
+            rtp_ports: (self.sip.rtp_ports[0], self.sip.rtp_ports[1]),
+            realm: self.sip.realm.clone(),
+            prompts: (!self.sip.prompts.is_empty()).then(|| PathBuf::from(&self.sip.prompts)),
         }
     }
 }
@@ -218,6 +268,7 @@ mod tests {
                 data: Some("/from/flag".into()),
                 database: Some("postgres://u@h/db".into()),
                 http: Some(HttpOverrides { listen: "127.0.0.1:7200".parse().unwrap() }),
+                sip: Some(SipOverrides { listen: "127.0.0.1:7260".parse().unwrap() }),
             };
             let c = Config::load(file, &flags).unwrap();
             assert_eq!(
@@ -225,6 +276,7 @@ mod tests {
                 (Some("/from/flag"), 7200, "postgres://u@h/db")
             );
             assert_eq!(c.http.max_body_bytes, 10, "a flag for one http key leaves the others");
+            assert_eq!((c.sip.listen.port(), c.sip.realm.as_str()), (7260, "centrala"));
             Ok(())
         });
     }

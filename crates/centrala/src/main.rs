@@ -7,7 +7,7 @@ mod config;
 use anyhow::{bail, Context};
 use centrala_store::{demo, import::ImportFailure, password, redact_url, Store};
 use clap::{Parser, Subcommand};
-use config::{Config, HttpOverrides, Overrides};
+use config::{Config, HttpOverrides, Overrides, SipOverrides};
 use std::{io::BufRead, net::SocketAddr, path::PathBuf, process::ExitCode};
 use tracing_subscriber::EnvFilter;
 
@@ -34,6 +34,9 @@ enum Command {
         /// Address for HTTP, e.g. 127.0.0.1:8080
         #[arg(long, value_name = "ADDR")]
         http: Option<SocketAddr>,
+        /// SIP address (UDP), e.g. 127.0.0.1:5060
+        #[arg(long, value_name = "ADDR")]
+        sip: Option<SocketAddr>,
         /// Create the demo company on first start; every demo user's password is "demo"
         #[arg(long)]
         demo: bool,
@@ -65,14 +68,15 @@ enum UsersCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let http = match &cli.command {
-        Command::Serve { http, .. } => *http,
-        _ => None,
+    let (http, sip) = match &cli.command {
+        Command::Serve { http, sip, .. } => (*http, *sip),
+        _ => (None, None),
     };
     let flags = Overrides {
         data: cli.data.clone(),
         database: cli.database.clone(),
         http: http.map(|listen| HttpOverrides { listen }),
+        sip: sip.map(|listen| SipOverrides { listen }),
     };
     let config = match Config::load(cli.config.as_deref(), &flags) {
         Ok(c) => c,
@@ -136,6 +140,11 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
         } else {
             tracing::info!(company = demo::CODE, "demo company already present, left as it is");
         }
+        let realm = config.sip.realm.clone();
+        demo::ensure_sip_accounts(&store, |user, pw| centrala_sip::registrar::ha1(user, &realm, pw))
+            .await
+            .context("creating the demo SIP accounts")?;
+        tracing::info!("demo phones: SIP usernames 201 (admin) to 216 (fin.amra), password \"{}\"", demo::PASSWORD);
         let users: Vec<&str> = demo::STAFF.iter().map(|(u, ..)| *u).collect();
         tracing::warn!(
             "DEMO MODE: every demo user's password is \"{}\" (company \"{}\", users: {}). Never expose demo mode to a network.",
@@ -148,6 +157,17 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
     }
 
     let state = centrala_api::AppState::new(store.clone(), config.api(demo_mode));
+    let telephony = if config.sip.enabled {
+        let brain = std::sync::Arc::new(centrala_api::telephony::CallBrain::new(state.clone()));
+        Some(
+            centrala_sip::Telephony::start(config.telephony(), brain)
+                .await
+                .with_context(|| format!("cannot start SIP on {}", config.sip.listen))?,
+        )
+    } else {
+        tracing::info!("SIP is off (sip.enabled = false)");
+        None
+    };
     let app = centrala_api::app(state);
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
@@ -170,6 +190,9 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
         .await
         .context("HTTP server failed")?;
     purge.abort();
+    if let Some(t) = telephony {
+        t.stop();
+    }
     store.close().await;
     tracing::info!("stopped cleanly");
     Ok(())

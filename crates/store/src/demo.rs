@@ -550,6 +550,31 @@ pub fn generate_scaled(today: NaiveDate, k: usize) -> ImportSet {
 
 /// Creates the demo company if it is not there yet. Returns true when it
 /// was created. Every demo user's password is [`PASSWORD`].
+/// The demo staff's phones: SIP username `2NN` (201 for the first member of
+/// [`STAFF`], in order), password [`PASSWORD`]. `ha1` computes what is stored
+/// (it needs the registrar's realm). Accounts already there are left alone.
+pub async fn ensure_sip_accounts(store: &Store, ha1: impl Fn(&str, &str) -> String) -> Result<()> {
+    let Some(company) = store.company_by_code(CODE).await? else { return Ok(()) };
+    let scoped = store.company(company.id);
+    let have = scoped.sip_accounts().await?;
+    for (i, (username, ..)) in STAFF.iter().enumerate() {
+        let Some(s) = scoped.staff_by_username(username).await? else { continue };
+        if have.iter().any(|(id, _)| *id == s.id) {
+            continue;
+        }
+        let user = sip_user(i);
+        if store.sip_account(&user).await?.is_none() {
+            scoped.set_sip_account(s.id, &user, &ha1(&user, PASSWORD)).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The SIP username of the `i`-th demo staff member.
+pub fn sip_user(i: usize) -> String {
+    (201 + i).to_string()
+}
+
 pub async fn ensure(store: &Store, today: NaiveDate) -> Result<bool> {
     if store.company_by_code(CODE).await?.is_some() {
         return Ok(false);

@@ -218,6 +218,11 @@ impl Scoped<'_> {
         .await
     }
 
+    /// Links the finished recording (a path under the recordings folder).
+    pub async fn record_interaction(&self, id: i64, recording: &str) -> Result<()> {
+        self.touch("UPDATE interactions SET recording = $3 WHERE company_id = $1 AND id = $2", id, &[recording]).await
+    }
+
     pub async fn note_interaction(&self, id: i64, notes: &str) -> Result<()> {
         self.touch("UPDATE interactions SET notes = $3 WHERE company_id = $1 AND id = $2", id, &[notes]).await
     }
@@ -263,5 +268,75 @@ impl Scoped<'_> {
             .bind(if f.limit > 0 { f.limit } else { 100 })
             .fetch_all(self.pool())
             .await?)
+    }
+}
+
+/// A staff phone's SIP account.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SipAccount {
+    pub username: String,
+    pub company_id: i64,
+    pub staff_id: i64,
+    pub ha1: String,
+}
+
+impl Store {
+    /// The account of a SIP username, in any company (the registrar's
+    /// question: it learns the company from the account).
+    pub async fn sip_account(&self, username: &str) -> Result<Option<SipAccount>> {
+        Ok(sqlx::query_as("SELECT username, company_id, staff_id, ha1 FROM sip_accounts WHERE username = $1")
+            .bind(username)
+            .fetch_optional(self.pool())
+            .await?)
+    }
+}
+
+impl Scoped<'_> {
+    /// Gives `staff` the SIP account `username` (replacing the one it had).
+    /// A username taken by anyone else, in any company, is refused.
+    pub async fn set_sip_account(&self, staff: StaffId, username: &str, ha1: &str) -> Result<()> {
+        if self.staff(staff).await?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let mut tx = self.pool().begin().await?;
+        let taken: Option<(i64,)> = sqlx::query_as("SELECT staff_id FROM sip_accounts WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some_and(|(s,)| s != staff.0) {
+            return Err(StoreError::Conflict(format!("the SIP username {username:?} is taken")));
+        }
+        sqlx::query("DELETE FROM sip_accounts WHERE staff_id = $1").bind(staff.0).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO sip_accounts (username, company_id, staff_id, ha1) VALUES ($1, $2, $3, $4)")
+            .bind(username)
+            .bind(self.company_id().0)
+            .bind(staff.0)
+            .bind(ha1)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn delete_sip_account(&self, staff: StaffId) -> Result<()> {
+        let r = sqlx::query("DELETE FROM sip_accounts WHERE company_id = $1 AND staff_id = $2")
+            .bind(self.company_id().0)
+            .bind(staff.0)
+            .execute(self.pool())
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// This company's SIP accounts: (staff, username).
+    pub async fn sip_accounts(&self) -> Result<Vec<(StaffId, String)>> {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT staff_id, username FROM sip_accounts WHERE company_id = $1 ORDER BY username")
+                .bind(self.company_id().0)
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows.into_iter().map(|(s, u)| (StaffId(s), u)).collect())
     }
 }

@@ -525,12 +525,36 @@ mod interaction_queries {
         assert!(sb.interactions(&InteractionFilter::default()).await.unwrap().is_empty());
         assert!(sb.interaction(first).await.unwrap().is_none());
         assert!(matches!(sb.end_interaction(first, Disposition::Failed).await, Err(StoreError::NotFound)));
+        assert!(matches!(sb.record_interaction(first, "x.wav").await, Err(StoreError::NotFound)));
+        sa.record_interaction(second, "1/2026-11-28/2.wav").await.unwrap();
+        assert_eq!(sa.interaction(second).await.unwrap().unwrap().recording.as_deref(), Some("1/2026-11-28/2.wav"));
+    }
+
+    pub async fn sip_accounts_are_unique_and_scoped(store: &Store) {
+        let (a, b) = two_companies(store).await;
+        let (sa, sb) = (store.company(a), store.company(b));
+        let ana = sa.create_staff(&input("ana", Role::Operator)).await.unwrap();
+        let bob = sb.create_staff(&input("bob", Role::Operator)).await.unwrap();
+        sa.set_sip_account(ana.id, "201", "ha1-a").await.unwrap();
+        // Replacing keeps one account per member.
+        sa.set_sip_account(ana.id, "ana-desk", "ha1-b").await.unwrap();
+        assert_eq!(sa.sip_accounts().await.unwrap(), [(ana.id, "ana-desk".to_owned())]);
+        assert_eq!(store.sip_account("201").await.unwrap(), None);
+        let got = store.sip_account("ana-desk").await.unwrap().unwrap();
+        assert_eq!((got.company_id, got.staff_id, got.ha1.as_str()), (a.0, ana.id.0, "ha1-b"));
+        // Another company can neither take the name nor give an account to our staff.
+        assert!(matches!(sb.set_sip_account(bob.id, "ana-desk", "x").await, Err(StoreError::Conflict(_))));
+        assert!(matches!(sb.set_sip_account(ana.id, "mine", "x").await, Err(StoreError::NotFound)));
+        assert!(matches!(sb.delete_sip_account(ana.id).await, Err(StoreError::NotFound)));
+        assert!(sb.sip_accounts().await.unwrap().is_empty());
+        sa.delete_sip_account(ana.id).await.unwrap();
+        assert_eq!(store.sip_account("ana-desk").await.unwrap(), None);
     }
 }
 
-use interaction_queries::numbers_select_the_company_and_calls_are_registered;
+use interaction_queries::{numbers_select_the_company_and_calls_are_registered, sip_accounts_are_unique_and_scoped};
 
 mod interaction_suite {
     use super::*;
-    storage_suite!(numbers_select_the_company_and_calls_are_registered);
+    storage_suite!(numbers_select_the_company_and_calls_are_registered, sip_accounts_are_unique_and_scoped);
 }

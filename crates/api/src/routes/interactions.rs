@@ -142,6 +142,43 @@ pub async fn get(
     Ok(Json(out(&state, &auth, i).await?))
 }
 
+/// The call's recording, a stereo WAV (caller left, staff right): the
+/// handler of the call, supervisors, heads and admins. Each download is
+/// written to the audit log.
+#[utoipa::path(get, path = "/api/v1/interactions/{id}/recording", tag = "interactions", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "audio/wav"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn recording(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<([(axum::http::header::HeaderName, String); 2], Vec<u8>)> {
+    let id = parse_id(&id, "interaction")?;
+    let s = state.store.company(auth.company);
+    let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
+    if i.handled_by != Some(auth.staff.0) {
+        auth.require(roles::PLANNERS)?;
+    }
+    let rel = i.recording.ok_or_else(|| ApiError::not_found("recording"))?;
+    // The stored path is relative to this company's recordings; refuse
+    // anything that would climb out of them.
+    let rel = std::path::Path::new(&rel);
+    if rel.components().any(|c| !matches!(c, std::path::Component::Normal(_)))
+        || !rel.starts_with(auth.company.0.to_string())
+    {
+        return Err(ApiError::not_found("recording"));
+    }
+    let bytes =
+        tokio::fs::read(state.config.recordings.join(rel)).await.map_err(|_| ApiError::not_found("recording"))?;
+    s.audit(&auth.username, "download", "recording", &id.to_string(), "").await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "audio/wav".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"call-{id}.wav\"")),
+        ],
+        bytes,
+    ))
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotesIn {

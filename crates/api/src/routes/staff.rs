@@ -184,3 +184,76 @@ pub async fn password(
     s.audit(&auth.username, "set_password", "staff", &id.to_string(), "").await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SipAccountIn {
+    /// The phone's SIP username (unique in the whole instance: letters,
+    /// digits, `.`, `-`, `_`).
+    pub username: String,
+    /// At least 8 characters. Only MD5(username:realm:password) is kept.
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SipAccountOut {
+    pub staff_id: i64,
+    pub username: String,
+    /// The phone's registered contacts now (empty: not registered).
+    pub registered: Vec<String>,
+}
+
+/// Give a staff member a SIP account for their phone (admins).
+#[utoipa::path(put, path = "/api/v1/staff/{id}/sip", tag = "staff", params(("id" = i64, Path)), request_body = SipAccountIn,
+    responses((status = 200, body = SipAccountOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn set_sip(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<SipAccountIn>,
+) -> ApiResult<Json<SipAccountOut>> {
+    auth.require(roles::ADMIN)?;
+    let id = StaffId(parse_id(&id, "staff member")?);
+    let name = body.username.trim();
+    if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c)) {
+        return Err(ApiError::invalid("a SIP username is 1–64 letters, digits, '.', '-' or '_'"));
+    }
+    if body.password.chars().count() < 8 {
+        return Err(ApiError::invalid("a SIP password has at least 8 characters"));
+    }
+    let ha1 = centrala_sip::registrar::ha1(name, &state.config.sip_realm, &body.password);
+    let s = state.store.company(auth.company);
+    s.set_sip_account(id, name, &ha1).await?;
+    s.audit(&auth.username, "set_sip_account", "staff", &id.to_string(), name).await?;
+    Ok(Json(SipAccountOut { staff_id: id.0, username: name.to_owned(), registered: Vec::new() }))
+}
+
+/// Remove a staff member's SIP account (admins).
+#[utoipa::path(delete, path = "/api/v1/staff/{id}/sip", tag = "staff", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn delete_sip(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    auth.require(roles::ADMIN)?;
+    let id = StaffId(parse_id(&id, "staff member")?);
+    let s = state.store.company(auth.company);
+    s.delete_sip_account(id).await?;
+    s.audit(&auth.username, "delete_sip_account", "staff", &id.to_string(), "").await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The company's SIP accounts (admins and supervisors).
+#[utoipa::path(get, path = "/api/v1/sip/accounts", tag = "staff", responses((status = 200, body = [SipAccountOut])))]
+pub async fn sip_accounts(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<SipAccountOut>>> {
+    auth.require(roles::AUDITORS)?;
+    let list = state.store.company(auth.company).sip_accounts().await?;
+    let now = std::time::Instant::now();
+    Ok(Json(
+        list.into_iter()
+            .map(|(s, u)| SipAccountOut { staff_id: s.0, registered: state.phones.live(&u, now), username: u })
+            .collect(),
+    ))
+}

@@ -1,0 +1,94 @@
+//! The real binary, started for a test: `Server` runs `centrala serve` on
+//! free ports and reads its log.
+#![allow(dead_code)]
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_centrala");
+
+pub fn fixtures(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../store/tests/fixtures").join(name)
+}
+
+pub fn centrala(data: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("--data")
+        .arg(data)
+        .env("CENTRALA_LOG", "info,rsipstack=warn")
+        .env_remove("CENTRALA_DATABASE")
+        .env_remove("RUST_LOG");
+    c
+}
+
+/// A running `centrala serve`; its log lines arrive on `lines`.
+pub struct Server {
+    child: Child,
+    addr: String,
+    /// Where SIP listens.
+    pub sip: String,
+    lines: mpsc::Receiver<String>,
+    log: Vec<String>,
+}
+
+impl Server {
+    pub fn start(data: &Path, demo: bool) -> Server {
+        let mut cmd = centrala(data);
+        cmd.args(["serve", "--http", "127.0.0.1:0", "--sip", "127.0.0.1:0"]);
+        if demo {
+            cmd.arg("--demo");
+        }
+        let mut child = cmd.stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut log = Vec::new();
+        let mut sip = String::new();
+        loop {
+            let line = lines.recv_timeout(Duration::from_secs(120)).expect("the server printed its address");
+            log.push(line.clone());
+            if line.contains("SIP listening") {
+                if let Some(rest) = line.split("local=").nth(1) {
+                    sip = rest.split_whitespace().next().unwrap_or_default().to_owned();
+                }
+            }
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let addr = rest.trim().to_owned();
+                return Server { child, addr, sip, lines, log };
+            }
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Sends SIGTERM and waits for a clean exit; returns the rest of the log.
+    pub fn stop(mut self) -> Vec<String> {
+        Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "exit status after SIGTERM: {status}");
+        let rest: Vec<String> = self.lines.try_iter().collect();
+        self.log.extend(rest);
+        std::mem::take(&mut self.log)
+    }
+}
+
+impl Drop for Server {
+    /// A failed assertion must not leave a server running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,348 @@
+//! The telephony end to end: the real binary (`serve --demo`) driven by
+//! SIPp (Debian's `sip-tester`) over loopback UDP. Callers walk the IVR
+//! with RFC 4733 digits and speak G.711 (SIPp's own captures); phones
+//! register with digest authentication; broken packets get errors.
+//!
+//! Skips, saying so, when `sipp` is not installed (`.ci/run` installs it).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::zombie_processes)]
+
+mod common;
+
+use common::Server;
+use serde_json::{json, Value};
+use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const SIPP: &str = "/usr/bin/sipp";
+const CAPTURES: &str = "/usr/share/sip-tester";
+
+fn have_sipp() -> bool {
+    let ok = Path::new(SIPP).exists() && Path::new(CAPTURES).join("g711a.pcap").exists();
+    if !ok {
+        eprintln!("skipped: {SIPP} or its captures are not installed (apt-get install sip-tester)");
+    }
+    ok
+}
+
+fn scenario(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sipp").join(name)
+}
+
+/// A free UDP port pair base for SIPp's signalling or media.
+fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Sipp {
+    status: std::process::ExitStatus,
+    out: String,
+}
+
+/// Runs SIPp once (one call) against the server; returns its exit status
+/// and what it printed.
+fn sipp(server_sip: &str, scenario_file: &Path, extra: &[&str], dir: &Path) -> Sipp {
+    let out = Command::new(SIPP)
+        .current_dir(dir)
+        .arg("-sf")
+        .arg(scenario_file)
+        .arg(server_sip)
+        .args(["-m", "1", "-l", "1", "-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin", "-timeout", "40s"])
+        .args(["-timeout_error", "-trace_err", "-p", &free_udp_port().to_string()])
+        .args(["-mp", &free_udp_port().to_string()])
+        .args(extra)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    Sipp { status: out.status, out: text }
+}
+
+/// The IVR scenario with `digit` pressed ("" for none: hang up in the menu).
+fn ivr_scenario(dir: &Path, digit: &str) -> PathBuf {
+    let text = std::fs::read_to_string(scenario("ivr_call.xml")).unwrap();
+    let text = if digit.is_empty() {
+        // No key: drop the DTMF capture (the caller only speaks).
+        let start = text.find("<!-- DTMF -->").unwrap();
+        let end = text.find("<!-- /DTMF -->").unwrap();
+        format!("{}{}", &text[..start], &text[end..])
+    } else {
+        text.replace("DIGIT", digit)
+    };
+    let p = dir.join(format!("ivr-{}.xml", if digit.is_empty() { "none" } else { digit }));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+async fn login(http: &reqwest::Client, server: &Server, user: &str) -> String {
+    let v: Value = http
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({"company": "demo", "username": user, "password": "demo"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["token"].as_str().unwrap().to_owned()
+}
+
+async fn get(http: &reqwest::Client, server: &Server, token: &str, path: &str) -> Value {
+    http.get(server.url(path)).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+}
+
+/// Root-mean-square of each channel of a stereo 16-bit WAV.
+fn channel_rms(wav: &[u8]) -> (f64, f64, f64) {
+    let mut r = hound::WavReader::new(std::io::Cursor::new(wav)).unwrap();
+    let spec = r.spec();
+    assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (2, 8000, 16));
+    let s: Vec<i16> = r.samples::<i16>().map(Result::unwrap).collect();
+    let rms = |ch: usize| {
+        let v: Vec<f64> = s.iter().skip(ch).step_by(2).map(|x| f64::from(*x)).collect();
+        (v.iter().map(|x| x * x).sum::<f64>() / v.len().max(1) as f64).sqrt()
+    };
+    (rms(0), rms(1), s.len() as f64 / 2.0 / 8000.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_walk_the_menu_and_every_call_is_registered_and_recorded() {
+    if !have_sipp() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+
+    // A known client's phone, found through the API like an operator would.
+    let clients = get(&http, &server, &sup, "/api/v1/clients?limit=30").await;
+    let code = clients.as_array().unwrap().iter().find_map(|c| c["code"].as_str()).unwrap().to_owned();
+    let card = get(&http, &server, &sup, &format!("/api/v1/clients/{code}")).await;
+    let known = card["phones"][0].as_str().unwrap().trim_start_matches('+').to_owned();
+    let unknown = "38761999888";
+
+    // Three callers at once: a client ordering (1), a stranger asking for
+    // reference information (2), one who hangs up in the menu.
+    let work = dir.path().to_owned();
+    let calls = [(known.clone(), "1"), (unknown.to_owned(), "2"), ("38762123123".to_owned(), "")];
+    let runs: Vec<_> = calls
+        .iter()
+        .map(|(caller, digit)| {
+            let (sip, work, caller) = (server.sip.clone(), work.clone(), caller.clone());
+            let file = ivr_scenario(&work, digit);
+            std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &caller], &work))
+        })
+        .collect();
+    for r in runs {
+        let r = r.join().unwrap();
+        assert!(r.status.success(), "SIPp failed: {}", r.out);
+    }
+
+    // Every call is registered, with the menu's path and the digits, the
+    // routing decision (the same as /routing/decide gives) and a recording.
+    let mut list = Value::Null;
+    for _ in 0..50 {
+        list = get(&http, &server, &sup, "/api/v1/interactions").await;
+        if list.as_array().unwrap().iter().filter(|i| i["ended_at"].is_string()).count() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let list = list.as_array().unwrap().clone();
+    assert_eq!(list.len(), 3, "{list:?}");
+    let by_caller = |n: &str| list.iter().find(|i| i["caller"] == format!("+{n}")).unwrap().clone();
+
+    let ordering = by_caller(&known);
+    assert_eq!(ordering["client"], json!(code));
+    assert_eq!((ordering["digits"].as_str(), ordering["intent"].as_str()), (Some("1"), Some("order")));
+    assert_eq!(ordering["ivr_path"], "main");
+    assert_eq!(ordering["called"], "+38733555000");
+    assert_eq!(ordering["direction"], "inbound");
+    let decided: Value = http
+        .post(server.url("/api/v1/routing/decide"))
+        .bearer_auth(&sup)
+        .json(&json!({"phone": format!("+{known}"), "intent": "order"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ordering["routing_rule"], decided["rule"], "the call took the order desk's decision: {decided}");
+    assert!(!ordering["routing_reasons"].as_array().unwrap().is_empty());
+
+    let stranger = by_caller(unknown);
+    assert_eq!((stranger["digits"].as_str(), stranger["intent"].as_str()), (Some("2"), Some("reference")));
+    assert_eq!(stranger["routing_rule"], "new_client");
+    assert_eq!(stranger["client"], Value::Null);
+
+    let gone = by_caller("38762123123");
+    assert_eq!(
+        (gone["digits"].as_str(), gone["intent"].as_str(), gone["routing_rule"].as_str()),
+        (Some(""), Some(""), Some(""))
+    );
+    for i in [&ordering, &stranger, &gone] {
+        // Nobody took these calls yet (the queues come with routing):
+        // the caller hung up, so each is abandoned.
+        assert_eq!(i["disposition"], "abandoned", "{i}");
+        assert!(i["recording"].is_string(), "{i}");
+    }
+
+    // The recording holds both sides: the caller's speech on the left, our
+    // prompts on the right. An operator may not download it; a supervisor may.
+    let id = ordering["id"].as_i64().unwrap();
+    let op = login(&http, &server, "op.ana").await;
+    let refused =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&op).send().await.unwrap();
+    assert_eq!(refused.status(), 403);
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&sup).send().await.unwrap();
+    assert_eq!(wav.status(), 200);
+    assert_eq!(wav.headers()["content-type"], "audio/wav");
+    let (left, right, seconds) = channel_rms(&wav.bytes().await.unwrap());
+    assert!(seconds > 3.0, "{seconds} s recorded");
+    assert!(left > 200.0, "the caller's side has speech: rms {left}");
+    assert!(right > 200.0, "our side has the prompts: rms {right}");
+    let audit = get(&http, &server, &sup, "/api/v1/audit?limit=20").await;
+    assert!(audit.to_string().contains("recording"), "the download is audited: {audit}");
+
+    let log = server.stop().join("\n");
+    assert!(!log.contains("panicked"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phones_register_with_digest_authentication_and_guessing_gets_blocked() {
+    if !have_sipp() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let admin = login(&http, &server, "admin").await;
+    let work = dir.path().to_owned();
+
+    // The demo phone 203 is op.ana's; it registers with its password.
+    let ok = sipp(&server.sip, &scenario("register.xml"), &["-s", "203", "-au", "203", "-ap", "demo"], &work);
+    assert!(ok.status.success(), "{}", ok.out);
+    let accounts = get(&http, &server, &admin, "/api/v1/sip/accounts").await;
+    let ana = accounts.as_array().unwrap().iter().find(|a| a["username"] == "203").unwrap().clone();
+    let contacts = ana["registered"].as_array().unwrap();
+    assert_eq!(contacts.len(), 1, "{ana}");
+    assert!(contacts[0].as_str().unwrap().starts_with("sip:203@127.0.0.1:"), "{ana}");
+    let not_registered = accounts.as_array().unwrap().iter().find(|a| a["username"] == "204").unwrap();
+    assert!(not_registered["registered"].as_array().unwrap().is_empty());
+
+    // An account set through the API works the same way.
+    let staff = get(&http, &server, &admin, "/api/v1/staff").await;
+    let kenan = staff.as_array().unwrap().iter().find(|s| s["username"] == "op.kenan").unwrap()["id"].as_i64().unwrap();
+    let set = http
+        .put(server.url(&format!("/api/v1/staff/{kenan}/sip")))
+        .bearer_auth(&admin)
+        .json(&json!({"username": "kenan-desk", "password": "long enough"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+    let ok = sipp(
+        &server.sip,
+        &scenario("register.xml"),
+        &["-s", "kenan-desk", "-au", "kenan-desk", "-ap", "long enough"],
+        &work,
+    );
+    assert!(ok.status.success(), "{}", ok.out);
+    // The username is unique in the whole instance.
+    let ana_id = ana["staff_id"].as_i64().unwrap();
+    let taken = http
+        .put(server.url(&format!("/api/v1/staff/{ana_id}/sip")))
+        .bearer_auth(&admin)
+        .json(&json!({"username": "kenan-desk", "password": "long enough"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), 409);
+
+    // Wrong passwords are refused; after five, even the right one is, for a while.
+    for _ in 0..5 {
+        let bad =
+            sipp(&server.sip, &scenario("register_refused.xml"), &["-s", "204", "-au", "204", "-ap", "guess"], &work);
+        assert!(bad.status.success(), "a wrong password gets 403: {}", bad.out);
+    }
+    let blocked =
+        sipp(&server.sip, &scenario("register_blocked.xml"), &["-s", "204", "-au", "204", "-ap", "demo"], &work);
+    assert!(blocked.status.success(), "blocked after five failures: {}", blocked.out);
+    let accounts = get(&http, &server, &admin, "/api/v1/sip/accounts").await;
+    let p204 = accounts.as_array().unwrap().iter().find(|a| a["username"] == "204").unwrap();
+    assert!(p204["registered"].as_array().unwrap().is_empty());
+    let log = server.stop().join("\n");
+    assert!(log.contains("REGISTER refused"), "{log}");
+}
+
+/// Sends one datagram and returns the first line of the answer, if any.
+fn exchange(sock: &UdpSocket, to: &str, msg: &str) -> Option<String> {
+    sock.send_to(msg.as_bytes(), to).unwrap();
+    let mut buf = [0u8; 4096];
+    // Skip provisional answers (100 Trying).
+    loop {
+        let n = sock.recv(&mut buf).ok()?;
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        let first = text.lines().next().unwrap_or_default().to_owned();
+        if !first.starts_with("SIP/2.0 1") {
+            return Some(first);
+        }
+    }
+}
+
+fn invite(port: u16, call: &str, sdp: &str) -> String {
+    format!(
+        "INVITE sip:38733555000@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{call}\r\n\
+         From: <sip:38761000001@127.0.0.1>;tag=t{call}\r\nTo: <sip:38733555000@127.0.0.1>\r\nCall-ID: {call}\r\n\
+         CSeq: 1 INVITE\r\nContact: <sip:x@127.0.0.1:{port}>\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\n\
+         Content-Length: {}\r\n\r\n{sdp}",
+        sdp.len()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_packets_get_errors_and_the_server_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let port = sock.local_addr().unwrap().port();
+    let to = server.sip.as_str();
+
+    // Garbage and truncated messages: no answer is possible, no crash.
+    for junk in ["", "hello", "INVITE", "INVITE sip:x SIP/2.0\r\nVia: broken\r\n\r\n", "\u{0}\u{1}\u{2}"] {
+        sock.send_to(junk.as_bytes(), to).unwrap();
+    }
+    // An SDP that is not SDP, and one with no codec we speak: 488.
+    let bad_sdp = invite(port, "c1", "this is not SDP");
+    assert_eq!(exchange(&sock, to, &bad_sdp).as_deref(), Some("SIP/2.0 488 Not Acceptable Here"));
+    let g729 = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n";
+    assert_eq!(exchange(&sock, to, &invite(port, "c2", g729)).as_deref(), Some("SIP/2.0 488 Not Acceptable Here"));
+    // A method we do not take, and a BYE for no call.
+    let msg = format!(
+        "SUBSCRIBE sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKs1\r\nFrom: <sip:a@127.0.0.1>;tag=a\r\n\
+         To: <sip:x@127.0.0.1>\r\nCall-ID: s1\r\nCSeq: 1 SUBSCRIBE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    );
+    assert_eq!(exchange(&sock, to, &msg).as_deref(), Some("SIP/2.0 405 Method Not Allowed"));
+    let bye = format!(
+        "BYE sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKb1\r\nFrom: <sip:a@127.0.0.1>;tag=a\r\n\
+         To: <sip:x@127.0.0.1>;tag=nope\r\nCall-ID: nope\r\nCSeq: 2 BYE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    );
+    assert_eq!(exchange(&sock, to, &bye).as_deref(), Some("SIP/2.0 481 Call/Transaction Does Not Exist"));
+    // Still alive and well.
+    let options = format!(
+        "OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKo1\r\nFrom: <sip:a@127.0.0.1>;tag=a\r\n\
+         To: <sip:127.0.0.1>\r\nCall-ID: o1\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    );
+    assert_eq!(exchange(&sock, to, &options).as_deref(), Some("SIP/2.0 200 OK"));
+
+    // The two refused calls are registered as failed.
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let list = get(&http, &server, &sup, "/api/v1/interactions?outcome=failed").await;
+    assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+    let log = server.stop().join("\n");
+    assert!(!log.contains("panicked"), "{log}");
+}

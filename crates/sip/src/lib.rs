@@ -1,0 +1,134 @@
+//! Centrala's telephony driver (CC-1, CC-2, CC-3): SIP over UDP with
+//! `rsipstack` (transactions and dialogs are its; pinned to 0.7.14), the
+//! registrar for staff phones, RTP media sessions, and one task per call
+//! that runs the pure call state machine of `centrala-call`.
+//!
+//! The driver knows nothing of companies, clients or the database: what a
+//! call means is asked of a [`Brain`] (the API crate implements it over the
+//! store, the order desk's routing and the ACD).
+//!
+//! Order within a call: the INVITE transaction is driven by its own task
+//! (rsipstack routes the ACK to it); every later request of the dialog
+//! (BYE, INFO, re-INVITE) goes through one channel per call and is handled
+//! in arrival order; the dialog's state changes come on a second channel per
+//! call, read by the call's task.
+
+pub mod media;
+pub mod registrar;
+mod server;
+
+pub use server::Telephony;
+
+use centrala_call::ivr::{IvrConfig, Outcome};
+use chrono::NaiveDateTime;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SipError {
+    #[error("SIP stack: {0}")]
+    Stack(String),
+    #[error("cannot listen for SIP on {0}: {1}")]
+    Bind(SocketAddr, String),
+    #[error("bad configuration: {0}")]
+    Config(String),
+}
+
+impl From<rsipstack::Error> for SipError {
+    fn from(e: rsipstack::Error) -> Self {
+        SipError::Stack(e.to_string())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SipConfig {
+    /// Where SIP listens (UDP).
+    pub addr: SocketAddr,
+    /// The RTP port range, inclusive.
+    pub rtp_ports: (u16, u16),
+    /// The digest realm of the registrar. Accounts' stored HA1 depends on
+    /// it: changing it means setting every SIP password again.
+    pub realm: String,
+    /// A folder with a company's own prompts (`<lang>/<name>.wav`), tried
+    /// before the compiled-in demo prompts.
+    pub prompts: Option<PathBuf>,
+}
+
+/// An inbound call as the network shows it.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// The user part of the Request-URI (the number dialled).
+    pub called: String,
+    /// The caller's number: P-Asserted-Identity, else From.
+    pub caller: String,
+    pub call_id: String,
+}
+
+/// What the brain decided for an inbound call it takes.
+#[derive(Debug, Clone)]
+pub struct Arrival {
+    pub company: i64,
+    /// The interaction already registered for this call.
+    pub interaction: i64,
+    pub ivr: IvrConfig,
+    /// The prompts' language (`en`, `bs`).
+    pub lang: String,
+    /// The company's local time now (for business hours).
+    pub local_time: NaiveDateTime,
+    /// Where to record the call; `None` for no recording.
+    pub recording: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No company takes calls on this number: 404.
+    NotHere,
+    /// Something is broken on our side: 503 (the caller may retry).
+    Unavailable,
+}
+
+/// How a call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallEnd {
+    /// The caller hung up before anyone took the call.
+    Abandoned,
+    /// Outside business hours.
+    Closed,
+    /// It could not be set up (no common codec, no RTP port, …).
+    Failed,
+}
+
+/// A staff phone's SIP account, as the registrar needs it.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// MD5(username:realm:password).
+    pub ha1: String,
+}
+
+/// What the telephony asks of the rest of the product. Implemented over
+/// the store and the routing; a test may implement it directly.
+pub trait Brain: Send + Sync + 'static {
+    /// An inbound INVITE: take it (registering the interaction) or refuse.
+    fn arrive(&self, call: Incoming) -> impl Future<Output = Result<Arrival, Refusal>> + Send;
+    /// The menu is done: record the path and route the call.
+    fn routed(&self, call: &Arrival, path: &str, digits: &str, outcome: &Outcome) -> impl Future<Output = ()> + Send;
+    /// The call is over.
+    fn ended(&self, call: &Arrival, end: CallEnd, media: media::MediaStats) -> impl Future<Output = ()> + Send;
+    /// The account of a SIP username, if any.
+    fn account(&self, username: &str) -> impl Future<Output = Option<Account>> + Send;
+    /// A phone registered, refreshed or left: `contacts` are all its live
+    /// contacts now (empty when it has none left).
+    fn registered(&self, username: &str, contacts: Vec<Contact>);
+}
+
+/// A registered contact of a SIP account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// The Contact URI the phone gave.
+    pub uri: String,
+    /// Where its REGISTER came from.
+    pub source: SocketAddr,
+    /// Seconds until it expires.
+    pub expires_in: u32,
+}

@@ -1,0 +1,339 @@
+//! One call leg's RTP session: a UDP socket from the configured port range,
+//! a 20 ms clock that sends what the call logic asked for (prompts, music on
+//! hold, silence), and the receiving side: symmetric RTP (we answer to where
+//! the packets come from), RFC 4733 digits to the call task, the caller's
+//! audio to the recording. RTCP on the same port is tolerated and skipped.
+//!
+//! The packet work (G.711, RTP framing, DTMF, WAV) is `centrala-media`'s;
+//! this is only the socket and the clock.
+
+use centrala_media::{dtmf, g711::Law, record::Recorder, rtp, sdp_neg::Chosen};
+use std::collections::VecDeque;
+use std::io::BufWriter;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tracing::warn;
+
+/// 20 ms of 8 kHz audio.
+pub const FRAME: usize = 160;
+/// No RTP at all for this long means the far end is gone.
+pub const SILENT_AFTER: Duration = Duration::from_secs(60);
+
+/// Audio, decoded: 8 kHz mono 16-bit samples.
+pub type Audio = Arc<[i16]>;
+
+/// The RTP port range (even ports, RTCP would be the odd one above).
+#[derive(Debug)]
+pub struct PortPool {
+    low: u16,
+    high: u16,
+    next: AtomicU32,
+}
+
+impl PortPool {
+    pub fn new(low: u16, high: u16) -> PortPool {
+        let low = low + low % 2;
+        PortPool { low, high: high.max(low), next: AtomicU32::new(0) }
+    }
+
+    /// Binds the next free even port of the range on `ip`.
+    pub async fn bind(&self, ip: IpAddr) -> std::io::Result<UdpSocket> {
+        let slots = u32::from((self.high - self.low) / 2 + 1);
+        let mut last = None;
+        for _ in 0..slots {
+            let i = self.next.fetch_add(1, Ordering::Relaxed) % slots;
+            let port = self.low + (i * 2) as u16;
+            match UdpSocket::bind((ip, port)).await {
+                Ok(s) => return Ok(s),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| std::io::Error::other("the RTP port range is empty")))
+    }
+}
+
+#[derive(Debug)]
+pub enum MediaCmd {
+    /// Play these one after another, then report `PlayDone`.
+    Play(Vec<Audio>),
+    /// Stop playing (no `PlayDone`).
+    Stop,
+    /// Loop this when nothing else plays (music on hold); `None` for silence.
+    Hold(Option<Audio>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaEvent {
+    PlayDone,
+    Digit(char),
+    /// No RTP for [`SILENT_AFTER`].
+    Silent,
+}
+
+/// What the leg did, for the interaction and the benchmarks.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct MediaStats {
+    pub packets_in: u64,
+    pub packets_out: u64,
+    pub digits: u32,
+    /// Whether the recording was written completely.
+    pub recorded: bool,
+}
+
+pub struct Media {
+    pub cmd: mpsc::UnboundedSender<MediaCmd>,
+    pub events: mpsc::UnboundedReceiver<MediaEvent>,
+    pub local: SocketAddr,
+    task: JoinHandle<MediaStats>,
+}
+
+impl Media {
+    /// Starts the leg: sends to `remote` (until packets from elsewhere
+    /// arrive), records to `recording` if given.
+    pub fn start(socket: UdpSocket, remote: SocketAddr, chosen: Chosen, recording: Option<PathBuf>) -> Media {
+        let local = socket.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+        let (cmd, cmd_rx) = mpsc::unbounded_channel();
+        let (ev_tx, events) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run(socket, remote, chosen, recording, cmd_rx, ev_tx));
+        Media { cmd, events, local, task }
+    }
+
+    pub fn send(&self, c: MediaCmd) {
+        let _ = self.cmd.send(c);
+    }
+
+    /// Stops the leg and completes the recording.
+    pub async fn stop(self) -> MediaStats {
+        drop(self.cmd);
+        self.task.await.unwrap_or_default()
+    }
+}
+
+#[derive(Default)]
+struct Player {
+    queue: VecDeque<Audio>,
+    pos: usize,
+    hold: Option<Audio>,
+    hold_pos: usize,
+}
+
+impl Player {
+    /// The next 20 ms to send, and whether the queued prompts just ended.
+    fn frame(&mut self, out: &mut [i16; FRAME]) -> bool {
+        out.fill(0);
+        let mut filled = 0;
+        let mut ended = false;
+        while filled < FRAME {
+            let Some(cur) = self.queue.front() else { break };
+            let n = (cur.len() - self.pos).min(FRAME - filled);
+            out[filled..filled + n].copy_from_slice(&cur[self.pos..self.pos + n]);
+            filled += n;
+            self.pos += n;
+            if self.pos >= cur.len() {
+                self.queue.pop_front();
+                self.pos = 0;
+                ended = self.queue.is_empty();
+            }
+        }
+        if filled == 0 && !ended {
+            if let Some(h) = self.hold.as_ref().filter(|h| !h.is_empty()) {
+                for s in out.iter_mut() {
+                    *s = h[self.hold_pos];
+                    self.hold_pos = (self.hold_pos + 1) % h.len();
+                }
+            }
+        }
+        ended
+    }
+}
+
+async fn run(
+    socket: UdpSocket,
+    mut remote: SocketAddr,
+    chosen: Chosen,
+    recording: Option<PathBuf>,
+    mut cmds: mpsc::UnboundedReceiver<MediaCmd>,
+    events: mpsc::UnboundedSender<MediaEvent>,
+) -> MediaStats {
+    let mut stats = MediaStats::default();
+    let mut recorder = recording.and_then(|p| {
+        let file = p.parent().map(std::fs::create_dir_all).transpose().and_then(|_| std::fs::File::create(&p));
+        match file.map(|f| Recorder::new(BufWriter::with_capacity(64 * 1024, f))) {
+            Ok(Ok(r)) => Some(r),
+            Ok(Err(e)) => {
+                warn!(path = %p.display(), error = %e, "cannot start the recording");
+                None
+            }
+            Err(e) => {
+                warn!(path = %p.display(), error = %e, "cannot create the recording");
+                None
+            }
+        }
+    });
+    let law = chosen.law;
+    let mut sender = rtp::Sender::new(rand::random(), rand::random(), rand::random(), law.payload_type());
+    let mut detector = dtmf::Detector::default();
+    let mut player = Player::default();
+    let mut latched = false;
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut buf = vec![0u8; 2048];
+    let mut packet = Vec::with_capacity(200);
+    let mut frame = [0i16; FRAME];
+    let mut payload = [0u8; FRAME];
+    let mut decoded = Vec::with_capacity(FRAME * 2);
+    let silent = tokio::time::sleep(SILENT_AFTER);
+    tokio::pin!(silent);
+    loop {
+        tokio::select! {
+            c = cmds.recv() => match c {
+                None => break,
+                Some(MediaCmd::Play(list)) => {
+                    player.queue = list.into_iter().filter(|a| !a.is_empty()).collect();
+                    player.pos = 0;
+                    if player.queue.is_empty() {
+                        let _ = events.send(MediaEvent::PlayDone);
+                    }
+                }
+                Some(MediaCmd::Stop) => {
+                    player.queue.clear();
+                    player.pos = 0;
+                }
+                Some(MediaCmd::Hold(h)) => {
+                    player.hold = h;
+                    player.hold_pos = 0;
+                }
+            },
+            r = socket.recv_from(&mut buf) => {
+                let Ok((n, from)) = r else { continue };
+                let bytes = &buf[..n];
+                if rtp::is_rtcp(bytes) {
+                    continue;
+                }
+                let Ok(p) = rtp::parse(bytes) else { continue };
+                stats.packets_in += 1;
+                silent.as_mut().reset(tokio::time::Instant::now() + SILENT_AFTER);
+                if !latched || from != remote {
+                    // Symmetric RTP: answer to where the far end really is.
+                    remote = from;
+                    latched = true;
+                }
+                if Some(p.payload_type) == chosen.telephone_event {
+                    if let Some(d) = detector.feed(p.timestamp, p.payload) {
+                        stats.digits += 1;
+                        let _ = events.send(MediaEvent::Digit(d));
+                    }
+                } else if Law::from_payload_type(p.payload_type) == Some(law) {
+                    if let Some(r) = recorder.as_mut() {
+                        decoded.clear();
+                        decoded.extend(p.payload.iter().map(|b| law.decode(*b)));
+                        if let Err(e) = r.caller(&decoded) {
+                            warn!(error = %e, "recording failed; going on without it");
+                            recorder = None;
+                        }
+                    }
+                }
+            },
+            _ = tick.tick() => {
+                if player.frame(&mut frame) {
+                    let _ = events.send(MediaEvent::PlayDone);
+                }
+                for (o, s) in payload.iter_mut().zip(frame.iter()) {
+                    *o = law.encode(*s);
+                }
+                packet.clear();
+                sender.next(&payload, &mut packet);
+                if socket.send_to(&packet, remote).await.is_ok() {
+                    stats.packets_out += 1;
+                }
+                if let Some(r) = recorder.as_mut() {
+                    if let Err(e) = r.staff(&frame) {
+                        warn!(error = %e, "recording failed; going on without it");
+                        recorder = None;
+                    }
+                }
+            },
+            _ = &mut silent => {
+                let _ = events.send(MediaEvent::Silent);
+                silent.as_mut().reset(tokio::time::Instant::now() + SILENT_AFTER);
+            }
+        }
+    }
+    if let Some(r) = recorder {
+        match r.finish() {
+            Ok(()) => stats.recorded = true,
+            Err(e) => warn!(error = %e, "the recording could not be completed"),
+        }
+    }
+    stats
+}
+
+/// Music on hold: a calm, quiet four-chord loop (8 s), synthesised so that
+/// no copyrighted file ships with the product.
+pub fn hold_music() -> Audio {
+    const CHORDS: [[f64; 3]; 4] =
+        [[261.63, 329.63, 392.00], [220.00, 261.63, 329.63], [174.61, 220.00, 261.63], [196.00, 246.94, 293.66]];
+    let per = 16_000usize;
+    let mut out = Vec::with_capacity(per * CHORDS.len());
+    for chord in CHORDS {
+        for i in 0..per {
+            let t = i as f64 / 8000.0;
+            // A soft attack and release so that chords do not click.
+            let env = (i.min(per - i) as f64 / 800.0).min(1.0);
+            let v: f64 = chord.iter().map(|f| (2.0 * std::f64::consts::PI * f * t).sin()).sum::<f64>() / 3.0;
+            out.push((v * env * 3000.0) as i16);
+        }
+    }
+    out.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn audio(n: usize, v: i16) -> Audio {
+        vec![v; n].into()
+    }
+
+    #[test]
+    fn the_player_plays_prompts_in_order_then_holds() {
+        let mut p =
+            Player { queue: [audio(200, 1), audio(100, 2)].into(), hold: Some(audio(50, 9)), ..Player::default() };
+        let mut f = [0i16; FRAME];
+        assert!(!p.frame(&mut f));
+        assert!(f.iter().all(|s| *s == 1));
+        assert!(p.frame(&mut f), "the queue ends within the second frame");
+        assert_eq!((f[0], f[39], f[40], f[139], f[140]), (1, 1, 2, 2, 0), "padded with silence, not hold");
+        assert!(!p.frame(&mut f));
+        assert!(f.iter().all(|s| *s == 9), "then the music on hold");
+        let mut empty = Player::default();
+        assert!(!empty.frame(&mut f));
+        assert!(f.iter().all(|s| *s == 0));
+    }
+
+    #[test]
+    fn hold_music_is_quiet_but_audible() {
+        let m = hold_music();
+        assert_eq!(m.len(), 64_000);
+        let rms = (m.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / m.len() as f64).sqrt();
+        assert!((300.0..3000.0).contains(&rms), "{rms}");
+    }
+
+    #[tokio::test]
+    async fn ports_come_from_the_range_and_are_even() {
+        let pool = PortPool::new(41_001, 41_010);
+        let a = pool.bind(IpAddr::from([127, 0, 0, 1])).await.unwrap();
+        let b = pool.bind(IpAddr::from([127, 0, 0, 1])).await.unwrap();
+        for s in [&a, &b] {
+            let port = s.local_addr().unwrap().port();
+            assert!((41_002..=41_010).contains(&port) && port % 2 == 0, "{port}");
+        }
+        assert_ne!(a.local_addr().unwrap(), b.local_addr().unwrap());
+    }
+}

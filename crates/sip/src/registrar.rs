@@ -1,0 +1,293 @@
+//! The registrar's rules (RFC 3261 §10, digest per RFC 2617/8760 with MD5),
+//! pure: time comes in as seconds, nonces come in from the caller.
+//!
+//! Passwords are never stored: a SIP account keeps HA1 = MD5(user:realm:
+//! password), which is all the digest scheme needs to check a response.
+//! rsipstack's own `verify_digest` wants the clear password, so the check is
+//! ours (a few lines over `md-5`).
+//!
+//! A source address that fails authentication [`MAX_FAILURES`] times within
+//! [`FAILURE_WINDOW`] seconds is refused for [`BLOCK_FOR`] seconds.
+
+use md5::{Digest, Md5};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+pub const MAX_FAILURES: u32 = 5;
+pub const FAILURE_WINDOW: u64 = 60;
+pub const BLOCK_FOR: u64 = 300;
+/// How long a nonce may be answered.
+pub const NONCE_LIFETIME: u64 = 300;
+pub const DEFAULT_EXPIRES: u32 = 3600;
+pub const MIN_EXPIRES: u32 = 60;
+pub const MAX_EXPIRES: u32 = 7200;
+/// Contacts kept per account (the oldest goes when a new one comes).
+pub const MAX_CONTACTS: usize = 5;
+
+fn md5_hex(s: &str) -> String {
+    hex::encode(Md5::digest(s.as_bytes()))
+}
+
+/// HA1 of an account: what is stored instead of the password.
+pub fn ha1(username: &str, realm: &str, password: &str) -> String {
+    md5_hex(&format!("{username}:{realm}:{password}"))
+}
+
+/// What a client sent in its Authorization header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestAnswer {
+    pub username: String,
+    pub realm: String,
+    pub nonce: String,
+    /// The `uri` parameter exactly as sent.
+    pub uri: String,
+    pub response: String,
+    /// `(nc, cnonce)` when `qop=auth`.
+    pub qop_auth: Option<(String, String)>,
+}
+
+/// The response a client knowing the password computes (RFC 2617 §3.2.2.1).
+pub fn expected_response(ha1: &str, method: &str, a: &DigestAnswer) -> String {
+    let ha2 = md5_hex(&format!("{method}:{}", a.uri));
+    match &a.qop_auth {
+        Some((nc, cnonce)) => md5_hex(&format!("{ha1}:{}:{nc}:{cnonce}:auth:{ha2}", a.nonce)),
+        None => md5_hex(&format!("{ha1}:{}:{ha2}", a.nonce)),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Too many failures from this address: 403 until it passes.
+    Blocked,
+    /// No answer, an unknown or old nonce: challenge (again), 401.
+    Challenge,
+    /// Wrong user, realm or response: 403.
+    Wrong,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    /// The Contact URI the phone registered.
+    pub contact: String,
+    /// Where the REGISTER came from (symmetric response routing, NAT).
+    pub source: SocketAddr,
+    pub expires_at: u64,
+}
+
+#[derive(Debug, Default)]
+struct Failures {
+    count: u32,
+    since: u64,
+    blocked_until: u64,
+}
+
+#[derive(Debug)]
+pub struct Registrar {
+    pub realm: String,
+    nonces: HashMap<String, u64>,
+    bindings: HashMap<String, Vec<Binding>>,
+    failures: HashMap<IpAddr, Failures>,
+}
+
+impl Registrar {
+    pub fn new(realm: impl Into<String>) -> Registrar {
+        Registrar { realm: realm.into(), nonces: HashMap::new(), bindings: HashMap::new(), failures: HashMap::new() }
+    }
+
+    /// Is this address refused right now?
+    pub fn is_blocked(&self, now: u64, ip: IpAddr) -> bool {
+        self.failures.get(&ip).is_some_and(|f| f.blocked_until > now)
+    }
+
+    /// Remembers a fresh nonce for a challenge.
+    pub fn issue(&mut self, now: u64, nonce: String) {
+        self.nonces.retain(|_, t| now.saturating_sub(*t) < NONCE_LIFETIME);
+        self.nonces.insert(nonce, now);
+    }
+
+    /// Checks an answer to a challenge. `ha1` is the account's (None when
+    /// there is no such account: that counts as a failure, like a wrong
+    /// password, so accounts cannot be probed).
+    pub fn check(
+        &mut self,
+        now: u64,
+        ip: IpAddr,
+        method: &str,
+        answer: Option<&DigestAnswer>,
+        ha1: Option<&str>,
+    ) -> Result<(), Refused> {
+        if self.is_blocked(now, ip) {
+            return Err(Refused::Blocked);
+        }
+        let Some(a) = answer else { return Err(Refused::Challenge) };
+        let fresh = self.nonces.get(&a.nonce).is_some_and(|t| now.saturating_sub(*t) < NONCE_LIFETIME);
+        if !fresh {
+            return Err(Refused::Challenge);
+        }
+        let ok = a.realm == self.realm && ha1.is_some_and(|h| expected_response(h, method, a) == a.response);
+        if ok {
+            self.failures.remove(&ip);
+            return Ok(());
+        }
+        let f = self.failures.entry(ip).or_default();
+        if now.saturating_sub(f.since) >= FAILURE_WINDOW {
+            *f = Failures { count: 0, since: now, blocked_until: 0 };
+        }
+        f.count += 1;
+        if f.count >= MAX_FAILURES {
+            f.blocked_until = now + BLOCK_FOR;
+        }
+        Err(Refused::Wrong)
+    }
+
+    /// The expiry granted for what the phone asked (RFC 3261 §10.3 step 7:
+    /// too short is refused with 423; too long is shortened).
+    pub fn grant(asked: Option<u32>) -> Result<u32, u32> {
+        match asked.unwrap_or(DEFAULT_EXPIRES) {
+            0 => Ok(0),
+            s if s < MIN_EXPIRES => Err(MIN_EXPIRES),
+            s => Ok(s.min(MAX_EXPIRES)),
+        }
+    }
+
+    /// Adds or refreshes a contact; `expires == 0` removes it.
+    pub fn bind(&mut self, now: u64, user: &str, contact: &str, source: SocketAddr, expires: u32) {
+        let list = self.bindings.entry(user.to_owned()).or_default();
+        list.retain(|b| b.contact != contact && b.expires_at > now);
+        if expires > 0 {
+            if list.len() >= MAX_CONTACTS {
+                list.remove(0);
+            }
+            list.push(Binding { contact: contact.to_owned(), source, expires_at: now + u64::from(expires) });
+        }
+    }
+
+    /// Removes every contact of `user` (`Contact: *` with `Expires: 0`).
+    pub fn unbind_all(&mut self, user: &str) {
+        self.bindings.remove(user);
+    }
+
+    /// The live contacts of `user`, oldest first.
+    pub fn contacts(&self, now: u64, user: &str) -> Vec<Binding> {
+        self.bindings.get(user).map(|l| l.iter().filter(|b| b.expires_at > now).cloned().collect()).unwrap_or_default()
+    }
+
+    /// Forgets expired contacts (run now and then).
+    pub fn sweep(&mut self, now: u64) {
+        self.bindings.retain(|_, l| {
+            l.retain(|b| b.expires_at > now);
+            !l.is_empty()
+        });
+        self.failures.retain(|_, f| f.blocked_until > now || now.saturating_sub(f.since) < FAILURE_WINDOW);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    fn answer(password: &str, nonce: &str, qop: bool) -> DigestAnswer {
+        let mut a = DigestAnswer {
+            username: "demo-101".into(),
+            realm: "centrala".into(),
+            nonce: nonce.into(),
+            uri: "sip:127.0.0.1:5060".into(),
+            response: String::new(),
+            qop_auth: qop.then(|| ("00000001".into(), "abc".into())),
+        };
+        a.response = expected_response(&ha1("demo-101", "centrala", password), "REGISTER", &a);
+        a
+    }
+
+    #[test]
+    fn the_rfc_2617_example_response() {
+        // RFC 2617 §3.5: Mufasa / Circle Of Life, qop=auth.
+        let h = ha1("Mufasa", "testrealm@host.com", "Circle Of Life");
+        let a = DigestAnswer {
+            username: "Mufasa".into(),
+            realm: "testrealm@host.com".into(),
+            nonce: "dcd98b7102dd2f0e8b11d0f600bfb0c093".into(),
+            uri: "/dir/index.html".into(),
+            response: String::new(),
+            qop_auth: Some(("00000001".into(), "0a4f113b".into())),
+        };
+        assert_eq!(expected_response(&h, "GET", &a), "6629fae49393a05397450978507c4ef1");
+    }
+
+    #[test]
+    fn a_right_answer_passes_and_a_wrong_one_does_not() {
+        let mut r = Registrar::new("centrala");
+        let h = ha1("demo-101", "centrala", "s3cret");
+        assert_eq!(r.check(0, IP, "REGISTER", None, Some(&h)), Err(Refused::Challenge));
+        r.issue(0, "n1".into());
+        for qop in [false, true] {
+            assert_eq!(r.check(1, IP, "REGISTER", Some(&answer("s3cret", "n1", qop)), Some(&h)), Ok(()));
+            assert_eq!(r.check(1, IP, "REGISTER", Some(&answer("guess", "n1", qop)), Some(&h)), Err(Refused::Wrong));
+        }
+        // No such account is a failure too; an unknown or stale nonce re-challenges.
+        assert_eq!(r.check(1, IP, "REGISTER", Some(&answer("s3cret", "n1", false)), None), Err(Refused::Wrong));
+        assert_eq!(r.check(1, IP, "REGISTER", Some(&answer("s3cret", "n2", false)), Some(&h)), Err(Refused::Challenge));
+        assert_eq!(
+            r.check(NONCE_LIFETIME + 1, IP, "REGISTER", Some(&answer("s3cret", "n1", false)), Some(&h)),
+            Err(Refused::Challenge)
+        );
+        // The method is part of the digest.
+        assert_eq!(r.check(2, IP, "INVITE", Some(&answer("s3cret", "n1", false)), Some(&h)), Err(Refused::Wrong));
+    }
+
+    #[test]
+    fn repeated_failures_block_the_address_for_a_while() {
+        let mut r = Registrar::new("centrala");
+        let h = ha1("demo-101", "centrala", "s3cret");
+        r.issue(0, "n".into());
+        for i in 0..MAX_FAILURES {
+            assert_eq!(
+                r.check(u64::from(i), IP, "REGISTER", Some(&answer("x", "n", false)), Some(&h)),
+                Err(Refused::Wrong)
+            );
+        }
+        // Even the right password is refused while blocked.
+        assert_eq!(r.check(10, IP, "REGISTER", Some(&answer("s3cret", "n", false)), Some(&h)), Err(Refused::Blocked));
+        let other: IpAddr = "127.0.0.2".parse().unwrap();
+        assert_eq!(r.check(10, other, "REGISTER", Some(&answer("s3cret", "n", false)), Some(&h)), Ok(()));
+        r.issue(4 + BLOCK_FOR, "m".into());
+        assert_eq!(r.check(4 + BLOCK_FOR, IP, "REGISTER", Some(&answer("s3cret", "m", false)), Some(&h)), Ok(()));
+        // Failures spread out over more than the window never block.
+        let mut r = Registrar::new("centrala");
+        for i in 0..20u64 {
+            r.issue(i * FAILURE_WINDOW, format!("n{i}"));
+            let a = answer("x", &format!("n{i}"), false);
+            assert_eq!(r.check(i * FAILURE_WINDOW, IP, "REGISTER", Some(&a), Some(&h)), Err(Refused::Wrong));
+        }
+        assert!(!r.is_blocked(20 * FAILURE_WINDOW, IP));
+    }
+
+    #[test]
+    fn bindings_expire_refresh_and_are_bounded() {
+        let mut r = Registrar::new("centrala");
+        let src: SocketAddr = "127.0.0.1:5070".parse().unwrap();
+        r.bind(0, "u", "sip:u@127.0.0.1:5070", src, 60);
+        r.bind(10, "u", "sip:u@127.0.0.1:5072", src, 120);
+        assert_eq!(r.contacts(30, "u").len(), 2);
+        assert_eq!(
+            r.contacts(61, "u").iter().map(|b| b.contact.as_str()).collect::<Vec<_>>(),
+            ["sip:u@127.0.0.1:5072"]
+        );
+        r.bind(100, "u", "sip:u@127.0.0.1:5072", src, 0);
+        assert!(r.contacts(100, "u").is_empty());
+        for i in 0..8 {
+            r.bind(200, "u", &format!("sip:u@127.0.0.1:{}", 6000 + i), src, 60);
+        }
+        let live = r.contacts(200, "u");
+        assert_eq!(live.len(), MAX_CONTACTS);
+        assert_eq!(live[0].contact, "sip:u@127.0.0.1:6003", "the oldest went");
+        r.unbind_all("u");
+        assert!(r.contacts(200, "u").is_empty());
+        assert_eq!(Registrar::grant(None), Ok(DEFAULT_EXPIRES));
+        assert_eq!(Registrar::grant(Some(10)), Err(MIN_EXPIRES));
+        assert_eq!(Registrar::grant(Some(0)), Ok(0));
+        assert_eq!(Registrar::grant(Some(99_999)), Ok(MAX_EXPIRES));
+    }
+}

@@ -1,0 +1,588 @@
+//! The SIP endpoint, the dispatch of incoming requests, REGISTER, and the
+//! task of each inbound call.
+
+use crate::media::{hold_music, Audio, Media, MediaCmd, MediaEvent, MediaStats, PortPool};
+use crate::registrar::{DigestAnswer, Refused, Registrar};
+use crate::{Arrival, Brain, CallEnd, Incoming, Refusal, SipConfig, SipError};
+use centrala_call::session::{Cmd, End, Input, IvrCall};
+use centrala_media::sdp_neg;
+use rsipstack::dialog::authenticate::extract_digest_uri_raw;
+use rsipstack::dialog::dialog::DialogState;
+use rsipstack::dialog::dialog_layer::DialogLayer;
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::dialog::DialogId;
+use rsipstack::sip::prelude::{HeadersExt, ToTypedHeader};
+use rsipstack::sip::{Header, Method, Param, Request, StatusCode};
+use rsipstack::transaction::transaction::Transaction;
+use rsipstack::transaction::TransactionReceiver;
+use rsipstack::transport::{udp::UdpConnection, TransportLayer};
+use rsipstack::EndpointBuilder;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, info_span, warn, Instrument};
+
+/// The running telephony: stops when dropped or on [`Telephony::stop`].
+pub struct Telephony {
+    cancel: CancellationToken,
+    /// Where SIP really listens (the port is known even when 0 was asked).
+    pub local: SocketAddr,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+struct Ctx<B> {
+    brain: Arc<B>,
+    cfg: SipConfig,
+    dialogs: Arc<DialogLayer>,
+    ports: PortPool,
+    registrar: Mutex<Registrar>,
+    /// Per live call: the channel its in-dialog requests go through.
+    calls: Mutex<HashMap<String, mpsc::UnboundedSender<Transaction>>>,
+    prompts: Mutex<HashMap<(String, String), Audio>>,
+    hold: Audio,
+    started: Instant,
+    local: SocketAddr,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Telephony {
+    pub async fn start<B: Brain>(cfg: SipConfig, brain: Arc<B>) -> Result<Telephony, SipError> {
+        if cfg.rtp_ports.0 > cfg.rtp_ports.1 {
+            return Err(SipError::Config(format!("RTP ports {}–{} are backwards", cfg.rtp_ports.0, cfg.rtp_ports.1)));
+        }
+        let cancel = CancellationToken::new();
+        let transport = TransportLayer::new(cancel.clone());
+        let conn = UdpConnection::create_connection(cfg.addr, None, Some(cancel.child_token()))
+            .await
+            .map_err(|e| SipError::Bind(cfg.addr, e.to_string()))?;
+        let local: SocketAddr = conn
+            .get_addr()
+            .addr
+            .clone()
+            .try_into()
+            .map_err(|e: rsipstack::sip::Error| SipError::Bind(cfg.addr, e.to_string()))?;
+        transport.add_transport(conn.into());
+        let endpoint = EndpointBuilder::new()
+            .with_cancel_token(cancel.clone())
+            .with_transport_layer(transport)
+            .with_user_agent(concat!("Centrala/", env!("CARGO_PKG_VERSION")))
+            .build();
+        let incoming = endpoint.incoming_transactions()?;
+        let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
+        let ctx = Arc::new(Ctx {
+            brain,
+            ports: PortPool::new(cfg.rtp_ports.0, cfg.rtp_ports.1),
+            registrar: Mutex::new(Registrar::new(cfg.realm.clone())),
+            cfg,
+            dialogs,
+            calls: Mutex::new(HashMap::new()),
+            prompts: Mutex::new(HashMap::new()),
+            hold: hold_music(),
+            started: Instant::now(),
+            local,
+        });
+        info!(%local, "SIP listening (UDP)");
+        let serve = tokio::spawn(async move { endpoint.serve().await });
+        let dispatch = tokio::spawn(dispatch(ctx.clone(), incoming));
+        let sweep_ctx = ctx.clone();
+        let sweep = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+            loop {
+                every.tick().await;
+                let now = sweep_ctx.now();
+                lock(&sweep_ctx.registrar).sweep(now);
+            }
+        });
+        Ok(Telephony { cancel, local, tasks: vec![serve, dispatch, sweep] })
+    }
+
+    pub fn stop(&self) {
+        self.cancel.cancel();
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl Drop for Telephony {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl<B: Brain> Ctx<B> {
+    fn now(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+
+    /// A prompt's audio: the company's folder first, then the compiled-in
+    /// demo prompts; English when the language has no such prompt.
+    fn prompt(&self, lang: &str, name: &str) -> Option<Audio> {
+        let key = (lang.to_owned(), name.to_owned());
+        if let Some(a) = lock(&self.prompts).get(&key) {
+            return Some(a.clone());
+        }
+        let from_dir = self.cfg.prompts.as_ref().and_then(|root| {
+            let p = centrala_call::prompts::path(root, lang, name);
+            std::fs::read(p).ok()
+        });
+        let bytes = from_dir.or_else(|| centrala_call::prompts::builtin(lang, name).map(<[u8]>::to_vec))?;
+        let audio: Audio = match hound::WavReader::new(std::io::Cursor::new(bytes)) {
+            Ok(r) if r.spec().sample_rate == 8000 && r.spec().channels == 1 => {
+                r.into_samples::<i16>().filter_map(Result::ok).collect::<Vec<_>>().into()
+            }
+            Ok(r) => {
+                warn!(lang, name, spec = ?r.spec(), "prompt is not 8 kHz mono 16-bit; skipped");
+                return None;
+            }
+            Err(e) => {
+                warn!(lang, name, error = %e, "prompt is not a WAV file; skipped");
+                return None;
+            }
+        };
+        lock(&self.prompts).insert(key, audio.clone());
+        Some(audio)
+    }
+
+    fn prompts(&self, lang: &str, names: &[String]) -> Vec<Audio> {
+        names
+            .iter()
+            .filter_map(|n| {
+                let a = self.prompt(lang, n).or_else(|| self.prompt("en", n));
+                if a.is_none() {
+                    warn!(lang, name = %n, "no such prompt");
+                }
+                a
+            })
+            .collect()
+    }
+}
+
+async fn dispatch<B: Brain>(ctx: Arc<Ctx<B>>, mut incoming: TransactionReceiver) {
+    while let Some(mut tx) = incoming.recv().await {
+        let in_dialog = tx.original.to_header().ok().and_then(|t| t.tag().ok().flatten()).is_some();
+        match tx.original.method {
+            Method::Register => {
+                let ctx = ctx.clone();
+                tokio::spawn(async move { register(&ctx, &mut tx).await });
+            }
+            Method::Invite if !in_dialog => {
+                tokio::spawn(inbound(ctx.clone(), tx));
+            }
+            Method::Options if !in_dialog => {
+                tokio::spawn(async move { tx.reply(StatusCode::OK).await.ok() });
+            }
+            Method::Ack => {}
+            _ if in_dialog => {
+                let seq = DialogId::try_from(&tx).ok().and_then(|id| lock(&ctx.calls).get(&id.to_string()).cloned());
+                match seq {
+                    Some(seq) => {
+                        if let Err(mpsc::error::SendError(mut tx)) = seq.send(tx) {
+                            tokio::spawn(async move { tx.reply(StatusCode::CallTransactionDoesNotExist).await.ok() });
+                        }
+                    }
+                    None => {
+                        tokio::spawn(async move { tx.reply(StatusCode::CallTransactionDoesNotExist).await.ok() });
+                    }
+                }
+            }
+            _ => {
+                tokio::spawn(async move { tx.reply(StatusCode::MethodNotAllowed).await.ok() });
+            }
+        }
+    }
+}
+
+/// Where a request really came from: the Via's `received`/`rport` that
+/// the transport layer filled in, else its sent-by.
+fn source(req: &Request) -> Option<SocketAddr> {
+    let via = req.via_header().ok()?.typed().ok()?;
+    let mut ip: Option<IpAddr> = None;
+    let mut port: Option<u16> = None;
+    for p in &via.params {
+        match p {
+            Param::Received(r) => ip = r.value().parse().ok(),
+            Param::Rport(Some(n)) => port = Some(*n),
+            _ => {}
+        }
+    }
+    let sent_by: Option<SocketAddr> = via.uri.host_with_port.clone().try_into().ok();
+    let ip = ip.or(sent_by.map(|s| s.ip()))?;
+    Some(SocketAddr::new(ip, port.or(sent_by.map(|s| s.port())).unwrap_or(5060)))
+}
+
+fn parse_authorization(raw: &str) -> Option<DigestAnswer> {
+    let a = rsipstack::sip::typed::Authorization::parse(raw).ok()?;
+    let qop_auth = match a.qop {
+        Some(rsipstack::sip::headers::auth::AuthQop::Auth { cnonce, nc }) => Some((format!("{nc:08}"), cnonce)),
+        _ => None,
+    };
+    Some(DigestAnswer {
+        username: a.username,
+        realm: a.realm,
+        nonce: a.nonce,
+        uri: extract_digest_uri_raw(raw).unwrap_or_else(|| a.uri.to_string()),
+        response: a.response,
+        qop_auth,
+    })
+}
+
+async fn register<B: Brain>(ctx: &Ctx<B>, tx: &mut Transaction) {
+    let Some(src) = source(&tx.original) else {
+        tx.reply(StatusCode::BadRequest).await.ok();
+        return;
+    };
+    let aor = tx.original.to_header().ok().and_then(|t| t.uri().ok()).and_then(|u| u.user().map(str::to_owned));
+    let raw = tx.original.header_value("Authorization");
+    let answer = raw.as_deref().and_then(parse_authorization);
+    let account = match &answer {
+        Some(a) => ctx.brain.account(&a.username).await,
+        None => None,
+    };
+    let now = ctx.now();
+    let verdict = lock(&ctx.registrar).check(
+        now,
+        src.ip(),
+        "REGISTER",
+        answer.as_ref(),
+        account.as_ref().map(|a| a.ha1.as_str()),
+    );
+    let user = match (verdict, answer) {
+        (Err(Refused::Challenge), _) => {
+            let nonce = hex::encode(rand::random::<[u8; 16]>());
+            lock(&ctx.registrar).issue(now, nonce.clone());
+            let challenge =
+                format!("Digest realm=\"{}\", nonce=\"{nonce}\", algorithm=MD5, qop=\"auth\"", ctx.cfg.realm);
+            tx.reply_with(StatusCode::Unauthorized, vec![Header::Other("WWW-Authenticate".into(), challenge)], None)
+                .await
+                .ok();
+            return;
+        }
+        (Err(why), a) => {
+            warn!(source = %src, user = a.map(|a| a.username).unwrap_or_default(), ?why, "REGISTER refused");
+            tx.reply(StatusCode::Forbidden).await.ok();
+            return;
+        }
+        (Ok(()), Some(a)) if aor.as_deref() == Some(a.username.as_str()) => a.username,
+        (Ok(()), _) => {
+            tx.reply(StatusCode::Forbidden).await.ok();
+            return;
+        }
+    };
+    let expires_header = tx.original.header_value("Expires").and_then(|v| v.parse::<u32>().ok());
+    let contacts: Vec<String> = tx
+        .original
+        .headers
+        .iter()
+        .filter(|h| matches!(h, Header::Contact(_)))
+        .flat_map(|h| split_contacts(h.value()))
+        .collect();
+    if contacts.iter().any(|c| c.trim() == "*") {
+        if expires_header != Some(0) {
+            tx.reply(StatusCode::BadRequest).await.ok();
+            return;
+        }
+        lock(&ctx.registrar).unbind_all(&user);
+    } else {
+        for c in &contacts {
+            let Ok(typed) = rsipstack::sip::typed::Contact::parse(c) else {
+                tx.reply(StatusCode::BadRequest).await.ok();
+                return;
+            };
+            match Registrar::grant(typed.expires().or(expires_header)) {
+                Ok(secs) => lock(&ctx.registrar).bind(now, &user, &typed.uri.to_string(), src, secs),
+                Err(min) => {
+                    tx.reply_with(
+                        StatusCode::IntervalTooBrief,
+                        vec![Header::Other("Min-Expires".into(), min.to_string())],
+                        None,
+                    )
+                    .await
+                    .ok();
+                    return;
+                }
+            }
+        }
+    }
+    let live = lock(&ctx.registrar).contacts(now, &user);
+    info!(user, contacts = live.len(), source = %src, "registered");
+    ctx.brain.registered(
+        &user,
+        live.iter()
+            .map(|b| crate::Contact {
+                uri: b.contact.clone(),
+                source: b.source,
+                expires_in: u32::try_from(b.expires_at.saturating_sub(now)).unwrap_or(u32::MAX),
+            })
+            .collect(),
+    );
+    let headers = live
+        .iter()
+        .map(|b| {
+            Header::Other("Contact".into(), format!("<{}>;expires={}", b.contact, b.expires_at.saturating_sub(now)))
+        })
+        .collect();
+    tx.reply_with(StatusCode::OK, headers, None).await.ok();
+}
+
+/// Splits a Contact header value on the commas between contacts (not those
+/// inside `<…>` or quotes).
+fn split_contacts(v: &str) -> Vec<String> {
+    let (mut out, mut cur, mut angle, mut quote) = (Vec::new(), String::new(), false, false);
+    for ch in v.chars() {
+        match ch {
+            '"' => quote = !quote,
+            '<' if !quote => angle = true,
+            '>' if !quote => angle = false,
+            ',' if !angle && !quote => {
+                out.push(std::mem::take(&mut cur).trim().to_owned());
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(ch);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_owned());
+    }
+    out
+}
+
+fn user_of(header: Option<String>) -> Option<String> {
+    let v = header?;
+    let uri = rsipstack::sip::typed::From::parse(&v).ok()?.uri;
+    uri.user().map(str::to_owned)
+}
+
+async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
+    let called = tx.original.uri.user().unwrap_or_default().to_owned();
+    let caller = user_of(tx.original.header_value("P-Asserted-Identity"))
+        .or_else(|| tx.original.from_header().ok().and_then(|f| f.uri().ok()).and_then(|u| u.user().map(str::to_owned)))
+        .unwrap_or_default();
+    let call_id = tx.original.call_id_header().map(|c| c.value().to_owned()).unwrap_or_default();
+    let span = info_span!("call", %call_id, %caller, %called);
+    async move {
+        let arrival = match ctx.brain.arrive(Incoming { called, caller, call_id }).await {
+            Ok(a) => a,
+            Err(Refusal::NotHere) => {
+                tx.reply(StatusCode::NotFound).await.ok();
+                return;
+            }
+            Err(Refusal::Unavailable) => {
+                tx.reply(StatusCode::ServiceUnavailable).await.ok();
+                return;
+            }
+        };
+        match answer_and_run(&ctx, tx, &arrival).await {
+            Ok((end, stats)) => ctx.brain.ended(&arrival, end, stats).await,
+            Err(why) => {
+                warn!(%why, "the call failed");
+                ctx.brain.ended(&arrival, CallEnd::Failed, MediaStats::default()).await;
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Answers the INVITE and runs the call to its end.
+async fn answer_and_run<B: Brain>(
+    ctx: &Arc<Ctx<B>>,
+    mut tx: Transaction,
+    arrival: &Arrival,
+) -> Result<(CallEnd, MediaStats), String> {
+    let offer = match std::str::from_utf8(tx.original.body())
+        .map_err(|e| e.to_string())
+        .and_then(|s| sdp_neg::parse_offer(s).map_err(|e| e.to_string()))
+    {
+        Ok(o) => o,
+        Err(e) => {
+            tx.reply(StatusCode::NotAcceptableHere).await.ok();
+            return Err(format!("no usable SDP offer: {e}"));
+        }
+    };
+    let chosen = match sdp_neg::choose(&offer) {
+        Ok(c) => c,
+        Err(e) => {
+            tx.reply(StatusCode::NotAcceptableHere).await.ok();
+            return Err(e.to_string());
+        }
+    };
+    let remote: SocketAddr = match offer.address.parse::<IpAddr>() {
+        Ok(ip) => SocketAddr::new(ip, offer.port),
+        Err(_) => {
+            tx.reply(StatusCode::NotAcceptableHere).await.ok();
+            return Err(format!("media address {:?} is not an IP address", offer.address));
+        }
+    };
+    let socket = match ctx.ports.bind(ctx.local.ip()).await {
+        Ok(s) => s,
+        Err(e) => {
+            tx.reply(StatusCode::ServiceUnavailable).await.ok();
+            return Err(format!("no RTP port: {e}"));
+        }
+    };
+    let (state_tx, mut states) = ctx.dialogs.new_dialog_state_channel();
+    let contact = rsipstack::sip::Uri::try_from(format!("sip:centrala@{}", ctx.local).as_str()).ok();
+    let dialog = match ctx.dialogs.get_or_create_server_invite(&tx, state_tx, None, contact) {
+        Ok(d) => d,
+        Err(e) => {
+            tx.reply(StatusCode::ServerInternalError).await.ok();
+            return Err(format!("dialog: {e}"));
+        }
+    };
+    let id = dialog.id().to_string();
+    // In-dialog requests of this call, one at a time, in order.
+    let (seq_tx, mut seq_rx) = mpsc::unbounded_channel::<Transaction>();
+    lock(&ctx.calls).insert(id.clone(), seq_tx);
+    let mut seq_dialog = dialog.clone();
+    let sequencer = tokio::spawn(async move {
+        while let Some(mut t) = seq_rx.recv().await {
+            if let Err(e) = seq_dialog.handle(&mut t).await {
+                debug!(error = %e, "in-dialog request");
+            }
+        }
+    });
+    let mut invite_dialog = dialog.clone();
+    let invite = tokio::spawn(async move {
+        if let Err(e) = invite_dialog.handle(&mut tx).await {
+            debug!(error = %e, "INVITE transaction");
+        }
+    });
+
+    let result = run(ctx, &dialog, &mut states, socket, remote, chosen, arrival).await;
+
+    lock(&ctx.calls).remove(&id);
+    ctx.dialogs.remove_dialog(&dialog.id());
+    sequencer.abort();
+    invite.abort();
+    result
+}
+
+type Timer = Option<Pin<Box<tokio::time::Sleep>>>;
+
+#[allow(clippy::too_many_arguments)]
+async fn run<B: Brain>(
+    ctx: &Arc<Ctx<B>>,
+    dialog: &InviteDialog,
+    states: &mut mpsc::UnboundedReceiver<DialogState>,
+    socket: tokio::net::UdpSocket,
+    remote: SocketAddr,
+    chosen: sdp_neg::Chosen,
+    arrival: &Arrival,
+) -> Result<(CallEnd, MediaStats), String> {
+    // Accept once the dialog says the INVITE is being handled.
+    let local_port = socket.local_addr().map_err(|e| e.to_string())?.port();
+    let answer = sdp_neg::answer(rand::random::<u32>().into(), &ctx.local.ip().to_string(), local_port, &chosen);
+    loop {
+        match states.recv().await {
+            Some(DialogState::Calling(_)) => break,
+            Some(DialogState::Terminated(_, why)) => return Ok((CallEnd::Abandoned, media_none(why))),
+            Some(_) => {}
+            None => return Err("the dialog went away".into()),
+        }
+    }
+    dialog
+        .accept(Some(vec![Header::ContentType("application/sdp".into())]), Some(answer.into_bytes()))
+        .map_err(|e| format!("accept: {e}"))?;
+    let mut media = Media::start(socket, remote, chosen, arrival.recording.clone());
+    let (mut ivr, first) = IvrCall::start(arrival.ivr.clone(), arrival.local_time);
+    let mut timer: Timer = None;
+    let mut pending = first;
+    let mut end = None;
+    while end.is_none() {
+        for cmd in std::mem::take(&mut pending) {
+            match cmd {
+                Cmd::Play(names) => media.send(MediaCmd::Play(ctx.prompts(&arrival.lang, &names))),
+                Cmd::StopPlay => media.send(MediaCmd::Stop),
+                Cmd::Wait(d) => timer = Some(Box::pin(tokio::time::sleep(d))),
+                Cmd::CancelTimer => timer = None,
+                Cmd::Route(outcome) => {
+                    ctx.brain.routed(arrival, &ivr.path(), ivr.digits(), &outcome).await;
+                    // Until the ACD takes it: please wait, then music on hold.
+                    media.send(MediaCmd::Hold(Some(ctx.hold.clone())));
+                    media.send(MediaCmd::Play(ctx.prompts(&arrival.lang, &["please-wait".to_owned()])));
+                }
+                Cmd::Hangup => {
+                    if let Err(e) = dialog.bye().await {
+                        debug!(error = %e, "BYE");
+                    }
+                }
+                Cmd::Ended(e) => {
+                    end = Some(match e {
+                        End::Closed => CallEnd::Closed,
+                        End::AbandonedInMenu | End::AfterRouting => CallEnd::Abandoned,
+                    })
+                }
+            }
+        }
+        if end.is_some() {
+            break;
+        }
+        let input = tokio::select! {
+            s = states.recv() => match s {
+                Some(DialogState::Terminated(_, why)) => {
+                    debug!(?why, "dialog terminated");
+                    Input::Hangup
+                }
+                Some(_) => continue,
+                None => Input::Hangup,
+            },
+            e = media.events.recv() => match e {
+                Some(MediaEvent::PlayDone) => Input::PromptsDone,
+                Some(MediaEvent::Digit(d)) => Input::Digit(d),
+                Some(MediaEvent::Silent) | None => {
+                    warn!("no RTP for a minute: hanging up");
+                    dialog.bye().await.ok();
+                    Input::Hangup
+                }
+            },
+            _ = async { if let Some(t) = timer.as_mut() { t.await } else { std::future::pending().await } } => {
+                timer = None;
+                Input::Timer
+            }
+        };
+        pending = ivr.handle(input);
+    }
+    let stats = media.stop().await;
+    Ok((end.unwrap_or(CallEnd::Abandoned), stats))
+}
+
+fn media_none(why: rsipstack::dialog::dialog::TerminatedReason) -> MediaStats {
+    debug!(?why, "ended before it was answered");
+    MediaStats::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contacts_split_on_commas_outside_brackets_and_quotes() {
+        assert_eq!(
+            split_contacts(r#""Ana, op" <sip:a@h;x=1,2>;expires=60, <sip:b@h>"#),
+            [r#""Ana, op" <sip:a@h;x=1,2>;expires=60"#, "<sip:b@h>"]
+        );
+        assert_eq!(split_contacts("*"), ["*"]);
+        assert!(split_contacts("").is_empty());
+    }
+
+    #[test]
+    fn authorization_headers_parse_with_and_without_qop() {
+        let raw = r#"Digest username="demo-101", realm="centrala", nonce="abc", uri="sip:127.0.0.1:5060", response="0123456789abcdef0123456789abcdef", algorithm=MD5, qop=auth, nc=00000001, cnonce="xyz""#;
+        let a = parse_authorization(raw).unwrap();
+        assert_eq!((a.username.as_str(), a.nonce.as_str(), a.uri.as_str()), ("demo-101", "abc", "sip:127.0.0.1:5060"));
+        assert_eq!(a.qop_auth, Some(("00000001".to_owned(), "xyz".to_owned())));
+        let raw = r#"Digest username="u", realm="r", nonce="n", uri="sip:h", response="00""#;
+        assert_eq!(parse_authorization(raw).unwrap().qop_auth, None);
+        assert!(parse_authorization("Basic dXNlcjpwYXNz").is_none() || parse_authorization("garbage").is_none());
+    }
+}
