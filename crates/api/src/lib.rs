@@ -53,7 +53,7 @@ use utoipa::{
         routes::price_rules::list, routes::price_rules::create, routes::price_rules::update, routes::price_rules::delete,
         events::stream,
         routes::agents::me, routes::agents::set, routes::agents::stats,
-        routes::interactions::list, routes::interactions::get, routes::interactions::notes, routes::interactions::recording,
+        routes::interactions::list, routes::interactions::get, routes::interactions::notes, routes::interactions::recording, routes::calls::place,
         routes::interactions::numbers, routes::interactions::set_number, routes::interactions::delete_number,
     ),
     modifiers(&Security),
@@ -141,6 +141,7 @@ pub fn app(state: AppState) -> Router {
         .route("/interactions/{id}", get(interactions::get))
         .route("/interactions/{id}/notes", put(interactions::notes))
         .route("/interactions/{id}/recording", get(interactions::recording))
+        .route("/calls", post(calls::place))
         .route("/numbers", get(interactions::numbers))
         .route("/numbers/{number}", put(interactions::set_number).delete(interactions::delete_number))
         .route("/openapi.json", get(openapi));

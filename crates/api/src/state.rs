@@ -55,6 +55,8 @@ pub struct AppState {
     pub acd: crate::acd::AcdService,
     /// Staff phones registered with the telephony, as it last told us.
     pub phones: Arc<crate::telephony::Phones>,
+    /// Places outbound calls once the telephony runs (set by the binary).
+    pub dialer: Arc<std::sync::OnceLock<centrala_sip::dial::Dialer>>,
 }
 
 /// Where "today" comes from: the system clock, or a fixed day in tests.
@@ -81,6 +83,7 @@ impl AppState {
         AppState {
             acd: crate::acd::AcdService::start(events.clone()),
             phones: Arc::new(crate::telephony::Phones::default()),
+            dialer: Arc::new(std::sync::OnceLock::new()),
             store: store.clone(),
             config: Arc::new(config),
             limiter,

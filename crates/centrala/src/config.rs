@@ -63,6 +63,9 @@ pub struct SipConfig {
     /// Folder with the companies' own prompts (`<lang>/<name>.wav`, 8 kHz
     /// mono); empty: the demo prompts built into the binary.
     pub prompts: String,
+    /// Where calls to phone numbers go: a SIP trunk or gateway as `IP:port`;
+    /// empty: only `sip:` URIs can be dialled.
+    pub trunk: String,
 }
 
 impl Default for SipConfig {
@@ -73,6 +76,7 @@ impl Default for SipConfig {
             rtp_ports: [30000, 30999],
             realm: "centrala".into(),
             prompts: String::new(),
+            trunk: String::new(),
         }
     }
 }
@@ -192,13 +196,18 @@ impl Config {
         }
     }
 
-    pub fn telephony(&self) -> centrala_sip::SipConfig {
-        centrala_sip::SipConfig {
+    pub fn telephony(&self) -> anyhow::Result<centrala_sip::SipConfig> {
+        let trunk = match self.sip.trunk.trim() {
+            "" => None,
+            t => Some(t.parse().map_err(|_| anyhow::anyhow!("sip.trunk {t:?} is not an IP address and port"))?),
+        };
+        Ok(centrala_sip::SipConfig {
             addr: self.sip.listen,
             rtp_ports: (self.sip.rtp_ports[0], self.sip.rtp_ports[1]),
             realm: self.sip.realm.clone(),
             prompts: (!self.sip.prompts.is_empty()).then(|| PathBuf::from(&self.sip.prompts)),
-        }
+            trunk,
+        })
     }
 }
 

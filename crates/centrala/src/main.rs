@@ -159,11 +159,11 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
     let state = centrala_api::AppState::new(store.clone(), config.api(demo_mode));
     let telephony = if config.sip.enabled {
         let brain = std::sync::Arc::new(centrala_api::telephony::CallBrain::new(state.clone()));
-        Some(
-            centrala_sip::Telephony::start(config.telephony(), brain)
-                .await
-                .with_context(|| format!("cannot start SIP on {}", config.sip.listen))?,
-        )
+        let telephony = centrala_sip::Telephony::start(config.telephony()?, brain)
+            .await
+            .with_context(|| format!("cannot start SIP on {}", config.sip.listen))?;
+        let _ = state.dialer.set(telephony.dialer());
+        Some(telephony)
     } else {
         tracing::info!("SIP is off (sip.enabled = false)");
         None

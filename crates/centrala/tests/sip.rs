@@ -346,3 +346,146 @@ async fn broken_packets_get_errors_and_the_server_goes_on() {
     let log = server.stop().join("\n");
     assert!(!log.contains("panicked"), "{log}");
 }
+
+const BARESIP: &str = "/usr/bin/baresip";
+
+/// A baresip phone registered as `user`, answering every call at once and
+/// speaking `speech` (an 8 kHz WAV) into it.
+struct Phone(std::process::Child);
+
+impl Phone {
+    fn start(dir: &Path, registrar: &str, user: &str, password: &str, speech: &Path) -> Phone {
+        std::fs::create_dir_all(dir).unwrap();
+        let port = free_udp_port();
+        let config = format!(
+            "poll_method epoll\nsip_listen 127.0.0.1:{port}\nnet_interface 127.0.0.1\n\
+             module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule aufile.so\nmodule_app account.so\n\
+             audio_source aufile,{}\naudio_player aufile,{}\naudio_alert aufile,/dev/null\n",
+            speech.display(),
+            dir.join("heard.wav").display()
+        );
+        std::fs::write(dir.join("config"), config).unwrap();
+        std::fs::write(
+            dir.join("accounts"),
+            format!("<sip:{user}@{registrar}>;auth_pass={password};answermode=auto;regint=300\n"),
+        )
+        .unwrap();
+        let log = std::fs::File::create(dir.join("log")).unwrap();
+        let child = Command::new(BARESIP)
+            .arg("-f")
+            .arg(dir)
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Phone(child)
+    }
+}
+
+impl Drop for Phone {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn click_to_call_rings_the_staff_phone_then_the_number_and_records_both() {
+    if !have_sipp() {
+        return;
+    }
+    if !Path::new(BARESIP).exists() {
+        eprintln!("skipped: {BARESIP} is not installed (apt-get install baresip-core)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let ana = login(&http, &server, "op.ana").await;
+    let sup = login(&http, &server, "sup.nina").await;
+
+    // Before her phone registers, a call is refused with a clear reason.
+    let call = |token: String, body: Value| {
+        let (http, url) = (http.clone(), server.url("/api/v1/calls"));
+        async move { http.post(url).bearer_auth(token).json(&body).send().await.unwrap() }
+    };
+    let early = call(ana.clone(), json!({"number": "sip:1@127.0.0.1:9"})).await;
+    assert_eq!(early.status(), 409);
+    assert_eq!(early.json::<Value>().await.unwrap()["error"]["code"], "phone_not_registered");
+
+    // op.ana's desk phone (demo SIP user 203) registers and auto-answers.
+    let speech = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/en/main-menu.wav");
+    let _phone = Phone::start(&dir.path().join("phone"), &server.sip, "203", "demo", &speech);
+    let mut registered = false;
+    for _ in 0..100 {
+        let accounts = get(&http, &server, &sup, "/api/v1/sip/accounts").await;
+        let a = accounts.as_array().unwrap().iter().find(|a| a["username"] == "203").cloned().unwrap();
+        if !a["registered"].as_array().unwrap().is_empty() {
+            registered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(registered, "baresip registered: {}", std::fs::read_to_string(dir.path().join("phone/log")).unwrap());
+
+    // Numbers need a trunk (none is configured); an operator cannot ring
+    // someone else's phone.
+    let no_trunk = call(ana.clone(), json!({"number": "061 555 777"})).await;
+    assert_eq!(no_trunk.json::<Value>().await.unwrap()["error"]["code"], "no_route");
+    let other = call(ana.clone(), json!({"number": "sip:1@127.0.0.1:9", "staff": "op.haris"})).await;
+    assert_eq!(other.status(), 403);
+
+    // The called party: SIPp answers, speaks, hangs up after four seconds.
+    let far = free_udp_port();
+    let (sip, work) = (server.sip.clone(), dir.path().to_owned());
+    let uas = std::thread::spawn(move || {
+        let out = Command::new(SIPP)
+            .current_dir(&work)
+            .arg("-sf")
+            .arg(scenario("answer.xml"))
+            .args(["-m", "1", "-i", "127.0.0.1", "-p", &far.to_string(), "-mi", "127.0.0.1"])
+            .args([
+                "-mp",
+                &free_udp_port().to_string(),
+                "-nostdin",
+                "-timeout",
+                "40s",
+                "-timeout_error",
+                "-s",
+                "38761555777",
+            ])
+            .output()
+            .unwrap();
+        drop(sip);
+        (out.status, String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let placed = call(ana.clone(), json!({"number": format!("sip:38761555777@127.0.0.1:{far}")})).await;
+    assert_eq!(placed.status(), 202);
+    let id = placed.json::<Value>().await.unwrap()["interaction"].as_i64().unwrap();
+    let (status, out) = tokio::task::spawn_blocking(move || uas.join().unwrap()).await.unwrap();
+    assert!(status.success(), "the called party's SIPp: {out}");
+
+    let mut i = Value::Null;
+    for _ in 0..50 {
+        i = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
+        if i["ended_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!((i["direction"].as_str(), i["disposition"].as_str()), (Some("outbound"), Some("answered")), "{i}");
+    assert_eq!((i["caller"].as_str(), i["handled_by"].as_str()), (Some("203"), Some("op.ana")));
+    assert!(i["answered_at"].is_string(), "{i}");
+    // The recording: the called party (SIPp's speech) left, op.ana (the
+    // prompt her phone plays as its microphone) right, relayed through us.
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&ana).send().await.unwrap();
+    assert_eq!(wav.status(), 200, "the caller who handled it may hear it");
+    let (left, right, seconds) = channel_rms(&wav.bytes().await.unwrap());
+    assert!(seconds > 3.0, "{seconds} s");
+    assert!(left > 200.0 && right > 200.0, "both sides: {left} {right}");
+    let log = server.stop().join("\n");
+    assert!(log.contains("click-to-call ended end=Completed"), "{log}");
+}

@@ -76,6 +76,27 @@ pub fn answer(session_id: u64, address: &str, port: u16, chosen: &Chosen) -> Str
     )
 }
 
+/// The payload type we offer telephone-events on.
+pub const OFFERED_TELEPHONE_EVENT: u8 = 101;
+
+/// Our offer for a call we place: PCMU and PCMA, and telephone-events.
+pub fn offer(session_id: u64, address: &str, port: u16) -> String {
+    let te = OFFERED_TELEPHONE_EVENT;
+    format!(
+        "v=0\r\no=centrala {session_id} {session_id} IN IP4 {address}\r\ns=centrala\r\nc=IN IP4 {address}\r\nt=0 0\r\n\
+         m=audio {port} RTP/AVP 0 8 {te}\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n\
+         a=rtpmap:{te} telephone-event/8000\r\na=fmtp:{te} 0-15\r\na=ptime:20\r\na=sendrecv\r\n"
+    )
+}
+
+/// Reads the answer to [`offer`]: where to send, and the codec the answerer
+/// took (its first G.711). An answer without one is an error.
+pub fn read_answer(text: &str) -> Result<(Offer, Chosen), MediaError> {
+    let a = parse_offer(text)?;
+    let c = choose(&a)?;
+    Ok((a, c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +119,25 @@ mod tests {
         // Our answer parses as an offer would.
         let back = parse_offer(&a).unwrap();
         assert_eq!((back.port, back.payload_types, back.telephone_event), (20000, vec![8, 101], Some(101)));
+    }
+
+    #[test]
+    fn our_offer_and_its_answers() {
+        let o = offer(7, "127.0.0.1", 30000);
+        let parsed = parse_offer(&o).unwrap();
+        assert_eq!(
+            (parsed.port, parsed.payload_types.clone(), parsed.telephone_event),
+            (30000, vec![0, 8, 101], Some(101))
+        );
+        // A phone that answers A-law only, then one that answers with nothing we sent.
+        let a = answer(9, "127.0.0.1", 5004, &Chosen { law: Law::A, telephone_event: None });
+        let (where_to, chosen) = read_answer(&a).unwrap();
+        assert_eq!(
+            (where_to.address.as_str(), where_to.port, chosen.law, chosen.telephone_event),
+            ("127.0.0.1", 5004, Law::A, None)
+        );
+        let g722 = a.replace("RTP/AVP 8", "RTP/AVP 9");
+        assert!(matches!(read_answer(&g722), Err(MediaError::NoCommonCodec(_))));
     }
 
     #[test]

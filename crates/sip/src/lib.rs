@@ -13,6 +13,7 @@
 //! in arrival order; the dialog's state changes come on a second channel per
 //! call, read by the call's task.
 
+pub mod dial;
 pub mod media;
 pub mod registrar;
 mod server;
@@ -53,6 +54,9 @@ pub struct SipConfig {
     /// A folder with a company's own prompts (`<lang>/<name>.wav`), tried
     /// before the compiled-in demo prompts.
     pub prompts: Option<PathBuf>,
+    /// Where calls to numbers go (a SIP trunk or gateway, `IP:port`);
+    /// without one, only `sip:` URIs can be dialled.
+    pub trunk: Option<SocketAddr>,
 }
 
 /// An inbound call as the network shows it.

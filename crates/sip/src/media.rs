@@ -22,6 +22,12 @@ use tracing::warn;
 
 /// 20 ms of 8 kHz audio.
 pub const FRAME: usize = 160;
+/// Packets of another leg's audio waiting to be sent (a full channel drops
+/// the newest: the far end is not keeping up).
+const FEED_DEPTH: usize = 32;
+/// The most of another leg's audio buffered before the oldest is dropped:
+/// 200 ms, so a bridge never builds up delay.
+const MAX_BRIDGE_DELAY: usize = 1600;
 /// No RTP at all for this long means the far end is gone.
 pub const SILENT_AFTER: Duration = Duration::from_secs(60);
 
@@ -66,6 +72,10 @@ pub enum MediaCmd {
     Stop,
     /// Loop this when nothing else plays (music on hold); `None` for silence.
     Hold(Option<Audio>),
+    /// Bridge to another leg: what this leg receives goes to that leg's
+    /// `feed`, and this leg sends only what its own `feed` brings (the other
+    /// side's audio), not prompts. `None` ends the bridge.
+    Bridge(Option<mpsc::Sender<Vec<i16>>>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +87,7 @@ pub enum MediaEvent {
 }
 
 /// What the leg did, for the interaction and the benchmarks.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct MediaStats {
     pub packets_in: u64,
     pub packets_out: u64,
@@ -88,6 +98,8 @@ pub struct MediaStats {
 
 pub struct Media {
     pub cmd: mpsc::UnboundedSender<MediaCmd>,
+    /// Audio for this leg to send while bridged (another leg's sound).
+    pub feed: mpsc::Sender<Vec<i16>>,
     pub events: mpsc::UnboundedReceiver<MediaEvent>,
     pub local: SocketAddr,
     task: JoinHandle<MediaStats>,
@@ -100,8 +112,9 @@ impl Media {
         let local = socket.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
         let (cmd, cmd_rx) = mpsc::unbounded_channel();
         let (ev_tx, events) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run(socket, remote, chosen, recording, cmd_rx, ev_tx));
-        Media { cmd, events, local, task }
+        let (feed, feed_rx) = mpsc::channel(FEED_DEPTH);
+        let task = tokio::spawn(run(socket, remote, chosen, recording, cmd_rx, ev_tx, feed_rx));
+        Media { cmd, feed, events, local, task }
     }
 
     pub fn send(&self, c: MediaCmd) {
@@ -160,6 +173,7 @@ async fn run(
     recording: Option<PathBuf>,
     mut cmds: mpsc::UnboundedReceiver<MediaCmd>,
     events: mpsc::UnboundedSender<MediaEvent>,
+    mut feed: mpsc::Receiver<Vec<i16>>,
 ) -> MediaStats {
     let mut stats = MediaStats::default();
     let mut recorder = recording.and_then(|p| {
@@ -181,6 +195,8 @@ async fn run(
     let mut detector = dtmf::Detector::default();
     let mut player = Player::default();
     let mut latched = false;
+    let mut forward: Option<mpsc::Sender<Vec<i16>>> = None;
+    let mut bridged = VecDeque::<i16>::new();
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut buf = vec![0u8; 2048];
@@ -209,6 +225,17 @@ async fn run(
                     player.hold = h;
                     player.hold_pos = 0;
                 }
+                Some(MediaCmd::Bridge(to)) => {
+                    forward = to;
+                    bridged.clear();
+                }
+            },
+            Some(chunk) = feed.recv() => {
+                if forward.is_some() {
+                    bridged.extend(chunk);
+                    let excess = bridged.len().saturating_sub(MAX_BRIDGE_DELAY);
+                    bridged.drain(..excess);
+                }
             },
             r = socket.recv_from(&mut buf) => {
                 let Ok((n, from)) = r else { continue };
@@ -229,10 +256,15 @@ async fn run(
                         stats.digits += 1;
                         let _ = events.send(MediaEvent::Digit(d));
                     }
-                } else if Law::from_payload_type(p.payload_type) == Some(law) {
+                } else if let Some(their_law) = Law::from_payload_type(p.payload_type) {
+                    // Decoded by the law the packet says (a phone may switch
+                    // between the two it was offered); re-encoded on sending.
+                    decoded.clear();
+                    decoded.extend(p.payload.iter().map(|b| their_law.decode(*b)));
+                    if let Some(f) = &forward {
+                        let _ = f.try_send(decoded.clone());
+                    }
                     if let Some(r) = recorder.as_mut() {
-                        decoded.clear();
-                        decoded.extend(p.payload.iter().map(|b| law.decode(*b)));
                         if let Err(e) = r.caller(&decoded) {
                             warn!(error = %e, "recording failed; going on without it");
                             recorder = None;
@@ -241,7 +273,13 @@ async fn run(
                 }
             },
             _ = tick.tick() => {
-                if player.frame(&mut frame) {
+                if forward.is_some() {
+                    frame.fill(0);
+                    let n = bridged.len().min(FRAME);
+                    for (o, s) in frame.iter_mut().zip(bridged.drain(..n)) {
+                        *o = s;
+                    }
+                } else if player.frame(&mut frame) {
                     let _ = events.send(MediaEvent::PlayDone);
                 }
                 for (o, s) in payload.iter_mut().zip(frame.iter()) {

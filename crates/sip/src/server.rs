@@ -33,23 +33,36 @@ pub struct Telephony {
     /// Where SIP really listens (the port is known even when 0 was asked).
     pub local: SocketAddr,
     tasks: Vec<JoinHandle<()>>,
+    core: Arc<Core>,
+}
+
+/// What every call shares, whatever the brain.
+pub(crate) struct Core {
+    pub(crate) cfg: SipConfig,
+    pub(crate) dialogs: Arc<DialogLayer>,
+    pub(crate) ports: PortPool,
+    pub(crate) registrar: Mutex<Registrar>,
+    /// Per live call: the channel its in-dialog requests go through.
+    pub(crate) calls: Mutex<HashMap<String, mpsc::UnboundedSender<Transaction>>>,
+    pub(crate) prompts: Mutex<HashMap<(String, String), Audio>>,
+    pub(crate) hold: Audio,
+    pub(crate) started: Instant,
+    pub(crate) local: SocketAddr,
 }
 
 struct Ctx<B> {
+    core: Arc<Core>,
     brain: Arc<B>,
-    cfg: SipConfig,
-    dialogs: Arc<DialogLayer>,
-    ports: PortPool,
-    registrar: Mutex<Registrar>,
-    /// Per live call: the channel its in-dialog requests go through.
-    calls: Mutex<HashMap<String, mpsc::UnboundedSender<Transaction>>>,
-    prompts: Mutex<HashMap<(String, String), Audio>>,
-    hold: Audio,
-    started: Instant,
-    local: SocketAddr,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+impl<B> std::ops::Deref for Ctx<B> {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
@@ -77,8 +90,7 @@ impl Telephony {
             .build();
         let incoming = endpoint.incoming_transactions()?;
         let dialogs = Arc::new(DialogLayer::new(endpoint.inner.clone()));
-        let ctx = Arc::new(Ctx {
-            brain,
+        let core = Arc::new(Core {
             ports: PortPool::new(cfg.rtp_ports.0, cfg.rtp_ports.1),
             registrar: Mutex::new(Registrar::new(cfg.realm.clone())),
             cfg,
@@ -89,6 +101,7 @@ impl Telephony {
             started: Instant::now(),
             local,
         });
+        let ctx = Arc::new(Ctx { core: core.clone(), brain });
         info!(%local, "SIP listening (UDP)");
         let serve = tokio::spawn(async move { endpoint.serve().await });
         let dispatch = tokio::spawn(dispatch(ctx.clone(), incoming));
@@ -101,7 +114,12 @@ impl Telephony {
                 lock(&sweep_ctx.registrar).sweep(now);
             }
         });
-        Ok(Telephony { cancel, local, tasks: vec![serve, dispatch, sweep] })
+        Ok(Telephony { cancel, local, tasks: vec![serve, dispatch, sweep], core })
+    }
+
+    /// Places outbound calls (click-to-call).
+    pub fn dialer(&self) -> crate::dial::Dialer {
+        crate::dial::Dialer { core: self.core.clone() }
     }
 
     pub fn stop(&self) {
@@ -118,8 +136,30 @@ impl Drop for Telephony {
     }
 }
 
-impl<B: Brain> Ctx<B> {
-    fn now(&self) -> u64 {
+impl Core {
+    /// Opens the one channel through which the in-dialog requests of call
+    /// `id` are handled, one at a time, in order. Close it with `forget`.
+    pub(crate) fn sequence(&self, id: &str, dialog: InviteDialog) -> JoinHandle<()> {
+        let (seq_tx, mut seq_rx) = mpsc::unbounded_channel::<Transaction>();
+        lock(&self.calls).insert(id.to_owned(), seq_tx);
+        let mut dialog = dialog;
+        tokio::spawn(async move {
+            while let Some(mut t) = seq_rx.recv().await {
+                if let Err(e) = dialog.handle(&mut t).await {
+                    debug!(error = %e, "in-dialog request");
+                }
+            }
+        })
+    }
+
+    /// Closes what `sequence` opened and forgets the dialog.
+    pub(crate) fn forget(&self, id: &str, dialog: &InviteDialog, sequencer: JoinHandle<()>) {
+        lock(&self.calls).remove(id);
+        self.dialogs.remove_dialog(&dialog.id());
+        sequencer.abort();
+    }
+
+    pub(crate) fn now(&self) -> u64 {
         self.started.elapsed().as_secs()
     }
 
@@ -440,17 +480,7 @@ async fn answer_and_run<B: Brain>(
         }
     };
     let id = dialog.id().to_string();
-    // In-dialog requests of this call, one at a time, in order.
-    let (seq_tx, mut seq_rx) = mpsc::unbounded_channel::<Transaction>();
-    lock(&ctx.calls).insert(id.clone(), seq_tx);
-    let mut seq_dialog = dialog.clone();
-    let sequencer = tokio::spawn(async move {
-        while let Some(mut t) = seq_rx.recv().await {
-            if let Err(e) = seq_dialog.handle(&mut t).await {
-                debug!(error = %e, "in-dialog request");
-            }
-        }
-    });
+    let sequencer = ctx.sequence(&id, dialog.clone());
     let mut invite_dialog = dialog.clone();
     let invite = tokio::spawn(async move {
         if let Err(e) = invite_dialog.handle(&mut tx).await {
@@ -460,9 +490,7 @@ async fn answer_and_run<B: Brain>(
 
     let result = run(ctx, &dialog, &mut states, socket, remote, chosen, arrival).await;
 
-    lock(&ctx.calls).remove(&id);
-    ctx.dialogs.remove_dialog(&dialog.id());
-    sequencer.abort();
+    ctx.forget(&id, &dialog, sequencer);
     invite.abort();
     result
 }

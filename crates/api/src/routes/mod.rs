@@ -3,6 +3,7 @@
 
 pub mod absences;
 pub mod agents;
+pub mod calls;
 pub mod clients;
 pub mod company;
 pub mod departments;

@@ -1,0 +1,282 @@
+//! Calls we place: click-to-call rings the staff member's registered phone
+//! first, then dials the number (a SIP URI directly, or a number through the
+//! configured trunk), then bridges the two through our media relay and
+//! records them (the called party left, the staff member right).
+
+use crate::media::{Media, MediaCmd, MediaStats};
+use crate::server::{lock, Core};
+use rsipstack::dialog::dialog::DialogState;
+use rsipstack::dialog::invitation::InviteOption;
+use rsipstack::dialog::invite_dialog::InviteDialog;
+use rsipstack::sip::{StatusCodeKind, Transport, Uri};
+use rsipstack::transport::SipAddr;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tracing::{debug, info, info_span, warn, Instrument};
+
+/// Places outbound calls. Cheap to clone.
+#[derive(Clone)]
+pub struct Dialer {
+    pub(crate) core: Arc<Core>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClickToCall {
+    /// The staff member's SIP username: their phone rings first.
+    pub agent: String,
+    /// A number (through the trunk) or a `sip:` URI (direct).
+    pub target: String,
+    /// Shown on the staff member's phone while it rings.
+    pub display: String,
+    pub ring_timeout: Duration,
+    pub recording: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DialError {
+    #[error("the phone of {0} is not registered")]
+    NotRegistered(String),
+    #[error("cannot reach {0:?}: {1}")]
+    NoRoute(String, String),
+}
+
+/// How far the call got, reported as it happens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// The staff member picked up; the number is being dialled.
+    AgentAnswered,
+    /// The called party answered; the two are bridged.
+    Answered,
+    Ended(OutboundEnd, MediaStats),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboundEnd {
+    /// Talked, then one side hung up.
+    Completed,
+    /// The staff member's phone did not answer in time, or refused.
+    AgentMissed,
+    /// The called party did not answer, or refused (with the status).
+    TargetMissed(Option<u16>),
+    Failed(String),
+}
+
+/// Where an INVITE goes.
+#[derive(Debug, Clone)]
+struct Route {
+    uri: Uri,
+    to: SocketAddr,
+}
+
+fn route_to_uri(text: &str) -> Result<Route, String> {
+    let uri = Uri::try_from(text).map_err(|e| e.to_string())?;
+    let to: SocketAddr = uri
+        .host_with_port
+        .clone()
+        .try_into()
+        .map_err(|_| "the host must be an IP address and port (no DNS lookups here)".to_owned())?;
+    Ok(Route { uri, to })
+}
+
+impl Dialer {
+    /// Starts a click-to-call; progress comes on the returned channel.
+    /// Refused at once when the phone is not registered or the number
+    /// cannot be routed.
+    pub fn click_to_call(&self, req: ClickToCall) -> Result<mpsc::UnboundedReceiver<Progress>, DialError> {
+        let core = &self.core;
+        let contact = lock(&core.registrar)
+            .contacts(core.now(), &req.agent)
+            .pop()
+            .ok_or_else(|| DialError::NotRegistered(req.agent.clone()))?;
+        let agent = Uri::try_from(contact.contact.as_str())
+            .map(|uri| Route { uri, to: contact.source })
+            .map_err(|e| DialError::NoRoute(contact.contact.clone(), e.to_string()))?;
+        let target = if req.target.starts_with("sip:") {
+            route_to_uri(&req.target).map_err(|e| DialError::NoRoute(req.target.clone(), e))?
+        } else {
+            let digits: String = req.target.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+            let trunk = core.cfg.trunk.ok_or_else(|| {
+                DialError::NoRoute(req.target.clone(), "no trunk is configured (sip.trunk) for numbers".into())
+            })?;
+            if digits.is_empty() {
+                return Err(DialError::NoRoute(req.target.clone(), "not a number".into()));
+            }
+            route_to_uri(&format!("sip:{digits}@{trunk}")).map_err(|e| DialError::NoRoute(req.target.clone(), e))?
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        let core = core.clone();
+        let span = info_span!(parent: None, "click_to_call", agent = %req.agent, target = %req.target);
+        tokio::spawn(
+            async move {
+                let (end, stats) = run(&core, &req, agent, target, &tx).await;
+                info!(?end, rtp_in = stats.packets_in, rtp_out = stats.packets_out, "click-to-call ended");
+                let _ = tx.send(Progress::Ended(end, stats));
+            }
+            .instrument(span),
+        );
+        Ok(rx)
+    }
+}
+
+/// One answered outbound leg.
+struct Leg {
+    dialog: InviteDialog,
+    id: String,
+    states: mpsc::UnboundedReceiver<DialogState>,
+    media: Media,
+    sequencer: JoinHandle<()>,
+}
+
+enum Missed {
+    NoAnswer,
+    Refused(u16),
+    Failed(String),
+}
+
+impl Leg {
+    async fn hang_up(self, core: &Core) -> MediaStats {
+        if let Err(e) = self.dialog.bye().await {
+            debug!(error = %e, "BYE");
+        }
+        self.end(core).await
+    }
+
+    async fn end(self, core: &Core) -> MediaStats {
+        core.forget(&self.id, &self.dialog, self.sequencer);
+        self.media.stop().await
+    }
+}
+
+/// Sends an INVITE offering G.711 and waits for the answer.
+async fn dial(
+    core: &Arc<Core>,
+    route: &Route,
+    caller: &str,
+    ring: Duration,
+    recording: Option<PathBuf>,
+) -> Result<Leg, Missed> {
+    let socket = core.ports.bind(core.local.ip()).await.map_err(|e| Missed::Failed(format!("no RTP port: {e}")))?;
+    let port = socket.local_addr().map_err(|e| Missed::Failed(e.to_string()))?.port();
+    let offer = centrala_media::sdp_neg::offer(rand::random::<u32>().into(), &core.local.ip().to_string(), port);
+    let user: String = caller.chars().filter(|c| c.is_ascii_alphanumeric() || "+.-_".contains(*c)).collect();
+    let me = |u: &str| Uri::try_from(format!("sip:{u}@{}", core.local).as_str());
+    let (Ok(from), Ok(contact)) = (me(if user.is_empty() { "centrala" } else { &user }), me("centrala")) else {
+        return Err(Missed::Failed("cannot form our own URI".into()));
+    };
+    let (state_tx, states) = core.dialogs.new_dialog_state_channel();
+    let opt = InviteOption {
+        caller: from,
+        callee: route.uri.clone(),
+        contact,
+        destination: Some(SipAddr { r#type: Some(Transport::Udp), addr: route.to.into() }),
+        content_type: Some("application/sdp".into()),
+        offer: Some(offer.into_bytes()),
+        ..Default::default()
+    };
+    let (dialog, pending) = core.dialogs.do_invite_async(opt, state_tx).map_err(|e| Missed::Failed(e.to_string()))?;
+    let answer = tokio::select! {
+        r = pending => r,
+        () = tokio::time::sleep(ring) => {
+            if let Err(e) = dialog.cancel().await {
+                debug!(error = %e, "CANCEL");
+            }
+            return Err(Missed::NoAnswer);
+        }
+    };
+    let (id, resp) = match answer {
+        Ok(Ok((id, Some(resp)))) => (id, resp),
+        Ok(Ok((_, None))) => return Err(Missed::NoAnswer),
+        Ok(Err(e)) => return Err(Missed::Failed(e.to_string())),
+        Err(e) => return Err(Missed::Failed(e.to_string())),
+    };
+    if resp.status_code.kind() != StatusCodeKind::Successful {
+        return Err(Missed::Refused(resp.status_code.code()));
+    }
+    let id = id.to_string();
+    let sequencer = core.sequence(&id, dialog.clone());
+    let body = String::from_utf8_lossy(resp.body()).into_owned();
+    match centrala_media::sdp_neg::read_answer(&body) {
+        Ok((where_to, chosen)) => {
+            let remote = where_to
+                .address
+                .parse()
+                .map(|ip| SocketAddr::new(ip, where_to.port))
+                .unwrap_or_else(|_| SocketAddr::new(route.to.ip(), where_to.port));
+            let media = Media::start(socket, remote, chosen, recording);
+            Ok(Leg { dialog, id, states, media, sequencer })
+        }
+        Err(e) => {
+            warn!(error = %e, "the answer has no usable SDP; hanging up");
+            dialog.bye().await.ok();
+            core.forget(&id, &dialog, sequencer);
+            Err(Missed::Failed(format!("unusable SDP answer: {e}")))
+        }
+    }
+}
+
+/// Waits until the leg's dialog ends.
+async fn ended(states: &mut mpsc::UnboundedReceiver<DialogState>) {
+    while let Some(s) = states.recv().await {
+        if let DialogState::Terminated(_, why) = s {
+            debug!(?why, "leg ended");
+            return;
+        }
+    }
+}
+
+async fn run(
+    core: &Arc<Core>,
+    req: &ClickToCall,
+    agent: Route,
+    target: Route,
+    progress: &mpsc::UnboundedSender<Progress>,
+) -> (OutboundEnd, MediaStats) {
+    // 1. The staff member's phone.
+    let mut a = match dial(core, &agent, &req.display, req.ring_timeout, None).await {
+        Ok(leg) => leg,
+        Err(Missed::Failed(e)) => return (OutboundEnd::Failed(e), MediaStats::default()),
+        Err(_) => return (OutboundEnd::AgentMissed, MediaStats::default()),
+    };
+    let _ = progress.send(Progress::AgentAnswered);
+    a.media.send(MediaCmd::Hold(Some(core.hold.clone())));
+    // 2. The number, while the staff member hears music; they may give up.
+    let dialled = tokio::select! {
+        r = dial(core, &target, &req.agent, req.ring_timeout, req.recording.clone()) => r,
+        () = ended(&mut a.states) => {
+            a.end(core).await;
+            return (OutboundEnd::AgentMissed, MediaStats::default());
+        }
+    };
+    let mut b = match dialled {
+        Ok(leg) => leg,
+        Err(m) => {
+            a.hang_up(core).await;
+            let end = match m {
+                Missed::NoAnswer => OutboundEnd::TargetMissed(None),
+                Missed::Refused(code) => OutboundEnd::TargetMissed(Some(code)),
+                Missed::Failed(e) => OutboundEnd::Failed(e),
+            };
+            return (end, MediaStats::default());
+        }
+    };
+    // 3. Bridged until either side hangs up; the other is hung up then.
+    let _ = progress.send(Progress::Answered);
+    a.media.send(MediaCmd::Bridge(Some(b.media.feed.clone())));
+    b.media.send(MediaCmd::Bridge(Some(a.media.feed.clone())));
+    let a_left = tokio::select! {
+        () = ended(&mut a.states) => true,
+        () = ended(&mut b.states) => false,
+    };
+    let stats = if a_left {
+        a.end(core).await;
+        b.hang_up(core).await
+    } else {
+        a.hang_up(core).await;
+        b.end(core).await
+    };
+    (OutboundEnd::Completed, stats)
+}
