@@ -54,6 +54,7 @@ use utoipa::{
         events::stream,
         routes::agents::me, routes::agents::set, routes::agents::stats,
         routes::interactions::list, routes::interactions::get, routes::interactions::notes, routes::interactions::recording, routes::calls::place,
+        routes::ivr::get, routes::ivr::put, routes::ivr::delete, routes::ivr::get_retention, routes::ivr::put_retention,
         routes::interactions::numbers, routes::interactions::set_number, routes::interactions::delete_number,
     ),
     modifiers(&Security),
@@ -142,6 +143,8 @@ pub fn app(state: AppState) -> Router {
         .route("/interactions/{id}/notes", put(interactions::notes))
         .route("/interactions/{id}/recording", get(interactions::recording))
         .route("/calls", post(calls::place))
+        .route("/ivr", get(ivr::get).put(ivr::put).delete(ivr::delete))
+        .route("/recordings/retention", get(ivr::get_retention).put(ivr::put_retention))
         .route("/numbers", get(interactions::numbers))
         .route("/numbers/{number}", put(interactions::set_number).delete(interactions::delete_number))
         .route("/openapi.json", get(openapi));

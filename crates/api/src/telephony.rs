@@ -107,11 +107,15 @@ impl Brain for CallBrain {
             .join(company.0.to_string())
             .join(now.format("%Y-%m-%d").to_string())
             .join(format!("{interaction}.wav"));
+        let (ivr, lang, _) = crate::routes::ivr::company_ivr(&s).await.unwrap_or_else(|e| {
+            warn!(error = ?e, "reading the company's menu failed; using the default");
+            (IvrConfig::default_menu(), "bs".into(), true)
+        });
         Ok(Arrival {
             company: company.0,
             interaction,
-            ivr: IvrConfig::default_menu(),
-            lang: "bs".into(),
+            ivr,
+            lang,
             local_time: now.naive_local(),
             recording: Some(recording),
         })
@@ -203,4 +207,58 @@ impl Brain for CallBrain {
             }
         }
     }
+}
+
+/// Deletes the recordings older than each company's retention, leaving an
+/// audit entry for each (run hourly by the binary; `now` is an argument so
+/// that tests can move time). Returns how many were deleted.
+pub async fn sweep_recordings(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> usize {
+    let mut deleted = 0;
+    let companies = match state.store.companies().await {
+        Ok(c) => c,
+        Err(e) => {
+            warn!(error = %e, "recording retention: cannot list companies");
+            return 0;
+        }
+    };
+    for c in companies {
+        let s = state.store.company(c.id);
+        let days = match s.recording_retention().await {
+            Ok(d) if d > 0 => d,
+            Ok(_) => continue,
+            Err(e) => {
+                warn!(error = %e, company = c.id.0, "recording retention: cannot read the setting");
+                continue;
+            }
+        };
+        let cutoff = (now - chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let old = match s.recordings_before(&cutoff).await {
+            Ok(o) => o,
+            Err(e) => {
+                warn!(error = %e, "recording retention: cannot list old recordings");
+                continue;
+            }
+        };
+        for (id, rel) in old {
+            let path = state.config.recordings.join(&rel);
+            match tokio::fs::remove_file(&path).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    warn!(error = %e, path = %path.display(), "recording retention: cannot delete");
+                    continue;
+                }
+            }
+            if s.clear_recording(id).await.is_ok() {
+                deleted += 1;
+                let _ = s
+                    .audit("retention", "delete", "recording", &id.to_string(), &format!("older than {days} days"))
+                    .await;
+            }
+        }
+    }
+    if deleted > 0 {
+        info!(deleted, "old recordings deleted by the retention rules");
+    }
+    deleted
 }

@@ -695,3 +695,79 @@ async fn agent_states_and_the_wallboard_statistics() {
     let r = w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "offline"}))).await;
     assert_eq!(r.body["state"], "offline");
 }
+
+#[tokio::test]
+async fn ivr_menus_are_data_and_old_recordings_go_by_the_retention() {
+    use centrala_store::interactions::Direction;
+    let db = TestDb::sqlite().await;
+    for (c, u, r) in [("alpha", "admin", Role::Admin), ("alpha", "op", Role::Operator), ("beta", "admin", Role::Admin)]
+    {
+        staff(&db.store, c, u, r, "password1").await;
+    }
+    let recordings = tempfile::tempdir().unwrap();
+    let config = ApiConfig { recordings: recordings.path().to_owned(), ..ApiConfig::default() };
+    let w = World::new(db, config, Clock::System);
+    let (admin, op, beta) =
+        (w.login("alpha", "admin").await, w.login("alpha", "op").await, w.login("beta", "admin").await);
+
+    // The default menu until the company sets its own.
+    let r = w.get("/api/v1/ivr", &admin).await;
+    assert_eq!((r.body["default"].as_bool(), r.body["start"].as_str()), (Some(true), Some("main")));
+    assert_eq!(r.body["menus"][0]["options"]["3"], json!({"intent": "complaint"}));
+    assert_eq!(w.get("/api/v1/ivr", &op).await.status, StatusCode::FORBIDDEN);
+    let menu = json!({
+        "start": "main", "language": "en",
+        "menus": [{"id": "main", "prompt": "main-menu", "options": {"1": {"intent": "order"}, "9": {"submenu": "help"}}},
+                  {"id": "help", "prompt": "please-wait", "options": {"0": "operator"}, "on_no_input": "repeat"}],
+        "hours": {"open": [{"day": "mon", "from": "08:00", "to": "16:00"}], "holidays": ["2026-12-31"]}
+    });
+    let r = w.call(Method::PUT, "/api/v1/ivr", Some(&admin), Some(menu.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let got = w.get("/api/v1/ivr", &admin).await.body;
+    assert_eq!((got["default"].as_bool(), got["language"].as_str()), (Some(false), Some("en")));
+    assert_eq!(got["menus"][1]["options"]["0"], "operator");
+    // What the telephony will walk is the same menu.
+    let a = w.company_id("alpha").await;
+    let (cfg, lang, default) = centrala_api::routes::ivr::company_ivr(&w.db.store.company(a)).await.unwrap();
+    assert_eq!((cfg.menus.len(), lang.as_str(), default, cfg.hours.holidays.len()), (2, "en", false, 1));
+    // Another company still has the default; a broken menu is refused and changes nothing.
+    assert_eq!(w.get("/api/v1/ivr", &beta).await.body["default"], true);
+    let mut broken = menu.clone();
+    broken["menus"][0]["options"]["9"] = json!({"submenu": "nowhere"});
+    let r = w.call(Method::PUT, "/api/v1/ivr", Some(&admin), Some(broken)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("nowhere"), "{}", r.body);
+    assert_eq!(w.get("/api/v1/ivr", &admin).await.body["menus"][0]["options"]["9"], json!({"submenu": "help"}));
+    assert_eq!(w.call(Method::PUT, "/api/v1/ivr", Some(&op), Some(menu)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(w.call(Method::DELETE, "/api/v1/ivr", Some(&admin), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(w.get("/api/v1/ivr", &admin).await.body["default"], true);
+
+    // Retention: alpha keeps recordings 30 days, beta forever.
+    let r = w.call(Method::PUT, "/api/v1/recordings/retention", Some(&admin), Some(json!({"days": 30}))).await;
+    assert_eq!(r.body["days"], 30);
+    let r = w.call(Method::PUT, "/api/v1/recordings/retention", Some(&admin), Some(json!({"days": -1}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(w.get("/api/v1/recordings/retention", &beta).await.body["days"], 0);
+    let b = w.company_id("beta").await;
+    let mut files = Vec::new();
+    for c in [a, b] {
+        let s = w.db.store.company(c);
+        let id = s.start_interaction(Direction::Inbound, "+38761000001", "+38733555000", None).await.unwrap();
+        let rel = format!("{}/2026-11-28/{id}.wav", c.0);
+        let path = recordings.path().join(&rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, b"RIFF").unwrap();
+        s.record_interaction(id, &rel).await.unwrap();
+        files.push((c, id, path));
+    }
+    let now = chrono::Utc::now();
+    assert_eq!(centrala_api::telephony::sweep_recordings(&w.state, now).await, 0, "nothing is 30 days old yet");
+    assert_eq!(centrala_api::telephony::sweep_recordings(&w.state, now + chrono::Duration::days(31)).await, 1);
+    let (_, alpha_call, alpha_file) = &files[0];
+    let (_, beta_call, beta_file) = &files[1];
+    assert!(!alpha_file.exists() && beta_file.exists(), "only alpha's went");
+    assert_eq!(w.db.store.company(a).interaction(*alpha_call).await.unwrap().unwrap().recording, None);
+    assert!(w.db.store.company(b).interaction(*beta_call).await.unwrap().unwrap().recording.is_some());
+    let audit = w.get("/api/v1/audit?limit=50", &admin).await.body.to_string();
+    assert!(audit.contains("retention") && audit.contains("older than 30 days"), "{audit}");
+}

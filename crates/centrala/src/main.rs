@@ -168,7 +168,7 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
         tracing::info!("SIP is off (sip.enabled = false)");
         None
     };
-    let app = centrala_api::app(state);
+    let app = centrala_api::app(state.clone());
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.http.listen))?;
@@ -176,10 +176,12 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
     tracing::info!("listening on http://{addr}");
 
     let purge_store = store.clone();
+    let retention_state = state.clone();
     let purge = tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
+            centrala_api::telephony::sweep_recordings(&retention_state, chrono::Utc::now()).await;
             if let Err(e) = purge_store.purge_sessions(chrono::Utc::now()).await {
                 tracing::warn!(error = %e, "purging expired sessions failed");
             }

@@ -340,3 +340,79 @@ impl Scoped<'_> {
         Ok(rows.into_iter().map(|(s, u)| (StaffId(s), u)).collect())
     }
 }
+
+impl Scoped<'_> {
+    /// The company's own IVR definition (JSON), if it has one.
+    pub async fn ivr(&self) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> = sqlx::query_as("SELECT ivr FROM call_settings WHERE company_id = $1")
+            .bind(self.company_id().0)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.and_then(|(i,)| i))
+    }
+
+    /// Sets (or, with `None`, removes) the company's IVR definition.
+    pub async fn set_ivr(&self, definition: Option<&str>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO call_settings (company_id, ivr) VALUES ($1, $2)
+             ON CONFLICT (company_id) DO UPDATE SET ivr = excluded.ivr",
+        )
+        .bind(self.company_id().0)
+        .bind(definition.map(str::to_owned))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Days recordings are kept; 0 for forever.
+    pub async fn recording_retention(&self) -> Result<i64> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT recording_retention_days FROM call_settings WHERE company_id = $1")
+                .bind(self.company_id().0)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.map_or(0, |(d,)| d))
+    }
+
+    pub async fn set_recording_retention(&self, days: i64) -> Result<()> {
+        if days < 0 {
+            return Err(StoreError::Invalid("retention days cannot be negative".into()));
+        }
+        sqlx::query(
+            "INSERT INTO call_settings (company_id, recording_retention_days) VALUES ($1, $2)
+             ON CONFLICT (company_id) DO UPDATE SET recording_retention_days = excluded.recording_retention_days",
+        )
+        .bind(self.company_id().0)
+        .bind(days)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Interactions that arrived before `cutoff` (RFC 3339) and still have
+    /// a recording: (id, recording path).
+    pub async fn recordings_before(&self, cutoff: &str) -> Result<Vec<(i64, String)>> {
+        let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT id, recording FROM interactions
+             WHERE company_id = $1 AND recording IS NOT NULL AND arrived_at < $2 ORDER BY id",
+        )
+        .bind(self.company_id().0)
+        .bind(cutoff)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().filter_map(|(id, r)| r.map(|r| (id, r))).collect())
+    }
+
+    /// Forgets an interaction's recording (its file was deleted).
+    pub async fn clear_recording(&self, id: i64) -> Result<()> {
+        let r = sqlx::query("UPDATE interactions SET recording = NULL WHERE company_id = $1 AND id = $2")
+            .bind(self.company_id().0)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}

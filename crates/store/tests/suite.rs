@@ -550,11 +550,43 @@ mod interaction_queries {
         sa.delete_sip_account(ana.id).await.unwrap();
         assert_eq!(store.sip_account("ana-desk").await.unwrap(), None);
     }
+
+    pub async fn call_settings_per_company(store: &Store) {
+        let (a, b) = two_companies(store).await;
+        let (sa, sb) = (store.company(a), store.company(b));
+        assert_eq!(sa.ivr().await.unwrap(), None);
+        assert_eq!(sa.recording_retention().await.unwrap(), 0);
+        sa.set_ivr(Some("{\"start\":\"main\"}")).await.unwrap();
+        sa.set_recording_retention(30).await.unwrap();
+        assert_eq!(sa.ivr().await.unwrap().as_deref(), Some("{\"start\":\"main\"}"), "the retention kept the menu");
+        assert_eq!(sa.recording_retention().await.unwrap(), 30);
+        assert_eq!((sb.ivr().await.unwrap(), sb.recording_retention().await.unwrap()), (None, 0));
+        sa.set_ivr(None).await.unwrap();
+        assert_eq!((sa.ivr().await.unwrap(), sa.recording_retention().await.unwrap()), (None, 30));
+        assert!(matches!(sa.set_recording_retention(-1).await, Err(StoreError::Invalid(_))));
+
+        let old = sa.start_interaction(Direction::Inbound, "+38761000001", "+38733555000", None).await.unwrap();
+        sa.record_interaction(old, "1/old.wav").await.unwrap();
+        let bare = sa.start_interaction(Direction::Inbound, "+38761000002", "+38733555000", None).await.unwrap();
+        assert!(sa.recordings_before("2000-01-01").await.unwrap().is_empty());
+        assert_eq!(sa.recordings_before("2999-01-01").await.unwrap(), [(old, "1/old.wav".to_owned())]);
+        assert!(sb.recordings_before("2999-01-01").await.unwrap().is_empty());
+        assert!(matches!(sb.clear_recording(old).await, Err(StoreError::NotFound)));
+        sa.clear_recording(old).await.unwrap();
+        assert!(sa.recordings_before("2999-01-01").await.unwrap().is_empty());
+        assert!(sa.interaction(bare).await.unwrap().unwrap().recording.is_none());
+    }
 }
 
-use interaction_queries::{numbers_select_the_company_and_calls_are_registered, sip_accounts_are_unique_and_scoped};
+use interaction_queries::{
+    call_settings_per_company, numbers_select_the_company_and_calls_are_registered, sip_accounts_are_unique_and_scoped,
+};
 
 mod interaction_suite {
     use super::*;
-    storage_suite!(numbers_select_the_company_and_calls_are_registered, sip_accounts_are_unique_and_scoped);
+    storage_suite!(
+        numbers_select_the_company_and_calls_are_registered,
+        sip_accounts_are_unique_and_scoped,
+        call_settings_per_company
+    );
 }

@@ -8,6 +8,7 @@ pub mod clients;
 pub mod company;
 pub mod departments;
 pub mod interactions;
+pub mod ivr;
 pub mod orders;
 pub mod price_rules;
 pub mod products;
