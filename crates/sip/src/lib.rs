@@ -14,6 +14,7 @@
 //! call, read by the call's task.
 
 pub mod dial;
+pub mod headers;
 pub mod media;
 pub mod registrar;
 mod server;

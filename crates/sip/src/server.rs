@@ -1,18 +1,18 @@
 //! The SIP endpoint, the dispatch of incoming requests, REGISTER, and the
 //! task of each inbound call.
 
+use crate::headers::{parse_authorization, source, split_contacts, user_of};
 use crate::media::{hold_music, Audio, Media, MediaCmd, MediaEvent, MediaStats, PortPool};
-use crate::registrar::{DigestAnswer, Refused, Registrar};
+use crate::registrar::{Refused, Registrar};
 use crate::{Arrival, Brain, CallEnd, Incoming, Refusal, SipConfig, SipError};
 use centrala_call::session::{Cmd, End, Input, IvrCall};
 use centrala_media::sdp_neg;
-use rsipstack::dialog::authenticate::extract_digest_uri_raw;
 use rsipstack::dialog::dialog::DialogState;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::dialog::DialogId;
-use rsipstack::sip::prelude::{HeadersExt, ToTypedHeader};
-use rsipstack::sip::{Header, Method, Param, Request, StatusCode};
+use rsipstack::sip::prelude::HeadersExt;
+use rsipstack::sip::{Header, Method, StatusCode};
 use rsipstack::transaction::transaction::Transaction;
 use rsipstack::transaction::TransactionReceiver;
 use rsipstack::transport::{udp::UdpConnection, TransportLayer};
@@ -241,40 +241,6 @@ async fn dispatch<B: Brain>(ctx: Arc<Ctx<B>>, mut incoming: TransactionReceiver)
     }
 }
 
-/// Where a request really came from: the Via's `received`/`rport` that
-/// the transport layer filled in, else its sent-by.
-fn source(req: &Request) -> Option<SocketAddr> {
-    let via = req.via_header().ok()?.typed().ok()?;
-    let mut ip: Option<IpAddr> = None;
-    let mut port: Option<u16> = None;
-    for p in &via.params {
-        match p {
-            Param::Received(r) => ip = r.value().parse().ok(),
-            Param::Rport(Some(n)) => port = Some(*n),
-            _ => {}
-        }
-    }
-    let sent_by: Option<SocketAddr> = via.uri.host_with_port.clone().try_into().ok();
-    let ip = ip.or(sent_by.map(|s| s.ip()))?;
-    Some(SocketAddr::new(ip, port.or(sent_by.map(|s| s.port())).unwrap_or(5060)))
-}
-
-fn parse_authorization(raw: &str) -> Option<DigestAnswer> {
-    let a = rsipstack::sip::typed::Authorization::parse(raw).ok()?;
-    let qop_auth = match a.qop {
-        Some(rsipstack::sip::headers::auth::AuthQop::Auth { cnonce, nc }) => Some((format!("{nc:08}"), cnonce)),
-        _ => None,
-    };
-    Some(DigestAnswer {
-        username: a.username,
-        realm: a.realm,
-        nonce: a.nonce,
-        uri: extract_digest_uri_raw(raw).unwrap_or_else(|| a.uri.to_string()),
-        response: a.response,
-        qop_auth,
-    })
-}
-
 async fn register<B: Brain>(ctx: &Ctx<B>, tx: &mut Transaction) {
     let Some(src) = source(&tx.original) else {
         tx.reply(StatusCode::BadRequest).await.ok();
@@ -371,35 +337,6 @@ async fn register<B: Brain>(ctx: &Ctx<B>, tx: &mut Transaction) {
         })
         .collect();
     tx.reply_with(StatusCode::OK, headers, None).await.ok();
-}
-
-/// Splits a Contact header value on the commas between contacts (not those
-/// inside `<…>` or quotes).
-fn split_contacts(v: &str) -> Vec<String> {
-    let (mut out, mut cur, mut angle, mut quote) = (Vec::new(), String::new(), false, false);
-    for ch in v.chars() {
-        match ch {
-            '"' => quote = !quote,
-            '<' if !quote => angle = true,
-            '>' if !quote => angle = false,
-            ',' if !angle && !quote => {
-                out.push(std::mem::take(&mut cur).trim().to_owned());
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(ch);
-    }
-    if !cur.trim().is_empty() {
-        out.push(cur.trim().to_owned());
-    }
-    out
-}
-
-fn user_of(header: Option<String>) -> Option<String> {
-    let v = header?;
-    let uri = rsipstack::sip::typed::From::parse(&v).ok()?.uri;
-    uri.user().map(str::to_owned)
 }
 
 async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
@@ -587,30 +524,4 @@ async fn run<B: Brain>(
 fn media_none(why: rsipstack::dialog::dialog::TerminatedReason) -> MediaStats {
     debug!(?why, "ended before it was answered");
     MediaStats::default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn contacts_split_on_commas_outside_brackets_and_quotes() {
-        assert_eq!(
-            split_contacts(r#""Ana, op" <sip:a@h;x=1,2>;expires=60, <sip:b@h>"#),
-            [r#""Ana, op" <sip:a@h;x=1,2>;expires=60"#, "<sip:b@h>"]
-        );
-        assert_eq!(split_contacts("*"), ["*"]);
-        assert!(split_contacts("").is_empty());
-    }
-
-    #[test]
-    fn authorization_headers_parse_with_and_without_qop() {
-        let raw = r#"Digest username="demo-101", realm="centrala", nonce="abc", uri="sip:127.0.0.1:5060", response="0123456789abcdef0123456789abcdef", algorithm=MD5, qop=auth, nc=00000001, cnonce="xyz""#;
-        let a = parse_authorization(raw).unwrap();
-        assert_eq!((a.username.as_str(), a.nonce.as_str(), a.uri.as_str()), ("demo-101", "abc", "sip:127.0.0.1:5060"));
-        assert_eq!(a.qop_auth, Some(("00000001".to_owned(), "xyz".to_owned())));
-        let raw = r#"Digest username="u", realm="r", nonce="n", uri="sip:h", response="00""#;
-        assert_eq!(parse_authorization(raw).unwrap().qop_auth, None);
-        assert!(parse_authorization("Basic dXNlcjpwYXNz").is_none() || parse_authorization("garbage").is_none());
-    }
 }

@@ -1,0 +1,16 @@
+//! The SIP header values we read ourselves: Authorization, Contact lists,
+//! From/P-Asserted-Identity.
+#![no_main]
+
+use centrala_sip::headers::{parse_authorization, split_contacts, user_of};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = parse_authorization(text);
+        for c in split_contacts(text) {
+            let _ = user_of(Some(c));
+        }
+        let _ = user_of(Some(text.to_owned()));
+    }
+});
