@@ -9,8 +9,12 @@
 //! telephony.
 
 use crate::events::{Bus, Event as BusEvent};
-use centrala_acd::{Acd, AgentConfig, AgentId, AgentState, Command, Event, Instant, QueueConfig, QueueId, QueueStats};
+use centrala_acd::{
+    Acd, AgentConfig, AgentId, AgentState, Channel, Command, ContactId, Event, Instant, Overflow, QueueConfig, QueueId,
+    QueueStats, Step,
+};
 use centrala_domain::{CompanyId, Role, StaffId};
+use centrala_sip::Control;
 use std::{
     collections::{HashMap, HashSet},
     sync::Arc,
@@ -36,10 +40,47 @@ pub struct AgentView {
     pub handled_today: u32,
 }
 
+/// Someone a routed call may ring.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub staff: StaffId,
+    pub name: String,
+    pub role: Role,
+    /// Their phone's SIP username, if they have one.
+    pub sip: Option<String>,
+}
+
+/// How long a call waits for each named person before the next.
+pub const DIRECT_WAIT: Duration = Duration::from_secs(20);
+
 enum Request {
-    Set { company: CompanyId, staff: StaffId, name: String, wanted: Wanted, reply: oneshot::Sender<AgentState> },
-    State { staff: StaffId, reply: oneshot::Sender<Option<(AgentState, Duration)>> },
-    Stats { company: CompanyId, reply: oneshot::Sender<(QueueStats, Vec<AgentView>)> },
+    Set {
+        company: CompanyId,
+        staff: StaffId,
+        name: String,
+        role: Role,
+        wanted: Wanted,
+        reply: oneshot::Sender<AgentState>,
+    },
+    /// A call routed to these people in turn (empty: straight to the
+    /// operators), then the operator queue.
+    Arrive {
+        company: CompanyId,
+        contact: ContactId,
+        chain: Vec<Person>,
+        operators: Vec<Person>,
+        control: mpsc::UnboundedSender<Control>,
+    },
+    /// Accept, Decline, End, Abandon of a call.
+    Contact(Event),
+    State {
+        staff: StaffId,
+        reply: oneshot::Sender<Option<(AgentState, Duration)>>,
+    },
+    Stats {
+        company: CompanyId,
+        reply: oneshot::Sender<(QueueStats, Vec<AgentView>)>,
+    },
 }
 
 /// A handle on the ACD task; cheap to clone.
@@ -70,6 +111,18 @@ struct Driver {
     companies: HashSet<CompanyId>,
     agents: HashMap<StaffId, CompanyId>,
     bus: Arc<Bus>,
+    /// Calls waiting or talking: where their orders go.
+    calls: HashMap<ContactId, mpsc::UnboundedSender<Control>>,
+    /// Staff phones' SIP usernames, as last told.
+    sip: HashMap<StaffId, String>,
+}
+
+fn agent_of(staff: StaffId) -> AgentId {
+    AgentId(u64::try_from(staff.0).unwrap_or(0))
+}
+
+fn staff_of(agent: AgentId) -> StaffId {
+    StaffId(i64::try_from(agent.0).unwrap_or(i64::MAX))
 }
 
 impl Driver {
@@ -78,9 +131,46 @@ impl Driver {
     }
 
     fn handle(&mut self, e: Event) {
-        let now = self.now();
-        for cmd in self.acd.handle(now, e) {
-            if let Command::AgentState { agent, state } = cmd {
+        let mut todo = std::collections::VecDeque::from([e]);
+        while let Some(e) = todo.pop_front() {
+            let now = self.now();
+            for cmd in self.acd.handle(now, e) {
+                self.command(cmd, &mut todo);
+            }
+        }
+    }
+
+    /// Carries out one of the engine's commands; events it causes go to `todo`.
+    fn command(&mut self, cmd: Command, todo: &mut std::collections::VecDeque<Event>) {
+        match cmd {
+            Command::Offer { contact, agent } => {
+                let staff = staff_of(agent);
+                match (self.calls.get(&contact), self.sip.get(&staff)) {
+                    (Some(call), Some(user)) => {
+                        let _ = call.send(Control::Ring { staff: staff.0, user: user.clone() });
+                    }
+                    // No phone to ring: as if they declined.
+                    _ => todo.push_back(Event::Decline { contact, agent }),
+                }
+            }
+            Command::Retract { contact, agent } => {
+                if let Some(call) = self.calls.get(&contact) {
+                    let _ = call.send(Control::StopRinging { staff: staff_of(agent).0 });
+                }
+            }
+            Command::Overflowed { contact, to, .. } => {
+                if let Some(call) = self.calls.get(&contact) {
+                    let prompt = match to {
+                        Overflow::Callback => Some("callback-confirmed".to_owned()),
+                        Overflow::Message | Overflow::Queue(_) => None,
+                    };
+                    if !matches!(to, Overflow::Queue(_)) {
+                        let _ = call.send(Control::Overflow(prompt));
+                        self.calls.remove(&contact);
+                    }
+                }
+            }
+            Command::AgentState { agent, state } => {
                 let staff = StaffId(i64::try_from(agent.0).unwrap_or(i64::MAX));
                 if let Some(company) = self.agents.get(&staff) {
                     self.bus.publish(BusEvent {
@@ -92,10 +182,14 @@ impl Driver {
                     });
                 }
             }
+            Command::StartCallback { .. } | Command::Redirected { .. } => {}
         }
     }
 
-    fn ensure(&mut self, company: CompanyId, staff: StaffId, name: &str) {
+    /// Makes sure the company's queue and the agent exist. Only operators
+    /// and supervisors take the operator queue's calls; everyone else is
+    /// reached by name (a manager, a head, finance).
+    fn ensure(&mut self, company: CompanyId, staff: StaffId, name: &str, role: Role) {
         if self.companies.insert(company) {
             let q = QueueConfig {
                 skills: vec![(company_skill(company), 1)],
@@ -107,7 +201,9 @@ impl Driver {
             v.insert(company);
             let id = AgentId(u64::try_from(staff.0).unwrap_or(0));
             let mut cfg = AgentConfig::new(id, name);
-            cfg.skills = vec![(company_skill(company), 1)];
+            if matches!(role, Role::Operator | Role::Supervisor) {
+                cfg.skills = vec![(company_skill(company), 1)];
+            }
             self.handle(Event::AddAgent(cfg));
         }
     }
@@ -130,6 +226,8 @@ impl AcdService {
             companies: HashSet::new(),
             agents: HashMap::new(),
             bus,
+            calls: HashMap::new(),
+            sip: HashMap::new(),
         };
         tokio::spawn(async move {
             loop {
@@ -143,8 +241,49 @@ impl AcdService {
                 };
                 let Some(req) = req else { break };
                 match req {
-                    Request::Set { company, staff, name, wanted, reply } => {
-                        d.ensure(company, staff, &name);
+                    Request::Arrive { company, contact, chain, operators, control } => {
+                        for p in chain.iter().chain(operators.iter()) {
+                            d.ensure(company, p.staff, &p.name, p.role);
+                            if let Some(u) = &p.sip {
+                                d.sip.insert(p.staff, u.clone());
+                            }
+                        }
+                        // Someone reached by name who is present and has a
+                        // phone takes the call even without "ready" on the desk.
+                        for p in chain.iter().filter(|p| p.sip.is_some()) {
+                            let a = agent_of(p.staff);
+                            if matches!(d.acd.agent_state(a), Some(AgentState::Offline) | None) {
+                                d.handle(Event::Login(a));
+                            }
+                        }
+                        d.calls.insert(contact, control);
+                        let queue = queue_of(company);
+                        if chain.is_empty() {
+                            d.handle(Event::Arrive { contact, queue, priority: 0 });
+                        } else {
+                            let mut steps: Vec<Step> =
+                                chain.iter().map(|p| Step::Agent(agent_of(p.staff), DIRECT_WAIT)).collect();
+                            steps.push(Step::Queue(queue));
+                            d.handle(Event::ArriveDirect {
+                                contact,
+                                channel: Channel::Voice,
+                                priority: 0,
+                                chain: steps,
+                            });
+                        }
+                    }
+                    Request::Contact(e) => {
+                        let done = match &e {
+                            Event::End { contact } | Event::Abandon { contact } => Some(*contact),
+                            _ => None,
+                        };
+                        d.handle(e);
+                        if let Some(c) = done {
+                            d.calls.remove(&c);
+                        }
+                    }
+                    Request::Set { company, staff, name, role, wanted, reply } => {
+                        d.ensure(company, staff, &name, role);
                         let a = AgentId(u64::try_from(staff.0).unwrap_or(0));
                         let offline = matches!(d.acd.agent_state(a), Some(AgentState::Offline) | None);
                         match wanted {
@@ -191,10 +330,37 @@ impl AcdService {
         AcdService { tx }
     }
 
-    pub async fn set(&self, company: CompanyId, staff: StaffId, name: &str, wanted: Wanted) -> Option<AgentState> {
+    pub async fn set(
+        &self,
+        company: CompanyId,
+        staff: StaffId,
+        name: &str,
+        role: Role,
+        wanted: Wanted,
+    ) -> Option<AgentState> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Request::Set { company, staff, name: name.to_owned(), wanted, reply }).await.ok()?;
+        self.tx.send(Request::Set { company, staff, name: name.to_owned(), role, wanted, reply }).await.ok()?;
         rx.await.ok()
+    }
+
+    /// A routed call enters the ACD: for `chain` in turn, then the
+    /// operators. `operators` are the company's operators with their phones
+    /// (so that an offer to one of them can ring).
+    pub async fn arrive(
+        &self,
+        company: CompanyId,
+        contact: i64,
+        chain: Vec<Person>,
+        operators: Vec<Person>,
+        control: mpsc::UnboundedSender<Control>,
+    ) -> bool {
+        let contact = ContactId(u64::try_from(contact).unwrap_or(0));
+        self.tx.send(Request::Arrive { company, contact, chain, operators, control }).await.is_ok()
+    }
+
+    /// How a call's ringing or conversation went.
+    pub async fn contact(&self, e: Event) {
+        let _ = self.tx.send(Request::Contact(e)).await;
     }
 
     pub async fn state(&self, staff: StaffId) -> Option<(AgentState, Duration)> {

@@ -4,13 +4,20 @@
 //! menu is done (the same function as `POST /api/v1/routing/decide`), and
 //! the SIP accounts of staff phones.
 
+use crate::acd::Person;
 use crate::{desk, AppState};
+use centrala_acd::{AgentId, ContactId, Event};
 use centrala_call::ivr::{IvrConfig, Outcome};
+use centrala_call::queued::AcdReport;
 use centrala_desk::routing::Intent;
+use centrala_desk::routing::{RoutingDecision, Target};
+use centrala_desk::staffing::Staffing;
 use centrala_domain::{normalize_phone, CompanyId};
-use centrala_sip::{media::MediaStats, Account, Arrival, Brain, CallEnd, Contact, Incoming, Refusal};
+use centrala_domain::{Role, StaffId};
+use centrala_sip::{media::MediaStats, Account, Arrival, Brain, CallEnd, Contact, Control, Incoming, Refusal};
 use centrala_store::interactions::{Direction, Disposition};
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 /// The live contacts of each SIP username, with when each expires.
@@ -63,6 +70,26 @@ impl CallBrain {
             _ => None,
         })
     }
+}
+
+/// The people a decision names, in the order to ring them: the target,
+/// then the fallbacks (a key client's chain). Operators are reached through
+/// their queue, which follows every chain.
+fn people_for(d: &RoutingDecision, staffing: &Staffing, today: chrono::NaiveDate) -> Vec<StaffId> {
+    let mut out: Vec<StaffId> = Vec::new();
+    for t in std::iter::once(&d.target).chain(d.fallback.iter()) {
+        match t {
+            Target::Operators => {}
+            Target::Staff { id, .. } => out.push(*id),
+            Target::DepartmentHeads { heads, .. } => out.extend(heads.iter().map(|(id, _)| *id)),
+            Target::Finance { .. } => {
+                out.extend(staffing.present_with_role(Role::Finance, today).into_iter().map(|m| m.id));
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|id| seen.insert(*id));
+    out
 }
 
 fn intent_of(outcome: &Outcome) -> Intent {
@@ -118,10 +145,17 @@ impl Brain for CallBrain {
             lang,
             local_time: now.naive_local(),
             recording: Some(recording),
+            caller_name: client.map(|c| c.name).unwrap_or_default(),
         })
     }
 
-    async fn routed(&self, call: &Arrival, path: &str, digits: &str, outcome: &Outcome) {
+    async fn routed(
+        &self,
+        call: &Arrival,
+        path: &str,
+        digits: &str,
+        outcome: &Outcome,
+    ) -> Option<mpsc::UnboundedReceiver<Control>> {
         let s = self.state.store.company(CompanyId(call.company));
         let today = self.state.clock.today();
         let intent = intent_of(outcome);
@@ -144,29 +178,84 @@ impl Brain for CallBrain {
                 .staffing(&s)
                 .await
                 .map_err(|e| centrala_store::StoreError::Invalid(format!("staffing: {e:?}")))?;
-            Ok::<_, centrala_store::StoreError>(desk::route(facts.as_ref(), intent, today, &staffing))
+            let d = desk::route(facts.as_ref(), intent, today, &staffing);
+            Ok::<_, centrala_store::StoreError>((d, staffing))
         }
         .await;
-        let result = match decision {
-            Ok(d) => {
+        let (result, chain, staffing) = match decision {
+            Ok((d, staffing)) => {
                 info!(interaction = call.interaction, rule = d.rule.as_str(), "routed");
-                s.route_interaction(call.interaction, path, digits, intent.as_str(), d.rule.as_str(), &d.reasons).await
+                let chain = people_for(&d, &staffing, today);
+                let r = s
+                    .route_interaction(call.interaction, path, digits, intent.as_str(), d.rule.as_str(), &d.reasons)
+                    .await;
+                (r, chain, Some(staffing))
             }
             Err(e) => {
                 warn!(error = %e, "routing decision failed; the call goes to the operators");
-                s.route_interaction(call.interaction, path, digits, intent.as_str(), "operators", &[e.to_string()])
-                    .await
+                let r = s
+                    .route_interaction(call.interaction, path, digits, intent.as_str(), "operators", &[e.to_string()])
+                    .await;
+                (r, Vec::new(), None)
             }
         };
         if let Err(e) = result {
             warn!(error = %e, "recording the routing on the interaction failed");
         }
+        // Who may be rung, with their phones.
+        let accounts: std::collections::HashMap<StaffId, String> =
+            s.sip_accounts().await.unwrap_or_default().into_iter().collect();
+        // Only a phone that is registered now can ring.
+        let now = Instant::now();
+        let person = |id: StaffId| {
+            let m = staffing.as_ref()?.members.iter().find(|m| m.id == id && m.active)?;
+            let sip = accounts.get(&id).filter(|u| !self.state.phones.live(u, now).is_empty()).cloned();
+            Some(Person { staff: id, name: m.full_name.clone(), role: m.role, sip })
+        };
+        let chain: Vec<Person> = chain.into_iter().filter_map(person).collect();
+        let operators: Vec<Person> = staffing
+            .as_ref()
+            .map(|st| {
+                st.members
+                    .iter()
+                    .filter(|m| m.active && matches!(m.role, Role::Operator | Role::Supervisor))
+                    .filter_map(|m| person(m.id))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let company = CompanyId(call.company);
+        self.state.acd.arrive(company, call.interaction, chain, operators, tx).await.then_some(rx)
+    }
+
+    fn report(&self, call: &Arrival, report: AcdReport) {
+        let state = self.state.clone();
+        let (company, id) = (CompanyId(call.company), call.interaction);
+        let contact = ContactId(u64::try_from(id).unwrap_or(0));
+        tokio::spawn(async move {
+            let event = match report {
+                AcdReport::Accepted(staff) => {
+                    let s = state.store.company(company);
+                    if let Err(e) = s.answer_interaction(id, StaffId(staff), None).await {
+                        warn!(error = %e, "marking the call answered failed");
+                    }
+                    Event::Accept { contact, agent: AgentId(u64::try_from(staff).unwrap_or(0)) }
+                }
+                AcdReport::Declined(staff) => {
+                    Event::Decline { contact, agent: AgentId(u64::try_from(staff).unwrap_or(0)) }
+                }
+                AcdReport::Abandoned => Event::Abandon { contact },
+                AcdReport::Finished => Event::End { contact },
+            };
+            state.acd.contact(event).await;
+        });
     }
 
     async fn ended(&self, call: &Arrival, end: CallEnd, media: MediaStats) {
         let s = self.state.store.company(CompanyId(call.company));
         let disposition = match end {
-            CallEnd::Abandoned => Disposition::Abandoned,
+            CallEnd::Answered => Disposition::Answered,
+            CallEnd::Abandoned | CallEnd::Overflowed => Disposition::Abandoned,
             CallEnd::Closed => Disposition::Closed,
             CallEnd::Failed => Disposition::Failed,
         };
@@ -186,6 +275,7 @@ impl Brain for CallBrain {
             disposition = disposition.as_str(),
             rtp_in = media.packets_in,
             rtp_out = media.packets_out,
+            ms = media.duration_ms,
             "call ended"
         );
     }

@@ -6,4 +6,5 @@
 
 pub mod ivr;
 pub mod prompts;
+pub mod queued;
 pub mod session;

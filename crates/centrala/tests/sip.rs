@@ -58,9 +58,15 @@ fn sipp(server_sip: &str, scenario_file: &Path, extra: &[&str], dir: &Path) -> S
     Sipp { status: out.status, out: text }
 }
 
-/// The IVR scenario with `digit` pressed ("" for none: hang up in the menu).
+/// The IVR scenario with `digit` pressed ("" for none: hang up in the menu),
+/// hanging up 3 s later.
 fn ivr_scenario(dir: &Path, digit: &str) -> PathBuf {
-    let text = std::fs::read_to_string(scenario("ivr_call.xml")).unwrap();
+    ivr_scenario_holding(dir, digit, 3000)
+}
+
+/// The IVR scenario staying `hold_ms` on the line after the digit.
+fn ivr_scenario_holding(dir: &Path, digit: &str, hold_ms: u32) -> PathBuf {
+    let text = std::fs::read_to_string(scenario("ivr_call.xml")).unwrap().replace("HOLD_MS", &hold_ms.to_string());
     let text = if digit.is_empty() {
         // No key: drop the DTMF capture (the caller only speaks).
         let start = text.find("<!-- DTMF -->").unwrap();
@@ -488,4 +494,105 @@ async fn click_to_call_rings_the_staff_phone_then_the_number_and_records_both() 
     assert!(left > 200.0 && right > 200.0, "both sides: {left} {right}");
     let log = server.stop().join("\n");
     assert!(log.contains("click-to-call ended end=Completed"), "{log}");
+}
+
+/// Waits until SIP user `user` shows as registered.
+async fn until_registered(http: &reqwest::Client, server: &Server, token: &str, user: &str, log: &Path) {
+    for _ in 0..100 {
+        let accounts = get(http, server, token, "/api/v1/sip/accounts").await;
+        let a = accounts.as_array().unwrap().iter().find(|a| a["username"] == user).cloned().unwrap();
+        if !a["registered"].as_array().unwrap().is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{user} did not register: {}", std::fs::read_to_string(log).unwrap_or_default());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ordering_client_reaches_a_ready_operator_and_they_talk_recorded() {
+    if !have_sipp() {
+        return;
+    }
+    if !Path::new(BARESIP).exists() {
+        eprintln!("skipped: {BARESIP} is not installed (apt-get install baresip-core)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let ana = login(&http, &server, "op.ana").await;
+
+    // op.ana's phone (203) registers; she is ready on her desk.
+    let speech = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/en/main-menu.wav");
+    let _phone = Phone::start(&dir.path().join("phone"), &server.sip, "203", "demo", &speech);
+    until_registered(&http, &server, &sup, "203", &dir.path().join("phone/log")).await;
+    let r = http
+        .put(server.url("/api/v1/agents/me/state"))
+        .bearer_auth(&ana)
+        .json(&json!({"state": "ready"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // A client who is not blocked and not a key client calls to order: the
+    // order desk sends it to the operators.
+    let clients = get(&http, &server, &sup, "/api/v1/clients?limit=200").await;
+    let mut caller = None;
+    for c in clients.as_array().unwrap() {
+        let code = c["code"].as_str().unwrap();
+        let card = get(&http, &server, &sup, &format!("/api/v1/clients/{code}")).await;
+        let phone = card["phones"][0].as_str().unwrap_or_default().to_owned();
+        let d: Value = http
+            .post(server.url("/api/v1/routing/decide"))
+            .bearer_auth(&sup)
+            .json(&json!({"phone": phone, "intent": "order"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if d["rule"] == "operators" {
+            caller = Some((code.to_owned(), phone));
+            break;
+        }
+    }
+    let (code, phone) = caller.expect("a demo client for the operators");
+    let work = dir.path().to_owned();
+    let file = ivr_scenario_holding(&work, "1", 8000);
+    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
+    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    assert!(r.status.success(), "SIPp: {}", r.out);
+
+    let mut i = Value::Null;
+    for _ in 0..50 {
+        let list = get(&http, &server, &sup, "/api/v1/interactions").await;
+        i = list[0].clone();
+        if i["ended_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(i["client"], json!(code));
+    assert_eq!((i["routing_rule"].as_str(), i["intent"].as_str()), (Some("operators"), Some("order")));
+    assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("op.ana")), "{i}");
+    assert!(i["answered_at"].is_string());
+    // The recording: the client left, op.ana right.
+    let id = i["id"].as_i64().unwrap();
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&ana).send().await.unwrap();
+    assert_eq!(wav.status(), 200);
+    let (left, right, seconds) = channel_rms(&wav.bytes().await.unwrap());
+    assert!(seconds > 8.0, "{seconds} s");
+    assert!(left > 200.0 && right > 200.0, "both sides: {left} {right}");
+    // The queue counted it answered; op.ana is in wrap-up or free again.
+    let stats = get(&http, &server, &sup, "/api/v1/queues/stats").await;
+    assert_eq!(stats[0]["answered_today"], 1, "{stats}");
+    let ana_row = stats[0]["agents"].as_array().unwrap().iter().find(|a| a["username"] == "op.ana").unwrap();
+    assert_eq!(ana_row["handled_today"], 1, "{stats}");
+    server.stop();
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, info_span, warn, Instrument};
 
 /// Places outbound calls. Cheap to clone.
@@ -67,9 +68,16 @@ pub enum OutboundEnd {
 
 /// Where an INVITE goes.
 #[derive(Debug, Clone)]
-struct Route {
-    uri: Uri,
-    to: SocketAddr,
+pub(crate) struct Route {
+    pub(crate) uri: Uri,
+    pub(crate) to: SocketAddr,
+}
+
+/// Where a registered SIP user's phone is (its newest contact).
+pub(crate) fn phone_of(core: &Core, user: &str) -> Option<Route> {
+    let contact = lock(&core.registrar).contacts(core.now(), user).pop()?;
+    let uri = Uri::try_from(contact.contact.as_str()).ok()?;
+    Some(Route { uri, to: contact.source })
 }
 
 fn route_to_uri(text: &str) -> Result<Route, String> {
@@ -123,41 +131,44 @@ impl Dialer {
 }
 
 /// One answered outbound leg.
-struct Leg {
+pub(crate) struct Leg {
     dialog: InviteDialog,
     id: String,
-    states: mpsc::UnboundedReceiver<DialogState>,
-    media: Media,
+    pub(crate) states: mpsc::UnboundedReceiver<DialogState>,
+    pub(crate) media: Media,
     sequencer: JoinHandle<()>,
 }
 
-enum Missed {
+#[derive(Debug)]
+pub(crate) enum Missed {
     NoAnswer,
     Refused(u16),
     Failed(String),
 }
 
 impl Leg {
-    async fn hang_up(self, core: &Core) -> MediaStats {
+    pub(crate) async fn hang_up(self, core: &Core) -> MediaStats {
         if let Err(e) = self.dialog.bye().await {
             debug!(error = %e, "BYE");
         }
         self.end(core).await
     }
 
-    async fn end(self, core: &Core) -> MediaStats {
+    pub(crate) async fn end(self, core: &Core) -> MediaStats {
         core.forget(&self.id, &self.dialog, self.sequencer);
         self.media.stop().await
     }
 }
 
-/// Sends an INVITE offering G.711 and waits for the answer.
-async fn dial(
+/// Sends an INVITE offering G.711 and waits for the answer, at most `ring`
+/// and until `stop` (then the INVITE is cancelled).
+pub(crate) async fn dial(
     core: &Arc<Core>,
     route: &Route,
     caller: &str,
     ring: Duration,
     recording: Option<PathBuf>,
+    stop: &CancellationToken,
 ) -> Result<Leg, Missed> {
     let socket = core.ports.bind(core.local.ip()).await.map_err(|e| Missed::Failed(format!("no RTP port: {e}")))?;
     let port = socket.local_addr().map_err(|e| Missed::Failed(e.to_string()))?.port();
@@ -181,6 +192,12 @@ async fn dial(
     let answer = tokio::select! {
         r = pending => r,
         () = tokio::time::sleep(ring) => {
+            if let Err(e) = dialog.cancel().await {
+                debug!(error = %e, "CANCEL");
+            }
+            return Err(Missed::NoAnswer);
+        }
+        () = stop.cancelled() => {
             if let Err(e) = dialog.cancel().await {
                 debug!(error = %e, "CANCEL");
             }
@@ -219,7 +236,7 @@ async fn dial(
 }
 
 /// Waits until the leg's dialog ends.
-async fn ended(states: &mut mpsc::UnboundedReceiver<DialogState>) {
+pub(crate) async fn ended(states: &mut mpsc::UnboundedReceiver<DialogState>) {
     while let Some(s) = states.recv().await {
         if let DialogState::Terminated(_, why) = s {
             debug!(?why, "leg ended");
@@ -236,7 +253,8 @@ async fn run(
     progress: &mpsc::UnboundedSender<Progress>,
 ) -> (OutboundEnd, MediaStats) {
     // 1. The staff member's phone.
-    let mut a = match dial(core, &agent, &req.display, req.ring_timeout, None).await {
+    let never = CancellationToken::new();
+    let mut a = match dial(core, &agent, &req.display, req.ring_timeout, None, &never).await {
         Ok(leg) => leg,
         Err(Missed::Failed(e)) => return (OutboundEnd::Failed(e), MediaStats::default()),
         Err(_) => return (OutboundEnd::AgentMissed, MediaStats::default()),
@@ -245,7 +263,7 @@ async fn run(
     a.media.send(MediaCmd::Hold(Some(core.hold.clone())));
     // 2. The number, while the staff member hears music; they may give up.
     let dialled = tokio::select! {
-        r = dial(core, &target, &req.agent, req.ring_timeout, req.recording.clone()) => r,
+        r = dial(core, &target, &req.agent, req.ring_timeout, req.recording.clone(), &never) => r,
         () = ended(&mut a.states) => {
             a.end(core).await;
             return (OutboundEnd::AgentMissed, MediaStats::default());

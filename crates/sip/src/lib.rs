@@ -83,6 +83,8 @@ pub struct Arrival {
     pub local_time: NaiveDateTime,
     /// Where to record the call; `None` for no recording.
     pub recording: Option<PathBuf>,
+    /// Shown on the agents' phones when they ring (the client's name).
+    pub caller_name: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,15 +95,32 @@ pub enum Refusal {
     Unavailable,
 }
 
+/// The ACD's orders for a waiting call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
+    /// Ring this staff member's phone (registered as SIP user `user`).
+    Ring { staff: i64, user: String },
+    /// Stop ringing them.
+    StopRinging { staff: i64 },
+    /// Play these prompts over the music on hold.
+    Announce(Vec<String>),
+    /// Give up: play this prompt (if any), then hang up.
+    Overflow(Option<String>),
+}
+
 /// How a call ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CallEnd {
+    /// Someone took the call; it ended after the conversation.
+    Answered,
     /// The caller hung up before anyone took the call.
     Abandoned,
     /// Outside business hours.
     Closed,
     /// It could not be set up (no common codec, no RTP port, …).
     Failed,
+    /// Nobody could take it: the queue sent it to a message.
+    Overflowed,
 }
 
 /// A staff phone's SIP account, as the registrar needs it.
@@ -116,8 +135,18 @@ pub struct Account {
 pub trait Brain: Send + Sync + 'static {
     /// An inbound INVITE: take it (registering the interaction) or refuse.
     fn arrive(&self, call: Incoming) -> impl Future<Output = Result<Arrival, Refusal>> + Send;
-    /// The menu is done: record the path and route the call.
-    fn routed(&self, call: &Arrival, path: &str, digits: &str, outcome: &Outcome) -> impl Future<Output = ()> + Send;
+    /// The menu is done: record the path and route the call. A channel
+    /// back means the call waits (music on hold) for the ACD's orders;
+    /// `None` leaves the caller on hold until they hang up.
+    fn routed(
+        &self,
+        call: &Arrival,
+        path: &str,
+        digits: &str,
+        outcome: &Outcome,
+    ) -> impl Future<Output = Option<tokio::sync::mpsc::UnboundedReceiver<Control>>> + Send;
+    /// How the ringing and the conversation go, for the ACD.
+    fn report(&self, call: &Arrival, report: centrala_call::queued::AcdReport);
     /// The call is over.
     fn ended(&self, call: &Arrival, end: CallEnd, media: media::MediaStats) -> impl Future<Output = ()> + Send;
     /// The account of a SIP username, if any.

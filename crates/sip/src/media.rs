@@ -92,6 +92,8 @@ pub struct MediaStats {
     pub packets_in: u64,
     pub packets_out: u64,
     pub digits: u32,
+    /// How long the leg ran, in milliseconds.
+    pub duration_ms: u64,
     /// Whether the recording was written completely.
     pub recorded: bool,
 }
@@ -176,6 +178,7 @@ async fn run(
     mut feed: mpsc::Receiver<Vec<i16>>,
 ) -> MediaStats {
     let mut stats = MediaStats::default();
+    let began = tokio::time::Instant::now();
     let mut recorder = recording.and_then(|p| {
         let file = p.parent().map(std::fs::create_dir_all).transpose().and_then(|_| std::fs::File::create(&p));
         match file.map(|f| Recorder::new(BufWriter::with_capacity(64 * 1024, f))) {
@@ -303,6 +306,7 @@ async fn run(
             }
         }
     }
+    stats.duration_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
     if let Some(r) = recorder {
         match r.finish() {
             Ok(()) => stats.recorded = true,

@@ -1,10 +1,12 @@
 //! The SIP endpoint, the dispatch of incoming requests, REGISTER, and the
 //! task of each inbound call.
 
+use crate::dial::{Leg, Missed};
 use crate::headers::{parse_authorization, source, split_contacts, user_of};
 use crate::media::{hold_music, Audio, Media, MediaCmd, MediaEvent, MediaStats, PortPool};
 use crate::registrar::{Refused, Registrar};
-use crate::{Arrival, Brain, CallEnd, Incoming, Refusal, SipConfig, SipError};
+use crate::{Arrival, Brain, CallEnd, Control, Incoming, Refusal, SipConfig, SipError};
+use centrala_call::queued::{QCmd, QEnd, QInput, Queued};
 use centrala_call::session::{Cmd, End, Input, IvrCall};
 use centrala_media::sdp_neg;
 use rsipstack::dialog::dialog::DialogState;
@@ -471,10 +473,13 @@ async fn run<B: Brain>(
                 Cmd::Wait(d) => timer = Some(Box::pin(tokio::time::sleep(d))),
                 Cmd::CancelTimer => timer = None,
                 Cmd::Route(outcome) => {
-                    ctx.brain.routed(arrival, &ivr.path(), ivr.digits(), &outcome).await;
-                    // Until the ACD takes it: please wait, then music on hold.
+                    let control = ctx.brain.routed(arrival, &ivr.path(), ivr.digits(), &outcome).await;
+                    // Until someone takes it: please wait, then music on hold.
                     media.send(MediaCmd::Hold(Some(ctx.hold.clone())));
                     media.send(MediaCmd::Play(ctx.prompts(&arrival.lang, &["please-wait".to_owned()])));
+                    if let Some(control) = control {
+                        return Ok(queued(ctx, dialog, states, media, control, arrival).await);
+                    }
                 }
                 Cmd::Hangup => {
                     if let Err(e) = dialog.bye().await {
@@ -520,6 +525,149 @@ async fn run<B: Brain>(
     let stats = media.stop().await;
     Ok((end.unwrap_or(CallEnd::Abandoned), stats))
 }
+
+/// The routed call waits for the ACD's orders: rings agents' phones one at
+/// a time and bridges the caller to the one who answers.
+async fn queued<B: Brain>(
+    ctx: &Arc<Ctx<B>>,
+    dialog: &InviteDialog,
+    states: &mut mpsc::UnboundedReceiver<DialogState>,
+    media: Media,
+    mut control: mpsc::UnboundedReceiver<Control>,
+    arrival: &Arrival,
+) -> (CallEnd, MediaStats) {
+    let mut q = Queued::new();
+    let mut users: HashMap<i64, String> = HashMap::new();
+    let mut dialling: HashMap<i64, CancellationToken> = HashMap::new();
+    let (results_tx, mut results) = mpsc::unbounded_channel::<(i64, Result<Leg, Missed>)>();
+    let mut answered: HashMap<i64, Leg> = HashMap::new();
+    let mut agent: Option<(i64, Leg)> = None;
+    let mut control_open = true;
+    let mut pending: Vec<QInput> = Vec::new();
+    let mut end = None;
+    let display = if arrival.caller_name.is_empty() { "caller".to_owned() } else { arrival.caller_name.clone() };
+    let mut media = media;
+    while end.is_none() {
+        let input = match pending.pop() {
+            Some(i) => i,
+            None => tokio::select! {
+                c = control.recv(), if control_open => match c {
+                    Some(Control::Ring { staff, user }) => {
+                        users.insert(staff, user);
+                        QInput::Ring(staff)
+                    }
+                    Some(Control::StopRinging { staff }) => QInput::StopRinging(staff),
+                    Some(Control::Announce(p)) => QInput::Announce(p),
+                    Some(Control::Overflow(p)) => QInput::Overflow(p),
+                    None => {
+                        control_open = false;
+                        continue;
+                    }
+                },
+                s = states.recv() => match s {
+                    Some(DialogState::Terminated(..)) | None => QInput::CallerHangup,
+                    Some(_) => continue,
+                },
+                e = media.events.recv() => match e {
+                    Some(MediaEvent::PlayDone) => QInput::PromptsDone,
+                    Some(MediaEvent::Digit(_)) => continue,
+                    Some(MediaEvent::Silent) | None => {
+                        dialog.bye().await.ok();
+                        QInput::CallerHangup
+                    }
+                },
+                Some((staff, r)) = results.recv() => {
+                    dialling.remove(&staff);
+                    match r {
+                        Ok(leg) => {
+                            answered.insert(staff, leg);
+                            QInput::Answered(staff)
+                        }
+                        Err(m) => {
+                            debug!(staff, ?m, "agent missed");
+                            QInput::Missed(staff)
+                        }
+                    }
+                },
+                () = async {
+                    match agent.as_mut() {
+                        Some((_, leg)) => crate::dial::ended(&mut leg.states).await,
+                        None => std::future::pending().await,
+                    }
+                } => QInput::AgentHangup,
+            },
+        };
+        for cmd in q.handle(input) {
+            match cmd {
+                QCmd::Dial(staff) => {
+                    let route = users.get(&staff).and_then(|u| crate::dial::phone_of(&ctx.core, u));
+                    let Some(route) = route else {
+                        info!(staff, "the agent's phone is not registered");
+                        pending.push(QInput::Missed(staff));
+                        continue;
+                    };
+                    let stop = CancellationToken::new();
+                    dialling.insert(staff, stop.clone());
+                    let (core, tx, display) = (ctx.core.clone(), results_tx.clone(), display.clone());
+                    tokio::spawn(async move {
+                        let r = crate::dial::dial(&core, &route, &display, AGENT_RING_LIMIT, None, &stop).await;
+                        let _ = tx.send((staff, r));
+                    });
+                }
+                QCmd::CancelDial(staff) => {
+                    if let Some(t) = dialling.get(&staff) {
+                        t.cancel();
+                    }
+                }
+                QCmd::ByeLeg(staff) => {
+                    if let Some(leg) = answered.remove(&staff) {
+                        leg.hang_up(&ctx.core).await;
+                    }
+                }
+                QCmd::Bridge(staff) => {
+                    if let Some(leg) = answered.remove(&staff) {
+                        media.send(MediaCmd::Bridge(Some(leg.media.feed.clone())));
+                        leg.media.send(MediaCmd::Bridge(Some(media.feed.clone())));
+                        agent = Some((staff, leg));
+                    }
+                }
+                QCmd::Play(names) => media.send(MediaCmd::Play(ctx.prompts(&arrival.lang, &names))),
+                QCmd::Report(r) => ctx.brain.report(arrival, r),
+                QCmd::ByeCaller => {
+                    dialog.bye().await.ok();
+                }
+                QCmd::ByeAgent => {
+                    if let Some((_, leg)) = agent.take() {
+                        leg.hang_up(&ctx.core).await;
+                    }
+                }
+                QCmd::Ended(e) => {
+                    end = Some(match e {
+                        QEnd::Answered => CallEnd::Answered,
+                        QEnd::Abandoned => CallEnd::Abandoned,
+                        QEnd::Overflowed => CallEnd::Overflowed,
+                    })
+                }
+            }
+        }
+    }
+    // Whatever still rings stops; an agent leg still up ends.
+    for t in dialling.values() {
+        t.cancel();
+    }
+    if let Some((_, leg)) = agent.take() {
+        leg.end(&ctx.core).await;
+    }
+    for (_, leg) in answered.drain() {
+        leg.hang_up(&ctx.core).await;
+    }
+    let stats = media.stop().await;
+    (end.unwrap_or(CallEnd::Abandoned), stats)
+}
+
+/// How long an agent's phone may ring at most; the ACD's own ring timeout
+/// (which stops it earlier) governs.
+const AGENT_RING_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 fn media_none(why: rsipstack::dialog::dialog::TerminatedReason) -> MediaStats {
     debug!(?why, "ended before it was answered");

@@ -69,7 +69,11 @@ pub async fn set(
             return Err(ApiError::invalid(format!("state {other:?} is not ready, not_ready, offline or wrap_up_done")))
         }
     };
-    let now = state.acd.set(auth.company, auth.staff, &auth.username, wanted).await.ok_or_else(ApiError::internal)?;
+    let now = state
+        .acd
+        .set(auth.company, auth.staff, &auth.username, auth.role, wanted)
+        .await
+        .ok_or_else(ApiError::internal)?;
     state
         .store
         .company(auth.company)

@@ -1,0 +1,252 @@
+//! A routed inbound call waiting for a person, as a pure state machine: the
+//! ACD (through the driver) says whose phone to ring and when to stop; the
+//! driver reports how the ringing went and when a side hangs up. One agent
+//! rings at a time; an answer bridges the caller to that agent.
+//!
+//! Every dial result names the staff member it was for, so a late result of
+//! a ringing that was already stopped is never taken for the current one.
+
+/// A staff member, by the id the ACD knows them by.
+pub type Staff = i64;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QInput {
+    /// Ring this staff member's phone (the ACD offers them the call).
+    Ring(Staff),
+    /// Stop ringing them (another took it, or their time ran out).
+    StopRinging(Staff),
+    /// Their phone answered.
+    Answered(Staff),
+    /// Their phone did not answer, was busy, or is not registered.
+    Missed(Staff),
+    /// Play these over the music (position, estimated wait).
+    Announce(Vec<String>),
+    /// The queue gives up on the call: play this (if any), then hang up.
+    Overflow(Option<String>),
+    /// What `Play` asked for has been played.
+    PromptsDone,
+    CallerHangup,
+    AgentHangup,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QCmd {
+    Dial(Staff),
+    /// Stop the dialling of this staff member.
+    CancelDial(Staff),
+    /// An answered leg that is no longer wanted: hang it up.
+    ByeLeg(Staff),
+    /// Connect the caller and this staff member's leg.
+    Bridge(Staff),
+    Play(Vec<String>),
+    /// Tell the ACD.
+    Report(AcdReport),
+    ByeCaller,
+    ByeAgent,
+    Ended(QEnd),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcdReport {
+    Accepted(Staff),
+    Declined(Staff),
+    /// The caller left before anyone answered.
+    Abandoned,
+    /// The conversation is over.
+    Finished,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QEnd {
+    /// Talked to someone, then either side hung up.
+    Answered,
+    /// Left while waiting or ringing.
+    Abandoned,
+    /// The queue overflowed to a message.
+    Overflowed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Waiting,
+    Ringing(Staff),
+    Bridged(Staff),
+    /// Playing the overflow message; then hang up.
+    Closing,
+    Over,
+}
+
+#[derive(Debug, Clone)]
+pub struct Queued {
+    state: State,
+    /// Whether an announcement plays (a digit of it would be ignored).
+    announcing: bool,
+}
+
+impl Default for Queued {
+    fn default() -> Self {
+        Queued::new()
+    }
+}
+
+impl Queued {
+    pub fn new() -> Queued {
+        Queued { state: State::Waiting, announcing: false }
+    }
+
+    pub fn is_over(&self) -> bool {
+        self.state == State::Over
+    }
+
+    /// Who the caller talks to, if anyone.
+    pub fn bridged_to(&self) -> Option<Staff> {
+        match self.state {
+            State::Bridged(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn handle(&mut self, input: QInput) -> Vec<QCmd> {
+        use QCmd::*;
+        let mut out = Vec::new();
+        match (self.state, input) {
+            (State::Over, QInput::Answered(s)) => out.push(ByeLeg(s)),
+            (State::Over, _) => {}
+            (State::Waiting, QInput::Ring(s)) => {
+                self.state = State::Ringing(s);
+                out.push(Dial(s));
+            }
+            (State::Ringing(r), QInput::Ring(s)) if r != s => {
+                // Only one phone rings: the ACD moved on without a Stop.
+                out.extend([CancelDial(r), Dial(s)]);
+                self.state = State::Ringing(s);
+            }
+            (State::Ringing(r), QInput::StopRinging(s)) if r == s => {
+                self.state = State::Waiting;
+                out.push(CancelDial(s));
+            }
+            (State::Ringing(r), QInput::Answered(s)) if r == s => {
+                self.state = State::Bridged(s);
+                self.announcing = false;
+                out.extend([Bridge(s), Report(AcdReport::Accepted(s))]);
+            }
+            (State::Ringing(r), QInput::Missed(s)) if r == s => {
+                self.state = State::Waiting;
+                out.push(Report(AcdReport::Declined(s)));
+            }
+            // A phone that answers after its ringing was stopped.
+            (_, QInput::Answered(s)) => out.push(ByeLeg(s)),
+            (State::Waiting | State::Ringing(_), QInput::Announce(p)) => {
+                self.announcing = true;
+                out.push(Play(p));
+            }
+            (State::Waiting | State::Ringing(_), QInput::PromptsDone) => self.announcing = false,
+            (State::Waiting | State::Ringing(_), QInput::Overflow(p)) => {
+                if let State::Ringing(r) = self.state {
+                    out.push(CancelDial(r));
+                }
+                match p {
+                    Some(p) => {
+                        self.state = State::Closing;
+                        out.push(Play(vec![p]));
+                    }
+                    None => {
+                        self.state = State::Over;
+                        out.extend([ByeCaller, Ended(QEnd::Overflowed)]);
+                    }
+                }
+            }
+            (State::Closing, QInput::PromptsDone) => {
+                self.state = State::Over;
+                out.extend([ByeCaller, Ended(QEnd::Overflowed)]);
+            }
+            (State::Waiting, QInput::CallerHangup) => {
+                self.state = State::Over;
+                out.extend([Report(AcdReport::Abandoned), Ended(QEnd::Abandoned)]);
+            }
+            (State::Ringing(r), QInput::CallerHangup) => {
+                self.state = State::Over;
+                out.extend([CancelDial(r), Report(AcdReport::Abandoned), Ended(QEnd::Abandoned)]);
+            }
+            (State::Closing, QInput::CallerHangup) => {
+                self.state = State::Over;
+                out.push(Ended(QEnd::Overflowed));
+            }
+            (State::Bridged(_), QInput::CallerHangup) => {
+                self.state = State::Over;
+                out.extend([ByeAgent, Report(AcdReport::Finished), Ended(QEnd::Answered)]);
+            }
+            (State::Bridged(_), QInput::AgentHangup) => {
+                self.state = State::Over;
+                out.extend([ByeCaller, Report(AcdReport::Finished), Ended(QEnd::Answered)]);
+            }
+            // Stale: a stop or a miss for someone no longer ringing, a
+            // prompt end while bridged, a ring while bridged.
+            _ => {}
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use QCmd::*;
+
+    #[test]
+    fn rings_one_agent_then_the_next_and_bridges_the_one_who_answers() {
+        let mut q = Queued::new();
+        assert_eq!(q.handle(QInput::Ring(7)), [Dial(7)]);
+        assert_eq!(q.handle(QInput::Missed(7)), [Report(AcdReport::Declined(7))]);
+        assert_eq!(q.handle(QInput::Ring(8)), [Dial(8)]);
+        assert_eq!(q.handle(QInput::Missed(7)), [], "a stale miss changes nothing");
+        assert_eq!(q.handle(QInput::Answered(8)), [Bridge(8), Report(AcdReport::Accepted(8))]);
+        assert_eq!(q.bridged_to(), Some(8));
+        assert_eq!(q.handle(QInput::Ring(9)), [], "no ringing while bridged");
+        assert_eq!(q.handle(QInput::AgentHangup), [ByeCaller, Report(AcdReport::Finished), Ended(QEnd::Answered)]);
+        assert!(q.is_over());
+    }
+
+    #[test]
+    fn a_stopped_ringing_that_answers_late_is_hung_up() {
+        let mut q = Queued::new();
+        q.handle(QInput::Ring(7));
+        assert_eq!(q.handle(QInput::StopRinging(7)), [CancelDial(7)]);
+        assert_eq!(q.handle(QInput::Answered(7)), [ByeLeg(7)]);
+        q.handle(QInput::Ring(8));
+        assert_eq!(q.handle(QInput::Answered(7)), [ByeLeg(7)], "not taken for 8");
+        assert_eq!(q.handle(QInput::StopRinging(7)), [], "a stop for someone else");
+        assert_eq!(q.handle(QInput::Ring(9)), [CancelDial(8), Dial(9)]);
+    }
+
+    #[test]
+    fn the_caller_leaving_abandons_and_stops_the_ringing() {
+        let mut q = Queued::new();
+        assert_eq!(q.handle(QInput::CallerHangup), [Report(AcdReport::Abandoned), Ended(QEnd::Abandoned)]);
+        let mut q = Queued::new();
+        q.handle(QInput::Ring(3));
+        assert_eq!(
+            q.handle(QInput::CallerHangup),
+            [CancelDial(3), Report(AcdReport::Abandoned), Ended(QEnd::Abandoned)]
+        );
+        assert_eq!(q.handle(QInput::Answered(3)), [ByeLeg(3)], "too late: hung up");
+        let mut q = Queued::new();
+        q.handle(QInput::Ring(3));
+        q.handle(QInput::Answered(3));
+        assert_eq!(q.handle(QInput::CallerHangup), [ByeAgent, Report(AcdReport::Finished), Ended(QEnd::Answered)]);
+    }
+
+    #[test]
+    fn overflow_plays_its_message_then_hangs_up() {
+        let mut q = Queued::new();
+        q.handle(QInput::Ring(3));
+        assert_eq!(q.handle(QInput::Overflow(Some("closed".into()))), [CancelDial(3), Play(vec!["closed".into()])]);
+        assert_eq!(q.handle(QInput::Ring(4)), [], "closing: no more ringing");
+        assert_eq!(q.handle(QInput::PromptsDone), [ByeCaller, Ended(QEnd::Overflowed)]);
+        let mut q = Queued::new();
+        assert_eq!(q.handle(QInput::Overflow(None)), [ByeCaller, Ended(QEnd::Overflowed)]);
+        let mut q = Queued::new();
+        assert_eq!(q.handle(QInput::Announce(vec!["please-wait".into()])), [Play(vec!["please-wait".into()])]);
+        assert_eq!(q.handle(QInput::PromptsDone), []);
+    }
+}
