@@ -8,11 +8,13 @@
 #     RATE   new calls per second
 #     CALLS  calls in all (the run stops after them)
 #     LIMIT  most calls at once (default: RATE * 8)
+#   HOLD_MS=3000  how long each caller stays after the digit
 #
 # Needs: a release build (cargo build --release -p centrala), sipp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+HOLD_MS=${HOLD_MS:-3000}
 RATE=${1:?calls per second}
 CALLS=${2:?number of calls}
 LIMIT=${3:-$((RATE * 8))}
@@ -38,7 +40,7 @@ TICKS=$(getconf CLK_TCK)
 C0=$(cpu)
 T0=$(date +%s.%N)
 
-sed -e 's/DIGIT/1/' -e 's/HOLD_MS/3000/' crates/centrala/tests/sipp/ivr_call.xml > "$WORK/ivr.xml"
+sed -e 's/DIGIT/1/' -e "s/HOLD_MS/$HOLD_MS/" crates/centrala/tests/sipp/ivr_call.xml > "$WORK/ivr.xml"
 (cd "$WORK" && timeout $((CALLS / RATE + 120)) sipp -sf ivr.xml "127.0.0.1:$SIP_PORT" -s 38733555000 \
     -key caller 38761000111 -i 127.0.0.1 -mi 127.0.0.1 -p $((SIP_PORT + 1)) -mp $((SIP_PORT + 100)) \
     -r "$RATE" -m "$CALLS" -l "$LIMIT" -nostdin -timeout $((CALLS / RATE + 90))s -trace_screen \
@@ -64,3 +66,4 @@ grep "call ended" "$WORK/server.log" | sed -E 's/.*rtp_in=([0-9]+) rtp_out=([0-9
     awk '$3 > 0 {n++; i += $1 * 1000 / $3; o += $2 * 1000 / $3; if ($2 * 1000 / $3 < 47) low++}
          END {if (n) printf "calls ended: %d; RTP per second per call: out %.1f, in %.1f; calls sending under 47/s: %d\n", n, o / n, i / n, low}'
 grep -c "WARN" "$WORK/server.log" | xargs echo "warnings in the log:" || true
+grep "WARN" "$WORK/server.log" | sed -E 's/^[^ ]+ +WARN //; s/[0-9]+/N/g' | cut -c1-120 | sort | uniq -c | sort -rn | head -n 5 || true
