@@ -596,3 +596,31 @@ async fn an_ordering_client_reaches_a_ready_operator_and_they_talk_recorded() {
     assert_eq!(ana_row["handled_today"], 1, "{stats}");
     server.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_over_tcp_walks_the_menu_too() {
+    if !have_sipp() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let file = ivr_scenario(dir.path(), "3");
+    let r = sipp(&server.sip, &file, &["-t", "t1", "-s", "38733555000", "-key", "caller", "38762777888"], dir.path());
+    assert!(r.status.success(), "SIPp over TCP: {}", r.out);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let mut i = Value::Null;
+    for _ in 0..50 {
+        i = get(&http, &server, &sup, "/api/v1/interactions").await[0].clone();
+        if i["ended_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        (i["caller"].as_str(), i["digits"].as_str(), i["intent"].as_str()),
+        (Some("+38762777888"), Some("3"), Some("complaint")),
+        "{i}"
+    );
+    server.stop();
+}

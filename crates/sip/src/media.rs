@@ -28,6 +28,9 @@ const FEED_DEPTH: usize = 32;
 /// The most of another leg's audio buffered before the oldest is dropped:
 /// 200 ms, so a bridge never builds up delay.
 const MAX_BRIDGE_DELAY: usize = 1600;
+/// Every this many frames (5 s) the recording's header is brought up to
+/// date, so a crash leaves a playable file.
+const CHECKPOINT_TICKS: u64 = 250;
 /// No RTP at all for this long means the far end is gone.
 pub const SILENT_AFTER: Duration = Duration::from_secs(60);
 
@@ -198,6 +201,7 @@ async fn run(
     let mut detector = dtmf::Detector::default();
     let mut player = Player::default();
     let mut latched = false;
+    let mut ticks: u64 = 0;
     let mut forward: Option<mpsc::Sender<Vec<i16>>> = None;
     let mut bridged = VecDeque::<i16>::new();
     let mut tick = tokio::time::interval(Duration::from_millis(20));
@@ -294,7 +298,11 @@ async fn run(
                     stats.packets_out += 1;
                 }
                 if let Some(r) = recorder.as_mut() {
-                    if let Err(e) = r.staff(&frame) {
+                    ticks += 1;
+                    let written = r.staff(&frame).and_then(|()| {
+                        if ticks.is_multiple_of(CHECKPOINT_TICKS) { r.checkpoint() } else { Ok(()) }
+                    });
+                    if let Err(e) = written {
                         warn!(error = %e, "recording failed; going on without it");
                         recorder = None;
                     }

@@ -17,7 +17,7 @@ use rsipstack::sip::prelude::HeadersExt;
 use rsipstack::sip::{Header, Method, StatusCode};
 use rsipstack::transaction::transaction::Transaction;
 use rsipstack::transaction::TransactionReceiver;
-use rsipstack::transport::{udp::UdpConnection, TransportLayer};
+use rsipstack::transport::{tcp_listener::TcpListenerConnection, udp::UdpConnection, TransportLayer};
 use rsipstack::EndpointBuilder;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -85,6 +85,11 @@ impl Telephony {
             .try_into()
             .map_err(|e: rsipstack::sip::Error| SipError::Bind(cfg.addr, e.to_string()))?;
         transport.add_transport(conn.into());
+        // TCP on the same address, which the stack gives for free (phones
+        // behind NAT and large messages prefer it).
+        let tcp =
+            TcpListenerConnection::new(local, None).await.map_err(|e| SipError::Bind(local, format!("TCP: {e}")))?;
+        transport.add_transport(tcp.into());
         let endpoint = EndpointBuilder::new()
             .with_cancel_token(cancel.clone())
             .with_transport_layer(transport)
@@ -104,7 +109,7 @@ impl Telephony {
             local,
         });
         let ctx = Arc::new(Ctx { core: core.clone(), brain });
-        info!(%local, "SIP listening (UDP)");
+        info!(%local, "SIP listening (UDP and TCP)");
         let serve = tokio::spawn(async move { endpoint.serve().await });
         let dispatch = tokio::spawn(dispatch(ctx.clone(), incoming));
         let sweep_ctx = ctx.clone();
