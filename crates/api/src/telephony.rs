@@ -72,6 +72,37 @@ impl CallBrain {
     }
 }
 
+/// Tells a staff member's desk that a call rings for them or was answered
+/// by them, with the client it is from (the desk pops the card up).
+#[allow(clippy::too_many_arguments)]
+async fn pop_up(
+    state: &AppState,
+    s: &centrala_store::Scoped<'_>,
+    company: CompanyId,
+    staff: StaffId,
+    interaction: i64,
+    caller: &str,
+    client_name: &str,
+    kind: &'static str,
+) {
+    let code = match s.interaction(interaction).await {
+        Ok(Some(i)) => match i.client_id {
+            Some(c) => s.client(centrala_domain::ClientId(c)).await.ok().flatten().map(|c| c.code),
+            None => None,
+        },
+        _ => None,
+    };
+    state.events.publish(crate::events::Event {
+        company,
+        staff: vec![staff],
+        roles: Vec::new(),
+        kind,
+        data: serde_json::json!({
+            "interaction": interaction, "caller": caller, "client": code, "client_name": client_name,
+        }),
+    });
+}
+
 /// The people a decision names, in the order to ring them: the target,
 /// then the fallbacks (a key client's chain). Operators are reached through
 /// their queue, which follows every chain.
@@ -146,6 +177,7 @@ impl Brain for CallBrain {
             local_time: now.naive_local(),
             recording: Some(recording),
             caller_name: client.map(|c| c.name).unwrap_or_default(),
+            caller,
         })
     }
 
@@ -212,7 +244,13 @@ impl Brain for CallBrain {
             let sip = accounts.get(&id).filter(|u| !self.state.phones.live(u, now).is_empty()).cloned();
             Some(Person { staff: id, name: m.full_name.clone(), role: m.role, sip })
         };
-        let chain: Vec<Person> = chain.into_iter().filter_map(person).collect();
+        // Someone named whose phone is not registered cannot take the call:
+        // the chain goes on to the next, and the story says why.
+        let mut chain: Vec<Person> = chain.into_iter().filter_map(person).collect();
+        for p in chain.iter().filter(|p| p.sip.is_none()) {
+            let _ = s.add_interaction_event(call.interaction, "skipped", Some(p.staff), "no phone registered").await;
+        }
+        chain.retain(|p| p.sip.is_some());
         let operators: Vec<Person> = staffing
             .as_ref()
             .map(|st| {
@@ -232,22 +270,37 @@ impl Brain for CallBrain {
         let state = self.state.clone();
         let (company, id) = (CompanyId(call.company), call.interaction);
         let contact = ContactId(u64::try_from(id).unwrap_or(0));
+        let (caller, client) = (call.caller.clone(), call.caller_name.clone());
         tokio::spawn(async move {
-            let event = match report {
+            let s = state.store.company(company);
+            let agent = |staff: i64| AgentId(u64::try_from(staff).unwrap_or(0));
+            // The story of the call, and the staff member's desk told.
+            let (story, event) = match report {
+                AcdReport::Ringing(staff) => {
+                    pop_up(&state, &s, company, StaffId(staff), id, &caller, &client, "call_offered").await;
+                    (Some(("offered", staff)), None)
+                }
                 AcdReport::Accepted(staff) => {
-                    let s = state.store.company(company);
                     if let Err(e) = s.answer_interaction(id, StaffId(staff), None).await {
                         warn!(error = %e, "marking the call answered failed");
                     }
-                    Event::Accept { contact, agent: AgentId(u64::try_from(staff).unwrap_or(0)) }
+                    pop_up(&state, &s, company, StaffId(staff), id, &caller, &client, "call_answered").await;
+                    (Some(("answered", staff)), Some(Event::Accept { contact, agent: agent(staff) }))
                 }
                 AcdReport::Declined(staff) => {
-                    Event::Decline { contact, agent: AgentId(u64::try_from(staff).unwrap_or(0)) }
+                    (Some(("missed", staff)), Some(Event::Decline { contact, agent: agent(staff) }))
                 }
-                AcdReport::Abandoned => Event::Abandon { contact },
-                AcdReport::Finished => Event::End { contact },
+                AcdReport::Abandoned => (None, Some(Event::Abandon { contact })),
+                AcdReport::Finished => (None, Some(Event::End { contact })),
             };
-            state.acd.contact(event).await;
+            if let Some((kind, staff)) = story {
+                if let Err(e) = s.add_interaction_event(id, kind, Some(StaffId(staff)), "").await {
+                    warn!(error = %e, "recording the call's story failed");
+                }
+            }
+            if let Some(e) = event {
+                state.acd.contact(e).await;
+            }
         });
     }
 

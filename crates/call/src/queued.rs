@@ -48,6 +48,8 @@ pub enum QCmd {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AcdReport {
+    /// Their phone is ringing (for the record and their desk's pop-up).
+    Ringing(Staff),
     Accepted(Staff),
     Declined(Staff),
     /// The caller left before anyone answered.
@@ -114,11 +116,11 @@ impl Queued {
             (State::Over, _) => {}
             (State::Waiting, QInput::Ring(s)) => {
                 self.state = State::Ringing(s);
-                out.push(Dial(s));
+                out.extend([Dial(s), Report(AcdReport::Ringing(s))]);
             }
             (State::Ringing(r), QInput::Ring(s)) if r != s => {
                 // Only one phone rings: the ACD moved on without a Stop.
-                out.extend([CancelDial(r), Dial(s)]);
+                out.extend([CancelDial(r), Dial(s), Report(AcdReport::Ringing(s))]);
                 self.state = State::Ringing(s);
             }
             (State::Ringing(r), QInput::StopRinging(s)) if r == s => {
@@ -196,9 +198,9 @@ mod tests {
     #[test]
     fn rings_one_agent_then_the_next_and_bridges_the_one_who_answers() {
         let mut q = Queued::new();
-        assert_eq!(q.handle(QInput::Ring(7)), [Dial(7)]);
+        assert_eq!(q.handle(QInput::Ring(7)), [Dial(7), Report(AcdReport::Ringing(7))]);
         assert_eq!(q.handle(QInput::Missed(7)), [Report(AcdReport::Declined(7))]);
-        assert_eq!(q.handle(QInput::Ring(8)), [Dial(8)]);
+        assert_eq!(q.handle(QInput::Ring(8)), [Dial(8), Report(AcdReport::Ringing(8))]);
         assert_eq!(q.handle(QInput::Missed(7)), [], "a stale miss changes nothing");
         assert_eq!(q.handle(QInput::Answered(8)), [Bridge(8), Report(AcdReport::Accepted(8))]);
         assert_eq!(q.bridged_to(), Some(8));
@@ -216,7 +218,7 @@ mod tests {
         q.handle(QInput::Ring(8));
         assert_eq!(q.handle(QInput::Answered(7)), [ByeLeg(7)], "not taken for 8");
         assert_eq!(q.handle(QInput::StopRinging(7)), [], "a stop for someone else");
-        assert_eq!(q.handle(QInput::Ring(9)), [CancelDial(8), Dial(9)]);
+        assert_eq!(q.handle(QInput::Ring(9)), [CancelDial(8), Dial(9), Report(AcdReport::Ringing(9))]);
     }
 
     #[test]

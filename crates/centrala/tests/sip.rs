@@ -589,6 +589,15 @@ async fn an_ordering_client_reaches_a_ready_operator_and_they_talk_recorded() {
     let (left, right, seconds) = channel_rms(&wav.bytes().await.unwrap());
     assert!(seconds > 8.0, "{seconds} s");
     assert!(left > 200.0 && right > 200.0, "both sides: {left} {right}");
+    // Its story: offered to op.ana, answered by her.
+    let detail = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
+    let story: Vec<(String, String)> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap().to_owned(), e["staff"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    assert_eq!(story, [("offered".to_owned(), "op.ana".to_owned()), ("answered".to_owned(), "op.ana".to_owned())]);
     // The queue counted it answered; op.ana is in wrap-up or free again.
     let stats = get(&http, &server, &sup, "/api/v1/queues/stats").await;
     assert_eq!(stats[0]["answered_today"], 1, "{stats}");
@@ -622,5 +631,109 @@ async fn a_call_over_tcp_walks_the_menu_too() {
         (Some("+38762777888"), Some("3"), Some("complaint")),
         "{i}"
     );
+    server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_client_whose_manager_cannot_answer_reaches_another_key_account_manager() {
+    if !have_sipp() {
+        return;
+    }
+    if !Path::new(BARESIP).exists() {
+        eprintln!("skipped: {BARESIP} is not installed (apt-get install baresip-core)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+
+    // A key client, and what the order desk decides for it (OD-4).
+    let clients = get(&http, &server, &sup, "/api/v1/clients?limit=300").await;
+    let mut found = None;
+    for c in clients.as_array().unwrap() {
+        let code = c["code"].as_str().unwrap();
+        let card = get(&http, &server, &sup, &format!("/api/v1/clients/{code}")).await;
+        let phone = card["phones"][0].as_str().unwrap_or_default().to_owned();
+        let d: Value = http
+            .post(server.url("/api/v1/routing/decide"))
+            .bearer_auth(&sup)
+            .json(&json!({"phone": phone, "intent": "order"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if d["rule"] == "key_client" && d["target"]["kind"] == "staff" && d["fallback"][0]["kind"] == "staff" {
+            found = Some((code.to_owned(), phone, d));
+            break;
+        }
+    }
+    let (code, phone, decision) = found.expect("a demo key client with a present manager and a fallback");
+    let manager = decision["target"]["username"].as_str().unwrap().to_owned();
+    let other = decision["fallback"][0]["username"].as_str().unwrap().to_owned();
+    assert_ne!(manager, other);
+
+    // Only the other key-account manager's phone is registered.
+    let staff = get(&http, &server, &sup, "/api/v1/staff").await;
+    let accounts = get(&http, &server, &sup, "/api/v1/sip/accounts").await;
+    let sip_of = |username: &str| {
+        let id = staff.as_array().unwrap().iter().find(|s| s["username"] == username).unwrap()["id"].clone();
+        accounts.as_array().unwrap().iter().find(|a| a["staff_id"] == id).unwrap()["username"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let other_sip = sip_of(&other);
+    // (baresip hangs up when its microphone file ends: a long one.)
+    let speech = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/bs/main-menu.wav");
+    let _phone = Phone::start(&dir.path().join("phone"), &server.sip, &other_sip, "demo", &speech);
+    until_registered(&http, &server, &sup, &other_sip, &dir.path().join("phone/log")).await;
+
+    let work = dir.path().to_owned();
+    let file = ivr_scenario_holding(&work, "1", 6000);
+    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
+    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    if !r.status.success() {
+        panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
+    }
+
+    let mut i = Value::Null;
+    for _ in 0..50 {
+        let id = get(&http, &server, &sup, "/api/v1/interactions").await[0]["id"].as_i64().unwrap();
+        i = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
+        if i["ended_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!((i["client"].as_str(), i["routing_rule"].as_str()), (Some(code.as_str()), Some("key_client")), "{i}");
+    assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some(other.as_str())), "{i}");
+    let story: Vec<(String, String, String)> = i["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let f = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+            (f("kind"), f("staff"), f("detail"))
+        })
+        .collect();
+    // Everyone in the chain without a phone is skipped (in order), then the
+    // other key-account manager is offered the call and answers.
+    let chain: Vec<String> = std::iter::once(&decision["target"])
+        .chain(decision["fallback"].as_array().unwrap())
+        .filter_map(|t| t["username"].as_str().map(str::to_owned))
+        .collect();
+    let mut want: Vec<(String, String, String)> = chain
+        .iter()
+        .filter(|u| **u != other)
+        .map(|u| ("skipped".to_owned(), u.clone(), "no phone registered".to_owned()))
+        .collect();
+    want.push(("offered".to_owned(), other.clone(), String::new()));
+    want.push(("answered".to_owned(), other.clone(), String::new()));
+    assert_eq!(want[0].1, manager, "the manager comes first");
+    assert_eq!(story, want, "{i}");
     server.stop();
 }

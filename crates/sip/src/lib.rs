@@ -85,6 +85,8 @@ pub struct Arrival {
     pub recording: Option<PathBuf>,
     /// Shown on the agents' phones when they ring (the client's name).
     pub caller_name: String,
+    /// The caller's number, E.164 when it could be read so.
+    pub caller: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

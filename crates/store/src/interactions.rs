@@ -416,3 +416,47 @@ impl Scoped<'_> {
         Ok(())
     }
 }
+
+/// One step of an interaction's story.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct InteractionEvent {
+    pub at: String,
+    /// `offered`, `missed`, `answered`, `transferred`, …
+    pub kind: String,
+    pub staff_id: Option<i64>,
+    pub detail: String,
+}
+
+impl Scoped<'_> {
+    /// Adds a step to an interaction's story.
+    pub async fn add_interaction_event(&self, id: i64, kind: &str, staff: Option<StaffId>, detail: &str) -> Result<()> {
+        if self.interaction(id).await?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query(
+            "INSERT INTO interaction_events (company_id, interaction_id, at, kind, staff_id, detail)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(self.company_id().0)
+        .bind(id)
+        .bind(now_rfc3339())
+        .bind(kind)
+        .bind(staff.map(|s| s.0))
+        .bind(detail)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// An interaction's story, oldest first.
+    pub async fn interaction_events(&self, id: i64) -> Result<Vec<InteractionEvent>> {
+        Ok(sqlx::query_as(
+            "SELECT at, kind, staff_id, detail FROM interaction_events
+             WHERE company_id = $1 AND interaction_id = $2 ORDER BY id",
+        )
+        .bind(self.company_id().0)
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?)
+    }
+}

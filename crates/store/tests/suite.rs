@@ -576,10 +576,30 @@ mod interaction_queries {
         assert!(sa.recordings_before("2999-01-01").await.unwrap().is_empty());
         assert!(sa.interaction(bare).await.unwrap().unwrap().recording.is_none());
     }
+
+    pub async fn an_interaction_keeps_its_story(store: &Store) {
+        let (a, b) = two_companies(store).await;
+        let (sa, sb) = (store.company(a), store.company(b));
+        let ana = sa.create_staff(&input("ana", Role::Operator)).await.unwrap();
+        let id = sa.start_interaction(Direction::Inbound, "+38761000001", "+38733555000", None).await.unwrap();
+        sa.add_interaction_event(id, "offered", Some(ana.id), "").await.unwrap();
+        sa.add_interaction_event(id, "missed", Some(ana.id), "no answer").await.unwrap();
+        sa.add_interaction_event(id, "offered", Some(ana.id), "").await.unwrap();
+        sa.add_interaction_event(id, "answered", Some(ana.id), "").await.unwrap();
+        let story = sa.interaction_events(id).await.unwrap();
+        assert_eq!(
+            story.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+            ["offered", "missed", "offered", "answered"]
+        );
+        assert_eq!((story[1].staff_id, story[1].detail.as_str()), (Some(ana.id.0), "no answer"));
+        assert!(sb.interaction_events(id).await.unwrap().is_empty());
+        assert!(matches!(sb.add_interaction_event(id, "offered", None, "").await, Err(StoreError::NotFound)));
+    }
 }
 
 use interaction_queries::{
-    call_settings_per_company, numbers_select_the_company_and_calls_are_registered, sip_accounts_are_unique_and_scoped,
+    an_interaction_keeps_its_story, call_settings_per_company, numbers_select_the_company_and_calls_are_registered,
+    sip_accounts_are_unique_and_scoped,
 };
 
 mod interaction_suite {
@@ -587,6 +607,7 @@ mod interaction_suite {
     storage_suite!(
         numbers_select_the_company_and_calls_are_registered,
         sip_accounts_are_unique_and_scoped,
-        call_settings_per_company
+        call_settings_per_company,
+        an_interaction_keeps_its_story
     );
 }

@@ -38,6 +38,20 @@ pub struct InteractionOut {
     pub handled_by: Option<String>,
     pub recording: Option<String>,
     pub notes: String,
+    /// What happened, in order (only when one interaction is read): who was
+    /// offered it, who missed it, who answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<EventOut>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventOut {
+    pub at: String,
+    /// offered, missed, answered, transferred
+    pub kind: String,
+    /// Username of the staff member concerned.
+    pub staff: Option<String>,
+    pub detail: String,
 }
 
 async fn out(state: &AppState, auth: &Auth, i: Interaction) -> ApiResult<InteractionOut> {
@@ -69,6 +83,7 @@ async fn out(state: &AppState, auth: &Auth, i: Interaction) -> ApiResult<Interac
         handled_by,
         recording: i.recording,
         notes: i.notes,
+        events: None,
     })
 }
 
@@ -137,9 +152,19 @@ pub async fn get(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InteractionOut>> {
     let id = parse_id(&id, "interaction")?;
-    let i =
-        state.store.company(auth.company).interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
-    Ok(Json(out(&state, &auth, i).await?))
+    let s = state.store.company(auth.company);
+    let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
+    let mut o = out(&state, &auth, i).await?;
+    let mut events = Vec::new();
+    for e in s.interaction_events(id).await? {
+        let staff = match e.staff_id {
+            Some(id) => s.staff(StaffId(id)).await?.map(|m| m.username),
+            None => None,
+        };
+        events.push(EventOut { at: e.at, kind: e.kind, staff, detail: e.detail });
+    }
+    o.events = Some(events);
+    Ok(Json(o))
 }
 
 /// The call's recording, a stereo WAV (caller left, staff right): the
