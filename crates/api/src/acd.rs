@@ -73,6 +73,15 @@ enum Request {
     },
     /// Accept, Decline, End, Abandon of a call.
     Contact(Event),
+    /// A blind transfer of a call being talked: its agent is done, it
+    /// rings `chain` in turn, then the operators.
+    Transfer {
+        company: CompanyId,
+        contact: ContactId,
+        chain: Vec<Person>,
+        operators: Vec<Person>,
+        reply: oneshot::Sender<bool>,
+    },
     State {
         staff: StaffId,
         reply: oneshot::Sender<Option<(AgentState, Duration)>>,
@@ -186,6 +195,32 @@ impl Driver {
         }
     }
 
+    /// Puts a call into the ACD: for `chain` in turn, then the operators.
+    fn route_in(&mut self, company: CompanyId, contact: ContactId, chain: &[Person], operators: &[Person]) {
+        for p in chain.iter().chain(operators.iter()) {
+            self.ensure(company, p.staff, &p.name, p.role);
+            if let Some(u) = &p.sip {
+                self.sip.insert(p.staff, u.clone());
+            }
+        }
+        // Someone reached by name who is present and has a phone takes the
+        // call even without "ready" on the desk.
+        for p in chain.iter().filter(|p| p.sip.is_some()) {
+            let a = agent_of(p.staff);
+            if matches!(self.acd.agent_state(a), Some(AgentState::Offline) | None) {
+                self.handle(Event::Login(a));
+            }
+        }
+        let queue = queue_of(company);
+        if chain.is_empty() {
+            self.handle(Event::Arrive { contact, queue, priority: 0 });
+        } else {
+            let mut steps: Vec<Step> = chain.iter().map(|p| Step::Agent(agent_of(p.staff), DIRECT_WAIT)).collect();
+            steps.push(Step::Queue(queue));
+            self.handle(Event::ArriveDirect { contact, channel: Channel::Voice, priority: 0, chain: steps });
+        }
+    }
+
     /// Makes sure the company's queue and the agent exist. Only operators
     /// and supervisors take the operator queue's calls; everyone else is
     /// reached by name (a manager, a head, finance).
@@ -242,35 +277,16 @@ impl AcdService {
                 let Some(req) = req else { break };
                 match req {
                     Request::Arrive { company, contact, chain, operators, control } => {
-                        for p in chain.iter().chain(operators.iter()) {
-                            d.ensure(company, p.staff, &p.name, p.role);
-                            if let Some(u) = &p.sip {
-                                d.sip.insert(p.staff, u.clone());
-                            }
-                        }
-                        // Someone reached by name who is present and has a
-                        // phone takes the call even without "ready" on the desk.
-                        for p in chain.iter().filter(|p| p.sip.is_some()) {
-                            let a = agent_of(p.staff);
-                            if matches!(d.acd.agent_state(a), Some(AgentState::Offline) | None) {
-                                d.handle(Event::Login(a));
-                            }
-                        }
                         d.calls.insert(contact, control);
-                        let queue = queue_of(company);
-                        if chain.is_empty() {
-                            d.handle(Event::Arrive { contact, queue, priority: 0 });
-                        } else {
-                            let mut steps: Vec<Step> =
-                                chain.iter().map(|p| Step::Agent(agent_of(p.staff), DIRECT_WAIT)).collect();
-                            steps.push(Step::Queue(queue));
-                            d.handle(Event::ArriveDirect {
-                                contact,
-                                channel: Channel::Voice,
-                                priority: 0,
-                                chain: steps,
-                            });
+                        d.route_in(company, contact, &chain, &operators);
+                    }
+                    Request::Transfer { company, contact, chain, operators, reply } => {
+                        let known = d.calls.get(&contact).is_some_and(|c| c.send(Control::Transfer).is_ok());
+                        if known {
+                            d.handle(Event::End { contact });
+                            d.route_in(company, contact, &chain, &operators);
                         }
+                        let _ = reply.send(known);
                     }
                     Request::Contact(e) => {
                         let done = match &e {
@@ -356,6 +372,17 @@ impl AcdService {
     ) -> bool {
         let contact = ContactId(u64::try_from(contact).unwrap_or(0));
         self.tx.send(Request::Arrive { company, contact, chain, operators, control }).await.is_ok()
+    }
+
+    /// Blind transfer of a talking call to `chain`, then the operators;
+    /// false when the call is not (or no longer) in the ACD.
+    pub async fn transfer(&self, company: CompanyId, contact: i64, chain: Vec<Person>, operators: Vec<Person>) -> bool {
+        let contact = ContactId(u64::try_from(contact).unwrap_or(0));
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(Request::Transfer { company, contact, chain, operators, reply }).await.is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
     }
 
     /// How a call's ringing or conversation went.

@@ -45,11 +45,13 @@ impl Phones {
 
 pub struct CallBrain {
     state: AppState,
+    /// Per call, the channel its reports are handled through, in order.
+    reports: std::sync::Mutex<std::collections::HashMap<i64, mpsc::UnboundedSender<AcdReport>>>,
 }
 
 impl CallBrain {
     pub fn new(state: AppState) -> CallBrain {
-        CallBrain { state }
+        CallBrain { state, reports: std::sync::Mutex::new(std::collections::HashMap::new()) }
     }
 
     fn phone(&self, raw: &str) -> String {
@@ -70,6 +72,38 @@ impl CallBrain {
             _ => None,
         })
     }
+}
+
+/// The people of `ids` who can take a call now (present, active, with a
+/// registered phone), in order, and the company's operators. Those who
+/// cannot are written into the interaction's story as skipped.
+pub async fn reachable(
+    state: &AppState,
+    s: &centrala_store::Scoped<'_>,
+    interaction: i64,
+    ids: &[StaffId],
+    staffing: &Staffing,
+) -> (Vec<Person>, Vec<Person>) {
+    let accounts: std::collections::HashMap<StaffId, String> =
+        s.sip_accounts().await.unwrap_or_default().into_iter().collect();
+    let now = Instant::now();
+    let person = |id: StaffId| {
+        let m = staffing.members.iter().find(|m| m.id == id && m.active)?;
+        let sip = accounts.get(&id).filter(|u| !state.phones.live(u, now).is_empty()).cloned();
+        Some(Person { staff: id, name: m.full_name.clone(), role: m.role, sip })
+    };
+    let mut chain: Vec<Person> = ids.iter().filter_map(|id| person(*id)).collect();
+    for p in chain.iter().filter(|p| p.sip.is_none()) {
+        let _ = s.add_interaction_event(interaction, "skipped", Some(p.staff), "no phone registered").await;
+    }
+    chain.retain(|p| p.sip.is_some());
+    let operators = staffing
+        .members
+        .iter()
+        .filter(|m| m.active && matches!(m.role, Role::Operator | Role::Supervisor))
+        .filter_map(|m| person(m.id))
+        .collect();
+    (chain, operators)
 }
 
 /// Tells a staff member's desk that a call rings for them or was answered
@@ -234,74 +268,35 @@ impl Brain for CallBrain {
         if let Err(e) = result {
             warn!(error = %e, "recording the routing on the interaction failed");
         }
-        // Who may be rung, with their phones.
-        let accounts: std::collections::HashMap<StaffId, String> =
-            s.sip_accounts().await.unwrap_or_default().into_iter().collect();
-        // Only a phone that is registered now can ring.
-        let now = Instant::now();
-        let person = |id: StaffId| {
-            let m = staffing.as_ref()?.members.iter().find(|m| m.id == id && m.active)?;
-            let sip = accounts.get(&id).filter(|u| !self.state.phones.live(u, now).is_empty()).cloned();
-            Some(Person { staff: id, name: m.full_name.clone(), role: m.role, sip })
+        let Some(staffing) = staffing else {
+            let (tx, rx) = mpsc::unbounded_channel();
+            return self
+                .state
+                .acd
+                .arrive(CompanyId(call.company), call.interaction, Vec::new(), Vec::new(), tx)
+                .await
+                .then_some(rx);
         };
-        // Someone named whose phone is not registered cannot take the call:
-        // the chain goes on to the next, and the story says why.
-        let mut chain: Vec<Person> = chain.into_iter().filter_map(person).collect();
-        for p in chain.iter().filter(|p| p.sip.is_none()) {
-            let _ = s.add_interaction_event(call.interaction, "skipped", Some(p.staff), "no phone registered").await;
-        }
-        chain.retain(|p| p.sip.is_some());
-        let operators: Vec<Person> = staffing
-            .as_ref()
-            .map(|st| {
-                st.members
-                    .iter()
-                    .filter(|m| m.active && matches!(m.role, Role::Operator | Role::Supervisor))
-                    .filter_map(|m| person(m.id))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let (chain, operators) = reachable(&self.state, &s, call.interaction, &chain, &staffing).await;
         let (tx, rx) = mpsc::unbounded_channel();
         let company = CompanyId(call.company);
         self.state.acd.arrive(company, call.interaction, chain, operators, tx).await.then_some(rx)
     }
 
     fn report(&self, call: &Arrival, report: AcdReport) {
-        let state = self.state.clone();
-        let (company, id) = (CompanyId(call.company), call.interaction);
-        let contact = ContactId(u64::try_from(id).unwrap_or(0));
-        let (caller, client) = (call.caller.clone(), call.caller_name.clone());
-        tokio::spawn(async move {
-            let s = state.store.company(company);
-            let agent = |staff: i64| AgentId(u64::try_from(staff).unwrap_or(0));
-            // The story of the call, and the staff member's desk told.
-            let (story, event) = match report {
-                AcdReport::Ringing(staff) => {
-                    pop_up(&state, &s, company, StaffId(staff), id, &caller, &client, "call_offered").await;
-                    (Some(("offered", staff)), None)
-                }
-                AcdReport::Accepted(staff) => {
-                    if let Err(e) = s.answer_interaction(id, StaffId(staff), None).await {
-                        warn!(error = %e, "marking the call answered failed");
-                    }
-                    pop_up(&state, &s, company, StaffId(staff), id, &caller, &client, "call_answered").await;
-                    (Some(("answered", staff)), Some(Event::Accept { contact, agent: agent(staff) }))
-                }
-                AcdReport::Declined(staff) => {
-                    (Some(("missed", staff)), Some(Event::Decline { contact, agent: agent(staff) }))
-                }
-                AcdReport::Abandoned => (None, Some(Event::Abandon { contact })),
-                AcdReport::Finished => (None, Some(Event::End { contact })),
-            };
-            if let Some((kind, staff)) = story {
-                if let Err(e) = s.add_interaction_event(id, kind, Some(StaffId(staff)), "").await {
-                    warn!(error = %e, "recording the call's story failed");
-                }
-            }
-            if let Some(e) = event {
-                state.acd.contact(e).await;
-            }
+        let last = matches!(report, AcdReport::Abandoned | AcdReport::Finished);
+        let mut map = self.reports.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let tx = map.entry(call.interaction).or_insert_with(|| {
+            // One task per call handles its reports one after another, so
+            // the story is written in the order things happened.
+            let (tx, rx) = mpsc::unbounded_channel();
+            tokio::spawn(handle_reports(self.state.clone(), call.clone(), rx));
+            tx
         });
+        let _ = tx.send(report);
+        if last {
+            map.remove(&call.interaction);
+        }
     }
 
     async fn ended(&self, call: &Arrival, end: CallEnd, media: MediaStats) {
@@ -404,4 +399,42 @@ pub async fn sweep_recordings(state: &AppState, now: chrono::DateTime<chrono::Ut
         info!(deleted, "old recordings deleted by the retention rules");
     }
     deleted
+}
+
+/// Handles one call's reports in order: its story, the desk pop-ups, the ACD.
+async fn handle_reports(state: AppState, call: Arrival, mut rx: mpsc::UnboundedReceiver<AcdReport>) {
+    let (company, id) = (CompanyId(call.company), call.interaction);
+    let contact = ContactId(u64::try_from(id).unwrap_or(0));
+    let (caller, client) = (call.caller, call.caller_name);
+    let s = state.store.company(company);
+    while let Some(report) = rx.recv().await {
+        let agent = |staff: i64| AgentId(u64::try_from(staff).unwrap_or(0));
+        // The story of the call, and the staff member's desk told.
+        let (story, event) = match report {
+            AcdReport::Ringing(staff) => {
+                pop_up(&state, &s, company, StaffId(staff), id, &caller, &client, "call_offered").await;
+                (Some(("offered", staff)), None)
+            }
+            AcdReport::Accepted(staff) => {
+                if let Err(e) = s.answer_interaction(id, StaffId(staff), None).await {
+                    warn!(error = %e, "marking the call answered failed");
+                }
+                pop_up(&state, &s, company, StaffId(staff), id, &caller, &client, "call_answered").await;
+                (Some(("answered", staff)), Some(Event::Accept { contact, agent: agent(staff) }))
+            }
+            AcdReport::Declined(staff) => {
+                (Some(("missed", staff)), Some(Event::Decline { contact, agent: agent(staff) }))
+            }
+            AcdReport::Abandoned => (None, Some(Event::Abandon { contact })),
+            AcdReport::Finished => (None, Some(Event::End { contact })),
+        };
+        if let Some((kind, staff)) = story {
+            if let Err(e) = s.add_interaction_event(id, kind, Some(StaffId(staff)), "").await {
+                warn!(error = %e, "recording the call's story failed");
+            }
+        }
+        if let Some(e) = event {
+            state.acd.contact(e).await;
+        }
+    }
 }

@@ -27,6 +27,9 @@ pub enum QInput {
     PromptsDone,
     CallerHangup,
     AgentHangup,
+    /// The agent put the caller through to someone else (blind transfer):
+    /// the agent leaves, the caller waits on hold for the next ringing.
+    Transfer,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +46,8 @@ pub enum QCmd {
     Report(AcdReport),
     ByeCaller,
     ByeAgent,
+    /// Stop the bridge: the caller hears music on hold again.
+    Unbridge,
     Ended(QEnd),
 }
 
@@ -178,6 +183,10 @@ impl Queued {
                 self.state = State::Over;
                 out.extend([ByeAgent, Report(AcdReport::Finished), Ended(QEnd::Answered)]);
             }
+            (State::Bridged(_), QInput::Transfer) => {
+                self.state = State::Waiting;
+                out.extend([Unbridge, ByeAgent]);
+            }
             (State::Bridged(_), QInput::AgentHangup) => {
                 self.state = State::Over;
                 out.extend([ByeCaller, Report(AcdReport::Finished), Ended(QEnd::Answered)]);
@@ -250,5 +259,19 @@ mod tests {
         let mut q = Queued::new();
         assert_eq!(q.handle(QInput::Announce(vec!["please-wait".into()])), [Play(vec!["please-wait".into()])]);
         assert_eq!(q.handle(QInput::PromptsDone), []);
+    }
+
+    #[test]
+    fn a_blind_transfer_lets_the_agent_go_and_rings_the_next() {
+        let mut q = Queued::new();
+        q.handle(QInput::Ring(3));
+        q.handle(QInput::Answered(3));
+        assert_eq!(q.handle(QInput::Transfer), [Unbridge, ByeAgent]);
+        assert_eq!(q.handle(QInput::AgentHangup), [], "the agent is gone already");
+        assert_eq!(q.handle(QInput::Ring(9)), [Dial(9), Report(AcdReport::Ringing(9))]);
+        assert_eq!(q.handle(QInput::Answered(9)), [Bridge(9), Report(AcdReport::Accepted(9))]);
+        assert_eq!(q.handle(QInput::CallerHangup), [ByeAgent, Report(AcdReport::Finished), Ended(QEnd::Answered)]);
+        let mut q = Queued::new();
+        assert_eq!(q.handle(QInput::Transfer), [], "nothing to transfer while waiting");
     }
 }

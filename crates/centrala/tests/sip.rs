@@ -737,3 +737,119 @@ async fn a_key_client_whose_manager_cannot_answer_reaches_another_key_account_ma
     assert_eq!(story, want, "{i}");
     server.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_puts_the_caller_through_to_finance() {
+    if !have_sipp() {
+        return;
+    }
+    if !Path::new(BARESIP).exists() {
+        eprintln!("skipped: {BARESIP} is not installed (apt-get install baresip-core)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let ana = login(&http, &server, "op.ana").await;
+    // op.ana (203) and fin.amra (216) have their phones; op.ana is ready.
+    let speech = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/bs/main-menu.wav");
+    let _ana_phone = Phone::start(&dir.path().join("ana"), &server.sip, "203", "demo", &speech);
+    let _amra_phone = Phone::start(&dir.path().join("amra"), &server.sip, "216", "demo", &speech);
+    until_registered(&http, &server, &sup, "203", &dir.path().join("ana/log")).await;
+    until_registered(&http, &server, &sup, "216", &dir.path().join("amra/log")).await;
+    let r = http
+        .put(server.url("/api/v1/agents/me/state"))
+        .bearer_auth(&ana)
+        .json(&json!({"state": "ready"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // A stranger asking for reference information reaches the operators
+    // only after the heads (none registered: skipped).
+    let work = dir.path().to_owned();
+    let file = ivr_scenario_holding(&work, "2", 12000);
+    let sip = server.sip.clone();
+    let run =
+        std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", "38761444555"], &work));
+
+    // op.ana answers; she puts the caller through to finance.
+    let mut id = 0;
+    for _ in 0..100 {
+        let list = get(&http, &server, &sup, "/api/v1/interactions").await;
+        if let Some(i) = list.as_array().unwrap().first() {
+            if i["handled_by"] == "op.ana" {
+                id = i["id"].as_i64().unwrap();
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(id > 0, "op.ana took the call");
+    let other = login(&http, &server, "op.haris").await;
+    let refused = http
+        .post(server.url(&format!("/api/v1/interactions/{id}/transfer")))
+        .bearer_auth(&other)
+        .json(&json!({"to": "finance"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403, "not his call");
+    let t = http
+        .post(server.url(&format!("/api/v1/interactions/{id}/transfer")))
+        .bearer_auth(&ana)
+        .json(&json!({"to": "finance"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(t.status(), 202);
+    assert_eq!(t.json::<Value>().await.unwrap()["ringing"], json!(["fin.amra"]));
+
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    if !r.status.success() {
+        panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
+    }
+    let mut i = Value::Null;
+    for _ in 0..50 {
+        i = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
+        if i["ended_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("fin.amra")), "{i}");
+    let story: Vec<String> = i["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] != "skipped")
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["kind"].as_str().unwrap(),
+                e["staff"].as_str().unwrap_or("-"),
+                e["detail"].as_str().unwrap()
+            )
+        })
+        .map(|s| s.trim_end().to_owned())
+        .collect();
+    assert_eq!(
+        story,
+        [
+            "offered op.ana",
+            "answered op.ana",
+            "transferred op.ana to fin.amra",
+            "offered fin.amra",
+            "answered fin.amra"
+        ],
+        "{i}"
+    );
+    // One recording for the whole call: the caller left, whoever talked right.
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&sup).send().await.unwrap();
+    let (left, right, seconds) = channel_rms(&wav.bytes().await.unwrap());
+    assert!(seconds > 12.0 && left > 200.0 && right > 200.0, "{seconds} s, {left}, {right}");
+    server.stop();
+}

@@ -108,6 +108,8 @@ pub enum Control {
     Announce(Vec<String>),
     /// Give up: play this prompt (if any), then hang up.
     Overflow(Option<String>),
+    /// Blind transfer: the agent leaves, the caller waits for the next.
+    Transfer,
 }
 
 /// How a call ended.

@@ -564,6 +564,7 @@ async fn queued<B: Brain>(
                     Some(Control::StopRinging { staff }) => QInput::StopRinging(staff),
                     Some(Control::Announce(p)) => QInput::Announce(p),
                     Some(Control::Overflow(p)) => QInput::Overflow(p),
+                    Some(Control::Transfer) => QInput::Transfer,
                     None => {
                         control_open = false;
                         continue;
@@ -640,6 +641,10 @@ async fn queued<B: Brain>(
                 QCmd::Report(r) => ctx.brain.report(arrival, r),
                 QCmd::ByeCaller => {
                     dialog.bye().await.ok();
+                }
+                QCmd::Unbridge => {
+                    media.send(MediaCmd::Bridge(None));
+                    media.send(MediaCmd::Hold(Some(ctx.hold.clone())));
                 }
                 QCmd::ByeAgent => {
                     if let Some((_, leg)) = agent.take() {

@@ -193,7 +193,8 @@ impl Scoped<'_> {
 
     pub async fn answer_interaction(&self, id: i64, staff: StaffId, recording: Option<&str>) -> Result<()> {
         let r = sqlx::query(
-            "UPDATE interactions SET answered_at = $3, handled_by = $4, recording = $5 WHERE company_id = $1 AND id = $2",
+            "UPDATE interactions SET answered_at = COALESCE(answered_at, $3), handled_by = $4,
+             recording = COALESCE($5, recording) WHERE company_id = $1 AND id = $2",
         )
         .bind(self.company_id().0)
         .bind(id)

@@ -138,3 +138,96 @@ async fn follow(
         }
     }
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferIn {
+    /// `manager` (the client's), `finance`, `head` (of the client's
+    /// manager's department, else of wholesale), or a username.
+    pub to: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TransferOut {
+    /// Who will ring, in order (then the operators).
+    pub ringing: Vec<String>,
+}
+
+/// Put a caller through (blind transfer, OD-6, OD-19): the agent who talks
+/// leaves the call, the caller hears music on hold while the target's phone
+/// rings (then the operators). The handler of the call, or a supervisor.
+#[utoipa::path(post, path = "/api/v1/interactions/{id}/transfer", tag = "interactions", params(("id" = i64, Path)),
+    request_body = TransferIn,
+    responses((status = 202, body = TransferOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn transfer(
+    State(state): State<AppState>,
+    auth: Auth,
+    crate::error::ApiPath(id): crate::error::ApiPath<String>,
+    ApiJson(body): ApiJson<TransferIn>,
+) -> ApiResult<(StatusCode, Json<TransferOut>)> {
+    let id = super::parse_id(&id, "interaction")?;
+    let s = state.store.company(auth.company);
+    let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
+    if i.handled_by != Some(auth.staff.0) {
+        auth.require(roles::AUDITORS)?;
+    }
+    if i.ended_at.is_some() || i.answered_at.is_none() {
+        return Err(ApiError::new(StatusCode::CONFLICT, "not_talking", "only a call being talked can be transferred"));
+    }
+    let staffing = state.caches.staffing(&s).await?;
+    let today = state.clock.today();
+    let client = match i.client_id {
+        Some(c) => s.client(centrala_domain::ClientId(c)).await?,
+        None => None,
+    };
+    let ids: Vec<StaffId> = match body.to.as_str() {
+        "manager" => vec![client
+            .as_ref()
+            .and_then(|c| c.manager)
+            .ok_or_else(|| ApiError::invalid("the caller is no client with a manager"))?],
+        "finance" => {
+            staffing.present_with_role(centrala_domain::Role::Finance, today).into_iter().map(|m| m.id).collect()
+        }
+        "head" => {
+            let dept = client
+                .as_ref()
+                .and_then(|c| c.manager)
+                .and_then(|m| staffing.members.iter().find(|x| x.id == m))
+                .and_then(|m| m.department);
+            let head = staffing
+                .departments
+                .iter()
+                .find(|d| Some(d.id) == dept)
+                .or_else(|| staffing.departments.iter().find(|d| d.kind == centrala_domain::DepartmentKind::Wholesale))
+                .and_then(|d| d.head);
+            vec![head.ok_or_else(|| ApiError::invalid("no head to put the caller through to"))?]
+        }
+        username => vec![staffing
+            .members
+            .iter()
+            .find(|m| m.username == username && m.active)
+            .map(|m| m.id)
+            .ok_or_else(|| ApiError::not_found("staff member"))?],
+    };
+    if ids.is_empty() {
+        return Err(ApiError::invalid(format!("nobody in {} is present today", body.to)));
+    }
+    let from = auth.staff;
+    let (chain, operators) = crate::telephony::reachable(&state, &s, id, &ids, &staffing).await;
+    let ringing: Vec<String> = chain
+        .iter()
+        .filter_map(|p| staffing.members.iter().find(|m| m.id == p.staff).map(|m| m.username.clone()))
+        .collect();
+    let handler = i.handled_by.map(StaffId).unwrap_or(from);
+    // Written first: the next ringing is written by the call as it happens.
+    let detail = format!("to {}", if ringing.is_empty() { "the operators".to_owned() } else { ringing.join(", ") });
+    s.add_interaction_event(id, "transferred", Some(handler), &detail).await?;
+    if !state.acd.transfer(auth.company, id, chain, operators).await {
+        s.add_interaction_event(id, "transfer_failed", Some(handler), "the call had ended").await?;
+        return Err(ApiError::new(StatusCode::CONFLICT, "not_talking", "the call is no longer in progress"));
+    }
+    s.audit(&auth.username, "transfer", "interaction", &id.to_string(), &body.to).await?;
+    Ok((StatusCode::ACCEPTED, Json(TransferOut { ringing })))
+}
