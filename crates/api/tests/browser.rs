@@ -166,6 +166,7 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     let state = AppState::new(db.store.clone(), ApiConfig::default()).with_clock(Clock::Fixed(today()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let bus = state.events.clone();
     tokio::spawn(async move {
         axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
     });
@@ -268,6 +269,37 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     assert!(err.contains("blocked"), "{err}");
     shot(&op, "desk-blocked").await;
     assert!(s.orders(Some(blocked.id), Some(centrala_desk::order::OrderStatus::Draft), 5).await.unwrap().is_empty());
+
+    // A call is answered on op.ana's phone (the telephony tells the desk on
+    // the event stream; tests/sip.rs drives that part with real phones): the
+    // call panel and the caller's card pop up; notes are saved on the call.
+    let ana = staffing.members.iter().find(|m| m.username == "op.ana").unwrap().id;
+    let phone = s.client_phones(ordinary.id).await.unwrap()[0].clone();
+    let call = s
+        .start_interaction(centrala_store::interactions::Direction::Inbound, &phone, "+38733555000", Some(ordinary.id))
+        .await
+        .unwrap();
+    s.answer_interaction(call, ana, None).await.unwrap();
+    op.find(Locator::Css("#client-q")).await.unwrap().clear().await.unwrap();
+    bus.publish(centrala_api::events::Event {
+        company: company.id,
+        staff: vec![ana],
+        roles: vec![],
+        kind: "call_answered",
+        data: json!({"interaction": call, "caller": phone, "client": ordinary.code, "client_name": ordinary.name}),
+    });
+    let who = text_until(&op, "#call-who", |t| t.contains(&phone)).await;
+    assert!(who.contains(&ordinary.name), "{who}");
+    text_until(&op, "#card-name", |t| t.contains(&ordinary.code)).await;
+    op.find(Locator::Css("#call-note")).await.unwrap().send_keys("wants delivery before 9").await.unwrap();
+    click(&op, "#call-note-save").await;
+    text_until(&op, "#call-msg", |t| !t.is_empty()).await;
+    assert_eq!(s.interaction(call).await.unwrap().unwrap().notes, "wants delivery before 9");
+    // No call is live in the ACD here: the transfer says so, nothing breaks.
+    click(&op, "#xfer-finance").await;
+    let msg = text_until(&op, "#call-msg", |t| t.contains("no longer")).await;
+    assert!(msg.contains("in progress"), "{msg}");
+    shot(&op, "desk-call").await;
 
     // The head assigns a new client to a manager from the same page.
     count_until(&head, "#new-clients li button.assign", 1).await;

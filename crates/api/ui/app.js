@@ -127,7 +127,10 @@ async function openCard(code) {
       el("dt", {}, t("card-column")), el("dd", {}, c.price_column + (c.price_rule ? " (" + c.price_rule + ")" : "")),
       el("dt", {}, t("card-receivers")), el("dd", {}, receivers.join(", ") || "—"),
       el("dt", {}, t("card-last-orders")), el("dd", {}, c.last_orders.map((o) => o.date + " " + o.total).join(" · ") || "—")),
-    el("button", { id: "new-order", type: "button", onclick: newOrder }, t("order-new")),
+    el("div", { class: "row" },
+      el("button", { id: "new-order", type: "button", onclick: newOrder }, t("order-new")),
+      c.phones.length ? el("button", { id: "dial", type: "button", class: "secondary", onclick: () => dial(c.phones[0]) },
+        t("call-dial") + " " + c.phones[0]) : null),
     el("p", { id: "card-error", class: "error", role: "alert" })];
   card.replaceChildren(...parts.filter((p) => p));
   const select = $("#d-receiver");
@@ -235,7 +238,66 @@ function showState(s) {
   $("#my-state").dataset.state = s.state;
 }
 
+// ---- calls on the desk: pop-up, transfer, notes, click-to-call ----------------
+
+const call = { id: null };
+
+function showCall(kind, d) {
+  call.id = d.interaction;
+  const box = $("#call");
+  box.hidden = false;
+  box.dataset.state = kind;
+  $("#call-title").textContent = t(kind === "call_answered" ? "call-on" : "call-incoming");
+  $("#call-who").textContent = (d.client_name ? d.client_name + " · " : "") + d.caller;
+  $("#call-actions").hidden = kind !== "call_answered";
+  $("#call-notes").hidden = kind !== "call_answered";
+  $("#call-msg").textContent = "";
+  if (d.client && (!desk.card || desk.card.code !== d.client)) openCard(d.client).catch(() => {});
+}
+
+async function transfer(to) {
+  try {
+    const r = await api("POST", "/interactions/" + call.id + "/transfer", { to });
+    $("#call-msg").textContent = t("call-transferred") + " " + (r.ringing.join(", ") || "—");
+    $("#call-actions").hidden = true;
+  } catch (e) {
+    $("#call-msg").textContent = e.message;
+  }
+}
+
+async function saveNote() {
+  try {
+    await api("PUT", "/interactions/" + call.id + "/notes", { notes: $("#call-note").value });
+    $("#call-msg").textContent = t("call-saved");
+  } catch (e) {
+    $("#call-msg").textContent = e.message;
+  }
+}
+
+async function dial(number) {
+  const box = $("#call");
+  box.hidden = false;
+  try {
+    const r = await api("POST", "/calls", { number });
+    call.id = r.interaction;
+    $("#call-title").textContent = t("call-dial");
+    $("#call-who").textContent = number;
+    $("#call-msg").textContent = t("call-dialing");
+    $("#call-notes").hidden = false;
+  } catch (e) {
+    $("#call-msg").textContent = e.message;
+  }
+}
+
 if (document.body.dataset.page === "desk") {
+  const calls = new EventSource("/api/v1/events");
+  for (const kind of ["call_offered", "call_answered"]) {
+    calls.addEventListener(kind, (ev) => showCall(kind, JSON.parse(ev.data)));
+  }
+  $("#xfer-manager").addEventListener("click", () => transfer("manager"));
+  $("#xfer-finance").addEventListener("click", () => transfer("finance"));
+  $("#xfer-head").addEventListener("click", () => transfer("head"));
+  $("#call-note-save").addEventListener("click", saveNote);
   api("GET", "/agents/me/state").then(showState).catch(() => {});
   $("#go-ready").addEventListener("click", () => setState("ready").catch(() => {}));
   $("#go-not-ready").addEventListener("click", () => setState("not_ready", $("#nr-reason").value).catch(() => {}));

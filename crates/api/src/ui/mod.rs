@@ -143,6 +143,19 @@ async fn desk(user: User) -> Response {
                 button #go-not-ready.secondary type="button" { (tr.t("state-not-ready")) }
                 button #go-offline.secondary type="button" { (tr.t("state-offline")) }
             }
+            section #call.card.call hidden aria-live="polite" {
+                strong #call-title {} " " span #call-who {}
+                div #call-actions.row hidden {
+                    button #xfer-manager.secondary type="button" { (tr.t("call-transfer-manager")) }
+                    button #xfer-finance.secondary type="button" { (tr.t("call-transfer-finance")) }
+                    button #xfer-head.secondary type="button" { (tr.t("call-transfer-head")) }
+                }
+                div #call-notes.row hidden {
+                    input #call-note type="text" placeholder=(tr.t("call-notes")) aria-label=(tr.t("call-notes"));
+                    button #call-note-save type="button" { (tr.t("call-notes-save")) }
+                }
+                p #call-msg role="status" {}
+            }
             div.desk {
                 section #search.card {
                     label for="client-q" { (tr.t("search-label")) }
