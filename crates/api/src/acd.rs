@@ -122,6 +122,8 @@ struct Driver {
     bus: Arc<Bus>,
     /// Calls waiting or talking: where their orders go.
     calls: HashMap<ContactId, mpsc::UnboundedSender<Control>>,
+    /// The company of each call in the ACD.
+    call_company: HashMap<ContactId, CompanyId>,
     /// Staff phones' SIP usernames, as last told.
     sip: HashMap<StaffId, String>,
 }
@@ -195,6 +197,18 @@ impl Driver {
         }
     }
 
+    /// Tells the wallboards that the company's queue changed (a call came,
+    /// was answered, left): they fetch the statistics again.
+    fn queue_changed(&self, company: CompanyId) {
+        self.bus.publish(BusEvent {
+            company,
+            staff: Vec::new(),
+            roles: vec![Role::Supervisor, Role::Admin, Role::HeadOfSales, Role::HeadOfWholesale],
+            kind: "queue_changed",
+            data: serde_json::json!({ "waiting": self.acd.stats(queue_of(company)).map_or(0, |s| s.waiting) }),
+        });
+    }
+
     /// Puts a call into the ACD: for `chain` in turn, then the operators.
     fn route_in(&mut self, company: CompanyId, contact: ContactId, chain: &[Person], operators: &[Person]) {
         for p in chain.iter().chain(operators.iter()) {
@@ -262,6 +276,7 @@ impl AcdService {
             agents: HashMap::new(),
             bus,
             calls: HashMap::new(),
+            call_company: HashMap::new(),
             sip: HashMap::new(),
         };
         tokio::spawn(async move {
@@ -278,7 +293,9 @@ impl AcdService {
                 match req {
                     Request::Arrive { company, contact, chain, operators, control } => {
                         d.calls.insert(contact, control);
+                        d.call_company.insert(contact, company);
                         d.route_in(company, contact, &chain, &operators);
+                        d.queue_changed(company);
                     }
                     Request::Transfer { company, contact, chain, operators, reply } => {
                         let known = d.calls.get(&contact).is_some_and(|c| c.send(Control::Transfer).is_ok());
@@ -287,15 +304,27 @@ impl AcdService {
                             d.route_in(company, contact, &chain, &operators);
                         }
                         let _ = reply.send(known);
+                        d.queue_changed(company);
                     }
                     Request::Contact(e) => {
                         let done = match &e {
                             Event::End { contact } | Event::Abandon { contact } => Some(*contact),
                             _ => None,
                         };
+                        let company = match &e {
+                            Event::Accept { contact, .. }
+                            | Event::Decline { contact, .. }
+                            | Event::End { contact }
+                            | Event::Abandon { contact } => d.call_company.get(contact).copied(),
+                            _ => None,
+                        };
                         d.handle(e);
                         if let Some(c) = done {
                             d.calls.remove(&c);
+                            d.call_company.remove(&c);
+                        }
+                        if let Some(company) = company {
+                            d.queue_changed(company);
                         }
                     }
                     Request::Set { company, staff, name, role, wanted, reply } => {

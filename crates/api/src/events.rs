@@ -77,5 +77,8 @@ pub async fn stream(
         };
         std::future::ready(out)
     });
+    // Streams never end by themselves: they end when the server stops, or
+    // a graceful shutdown would wait for every open browser.
+    let s = s.take_until(state.shutdown.clone().cancelled_owned());
     Sse::new(s).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

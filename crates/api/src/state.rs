@@ -57,6 +57,9 @@ pub struct AppState {
     pub phones: Arc<crate::telephony::Phones>,
     /// Places outbound calls once the telephony runs (set by the binary).
     pub dialer: Arc<std::sync::OnceLock<centrala_sip::dial::Dialer>>,
+    /// Cancelled when the server stops: long-lived responses (the event
+    /// streams) end then.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 /// Where "today" comes from: the system clock, or a fixed day in tests.
@@ -84,6 +87,7 @@ impl AppState {
             acd: crate::acd::AcdService::start(events.clone()),
             phones: Arc::new(crate::telephony::Phones::default()),
             dialer: Arc::new(std::sync::OnceLock::new()),
+            shutdown: tokio_util::sync::CancellationToken::new(),
             store: store.clone(),
             config: Arc::new(config),
             limiter,

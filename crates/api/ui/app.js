@@ -415,4 +415,5 @@ if (document.body.dataset.page === "wallboard") {
   setInterval(() => refreshWallboard().catch(() => {}), 2000);
   const source = new EventSource("/api/v1/events");
   source.addEventListener("agent_state", () => refreshWallboard().catch(() => {}));
+  source.addEventListener("queue_changed", () => refreshWallboard().catch(() => {}));
 }

@@ -168,6 +168,7 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
         tracing::info!("SIP is off (sip.enabled = false)");
         None
     };
+    let stopping = state.shutdown.clone();
     let app = centrala_api::app(state.clone());
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
@@ -188,7 +189,10 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
         }
     });
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            stopping.cancel();
+        })
         .await
         .context("HTTP server failed")?;
     purge.abort();

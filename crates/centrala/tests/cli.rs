@@ -42,7 +42,12 @@ async fn serve_demo_answers_logs_in_and_stops_cleanly() {
         .unwrap();
     assert!(products.as_array().unwrap().iter().all(|p| p["alcohol"] == true && p["category"] == "Beer"));
 
-    let log = server.stop().join("\n");
+    // A browser's open event stream does not hold the stop.
+    let mut events = http.get(server.url("/api/v1/events")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(events.status(), 200);
+    let open = tokio::spawn(async move { while let Ok(Some(_)) = events.chunk().await {} });
+    let log = tokio::task::spawn_blocking(move || server.stop().join("\n")).await.unwrap();
+    open.await.unwrap();
     assert!(log.contains("demo company created"), "{log}");
     assert!(log.contains("DEMO MODE: every demo user's password is \"demo\""), "{log}");
     assert!(log.contains("stopped cleanly"), "{log}");

@@ -537,6 +537,16 @@ async fn an_ordering_client_reaches_a_ready_operator_and_they_talk_recorded() {
         .unwrap();
     assert_eq!(r.status(), 200);
 
+    // The supervisor's wallboard listens to the event stream.
+    let mut events = http.get(server.url("/api/v1/events")).bearer_auth(&sup).send().await.unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = seen.clone();
+    let listening = tokio::spawn(async move {
+        while let Ok(Some(chunk)) = events.chunk().await {
+            sink.lock().unwrap().push_str(&String::from_utf8_lossy(&chunk));
+        }
+    });
+
     // A client who is not blocked and not a key client calls to order: the
     // order desk sends it to the operators.
     let clients = get(&http, &server, &sup, "/api/v1/clients?limit=200").await;
@@ -603,6 +613,12 @@ async fn an_ordering_client_reaches_a_ready_operator_and_they_talk_recorded() {
     assert_eq!(stats[0]["answered_today"], 1, "{stats}");
     let ana_row = stats[0]["agents"].as_array().unwrap().iter().find(|a| a["username"] == "op.ana").unwrap();
     assert_eq!(ana_row["handled_today"], 1, "{stats}");
+    // The wallboard heard of the queue changing and of op.ana's states.
+    let heard = seen.lock().unwrap().clone();
+    assert!(heard.contains("event: queue_changed"), "{heard}");
+    assert!(heard.contains("\"state\":\"on_contact\""), "{heard}");
+    listening.abort();
+    let _ = listening.await;
     server.stop();
 }
 
