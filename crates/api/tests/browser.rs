@@ -325,6 +325,17 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     assert!(rules
         .iter()
         .any(|r| r.name == "Browser rule" && r.client_type.as_deref() == Some("regional") && r.column == 2));
+    // The voice menu is shown as the API takes it; a head may look, only an
+    // admin may change it (the API refuses, the page says so).
+    let menu: String = serde_json::from_value(
+        head.execute("return document.querySelector('#ivr-json').value;", vec![]).await.unwrap(),
+    )
+    .unwrap();
+    assert!(menu.contains("\"main-menu\"") && menu.contains("\"complaint\""), "{menu}");
+    click(&head, "#ivr-save").await;
+    let refused = text_until(&head, "#ivr-msg", |t| !t.is_empty()).await;
+    assert!(refused.contains("does not allow"), "{refused}");
+    assert_eq!(s.ivr().await.unwrap(), None, "nothing stored");
     shot(&head, "admin").await;
 
     // The phone-sized screen still shows the desk.

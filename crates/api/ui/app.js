@@ -359,6 +359,31 @@ if (document.body.dataset.page === "admin") {
     $(id).className = ok ? "ok" : "error";
     $(id).textContent = text;
   };
+  $("#sip-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await api("PUT", "/staff/" + $("#s-staff").value + "/sip", { username: v("#s-user"), password: $("#s-pass").value });
+      location.reload();
+    } catch (e) {
+      report("#sip-msg", false, e.message);
+    }
+  });
+  $("#ivr-save").addEventListener("click", async () => {
+    try {
+      await api("PUT", "/ivr", JSON.parse($("#ivr-json").value));
+      report("#ivr-msg", true, t("admin-saved"));
+    } catch (e) {
+      report("#ivr-msg", false, e.message);
+    }
+  });
+  $("#ivr-reset").addEventListener("click", async () => {
+    try {
+      await api("DELETE", "/ivr");
+      location.reload();
+    } catch (e) {
+      report("#ivr-msg", false, e.message);
+    }
+  });
   $("#absence-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {

@@ -232,11 +232,24 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
             s.absences(None).await?,
             s.price_rules().await?,
             s.numbers().await?,
+            s.sip_accounts().await?,
+            s.ivr().await?,
         ))
     }
     .await;
-    let Ok((staff, departments, absences, rules, numbers)) = loaded else {
+    let Ok((staff, departments, absences, rules, numbers, sip, ivr_text)) = loaded else {
         return crate::error::ApiError::internal().into_response();
+    };
+    // The menu as the API takes it: the company's own, or the default.
+    let own_ivr = ivr_text.is_some();
+    let ivr_json = ivr_text.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok()).unwrap_or_else(|| {
+        let def = crate::routes::ivr::IvrDef::from_config(&centrala_call::ivr::IvrConfig::default_menu(), "bs");
+        serde_json::to_value(def).unwrap_or_default()
+    });
+    let ivr_pretty = serde_json::to_string_pretty(&ivr_json).unwrap_or_default();
+    let now = std::time::Instant::now();
+    let phone = |id: centrala_domain::StaffId| {
+        sip.iter().find(|(s, _)| *s == id).map(|(_, u)| (u.clone(), !state.phones.live(u, now).is_empty()))
     };
     let name = |id: centrala_domain::StaffId| {
         staff.iter().find(|m| m.id == id).map_or_else(|| id.to_string(), |m| m.username.clone())
@@ -257,10 +270,31 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
                     tbody {
                         @for m in &staff {
                             tr { td { (m.username) } td { (m.full_name) } td { (m.role.as_str()) } td { (dept(m.department)) }
-                                 td { @if m.active { "✓" } @else { "—" } } }
+                                 td { @if m.active { "✓" } @else { "—" } }
+                                 td.sip { @if let Some((u, up)) = phone(m.id) { "☎ " (u) @if up { " ●" } } } }
                         }
                     }
                 }
+            }
+            section.card {
+                h2 { (tr.t("admin-sip")) }
+                p.muted { (tr.t("admin-sip-help")) }
+                form #sip-form.row {
+                    select #s-staff { @for m in &staff { option value=(m.id.0) { (m.username) } } }
+                    input #s-user placeholder=(tr.t("admin-sip-user")) required;
+                    input #s-pass type="password" placeholder=(tr.t("admin-sip-password")) required minlength="8";
+                    button type="submit" { (tr.t("admin-save")) }
+                }
+                p #sip-msg role="status" {}
+            }
+            section.card {
+                h2 { (tr.t("admin-ivr")) " " span.badge { @if own_ivr { (tr.t("admin-ivr-own")) } @else { (tr.t("admin-ivr-default")) } } }
+                textarea #ivr-json rows="14" spellcheck="false" aria-label=(tr.t("admin-ivr")) { (ivr_pretty) }
+                div.row {
+                    button #ivr-save type="button" { (tr.t("admin-save")) }
+                    button #ivr-reset.secondary type="button" { (tr.t("admin-ivr-reset")) }
+                }
+                p #ivr-msg role="status" {}
             }
             section.card {
                 h2 { (tr.t("admin-departments")) }
