@@ -328,6 +328,20 @@ impl Brain for CallBrain {
         );
     }
 
+    async fn feature(&self, user: &str, code: &str) -> bool {
+        let wanted = match code {
+            "*1" => crate::acd::Wanted::Ready,
+            "*2" => crate::acd::Wanted::NotReady("phone".into()),
+            "*3" => crate::acd::Wanted::Offline,
+            _ => return false,
+        };
+        let Ok(Some(account)) = self.state.store.sip_account(user).await else { return false };
+        let company = CompanyId(account.company_id);
+        let s = self.state.store.company(company);
+        let Ok(Some(member)) = s.staff(StaffId(account.staff_id)).await else { return false };
+        self.state.acd.set(company, member.id, &member.username, member.role, wanted).await.is_some()
+    }
+
     fn registered(&self, username: &str, contacts: Vec<Contact>) {
         let now = Instant::now();
         self.state.phones.set(

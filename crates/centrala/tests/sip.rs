@@ -869,3 +869,69 @@ async fn an_operator_puts_the_caller_through_to_finance() {
     assert!(seconds > 12.0 && left > 200.0 && right > 200.0, "{seconds} s, {left}, {right}");
     server.stop();
 }
+
+/// The feature-code scenario for `code`, expecting `status` (200: answered
+/// with a beep and hung up; anything else: refused).
+fn feature_scenario(dir: &Path, code: &str, status: u16) -> PathBuf {
+    let mut text = std::fs::read_to_string(scenario("feature.xml")).unwrap().replace("CODE", code);
+    text = text.replace("RESPONSE", &status.to_string());
+    if status != 200 {
+        let start = text.find("<!-- ANSWERED -->").unwrap();
+        let end = text.find("<!-- /ANSWERED -->").unwrap();
+        text = format!("{}{}", &text[..start], &text[end..]);
+    }
+    let p = dir.join(format!("feature-{}-{status}.xml", code.trim_start_matches('*')));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_sets_its_agent_ready_and_not_ready_with_feature_codes() {
+    if !have_sipp() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let ana = login(&http, &server, "op.ana").await;
+    let state = |token: String| {
+        let (http, url) = (http.clone(), server.url("/api/v1/agents/me/state"));
+        async move {
+            let v: Value = http.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+            v["state"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(state(ana.clone()).await, "offline");
+    let work = dir.path();
+    let auth = ["-s", "203", "-au", "203", "-ap", "demo"];
+    let r = sipp(&server.sip, &feature_scenario(work, "*1", 200), &auth, work);
+    assert!(r.status.success(), "{}", r.out);
+    assert_eq!(state(ana.clone()).await, "available");
+    let r = sipp(&server.sip, &feature_scenario(work, "*2", 200), &auth, work);
+    assert!(r.status.success(), "{}", r.out);
+    assert_eq!(state(ana.clone()).await, "not_ready");
+    // An unknown code is not found; nothing changes.
+    let r = sipp(&server.sip, &feature_scenario(work, "*9", 404), &auth, work);
+    assert!(r.status.success(), "{}", r.out);
+    assert_eq!(state(ana.clone()).await, "not_ready");
+
+    // From an address no phone registered from, a code is refused.
+    let invite = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let port = sock.local_addr().unwrap().port();
+    let msg = invite_to("*1", "203", port, "f9", invite);
+    assert_eq!(exchange(&sock, &server.sip, &msg).as_deref(), Some("SIP/2.0 403 Forbidden"));
+    assert_eq!(state(ana).await, "not_ready");
+    server.stop();
+}
+
+fn invite_to(user: &str, from: &str, port: u16, call: &str, sdp: &str) -> String {
+    format!(
+        "INVITE sip:{user}@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{call}\r\n\
+         From: <sip:{from}@127.0.0.1>;tag=t{call}\r\nTo: <sip:{user}@127.0.0.1>\r\nCall-ID: {call}\r\n\
+         CSeq: 1 INVITE\r\nContact: <sip:{from}@127.0.0.1:{port}>\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\n\
+         Content-Length: {}\r\n\r\n{sdp}",
+        sdp.len()
+    )
+}

@@ -155,6 +155,9 @@ pub trait Brain: Send + Sync + 'static {
     fn ended(&self, call: &Arrival, end: CallEnd, media: media::MediaStats) -> impl Future<Output = ()> + Send;
     /// The account of a SIP username, if any.
     fn account(&self, username: &str) -> impl Future<Output = Option<Account>> + Send;
+    /// A feature code dialled from a registered phone (`*1` ready, `*2` not
+    /// ready, `*3` offline): true when it was understood and done.
+    fn feature(&self, user: &str, code: &str) -> impl Future<Output = bool> + Send;
     /// A phone registered, refreshed or left: `contacts` are all its live
     /// contacts now (empty when it has none left).
     fn registered(&self, username: &str, contacts: Vec<Contact>);

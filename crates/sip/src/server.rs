@@ -6,6 +6,7 @@ use crate::headers::{parse_authorization, source, split_contacts, user_of};
 use crate::media::{hold_music, Audio, Media, MediaCmd, MediaEvent, MediaStats, PortPool};
 use crate::registrar::{Refused, Registrar};
 use crate::{Arrival, Brain, CallEnd, Control, Incoming, Refusal, SipConfig, SipError};
+use centrala_call::ivr::{Hours, IvrConfig};
 use centrala_call::queued::{QCmd, QEnd, QInput, Queued};
 use centrala_call::session::{Cmd, End, Input, IvrCall};
 use centrala_media::sdp_neg;
@@ -203,6 +204,9 @@ impl Core {
         names
             .iter()
             .filter_map(|n| {
+                if n == BEEP {
+                    return Some(beep());
+                }
                 let a = self.prompt(lang, n).or_else(|| self.prompt("en", n));
                 if a.is_none() {
                     warn!(lang, name = %n, "no such prompt");
@@ -352,6 +356,9 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
         .or_else(|| tx.original.from_header().ok().and_then(|f| f.uri().ok()).and_then(|u| u.user().map(str::to_owned)))
         .unwrap_or_default();
     let call_id = tx.original.call_id_header().map(|c| c.value().to_owned()).unwrap_or_default();
+    if called.starts_with('*') {
+        return feature(&ctx, tx, &called).await;
+    }
     let span = info_span!("call", %call_id, %caller, %called);
     async move {
         let arrival = match ctx.brain.arrive(Incoming { called, caller, call_id }).await {
@@ -376,6 +383,48 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
     .instrument(span)
     .await
 }
+
+/// A feature code from a staff phone: only from the address the phone is
+/// registered from (the REGISTER was authenticated; the INVITE is not
+/// challenged). Done: answered with a short beep, then hung up.
+async fn feature<B: Brain>(ctx: &Arc<Ctx<B>>, mut tx: Transaction, code: &str) {
+    let user = tx.original.from_header().ok().and_then(|f| f.uri().ok()).and_then(|u| u.user().map(str::to_owned));
+    let src = source(&tx.original);
+    let registered = match (&user, src) {
+        (Some(u), Some(src)) => lock(&ctx.registrar).contacts(ctx.now(), u).iter().any(|b| b.source == src),
+        _ => false,
+    };
+    let Some(user) = user.filter(|_| registered) else {
+        tx.reply(StatusCode::Forbidden).await.ok();
+        return;
+    };
+    if !ctx.brain.feature(&user, code).await {
+        tx.reply(StatusCode::NotFound).await.ok();
+        return;
+    }
+    info!(user, code, "feature code");
+    let confirm = Arrival {
+        company: 0,
+        interaction: 0,
+        // Never open: the "closed" message is the beep, then a hang-up.
+        ivr: IvrConfig {
+            menus: Vec::new(),
+            start: String::new(),
+            hours: Hours { open: Vec::new(), holidays: Vec::new(), closed_prompt: BEEP.into() },
+        },
+        lang: "en".into(),
+        local_time: chrono::NaiveDateTime::MIN,
+        recording: None,
+        caller_name: String::new(),
+        caller: user,
+    };
+    if let Err(why) = answer_and_run(ctx, tx, &confirm).await {
+        debug!(%why, "feature code confirmation");
+    }
+}
+
+/// The confirmation tone's prompt name (made here, not a file).
+const BEEP: &str = "beep";
 
 /// Answers the INVITE and runs the call to its end.
 async fn answer_and_run<B: Brain>(
@@ -682,4 +731,12 @@ const AGENT_RING_LIMIT: std::time::Duration = std::time::Duration::from_secs(120
 fn media_none(why: rsipstack::dialog::dialog::TerminatedReason) -> MediaStats {
     debug!(?why, "ended before it was answered");
     MediaStats::default()
+}
+
+/// 400 ms of 1 kHz: "done".
+fn beep() -> Audio {
+    (0..3200)
+        .map(|i| ((f64::from(i) * 2.0 * std::f64::consts::PI / 8.0).sin() * 6000.0) as i16)
+        .collect::<Vec<_>>()
+        .into()
 }
