@@ -935,3 +935,104 @@ fn invite_to(user: &str, from: &str, port: u16, call: &str, sdp: &str) -> String
         sdp.len()
     )
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_routing_rule_rings_the_person_the_order_desk_names() {
+    if !have_sipp() {
+        return;
+    }
+    if !Path::new(BARESIP).exists() {
+        eprintln!("skipped: {BARESIP} is not installed (apt-get install baresip-core)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    // Phones for the heads, the managers present and finance (demo SIP
+    // users follow the staff list: 209 head.north … 216 fin.amra).
+    let speech = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/bs/main-menu.wav");
+    let mut phones = Vec::new();
+    for user in ["209", "210", "211", "212", "214", "215", "216"] {
+        let d = dir.path().join(format!("phone-{user}"));
+        phones.push(Phone::start(&d, &server.sip, user, "demo", &speech));
+        until_registered(&http, &server, &sup, user, &d.join("log")).await;
+    }
+
+    // One caller per rule, found through the API, and whom the order desk names.
+    let decide = |phone: String, intent: &'static str| {
+        let (http, url, sup) = (http.clone(), server.url("/api/v1/routing/decide"), sup.clone());
+        async move {
+            let d: Value = http
+                .post(url)
+                .bearer_auth(sup)
+                .json(&json!({"phone": phone, "intent": intent}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            d
+        }
+    };
+    let first_person = |d: &Value| -> String {
+        match d["target"]["kind"].as_str().unwrap() {
+            "staff" => d["target"]["username"].as_str().unwrap().to_owned(),
+            "department_heads" => d["target"]["heads"][0].as_str().unwrap().to_owned(),
+            "finance" => "fin.amra".to_owned(),
+            other => panic!("{other} is not a person"),
+        }
+    };
+    let mut cases: Vec<(&str, String, &str)> = vec![("new_client", "38761000999".to_owned(), "1")];
+    let clients = get(&http, &server, &sup, "/api/v1/clients?limit=300").await;
+    for (rule, digit, intent) in
+        [("debt_blocked", "1", "order"), ("other_matter", "0", "other"), ("key_client", "1", "order")]
+    {
+        for c in clients.as_array().unwrap() {
+            let card = get(&http, &server, &sup, &format!("/api/v1/clients/{}", c["code"].as_str().unwrap())).await;
+            let phone = card["phones"][0].as_str().unwrap_or_default().to_owned();
+            let d = decide(phone.clone(), intent).await;
+            if d["rule"] == rule && d["target"]["kind"] != "operators" {
+                let who = first_person(&d);
+                // Only callers whose first person has a phone here (mgr.jasna is away).
+                if ["head.north", "head.south", "head.wholesale", "mgr.emir", "kam.lejla", "kam.tarik", "fin.amra"]
+                    .contains(&who.as_str())
+                {
+                    cases.push((rule, phone.trim_start_matches('+').to_owned(), digit));
+                    break;
+                }
+            }
+        }
+    }
+    assert_eq!(cases.len(), 4, "a caller for every rule: {cases:?}");
+
+    for (rule, number, digit) in cases {
+        let intent = if digit == "0" { "other" } else { "order" };
+        let d = decide(format!("+{number}"), intent).await;
+        assert_eq!(d["rule"], rule, "{d}");
+        let expected = first_person(&d);
+        let work = dir.path().to_owned();
+        let file = ivr_scenario_holding(&work, digit, 6000);
+        let (sip, n) = (server.sip.clone(), number.clone());
+        let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &n], &work));
+        let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+        assert!(r.status.success(), "{rule}: {}", r.out);
+        let mut i = Value::Null;
+        for _ in 0..50 {
+            let list = get(&http, &server, &sup, &format!("/api/v1/interactions?phone=%2B{number}")).await;
+            i = list[0].clone();
+            if i["ended_at"].is_string() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(i["routing_rule"], rule, "{i}");
+        assert_eq!(
+            (i["disposition"].as_str(), i["handled_by"].as_str()),
+            (Some("answered"), Some(expected.as_str())),
+            "{rule}: {i}"
+        );
+    }
+    server.stop();
+}
