@@ -563,6 +563,16 @@ async fn interactions_and_numbers() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "not the handler");
     assert_eq!(a.interaction(first).await.unwrap().unwrap().notes, "wants a call back on Monday");
+    // A wrap-up code from the list is kept; another is refused and changes nothing.
+    let path = format!("/api/v1/interactions/{first}/notes");
+    let r = w.call(Method::PUT, &path, Some(&op_token), Some(json!({"notes": "n", "wrap_up": "gossip"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.interaction(first).await.unwrap().unwrap().notes, "wants a call back on Monday");
+    let r = w
+        .call(Method::PUT, &path, Some(&op_token), Some(json!({"notes": "callback Monday", "wrap_up": "callback"})))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert_eq!(w.get(&format!("/api/v1/interactions/{first}"), &op_token).await.body["wrap_up"], "callback");
     let beta = w.login("beta", "admin").await;
     assert_eq!(
         w.call(Method::GET, &format!("/api/v1/interactions/{first}"), Some(&beta), None).await.status,

@@ -292,9 +292,11 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     assert!(who.contains(&ordinary.name), "{who}");
     text_until(&op, "#card-name", |t| t.contains(&ordinary.code)).await;
     op.find(Locator::Css("#call-note")).await.unwrap().send_keys("wants delivery before 9").await.unwrap();
+    set(&op, "#call-wrap", "order_taken").await;
     click(&op, "#call-note-save").await;
     text_until(&op, "#call-msg", |t| !t.is_empty()).await;
-    assert_eq!(s.interaction(call).await.unwrap().unwrap().notes, "wants delivery before 9");
+    let saved = s.interaction(call).await.unwrap().unwrap();
+    assert_eq!((saved.notes.as_str(), saved.wrap_up.as_str()), ("wants delivery before 9", "order_taken"));
     // No call is live in the ACD here: the transfer says so, nothing breaks.
     click(&op, "#xfer-finance").await;
     let msg = text_until(&op, "#call-msg", |t| t.contains("no longer")).await;

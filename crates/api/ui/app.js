@@ -267,7 +267,8 @@ async function transfer(to) {
 
 async function saveNote() {
   try {
-    await api("PUT", "/interactions/" + call.id + "/notes", { notes: $("#call-note").value });
+    await api("PUT", "/interactions/" + call.id + "/notes",
+      { notes: $("#call-note").value, wrap_up: $("#call-wrap").value || null });
     $("#call-msg").textContent = t("call-saved");
   } catch (e) {
     $("#call-msg").textContent = e.message;
@@ -302,6 +303,7 @@ if (document.body.dataset.page === "desk") {
   $("#go-ready").addEventListener("click", () => setState("ready").catch(() => {}));
   $("#go-not-ready").addEventListener("click", () => setState("not_ready", $("#nr-reason").value).catch(() => {}));
   $("#go-offline").addEventListener("click", () => setState("offline").catch(() => {}));
+  $("#go-wrap-done").addEventListener("click", () => setState("wrap_up_done").catch(() => {}));
   const q = $("#client-q");
   q.addEventListener("input", debounce(() => search(q.value).catch(() => {}), 200));
   q.addEventListener("keydown", async (ev) => {

@@ -74,6 +74,7 @@ pub struct Interaction {
     pub handled_by: Option<i64>,
     pub recording: Option<String>,
     pub notes: String,
+    pub wrap_up: String,
 }
 
 /// A filter for listing interactions; empty fields match everything.
@@ -92,7 +93,7 @@ pub struct InteractionFilter {
 
 const COLS: &str =
     "id, channel, direction, caller, called, client_id, arrived_at, answered_at, ended_at, ivr_path, digits, \
-                    intent, routing_rule, routing_reasons, disposition, handled_by, recording, notes";
+                    intent, routing_rule, routing_reasons, disposition, handled_by, recording, notes, wrap_up";
 
 impl Store {
     /// The company an inbound call to `number` (E.164) is for.
@@ -222,6 +223,11 @@ impl Scoped<'_> {
     /// Links the finished recording (a path under the recordings folder).
     pub async fn record_interaction(&self, id: i64, recording: &str) -> Result<()> {
         self.touch("UPDATE interactions SET recording = $3 WHERE company_id = $1 AND id = $2", id, &[recording]).await
+    }
+
+    /// The handler's wrap-up code (what the call was about in the end).
+    pub async fn wrap_up_interaction(&self, id: i64, code: &str) -> Result<()> {
+        self.touch("UPDATE interactions SET wrap_up = $3 WHERE company_id = $1 AND id = $2", id, &[code]).await
     }
 
     pub async fn note_interaction(&self, id: i64, notes: &str) -> Result<()> {

@@ -38,6 +38,8 @@ pub struct InteractionOut {
     pub handled_by: Option<String>,
     pub recording: Option<String>,
     pub notes: String,
+    /// The handler's wrap-up code, if given.
+    pub wrap_up: String,
     /// What happened, in order (only when one interaction is read): who was
     /// offered it, who missed it, who answered.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,6 +85,7 @@ async fn out(state: &AppState, auth: &Auth, i: Interaction) -> ApiResult<Interac
         handled_by,
         recording: i.recording,
         notes: i.notes,
+        wrap_up: i.wrap_up,
         events: None,
     })
 }
@@ -208,7 +211,14 @@ pub async fn recording(
 #[serde(deny_unknown_fields)]
 pub struct NotesIn {
     pub notes: String,
+    /// What the call was about in the end: `order_taken`, `information`,
+    /// `complaint`, `callback` or `other`.
+    #[serde(default)]
+    pub wrap_up: Option<String>,
 }
+
+/// The wrap-up codes an agent may give a call.
+pub const WRAP_UP_CODES: [&str; 5] = ["order_taken", "information", "complaint", "callback", "other"];
 
 /// The handler's notes on an interaction (the handler, supervisors, admins).
 #[utoipa::path(put, path = "/api/v1/interactions/{id}/notes", tag = "interactions", params(("id" = i64, Path)), request_body = NotesIn,
@@ -225,7 +235,15 @@ pub async fn notes(
     if i.handled_by != Some(auth.staff.0) && !roles::AUDITORS.contains(&auth.role) {
         return Err(ApiError::forbidden());
     }
+    if let Some(code) = &body.wrap_up {
+        if !WRAP_UP_CODES.contains(&code.as_str()) {
+            return Err(ApiError::invalid(format!("wrap_up {code:?} is not one of {}", WRAP_UP_CODES.join(", "))));
+        }
+    }
     s.note_interaction(id, body.notes.trim()).await?;
+    if let Some(code) = &body.wrap_up {
+        s.wrap_up_interaction(id, code).await?;
+    }
     s.audit(&auth.username, "update", "interaction", &id.to_string(), "notes").await?;
     Ok(StatusCode::NO_CONTENT)
 }

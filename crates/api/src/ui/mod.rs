@@ -142,6 +142,7 @@ async fn desk(user: User) -> Response {
                 }
                 button #go-not-ready.secondary type="button" { (tr.t("state-not-ready")) }
                 button #go-offline.secondary type="button" { (tr.t("state-offline")) }
+                button #go-wrap-done.secondary type="button" { (tr.t("state-wrap-up-done")) }
             }
             section #call.card.call hidden aria-live="polite" {
                 strong #call-title {} " " span #call-who {}
@@ -151,6 +152,10 @@ async fn desk(user: User) -> Response {
                     button #xfer-head.secondary type="button" { (tr.t("call-transfer-head")) }
                 }
                 div #call-notes.row hidden {
+                    select #call-wrap aria-label=(tr.t("call-wrap-up")) {
+                        option value="" { (tr.t("call-wrap-up")) }
+                        @for code in crate::routes::interactions::WRAP_UP_CODES { option value=(code) { (tr.t(&format!("wrap-{code}"))) } }
+                    }
                     input #call-note type="text" placeholder=(tr.t("call-notes")) aria-label=(tr.t("call-notes"));
                     button #call-note-save type="button" { (tr.t("call-notes-save")) }
                 }
