@@ -361,6 +361,11 @@ struct Phone(std::process::Child);
 
 impl Phone {
     fn start(dir: &Path, registrar: &str, user: &str, password: &str, speech: &Path) -> Phone {
+        Phone::start_answering(dir, registrar, user, password, speech, true)
+    }
+
+    /// A phone that answers at once (`answer`) or only rings.
+    fn start_answering(dir: &Path, registrar: &str, user: &str, password: &str, speech: &Path, answer: bool) -> Phone {
         std::fs::create_dir_all(dir).unwrap();
         let port = free_udp_port();
         let config = format!(
@@ -373,7 +378,10 @@ impl Phone {
         std::fs::write(dir.join("config"), config).unwrap();
         std::fs::write(
             dir.join("accounts"),
-            format!("<sip:{user}@{registrar}>;auth_pass={password};answermode=auto;regint=300\n"),
+            format!(
+                "<sip:{user}@{registrar}>;auth_pass={password};answermode={};regint=300\n",
+                if answer { "auto" } else { "manual" }
+            ),
         )
         .unwrap();
         let log = std::fs::File::create(dir.join("log")).unwrap();
@@ -1034,5 +1042,74 @@ async fn each_routing_rule_rings_the_person_the_order_desk_names() {
             "{rule}: {i}"
         );
     }
+    server.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_who_does_not_answer_goes_not_ready_and_the_next_one_rings() {
+    if !have_sipp() {
+        return;
+    }
+    if !Path::new(BARESIP).exists() {
+        eprintln!("skipped: {BARESIP} is not installed (apt-get install baresip-core)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    // op.ana's phone rings but nobody picks up; op.haris answers.
+    let speech = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/bs/main-menu.wav");
+    let _ana = Phone::start_answering(&dir.path().join("ana"), &server.sip, "203", "demo", &speech, false);
+    until_registered(&http, &server, &sup, "203", &dir.path().join("ana/log")).await;
+    let _haris = Phone::start(&dir.path().join("haris"), &server.sip, "204", "demo", &speech);
+    until_registered(&http, &server, &sup, "204", &dir.path().join("haris/log")).await;
+    // op.ana becomes ready first: she has been idle the longest.
+    for user in ["op.ana", "op.haris"] {
+        let token = login(&http, &server, user).await;
+        let r = http
+            .put(server.url("/api/v1/agents/me/state"))
+            .bearer_auth(&token)
+            .json(&json!({"state": "ready"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A stranger asking for reference information: the heads have no
+    // phones here, so the operators; op.ana rings out her 15 s.
+    let work = dir.path().to_owned();
+    let file = ivr_scenario_holding(&work, "2", 24000);
+    let sip = server.sip.clone();
+    let run =
+        std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", "38761333222"], &work));
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    if !r.status.success() {
+        panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
+    }
+    let mut i = Value::Null;
+    for _ in 0..50 {
+        let id = get(&http, &server, &sup, "/api/v1/interactions").await[0]["id"].as_i64().unwrap();
+        i = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
+        if i["ended_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("op.haris")), "{i}");
+    let offered: Vec<&str> = i["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "offered")
+        .map(|e| e["staff"].as_str().unwrap())
+        .collect();
+    assert_eq!(offered, ["op.ana", "op.haris"], "{i}");
+    // The one who let it ring is not ready now, with the reason.
+    let stats = get(&http, &server, &sup, "/api/v1/queues/stats").await;
+    let ana = stats[0]["agents"].as_array().unwrap().iter().find(|a| a["username"] == "op.ana").unwrap().clone();
+    assert_eq!(ana["state"], "not_ready", "{stats}");
     server.stop();
 }
