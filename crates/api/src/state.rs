@@ -53,8 +53,6 @@ pub struct AppState {
     pub clock: Clock,
     pub caches: Arc<crate::cache::Caches>,
     pub acd: crate::acd::AcdService,
-    /// Staff phones registered with the telephony, as it last told us.
-    pub phones: Arc<crate::telephony::Phones>,
     /// Places outbound calls once the telephony runs (set by the binary).
     pub dialer: Arc<std::sync::OnceLock<centrala_sip::dial::Dialer>>,
     /// Cancelled when the server stops: long-lived responses (the event
@@ -85,7 +83,6 @@ impl AppState {
         let events = Arc::new(Bus::new());
         AppState {
             acd: crate::acd::AcdService::start(events.clone()),
-            phones: Arc::new(crate::telephony::Phones::default()),
             dialer: Arc::new(std::sync::OnceLock::new()),
             shutdown: tokio_util::sync::CancellationToken::new(),
             store: store.clone(),

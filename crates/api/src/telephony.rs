@@ -14,33 +14,30 @@ use centrala_desk::routing::{RoutingDecision, Target};
 use centrala_desk::staffing::Staffing;
 use centrala_domain::{normalize_phone, CompanyId};
 use centrala_domain::{Role, StaffId};
-use centrala_sip::{media::MediaStats, Account, Arrival, Brain, CallEnd, Contact, Control, Incoming, Refusal};
+use centrala_sip::{media::MediaStats, Account, Arrival, Brain, CallEnd, Control, Incoming, Refusal};
 use centrala_store::interactions::{Direction, Disposition};
-use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
-/// The live contacts of each SIP username, with when each expires.
-#[derive(Default)]
-pub struct Phones(std::sync::Mutex<std::collections::HashMap<String, Vec<(String, Instant)>>>);
+/// Where the recording of interaction `id` goes:
+/// `<recordings>/<company>/<day>/<id>.wav`.
+pub fn recording_path(state: &AppState, company: CompanyId, id: i64) -> std::path::PathBuf {
+    let day = chrono::Local::now().format("%Y-%m-%d").to_string();
+    state.config.recordings.join(company.0.to_string()).join(day).join(format!("{id}.wav"))
+}
 
-impl Phones {
-    pub fn set(&self, username: &str, contacts: Vec<(String, Instant)>) {
-        let mut m = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if contacts.is_empty() {
-            m.remove(username);
-        } else {
-            m.insert(username.to_owned(), contacts);
-        }
+/// Links a finished recording to its interaction, stored relative to the
+/// recordings folder (the download route resolves it there).
+pub async fn link_recording(state: &AppState, s: &centrala_store::Scoped<'_>, id: i64, path: &std::path::Path) {
+    let rel = path.strip_prefix(&state.config.recordings).unwrap_or(path);
+    if let Err(e) = s.record_interaction(id, &rel.to_string_lossy()).await {
+        warn!(error = %e, "linking the recording failed");
     }
+}
 
-    /// The contact URIs of `username` that have not expired.
-    pub fn live(&self, username: &str, now: Instant) -> Vec<String> {
-        let m = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        m.get(username)
-            .map(|v| v.iter().filter(|(_, t)| *t > now).map(|(c, _)| c.clone()).collect())
-            .unwrap_or_default()
-    }
+/// Whether `user`'s phone is registered now (never, without telephony).
+pub fn is_registered(state: &AppState, user: &str) -> bool {
+    state.dialer.get().is_some_and(|d| !d.registered(user).is_empty())
 }
 
 pub struct CallBrain {
@@ -86,10 +83,9 @@ pub async fn reachable(
 ) -> (Vec<Person>, Vec<Person>) {
     let accounts: std::collections::HashMap<StaffId, String> =
         s.sip_accounts().await.unwrap_or_default().into_iter().collect();
-    let now = Instant::now();
     let person = |id: StaffId| {
         let m = staffing.members.iter().find(|m| m.id == id && m.active)?;
-        let sip = accounts.get(&id).filter(|u| !state.phones.live(u, now).is_empty()).cloned();
+        let sip = accounts.get(&id).filter(|u| is_registered(state, u)).cloned();
         Some(Person { staff: id, name: m.full_name.clone(), role: m.role, sip })
     };
     let mut chain: Vec<Person> = ids.iter().filter_map(|id| person(*id)).collect();
@@ -107,33 +103,14 @@ pub async fn reachable(
 }
 
 /// Tells a staff member's desk that a call rings for them or was answered
-/// by them, with the client it is from (the desk pops the card up).
-#[allow(clippy::too_many_arguments)]
-async fn pop_up(
-    state: &AppState,
-    s: &centrala_store::Scoped<'_>,
-    company: CompanyId,
-    staff: StaffId,
-    interaction: i64,
-    caller: &str,
-    client_name: &str,
-    kind: &'static str,
-) {
-    let code = match s.interaction(interaction).await {
-        Ok(Some(i)) => match i.client_id {
-            Some(c) => s.client(centrala_domain::ClientId(c)).await.ok().flatten().map(|c| c.code),
-            None => None,
-        },
-        _ => None,
-    };
+/// by them (`about` names the call and its client; the desk pops the card up).
+fn pop_up(state: &AppState, company: CompanyId, staff: StaffId, kind: &'static str, about: &serde_json::Value) {
     state.events.publish(crate::events::Event {
         company,
         staff: vec![staff],
         roles: Vec::new(),
         kind,
-        data: serde_json::json!({
-            "interaction": interaction, "caller": caller, "client": code, "client_name": client_name,
-        }),
+        data: about.clone(),
     });
 }
 
@@ -192,13 +169,7 @@ impl Brain for CallBrain {
             })?;
         info!(interaction, company = company.0, client = client.as_ref().map(|c| c.code.as_str()), "call arrived");
         let now = chrono::Local::now();
-        let recording = self
-            .state
-            .config
-            .recordings
-            .join(company.0.to_string())
-            .join(now.format("%Y-%m-%d").to_string())
-            .join(format!("{interaction}.wav"));
+        let recording = recording_path(&self.state, company, interaction);
         let (ivr, lang, _) = crate::routes::ivr::company_ivr(&s).await.unwrap_or_else(|e| {
             warn!(error = ?e, "reading the company's menu failed; using the default");
             (IvrConfig::default_menu(), "bs".into(), true)
@@ -268,16 +239,10 @@ impl Brain for CallBrain {
         if let Err(e) = result {
             warn!(error = %e, "recording the routing on the interaction failed");
         }
-        let Some(staffing) = staffing else {
-            let (tx, rx) = mpsc::unbounded_channel();
-            return self
-                .state
-                .acd
-                .arrive(CompanyId(call.company), call.interaction, Vec::new(), Vec::new(), tx)
-                .await
-                .then_some(rx);
+        let (chain, operators) = match &staffing {
+            Some(staffing) => reachable(&self.state, &s, call.interaction, &chain, staffing).await,
+            None => (Vec::new(), Vec::new()),
         };
-        let (chain, operators) = reachable(&self.state, &s, call.interaction, &chain, &staffing).await;
         let (tx, rx) = mpsc::unbounded_channel();
         let company = CompanyId(call.company);
         self.state.acd.arrive(company, call.interaction, chain, operators, tx).await.then_some(rx)
@@ -307,13 +272,8 @@ impl Brain for CallBrain {
             CallEnd::Closed => Disposition::Closed,
             CallEnd::Failed => Disposition::Failed,
         };
-        if media.recorded {
-            if let Some(p) = &call.recording {
-                let rel = p.strip_prefix(&self.state.config.recordings).unwrap_or(p);
-                if let Err(e) = s.record_interaction(call.interaction, &rel.to_string_lossy()).await {
-                    warn!(error = %e, "linking the recording failed");
-                }
-            }
+        if let (true, Some(p)) = (media.recorded, &call.recording) {
+            link_recording(&self.state, &s, call.interaction, p).await;
         }
         if let Err(e) = s.end_interaction(call.interaction, disposition).await {
             warn!(error = %e, "closing the interaction failed");
@@ -340,14 +300,6 @@ impl Brain for CallBrain {
         let s = self.state.store.company(company);
         let Ok(Some(member)) = s.staff(StaffId(account.staff_id)).await else { return false };
         self.state.acd.set(company, member.id, &member.username, member.role, wanted).await.is_some()
-    }
-
-    fn registered(&self, username: &str, contacts: Vec<Contact>) {
-        let now = Instant::now();
-        self.state.phones.set(
-            username,
-            contacts.into_iter().map(|c| (c.uri, now + Duration::from_secs(u64::from(c.expires_in)))).collect(),
-        );
     }
 
     async fn account(&self, username: &str) -> Option<Account> {
@@ -419,21 +371,31 @@ pub async fn sweep_recordings(state: &AppState, now: chrono::DateTime<chrono::Ut
 async fn handle_reports(state: AppState, call: Arrival, mut rx: mpsc::UnboundedReceiver<AcdReport>) {
     let (company, id) = (CompanyId(call.company), call.interaction);
     let contact = ContactId(u64::try_from(id).unwrap_or(0));
-    let (caller, client) = (call.caller, call.caller_name);
     let s = state.store.company(company);
+    // What the desks are told of this call, looked up once.
+    let code = match s.interaction(id).await {
+        Ok(Some(i)) => match i.client_id {
+            Some(c) => s.client(centrala_domain::ClientId(c)).await.ok().flatten().map(|c| c.code),
+            None => None,
+        },
+        _ => None,
+    };
+    let about = serde_json::json!({
+        "interaction": id, "caller": call.caller, "client": code, "client_name": call.caller_name,
+    });
     while let Some(report) = rx.recv().await {
         let agent = |staff: i64| AgentId(u64::try_from(staff).unwrap_or(0));
         // The story of the call, and the staff member's desk told.
         let (story, event) = match report {
             AcdReport::Ringing(staff) => {
-                pop_up(&state, &s, company, StaffId(staff), id, &caller, &client, "call_offered").await;
+                pop_up(&state, company, StaffId(staff), "call_offered", &about);
                 (Some(("offered", staff)), None)
             }
             AcdReport::Accepted(staff) => {
                 if let Err(e) = s.answer_interaction(id, StaffId(staff), None).await {
                     warn!(error = %e, "marking the call answered failed");
                 }
-                pop_up(&state, &s, company, StaffId(staff), id, &caller, &client, "call_answered").await;
+                pop_up(&state, company, StaffId(staff), "call_answered", &about);
                 (Some(("answered", staff)), Some(Event::Accept { contact, agent: agent(staff) }))
             }
             AcdReport::Declined(staff) => {

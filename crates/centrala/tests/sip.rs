@@ -80,6 +80,38 @@ fn ivr_scenario_holding(dir: &Path, digit: &str, hold_ms: u32) -> PathBuf {
     p
 }
 
+/// The interaction `id` once it has ended (its detail, with the story).
+async fn ended_call(http: &reqwest::Client, server: &Server, token: &str, id: i64) -> Value {
+    let mut i = Value::Null;
+    for _ in 0..50 {
+        i = get(http, server, token, &format!("/api/v1/interactions/{id}")).await;
+        if i["ended_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    i
+}
+
+/// The newest interaction (of the list filtered by `query`) once it has ended.
+async fn newest_ended_call(http: &reqwest::Client, server: &Server, token: &str, query: &str) -> Value {
+    let list = get(http, server, token, &format!("/api/v1/interactions{query}")).await;
+    ended_call(http, server, token, list[0]["id"].as_i64().unwrap()).await
+}
+
+/// Makes `user` ready on the desk.
+async fn ready(http: &reqwest::Client, server: &Server, user: &str) {
+    let token = login(http, server, user).await;
+    let r = http
+        .put(server.url("/api/v1/agents/me/state"))
+        .bearer_auth(&token)
+        .json(&json!({"state": "ready"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
 async fn login(http: &reqwest::Client, server: &Server, user: &str) -> String {
     let v: Value = http
         .post(server.url("/api/v1/auth/login"))
@@ -355,6 +387,14 @@ async fn broken_packets_get_errors_and_the_server_goes_on() {
 
 const BARESIP: &str = "/usr/bin/baresip";
 
+fn have_baresip() -> bool {
+    let ok = Path::new(BARESIP).exists();
+    if !ok {
+        eprintln!("skipped: {BARESIP} is not installed (apt-get install baresip-core)");
+    }
+    ok
+}
+
 /// A baresip phone registered as `user`, answering every call at once and
 /// speaking `speech` (an 8 kHz WAV) into it.
 struct Phone(std::process::Child);
@@ -406,11 +446,7 @@ impl Drop for Phone {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn click_to_call_rings_the_staff_phone_then_the_number_and_records_both() {
-    if !have_sipp() {
-        return;
-    }
-    if !Path::new(BARESIP).exists() {
-        eprintln!("skipped: {BARESIP} is not installed (apt-get install baresip-core)");
+    if !have_sipp() || !have_baresip() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -481,14 +517,7 @@ async fn click_to_call_rings_the_staff_phone_then_the_number_and_records_both() 
     let (status, out) = tokio::task::spawn_blocking(move || uas.join().unwrap()).await.unwrap();
     assert!(status.success(), "the called party's SIPp: {out}");
 
-    let mut i = Value::Null;
-    for _ in 0..50 {
-        i = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
-        if i["ended_at"].is_string() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let i = ended_call(&http, &server, &sup, id).await;
     assert_eq!((i["direction"].as_str(), i["disposition"].as_str()), (Some("outbound"), Some("answered")), "{i}");
     assert_eq!((i["caller"].as_str(), i["handled_by"].as_str()), (Some("203"), Some("op.ana")));
     assert!(i["answered_at"].is_string(), "{i}");
@@ -519,11 +548,7 @@ async fn until_registered(http: &reqwest::Client, server: &Server, token: &str, 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_ordering_client_reaches_a_ready_operator_and_they_talk_recorded() {
-    if !have_sipp() {
-        return;
-    }
-    if !Path::new(BARESIP).exists() {
-        eprintln!("skipped: {BARESIP} is not installed (apt-get install baresip-core)");
+    if !have_sipp() || !have_baresip() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -536,14 +561,7 @@ async fn an_ordering_client_reaches_a_ready_operator_and_they_talk_recorded() {
     let speech = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/en/main-menu.wav");
     let _phone = Phone::start(&dir.path().join("phone"), &server.sip, "203", "demo", &speech);
     until_registered(&http, &server, &sup, "203", &dir.path().join("phone/log")).await;
-    let r = http
-        .put(server.url("/api/v1/agents/me/state"))
-        .bearer_auth(&ana)
-        .json(&json!({"state": "ready"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    ready(&http, &server, "op.ana").await;
 
     // The supervisor's wallboard listens to the event stream.
     let mut events = http.get(server.url("/api/v1/events")).bearer_auth(&sup).send().await.unwrap();
@@ -586,15 +604,7 @@ async fn an_ordering_client_reaches_a_ready_operator_and_they_talk_recorded() {
     let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
     assert!(r.status.success(), "SIPp: {}", r.out);
 
-    let mut i = Value::Null;
-    for _ in 0..50 {
-        let list = get(&http, &server, &sup, "/api/v1/interactions").await;
-        i = list[0].clone();
-        if i["ended_at"].is_string() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let i = newest_ended_call(&http, &server, &sup, "").await;
     assert_eq!(i["client"], json!(code));
     assert_eq!((i["routing_rule"].as_str(), i["intent"].as_str()), (Some("operators"), Some("order")));
     assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("op.ana")), "{i}");
@@ -642,14 +652,7 @@ async fn a_call_over_tcp_walks_the_menu_too() {
     assert!(r.status.success(), "SIPp over TCP: {}", r.out);
     let http = reqwest::Client::new();
     let sup = login(&http, &server, "sup.nina").await;
-    let mut i = Value::Null;
-    for _ in 0..50 {
-        i = get(&http, &server, &sup, "/api/v1/interactions").await[0].clone();
-        if i["ended_at"].is_string() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let i = newest_ended_call(&http, &server, &sup, "").await;
     assert_eq!(
         (i["caller"].as_str(), i["digits"].as_str(), i["intent"].as_str()),
         (Some("+38762777888"), Some("3"), Some("complaint")),
@@ -660,11 +663,7 @@ async fn a_call_over_tcp_walks_the_menu_too() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_client_whose_manager_cannot_answer_reaches_another_key_account_manager() {
-    if !have_sipp() {
-        return;
-    }
-    if !Path::new(BARESIP).exists() {
-        eprintln!("skipped: {BARESIP} is not installed (apt-get install baresip-core)");
+    if !have_sipp() || !have_baresip() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -724,15 +723,7 @@ async fn a_key_client_whose_manager_cannot_answer_reaches_another_key_account_ma
         panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
     }
 
-    let mut i = Value::Null;
-    for _ in 0..50 {
-        let id = get(&http, &server, &sup, "/api/v1/interactions").await[0]["id"].as_i64().unwrap();
-        i = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
-        if i["ended_at"].is_string() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let i = newest_ended_call(&http, &server, &sup, "").await;
     assert_eq!((i["client"].as_str(), i["routing_rule"].as_str()), (Some(code.as_str()), Some("key_client")), "{i}");
     assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some(other.as_str())), "{i}");
     let story: Vec<(String, String, String)> = i["events"]
@@ -764,11 +755,7 @@ async fn a_key_client_whose_manager_cannot_answer_reaches_another_key_account_ma
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_puts_the_caller_through_to_finance() {
-    if !have_sipp() {
-        return;
-    }
-    if !Path::new(BARESIP).exists() {
-        eprintln!("skipped: {BARESIP} is not installed (apt-get install baresip-core)");
+    if !have_sipp() || !have_baresip() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -782,14 +769,7 @@ async fn an_operator_puts_the_caller_through_to_finance() {
     let _amra_phone = Phone::start(&dir.path().join("amra"), &server.sip, "216", "demo", &speech);
     until_registered(&http, &server, &sup, "203", &dir.path().join("ana/log")).await;
     until_registered(&http, &server, &sup, "216", &dir.path().join("amra/log")).await;
-    let r = http
-        .put(server.url("/api/v1/agents/me/state"))
-        .bearer_auth(&ana)
-        .json(&json!({"state": "ready"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    ready(&http, &server, "op.ana").await;
 
     // A stranger asking for reference information reaches the operators
     // only after the heads (none registered: skipped).
@@ -835,14 +815,7 @@ async fn an_operator_puts_the_caller_through_to_finance() {
     if !r.status.success() {
         panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
     }
-    let mut i = Value::Null;
-    for _ in 0..50 {
-        i = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
-        if i["ended_at"].is_string() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let i = ended_call(&http, &server, &sup, id).await;
     assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("fin.amra")), "{i}");
     let story: Vec<String> = i["events"]
         .as_array()
@@ -946,11 +919,7 @@ fn invite_to(user: &str, from: &str, port: u16, call: &str, sdp: &str) -> String
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_routing_rule_rings_the_person_the_order_desk_names() {
-    if !have_sipp() {
-        return;
-    }
-    if !Path::new(BARESIP).exists() {
-        eprintln!("skipped: {BARESIP} is not installed (apt-get install baresip-core)");
+    if !have_sipp() || !have_baresip() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -1026,15 +995,7 @@ async fn each_routing_rule_rings_the_person_the_order_desk_names() {
         let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &n], &work));
         let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
         assert!(r.status.success(), "{rule}: {}", r.out);
-        let mut i = Value::Null;
-        for _ in 0..50 {
-            let list = get(&http, &server, &sup, &format!("/api/v1/interactions?phone=%2B{number}")).await;
-            i = list[0].clone();
-            if i["ended_at"].is_string() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let i = newest_ended_call(&http, &server, &sup, &format!("?phone=%2B{number}")).await;
         assert_eq!(i["routing_rule"], rule, "{i}");
         assert_eq!(
             (i["disposition"].as_str(), i["handled_by"].as_str()),
@@ -1047,11 +1008,7 @@ async fn each_routing_rule_rings_the_person_the_order_desk_names() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_who_does_not_answer_goes_not_ready_and_the_next_one_rings() {
-    if !have_sipp() {
-        return;
-    }
-    if !Path::new(BARESIP).exists() {
-        eprintln!("skipped: {BARESIP} is not installed (apt-get install baresip-core)");
+    if !have_sipp() || !have_baresip() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -1066,15 +1023,7 @@ async fn an_operator_who_does_not_answer_goes_not_ready_and_the_next_one_rings()
     until_registered(&http, &server, &sup, "204", &dir.path().join("haris/log")).await;
     // op.ana becomes ready first: she has been idle the longest.
     for user in ["op.ana", "op.haris"] {
-        let token = login(&http, &server, user).await;
-        let r = http
-            .put(server.url("/api/v1/agents/me/state"))
-            .bearer_auth(&token)
-            .json(&json!({"state": "ready"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+        ready(&http, &server, user).await;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
@@ -1089,15 +1038,7 @@ async fn an_operator_who_does_not_answer_goes_not_ready_and_the_next_one_rings()
     if !r.status.success() {
         panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
     }
-    let mut i = Value::Null;
-    for _ in 0..50 {
-        let id = get(&http, &server, &sup, "/api/v1/interactions").await[0]["id"].as_i64().unwrap();
-        i = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
-        if i["ended_at"].is_string() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let i = newest_ended_call(&http, &server, &sup, "").await;
     assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("op.haris")), "{i}");
     let offered: Vec<&str> = i["events"]
         .as_array()

@@ -91,18 +91,17 @@ fn route_to_uri(text: &str) -> Result<Route, String> {
 }
 
 impl Dialer {
+    /// The Contact URIs of `user`'s phone registered now (empty: none).
+    pub fn registered(&self, user: &str) -> Vec<String> {
+        lock(&self.core.registrar).contacts(self.core.now(), user).into_iter().map(|b| b.contact).collect()
+    }
+
     /// Starts a click-to-call; progress comes on the returned channel.
     /// Refused at once when the phone is not registered or the number
     /// cannot be routed.
     pub fn click_to_call(&self, req: ClickToCall) -> Result<mpsc::UnboundedReceiver<Progress>, DialError> {
         let core = &self.core;
-        let contact = lock(&core.registrar)
-            .contacts(core.now(), &req.agent)
-            .pop()
-            .ok_or_else(|| DialError::NotRegistered(req.agent.clone()))?;
-        let agent = Uri::try_from(contact.contact.as_str())
-            .map(|uri| Route { uri, to: contact.source })
-            .map_err(|e| DialError::NoRoute(contact.contact.clone(), e.to_string()))?;
+        let agent = phone_of(core, &req.agent).ok_or_else(|| DialError::NotRegistered(req.agent.clone()))?;
         let target = if req.target.starts_with("sip:") {
             route_to_uri(&req.target).map_err(|e| DialError::NoRoute(req.target.clone(), e))?
         } else {

@@ -158,18 +158,4 @@ pub trait Brain: Send + Sync + 'static {
     /// A feature code dialled from a registered phone (`*1` ready, `*2` not
     /// ready, `*3` offline): true when it was understood and done.
     fn feature(&self, user: &str, code: &str) -> impl Future<Output = bool> + Send;
-    /// A phone registered, refreshed or left: `contacts` are all its live
-    /// contacts now (empty when it has none left).
-    fn registered(&self, username: &str, contacts: Vec<Contact>);
-}
-
-/// A registered contact of a SIP account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Contact {
-    /// The Contact URI the phone gave.
-    pub uri: String,
-    /// Where its REGISTER came from.
-    pub source: SocketAddr,
-    /// Seconds until it expires.
-    pub expires_in: u32,
 }

@@ -217,6 +217,11 @@ impl Core {
     }
 }
 
+/// Answers with a final status off the dispatch loop.
+fn reply(mut tx: Transaction, status: StatusCode) {
+    tokio::spawn(async move { tx.reply(status).await.ok() });
+}
+
 async fn dispatch<B: Brain>(ctx: Arc<Ctx<B>>, mut incoming: TransactionReceiver) {
     while let Some(mut tx) = incoming.recv().await {
         let in_dialog = tx.original.to_header().ok().and_then(|t| t.tag().ok().flatten()).is_some();
@@ -228,26 +233,19 @@ async fn dispatch<B: Brain>(ctx: Arc<Ctx<B>>, mut incoming: TransactionReceiver)
             Method::Invite if !in_dialog => {
                 tokio::spawn(inbound(ctx.clone(), tx));
             }
-            Method::Options if !in_dialog => {
-                tokio::spawn(async move { tx.reply(StatusCode::OK).await.ok() });
-            }
+            Method::Options if !in_dialog => reply(tx, StatusCode::OK),
             Method::Ack => {}
             _ if in_dialog => {
                 let seq = DialogId::try_from(&tx).ok().and_then(|id| lock(&ctx.calls).get(&id.to_string()).cloned());
-                match seq {
-                    Some(seq) => {
-                        if let Err(mpsc::error::SendError(mut tx)) = seq.send(tx) {
-                            tokio::spawn(async move { tx.reply(StatusCode::CallTransactionDoesNotExist).await.ok() });
-                        }
-                    }
-                    None => {
-                        tokio::spawn(async move { tx.reply(StatusCode::CallTransactionDoesNotExist).await.ok() });
-                    }
+                let unsent = match seq {
+                    Some(seq) => seq.send(tx).err().map(|mpsc::error::SendError(tx)| tx),
+                    None => Some(tx),
+                };
+                if let Some(tx) = unsent {
+                    reply(tx, StatusCode::CallTransactionDoesNotExist);
                 }
             }
-            _ => {
-                tokio::spawn(async move { tx.reply(StatusCode::MethodNotAllowed).await.ok() });
-            }
+            _ => reply(tx, StatusCode::MethodNotAllowed),
         }
     }
 }
@@ -331,16 +329,6 @@ async fn register<B: Brain>(ctx: &Ctx<B>, tx: &mut Transaction) {
     }
     let live = lock(&ctx.registrar).contacts(now, &user);
     info!(user, contacts = live.len(), source = %src, "registered");
-    ctx.brain.registered(
-        &user,
-        live.iter()
-            .map(|b| crate::Contact {
-                uri: b.contact.clone(),
-                source: b.source,
-                expires_in: u32::try_from(b.expires_at.saturating_sub(now)).unwrap_or(u32::MAX),
-            })
-            .collect(),
-    );
     let headers = live
         .iter()
         .map(|b| {
@@ -506,7 +494,10 @@ async fn run<B: Brain>(
     loop {
         match states.recv().await {
             Some(DialogState::Calling(_)) => break,
-            Some(DialogState::Terminated(_, why)) => return Ok((CallEnd::Abandoned, media_none(why))),
+            Some(DialogState::Terminated(_, why)) => {
+                debug!(?why, "ended before it was answered");
+                return Ok((CallEnd::Abandoned, MediaStats::default()));
+            }
             Some(_) => {}
             None => return Err("the dialog went away".into()),
         }
@@ -691,10 +682,8 @@ async fn queued<B: Brain>(
                 QCmd::ByeCaller => {
                     dialog.bye().await.ok();
                 }
-                QCmd::Unbridge => {
-                    media.send(MediaCmd::Bridge(None));
-                    media.send(MediaCmd::Hold(Some(ctx.hold.clone())));
-                }
+                // The hold music set at routing plays again by itself.
+                QCmd::Unbridge => media.send(MediaCmd::Bridge(None)),
                 QCmd::ByeAgent => {
                     if let Some((_, leg)) = agent.take() {
                         leg.hang_up(&ctx.core).await;
@@ -727,11 +716,6 @@ async fn queued<B: Brain>(
 /// How long an agent's phone may ring at most; the ACD's own ring timeout
 /// (which stops it earlier) governs.
 const AGENT_RING_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
-
-fn media_none(why: rsipstack::dialog::dialog::TerminatedReason) -> MediaStats {
-    debug!(?why, "ended before it was answered");
-    MediaStats::default()
-}
 
 /// 400 ms of 1 kHz: "done".
 fn beep() -> Audio {

@@ -2,6 +2,7 @@
 //! recommendations' inputs, and desk orders with their lines, offers,
 //! delivery terms and history. All company-scoped.
 
+use crate::error::found;
 use crate::{now_rfc3339, records::fmt_date, records::parse_date, Result, Scoped, StoreError};
 use centrala_desk::{
     offers::{Catalog, ProductFacts},
@@ -276,10 +277,7 @@ impl Scoped<'_> {
             .bind(manager.0)
             .execute(self.pool())
             .await?;
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found(r)
     }
 
     pub async fn client_phones(&self, client: ClientId) -> Result<Vec<String>> {
@@ -557,10 +555,7 @@ impl Scoped<'_> {
             .bind(id)
             .execute(self.pool())
             .await?;
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found(r)
     }
 
     // ---- desk orders ------------------------------------------------------

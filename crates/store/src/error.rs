@@ -32,3 +32,12 @@ impl StoreError {
         }
     }
 }
+
+/// `Ok` when a statement changed a row; `NotFound` when it matched none
+/// (no such id, or another company's).
+pub(crate) fn found(r: sqlx::any::AnyQueryResult) -> Result<(), StoreError> {
+    if r.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}

@@ -2,6 +2,7 @@
 //! abandoned or failed, with what the caller did and who handled it; and
 //! the numbers that tell which company an inbound call is for.
 
+use crate::error::found;
 use crate::{now_rfc3339, Result, Scoped, Store, StoreError};
 use centrala_domain::{ClientId, CompanyId, StaffId};
 
@@ -139,10 +140,7 @@ impl Scoped<'_> {
             .bind(number)
             .execute(self.pool())
             .await?;
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found(r)
     }
 
     /// Registers an interaction as it starts (before anything can be lost).
@@ -204,10 +202,7 @@ impl Scoped<'_> {
         .bind(recording.map(str::to_owned))
         .execute(self.pool())
         .await?;
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found(r)
     }
 
     pub async fn end_interaction(&self, id: i64, disposition: Disposition) -> Result<()> {
@@ -239,10 +234,7 @@ impl Scoped<'_> {
         for t in texts {
             q = q.bind((*t).to_owned());
         }
-        if q.execute(self.pool()).await?.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found(q.execute(self.pool()).await?)
     }
 
     pub async fn interaction(&self, id: i64) -> Result<Option<Interaction>> {
@@ -331,10 +323,7 @@ impl Scoped<'_> {
             .bind(staff.0)
             .execute(self.pool())
             .await?;
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found(r)
     }
 
     /// This company's SIP accounts: (staff, username).
@@ -417,10 +406,7 @@ impl Scoped<'_> {
             .bind(id)
             .execute(self.pool())
             .await?;
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found(r)
     }
 }
 

@@ -4,6 +4,7 @@
 //! Architecture invariant: a business query that does not go through
 //! `Scoped` (or the import, which is bound to one company too) is a bug.
 
+use crate::error::found;
 use crate::records::fmt_date;
 use crate::{b, now_rfc3339, records::*, validate_code, Result, Store, StoreError};
 use centrala_domain::{AbsenceId, AbsenceKind, CompanyId, DepartmentId, DepartmentKind, StaffId};
@@ -114,9 +115,7 @@ impl<'a> Scoped<'a> {
         .bind(head.map(|h| h.0))
         .execute(self.pool())
         .await?;
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        found(r)?;
         self.department(id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -203,9 +202,7 @@ impl<'a> Scoped<'a> {
         .execute(self.pool())
         .await
         .map_err(|e| StoreError::unique(e, format!("username {:?} is taken", input.username)))?;
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        found(r)?;
         if !input.active {
             self.store.delete_sessions_of(self.company, id).await?;
         }
@@ -220,9 +217,7 @@ impl<'a> Scoped<'a> {
             .bind(hash)
             .execute(self.pool())
             .await?;
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        found(r)?;
         self.store.delete_sessions_of(self.company, id).await
     }
 
@@ -291,10 +286,7 @@ impl<'a> Scoped<'a> {
             .bind(id.0)
             .execute(self.pool())
             .await?;
-        if r.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        found(r)
     }
 
     // ---- products -------------------------------------------------------

@@ -75,12 +75,7 @@ pub async fn place(
         (phone.as_str().to_owned(), client)
     };
     let id = s.start_interaction(Direction::Outbound, &account, &target, client.as_ref().map(|c| c.id)).await?;
-    let recording = state
-        .config
-        .recordings
-        .join(auth.company.0.to_string())
-        .join(chrono::Local::now().format("%Y-%m-%d").to_string())
-        .join(format!("{id}.wav"));
+    let recording = crate::telephony::recording_path(&state, auth.company, id);
     let request = ClickToCall {
         agent: account,
         target,
@@ -120,10 +115,7 @@ async fn follow(
             Progress::Answered => s.answer_interaction(id, staff, None).await,
             Progress::Ended(end, media) => {
                 if media.recorded {
-                    let rel = recording.strip_prefix(&state.config.recordings).unwrap_or(&recording);
-                    if let Err(e) = s.record_interaction(id, &rel.to_string_lossy()).await {
-                        warn!(error = %e, "linking the recording failed");
-                    }
+                    crate::telephony::link_recording(&state, &s, id, &recording).await;
                 }
                 let disposition = match end {
                     OutboundEnd::Completed => Disposition::Answered,

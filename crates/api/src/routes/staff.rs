@@ -250,10 +250,13 @@ pub async fn delete_sip(
 pub async fn sip_accounts(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<SipAccountOut>>> {
     auth.require(roles::AUDITORS)?;
     let list = state.store.company(auth.company).sip_accounts().await?;
-    let now = std::time::Instant::now();
     Ok(Json(
         list.into_iter()
-            .map(|(s, u)| SipAccountOut { staff_id: s.0, registered: state.phones.live(&u, now), username: u })
+            .map(|(s, u)| SipAccountOut {
+                staff_id: s.0,
+                registered: state.dialer.get().map(|d| d.registered(&u)).unwrap_or_default(),
+                username: u,
+            })
             .collect(),
     ))
 }

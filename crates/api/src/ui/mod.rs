@@ -252,9 +252,8 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
         serde_json::to_value(def).unwrap_or_default()
     });
     let ivr_pretty = serde_json::to_string_pretty(&ivr_json).unwrap_or_default();
-    let now = std::time::Instant::now();
     let phone = |id: centrala_domain::StaffId| {
-        sip.iter().find(|(s, _)| *s == id).map(|(_, u)| (u.clone(), !state.phones.live(u, now).is_empty()))
+        sip.iter().find(|(s, _)| *s == id).map(|(_, u)| (u.clone(), crate::telephony::is_registered(&state, u)))
     };
     let name = |id: centrala_domain::StaffId| {
         staff.iter().find(|m| m.id == id).map_or_else(|| id.to_string(), |m| m.username.clone())
