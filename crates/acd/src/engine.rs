@@ -378,6 +378,13 @@ impl Acd {
     fn event(&mut self, e: Event) {
         match e {
             Event::AddQueue(cfg) => self.add_queue(cfg),
+            Event::UpdateQueue(cfg) => match self.queues.get_mut(&cfg.id) {
+                Some(q) => {
+                    let keep = (q.cfg.skills.clone(), q.cfg.widening.clone(), q.cfg.strategy, q.cfg.channel);
+                    q.cfg = QueueConfig { skills: keep.0, widening: keep.1, strategy: keep.2, channel: keep.3, ..cfg };
+                }
+                None => self.add_queue(cfg),
+            },
             Event::AddAgent(cfg) => self.add_agent(cfg),
             Event::Login(a) => {
                 if let Some(x) = self.agents.get_mut(&a) {
@@ -1114,6 +1121,11 @@ impl Acd {
             .max(1);
         let ms = q.aht_ms * pos as f64 / staffed as f64;
         Some((pos, Duration::from_millis(ms as u64)))
+    }
+
+    /// Whether the contact is to be called back (asked for, or overflowed so).
+    pub fn wants_callback(&self, c: ContactId) -> bool {
+        self.contacts.get(&c).is_some_and(|k| k.callback)
     }
 
     /// The queue a contact is waiting in (not ringing, not connected).

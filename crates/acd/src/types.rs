@@ -157,6 +157,13 @@ pub enum Step {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     AddQueue(QueueConfig),
+    /// New settings for a queue that exists (or a new queue): its name,
+    /// priority, ring timeout, wrap-up, limits and overflow, service-level
+    /// threshold and default handle time take effect for what happens next
+    /// (contacts already waiting keep the max-wait they arrived with). Its
+    /// skills, widening, strategy and channel stay as they were: those
+    /// shape its lists, and changing them takes a new queue.
+    UpdateQueue(QueueConfig),
     AddAgent(AgentConfig),
     /// Logged in and ready.
     Login(AgentId),

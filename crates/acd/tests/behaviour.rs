@@ -443,3 +443,39 @@ fn position_estimated_wait_and_statistics() {
     assert_eq!(agents[0].state, AgentState::OnContact);
     assert_eq!(agents[1].in_state, secs(10));
 }
+
+#[test]
+fn new_queue_settings_apply_to_what_happens_next_and_keep_who_waits() {
+    let mut s = Sim::new();
+    s.queue(QueueConfig { skills: vec![(Skill(1), 1)], ..queue(Strategy::LongestIdle) });
+    s.ev(Event::Arrive { contact: c(1), queue: Q, priority: 0 });
+    // Longer ring, a wrap-up and a max wait; the skills asked for are ignored.
+    s.ev(Event::UpdateQueue(QueueConfig {
+        ring_timeout: secs(30),
+        wrap_up: secs(10),
+        max_wait: Some((secs(60), Overflow::Message)),
+        skills: Vec::new(),
+        ..queue(Strategy::RoundRobin)
+    }));
+    assert_eq!(s.acd.position(c(1)).map(|p| p.0), Some(1), "still waiting, still first");
+    s.agent(7, &[(1, 1)]);
+    assert_eq!(s.acd.agent_state(a(7)), Some(AgentState::Offered), "the waiting contact went to the agent");
+    // The ring timeout is 30 s now: at 20 s it still rings.
+    s.tick(20);
+    assert_eq!(s.acd.agent_state(a(7)), Some(AgentState::Offered));
+    s.at(21);
+    s.ev(Event::Accept { contact: c(1), agent: a(7) });
+    s.at(40);
+    s.ev(Event::End { contact: c(1) });
+    assert_eq!(s.acd.agent_state(a(7)), Some(AgentState::WrapUp), "10 s of wrap-up now");
+    s.tick(51);
+    assert_eq!(s.acd.agent_state(a(7)), Some(AgentState::Available));
+    // An agent without the queue's skill still gets nothing: skills stayed.
+    s.agent(8, &[]);
+    s.ev(Event::Logout(a(7)));
+    s.ev(Event::Arrive { contact: c(2), queue: Q, priority: 0 });
+    assert_eq!(s.acd.agent_state(a(8)), Some(AgentState::Available));
+    // A new arrival gets the new max wait: overflow to a message at 60 s.
+    let out = s.tick(51 + 61);
+    assert!(out.iter().any(|c| matches!(c, Command::Overflowed { to: Overflow::Message, .. })), "{out:?}");
+}

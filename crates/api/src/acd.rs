@@ -4,9 +4,12 @@
 //! desk (and later from phones); queue statistics and agent states go to
 //! the wallboard, and every state change is pushed on the event stream.
 //!
-//! Each company has an operator queue (engine id = company id); staff are
-//! engine agents under their staff id. Calls will arrive here with the
-//! telephony.
+//! Each company has an operator queue (engine id = company id) with the
+//! company's queue settings; staff are engine agents under their staff id.
+//! Waiting callers hear their position and estimated wait at the settings'
+//! period (the driver keeps those timers beside the engine's), and may ask
+//! to be called back; a callback's turn becomes a [`CallbackJob`] for the
+//! product to dial (agent first, then the client).
 
 use crate::events::{Bus, Event as BusEvent};
 use centrala_acd::{
@@ -16,7 +19,8 @@ use centrala_acd::{
 use centrala_domain::{CompanyId, Role, StaffId};
 use centrala_sip::Control;
 use std::{
-    collections::{HashMap, HashSet},
+    cmp::Reverse,
+    collections::{BinaryHeap, HashMap, HashSet},
     sync::Arc,
     time::Duration,
 };
@@ -53,6 +57,51 @@ pub struct Person {
 /// How long a call waits for each named person before the next.
 pub const DIRECT_WAIT: Duration = Duration::from_secs(20);
 
+/// When a waiting caller hears its position first (after "please wait").
+pub const FIRST_ANNOUNCEMENT: Duration = Duration::from_secs(5);
+
+/// A company's queue settings, as the ACD applies them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueSettings {
+    /// How long an agent's phone rings before the next agent's.
+    pub ring_timeout: Duration,
+    /// After a call, before the agent gets the next.
+    pub wrap_up: Duration,
+    /// The longest a caller waits, and where it goes then (a message, or a
+    /// callback keeping its place).
+    pub max_wait: Option<(Duration, Overflow)>,
+    /// How often a waiting caller hears its position and estimated wait.
+    pub announce_every: Option<Duration>,
+    /// Whether waiting callers are offered "press 1 to be called back".
+    pub callback_offer: bool,
+}
+
+impl Default for QueueSettings {
+    fn default() -> Self {
+        QueueSettings {
+            ring_timeout: Duration::from_secs(15),
+            wrap_up: Duration::ZERO,
+            max_wait: None,
+            announce_every: Some(Duration::from_secs(60)),
+            callback_offer: true,
+        }
+    }
+}
+
+/// A callback's turn has come: ring the agent's phone (`user`, when the
+/// ACD knows it), then dial `number`, for interaction `contact`.
+#[derive(Debug, Clone)]
+pub struct CallbackJob {
+    pub company: CompanyId,
+    pub contact: i64,
+    pub staff: StaffId,
+    pub user: Option<String>,
+    pub number: String,
+    /// How long the agent's phone may ring (a little under the queue's ring
+    /// timeout, so the dialler gives up before the ACD moves on).
+    pub ring: Duration,
+}
+
 enum Request {
     Set {
         company: CompanyId,
@@ -67,9 +116,20 @@ enum Request {
     Arrive {
         company: CompanyId,
         contact: ContactId,
+        caller: String,
         chain: Vec<Person>,
         operators: Vec<Person>,
         control: mpsc::UnboundedSender<Control>,
+    },
+    /// The company's queue settings (from the store, or just changed).
+    Configure {
+        company: CompanyId,
+        settings: QueueSettings,
+    },
+    /// A waiting caller pressed a key.
+    Digit {
+        contact: ContactId,
+        digit: char,
     },
     /// Accept, Decline, End, Abandon of a call.
     Contact(Event),
@@ -126,6 +186,13 @@ struct Driver {
     call_company: HashMap<ContactId, CompanyId>,
     /// Staff phones' SIP usernames, as last told.
     sip: HashMap<StaffId, String>,
+    /// The caller's number of each contact (for its callback).
+    callers: HashMap<ContactId, String>,
+    settings: HashMap<CompanyId, QueueSettings>,
+    /// When each waiting caller hears its position next (stale entries, of
+    /// calls no longer waiting, are dropped when they come up).
+    announcements: BinaryHeap<Reverse<(tokio::time::Instant, ContactId)>>,
+    jobs: mpsc::UnboundedSender<CallbackJob>,
 }
 
 fn agent_of(staff: StaffId) -> AgentId {
@@ -169,16 +236,37 @@ impl Driver {
                     let _ = call.send(Control::StopRinging { staff: staff_of(agent).0 });
                 }
             }
-            Command::Overflowed { contact, to, .. } => {
-                if let Some(call) = self.calls.get(&contact) {
-                    let prompt = match to {
-                        Overflow::Callback => Some("callback-confirmed".to_owned()),
-                        Overflow::Message | Overflow::Queue(_) => None,
-                    };
-                    if !matches!(to, Overflow::Queue(_)) {
-                        let _ = call.send(Control::Overflow(prompt));
-                        self.calls.remove(&contact);
+            Command::Overflowed { contact, to, .. } => match to {
+                Overflow::Queue(_) => {}
+                // It keeps its place, to be called back; the caller is let go.
+                Overflow::Callback => {
+                    if let Some(call) = self.calls.remove(&contact) {
+                        let _ = call.send(Control::Callback);
                     }
+                }
+                Overflow::Message => {
+                    if let Some(call) = self.calls.remove(&contact) {
+                        let _ = call.send(Control::Overflow(Some("busy-later".to_owned())));
+                    }
+                    self.forget(contact);
+                }
+            },
+            Command::StartCallback { contact, agent } => {
+                let staff = staff_of(agent);
+                let job = match (self.call_company.get(&contact), self.callers.get(&contact)) {
+                    (Some(company), Some(number)) => Some(CallbackJob {
+                        company: *company,
+                        contact: i64::try_from(contact.0).unwrap_or(i64::MAX),
+                        staff,
+                        user: self.sip.get(&staff).cloned(),
+                        number: number.clone(),
+                        ring: self.settings_of(*company).ring_timeout.saturating_sub(Duration::from_secs(1)),
+                    }),
+                    _ => None,
+                };
+                // Nobody to dial it: as if declined.
+                if job.is_none_or(|job| self.jobs.send(job).is_err()) {
+                    todo.push_back(Event::Decline { contact, agent });
                 }
             }
             Command::AgentState { agent, state } => {
@@ -193,7 +281,67 @@ impl Driver {
                     });
                 }
             }
-            Command::StartCallback { .. } | Command::Redirected { .. } => {}
+            Command::Redirected { .. } => {}
+        }
+    }
+
+    fn settings_of(&self, company: CompanyId) -> QueueSettings {
+        self.settings.get(&company).cloned().unwrap_or_default()
+    }
+
+    /// The engine's configuration of the company's operator queue.
+    fn queue_config(&self, company: CompanyId) -> QueueConfig {
+        let s = self.settings_of(company);
+        QueueConfig {
+            skills: vec![(company_skill(company), 1)],
+            ring_timeout: s.ring_timeout,
+            wrap_up: s.wrap_up,
+            max_wait: s.max_wait,
+            ..QueueConfig::new(queue_of(company), "operators")
+        }
+    }
+
+    /// A contact that left the ACD: nothing of it is kept.
+    fn forget(&mut self, contact: ContactId) {
+        self.calls.remove(&contact);
+        self.call_company.remove(&contact);
+        self.callers.remove(&contact);
+    }
+
+    /// Plays their position and estimated wait to the callers whose turn
+    /// for it has come, and schedules the next.
+    fn announce(&mut self) {
+        let now = tokio::time::Instant::now();
+        while let Some(Reverse((at, contact))) = self.announcements.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.announcements.pop();
+            let (Some(call), Some(company)) = (self.calls.get(&contact), self.call_company.get(&contact)) else {
+                continue;
+            };
+            let s = self.settings_of(*company);
+            let Some(every) = s.announce_every else { continue };
+            // Only while it waits in the queue (not while a phone rings).
+            if let Some((position, wait)) = self.acd.position(contact) {
+                let words = centrala_call::prompts::announcement(position, wait, s.callback_offer);
+                let _ = call.send(Control::Announce(words));
+            }
+            self.announcements.push(Reverse((now + every, contact)));
+        }
+    }
+
+    /// A waiting caller's key: `1` asks for a callback when it is offered.
+    fn digit(&mut self, contact: ContactId, digit: char) {
+        let Some(company) = self.call_company.get(&contact).copied() else { return };
+        if digit != '1' || !self.settings_of(company).callback_offer || !self.calls.contains_key(&contact) {
+            return;
+        }
+        self.handle(Event::RequestCallback { contact });
+        if self.acd.wants_callback(contact) {
+            if let Some(call) = self.calls.remove(&contact) {
+                let _ = call.send(Control::Callback);
+            }
         }
     }
 
@@ -240,11 +388,8 @@ impl Driver {
     /// reached by name (a manager, a head, finance).
     fn ensure(&mut self, company: CompanyId, staff: StaffId, name: &str, role: Role) {
         if self.companies.insert(company) {
-            let q = QueueConfig {
-                skills: vec![(company_skill(company), 1)],
-                ..QueueConfig::new(queue_of(company), "operators")
-            };
-            self.handle(Event::AddQueue(q));
+            let q = self.queue_config(company);
+            self.handle(Event::UpdateQueue(q));
         }
         if let std::collections::hash_map::Entry::Vacant(v) = self.agents.entry(staff) {
             v.insert(company);
@@ -267,8 +412,10 @@ fn reason(s: &AgentState) -> Option<&str> {
 
 impl AcdService {
     /// Starts the ACD task; it ends when the last handle is dropped.
-    pub fn start(bus: Arc<Bus>) -> AcdService {
+    /// Callbacks whose turn has come arrive on the returned channel.
+    pub fn start(bus: Arc<Bus>) -> (AcdService, mpsc::UnboundedReceiver<CallbackJob>) {
         let (tx, mut rx) = mpsc::channel::<Request>(1024);
+        let (jobs, jobs_rx) = mpsc::unbounded_channel();
         let mut d = Driver {
             acd: Acd::new(),
             start: tokio::time::Instant::now(),
@@ -278,24 +425,54 @@ impl AcdService {
             calls: HashMap::new(),
             call_company: HashMap::new(),
             sip: HashMap::new(),
+            callers: HashMap::new(),
+            settings: HashMap::new(),
+            announcements: BinaryHeap::new(),
+            jobs,
         };
         tokio::spawn(async move {
             loop {
-                let wake = d.acd.next_timeout().map(|t| d.start + Duration::from_millis(t.0));
+                let engine = d.acd.next_timeout().map(|t| d.start + Duration::from_millis(t.0));
+                let announcement = d.announcements.peek().map(|Reverse((at, _))| *at);
+                let wake = match (engine, announcement) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
                 let req = match wake {
                     Some(at) => tokio::select! {
                         r = rx.recv() => r,
-                        () = tokio::time::sleep_until(at) => { d.handle(Event::Tick); continue; }
+                        () = tokio::time::sleep_until(at) => {
+                            d.handle(Event::Tick);
+                            d.announce();
+                            continue;
+                        }
                     },
                     None => rx.recv().await,
                 };
                 let Some(req) = req else { break };
                 match req {
-                    Request::Arrive { company, contact, chain, operators, control } => {
+                    Request::Arrive { company, contact, caller, chain, operators, control } => {
                         d.calls.insert(contact, control);
                         d.call_company.insert(contact, company);
+                        d.callers.insert(contact, caller);
+                        if d.settings_of(company).announce_every.is_some() {
+                            let first = tokio::time::Instant::now() + FIRST_ANNOUNCEMENT;
+                            d.announcements.push(Reverse((first, contact)));
+                        }
                         d.route_in(company, contact, &chain, &operators);
                         d.queue_changed(company);
+                    }
+                    Request::Configure { company, settings } => {
+                        d.settings.insert(company, settings);
+                        d.companies.insert(company);
+                        let q = d.queue_config(company);
+                        d.handle(Event::UpdateQueue(q));
+                    }
+                    Request::Digit { contact, digit } => {
+                        d.digit(contact, digit);
+                        if let Some(company) = d.call_company.get(&contact).copied() {
+                            d.queue_changed(company);
+                        }
                     }
                     Request::Transfer { company, contact, chain, operators, reply } => {
                         let known = d.calls.get(&contact).is_some_and(|c| c.send(Control::Transfer).is_ok());
@@ -320,8 +497,7 @@ impl AcdService {
                         };
                         d.handle(e);
                         if let Some(c) = done {
-                            d.calls.remove(&c);
-                            d.call_company.remove(&c);
+                            d.forget(c);
                         }
                         if let Some(company) = company {
                             d.queue_changed(company);
@@ -372,7 +548,7 @@ impl AcdService {
                 }
             }
         });
-        AcdService { tx }
+        (AcdService { tx }, jobs_rx)
     }
 
     pub async fn set(
@@ -395,12 +571,25 @@ impl AcdService {
         &self,
         company: CompanyId,
         contact: i64,
+        caller: &str,
         chain: Vec<Person>,
         operators: Vec<Person>,
         control: mpsc::UnboundedSender<Control>,
     ) -> bool {
         let contact = ContactId(u64::try_from(contact).unwrap_or(0));
-        self.tx.send(Request::Arrive { company, contact, chain, operators, control }).await.is_ok()
+        let caller = caller.to_owned();
+        self.tx.send(Request::Arrive { company, contact, caller, chain, operators, control }).await.is_ok()
+    }
+
+    /// Applies a company's queue settings (at start, and when changed).
+    pub async fn configure(&self, company: CompanyId, settings: QueueSettings) {
+        let _ = self.tx.send(Request::Configure { company, settings }).await;
+    }
+
+    /// A waiting caller pressed `digit`.
+    pub async fn digit(&self, contact: i64, digit: char) {
+        let contact = ContactId(u64::try_from(contact).unwrap_or(0));
+        let _ = self.tx.send(Request::Digit { contact, digit }).await;
     }
 
     /// Blind transfer of a talking call to `chain`, then the operators;

@@ -77,12 +77,14 @@ impl Clock {
 }
 
 impl AppState {
-    /// Builds the state; starts the ACD task, so call it inside a runtime.
+    /// Builds the state; starts the ACD task, the callbacks' dialler and the
+    /// loading of every company's queue settings, so call it inside a runtime.
     pub fn new(store: Store, config: ApiConfig) -> Self {
         let limiter = Arc::new(LoginLimiter::new(config.max_failed_logins, config.lockout));
         let events = Arc::new(Bus::new());
-        AppState {
-            acd: crate::acd::AcdService::start(events.clone()),
+        let (acd, callbacks) = crate::acd::AcdService::start(events.clone());
+        let state = AppState {
+            acd,
             dialer: Arc::new(std::sync::OnceLock::new()),
             shutdown: tokio_util::sync::CancellationToken::new(),
             store: store.clone(),
@@ -92,7 +94,10 @@ impl AppState {
             events,
             clock: Clock::System,
             caches: Arc::new(crate::cache::Caches::new(store.clone())),
-        }
+        };
+        tokio::spawn(crate::telephony::run_callbacks(state.clone(), callbacks));
+        tokio::spawn(crate::routes::queues::configure_all(state.clone()));
+        state
     }
 
     /// The same state with "today" fixed (tests, demos of a given day).

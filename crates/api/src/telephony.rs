@@ -4,6 +4,7 @@
 //! menu is done (the same function as `POST /api/v1/routing/decide`), and
 //! the SIP accounts of staff phones.
 
+use crate::acd::CallbackJob;
 use crate::acd::Person;
 use crate::{desk, AppState};
 use centrala_acd::{AgentId, ContactId, Event};
@@ -14,10 +15,11 @@ use centrala_desk::routing::{RoutingDecision, Target};
 use centrala_desk::staffing::Staffing;
 use centrala_domain::{normalize_phone, CompanyId};
 use centrala_domain::{Role, StaffId};
+use centrala_sip::dial::{ClickToCall, OutboundEnd, Progress};
 use centrala_sip::{media::MediaStats, Account, Arrival, Brain, CallEnd, Control, Incoming, Refusal};
 use centrala_store::interactions::{Direction, Disposition};
 use tokio::sync::mpsc;
-use tracing::{info, warn};
+use tracing::{info, warn, Instrument};
 
 /// Where the recording of interaction `id` goes:
 /// `<recordings>/<company>/<day>/<id>.wav`.
@@ -245,11 +247,11 @@ impl Brain for CallBrain {
         };
         let (tx, rx) = mpsc::unbounded_channel();
         let company = CompanyId(call.company);
-        self.state.acd.arrive(company, call.interaction, chain, operators, tx).await.then_some(rx)
+        self.state.acd.arrive(company, call.interaction, &call.caller, chain, operators, tx).await.then_some(rx)
     }
 
     fn report(&self, call: &Arrival, report: AcdReport) {
-        let last = matches!(report, AcdReport::Abandoned | AcdReport::Finished);
+        let last = report.is_last();
         let mut map = self.reports.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let tx = map.entry(call.interaction).or_insert_with(|| {
             // One task per call handles its reports one after another, so
@@ -268,7 +270,9 @@ impl Brain for CallBrain {
         let s = self.state.store.company(CompanyId(call.company));
         let disposition = match end {
             CallEnd::Answered => Disposition::Answered,
-            CallEnd::Abandoned | CallEnd::Overflowed => Disposition::Abandoned,
+            CallEnd::Abandoned => Disposition::Abandoned,
+            CallEnd::Overflowed => Disposition::Overflowed,
+            CallEnd::Callback => Disposition::Callback,
             CallEnd::Closed => Disposition::Closed,
             CallEnd::Failed => Disposition::Failed,
         };
@@ -300,6 +304,34 @@ impl Brain for CallBrain {
         let s = self.state.store.company(company);
         let Ok(Some(member)) = s.staff(StaffId(account.staff_id)).await else { return false };
         self.state.acd.set(company, member.id, &member.username, member.role, wanted).await.is_some()
+    }
+
+    async fn transfer(&self, call: &Arrival, by: i64, to: &str) -> bool {
+        let company = CompanyId(call.company);
+        let s = self.state.store.company(company);
+        // A SIP username (the phone's own directory) names its staff member.
+        let to = match self.state.store.sip_account(to).await {
+            Ok(Some(a)) if a.company_id == company.0 => match s.staff(StaffId(a.staff_id)).await {
+                Ok(Some(m)) => m.username,
+                _ => return false,
+            },
+            _ => to.to_owned(),
+        };
+        let Ok(Some(i)) = s.interaction(call.interaction).await else { return false };
+        match crate::routes::calls::transfer_call(&self.state, company, &i, StaffId(by), &to).await {
+            Ok(ringing) => {
+                let who = s.staff(StaffId(by)).await.ok().flatten().map(|m| m.username).unwrap_or_default();
+                let _ = s
+                    .audit(&who, "transfer", "interaction", &i.id.to_string(), &format!("{to} (from the phone)"))
+                    .await;
+                info!(interaction = i.id, ?ringing, "put through from the phone");
+                true
+            }
+            Err(e) => {
+                info!(interaction = i.id, %to, error = ?e, "a transfer from the phone was refused");
+                false
+            }
+        }
     }
 
     async fn account(&self, username: &str) -> Option<Account> {
@@ -380,13 +412,27 @@ async fn handle_reports(state: AppState, call: Arrival, mut rx: mpsc::UnboundedR
         },
         _ => None,
     };
-    let about = serde_json::json!({
-        "interaction": id, "caller": call.caller, "client": code, "client_name": call.caller_name,
-    });
+    let about = about_call(id, &call.caller, code.as_deref(), &call.caller_name);
     while let Some(report) = rx.recv().await {
         let agent = |staff: i64| AgentId(u64::try_from(staff).unwrap_or(0));
         // The story of the call, and the staff member's desk told.
         let (story, event) = match report {
+            AcdReport::Digit(d) => {
+                state.acd.digit(id, d).await;
+                continue;
+            }
+            AcdReport::Announced(words) => {
+                story(&s, id, "announced", None, &words.join(" ")).await;
+                continue;
+            }
+            AcdReport::CallbackPromised => {
+                story(&s, id, "callback_requested", None, &call.caller).await;
+                continue;
+            }
+            AcdReport::Overflowed => {
+                story(&s, id, "overflowed", None, "").await;
+                continue;
+            }
             AcdReport::Ringing(staff) => {
                 pop_up(&state, company, StaffId(staff), "call_offered", &about);
                 (Some(("offered", staff)), None)
@@ -405,12 +451,123 @@ async fn handle_reports(state: AppState, call: Arrival, mut rx: mpsc::UnboundedR
             AcdReport::Finished => (None, Some(Event::End { contact })),
         };
         if let Some((kind, staff)) = story {
-            if let Err(e) = s.add_interaction_event(id, kind, Some(StaffId(staff)), "").await {
-                warn!(error = %e, "recording the call's story failed");
-            }
+            self::story(&s, id, kind, Some(StaffId(staff)), "").await;
         }
         if let Some(e) = event {
             state.acd.contact(e).await;
+        }
+    }
+}
+
+/// What a desk is told of a call (its pop-up shows the client's card).
+fn about_call(id: i64, caller: &str, client: Option<&str>, client_name: &str) -> serde_json::Value {
+    serde_json::json!({ "interaction": id, "caller": caller, "client": client, "client_name": client_name })
+}
+
+/// One step of a call's story; a failure to write it is logged, not fatal.
+async fn story(s: &centrala_store::Scoped<'_>, id: i64, kind: &str, staff: Option<StaffId>, detail: &str) {
+    if let Err(e) = s.add_interaction_event(id, kind, staff, detail).await {
+        warn!(error = %e, kind, "recording the call's story failed");
+    }
+}
+
+/// Carries out the callbacks whose turn the ACD says has come, each in its
+/// own task.
+pub async fn run_callbacks(state: AppState, mut jobs: mpsc::UnboundedReceiver<CallbackJob>) {
+    while let Some(job) = jobs.recv().await {
+        let span = tracing::info_span!("callback", interaction = job.contact, staff = job.staff.0);
+        tokio::spawn(callback(state.clone(), job).instrument(span));
+    }
+}
+
+/// A callback: the agent's phone rings first (their desk pops the card up);
+/// when they answer, the client's number is dialled and the two talk,
+/// recorded. The ACD hears accept, decline or end as for any call; the
+/// interaction that asked for it keeps the whole story.
+async fn callback(state: AppState, job: CallbackJob) {
+    let (id, staff) = (job.contact, job.staff);
+    let contact = ContactId(u64::try_from(id).unwrap_or(0));
+    let agent = AgentId(u64::try_from(staff.0).unwrap_or(0));
+    let s = state.store.company(job.company);
+    let client = match s.interaction(id).await {
+        Ok(Some(i)) => match i.client_id {
+            Some(c) => s.client(centrala_domain::ClientId(c)).await.ok().flatten(),
+            None => None,
+        },
+        _ => None,
+    };
+    let name = client.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+    let about = about_call(id, &job.number, client.as_ref().map(|c| c.code.as_str()), &name);
+    story(&s, id, "offered", Some(staff), "callback").await;
+    pop_up(&state, job.company, staff, "call_offered", &about);
+    let recording = recording_path(&state, job.company, id).with_file_name(format!("{id}-callback.wav"));
+    // Their phone: as the ACD last heard, else as stored.
+    let user = match job.user.clone() {
+        Some(u) => Some(u),
+        None => s.sip_accounts().await.ok().and_then(|a| a.into_iter().find(|(st, _)| *st == staff)).map(|(_, u)| u),
+    };
+    let dialled = match (state.dialer.get(), user) {
+        (Some(d), Some(user)) => d
+            .click_to_call(ClickToCall {
+                agent: user,
+                target: job.number.clone(),
+                display: format!("Callback {}", if name.is_empty() { &job.number } else { &name }),
+                ring_timeout: job.ring,
+                recording: Some(recording.clone()),
+            })
+            .map_err(|e| e.to_string()),
+        (None, _) => Err("no telephony".to_owned()),
+        (_, None) => Err("no phone".to_owned()),
+    };
+    let mut progress = match dialled {
+        Ok(rx) => rx,
+        Err(e) => {
+            story(&s, id, "missed", Some(staff), &e).await;
+            state.acd.contact(Event::Decline { contact, agent }).await;
+            return;
+        }
+    };
+    let (mut agent_answered, mut reached) = (false, false);
+    while let Some(p) = progress.recv().await {
+        match p {
+            Progress::AgentAnswered => {
+                agent_answered = true;
+                if let Err(e) = s.answer_interaction(id, staff, None).await {
+                    warn!(error = %e, "marking the callback answered failed");
+                }
+                story(&s, id, "answered", Some(staff), "callback").await;
+                pop_up(&state, job.company, staff, "call_answered", &about);
+                state.acd.contact(Event::Accept { contact, agent }).await;
+            }
+            Progress::Answered => {
+                reached = true;
+                story(&s, id, "callback_reached", None, &job.number).await;
+            }
+            Progress::Ended(end, media) => {
+                if !agent_answered {
+                    story(&s, id, "missed", Some(staff), "callback").await;
+                    state.acd.contact(Event::Decline { contact, agent }).await;
+                    return;
+                }
+                if !reached {
+                    let why = match end {
+                        OutboundEnd::TargetMissed(Some(code)) => format!("{} refused with {code}", job.number),
+                        OutboundEnd::Failed(e) => e,
+                        _ => format!("{} did not answer", job.number),
+                    };
+                    story(&s, id, "callback_unreached", None, &why).await;
+                }
+                if media.recorded {
+                    link_recording(&state, &s, id, &recording).await;
+                }
+                let disposition = if reached { Disposition::Answered } else { Disposition::Failed };
+                if let Err(e) = s.end_interaction(id, disposition).await {
+                    warn!(error = %e, "closing the callback's interaction failed");
+                }
+                info!(reached, "callback ended");
+                state.acd.contact(Event::End { contact }).await;
+                return;
+            }
         }
     }
 }

@@ -781,3 +781,71 @@ async fn ivr_menus_are_data_and_old_recordings_go_by_the_retention() {
     let audit = w.get("/api/v1/audit?limit=50", &admin).await.body.to_string();
     assert!(audit.contains("retention") && audit.contains("older than 30 days"), "{audit}");
 }
+
+#[tokio::test]
+async fn queue_settings_are_checked_stored_audited_and_applied_by_the_acd() {
+    use centrala_acd::{AgentId, ContactId, Event};
+    use centrala_sip::Control;
+    let w = world().await;
+    let (op, sup, beta) = (w.login("alpha", "op").await, w.login("alpha", "sup").await, w.login("beta", "admin").await);
+
+    // The defaults until the company sets its own.
+    let r = w.get("/api/v1/queues/settings", &sup).await;
+    assert_eq!(
+        (
+            r.body["ring_timeout_seconds"].as_u64(),
+            r.body["announce_every_seconds"].as_u64(),
+            &r.body["max_wait_seconds"]
+        ),
+        (Some(15), Some(60), &Value::Null),
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body["callback_offer"], true);
+    assert_eq!(w.get("/api/v1/queues/settings", &op).await.status, StatusCode::FORBIDDEN);
+    let mine =
+        json!({"wrap_up_seconds": 30, "max_wait_seconds": 90, "overflow": "callback", "announce_every_seconds": 20});
+    assert_eq!(
+        w.call(Method::PUT, "/api/v1/queues/settings", Some(&op), Some(mine.clone())).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = w.call(Method::PUT, "/api/v1/queues/settings", Some(&sup), Some(json!({"ring_timeout_seconds": 1}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body["error"]["message"].as_str().unwrap().contains("ring_timeout_seconds must be 5 to 120"),
+        "{}",
+        r.body
+    );
+    let r = w.call(Method::PUT, "/api/v1/queues/settings", Some(&sup), Some(json!({"overflow": "voicemail"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(w.get("/api/v1/queues/settings", &sup).await.body["wrap_up_seconds"], 0, "nothing changed");
+
+    let r = w.call(Method::PUT, "/api/v1/queues/settings", Some(&sup), Some(mine)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let got = w.get("/api/v1/queues/settings", &sup).await.body;
+    assert_eq!(
+        (got["wrap_up_seconds"].as_u64(), got["max_wait_seconds"].as_u64(), got["overflow"].as_str()),
+        (Some(30), Some(90), Some("callback"))
+    );
+    assert_eq!((got["ring_timeout_seconds"].as_u64(), got["announce_every_seconds"].as_u64()), (Some(15), Some(20)));
+    assert_eq!(w.get("/api/v1/queues/settings", &beta).await.body["wrap_up_seconds"], 0, "beta keeps the defaults");
+    let admin = w.login("alpha", "admin").await;
+    let audit = w.get("/api/v1/audit?limit=20", &admin).await.body.to_string();
+    assert!(audit.contains("queue_settings"), "{audit}");
+
+    // The ACD applies them: after a call, the operator is in 30 s of wrap-up
+    // (with the defaults, available at once).
+    w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
+    let alpha = w.company_id("alpha").await;
+    let me = w.get("/api/v1/auth/me", &op).await.body;
+    let staff = centrala_domain::StaffId(me["id"].as_i64().unwrap());
+    let person =
+        centrala_api::acd::Person { staff, name: "op".into(), role: Role::Operator, sip: Some("op-phone".into()) };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    assert!(w.state.acd.arrive(alpha, 41, "+38761000041", Vec::new(), vec![person], tx).await);
+    assert_eq!(rx.recv().await, Some(Control::Ring { staff: staff.0, user: "op-phone".into() }));
+    let (contact, agent) = (ContactId(41), AgentId(u64::try_from(staff.0).unwrap()));
+    w.state.acd.contact(Event::Accept { contact, agent }).await;
+    w.state.acd.contact(Event::End { contact }).await;
+    assert_eq!(w.get("/api/v1/agents/me/state", &op).await.body["state"], "wrap_up");
+}

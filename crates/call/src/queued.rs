@@ -21,6 +21,10 @@ pub enum QInput {
     Missed(Staff),
     /// Play these over the music (position, estimated wait).
     Announce(Vec<String>),
+    /// The waiting caller pressed a key (the ACD decides what it means).
+    Digit(char),
+    /// The caller will be called back, keeping its place: confirm, hang up.
+    Callback,
     /// The queue gives up on the call: play this (if any), then hang up.
     Overflow(Option<String>),
     /// What `Play` asked for has been played.
@@ -61,6 +65,21 @@ pub enum AcdReport {
     Abandoned,
     /// The conversation is over.
     Finished,
+    /// The waiting caller pressed a key.
+    Digit(char),
+    /// These prompts were played to the waiting caller.
+    Announced(Vec<String>),
+    /// The caller was told it will be called back, and let go.
+    CallbackPromised,
+    /// The queue gave up on the caller (a message, then hang-up).
+    Overflowed,
+}
+
+impl AcdReport {
+    /// The call's last report: nothing follows it.
+    pub fn is_last(&self) -> bool {
+        matches!(self, AcdReport::Abandoned | AcdReport::Finished | AcdReport::CallbackPromised | AcdReport::Overflowed)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +90,8 @@ pub enum QEnd {
     Abandoned,
     /// The queue overflowed to a message.
     Overflowed,
+    /// Let go with the promise of a callback (the ACD keeps its place).
+    Callback,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,8 +99,9 @@ enum State {
     Waiting,
     Ringing(Staff),
     Bridged(Staff),
-    /// Playing the overflow message; then hang up.
-    Closing,
+    /// Playing the last message (overflow, callback confirmed); then hang
+    /// up, ending so.
+    Closing(QEnd),
     Over,
 }
 
@@ -145,16 +167,25 @@ impl Queued {
             (_, QInput::Answered(s)) => out.push(ByeLeg(s)),
             (State::Waiting | State::Ringing(_), QInput::Announce(p)) => {
                 self.announcing = true;
-                out.push(Play(p));
+                out.extend([Play(p.clone()), Report(AcdReport::Announced(p))]);
+            }
+            (State::Waiting | State::Ringing(_), QInput::Digit(d)) => out.push(Report(AcdReport::Digit(d))),
+            (State::Waiting | State::Ringing(_), QInput::Callback) => {
+                if let State::Ringing(r) = self.state {
+                    out.push(CancelDial(r));
+                }
+                self.state = State::Closing(QEnd::Callback);
+                out.extend([Play(vec!["callback-confirmed".to_owned()]), Report(AcdReport::CallbackPromised)]);
             }
             (State::Waiting | State::Ringing(_), QInput::PromptsDone) => self.announcing = false,
             (State::Waiting | State::Ringing(_), QInput::Overflow(p)) => {
                 if let State::Ringing(r) = self.state {
                     out.push(CancelDial(r));
                 }
+                out.push(Report(AcdReport::Overflowed));
                 match p {
                     Some(p) => {
-                        self.state = State::Closing;
+                        self.state = State::Closing(QEnd::Overflowed);
                         out.push(Play(vec![p]));
                     }
                     None => {
@@ -163,9 +194,9 @@ impl Queued {
                     }
                 }
             }
-            (State::Closing, QInput::PromptsDone) => {
+            (State::Closing(end), QInput::PromptsDone) => {
                 self.state = State::Over;
-                out.extend([ByeCaller, Ended(QEnd::Overflowed)]);
+                out.extend([ByeCaller, Ended(end)]);
             }
             (State::Waiting, QInput::CallerHangup) => {
                 self.state = State::Over;
@@ -175,9 +206,9 @@ impl Queued {
                 self.state = State::Over;
                 out.extend([CancelDial(r), Report(AcdReport::Abandoned), Ended(QEnd::Abandoned)]);
             }
-            (State::Closing, QInput::CallerHangup) => {
+            (State::Closing(end), QInput::CallerHangup) => {
                 self.state = State::Over;
-                out.push(Ended(QEnd::Overflowed));
+                out.push(Ended(end));
             }
             (State::Bridged(_), QInput::CallerHangup) => {
                 self.state = State::Over;
@@ -251,14 +282,49 @@ mod tests {
     fn overflow_plays_its_message_then_hangs_up() {
         let mut q = Queued::new();
         q.handle(QInput::Ring(3));
-        assert_eq!(q.handle(QInput::Overflow(Some("closed".into()))), [CancelDial(3), Play(vec!["closed".into()])]);
+        assert_eq!(
+            q.handle(QInput::Overflow(Some("closed".into()))),
+            [CancelDial(3), Report(AcdReport::Overflowed), Play(vec!["closed".into()])]
+        );
         assert_eq!(q.handle(QInput::Ring(4)), [], "closing: no more ringing");
         assert_eq!(q.handle(QInput::PromptsDone), [ByeCaller, Ended(QEnd::Overflowed)]);
         let mut q = Queued::new();
-        assert_eq!(q.handle(QInput::Overflow(None)), [ByeCaller, Ended(QEnd::Overflowed)]);
+        assert_eq!(
+            q.handle(QInput::Overflow(None)),
+            [Report(AcdReport::Overflowed), ByeCaller, Ended(QEnd::Overflowed)]
+        );
         let mut q = Queued::new();
-        assert_eq!(q.handle(QInput::Announce(vec!["please-wait".into()])), [Play(vec!["please-wait".into()])]);
+        let words = vec!["position".to_owned(), "n1".to_owned()];
+        assert_eq!(
+            q.handle(QInput::Announce(words.clone())),
+            [Play(words.clone()), Report(AcdReport::Announced(words))]
+        );
         assert_eq!(q.handle(QInput::PromptsDone), []);
+    }
+
+    #[test]
+    fn a_waiting_callers_key_goes_to_the_acd_and_a_callback_lets_it_go() {
+        let mut q = Queued::new();
+        assert_eq!(q.handle(QInput::Digit('1')), [Report(AcdReport::Digit('1'))]);
+        q.handle(QInput::Ring(3));
+        assert_eq!(q.handle(QInput::Digit('5')), [Report(AcdReport::Digit('5'))], "also while a phone rings");
+        assert_eq!(
+            q.handle(QInput::Callback),
+            [CancelDial(3), Play(vec!["callback-confirmed".into()]), Report(AcdReport::CallbackPromised)]
+        );
+        assert!(AcdReport::CallbackPromised.is_last());
+        assert_eq!(q.handle(QInput::Answered(3)), [ByeLeg(3)], "a late answer is hung up");
+        assert_eq!(q.handle(QInput::PromptsDone), [ByeCaller, Ended(QEnd::Callback)]);
+        // Hanging up during the confirmation is no abandon: the callback stands.
+        let mut q = Queued::new();
+        q.handle(QInput::Callback);
+        assert_eq!(q.handle(QInput::CallerHangup), [Ended(QEnd::Callback)]);
+        // A key pressed while talking is the conversation's, not the queue's.
+        let mut q = Queued::new();
+        q.handle(QInput::Ring(3));
+        q.handle(QInput::Answered(3));
+        assert_eq!(q.handle(QInput::Digit('1')), []);
+        assert_eq!(q.handle(QInput::Callback), []);
     }
 
     #[test]

@@ -533,6 +533,31 @@ async fn click_to_call_rings_the_staff_phone_then_the_number_and_records_both() 
     assert!(log.contains("click-to-call ended end=Completed"), "{log}");
 }
 
+/// A demo client (code, phone) whose call for `intent` the order desk
+/// sends to the operators.
+async fn operators_client(http: &reqwest::Client, server: &Server, token: &str, intent: &str) -> (String, String) {
+    let clients = get(http, server, token, "/api/v1/clients?limit=200").await;
+    for c in clients.as_array().unwrap() {
+        let code = c["code"].as_str().unwrap();
+        let card = get(http, server, token, &format!("/api/v1/clients/{code}")).await;
+        let phone = card["phones"][0].as_str().unwrap_or_default().to_owned();
+        let d: Value = http
+            .post(server.url("/api/v1/routing/decide"))
+            .bearer_auth(token)
+            .json(&json!({"phone": phone, "intent": intent}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if d["rule"] == "operators" {
+            return (code.to_owned(), phone);
+        }
+    }
+    panic!("no demo client for the operators");
+}
+
 /// Waits until SIP user `user` shows as registered.
 async fn until_registered(http: &reqwest::Client, server: &Server, token: &str, user: &str, log: &Path) {
     for _ in 0..100 {
@@ -575,28 +600,7 @@ async fn an_ordering_client_reaches_a_ready_operator_and_they_talk_recorded() {
 
     // A client who is not blocked and not a key client calls to order: the
     // order desk sends it to the operators.
-    let clients = get(&http, &server, &sup, "/api/v1/clients?limit=200").await;
-    let mut caller = None;
-    for c in clients.as_array().unwrap() {
-        let code = c["code"].as_str().unwrap();
-        let card = get(&http, &server, &sup, &format!("/api/v1/clients/{code}")).await;
-        let phone = card["phones"][0].as_str().unwrap_or_default().to_owned();
-        let d: Value = http
-            .post(server.url("/api/v1/routing/decide"))
-            .bearer_auth(&sup)
-            .json(&json!({"phone": phone, "intent": "order"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if d["rule"] == "operators" {
-            caller = Some((code.to_owned(), phone));
-            break;
-        }
-    }
-    let (code, phone) = caller.expect("a demo client for the operators");
+    let (code, phone) = operators_client(&http, &server, &sup, "order").await;
     let work = dir.path().to_owned();
     let file = ivr_scenario_holding(&work, "1", 8000);
     let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
@@ -1053,4 +1057,294 @@ async fn an_operator_who_does_not_answer_goes_not_ready_and_the_next_one_rings()
     let ana = stats[0]["agents"].as_array().unwrap().iter().find(|a| a["username"] == "op.ana").unwrap().clone();
     assert_eq!(ana["state"], "not_ready", "{stats}");
     server.stop();
+}
+
+/// The caller waits in the queue (after `digit`) for `hold_ms`, presses
+/// `second` (if any), and waits for us to hang up.
+fn waiting_scenario(dir: &Path, digit: &str, hold_ms: u32, second: Option<&str>) -> PathBuf {
+    let text = std::fs::read_to_string(scenario("ivr_wait.xml"))
+        .unwrap()
+        .replace("HOLD_MS", &hold_ms.to_string())
+        .replace("DIGIT", digit);
+    let text = match second {
+        Some(d) => text.replace("SECOND", d),
+        None => {
+            let start = text.find("<!-- SECOND -->").unwrap();
+            let end = text.find("<!-- /SECOND -->").unwrap();
+            format!("{}{}", &text[..start], &text[end..])
+        }
+    };
+    let p = dir.join(format!("wait-{digit}-{}.xml", second.unwrap_or("none")));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+async fn put_settings(http: &reqwest::Client, server: &Server, token: &str, body: Value) {
+    let r = http.put(server.url("/api/v1/queues/settings")).bearer_auth(token).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}
+
+/// The story of a call as (kind, staff, detail).
+fn story_of(i: &Value) -> Vec<(String, String, String)> {
+    i["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let text = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+            (text("kind"), text("staff"), text("detail"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_who_waits_too_long_hears_the_overflow_message_and_is_let_go() {
+    if !have_sipp() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    // Nobody is ready; the longest wait is 10 s, then a message.
+    put_settings(
+        &http,
+        &server,
+        &sup,
+        json!({"max_wait_seconds": 10, "overflow": "message", "announce_every_seconds": 0}),
+    )
+    .await;
+    let (code, phone) = operators_client(&http, &server, &sup, "order").await;
+    let work = dir.path().to_owned();
+    let file = waiting_scenario(&work, "1", 1000, None);
+    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
+    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    if !r.status.success() {
+        panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
+    }
+    let i = newest_ended_call(&http, &server, &sup, "").await;
+    assert_eq!((i["client"].as_str(), i["disposition"].as_str()), (Some(code.as_str()), Some("overflowed")), "{i}");
+    assert!(i["handled_by"].is_null() && i["answered_at"].is_null(), "{i}");
+    let kinds: Vec<String> = story_of(&i).into_iter().map(|(k, _, _)| k).collect();
+    assert_eq!(kinds, ["overflowed"], "no announcements (turned off), nobody offered: {i}");
+    // The queue counted it overflowed, not answered.
+    let stats = get(&http, &server, &sup, "/api/v1/queues/stats").await;
+    assert_eq!(
+        (stats[0]["overflowed_today"].as_u64(), stats[0]["answered_today"].as_u64()),
+        (Some(1), Some(0)),
+        "{stats}"
+    );
+    let log = server.stop().join("\n");
+    assert!(log.contains("disposition=\"overflowed\""), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_caller_hears_its_place_asks_for_a_callback_and_is_called_back_agent_first() {
+    if !have_sipp() || !have_baresip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // Numbers go out through a "trunk": SIPp answering as the client.
+    let far = free_udp_port();
+    let trunk = format!("127.0.0.1:{far}");
+    let server = Server::start_with(&dir.path().join("data"), true, &[("CENTRALA_SIP__TRUNK", trunk.as_str())]);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    put_settings(&http, &server, &sup, json!({"announce_every_seconds": 30, "callback_offer": true})).await;
+    // op.ana's phone is registered, but she is not ready yet.
+    let speech = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/en/main-menu.wav");
+    let _phone = Phone::start(&dir.path().join("phone"), &server.sip, "203", "demo", &speech);
+    until_registered(&http, &server, &sup, "203", &dir.path().join("phone/log")).await;
+
+    // The client asks for information (2), waits, hears "you are number 1
+    // …, press 1 to be called back" (5 s after "please wait"), presses 1,
+    // and is let go.
+    let (code, phone) = operators_client(&http, &server, &sup, "reference").await;
+    let work = dir.path().to_owned();
+    let file = waiting_scenario(&work, "2", 14000, Some("1"));
+    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
+    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    if !r.status.success() {
+        panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
+    }
+    let i = newest_ended_call(&http, &server, &sup, "").await;
+    let id = i["id"].as_i64().unwrap();
+    assert_eq!((i["client"].as_str(), i["disposition"].as_str()), (Some(code.as_str()), Some("callback")), "{i}");
+    let story = story_of(&i);
+    assert_eq!(story[0].0, "announced", "{i}");
+    assert!(story[0].2.starts_with("position n1 wait-time") && story[0].2.ends_with("callback-offer"), "{i}");
+    assert_eq!(story[1], ("callback_requested".to_owned(), String::new(), phone.clone()), "{i}");
+    // It keeps its place in the queue: one waiting, as a callback.
+    let stats = get(&http, &server, &sup, "/api/v1/queues/stats").await;
+    assert_eq!(stats[0]["waiting"], 1, "{stats}");
+
+    // The client's phone (SIPp behind the trunk) answers, speaks, hangs up.
+    let work = dir.path().to_owned();
+    let uas = std::thread::spawn(move || {
+        let out = Command::new(SIPP)
+            .current_dir(&work)
+            .arg("-sf")
+            .arg(scenario("answer.xml"))
+            .args(["-m", "1", "-i", "127.0.0.1", "-p", &far.to_string(), "-mi", "127.0.0.1"])
+            .args(["-mp", &free_udp_port().to_string(), "-nostdin", "-timeout", "40s", "-timeout_error"])
+            .output()
+            .unwrap();
+        (out.status, String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // op.ana gets ready: her phone rings first (and answers), then the client.
+    ready(&http, &server, "op.ana").await;
+    let (status, out) = tokio::task::spawn_blocking(move || uas.join().unwrap()).await.unwrap();
+    if !status.success() {
+        panic!("the client's SIPp: {out}\nserver: {}", server.stop().join("\n"));
+    }
+    let mut i = Value::Null;
+    for _ in 0..50 {
+        i = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
+        if i["disposition"] == "answered" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("op.ana")), "{i}");
+    let kinds: Vec<(String, String)> = story_of(&i).into_iter().skip(2).map(|(k, s, _)| (k, s)).collect();
+    let want = [("offered", "op.ana"), ("answered", "op.ana"), ("callback_reached", "")];
+    assert_eq!(kinds, want.map(|(k, s)| (k.to_owned(), s.to_owned())), "{i}");
+    // The callback is recorded: the client left, op.ana right.
+    let ana = login(&http, &server, "op.ana").await;
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&ana).send().await.unwrap();
+    assert_eq!(wav.status(), 200);
+    let (left, right, seconds) = channel_rms(&wav.bytes().await.unwrap());
+    assert!(seconds > 3.0, "{seconds} s");
+    assert!(left > 200.0 && right > 200.0, "both sides: {left} {right}");
+    let stats = get(&http, &server, &sup, "/api/v1/queues/stats").await;
+    assert_eq!((stats[0]["waiting"].as_u64(), stats[0]["answered_today"].as_u64()), (Some(0), Some(1)), "{stats}");
+    let log = server.stop().join("\n");
+    assert!(log.contains("callback ended reached=true"), "{log}");
+}
+
+/// Runs SIPp with these arguments (no defaults added), in `dir`.
+fn sipp_raw(dir: &Path, args: &[&str]) -> Sipp {
+    let out = Command::new(SIPP).current_dir(dir).args(args).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    Sipp { status: out.status, out: text }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operators_phone_puts_the_caller_through_by_refer() {
+    if !have_sipp() || !have_baresip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    // op.ana's phone (203) is SIPp: it registers from port `port`, then
+    // answers there and transfers to 216, fin.amra's phone (baresip).
+    let work = dir.path().to_owned();
+    let port = free_udp_port().to_string();
+    let (sip, mport) = (server.sip.clone(), free_udp_port().to_string());
+    let reg = scenario("register.xml");
+    let r = sipp_raw(
+        &work,
+        &[
+            "-sf",
+            reg.to_str().unwrap(),
+            &sip,
+            "-m",
+            "1",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-mi",
+            "127.0.0.1",
+            "-mp",
+            &mport,
+            "-nostdin",
+            "-timeout",
+            "20s",
+            "-timeout_error",
+            "-s",
+            "203",
+            "-au",
+            "203",
+            "-ap",
+            "demo",
+        ],
+    );
+    assert!(r.status.success(), "register: {}", r.out);
+    let text = std::fs::read_to_string(scenario("agent_refer.xml")).unwrap().replace("TARGET", "216");
+    let agent_file = work.join("agent-refer.xml");
+    std::fs::write(&agent_file, text).unwrap();
+    let agent = std::thread::spawn({
+        let work = work.clone();
+        move || {
+            sipp_raw(
+                &work,
+                &[
+                    "-sf",
+                    agent_file.to_str().unwrap(),
+                    "-m",
+                    "1",
+                    "-i",
+                    "127.0.0.1",
+                    "-p",
+                    &port,
+                    "-mi",
+                    "127.0.0.1",
+                    "-mp",
+                    &mport,
+                    "-nostdin",
+                    "-timeout",
+                    "40s",
+                    "-timeout_error",
+                    "-trace_err",
+                    "-s",
+                    "203",
+                ],
+            )
+        }
+    });
+    let speech = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/bs/main-menu.wav");
+    let _amra_phone = Phone::start(&dir.path().join("amra"), &server.sip, "216", "demo", &speech);
+    until_registered(&http, &server, &sup, "216", &dir.path().join("amra/log")).await;
+    ready(&http, &server, "op.ana").await;
+
+    // A stranger asks for information; op.ana answers, then her phone
+    // transfers the caller to 216; fin.amra answers; the caller hangs up.
+    let file = ivr_scenario_holding(&work, "2", 14000);
+    let run =
+        std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", "38761444556"], &work));
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    let a = tokio::task::spawn_blocking(move || agent.join().unwrap()).await.unwrap();
+    if !r.status.success() || !a.status.success() {
+        panic!("caller: {}\nagent: {}\nserver: {}", r.out, a.out, server.stop().join("\n"));
+    }
+    let i = newest_ended_call(&http, &server, &sup, "").await;
+    assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("fin.amra")), "{i}");
+    let story: Vec<String> = story_of(&i)
+        .into_iter()
+        .filter(|(k, _, _)| k != "skipped" && k != "announced")
+        .map(|(k, s, d)| format!("{k} {s} {d}").trim_end().to_owned())
+        .collect();
+    assert_eq!(
+        story,
+        [
+            "offered op.ana",
+            "answered op.ana",
+            "transferred op.ana to fin.amra",
+            "offered fin.amra",
+            "answered fin.amra"
+        ],
+        "{i}"
+    );
+    let admin = login(&http, &server, "admin").await;
+    let audit = get(&http, &server, &admin, "/api/v1/audit?limit=20").await.to_string();
+    assert!(audit.contains("fin.amra (from the phone)"), "{audit}");
+    let log = server.stop().join("\n");
+    assert!(log.contains("transfer asked by the agent's phone"), "{log}");
 }

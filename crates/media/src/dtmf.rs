@@ -37,7 +37,7 @@ pub fn parse(payload: &[u8]) -> Option<Event> {
 /// Turns a stream of telephone-event packets into digits, each once.
 #[derive(Debug, Default)]
 pub struct Detector {
-    last_end: Option<u32>,
+    last_end: Option<(u32, u8)>,
 }
 
 impl Detector {
@@ -45,10 +45,12 @@ impl Detector {
     /// returns the digit when this is the first end packet of a tone.
     pub fn feed(&mut self, timestamp: u32, payload: &[u8]) -> Option<char> {
         let e = parse(payload)?;
-        if !e.end || self.last_end == Some(timestamp) {
+        // The end packet comes three times; a tone is its timestamp and
+        // event (a replayed capture may reuse a timestamp for another key).
+        if !e.end || self.last_end == Some((timestamp, e.code)) {
             return None;
         }
-        self.last_end = Some(timestamp);
+        self.last_end = Some((timestamp, e.code));
         digit(e.code)
     }
 }
@@ -71,6 +73,7 @@ mod tests {
         // The same digit again is a new tone: a new timestamp.
         assert_eq!(d.feed(2600, &end), Some('5'));
         assert_eq!(d.feed(4000, &[11, 0x80, 3, 32]), Some('#'));
+        assert_eq!(d.feed(4000, &[1, 0x80, 3, 32]), Some('1'), "another key, though the same timestamp");
         assert_eq!(d.feed(5000, &[1, 0x80]), None, "short payloads are ignored");
         assert_eq!(d.feed(6000, &[200, 0x80, 0, 0]), None, "non-DTMF events are ignored");
         assert_eq!((digit(10), digit(12), digit(15)), (Some('*'), Some('A'), Some('D')));

@@ -131,7 +131,7 @@ impl Dialer {
 
 /// One answered outbound leg.
 pub(crate) struct Leg {
-    dialog: InviteDialog,
+    pub(crate) dialog: InviteDialog,
     id: String,
     pub(crate) states: mpsc::UnboundedReceiver<DialogState>,
     pub(crate) media: Media,
@@ -232,6 +232,33 @@ pub(crate) async fn dial(
             Err(Missed::Failed(format!("unusable SDP answer: {e}")))
         }
     }
+}
+
+/// What an answered leg's phone does that the call must act on.
+pub(crate) enum LegEvent {
+    /// It hung up (or the dialog ended otherwise).
+    Ended,
+    /// It asks to put the call through (REFER, RFC 3515) to the user part
+    /// of its Refer-To; the request waits for our answer on the handle.
+    Refer(Option<String>, rsipstack::dialog::dialog::TransactionHandle),
+}
+
+/// Waits for the leg's next event that matters.
+pub(crate) async fn next_event(states: &mut mpsc::UnboundedReceiver<DialogState>) -> LegEvent {
+    while let Some(s) = states.recv().await {
+        match s {
+            DialogState::Terminated(_, why) => {
+                debug!(?why, "leg ended");
+                return LegEvent::Ended;
+            }
+            DialogState::Refer(_, req, handle) => {
+                use rsipstack::sip::prelude::HeadersExt;
+                return LegEvent::Refer(crate::headers::user_of(req.header_value("Refer-To")), handle);
+            }
+            _ => {}
+        }
+    }
+    LegEvent::Ended
 }
 
 /// Waits until the leg's dialog ends.

@@ -96,6 +96,15 @@ mod tests {
         assert!(parse_authorization("Basic dXNlcjpwYXNz").is_none() || parse_authorization("garbage").is_none());
     }
 
+    #[test]
+    fn the_user_of_a_name_address_or_a_bare_uri() {
+        assert_eq!(user_of(Some("<sip:216@127.0.0.1:5060>".into())).as_deref(), Some("216"));
+        assert_eq!(user_of(Some("\"Amra\" <sip:fin.amra@h>;tag=1".into())).as_deref(), Some("fin.amra"));
+        assert_eq!(user_of(Some("sip:manager@127.0.0.1".into())).as_deref(), Some("manager"));
+        assert_eq!(user_of(Some("<sip:127.0.0.1>".into())), None);
+        assert_eq!(user_of(None), None);
+    }
+
     proptest::proptest! {
         #[test]
         fn header_readers_never_panic(text in "\\PC{0,200}") {

@@ -110,6 +110,9 @@ pub enum Control {
     Overflow(Option<String>),
     /// Blind transfer: the agent leaves, the caller waits for the next.
     Transfer,
+    /// The caller will be called back (it keeps its place): confirm it to
+    /// the caller and hang up.
+    Callback,
 }
 
 /// How a call ended.
@@ -125,6 +128,8 @@ pub enum CallEnd {
     Failed,
     /// Nobody could take it: the queue sent it to a message.
     Overflowed,
+    /// The caller was let go with the promise of a callback.
+    Callback,
 }
 
 /// A staff phone's SIP account, as the registrar needs it.
@@ -153,6 +158,11 @@ pub trait Brain: Send + Sync + 'static {
     fn report(&self, call: &Arrival, report: centrala_call::queued::AcdReport);
     /// The call is over.
     fn ended(&self, call: &Arrival, end: CallEnd, media: media::MediaStats) -> impl Future<Output = ()> + Send;
+    /// The agent talking with the caller (staff id) asks, from their phone
+    /// (REFER), to put the call through to `to` (the Refer-To's user: a
+    /// SIP username, a staff username, `manager`, `finance`, `head`): true
+    /// when the transfer is under way (the ACD then sends `Transfer`).
+    fn transfer(&self, call: &Arrival, by: i64, to: &str) -> impl Future<Output = bool> + Send;
     /// The account of a SIP username, if any.
     fn account(&self, username: &str) -> impl Future<Output = Option<Account>> + Send;
     /// A feature code dialled from a registered phone (`*1` ready, `*2` not

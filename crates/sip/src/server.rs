@@ -1,7 +1,7 @@
 //! The SIP endpoint, the dispatch of incoming requests, REGISTER, and the
 //! task of each inbound call.
 
-use crate::dial::{Leg, Missed};
+use crate::dial::{Leg, LegEvent, Missed};
 use crate::headers::{parse_authorization, source, split_contacts, user_of};
 use crate::media::{hold_music, Audio, Media, MediaCmd, MediaEvent, MediaStats, PortPool};
 use crate::registrar::{Refused, Registrar};
@@ -605,6 +605,7 @@ async fn queued<B: Brain>(
                     Some(Control::Announce(p)) => QInput::Announce(p),
                     Some(Control::Overflow(p)) => QInput::Overflow(p),
                     Some(Control::Transfer) => QInput::Transfer,
+                    Some(Control::Callback) => QInput::Callback,
                     None => {
                         control_open = false;
                         continue;
@@ -616,7 +617,7 @@ async fn queued<B: Brain>(
                 },
                 e = media.events.recv() => match e {
                     Some(MediaEvent::PlayDone) => QInput::PromptsDone,
-                    Some(MediaEvent::Digit(_)) => continue,
+                    Some(MediaEvent::Digit(d)) => QInput::Digit(d),
                     Some(MediaEvent::Silent) | None => {
                         dialog.bye().await.ok();
                         QInput::CallerHangup
@@ -635,12 +636,19 @@ async fn queued<B: Brain>(
                         }
                     }
                 },
-                () = async {
+                e = async {
                     match agent.as_mut() {
-                        Some((_, leg)) => crate::dial::ended(&mut leg.states).await,
+                        Some((_, leg)) => crate::dial::next_event(&mut leg.states).await,
                         None => std::future::pending().await,
                     }
-                } => QInput::AgentHangup,
+                } => match e {
+                    LegEvent::Ended => QInput::AgentHangup,
+                    LegEvent::Refer(to, handle) => {
+                        let Some((by, leg)) = agent.as_ref() else { continue };
+                        refer(ctx, arrival, *by, leg, to, handle).await;
+                        continue;
+                    }
+                },
             },
         };
         for cmd in q.handle(input) {
@@ -694,6 +702,7 @@ async fn queued<B: Brain>(
                         QEnd::Answered => CallEnd::Answered,
                         QEnd::Abandoned => CallEnd::Abandoned,
                         QEnd::Overflowed => CallEnd::Overflowed,
+                        QEnd::Callback => CallEnd::Callback,
                     })
                 }
             }
@@ -711,6 +720,36 @@ async fn queued<B: Brain>(
     }
     let stats = media.stop().await;
     (end.unwrap_or(CallEnd::Abandoned), stats)
+}
+
+/// The agent's phone asks to put the caller through (blind transfer by
+/// REFER): 202 and a final NOTIFY when the product takes it (the ACD then
+/// sends `Transfer`, which lets the agent's leg go), else 403 or 400.
+async fn refer<B: Brain>(
+    ctx: &Arc<Ctx<B>>,
+    arrival: &Arrival,
+    by: i64,
+    leg: &Leg,
+    to: Option<String>,
+    handle: rsipstack::dialog::dialog::TransactionHandle,
+) {
+    let Some(to) = to else {
+        handle.reply(StatusCode::BadRequest).await.ok();
+        return;
+    };
+    info!(by, %to, "transfer asked by the agent's phone");
+    if !ctx.brain.transfer(arrival, by, &to).await {
+        handle.reply(StatusCode::Forbidden).await.ok();
+        return;
+    }
+    handle.reply(StatusCode::Accepted).await.ok();
+    // The 202 goes out from the transaction's own task; give it a moment so
+    // that phones see it before the NOTIFY (RFC 3515 allows either order,
+    // not every phone does).
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    if let Err(e) = leg.dialog.notify_refer(StatusCode::OK, "terminated;reason=noresource").await {
+        debug!(error = %e, "NOTIFY of the transfer");
+    }
 }
 
 /// How long an agent's phone may ring at most; the ACD's own ring timeout

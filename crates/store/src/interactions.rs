@@ -29,15 +29,21 @@ pub enum Disposition {
     Abandoned,
     Failed,
     Closed,
+    /// Nobody could take it in time: the queue sent it to a message.
+    Overflowed,
+    /// The caller was promised a callback, which has not reached it yet.
+    Callback,
 }
 
 impl Disposition {
-    pub const ALL: [Disposition; 5] = [
+    pub const ALL: [Disposition; 7] = [
         Disposition::InProgress,
         Disposition::Answered,
         Disposition::Abandoned,
         Disposition::Failed,
         Disposition::Closed,
+        Disposition::Overflowed,
+        Disposition::Callback,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +53,8 @@ impl Disposition {
             Disposition::Abandoned => "abandoned",
             Disposition::Failed => "failed",
             Disposition::Closed => "closed",
+            Disposition::Overflowed => "overflowed",
+            Disposition::Callback => "callback",
         }
     }
 
@@ -355,6 +363,28 @@ impl Scoped<'_> {
         )
         .bind(self.company_id().0)
         .bind(definition.map(str::to_owned))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The company's queue settings (JSON as the API takes it), if set.
+    pub async fn queue_settings(&self) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> = sqlx::query_as("SELECT queue FROM call_settings WHERE company_id = $1")
+            .bind(self.company_id().0)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.and_then(|(q,)| q))
+    }
+
+    /// Sets (or, with `None`, removes) the company's queue settings.
+    pub async fn set_queue_settings(&self, settings: Option<&str>) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO call_settings (company_id, queue) VALUES ($1, $2)
+             ON CONFLICT (company_id) DO UPDATE SET queue = excluded.queue",
+        )
+        .bind(self.company_id().0)
+        .bind(settings.map(str::to_owned))
         .execute(self.pool())
         .await?;
         Ok(())

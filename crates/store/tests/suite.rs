@@ -564,6 +564,13 @@ mod interaction_queries {
         sa.set_ivr(None).await.unwrap();
         assert_eq!((sa.ivr().await.unwrap(), sa.recording_retention().await.unwrap()), (None, 30));
         assert!(matches!(sa.set_recording_retention(-1).await, Err(StoreError::Invalid(_))));
+        // Queue settings sit beside the menu and the retention, per company.
+        assert_eq!(sa.queue_settings().await.unwrap(), None);
+        sa.set_queue_settings(Some("{\"ring_timeout_seconds\":20}")).await.unwrap();
+        assert_eq!(sa.queue_settings().await.unwrap().as_deref(), Some("{\"ring_timeout_seconds\":20}"));
+        assert_eq!((sa.recording_retention().await.unwrap(), sb.queue_settings().await.unwrap()), (30, None));
+        sa.set_queue_settings(None).await.unwrap();
+        assert_eq!(sa.queue_settings().await.unwrap(), None);
 
         let old = sa.start_interaction(Direction::Inbound, "+38761000001", "+38733555000", None).await.unwrap();
         sa.record_interaction(old, "1/old.wav").await.unwrap();

@@ -100,8 +100,11 @@ pub struct QueueStatsOut {
     /// Answered within 20 s ÷ (answered + abandoned after 20 s), today.
     pub service_level: Option<f64>,
     pub asa_s: Option<u64>,
+    pub arrived_today: u64,
     pub answered_today: u64,
     pub abandoned_today: u64,
+    /// Sent on after the longest wait (to a message or a callback), today.
+    pub overflowed_today: u64,
     pub abandon_rate: Option<f64>,
     pub agents_available: usize,
     pub agents_busy: usize,
@@ -138,8 +141,10 @@ pub async fn stats(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<
         longest_wait_s: q.longest_wait.as_secs(),
         service_level: q.service_level,
         asa_s: q.asa.map(|d| d.as_secs()),
+        arrived_today: q.arrived_today,
         answered_today: q.answered_today,
         abandoned_today: q.abandoned_today,
+        overflowed_today: q.overflowed_today,
         abandon_rate: q.abandon_rate,
         agents_available: q.agents_available,
         agents_busy: q.agents_busy,

@@ -168,13 +168,32 @@ pub async fn transfer(
     if i.ended_at.is_some() || i.answered_at.is_none() {
         return Err(ApiError::new(StatusCode::CONFLICT, "not_talking", "only a call being talked can be transferred"));
     }
+    let handler = i.handled_by.map(StaffId).unwrap_or(auth.staff);
+    let ringing = transfer_call(&state, auth.company, &i, handler, &body.to).await?;
+    s.audit(&auth.username, "transfer", "interaction", &id.to_string(), &body.to).await?;
+    Ok((StatusCode::ACCEPTED, Json(TransferOut { ringing })))
+}
+
+/// Puts a call being talked through to `to` (`manager`, `finance`, `head`
+/// or a staff username): its story says so, and the ACD rings the target
+/// (then the operators). Returns who will ring. Shared by the API and by a
+/// REFER from the agent's phone.
+pub async fn transfer_call(
+    state: &AppState,
+    company: centrala_domain::CompanyId,
+    i: &centrala_store::interactions::Interaction,
+    handler: StaffId,
+    to: &str,
+) -> ApiResult<Vec<String>> {
+    let id = i.id;
+    let s = state.store.company(company);
     let staffing = state.caches.staffing(&s).await?;
     let today = state.clock.today();
     let client = match i.client_id {
         Some(c) => s.client(centrala_domain::ClientId(c)).await?,
         None => None,
     };
-    let ids: Vec<StaffId> = match body.to.as_str() {
+    let ids: Vec<StaffId> = match to {
         "manager" => vec![client
             .as_ref()
             .and_then(|c| c.manager)
@@ -204,22 +223,19 @@ pub async fn transfer(
             .ok_or_else(|| ApiError::not_found("staff member"))?],
     };
     if ids.is_empty() {
-        return Err(ApiError::invalid(format!("nobody in {} is present today", body.to)));
+        return Err(ApiError::invalid(format!("nobody in {} is present today", to)));
     }
-    let from = auth.staff;
-    let (chain, operators) = crate::telephony::reachable(&state, &s, id, &ids, &staffing).await;
+    let (chain, operators) = crate::telephony::reachable(state, &s, id, &ids, &staffing).await;
     let ringing: Vec<String> = chain
         .iter()
         .filter_map(|p| staffing.members.iter().find(|m| m.id == p.staff).map(|m| m.username.clone()))
         .collect();
-    let handler = i.handled_by.map(StaffId).unwrap_or(from);
     // Written first: the next ringing is written by the call as it happens.
     let detail = format!("to {}", if ringing.is_empty() { "the operators".to_owned() } else { ringing.join(", ") });
     s.add_interaction_event(id, "transferred", Some(handler), &detail).await?;
-    if !state.acd.transfer(auth.company, id, chain, operators).await {
+    if !state.acd.transfer(company, id, chain, operators).await {
         s.add_interaction_event(id, "transfer_failed", Some(handler), "the call had ended").await?;
         return Err(ApiError::new(StatusCode::CONFLICT, "not_talking", "the call is no longer in progress"));
     }
-    s.audit(&auth.username, "transfer", "interaction", &id.to_string(), &body.to).await?;
-    Ok((StatusCode::ACCEPTED, Json(TransferOut { ringing })))
+    Ok(ringing)
 }

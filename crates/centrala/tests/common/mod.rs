@@ -38,7 +38,13 @@ pub struct Server {
 
 impl Server {
     pub fn start(data: &Path, demo: bool) -> Server {
+        Server::start_with(data, demo, &[])
+    }
+
+    /// Starts it with these `CENTRALA_*` settings in its environment.
+    pub fn start_with(data: &Path, demo: bool, env: &[(&str, &str)]) -> Server {
         let mut cmd = centrala(data);
+        cmd.envs(env.iter().copied());
         cmd.args(["serve", "--http", "127.0.0.1:0", "--sip", "127.0.0.1:0"]);
         if demo {
             cmd.arg("--demo");
