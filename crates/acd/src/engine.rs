@@ -1123,6 +1123,11 @@ impl Acd {
         Some((pos, Duration::from_millis(ms as u64)))
     }
 
+    /// The agent a contact is connected to, if it is.
+    pub fn agent_of(&self, c: ContactId) -> Option<AgentId> {
+        self.contacts.get(&c).filter(|k| k.state == CState::Connected).and_then(|k| k.agent)
+    }
+
     /// Whether the contact is to be called back (asked for, or overflowed so).
     pub fn wants_callback(&self, c: ContactId) -> bool {
         self.contacts.get(&c).is_some_and(|k| k.callback)

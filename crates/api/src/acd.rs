@@ -126,6 +126,13 @@ enum Request {
         company: CompanyId,
         settings: QueueSettings,
     },
+    /// Someone listens in on a call being talked.
+    Listen {
+        contact: ContactId,
+        staff: StaffId,
+        user: String,
+        reply: oneshot::Sender<bool>,
+    },
     /// A waiting caller pressed a key.
     Digit {
         contact: ContactId,
@@ -468,6 +475,14 @@ impl AcdService {
                         let q = d.queue_config(company);
                         d.handle(Event::UpdateQueue(q));
                     }
+                    Request::Listen { contact, staff, user, reply } => {
+                        let talking = d.acd.agent_of(contact).is_some();
+                        let sent = talking
+                            && d.calls
+                                .get(&contact)
+                                .is_some_and(|c| c.send(Control::Listen { staff: staff.0, user }).is_ok());
+                        let _ = reply.send(sent);
+                    }
                     Request::Digit { contact, digit } => {
                         d.digit(contact, digit);
                         if let Some(company) = d.call_company.get(&contact).copied() {
@@ -584,6 +599,18 @@ impl AcdService {
     /// Applies a company's queue settings (at start, and when changed).
     pub async fn configure(&self, company: CompanyId, settings: QueueSettings) {
         let _ = self.tx.send(Request::Configure { company, settings }).await;
+    }
+
+    /// Listen in on a call being talked: false when it is not (or no
+    /// longer) in the ACD or nobody talks in it.
+    pub async fn listen(&self, contact: i64, staff: StaffId, user: &str) -> bool {
+        let contact = ContactId(u64::try_from(contact).unwrap_or(0));
+        let (reply, rx) = oneshot::channel();
+        let user = user.to_owned();
+        if self.tx.send(Request::Listen { contact, staff, user, reply }).await.is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
     }
 
     /// A waiting caller pressed `digit`.

@@ -53,7 +53,7 @@ use utoipa::{
         routes::price_rules::list, routes::price_rules::create, routes::price_rules::update, routes::price_rules::delete,
         events::stream,
         routes::agents::me, routes::agents::set, routes::agents::stats,
-        routes::interactions::list, routes::interactions::get, routes::interactions::notes, routes::interactions::recording, routes::calls::place, routes::calls::transfer,
+        routes::interactions::list, routes::interactions::get, routes::interactions::notes, routes::interactions::recording, routes::calls::place, routes::calls::transfer, routes::calls::listen,
         routes::queues::get, routes::queues::put, routes::ivr::get, routes::ivr::put, routes::ivr::delete, routes::ivr::get_retention, routes::ivr::put_retention,
         routes::interactions::numbers, routes::interactions::set_number, routes::interactions::delete_number,
     ),
@@ -145,6 +145,7 @@ pub fn app(state: AppState) -> Router {
         .route("/interactions/{id}/recording", get(interactions::recording))
         .route("/calls", post(calls::place))
         .route("/interactions/{id}/transfer", post(calls::transfer))
+        .route("/interactions/{id}/listen", post(calls::listen))
         .route("/ivr", get(ivr::get).put(ivr::put).delete(ivr::delete))
         .route("/recordings/retention", get(ivr::get_retention).put(ivr::put_retention))
         .route("/numbers", get(interactions::numbers))

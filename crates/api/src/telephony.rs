@@ -433,6 +433,10 @@ async fn handle_reports(state: AppState, call: Arrival, mut rx: mpsc::UnboundedR
                 story(&s, id, "overflowed", None, "").await;
                 continue;
             }
+            AcdReport::Listening(staff) => {
+                story(&s, id, "listening", Some(StaffId(staff)), "").await;
+                continue;
+            }
             AcdReport::Ringing(staff) => {
                 pop_up(&state, company, StaffId(staff), "call_offered", &about);
                 (Some(("offered", staff)), None)

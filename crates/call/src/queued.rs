@@ -73,6 +73,9 @@ pub enum AcdReport {
     CallbackPromised,
     /// The queue gave up on the caller (a message, then hang-up).
     Overflowed,
+    /// Someone listens in from their phone (said by the driver, which
+    /// connects the listener; the machine has no part in it).
+    Listening(Staff),
 }
 
 impl AcdReport {

@@ -406,6 +406,25 @@ impl Phone {
 
     /// A phone that answers at once (`answer`) or only rings.
     fn start_answering(dir: &Path, registrar: &str, user: &str, password: &str, speech: &Path, answer: bool) -> Phone {
+        Phone::start_with(dir, registrar, user, password, speech, answer, "")
+    }
+
+    /// A phone that also writes what it hears and says to WAV files in
+    /// `dir` (baresip's sndfile module: `dump-*-dec.wav` is what it heard).
+    fn start_recording(dir: &Path, registrar: &str, user: &str, password: &str, speech: &Path) -> Phone {
+        let extra = format!("module sndfile.so\nsnd_path {}\n", dir.display());
+        Phone::start_with(dir, registrar, user, password, speech, true, &extra)
+    }
+
+    fn start_with(
+        dir: &Path,
+        registrar: &str,
+        user: &str,
+        password: &str,
+        speech: &Path,
+        answer: bool,
+        extra: &str,
+    ) -> Phone {
         std::fs::create_dir_all(dir).unwrap();
         let port = free_udp_port();
         let config = format!(
@@ -414,7 +433,7 @@ impl Phone {
              audio_source aufile,{}\naudio_player aufile,{}\naudio_alert aufile,/dev/null\n",
             speech.display(),
             dir.join("heard.wav").display()
-        );
+        ) + extra;
         std::fs::write(dir.join("config"), config).unwrap();
         std::fs::write(
             dir.join("accounts"),
@@ -1347,4 +1366,148 @@ async fn an_operators_phone_puts_the_caller_through_by_refer() {
     assert!(audit.contains("fin.amra (from the phone)"), "{audit}");
     let log = server.stop().join("\n");
     assert!(log.contains("transfer asked by the agent's phone"), "{log}");
+}
+
+/// An 8 kHz WAV of a `freq` Hz tone, `seconds` long (a phone's "voice" that
+/// can be told apart from speech).
+fn tone_wav(path: &Path, freq: f64, seconds: u32) {
+    let spec =
+        hound::WavSpec { channels: 1, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..8000 * seconds {
+        let t = f64::from(i) / 8000.0;
+        w.write_sample(((2.0 * std::f64::consts::PI * freq * t).sin() * 8000.0) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+/// The samples of one channel of a WAV, and its sample rate.
+fn channel(wav: &[u8], which: usize) -> (Vec<f64>, u32) {
+    let mut r = hound::WavReader::new(std::io::Cursor::new(wav)).unwrap();
+    let spec = r.spec();
+    let n = usize::from(spec.channels);
+    let all: Vec<i16> = r.samples::<i16>().map(|s| s.unwrap()).collect();
+    (all.iter().skip(which).step_by(n).map(|s| f64::from(*s)).collect(), spec.sample_rate)
+}
+
+/// The share of a signal's power at `freq` (Goertzel over 100 ms blocks),
+/// and the root-mean-square of the rest.
+fn tone_share(samples: &[f64], rate: u32, freq: f64) -> (f64, f64) {
+    let n = (rate / 10) as usize;
+    let k = (n as f64 * freq / f64::from(rate)).round();
+    let coeff = 2.0 * (2.0 * std::f64::consts::PI * k / n as f64).cos();
+    let (mut tone, mut total) = (0.0, 0.0);
+    for block in samples.chunks_exact(n) {
+        let (mut s1, mut s2) = (0.0f64, 0.0f64);
+        for &x in block {
+            let s0 = x + coeff * s1 - s2;
+            s2 = s1;
+            s1 = s0;
+        }
+        tone += 2.0 * (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (n * n) as f64;
+        total += block.iter().map(|x| x * x).sum::<f64>() / n as f64;
+    }
+    let share = if total > 0.0 { tone / total } else { 0.0 };
+    let blocks = (samples.len() / n).max(1) as f64;
+    (share, ((total - tone).max(0.0) / blocks).sqrt())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_listens_in_hearing_both_sides_unheard() {
+    if !have_sipp() || !have_baresip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    // op.ana's phone "speaks" a 600 Hz tone, sup.nina's a 1 kHz tone: the
+    // caller speaks (SIPp's capture, played again and again).
+    let (ana_voice, nina_voice) = (dir.path().join("ana.wav"), dir.path().join("nina.wav"));
+    tone_wav(&ana_voice, 600.0, 90);
+    tone_wav(&nina_voice, 1000.0, 90);
+    let _ana = Phone::start(&dir.path().join("ana"), &server.sip, "203", "demo", &ana_voice);
+    let _nina = Phone::start_recording(&dir.path().join("nina"), &server.sip, "202", "demo", &nina_voice);
+    until_registered(&http, &server, &sup, "203", &dir.path().join("ana/log")).await;
+    until_registered(&http, &server, &sup, "202", &dir.path().join("nina/log")).await;
+    ready(&http, &server, "op.ana").await;
+
+    let (_, phone) = operators_client(&http, &server, &sup, "order").await;
+    let work = dir.path().to_owned();
+    let talk = "  <nop>\n    <action>\n      <exec play_pcap_audio=\"/usr/share/sip-tester/g711a.pcap\"/>\n    </action>\n  </nop>\n  <pause milliseconds=\"4700\"/>\n";
+    let text = std::fs::read_to_string(scenario("ivr_call.xml")).unwrap().replace("DIGIT", "1").replace(
+        "  <pause milliseconds=\"HOLD_MS\"/>\n",
+        &format!("  <pause milliseconds=\"1000\"/>\n{}", talk.repeat(4)),
+    );
+    let file = work.join("talking.xml");
+    std::fs::write(&file, text).unwrap();
+    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
+    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
+
+    // Once op.ana talks, sup.nina listens in; an operator may not.
+    let mut id = 0;
+    for _ in 0..150 {
+        let list = get(&http, &server, &sup, "/api/v1/interactions").await;
+        if let Some(i) = list.as_array().unwrap().first() {
+            if i["handled_by"] == "op.ana" {
+                id = i["id"].as_i64().unwrap();
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    if id == 0 {
+        let list = get(&http, &server, &sup, "/api/v1/interactions").await;
+        let ana = std::fs::read_to_string(dir.path().join("ana/log")).unwrap_or_default();
+        panic!("op.ana did not take the call: {list}\nphone: {ana}\nserver: {}", server.stop().join("\n"));
+    }
+    let listen = |user: &'static str| {
+        let (http, url) = (http.clone(), server.url(&format!("/api/v1/interactions/{id}/listen")));
+        let server = &server;
+        async move {
+            let token = login(&http, server, user).await;
+            http.post(url).bearer_auth(token).send().await.unwrap()
+        }
+    };
+    assert_eq!(listen("op.haris").await.status(), 403);
+    let r = listen("sup.nina").await;
+    assert_eq!(r.status(), 202);
+    assert_eq!(r.json::<Value>().await.unwrap()["ringing"], "202");
+
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    if !r.status.success() {
+        panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
+    }
+    let i = ended_call(&http, &server, &sup, id).await;
+    let story: Vec<(String, String)> = story_of(&i).into_iter().map(|(k, s, _)| (k, s)).collect();
+    assert!(story.contains(&("listening".to_owned(), "sup.nina".to_owned())), "{i}");
+    assert_eq!(i["handled_by"], "op.ana", "the listener does not take the call: {i}");
+    // An ended call cannot be listened to.
+    assert_eq!(listen("sup.nina").await.status(), 409);
+
+    // sup.nina heard op.ana (600 Hz) and the caller (the rest).
+    let dump = std::fs::read_dir(dir.path().join("nina"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
+        .unwrap_or_else(|| panic!("no dump: {}", std::fs::read_to_string(dir.path().join("nina/log")).unwrap()));
+    let heard = std::fs::read(dump).unwrap();
+    let (samples, rate) = channel(&heard, 0);
+    let (ana_share, rest) = tone_share(&samples, rate, 600.0);
+    assert!(ana_share > 0.1 && rest > 150.0, "the listener heard: 600 Hz share {ana_share:.2}, the rest {rest:.0} rms");
+    // Neither party heard sup.nina (1 kHz): not in the call's recording.
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&sup).send().await.unwrap();
+    let wav = wav.bytes().await.unwrap();
+    for side in [0, 1] {
+        let (samples, rate) = channel(&wav, side);
+        let (nina_share, _) = tone_share(&samples, rate, 1000.0);
+        assert!(nina_share < 0.02, "side {side}: 1 kHz share {nina_share:.3}");
+    }
+    let (samples, rate) = channel(&wav, 1);
+    assert!(tone_share(&samples, rate, 600.0).0 > 0.5, "the recording's agent side is op.ana's tone");
+    let admin = login(&http, &server, "admin").await;
+    let audit = get(&http, &server, &admin, "/api/v1/audit?limit=20").await.to_string();
+    assert!(audit.contains("\"listen\""), "{audit}");
+    server.stop();
 }

@@ -113,6 +113,10 @@ pub enum Control {
     /// The caller will be called back (it keeps its place): confirm it to
     /// the caller and hang up.
     Callback,
+    /// Ring this staff member's phone (SIP user `user`) and let them hear
+    /// both sides of the conversation, unheard themselves (silent
+    /// monitoring).
+    Listen { staff: i64, user: String },
 }
 
 /// How a call ended.

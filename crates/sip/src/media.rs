@@ -79,6 +79,13 @@ pub enum MediaCmd {
     /// `feed`, and this leg sends only what its own `feed` brings (the other
     /// side's audio), not prompts. `None` ends the bridge.
     Bridge(Option<mpsc::Sender<Vec<i16>>>),
+    /// Also send what this leg receives here (a listener's `feed` or
+    /// `side`); `None` stops. The leg's own bridge is not affected.
+    Tap(Option<mpsc::Sender<Vec<i16>>>),
+    /// Listening in: this leg sends the mix of what its `feed` and its
+    /// `side` bring (the two sides of another call), and what it receives
+    /// goes nowhere.
+    Listen,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +112,8 @@ pub struct Media {
     pub cmd: mpsc::UnboundedSender<MediaCmd>,
     /// Audio for this leg to send while bridged (another leg's sound).
     pub feed: mpsc::Sender<Vec<i16>>,
+    /// The second input of a listening leg, mixed with `feed`.
+    pub side: mpsc::Sender<Vec<i16>>,
     pub events: mpsc::UnboundedReceiver<MediaEvent>,
     pub local: SocketAddr,
     task: JoinHandle<MediaStats>,
@@ -118,8 +127,9 @@ impl Media {
         let (cmd, cmd_rx) = mpsc::unbounded_channel();
         let (ev_tx, events) = mpsc::unbounded_channel();
         let (feed, feed_rx) = mpsc::channel(FEED_DEPTH);
-        let task = tokio::spawn(run(socket, remote, chosen, recording, cmd_rx, ev_tx, feed_rx));
-        Media { cmd, feed, events, local, task }
+        let (side, side_rx) = mpsc::channel(FEED_DEPTH);
+        let task = tokio::spawn(run(socket, remote, chosen, recording, cmd_rx, ev_tx, [feed_rx, side_rx]));
+        Media { cmd, feed, side, events, local, task }
     }
 
     pub fn send(&self, c: MediaCmd) {
@@ -178,7 +188,7 @@ async fn run(
     recording: Option<PathBuf>,
     mut cmds: mpsc::UnboundedReceiver<MediaCmd>,
     events: mpsc::UnboundedSender<MediaEvent>,
-    mut feed: mpsc::Receiver<Vec<i16>>,
+    [mut feed, mut side]: [mpsc::Receiver<Vec<i16>>; 2],
 ) -> MediaStats {
     let mut stats = MediaStats::default();
     let began = tokio::time::Instant::now();
@@ -204,6 +214,9 @@ async fn run(
     let mut ticks: u64 = 0;
     let mut forward: Option<mpsc::Sender<Vec<i16>>> = None;
     let mut bridged = VecDeque::<i16>::new();
+    let mut tap: Option<mpsc::Sender<Vec<i16>>> = None;
+    let mut listening = false;
+    let mut side_buf = VecDeque::<i16>::new();
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut buf = vec![0u8; 2048];
@@ -236,12 +249,24 @@ async fn run(
                     forward = to;
                     bridged.clear();
                 }
+                Some(MediaCmd::Tap(to)) => tap = to,
+                Some(MediaCmd::Listen) => {
+                    listening = true;
+                    forward = None;
+                }
             },
             Some(chunk) = feed.recv() => {
-                if forward.is_some() {
+                if forward.is_some() || listening {
                     bridged.extend(chunk);
                     let excess = bridged.len().saturating_sub(MAX_BRIDGE_DELAY);
                     bridged.drain(..excess);
+                }
+            },
+            Some(chunk) = side.recv() => {
+                if listening {
+                    side_buf.extend(chunk);
+                    let excess = side_buf.len().saturating_sub(MAX_BRIDGE_DELAY);
+                    side_buf.drain(..excess);
                 }
             },
             r = socket.recv_from(&mut buf) => {
@@ -271,6 +296,9 @@ async fn run(
                     if let Some(f) = &forward {
                         let _ = f.try_send(decoded.clone());
                     }
+                    if let Some(t) = &tap {
+                        let _ = t.try_send(decoded.clone());
+                    }
                     if let Some(r) = recorder.as_mut() {
                         if let Err(e) = r.caller(&decoded) {
                             warn!(error = %e, "recording failed; going on without it");
@@ -280,11 +308,15 @@ async fn run(
                 }
             },
             _ = tick.tick() => {
-                if forward.is_some() {
+                if forward.is_some() || listening {
                     frame.fill(0);
                     let n = bridged.len().min(FRAME);
                     for (o, s) in frame.iter_mut().zip(bridged.drain(..n)) {
                         *o = s;
+                    }
+                    let n = side_buf.len().min(FRAME);
+                    for (o, s) in frame.iter_mut().zip(side_buf.drain(..n)) {
+                        *o = o.saturating_add(s);
                     }
                 } else if player.frame(&mut frame) {
                     let _ = events.send(MediaEvent::PlayDone);

@@ -7,7 +7,7 @@ use crate::media::{hold_music, Audio, Media, MediaCmd, MediaEvent, MediaStats, P
 use crate::registrar::{Refused, Registrar};
 use crate::{Arrival, Brain, CallEnd, Control, Incoming, Refusal, SipConfig, SipError};
 use centrala_call::ivr::{Hours, IvrConfig};
-use centrala_call::queued::{QCmd, QEnd, QInput, Queued};
+use centrala_call::queued::{AcdReport, QCmd, QEnd, QInput, Queued};
 use centrala_call::session::{Cmd, End, Input, IvrCall};
 use centrala_media::sdp_neg;
 use rsipstack::dialog::dialog::DialogState;
@@ -588,6 +588,11 @@ async fn queued<B: Brain>(
     let mut answered: HashMap<i64, Leg> = HashMap::new();
     let mut agent: Option<(i64, Leg)> = None;
     let mut control_open = true;
+    // Listening in: whose phone is dialled or listens (one at a time), its
+    // two inputs, and what tells it the call is over.
+    let (listen_tx, mut listen_results) = mpsc::unbounded_channel::<(i64, Result<Leg, Missed>)>();
+    let mut listener: Option<(i64, Option<mpsc::Sender<Vec<i16>>>)> = None;
+    let call_over = CancellationToken::new();
     let mut pending: Vec<QInput> = Vec::new();
     let mut end = None;
     let display = if arrival.caller_name.is_empty() { "caller".to_owned() } else { arrival.caller_name.clone() };
@@ -606,6 +611,22 @@ async fn queued<B: Brain>(
                     Some(Control::Overflow(p)) => QInput::Overflow(p),
                     Some(Control::Transfer) => QInput::Transfer,
                     Some(Control::Callback) => QInput::Callback,
+                    Some(Control::Listen { staff, user }) => {
+                        let route = crate::dial::phone_of(&ctx.core, &user);
+                        match (route, &listener, q.bridged_to()) {
+                            (Some(route), None, Some(_)) => {
+                                listener = Some((staff, None));
+                                let (core, tx, stop) = (ctx.core.clone(), listen_tx.clone(), call_over.clone());
+                                let display = format!("Listen {display}");
+                                tokio::spawn(async move {
+                                    let r = crate::dial::dial(&core, &route, &display, LISTEN_RING, None, &stop).await;
+                                    let _ = tx.send((staff, r));
+                                });
+                            }
+                            _ => info!(staff, "cannot listen in now (no phone, someone listens, or nobody talks)"),
+                        }
+                        continue;
+                    }
                     None => {
                         control_open = false;
                         continue;
@@ -622,6 +643,34 @@ async fn queued<B: Brain>(
                         dialog.bye().await.ok();
                         QInput::CallerHangup
                     }
+                },
+                Some((staff, r)) = listen_results.recv() => {
+                    match (r, agent.as_ref()) {
+                        (Ok(leg), Some((_, talking))) => {
+                            leg.media.send(MediaCmd::Listen);
+                            media.send(MediaCmd::Tap(Some(leg.media.feed.clone())));
+                            talking.media.send(MediaCmd::Tap(Some(leg.media.side.clone())));
+                            listener = Some((staff, Some(leg.media.side.clone())));
+                            ctx.brain.report(arrival, AcdReport::Listening(staff));
+                            let (core, over) = (ctx.core.clone(), call_over.clone());
+                            tokio::spawn(async move {
+                                let mut leg = leg;
+                                tokio::select! {
+                                    () = crate::dial::ended(&mut leg.states) => { leg.end(&core).await; }
+                                    () = over.cancelled() => { leg.hang_up(&core).await; }
+                                }
+                            });
+                        }
+                        (Ok(leg), None) => {
+                            leg.hang_up(&ctx.core).await;
+                            listener = None;
+                        }
+                        (Err(m), _) => {
+                            debug!(staff, ?m, "the listener did not answer");
+                            listener = None;
+                        }
+                    }
+                    continue;
                 },
                 Some((staff, r)) = results.recv() => {
                     dialling.remove(&staff);
@@ -682,6 +731,10 @@ async fn queued<B: Brain>(
                     if let Some(leg) = answered.remove(&staff) {
                         media.send(MediaCmd::Bridge(Some(leg.media.feed.clone())));
                         leg.media.send(MediaCmd::Bridge(Some(media.feed.clone())));
+                        // Someone listening hears the new agent too.
+                        if let Some((_, Some(side))) = &listener {
+                            leg.media.send(MediaCmd::Tap(Some(side.clone())));
+                        }
                         agent = Some((staff, leg));
                     }
                 }
@@ -708,7 +761,9 @@ async fn queued<B: Brain>(
             }
         }
     }
-    // Whatever still rings stops; an agent leg still up ends.
+    // Whatever still rings stops; an agent leg still up ends, and so does
+    // a listener's.
+    call_over.cancel();
     for t in dialling.values() {
         t.cancel();
     }
@@ -751,6 +806,9 @@ async fn refer<B: Brain>(
         debug!(error = %e, "NOTIFY of the transfer");
     }
 }
+
+/// How long a listener's phone may ring.
+const LISTEN_RING: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// How long an agent's phone may ring at most; the ACD's own ring timeout
 /// (which stops it earlier) governs.

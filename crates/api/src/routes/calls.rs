@@ -239,3 +239,46 @@ pub async fn transfer_call(
     }
     Ok(ringing)
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct ListenOut {
+    /// The SIP user whose phone rings to listen.
+    pub ringing: String,
+}
+
+/// Listen in on a call being talked (CC-13, OD-22): the caller's phone
+/// rings; once answered, it hears both sides, and nobody hears it.
+/// Supervisors, heads and admins, with a registered phone.
+#[utoipa::path(post, path = "/api/v1/interactions/{id}/listen", tag = "interactions", params(("id" = i64, Path)),
+    responses((status = 202, body = ListenOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn listen(
+    State(state): State<AppState>,
+    auth: Auth,
+    crate::error::ApiPath(id): crate::error::ApiPath<String>,
+) -> ApiResult<(StatusCode, Json<ListenOut>)> {
+    auth.require(roles::PLANNERS)?;
+    let id = super::parse_id(&id, "interaction")?;
+    let s = state.store.company(auth.company);
+    let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
+    let not_talking =
+        || ApiError::new(StatusCode::CONFLICT, "not_talking", "only a call being talked can be listened to");
+    if i.ended_at.is_some() || i.answered_at.is_none() {
+        return Err(not_talking());
+    }
+    let user = s
+        .sip_accounts()
+        .await?
+        .into_iter()
+        .find(|(staff, _)| *staff == auth.staff)
+        .map(|(_, u)| u)
+        .filter(|u| crate::telephony::is_registered(&state, u))
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::CONFLICT, "phone_not_registered", "your phone must be registered to listen in")
+        })?;
+    if !state.acd.listen(id, auth.staff, &user).await {
+        return Err(not_talking());
+    }
+    s.audit(&auth.username, "listen", "interaction", &id.to_string(), &user).await?;
+    Ok((StatusCode::ACCEPTED, Json(ListenOut { ringing: user })))
+}
