@@ -54,7 +54,7 @@ use utoipa::{
         events::stream,
         routes::agents::me, routes::agents::set, routes::agents::stats,
         routes::interactions::list, routes::interactions::get, routes::interactions::notes, routes::interactions::recording, routes::calls::place, routes::calls::transfer, routes::calls::listen,
-        routes::queues::get, routes::queues::put, routes::ivr::get, routes::ivr::put, routes::ivr::delete, routes::ivr::get_retention, routes::ivr::put_retention,
+        routes::queues::get, routes::queues::put, routes::agents::set_other, routes::ivr::get, routes::ivr::put, routes::ivr::delete, routes::ivr::get_retention, routes::ivr::put_retention,
         routes::interactions::numbers, routes::interactions::set_number, routes::interactions::delete_number,
     ),
     modifiers(&Security),
@@ -137,6 +137,7 @@ pub fn app(state: AppState) -> Router {
         .route("/price-rules/{id}", put(price_rules::update).delete(price_rules::delete))
         .route("/events", get(crate::events::stream))
         .route("/agents/me/state", get(agents::me).put(agents::set))
+        .route("/agents/{id}/state", put(agents::set_other))
         .route("/queues/stats", get(agents::stats))
         .route("/queues/settings", get(queues::get).put(queues::put))
         .route("/interactions", get(interactions::list))

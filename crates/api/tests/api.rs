@@ -701,6 +701,32 @@ async fn agent_states_and_the_wallboard_statistics() {
     assert_eq!(names, ["op"]);
     assert_eq!(beta.body[0]["agents_available"], 1);
 
+    // A supervisor sets an operator's state for them; an operator cannot,
+    // nor can another company, and an admin takes no contacts.
+    let op_id = w.get("/api/v1/auth/me", &op).await.body["id"].as_i64().unwrap();
+    let path = format!("/api/v1/agents/{op_id}/state");
+    let r = w.call(Method::PUT, &path, Some(&sup), Some(json!({"state": "not_ready", "reason": "meeting"}))).await;
+    assert_eq!(
+        (r.body["state"].as_str(), r.body["reason"].as_str()),
+        (Some("not_ready"), Some("meeting")),
+        "{}",
+        r.body
+    );
+    assert_eq!(w.get("/api/v1/agents/me/state", &op).await.body["reason"], "meeting");
+    assert_eq!(
+        w.call(Method::PUT, &path, Some(&op), Some(json!({"state": "ready"}))).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = w.call(Method::PUT, &path, Some(&beta_admin), Some(json!({"state": "ready"}))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let admin_id = w.get("/api/v1/auth/me", &admin).await.body["id"].as_i64().unwrap();
+    let r = w
+        .call(Method::PUT, &format!("/api/v1/agents/{admin_id}/state"), Some(&sup), Some(json!({"state": "ready"})))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let audit = w.get("/api/v1/audit?limit=50", &admin).await.body.to_string();
+    assert!(audit.contains("agent_state"), "{audit}");
+
     // Offline again.
     let r = w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "offline"}))).await;
     assert_eq!(r.body["state"], "offline");

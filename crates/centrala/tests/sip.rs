@@ -689,6 +689,23 @@ async fn a_key_client_whose_manager_cannot_answer_reaches_another_key_account_ma
     if !have_sipp() || !have_baresip() {
         return;
     }
+    let other = key_client_reaches(|chain| chain[1].clone()).await;
+    assert!(other.starts_with("kam."), "{other}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_client_whom_no_key_account_manager_can_answer_reaches_the_head_of_wholesale() {
+    if !have_sipp() || !have_baresip() {
+        return;
+    }
+    let last = key_client_reaches(|chain| chain.last().unwrap().clone()).await;
+    assert_eq!(last, "head.wholesale");
+}
+
+/// A key client calls to order (OD-4) while only the phone of the person
+/// `pick` chooses from the decision's chain (manager, fallbacks) is
+/// registered: everyone before them is skipped, they answer. Returns who.
+async fn key_client_reaches(pick: impl Fn(&[String]) -> String) -> String {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("data"), true);
     let http = reqwest::Client::new();
@@ -718,10 +735,14 @@ async fn a_key_client_whose_manager_cannot_answer_reaches_another_key_account_ma
     }
     let (code, phone, decision) = found.expect("a demo key client with a present manager and a fallback");
     let manager = decision["target"]["username"].as_str().unwrap().to_owned();
-    let other = decision["fallback"][0]["username"].as_str().unwrap().to_owned();
+    let chain: Vec<String> = std::iter::once(&decision["target"])
+        .chain(decision["fallback"].as_array().unwrap())
+        .filter_map(|t| t["username"].as_str().map(str::to_owned))
+        .collect();
+    let other = pick(&chain);
     assert_ne!(manager, other);
 
-    // Only the other key-account manager's phone is registered.
+    // Only the chosen person's phone is registered.
     let staff = get(&http, &server, &sup, "/api/v1/staff").await;
     let accounts = get(&http, &server, &sup, "/api/v1/sip/accounts").await;
     let sip_of = |username: &str| {
@@ -758,12 +779,8 @@ async fn a_key_client_whose_manager_cannot_answer_reaches_another_key_account_ma
             (f("kind"), f("staff"), f("detail"))
         })
         .collect();
-    // Everyone in the chain without a phone is skipped (in order), then the
-    // other key-account manager is offered the call and answers.
-    let chain: Vec<String> = std::iter::once(&decision["target"])
-        .chain(decision["fallback"].as_array().unwrap())
-        .filter_map(|t| t["username"].as_str().map(str::to_owned))
-        .collect();
+    // Everyone else in the chain has no phone and is skipped (in order, when
+    // the call is routed); the chosen one is offered the call and answers.
     let mut want: Vec<(String, String, String)> = chain
         .iter()
         .filter(|u| **u != other)
@@ -774,6 +791,7 @@ async fn a_key_client_whose_manager_cannot_answer_reaches_another_key_account_ma
     assert_eq!(want[0].1, manager, "the manager comes first");
     assert_eq!(story, want, "{i}");
     server.stop();
+    other
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1171,8 +1189,10 @@ async fn a_waiting_caller_hears_its_place_asks_for_a_callback_and_is_called_back
     let http = reqwest::Client::new();
     let sup = login(&http, &server, "sup.nina").await;
     put_settings(&http, &server, &sup, json!({"announce_every_seconds": 30, "callback_offer": true})).await;
-    // op.ana's phone is registered, but she is not ready yet.
-    let speech = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/en/main-menu.wav");
+    // op.ana's phone is registered, but she is not ready yet. (It speaks a
+    // long tone: baresip hangs up when its microphone file ends.)
+    let speech = dir.path().join("ana.wav");
+    tone_wav(&speech, 600.0, 90);
     let _phone = Phone::start(&dir.path().join("phone"), &server.sip, "203", "demo", &speech);
     until_registered(&http, &server, &sup, "203", &dir.path().join("phone/log")).await;
 
@@ -1195,9 +1215,22 @@ async fn a_waiting_caller_hears_its_place_asks_for_a_callback_and_is_called_back
     assert_eq!(story[0].0, "announced", "{i}");
     assert!(story[0].2.starts_with("position n1 wait-time") && story[0].2.ends_with("callback-offer"), "{i}");
     assert_eq!(story[1], ("callback_requested".to_owned(), String::new(), phone.clone()), "{i}");
-    // It keeps its place in the queue: one waiting, as a callback.
+    // It keeps its place in the queue: one waiting, as a callback. A caller
+    // who comes later waits behind it.
     let stats = get(&http, &server, &sup, "/api/v1/queues/stats").await;
     assert_eq!(stats[0]["waiting"], 1, "{stats}");
+    let work = dir.path().to_owned();
+    let later_file = ivr_scenario_holding(&work, "1", 20000);
+    let sip = server.sip.clone();
+    let later = std::thread::spawn(move || {
+        sipp(&sip, &later_file, &["-s", "38733555000", "-key", "caller", "38761777888"], &work)
+    });
+    for _ in 0..100 {
+        if get(&http, &server, &sup, "/api/v1/queues/stats").await[0]["waiting"] == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // The client's phone (SIPp behind the trunk) answers, speaks, hangs up.
     let work = dir.path().to_owned();
@@ -1239,8 +1272,17 @@ async fn a_waiting_caller_hears_its_place_asks_for_a_callback_and_is_called_back
     let (left, right, seconds) = channel_rms(&wav.bytes().await.unwrap());
     assert!(seconds > 3.0, "{seconds} s");
     assert!(left > 200.0 && right > 200.0, "both sides: {left} {right}");
+    // Then op.ana takes the caller who came later.
+    let r = tokio::task::spawn_blocking(move || later.join().unwrap()).await.unwrap();
+    if !r.status.success() {
+        panic!("the later caller's SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
+    }
+    let second = newest_ended_call(&http, &server, &sup, "?phone=%2B38761777888").await;
+    assert_eq!((second["handled_by"].as_str(), second["disposition"].as_str()), (Some("op.ana"), Some("answered")));
+    let callback_done = i["ended_at"].as_str().unwrap();
+    assert!(second["answered_at"].as_str().unwrap() > callback_done, "the callback went first: {second} {i}");
     let stats = get(&http, &server, &sup, "/api/v1/queues/stats").await;
-    assert_eq!((stats[0]["waiting"].as_u64(), stats[0]["answered_today"].as_u64()), (Some(0), Some(1)), "{stats}");
+    assert_eq!((stats[0]["waiting"].as_u64(), stats[0]["answered_today"].as_u64()), (Some(0), Some(2)), "{stats}");
     let log = server.stop().join("\n");
     assert!(log.contains("callback ended reached=true"), "{log}");
 }

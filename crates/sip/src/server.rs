@@ -746,8 +746,8 @@ async fn queued<B: Brain>(
                 // The hold music set at routing plays again by itself.
                 QCmd::Unbridge => media.send(MediaCmd::Bridge(None)),
                 QCmd::ByeAgent => {
-                    if let Some((_, leg)) = agent.take() {
-                        leg.hang_up(&ctx.core).await;
+                    if let Some((staff, leg)) = agent.take() {
+                        agent_leg_ended(staff, leg.hang_up(&ctx.core).await);
                     }
                 }
                 QCmd::Ended(e) => {
@@ -767,8 +767,8 @@ async fn queued<B: Brain>(
     for t in dialling.values() {
         t.cancel();
     }
-    if let Some((_, leg)) = agent.take() {
-        leg.end(&ctx.core).await;
+    if let Some((staff, leg)) = agent.take() {
+        agent_leg_ended(staff, leg.end(&ctx.core).await);
     }
     for (_, leg) in answered.drain() {
         leg.hang_up(&ctx.core).await;
@@ -805,6 +805,13 @@ async fn refer<B: Brain>(
     if let Err(e) = leg.dialog.notify_refer(StatusCode::OK, "terminated;reason=noresource").await {
         debug!(error = %e, "NOTIFY of the transfer");
     }
+}
+
+/// The agent's side of a conversation, for the load figures: its RTP per
+/// second is the bridge's media quality (the caller's leg also counts the
+/// menu and the waiting).
+fn agent_leg_ended(staff: i64, m: MediaStats) {
+    info!(staff, rtp_in = m.packets_in, rtp_out = m.packets_out, ms = m.duration_ms, "agent leg ended");
 }
 
 /// How long a listener's phone may ring.

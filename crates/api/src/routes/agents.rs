@@ -58,6 +58,46 @@ pub async fn set(
     if !is_agent(auth.role) {
         return Err(ApiError::forbidden());
     }
+    let now = apply(&state, auth.company, auth.staff, &auth.username, auth.role, &auth.username, &body).await?;
+    Ok(Json(out(&now, 0)))
+}
+
+/// Set an agent's state for them (supervisors and admins: an agent who
+/// forgot to log out, a break called from the floor).
+#[utoipa::path(put, path = "/api/v1/agents/{id}/state", tag = "agents", params(("id" = i64, Path)), request_body = StateIn,
+    responses((status = 200, body = StateOut), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn set_other(
+    State(state): State<AppState>,
+    auth: Auth,
+    crate::error::ApiPath(id): crate::error::ApiPath<String>,
+    ApiJson(body): ApiJson<StateIn>,
+) -> ApiResult<Json<StateOut>> {
+    auth.require(crate::auth::roles::AUDITORS)?;
+    let id = super::parse_id(&id, "staff member")?;
+    let member = state
+        .store
+        .company(auth.company)
+        .staff(centrala_domain::StaffId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("staff member"))?;
+    if !is_agent(member.role) || !member.active {
+        return Err(ApiError::invalid(format!("{} takes no contacts", member.username)));
+    }
+    let now = apply(&state, auth.company, member.id, &member.username, member.role, &auth.username, &body).await?;
+    Ok(Json(out(&now, 0)))
+}
+
+/// Asks the ACD for the state `body` names, and audits it.
+async fn apply(
+    state: &AppState,
+    company: centrala_domain::CompanyId,
+    staff: centrala_domain::StaffId,
+    username: &str,
+    role: Role,
+    actor: &str,
+    body: &StateIn,
+) -> ApiResult<AgentState> {
     let wanted = match body.state.as_str() {
         "ready" => Wanted::Ready,
         "not_ready" => Wanted::NotReady(
@@ -69,17 +109,9 @@ pub async fn set(
             return Err(ApiError::invalid(format!("state {other:?} is not ready, not_ready, offline or wrap_up_done")))
         }
     };
-    let now = state
-        .acd
-        .set(auth.company, auth.staff, &auth.username, auth.role, wanted)
-        .await
-        .ok_or_else(ApiError::internal)?;
-    state
-        .store
-        .company(auth.company)
-        .audit(&auth.username, "agent_state", "staff", &auth.staff.to_string(), now.as_str())
-        .await?;
-    Ok(Json(out(&now, 0)))
+    let now = state.acd.set(company, staff, username, role, wanted).await.ok_or_else(ApiError::internal)?;
+    state.store.company(company).audit(actor, "agent_state", "staff", &staff.to_string(), now.as_str()).await?;
+    Ok(now)
 }
 
 #[derive(Serialize, ToSchema)]

@@ -1,0 +1,53 @@
+# Shared by the SIPp load scripts (sourced): starts a release server on
+# loopback with demo data, measures its CPU and memory, and reports what
+# its log says of the calls' media. Expects WORK to be set.
+
+BIN=target/release/centrala
+[ -x "$BIN" ] || { echo "build first: cargo build --release -p centrala" >&2; exit 2; }
+command -v sipp >/dev/null || { echo "sipp is not installed (apt-get install sip-tester)" >&2; exit 2; }
+
+SIP_PORT=$((20000 + RANDOM % 5000))
+HTTP_PORT=$((26000 + RANDOM % 2000))
+API="http://127.0.0.1:$HTTP_PORT/api/v1"
+
+start_server() {
+    CENTRALA_SIP__RTP_PORTS="[40000, 59999]" CENTRALA_LOG="warn,centrala_api::telephony=info" \
+        "$BIN" --data "$WORK/data" serve --demo --http "127.0.0.1:$HTTP_PORT" --sip "127.0.0.1:$SIP_PORT" \
+        2>"$WORK/server.log" &
+    SERVER=$!
+    for _ in $(seq 1 100); do
+        curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+}
+
+stop_server() {
+    kill "$SERVER" 2>/dev/null || true
+    wait "$SERVER" 2>/dev/null || true
+}
+
+cpu() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+TICKS=$(getconf CLK_TCK)
+
+# report T0 T1 C0 C1 SCREEN_LOG: SIPp's outcome, the server's CPU and
+# memory, its recordings and RTP figures.
+report() {
+    local t0=$1 t1=$2 c0=$3 c1=$4 screen=$5
+    grep -E "Successful call|Failed call|Call Rate|Total Call created|Response Time 1" "$screen" | sed 's/  */ /g' || true
+    local elapsed cpu_s
+    elapsed=$(echo "$t1 - $t0" | bc)
+    cpu_s=$(echo "($c1 - $c0) / $TICKS" | bc -l)
+    echo "== centrala"
+    printf "wall %.1f s, CPU %.1f s (%.0f %% of one core), peak RSS %s\n" "$elapsed" "$cpu_s" \
+        "$(echo "100 * $cpu_s / $elapsed" | bc -l)" "$(grep VmHWM /proc/$SERVER/status | awk '{print $2 " " $3}')"
+    local rec secs
+    rec=$(find "$WORK/data/recordings" -name '*.wav' | wc -l)
+    secs=$(find "$WORK/data/recordings" -name '*.wav' -printf '%s\n' | awk '{s += ($1 - 44) / 32000} END {printf "%.1f", s}')
+    echo "recordings: $rec files, $secs s of stereo audio in all"
+    # Media: packets we sent and received per second of each call (50 is full).
+    grep "call ended" "$WORK/server.log" | sed -E 's/.*rtp_in=([0-9]+) rtp_out=([0-9]+) ms=([0-9]+).*/\1 \2 \3/' |
+        awk '$3 > 0 {n++; i += $1 * 1000 / $3; o += $2 * 1000 / $3; if ($2 * 1000 / $3 < 47) low++}
+             END {if (n) printf "calls ended: %d; RTP per second per call: out %.1f, in %.1f; calls sending under 47/s: %d\n", n, o / n, i / n, low}'
+    grep -c "WARN" "$WORK/server.log" | xargs echo "warnings in the log:" || true
+    grep "WARN" "$WORK/server.log" | sed -E 's/^[^ ]+ +WARN //; s/[0-9]+/N/g' | cut -c1-120 | sort | uniq -c | sort -rn | head -n 5 || true
+}

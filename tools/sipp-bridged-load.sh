@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Bridged telephony load run, loopback only, bounded in calls and time:
+# AGENTS operators are created (with SIP accounts) and made ready; one SIPp
+# registers all their phones, then answers every call they get, each agent
+# speaking (rtp_stream, looped). SIPp callers (a client the order desk sends
+# to the operators) press 1 in the menu, are routed through the ACD, ring an
+# agent, are bridged and recorded, talk HOLD_MS and hang up. Prints SIPp's
+# outcome on both sides and the server's CPU, memory, RTP and recordings.
+#
+#   tools/sipp-bridged-load.sh RATE CALLS AGENTS [LIMIT]
+#     RATE    new calls per second
+#     CALLS   calls in all
+#     AGENTS  operators with phones (more than the calls at once)
+#     LIMIT   most calls at once (default: AGENTS)
+#   HOLD_MS=5000  how long caller and agent talk
+#
+# Needs: a release build (cargo build --release -p centrala), sipp, sox,
+# python3, curl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+HOLD_MS=${HOLD_MS:-5000}
+RATE=${1:?calls per second}
+CALLS=${2:?number of calls}
+AGENTS=${3:?number of agents}
+LIMIT=${4:-$AGENTS}
+WORK=$(mktemp -d)
+trap 'kill "$UAS" 2>/dev/null || true; stop_server; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
+. tools/load-lib.sh
+start_server
+AGENT_PORT=$((SIP_PORT + 2))
+UAS=
+
+# Both sides speak: the demo menu prompt as raw A-law, looped.
+sox crates/call/prompts/en/main-menu.wav -t al "$WORK/speech.al"
+
+# AGENTS operators with SIP accounts 70001…, ready; a caller for the operators.
+CALLER=$(API="$API" AGENTS="$AGENTS" WORK="$WORK" python3 - <<'PY'
+import json, os, urllib.request
+api, n, work = os.environ["API"], int(os.environ["AGENTS"]), os.environ["WORK"]
+def call(method, path, body=None, token=None):
+    req = urllib.request.Request(api + path, method=method, data=json.dumps(body).encode() if body is not None else None)
+    req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    with urllib.request.urlopen(req) as r:
+        text = r.read()
+        return json.loads(text) if text else None
+admin = call("POST", "/auth/login", {"company": "demo", "username": "admin", "password": "demo"})["token"]
+sup = call("POST", "/auth/login", {"company": "demo", "username": "sup.nina", "password": "demo"})["token"]
+ids = []
+for k in range(n):
+    m = call("POST", "/staff", {"username": f"load.{k}", "full_name": f"Load Agent {k}", "role": "operator"}, admin)
+    call("PUT", f"/staff/{m['id']}/sip", {"username": str(70001 + k), "password": "loadpass1"}, admin)
+    ids.append(m["id"])
+for c in call("GET", "/clients?limit=200", token=sup):
+    card = call("GET", f"/clients/{c['code']}", token=sup)
+    phone = (card.get("phones") or [""])[0]
+    if phone and call("POST", "/routing/decide", {"phone": phone, "intent": "order"}, sup)["rule"] == "operators":
+        print(phone.lstrip("+"))
+        break
+with open(work + "/ids", "w") as f:
+    f.write("\n".join(str(i) for i in ids))
+PY
+)
+# Every phone registers from AGENT_PORT, where one SIPp answers for all of
+# them afterwards. (One SIPp run per phone: this SIPp cannot take the
+# digest username from an injection file.)
+REGISTERED=0
+for k in $(seq 70001 $((70000 + AGENTS))); do
+    sipp -sf crates/centrala/tests/sipp/register.xml "127.0.0.1:$SIP_PORT" -s "$k" -au "$k" -ap loadpass1 \
+        -i 127.0.0.1 -p "$AGENT_PORT" -m 1 -nostdin -timeout 5s -timeout_error >/dev/null 2>&1 &&
+        REGISTERED=$((REGISTERED + 1))
+done
+echo "registered phones: $REGISTERED of $AGENTS (register.xml: Expires 300, so keep runs under five minutes)"
+SUP=$(curl -sf "$API/auth/login" -H 'content-type: application/json' \
+    -d '{"company":"demo","username":"sup.nina","password":"demo"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+while read -r id; do
+    curl -sf -X PUT "$API/agents/$id/state" -H "authorization: Bearer $SUP" -H 'content-type: application/json' \
+        -d '{"state":"ready"}' >/dev/null
+done < "$WORK/ids"
+(cd "$WORK" && exec sipp -sf "$OLDPWD/tools/sipp/agent_uas.xml" -i 127.0.0.1 -p "$AGENT_PORT" -mi 127.0.0.1 \
+    -m "$CALLS" -nostdin -trace_screen -rtp_threadtasks 64 >/dev/null 2>&1) &
+UAS=$!
+sleep 1
+
+C0=$(cpu)
+T0=$(date +%s.%N)
+sed -e "s/HOLD_MS/$HOLD_MS/" tools/sipp/caller_bridged.xml > "$WORK/caller.xml"
+(cd "$WORK" && timeout $((CALLS / RATE + 150)) sipp -sf caller.xml "127.0.0.1:$SIP_PORT" -s 38733555000 \
+    -key caller "$CALLER" -i 127.0.0.1 -mi 127.0.0.1 -p $((SIP_PORT + 1)) -mp $((SIP_PORT + 100)) \
+    -r "$RATE" -m "$CALLS" -l "$LIMIT" -nostdin -timeout $((CALLS / RATE + 120))s -trace_screen \
+    -rtp_threadtasks 64 -recv_timeout 30000 >/dev/null 2>&1) || true
+T1=$(date +%s.%N)
+C1=$(cpu)
+sleep 2
+echo "== SIPp callers (rate $RATE/s, $CALLS calls, at most $LIMIT at once, $AGENTS agents, ${HOLD_MS} ms talk)"
+report "$T0" "$T1" "$C0" "$C1" "$(ls "$WORK"/caller_*_screen.log | head -n 1)"
+ANSWERED=$(grep -c 'disposition="answered"' "$WORK/server.log" || true)
+echo "answered by an agent: $ANSWERED"
+# The bridge's media: the agents' legs carry only the conversation.
+grep "agent leg ended" "$WORK/server.log" | sed -E 's/.*rtp_in=([0-9]+) rtp_out=([0-9]+) ms=([0-9]+).*/\1 \2 \3/' |
+    awk '$3 > 0 {n++; i += $1 * 1000 / $3; o += $2 * 1000 / $3; if ($2 * 1000 / $3 < 47) low++; if ($1 * 1000 / $3 < 45) lowin++}
+         END {if (n) printf "agent legs: %d; RTP per second per leg: out %.1f, in %.1f; legs sending under 47/s: %d, receiving under 45/s: %d\n", n, o / n, i / n, low, lowin}'
+# How much of each conversation the recordings hold: talk time vs HOLD_MS.
+echo "recorded talk: $(find "$WORK/data/recordings" -name '*.wav' -printf '%s\n' | awk -v h="$HOLD_MS" '{s += ($1 - 44) / 32000; n++} END {if (n) printf "%.2f s per call on average (caller holds %.1f s after the digit)", s / n, h / 1000}')"
+kill -INT "$UAS" 2>/dev/null || true
+sleep 1
+echo "== SIPp agents"
+grep -E "Successful call|Failed call" "$WORK"/agent_uas_*_screen.log | sed 's/  */ /g' || true
