@@ -99,7 +99,7 @@ report "$T0" "$T1" "$C0" "$C1" "$(ls "$WORK"/caller_*_screen.log | head -n 1)"
 ANSWERED=$(grep -c 'disposition="answered"' "$WORK/server.log" || true)
 echo "answered by an agent: $ANSWERED"
 # The bridge's media: the agents' legs carry only the conversation.
-grep "agent leg ended" "$WORK/server.log" | sed -E 's/.*rtp_in=([0-9]+) rtp_out=([0-9]+) ms=([0-9]+).*/\1 \2 \3/' |
+(grep "agent leg ended" "$WORK/server.log" || true) | sed -E 's/.*rtp_in=([0-9]+) rtp_out=([0-9]+) ms=([0-9]+).*/\1 \2 \3/' |
     awk '$3 > 0 {n++; i += $1 * 1000 / $3; o += $2 * 1000 / $3; if ($2 * 1000 / $3 < 47) low++; if ($1 * 1000 / $3 < 45) lowin++}
          END {if (n) printf "agent legs: %d; RTP per second per leg: out %.1f, in %.1f; legs sending under 47/s: %d, receiving under 45/s: %d\n", n, o / n, i / n, low, lowin}'
 # How much of each conversation the recordings hold: talk time vs HOLD_MS.

@@ -108,6 +108,8 @@ enum Request {
         staff: StaffId,
         name: String,
         role: Role,
+        /// Their phone's SIP username, as stored now.
+        phone: Option<String>,
         wanted: Wanted,
         reply: oneshot::Sender<AgentState>,
     },
@@ -118,7 +120,6 @@ enum Request {
         contact: ContactId,
         caller: String,
         chain: Vec<Person>,
-        operators: Vec<Person>,
         control: mpsc::UnboundedSender<Control>,
     },
     /// The company's queue settings (from the store, or just changed).
@@ -146,7 +147,6 @@ enum Request {
         company: CompanyId,
         contact: ContactId,
         chain: Vec<Person>,
-        operators: Vec<Person>,
         reply: oneshot::Sender<bool>,
     },
     State {
@@ -191,7 +191,8 @@ struct Driver {
     calls: HashMap<ContactId, mpsc::UnboundedSender<Control>>,
     /// The company of each call in the ACD.
     call_company: HashMap<ContactId, CompanyId>,
-    /// Staff phones' SIP usernames, as last told.
+    /// Staff phones' SIP usernames, as last told (with an agent's state,
+    /// or with a call's chain).
     sip: HashMap<StaffId, String>,
     /// The caller's number of each contact (for its callback).
     callers: HashMap<ContactId, String>,
@@ -365,8 +366,12 @@ impl Driver {
     }
 
     /// Puts a call into the ACD: for `chain` in turn, then the operators.
-    fn route_in(&mut self, company: CompanyId, contact: ContactId, chain: &[Person], operators: &[Person]) {
-        for p in chain.iter().chain(operators.iter()) {
+    fn route_in(&mut self, company: CompanyId, contact: ContactId, chain: &[Person]) {
+        if self.companies.insert(company) {
+            let q = self.queue_config(company);
+            self.handle(Event::UpdateQueue(q));
+        }
+        for p in chain {
             self.ensure(company, p.staff, &p.name, p.role);
             if let Some(u) = &p.sip {
                 self.sip.insert(p.staff, u.clone());
@@ -458,7 +463,7 @@ impl AcdService {
                 };
                 let Some(req) = req else { break };
                 match req {
-                    Request::Arrive { company, contact, caller, chain, operators, control } => {
+                    Request::Arrive { company, contact, caller, chain, control } => {
                         d.calls.insert(contact, control);
                         d.call_company.insert(contact, company);
                         d.callers.insert(contact, caller);
@@ -466,7 +471,7 @@ impl AcdService {
                             let first = tokio::time::Instant::now() + FIRST_ANNOUNCEMENT;
                             d.announcements.push(Reverse((first, contact)));
                         }
-                        d.route_in(company, contact, &chain, &operators);
+                        d.route_in(company, contact, &chain);
                         d.queue_changed(company);
                     }
                     Request::Configure { company, settings } => {
@@ -489,11 +494,11 @@ impl AcdService {
                             d.queue_changed(company);
                         }
                     }
-                    Request::Transfer { company, contact, chain, operators, reply } => {
+                    Request::Transfer { company, contact, chain, reply } => {
                         let known = d.calls.get(&contact).is_some_and(|c| c.send(Control::Transfer).is_ok());
                         if known {
                             d.handle(Event::End { contact });
-                            d.route_in(company, contact, &chain, &operators);
+                            d.route_in(company, contact, &chain);
                         }
                         let _ = reply.send(known);
                         d.queue_changed(company);
@@ -518,8 +523,12 @@ impl AcdService {
                             d.queue_changed(company);
                         }
                     }
-                    Request::Set { company, staff, name, role, wanted, reply } => {
+                    Request::Set { company, staff, name, role, phone, wanted, reply } => {
                         d.ensure(company, staff, &name, role);
+                        match phone {
+                            Some(user) => d.sip.insert(staff, user),
+                            None => d.sip.remove(&staff),
+                        };
                         let a = AgentId(u64::try_from(staff.0).unwrap_or(0));
                         let offline = matches!(d.acd.agent_state(a), Some(AgentState::Offline) | None);
                         match wanted {
@@ -566,34 +575,36 @@ impl AcdService {
         (AcdService { tx }, jobs_rx)
     }
 
+    /// Sets an agent's state; `phone` is their SIP username (rung when
+    /// they are offered a call).
     pub async fn set(
         &self,
         company: CompanyId,
         staff: StaffId,
         name: &str,
         role: Role,
+        phone: Option<String>,
         wanted: Wanted,
     ) -> Option<AgentState> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Request::Set { company, staff, name: name.to_owned(), role, wanted, reply }).await.ok()?;
+        let name = name.to_owned();
+        self.tx.send(Request::Set { company, staff, name, role, phone, wanted, reply }).await.ok()?;
         rx.await.ok()
     }
 
     /// A routed call enters the ACD: for `chain` in turn, then the
-    /// operators. `operators` are the company's operators with their phones
-    /// (so that an offer to one of them can ring).
+    /// operators (whose phones the ACD knows from their states).
     pub async fn arrive(
         &self,
         company: CompanyId,
         contact: i64,
         caller: &str,
         chain: Vec<Person>,
-        operators: Vec<Person>,
         control: mpsc::UnboundedSender<Control>,
     ) -> bool {
         let contact = ContactId(u64::try_from(contact).unwrap_or(0));
         let caller = caller.to_owned();
-        self.tx.send(Request::Arrive { company, contact, caller, chain, operators, control }).await.is_ok()
+        self.tx.send(Request::Arrive { company, contact, caller, chain, control }).await.is_ok()
     }
 
     /// Applies a company's queue settings (at start, and when changed).
@@ -621,10 +632,10 @@ impl AcdService {
 
     /// Blind transfer of a talking call to `chain`, then the operators;
     /// false when the call is not (or no longer) in the ACD.
-    pub async fn transfer(&self, company: CompanyId, contact: i64, chain: Vec<Person>, operators: Vec<Person>) -> bool {
+    pub async fn transfer(&self, company: CompanyId, contact: i64, chain: Vec<Person>) -> bool {
         let contact = ContactId(u64::try_from(contact).unwrap_or(0));
         let (reply, rx) = oneshot::channel();
-        if self.tx.send(Request::Transfer { company, contact, chain, operators, reply }).await.is_err() {
+        if self.tx.send(Request::Transfer { company, contact, chain, reply }).await.is_err() {
             return false;
         }
         rx.await.unwrap_or(false)

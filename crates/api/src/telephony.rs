@@ -74,34 +74,29 @@ impl CallBrain {
 }
 
 /// The people of `ids` who can take a call now (present, active, with a
-/// registered phone), in order, and the company's operators. Those who
-/// cannot are written into the interaction's story as skipped.
+/// registered phone), in order. Those who cannot are written into the
+/// interaction's story as skipped. (Operators are not looked at here: their
+/// phones reach the ACD with their state, so a call costs the same however
+/// many agents there are.)
 pub async fn reachable(
     state: &AppState,
     s: &centrala_store::Scoped<'_>,
     interaction: i64,
     ids: &[StaffId],
     staffing: &Staffing,
-) -> (Vec<Person>, Vec<Person>) {
-    let accounts: std::collections::HashMap<StaffId, String> =
-        s.sip_accounts().await.unwrap_or_default().into_iter().collect();
-    let person = |id: StaffId| {
-        let m = staffing.members.iter().find(|m| m.id == id && m.active)?;
-        let sip = accounts.get(&id).filter(|u| is_registered(state, u)).cloned();
-        Some(Person { staff: id, name: m.full_name.clone(), role: m.role, sip })
-    };
-    let mut chain: Vec<Person> = ids.iter().filter_map(|id| person(*id)).collect();
-    for p in chain.iter().filter(|p| p.sip.is_none()) {
-        let _ = s.add_interaction_event(interaction, "skipped", Some(p.staff), "no phone registered").await;
+) -> Vec<Person> {
+    let mut chain = Vec::new();
+    for id in ids {
+        let Some(m) = staffing.members.iter().find(|m| m.id == *id && m.active) else { continue };
+        let sip = s.sip_username(*id).await.ok().flatten().filter(|u| is_registered(state, u));
+        match sip {
+            Some(sip) => chain.push(Person { staff: *id, name: m.full_name.clone(), role: m.role, sip: Some(sip) }),
+            None => {
+                let _ = s.add_interaction_event(interaction, "skipped", Some(*id), "no phone registered").await;
+            }
+        }
     }
-    chain.retain(|p| p.sip.is_some());
-    let operators = staffing
-        .members
-        .iter()
-        .filter(|m| m.active && matches!(m.role, Role::Operator | Role::Supervisor))
-        .filter_map(|m| person(m.id))
-        .collect();
-    (chain, operators)
+    chain
 }
 
 /// Tells a staff member's desk that a call rings for them or was answered
@@ -241,13 +236,13 @@ impl Brain for CallBrain {
         if let Err(e) = result {
             warn!(error = %e, "recording the routing on the interaction failed");
         }
-        let (chain, operators) = match &staffing {
+        let chain = match &staffing {
             Some(staffing) => reachable(&self.state, &s, call.interaction, &chain, staffing).await,
-            None => (Vec::new(), Vec::new()),
+            None => Vec::new(),
         };
         let (tx, rx) = mpsc::unbounded_channel();
         let company = CompanyId(call.company);
-        self.state.acd.arrive(company, call.interaction, &call.caller, chain, operators, tx).await.then_some(rx)
+        self.state.acd.arrive(company, call.interaction, &call.caller, chain, tx).await.then_some(rx)
     }
 
     fn report(&self, call: &Arrival, report: AcdReport) {
@@ -303,7 +298,8 @@ impl Brain for CallBrain {
         let company = CompanyId(account.company_id);
         let s = self.state.store.company(company);
         let Ok(Some(member)) = s.staff(StaffId(account.staff_id)).await else { return false };
-        self.state.acd.set(company, member.id, &member.username, member.role, wanted).await.is_some()
+        let phone = Some(user.to_owned());
+        self.state.acd.set(company, member.id, &member.username, member.role, phone, wanted).await.is_some()
     }
 
     async fn transfer(&self, call: &Arrival, by: i64, to: &str) -> bool {

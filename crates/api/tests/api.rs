@@ -860,15 +860,15 @@ async fn queue_settings_are_checked_stored_audited_and_applied_by_the_acd() {
     assert!(audit.contains("queue_settings"), "{audit}");
 
     // The ACD applies them: after a call, the operator is in 30 s of wrap-up
-    // (with the defaults, available at once).
-    w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
+    // (with the defaults, available at once). Their phone reaches the ACD
+    // with their state.
     let alpha = w.company_id("alpha").await;
     let me = w.get("/api/v1/auth/me", &op).await.body;
     let staff = centrala_domain::StaffId(me["id"].as_i64().unwrap());
-    let person =
-        centrala_api::acd::Person { staff, name: "op".into(), role: Role::Operator, sip: Some("op-phone".into()) };
+    w.db.store.company(alpha).set_sip_account(staff, "op-phone", "0123").await.unwrap();
+    w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(w.state.acd.arrive(alpha, 41, "+38761000041", Vec::new(), vec![person], tx).await);
+    assert!(w.state.acd.arrive(alpha, 41, "+38761000041", Vec::new(), tx).await);
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: staff.0, user: "op-phone".into() }));
     let (contact, agent) = (ContactId(41), AgentId(u64::try_from(staff.0).unwrap()));
     w.state.acd.contact(Event::Accept { contact, agent }).await;

@@ -343,6 +343,17 @@ impl Scoped<'_> {
                 .await?;
         Ok(rows.into_iter().map(|(s, u)| (StaffId(s), u)).collect())
     }
+
+    /// The SIP username of one staff member's phone, if they have one.
+    pub async fn sip_username(&self, staff: StaffId) -> Result<Option<String>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT username FROM sip_accounts WHERE company_id = $1 AND staff_id = $2")
+                .bind(self.company_id().0)
+                .bind(staff.0)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.map(|(u,)| u))
+    }
 }
 
 impl Scoped<'_> {

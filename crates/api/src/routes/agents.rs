@@ -109,7 +109,9 @@ async fn apply(
             return Err(ApiError::invalid(format!("state {other:?} is not ready, not_ready, offline or wrap_up_done")))
         }
     };
-    let now = state.acd.set(company, staff, username, role, wanted).await.ok_or_else(ApiError::internal)?;
+    // Their phone goes to the ACD with their state: an offer rings it.
+    let phone = state.store.company(company).sip_username(staff).await?;
+    let now = state.acd.set(company, staff, username, role, phone, wanted).await.ok_or_else(ApiError::internal)?;
     state.store.company(company).audit(actor, "agent_state", "staff", &staff.to_string(), now.as_str()).await?;
     Ok(now)
 }

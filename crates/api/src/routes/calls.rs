@@ -225,7 +225,7 @@ pub async fn transfer_call(
     if ids.is_empty() {
         return Err(ApiError::invalid(format!("nobody in {} is present today", to)));
     }
-    let (chain, operators) = crate::telephony::reachable(state, &s, id, &ids, &staffing).await;
+    let chain = crate::telephony::reachable(state, &s, id, &ids, &staffing).await;
     let ringing: Vec<String> = chain
         .iter()
         .filter_map(|p| staffing.members.iter().find(|m| m.id == p.staff).map(|m| m.username.clone()))
@@ -233,7 +233,7 @@ pub async fn transfer_call(
     // Written first: the next ringing is written by the call as it happens.
     let detail = format!("to {}", if ringing.is_empty() { "the operators".to_owned() } else { ringing.join(", ") });
     s.add_interaction_event(id, "transferred", Some(handler), &detail).await?;
-    if !state.acd.transfer(company, id, chain, operators).await {
+    if !state.acd.transfer(company, id, chain).await {
         s.add_interaction_event(id, "transfer_failed", Some(handler), "the call had ended").await?;
         return Err(ApiError::new(StatusCode::CONFLICT, "not_talking", "the call is no longer in progress"));
     }
