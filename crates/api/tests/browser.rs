@@ -338,7 +338,17 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     let refused = text_until(&head, "#ivr-msg", |t| !t.is_empty()).await;
     assert!(refused.contains("does not allow"), "{refused}");
     assert_eq!(s.ivr().await.unwrap(), None, "nothing stored");
+    // The queue settings likewise: shown as they are, changed only by
+    // supervisors and admins.
+    let ring = head.find(Locator::Css("#q-ring")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(ring.as_deref(), Some("15"));
+    click(&head, "#queue-form button").await;
+    let refused = text_until(&head, "#queue-msg", |t| !t.is_empty()).await;
+    assert!(refused.contains("does not allow"), "{refused}");
+    assert_eq!(s.queue_settings().await.unwrap(), None, "nothing stored");
     shot(&head, "admin").await;
+    head.set_window_size(390, 844).await.unwrap();
+    shot(&head, "admin-phone").await;
 
     // The phone-sized screen still shows the desk.
     op.set_window_size(390, 844).await.unwrap();

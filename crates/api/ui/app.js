@@ -370,6 +370,19 @@ if (document.body.dataset.page === "admin") {
       report("#sip-msg", false, e.message);
     }
   });
+  $("#queue-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const n = (id) => (v(id) === null ? null : Number(v(id)));
+    try {
+      await api("PUT", "/queues/settings", {
+        ring_timeout_seconds: n("#q-ring"), wrap_up_seconds: n("#q-wrap"), max_wait_seconds: n("#q-max"),
+        overflow: $("#q-overflow").value, announce_every_seconds: n("#q-announce"), callback_offer: $("#q-offer").checked,
+      });
+      report("#queue-msg", true, t("admin-saved"));
+    } catch (e) {
+      report("#queue-msg", false, e.message);
+    }
+  });
   $("#ivr-save").addEventListener("click", async () => {
     try {
       await api("PUT", "/ivr", JSON.parse($("#ivr-json").value));

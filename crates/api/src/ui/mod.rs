@@ -245,6 +245,10 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
     let Ok((staff, departments, absences, rules, numbers, sip, ivr_text)) = loaded else {
         return crate::error::ApiError::internal().into_response();
     };
+    let Ok(queue) = crate::routes::queues::company_settings(&s).await else {
+        return crate::error::ApiError::internal().into_response();
+    };
+    let queue = crate::routes::queues::QueueDef::from_settings(&queue);
     // The menu as the API takes it: the company's own, or the default.
     let own_ivr = ivr_text.is_some();
     let ivr_json = ivr_text.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok()).unwrap_or_else(|| {
@@ -290,6 +294,24 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
                     button type="submit" { (tr.t("admin-save")) }
                 }
                 p #sip-msg role="status" {}
+            }
+            section.card {
+                h2 { (tr.t("admin-queue")) }
+                form #queue-form.row {
+                    label { (tr.t("admin-queue-ring")) input #q-ring type="number" min="5" max="120" value=(queue.ring_timeout_seconds); }
+                    label { (tr.t("admin-queue-wrap")) input #q-wrap type="number" min="0" max="600" value=(queue.wrap_up_seconds); }
+                    label { (tr.t("admin-queue-max")) input #q-max type="number" min="10" max="7200"
+                        value=(queue.max_wait_seconds.map(|s| s.to_string()).unwrap_or_default()); }
+                    label { (tr.t("admin-queue-overflow"))
+                        select #q-overflow {
+                            option value="message" selected[queue.overflow == crate::routes::queues::OverflowDef::Message] { (tr.t("admin-queue-message")) }
+                            option value="callback" selected[queue.overflow == crate::routes::queues::OverflowDef::Callback] { (tr.t("admin-queue-callback")) }
+                        } }
+                    label { (tr.t("admin-queue-announce")) input #q-announce type="number" min="0" max="600" value=(queue.announce_every_seconds); }
+                    label { input #q-offer type="checkbox" checked[queue.callback_offer]; " " (tr.t("admin-queue-offer")) }
+                    button type="submit" { (tr.t("admin-save")) }
+                }
+                p #queue-msg role="status" {}
             }
             section.card {
                 h2 { (tr.t("admin-ivr")) " " span.badge { @if own_ivr { (tr.t("admin-ivr-own")) } @else { (tr.t("admin-ivr-default")) } } }
