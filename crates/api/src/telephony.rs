@@ -167,10 +167,17 @@ impl Brain for CallBrain {
         info!(interaction, company = company.0, client = client.as_ref().map(|c| c.code.as_str()), "call arrived");
         let now = chrono::Local::now();
         let recording = recording_path(&self.state, company, interaction);
-        let (ivr, lang, _) = crate::routes::ivr::company_ivr(&s).await.unwrap_or_else(|e| {
+        let menu = crate::routes::ivr::company_ivr(&s).await.unwrap_or_else(|e| {
             warn!(error = ?e, "reading the company's menu failed; using the default");
-            (IvrConfig::default_menu(), "bs".into(), true)
+            crate::routes::ivr::CompanyIvr {
+                cfg: IvrConfig::default_menu(),
+                language: "bs".into(),
+                default: true,
+                key_clients_skip_menu: false,
+            }
         });
+        let key = client.as_ref().is_some_and(|c| c.client_type == centrala_desk::KEY_CLIENT_TYPE);
+        let (ivr, lang) = (menu.cfg, menu.language);
         Ok(Arrival {
             company: company.0,
             interaction,
@@ -180,6 +187,7 @@ impl Brain for CallBrain {
             recording: Some(recording),
             caller_name: client.map(|c| c.name).unwrap_or_default(),
             caller,
+            skip_menu: key && menu.key_clients_skip_menu,
         })
     }
 

@@ -764,8 +764,12 @@ async fn ivr_menus_are_data_and_old_recordings_go_by_the_retention() {
     assert_eq!(got["menus"][1]["options"]["0"], "operator");
     // What the telephony will walk is the same menu.
     let a = w.company_id("alpha").await;
-    let (cfg, lang, default) = centrala_api::routes::ivr::company_ivr(&w.db.store.company(a)).await.unwrap();
-    assert_eq!((cfg.menus.len(), lang.as_str(), default, cfg.hours.holidays.len()), (2, "en", false, 1));
+    let own = centrala_api::routes::ivr::company_ivr(&w.db.store.company(a)).await.unwrap();
+    assert_eq!(
+        (own.cfg.menus.len(), own.language.as_str(), own.default, own.cfg.hours.holidays.len()),
+        (2, "en", false, 1)
+    );
+    assert!(!own.key_clients_skip_menu, "key clients hear the menu unless the company says otherwise");
     // Another company still has the default; a broken menu is refused and changes nothing.
     assert_eq!(w.get("/api/v1/ivr", &beta).await.body["default"], true);
     let mut broken = menu.clone();

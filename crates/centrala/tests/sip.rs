@@ -1553,3 +1553,59 @@ async fn a_supervisor_listens_in_hearing_both_sides_unheard() {
     assert!(audit.contains("\"listen\""), "{audit}");
     server.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_clients_skip_the_menu_when_the_company_says_so() {
+    if !have_sipp() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let admin = login(&http, &server, "admin").await;
+    // The default menu, with key clients let through.
+    let mut menu = get(&http, &server, &admin, "/api/v1/ivr").await;
+    let obj = menu.as_object_mut().unwrap();
+    obj.remove("default");
+    obj.insert("key_clients_skip_menu".into(), json!(true));
+    let r = http.put(server.url("/api/v1/ivr")).bearer_auth(&admin).json(&menu).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+
+    // A key client calls and presses nothing; a stranger likewise.
+    let clients = get(&http, &server, &sup, "/api/v1/clients?limit=300").await;
+    let mut key = None;
+    for c in clients.as_array().unwrap().iter().filter(|c| c["type"] == "key") {
+        let card = get(&http, &server, &sup, &format!("/api/v1/clients/{}", c["code"].as_str().unwrap())).await;
+        if let Some(phone) = card["phones"][0].as_str() {
+            key = Some((c["code"].as_str().unwrap().to_owned(), phone.to_owned()));
+            break;
+        }
+    }
+    let (code, phone) = key.expect("a demo key client");
+    for (number, who) in [(phone.trim_start_matches('+').to_owned(), "key"), ("38761000555".to_owned(), "stranger")] {
+        let work = dir.path().to_owned();
+        let file = ivr_scenario_holding(&work, "", 3000);
+        let sip = server.sip.clone();
+        let n = number.clone();
+        let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &n], &work));
+        let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+        assert!(r.status.success(), "{who}: {}", r.out);
+        let i = newest_ended_call(&http, &server, &sup, &format!("?phone=%2B{number}")).await;
+        if who == "key" {
+            assert_eq!(i["client"], json!(code));
+            // Routed at once as an order, to the manager's chain.
+            assert_eq!(
+                (i["ivr_path"].as_str(), i["intent"].as_str(), i["routing_rule"].as_str()),
+                (Some("skipped (key client)"), Some("order"), Some("key_client")),
+                "{i}"
+            );
+        } else {
+            // Everyone else still hears the menu (and, pressing nothing,
+            // is still in it when it hangs up).
+            assert_eq!(i["routing_rule"], "", "{i}");
+            assert_ne!(i["ivr_path"], "skipped (key client)", "{i}");
+        }
+    }
+    server.stop();
+}

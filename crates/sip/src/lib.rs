@@ -87,6 +87,9 @@ pub struct Arrival {
     pub caller_name: String,
     /// The caller's number, E.164 when it could be read so.
     pub caller: String,
+    /// The caller skips the menu (a known key client, when the company
+    /// says so): while open, it is routed at once as an order call.
+    pub skip_menu: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -405,6 +405,7 @@ async fn feature<B: Brain>(ctx: &Arc<Ctx<B>>, mut tx: Transaction, code: &str) {
         recording: None,
         caller_name: String::new(),
         caller: user,
+        skip_menu: false,
     };
     if let Err(why) = answer_and_run(ctx, tx, &confirm).await {
         debug!(%why, "feature code confirmation");
@@ -508,7 +509,14 @@ async fn run<B: Brain>(
     let mut media = Media::start(socket, remote, chosen, arrival.recording.clone());
     let (mut ivr, first) = IvrCall::start(arrival.ivr.clone(), arrival.local_time);
     let mut timer: Timer = None;
-    let mut pending = first;
+    // A caller who skips the menu is routed at once while open (closed, it
+    // hears the closed message like anyone).
+    let skip = arrival.skip_menu && arrival.ivr.hours.is_open(arrival.local_time);
+    let mut pending = if skip {
+        vec![Cmd::StopPlay, Cmd::Route(centrala_call::ivr::Outcome::Intent(centrala_desk::routing::Intent::Order))]
+    } else {
+        first
+    };
     let mut end = None;
     while end.is_none() {
         for cmd in std::mem::take(&mut pending) {
@@ -518,7 +526,8 @@ async fn run<B: Brain>(
                 Cmd::Wait(d) => timer = Some(Box::pin(tokio::time::sleep(d))),
                 Cmd::CancelTimer => timer = None,
                 Cmd::Route(outcome) => {
-                    let control = ctx.brain.routed(arrival, &ivr.path(), ivr.digits(), &outcome).await;
+                    let path = if skip { "skipped (key client)".to_owned() } else { ivr.path() };
+                    let control = ctx.brain.routed(arrival, &path, ivr.digits(), &outcome).await;
                     // Until someone takes it: please wait, then music on hold.
                     media.send(MediaCmd::Hold(Some(ctx.hold.clone())));
                     media.send(MediaCmd::Play(ctx.prompts(&arrival.lang, &["please-wait".to_owned()])));

@@ -100,6 +100,10 @@ pub struct IvrDef {
     /// The prompts' language: `bs` or `en`.
     #[serde(default = "default_language")]
     pub language: String,
+    /// Known key clients skip the menu: while open, they go straight to
+    /// their manager's chain as an order call (OD-4).
+    #[serde(default)]
+    pub key_clients_skip_menu: bool,
 }
 
 fn default_language() -> String {
@@ -245,19 +249,41 @@ impl IvrDef {
                 closed_prompt: cfg.hours.closed_prompt.clone(),
             }),
             language: language.to_owned(),
+            key_clients_skip_menu: false,
         }
     }
 }
 
+/// What a call walks: the company's menu (its own, or the default) and
+/// what goes with it.
+#[derive(Debug, Clone)]
+pub struct CompanyIvr {
+    pub cfg: IvrConfig,
+    pub language: String,
+    /// Whether this is the default menu (the company has none of its own).
+    pub default: bool,
+    pub key_clients_skip_menu: bool,
+}
+
 /// The company's menu and prompt language: its own, or the default.
-pub async fn company_ivr(s: &centrala_store::Scoped<'_>) -> ApiResult<(IvrConfig, String, bool)> {
+pub async fn company_ivr(s: &centrala_store::Scoped<'_>) -> ApiResult<CompanyIvr> {
     if let Some(text) = s.ivr().await? {
-        match serde_json::from_str::<IvrDef>(&text).map_err(|e| e.to_string()).and_then(|d| d.to_config()) {
-            Ok((cfg, lang)) => return Ok((cfg, lang, false)),
+        let read = serde_json::from_str::<IvrDef>(&text)
+            .map_err(|e| e.to_string())
+            .and_then(|d| d.to_config().map(|c| (c, d.key_clients_skip_menu)));
+        match read {
+            Ok(((cfg, language), key_clients_skip_menu)) => {
+                return Ok(CompanyIvr { cfg, language, default: false, key_clients_skip_menu })
+            }
             Err(e) => tracing::warn!(error = %e, "the stored IVR menu no longer reads; using the default"),
         }
     }
-    Ok((IvrConfig::default_menu(), default_language(), true))
+    Ok(CompanyIvr {
+        cfg: IvrConfig::default_menu(),
+        language: default_language(),
+        default: true,
+        key_clients_skip_menu: false,
+    })
 }
 
 /// The company's IVR menu (supervisors and admins).
