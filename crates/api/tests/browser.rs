@@ -348,6 +348,13 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     assert_eq!(s.queue_settings().await.unwrap(), None, "nothing stored");
     shot(&head, "admin").await;
     head.set_window_size(390, 844).await.unwrap();
+    // At phone size the page does not scroll sideways: wide tables scroll
+    // inside their cards.
+    let wide: bool = serde_json::from_value(
+        head.execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![]).await.unwrap(),
+    )
+    .unwrap();
+    assert!(!wide, "the admin page is wider than a phone");
     shot(&head, "admin-phone").await;
 
     // The phone-sized screen still shows the desk.
