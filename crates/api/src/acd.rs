@@ -309,6 +309,14 @@ impl Driver {
         }
     }
 
+    /// Makes sure the company's operator queue exists, with its settings.
+    fn ensure_queue(&mut self, company: CompanyId) {
+        if self.companies.insert(company) {
+            let q = self.queue_config(company);
+            self.handle(Event::UpdateQueue(q));
+        }
+    }
+
     /// A contact that left the ACD: nothing of it is kept.
     fn forget(&mut self, contact: ContactId) {
         self.calls.remove(&contact);
@@ -367,10 +375,7 @@ impl Driver {
 
     /// Puts a call into the ACD: for `chain` in turn, then the operators.
     fn route_in(&mut self, company: CompanyId, contact: ContactId, chain: &[Person]) {
-        if self.companies.insert(company) {
-            let q = self.queue_config(company);
-            self.handle(Event::UpdateQueue(q));
-        }
+        self.ensure_queue(company);
         for p in chain {
             self.ensure(company, p.staff, &p.name, p.role);
             if let Some(u) = &p.sip {
@@ -399,10 +404,7 @@ impl Driver {
     /// and supervisors take the operator queue's calls; everyone else is
     /// reached by name (a manager, a head, finance).
     fn ensure(&mut self, company: CompanyId, staff: StaffId, name: &str, role: Role) {
-        if self.companies.insert(company) {
-            let q = self.queue_config(company);
-            self.handle(Event::UpdateQueue(q));
-        }
+        self.ensure_queue(company);
         if let std::collections::hash_map::Entry::Vacant(v) = self.agents.entry(staff) {
             v.insert(company);
             let id = AgentId(u64::try_from(staff.0).unwrap_or(0));

@@ -409,13 +409,7 @@ async fn handle_reports(state: AppState, call: Arrival, mut rx: mpsc::UnboundedR
     let contact = ContactId(u64::try_from(id).unwrap_or(0));
     let s = state.store.company(company);
     // What the desks are told of this call, looked up once.
-    let code = match s.interaction(id).await {
-        Ok(Some(i)) => match i.client_id {
-            Some(c) => s.client(centrala_domain::ClientId(c)).await.ok().flatten().map(|c| c.code),
-            None => None,
-        },
-        _ => None,
-    };
+    let code = client_of(&s, id).await.map(|c| c.code);
     let about = about_call(id, &call.caller, code.as_deref(), &call.caller_name);
     while let Some(report) = rx.recv().await {
         let agent = |staff: i64| AgentId(u64::try_from(staff).unwrap_or(0));
@@ -467,6 +461,12 @@ async fn handle_reports(state: AppState, call: Arrival, mut rx: mpsc::UnboundedR
     }
 }
 
+/// The client of interaction `id`, if it is a known one.
+async fn client_of(s: &centrala_store::Scoped<'_>, id: i64) -> Option<centrala_store::desk::Client> {
+    let client = s.interaction(id).await.ok().flatten()?.client_id?;
+    s.client(centrala_domain::ClientId(client)).await.ok().flatten()
+}
+
 /// What a desk is told of a call (its pop-up shows the client's card).
 fn about_call(id: i64, caller: &str, client: Option<&str>, client_name: &str) -> serde_json::Value {
     serde_json::json!({ "interaction": id, "caller": caller, "client": client, "client_name": client_name })
@@ -497,13 +497,7 @@ async fn callback(state: AppState, job: CallbackJob) {
     let contact = ContactId(u64::try_from(id).unwrap_or(0));
     let agent = AgentId(u64::try_from(staff.0).unwrap_or(0));
     let s = state.store.company(job.company);
-    let client = match s.interaction(id).await {
-        Ok(Some(i)) => match i.client_id {
-            Some(c) => s.client(centrala_domain::ClientId(c)).await.ok().flatten(),
-            None => None,
-        },
-        _ => None,
-    };
+    let client = client_of(&s, id).await;
     let name = client.as_ref().map(|c| c.name.clone()).unwrap_or_default();
     let about = about_call(id, &job.number, client.as_ref().map(|c| c.code.as_str()), &name);
     story(&s, id, "offered", Some(staff), "callback").await;

@@ -43,15 +43,21 @@ struct Sipp {
 /// Runs SIPp once (one call) against the server; returns its exit status
 /// and what it printed.
 fn sipp(server_sip: &str, scenario_file: &Path, extra: &[&str], dir: &Path) -> Sipp {
+    let args = [&[server_sip, "-l", "1", "-trace_err"], extra].concat();
+    sipp_at(dir, scenario_file, free_udp_port(), &args)
+}
+
+/// Runs SIPp once (one call) in `dir` from SIP port `port` (a caller names
+/// the server in `args`; without it SIPp answers there), on loopback, at
+/// most 40 s.
+fn sipp_at(dir: &Path, scenario_file: &Path, port: u16, args: &[&str]) -> Sipp {
     let out = Command::new(SIPP)
         .current_dir(dir)
         .arg("-sf")
         .arg(scenario_file)
-        .arg(server_sip)
-        .args(["-m", "1", "-l", "1", "-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin", "-timeout", "40s"])
-        .args(["-timeout_error", "-trace_err", "-p", &free_udp_port().to_string()])
-        .args(["-mp", &free_udp_port().to_string()])
-        .args(extra)
+        .args(["-m", "1", "-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin", "-timeout", "40s", "-timeout_error"])
+        .args(["-p", &port.to_string(), "-mp", &free_udp_port().to_string()])
+        .args(args)
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
@@ -507,27 +513,10 @@ async fn click_to_call_rings_the_staff_phone_then_the_number_and_records_both() 
 
     // The called party: SIPp answers, speaks, hangs up after four seconds.
     let far = free_udp_port();
-    let (sip, work) = (server.sip.clone(), dir.path().to_owned());
+    let work = dir.path().to_owned();
     let uas = std::thread::spawn(move || {
-        let out = Command::new(SIPP)
-            .current_dir(&work)
-            .arg("-sf")
-            .arg(scenario("answer.xml"))
-            .args(["-m", "1", "-i", "127.0.0.1", "-p", &far.to_string(), "-mi", "127.0.0.1"])
-            .args([
-                "-mp",
-                &free_udp_port().to_string(),
-                "-nostdin",
-                "-timeout",
-                "40s",
-                "-timeout_error",
-                "-s",
-                "38761555777",
-            ])
-            .output()
-            .unwrap();
-        drop(sip);
-        (out.status, String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+        let r = sipp_at(&work, &scenario("answer.xml"), far, &["-s", "38761555777"]);
+        (r.status, r.out)
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let placed = call(ana.clone(), json!({"number": format!("sip:38761555777@127.0.0.1:{far}")})).await;
@@ -1235,15 +1224,8 @@ async fn a_waiting_caller_hears_its_place_asks_for_a_callback_and_is_called_back
     // The client's phone (SIPp behind the trunk) answers, speaks, hangs up.
     let work = dir.path().to_owned();
     let uas = std::thread::spawn(move || {
-        let out = Command::new(SIPP)
-            .current_dir(&work)
-            .arg("-sf")
-            .arg(scenario("answer.xml"))
-            .args(["-m", "1", "-i", "127.0.0.1", "-p", &far.to_string(), "-mi", "127.0.0.1"])
-            .args(["-mp", &free_udp_port().to_string(), "-nostdin", "-timeout", "40s", "-timeout_error"])
-            .output()
-            .unwrap();
-        (out.status, String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+        let r = sipp_at(&work, &scenario("answer.xml"), far, &[]);
+        (r.status, r.out)
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     // op.ana gets ready: her phone rings first (and answers), then the client.
@@ -1287,13 +1269,6 @@ async fn a_waiting_caller_hears_its_place_asks_for_a_callback_and_is_called_back
     assert!(log.contains("callback ended reached=true"), "{log}");
 }
 
-/// Runs SIPp with these arguments (no defaults added), in `dir`.
-fn sipp_raw(dir: &Path, args: &[&str]) -> Sipp {
-    let out = Command::new(SIPP).current_dir(dir).args(args).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    Sipp { status: out.status, out: text }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operators_phone_puts_the_caller_through_by_refer() {
     if !have_sipp() || !have_baresip() {
@@ -1306,69 +1281,16 @@ async fn an_operators_phone_puts_the_caller_through_by_refer() {
     // op.ana's phone (203) is SIPp: it registers from port `port`, then
     // answers there and transfers to 216, fin.amra's phone (baresip).
     let work = dir.path().to_owned();
-    let port = free_udp_port().to_string();
-    let (sip, mport) = (server.sip.clone(), free_udp_port().to_string());
-    let reg = scenario("register.xml");
-    let r = sipp_raw(
-        &work,
-        &[
-            "-sf",
-            reg.to_str().unwrap(),
-            &sip,
-            "-m",
-            "1",
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port,
-            "-mi",
-            "127.0.0.1",
-            "-mp",
-            &mport,
-            "-nostdin",
-            "-timeout",
-            "20s",
-            "-timeout_error",
-            "-s",
-            "203",
-            "-au",
-            "203",
-            "-ap",
-            "demo",
-        ],
-    );
+    let port = free_udp_port();
+    let sip = server.sip.clone();
+    let r = sipp_at(&work, &scenario("register.xml"), port, &[&sip, "-s", "203", "-au", "203", "-ap", "demo"]);
     assert!(r.status.success(), "register: {}", r.out);
     let text = std::fs::read_to_string(scenario("agent_refer.xml")).unwrap().replace("TARGET", "216");
     let agent_file = work.join("agent-refer.xml");
     std::fs::write(&agent_file, text).unwrap();
     let agent = std::thread::spawn({
         let work = work.clone();
-        move || {
-            sipp_raw(
-                &work,
-                &[
-                    "-sf",
-                    agent_file.to_str().unwrap(),
-                    "-m",
-                    "1",
-                    "-i",
-                    "127.0.0.1",
-                    "-p",
-                    &port,
-                    "-mi",
-                    "127.0.0.1",
-                    "-mp",
-                    &mport,
-                    "-nostdin",
-                    "-timeout",
-                    "40s",
-                    "-timeout_error",
-                    "-trace_err",
-                    "-s",
-                    "203",
-                ],
-            )
-        }
+        move || sipp_at(&work, &agent_file, port, &["-trace_err", "-s", "203"])
     });
     let speech = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/bs/main-menu.wav");
     let _amra_phone = Phone::start(&dir.path().join("amra"), &server.sip, "216", "demo", &speech);

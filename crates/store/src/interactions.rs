@@ -357,48 +357,42 @@ impl Scoped<'_> {
 }
 
 impl Scoped<'_> {
+    /// One JSON column of the company's call settings (`ivr`, `queue`).
+    async fn call_setting(&self, column: JsonSetting) -> Result<Option<String>> {
+        let sql = format!("SELECT {} FROM call_settings WHERE company_id = $1", column.name());
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as(&sql).bind(self.company_id().0).fetch_optional(self.pool()).await?;
+        Ok(row.and_then(|(v,)| v))
+    }
+
+    async fn set_call_setting(&self, column: JsonSetting, value: Option<&str>) -> Result<()> {
+        let c = column.name();
+        let sql = format!(
+            "INSERT INTO call_settings (company_id, {c}) VALUES ($1, $2)
+             ON CONFLICT (company_id) DO UPDATE SET {c} = excluded.{c}"
+        );
+        sqlx::query(&sql).bind(self.company_id().0).bind(value.map(str::to_owned)).execute(self.pool()).await?;
+        Ok(())
+    }
+
     /// The company's own IVR definition (JSON), if it has one.
     pub async fn ivr(&self) -> Result<Option<String>> {
-        let row: Option<(Option<String>,)> = sqlx::query_as("SELECT ivr FROM call_settings WHERE company_id = $1")
-            .bind(self.company_id().0)
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(row.and_then(|(i,)| i))
+        self.call_setting(JsonSetting::Ivr).await
     }
 
     /// Sets (or, with `None`, removes) the company's IVR definition.
     pub async fn set_ivr(&self, definition: Option<&str>) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO call_settings (company_id, ivr) VALUES ($1, $2)
-             ON CONFLICT (company_id) DO UPDATE SET ivr = excluded.ivr",
-        )
-        .bind(self.company_id().0)
-        .bind(definition.map(str::to_owned))
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.set_call_setting(JsonSetting::Ivr, definition).await
     }
 
     /// The company's queue settings (JSON as the API takes it), if set.
     pub async fn queue_settings(&self) -> Result<Option<String>> {
-        let row: Option<(Option<String>,)> = sqlx::query_as("SELECT queue FROM call_settings WHERE company_id = $1")
-            .bind(self.company_id().0)
-            .fetch_optional(self.pool())
-            .await?;
-        Ok(row.and_then(|(q,)| q))
+        self.call_setting(JsonSetting::Queue).await
     }
 
     /// Sets (or, with `None`, removes) the company's queue settings.
     pub async fn set_queue_settings(&self, settings: Option<&str>) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO call_settings (company_id, queue) VALUES ($1, $2)
-             ON CONFLICT (company_id) DO UPDATE SET queue = excluded.queue",
-        )
-        .bind(self.company_id().0)
-        .bind(settings.map(str::to_owned))
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        self.set_call_setting(JsonSetting::Queue, settings).await
     }
 
     /// Days recordings are kept; 0 for forever.
@@ -448,6 +442,23 @@ impl Scoped<'_> {
             .execute(self.pool())
             .await?;
         found(r)
+    }
+}
+
+/// The JSON columns of `call_settings` (a closed set: column names are
+/// never taken from input).
+#[derive(Clone, Copy)]
+enum JsonSetting {
+    Ivr,
+    Queue,
+}
+
+impl JsonSetting {
+    fn name(self) -> &'static str {
+        match self {
+            JsonSetting::Ivr => "ivr",
+            JsonSetting::Queue => "queue",
+        }
     }
 }
 
