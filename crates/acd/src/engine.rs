@@ -386,6 +386,7 @@ impl Acd {
                 None => self.add_queue(cfg),
             },
             Event::AddAgent(cfg) => self.add_agent(cfg),
+            Event::SetSkills(a, skills) => self.set_skills(a, skills),
             Event::Login(a) => {
                 if let Some(x) = self.agents.get_mut(&a) {
                     x.online = true;
@@ -555,6 +556,27 @@ impl Acd {
             }
         }
         self.agents.insert(id, a);
+    }
+
+    fn set_skills(&mut self, id: AgentId, skills: Vec<(Skill, u8)>) {
+        if !self.agents.contains_key(&id) {
+            return;
+        }
+        self.unlist(id);
+        for q in self.queues.values_mut() {
+            q.members.retain(|(m, _)| *m != id);
+        }
+        let Some(a) = self.agents.get_mut(&id) else { return };
+        a.cfg.skills = skills;
+        a.queues.clear();
+        for (qid, q) in &mut self.queues {
+            if let Some(t) = q.tier_of(a) {
+                q.members.push((id, t));
+                a.queues.push((*qid, t));
+            }
+        }
+        self.relist(id);
+        self.match_agent(id);
     }
 
     // ---- availability lists -------------------------------------------
@@ -1131,6 +1153,12 @@ impl Acd {
     /// Whether the contact is to be called back (asked for, or overflowed so).
     pub fn wants_callback(&self, c: ContactId) -> bool {
         self.contacts.get(&c).is_some_and(|k| k.callback)
+    }
+
+    /// The queue a contact is in (waiting, ringing or connected), if it
+    /// came through one.
+    pub fn queue_of(&self, c: ContactId) -> Option<QueueId> {
+        self.contacts.get(&c).and_then(|k| k.queue)
     }
 
     /// The queue a contact is waiting in (not ringing, not connected).

@@ -165,6 +165,9 @@ pub enum Event {
     /// shape its lists, and changing them takes a new queue.
     UpdateQueue(QueueConfig),
     AddAgent(AgentConfig),
+    /// New skills for an agent that exists: it joins and leaves queues
+    /// accordingly, keeping its state, its contacts and its statistics.
+    SetSkills(AgentId, Vec<(Skill, u8)>),
     /// Logged in and ready.
     Login(AgentId),
     Logout(AgentId),

@@ -479,3 +479,33 @@ fn new_queue_settings_apply_to_what_happens_next_and_keep_who_waits() {
     let out = s.tick(51 + 61);
     assert!(out.iter().any(|c| matches!(c, Command::Overflowed { to: Overflow::Message, .. })), "{out:?}");
 }
+
+#[test]
+fn new_skills_move_an_agent_between_queues_keeping_its_state() {
+    let mut s = Sim::new();
+    let mut q1 = queue(Strategy::LongestIdle);
+    q1.skills = vec![(Skill(1), 1)];
+    s.queue(q1);
+    let mut q2 = QueueConfig::new(QueueId(2), "complaints");
+    q2.skills = vec![(Skill(2), 1)];
+    s.ev(Event::AddQueue(q2));
+    s.agent(1, &[(1, 1)]);
+    // A caller waits in the queue the agent cannot serve.
+    let out = s.ev(Event::Arrive { contact: c(10), queue: QueueId(2), priority: 0 });
+    assert!(Sim::offers(&out).is_empty());
+    assert_eq!(s.acd.queue_of(c(10)), Some(QueueId(2)));
+    // Given the second skill, it is offered the waiting call at once.
+    let out = s.ev(Event::SetSkills(a(1), vec![(Skill(1), 1), (Skill(2), 1)]));
+    assert_eq!(Sim::offers(&out), vec![(10, 1)]);
+    s.ev(Event::Accept { contact: c(10), agent: a(1) });
+    // Losing the first skill while talking keeps the call and the state.
+    s.ev(Event::SetSkills(a(1), vec![(Skill(2), 1)]));
+    assert_eq!(s.acd.agent_state(a(1)), Some(AgentState::OnContact));
+    let out = s.ev(Event::End { contact: c(10) });
+    assert!(Sim::offers(&out).is_empty());
+    // A call for the first queue no longer reaches it.
+    assert!(s.arrive(11).is_empty());
+    assert_eq!(s.acd.stats(QueueId(2)).unwrap().answered_today, 1);
+    // Unknown agents are ignored.
+    assert!(s.ev(Event::SetSkills(a(99), vec![(Skill(1), 1)])).is_empty());
+}

@@ -4,9 +4,13 @@
 //! desk (and later from phones); queue statistics and agent states go to
 //! the wallboard, and every state change is pushed on the event stream.
 //!
-//! Each company has an operator queue (engine id = company id) with the
-//! company's queue settings; staff are engine agents under their staff id.
-//! Waiting callers hear their position and estimated wait at the settings'
+//! Each company has an operator queue (engine id = company id), taken by
+//! its operators and supervisors, and any number of named queues (ids from
+//! 0x8000_0000 up), each taken by its listed members; every queue has its
+//! own settings, and a caller who waited its longest may overflow into
+//! another queue of the company, keeping its seniority. Membership is an
+//! engine skill per queue. Staff are engine agents under their staff id.
+//! Waiting callers hear their position and estimated wait at their queue's
 //! period (the driver keeps those timers beside the engine's), and may ask
 //! to be called back; a callback's turn becomes a [`CallbackJob`] for the
 //! product to dial (agent first, then the client).
@@ -20,7 +24,7 @@ use centrala_domain::{CompanyId, Role, StaffId};
 use centrala_sip::Control;
 use std::{
     cmp::Reverse,
-    collections::{BinaryHeap, HashMap, HashSet},
+    collections::{BinaryHeap, HashMap},
     sync::Arc,
     time::Duration,
 };
@@ -42,6 +46,8 @@ pub struct AgentView {
     pub state: AgentState,
     pub in_state: Duration,
     pub handled_today: u32,
+    /// The interaction it is talking in, if any.
+    pub talking: Option<i64>,
 }
 
 /// Someone a routed call may ring.
@@ -60,20 +66,36 @@ pub const DIRECT_WAIT: Duration = Duration::from_secs(20);
 /// When a waiting caller hears its position first (after "please wait").
 pub const FIRST_ANNOUNCEMENT: Duration = Duration::from_secs(5);
 
-/// A company's queue settings, as the ACD applies them.
+/// The name of every company's operator queue.
+pub const OPERATORS: &str = "operators";
+
+/// Where a caller goes after its queue's longest wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OverflowTo {
+    /// "Please call later", then hang-up.
+    Message,
+    /// It is told it will be called back, and keeps its place.
+    Callback,
+    /// Into another queue of the company, keeping its seniority.
+    Queue(String),
+}
+
+/// A queue's settings, as the ACD applies them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueSettings {
     /// How long an agent's phone rings before the next agent's.
     pub ring_timeout: Duration,
     /// After a call, before the agent gets the next.
     pub wrap_up: Duration,
-    /// The longest a caller waits, and where it goes then (a message, or a
-    /// callback keeping its place).
-    pub max_wait: Option<(Duration, Overflow)>,
+    /// The longest a caller waits, and where it goes then.
+    pub max_wait: Option<(Duration, OverflowTo)>,
     /// How often a waiting caller hears its position and estimated wait.
     pub announce_every: Option<Duration>,
     /// Whether waiting callers are offered "press 1 to be called back".
     pub callback_offer: bool,
+    /// Who takes the queue's calls (for the operator queue: besides its
+    /// operators and supervisors).
+    pub members: Vec<StaffId>,
 }
 
 impl Default for QueueSettings {
@@ -84,6 +106,7 @@ impl Default for QueueSettings {
             max_wait: None,
             announce_every: Some(Duration::from_secs(60)),
             callback_offer: true,
+            members: Vec::new(),
         }
     }
 }
@@ -114,18 +137,21 @@ enum Request {
         reply: oneshot::Sender<AgentState>,
     },
     /// A call routed to these people in turn (empty: straight to the
-    /// operators), then the operator queue.
+    /// queue), then the named queue (`None`, or one that does not exist:
+    /// the operators).
     Arrive {
         company: CompanyId,
         contact: ContactId,
         caller: String,
         chain: Vec<Person>,
+        queue: Option<String>,
         control: mpsc::UnboundedSender<Control>,
     },
-    /// The company's queue settings (from the store, or just changed).
+    /// The company's queues and their settings (from the store, or just
+    /// changed); queues left out are no longer routed to.
     Configure {
         company: CompanyId,
-        settings: QueueSettings,
+        queues: Vec<(String, QueueSettings)>,
     },
     /// Someone listens in on a call being talked.
     Listen {
@@ -155,8 +181,26 @@ enum Request {
     },
     Stats {
         company: CompanyId,
-        reply: oneshot::Sender<(QueueStats, Vec<AgentView>)>,
+        reply: oneshot::Sender<(Vec<QueueView>, Vec<AgentView>)>,
     },
+}
+
+/// A queue as the wallboard shows it.
+#[derive(Debug, Clone)]
+pub struct QueueView {
+    pub name: String,
+    pub stats: QueueStats,
+    /// Who takes its calls.
+    pub members: Vec<StaffId>,
+}
+
+/// A queue the driver knows: whose it is, its name, the skill its members
+/// carry, and its settings.
+struct QueueInfo {
+    company: CompanyId,
+    name: String,
+    skill: centrala_acd::Skill,
+    settings: QueueSettings,
 }
 
 /// A handle on the ACD task; cheap to clone.
@@ -170,9 +214,13 @@ pub fn is_agent(role: Role) -> bool {
     !matches!(role, Role::Admin)
 }
 
+/// The company's operator queue.
 fn queue_of(company: CompanyId) -> QueueId {
-    QueueId(u32::try_from(company.0).unwrap_or(u32::MAX))
+    QueueId(u32::try_from(company.0 & 0x7FFF_FFFF).unwrap_or(u32::MAX))
 }
+
+/// The first engine id of named queues (operator queues are below).
+const NAMED_QUEUES: u32 = 0x8000_0000;
 
 /// The skill that ties agents to their company's queues: one engine serves
 /// every company, and a contact of one company is never offered to
@@ -184,8 +232,14 @@ fn company_skill(company: CompanyId) -> centrala_acd::Skill {
 struct Driver {
     acd: Acd,
     start: tokio::time::Instant,
-    companies: HashSet<CompanyId>,
+    /// Every queue, operator and named, by engine id.
+    queues: HashMap<QueueId, QueueInfo>,
+    /// Named queues that calls may be routed to, by company and name.
+    names: HashMap<(CompanyId, String), QueueId>,
+    next_queue: u32,
+    next_skill: u16,
     agents: HashMap<StaffId, CompanyId>,
+    roles: HashMap<StaffId, Role>,
     bus: Arc<Bus>,
     /// Calls waiting or talking: where their orders go.
     calls: HashMap<ContactId, mpsc::UnboundedSender<Control>>,
@@ -196,7 +250,6 @@ struct Driver {
     sip: HashMap<StaffId, String>,
     /// The caller's number of each contact (for its callback).
     callers: HashMap<ContactId, String>,
-    settings: HashMap<CompanyId, QueueSettings>,
     /// When each waiting caller hears its position next (stale entries, of
     /// calls no longer waiting, are dropped when they come up).
     announcements: BinaryHeap<Reverse<(tokio::time::Instant, ContactId)>>,
@@ -245,7 +298,11 @@ impl Driver {
                 }
             }
             Command::Overflowed { contact, to, .. } => match to {
-                Overflow::Queue(_) => {}
+                Overflow::Queue(q) => {
+                    if let (Some(call), Some(info)) = (self.calls.get(&contact), self.queues.get(&q)) {
+                        let _ = call.send(Control::Queued { queue: info.name.clone(), overflowed: true });
+                    }
+                }
                 // It keeps its place, to be called back; the caller is let go.
                 Overflow::Callback => {
                     if let Some(call) = self.calls.remove(&contact) {
@@ -268,7 +325,7 @@ impl Driver {
                         staff,
                         user: self.sip.get(&staff).cloned(),
                         number: number.clone(),
-                        ring: self.settings_of(*company).ring_timeout.saturating_sub(Duration::from_secs(1)),
+                        ring: self.settings_of(contact, *company).ring_timeout.saturating_sub(Duration::from_secs(1)),
                     }),
                     _ => None,
                 };
@@ -293,28 +350,111 @@ impl Driver {
         }
     }
 
-    fn settings_of(&self, company: CompanyId) -> QueueSettings {
-        self.settings.get(&company).cloned().unwrap_or_default()
+    /// The settings of the queue the contact is in (or came through), else
+    /// of its company's operators.
+    fn settings_of(&self, contact: ContactId, company: CompanyId) -> QueueSettings {
+        let q = self.acd.queue_of(contact).unwrap_or_else(|| queue_of(company));
+        self.queues.get(&q).map(|i| i.settings.clone()).unwrap_or_default()
     }
 
-    /// The engine's configuration of the company's operator queue.
-    fn queue_config(&self, company: CompanyId) -> QueueConfig {
-        let s = self.settings_of(company);
-        QueueConfig {
-            skills: vec![(company_skill(company), 1)],
+    /// The engine's configuration of a queue the driver knows.
+    fn queue_config(&self, id: QueueId) -> Option<QueueConfig> {
+        let info = self.queues.get(&id)?;
+        let s = &info.settings;
+        let max_wait = s.max_wait.as_ref().map(|(d, to)| {
+            let to = match to {
+                OverflowTo::Message => Overflow::Message,
+                OverflowTo::Callback => Overflow::Callback,
+                OverflowTo::Queue(name) if name == OPERATORS => Overflow::Queue(queue_of(info.company)),
+                // A queue that no longer exists: the message.
+                OverflowTo::Queue(name) => {
+                    self.names.get(&(info.company, name.clone())).map_or(Overflow::Message, |q| Overflow::Queue(*q))
+                }
+            };
+            (*d, to)
+        });
+        Some(QueueConfig {
+            skills: vec![(info.skill, 1)],
             ring_timeout: s.ring_timeout,
             wrap_up: s.wrap_up,
-            max_wait: s.max_wait,
-            ..QueueConfig::new(queue_of(company), "operators")
+            max_wait,
+            ..QueueConfig::new(id, &info.name)
+        })
+    }
+
+    /// Makes sure the company's operator queue exists (with the default
+    /// settings until it is configured).
+    fn ensure_queue(&mut self, company: CompanyId) {
+        let id = queue_of(company);
+        if let std::collections::hash_map::Entry::Vacant(v) = self.queues.entry(id) {
+            v.insert(QueueInfo {
+                company,
+                name: OPERATORS.to_owned(),
+                skill: company_skill(company),
+                settings: QueueSettings::default(),
+            });
+            if let Some(q) = self.queue_config(id) {
+                self.handle(Event::UpdateQueue(q));
+            }
         }
     }
 
-    /// Makes sure the company's operator queue exists, with its settings.
-    fn ensure_queue(&mut self, company: CompanyId) {
-        if self.companies.insert(company) {
-            let q = self.queue_config(company);
-            self.handle(Event::UpdateQueue(q));
+    /// Applies a company's queues: new ones are made, every one gets its
+    /// settings, ones left out are no longer routed to, and the company's
+    /// agents join and leave queues by their membership.
+    fn configure(&mut self, company: CompanyId, queues: Vec<(String, QueueSettings)>) {
+        self.ensure_queue(company);
+        self.names.retain(|(c, name), _| *c != company || queues.iter().any(|(n, _)| n == name));
+        let mut ids = Vec::new();
+        for (name, settings) in queues {
+            let id = if name == OPERATORS {
+                queue_of(company)
+            } else if let Some(id) = self.names.get(&(company, name.clone())) {
+                *id
+            } else {
+                let id = QueueId(NAMED_QUEUES.saturating_add(self.next_queue));
+                self.next_queue = self.next_queue.saturating_add(1);
+                // Skills 1…0x7FFF are named queues' (0x8000 up: companies').
+                let skill = centrala_acd::Skill(1 + self.next_skill % 0x7FFF);
+                self.next_skill = self.next_skill.wrapping_add(1);
+                self.names.insert((company, name.clone()), id);
+                self.queues.insert(id, QueueInfo { company, name, skill, settings: QueueSettings::default() });
+                id
+            };
+            if let Some(info) = self.queues.get_mut(&id) {
+                info.settings = settings;
+            }
+            ids.push(id);
         }
+        // Overflow targets are resolved once every queue has its id.
+        for id in ids {
+            if let Some(q) = self.queue_config(id) {
+                self.handle(Event::UpdateQueue(q));
+            }
+        }
+        let staff: Vec<StaffId> = self.agents.iter().filter(|(_, c)| **c == company).map(|(s, _)| *s).collect();
+        for s in staff {
+            let skills = self.skills_for(company, s);
+            self.handle(Event::SetSkills(agent_of(s), skills));
+        }
+    }
+
+    /// The skills a staff member carries: one per queue of its company it
+    /// takes calls of (operators and supervisors take the operator queue's).
+    fn skills_for(&self, company: CompanyId, staff: StaffId) -> Vec<(centrala_acd::Skill, u8)> {
+        let operator = matches!(self.roles.get(&staff), Some(Role::Operator | Role::Supervisor));
+        let mut skills: Vec<_> = self
+            .queues
+            .iter()
+            .filter(|(id, q)| {
+                q.company == company
+                    && (q.settings.members.contains(&staff) || (operator && **id == queue_of(company)))
+                    && (**id == queue_of(company) || self.names.get(&(company, q.name.clone())) == Some(*id))
+            })
+            .map(|(_, q)| (q.skill, 1))
+            .collect();
+        skills.sort_unstable();
+        skills
     }
 
     /// A contact that left the ACD: nothing of it is kept.
@@ -336,7 +476,7 @@ impl Driver {
             let (Some(call), Some(company)) = (self.calls.get(&contact), self.call_company.get(&contact)) else {
                 continue;
             };
-            let s = self.settings_of(*company);
+            let s = self.settings_of(contact, *company);
             let Some(every) = s.announce_every else { continue };
             // Only while it waits in the queue (not while a phone rings).
             if let Some((position, wait)) = self.acd.position(contact) {
@@ -350,7 +490,7 @@ impl Driver {
     /// A waiting caller's key: `1` asks for a callback when it is offered.
     fn digit(&mut self, contact: ContactId, digit: char) {
         let Some(company) = self.call_company.get(&contact).copied() else { return };
-        if digit != '1' || !self.settings_of(company).callback_offer || !self.calls.contains_key(&contact) {
+        if digit != '1' || !self.settings_of(contact, company).callback_offer || !self.calls.contains_key(&contact) {
             return;
         }
         self.handle(Event::RequestCallback { contact });
@@ -361,20 +501,57 @@ impl Driver {
         }
     }
 
-    /// Tells the wallboards that the company's queue changed (a call came,
+    /// Tells the wallboards that the company's queues changed (a call came,
     /// was answered, left): they fetch the statistics again.
     fn queue_changed(&self, company: CompanyId) {
+        let waiting: usize = self
+            .queues
+            .iter()
+            .filter(|(_, q)| q.company == company)
+            .filter_map(|(id, _)| self.acd.stats(*id))
+            .map(|s| s.waiting)
+            .sum();
         self.bus.publish(BusEvent {
             company,
             staff: Vec::new(),
             roles: vec![Role::Supervisor, Role::Admin, Role::HeadOfSales, Role::HeadOfWholesale],
             kind: "queue_changed",
-            data: serde_json::json!({ "waiting": self.acd.stats(queue_of(company)).map_or(0, |s| s.waiting) }),
+            data: serde_json::json!({ "waiting": waiting }),
         });
     }
 
-    /// Puts a call into the ACD: for `chain` in turn, then the operators.
-    fn route_in(&mut self, company: CompanyId, contact: ContactId, chain: &[Person]) {
+    /// The company's queue of that name, or its operators'.
+    fn queue_named(&self, company: CompanyId, name: Option<&str>) -> QueueId {
+        name.and_then(|n| self.names.get(&(company, n.to_owned())).copied()).unwrap_or_else(|| queue_of(company))
+    }
+
+    /// Every queue of the company with its statistics and members,
+    /// operators first, then by name.
+    fn views(&self, company: CompanyId) -> Vec<QueueView> {
+        let mut out: Vec<QueueView> = self
+            .queues
+            .iter()
+            .filter(|(id, q)| {
+                q.company == company
+                    && (**id == queue_of(company) || self.names.get(&(company, q.name.clone())) == Some(*id))
+            })
+            .map(|(id, q)| QueueView {
+                name: q.name.clone(),
+                stats: self.acd.stats(*id).unwrap_or_default(),
+                members: self
+                    .agents
+                    .iter()
+                    .filter(|(s, c)| **c == company && self.skills_for(company, **s).iter().any(|(k, _)| *k == q.skill))
+                    .map(|(s, _)| *s)
+                    .collect(),
+            })
+            .collect();
+        out.sort_by(|a, b| (a.name != OPERATORS, &a.name).cmp(&(b.name != OPERATORS, &b.name)));
+        out
+    }
+
+    /// Puts a call into the ACD: for `chain` in turn, then `queue`.
+    fn route_in(&mut self, company: CompanyId, contact: ContactId, chain: &[Person], queue: QueueId) {
         self.ensure_queue(company);
         for p in chain {
             self.ensure(company, p.staff, &p.name, p.role);
@@ -390,7 +567,6 @@ impl Driver {
                 self.handle(Event::Login(a));
             }
         }
-        let queue = queue_of(company);
         if chain.is_empty() {
             self.handle(Event::Arrive { contact, queue, priority: 0 });
         } else {
@@ -400,18 +576,17 @@ impl Driver {
         }
     }
 
-    /// Makes sure the company's queue and the agent exist. Only operators
-    /// and supervisors take the operator queue's calls; everyone else is
-    /// reached by name (a manager, a head, finance).
+    /// Makes sure the company's queue and the agent exist. Operators and
+    /// supervisors take the operator queue's calls, members of a named
+    /// queue its calls; everyone is reached by name (a manager, a head,
+    /// finance).
     fn ensure(&mut self, company: CompanyId, staff: StaffId, name: &str, role: Role) {
         self.ensure_queue(company);
         if let std::collections::hash_map::Entry::Vacant(v) = self.agents.entry(staff) {
             v.insert(company);
-            let id = AgentId(u64::try_from(staff.0).unwrap_or(0));
-            let mut cfg = AgentConfig::new(id, name);
-            if matches!(role, Role::Operator | Role::Supervisor) {
-                cfg.skills = vec![(company_skill(company), 1)];
-            }
+            self.roles.insert(staff, role);
+            let mut cfg = AgentConfig::new(agent_of(staff), name);
+            cfg.skills = self.skills_for(company, staff);
             self.handle(Event::AddAgent(cfg));
         }
     }
@@ -433,14 +608,17 @@ impl AcdService {
         let mut d = Driver {
             acd: Acd::new(),
             start: tokio::time::Instant::now(),
-            companies: HashSet::new(),
+            queues: HashMap::new(),
+            names: HashMap::new(),
+            next_queue: 0,
+            next_skill: 0,
             agents: HashMap::new(),
+            roles: HashMap::new(),
             bus,
             calls: HashMap::new(),
             call_company: HashMap::new(),
             sip: HashMap::new(),
             callers: HashMap::new(),
-            settings: HashMap::new(),
             announcements: BinaryHeap::new(),
             jobs,
         };
@@ -465,22 +643,26 @@ impl AcdService {
                 };
                 let Some(req) = req else { break };
                 match req {
-                    Request::Arrive { company, contact, caller, chain, control } => {
+                    Request::Arrive { company, contact, caller, chain, queue, control } => {
+                        d.ensure_queue(company);
+                        let q = d.queue_named(company, queue.as_deref());
+                        if queue.is_some() {
+                            let name = d.queues.get(&q).map_or_else(|| OPERATORS.to_owned(), |i| i.name.clone());
+                            let _ = control.send(Control::Queued { queue: name, overflowed: false });
+                        }
                         d.calls.insert(contact, control);
                         d.call_company.insert(contact, company);
                         d.callers.insert(contact, caller);
-                        if d.settings_of(company).announce_every.is_some() {
+                        if d.queues.get(&q).is_some_and(|i| i.settings.announce_every.is_some()) {
                             let first = tokio::time::Instant::now() + FIRST_ANNOUNCEMENT;
                             d.announcements.push(Reverse((first, contact)));
                         }
-                        d.route_in(company, contact, &chain);
+                        d.route_in(company, contact, &chain, q);
                         d.queue_changed(company);
                     }
-                    Request::Configure { company, settings } => {
-                        d.settings.insert(company, settings);
-                        d.companies.insert(company);
-                        let q = d.queue_config(company);
-                        d.handle(Event::UpdateQueue(q));
+                    Request::Configure { company, queues } => {
+                        d.configure(company, queues);
+                        d.queue_changed(company);
                     }
                     Request::Listen { contact, staff, user, reply } => {
                         let talking = d.acd.agent_of(contact).is_some();
@@ -500,7 +682,7 @@ impl AcdService {
                         let known = d.calls.get(&contact).is_some_and(|c| c.send(Control::Transfer).is_ok());
                         if known {
                             d.handle(Event::End { contact });
-                            d.route_in(company, contact, &chain);
+                            d.route_in(company, contact, &chain, queue_of(company));
                         }
                         let _ = reply.send(known);
                         d.queue_changed(company);
@@ -554,7 +736,11 @@ impl AcdService {
                     }
                     Request::Stats { company, reply } => {
                         d.handle(Event::Tick);
-                        let stats = d.acd.stats(queue_of(company)).unwrap_or_default();
+                        d.ensure_queue(company);
+                        let queues = d.views(company);
+                        // Who talks in which call (a supervisor may listen in).
+                        let talking: HashMap<AgentId, ContactId> =
+                            d.calls.keys().filter_map(|c| Some((d.acd.agent_of(*c)?, *c))).collect();
                         let agents = d
                             .acd
                             .agents()
@@ -566,10 +752,11 @@ impl AcdService {
                                     state: x.state,
                                     in_state: x.in_state,
                                     handled_today: x.handled_today,
+                                    talking: talking.get(&x.id).and_then(|c| i64::try_from(c.0).ok()),
                                 })
                             })
                             .collect();
-                        let _ = reply.send((stats, agents));
+                        let _ = reply.send((queues, agents));
                     }
                 }
             }
@@ -594,24 +781,27 @@ impl AcdService {
         rx.await.ok()
     }
 
-    /// A routed call enters the ACD: for `chain` in turn, then the
-    /// operators (whose phones the ACD knows from their states).
+    /// A routed call enters the ACD: for `chain` in turn, then `queue`
+    /// (`None`: the operators, whose phones the ACD knows from their
+    /// states).
     pub async fn arrive(
         &self,
         company: CompanyId,
         contact: i64,
         caller: &str,
         chain: Vec<Person>,
+        queue: Option<String>,
         control: mpsc::UnboundedSender<Control>,
     ) -> bool {
         let contact = ContactId(u64::try_from(contact).unwrap_or(0));
         let caller = caller.to_owned();
-        self.tx.send(Request::Arrive { company, contact, caller, chain, control }).await.is_ok()
+        self.tx.send(Request::Arrive { company, contact, caller, chain, queue, control }).await.is_ok()
     }
 
-    /// Applies a company's queue settings (at start, and when changed).
-    pub async fn configure(&self, company: CompanyId, settings: QueueSettings) {
-        let _ = self.tx.send(Request::Configure { company, settings }).await;
+    /// Applies a company's queues and their settings (at start, and when
+    /// changed); the operator queue keeps the defaults if left out.
+    pub async fn configure(&self, company: CompanyId, queues: Vec<(String, QueueSettings)>) {
+        let _ = self.tx.send(Request::Configure { company, queues }).await;
     }
 
     /// Listen in on a call being talked: false when it is not (or no
@@ -654,7 +844,7 @@ impl AcdService {
         rx.await.ok().flatten()
     }
 
-    pub async fn stats(&self, company: CompanyId) -> Option<(QueueStats, Vec<AgentView>)> {
+    pub async fn stats(&self, company: CompanyId) -> Option<(Vec<QueueView>, Vec<AgentView>)> {
         let (reply, rx) = oneshot::channel();
         self.tx.send(Request::Stats { company, reply }).await.ok()?;
         rx.await.ok()

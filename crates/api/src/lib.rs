@@ -54,7 +54,7 @@ use utoipa::{
         events::stream,
         routes::agents::me, routes::agents::set, routes::agents::stats,
         routes::interactions::list, routes::interactions::get, routes::interactions::notes, routes::interactions::recording, routes::calls::place, routes::calls::transfer, routes::calls::listen,
-        routes::queues::get, routes::queues::put, routes::agents::set_other, routes::ivr::get, routes::ivr::put, routes::ivr::delete, routes::ivr::get_retention, routes::ivr::put_retention,
+        routes::queues::get, routes::queues::put, routes::queues::list, routes::queues::put_queue, routes::queues::delete, routes::agents::set_other, routes::ivr::get, routes::ivr::put, routes::ivr::delete, routes::ivr::get_retention, routes::ivr::put_retention,
         routes::interactions::numbers, routes::interactions::set_number, routes::interactions::delete_number,
     ),
     modifiers(&Security),
@@ -140,6 +140,8 @@ pub fn app(state: AppState) -> Router {
         .route("/agents/{id}/state", put(agents::set_other))
         .route("/queues/stats", get(agents::stats))
         .route("/queues/settings", get(queues::get).put(queues::put))
+        .route("/queues", get(queues::list))
+        .route("/queues/{name}", axum::routing::put(queues::put_queue).delete(queues::delete))
         .route("/interactions", get(interactions::list))
         .route("/interactions/{id}", get(interactions::get))
         .route("/interactions/{id}/notes", put(interactions::notes))

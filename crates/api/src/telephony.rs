@@ -134,8 +134,7 @@ fn people_for(d: &RoutingDecision, staffing: &Staffing, today: chrono::NaiveDate
 fn intent_of(outcome: &Outcome) -> Intent {
     match outcome {
         Outcome::Intent(i) => *i,
-        // A named queue or a closed line: the order desk's rules still say
-        // who the caller is; treat it as "other" for the decision.
+        // A named queue or a closed line: recorded as "other".
         Outcome::Queue(_) | Outcome::Closed(_) => Intent::Other,
     }
 }
@@ -199,8 +198,25 @@ impl Brain for CallBrain {
         outcome: &Outcome,
     ) -> Option<mpsc::UnboundedReceiver<Control>> {
         let s = self.state.store.company(CompanyId(call.company));
-        let today = self.state.clock.today();
+        let company = CompanyId(call.company);
         let intent = intent_of(outcome);
+        // The menu named a queue: the call goes there, not by the desk's rules.
+        if let Outcome::Queue(queue) = outcome {
+            let why = format!("the menu sends the caller to the queue {queue}");
+            if let Err(e) = s.route_interaction(call.interaction, path, digits, intent.as_str(), "queue", &[why]).await
+            {
+                warn!(error = %e, "recording the routing on the interaction failed");
+            }
+            let (tx, rx) = mpsc::unbounded_channel();
+            let queue = Some(queue.clone());
+            return self
+                .state
+                .acd
+                .arrive(company, call.interaction, &call.caller, Vec::new(), queue, tx)
+                .await
+                .then_some(rx);
+        }
+        let today = self.state.clock.today();
         let decision = async {
             let i = s.interaction(call.interaction).await?.ok_or(centrala_store::StoreError::NotFound)?;
             let facts = match i.client_id {
@@ -249,8 +265,7 @@ impl Brain for CallBrain {
             None => Vec::new(),
         };
         let (tx, rx) = mpsc::unbounded_channel();
-        let company = CompanyId(call.company);
-        self.state.acd.arrive(company, call.interaction, &call.caller, chain, tx).await.then_some(rx)
+        self.state.acd.arrive(company, call.interaction, &call.caller, chain, None, tx).await.then_some(rx)
     }
 
     fn report(&self, call: &Arrival, report: AcdReport) {
@@ -429,6 +444,10 @@ async fn handle_reports(state: AppState, call: Arrival, mut rx: mpsc::UnboundedR
             }
             AcdReport::Overflowed => {
                 story(&s, id, "overflowed", None, "").await;
+                continue;
+            }
+            AcdReport::Queued { queue, overflowed } => {
+                story(&s, id, if overflowed { "overflowed" } else { "queued" }, None, &queue).await;
                 continue;
             }
             AcdReport::Listening(staff) => {

@@ -640,7 +640,7 @@ async fn pages_follow_the_session_and_the_role() {
     assert_eq!(admin.status, StatusCode::OK);
     let html = admin.body.as_str().unwrap();
     assert!(html.contains("id=\"staff-table\"") && html.contains(">sup<") && html.contains(">op<"));
-    assert!(html.matches("<tr>").count() >= 3);
+    assert!(html.matches("<tr data-id=").count() >= 3);
     assert!(!html.contains("beta"), "nothing of the other company");
 }
 
@@ -861,7 +861,7 @@ async fn queue_settings_are_checked_stored_audited_and_applied_by_the_acd() {
     assert_eq!(w.get("/api/v1/queues/settings", &beta).await.body["wrap_up_seconds"], 0, "beta keeps the defaults");
     let admin = w.login("alpha", "admin").await;
     let audit = w.get("/api/v1/audit?limit=20", &admin).await.body.to_string();
-    assert!(audit.contains("queue_settings"), "{audit}");
+    assert!(audit.contains("\"queue\"") && audit.contains("operators"), "{audit}");
 
     // The ACD applies them: after a call, the operator is in 30 s of wrap-up
     // (with the defaults, available at once). Their phone reaches the ACD
@@ -872,10 +872,148 @@ async fn queue_settings_are_checked_stored_audited_and_applied_by_the_acd() {
     w.db.store.company(alpha).set_sip_account(staff, "op-phone", "0123").await.unwrap();
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(w.state.acd.arrive(alpha, 41, "+38761000041", Vec::new(), tx).await);
+    assert!(w.state.acd.arrive(alpha, 41, "+38761000041", Vec::new(), None, tx).await);
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: staff.0, user: "op-phone".into() }));
     let (contact, agent) = (ContactId(41), AgentId(u64::try_from(staff.0).unwrap()));
     w.state.acd.contact(Event::Accept { contact, agent }).await;
     w.state.acd.contact(Event::End { contact }).await;
     assert_eq!(w.get("/api/v1/agents/me/state", &op).await.body["state"], "wrap_up");
+}
+
+#[tokio::test]
+async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
+    use centrala_acd::{AgentId, ContactId, Event};
+    use centrala_sip::Control;
+    let w = world().await;
+    let (op, sup, admin) =
+        (w.login("alpha", "op").await, w.login("alpha", "sup").await, w.login("alpha", "admin").await);
+    let alpha = w.company_id("alpha").await;
+
+    // Every company lists its operator queue; a named one is added by name.
+    let r = w.get("/api/v1/queues", &sup).await;
+    assert_eq!(r.body.as_object().unwrap().keys().collect::<Vec<_>>(), ["operators"], "{}", r.body);
+    let complaints = json!({"members": ["sup"], "max_wait_seconds": 10, "overflow": {"queue": "operators"}, "announce_every_seconds": 0});
+    for (body, says) in [
+        (json!({"members": ["nobody"]}), "no staff member \"nobody\""),
+        (json!({"members": ["admin"]}), "admin is an admin"),
+        (json!({"max_wait_seconds": 30, "overflow": {"queue": "billing"}}), "\"billing\", which is not a queue"),
+        (json!({"max_wait_seconds": 30, "overflow": {"queue": "complaints"}}), "cannot overflow into itself"),
+    ] {
+        let r = w.call(Method::PUT, "/api/v1/queues/complaints", Some(&sup), Some(body)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body["error"]["message"].as_str().unwrap().contains(says), "{}", r.body);
+    }
+    let r = w.call(Method::PUT, "/api/v1/queues/Bad%20Name", Some(&sup), Some(json!({}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = w.call(Method::PUT, "/api/v1/queues/complaints", Some(&op), Some(complaints.clone())).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(w.get("/api/v1/queues", &sup).await.body.as_object().unwrap().len(), 1, "nothing stored");
+    let r = w.call(Method::PUT, "/api/v1/queues/complaints", Some(&sup), Some(complaints)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let all = w.get("/api/v1/queues", &sup).await.body;
+    assert_eq!(all["complaints"]["members"], json!(["sup"]));
+    assert_eq!(all["complaints"]["overflow"], json!({"queue": "operators"}));
+    assert_eq!(all["operators"]["max_wait_seconds"], Value::Null, "the operator queue is untouched");
+    // Another company does not see it.
+    let beta = w.login("beta", "admin").await;
+    assert_eq!(w.get("/api/v1/queues", &beta).await.body.as_object().unwrap().len(), 1);
+
+    // The menu may send callers to it, but not to a queue that is missing.
+    let menu = |queue: &str| {
+        json!({"start": "main", "menus": [{"id": "main", "prompt": "main-menu",
+            "options": {"1": {"intent": "order"}, "2": {"queue": queue}}}]})
+    };
+    let r = w.call(Method::PUT, "/api/v1/ivr", Some(&admin), Some(menu("billing"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("\"billing\", which is not a queue"));
+    let r = w.call(Method::PUT, "/api/v1/ivr", Some(&admin), Some(menu("complaints"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // Phones for both: the supervisor (a member) and the operator.
+    let id = |r: Resp| centrala_domain::StaffId(r.body["id"].as_i64().unwrap());
+    let (sup_id, op_id) = (id(w.get("/api/v1/auth/me", &sup).await), id(w.get("/api/v1/auth/me", &op).await));
+    let s = w.db.store.company(alpha);
+    s.set_sip_account(sup_id, "sup-phone", "0123").await.unwrap();
+    s.set_sip_account(op_id, "op-phone", "0123").await.unwrap();
+    // Only the operator is ready: a call for the complaints queue waits,
+    // is not offered to the operator, and is told where it waits.
+    w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    assert!(w.state.acd.arrive(alpha, 51, "+38761000051", Vec::new(), Some("complaints".into()), tx).await);
+    assert_eq!(rx.recv().await, Some(Control::Queued { queue: "complaints".into(), overflowed: false }));
+    let stats = w.get("/api/v1/queues/stats", &sup).await.body;
+    assert_eq!(
+        stats.as_array().unwrap().iter().map(|q| q["queue"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["operators", "complaints"]
+    );
+    assert_eq!((stats[0]["waiting"].as_u64(), stats[1]["waiting"].as_u64()), (Some(0), Some(1)), "{stats}");
+    assert_eq!(stats[1]["agents"].as_array().unwrap().len(), 0, "the supervisor is not yet known to the ACD");
+    // Deleting a queue callers wait in is refused.
+    let r = w.call(Method::DELETE, "/api/v1/queues/complaints", Some(&sup), None).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+
+    // The supervisor gets ready: the waiting complaint rings them.
+    w.call(Method::PUT, "/api/v1/agents/me/state", Some(&sup), Some(json!({"state": "ready"}))).await;
+    assert_eq!(rx.recv().await, Some(Control::Ring { staff: sup_id.0, user: "sup-phone".into() }));
+    let (contact, agent) = (ContactId(51), AgentId(u64::try_from(sup_id.0).unwrap()));
+    w.state.acd.contact(Event::Accept { contact, agent }).await;
+    let stats = w.get("/api/v1/queues/stats", &sup).await.body;
+    let sup_row = stats[1]["agents"].as_array().unwrap().iter().find(|a| a["username"] == "sup").cloned().unwrap();
+    assert_eq!((sup_row["state"].as_str(), sup_row["talking"].as_i64()), (Some("on_contact"), Some(51)), "{stats}");
+    assert_eq!(stats[1]["answered_today"], 1);
+    w.state.acd.contact(Event::End { contact }).await;
+
+    // Nobody of the complaints queue ready: after its 10 s the caller
+    // overflows into the operators' queue and the operator's phone rings.
+    w.call(Method::PUT, "/api/v1/agents/me/state", Some(&sup), Some(json!({"state": "not_ready"}))).await;
+    w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "not_ready"}))).await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    assert!(w.state.acd.arrive(alpha, 52, "+38761000052", Vec::new(), Some("complaints".into()), tx).await);
+    assert_eq!(rx.recv().await, Some(Control::Queued { queue: "complaints".into(), overflowed: false }));
+    w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
+    let moved = tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv()).await.unwrap();
+    assert_eq!(moved, Some(Control::Queued { queue: "operators".into(), overflowed: true }));
+    assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-phone".into() }));
+    let stats = w.get("/api/v1/queues/stats", &sup).await.body;
+    assert_eq!(stats[1]["overflowed_today"], 1, "{stats}");
+    w.state.acd.contact(Event::Abandon { contact: ContactId(52) }).await;
+
+    // A queue in use by the menu or as another's overflow is kept; once
+    // neither, it is deleted, and calls for it go to the operators.
+    let r = w.call(Method::DELETE, "/api/v1/queues/complaints", Some(&sup), None).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("voice menu"), "{}", r.body);
+    w.call(Method::DELETE, "/api/v1/ivr", Some(&admin), None).await;
+    let r = w
+        .call(
+            Method::PUT,
+            "/api/v1/queues/settings",
+            Some(&sup),
+            Some(json!({"max_wait_seconds": 60, "overflow": {"queue": "complaints"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = w.call(Method::DELETE, "/api/v1/queues/complaints", Some(&sup), None).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("operators overflows into complaints"));
+    w.call(Method::PUT, "/api/v1/queues/settings", Some(&sup), Some(json!({}))).await;
+    assert_eq!(
+        w.call(Method::DELETE, "/api/v1/queues/operators", Some(&sup), None).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        w.call(Method::DELETE, "/api/v1/queues/complaints", Some(&sup), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        w.call(Method::DELETE, "/api/v1/queues/complaints", Some(&sup), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(w.get("/api/v1/queues", &sup).await.body.as_object().unwrap().len(), 1);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    assert!(w.state.acd.arrive(alpha, 53, "+38761000053", Vec::new(), Some("complaints".into()), tx).await);
+    assert_eq!(rx.recv().await, Some(Control::Queued { queue: "operators".into(), overflowed: false }));
+    assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-phone".into() }));
+    let audit = w.get("/api/v1/audit?limit=50", &admin).await.body.to_string();
+    assert!(audit.contains("complaints"), "{audit}");
 }

@@ -364,3 +364,131 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     op.close().await.unwrap();
     head.close().await.unwrap();
 }
+
+/// Whether the page scrolls sideways (it must not, even on a phone).
+async fn wider_than_window(c: &Client) -> bool {
+    serde_json::from_value(
+        c.execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![]).await.unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its_wrap_up() {
+    use centrala_acd::{AgentId, ContactId, Event};
+    if !std::path::Path::new(CHROMEDRIVER).exists() {
+        eprintln!("skipped: {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let db = TestDb::sqlite().await;
+    demo::ensure(&db.store, today()).await.unwrap();
+    let company = db.store.company_by_code("demo").await.unwrap().unwrap();
+    let s = db.store.company(company.id);
+    let state = AppState::new(db.store.clone(), ApiConfig::default()).with_clock(Clock::Fixed(today()));
+    let acd = state.acd.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    let (_driver, port) = start_driver().await;
+    let profiles = tempfile::tempdir().unwrap();
+    let admin = browser(port, &profiles.path().join("admin")).await;
+    let op = browser(port, &profiles.path().join("op")).await;
+
+    // The admin adds an operator with a password, then makes them a supervisor.
+    login(&admin, &base, "admin").await;
+    admin.goto(&format!("{base}/admin")).await.unwrap();
+    for (css, value) in [("#st-username", "op.test"), ("#st-name", "Test Operaterka"), ("#st-pass", "long-enough-1")] {
+        admin.find(Locator::Css(css)).await.unwrap().send_keys(value).await.unwrap();
+    }
+    click(&admin, "#staff-form button").await;
+    text_until(&admin, "#staff-table", |t| t.contains("op.test")).await;
+    let added = s.staff_by_username("op.test").await.unwrap().unwrap();
+    assert_eq!((added.role.as_str(), added.has_password, added.active), ("operator", true, true));
+    admin
+        .execute(
+            "const s = document.querySelector('#st-id'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
+            vec![json!(added.id.0.to_string())],
+        )
+        .await
+        .unwrap();
+    let filled = admin.find(Locator::Css("#st-name")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(filled.as_deref(), Some("Test Operaterka"), "picking a member fills the form");
+    set(&admin, "#st-role", "supervisor").await;
+    click(&admin, "#staff-form button").await;
+    text_until(&admin, &format!("#staff-table tr[data-id='{}']", added.id.0), |t| t.contains("supervisor")).await;
+    assert_eq!(s.staff_by_username("op.test").await.unwrap().unwrap().role.as_str(), "supervisor");
+
+    // A complaints queue taken by the new supervisor, overflowing into the
+    // operators after 30 s; and 600 s of wrap-up for the operators.
+    set(&admin, "#q-name", "complaints").await;
+    set(&admin, "#q-members", "op.test").await;
+    set(&admin, "#q-max", "30").await;
+    set(&admin, "#q-overflow", "queue:operators").await;
+    click(&admin, "#queue-form button").await;
+    text_until(&admin, "#queues-table", |t| t.contains("complaints") && t.contains("op.test")).await;
+    let named = s.named_queues().await.unwrap().unwrap();
+    assert!(named.contains("\"complaints\"") && named.contains("{\"queue\":\"operators\"}"), "{named}");
+    click(&admin, "tr[data-queue='operators'] .edit-queue").await;
+    let name = admin.find(Locator::Css("#q-name")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(name.as_deref(), Some("operators"), "Edit fills the form with the row's queue");
+    set(&admin, "#q-wrap", "600").await;
+    click(&admin, "#queue-form button").await;
+    text_until(&admin, "#queues-table", |t| t.contains("complaints")).await;
+    assert!(s.queue_settings().await.unwrap().unwrap().contains("\"wrap_up_seconds\":600"));
+    shot(&admin, "admin-queues").await;
+
+    // op.ana has a phone and is ready on her desk; a call reaches her
+    // through the ACD, she answers.
+    let ana = s.staff_by_username("op.ana").await.unwrap().unwrap();
+    s.set_sip_account(ana.id, "203", "0123").await.unwrap();
+    login(&op, &base, "op.ana").await;
+    click(&op, "#go-ready").await;
+    text_until(&op, "#my-state", |t| t.contains("available")).await;
+    let id = s
+        .start_interaction(centrala_store::interactions::Direction::Inbound, "+38761000077", "+38733555000", None)
+        .await
+        .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    assert!(acd.arrive(company.id, id, "+38761000077", Vec::new(), None, tx).await);
+    let rang = rx.recv().await;
+    assert!(matches!(rang, Some(centrala_sip::Control::Ring { staff, .. }) if staff == ana.id.0), "{rang:?}");
+    let contact = ContactId(u64::try_from(id).unwrap());
+    acd.contact(Event::Accept { contact, agent: AgentId(u64::try_from(ana.id.0).unwrap()) }).await;
+    s.answer_interaction(id, ana.id, None).await.unwrap();
+    text_until(&op, "#my-state", |t| t.contains("on_contact")).await;
+
+    // The wallboard shows both queues, op.ana talking, and a button to
+    // listen in; the admin has no phone, so the API says so on the page.
+    admin.goto(&format!("{base}/wallboard")).await.unwrap();
+    let queues = text_until(&admin, "#wb-queues", |t| t.contains("operators") && t.contains("complaints")).await;
+    assert!(queues.find("operators") < queues.find("complaints"), "{queues}");
+    let row = "#wb-agents tr[data-agent='op.ana']".to_owned();
+    text_until(&admin, &row, |t| t.contains("on_contact")).await;
+    let listen = format!("{row} button.listen[data-interaction='{id}']");
+    click(&admin, &listen).await;
+    let said = text_until(&admin, "#wb-msg", |t| !t.is_empty()).await;
+    assert!(said.contains("registered"), "{said}");
+    shot(&admin, "wallboard-talking").await;
+
+    // She hangs up: 600 s of wrap-up, shown on her desk and the wallboard,
+    // until she says she is done.
+    acd.contact(Event::End { contact }).await;
+    text_until(&op, "#my-state", |t| t.contains("wrap_up")).await;
+    text_until(&admin, &row, |t| t.contains("wrap_up")).await;
+    shot(&op, "desk-wrap-up").await;
+    click(&op, "#go-wrap-done").await;
+    text_until(&op, "#my-state", |t| t.contains("available")).await;
+    text_until(&admin, &row, |t| t.contains("available")).await;
+
+    // Both pages at phone size: nothing scrolls sideways.
+    admin.set_window_size(390, 844).await.unwrap();
+    op.set_window_size(390, 844).await.unwrap();
+    assert!(!wider_than_window(&admin).await, "the wallboard is wider than a phone");
+    assert!(!wider_than_window(&op).await, "the desk is wider than a phone");
+    shot(&admin, "wallboard-phone").await;
+    shot(&op, "desk-phone-wrap-up").await;
+    op.close().await.unwrap();
+    admin.close().await.unwrap();
+}

@@ -295,6 +295,12 @@ if (document.body.dataset.page === "desk") {
   for (const kind of ["call_offered", "call_answered"]) {
     calls.addEventListener(kind, (ev) => showCall(kind, JSON.parse(ev.data)));
   }
+  // The ACD's changes of my state (offered, on a call, wrap-up) show at once.
+  // (A supervisor hears everyone's: only their own is theirs to show.)
+  calls.addEventListener("agent_state", (ev) => {
+    const s = JSON.parse(ev.data);
+    if (String(s.staff) === document.body.dataset.staff) showState(s);
+  });
   $("#xfer-manager").addEventListener("click", () => transfer("manager"));
   $("#xfer-finance").addEventListener("click", () => transfer("finance"));
   $("#xfer-head").addEventListener("click", () => transfer("head"));
@@ -370,15 +376,74 @@ if (document.body.dataset.page === "admin") {
       report("#sip-msg", false, e.message);
     }
   });
+  // Staff: pick a member to change (or none, to add one).
+  $("#st-id").addEventListener("change", () => {
+    const o = $("#st-id").selectedOptions[0];
+    const d = o.dataset;
+    $("#st-username").value = d.username || "";
+    $("#st-name").value = d.fullName || "";
+    $("#st-role").value = d.role || "operator";
+    $("#st-dept").value = d.department || "";
+    $("#st-locale").value = d.locale || "en";
+    $("#st-active").checked = d.active !== "false";
+    $("#st-pass").value = "";
+  });
+  $("#staff-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const id = $("#st-id").value;
+    const body = {
+      username: v("#st-username"), full_name: v("#st-name"), role: $("#st-role").value,
+      department: $("#st-dept").value ? Number($("#st-dept").value) : null, active: $("#st-active").checked, locale: $("#st-locale").value,
+    };
+    const pass = $("#st-pass").value;
+    try {
+      if (id) {
+        await api("PUT", "/staff/" + id, body);
+        if (pass) await api("PUT", "/staff/" + id + "/password", { password: pass });
+      } else {
+        await api("POST", "/staff", pass ? { ...body, password: pass } : body);
+      }
+      location.reload();
+    } catch (e) {
+      report("#staff-msg", false, e.message);
+    }
+  });
+  // Queues: a row's Edit fills the form; Save creates or replaces the queue
+  // named in it, Delete removes it.
+  for (const b of document.querySelectorAll(".edit-queue")) {
+    b.addEventListener("click", () => {
+      const row = b.closest("tr");
+      const q = JSON.parse(row.dataset.def);
+      $("#q-name").value = row.dataset.queue;
+      $("#q-ring").value = q.ring_timeout_seconds;
+      $("#q-wrap").value = q.wrap_up_seconds;
+      $("#q-max").value = q.max_wait_seconds === null ? "" : q.max_wait_seconds;
+      $("#q-overflow").value = typeof q.overflow === "string" ? q.overflow : "queue:" + q.overflow.queue;
+      $("#q-announce").value = q.announce_every_seconds;
+      $("#q-members").value = q.members.join(", ");
+      $("#q-offer").checked = q.callback_offer;
+      $("#q-name").focus();
+    });
+  }
   $("#queue-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const n = (id) => (v(id) === null ? null : Number(v(id)));
+    const over = $("#q-overflow").value;
     try {
-      await api("PUT", "/queues/settings", {
+      await api("PUT", "/queues/" + encodeURIComponent(v("#q-name") || ""), {
         ring_timeout_seconds: n("#q-ring"), wrap_up_seconds: n("#q-wrap"), max_wait_seconds: n("#q-max"),
-        overflow: $("#q-overflow").value, announce_every_seconds: n("#q-announce"), callback_offer: $("#q-offer").checked,
+        overflow: over.startsWith("queue:") ? { queue: over.slice(6) } : over, announce_every_seconds: n("#q-announce"),
+        callback_offer: $("#q-offer").checked, members: ($("#q-members").value || "").split(",").map((m) => m.trim()).filter((m) => m),
       });
-      report("#queue-msg", true, t("admin-saved"));
+      location.reload();
+    } catch (e) {
+      report("#queue-msg", false, e.message);
+    }
+  });
+  $("#q-delete").addEventListener("click", async () => {
+    try {
+      await api("DELETE", "/queues/" + encodeURIComponent(v("#q-name") || ""));
+      location.reload();
     } catch (e) {
       report("#queue-msg", false, e.message);
     }
@@ -437,17 +502,31 @@ if (document.body.dataset.page === "admin") {
 
 // ---- wallboard -------------------------------------------------------------------
 
+// One row per queue (the operators first), then every agent with its
+// state, time in state, calls today, and a button to listen in on the call
+// it talks in (the supervisor's phone rings).
 async function refreshWallboard() {
-  const [q] = await api("GET", "/queues/stats");
+  const queues = await api("GET", "/queues/stats");
   const secs = (s) => (s === null || s === undefined ? "–" : s + " s");
-  $("#wb-waiting").textContent = q.waiting;
-  $("#wb-longest").textContent = secs(q.longest_wait_s);
-  $("#wb-sl").textContent = q.service_level === null ? "–" : Math.round(q.service_level * 100) + " %";
-  $("#wb-asa").textContent = secs(q.asa_s);
-  $("#wb-abandoned").textContent = q.abandoned_today;
-  $("#wb-agents tbody").replaceChildren(...q.agents.map((a) => el("tr", { "data-agent": a.username, "data-state": a.state },
+  $("#wb-queues tbody").replaceChildren(...queues.map((q) => el("tr", { "data-queue": q.queue },
+    el("td", {}, el("strong", {}, q.queue)), el("td", { class: "waiting" }, String(q.waiting)), el("td", {}, secs(q.longest_wait_s)),
+    el("td", {}, q.service_level === null ? "–" : Math.round(q.service_level * 100) + " %"), el("td", {}, secs(q.asa_s)),
+    el("td", {}, String(q.abandoned_today)))));
+  const agents = queues.length ? queues[0].agents : [];
+  $("#wb-agents tbody").replaceChildren(...agents.map((a) => el("tr", { "data-agent": a.username, "data-state": a.state },
     el("td", {}, a.full_name), el("td", {}, a.state + (a.reason ? " (" + a.reason + ")" : "")),
-    el("td", {}, Math.floor(a.in_state_s / 60) + ":" + String(a.in_state_s % 60).padStart(2, "0")), el("td", {}, a.handled_today))));
+    el("td", {}, Math.floor(a.in_state_s / 60) + ":" + String(a.in_state_s % 60).padStart(2, "0")), el("td", {}, String(a.handled_today)),
+    el("td", {}, a.talking === null ? "" : el("button", { type: "button", class: "listen secondary", "data-interaction": String(a.talking),
+      onclick: async () => {
+        try {
+          await api("POST", "/interactions/" + a.talking + "/listen");
+          $("#wb-msg").className = "ok";
+          $("#wb-msg").textContent = t("wb-listening");
+        } catch (e) {
+          $("#wb-msg").className = "error";
+          $("#wb-msg").textContent = e.message;
+        }
+      } }, t("wb-listen"))))));
 }
 
 if (document.body.dataset.page === "wallboard") {

@@ -73,6 +73,16 @@ pub struct IvrConfig {
 }
 
 impl IvrConfig {
+    /// The queues its menus send callers to by name.
+    pub fn queues(&self) -> impl Iterator<Item = &str> {
+        self.menus.iter().flat_map(|m| {
+            m.options.iter().map(|(_, a)| a).chain(std::iter::once(&m.on_no_input)).filter_map(|a| match a {
+                Action::Queue(q) => Some(q.as_str()),
+                _ => None,
+            })
+        })
+    }
+
     /// The menu a company without its own gets: 1 order, 2 reference
     /// information, 3 complaint, 0 or no input → other.
     pub fn default_menu() -> IvrConfig {

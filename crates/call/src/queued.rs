@@ -76,6 +76,12 @@ pub enum AcdReport {
     /// Someone listens in from their phone (said by the driver, which
     /// connects the listener; the machine has no part in it).
     Listening(Staff),
+    /// The call waits in this queue now: routed there by name, or
+    /// overflowed into it (said by the driver, as `Listening`).
+    Queued {
+        queue: String,
+        overflowed: bool,
+    },
 }
 
 impl AcdReport {

@@ -1531,3 +1531,71 @@ async fn key_clients_skip_the_menu_when_the_company_says_so() {
     }
     server.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_sent_to_a_named_queue_overflows_into_the_operators_and_is_answered() {
+    if !have_sipp() || !have_baresip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let admin = login(&http, &server, "admin").await;
+    // A complaints queue taken by the supervisor (who is not ready), whose
+    // callers go on to the operators after 10 s; the menu's 3 sends there.
+    let body = json!({"members": ["sup.nina"], "max_wait_seconds": 10, "overflow": {"queue": "operators"},
+        "announce_every_seconds": 0});
+    let r = http.put(server.url("/api/v1/queues/complaints")).bearer_auth(&sup).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let mut menu = get(&http, &server, &admin, "/api/v1/ivr").await;
+    menu.as_object_mut().unwrap().remove("default");
+    menu["menus"][0]["options"]["3"] = json!({"queue": "complaints"});
+    let r = http.put(server.url("/api/v1/ivr")).bearer_auth(&admin).json(&menu).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    // op.ana's phone answers; she is ready.
+    let speech = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/en/main-menu.wav");
+    let _phone = Phone::start(&dir.path().join("phone"), &server.sip, "203", "demo", &speech);
+    until_registered(&http, &server, &sup, "203", &dir.path().join("phone/log")).await;
+    ready(&http, &server, "op.ana").await;
+
+    // A caller presses 3 and waits.
+    let work = dir.path().to_owned();
+    let file = waiting_scenario(&work, "3", 1000, None);
+    let sip = server.sip.clone();
+    let run =
+        std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", "38761444555"], &work));
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    if !r.status.success() {
+        panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
+    }
+    let i = newest_ended_call(&http, &server, &sup, "").await;
+    assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("op.ana")), "{i}");
+    assert_eq!((i["digits"].as_str(), i["routing_rule"].as_str()), (Some("3"), Some("queue")), "{i}");
+    let story = story_of(&i);
+    let expected = [
+        ("queued", "", "complaints"),
+        ("overflowed", "", "operators"),
+        ("offered", "op.ana", ""),
+        ("answered", "op.ana", ""),
+    ]
+    .map(|(k, s, d)| (k.to_owned(), s.to_owned(), d.to_owned()));
+    assert_eq!(story, expected, "{i}");
+    // Each queue counted its part: the complaint overflowed, the operators
+    // answered it.
+    let stats = get(&http, &server, &sup, "/api/v1/queues/stats").await;
+    let q = |name: &str| stats.as_array().unwrap().iter().find(|q| q["queue"] == name).unwrap().clone();
+    assert_eq!(
+        (q("complaints")["overflowed_today"].as_u64(), q("complaints")["answered_today"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(q("operators")["answered_today"], 1, "{stats}");
+    let members: Vec<String> = q("complaints")["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["username"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!members.iter().any(|m| m == "op.ana"), "{stats}");
+    server.stop();
+}

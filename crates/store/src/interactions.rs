@@ -395,6 +395,16 @@ impl Scoped<'_> {
         self.set_call_setting(JsonSetting::Queue, settings).await
     }
 
+    /// The company's named queues (JSON as the API takes it), if any.
+    pub async fn named_queues(&self) -> Result<Option<String>> {
+        self.call_setting(JsonSetting::Queues).await
+    }
+
+    /// Sets (or, with `None`, removes) the company's named queues.
+    pub async fn set_named_queues(&self, queues: Option<&str>) -> Result<()> {
+        self.set_call_setting(JsonSetting::Queues, queues).await
+    }
+
     /// Days recordings are kept; 0 for forever.
     pub async fn recording_retention(&self) -> Result<i64> {
         let row: Option<(i64,)> =
@@ -451,6 +461,7 @@ impl Scoped<'_> {
 enum JsonSetting {
     Ivr,
     Queue,
+    Queues,
 }
 
 impl JsonSetting {
@@ -458,6 +469,7 @@ impl JsonSetting {
         match self {
             JsonSetting::Ivr => "ivr",
             JsonSetting::Queue => "queue",
+            JsonSetting::Queues => "queues",
         }
     }
 }

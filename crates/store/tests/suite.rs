@@ -571,6 +571,10 @@ mod interaction_queries {
         assert_eq!((sa.recording_retention().await.unwrap(), sb.queue_settings().await.unwrap()), (30, None));
         sa.set_queue_settings(None).await.unwrap();
         assert_eq!(sa.queue_settings().await.unwrap(), None);
+        // Named queues beside them, apart from the operator queue's settings.
+        sa.set_named_queues(Some("{\"complaints\":{}}")).await.unwrap();
+        assert_eq!(sa.named_queues().await.unwrap().as_deref(), Some("{\"complaints\":{}}"));
+        assert_eq!((sa.queue_settings().await.unwrap(), sb.named_queues().await.unwrap()), (None, None));
 
         let old = sa.start_interaction(Direction::Inbound, "+38761000001", "+38733555000", None).await.unwrap();
         sa.record_interaction(old, "1/old.wav").await.unwrap();

@@ -9,7 +9,7 @@ use crate::{
 };
 use axum::{extract::State, Json};
 use centrala_acd::AgentState;
-use centrala_domain::Role;
+use centrala_domain::{Role, StaffId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -116,7 +116,7 @@ async fn apply(
     Ok(now)
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Clone)]
 pub struct AgentOut {
     pub username: String,
     pub full_name: String,
@@ -124,6 +124,8 @@ pub struct AgentOut {
     pub reason: Option<String>,
     pub in_state_s: u64,
     pub handled_today: u32,
+    /// The interaction it is talking in (a supervisor may listen in).
+    pub talking: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -137,52 +139,68 @@ pub struct QueueStatsOut {
     pub arrived_today: u64,
     pub answered_today: u64,
     pub abandoned_today: u64,
-    /// Sent on after the longest wait (to a message or a callback), today.
+    /// Sent on after the longest wait (to a message, a callback or another
+    /// queue), today.
     pub overflowed_today: u64,
     pub abandon_rate: Option<f64>,
     pub agents_available: usize,
     pub agents_busy: usize,
     pub agents_not_ready: usize,
+    /// The operator queue's entry lists every agent the ACD knows (reached
+    /// through a queue or by name); a named queue's, its members.
     pub agents: Vec<AgentOut>,
 }
 
-/// Real-time statistics of the company's queues, with every agent's state
-/// and time in state (supervisors, admins, heads).
+/// Real-time statistics of the company's queues (the operator queue first,
+/// then the named ones by name), with agents' states and time in state
+/// (supervisors, admins, heads).
 #[utoipa::path(get, path = "/api/v1/queues/stats", tag = "agents",
     responses((status = 200, body = [QueueStatsOut]), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn stats(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<QueueStatsOut>>> {
     auth.require(&[Role::Supervisor, Role::Admin, Role::HeadOfSales, Role::HeadOfWholesale])?;
-    let (q, agents) = state.acd.stats(auth.company).await.ok_or_else(ApiError::internal)?;
+    let (queues, agents) = state.acd.stats(auth.company).await.ok_or_else(ApiError::internal)?;
     let staff = state.store.company(auth.company).staff_list().await?;
-    let agents = agents
+    let agents: Vec<(StaffId, AgentOut)> = agents
         .into_iter()
         .filter_map(|a| {
             let m = staff.iter().find(|m| m.id == a.staff)?;
             let o = out(&a.state, a.in_state.as_secs());
-            Some(AgentOut {
-                username: m.username.clone(),
-                full_name: m.full_name.clone(),
-                state: o.state,
-                reason: o.reason,
-                in_state_s: o.in_state_s,
-                handled_today: a.handled_today,
-            })
+            Some((
+                a.staff,
+                AgentOut {
+                    username: m.username.clone(),
+                    full_name: m.full_name.clone(),
+                    state: o.state,
+                    reason: o.reason,
+                    in_state_s: o.in_state_s,
+                    handled_today: a.handled_today,
+                    talking: a.talking,
+                },
+            ))
         })
         .collect();
-    Ok(Json(vec![QueueStatsOut {
-        queue: "operators".into(),
-        waiting: q.waiting,
-        longest_wait_s: q.longest_wait.as_secs(),
-        service_level: q.service_level,
-        asa_s: q.asa.map(|d| d.as_secs()),
-        arrived_today: q.arrived_today,
-        answered_today: q.answered_today,
-        abandoned_today: q.abandoned_today,
-        overflowed_today: q.overflowed_today,
-        abandon_rate: q.abandon_rate,
-        agents_available: q.agents_available,
-        agents_busy: q.agents_busy,
-        agents_not_ready: q.agents_not_ready,
-        agents,
-    }]))
+    let out = queues
+        .into_iter()
+        .map(|v| {
+            let q = v.stats;
+            let all = v.name == crate::acd::OPERATORS;
+            QueueStatsOut {
+                agents: agents.iter().filter(|(s, _)| all || v.members.contains(s)).map(|(_, a)| a.clone()).collect(),
+                queue: v.name,
+                waiting: q.waiting,
+                longest_wait_s: q.longest_wait.as_secs(),
+                service_level: q.service_level,
+                asa_s: q.asa.map(|d| d.as_secs()),
+                arrived_today: q.arrived_today,
+                answered_today: q.answered_today,
+                abandoned_today: q.abandoned_today,
+                overflowed_today: q.overflowed_today,
+                abandon_rate: q.abandon_rate,
+                agents_available: q.agents_available,
+                agents_busy: q.agents_busy,
+                agents_not_ready: q.agents_not_ready,
+            }
+        })
+        .collect();
+    Ok(Json(out))
 }

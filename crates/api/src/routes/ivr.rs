@@ -304,8 +304,14 @@ pub async fn get(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Iv
     responses((status = 200, body = IvrOut), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn put(State(state): State<AppState>, auth: Auth, ApiJson(def): ApiJson<IvrDef>) -> ApiResult<Json<IvrOut>> {
     auth.require(roles::ADMIN)?;
-    def.to_config().map_err(ApiError::invalid)?;
+    let (cfg, _) = def.to_config().map_err(ApiError::invalid)?;
     let s = state.store.company(auth.company);
+    let queues = crate::routes::queues::company_queues(&s).await?;
+    if let Some(q) = cfg.queues().find(|q| !queues.contains_key(*q)) {
+        return Err(ApiError::invalid(format!(
+            "the menu sends callers to {q:?}, which is not a queue of this company"
+        )));
+    }
     let text = serde_json::to_string(&def).map_err(|_| ApiError::internal())?;
     s.set_ivr(Some(&text)).await?;
     s.audit(&auth.username, "update", "ivr", &def.start, "").await?;

@@ -75,7 +75,7 @@ fn layout(tr: Tr, page: &str, title: &str, user: Option<&User>, body: Markup) ->
                 script id="i18n" type="application/json" { (PreEscaped(strings.replace("</", "<\\/"))) }
                 script src="/assets/app.js" defer {}
             }
-            body data-page=(page) {
+            body data-page=(page) data-staff=(user.map(|u| u.auth.staff.0.to_string()).unwrap_or_default()) {
                 header.top {
                     span.brand { (tr.t("app-name")) }
                     @if let Some(u) = user {
@@ -245,10 +245,10 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
     let Ok((staff, departments, absences, rules, numbers, sip, ivr_text)) = loaded else {
         return crate::error::ApiError::internal().into_response();
     };
-    let Ok(queue) = crate::routes::queues::company_settings(&s).await else {
+    let Ok(queues) = crate::routes::queues::company_queues(&s).await else {
         return crate::error::ApiError::internal().into_response();
     };
-    let queue = crate::routes::queues::QueueDef::from_settings(&queue);
+    let queue = queues.get(crate::acd::OPERATORS).cloned().unwrap_or_default();
     // The menu as the API takes it: the company's own, or the default.
     let own_ivr = ivr_text.is_some();
     let ivr_json = ivr_text.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok()).unwrap_or_else(|| {
@@ -277,12 +277,33 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
                 table #staff-table {
                     tbody {
                         @for m in &staff {
-                            tr { td { (m.username) } td { (m.full_name) } td { (m.role.as_str()) } td { (dept(m.department)) }
+                            tr data-id=(m.id.0) { td { (m.username) } td { (m.full_name) } td { (m.role.as_str()) } td { (dept(m.department)) }
                                  td { @if m.active { "✓" } @else { "—" } }
                                  td.sip { @if let Some((u, up)) = phone(m.id) { "☎ " (u) @if up { " ●" } } } }
                         }
                     }
                 }
+                // One form adds a member or changes the one picked (the API
+                // lets only admins do either).
+                form #staff-form.row {
+                    select #st-id aria-label=(tr.t("admin-staff-pick")) {
+                        option value="" { (tr.t("admin-staff-new")) }
+                        @for m in &staff {
+                            option value=(m.id.0) data-username=(m.username) data-full-name=(m.full_name) data-role=(m.role.as_str())
+                                data-department=(m.department.map(|d| d.0.to_string()).unwrap_or_default())
+                                data-active=(m.active) data-locale=(m.locale) { (m.username) }
+                        }
+                    }
+                    input #st-username placeholder=(tr.t("admin-staff-username")) required;
+                    input #st-name placeholder=(tr.t("admin-staff-name")) required;
+                    select #st-role aria-label=(tr.t("admin-staff-role")) { @for r in centrala_domain::Role::ALL { option value=(r.as_str()) { (r.as_str()) } } }
+                    select #st-dept aria-label=(tr.t("admin-departments")) { option value="" { "—" } @for d in &departments { option value=(d.id.0) { (d.name) } } }
+                    select #st-locale aria-label=(tr.t("admin-staff-locale")) { option value="en" { "en" } option value="bs" { "bs" } option value="ru" { "ru" } }
+                    label { input #st-active type="checkbox" checked; " " (tr.t("admin-staff-active")) }
+                    input #st-pass type="password" minlength="8" placeholder=(tr.t("admin-staff-password"));
+                    button type="submit" { (tr.t("admin-save")) }
+                }
+                p #staff-msg role="status" {}
             }
             section.card {
                 h2 { (tr.t("admin-sip")) }
@@ -297,7 +318,23 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
             }
             section.card {
                 h2 { (tr.t("admin-queue")) }
+                table #queues-table { tbody {
+                    @for (qname, q) in &queues {
+                        tr data-queue=(qname) data-def=(serde_json::to_string(q).unwrap_or_default()) {
+                            td { strong { (qname) } }
+                            td { @if qname == crate::acd::OPERATORS { span.muted { (tr.t("admin-queue-by-role")) } " " }
+                                 (q.members.join(", ")) }
+                            td { (q.ring_timeout_seconds) " s" }
+                            td { @match q.max_wait_seconds {
+                                Some(m) => { (m) " s → " (overflow_text(tr, &q.overflow)) }
+                                None => { "—" }
+                            } }
+                            td { button.secondary.edit-queue type="button" { (tr.t("admin-edit")) } }
+                        }
+                    }
+                } }
                 form #queue-form.row {
+                    label { (tr.t("admin-queue-name")) input #q-name required pattern="[a-z0-9_-]{1,32}" value=(crate::acd::OPERATORS); }
                     label { (tr.t("admin-queue-ring")) input #q-ring type="number" min="5" max="120" value=(queue.ring_timeout_seconds); }
                     label { (tr.t("admin-queue-wrap")) input #q-wrap type="number" min="0" max="600" value=(queue.wrap_up_seconds); }
                     label { (tr.t("admin-queue-max")) input #q-max type="number" min="10" max="7200"
@@ -306,10 +343,16 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
                         select #q-overflow {
                             option value="message" selected[queue.overflow == crate::routes::queues::OverflowDef::Message] { (tr.t("admin-queue-message")) }
                             option value="callback" selected[queue.overflow == crate::routes::queues::OverflowDef::Callback] { (tr.t("admin-queue-callback")) }
+                            @for qname in queues.keys() {
+                                option value={ "queue:" (qname) } selected[queue.overflow == crate::routes::queues::OverflowDef::Queue(qname.clone())] {
+                                    (tr.t("admin-queue-into")) " " (qname) }
+                            }
                         } }
                     label { (tr.t("admin-queue-announce")) input #q-announce type="number" min="0" max="600" value=(queue.announce_every_seconds); }
+                    label { (tr.t("admin-queue-members")) input #q-members placeholder="op.ana, sup.nina" value=(queue.members.join(", ")); }
                     label { input #q-offer type="checkbox" checked[queue.callback_offer]; " " (tr.t("admin-queue-offer")) }
                     button type="submit" { (tr.t("admin-save")) }
+                    button #q-delete.secondary type="button" { (tr.t("admin-delete")) }
                 }
                 p #queue-msg role="status" {}
             }
@@ -382,6 +425,16 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
     .into_response()
 }
 
+/// Where a queue's callers go after its longest wait, in words.
+fn overflow_text(tr: Tr, o: &crate::routes::queues::OverflowDef) -> String {
+    use crate::routes::queues::OverflowDef;
+    match o {
+        OverflowDef::Message => tr.t("admin-queue-message").to_owned(),
+        OverflowDef::Callback => tr.t("admin-queue-callback").to_owned(),
+        OverflowDef::Queue(q) => format!("{} {q}", tr.t("admin-queue-into")),
+    }
+}
+
 /// The supervisor's wallboard: the queue's numbers and every agent with its
 /// state and time in state, refreshed live.
 async fn wallboard(user: User) -> Response {
@@ -397,17 +450,18 @@ async fn wallboard(user: User) -> Response {
         html! {
             section.card {
                 h1 { (tr.t("wallboard-title")) }
-                dl #wb-queue {
-                    dt { (tr.t("wb-waiting")) } dd #wb-waiting { "–" }
-                    dt { (tr.t("wb-longest")) } dd #wb-longest { "–" }
-                    dt { (tr.t("wb-sl")) } dd #wb-sl { "–" }
-                    dt { (tr.t("wb-asa")) } dd #wb-asa { "–" }
-                    dt { (tr.t("wb-abandoned")) } dd #wb-abandoned { "–" }
+                table #wb-queues {
+                    thead { tr {
+                        th { (tr.t("wb-queue")) } th { (tr.t("wb-waiting")) } th { (tr.t("wb-longest")) }
+                        th { (tr.t("wb-sl")) } th { (tr.t("wb-asa")) } th { (tr.t("wb-abandoned")) }
+                    } }
+                    tbody {}
                 }
             }
             section.card {
                 h2 { (tr.t("wb-agents")) }
                 table #wb-agents { tbody {} }
+                p #wb-msg role="status" {}
             }
         },
     )
