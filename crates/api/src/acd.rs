@@ -709,6 +709,12 @@ impl AcdService {
                     }
                     Request::Set { company, staff, name, role, phone, wanted, reply } => {
                         d.ensure(company, staff, &name, role);
+                        // A changed role (an operator made a supervisor, …)
+                        // changes the queues it takes from its next state.
+                        if d.roles.insert(staff, role) != Some(role) {
+                            let skills = d.skills_for(company, staff);
+                            d.handle(Event::SetSkills(agent_of(staff), skills));
+                        }
                         match phone {
                             Some(user) => d.sip.insert(staff, user),
                             None => d.sip.remove(&staff),

@@ -1016,4 +1016,16 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-phone".into() }));
     let audit = w.get("/api/v1/audit?limit=50", &admin).await.body.to_string();
     assert!(audit.contains("complaints"), "{audit}");
+    w.state.acd.contact(Event::Abandon { contact: ContactId(53) }).await;
+
+    // The operator becomes finance: from their next state on, they no
+    // longer take the operator queue's calls.
+    let available = |stats: &Value| stats[0]["agents_available"].as_u64();
+    assert_eq!(available(&w.get("/api/v1/queues/stats", &sup).await.body), Some(1));
+    let body = json!({"username": "op", "full_name": "op", "role": "finance"});
+    let r = w.call(Method::PUT, &format!("/api/v1/staff/{}", op_id.0), Some(&admin), Some(body)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let op = w.login("alpha", "op").await;
+    w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
+    assert_eq!(available(&w.get("/api/v1/queues/stats", &sup).await.body), Some(0));
 }

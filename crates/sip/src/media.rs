@@ -1,6 +1,6 @@
 //! One call leg's RTP session: a UDP socket from the configured port range,
 //! a 20 ms clock that sends what the call logic asked for (prompts, music on
-//! hold, silence), and the receiving side: symmetric RTP (we answer to where
+//! hold, silence) and takes what arrived since the last tick: symmetric RTP (we answer to where
 //! the packets come from), RFC 4733 digits to the call task, the caller's
 //! audio to the recording. RTCP on the same port is tolerated and skipped.
 //!
@@ -31,6 +31,9 @@ const MAX_BRIDGE_DELAY: usize = 1600;
 /// Every this many frames (5 s) the recording's header is brought up to
 /// date, so a crash leaves a playable file.
 const CHECKPOINT_TICKS: u64 = 250;
+/// The most packets a leg takes from its socket per tick (a far end
+/// sending faster than this is not a phone; the rest wait for the next).
+const MAX_PACKETS_PER_TICK: usize = 16;
 /// No RTP at all for this long means the far end is gone.
 pub const SILENT_AFTER: Duration = Duration::from_secs(60);
 
@@ -263,8 +266,13 @@ async fn run(
     let mut frame = [0i16; FRAME];
     let mut payload = [0u8; FRAME];
     let mut decoded = Vec::with_capacity(FRAME * 2);
-    let silent = tokio::time::sleep(SILENT_AFTER);
-    tokio::pin!(silent);
+    let mut last_rx = tokio::time::Instant::now();
+    // The leg wakes for two things only: a command, and its 20 ms tick.
+    // At each tick it takes every packet the socket holds (non-blocking)
+    // and every chunk the other legs fed it, then sends one frame. Waking
+    // once per tick, rather than for every packet received and every
+    // chunk fed, is what lets a thousand legs share two cores; it delays a
+    // received packet by under 20 ms.
     loop {
         tokio::select! {
             c = cmds.recv() => match c {
@@ -294,59 +302,62 @@ async fn run(
                     forward = None;
                 }
             },
-            Some(chunk) = feed.recv() => {
-                if forward.is_some() || listening {
-                    bridged.extend(chunk);
-                    let excess = bridged.len().saturating_sub(MAX_BRIDGE_DELAY);
-                    bridged.drain(..excess);
-                }
-            },
-            Some(chunk) = side.recv() => {
-                if listening {
-                    side_buf.extend(chunk);
-                    let excess = side_buf.len().saturating_sub(MAX_BRIDGE_DELAY);
-                    side_buf.drain(..excess);
-                }
-            },
-            r = socket.recv_from(&mut buf) => {
-                let Ok((n, from)) = r else { continue };
-                let bytes = &buf[..n];
-                if rtp::is_rtcp(bytes) {
-                    continue;
-                }
-                let Ok(p) = rtp::parse(bytes) else { continue };
-                stats.packets_in += 1;
-                silent.as_mut().reset(tokio::time::Instant::now() + SILENT_AFTER);
-                if !latched || from != remote {
-                    // Symmetric RTP: answer to where the far end really is.
-                    remote = from;
-                    latched = true;
-                }
-                if Some(p.payload_type) == chosen.telephone_event {
-                    if let Some(d) = detector.feed(p.timestamp, p.payload) {
-                        stats.digits += 1;
-                        let _ = events.send(MediaEvent::Digit(d));
+            _ = tick.tick() => {
+                // What arrived since the last tick.
+                for _ in 0..MAX_PACKETS_PER_TICK {
+                    let Ok((n, from)) = socket.try_recv_from(&mut buf) else { break };
+                    let bytes = &buf[..n];
+                    if rtp::is_rtcp(bytes) {
+                        continue;
                     }
-                } else if let Some(their_law) = Law::from_payload_type(p.payload_type) {
-                    // Decoded by the law the packet says (a phone may switch
-                    // between the two it was offered); re-encoded on sending.
-                    decoded.clear();
-                    decoded.extend(p.payload.iter().map(|b| their_law.decode(*b)));
-                    if let Some(f) = &forward {
-                        let _ = f.try_send(decoded.clone());
+                    let Ok(p) = rtp::parse(bytes) else { continue };
+                    stats.packets_in += 1;
+                    last_rx = tokio::time::Instant::now();
+                    if !latched || from != remote {
+                        // Symmetric RTP: answer to where the far end really is.
+                        remote = from;
+                        latched = true;
                     }
-                    if let Some(t) = &tap {
-                        let _ = t.try_send(decoded.clone());
-                    }
-                    if let Some(r) = recorder.as_mut() {
-                        if let Err(e) = r.caller(&decoded) {
-                            warn!(error = %e, "recording failed; going on without it");
-                            recorder = None;
+                    if Some(p.payload_type) == chosen.telephone_event {
+                        if let Some(d) = detector.feed(p.timestamp, p.payload) {
+                            stats.digits += 1;
+                            let _ = events.send(MediaEvent::Digit(d));
+                        }
+                    } else if let Some(their_law) = Law::from_payload_type(p.payload_type) {
+                        // Decoded by the law the packet says (a phone may switch
+                        // between the two it was offered); re-encoded on sending.
+                        decoded.clear();
+                        decoded.extend(p.payload.iter().map(|b| their_law.decode(*b)));
+                        if let Some(f) = &forward {
+                            let _ = f.try_send(decoded.clone());
+                        }
+                        if let Some(t) = &tap {
+                            let _ = t.try_send(decoded.clone());
+                        }
+                        if let Some(r) = recorder.as_mut() {
+                            if let Err(e) = r.caller(&decoded) {
+                                warn!(error = %e, "recording failed; going on without it");
+                                recorder = None;
+                            }
                         }
                     }
                 }
-            },
-            _ = tick.tick() => {
+                // What the other legs fed this one.
+                while let Ok(chunk) = feed.try_recv() {
+                    if forward.is_some() || listening {
+                        bridged.extend(chunk);
+                    }
+                }
+                let excess = bridged.len().saturating_sub(MAX_BRIDGE_DELAY);
+                bridged.drain(..excess);
+                while let Ok(chunk) = side.try_recv() {
+                    if listening {
+                        side_buf.extend(chunk);
+                    }
+                }
+                let excess = side_buf.len().saturating_sub(MAX_BRIDGE_DELAY);
+                side_buf.drain(..excess);
+                // One frame out.
                 if forward.is_some() || listening {
                     frame.fill(0);
                     let n = bridged.len().min(FRAME);
@@ -365,7 +376,7 @@ async fn run(
                 }
                 packet.clear();
                 sender.next(&payload, &mut packet);
-                if socket.send_to(&packet, remote).await.is_ok() {
+                if socket.try_send_to(&packet, remote).is_ok() {
                     stats.packets_out += 1;
                 }
                 if let Some(r) = recorder.as_mut() {
@@ -378,11 +389,11 @@ async fn run(
                         recorder = None;
                     }
                 }
+                if last_rx.elapsed() >= SILENT_AFTER {
+                    let _ = events.send(MediaEvent::Silent);
+                    last_rx = tokio::time::Instant::now();
+                }
             },
-            _ = &mut silent => {
-                let _ = events.send(MediaEvent::Silent);
-                silent.as_mut().reset(tokio::time::Instant::now() + SILENT_AFTER);
-            }
         }
     }
     stats.duration_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
