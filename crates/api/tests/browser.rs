@@ -350,12 +350,12 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     head.set_window_size(390, 844).await.unwrap();
     // At phone size the page does not scroll sideways: wide tables scroll
     // inside their cards.
-    let wide: bool = serde_json::from_value(
-        head.execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![]).await.unwrap(),
-    )
-    .unwrap();
-    assert!(!wide, "the admin page is wider than a phone");
+    assert!(!wider_than_window(&head).await, "the admin page is wider than a phone");
     shot(&head, "admin-phone").await;
+    head.goto(&format!("{base}/heads")).await.unwrap();
+    text_until(&head, "#live-status", |t| t.contains("live")).await;
+    assert!(!wider_than_window(&head).await, "the heads' page is wider than a phone");
+    shot(&head, "heads-phone").await;
 
     // The phone-sized screen still shows the desk.
     op.set_window_size(390, 844).await.unwrap();
