@@ -319,6 +319,10 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     // Administration: the head adds a price-column rule through the form.
     head.goto(&format!("{base}/admin")).await.unwrap();
     count_until(&head, "#staff-table tr", 16).await;
+    // The client types are shown with their clients and traditional products.
+    let key = s.client_types().await.unwrap().into_iter().find(|t| t.code == "key").unwrap();
+    let row = text_until(&head, "#types-table tr[data-type='key']", |t| !t.is_empty()).await;
+    assert!(row.contains(&format!("{} ", key.clients)) && row.contains(&key.traditional[0]), "{row}");
     head.find(Locator::Css("#r-name")).await.unwrap().send_keys("Browser rule").await.unwrap();
     head.find(Locator::Css("#r-type")).await.unwrap().send_keys("regional").await.unwrap();
     click(&head, "#rule-form button").await;

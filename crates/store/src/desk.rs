@@ -89,6 +89,17 @@ struct PriceRuleRow {
     column_no: i64,
 }
 
+/// A client type (retail, key, HoReCa, …) as the admin sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientType {
+    pub code: String,
+    pub name: String,
+    /// How many clients have it.
+    pub clients: i64,
+    /// The SKUs an operator offers every client of this type (OD-9).
+    pub traditional: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
     pub id: ContactId,
@@ -493,6 +504,37 @@ impl Scoped<'_> {
             })
             .collect();
         Ok(Staffing { members, departments, absences })
+    }
+
+    // ---- client types -----------------------------------------------------
+
+    /// The company's client types with how many clients each has and its
+    /// traditional products' SKUs, by code.
+    pub async fn client_types(&self) -> Result<Vec<ClientType>> {
+        let types: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT t.code, t.name,
+                    (SELECT COUNT(*) FROM clients c WHERE c.company_id = t.company_id AND c.client_type = t.code)
+             FROM client_types t WHERE t.company_id = $1 ORDER BY t.code",
+        )
+        .bind(self.company_id().0)
+        .fetch_all(self.pool())
+        .await?;
+        let traditional: Vec<(String, String)> = sqlx::query_as(
+            "SELECT t.client_type, p.sku FROM traditional_products t JOIN products p ON p.id = t.product_id
+             WHERE t.company_id = $1 ORDER BY t.client_type, p.sku",
+        )
+        .bind(self.company_id().0)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(types
+            .into_iter()
+            .map(|(code, name, clients)| ClientType {
+                traditional: traditional.iter().filter(|(t, _)| *t == code).map(|(_, sku)| sku.clone()).collect(),
+                code,
+                name,
+                clients,
+            })
+            .collect())
     }
 
     // ---- price rules ------------------------------------------------------

@@ -285,6 +285,11 @@ async fn demo_company_is_created_once_and_shows_everything(store: &Store) {
     let (admin, hash) = s.staff_login("admin").await.unwrap().unwrap();
     assert!(admin.has_password && password::verify_password(demo::PASSWORD, &hash.unwrap()));
     assert!(s.departments().await.unwrap().iter().all(|d| d.head.is_some()));
+    // Every client's type is listed with its count and traditional products.
+    let types = s.client_types().await.unwrap();
+    assert_eq!(types.iter().map(|t| t.clients).sum::<i64>(), c.clients, "{types:?}");
+    assert!(types.iter().any(|t| t.code == "key" && t.clients > 0), "{types:?}");
+    assert!(types.iter().any(|t| !t.traditional.is_empty()), "{types:?}");
 }
 
 async fn same_demo_every_time(_store: &Store) {

@@ -224,3 +224,27 @@ pub async fn assign(
     let client = desk::client_by_code(&s, &code).await?;
     Ok(Json(desk::card(&s, client, state.clock.today(), &*state.caches.staffing(&s).await?).await?))
 }
+
+/// A client type on the wire.
+#[derive(Serialize, ToSchema)]
+pub struct ClientTypeOut {
+    pub code: String,
+    pub name: String,
+    /// How many clients have it.
+    pub clients: i64,
+    /// SKUs of its traditional products, offered to every client of the type.
+    pub traditional: Vec<String>,
+}
+
+/// The company's client types, with how many clients each has and its
+/// traditional products (any staff member; they come with the import).
+#[utoipa::path(get, path = "/api/v1/client-types", tag = "clients", responses((status = 200, body = [ClientTypeOut])))]
+pub async fn types(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<ClientTypeOut>>> {
+    let types = state.store.company(auth.company).client_types().await?;
+    Ok(Json(
+        types
+            .into_iter()
+            .map(|t| ClientTypeOut { code: t.code, name: t.name, clients: t.clients, traditional: t.traditional })
+            .collect(),
+    ))
+}

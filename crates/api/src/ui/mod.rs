@@ -239,10 +239,11 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
             s.numbers().await?,
             s.sip_accounts().await?,
             s.ivr().await?,
+            s.client_types().await?,
         ))
     }
     .await;
-    let Ok((staff, departments, absences, rules, numbers, sip, ivr_text)) = loaded else {
+    let Ok((staff, departments, absences, rules, numbers, sip, ivr_text, types)) = loaded else {
         return crate::error::ApiError::internal().into_response();
     };
     let Ok(queues) = crate::routes::queues::company_queues(&s).await else {
@@ -390,6 +391,16 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
                     button type="submit" { (tr.t("admin-add")) }
                 }
                 p #absence-msg role="status" {}
+            }
+            section.card {
+                h2 { (tr.t("admin-client-types")) }
+                table #types-table { tbody {
+                    @for t in &types {
+                        tr data-type=(t.code) { td { strong { (t.code) } } td { (t.name) } td { (t.clients) " " (tr.t("admin-types-clients")) }
+                             td.muted { (t.traditional.join(", ")) } }
+                    }
+                } }
+                p.muted { (tr.t("admin-types-help")) }
             }
             section.card {
                 h2 { (tr.t("admin-price-rules")) }

@@ -128,3 +128,6 @@ wb-queue = Red
 wb-listen = Slušaj
 wb-listening = Vaš telefon zvoni: javite se da slušate.
 admin-queue-by-role = operateri i supervizori
+admin-client-types = Tipovi klijenata
+admin-types-clients = klijenata
+admin-types-help = Tipovi klijenata i njihovi tradicionalni proizvodi (nude se svakom klijentu tog tipa) dolaze uvozom poslovnih podataka.

@@ -128,3 +128,6 @@ wb-queue = Queue
 wb-listen = Listen
 wb-listening = Your phone rings: answer to listen.
 admin-queue-by-role = operators and supervisors
+admin-client-types = Client types
+admin-types-clients = clients
+admin-types-help = Client types and their traditional products (offered to every client of the type) come with the import of the business data.
