@@ -348,7 +348,10 @@ impl Acd {
                     }
                 }
                 Timer::MaxWait(c, epoch) => {
-                    if let Some(q) = self.waiting_in(c, epoch) {
+                    // A callback waits for an agent, not on the line: the
+                    // longest wait is for callers.
+                    let callback = self.contacts.get(&c).is_some_and(|k| k.callback);
+                    if let Some(q) = self.waiting_in(c, epoch).filter(|_| !callback) {
                         if let Some((_, to)) = self.queues.get(&q).and_then(|q| q.cfg.max_wait) {
                             self.overflow(c, q, to, 0);
                         }
@@ -441,6 +444,17 @@ impl Acd {
                     return;
                 }
                 self.contacts.insert(contact, self.new_contact(ch, priority, Vec::new()));
+                self.enqueue(contact, queue, 0);
+            }
+            Event::ArriveCallback { contact, queue, priority } => {
+                let Some(ch) = self.queues.get(&queue).map(|q| q.cfg.channel) else { return };
+                if self.contacts.contains_key(&contact) {
+                    return;
+                }
+                let mut k = self.new_contact(ch, priority, Vec::new());
+                k.callback = true;
+                self.contacts.insert(contact, k);
+                self.record(Some(contact), Some(queue), None, LogKind::CallbackRequested);
                 self.enqueue(contact, queue, 0);
             }
             Event::ArriveDirect { contact, channel, priority, chain } => {

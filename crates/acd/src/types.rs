@@ -181,6 +181,14 @@ pub enum Event {
         queue: QueueId,
         priority: i32,
     },
+    /// A callback to be made (a retry after the client was not reached):
+    /// it waits in the queue as a callback from now on, with nobody on the
+    /// line, so its turn is a `StartCallback`.
+    ArriveCallback {
+        contact: ContactId,
+        queue: QueueId,
+        priority: i32,
+    },
     ArriveDirect {
         contact: ContactId,
         channel: Channel,

@@ -509,3 +509,39 @@ fn new_skills_move_an_agent_between_queues_keeping_its_state() {
     // Unknown agents are ignored.
     assert!(s.ev(Event::SetSkills(a(99), vec![(Skill(1), 1)])).is_empty());
 }
+
+#[test]
+fn a_callback_outlives_the_longest_wait_and_a_retry_arrives_as_a_callback() {
+    let mut s = Sim::new();
+    s.queue(QueueConfig { max_wait: Some((secs(30), Overflow::Message)), ..queue(Strategy::LongestIdle) });
+    s.at(0).arrive(1);
+    s.at(0).arrive(2);
+    s.at(5).ev(Event::RequestCallback { contact: c(1) });
+    // At 30 s the caller on the line is let go; the callback keeps its place.
+    let out = s.tick(30);
+    let overflowed: Vec<u64> = out
+        .iter()
+        .filter_map(|x| match x {
+            Command::Overflowed { contact, .. } => Some(contact.0),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(overflowed, [2]);
+    assert_eq!(s.acd.position(c(1)).map(|p| p.0), Some(1));
+    // A retry of another callback arrives behind it, as a callback: the
+    // first agent starts the first callback, the second the retry (never an
+    // offer, nobody is on the line).
+    let out = s.at(31).ev(Event::ArriveCallback { contact: c(3), queue: Q, priority: 0 });
+    assert!(Sim::offers(&out).is_empty());
+    assert!(s.acd.wants_callback(c(3)));
+    s.at(40).agent(1, &[]);
+    let log = s.acd.take_log();
+    assert!(log.iter().any(|e| e.kind == LogKind::CallbackStarted && e.contact == Some(c(1)) && e.agent == Some(a(1))));
+    let mut cfg = AgentConfig::new(a(2), "agent2");
+    cfg.skills = Vec::new();
+    s.ev(Event::AddAgent(cfg));
+    let out = s.ev(Event::Login(a(2)));
+    assert!(out.contains(&Command::StartCallback { contact: c(3), agent: a(2) }), "{out:?}");
+    // The retry ran past its queue's longest wait: still no overflow.
+    assert!(s.tick(120).iter().all(|x| !matches!(x, Command::Overflowed { .. })));
+}

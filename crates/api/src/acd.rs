@@ -96,6 +96,10 @@ pub struct QueueSettings {
     /// Who takes the queue's calls (for the operator queue: besides its
     /// operators and supervisors).
     pub members: Vec<StaffId>,
+    /// How many times a callback dials the client before it gives up, and
+    /// how long it waits between tries (it joins the queue again then).
+    pub callback_attempts: u32,
+    pub callback_retry: Duration,
 }
 
 impl Default for QueueSettings {
@@ -107,6 +111,8 @@ impl Default for QueueSettings {
             announce_every: Some(Duration::from_secs(60)),
             callback_offer: true,
             members: Vec::new(),
+            callback_attempts: 3,
+            callback_retry: Duration::from_secs(300),
         }
     }
 }
@@ -123,6 +129,12 @@ pub struct CallbackJob {
     /// How long the agent's phone may ring (a little under the queue's ring
     /// timeout, so the dialler gives up before the ACD moves on).
     pub ring: Duration,
+    /// The queue it waited in, this try (1, 2, …), how many tries there are,
+    /// and how long to wait before the next.
+    pub queue: String,
+    pub attempt: u32,
+    pub attempts: u32,
+    pub retry: Duration,
 }
 
 enum Request {
@@ -159,6 +171,14 @@ enum Request {
         staff: StaffId,
         user: String,
         reply: oneshot::Sender<bool>,
+    },
+    /// A callback whose client was not reached joins its queue again.
+    CallbackAgain {
+        company: CompanyId,
+        contact: ContactId,
+        number: String,
+        queue: String,
+        attempt: u32,
     },
     /// A waiting caller pressed a key.
     Digit {
@@ -250,6 +270,8 @@ struct Driver {
     sip: HashMap<StaffId, String>,
     /// The caller's number of each contact (for its callback).
     callers: HashMap<ContactId, String>,
+    /// Which try a retried callback is on (absent: the first).
+    attempts: HashMap<ContactId, u32>,
     /// When each waiting caller hears its position next (stale entries, of
     /// calls no longer waiting, are dropped when they come up).
     announcements: BinaryHeap<Reverse<(tokio::time::Instant, ContactId)>>,
@@ -319,14 +341,22 @@ impl Driver {
             Command::StartCallback { contact, agent } => {
                 let staff = staff_of(agent);
                 let job = match (self.call_company.get(&contact), self.callers.get(&contact)) {
-                    (Some(company), Some(number)) => Some(CallbackJob {
-                        company: *company,
-                        contact: i64::try_from(contact.0).unwrap_or(i64::MAX),
-                        staff,
-                        user: self.sip.get(&staff).cloned(),
-                        number: number.clone(),
-                        ring: self.settings_of(contact, *company).ring_timeout.saturating_sub(Duration::from_secs(1)),
-                    }),
+                    (Some(company), Some(number)) => {
+                        let q = self.acd.queue_of(contact).unwrap_or_else(|| queue_of(*company));
+                        let s = self.settings_of(contact, *company);
+                        Some(CallbackJob {
+                            company: *company,
+                            contact: i64::try_from(contact.0).unwrap_or(i64::MAX),
+                            staff,
+                            user: self.sip.get(&staff).cloned(),
+                            number: number.clone(),
+                            ring: s.ring_timeout.saturating_sub(Duration::from_secs(1)),
+                            queue: self.queues.get(&q).map_or_else(|| OPERATORS.to_owned(), |i| i.name.clone()),
+                            attempt: self.attempts.get(&contact).copied().unwrap_or(1),
+                            attempts: s.callback_attempts.max(1),
+                            retry: s.callback_retry,
+                        })
+                    }
                     _ => None,
                 };
                 // Nobody to dial it: as if declined.
@@ -462,6 +492,7 @@ impl Driver {
         self.calls.remove(&contact);
         self.call_company.remove(&contact);
         self.callers.remove(&contact);
+        self.attempts.remove(&contact);
     }
 
     /// Plays their position and estimated wait to the callers whose turn
@@ -619,6 +650,7 @@ impl AcdService {
             call_company: HashMap::new(),
             sip: HashMap::new(),
             callers: HashMap::new(),
+            attempts: HashMap::new(),
             announcements: BinaryHeap::new(),
             jobs,
         };
@@ -671,6 +703,15 @@ impl AcdService {
                                 .get(&contact)
                                 .is_some_and(|c| c.send(Control::Listen { staff: staff.0, user }).is_ok());
                         let _ = reply.send(sent);
+                    }
+                    Request::CallbackAgain { company, contact, number, queue, attempt } => {
+                        d.ensure_queue(company);
+                        let q = d.queue_named(company, Some(&queue));
+                        d.call_company.insert(contact, company);
+                        d.callers.insert(contact, number);
+                        d.attempts.insert(contact, attempt);
+                        d.handle(Event::ArriveCallback { contact, queue: q, priority: 0 });
+                        d.queue_changed(company);
                     }
                     Request::Digit { contact, digit } => {
                         d.digit(contact, digit);
@@ -820,6 +861,14 @@ impl AcdService {
             return false;
         }
         rx.await.unwrap_or(false)
+    }
+
+    /// A callback whose client was not reached tries again: it joins the
+    /// queue it waited in (or the operators') as a callback, try `attempt`.
+    pub async fn callback_again(&self, job: &CallbackJob, attempt: u32) {
+        let contact = ContactId(u64::try_from(job.contact).unwrap_or(0));
+        let (number, queue) = (job.number.clone(), job.queue.clone());
+        let _ = self.tx.send(Request::CallbackAgain { company: job.company, contact, number, queue, attempt }).await;
     }
 
     /// A waiting caller pressed `digit`.

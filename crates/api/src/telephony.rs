@@ -521,7 +521,11 @@ async fn callback(state: AppState, job: CallbackJob) {
     let about = about_call(id, &job.number, client.as_ref().map(|c| c.code.as_str()), &name);
     story(&s, id, "offered", Some(staff), "callback").await;
     pop_up(&state, job.company, staff, "call_offered", &about);
-    let recording = recording_path(&state, job.company, id).with_file_name(format!("{id}-callback.wav"));
+    let file = match job.attempt {
+        1 => format!("{id}-callback.wav"),
+        n => format!("{id}-callback-{n}.wav"),
+    };
+    let recording = recording_path(&state, job.company, id).with_file_name(file);
     // Their phone: as the ACD last heard, else as stored.
     let user = match job.user.clone() {
         Some(u) => Some(u),
@@ -570,16 +574,32 @@ async fn callback(state: AppState, job: CallbackJob) {
                     state.acd.contact(Event::Decline { contact, agent }).await;
                     return;
                 }
+                if media.recorded {
+                    link_recording(&state, &s, id, &recording).await;
+                }
                 if !reached {
                     let why = match end {
                         OutboundEnd::TargetMissed(Some(code)) => format!("{} refused with {code}", job.number),
                         OutboundEnd::Failed(e) => e,
                         _ => format!("{} did not answer", job.number),
                     };
+                    if job.attempt < job.attempts {
+                        // Another try later: the agent is free now, the
+                        // callback joins its queue again after the pause.
+                        let next = format!(
+                            "try {} of {}: {why}; again in {} s",
+                            job.attempt,
+                            job.attempts,
+                            job.retry.as_secs()
+                        );
+                        story(&s, id, "callback_retry", None, &next).await;
+                        info!(attempt = job.attempt, "callback not reached; it will try again");
+                        state.acd.contact(Event::End { contact }).await;
+                        tokio::time::sleep(job.retry).await;
+                        state.acd.callback_again(&job, job.attempt + 1).await;
+                        return;
+                    }
                     story(&s, id, "callback_unreached", None, &why).await;
-                }
-                if media.recorded {
-                    link_recording(&state, &s, id, &recording).await;
                 }
                 let disposition = if reached { Disposition::Answered } else { Disposition::Failed };
                 if let Err(e) = s.end_interaction(id, disposition).await {

@@ -1599,3 +1599,80 @@ async fn a_caller_sent_to_a_named_queue_overflows_into_the_operators_and_is_answ
     assert!(!members.iter().any(|m| m == "op.ana"), "{stats}");
     server.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_whose_client_is_busy_tries_again_later_and_reaches_it() {
+    if !have_sipp() || !have_baresip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let far = free_udp_port();
+    let trunk = format!("127.0.0.1:{far}");
+    let server = Server::start_with(&dir.path().join("data"), true, &[("CENTRALA_SIP__TRUNK", trunk.as_str())]);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    // Two tries, 10 s apart.
+    let settings = json!({"announce_every_seconds": 30, "callback_attempts": 2, "callback_retry_seconds": 10});
+    put_settings(&http, &server, &sup, settings).await;
+    let speech = dir.path().join("ana.wav");
+    tone_wav(&speech, 600.0, 90);
+    let _phone = Phone::start(&dir.path().join("phone"), &server.sip, "203", "demo", &speech);
+    until_registered(&http, &server, &sup, "203", &dir.path().join("phone/log")).await;
+
+    // A caller waits, is offered the callback, presses 1 and is let go.
+    let work = dir.path().to_owned();
+    let file = waiting_scenario(&work, "2", 7000, Some("1"));
+    let sip = server.sip.clone();
+    let run =
+        std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", "38761222333"], &work));
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    if !r.status.success() {
+        panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
+    }
+    let id = newest_ended_call(&http, &server, &sup, "").await["id"].as_i64().unwrap();
+
+    // The client is busy the first time, answers the second.
+    let work = dir.path().to_owned();
+    let uas = std::thread::spawn(move || {
+        let busy = sipp_at(&work, &scenario("busy.xml"), far, &[]);
+        let answered = sipp_at(&work, &scenario("answer.xml"), far, &[]);
+        (busy.status.success() && answered.status.success(), format!("{}\n{}", busy.out, answered.out))
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ready(&http, &server, "op.ana").await;
+    let (ok, out) = tokio::task::spawn_blocking(move || uas.join().unwrap()).await.unwrap();
+    if !ok {
+        panic!("the client's SIPp: {out}\nserver: {}", server.stop().join("\n"));
+    }
+    let mut i = Value::Null;
+    for _ in 0..50 {
+        i = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
+        if i["disposition"] == "answered" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("op.ana")), "{i}");
+    // (A stranger: the heads, who have no phones here, were skipped first.)
+    let story: Vec<_> = story_of(&i).into_iter().filter(|(k, _, _)| k != "skipped").collect();
+    let kinds: Vec<&str> = story.iter().map(|(k, _, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "announced",
+            "callback_requested",
+            "offered",
+            "answered",
+            "callback_retry",
+            "offered",
+            "answered",
+            "callback_reached"
+        ],
+        "{i}"
+    );
+    let retry = &story[4].2;
+    assert!(retry.starts_with("try 1 of 2") && retry.contains("486") && retry.ends_with("again in 10 s"), "{retry}");
+    // The second try is the recording kept: the client left, op.ana right.
+    assert!(i["recording"].as_str().unwrap_or_default().ends_with(&format!("{id}-callback-2.wav")), "{i}");
+    server.stop();
+}

@@ -59,6 +59,12 @@ pub struct QueueDef {
     /// Usernames of the staff who take this queue's calls when ready (for
     /// the operator queue: besides its operators and supervisors).
     pub members: Vec<String>,
+    /// How many times a callback dials the client before it is given up as
+    /// failed (1–5).
+    pub callback_attempts: u32,
+    /// How long after a try that did not reach the client the callback
+    /// joins the queue again (10–86400).
+    pub callback_retry_seconds: u32,
 }
 
 impl Default for QueueDef {
@@ -72,6 +78,8 @@ impl Default for QueueDef {
             announce_every_seconds: s.announce_every.map_or(0, secs),
             callback_offer: s.callback_offer,
             members: Vec::new(),
+            callback_attempts: s.callback_attempts,
+            callback_retry_seconds: secs(s.callback_retry),
         }
     }
 }
@@ -118,6 +126,12 @@ impl QueueDef {
             },
             callback_offer: self.callback_offer,
             members,
+            callback_attempts: if (1..=5).contains(&self.callback_attempts) {
+                self.callback_attempts
+            } else {
+                return Err(format!("callback_attempts must be 1 to 5, not {}", self.callback_attempts));
+            },
+            callback_retry: within("callback_retry_seconds", self.callback_retry_seconds, 10, 86_400)?,
         })
     }
 }
@@ -363,6 +377,8 @@ mod tests {
             (QueueDef { wrap_up_seconds: 601, ..QueueDef::default() }, "wrap_up_seconds must be 0 to 600"),
             (QueueDef { members: vec!["nobody".into()], ..QueueDef::default() }, "no staff member \"nobody\""),
             (QueueDef { members: vec!["admin".into()], ..QueueDef::default() }, "admin is an admin"),
+            (QueueDef { callback_attempts: 0, ..QueueDef::default() }, "callback_attempts must be 1 to 5"),
+            (QueueDef { callback_retry_seconds: 5, ..QueueDef::default() }, "callback_retry_seconds must be 10"),
         ] {
             let e = bad.to_settings(&staff).unwrap_err();
             assert!(e.contains(says), "{e}");

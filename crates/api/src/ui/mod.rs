@@ -350,6 +350,8 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
                             }
                         } }
                     label { (tr.t("admin-queue-announce")) input #q-announce type="number" min="0" max="600" value=(queue.announce_every_seconds); }
+                    label { (tr.t("admin-queue-attempts")) input #q-attempts type="number" min="1" max="5" value=(queue.callback_attempts); }
+                    label { (tr.t("admin-queue-retry")) input #q-retry type="number" min="10" max="86400" value=(queue.callback_retry_seconds); }
                     label { (tr.t("admin-queue-members")) input #q-members placeholder="op.ana, sup.nina" value=(queue.members.join(", ")); }
                     label { input #q-offer type="checkbox" checked[queue.callback_offer]; " " (tr.t("admin-queue-offer")) }
                     button type="submit" { (tr.t("admin-save")) }

@@ -131,3 +131,5 @@ admin-queue-by-role = operateri i supervizori
 admin-client-types = Tipovi klijenata
 admin-types-clients = klijenata
 admin-types-help = Tipovi klijenata i njihovi tradicionalni proizvodi (nude se svakom klijentu tog tipa) dolaze uvozom poslovnih podataka.
+admin-queue-attempts = Pokušaji povratnog poziva
+admin-queue-retry = Ponovo nakon (s)

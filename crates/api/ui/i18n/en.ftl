@@ -131,3 +131,5 @@ admin-queue-by-role = operators and supervisors
 admin-client-types = Client types
 admin-types-clients = clients
 admin-types-help = Client types and their traditional products (offered to every client of the type) come with the import of the business data.
+admin-queue-attempts = Callback tries
+admin-queue-retry = Retry after (s)

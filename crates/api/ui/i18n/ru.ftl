@@ -131,3 +131,5 @@ admin-queue-by-role = операторы и супервайзеры
 admin-client-types = Типы клиентов
 admin-types-clients = клиентов
 admin-types-help = Типы клиентов и их традиционные товары (предлагаются каждому клиенту этого типа) приходят с импортом бизнес-данных.
+admin-queue-attempts = Попыток обратного звонка
+admin-queue-retry = Повтор через (с)
