@@ -172,6 +172,11 @@ enum Request {
         user: String,
         reply: oneshot::Sender<bool>,
     },
+    /// A staff member's phone changed (or is gone).
+    Phone {
+        staff: StaffId,
+        user: Option<String>,
+    },
     /// A callback whose client was not reached joins its queue again.
     CallbackAgain {
         company: CompanyId,
@@ -704,6 +709,16 @@ impl AcdService {
                                 .is_some_and(|c| c.send(Control::Listen { staff: staff.0, user }).is_ok());
                         let _ = reply.send(sent);
                     }
+                    // Only for agents the ACD knows: others bring their
+                    // phone with their first state.
+                    Request::Phone { staff, user } => {
+                        if d.agents.contains_key(&staff) {
+                            match user {
+                                Some(u) => d.sip.insert(staff, u),
+                                None => d.sip.remove(&staff),
+                            };
+                        }
+                    }
                     Request::CallbackAgain { company, contact, number, queue, attempt } => {
                         d.ensure_queue(company);
                         let q = d.queue_named(company, Some(&queue));
@@ -861,6 +876,12 @@ impl AcdService {
             return false;
         }
         rx.await.unwrap_or(false)
+    }
+
+    /// A staff member's phone changed: the next offer rings the new one
+    /// (`None`: none; an offer is then a miss).
+    pub async fn phone(&self, staff: StaffId, user: Option<String>) {
+        let _ = self.tx.send(Request::Phone { staff, user }).await;
     }
 
     /// A callback whose client was not reached tries again: it joins the

@@ -1018,6 +1018,15 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     assert!(audit.contains("complaints"), "{audit}");
     w.state.acd.contact(Event::Abandon { contact: ContactId(53) }).await;
 
+    // The operator gets another phone while ready: the next call rings it.
+    let body = json!({"username": "op-desk2", "password": "password12"});
+    let r = w.call(Method::PUT, &format!("/api/v1/staff/{}/sip", op_id.0), Some(&admin), Some(body)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    assert!(w.state.acd.arrive(alpha, 54, "+38761000054", Vec::new(), None, tx).await);
+    assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-desk2".into() }));
+    w.state.acd.contact(Event::Abandon { contact: ContactId(54) }).await;
+
     // The operator becomes finance: from their next state on, they no
     // longer take the operator queue's calls.
     let available = |stats: &Value| stats[0]["agents_available"].as_u64();

@@ -225,6 +225,7 @@ pub async fn set_sip(
     let ha1 = centrala_sip::registrar::ha1(name, &state.config.sip_realm, &body.password);
     let s = state.store.company(auth.company);
     s.set_sip_account(id, name, &ha1).await?;
+    state.acd.phone(id, Some(name.to_owned())).await;
     s.audit(&auth.username, "set_sip_account", "staff", &id.to_string(), name).await?;
     Ok(Json(SipAccountOut { staff_id: id.0, username: name.to_owned(), registered: Vec::new() }))
 }
@@ -241,6 +242,7 @@ pub async fn delete_sip(
     let id = StaffId(parse_id(&id, "staff member")?);
     let s = state.store.company(auth.company);
     s.delete_sip_account(id).await?;
+    state.acd.phone(id, None).await;
     s.audit(&auth.username, "delete_sip_account", "staff", &id.to_string(), "").await?;
     Ok(StatusCode::NO_CONTENT)
 }
