@@ -474,18 +474,21 @@ impl Driver {
         }
     }
 
+    /// The company's queues in use: its operator queue and the named ones
+    /// not deleted (a deleted one stays in the engine, unreachable).
+    fn company_queues(&self, company: CompanyId) -> impl Iterator<Item = (QueueId, &QueueInfo)> {
+        self.queues.iter().map(|(id, q)| (*id, q)).filter(move |(id, q)| {
+            q.company == company && (*id == queue_of(company) || self.names.get(&(company, q.name.clone())) == Some(id))
+        })
+    }
+
     /// The skills a staff member carries: one per queue of its company it
     /// takes calls of (operators and supervisors take the operator queue's).
     fn skills_for(&self, company: CompanyId, staff: StaffId) -> Vec<(centrala_acd::Skill, u8)> {
         let operator = matches!(self.roles.get(&staff), Some(Role::Operator | Role::Supervisor));
         let mut skills: Vec<_> = self
-            .queues
-            .iter()
-            .filter(|(id, q)| {
-                q.company == company
-                    && (q.settings.members.contains(&staff) || (operator && **id == queue_of(company)))
-                    && (**id == queue_of(company) || self.names.get(&(company, q.name.clone())) == Some(*id))
-            })
+            .company_queues(company)
+            .filter(|(id, q)| q.settings.members.contains(&staff) || (operator && *id == queue_of(company)))
             .map(|(_, q)| (q.skill, 1))
             .collect();
         skills.sort_unstable();
@@ -540,13 +543,8 @@ impl Driver {
     /// Tells the wallboards that the company's queues changed (a call came,
     /// was answered, left): they fetch the statistics again.
     fn queue_changed(&self, company: CompanyId) {
-        let waiting: usize = self
-            .queues
-            .iter()
-            .filter(|(_, q)| q.company == company)
-            .filter_map(|(id, _)| self.acd.stats(*id))
-            .map(|s| s.waiting)
-            .sum();
+        let waiting: usize =
+            self.company_queues(company).filter_map(|(id, _)| self.acd.stats(id)).map(|s| s.waiting).sum();
         self.bus.publish(BusEvent {
             company,
             staff: Vec::new(),
@@ -565,15 +563,10 @@ impl Driver {
     /// operators first, then by name.
     fn views(&self, company: CompanyId) -> Vec<QueueView> {
         let mut out: Vec<QueueView> = self
-            .queues
-            .iter()
-            .filter(|(id, q)| {
-                q.company == company
-                    && (**id == queue_of(company) || self.names.get(&(company, q.name.clone())) == Some(*id))
-            })
+            .company_queues(company)
             .map(|(id, q)| QueueView {
                 name: q.name.clone(),
-                stats: self.acd.stats(*id).unwrap_or_default(),
+                stats: self.acd.stats(id).unwrap_or_default(),
                 members: self
                     .agents
                     .iter()
