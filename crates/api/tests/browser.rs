@@ -136,6 +136,27 @@ async fn set(c: &Client, css: &str, value: &str) {
     c.execute(&format!("document.querySelector('{css}').value = arguments[0];"), vec![json!(value)]).await.unwrap();
 }
 
+/// The demo company on a fixed day, in a fresh database.
+async fn demo_db() -> (TestDb, centrala_store::Company) {
+    let db = TestDb::sqlite().await;
+    demo::ensure(&db.store, today()).await.unwrap();
+    let company = db.store.company_by_code("demo").await.unwrap().unwrap();
+    (db, company)
+}
+
+/// Serves the product over `db` on a free loopback port: its state (the
+/// ACD, the event bus) and its address.
+async fn serve(db: &TestDb) -> (AppState, String) {
+    let state = AppState::new(db.store.clone(), ApiConfig::default()).with_clock(Clock::Fixed(today()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let served = state.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, app(served).into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    (state, base)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     if !std::path::Path::new(CHROMEDRIVER).exists() {
@@ -143,9 +164,7 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
         return;
     }
     // The server: the demo company on a fixed day.
-    let db = TestDb::sqlite().await;
-    demo::ensure(&db.store, today()).await.unwrap();
-    let company = db.store.company_by_code("demo").await.unwrap().unwrap();
+    let (db, company) = demo_db().await;
     let s = db.store.company(company.id);
     let staffing = s.staffing().await.unwrap();
     let emir = staffing.members.iter().find(|m| m.username == "mgr.emir").unwrap().id;
@@ -163,13 +182,8 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
         }
     }
     let (ordinary, blocked) = (ordinary.unwrap(), blocked.unwrap());
-    let state = AppState::new(db.store.clone(), ApiConfig::default()).with_clock(Clock::Fixed(today()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (state, base) = serve(&db).await;
     let bus = state.events.clone();
-    tokio::spawn(async move {
-        axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
-    });
 
     let (_driver, port) = start_driver().await;
     let profiles = tempfile::tempdir().unwrap();
@@ -384,17 +398,10 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
         eprintln!("skipped: {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)");
         return;
     }
-    let db = TestDb::sqlite().await;
-    demo::ensure(&db.store, today()).await.unwrap();
-    let company = db.store.company_by_code("demo").await.unwrap().unwrap();
+    let (db, company) = demo_db().await;
     let s = db.store.company(company.id);
-    let state = AppState::new(db.store.clone(), ApiConfig::default()).with_clock(Clock::Fixed(today()));
+    let (state, base) = serve(&db).await;
     let acd = state.acd.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
-    });
     let (_driver, port) = start_driver().await;
     let profiles = tempfile::tempdir().unwrap();
     let admin = browser(port, &profiles.path().join("admin")).await;

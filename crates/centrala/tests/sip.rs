@@ -1165,25 +1165,45 @@ async fn a_caller_who_waits_too_long_hears_the_overflow_message_and_is_let_go() 
     assert!(log.contains("disposition=\"overflowed\""), "{log}");
 }
 
+/// A server whose numbers go out through a "trunk" (whatever answers on
+/// the returned port plays the client), with the operator queue's
+/// `settings`, and op.ana's phone registered but op.ana not ready yet. (The
+/// phone speaks a long tone: baresip hangs up when its microphone file ends.)
+async fn callback_world(dir: &Path, settings: Value) -> (Server, reqwest::Client, String, u16, Phone) {
+    let far = free_udp_port();
+    let trunk = format!("127.0.0.1:{far}");
+    let server = Server::start_with(&dir.join("data"), true, &[("CENTRALA_SIP__TRUNK", trunk.as_str())]);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    put_settings(&http, &server, &sup, settings).await;
+    let speech = dir.join("ana.wav");
+    tone_wav(&speech, 600.0, 90);
+    let phone = Phone::start(&dir.join("phone"), &server.sip, "203", "demo", &speech);
+    until_registered(&http, &server, &sup, "203", &dir.join("phone/log")).await;
+    (server, http, sup, far, phone)
+}
+
+/// Interaction `id` once its disposition is `want` (or as it is after 5 s).
+async fn until_disposition(http: &reqwest::Client, server: &Server, token: &str, id: i64, want: &str) -> Value {
+    let mut i = Value::Null;
+    for _ in 0..50 {
+        i = get(http, server, token, &format!("/api/v1/interactions/{id}")).await;
+        if i["disposition"] == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    i
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_waiting_caller_hears_its_place_asks_for_a_callback_and_is_called_back_agent_first() {
     if !have_sipp() || !have_baresip() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    // Numbers go out through a "trunk": SIPp answering as the client.
-    let far = free_udp_port();
-    let trunk = format!("127.0.0.1:{far}");
-    let server = Server::start_with(&dir.path().join("data"), true, &[("CENTRALA_SIP__TRUNK", trunk.as_str())]);
-    let http = reqwest::Client::new();
-    let sup = login(&http, &server, "sup.nina").await;
-    put_settings(&http, &server, &sup, json!({"announce_every_seconds": 30, "callback_offer": true})).await;
-    // op.ana's phone is registered, but she is not ready yet. (It speaks a
-    // long tone: baresip hangs up when its microphone file ends.)
-    let speech = dir.path().join("ana.wav");
-    tone_wav(&speech, 600.0, 90);
-    let _phone = Phone::start(&dir.path().join("phone"), &server.sip, "203", "demo", &speech);
-    until_registered(&http, &server, &sup, "203", &dir.path().join("phone/log")).await;
+    let settings = json!({"announce_every_seconds": 30, "callback_offer": true});
+    let (server, http, sup, far, _phone) = callback_world(dir.path(), settings).await;
 
     // The client asks for information (2), waits, hears "you are number 1
     // …, press 1 to be called back" (5 s after "please wait"), presses 1,
@@ -1234,14 +1254,7 @@ async fn a_waiting_caller_hears_its_place_asks_for_a_callback_and_is_called_back
     if !status.success() {
         panic!("the client's SIPp: {out}\nserver: {}", server.stop().join("\n"));
     }
-    let mut i = Value::Null;
-    for _ in 0..50 {
-        i = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
-        if i["disposition"] == "answered" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let i = until_disposition(&http, &server, &sup, id, "answered").await;
     assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("op.ana")), "{i}");
     let kinds: Vec<(String, String)> = story_of(&i).into_iter().skip(2).map(|(k, s, _)| (k, s)).collect();
     let want = [("offered", "op.ana"), ("answered", "op.ana"), ("callback_reached", "")];
@@ -1606,18 +1619,9 @@ async fn a_callback_whose_client_is_busy_tries_again_later_and_reaches_it() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let far = free_udp_port();
-    let trunk = format!("127.0.0.1:{far}");
-    let server = Server::start_with(&dir.path().join("data"), true, &[("CENTRALA_SIP__TRUNK", trunk.as_str())]);
-    let http = reqwest::Client::new();
-    let sup = login(&http, &server, "sup.nina").await;
     // Two tries, 10 s apart.
     let settings = json!({"announce_every_seconds": 30, "callback_attempts": 2, "callback_retry_seconds": 10});
-    put_settings(&http, &server, &sup, settings).await;
-    let speech = dir.path().join("ana.wav");
-    tone_wav(&speech, 600.0, 90);
-    let _phone = Phone::start(&dir.path().join("phone"), &server.sip, "203", "demo", &speech);
-    until_registered(&http, &server, &sup, "203", &dir.path().join("phone/log")).await;
+    let (server, http, sup, far, _phone) = callback_world(dir.path(), settings).await;
 
     // A caller waits, is offered the callback, presses 1 and is let go.
     let work = dir.path().to_owned();
@@ -1644,14 +1648,7 @@ async fn a_callback_whose_client_is_busy_tries_again_later_and_reaches_it() {
     if !ok {
         panic!("the client's SIPp: {out}\nserver: {}", server.stop().join("\n"));
     }
-    let mut i = Value::Null;
-    for _ in 0..50 {
-        i = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
-        if i["disposition"] == "answered" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let i = until_disposition(&http, &server, &sup, id, "answered").await;
     assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("op.ana")), "{i}");
     // (A stranger: the heads, who have no phones here, were skipped first.)
     let story: Vec<_> = story_of(&i).into_iter().filter(|(k, _, _)| k != "skipped").collect();
