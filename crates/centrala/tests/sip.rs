@@ -87,6 +87,20 @@ fn ivr_scenario_holding(dir: &Path, digit: &str, hold_ms: u32) -> PathBuf {
 }
 
 /// The interaction `id` once it has ended (its detail, with the story).
+/// A SIPp caller from `number` (digits) dialling the demo number, on
+/// `file` (a scenario written in the test's folder, SIPp's working folder),
+/// run to its end; a failed run fails the test with SIPp's and the server's
+/// logs.
+async fn caller(server: &Server, file: PathBuf, number: &str) {
+    let (sip, number) = (server.sip.clone(), number.to_owned());
+    let work = file.parent().unwrap().to_owned();
+    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    if !r.status.success() {
+        panic!("SIPp: {}\nserver: {}", r.out, server.log_so_far());
+    }
+}
+
 async fn ended_call(http: &reqwest::Client, server: &Server, token: &str, id: i64) -> Value {
     let mut i = Value::Null;
     for _ in 0..50 {
@@ -611,10 +625,7 @@ async fn an_ordering_client_reaches_a_ready_operator_and_they_talk_recorded() {
     let (code, phone) = operators_client(&http, &server, &sup, "order").await;
     let work = dir.path().to_owned();
     let file = ivr_scenario_holding(&work, "1", 8000);
-    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
-    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
-    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
-    assert!(r.status.success(), "SIPp: {}", r.out);
+    caller(&server, file, phone.trim_start_matches('+')).await;
 
     let i = newest_ended_call(&http, &server, &sup, "").await;
     assert_eq!(i["client"], json!(code));
@@ -749,12 +760,7 @@ async fn key_client_reaches(pick: impl Fn(&[String]) -> String) -> String {
 
     let work = dir.path().to_owned();
     let file = ivr_scenario_holding(&work, "1", 6000);
-    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
-    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
-    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
-    if !r.status.success() {
-        panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
-    }
+    caller(&server, file, phone.trim_start_matches('+')).await;
 
     let i = newest_ended_call(&http, &server, &sup, "").await;
     assert_eq!((i["client"].as_str(), i["routing_rule"].as_str()), (Some(code.as_str()), Some("key_client")), "{i}");
@@ -1021,10 +1027,7 @@ async fn each_routing_rule_rings_the_person_the_order_desk_names() {
         let expected = first_person(&d);
         let work = dir.path().to_owned();
         let file = ivr_scenario_holding(&work, digit, 6000);
-        let (sip, n) = (server.sip.clone(), number.clone());
-        let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &n], &work));
-        let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
-        assert!(r.status.success(), "{rule}: {}", r.out);
+        caller(&server, file, &number).await;
         let i = newest_ended_call(&http, &server, &sup, &format!("?phone=%2B{number}")).await;
         assert_eq!(i["routing_rule"], rule, "{i}");
         assert_eq!(
@@ -1061,13 +1064,7 @@ async fn an_operator_who_does_not_answer_goes_not_ready_and_the_next_one_rings()
     // phones here, so the operators; op.ana rings out her 15 s.
     let work = dir.path().to_owned();
     let file = ivr_scenario_holding(&work, "2", 24000);
-    let sip = server.sip.clone();
-    let run =
-        std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", "38761333222"], &work));
-    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
-    if !r.status.success() {
-        panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
-    }
+    caller(&server, file, "38761333222").await;
     let i = newest_ended_call(&http, &server, &sup, "").await;
     assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("op.haris")), "{i}");
     let offered: Vec<&str> = i["events"]
@@ -1143,12 +1140,7 @@ async fn a_caller_who_waits_too_long_hears_the_overflow_message_and_is_let_go() 
     let (code, phone) = operators_client(&http, &server, &sup, "order").await;
     let work = dir.path().to_owned();
     let file = waiting_scenario(&work, "1", 1000, None);
-    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
-    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
-    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
-    if !r.status.success() {
-        panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
-    }
+    caller(&server, file, phone.trim_start_matches('+')).await;
     let i = newest_ended_call(&http, &server, &sup, "").await;
     assert_eq!((i["client"].as_str(), i["disposition"].as_str()), (Some(code.as_str()), Some("overflowed")), "{i}");
     assert!(i["handled_by"].is_null() && i["answered_at"].is_null(), "{i}");
@@ -1211,12 +1203,7 @@ async fn a_waiting_caller_hears_its_place_asks_for_a_callback_and_is_called_back
     let (code, phone) = operators_client(&http, &server, &sup, "reference").await;
     let work = dir.path().to_owned();
     let file = waiting_scenario(&work, "2", 14000, Some("1"));
-    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
-    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
-    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
-    if !r.status.success() {
-        panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
-    }
+    caller(&server, file, phone.trim_start_matches('+')).await;
     let i = newest_ended_call(&http, &server, &sup, "").await;
     let id = i["id"].as_i64().unwrap();
     assert_eq!((i["client"].as_str(), i["disposition"].as_str()), (Some(code.as_str()), Some("callback")), "{i}");
@@ -1521,11 +1508,7 @@ async fn key_clients_skip_the_menu_when_the_company_says_so() {
     for (number, who) in [(phone.trim_start_matches('+').to_owned(), "key"), ("38761000555".to_owned(), "stranger")] {
         let work = dir.path().to_owned();
         let file = ivr_scenario_holding(&work, "", 3000);
-        let sip = server.sip.clone();
-        let n = number.clone();
-        let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &n], &work));
-        let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
-        assert!(r.status.success(), "{who}: {}", r.out);
+        caller(&server, file, &number).await;
         let i = newest_ended_call(&http, &server, &sup, &format!("?phone=%2B{number}")).await;
         if who == "key" {
             assert_eq!(i["client"], json!(code));
@@ -1575,13 +1558,7 @@ async fn a_caller_sent_to_a_named_queue_overflows_into_the_operators_and_is_answ
     // A caller presses 3 and waits.
     let work = dir.path().to_owned();
     let file = waiting_scenario(&work, "3", 1000, None);
-    let sip = server.sip.clone();
-    let run =
-        std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", "38761444555"], &work));
-    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
-    if !r.status.success() {
-        panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
-    }
+    caller(&server, file, "38761444555").await;
     let i = newest_ended_call(&http, &server, &sup, "").await;
     assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("op.ana")), "{i}");
     assert_eq!((i["digits"].as_str(), i["routing_rule"].as_str()), (Some("3"), Some("queue")), "{i}");
@@ -1626,13 +1603,7 @@ async fn a_callback_whose_client_is_busy_tries_again_later_and_reaches_it() {
     // A caller waits, is offered the callback, presses 1 and is let go.
     let work = dir.path().to_owned();
     let file = waiting_scenario(&work, "2", 7000, Some("1"));
-    let sip = server.sip.clone();
-    let run =
-        std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", "38761222333"], &work));
-    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
-    if !r.status.success() {
-        panic!("SIPp: {}\nserver: {}", r.out, server.stop().join("\n"));
-    }
+    caller(&server, file, "38761222333").await;
     let id = newest_ended_call(&http, &server, &sup, "").await["id"].as_i64().unwrap();
 
     // The client is busy the first time, answers the second.

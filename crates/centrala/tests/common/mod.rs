@@ -80,6 +80,14 @@ impl Server {
         format!("http://{}{path}", self.addr)
     }
 
+    /// What it has logged so far, for a failure's message (what this reads
+    /// is gone from what `stop` returns).
+    pub fn log_so_far(&self) -> String {
+        let mut all = self.log.clone();
+        all.extend(self.lines.try_iter());
+        all.join("\n")
+    }
+
     /// Sends SIGTERM and waits for a clean exit; returns the rest of the log.
     pub fn stop(mut self) -> Vec<String> {
         Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().unwrap();
