@@ -317,7 +317,36 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     assert!(msg.contains("in progress"), "{msg}");
     shot(&op, "desk-call").await;
 
+    // A new client called today (the desk sent it to the heads) and a
+    // stranger: the head sees both calls, and may assign the client a
+    // manager right there.
+    use centrala_store::interactions::Direction;
+    let mut newcomer = None;
+    for c in s.search_clients("", None, 1000).await.unwrap().into_iter().filter(|c| c.manager.is_none()) {
+        if let Some(phone) = s.client_phones(c.id).await.unwrap().into_iter().next() {
+            newcomer = Some((c, phone));
+            break;
+        }
+    }
+    let (newcomer, phone) = newcomer.expect("a demo client without a manager, with a phone");
+    for (caller, client) in [(phone.as_str(), Some(newcomer.id)), ("+38761999000", None)] {
+        let id = s.start_interaction(Direction::Inbound, caller, "+38733555000", client).await.unwrap();
+        s.route_interaction(id, "main", "1", "order", "new_client", &["a new client".into()]).await.unwrap();
+    }
+    head.refresh().await.unwrap();
+    let calls = text_until(&head, "#new-calls", |t| t.contains(&newcomer.code) && t.contains("unknown number")).await;
+    assert!(calls.contains(&phone) && calls.contains("+38761999000") && calls.contains("on the line now"), "{calls}");
+    assert_eq!(count_until(&head, "#new-calls li button.assign", 1).await, 1, "only the known client can be assigned");
+    click(&head, "#new-calls li button.assign").await;
+    text_until(&head, "#new-calls", |t| !t.contains("Assign")).await;
+    let listed =
+        text_until(&head, &format!("#new-clients li[data-code='{}']", newcomer.code), |t| !t.contains("Assign")).await;
+    assert!(listed.contains("assigned to"), "the new clients' list says so too: {listed}");
+    assert!(s.client_by_code(&newcomer.code).await.unwrap().unwrap().manager.is_some(), "assigned from its call");
+    shot(&head, "heads-new-calls").await;
+
     // The head assigns a new client to a manager from the same page.
+    head.refresh().await.unwrap();
     count_until(&head, "#new-clients li button.assign", 1).await;
     let code: String = serde_json::from_value(
         head.execute("return document.querySelector('#new-clients li').dataset.code;", vec![]).await.unwrap(),

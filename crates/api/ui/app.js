@@ -333,30 +333,74 @@ function orderItem(o) {
     o.taken_by ? el("span", { class: "muted" }, " · " + o.taken_by) : null);
 }
 
+// A manager picker and an Assign button for a new client; once assigned,
+// `li` says to whom.
+function assignControl(code, label, managers, li) {
+  const select = el("select", { "aria-label": t("card-manager") }, ...managers.map((m) => el("option", { value: m.username }, m.full_name)));
+  return [select, el("button", { type: "button", class: "assign", onclick: async () => {
+    const card = await api("PUT", "/clients/" + encodeURIComponent(code) + "/manager", { username: select.value });
+    const done = label + ": " + t("heads-assigned") + " " + card.manager.full_name;
+    li.replaceChildren(el("span", { class: "ok" }, done));
+    // The same client in the other list is done too.
+    for (const other of document.querySelectorAll("#new-clients li[data-code='" + CSS.escape(code) + "']")) {
+      if (other !== li) other.replaceChildren(el("span", { class: "ok" }, done));
+    }
+    loadNewCalls().catch(() => {});
+  } }, t("heads-assign"))];
+}
+
+async function loadManagers() {
+  const staff = await api("GET", "/staff");
+  return staff.filter((m) => m.active && (m.role === "manager" || m.role === "key_account_manager"));
+}
+
 async function loadNewClients() {
   const list = $("#new-clients");
   if (!list) return;
-  const [clients, staff] = await Promise.all([api("GET", "/clients?new=true&limit=50"), api("GET", "/staff")]);
-  const managers = staff.filter((m) => m.active && (m.role === "manager" || m.role === "key_account_manager"));
+  const [clients, managers] = await Promise.all([api("GET", "/clients?new=true&limit=50"), loadManagers()]);
   list.replaceChildren(...clients.map((c) => {
-    const select = el("select", { "aria-label": t("card-manager") }, ...managers.map((m) => el("option", { value: m.username }, m.full_name)));
-    const li = el("li", { "data-code": c.code }, el("strong", {}, c.code), " — " + c.name + " (" + c.type + ", " + c.region + ") ", select,
-      el("button", { type: "button", class: "assign", onclick: async () => {
-        const card = await api("PUT", "/clients/" + encodeURIComponent(c.code) + "/manager", { username: select.value });
-        li.replaceChildren(el("span", { class: "ok" }, c.code + " — " + c.name + ": " + t("heads-assigned") + " " + card.manager.full_name));
-      } }, t("heads-assign")));
+    const li = el("li", { "data-code": c.code });
+    li.append(el("strong", {}, c.code), " — " + c.name + " (" + c.type + ", " + c.region + ") ",
+      ...assignControl(c.code, c.code + " — " + c.name, managers, li));
+    return li;
+  }));
+}
+
+// Today's calls the order desk sent to the heads as new clients' (OD-15):
+// who called, when, how it went; a known client still without a manager
+// can be assigned one here.
+async function loadNewCalls() {
+  const list = $("#new-calls");
+  if (!list) return;
+  const today = new Date().toISOString().slice(0, 10);
+  const [calls, waiting, managers] = await Promise.all([
+    api("GET", "/interactions?rule=new_client&from=" + today + "&limit=50"),
+    api("GET", "/clients?new=true&limit=200"),
+    loadManagers(),
+  ]);
+  const unassigned = new Set(waiting.map((c) => c.code));
+  list.replaceChildren(...calls.map((i) => {
+    const li = el("li", { "data-interaction": String(i.id), "data-state": i.disposition });
+    const who = i.client ? i.client : t("heads-unknown-number");
+    const how = i.disposition === "in_progress" ? t("heads-call-now") : i.disposition + (i.handled_by ? " · " + i.handled_by : "");
+    li.append(el("strong", {}, i.arrived_at.slice(11, 16)), " " + i.caller + " — " + who + " — " + how + " ");
+    if (i.client && unassigned.has(i.client)) li.append(...assignControl(i.client, i.client, managers, li));
     return li;
   }));
 }
 
 if (document.body.dataset.page === "heads") {
   loadNewClients().catch(() => {});
+  loadNewCalls().catch(() => {});
+  setInterval(() => loadNewCalls().catch(() => {}), 15000);
   const list = $("#live-orders");
   const source = new EventSource("/api/v1/events");
   source.addEventListener("open", () => { $("#live-status").textContent = "● live"; });
   source.addEventListener("order_confirmed", (ev) => {
     list.prepend(orderItem(JSON.parse(ev.data)));
   });
+  // A new client's call ringing or answered at this head's phone.
+  for (const kind of ["call_offered", "call_answered"]) source.addEventListener(kind, () => loadNewCalls().catch(() => {}));
 }
 
 // ---- administration ------------------------------------------------------------

@@ -97,6 +97,8 @@ pub struct InteractionFilter {
     /// To this day (inclusive), `YYYY-MM-DD`.
     pub to: Option<String>,
     pub disposition: Option<Disposition>,
+    /// The routing rule that sent it (`new_client`, `operators`, …).
+    pub rule: Option<String>,
     pub limit: i64,
 }
 
@@ -260,7 +262,8 @@ impl Scoped<'_> {
              AND ($5 = '' OR arrived_at >= $5)
              AND ($6 = '' OR arrived_at < $6)
              AND ($7 = '' OR disposition = $7)
-             ORDER BY arrived_at DESC, id DESC LIMIT $8"
+             AND ($8 = '' OR routing_rule = $8)
+             ORDER BY arrived_at DESC, id DESC LIMIT $9"
         );
         // `to` is inclusive: compare with the start of the next day.
         let to_exclusive = f.to.as_deref().map(|t| format!("{t}T99")).unwrap_or_default();
@@ -272,6 +275,7 @@ impl Scoped<'_> {
             .bind(f.from.clone().unwrap_or_default())
             .bind(to_exclusive)
             .bind(f.disposition.map_or("", Disposition::as_str))
+            .bind(f.rule.clone().unwrap_or_default())
             .bind(if f.limit > 0 { f.limit } else { 100 })
             .fetch_all(self.pool())
             .await?)

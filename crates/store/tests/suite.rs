@@ -515,6 +515,10 @@ mod interaction_queries {
             .await
             .unwrap();
         assert_eq!(abandoned.iter().map(|i| i.id).collect::<Vec<_>>(), [second]);
+        let by_rule = |rule: &str| InteractionFilter { rule: Some(rule.into()), ..Default::default() };
+        let routed = sa.interactions(&by_rule("operators")).await.unwrap();
+        assert_eq!(routed.iter().map(|i| i.id).collect::<Vec<_>>(), [first]);
+        assert!(sa.interactions(&by_rule("new_client")).await.unwrap().is_empty());
         let today = chrono::Utc::now().date_naive().to_string();
         let in_range = sa
             .interactions(&InteractionFilter { from: Some(today.clone()), to: Some(today), ..Default::default() })

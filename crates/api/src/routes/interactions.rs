@@ -105,6 +105,9 @@ pub struct InteractionQuery {
     pub to: Option<NaiveDate>,
     /// in_progress, answered, abandoned, failed or closed.
     pub outcome: Option<String>,
+    /// The routing rule that sent it: `new_client`, `key_client`,
+    /// `operators`, `queue`, …
+    pub rule: Option<String>,
     pub limit: Option<i64>,
 }
 
@@ -138,6 +141,7 @@ pub async fn list(
     if let Some(o) = &q.outcome {
         f.disposition = Some(Disposition::parse(o).ok_or_else(|| ApiError::invalid(format!("unknown outcome {o:?}")))?);
     }
+    f.rule = q.rule.clone();
     let rows = s.interactions(&f).await?;
     let mut v = Vec::with_capacity(rows.len());
     for i in rows {

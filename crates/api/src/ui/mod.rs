@@ -214,6 +214,10 @@ async fn heads(user: User) -> Markup {
             }
             @if crate::auth::roles::ASSIGNERS.contains(&user.auth.role) {
                 section.card {
+                    h2 { (tr.t("heads-new-calls")) }
+                    ul #new-calls.results {}
+                }
+                section.card {
                     h2 { (tr.t("heads-new-clients")) }
                     ul #new-clients.results {}
                 }

@@ -133,3 +133,6 @@ admin-types-clients = klijenata
 admin-types-help = Tipovi klijenata i njihovi tradicionalni proizvodi (nude se svakom klijentu tog tipa) dolaze uvozom poslovnih podataka.
 admin-queue-attempts = Pokušaji povratnog poziva
 admin-queue-retry = Ponovo nakon (s)
+heads-new-calls = Današnji pozivi novih klijenata
+heads-unknown-number = nepoznat broj
+heads-call-now = upravo na vezi

@@ -133,3 +133,6 @@ admin-types-clients = clients
 admin-types-help = Client types and their traditional products (offered to every client of the type) come with the import of the business data.
 admin-queue-attempts = Callback tries
 admin-queue-retry = Retry after (s)
+heads-new-calls = Calls from new clients today
+heads-unknown-number = unknown number
+heads-call-now = on the line now

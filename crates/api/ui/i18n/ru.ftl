@@ -133,3 +133,6 @@ admin-types-clients = клиентов
 admin-types-help = Типы клиентов и их традиционные товары (предлагаются каждому клиенту этого типа) приходят с импортом бизнес-данных.
 admin-queue-attempts = Попыток обратного звонка
 admin-queue-retry = Повтор через (с)
+heads-new-calls = Звонки новых клиентов сегодня
+heads-unknown-number = неизвестный номер
+heads-call-now = сейчас на линии
