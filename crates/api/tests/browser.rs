@@ -436,6 +436,13 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     let admin = browser(port, &profiles.path().join("admin")).await;
     let op = browser(port, &profiles.path().join("op")).await;
 
+    // The login page at phone size does not scroll sideways either.
+    admin.set_window_size(390, 844).await.unwrap();
+    admin.goto(&format!("{base}/login")).await.unwrap();
+    assert!(!wider_than_window(&admin).await, "the login page is wider than a phone");
+    shot(&admin, "login-phone").await;
+    admin.set_window_size(1366, 768).await.unwrap();
+
     // The admin adds an operator with a password, then makes them a supervisor.
     login(&admin, &base, "admin").await;
     admin.goto(&format!("{base}/admin")).await.unwrap();
