@@ -153,18 +153,11 @@ impl Media {
         let (feed, feed_rx) = mpsc::channel(FEED_DEPTH);
         let (side, side_rx) = mpsc::channel(FEED_DEPTH);
         let feeds = [feed_rx, side_rx];
-        // The leg runs on the media runtime; its socket moves there.
-        let task = match socket.into_std() {
-            Ok(std_socket) => media_runtime().spawn(async move {
-                match UdpSocket::from_std(std_socket) {
-                    Ok(socket) => run(socket, remote, chosen, recording, cmd_rx, ev_tx, feeds).await,
-                    Err(e) => {
-                        warn!(error = %e, "the RTP socket could not join the media runtime");
-                        let _ = ev_tx.send(MediaEvent::Silent);
-                        MediaStats::default()
-                    }
-                }
-            }),
+        // The leg runs on the media runtime. Its socket leaves tokio's
+        // reactor: the leg reads it only at its tick, without blocking, so
+        // nothing needs to watch it (and no packet costs an epoll event).
+        let task = match socket.into_std().and_then(|s| s.set_nonblocking(true).map(|()| s)) {
+            Ok(std_socket) => media_runtime().spawn(run(std_socket, remote, chosen, recording, cmd_rx, ev_tx, feeds)),
             Err(e) => {
                 warn!(error = %e, "the RTP socket could not leave its runtime");
                 let _ = ev_tx.send(MediaEvent::Silent);
@@ -223,8 +216,24 @@ impl Player {
     }
 }
 
+/// The recording's file, created with its folder, and its writer.
+fn open_recording(p: &std::path::Path) -> Option<Recorder<BufWriter<std::fs::File>>> {
+    let file = p.parent().map(std::fs::create_dir_all).transpose().and_then(|_| std::fs::File::create(p));
+    match file.map(|f| Recorder::new(BufWriter::with_capacity(64 * 1024, f))) {
+        Ok(Ok(r)) => Some(r),
+        Ok(Err(e)) => {
+            warn!(path = %p.display(), error = %e, "cannot start the recording");
+            None
+        }
+        Err(e) => {
+            warn!(path = %p.display(), error = %e, "cannot create the recording");
+            None
+        }
+    }
+}
+
 async fn run(
-    socket: UdpSocket,
+    socket: std::net::UdpSocket,
     mut remote: SocketAddr,
     chosen: Chosen,
     recording: Option<PathBuf>,
@@ -234,20 +243,12 @@ async fn run(
 ) -> MediaStats {
     let mut stats = MediaStats::default();
     let began = tokio::time::Instant::now();
-    let mut recorder = recording.and_then(|p| {
-        let file = p.parent().map(std::fs::create_dir_all).transpose().and_then(|_| std::fs::File::create(&p));
-        match file.map(|f| Recorder::new(BufWriter::with_capacity(64 * 1024, f))) {
-            Ok(Ok(r)) => Some(r),
-            Ok(Err(e)) => {
-                warn!(path = %p.display(), error = %e, "cannot start the recording");
-                None
-            }
-            Err(e) => {
-                warn!(path = %p.display(), error = %e, "cannot create the recording");
-                None
-            }
-        }
-    });
+    // Creating a file can take milliseconds (the file system's own work):
+    // not on a thread that paces packets.
+    let mut recorder = match recording {
+        Some(p) => tokio::task::spawn_blocking(move || open_recording(&p)).await.ok().flatten(),
+        None => None,
+    };
     let law = chosen.law;
     let mut sender = rtp::Sender::new(rand::random(), rand::random(), rand::random(), law.payload_type());
     let mut detector = dtmf::Detector::default();
@@ -305,7 +306,7 @@ async fn run(
             _ = tick.tick() => {
                 // What arrived since the last tick.
                 for _ in 0..MAX_PACKETS_PER_TICK {
-                    let Ok((n, from)) = socket.try_recv_from(&mut buf) else { break };
+                    let Ok((n, from)) = socket.recv_from(&mut buf) else { break };
                     let bytes = &buf[..n];
                     if rtp::is_rtcp(bytes) {
                         continue;
@@ -376,7 +377,7 @@ async fn run(
                 }
                 packet.clear();
                 sender.next(&payload, &mut packet);
-                if socket.try_send_to(&packet, remote).is_ok() {
+                if socket.send_to(&packet, remote).is_ok() {
                     stats.packets_out += 1;
                 }
                 if let Some(r) = recorder.as_mut() {
