@@ -172,6 +172,12 @@ enum Request {
         user: String,
         reply: oneshot::Sender<bool>,
     },
+    /// A staff member's role or activity changed (an admin's edit).
+    Staff {
+        staff: StaffId,
+        role: Role,
+        active: bool,
+    },
     /// A staff member's phone changed (or is gone).
     Phone {
         staff: StaffId,
@@ -712,6 +718,18 @@ impl AcdService {
                             };
                         }
                     }
+                    // Only for agents the ACD knows: the others bring
+                    // their role with their first state.
+                    Request::Staff { staff, role, active } => {
+                        if let Some(company) = d.agents.get(&staff).copied() {
+                            d.roles.insert(staff, role);
+                            let skills = d.skills_for(company, staff);
+                            d.handle(Event::SetSkills(agent_of(staff), skills));
+                            if !active {
+                                d.handle(Event::Logout(agent_of(staff)));
+                            }
+                        }
+                    }
                     Request::CallbackAgain { company, contact, number, queue, attempt } => {
                         d.ensure_queue(company);
                         let q = d.queue_named(company, Some(&queue));
@@ -869,6 +887,12 @@ impl AcdService {
             return false;
         }
         rx.await.unwrap_or(false)
+    }
+
+    /// A staff member's role or activity changed: the queues they take
+    /// follow at once, and a deactivated one is logged out.
+    pub async fn staff_changed(&self, staff: StaffId, role: Role, active: bool) {
+        let _ = self.tx.send(Request::Staff { staff, role, active }).await;
     }
 
     /// A staff member's phone changed: the next offer rings the new one

@@ -1027,14 +1027,21 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-desk2".into() }));
     w.state.acd.contact(Event::Abandon { contact: ContactId(54) }).await;
 
-    // The operator becomes finance: from their next state on, they no
-    // longer take the operator queue's calls.
+    // The operator becomes finance: at once they no longer take the
+    // operator queue's calls; made an operator again, they do.
     let available = |stats: &Value| stats[0]["agents_available"].as_u64();
     assert_eq!(available(&w.get("/api/v1/queues/stats", &sup).await.body), Some(1));
-    let body = json!({"username": "op", "full_name": "op", "role": "finance"});
-    let r = w.call(Method::PUT, &format!("/api/v1/staff/{}", op_id.0), Some(&admin), Some(body)).await;
+    let edit = |role: &str, active: bool| json!({"username": "op", "full_name": "op", "role": role, "active": active});
+    let path = format!("/api/v1/staff/{}", op_id.0);
+    let r = w.call(Method::PUT, &path, Some(&admin), Some(edit("finance", true))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let op = w.login("alpha", "op").await;
-    w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
     assert_eq!(available(&w.get("/api/v1/queues/stats", &sup).await.body), Some(0));
+    w.call(Method::PUT, &path, Some(&admin), Some(edit("operator", true))).await;
+    assert_eq!(available(&w.get("/api/v1/queues/stats", &sup).await.body), Some(1));
+    // Deactivated: logged out of the ACD too, not only of their sessions.
+    w.call(Method::PUT, &path, Some(&admin), Some(edit("operator", false))).await;
+    let stats = w.get("/api/v1/queues/stats", &sup).await.body;
+    assert_eq!(available(&stats), Some(0), "{stats}");
+    let row = stats[0]["agents"].as_array().unwrap().iter().find(|a| a["username"] == "op").cloned().unwrap();
+    assert_eq!(row["state"], "offline", "{stats}");
 }

@@ -155,6 +155,7 @@ pub async fn update(
     let s = state.store.company(auth.company);
     let member = s.update_staff(id, &input).await?;
     state.caches.staffing.invalidate(auth.company);
+    state.acd.staff_changed(member.id, member.role, member.active).await;
     s.audit(
         &auth.username,
         "update",
