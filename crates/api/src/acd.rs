@@ -903,10 +903,10 @@ impl AcdService {
 
     /// A callback whose client was not reached tries again: it joins the
     /// queue it waited in (or the operators') as a callback, try `attempt`.
-    pub async fn callback_again(&self, job: &CallbackJob, attempt: u32) {
-        let contact = ContactId(u64::try_from(job.contact).unwrap_or(0));
-        let (number, queue) = (job.number.clone(), job.queue.clone());
-        let _ = self.tx.send(Request::CallbackAgain { company: job.company, contact, number, queue, attempt }).await;
+    pub async fn callback_again(&self, company: CompanyId, contact: i64, number: &str, queue: &str, attempt: u32) {
+        let contact = ContactId(u64::try_from(contact).unwrap_or(0));
+        let (number, queue) = (number.to_owned(), queue.to_owned());
+        let _ = self.tx.send(Request::CallbackAgain { company, contact, number, queue, attempt }).await;
     }
 
     /// A waiting caller pressed `digit`.

@@ -498,6 +498,37 @@ async fn story(s: &centrala_store::Scoped<'_>, id: i64, kind: &str, staff: Optio
     }
 }
 
+/// How far back a promised callback is still made after a restart.
+const RESTORE_CALLBACKS_DAYS: u64 = 7;
+
+/// Callbacks promised before a restart (interactions still `callback` from
+/// the last week) join their company's operator queue again, oldest first:
+/// the ACD's queues live in memory, the promise in the database.
+pub async fn restore_callbacks(state: AppState) {
+    let Ok(companies) = state.store.companies().await else { return };
+    let since = state.clock.today() - chrono::Days::new(RESTORE_CALLBACKS_DAYS);
+    for c in companies {
+        let s = state.store.company(c.id);
+        let f = centrala_store::interactions::InteractionFilter {
+            disposition: Some(Disposition::Callback),
+            from: Some(since.to_string()),
+            limit: 1000,
+            ..Default::default()
+        };
+        let pending = match s.interactions(&f).await {
+            Ok(p) => p,
+            Err(e) => {
+                warn!(error = %e, company = c.id.0, "callbacks to restore: cannot read them");
+                continue;
+            }
+        };
+        for i in pending.into_iter().rev() {
+            story(&s, i.id, "callback_restored", None, "after a restart").await;
+            state.acd.callback_again(c.id, i.id, &i.caller, crate::acd::OPERATORS, 1).await;
+        }
+    }
+}
+
 /// Carries out the callbacks whose turn the ACD says has come, each in its
 /// own task.
 pub async fn run_callbacks(state: AppState, mut jobs: mpsc::UnboundedReceiver<CallbackJob>) {
@@ -596,7 +627,10 @@ async fn callback(state: AppState, job: CallbackJob) {
                         info!(attempt = job.attempt, "callback not reached; it will try again");
                         state.acd.contact(Event::End { contact }).await;
                         tokio::time::sleep(job.retry).await;
-                        state.acd.callback_again(&job, job.attempt + 1).await;
+                        state
+                            .acd
+                            .callback_again(job.company, job.contact, &job.number, &job.queue, job.attempt + 1)
+                            .await;
                         return;
                     }
                     story(&s, id, "callback_unreached", None, &why).await;

@@ -1045,3 +1045,51 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     let row = stats[0]["agents"].as_array().unwrap().iter().find(|a| a["username"] == "op").cloned().unwrap();
     assert_eq!(row["state"], "offline", "{stats}");
 }
+
+#[tokio::test]
+async fn callbacks_promised_before_a_restart_are_made_after_it() {
+    use centrala_store::interactions::{Direction, Disposition};
+    // Before the start: a caller was promised a callback, another was
+    // called back already.
+    let db = TestDb::sqlite().await;
+    let op_id = staff(&db.store, "alpha", "op", Role::Operator, "password1").await;
+    staff(&db.store, "alpha", "sup", Role::Supervisor, "password1").await;
+    let alpha = db.store.company_by_code("alpha").await.unwrap().unwrap().id;
+    let s = db.store.company(alpha);
+    let promised = s.start_interaction(Direction::Inbound, "+38761000061", "+38733555000", None).await.unwrap();
+    s.end_interaction(promised, Disposition::Callback).await.unwrap();
+    let done = s.start_interaction(Direction::Inbound, "+38761000062", "+38733555000", None).await.unwrap();
+    s.end_interaction(done, Disposition::Answered).await.unwrap();
+    s.set_sip_account(centrala_domain::StaffId(op_id), "op-phone", "0123").await.unwrap();
+    let w = World::new(db, ApiConfig::default(), Clock::System);
+    let (op, sup) = (w.login("alpha", "op").await, w.login("alpha", "sup").await);
+
+    // After the start the promise waits in the operators' queue again.
+    let mut waiting = Value::Null;
+    for _ in 0..100 {
+        waiting = w.get("/api/v1/queues/stats", &sup).await.body[0]["waiting"].clone();
+        if waiting == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(waiting, 1, "only the promised one");
+    let story = w.get(&format!("/api/v1/interactions/{promised}"), &sup).await.body;
+    assert_eq!(story["events"][0]["kind"], "callback_restored", "{story}");
+    // Its turn comes when the operator is ready: their phone is to ring
+    // first (this world has no telephony, so the try is a miss, and said).
+    w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
+    let mut kinds = Vec::new();
+    for _ in 0..100 {
+        let i = w.get(&format!("/api/v1/interactions/{promised}"), &sup).await.body;
+        kinds = i["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect();
+        if kinds.len() >= 3 {
+            assert_eq!(i["events"][2]["detail"], "no telephony", "{i}");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(kinds, ["callback_restored", "offered", "missed"]);
+    let done = w.get(&format!("/api/v1/interactions/{done}"), &sup).await.body;
+    assert!(done["events"].as_array().unwrap().is_empty(), "an answered call is left alone: {done}");
+}
