@@ -523,8 +523,16 @@ pub async fn restore_callbacks(state: AppState) {
             }
         };
         for i in pending.into_iter().rev() {
-            story(&s, i.id, "callback_restored", None, "after a restart").await;
-            state.acd.callback_again(c.id, i.id, &i.caller, crate::acd::OPERATORS, 1).await;
+            // The queue it last waited in, as its story says (a queue that
+            // is gone now means the operators').
+            let events = s.interaction_events(i.id).await.unwrap_or_default();
+            let queue = events
+                .iter()
+                .rev()
+                .find(|e| (e.kind == "queued" || e.kind == "overflowed") && !e.detail.is_empty())
+                .map_or(crate::acd::OPERATORS, |e| e.detail.as_str());
+            story(&s, i.id, "callback_restored", None, &format!("after a restart, into {queue}")).await;
+            state.acd.callback_again(c.id, i.id, &i.caller, queue, 1).await;
         }
     }
 }

@@ -1058,6 +1058,10 @@ async fn callbacks_promised_before_a_restart_are_made_after_it() {
     let s = db.store.company(alpha);
     let promised = s.start_interaction(Direction::Inbound, "+38761000061", "+38733555000", None).await.unwrap();
     s.end_interaction(promised, Disposition::Callback).await.unwrap();
+    // Another waited in a named queue that is gone: the operators take it.
+    let lost = s.start_interaction(Direction::Inbound, "+38761000063", "+38733555000", None).await.unwrap();
+    s.add_interaction_event(lost, "queued", None, "complaints").await.unwrap();
+    s.end_interaction(lost, Disposition::Callback).await.unwrap();
     let done = s.start_interaction(Direction::Inbound, "+38761000062", "+38733555000", None).await.unwrap();
     s.end_interaction(done, Disposition::Answered).await.unwrap();
     s.set_sip_account(centrala_domain::StaffId(op_id), "op-phone", "0123").await.unwrap();
@@ -1068,14 +1072,17 @@ async fn callbacks_promised_before_a_restart_are_made_after_it() {
     let mut waiting = Value::Null;
     for _ in 0..100 {
         waiting = w.get("/api/v1/queues/stats", &sup).await.body[0]["waiting"].clone();
-        if waiting == 1 {
+        if waiting == 2 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(waiting, 1, "only the promised one");
+    assert_eq!(waiting, 2, "only the promised ones");
     let story = w.get(&format!("/api/v1/interactions/{promised}"), &sup).await.body;
     assert_eq!(story["events"][0]["kind"], "callback_restored", "{story}");
+    assert_eq!(story["events"][0]["detail"], "after a restart, into operators", "{story}");
+    let story = w.get(&format!("/api/v1/interactions/{lost}"), &sup).await.body;
+    assert_eq!(story["events"][1]["detail"], "after a restart, into complaints", "{story}");
     // Its turn comes when the operator is ready: their phone is to ring
     // first (this world has no telephony, so the try is a miss, and said).
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
