@@ -169,6 +169,9 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
         None
     };
     let stopping = state.shutdown.clone();
+    // Before the server says it listens: a SIGTERM right after that line
+    // must stop it cleanly, not kill it.
+    let stop_signal = shutdown_signal();
     let app = centrala_api::app(state.clone());
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
@@ -190,7 +193,7 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
     });
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            stop_signal.await;
             stopping.cancel();
         })
         .await
@@ -204,26 +207,38 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers the stop signals (SIGTERM, Ctrl-C) at once, when called, and
+/// resolves on the first of them. (Registering only when first polled left
+/// a moment after start in which SIGTERM killed the process outright.)
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{signal, SignalKind};
+        [signal(SignalKind::terminate()).ok(), signal(SignalKind::interrupt()).ok()]
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let [term, int] = signals;
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(term) => {},
+                () = wait(int) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing open requests");
     }
-    tracing::info!("shutting down: finishing open requests");
 }
 
 async fn import(config: Config, company: &str, dir: &std::path::Path) -> anyhow::Result<ExitCode> {
