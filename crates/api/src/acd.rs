@@ -393,9 +393,10 @@ impl Driver {
 
     /// The settings of the queue the contact is in (or came through), else
     /// of its company's operators.
-    fn settings_of(&self, contact: ContactId, company: CompanyId) -> QueueSettings {
+    fn settings_of(&self, contact: ContactId, company: CompanyId) -> &QueueSettings {
+        static DEFAULT: std::sync::LazyLock<QueueSettings> = std::sync::LazyLock::new(QueueSettings::default);
         let q = self.acd.queue_of(contact).unwrap_or_else(|| queue_of(company));
-        self.queues.get(&q).map(|i| i.settings.clone()).unwrap_or_default()
+        self.queues.get(&q).map_or(&DEFAULT, |i| &i.settings)
     }
 
     /// The engine's configuration of a queue the driver knows.
@@ -488,17 +489,40 @@ impl Driver {
         })
     }
 
+    /// Whether a staff member takes a queue's calls: its members, and for
+    /// the operator queue its operators and supervisors.
+    fn takes(&self, id: QueueId, q: &QueueInfo, staff: StaffId) -> bool {
+        q.settings.members.contains(&staff)
+            || (id == queue_of(q.company) && matches!(self.roles.get(&staff), Some(Role::Operator | Role::Supervisor)))
+    }
+
     /// The skills a staff member carries: one per queue of its company it
-    /// takes calls of (operators and supervisors take the operator queue's).
+    /// takes calls of.
     fn skills_for(&self, company: CompanyId, staff: StaffId) -> Vec<(centrala_acd::Skill, u8)> {
-        let operator = matches!(self.roles.get(&staff), Some(Role::Operator | Role::Supervisor));
         let mut skills: Vec<_> = self
             .company_queues(company)
-            .filter(|(id, q)| q.settings.members.contains(&staff) || (operator && *id == queue_of(company)))
+            .filter(|(id, q)| self.takes(*id, q, staff))
             .map(|(_, q)| (q.skill, 1))
             .collect();
         skills.sort_unstable();
         skills
+    }
+
+    /// A staff member's role as now stored: when it changed, the queues
+    /// it takes follow at once.
+    fn set_role(&mut self, company: CompanyId, staff: StaffId, role: Role) {
+        if self.roles.insert(staff, role) != Some(role) {
+            let skills = self.skills_for(company, staff);
+            self.handle(Event::SetSkills(agent_of(staff), skills));
+        }
+    }
+
+    /// A staff member's phone (its SIP username), or none.
+    fn set_phone(&mut self, staff: StaffId, user: Option<String>) {
+        match user {
+            Some(u) => self.sip.insert(staff, u),
+            None => self.sip.remove(&staff),
+        };
     }
 
     /// A contact that left the ACD: nothing of it is kept.
@@ -576,7 +600,7 @@ impl Driver {
                 members: self
                     .agents
                     .iter()
-                    .filter(|(s, c)| **c == company && self.skills_for(company, **s).iter().any(|(k, _)| *k == q.skill))
+                    .filter(|(s, c)| **c == company && self.takes(id, q, **s))
                     .map(|(s, _)| *s)
                     .collect(),
             })
@@ -712,19 +736,14 @@ impl AcdService {
                     // phone with their first state.
                     Request::Phone { staff, user } => {
                         if d.agents.contains_key(&staff) {
-                            match user {
-                                Some(u) => d.sip.insert(staff, u),
-                                None => d.sip.remove(&staff),
-                            };
+                            d.set_phone(staff, user);
                         }
                     }
                     // Only for agents the ACD knows: the others bring
                     // their role with their first state.
                     Request::Staff { staff, role, active } => {
                         if let Some(company) = d.agents.get(&staff).copied() {
-                            d.roles.insert(staff, role);
-                            let skills = d.skills_for(company, staff);
-                            d.handle(Event::SetSkills(agent_of(staff), skills));
+                            d.set_role(company, staff, role);
                             if !active {
                                 d.handle(Event::Logout(agent_of(staff)));
                             }
@@ -776,16 +795,8 @@ impl AcdService {
                     }
                     Request::Set { company, staff, name, role, phone, wanted, reply } => {
                         d.ensure(company, staff, &name, role);
-                        // A changed role (an operator made a supervisor, …)
-                        // changes the queues it takes from its next state.
-                        if d.roles.insert(staff, role) != Some(role) {
-                            let skills = d.skills_for(company, staff);
-                            d.handle(Event::SetSkills(agent_of(staff), skills));
-                        }
-                        match phone {
-                            Some(user) => d.sip.insert(staff, user),
-                            None => d.sip.remove(&staff),
-                        };
+                        d.set_role(company, staff, role);
+                        d.set_phone(staff, phone);
                         let a = AgentId(u64::try_from(staff.0).unwrap_or(0));
                         let offline = matches!(d.acd.agent_state(a), Some(AgentState::Offline) | None);
                         match wanted {

@@ -96,12 +96,7 @@ impl AppState {
             caches: Arc::new(crate::cache::Caches::new(store.clone())),
         };
         tokio::spawn(crate::telephony::run_callbacks(state.clone(), callbacks));
-        // The queues first, then the callbacks promised before a restart.
-        let starting = state.clone();
-        tokio::spawn(async move {
-            crate::routes::queues::configure_all(starting.clone()).await;
-            crate::telephony::restore_callbacks(starting).await;
-        });
+        tokio::spawn(crate::routes::queues::start_all(state.clone()));
         state
     }
 

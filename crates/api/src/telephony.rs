@@ -8,7 +8,7 @@ use crate::acd::CallbackJob;
 use crate::acd::Person;
 use crate::{desk, AppState};
 use centrala_acd::{AgentId, ContactId, Event};
-use centrala_call::ivr::{IvrConfig, Outcome};
+use centrala_call::ivr::Outcome;
 use centrala_call::queued::AcdReport;
 use centrala_desk::routing::Intent;
 use centrala_desk::routing::{RoutingDecision, Target};
@@ -168,12 +168,7 @@ impl Brain for CallBrain {
         let recording = recording_path(&self.state, company, interaction);
         let menu = crate::routes::ivr::company_ivr(&s).await.unwrap_or_else(|e| {
             warn!(error = ?e, "reading the company's menu failed; using the default");
-            crate::routes::ivr::CompanyIvr {
-                cfg: IvrConfig::default_menu(),
-                language: "bs".into(),
-                default: true,
-                key_clients_skip_menu: false,
-            }
+            crate::routes::ivr::CompanyIvr::default_menu()
         });
         let key = client.as_ref().is_some_and(|c| c.client_type == centrala_desk::KEY_CLIENT_TYPE);
         let (ivr, lang) = (menu.cfg, menu.language);
@@ -501,39 +496,36 @@ async fn story(s: &centrala_store::Scoped<'_>, id: i64, kind: &str, staff: Optio
 /// How far back a promised callback is still made after a restart.
 const RESTORE_CALLBACKS_DAYS: u64 = 7;
 
-/// Callbacks promised before a restart (interactions still `callback` from
-/// the last week) join their company's operator queue again, oldest first:
-/// the ACD's queues live in memory, the promise in the database.
-pub async fn restore_callbacks(state: AppState) {
-    let Ok(companies) = state.store.companies().await else { return };
-    let since = state.clock.today() - chrono::Days::new(RESTORE_CALLBACKS_DAYS);
-    for c in companies {
-        let s = state.store.company(c.id);
-        let f = centrala_store::interactions::InteractionFilter {
-            disposition: Some(Disposition::Callback),
-            from: Some(since.to_string()),
-            limit: 1000,
-            ..Default::default()
-        };
-        let pending = match s.interactions(&f).await {
-            Ok(p) => p,
-            Err(e) => {
-                warn!(error = %e, company = c.id.0, "callbacks to restore: cannot read them");
-                continue;
-            }
-        };
-        for i in pending.into_iter().rev() {
-            // The queue it last waited in, as its story says (a queue that
-            // is gone now means the operators').
-            let events = s.interaction_events(i.id).await.unwrap_or_default();
-            let queue = events
-                .iter()
-                .rev()
-                .find(|e| (e.kind == "queued" || e.kind == "overflowed") && !e.detail.is_empty())
-                .map_or(crate::acd::OPERATORS, |e| e.detail.as_str());
-            story(&s, i.id, "callback_restored", None, &format!("after a restart, into {queue}")).await;
-            state.acd.callback_again(c.id, i.id, &i.caller, queue, 1).await;
+/// Callbacks promised before a restart (the company's interactions still
+/// `callback` from the last week) join again, oldest first, the queue
+/// their story last names: the ACD's queues live in memory, the promise in
+/// the database.
+pub async fn restore_callbacks(state: &AppState, company: CompanyId) {
+    let s = state.store.company(company);
+    let f = centrala_store::interactions::InteractionFilter {
+        disposition: Some(Disposition::Callback),
+        from: Some((state.clock.today() - chrono::Days::new(RESTORE_CALLBACKS_DAYS)).to_string()),
+        limit: 1000,
+        ..Default::default()
+    };
+    let pending = match s.interactions(&f).await {
+        Ok(p) => p,
+        Err(e) => {
+            warn!(error = %e, company = company.0, "callbacks to restore: cannot read them");
+            return;
         }
+    };
+    for i in pending.into_iter().rev() {
+        // The queue it last waited in, as its story says (a queue that is
+        // gone now means the operators').
+        let events = s.interaction_events(i.id).await.unwrap_or_default();
+        let queue = events
+            .iter()
+            .rev()
+            .find(|e| (e.kind == "queued" || e.kind == "overflowed") && !e.detail.is_empty())
+            .map_or(crate::acd::OPERATORS, |e| e.detail.as_str());
+        story(&s, i.id, "callback_restored", None, &format!("after a restart, into {queue}")).await;
+        state.acd.callback_again(company, i.id, &i.caller, queue, 1).await;
     }
 }
 

@@ -169,7 +169,7 @@ pub(crate) async fn dial(
     recording: Option<PathBuf>,
     stop: &CancellationToken,
 ) -> Result<Leg, Missed> {
-    let socket = core.ports.bind(core.local.ip()).await.map_err(|e| Missed::Failed(format!("no RTP port: {e}")))?;
+    let socket = core.ports.bind(core.local.ip()).map_err(|e| Missed::Failed(format!("no RTP port: {e}")))?;
     let port = socket.local_addr().map_err(|e| Missed::Failed(e.to_string()))?.port();
     let offer = centrala_media::sdp_neg::offer(rand::random::<u32>().into(), &core.local.ip().to_string(), port);
     let user: String = caller.chars().filter(|c| c.is_ascii_alphanumeric() || "+.-_".contains(*c)).collect();

@@ -10,12 +10,12 @@
 use centrala_media::{dtmf, g711::Law, record::Recorder, rtp, sdp_neg::Chosen};
 use std::collections::VecDeque;
 use std::io::BufWriter;
+use std::net::UdpSocket;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::warn;
@@ -54,15 +54,17 @@ impl PortPool {
         PortPool { low, high: high.max(low), next: AtomicU32::new(0) }
     }
 
-    /// Binds the next free even port of the range on `ip`.
-    pub async fn bind(&self, ip: IpAddr) -> std::io::Result<UdpSocket> {
+    /// Binds the next free even port of the range on `ip`: a plain
+    /// non-blocking socket, which its leg reads at its tick (no reactor
+    /// watches it, so no packet costs an epoll event).
+    pub fn bind(&self, ip: IpAddr) -> std::io::Result<UdpSocket> {
         let slots = u32::from((self.high - self.low) / 2 + 1);
         let mut last = None;
         for _ in 0..slots {
             let i = self.next.fetch_add(1, Ordering::Relaxed) % slots;
             let port = self.low + (i * 2) as u16;
-            match UdpSocket::bind((ip, port)).await {
-                Ok(s) => return Ok(s),
+            match UdpSocket::bind((ip, port)) {
+                Ok(s) => return s.set_nonblocking(true).map(|()| s),
                 Err(e) => last = Some(e),
             }
         }
@@ -153,17 +155,9 @@ impl Media {
         let (feed, feed_rx) = mpsc::channel(FEED_DEPTH);
         let (side, side_rx) = mpsc::channel(FEED_DEPTH);
         let feeds = [feed_rx, side_rx];
-        // The leg runs on the media runtime. Its socket leaves tokio's
-        // reactor: the leg reads it only at its tick, without blocking, so
-        // nothing needs to watch it (and no packet costs an epoll event).
-        let task = match socket.into_std().and_then(|s| s.set_nonblocking(true).map(|()| s)) {
-            Ok(std_socket) => media_runtime().spawn(run(std_socket, remote, chosen, recording, cmd_rx, ev_tx, feeds)),
-            Err(e) => {
-                warn!(error = %e, "the RTP socket could not leave its runtime");
-                let _ = ev_tx.send(MediaEvent::Silent);
-                tokio::spawn(async { MediaStats::default() })
-            }
-        };
+        // The leg runs on the media runtime (its socket is watched by no
+        // reactor: see `PortPool::bind`).
+        let task = media_runtime().spawn(run(socket, remote, chosen, recording, cmd_rx, ev_tx, feeds));
         Media { cmd, feed, side, events, local, task }
     }
 
@@ -233,7 +227,7 @@ fn open_recording(p: &std::path::Path) -> Option<Recorder<BufWriter<std::fs::Fil
 }
 
 async fn run(
-    socket: std::net::UdpSocket,
+    socket: UdpSocket,
     mut remote: SocketAddr,
     chosen: Chosen,
     recording: Option<PathBuf>,
@@ -461,8 +455,8 @@ mod tests {
     #[tokio::test]
     async fn ports_come_from_the_range_and_are_even() {
         let pool = PortPool::new(41_001, 41_010);
-        let a = pool.bind(IpAddr::from([127, 0, 0, 1])).await.unwrap();
-        let b = pool.bind(IpAddr::from([127, 0, 0, 1])).await.unwrap();
+        let a = pool.bind(IpAddr::from([127, 0, 0, 1])).unwrap();
+        let b = pool.bind(IpAddr::from([127, 0, 0, 1])).unwrap();
         for s in [&a, &b] {
             let port = s.local_addr().unwrap().port();
             assert!((41_002..=41_010).contains(&port) && port % 2 == 0, "{port}");

@@ -445,7 +445,7 @@ async fn answer_and_run<B: Brain>(
             return Err(format!("media address {:?} is not an IP address", offer.address));
         }
     };
-    let socket = match ctx.ports.bind(ctx.local.ip()).await {
+    let socket = match ctx.ports.bind(ctx.local.ip()) {
         Ok(s) => s,
         Err(e) => {
             tx.reply(StatusCode::ServiceUnavailable).await.ok();
@@ -484,7 +484,7 @@ async fn run<B: Brain>(
     ctx: &Arc<Ctx<B>>,
     dialog: &InviteDialog,
     states: &mut mpsc::UnboundedReceiver<DialogState>,
-    socket: tokio::net::UdpSocket,
+    socket: std::net::UdpSocket,
     remote: SocketAddr,
     chosen: sdp_neg::Chosen,
     arrival: &Arrival,

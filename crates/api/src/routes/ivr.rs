@@ -278,12 +278,19 @@ pub async fn company_ivr(s: &centrala_store::Scoped<'_>) -> ApiResult<CompanyIvr
             Err(e) => tracing::warn!(error = %e, "the stored IVR menu no longer reads; using the default"),
         }
     }
-    Ok(CompanyIvr {
-        cfg: IvrConfig::default_menu(),
-        language: default_language(),
-        default: true,
-        key_clients_skip_menu: false,
-    })
+    Ok(CompanyIvr::default_menu())
+}
+
+impl CompanyIvr {
+    /// The menu of a company without its own.
+    pub fn default_menu() -> CompanyIvr {
+        CompanyIvr {
+            cfg: IvrConfig::default_menu(),
+            language: default_language(),
+            default: true,
+            key_clients_skip_menu: false,
+        }
+    }
 }
 
 /// The company's IVR menu (supervisors and admins).

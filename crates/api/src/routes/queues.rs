@@ -12,15 +12,11 @@
 use crate::{
     acd::{OverflowTo, QueueSettings, OPERATORS},
     auth::{roles, Auth},
-    error::{ApiError, ApiJson, ApiResult},
+    error::{ApiError, ApiJson, ApiPath, ApiResult},
     AppState,
 };
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    Json,
-};
-use centrala_domain::Role;
+use axum::{extract::State, http::StatusCode, Json};
+use centrala_domain::{CompanyId, Role};
 use centrala_store::{Scoped, Staff};
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, time::Duration};
@@ -183,33 +179,33 @@ pub async fn company_queues(s: &Scoped<'_>) -> ApiResult<BTreeMap<String, QueueD
     Ok(out)
 }
 
-/// Gives the ACD the company's queues (at start, and after a change). A
-/// queue whose stored settings no longer check (a member left the company)
-/// keeps its timings and loses what no longer holds.
+/// Gives the ACD the company's queues as stored (at start).
 async fn configure(state: &AppState, s: &Scoped<'_>) -> ApiResult<()> {
-    let queues = company_queues(s).await?;
-    let staff = s.staff_list().await?;
-    let settings = match check_all(&queues, &staff) {
-        Ok(settings) => settings,
-        Err(e) => {
-            tracing::warn!(error = %e, "the stored queues no longer check; applying what does");
-            queues
-                .iter()
-                .map(|(name, def)| {
-                    let kept = QueueDef { members: Vec::new(), ..def.clone() };
-                    let members = def.members.iter().filter(|u| staff.iter().any(|m| &&m.username == u));
-                    let def = QueueDef { members: members.cloned().collect(), ..kept.clone() };
-                    (name.clone(), def.to_settings(&staff).or_else(|_| kept.to_settings(&staff)).unwrap_or_default())
-                })
-                .collect()
-        }
-    };
-    state.acd.configure(s.company_id(), settings).await;
+    apply(state, s.company_id(), &company_queues(s).await?, &s.staff_list().await?).await;
     Ok(())
 }
 
-/// Gives the ACD every company's queues (at start).
-pub async fn configure_all(state: AppState) {
+/// Gives the ACD these queues of the company. A queue whose settings no
+/// longer check (a member left the company, or became an admin) keeps its
+/// timings and loses what no longer holds.
+async fn apply(state: &AppState, company: CompanyId, queues: &BTreeMap<String, QueueDef>, staff: &[Staff]) {
+    let settings = check_all(queues, staff).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "the stored queues no longer check; applying what does");
+        queues
+            .iter()
+            .map(|(name, def)| {
+                let present = |u: &&String| staff.iter().any(|m| &m.username == *u && m.role != Role::Admin);
+                let def = QueueDef { members: def.members.iter().filter(present).cloned().collect(), ..def.clone() };
+                (name.clone(), def.to_settings(staff).unwrap_or_default())
+            })
+            .collect()
+    });
+    state.acd.configure(company, settings).await;
+}
+
+/// At start, for every company: its queues to the ACD, then the callbacks
+/// promised before the restart back into them (one listing of companies).
+pub async fn start_all(state: AppState) {
     let companies = match state.store.companies().await {
         Ok(c) => c,
         Err(e) => {
@@ -221,6 +217,7 @@ pub async fn configure_all(state: AppState) {
         if let Err(e) = configure(&state, &state.store.company(c.id)).await {
             tracing::warn!(error = ?e, company = c.id.0, "queues: cannot read them");
         }
+        crate::telephony::restore_callbacks(&state, c.id).await;
     }
 }
 
@@ -241,7 +238,7 @@ pub async fn put(
     auth: Auth,
     ApiJson(def): ApiJson<QueueDef>,
 ) -> ApiResult<Json<QueueDef>> {
-    put_queue(State(state), auth, Path(OPERATORS.to_owned()), ApiJson(def)).await
+    put_queue(State(state), auth, ApiPath(OPERATORS.to_owned()), ApiJson(def)).await
 }
 
 /// Every queue of the company by name, `operators` among them
@@ -261,7 +258,7 @@ pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<B
 pub async fn put_queue(
     State(state): State<AppState>,
     auth: Auth,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
     ApiJson(def): ApiJson<QueueDef>,
 ) -> ApiResult<Json<QueueDef>> {
     auth.require(roles::AUDITORS)?;
@@ -271,11 +268,11 @@ pub async fn put_queue(
     let s = state.store.company(auth.company);
     let mut queues = company_queues(&s).await?;
     queues.insert(name.clone(), def.clone());
-    check_all(&queues, &s.staff_list().await?).map_err(ApiError::invalid)?;
+    let settings = check_all(&queues, &s.staff_list().await?).map_err(ApiError::invalid)?;
     let text = serde_json::to_string(&def).map_err(|_| ApiError::internal())?;
-    store(&s, queues).await?;
+    store(&s, &queues).await?;
     s.audit(&auth.username, "update", "queue", &name, &text).await?;
-    configure(&state, &s).await?;
+    state.acd.configure(auth.company, settings).await;
     Ok(Json(def))
 }
 
@@ -285,7 +282,11 @@ pub async fn put_queue(
 #[utoipa::path(delete, path = "/api/v1/queues/{name}", tag = "agents",
     params(("name" = String, Path, description = "A named queue")),
     responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, auth: Auth, Path(name): Path<String>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath(name): ApiPath<String>,
+) -> ApiResult<StatusCode> {
     auth.require(roles::AUDITORS)?;
     if name == OPERATORS {
         return Err(ApiError::invalid("the operator queue cannot be deleted"));
@@ -298,34 +299,31 @@ pub async fn delete(State(state): State<AppState>, auth: Auth, Path(name): Path<
     if let Some((from, _)) =
         queues.iter().find(|(_, d)| d.max_wait_seconds.is_some() && d.overflow == OverflowDef::Queue(name.clone()))
     {
-        return Err(conflict(format!("queue {from} overflows into {name}")));
+        return Err(ApiError::conflict(format!("queue {from} overflows into {name}")));
     }
     let menu = crate::routes::ivr::company_ivr(&s).await?;
     if !menu.default && menu.cfg.queues().any(|q| q == name) {
-        return Err(conflict(format!("the voice menu sends callers to {name}")));
+        return Err(ApiError::conflict(format!("the voice menu sends callers to {name}")));
     }
     let (views, _) = state.acd.stats(auth.company).await.ok_or_else(ApiError::internal)?;
     if let Some(v) = views.iter().find(|v| v.name == name && v.stats.waiting > 0) {
-        return Err(conflict(format!("{} callers wait in {name}", v.stats.waiting)));
+        return Err(ApiError::conflict(format!("{} callers wait in {name}", v.stats.waiting)));
     }
-    store(&s, queues).await?;
+    store(&s, &queues).await?;
     s.audit(&auth.username, "delete", "queue", &name, "").await?;
-    configure(&state, &s).await?;
+    apply(&state, auth.company, &queues, &s.staff_list().await?).await;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn conflict(message: String) -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, "conflict", message)
 }
 
 /// Stores the company's queues: the operator queue's settings apart (as
 /// before named queues), the named ones together.
-async fn store(s: &Scoped<'_>, mut queues: BTreeMap<String, QueueDef>) -> ApiResult<()> {
-    let operators = queues.remove(OPERATORS).unwrap_or_default();
-    let text = serde_json::to_string(&operators).map_err(|_| ApiError::internal())?;
-    let named = serde_json::to_string(&queues).map_err(|_| ApiError::internal())?;
+async fn store(s: &Scoped<'_>, queues: &BTreeMap<String, QueueDef>) -> ApiResult<()> {
+    let named: BTreeMap<&String, &QueueDef> = queues.iter().filter(|(n, _)| *n != OPERATORS).collect();
+    let text =
+        serde_json::to_string(&queues.get(OPERATORS).cloned().unwrap_or_default()).map_err(|_| ApiError::internal())?;
+    let named_text = serde_json::to_string(&named).map_err(|_| ApiError::internal())?;
     s.set_queue_settings(Some(&text)).await?;
-    s.set_named_queues((!queues.is_empty()).then_some(named.as_str())).await?;
+    s.set_named_queues((!named.is_empty()).then_some(named_text.as_str())).await?;
     Ok(())
 }
 
