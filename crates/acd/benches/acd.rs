@@ -8,6 +8,8 @@
 //! contact arriving (so the queues stay as full): three events, one
 //! decision.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// The counting allocator below must implement `GlobalAlloc`, which is unsafe by definition.
+#![allow(unsafe_code)]
 
 use centrala_acd::*;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -59,7 +61,7 @@ impl Center {
         acd.set_logging(false);
         for q in 0..queues {
             let cfg = QueueConfig {
-                skills: vec![(Skill(q as u16), 1)],
+                skills: vec![(Skill(q), 1)],
                 widening: vec![(Duration::from_secs(60), 1)],
                 ..QueueConfig::new(QueueId(q), "q")
             };
@@ -68,7 +70,7 @@ impl Center {
         for a in 0..agents {
             let mut cfg = AgentConfig::new(AgentId(a), "agent");
             cfg.skills = (0..5u64)
-                .map(|k| (Skill(((a * 7 + k * 13) % u64::from(queues)) as u16), (1 + (a + k) % 5) as u8))
+                .map(|k| (Skill(((a * 7 + k * 13) % u64::from(queues)) as u32), (1 + (a + k) % 5) as u8))
                 .collect();
             acd.handle(Instant(0), Event::AddAgent(cfg));
         }

@@ -103,6 +103,10 @@ impl Agent {
     fn level(&self, skill: Skill) -> u8 {
         self.cfg.skills.iter().find(|(s, _)| *s == skill).map_or(0, |(_, l)| *l)
     }
+
+    fn serves(&self, company: Company) -> bool {
+        self.cfg.companies.contains(&company)
+    }
 }
 
 #[derive(Default, Clone)]
@@ -157,8 +161,12 @@ impl Queue {
         }
     }
 
-    /// The first tier whose level the agent meets, if any.
+    /// The first tier whose level the agent meets, if any; none for an
+    /// agent who does not serve the queue's company.
     fn tier_of(&self, agent: &Agent) -> Option<usize> {
+        if !agent.serves(self.cfg.company) {
+            return None;
+        }
         (0..self.tier_levels.len()).find(|&t| {
             self.cfg.skills.iter().all(|(s, first)| {
                 let need = if t == 0 { *first } else { self.tier_levels[t].min(*first) };
@@ -203,6 +211,7 @@ enum CState {
 }
 
 struct Contact {
+    company: Company,
     channel: Channel,
     priority: i32,
     /// Seniority: when it first arrived (kept through overflow).
@@ -384,12 +393,51 @@ impl Acd {
             Event::UpdateQueue(cfg) => match self.queues.get_mut(&cfg.id) {
                 Some(q) => {
                     let keep = (q.cfg.skills.clone(), q.cfg.widening.clone(), q.cfg.strategy, q.cfg.channel);
-                    q.cfg = QueueConfig { skills: keep.0, widening: keep.1, strategy: keep.2, channel: keep.3, ..cfg };
+                    let company = q.cfg.company;
+                    q.cfg = QueueConfig {
+                        skills: keep.0,
+                        widening: keep.1,
+                        strategy: keep.2,
+                        channel: keep.3,
+                        company,
+                        ..cfg
+                    };
                 }
                 None => self.add_queue(cfg),
             },
             Event::AddAgent(cfg) => self.add_agent(cfg),
-            Event::SetSkills(a, skills) => self.set_skills(a, skills),
+            Event::SetSkills(a, skills) => {
+                if let Some(x) = self.agents.get_mut(&a) {
+                    x.cfg.skills = skills;
+                    self.rejoin(a);
+                }
+            }
+            Event::SetCompanies(a, companies) => {
+                let Some(x) = self.agents.get_mut(&a) else { return };
+                x.cfg.companies = companies;
+                // Offers of companies it no longer serves are taken back
+                // (contacts it talks in stay with it until they end).
+                let foreign: Vec<ContactId> = x
+                    .offered
+                    .iter()
+                    .copied()
+                    .filter(|c| self.contacts.get(c).is_some_and(|k| !x.cfg.companies.contains(&k.company)))
+                    .collect();
+                for c in foreign {
+                    self.retract_one(c, a);
+                    self.if_unoffered_return(c);
+                }
+                // Contacts waiting for this very agent move on to their next step.
+                let Some(x) = self.agents.get_mut(&a) else { return };
+                let (foreign, keep): (VecDeque<ContactId>, VecDeque<ContactId>) = std::mem::take(&mut x.waiters)
+                    .into_iter()
+                    .partition(|c| self.contacts.get(c).is_some_and(|k| !x.cfg.companies.contains(&k.company)));
+                x.waiters = keep;
+                for c in foreign {
+                    self.next_step(c);
+                }
+                self.rejoin(a);
+            }
             Event::Login(a) => {
                 if let Some(x) = self.agents.get_mut(&a) {
                     x.online = true;
@@ -439,29 +487,33 @@ impl Acd {
                 }
             }
             Event::Arrive { contact, queue, priority } => {
-                let Some(ch) = self.queues.get(&queue).map(|q| q.cfg.channel) else { return };
+                let Some((ch, company)) = self.queues.get(&queue).map(|q| (q.cfg.channel, q.cfg.company)) else {
+                    return;
+                };
                 if self.contacts.contains_key(&contact) {
                     return;
                 }
-                self.contacts.insert(contact, self.new_contact(ch, priority, Vec::new()));
+                self.contacts.insert(contact, self.new_contact(company, ch, priority, Vec::new()));
                 self.enqueue(contact, queue, 0);
             }
             Event::ArriveCallback { contact, queue, priority } => {
-                let Some(ch) = self.queues.get(&queue).map(|q| q.cfg.channel) else { return };
+                let Some((ch, company)) = self.queues.get(&queue).map(|q| (q.cfg.channel, q.cfg.company)) else {
+                    return;
+                };
                 if self.contacts.contains_key(&contact) {
                     return;
                 }
-                let mut k = self.new_contact(ch, priority, Vec::new());
+                let mut k = self.new_contact(company, ch, priority, Vec::new());
                 k.callback = true;
                 self.contacts.insert(contact, k);
                 self.record(Some(contact), Some(queue), None, LogKind::CallbackRequested);
                 self.enqueue(contact, queue, 0);
             }
-            Event::ArriveDirect { contact, channel, priority, chain } => {
+            Event::ArriveDirect { contact, company, channel, priority, chain } => {
                 if self.contacts.contains_key(&contact) || chain.is_empty() {
                     return;
                 }
-                self.contacts.insert(contact, self.new_contact(channel, priority, chain));
+                self.contacts.insert(contact, self.new_contact(company, channel, priority, chain));
                 self.start_step(contact);
             }
             Event::Accept { contact, agent } => self.accept(contact, agent),
@@ -508,8 +560,9 @@ impl Acd {
         }
     }
 
-    fn new_contact(&self, channel: Channel, priority: i32, chain: Vec<Step>) -> Contact {
+    fn new_contact(&self, company: Company, channel: Channel, priority: i32, chain: Vec<Step>) -> Contact {
         Contact {
+            company,
             channel,
             priority,
             arrived: self.now,
@@ -572,7 +625,9 @@ impl Acd {
         self.agents.insert(id, a);
     }
 
-    fn set_skills(&mut self, id: AgentId, skills: Vec<(Skill, u8)>) {
+    /// The agent's skills or companies changed: it joins and leaves queues
+    /// accordingly, keeping its state, its contacts and its statistics.
+    fn rejoin(&mut self, id: AgentId) {
         if !self.agents.contains_key(&id) {
             return;
         }
@@ -581,7 +636,6 @@ impl Acd {
             q.members.retain(|(m, _)| *m != id);
         }
         let Some(a) = self.agents.get_mut(&id) else { return };
-        a.cfg.skills = skills;
         a.queues.clear();
         for (qid, q) in &mut self.queues {
             if let Some(t) = q.tier_of(a) {
@@ -637,7 +691,9 @@ impl Acd {
             let Some(agent) = self.agents.get(&a) else { return };
             // Contacts meant for this very agent come first.
             let direct =
-                agent.waiters.iter().copied().find(|c| self.contacts.get(c).is_some_and(|k| agent.has_room(k.channel)));
+                agent.waiters.iter().copied().find(|c| {
+                    self.contacts.get(c).is_some_and(|k| agent.has_room(k.channel) && agent.serves(k.company))
+                });
             if let Some(c) = direct {
                 if let Some(x) = self.agents.get_mut(&a) {
                     x.waiters.retain(|w| *w != c);
@@ -879,6 +935,14 @@ impl Acd {
     fn enqueue(&mut self, c: ContactId, qid: QueueId, depth: u8) {
         let now = self.now;
         let Some(q) = self.queues.get(&qid) else { return };
+        // A contact never enters another company's queue: it hears the
+        // message instead (a driver's mistake, refused here where it matters).
+        if self.contacts.get(&c).is_some_and(|k| k.company != q.cfg.company) {
+            self.out.push(Command::Overflowed { contact: c, from: qid, to: Overflow::Message });
+            self.record(Some(c), Some(qid), None, LogKind::Overflowed(Overflow::Message));
+            self.contacts.remove(&c);
+            return;
+        }
         if let Some((max, to)) = q.cfg.max_len {
             if q.waiting.len() >= max && depth < 8 {
                 if let Some(q) = self.queues.get_mut(&qid) {
@@ -913,6 +977,15 @@ impl Acd {
     }
 
     fn overflow(&mut self, c: ContactId, from: QueueId, to: Overflow, depth: u8) {
+        // Overflow into another company's queue is a message.
+        let to = match to {
+            Overflow::Queue(next)
+                if self.queues.get(&next).map(|q| q.cfg.company) != self.contacts.get(&c).map(|k| k.company) =>
+            {
+                Overflow::Message
+            }
+            to => to,
+        };
         self.out.push(Command::Overflowed { contact: c, from, to });
         self.record(Some(c), Some(from), None, LogKind::Overflowed(to));
         if let Some(q) = self.queues.get_mut(&from) {
@@ -967,13 +1040,23 @@ impl Acd {
         match step {
             Step::Queue(q) => self.enqueue(c, q, 0),
             Step::Agent(mut a, wait) => {
+                let company = k.company;
                 // An agent who is logged out is stood in for by its substitute.
                 if let Some(x) = self.agents.get(&a) {
                     if !x.online {
-                        if let Some(s) = x.cfg.substitute.filter(|s| self.agents.get(s).is_some_and(|s| s.online)) {
+                        if let Some(s) = x
+                            .cfg
+                            .substitute
+                            .filter(|s| self.agents.get(s).is_some_and(|s| s.online && s.serves(company)))
+                        {
                             a = s;
                         }
                     }
+                }
+                // Someone who does not serve the contact's company is passed over.
+                if self.agents.get(&a).is_some_and(|x| !x.serves(company)) {
+                    self.next_step(c);
+                    return;
                 }
                 let now = self.now;
                 let Some(k) = self.contacts.get_mut(&c) else { return };
@@ -1277,6 +1360,21 @@ impl Acd {
             }
         }
         for (id, k) in &self.contacts {
+            // Companies apart (CC-12): a contact is only ever in its own
+            // company's queue, and offered to or held by agents who serve it.
+            if let Some(q) = k.queue.and_then(|q| self.queues.get(&q)) {
+                if k.state == CState::Waiting && q.cfg.company != k.company {
+                    return Err(format!("contact {id:?} of {:?} waits in {:?}'s queue", k.company, q.cfg.company));
+                }
+            }
+            for a in &k.offered_to {
+                if self.agents.get(a).is_some_and(|x| !x.serves(k.company)) {
+                    return Err(format!(
+                        "contact {id:?} of {:?} is offered to agent {a:?}, who does not serve it",
+                        k.company
+                    ));
+                }
+            }
             if k.state == CState::Offered {
                 let ring_all =
                     k.queue.and_then(|q| self.queues.get(&q)).is_some_and(|q| q.cfg.strategy == Strategy::RingAll);

@@ -19,7 +19,10 @@ id!(
     /// A contact: a call, a chat, an e-mail, a callback.
     ContactId(u64),
     /// A skill, interned by the driver ("orders", "bosnian", "finance").
-    Skill(u16)
+    Skill(u32),
+    /// A company (tenant, CC-12): its queues and contacts are its own, and
+    /// only agents who serve it are ever offered its contacts.
+    Company(u64)
 );
 
 /// Engine time: milliseconds since an epoch the driver chooses.
@@ -85,6 +88,9 @@ pub enum Overflow {
 pub struct QueueConfig {
     pub id: QueueId,
     pub name: String,
+    /// Whose queue it is: only agents who serve this company take its
+    /// contacts. Fixed for the queue's life.
+    pub company: Company,
     /// Higher is served first when queues compete for an agent.
     pub priority: i32,
     pub channel: Channel,
@@ -105,12 +111,13 @@ pub struct QueueConfig {
 }
 
 impl QueueConfig {
-    /// A voice queue with defaults: longest idle, 15 s ring, no wrap-up,
-    /// 20 s service level, no skills required.
+    /// A voice queue of company 0 with defaults: longest idle, 15 s ring,
+    /// no wrap-up, 20 s service level, no skills required.
     pub fn new(id: QueueId, name: &str) -> QueueConfig {
         QueueConfig {
             id,
             name: name.to_owned(),
+            company: Company(0),
             priority: 0,
             channel: Channel::Voice,
             skills: Vec::new(),
@@ -131,6 +138,9 @@ pub struct AgentConfig {
     pub id: AgentId,
     pub name: String,
     pub skills: Vec<(Skill, u8)>,
+    /// The companies whose contacts it takes (an outsourcing center's agent
+    /// may serve several client companies).
+    pub companies: Vec<Company>,
     /// How many contacts of each channel at once (voice, chat, e-mail).
     pub capacity: [u8; 3],
     /// Who takes contacts meant for this agent while it is logged out.
@@ -138,9 +148,16 @@ pub struct AgentConfig {
 }
 
 impl AgentConfig {
-    /// An agent for one call at a time, no chats or e-mails.
+    /// An agent of company 0 for one call at a time, no chats or e-mails.
     pub fn new(id: AgentId, name: &str) -> AgentConfig {
-        AgentConfig { id, name: name.to_owned(), skills: Vec::new(), capacity: [1, 0, 0], substitute: None }
+        AgentConfig {
+            id,
+            name: name.to_owned(),
+            skills: Vec::new(),
+            companies: vec![Company(0)],
+            capacity: [1, 0, 0],
+            substitute: None,
+        }
     }
 }
 
@@ -168,6 +185,9 @@ pub enum Event {
     /// New skills for an agent that exists: it joins and leaves queues
     /// accordingly, keeping its state, its contacts and its statistics.
     SetSkills(AgentId, Vec<(Skill, u8)>),
+    /// The companies an agent serves now: it joins and leaves their queues
+    /// as `SetSkills` does; contacts it holds stay with it.
+    SetCompanies(AgentId, Vec<Company>),
     /// Logged in and ready.
     Login(AgentId),
     Logout(AgentId),
@@ -175,7 +195,7 @@ pub enum Event {
     NotReady(AgentId, String),
     /// The agent finished wrap-up before its time ran out.
     WrapUpDone(AgentId),
-    /// A contact arrives in a queue, or for a chain of direct targets.
+    /// A contact arrives in a queue (and is of the queue's company).
     Arrive {
         contact: ContactId,
         queue: QueueId,
@@ -189,8 +209,12 @@ pub enum Event {
         queue: QueueId,
         priority: i32,
     },
+    /// A contact of `company` for a chain of people (then, usually, a
+    /// queue of the same company); a step that does not serve the company
+    /// is passed over.
     ArriveDirect {
         contact: ContactId,
+        company: Company,
         channel: Channel,
         priority: i32,
         chain: Vec<Step>,

@@ -57,7 +57,7 @@ impl Sim {
         self.ev(Event::AddQueue(cfg));
     }
 
-    fn agent(&mut self, id: u64, skills: &[(u16, u8)]) {
+    fn agent(&mut self, id: u64, skills: &[(u32, u8)]) {
         let mut cfg = AgentConfig::new(a(id), &format!("agent{id}"));
         cfg.skills = skills.iter().map(|(s, l)| (Skill(*s), *l)).collect();
         self.ev(Event::AddAgent(cfg));
@@ -246,7 +246,13 @@ fn direct_target_waits_then_falls_back_along_the_chain() {
     s.queue(QueueConfig::new(QueueId(2), "heads"));
     s.ev(Event::NotReady(a(11), "lunch".into()));
     s.ev(Event::NotReady(a(1), "break".into()));
-    let out = s.at(0).ev(Event::ArriveDirect { contact: c(500), channel: Channel::Voice, priority: 5, chain });
+    let out = s.at(0).ev(Event::ArriveDirect {
+        contact: c(500),
+        company: Company(0),
+        channel: Channel::Voice,
+        priority: 5,
+        chain,
+    });
     assert!(Sim::offers(&out).is_empty());
     // The manager becomes ready within its 20 s: it gets the call.
     let out = s.at(10).ev(Event::Ready(a(10)));
@@ -272,6 +278,7 @@ fn a_logged_out_target_is_stood_in_for_by_its_substitute() {
     s.agent(11, &[]);
     let out = s.ev(Event::ArriveDirect {
         contact: c(1),
+        company: Company(0),
         channel: Channel::Voice,
         priority: 0,
         chain: vec![Step::Agent(a(10), secs(30))],

@@ -1,7 +1,8 @@
 //! Invariants over random event sequences: an agent never holds more than
 //! its capacity; a contact rings one agent at a time (ring-all excepted);
 //! no contact waits while an eligible agent is free; first-in first-out
-//! within one queue and priority.
+//! within one queue and priority; with many companies, no contact is ever
+//! offered to an agent who does not serve its company (CC-12).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use centrala_acd::*;
@@ -110,6 +111,7 @@ proptest! {
                     known.push(id);
                     Event::ArriveDirect {
                         contact: id,
+                        company: Company(0),
                         channel: Channel::Voice,
                         priority: 0,
                         chain: vec![Step::Agent(AgentId(u64::from(a)), Duration::from_secs(20)), Step::Queue(QueueId(u32::from(q)))],
@@ -144,6 +146,141 @@ proptest! {
             }
             // Drop rings the engine no longer holds (accepted, timed out).
             ringing.retain(|(c, a)| acd.agent_state(*a).is_some_and(|s| s == AgentState::Offered) && acd.contacts_len() > 0 && known.contains(c));
+        }
+    }
+}
+
+/// Companies, among them ids past 32,768 and 2^40 (nothing is packed into
+/// smaller ids).
+const COMPANIES: [u64; 5] = [1, 2, 32_768, 32_769, 1 << 40];
+
+#[derive(Debug, Clone)]
+enum TenantOp {
+    Advance(u16),
+    /// A contact arrives in queue n (of 10: two per company).
+    Arrive(u8),
+    /// A contact of company c for agent a, then queue q (perhaps of
+    /// another company: the engine must refuse it).
+    Direct(u8, u8, u8),
+    Accept(u8),
+    Decline(u8),
+    End(u8),
+    Ready(u8),
+    Logout(u8),
+    Login(u8),
+    /// Agent a now serves the companies of this bit mask.
+    Serve(u8, u8),
+}
+
+fn tenant_op() -> impl proptest::strategy::Strategy<Value = TenantOp> {
+    prop_oneof![
+        3 => (1u16..40).prop_map(TenantOp::Advance),
+        5 => (0u8..10).prop_map(TenantOp::Arrive),
+        2 => (0u8..5, 0u8..10, 0u8..10).prop_map(|(c, a, q)| TenantOp::Direct(c, a, q)),
+        4 => (0u8..255).prop_map(TenantOp::Accept),
+        1 => (0u8..255).prop_map(TenantOp::Decline),
+        3 => (0u8..255).prop_map(TenantOp::End),
+        2 => (0u8..10).prop_map(TenantOp::Ready),
+        1 => (0u8..10).prop_map(TenantOp::Logout),
+        1 => (0u8..10).prop_map(TenantOp::Login),
+        1 => (0u8..10, 1u8..32).prop_map(|(a, m)| TenantOp::Serve(a, m)),
+    ]
+}
+
+fn companies_of(mask: u8) -> Vec<Company> {
+    COMPANIES.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, c)| Company(*c)).collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn companies_stay_apart_for_any_sequence(ops in proptest::collection::vec(tenant_op(), 1..150)) {
+        let mut acd = Acd::new();
+        acd.enable_checks();
+        // Two queues per company, with ids that do not follow the company's.
+        for (i, c) in COMPANIES.iter().enumerate() {
+            for k in 0..2u32 {
+                let id = QueueId(u32::try_from(i).unwrap() * 2 + k);
+                acd.handle(Instant(0), Event::AddQueue(QueueConfig {
+                    company: Company(*c),
+                    max_wait: (k == 0).then(|| (Duration::from_secs(60), Overflow::Queue(QueueId(id.0 + 1)))),
+                    ..QueueConfig::new(id, "q")
+                }));
+            }
+        }
+        // Ten agents: most serve one company, some two (an outsourcing
+        // center's agent on two client companies' lines).
+        let mut serves: Vec<Vec<Company>> = Vec::new();
+        for i in 0..10u8 {
+            let mask = if i % 3 == 0 { 0b11 << (i % 4) } else { 1 << (i % 5) };
+            let mut cfg = AgentConfig::new(AgentId(u64::from(i)), "a");
+            cfg.companies = companies_of(mask);
+            serves.push(cfg.companies.clone());
+            acd.handle(Instant(0), Event::AddAgent(cfg));
+            acd.handle(Instant(0), Event::Login(AgentId(u64::from(i))));
+        }
+        let company_of_queue = |q: u8| Company(COMPANIES[usize::from(q / 2)]);
+        let mut now = 0u64;
+        let mut contact_company: std::collections::HashMap<ContactId, Company> = std::collections::HashMap::new();
+        let mut known: Vec<ContactId> = Vec::new();
+        let mut ringing: Vec<(ContactId, AgentId)> = Vec::new();
+        for op in ops {
+            let pick = |n: u8, v: &[ContactId]| if v.is_empty() { None } else { Some(v[n as usize % v.len()]) };
+            let event = match op {
+                TenantOp::Advance(s) => { now += u64::from(s) * 1000; Event::Tick }
+                TenantOp::Arrive(q) => {
+                    let id = ContactId(known.len() as u64 + 1);
+                    known.push(id);
+                    contact_company.insert(id, company_of_queue(q));
+                    Event::Arrive { contact: id, queue: QueueId(u32::from(q)), priority: 0 }
+                }
+                TenantOp::Direct(c, a, q) => {
+                    let id = ContactId(known.len() as u64 + 1);
+                    known.push(id);
+                    let company = Company(COMPANIES[usize::from(c)]);
+                    contact_company.insert(id, company);
+                    Event::ArriveDirect {
+                        contact: id,
+                        company,
+                        channel: Channel::Voice,
+                        priority: 0,
+                        chain: vec![Step::Agent(AgentId(u64::from(a)), Duration::from_secs(20)), Step::Queue(QueueId(u32::from(q)))],
+                    }
+                }
+                TenantOp::Accept(n) | TenantOp::Decline(n) if !ringing.is_empty() => {
+                    let (c, a) = ringing[n as usize % ringing.len()];
+                    if matches!(op, TenantOp::Accept(_)) { Event::Accept { contact: c, agent: a } } else { Event::Decline { contact: c, agent: a } }
+                }
+                TenantOp::Accept(_) | TenantOp::Decline(_) => Event::Tick,
+                TenantOp::End(n) => pick(n, &known).map_or(Event::Tick, |c| Event::End { contact: c }),
+                TenantOp::Ready(a) => Event::Ready(AgentId(u64::from(a))),
+                TenantOp::Logout(a) => Event::Logout(AgentId(u64::from(a))),
+                TenantOp::Login(a) => Event::Login(AgentId(u64::from(a))),
+                TenantOp::Serve(a, mask) => {
+                    serves[usize::from(a)] = companies_of(mask);
+                    Event::SetCompanies(AgentId(u64::from(a)), companies_of(mask))
+                }
+            };
+            let out = acd.handle(Instant(now), event);
+            if let Err(e) = acd.check_invariants() {
+                prop_assert!(false, "{e}");
+            }
+            for cmd in &out {
+                match cmd {
+                    Command::Offer { contact, agent } => {
+                        // Checked here too, from the test's own record of
+                        // who serves whom, not only by the engine's checker.
+                        let company = contact_company[contact];
+                        let agent_serves = &serves[usize::try_from(agent.0).unwrap()];
+                        prop_assert!(agent_serves.contains(&company), "{contact:?} of {company:?} offered to {agent:?}, who serves {agent_serves:?}");
+                        ringing.push((*contact, *agent));
+                    }
+                    Command::Retract { contact, agent } => ringing.retain(|x| *x != (*contact, *agent)),
+                    _ => {}
+                }
+            }
+            ringing.retain(|(_, a)| acd.agent_state(*a).is_some_and(|s| s == AgentState::Offered));
         }
     }
 }

@@ -47,7 +47,7 @@ fn bench(c: &mut Criterion) {
             (company.id, client, id)
         });
         let label = if k == 1 { "demo (222 clients, 17k order lines)".to_owned() } else { format!("{k}x demo") };
-        let caches = centrala_api::cache::Caches::new(f.store.clone());
+        let caches = centrala_center::cache::Caches::new(f.store.clone());
         group.bench_function(label, |b| {
             b.to_async(&rt).iter(|| async {
                 let s = f.store.company(company);

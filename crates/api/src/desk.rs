@@ -1,34 +1,25 @@
-//! The order desk's service layer: gathers facts from the store, asks the
-//! pure rules in `centrala-desk`, and shapes the answers. Handlers in
-//! `routes::clients` and `routes::orders` call these.
+//! The order desk's wire types: the client card, routing decisions and
+//! targets as JSON, shaped from what the runtime's desk services
+//! (`centrala_center::desk`) gathered. Handlers in `routes::clients` and
+//! `routes::orders` use these.
 
 use crate::error::{ApiError, ApiResult};
-use centrala_desk::{
-    debt_status,
-    offers::{Catalog, Recommendation},
-    pricing::choose_column,
-    routing::{decide, CallerFacts, Intent, RoutingDecision, Target},
-    staffing::{Presence, Staffing},
-    DebtStatus, Receivable, KEY_CLIENT_TYPE,
+pub use centrala_center::desk::{
+    client_facts, dormant_cutoff, recommendations, route, ClientFacts, RECOMMENDATIONS, USUAL_OVER_ORDERS,
 };
-use centrala_domain::{Money, ProductId, StaffId};
+use centrala_desk::{
+    routing::{RoutingDecision, Target},
+    staffing::{Presence, Staffing},
+    KEY_CLIENT_TYPE,
+};
+use centrala_domain::StaffId;
 use centrala_store::{
-    desk::{Client, Contact, Order, OrderSummary},
+    desk::{Client, Contact, OrderSummary},
     Scoped,
 };
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
-
-/// How many recent orders "usual" products are counted over.
-pub const USUAL_OVER_ORDERS: i64 = 6;
-/// Recommendations returned for an order.
-pub const RECOMMENDATIONS: usize = 8;
-
-/// A client is dormant after this many months without an order (OD-16).
-pub fn dormant_cutoff(today: NaiveDate) -> NaiveDate {
-    today.checked_sub_months(Months::new(6)).unwrap_or(today)
-}
 
 #[derive(Serialize, ToSchema, Clone)]
 pub struct TargetOut {
@@ -77,31 +68,6 @@ impl DecisionOut {
             client: client.map(|c| c.code.clone()),
         }
     }
-}
-
-/// Everything the desk knows about one client today.
-pub struct ClientFacts {
-    pub client: Client,
-    pub debt: DebtStatus,
-    pub receivables: Vec<Receivable>,
-}
-
-pub async fn client_facts(s: &Scoped<'_>, client: Client, today: NaiveDate) -> ApiResult<ClientFacts> {
-    let receivables = s.open_receivables(client.id).await?;
-    let debt = debt_status(&receivables, client.credit_limit, today);
-    Ok(ClientFacts { client, debt, receivables })
-}
-
-/// The routing decision for a (possibly unknown) caller.
-pub fn route(facts: Option<&ClientFacts>, intent: Intent, today: NaiveDate, staffing: &Staffing) -> RoutingDecision {
-    let caller = facts.map(|f| CallerFacts {
-        client_code: &f.client.code,
-        client_name: &f.client.name,
-        client_type: &f.client.client_type,
-        manager: f.client.manager,
-        debt: &f.debt,
-    });
-    decide(caller.as_ref(), intent, today, staffing)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -207,35 +173,23 @@ pub struct CardOut {
 
 /// Builds the client card as of `today`.
 pub async fn card(s: &Scoped<'_>, client: Client, today: NaiveDate, staffing: &Staffing) -> ApiResult<CardOut> {
-    let facts = client_facts(s, client, today).await?;
-    let c = &facts.client;
-    let phones = s.client_phones(c.id).await?;
-    let contacts = s.contacts(c.id).await?;
-    let orders = s.client_orders(c.id, 5).await?;
-    let rules = s.price_rules().await?;
-    let (column, rule) = choose_column(&rules, &c.client_type, Money::ZERO, today);
-    let manager = c.manager.and_then(|m| staffing.member(m)).map(|m| {
-        let (present, away_until, substitute) = match staffing.presence(m.id, today) {
-            Presence::Present => (true, None, None),
-            Presence::Absent { until, substitute } => {
-                (false, Some(until), substitute.and_then(|s| staffing.member(s)).map(|s| s.username.clone()))
-            }
-            Presence::Inactive => (false, None, None),
+    let card = centrala_center::desk::card(s, client, today, staffing).await?;
+    let (facts, c) = (&card.facts, &card.facts.client);
+    let manager = card.manager.map(|m| {
+        let (present, away_until) = match m.presence {
+            Presence::Present => (true, None),
+            Presence::Absent { until, .. } => (false, Some(until)),
+            Presence::Inactive => (false, None),
         };
         ManagerOut {
             id: m.id.0,
-            username: m.username.clone(),
-            full_name: m.full_name.clone(),
+            username: m.username,
+            full_name: m.full_name,
             present,
             away_until,
-            substitute,
+            substitute: m.substitute,
         }
     });
-    let transfer_to = facts.debt.blocked().then(|| {
-        let d = route(Some(&facts), Intent::Order, today, staffing);
-        TargetOut::from(&d.target)
-    });
-    let last_order_date = orders.first().map(|o| o.date);
     Ok(CardOut {
         code: c.code.clone(),
         name: c.name.clone(),
@@ -244,9 +198,9 @@ pub async fn card(s: &Scoped<'_>, client: Client, today: NaiveDate, staffing: &S
         new_client: manager.is_none(),
         region: c.region.clone(),
         email: c.email.clone(),
-        phones,
+        phones: card.phones,
         manager,
-        contacts: contacts.into_iter().map(Into::into).collect(),
+        contacts: card.contacts.into_iter().map(Into::into).collect(),
         credit_limit: c.credit_limit.to_string(),
         open_receivables: facts
             .receivables
@@ -267,41 +221,19 @@ pub async fn card(s: &Scoped<'_>, client: Client, today: NaiveDate, staffing: &S
         blocked: facts.debt.blocked(),
         block_reason: facts.debt.block.map(|b| b.as_str().to_owned()),
         block_message: facts.debt.explain(),
-        transfer_to,
+        transfer_to: card.transfer_to.as_ref().map(TargetOut::from),
         credit_headroom: facts.debt.headroom.to_string(),
-        price_column: column,
-        price_rule: rule.map(|r| r.name.clone()),
-        last_order_date,
-        dormant: c.manager.is_some() && last_order_date.is_none_or(|d| d < dormant_cutoff(today)),
-        last_orders: orders.iter().map(Into::into).collect(),
+        price_column: card.price_column,
+        price_rule: card.price_rule,
+        last_order_date: card.orders.first().map(|o| o.date),
+        dormant: card.dormant,
+        last_orders: card.orders.iter().map(Into::into).collect(),
     })
 }
 
-/// Recommendations for an order (OD-7, OD-8), best first, with each
-/// product's sku and name.
-pub async fn recommendations(
-    s: &Scoped<'_>,
-    catalog: &Catalog,
-    order: &Order,
-    client: &Client,
-    limit: usize,
-) -> ApiResult<Vec<(Recommendation, String, String)>> {
-    let in_order: Vec<ProductId> = order.lines.iter().map(|l| l.product).collect();
-    let (usual, recent) = s.usual_products(client.id, USUAL_OVER_ORDERS).await?;
-    Ok(catalog
-        .recommend(&client.client_type, &usual, recent, &in_order, limit)
-        .into_iter()
-        .map(|r| {
-            let (sku, name) =
-                catalog.facts(r.product).map_or_else(Default::default, |p| (p.sku.clone(), p.name.clone()));
-            (r, sku, name)
-        })
-        .collect())
-}
-
-/// The caller's staff id must be a member (used for transfers and audit).
+/// The staff member's username (or id), for transfers and audit.
 pub fn member_name(staffing: &Staffing, id: StaffId) -> String {
-    staffing.member(id).map_or_else(|| id.to_string(), |m| m.username.clone())
+    centrala_center::desk::member_name(staffing, id)
 }
 
 /// 404 for a client code that is not the caller's company's.

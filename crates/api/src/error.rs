@@ -96,6 +96,23 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<centrala_center::CenterError> for ApiError {
+    fn from(e: centrala_center::CenterError) -> Self {
+        use centrala_center::CenterError as C;
+        match e {
+            C::Store(e) => e.into(),
+            C::NotFound(what) => ApiError::not_found(what),
+            C::Invalid(m) => ApiError::invalid(m),
+            C::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
+            C::Unavailable { code, message } => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message),
+            other => {
+                tracing::error!(error = %other, "runtime error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {

@@ -8,55 +8,10 @@ use axum::{
     extract::State,
     response::sse::{Event as SseEvent, KeepAlive, Sse},
 };
-use centrala_domain::{CompanyId, Role, StaffId};
+pub use centrala_center::bus::{Bus, Event};
 use futures::{Stream, StreamExt};
-use std::{convert::Infallible, sync::Arc, time::Duration};
+use std::{convert::Infallible, time::Duration};
 use tokio_stream::wrappers::BroadcastStream;
-
-/// One event for some of one company's staff.
-#[derive(Debug, Clone)]
-pub struct Event {
-    pub company: CompanyId,
-    /// Staff who receive it by name.
-    pub staff: Vec<StaffId>,
-    /// Roles whose members all receive it.
-    pub roles: Vec<Role>,
-    /// The SSE event name, e.g. `order_confirmed`.
-    pub kind: &'static str,
-    pub data: serde_json::Value,
-}
-
-impl Event {
-    pub fn visible_to(&self, auth: &Auth) -> bool {
-        self.company == auth.company && (self.staff.contains(&auth.staff) || self.roles.contains(&auth.role))
-    }
-}
-
-/// The fan-out of events to every open stream.
-pub struct Bus {
-    tx: tokio::sync::broadcast::Sender<Arc<Event>>,
-}
-
-impl Bus {
-    pub fn new() -> Self {
-        Bus { tx: tokio::sync::broadcast::channel(1024).0 }
-    }
-
-    pub fn publish(&self, e: Event) {
-        // No subscriber is not an error: nobody is watching right now.
-        let _ = self.tx.send(Arc::new(e));
-    }
-
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Event>> {
-        self.tx.subscribe()
-    }
-}
-
-impl Default for Bus {
-    fn default() -> Self {
-        Self::new()
-    }
-}
 
 /// Live events for the caller (server-sent events).
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
@@ -65,10 +20,12 @@ pub async fn stream(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    let rx = state.events.subscribe();
+    let rx = state.center.events.subscribe();
     let s = BroadcastStream::new(rx).filter_map(move |msg| {
         let out = match msg {
-            Ok(e) if e.visible_to(&auth) => Some(Ok(SseEvent::default().event(e.kind).data(e.data.to_string()))),
+            Ok(e) if e.visible_to(auth.company, auth.staff, auth.role) => {
+                Some(Ok(SseEvent::default().event(e.kind).data(e.data.to_string())))
+            }
             Ok(_) => None,
             // A slow reader missed events: say so rather than drop silently.
             Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(n)) => {

@@ -9,7 +9,7 @@ use axum::{
 };
 use prometheus_client::{
     encoding::{text::encode, EncodeLabelSet},
-    metrics::{counter::Counter, family::Family, histogram::Histogram},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
     registry::Registry,
 };
 use std::sync::Mutex;
@@ -28,6 +28,8 @@ pub struct Metrics {
     pub http_requests: Family<HttpLabels, Counter>,
     pub http_seconds: Histogram,
     pub logins_failed: Counter,
+    /// Stored settings that do not read now (company and setting in `/healthz`).
+    pub settings_unreadable: Gauge,
 }
 
 impl Metrics {
@@ -36,10 +38,16 @@ impl Metrics {
         let http_requests = Family::<HttpLabels, Counter>::default();
         let http_seconds = Histogram::new([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0]);
         let logins_failed = Counter::default();
+        let settings_unreadable = Gauge::default();
         registry.register("http_requests", "HTTP requests by method, route and status", http_requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency", http_seconds.clone());
         registry.register("logins_failed", "Failed login attempts", logins_failed.clone());
-        Metrics { registry: Mutex::new(registry), http_requests, http_seconds, logins_failed }
+        registry.register(
+            "settings_unreadable",
+            "Stored settings that do not read (see /healthz); the defaults apply until they are set again",
+            settings_unreadable.clone(),
+        );
+        Metrics { registry: Mutex::new(registry), http_requests, http_seconds, logins_failed, settings_unreadable }
     }
 
     pub fn encode(&self) -> String {
@@ -69,5 +77,6 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 pub async fn handler(State(state): State<AppState>) -> impl IntoResponse {
+    state.metrics.settings_unreadable.set(i64::try_from(state.center.problems.list().len()).unwrap_or(i64::MAX));
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.encode())
 }

@@ -1,6 +1,9 @@
-//! The state every handler shares.
+//! The state every handler shares: the store, the API's settings, and a
+//! handle on the running contact center (`centrala_center::Center`).
 
-use crate::{auth::LoginLimiter, events::Bus, metrics::Metrics};
+use crate::{auth::LoginLimiter, metrics::Metrics};
+use centrala_center::Center;
+pub use centrala_center::Clock;
 use centrala_store::Store;
 use std::{sync::Arc, time::Duration};
 
@@ -23,8 +26,6 @@ pub struct ApiConfig {
     pub demo: bool,
     /// The SIP registrar's digest realm (SIP accounts store HA1 with it).
     pub sip_realm: String,
-    /// Where call recordings are written.
-    pub recordings: std::path::PathBuf,
 }
 
 impl Default for ApiConfig {
@@ -38,7 +39,6 @@ impl Default for ApiConfig {
             default_country_code: "387".into(),
             demo: false,
             sip_realm: "centrala".into(),
-            recordings: std::env::temp_dir().join("centrala-recordings"),
         }
     }
 }
@@ -49,60 +49,29 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     pub limiter: Arc<LoginLimiter>,
     pub metrics: Arc<Metrics>,
-    pub events: Arc<Bus>,
-    pub clock: Clock,
-    pub caches: Arc<crate::cache::Caches>,
-    pub acd: crate::acd::AcdService,
-    /// Places outbound calls once the telephony runs (set by the binary).
-    pub dialer: Arc<std::sync::OnceLock<centrala_sip::dial::Dialer>>,
+    /// The running contact center: ACD, calls, desk services, events.
+    pub center: Center,
     /// Cancelled when the server stops: long-lived responses (the event
     /// streams) end then.
     pub shutdown: tokio_util::sync::CancellationToken,
 }
 
-/// Where "today" comes from: the system clock, or a fixed day in tests.
-#[derive(Clone, Copy, Debug)]
-pub enum Clock {
-    System,
-    Fixed(chrono::NaiveDate),
-}
-
-impl Clock {
-    pub fn today(self) -> chrono::NaiveDate {
-        match self {
-            Clock::System => chrono::Local::now().date_naive(),
-            Clock::Fixed(d) => d,
-        }
-    }
-}
-
 impl AppState {
-    /// Builds the state; starts the ACD task, the callbacks' dialler and the
-    /// loading of every company's queue settings, so call it inside a runtime.
-    pub fn new(store: Store, config: ApiConfig) -> Self {
+    /// The API's state over a started contact center.
+    pub fn new(center: Center, config: ApiConfig) -> Self {
         let limiter = Arc::new(LoginLimiter::new(config.max_failed_logins, config.lockout));
-        let events = Arc::new(Bus::new());
-        let (acd, callbacks) = crate::acd::AcdService::start(events.clone());
-        let state = AppState {
-            acd,
-            dialer: Arc::new(std::sync::OnceLock::new()),
+        AppState {
+            store: center.store.clone(),
+            center,
             shutdown: tokio_util::sync::CancellationToken::new(),
-            store: store.clone(),
             config: Arc::new(config),
             limiter,
             metrics: Arc::new(Metrics::new()),
-            events,
-            clock: Clock::System,
-            caches: Arc::new(crate::cache::Caches::new(store.clone())),
-        };
-        tokio::spawn(crate::telephony::run_callbacks(state.clone(), callbacks));
-        tokio::spawn(crate::routes::queues::start_all(state.clone()));
-        state
+        }
     }
 
-    /// The same state with "today" fixed (tests, demos of a given day).
-    pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
-        self
+    /// "Now", from the center's one clock.
+    pub fn clock(&self) -> Clock {
+        self.center.clock()
     }
 }

@@ -741,8 +741,8 @@ async fn ivr_menus_are_data_and_old_recordings_go_by_the_retention() {
         staff(&db.store, c, u, r, "password1").await;
     }
     let recordings = tempfile::tempdir().unwrap();
-    let config = ApiConfig { recordings: recordings.path().to_owned(), ..ApiConfig::default() };
-    let w = World::new(db, config, Clock::System);
+    let center = centrala_center::CenterConfig { recordings: recordings.path().to_owned(), ..Default::default() };
+    let w = World::with_center(db, ApiConfig::default(), center);
     let (admin, op, beta) =
         (w.login("alpha", "admin").await, w.login("alpha", "op").await, w.login("beta", "admin").await);
 
@@ -764,7 +764,7 @@ async fn ivr_menus_are_data_and_old_recordings_go_by_the_retention() {
     assert_eq!(got["menus"][1]["options"]["0"], "operator");
     // What the telephony will walk is the same menu.
     let a = w.company_id("alpha").await;
-    let own = centrala_api::routes::ivr::company_ivr(&w.db.store.company(a)).await.unwrap();
+    let own = centrala_center::settings::company_ivr(&w.db.store.company(a), &w.state.center.problems).await.unwrap();
     assert_eq!(
         (own.cfg.menus.len(), own.language.as_str(), own.default, own.cfg.hours.holidays.len()),
         (2, "en", false, 1)
@@ -801,8 +801,8 @@ async fn ivr_menus_are_data_and_old_recordings_go_by_the_retention() {
         files.push((c, id, path));
     }
     let now = chrono::Utc::now();
-    assert_eq!(centrala_api::telephony::sweep_recordings(&w.state, now).await, 0, "nothing is 30 days old yet");
-    assert_eq!(centrala_api::telephony::sweep_recordings(&w.state, now + chrono::Duration::days(31)).await, 1);
+    assert_eq!(centrala_center::recordings::sweep(&w.state.center, now).await, 0, "nothing is 30 days old yet");
+    assert_eq!(centrala_center::recordings::sweep(&w.state.center, now + chrono::Duration::days(31)).await, 1);
     let (_, alpha_call, alpha_file) = &files[0];
     let (_, beta_call, beta_file) = &files[1];
     assert!(!alpha_file.exists() && beta_file.exists(), "only alpha's went");
@@ -872,11 +872,11 @@ async fn queue_settings_are_checked_stored_audited_and_applied_by_the_acd() {
     w.db.store.company(alpha).set_sip_account(staff, "op-phone", "0123").await.unwrap();
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(w.state.acd.arrive(alpha, 41, "+38761000041", Vec::new(), None, tx).await);
+    assert!(w.state.center.acd.arrive(alpha, 41, "+38761000041", Vec::new(), None, tx).await);
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: staff.0, user: "op-phone".into() }));
     let (contact, agent) = (ContactId(41), AgentId(u64::try_from(staff.0).unwrap()));
-    w.state.acd.contact(Event::Accept { contact, agent }).await;
-    w.state.acd.contact(Event::End { contact }).await;
+    w.state.center.acd.contact(Event::Accept { contact, agent }).await;
+    w.state.center.acd.contact(Event::End { contact }).await;
     assert_eq!(w.get("/api/v1/agents/me/state", &op).await.body["state"], "wrap_up");
 }
 
@@ -939,7 +939,7 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     // is not offered to the operator, and is told where it waits.
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(w.state.acd.arrive(alpha, 51, "+38761000051", Vec::new(), Some("complaints".into()), tx).await);
+    assert!(w.state.center.acd.arrive(alpha, 51, "+38761000051", Vec::new(), Some("complaints".into()), tx).await);
     assert_eq!(rx.recv().await, Some(Control::Queued { queue: "complaints".into(), overflowed: false }));
     let stats = w.get("/api/v1/queues/stats", &sup).await.body;
     assert_eq!(
@@ -956,19 +956,19 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&sup), Some(json!({"state": "ready"}))).await;
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: sup_id.0, user: "sup-phone".into() }));
     let (contact, agent) = (ContactId(51), AgentId(u64::try_from(sup_id.0).unwrap()));
-    w.state.acd.contact(Event::Accept { contact, agent }).await;
+    w.state.center.acd.contact(Event::Accept { contact, agent }).await;
     let stats = w.get("/api/v1/queues/stats", &sup).await.body;
     let sup_row = stats[1]["agents"].as_array().unwrap().iter().find(|a| a["username"] == "sup").cloned().unwrap();
     assert_eq!((sup_row["state"].as_str(), sup_row["talking"].as_i64()), (Some("on_contact"), Some(51)), "{stats}");
     assert_eq!(stats[1]["answered_today"], 1);
-    w.state.acd.contact(Event::End { contact }).await;
+    w.state.center.acd.contact(Event::End { contact }).await;
 
     // Nobody of the complaints queue ready: after its 10 s the caller
     // overflows into the operators' queue and the operator's phone rings.
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&sup), Some(json!({"state": "not_ready"}))).await;
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "not_ready"}))).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(w.state.acd.arrive(alpha, 52, "+38761000052", Vec::new(), Some("complaints".into()), tx).await);
+    assert!(w.state.center.acd.arrive(alpha, 52, "+38761000052", Vec::new(), Some("complaints".into()), tx).await);
     assert_eq!(rx.recv().await, Some(Control::Queued { queue: "complaints".into(), overflowed: false }));
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
     let moved = tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv()).await.unwrap();
@@ -976,7 +976,7 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-phone".into() }));
     let stats = w.get("/api/v1/queues/stats", &sup).await.body;
     assert_eq!(stats[1]["overflowed_today"], 1, "{stats}");
-    w.state.acd.contact(Event::Abandon { contact: ContactId(52) }).await;
+    w.state.center.acd.contact(Event::Abandon { contact: ContactId(52) }).await;
 
     // A queue in use by the menu or as another's overflow is kept; once
     // neither, it is deleted, and calls for it go to the operators.
@@ -1011,21 +1011,21 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     );
     assert_eq!(w.get("/api/v1/queues", &sup).await.body.as_object().unwrap().len(), 1);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(w.state.acd.arrive(alpha, 53, "+38761000053", Vec::new(), Some("complaints".into()), tx).await);
+    assert!(w.state.center.acd.arrive(alpha, 53, "+38761000053", Vec::new(), Some("complaints".into()), tx).await);
     assert_eq!(rx.recv().await, Some(Control::Queued { queue: "operators".into(), overflowed: false }));
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-phone".into() }));
     let audit = w.get("/api/v1/audit?limit=50", &admin).await.body.to_string();
     assert!(audit.contains("complaints"), "{audit}");
-    w.state.acd.contact(Event::Abandon { contact: ContactId(53) }).await;
+    w.state.center.acd.contact(Event::Abandon { contact: ContactId(53) }).await;
 
     // The operator gets another phone while ready: the next call rings it.
     let body = json!({"username": "op-desk2", "password": "password12"});
     let r = w.call(Method::PUT, &format!("/api/v1/staff/{}/sip", op_id.0), Some(&admin), Some(body)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(w.state.acd.arrive(alpha, 54, "+38761000054", Vec::new(), None, tx).await);
+    assert!(w.state.center.acd.arrive(alpha, 54, "+38761000054", Vec::new(), None, tx).await);
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-desk2".into() }));
-    w.state.acd.contact(Event::Abandon { contact: ContactId(54) }).await;
+    w.state.center.acd.contact(Event::Abandon { contact: ContactId(54) }).await;
 
     // The operator becomes finance: at once they no longer take the
     // operator queue's calls; made an operator again, they do.
@@ -1099,4 +1099,60 @@ async fn callbacks_promised_before_a_restart_are_made_after_it() {
     assert_eq!(kinds, ["callback_restored", "offered", "missed"]);
     let done = w.get(&format!("/api/v1/interactions/{done}"), &sup).await.body;
     assert!(done["events"].as_array().unwrap().is_empty(), "an answered call is left alone: {done}");
+}
+
+/// A stored setting that no longer reads is reported loudly — `/healthz`
+/// names the company and the setting, the metric counts it — while calls
+/// get the default menu; setting it again clears the problem. Stored
+/// values carry a version; text from before the version still reads.
+#[tokio::test]
+async fn a_stored_setting_that_does_not_read_is_reported_not_replaced_in_silence() {
+    let db = TestDb::sqlite().await;
+    staff(&db.store, "alpha", "admin", Role::Admin, "password1").await;
+    let w = World::new(db, ApiConfig::default(), Clock::System);
+    let admin = w.login("alpha", "admin").await;
+    let alpha = w.company_id("alpha").await;
+    let s = w.db.store.company(alpha);
+    let health = || async {
+        let h = w.raw(Request::get("/healthz").body(Body::empty()).unwrap()).await;
+        (h.status, h.body.as_str().unwrap_or_default().to_owned())
+    };
+    assert_eq!(health().await, (StatusCode::OK, "ok".to_owned()));
+
+    // A menu written before the envelope (bare version 1) still reads.
+    let old = json!({"start": "main", "language": "en",
+        "menus": [{"id": "main", "prompt": "main-menu", "options": {"1": {"intent": "order"}}}]});
+    s.set_ivr(Some(&old.to_string())).await.unwrap();
+    let r = w.get("/api/v1/ivr", &admin).await;
+    assert_eq!((r.body["default"].as_bool(), r.body["language"].as_str()), (Some(false), Some("en")), "{}", r.body);
+
+    // Broken stored values: a menu from an unknown future version, queue
+    // settings that are not JSON.
+    s.set_ivr(Some(r#"{"v": 7, "data": {}}"#)).await.unwrap();
+    s.set_queue_settings(Some("{ring_timeout_seconds: 5")).await.unwrap();
+    let r = w.get("/api/v1/ivr", &admin).await;
+    assert_eq!(r.body["default"], true, "the default applies: {}", r.body);
+    let menu = centrala_center::settings::company_ivr(&s, &w.state.center.problems).await.unwrap();
+    assert!(menu.default, "a call walks the default menu");
+    assert_eq!(w.get("/api/v1/queues/settings", &admin).await.body["ring_timeout_seconds"], 15);
+    let (status, body) = health().await;
+    assert_eq!(status, StatusCode::OK, "calls still work: {body}");
+    assert!(body.starts_with("degraded"), "{body}");
+    assert!(body.contains(&format!("company {}, ivr: version Some(7)", alpha.0)), "{body}");
+    assert!(body.contains(&format!("company {}, queue_settings: not JSON", alpha.0)), "{body}");
+    let m = w.raw(Request::get("/metrics").body(Body::empty()).unwrap()).await;
+    assert!(m.body.as_str().unwrap().contains("centrala_settings_unreadable 2"), "{}", m.body);
+
+    // Set again through the API: stored in the versioned envelope, read
+    // back, and the problems are gone.
+    let r = w.call(Method::PUT, "/api/v1/ivr", Some(&admin), Some(old.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = w.call(Method::PUT, "/api/v1/queues/settings", Some(&admin), Some(json!({"wrap_up_seconds": 10}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let stored: Value = serde_json::from_str(&s.ivr().await.unwrap().unwrap()).unwrap();
+    assert_eq!((stored["v"].as_u64(), stored["data"]["language"].as_str()), (Some(1), Some("en")));
+    assert_eq!(w.get("/api/v1/queues/settings", &admin).await.body["wrap_up_seconds"], 10);
+    assert_eq!(health().await, (StatusCode::OK, "ok".to_owned()));
+    let m = w.raw(Request::get("/metrics").body(Body::empty()).unwrap()).await;
+    assert!(m.body.as_str().unwrap().contains("centrala_settings_unreadable 0"), "{}", m.body);
 }

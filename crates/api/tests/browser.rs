@@ -147,7 +147,11 @@ async fn demo_db() -> (TestDb, centrala_store::Company) {
 /// Serves the product over `db` on a free loopback port: its state (the
 /// ACD, the event bus) and its address.
 async fn serve(db: &TestDb) -> (AppState, String) {
-    let state = AppState::new(db.store.clone(), ApiConfig::default()).with_clock(Clock::Fixed(today()));
+    let center = centrala_center::Center::start(
+        db.store.clone(),
+        centrala_center::CenterConfig { clock: Clock::Fixed(today()), ..Default::default() },
+    );
+    let state = AppState::new(center, ApiConfig::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let served = state.clone();
@@ -160,7 +164,9 @@ async fn serve(db: &TestDb) -> (AppState, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     if !std::path::Path::new(CHROMEDRIVER).exists() {
-        eprintln!("skipped: {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)");
+        centrala_store::testing::tool_missing(&format!(
+            "{CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)"
+        ));
         return;
     }
     // The server: the demo company on a fixed day.
@@ -183,7 +189,7 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     }
     let (ordinary, blocked) = (ordinary.unwrap(), blocked.unwrap());
     let (state, base) = serve(&db).await;
-    let bus = state.events.clone();
+    let bus = state.center.events.clone();
 
     let (_driver, port) = start_driver().await;
     let profiles = tempfile::tempdir().unwrap();
@@ -424,13 +430,15 @@ async fn wider_than_window(c: &Client) -> bool {
 async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its_wrap_up() {
     use centrala_acd::{AgentId, ContactId, Event};
     if !std::path::Path::new(CHROMEDRIVER).exists() {
-        eprintln!("skipped: {CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)");
+        centrala_store::testing::tool_missing(&format!(
+            "{CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)"
+        ));
         return;
     }
     let (db, company) = demo_db().await;
     let s = db.store.company(company.id);
     let (state, base) = serve(&db).await;
-    let acd = state.acd.clone();
+    let acd = state.center.acd.clone();
     let (_driver, port) = start_driver().await;
     let profiles = tempfile::tempdir().unwrap();
     let admin = browser(port, &profiles.path().join("admin")).await;

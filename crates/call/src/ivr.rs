@@ -2,7 +2,7 @@
 //! actions (submenu, intent, queue, repeat, operator), timeouts and retries,
 //! business hours and holidays with a closed message.
 
-use centrala_desk::routing::Intent;
+use centrala_domain::Intent;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use std::time::Duration;
 

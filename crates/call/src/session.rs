@@ -7,8 +7,12 @@
 //! Digits barge in: a key pressed while a prompt plays stops the prompt.
 
 use crate::ivr::{IvrConfig, Outcome, Step, Walk};
+use centrala_domain::Intent;
 use chrono::NaiveDateTime;
 use std::time::Duration;
+
+/// The path of a call that skipped the menu.
+pub const SKIPPED: &str = "skipped (key client)";
 
 /// What happened on the call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,20 +76,34 @@ pub struct IvrCall {
     cfg: IvrConfig,
     walk: Walk,
     state: State,
+    /// The caller skipped the menu (a key client, when the company says so).
+    skipped: bool,
 }
 
 impl IvrCall {
     /// The call was answered at `at` (the company's local time).
-    pub fn start(cfg: IvrConfig, at: NaiveDateTime) -> (IvrCall, Vec<Cmd>) {
+    /// `skip_menu`: the caller may skip the menu (OD-4: a known key client,
+    /// when the company says so); while open it is routed at once as an
+    /// order call, while closed it hears the closed message like anyone.
+    pub fn start(cfg: IvrConfig, at: NaiveDateTime, skip_menu: bool) -> (IvrCall, Vec<Cmd>) {
         let (walk, step) = Walk::start(&cfg, at);
-        let mut call = IvrCall { cfg, walk, state: State::Over };
+        let skipped = skip_menu && cfg.hours.is_open(at);
+        let mut call = IvrCall { cfg, walk, state: State::Over, skipped };
         let mut out = Vec::new();
-        call.apply(step, &mut out);
+        if skipped {
+            call.state = State::Routed;
+            out.extend([Cmd::StopPlay, Cmd::Route(Outcome::Intent(Intent::Order))]);
+        } else {
+            call.apply(step, &mut out);
+        }
         (call, out)
     }
 
-    /// The menus taken, in order (`main>sales`).
+    /// The menus taken, in order (`main>sales`), or that the menu was skipped.
     pub fn path(&self) -> String {
+        if self.skipped {
+            return SKIPPED.to_owned();
+        }
         self.walk.path.join(">")
     }
 
@@ -165,7 +183,7 @@ impl IvrCall {
 mod tests {
     use super::*;
     use crate::ivr::Hours;
-    use centrala_desk::routing::Intent;
+    use centrala_domain::Intent;
     use chrono::{NaiveDate, NaiveTime, Weekday};
 
     fn at(h: u32) -> NaiveDateTime {
@@ -180,7 +198,7 @@ mod tests {
 
     #[test]
     fn a_digit_after_the_prompt_routes() {
-        let (mut c, first) = IvrCall::start(IvrConfig::default_menu(), at(10));
+        let (mut c, first) = IvrCall::start(IvrConfig::default_menu(), at(10), false);
         assert_eq!(first, [play(&["main-menu"])]);
         assert_eq!(c.handle(Input::PromptsDone), [Cmd::Wait(FIVE)]);
         assert_eq!(c.handle(Input::Digit('1')), [Cmd::CancelTimer, Cmd::Route(Outcome::Intent(Intent::Order))]);
@@ -195,7 +213,7 @@ mod tests {
 
     #[test]
     fn a_digit_barges_into_the_prompt_and_a_wrong_one_replays() {
-        let (mut c, _) = IvrCall::start(IvrConfig::default_menu(), at(10));
+        let (mut c, _) = IvrCall::start(IvrConfig::default_menu(), at(10), false);
         assert_eq!(c.handle(Input::Digit('7')), [Cmd::StopPlay, play(&["invalid-choice", "main-menu"])]);
         assert_eq!(c.handle(Input::Digit('2')), [Cmd::StopPlay, Cmd::Route(Outcome::Intent(Intent::Reference))]);
         assert_eq!(c.digits(), "72");
@@ -203,7 +221,7 @@ mod tests {
 
     #[test]
     fn silence_retries_then_goes_to_an_operator() {
-        let (mut c, _) = IvrCall::start(IvrConfig::default_menu(), at(10));
+        let (mut c, _) = IvrCall::start(IvrConfig::default_menu(), at(10), false);
         c.handle(Input::PromptsDone);
         assert_eq!(c.handle(Input::Timer), [play(&["main-menu"])]);
         assert_eq!(c.handle(Input::PromptsDone), [Cmd::Wait(FIVE)]);
@@ -213,9 +231,9 @@ mod tests {
 
     #[test]
     fn hanging_up_in_the_menu_is_abandoned() {
-        let (mut c, _) = IvrCall::start(IvrConfig::default_menu(), at(10));
+        let (mut c, _) = IvrCall::start(IvrConfig::default_menu(), at(10), false);
         assert_eq!(c.handle(Input::Hangup), [Cmd::Ended(End::AbandonedInMenu)]);
-        let (mut c, _) = IvrCall::start(IvrConfig::default_menu(), at(10));
+        let (mut c, _) = IvrCall::start(IvrConfig::default_menu(), at(10), false);
         c.handle(Input::PromptsDone);
         assert_eq!(c.handle(Input::Hangup), [Cmd::Ended(End::AbandonedInMenu)]);
     }
@@ -232,11 +250,40 @@ mod tests {
             holidays: vec![],
             closed_prompt: "closed".into(),
         };
-        let (mut c, first) = IvrCall::start(cfg.clone(), at(20));
+        let (mut c, first) = IvrCall::start(cfg.clone(), at(20), false);
         assert_eq!(first, [play(&["closed"])]);
         assert!(c.handle(Input::Digit('1')).is_empty(), "keys do nothing while closed");
         assert_eq!(c.handle(Input::PromptsDone), [Cmd::Hangup, Cmd::Ended(End::Closed)]);
-        let (_, first) = IvrCall::start(cfg, at(10));
+        let (_, first) = IvrCall::start(cfg, at(10), false);
         assert_eq!(first, [play(&["main-menu"])], "open on Friday at 10");
+    }
+
+    #[test]
+    fn a_key_client_skips_the_menu_only_while_open_and_when_allowed() {
+        let mut cfg = IvrConfig::default_menu();
+        cfg.hours = Hours {
+            open: vec![(
+                Weekday::Fri,
+                NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
+                NaiveTime::from_hms_opt(16, 0, 0).unwrap(),
+            )],
+            holidays: vec![],
+            closed_prompt: "closed".into(),
+        };
+        let routed = vec![Cmd::StopPlay, Cmd::Route(Outcome::Intent(Intent::Order))];
+        // (may skip, hour) -> (first commands, path)
+        for (skip, hour, first, path) in [
+            (true, 10, routed.clone(), SKIPPED),
+            (true, 20, vec![play(&["closed"])], "main"),
+            (false, 10, vec![play(&["main-menu"])], "main"),
+            (false, 20, vec![play(&["closed"])], "main"),
+        ] {
+            let (mut c, cmds) = IvrCall::start(cfg.clone(), at(hour), skip);
+            assert_eq!(cmds, first, "skip {skip} at {hour}");
+            assert_eq!(c.path(), path, "skip {skip} at {hour}");
+            if skip && hour == 10 {
+                assert!(c.handle(Input::Digit('2')).is_empty(), "a routed call takes no more keys");
+            }
+        }
     }
 }

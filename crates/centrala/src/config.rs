@@ -192,7 +192,14 @@ impl Config {
             default_country_code: self.default_country_code.clone(),
             demo,
             sip_realm: self.sip.realm.clone(),
+        }
+    }
+
+    pub fn center(&self) -> centrala_center::CenterConfig {
+        centrala_center::CenterConfig {
+            default_country_code: self.default_country_code.clone(),
             recordings: self.recordings_dir(),
+            clock: centrala_center::Clock::System,
         }
     }
 

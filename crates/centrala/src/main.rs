@@ -156,13 +156,13 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
         tracing::warn!("no company yet: load one with `centrala import --company CODE DIR`, then set a password with `centrala users passwd`");
     }
 
-    let state = centrala_api::AppState::new(store.clone(), config.api(demo_mode));
+    let center = centrala_center::Center::start(store.clone(), config.center());
+    let state = centrala_api::AppState::new(center.clone(), config.api(demo_mode));
     let telephony = if config.sip.enabled {
-        let brain = std::sync::Arc::new(centrala_api::telephony::CallBrain::new(state.clone()));
-        let telephony = centrala_sip::Telephony::start(config.telephony()?, brain)
+        let telephony = centrala_sip::Telephony::start(config.telephony()?, center.brain())
             .await
             .with_context(|| format!("cannot start SIP on {}", config.sip.listen))?;
-        let _ = state.dialer.set(telephony.dialer());
+        let _ = center.dialer.set(telephony.dialer());
         Some(telephony)
     } else {
         tracing::info!("SIP is off (sip.enabled = false)");
@@ -180,12 +180,12 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
     tracing::info!("listening on http://{addr}");
 
     let purge_store = store.clone();
-    let retention_state = state.clone();
+    let retention = center.clone();
     let purge = tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
-            centrala_api::telephony::sweep_recordings(&retention_state, chrono::Utc::now()).await;
+            centrala_center::recordings::sweep(&retention, chrono::Utc::now()).await;
             if let Err(e) = purge_store.purge_sessions(chrono::Utc::now()).await {
                 tracing::warn!(error = %e, "purging expired sessions failed");
             }

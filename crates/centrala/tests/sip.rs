@@ -15,15 +15,47 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-const SIPP: &str = "/usr/bin/sipp";
 const CAPTURES: &str = "/usr/share/sip-tester";
 
+/// SIPp's path: `/usr/bin/sipp`, or `CENTRALA_TEST_SIPP` (a test points it
+/// nowhere to prove that a missing SIPp fails CI).
+fn sipp_path() -> PathBuf {
+    std::env::var_os("CENTRALA_TEST_SIPP").map_or_else(|| PathBuf::from("/usr/bin/sipp"), PathBuf::from)
+}
+
 fn have_sipp() -> bool {
-    let ok = Path::new(SIPP).exists() && Path::new(CAPTURES).join("g711a.pcap").exists();
+    let ok = sipp_path().exists() && Path::new(CAPTURES).join("g711a.pcap").exists();
     if !ok {
-        eprintln!("skipped: {SIPP} or its captures are not installed (apt-get install sip-tester)");
+        let what = format!("{} or its captures are not installed (apt-get install sip-tester)", sipp_path().display());
+        centrala_store::testing::tool_missing(&what);
     }
     ok
+}
+
+/// Under `CENTRALA_REQUIRE_E2E=1` a SIP test fails when SIPp is missing;
+/// without it, the same test skips and passes. Runs this test binary's own
+/// first SIP test with SIPp pointed nowhere.
+#[test]
+fn a_missing_sipp_fails_the_sip_tests_when_end_to_end_is_required() {
+    let run = |required: &str| {
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "callers_walk_the_menu_and_every_call_is_registered_and_recorded", "--nocapture"])
+            .env("CENTRALA_TEST_SIPP", "/nonexistent/sipp")
+            .env(centrala_store::testing::REQUIRE_E2E, required)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, out) = run("1");
+    assert!(!ok, "with SIPp missing and end-to-end required, the test must fail: {out}");
+    assert!(out.contains("CENTRALA_REQUIRE_E2E is set") && out.contains("/nonexistent/sipp"), "{out}");
+    assert!(out.contains("1 failed"), "{out}");
+    let (ok, out) = run("");
+    assert!(ok, "on a developer's machine it skips: {out}");
+    assert!(out.contains("skipped: /nonexistent/sipp"), "{out}");
 }
 
 fn scenario(name: &str) -> PathBuf {
@@ -51,7 +83,7 @@ fn sipp(server_sip: &str, scenario_file: &Path, extra: &[&str], dir: &Path) -> S
 /// the server in `args`; without it SIPp answers there), on loopback, at
 /// most 40 s.
 fn sipp_at(dir: &Path, scenario_file: &Path, port: u16, args: &[&str]) -> Sipp {
-    let out = Command::new(SIPP)
+    let out = Command::new(sipp_path())
         .current_dir(dir)
         .arg("-sf")
         .arg(scenario_file)
@@ -410,7 +442,7 @@ const BARESIP: &str = "/usr/bin/baresip";
 fn have_baresip() -> bool {
     let ok = Path::new(BARESIP).exists();
     if !ok {
-        eprintln!("skipped: {BARESIP} is not installed (apt-get install baresip-core)");
+        centrala_store::testing::tool_missing(&format!("{BARESIP} is not installed (apt-get install baresip-core)"));
     }
     ok
 }

@@ -11,28 +11,7 @@ use crate::{
 use centrala_domain::{Role, StaffId};
 use chrono::NaiveDate;
 
-/// Why the caller calls, from the IVR or the operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Intent {
-    Order,
-    Reference,
-    Other,
-    Complaint,
-}
-
-impl Intent {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Intent::Order => "order",
-            Intent::Reference => "reference",
-            Intent::Other => "other",
-            Intent::Complaint => "complaint",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Intent> {
-        [Intent::Order, Intent::Reference, Intent::Other, Intent::Complaint].into_iter().find(|i| i.as_str() == s)
-    }
-}
+pub use centrala_domain::Intent;
 
 /// The rule that fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

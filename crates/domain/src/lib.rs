@@ -4,6 +4,7 @@
 pub mod absence;
 pub mod department;
 pub mod ids;
+pub mod intent;
 pub mod money;
 pub mod phone;
 pub mod role;
@@ -11,6 +12,7 @@ pub mod role;
 pub use absence::{is_present, Absence, AbsenceKind};
 pub use department::DepartmentKind;
 pub use ids::*;
+pub use intent::Intent;
 pub use money::{Money, MoneyError, Quantity};
 pub use phone::{normalize_phone, Phone, PhoneError};
 pub use role::{Role, RoleParseError};

@@ -507,16 +507,8 @@ async fn run<B: Brain>(
         .accept(Some(vec![Header::ContentType("application/sdp".into())]), Some(answer.into_bytes()))
         .map_err(|e| format!("accept: {e}"))?;
     let mut media = Media::start(socket, remote, chosen, arrival.recording.clone());
-    let (mut ivr, first) = IvrCall::start(arrival.ivr.clone(), arrival.local_time);
+    let (mut ivr, mut pending) = IvrCall::start(arrival.ivr.clone(), arrival.local_time, arrival.skip_menu);
     let mut timer: Timer = None;
-    // A caller who skips the menu is routed at once while open (closed, it
-    // hears the closed message like anyone).
-    let skip = arrival.skip_menu && arrival.ivr.hours.is_open(arrival.local_time);
-    let mut pending = if skip {
-        vec![Cmd::StopPlay, Cmd::Route(centrala_call::ivr::Outcome::Intent(centrala_desk::routing::Intent::Order))]
-    } else {
-        first
-    };
     let mut end = None;
     while end.is_none() {
         for cmd in std::mem::take(&mut pending) {
@@ -526,7 +518,7 @@ async fn run<B: Brain>(
                 Cmd::Wait(d) => timer = Some(Box::pin(tokio::time::sleep(d))),
                 Cmd::CancelTimer => timer = None,
                 Cmd::Route(outcome) => {
-                    let path = if skip { "skipped (key client)".to_owned() } else { ivr.path() };
+                    let path = ivr.path();
                     let control = ctx.brain.routed(arrival, &path, ivr.digits(), &outcome).await;
                     // Until someone takes it: please wait, then music on hold.
                     media.send(MediaCmd::Hold(Some(ctx.hold.clone())));

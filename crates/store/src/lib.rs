@@ -18,6 +18,7 @@ pub mod import;
 pub mod interactions;
 pub mod password;
 mod records;
+pub mod schema;
 mod scoped;
 mod sessions;
 #[cfg(feature = "testing")]

@@ -87,6 +87,27 @@ pub fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// The variable under which a missing end-to-end tool fails the test
+/// instead of skipping it (`.ci/run` sets it to 1).
+pub const REQUIRE_E2E: &str = "CENTRALA_REQUIRE_E2E";
+
+/// Whether end-to-end tools are required (CI), as `CENTRALA_REQUIRE_E2E` says.
+pub fn e2e_required() -> bool {
+    std::env::var(REQUIRE_E2E).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// A tool or server an end-to-end test needs is missing (`what` says which
+/// and how to install it). On a developer's machine the test skips, saying
+/// so; under `CENTRALA_REQUIRE_E2E=1` (CI) it fails, so CI can never pass
+/// without its end-to-end tests.
+#[allow(clippy::panic)]
+pub fn tool_missing(what: &str) {
+    if e2e_required() {
+        panic!("{REQUIRE_E2E} is set, and {what}: this end-to-end test cannot run");
+    }
+    eprintln!("skipped: {what}");
+}
+
 #[allow(clippy::panic)]
 fn fail(e: &dyn std::fmt::Display) -> ! {
     panic!("test database: {e}")
@@ -112,7 +133,7 @@ macro_rules! storage_suite {
                 #[tokio::test]
                 async fn $name() {
                     let Some(db) = $crate::testing::TestDb::postgres().await else {
-                        eprintln!("skipped: set CENTRALA_TEST_PG to run the PostgreSQL suite");
+                        $crate::testing::tool_missing("CENTRALA_TEST_PG is not set (the PostgreSQL suite needs a server URL)");
                         return;
                     };
                     super::$name(&db.store).await;

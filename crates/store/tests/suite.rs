@@ -631,3 +631,30 @@ mod interaction_suite {
         an_interaction_keeps_its_story
     );
 }
+
+/// The two backends' migrations are kept by hand side by side: the schema
+/// each makes, read back from its own catalog, must be the same table by
+/// table, column by column (name, type, NOT NULL) and index by index.
+#[tokio::test]
+async fn the_sqlite_and_postgres_schemas_are_the_same() {
+    use centrala_store::{schema::drift, testing::TestDb};
+    let Some(pg) = TestDb::postgres().await else {
+        centrala_store::testing::tool_missing("CENTRALA_TEST_PG is not set (the schema comparison needs PostgreSQL)");
+        return;
+    };
+    let lite = TestDb::sqlite().await;
+    let (a, b) = (lite.store.schema().await.unwrap(), pg.store.schema().await.unwrap());
+    assert!(a.tables.len() >= 15 && a.tables.contains_key("interactions"), "{:?}", a.tables.keys());
+    assert!(a.indexes.len() >= 5, "{:?}", a.indexes);
+    let diff = drift("sqlite", &a, "postgres", &b);
+    assert!(diff.is_empty(), "the migrations drifted apart:\n{}", diff.join("\n"));
+    // The comparison sees a drift when there is one.
+    let mut c = b.clone();
+    c.tables.get_mut("staff").unwrap().pop();
+    c.indexes.insert("extra_idx".into());
+    let diff = drift("sqlite", &a, "postgres", &c);
+    assert_eq!(diff.len(), 2, "{diff:?}");
+    assert!(diff[0].starts_with("table staff, column") && diff[1] == "index extra_idx: only in postgres", "{diff:?}");
+    lite.cleanup().await;
+    pg.cleanup().await;
+}

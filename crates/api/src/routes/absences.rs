@@ -106,7 +106,7 @@ pub async fn create(
         }
     }
     let a = s.create_absence(StaffId(body.staff), body.from, body.to, kind, body.substitute.map(StaffId)).await?;
-    state.caches.staffing.invalidate(auth.company);
+    state.center.caches.staffing.invalidate(auth.company);
     s.audit(
         &auth.username,
         "create",
@@ -126,7 +126,7 @@ pub async fn delete(State(state): State<AppState>, auth: Auth, ApiPath(id): ApiP
     let id = AbsenceId(parse_id(&id, "absence")?);
     let s = state.store.company(auth.company);
     s.delete_absence(id).await?;
-    state.caches.staffing.invalidate(auth.company);
+    state.center.caches.staffing.invalidate(auth.company);
     s.audit(&auth.username, "delete", "absence", &id.to_string(), "").await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,13 +2,13 @@
 //! wallboard (CC-4, CC-5).
 
 use crate::{
-    acd::{is_agent, Wanted},
     auth::Auth,
     error::{ApiError, ApiJson, ApiResult},
     AppState,
 };
 use axum::{extract::State, Json};
 use centrala_acd::AgentState;
+use centrala_center::acd::{is_agent, Wanted};
 use centrala_domain::{Role, StaffId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -34,7 +34,7 @@ fn out(state: &AgentState, secs: u64) -> StateOut {
 /// The caller's agent state.
 #[utoipa::path(get, path = "/api/v1/agents/me/state", tag = "agents", responses((status = 200, body = StateOut)))]
 pub async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<StateOut>> {
-    let (s, t) = state.acd.state(auth.staff).await.unwrap_or((AgentState::Offline, std::time::Duration::ZERO));
+    let (s, t) = state.center.acd.state(auth.staff).await.unwrap_or((AgentState::Offline, std::time::Duration::ZERO));
     Ok(Json(out(&s, t.as_secs())))
 }
 
@@ -111,7 +111,8 @@ async fn apply(
     };
     // Their phone goes to the ACD with their state: an offer rings it.
     let phone = state.store.company(company).sip_username(staff).await?;
-    let now = state.acd.set(company, staff, username, role, phone, wanted).await.ok_or_else(ApiError::internal)?;
+    let now =
+        state.center.acd.set(company, staff, username, role, phone, wanted).await.ok_or_else(ApiError::internal)?;
     state.store.company(company).audit(actor, "agent_state", "staff", &staff.to_string(), now.as_str()).await?;
     Ok(now)
 }
@@ -158,7 +159,7 @@ pub struct QueueStatsOut {
     responses((status = 200, body = [QueueStatsOut]), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn stats(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<QueueStatsOut>>> {
     auth.require(&[Role::Supervisor, Role::Admin, Role::HeadOfSales, Role::HeadOfWholesale])?;
-    let (queues, agents) = state.acd.stats(auth.company).await.ok_or_else(ApiError::internal)?;
+    let (queues, agents) = state.center.acd.stats(auth.company).await.ok_or_else(ApiError::internal)?;
     let staff = state.store.company(auth.company).staff_list().await?;
     let agents: Vec<(StaffId, AgentOut)> = agents
         .into_iter()
@@ -183,7 +184,7 @@ pub async fn stats(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<
         .into_iter()
         .map(|v| {
             let q = v.stats;
-            let all = v.name == crate::acd::OPERATORS;
+            let all = v.name == centrala_center::acd::OPERATORS;
             QueueStatsOut {
                 agents: agents.iter().filter(|(s, _)| all || v.members.contains(s)).map(|(_, a)| a.clone()).collect(),
                 queue: v.name,

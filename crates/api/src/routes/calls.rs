@@ -55,7 +55,7 @@ pub async fn place(
             s.staff_by_username(u).await?.ok_or_else(|| ApiError::not_found("staff member"))?.id
         }
     };
-    let Some(dialer) = state.dialer.get() else {
+    let Some(dialer) = state.center.dialer.get() else {
         return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "telephony_off", "the telephony is not running"));
     };
     let account =
@@ -75,7 +75,7 @@ pub async fn place(
         (phone.as_str().to_owned(), client)
     };
     let id = s.start_interaction(Direction::Outbound, &account, &target, client.as_ref().map(|c| c.id)).await?;
-    let recording = crate::telephony::recording_path(&state, auth.company, id);
+    let recording = centrala_center::recordings::recording_path(&state.center, auth.company, id);
     let request = ClickToCall {
         agent: account,
         target,
@@ -115,7 +115,7 @@ async fn follow(
             Progress::Answered => s.answer_interaction(id, staff, None).await,
             Progress::Ended(end, media) => {
                 if media.recorded {
-                    crate::telephony::link_recording(&state, &s, id, &recording).await;
+                    centrala_center::recordings::link_recording(&state.center, &s, id, &recording).await;
                 }
                 let disposition = match end {
                     OutboundEnd::Completed => Disposition::Answered,
@@ -169,75 +169,9 @@ pub async fn transfer(
         return Err(ApiError::new(StatusCode::CONFLICT, "not_talking", "only a call being talked can be transferred"));
     }
     let handler = i.handled_by.map(StaffId).unwrap_or(auth.staff);
-    let ringing = transfer_call(&state, auth.company, &i, handler, &body.to).await?;
+    let ringing = centrala_center::transfer::transfer_call(&state.center, auth.company, &i, handler, &body.to).await?;
     s.audit(&auth.username, "transfer", "interaction", &id.to_string(), &body.to).await?;
     Ok((StatusCode::ACCEPTED, Json(TransferOut { ringing })))
-}
-
-/// Puts a call being talked through to `to` (`manager`, `finance`, `head`
-/// or a staff username): its story says so, and the ACD rings the target
-/// (then the operators). Returns who will ring. Shared by the API and by a
-/// REFER from the agent's phone.
-pub async fn transfer_call(
-    state: &AppState,
-    company: centrala_domain::CompanyId,
-    i: &centrala_store::interactions::Interaction,
-    handler: StaffId,
-    to: &str,
-) -> ApiResult<Vec<String>> {
-    let id = i.id;
-    let s = state.store.company(company);
-    let staffing = state.caches.staffing(&s).await?;
-    let today = state.clock.today();
-    let client = match i.client_id {
-        Some(c) => s.client(centrala_domain::ClientId(c)).await?,
-        None => None,
-    };
-    let ids: Vec<StaffId> = match to {
-        "manager" => vec![client
-            .as_ref()
-            .and_then(|c| c.manager)
-            .ok_or_else(|| ApiError::invalid("the caller is no client with a manager"))?],
-        "finance" => {
-            staffing.present_with_role(centrala_domain::Role::Finance, today).into_iter().map(|m| m.id).collect()
-        }
-        "head" => {
-            let dept = client
-                .as_ref()
-                .and_then(|c| c.manager)
-                .and_then(|m| staffing.members.iter().find(|x| x.id == m))
-                .and_then(|m| m.department);
-            let head = staffing
-                .departments
-                .iter()
-                .find(|d| Some(d.id) == dept)
-                .or_else(|| staffing.departments.iter().find(|d| d.kind == centrala_domain::DepartmentKind::Wholesale))
-                .and_then(|d| d.head);
-            vec![head.ok_or_else(|| ApiError::invalid("no head to put the caller through to"))?]
-        }
-        username => vec![staffing
-            .members
-            .iter()
-            .find(|m| m.username == username && m.active)
-            .map(|m| m.id)
-            .ok_or_else(|| ApiError::not_found("staff member"))?],
-    };
-    if ids.is_empty() {
-        return Err(ApiError::invalid(format!("nobody in {} is present today", to)));
-    }
-    let chain = crate::telephony::reachable(state, &s, id, &ids, &staffing).await;
-    let ringing: Vec<String> = chain
-        .iter()
-        .filter_map(|p| staffing.members.iter().find(|m| m.id == p.staff).map(|m| m.username.clone()))
-        .collect();
-    // Written first: the next ringing is written by the call as it happens.
-    let detail = format!("to {}", if ringing.is_empty() { "the operators".to_owned() } else { ringing.join(", ") });
-    s.add_interaction_event(id, "transferred", Some(handler), &detail).await?;
-    if !state.acd.transfer(company, id, chain).await {
-        s.add_interaction_event(id, "transfer_failed", Some(handler), "the call had ended").await?;
-        return Err(ApiError::new(StatusCode::CONFLICT, "not_talking", "the call is no longer in progress"));
-    }
-    Ok(ringing)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -272,11 +206,11 @@ pub async fn listen(
         .into_iter()
         .find(|(staff, _)| *staff == auth.staff)
         .map(|(_, u)| u)
-        .filter(|u| crate::telephony::is_registered(&state, u))
+        .filter(|u| state.center.is_registered(u))
         .ok_or_else(|| {
             ApiError::new(StatusCode::CONFLICT, "phone_not_registered", "your phone must be registered to listen in")
         })?;
-    if !state.acd.listen(id, auth.staff, &user).await {
+    if !state.center.acd.listen(id, auth.staff, &user).await {
         return Err(not_talking());
     }
     s.audit(&auth.username, "listen", "interaction", &id.to_string(), &user).await?;

@@ -199,8 +199,9 @@ pub async fn recording(
     {
         return Err(ApiError::not_found("recording"));
     }
-    let bytes =
-        tokio::fs::read(state.config.recordings.join(rel)).await.map_err(|_| ApiError::not_found("recording"))?;
+    let bytes = tokio::fs::read(state.center.config.recordings.join(rel))
+        .await
+        .map_err(|_| ApiError::not_found("recording"))?;
     s.audit(&auth.username, "download", "recording", &id.to_string(), "").await?;
     Ok((
         [

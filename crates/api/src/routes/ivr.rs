@@ -9,12 +9,10 @@ use crate::{
     AppState,
 };
 use axum::{extract::State, http::StatusCode, Json};
-use centrala_call::ivr::{Action, Hours, IvrConfig, Menu};
-use centrala_desk::routing::Intent;
-use chrono::{NaiveDate, NaiveTime, Weekday};
+use centrala_call::ivr::IvrConfig;
+use centrala_center::settings::{self, StoredAction, StoredHours, StoredIvr, StoredMenu, StoredOpen};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::time::Duration;
 use utoipa::ToSchema;
 
 /// What a key does.
@@ -118,178 +116,96 @@ pub struct IvrOut {
     pub default: bool,
 }
 
-fn action(a: &ActionDef) -> Result<Action, String> {
-    Ok(match a {
-        ActionDef::Intent(i) => Action::Intent(
-            Intent::parse(i).ok_or_else(|| format!("intent {i:?} is not order, reference, other or complaint"))?,
-        ),
-        ActionDef::Submenu(m) => Action::Submenu(m.clone()),
-        ActionDef::Queue(q) => Action::Queue(q.clone()),
-        ActionDef::Repeat => Action::Repeat,
-        ActionDef::Operator => Action::Operator,
-    })
-}
-
-fn action_def(a: &Action) -> ActionDef {
-    match a {
-        Action::Intent(i) => ActionDef::Intent(i.as_str().to_owned()),
-        Action::Submenu(m) => ActionDef::Submenu(m.clone()),
-        Action::Queue(q) => ActionDef::Queue(q.clone()),
-        Action::Repeat => ActionDef::Repeat,
-        Action::Operator => ActionDef::Operator,
+impl From<ActionDef> for StoredAction {
+    fn from(a: ActionDef) -> Self {
+        match a {
+            ActionDef::Intent(i) => StoredAction::Intent(i),
+            ActionDef::Submenu(m) => StoredAction::Submenu(m),
+            ActionDef::Queue(q) => StoredAction::Queue(q),
+            ActionDef::Repeat => StoredAction::Repeat,
+            ActionDef::Operator => StoredAction::Operator,
+        }
     }
 }
 
-const DAYS: [(&str, Weekday); 7] = [
-    ("mon", Weekday::Mon),
-    ("tue", Weekday::Tue),
-    ("wed", Weekday::Wed),
-    ("thu", Weekday::Thu),
-    ("fri", Weekday::Fri),
-    ("sat", Weekday::Sat),
-    ("sun", Weekday::Sun),
-];
+impl From<StoredAction> for ActionDef {
+    fn from(a: StoredAction) -> Self {
+        match a {
+            StoredAction::Intent(i) => ActionDef::Intent(i),
+            StoredAction::Submenu(m) => ActionDef::Submenu(m),
+            StoredAction::Queue(q) => ActionDef::Queue(q),
+            StoredAction::Repeat => ActionDef::Repeat,
+            StoredAction::Operator => ActionDef::Operator,
+        }
+    }
+}
+
+impl From<IvrDef> for StoredIvr {
+    fn from(d: IvrDef) -> Self {
+        StoredIvr {
+            start: d.start,
+            menus: d
+                .menus
+                .into_iter()
+                .map(|m| StoredMenu {
+                    id: m.id,
+                    prompt: m.prompt,
+                    options: m.options.into_iter().map(|(k, a)| (k, a.into())).collect(),
+                    timeout_seconds: m.timeout_seconds,
+                    retries: m.retries,
+                    on_no_input: m.on_no_input.into(),
+                    invalid_prompt: m.invalid_prompt,
+                })
+                .collect(),
+            hours: d.hours.map(|h| StoredHours {
+                open: h.open.into_iter().map(|o| StoredOpen { day: o.day, from: o.from, to: o.to }).collect(),
+                holidays: h.holidays,
+                closed_prompt: h.closed_prompt,
+            }),
+            language: d.language,
+            key_clients_skip_menu: d.key_clients_skip_menu,
+        }
+    }
+}
+
+impl From<StoredIvr> for IvrDef {
+    fn from(d: StoredIvr) -> Self {
+        IvrDef {
+            start: d.start,
+            menus: d
+                .menus
+                .into_iter()
+                .map(|m| MenuDef {
+                    id: m.id,
+                    prompt: m.prompt,
+                    options: m.options.into_iter().map(|(k, a)| (k, a.into())).collect(),
+                    timeout_seconds: m.timeout_seconds,
+                    retries: m.retries,
+                    on_no_input: m.on_no_input.into(),
+                    invalid_prompt: m.invalid_prompt,
+                })
+                .collect(),
+            hours: d.hours.map(|h| HoursDef {
+                open: h.open.into_iter().map(|o| OpenDef { day: o.day, from: o.from, to: o.to }).collect(),
+                holidays: h.holidays,
+                closed_prompt: h.closed_prompt,
+            }),
+            language: d.language,
+            key_clients_skip_menu: d.key_clients_skip_menu,
+        }
+    }
+}
 
 impl IvrDef {
-    /// The menu the call logic walks, checked: every key a phone key, every
-    /// submenu present, times and dates well formed.
+    /// The menu the call logic walks, checked (the runtime's rules for a
+    /// stored menu: every key a phone key, every submenu present, times and
+    /// dates well formed).
     pub fn to_config(&self) -> Result<(IvrConfig, String), String> {
-        if !["bs", "en"].contains(&self.language.as_str()) {
-            return Err(format!("language {:?}: the prompts exist in bs and en", self.language));
-        }
-        let mut menus = Vec::new();
-        for m in &self.menus {
-            if m.prompt.trim().is_empty() {
-                return Err(format!("menu {:?} has no prompt", m.id));
-            }
-            if m.timeout_seconds == 0 || m.timeout_seconds > 60 {
-                return Err(format!("menu {:?}: timeout_seconds is 1–60", m.id));
-            }
-            let mut options = Vec::new();
-            for (k, a) in &m.options {
-                let mut chars = k.chars();
-                let (Some(d), None) = (chars.next(), chars.next()) else {
-                    return Err(format!("menu {:?}: {k:?} is not one key", m.id));
-                };
-                options.push((d, action(a).map_err(|e| format!("menu {:?}, key {k}: {e}", m.id))?));
-            }
-            menus.push(Menu {
-                id: m.id.clone(),
-                prompt: m.prompt.clone(),
-                options,
-                timeout: Duration::from_secs(u64::from(m.timeout_seconds)),
-                retries: m.retries.min(5),
-                on_no_input: action(&m.on_no_input).map_err(|e| format!("menu {:?}, no input: {e}", m.id))?,
-                invalid_prompt: m.invalid_prompt.clone(),
-            });
-        }
-        let hours = match &self.hours {
-            None => Hours::always(),
-            Some(h) => {
-                let time =
-                    |t: &str| NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| format!("{t:?} is not a time (HH:MM)"));
-                let mut open = Vec::new();
-                for o in &h.open {
-                    let day = DAYS
-                        .iter()
-                        .find(|(n, _)| *n == o.day)
-                        .map(|(_, d)| *d)
-                        .ok_or_else(|| format!("{:?} is not mon … sun", o.day))?;
-                    let (from, to) = (time(&o.from)?, time(&o.to)?);
-                    if from >= to {
-                        return Err(format!("{}: {} is not before {}", o.day, o.from, o.to));
-                    }
-                    open.push((day, from, to));
-                }
-                let holidays = h
-                    .holidays
-                    .iter()
-                    .map(|d| {
-                        NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                            .map_err(|_| format!("{d:?} is not a date (YYYY-MM-DD)"))
-                    })
-                    .collect::<Result<_, _>>()?;
-                Hours { open, holidays, closed_prompt: h.closed_prompt.clone() }
-            }
-        };
-        let cfg = IvrConfig { menus, start: self.start.clone(), hours };
-        cfg.validate()?;
-        Ok((cfg, self.language.clone()))
+        StoredIvr::from(self.clone()).to_config()
     }
 
     pub fn from_config(cfg: &IvrConfig, language: &str) -> IvrDef {
-        let always = cfg.hours == Hours::always();
-        IvrDef {
-            start: cfg.start.clone(),
-            menus: cfg
-                .menus
-                .iter()
-                .map(|m| MenuDef {
-                    id: m.id.clone(),
-                    prompt: m.prompt.clone(),
-                    options: m.options.iter().map(|(d, a)| (d.to_string(), action_def(a))).collect(),
-                    timeout_seconds: u32::try_from(m.timeout.as_secs()).unwrap_or(5),
-                    retries: m.retries,
-                    on_no_input: action_def(&m.on_no_input),
-                    invalid_prompt: m.invalid_prompt.clone(),
-                })
-                .collect(),
-            hours: (!always).then(|| HoursDef {
-                open: cfg
-                    .hours
-                    .open
-                    .iter()
-                    .map(|(d, f, t)| OpenDef {
-                        day: DAYS.iter().find(|(_, w)| w == d).map_or("mon", |(n, _)| n).to_owned(),
-                        from: f.format("%H:%M").to_string(),
-                        to: t.format("%H:%M").to_string(),
-                    })
-                    .collect(),
-                holidays: cfg.hours.holidays.iter().map(|d| d.to_string()).collect(),
-                closed_prompt: cfg.hours.closed_prompt.clone(),
-            }),
-            language: language.to_owned(),
-            key_clients_skip_menu: false,
-        }
-    }
-}
-
-/// What a call walks: the company's menu (its own, or the default) and
-/// what goes with it.
-#[derive(Debug, Clone)]
-pub struct CompanyIvr {
-    pub cfg: IvrConfig,
-    pub language: String,
-    /// Whether this is the default menu (the company has none of its own).
-    pub default: bool,
-    pub key_clients_skip_menu: bool,
-}
-
-/// The company's menu and prompt language: its own, or the default.
-pub async fn company_ivr(s: &centrala_store::Scoped<'_>) -> ApiResult<CompanyIvr> {
-    if let Some(text) = s.ivr().await? {
-        let read = serde_json::from_str::<IvrDef>(&text)
-            .map_err(|e| e.to_string())
-            .and_then(|d| d.to_config().map(|c| (c, d.key_clients_skip_menu)));
-        match read {
-            Ok(((cfg, language), key_clients_skip_menu)) => {
-                return Ok(CompanyIvr { cfg, language, default: false, key_clients_skip_menu })
-            }
-            Err(e) => tracing::warn!(error = %e, "the stored IVR menu no longer reads; using the default"),
-        }
-    }
-    Ok(CompanyIvr::default_menu())
-}
-
-impl CompanyIvr {
-    /// The menu of a company without its own.
-    pub fn default_menu() -> CompanyIvr {
-        CompanyIvr {
-            cfg: IvrConfig::default_menu(),
-            language: default_language(),
-            default: true,
-            key_clients_skip_menu: false,
-        }
+        StoredIvr::from_config(cfg, language).into()
     }
 }
 
@@ -298,10 +214,8 @@ impl CompanyIvr {
 pub async fn get(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<IvrOut>> {
     auth.require(roles::AUDITORS)?;
     let s = state.store.company(auth.company);
-    if let Some(text) = s.ivr().await? {
-        if let Ok(def) = serde_json::from_str::<IvrDef>(&text) {
-            return Ok(Json(IvrOut { ivr: def, default: false }));
-        }
+    if let Some(Ok(def)) = settings::stored_ivr(&s, &state.center.problems).await? {
+        return Ok(Json(IvrOut { ivr: def.into(), default: false }));
     }
     Ok(Json(IvrOut { ivr: IvrDef::from_config(&IvrConfig::default_menu(), "bs"), default: true }))
 }
@@ -313,14 +227,14 @@ pub async fn put(State(state): State<AppState>, auth: Auth, ApiJson(def): ApiJso
     auth.require(roles::ADMIN)?;
     let (cfg, _) = def.to_config().map_err(ApiError::invalid)?;
     let s = state.store.company(auth.company);
-    let queues = crate::routes::queues::company_queues(&s).await?;
+    let queues = settings::company_queues(&s, &state.center.problems).await?;
     if let Some(q) = cfg.queues().find(|q| !queues.contains_key(*q)) {
         return Err(ApiError::invalid(format!(
             "the menu sends callers to {q:?}, which is not a queue of this company"
         )));
     }
-    let text = serde_json::to_string(&def).map_err(|_| ApiError::internal())?;
-    s.set_ivr(Some(&text)).await?;
+    s.set_ivr(Some(&settings::write(&StoredIvr::from(def.clone())))).await?;
+    state.center.problems.clear(auth.company, "ivr");
     s.audit(&auth.username, "update", "ivr", &def.start, "").await?;
     Ok(Json(IvrOut { ivr: def, default: false }))
 }
@@ -331,6 +245,7 @@ pub async fn delete(State(state): State<AppState>, auth: Auth) -> ApiResult<Stat
     auth.require(roles::ADMIN)?;
     let s = state.store.company(auth.company);
     s.set_ivr(None).await?;
+    state.center.problems.clear(auth.company, "ivr");
     s.audit(&auth.username, "delete", "ivr", "", "").await?;
     Ok(StatusCode::NO_CONTENT)
 }

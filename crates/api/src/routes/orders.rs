@@ -197,7 +197,7 @@ async fn reprice_and_save(
     }
     let volume: Money = products.iter().map(|(p, q)| p.prices[0].times(*q)).sum();
     let rules = s.price_rules().await?;
-    let (column, rule) = choose_column(&rules, &client.client_type, volume, state.clock.today());
+    let (column, rule) = choose_column(&rules, &client.client_type, volume, state.center.today());
     let idx = usize::from(column.clamp(1, 5)) - 1;
     let priced: Vec<(ProductId, Quantity, Money)> = products.iter().map(|(p, q)| (p.id, *q, p.prices[idx])).collect();
     s.save_lines(order.summary.id, &priced, column, rule.map_or("", |r| r.name.as_str()), actor, event).await?;
@@ -225,7 +225,7 @@ pub async fn open(
 ) -> ApiResult<(StatusCode, Json<OrderOut>)> {
     auth.require(roles::ORDER_TAKERS)?;
     let s = state.store.company(auth.company);
-    let today = state.clock.today();
+    let today = state.center.today();
     let client = desk::client_by_code(&s, &body.client).await?;
     let facts = desk::client_facts(&s, client, today).await?;
     let c = &facts.client;
@@ -233,7 +233,7 @@ pub async fn open(
     let overriding = match may_open(auth.role, &c.client_type, c.manager.is_some(), &facts.debt, reason) {
         Ok(o) => o,
         Err(refusal) => {
-            let staffing = state.caches.staffing(&s).await?;
+            let staffing = state.center.caches.staffing(&s).await?;
             let d = desk::route(Some(&facts), Intent::Order, today, &staffing);
             let message = match &refusal {
                 centrala_desk::order::OpenRefusal::KeyClient => {
@@ -395,7 +395,7 @@ pub async fn recommendations(
 ) -> ApiResult<Json<Vec<RecommendationOut>>> {
     let s = state.store.company(auth.company);
     let (o, c) = load(&s, &id).await?;
-    let catalog = state.caches.catalog(&s).await?;
+    let catalog = state.center.caches.catalog(&s).await?;
     let recos = desk::recommendations(&s, &catalog, &o, &c, desk::RECOMMENDATIONS).await?;
     let idx = usize::from(o.price_column.clamp(1, 5)) - 1;
     let mut out = Vec::with_capacity(recos.len());
@@ -452,7 +452,7 @@ pub async fn offer(
             "offer items beyond what the client ordered (OD-7)",
         ));
     }
-    let catalog = state.caches.catalog(&s).await?;
+    let catalog = state.center.caches.catalog(&s).await?;
     let recos = desk::recommendations(&s, &catalog, &o, &c, 200).await?;
     let reason = recos.iter().find(|(r, _, _)| r.product == product.id).map_or("other", |(r, _, _)| r.reason.as_str());
     s.record_offer(o.summary.id, product.id, reason, &body.answer, auth.staff, &auth.username).await?;
@@ -532,7 +532,7 @@ pub async fn confirm(
 ) -> ApiResult<Json<OrderOut>> {
     auth.require(roles::ORDER_TAKERS)?;
     let s = state.store.company(auth.company);
-    let today = state.clock.today();
+    let today = state.center.today();
     let (o, c) = load(&s, &id).await?;
     let facts = desk::client_facts(&s, c.clone(), today).await?;
     let authorized: Vec<String> =
@@ -593,7 +593,7 @@ async fn publish_confirmed(state: &AppState, s: &Scoped<'_>, auth: &Auth, c: &Cl
     }
     staff.sort();
     staff.dedup();
-    state.events.publish(Event {
+    state.center.events.publish(Event {
         company: auth.company,
         staff,
         roles: vec![],

@@ -10,16 +10,15 @@
 //! change.
 
 use crate::{
-    acd::{OverflowTo, QueueSettings, OPERATORS},
     auth::{roles, Auth},
     error::{ApiError, ApiJson, ApiPath, ApiResult},
     AppState,
 };
 use axum::{extract::State, http::StatusCode, Json};
-use centrala_domain::{CompanyId, Role};
-use centrala_store::{Scoped, Staff};
+use centrala_center::acd::OPERATORS;
+use centrala_center::settings::{self, check_all, valid_name, StoredOverflow, StoredQueue};
 use serde::{Deserialize, Serialize};
-use std::{collections::BTreeMap, time::Duration};
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 /// Where a caller goes after the longest wait.
@@ -65,167 +64,68 @@ pub struct QueueDef {
 
 impl Default for QueueDef {
     fn default() -> Self {
-        let s = QueueSettings::default();
+        StoredQueue::default().into()
+    }
+}
+
+impl From<QueueDef> for StoredQueue {
+    fn from(d: QueueDef) -> Self {
+        StoredQueue {
+            ring_timeout_seconds: d.ring_timeout_seconds,
+            wrap_up_seconds: d.wrap_up_seconds,
+            max_wait_seconds: d.max_wait_seconds,
+            overflow: match d.overflow {
+                OverflowDef::Message => StoredOverflow::Message,
+                OverflowDef::Callback => StoredOverflow::Callback,
+                OverflowDef::Queue(q) => StoredOverflow::Queue(q),
+            },
+            announce_every_seconds: d.announce_every_seconds,
+            callback_offer: d.callback_offer,
+            members: d.members,
+            callback_attempts: d.callback_attempts,
+            callback_retry_seconds: d.callback_retry_seconds,
+        }
+    }
+}
+
+impl From<StoredQueue> for QueueDef {
+    fn from(d: StoredQueue) -> Self {
         QueueDef {
-            ring_timeout_seconds: secs(s.ring_timeout),
-            wrap_up_seconds: secs(s.wrap_up),
-            max_wait_seconds: None,
-            overflow: OverflowDef::Message,
-            announce_every_seconds: s.announce_every.map_or(0, secs),
-            callback_offer: s.callback_offer,
-            members: Vec::new(),
-            callback_attempts: s.callback_attempts,
-            callback_retry_seconds: secs(s.callback_retry),
-        }
-    }
-}
-
-fn secs(d: Duration) -> u32 {
-    u32::try_from(d.as_secs()).unwrap_or(u32::MAX)
-}
-
-impl QueueDef {
-    /// The settings (members by staff id, among `staff`), or what is wrong
-    /// with them.
-    pub fn to_settings(&self, staff: &[Staff]) -> Result<QueueSettings, String> {
-        let within = |name: &str, v: u32, lo: u32, hi: u32| {
-            if (lo..=hi).contains(&v) {
-                Ok(Duration::from_secs(u64::from(v)))
-            } else {
-                Err(format!("{name} must be {lo} to {hi} seconds, not {v}"))
-            }
-        };
-        let overflow = match &self.overflow {
-            OverflowDef::Message => OverflowTo::Message,
-            OverflowDef::Callback => OverflowTo::Callback,
-            OverflowDef::Queue(q) => OverflowTo::Queue(q.clone()),
-        };
-        let mut members = Vec::new();
-        for name in &self.members {
-            match staff.iter().find(|m| &m.username == name) {
-                Some(m) if m.role == Role::Admin => return Err(format!("{name} is an admin and takes no calls")),
-                Some(m) if !members.contains(&m.id) => members.push(m.id),
-                Some(_) => {}
-                None => return Err(format!("no staff member {name:?} in this company")),
-            }
-        }
-        Ok(QueueSettings {
-            ring_timeout: within("ring_timeout_seconds", self.ring_timeout_seconds, 5, 120)?,
-            wrap_up: within("wrap_up_seconds", self.wrap_up_seconds, 0, 600)?,
-            max_wait: match self.max_wait_seconds {
-                Some(s) => Some((within("max_wait_seconds", s, 10, 7200)?, overflow)),
-                None => None,
+            ring_timeout_seconds: d.ring_timeout_seconds,
+            wrap_up_seconds: d.wrap_up_seconds,
+            max_wait_seconds: d.max_wait_seconds,
+            overflow: match d.overflow {
+                StoredOverflow::Message => OverflowDef::Message,
+                StoredOverflow::Callback => OverflowDef::Callback,
+                StoredOverflow::Queue(q) => OverflowDef::Queue(q),
             },
-            announce_every: match self.announce_every_seconds {
-                0 => None,
-                s => Some(within("announce_every_seconds", s, 10, 600)?),
-            },
-            callback_offer: self.callback_offer,
-            members,
-            callback_attempts: if (1..=5).contains(&self.callback_attempts) {
-                self.callback_attempts
-            } else {
-                return Err(format!("callback_attempts must be 1 to 5, not {}", self.callback_attempts));
-            },
-            callback_retry: within("callback_retry_seconds", self.callback_retry_seconds, 10, 86_400)?,
-        })
+            announce_every_seconds: d.announce_every_seconds,
+            callback_offer: d.callback_offer,
+            members: d.members,
+            callback_attempts: d.callback_attempts,
+            callback_retry_seconds: d.callback_retry_seconds,
+        }
     }
 }
 
-/// Whether `name` may name a queue: 1–32 of a–z, 0–9, `-`, `_`.
-fn valid_name(name: &str) -> bool {
-    (1..=32).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+/// The company's queues on the wire, by name.
+pub(crate) async fn wire_queues(
+    state: &AppState,
+    s: &centrala_store::Scoped<'_>,
+) -> ApiResult<BTreeMap<String, QueueDef>> {
+    let stored = settings::company_queues(s, &state.center.problems).await?;
+    Ok(stored.into_iter().map(|(n, q)| (n, q.into())).collect())
 }
 
-/// Checks a company's queues as a whole: each one's settings, and that
-/// every overflow goes to another queue that exists.
-fn check_all(queues: &BTreeMap<String, QueueDef>, staff: &[Staff]) -> Result<Vec<(String, QueueSettings)>, String> {
-    let mut out = Vec::new();
-    for (name, def) in queues {
-        let settings = def.to_settings(staff).map_err(|e| format!("queue {name}: {e}"))?;
-        if let (Some(_), OverflowDef::Queue(to)) = (def.max_wait_seconds, &def.overflow) {
-            if to == name {
-                return Err(format!("queue {name} cannot overflow into itself"));
-            }
-            if !queues.contains_key(to) {
-                return Err(format!("queue {name} overflows into {to:?}, which is not a queue of this company"));
-            }
-        }
-        out.push((name.clone(), settings));
-    }
-    Ok(out)
-}
-
-/// The company's queues as stored: the operator queue (its own settings or
-/// the defaults) and the named ones. Stored settings that no longer read
-/// are replaced by the defaults, with a warning.
-pub async fn company_queues(s: &Scoped<'_>) -> ApiResult<BTreeMap<String, QueueDef>> {
-    let mut out: BTreeMap<String, QueueDef> = match s.named_queues().await? {
-        Some(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "the stored named queues no longer read; there are none");
-            BTreeMap::new()
-        }),
-        None => BTreeMap::new(),
-    };
-    let operators = match s.queue_settings().await? {
-        Some(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "the stored queue settings no longer read; using the defaults");
-            QueueDef::default()
-        }),
-        None => QueueDef::default(),
-    };
-    out.insert(OPERATORS.to_owned(), operators);
-    Ok(out)
-}
-
-/// Gives the ACD the company's queues as stored (at start).
-async fn configure(state: &AppState, s: &Scoped<'_>) -> ApiResult<()> {
-    apply(state, s.company_id(), &company_queues(s).await?, &s.staff_list().await?).await;
-    Ok(())
-}
-
-/// Gives the ACD these queues of the company. A queue whose settings no
-/// longer check (a member left the company, or became an admin) keeps its
-/// timings and loses what no longer holds.
-async fn apply(state: &AppState, company: CompanyId, queues: &BTreeMap<String, QueueDef>, staff: &[Staff]) {
-    let settings = check_all(queues, staff).unwrap_or_else(|e| {
-        tracing::warn!(error = %e, "the stored queues no longer check; applying what does");
-        queues
-            .iter()
-            .map(|(name, def)| {
-                let present = |u: &&String| staff.iter().any(|m| &m.username == *u && m.role != Role::Admin);
-                let def = QueueDef { members: def.members.iter().filter(present).cloned().collect(), ..def.clone() };
-                (name.clone(), def.to_settings(staff).unwrap_or_default())
-            })
-            .collect()
-    });
-    state.acd.configure(company, settings).await;
-}
-
-/// At start, for every company: its queues to the ACD, then the callbacks
-/// promised before the restart back into them (one listing of companies).
-pub async fn start_all(state: AppState) {
-    let companies = match state.store.companies().await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(error = %e, "queues: cannot list companies; the defaults apply");
-            return;
-        }
-    };
-    for c in companies {
-        if let Err(e) = configure(&state, &state.store.company(c.id)).await {
-            tracing::warn!(error = ?e, company = c.id.0, "queues: cannot read them");
-        }
-        crate::telephony::restore_callbacks(&state, c.id).await;
-    }
+fn stored(queues: &BTreeMap<String, QueueDef>) -> BTreeMap<String, StoredQueue> {
+    queues.iter().map(|(n, q)| (n.clone(), q.clone().into())).collect()
 }
 
 /// The operator queue's settings (supervisors, heads and admins).
 #[utoipa::path(get, path = "/api/v1/queues/settings", tag = "agents", responses((status = 200, body = QueueDef)))]
 pub async fn get(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<QueueDef>> {
     auth.require(roles::PLANNERS)?;
-    let mut queues = company_queues(&state.store.company(auth.company)).await?;
+    let mut queues = wire_queues(&state, &state.store.company(auth.company)).await?;
     Ok(Json(queues.remove(OPERATORS).unwrap_or_default()))
 }
 
@@ -246,7 +146,7 @@ pub async fn put(
 #[utoipa::path(get, path = "/api/v1/queues", tag = "agents", responses((status = 200, body = BTreeMap<String, QueueDef>)))]
 pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<BTreeMap<String, QueueDef>>> {
     auth.require(roles::PLANNERS)?;
-    Ok(Json(company_queues(&state.store.company(auth.company)).await?))
+    Ok(Json(wire_queues(&state, &state.store.company(auth.company)).await?))
 }
 
 /// Create or replace a queue (supervisors and admins): checked with the
@@ -266,13 +166,14 @@ pub async fn put_queue(
         return Err(ApiError::invalid(format!("{name:?} is no queue name: 1 to 32 of a-z, 0-9, - and _")));
     }
     let s = state.store.company(auth.company);
-    let mut queues = company_queues(&s).await?;
+    let mut queues = wire_queues(&state, &s).await?;
     queues.insert(name.clone(), def.clone());
+    let queues = stored(&queues);
     let settings = check_all(&queues, &s.staff_list().await?).map_err(ApiError::invalid)?;
     let text = serde_json::to_string(&def).map_err(|_| ApiError::internal())?;
-    store(&s, &queues).await?;
+    settings::store_queues(&s, &queues, &state.center.problems).await?;
     s.audit(&auth.username, "update", "queue", &name, &text).await?;
-    state.acd.configure(auth.company, settings).await;
+    state.center.acd.configure(auth.company, settings).await;
     Ok(Json(def))
 }
 
@@ -292,7 +193,7 @@ pub async fn delete(
         return Err(ApiError::invalid("the operator queue cannot be deleted"));
     }
     let s = state.store.company(auth.company);
-    let mut queues = company_queues(&s).await?;
+    let mut queues = wire_queues(&state, &s).await?;
     if queues.remove(&name).is_none() {
         return Err(ApiError::not_found("queue"));
     }
@@ -301,114 +202,17 @@ pub async fn delete(
     {
         return Err(ApiError::conflict(format!("queue {from} overflows into {name}")));
     }
-    let menu = crate::routes::ivr::company_ivr(&s).await?;
+    let menu = settings::company_ivr(&s, &state.center.problems).await?;
     if !menu.default && menu.cfg.queues().any(|q| q == name) {
         return Err(ApiError::conflict(format!("the voice menu sends callers to {name}")));
     }
-    let (views, _) = state.acd.stats(auth.company).await.ok_or_else(ApiError::internal)?;
+    let (views, _) = state.center.acd.stats(auth.company).await.ok_or_else(ApiError::internal)?;
     if let Some(v) = views.iter().find(|v| v.name == name && v.stats.waiting > 0) {
         return Err(ApiError::conflict(format!("{} callers wait in {name}", v.stats.waiting)));
     }
-    store(&s, &queues).await?;
+    let queues = stored(&queues);
+    settings::store_queues(&s, &queues, &state.center.problems).await?;
     s.audit(&auth.username, "delete", "queue", &name, "").await?;
-    apply(&state, auth.company, &queues, &s.staff_list().await?).await;
+    state.center.acd.configure(auth.company, settings::applicable(&queues, &s.staff_list().await?)).await;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Stores the company's queues: the operator queue's settings apart (as
-/// before named queues), the named ones together.
-async fn store(s: &Scoped<'_>, queues: &BTreeMap<String, QueueDef>) -> ApiResult<()> {
-    let named: BTreeMap<&String, &QueueDef> = queues.iter().filter(|(n, _)| *n != OPERATORS).collect();
-    let text =
-        serde_json::to_string(&queues.get(OPERATORS).cloned().unwrap_or_default()).map_err(|_| ApiError::internal())?;
-    let named_text = serde_json::to_string(&named).map_err(|_| ApiError::internal())?;
-    s.set_queue_settings(Some(&text)).await?;
-    s.set_named_queues((!named.is_empty()).then_some(named_text.as_str())).await?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use centrala_domain::StaffId;
-
-    fn member(id: i64, username: &str, role: Role) -> Staff {
-        Staff {
-            id: StaffId(id),
-            username: username.into(),
-            full_name: username.into(),
-            role,
-            department: None,
-            active: true,
-            locale: "en".into(),
-            has_password: true,
-        }
-    }
-
-    #[test]
-    fn settings_check_and_bad_ones_are_refused_with_the_reason() {
-        let staff = [member(1, "op.ana", Role::Operator), member(2, "admin", Role::Admin)];
-        let def = QueueDef::default();
-        assert_eq!(def.to_settings(&staff).unwrap(), QueueSettings::default());
-        let json = serde_json::to_value(&def).unwrap();
-        assert_eq!(json["ring_timeout_seconds"], 15);
-        assert_eq!(json["max_wait_seconds"], serde_json::Value::Null);
-        // A partial body: the rest are defaults.
-        let d: QueueDef =
-            serde_json::from_value(serde_json::json!({"max_wait_seconds": 120, "overflow": "callback"})).unwrap();
-        let s = d.to_settings(&staff).unwrap();
-        assert_eq!(s.max_wait, Some((Duration::from_secs(120), OverflowTo::Callback)));
-        let d: QueueDef = serde_json::from_value(
-            serde_json::json!({"max_wait_seconds": 30, "overflow": {"queue": "operators"}, "members": ["op.ana", "op.ana"]}),
-        )
-        .unwrap();
-        let s = d.to_settings(&staff).unwrap();
-        assert_eq!(s.max_wait, Some((Duration::from_secs(30), OverflowTo::Queue("operators".into()))));
-        assert_eq!(s.members, [StaffId(1)], "members by id, once");
-        assert_eq!(serde_json::to_value(&d).unwrap()["overflow"], serde_json::json!({"queue": "operators"}));
-        let never = QueueDef { announce_every_seconds: 0, ..QueueDef::default() };
-        assert_eq!(never.to_settings(&staff).unwrap().announce_every, None);
-        for (bad, says) in [
-            (QueueDef { ring_timeout_seconds: 2, ..QueueDef::default() }, "ring_timeout_seconds must be 5 to 120"),
-            (QueueDef { max_wait_seconds: Some(3), ..QueueDef::default() }, "max_wait_seconds must be 10 to 7200"),
-            (QueueDef { announce_every_seconds: 5, ..QueueDef::default() }, "announce_every_seconds must be 10"),
-            (QueueDef { wrap_up_seconds: 601, ..QueueDef::default() }, "wrap_up_seconds must be 0 to 600"),
-            (QueueDef { members: vec!["nobody".into()], ..QueueDef::default() }, "no staff member \"nobody\""),
-            (QueueDef { members: vec!["admin".into()], ..QueueDef::default() }, "admin is an admin"),
-            (QueueDef { callback_attempts: 0, ..QueueDef::default() }, "callback_attempts must be 1 to 5"),
-            (QueueDef { callback_retry_seconds: 5, ..QueueDef::default() }, "callback_retry_seconds must be 10"),
-        ] {
-            let e = bad.to_settings(&staff).unwrap_err();
-            assert!(e.contains(says), "{e}");
-        }
-        assert!(serde_json::from_value::<QueueDef>(serde_json::json!({"ring": 5})).is_err(), "unknown fields refused");
-        assert!(serde_json::from_value::<QueueDef>(serde_json::json!({"overflow": "queue"})).is_err());
-    }
-
-    #[test]
-    fn queues_are_checked_together_and_names_are_plain() {
-        let staff = [member(1, "op.ana", Role::Operator)];
-        let into = |to: &str| QueueDef {
-            max_wait_seconds: Some(60),
-            overflow: OverflowDef::Queue(to.into()),
-            ..QueueDef::default()
-        };
-        let mut queues =
-            BTreeMap::from([(OPERATORS.to_owned(), QueueDef::default()), ("complaints".to_owned(), into("operators"))]);
-        let checked = check_all(&queues, &staff).unwrap();
-        assert_eq!(checked.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["complaints", "operators"]);
-        queues.insert("vip".into(), into("vip"));
-        assert!(check_all(&queues, &staff).unwrap_err().contains("vip cannot overflow into itself"));
-        queues.insert("vip".into(), into("billing"));
-        assert!(check_all(&queues, &staff).unwrap_err().contains("\"billing\", which is not a queue"));
-        // Without a longest wait the overflow is not used, so not checked.
-        queues.insert("vip".into(), QueueDef { max_wait_seconds: None, ..into("billing") });
-        assert!(check_all(&queues, &staff).is_ok());
-        for good in ["complaints", "b2b-north", "x_1"] {
-            assert!(valid_name(good), "{good}");
-        }
-        for bad in ["", "Complaints", "a b", "č", &"x".repeat(33)] {
-            assert!(!valid_name(bad), "{bad}");
-        }
-    }
 }

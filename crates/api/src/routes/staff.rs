@@ -125,7 +125,7 @@ pub async fn create(
         set_password(&state, auth.company, member.id, p).await?;
         member.has_password = true;
     }
-    state.caches.staffing.invalidate(auth.company);
+    state.center.caches.staffing.invalidate(auth.company);
     s.audit(
         &auth.username,
         "create",
@@ -154,8 +154,8 @@ pub async fn update(
     let input = body.to_input()?;
     let s = state.store.company(auth.company);
     let member = s.update_staff(id, &input).await?;
-    state.caches.staffing.invalidate(auth.company);
-    state.acd.staff_changed(member.id, member.role, member.active).await;
+    state.center.caches.staffing.invalidate(auth.company);
+    state.center.acd.staff_changed(member.id, member.role, member.active).await;
     s.audit(
         &auth.username,
         "update",
@@ -181,7 +181,7 @@ pub async fn password(
     let s = state.store.company(auth.company);
     s.staff(id).await?.ok_or_else(|| ApiError::not_found("staff member"))?;
     set_password(&state, auth.company, id, body.password).await?;
-    state.caches.staffing.invalidate(auth.company);
+    state.center.caches.staffing.invalidate(auth.company);
     s.audit(&auth.username, "set_password", "staff", &id.to_string(), "").await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -226,7 +226,7 @@ pub async fn set_sip(
     let ha1 = centrala_sip::registrar::ha1(name, &state.config.sip_realm, &body.password);
     let s = state.store.company(auth.company);
     s.set_sip_account(id, name, &ha1).await?;
-    state.acd.phone(id, Some(name.to_owned())).await;
+    state.center.acd.phone(id, Some(name.to_owned())).await;
     s.audit(&auth.username, "set_sip_account", "staff", &id.to_string(), name).await?;
     Ok(Json(SipAccountOut { staff_id: id.0, username: name.to_owned(), registered: Vec::new() }))
 }
@@ -243,7 +243,7 @@ pub async fn delete_sip(
     let id = StaffId(parse_id(&id, "staff member")?);
     let s = state.store.company(auth.company);
     s.delete_sip_account(id).await?;
-    state.acd.phone(id, None).await;
+    state.center.acd.phone(id, None).await;
     s.audit(&auth.username, "delete_sip_account", "staff", &id.to_string(), "").await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -257,7 +257,7 @@ pub async fn sip_accounts(State(state): State<AppState>, auth: Auth) -> ApiResul
         list.into_iter()
             .map(|(s, u)| SipAccountOut {
                 staff_id: s.0,
-                registered: state.dialer.get().map(|d| d.registered(&u)).unwrap_or_default(),
+                registered: state.center.dialer.get().map(|d| d.registered(&u)).unwrap_or_default(),
                 username: u,
             })
             .collect(),

@@ -250,19 +250,22 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
     let Ok((staff, departments, absences, rules, numbers, sip, ivr_text, types)) = loaded else {
         return crate::error::ApiError::internal().into_response();
     };
-    let Ok(queues) = crate::routes::queues::company_queues(&s).await else {
+    let Ok(queues) = crate::routes::queues::wire_queues(&state, &s).await else {
         return crate::error::ApiError::internal().into_response();
     };
-    let queue = queues.get(crate::acd::OPERATORS).cloned().unwrap_or_default();
+    let queue = queues.get(centrala_center::acd::OPERATORS).cloned().unwrap_or_default();
     // The menu as the API takes it: the company's own, or the default.
     let own_ivr = ivr_text.is_some();
-    let ivr_json = ivr_text.and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok()).unwrap_or_else(|| {
-        let def = crate::routes::ivr::IvrDef::from_config(&centrala_call::ivr::IvrConfig::default_menu(), "bs");
-        serde_json::to_value(def).unwrap_or_default()
-    });
+    let own =
+        centrala_center::settings::stored_ivr(&s, &state.center.problems).await.ok().flatten().and_then(Result::ok);
+    let ivr_json =
+        own.and_then(|d| serde_json::to_value(crate::routes::ivr::IvrDef::from(d)).ok()).unwrap_or_else(|| {
+            let def = crate::routes::ivr::IvrDef::from_config(&centrala_call::ivr::IvrConfig::default_menu(), "bs");
+            serde_json::to_value(def).unwrap_or_default()
+        });
     let ivr_pretty = serde_json::to_string_pretty(&ivr_json).unwrap_or_default();
     let phone = |id: centrala_domain::StaffId| {
-        sip.iter().find(|(s, _)| *s == id).map(|(_, u)| (u.clone(), crate::telephony::is_registered(&state, u)))
+        sip.iter().find(|(s, _)| *s == id).map(|(_, u)| (u.clone(), state.center.is_registered(u)))
     };
     let name = |id: centrala_domain::StaffId| {
         staff.iter().find(|m| m.id == id).map_or_else(|| id.to_string(), |m| m.username.clone())
@@ -327,7 +330,7 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
                     @for (qname, q) in &queues {
                         tr data-queue=(qname) data-def=(serde_json::to_string(q).unwrap_or_default()) {
                             td { strong { (qname) } }
-                            td { @if qname == crate::acd::OPERATORS { span.muted { (tr.t("admin-queue-by-role")) } " " }
+                            td { @if qname == centrala_center::acd::OPERATORS { span.muted { (tr.t("admin-queue-by-role")) } " " }
                                  (q.members.join(", ")) }
                             td { (q.ring_timeout_seconds) " s" }
                             td { @match q.max_wait_seconds {
@@ -339,7 +342,7 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
                     }
                 } }
                 form #queue-form.row {
-                    label { (tr.t("admin-queue-name")) input #q-name required pattern="[a-z0-9_-]{1,32}" value=(crate::acd::OPERATORS); }
+                    label { (tr.t("admin-queue-name")) input #q-name required pattern="[a-z0-9_-]{1,32}" value=(centrala_center::acd::OPERATORS); }
                     label { (tr.t("admin-queue-ring")) input #q-ring type="number" min="5" max="120" value=(queue.ring_timeout_seconds); }
                     label { (tr.t("admin-queue-wrap")) input #q-wrap type="number" min="0" max="600" value=(queue.wrap_up_seconds); }
                     label { (tr.t("admin-queue-max")) input #q-max type="number" min="10" max="7200"

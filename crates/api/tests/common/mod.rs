@@ -9,6 +9,7 @@ use axum::{
     Router,
 };
 use centrala_api::{app, state::Clock, ApiConfig, AppState};
+use centrala_center::{Center, CenterConfig};
 use centrala_store::testing::TestDb;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
@@ -35,7 +36,12 @@ pub struct World {
 
 impl World {
     pub fn new(db: TestDb, config: ApiConfig, clock: Clock) -> World {
-        let state = AppState::new(db.store.clone(), config).with_clock(clock);
+        World::with_center(db, config, CenterConfig { clock, ..CenterConfig::default() })
+    }
+
+    /// A world whose contact center has these settings.
+    pub fn with_center(db: TestDb, config: ApiConfig, center: CenterConfig) -> World {
+        let state = AppState::new(Center::start(db.store.clone(), center), config);
         let app = app(state.clone()).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 9], 4000))));
         World { db, state, app }
     }

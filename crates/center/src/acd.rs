@@ -4,21 +4,24 @@
 //! desk (and later from phones); queue statistics and agent states go to
 //! the wallboard, and every state change is pushed on the event stream.
 //!
-//! Each company has an operator queue (engine id = company id), taken by
-//! its operators and supervisors, and any number of named queues (ids from
-//! 0x8000_0000 up), each taken by its listed members; every queue has its
-//! own settings, and a caller who waited its longest may overflow into
-//! another queue of the company, keeping its seniority. Membership is an
-//! engine skill per queue. Staff are engine agents under their staff id.
+//! Each company has an operator queue, taken by its operators and
+//! supervisors, and any number of named queues, each taken by its listed
+//! members; every queue has its own settings, and a caller who waited its
+//! longest may overflow into another queue of the company, keeping its
+//! seniority. Companies are the engine's own concept (CC-12): every queue
+//! carries its company and every agent the companies it serves, and the
+//! engine never offers a contact to an agent who does not serve its
+//! company. Each queue has its own engine id and skill, handed out in turn;
+//! membership is that skill. Staff are engine agents under their staff id.
 //! Waiting callers hear their position and estimated wait at their queue's
 //! period (the driver keeps those timers beside the engine's), and may ask
 //! to be called back; a callback's turn becomes a [`CallbackJob`] for the
 //! product to dial (agent first, then the client).
 
-use crate::events::{Bus, Event as BusEvent};
+use crate::bus::{Bus, Event as BusEvent};
 use centrala_acd::{
-    Acd, AgentConfig, AgentId, AgentState, Channel, Command, ContactId, Event, Instant, Overflow, QueueConfig, QueueId,
-    QueueStats, Step,
+    Acd, AgentConfig, AgentId, AgentState, Channel, Command, Company, ContactId, Event, Instant, Overflow, QueueConfig,
+    QueueId, QueueStats, Step,
 };
 use centrala_domain::{CompanyId, Role, StaffId};
 use centrala_sip::Control;
@@ -245,19 +248,10 @@ pub fn is_agent(role: Role) -> bool {
     !matches!(role, Role::Admin)
 }
 
-/// The company's operator queue.
-fn queue_of(company: CompanyId) -> QueueId {
-    QueueId(u32::try_from(company.0 & 0x7FFF_FFFF).unwrap_or(u32::MAX))
-}
-
-/// The first engine id of named queues (operator queues are below).
-const NAMED_QUEUES: u32 = 0x8000_0000;
-
-/// The skill that ties agents to their company's queues: one engine serves
-/// every company, and a contact of one company is never offered to
-/// another's agent (CC-12). Skills from 0x8000 up are company skills.
-fn company_skill(company: CompanyId) -> centrala_acd::Skill {
-    centrala_acd::Skill(0x8000 | (u16::try_from(company.0 & 0x7FFF).unwrap_or(0)))
+/// The engine's name of a company: the same number, read unsigned (a
+/// bijection, so no two companies ever share one).
+fn tenant(company: CompanyId) -> Company {
+    Company(u64::from_ne_bytes(company.0.to_ne_bytes()))
 }
 
 struct Driver {
@@ -265,10 +259,13 @@ struct Driver {
     start: tokio::time::Instant,
     /// Every queue, operator and named, by engine id.
     queues: HashMap<QueueId, QueueInfo>,
-    /// Named queues that calls may be routed to, by company and name.
+    /// The queues calls may be routed to, by company and name (the
+    /// operators' always among them).
     names: HashMap<(CompanyId, String), QueueId>,
+    /// The next engine queue id and skill to hand out: each queue has its
+    /// own, whatever its company (companies are kept apart by the engine).
     next_queue: u32,
-    next_skill: u16,
+    next_skill: u32,
     agents: HashMap<StaffId, CompanyId>,
     roles: HashMap<StaffId, Role>,
     bus: Arc<Bus>,
@@ -353,7 +350,7 @@ impl Driver {
                 let staff = staff_of(agent);
                 let job = match (self.call_company.get(&contact), self.callers.get(&contact)) {
                     (Some(company), Some(number)) => {
-                        let q = self.acd.queue_of(contact).unwrap_or_else(|| queue_of(*company));
+                        let q = self.acd.queue_of(contact).or_else(|| self.operators(*company));
                         let s = self.settings_of(contact, *company);
                         Some(CallbackJob {
                             company: *company,
@@ -362,7 +359,9 @@ impl Driver {
                             user: self.sip.get(&staff).cloned(),
                             number: number.clone(),
                             ring: s.ring_timeout.saturating_sub(Duration::from_secs(1)),
-                            queue: self.queues.get(&q).map_or_else(|| OPERATORS.to_owned(), |i| i.name.clone()),
+                            queue: q
+                                .and_then(|q| self.queues.get(&q))
+                                .map_or_else(|| OPERATORS.to_owned(), |i| i.name.clone()),
                             attempt: self.attempts.get(&contact).copied().unwrap_or(1),
                             attempts: s.callback_attempts.max(1),
                             retry: s.callback_retry,
@@ -395,8 +394,8 @@ impl Driver {
     /// of its company's operators.
     fn settings_of(&self, contact: ContactId, company: CompanyId) -> &QueueSettings {
         static DEFAULT: std::sync::LazyLock<QueueSettings> = std::sync::LazyLock::new(QueueSettings::default);
-        let q = self.acd.queue_of(contact).unwrap_or_else(|| queue_of(company));
-        self.queues.get(&q).map_or(&DEFAULT, |i| &i.settings)
+        let q = self.acd.queue_of(contact).or_else(|| self.operators(company));
+        q.and_then(|q| self.queues.get(&q)).map_or(&DEFAULT, |i| &i.settings)
     }
 
     /// The engine's configuration of a queue the driver knows.
@@ -407,7 +406,6 @@ impl Driver {
             let to = match to {
                 OverflowTo::Message => Overflow::Message,
                 OverflowTo::Callback => Overflow::Callback,
-                OverflowTo::Queue(name) if name == OPERATORS => Overflow::Queue(queue_of(info.company)),
                 // A queue that no longer exists: the message.
                 OverflowTo::Queue(name) => {
                     self.names.get(&(info.company, name.clone())).map_or(Overflow::Message, |q| Overflow::Queue(*q))
@@ -416,6 +414,7 @@ impl Driver {
             (*d, to)
         });
         Some(QueueConfig {
+            company: tenant(info.company),
             skills: vec![(info.skill, 1)],
             ring_timeout: s.ring_timeout,
             wrap_up: s.wrap_up,
@@ -424,21 +423,34 @@ impl Driver {
         })
     }
 
+    /// The company's operator queue, if the driver has made it.
+    fn operators(&self, company: CompanyId) -> Option<QueueId> {
+        self.names.get(&(company, OPERATORS.to_owned())).copied()
+    }
+
+    /// A new queue of the company (with the default settings until it is
+    /// configured), with its own engine id and skill.
+    fn new_queue(&mut self, company: CompanyId, name: &str) -> QueueId {
+        let id = QueueId(self.next_queue);
+        let skill = centrala_acd::Skill(self.next_skill);
+        self.next_queue = self.next_queue.saturating_add(1);
+        self.next_skill = self.next_skill.saturating_add(1);
+        self.names.insert((company, name.to_owned()), id);
+        self.queues.insert(id, QueueInfo { company, name: name.to_owned(), skill, settings: QueueSettings::default() });
+        id
+    }
+
     /// Makes sure the company's operator queue exists (with the default
-    /// settings until it is configured).
-    fn ensure_queue(&mut self, company: CompanyId) {
-        let id = queue_of(company);
-        if let std::collections::hash_map::Entry::Vacant(v) = self.queues.entry(id) {
-            v.insert(QueueInfo {
-                company,
-                name: OPERATORS.to_owned(),
-                skill: company_skill(company),
-                settings: QueueSettings::default(),
-            });
-            if let Some(q) = self.queue_config(id) {
-                self.handle(Event::UpdateQueue(q));
-            }
+    /// settings until it is configured); returns it.
+    fn ensure_queue(&mut self, company: CompanyId) -> QueueId {
+        if let Some(id) = self.operators(company) {
+            return id;
         }
+        let id = self.new_queue(company, OPERATORS);
+        if let Some(q) = self.queue_config(id) {
+            self.handle(Event::UpdateQueue(q));
+        }
+        id
     }
 
     /// Applies a company's queues: new ones are made, every one gets its
@@ -446,22 +458,12 @@ impl Driver {
     /// agents join and leave queues by their membership.
     fn configure(&mut self, company: CompanyId, queues: Vec<(String, QueueSettings)>) {
         self.ensure_queue(company);
-        self.names.retain(|(c, name), _| *c != company || queues.iter().any(|(n, _)| n == name));
+        self.names.retain(|(c, name), _| *c != company || name == OPERATORS || queues.iter().any(|(n, _)| n == name));
         let mut ids = Vec::new();
         for (name, settings) in queues {
-            let id = if name == OPERATORS {
-                queue_of(company)
-            } else if let Some(id) = self.names.get(&(company, name.clone())) {
-                *id
-            } else {
-                let id = QueueId(NAMED_QUEUES.saturating_add(self.next_queue));
-                self.next_queue = self.next_queue.saturating_add(1);
-                // Skills 1…0x7FFF are named queues' (0x8000 up: companies').
-                let skill = centrala_acd::Skill(1 + self.next_skill % 0x7FFF);
-                self.next_skill = self.next_skill.wrapping_add(1);
-                self.names.insert((company, name.clone()), id);
-                self.queues.insert(id, QueueInfo { company, name, skill, settings: QueueSettings::default() });
-                id
+            let id = match self.names.get(&(company, name.clone())) {
+                Some(id) => *id,
+                None => self.new_queue(company, &name),
             };
             if let Some(info) = self.queues.get_mut(&id) {
                 info.settings = settings;
@@ -484,26 +486,24 @@ impl Driver {
     /// The company's queues in use: its operator queue and the named ones
     /// not deleted (a deleted one stays in the engine, unreachable).
     fn company_queues(&self, company: CompanyId) -> impl Iterator<Item = (QueueId, &QueueInfo)> {
-        self.queues.iter().map(|(id, q)| (*id, q)).filter(move |(id, q)| {
-            q.company == company && (*id == queue_of(company) || self.names.get(&(company, q.name.clone())) == Some(id))
-        })
+        self.queues
+            .iter()
+            .map(|(id, q)| (*id, q))
+            .filter(move |(id, q)| q.company == company && self.names.get(&(company, q.name.clone())) == Some(id))
     }
 
     /// Whether a staff member takes a queue's calls: its members, and for
     /// the operator queue its operators and supervisors.
-    fn takes(&self, id: QueueId, q: &QueueInfo, staff: StaffId) -> bool {
+    fn takes(&self, q: &QueueInfo, staff: StaffId) -> bool {
         q.settings.members.contains(&staff)
-            || (id == queue_of(q.company) && matches!(self.roles.get(&staff), Some(Role::Operator | Role::Supervisor)))
+            || (q.name == OPERATORS && matches!(self.roles.get(&staff), Some(Role::Operator | Role::Supervisor)))
     }
 
     /// The skills a staff member carries: one per queue of its company it
     /// takes calls of.
     fn skills_for(&self, company: CompanyId, staff: StaffId) -> Vec<(centrala_acd::Skill, u8)> {
-        let mut skills: Vec<_> = self
-            .company_queues(company)
-            .filter(|(id, q)| self.takes(*id, q, staff))
-            .map(|(_, q)| (q.skill, 1))
-            .collect();
+        let mut skills: Vec<_> =
+            self.company_queues(company).filter(|(_, q)| self.takes(q, staff)).map(|(_, q)| (q.skill, 1)).collect();
         skills.sort_unstable();
         skills
     }
@@ -585,8 +585,9 @@ impl Driver {
     }
 
     /// The company's queue of that name, or its operators'.
-    fn queue_named(&self, company: CompanyId, name: Option<&str>) -> QueueId {
-        name.and_then(|n| self.names.get(&(company, n.to_owned())).copied()).unwrap_or_else(|| queue_of(company))
+    fn queue_named(&mut self, company: CompanyId, name: Option<&str>) -> QueueId {
+        let operators = self.ensure_queue(company);
+        name.and_then(|n| self.names.get(&(company, n.to_owned())).copied()).unwrap_or(operators)
     }
 
     /// Every queue of the company with its statistics and members,
@@ -600,7 +601,7 @@ impl Driver {
                 members: self
                     .agents
                     .iter()
-                    .filter(|(s, c)| **c == company && self.takes(id, q, **s))
+                    .filter(|(s, c)| **c == company && self.takes(q, **s))
                     .map(|(s, _)| *s)
                     .collect(),
             })
@@ -631,7 +632,8 @@ impl Driver {
         } else {
             let mut steps: Vec<Step> = chain.iter().map(|p| Step::Agent(agent_of(p.staff), DIRECT_WAIT)).collect();
             steps.push(Step::Queue(queue));
-            self.handle(Event::ArriveDirect { contact, channel: Channel::Voice, priority: 0, chain: steps });
+            let company = tenant(company);
+            self.handle(Event::ArriveDirect { contact, company, channel: Channel::Voice, priority: 0, chain: steps });
         }
     }
 
@@ -645,6 +647,7 @@ impl Driver {
             v.insert(company);
             self.roles.insert(staff, role);
             let mut cfg = AgentConfig::new(agent_of(staff), name);
+            cfg.companies = vec![tenant(company)];
             cfg.skills = self.skills_for(company, staff);
             self.handle(Event::AddAgent(cfg));
         }
@@ -768,7 +771,8 @@ impl AcdService {
                         let known = d.calls.get(&contact).is_some_and(|c| c.send(Control::Transfer).is_ok());
                         if known {
                             d.handle(Event::End { contact });
-                            d.route_in(company, contact, &chain, queue_of(company));
+                            let q = d.ensure_queue(company);
+                            d.route_in(company, contact, &chain, q);
                         }
                         let _ = reply.send(known);
                         d.queue_changed(company);

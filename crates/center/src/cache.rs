@@ -9,7 +9,7 @@
 //! task reloads it, so no request waits for a reload: recommendations may
 //! lag a catalog change by about [`CATALOG_TTL`].
 
-use crate::error::ApiResult;
+use crate::error::CenterResult;
 use centrala_desk::{offers::Catalog, Staffing};
 use centrala_domain::CompanyId;
 use centrala_store::{Scoped, Store};
@@ -42,10 +42,10 @@ impl<T> TtlCache<T> {
     }
 
     /// The company's value, loaded by `load` when absent or older than the TTL.
-    pub async fn get<F, Fut>(&self, company: CompanyId, load: F) -> ApiResult<Arc<T>>
+    pub async fn get<F, Fut>(&self, company: CompanyId, load: F) -> CenterResult<Arc<T>>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = ApiResult<T>>,
+        Fut: Future<Output = CenterResult<T>>,
     {
         if let Ok(map) = self.map.lock() {
             if let Some(e) = map.get(&company) {
@@ -76,10 +76,14 @@ impl<T: Send + Sync + 'static> TtlCache<T> {
     /// Like [`TtlCache::get`], but a stale value is returned at once while
     /// `load` runs in the background (one reload at a time per company).
     /// Only the very first load is waited for.
-    pub async fn get_stale_while_reloading<F, Fut>(self: &Arc<Self>, company: CompanyId, load: F) -> ApiResult<Arc<T>>
+    pub async fn get_stale_while_reloading<F, Fut>(
+        self: &Arc<Self>,
+        company: CompanyId,
+        load: F,
+    ) -> CenterResult<Arc<T>>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = ApiResult<T>> + Send + 'static,
+        Fut: Future<Output = CenterResult<T>> + Send + 'static,
     {
         let mut stale = None;
         if let Ok(mut map) = self.map.lock() {
@@ -99,7 +103,7 @@ impl<T: Send + Sync + 'static> TtlCache<T> {
                     match job.await {
                         Ok(fresh) => me.put(company, Arc::new(fresh)),
                         Err(e) => {
-                            tracing::warn!(error = ?e.message, "reloading a cache failed; keeping the old value");
+                            tracing::warn!(error = %e, "reloading a cache failed; keeping the old value");
                             if let Ok(mut map) = me.map.lock() {
                                 if let Some(e) = map.get_mut(&company) {
                                     e.refreshing = false;
@@ -132,11 +136,11 @@ impl Caches {
         Caches { staffing: TtlCache::new(STAFFING_TTL), catalog: Arc::new(TtlCache::new(CATALOG_TTL)), store }
     }
 
-    pub async fn staffing(&self, s: &Scoped<'_>) -> ApiResult<Arc<Staffing>> {
+    pub async fn staffing(&self, s: &Scoped<'_>) -> CenterResult<Arc<Staffing>> {
         self.staffing.get(s.company_id(), || async { Ok(s.staffing().await?) }).await
     }
 
-    pub async fn catalog(&self, s: &Scoped<'_>) -> ApiResult<Arc<Catalog>> {
+    pub async fn catalog(&self, s: &Scoped<'_>) -> CenterResult<Arc<Catalog>> {
         let (store, company) = (self.store.clone(), s.company_id());
         self.catalog
             .get_stale_while_reloading(company, move || async move {

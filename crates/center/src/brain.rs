@@ -1,0 +1,387 @@
+//! What the telephony asks of the product ([`centrala_sip::Brain`]): which
+//! company a dialled number belongs to, who the caller is, the interaction
+//! record of every call from its first moment, the routing decision once the
+//! menu is done (the same function as `POST /api/v1/routing/decide`), and
+//! the SIP accounts of staff phones.
+
+use crate::recordings::{link_recording, recording_path};
+use crate::transfer::{reachable, transfer_call};
+use crate::{desk, settings, Center};
+use centrala_acd::{AgentId, ContactId, Event};
+use centrala_call::ivr::Outcome;
+use centrala_call::queued::AcdReport;
+use centrala_desk::routing::{RoutingDecision, Target};
+use centrala_desk::staffing::Staffing;
+use centrala_domain::{normalize_phone, CompanyId, Intent, Role, StaffId};
+use centrala_sip::{media::MediaStats, Account, Arrival, Brain, CallEnd, Control, Incoming, Refusal};
+use centrala_store::interactions::{Direction, Disposition};
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+pub struct CallBrain {
+    center: Center,
+    /// Per call, the channel its reports are handled through, in order.
+    reports: std::sync::Mutex<std::collections::HashMap<i64, mpsc::UnboundedSender<AcdReport>>>,
+}
+
+impl CallBrain {
+    pub fn new(center: Center) -> CallBrain {
+        CallBrain { center, reports: std::sync::Mutex::new(std::collections::HashMap::new()) }
+    }
+
+    fn phone(&self, raw: &str) -> String {
+        normalize_phone(raw, &self.center.config.default_country_code)
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|_| raw.to_owned())
+    }
+
+    /// The company of a dialled number; with only one company, every
+    /// number is that company's.
+    async fn company_of(&self, called: &str) -> Result<Option<CompanyId>, centrala_store::StoreError> {
+        if let Some((id, _purpose)) = self.center.store.company_for_number(called).await? {
+            return Ok(Some(id));
+        }
+        let all = self.center.store.companies().await?;
+        Ok(match all.as_slice() {
+            [only] => Some(only.id),
+            _ => None,
+        })
+    }
+}
+
+/// Tells a staff member's desk that a call rings for them or was answered
+/// by them (`about` names the call and its client; the desk pops the card up).
+pub(crate) fn pop_up(
+    center: &Center,
+    company: CompanyId,
+    staff: StaffId,
+    kind: &'static str,
+    about: &serde_json::Value,
+) {
+    center.events.publish(crate::bus::Event {
+        company,
+        staff: vec![staff],
+        roles: Vec::new(),
+        kind,
+        data: about.clone(),
+    });
+}
+
+/// The people a decision names, in the order to ring them: the target,
+/// then the fallbacks (a key client's chain). Operators are reached through
+/// their queue, which follows every chain.
+fn people_for(d: &RoutingDecision, staffing: &Staffing, today: chrono::NaiveDate) -> Vec<StaffId> {
+    let mut out: Vec<StaffId> = Vec::new();
+    for t in std::iter::once(&d.target).chain(d.fallback.iter()) {
+        match t {
+            Target::Operators => {}
+            Target::Staff { id, .. } => out.push(*id),
+            Target::DepartmentHeads { heads, .. } => out.extend(heads.iter().map(|(id, _)| *id)),
+            Target::Finance { .. } => {
+                out.extend(staffing.present_with_role(Role::Finance, today).into_iter().map(|m| m.id));
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|id| seen.insert(*id));
+    out
+}
+
+fn intent_of(outcome: &Outcome) -> Intent {
+    match outcome {
+        Outcome::Intent(i) => *i,
+        // A named queue or a closed line: recorded as "other".
+        Outcome::Queue(_) | Outcome::Closed(_) => Intent::Other,
+    }
+}
+
+impl Brain for CallBrain {
+    async fn arrive(&self, call: Incoming) -> Result<Arrival, Refusal> {
+        let called = self.phone(&call.called);
+        let caller = self.phone(&call.caller);
+        let company = match self.company_of(&called).await {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                info!(%called, "no company takes calls on this number");
+                return Err(Refusal::NotHere);
+            }
+            Err(e) => {
+                warn!(error = %e, "looking up the called number failed");
+                return Err(Refusal::Unavailable);
+            }
+        };
+        let s = self.center.store.company(company);
+        let client = s.client_by_phone(&caller).await.ok().flatten();
+        let interaction = s
+            .start_interaction(Direction::Inbound, &caller, &called, client.as_ref().map(|c| c.id))
+            .await
+            .map_err(|e| {
+                warn!(error = %e, "registering the call failed");
+                Refusal::Unavailable
+            })?;
+        info!(interaction, company = company.0, client = client.as_ref().map(|c| c.code.as_str()), "call arrived");
+        let now = self.center.clock().local_now();
+        let recording = recording_path(&self.center, company, interaction);
+        let menu = settings::company_ivr(&s, &self.center.problems).await.unwrap_or_else(|e| {
+            warn!(error = %e, "reading the company's menu failed; using the default");
+            settings::CompanyIvr::default_menu()
+        });
+        let key = client.as_ref().is_some_and(|c| c.client_type == centrala_desk::KEY_CLIENT_TYPE);
+        let (ivr, lang) = (menu.cfg, menu.language);
+        Ok(Arrival {
+            company: company.0,
+            interaction,
+            ivr,
+            lang,
+            local_time: now,
+            recording: Some(recording),
+            caller_name: client.map(|c| c.name).unwrap_or_default(),
+            caller,
+            skip_menu: key && menu.key_clients_skip_menu,
+        })
+    }
+
+    async fn routed(
+        &self,
+        call: &Arrival,
+        path: &str,
+        digits: &str,
+        outcome: &Outcome,
+    ) -> Option<mpsc::UnboundedReceiver<Control>> {
+        let s = self.center.store.company(CompanyId(call.company));
+        let company = CompanyId(call.company);
+        let intent = intent_of(outcome);
+        // The menu named a queue: the call goes there, not by the desk's rules.
+        if let Outcome::Queue(queue) = outcome {
+            let why = format!("the menu sends the caller to the queue {queue}");
+            if let Err(e) = s.route_interaction(call.interaction, path, digits, intent.as_str(), "queue", &[why]).await
+            {
+                warn!(error = %e, "recording the routing on the interaction failed");
+            }
+            let (tx, rx) = mpsc::unbounded_channel();
+            let queue = Some(queue.clone());
+            return self
+                .center
+                .acd
+                .arrive(company, call.interaction, &call.caller, Vec::new(), queue, tx)
+                .await
+                .then_some(rx);
+        }
+        let today = self.center.today();
+        let decision = async {
+            let i = s.interaction(call.interaction).await?.ok_or(crate::CenterError::NotFound("interaction"))?;
+            let facts = match i.client_id {
+                Some(id) => match s.client(centrala_domain::ClientId(id)).await? {
+                    Some(c) => Some(desk::client_facts(&s, c, today).await?),
+                    None => None,
+                },
+                None => None,
+            };
+            let staffing = self.center.caches.staffing(&s).await?;
+            let d = desk::route(facts.as_ref(), intent, today, &staffing);
+            Ok::<_, crate::CenterError>((d, staffing))
+        }
+        .await;
+        let (result, chain, staffing) = match decision {
+            Ok((d, staffing)) => {
+                info!(interaction = call.interaction, rule = d.rule.as_str(), "routed");
+                let chain = people_for(&d, &staffing, today);
+                let r = s
+                    .route_interaction(call.interaction, path, digits, intent.as_str(), d.rule.as_str(), &d.reasons)
+                    .await;
+                (r, chain, Some(staffing))
+            }
+            Err(e) => {
+                warn!(error = %e, "routing decision failed; the call goes to the operators");
+                let r = s
+                    .route_interaction(call.interaction, path, digits, intent.as_str(), "operators", &[e.to_string()])
+                    .await;
+                (r, Vec::new(), None)
+            }
+        };
+        if let Err(e) = result {
+            warn!(error = %e, "recording the routing on the interaction failed");
+        }
+        let chain = match &staffing {
+            Some(staffing) => reachable(&self.center, &s, call.interaction, &chain, staffing).await,
+            None => Vec::new(),
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.center.acd.arrive(company, call.interaction, &call.caller, chain, None, tx).await.then_some(rx)
+    }
+
+    fn report(&self, call: &Arrival, report: AcdReport) {
+        let last = report.is_last();
+        let mut map = self.reports.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let tx = map.entry(call.interaction).or_insert_with(|| {
+            // One task per call handles its reports one after another, so
+            // the story is written in the order things happened.
+            let (tx, rx) = mpsc::unbounded_channel();
+            tokio::spawn(handle_reports(self.center.clone(), call.clone(), rx));
+            tx
+        });
+        let _ = tx.send(report);
+        if last {
+            map.remove(&call.interaction);
+        }
+    }
+
+    async fn ended(&self, call: &Arrival, end: CallEnd, media: MediaStats) {
+        let s = self.center.store.company(CompanyId(call.company));
+        let disposition = match end {
+            CallEnd::Answered => Disposition::Answered,
+            CallEnd::Abandoned => Disposition::Abandoned,
+            CallEnd::Overflowed => Disposition::Overflowed,
+            CallEnd::Callback => Disposition::Callback,
+            CallEnd::Closed => Disposition::Closed,
+            CallEnd::Failed => Disposition::Failed,
+        };
+        if let (true, Some(p)) = (media.recorded, &call.recording) {
+            link_recording(&self.center, &s, call.interaction, p).await;
+        }
+        if let Err(e) = s.end_interaction(call.interaction, disposition).await {
+            warn!(error = %e, "closing the interaction failed");
+        }
+        info!(
+            interaction = call.interaction,
+            disposition = disposition.as_str(),
+            rtp_in = media.packets_in,
+            rtp_out = media.packets_out,
+            ms = media.duration_ms,
+            "call ended"
+        );
+    }
+
+    async fn feature(&self, user: &str, code: &str) -> bool {
+        let wanted = match code {
+            "*1" => crate::acd::Wanted::Ready,
+            "*2" => crate::acd::Wanted::NotReady("phone".into()),
+            "*3" => crate::acd::Wanted::Offline,
+            _ => return false,
+        };
+        let Ok(Some(account)) = self.center.store.sip_account(user).await else { return false };
+        let company = CompanyId(account.company_id);
+        let s = self.center.store.company(company);
+        let Ok(Some(member)) = s.staff(StaffId(account.staff_id)).await else { return false };
+        let phone = Some(user.to_owned());
+        self.center.acd.set(company, member.id, &member.username, member.role, phone, wanted).await.is_some()
+    }
+
+    async fn transfer(&self, call: &Arrival, by: i64, to: &str) -> bool {
+        let company = CompanyId(call.company);
+        let s = self.center.store.company(company);
+        // A SIP username (the phone's own directory) names its staff member.
+        let to = match self.center.store.sip_account(to).await {
+            Ok(Some(a)) if a.company_id == company.0 => match s.staff(StaffId(a.staff_id)).await {
+                Ok(Some(m)) => m.username,
+                _ => return false,
+            },
+            _ => to.to_owned(),
+        };
+        let Ok(Some(i)) = s.interaction(call.interaction).await else { return false };
+        match transfer_call(&self.center, company, &i, StaffId(by), &to).await {
+            Ok(ringing) => {
+                let who = s.staff(StaffId(by)).await.ok().flatten().map(|m| m.username).unwrap_or_default();
+                let _ = s
+                    .audit(&who, "transfer", "interaction", &i.id.to_string(), &format!("{to} (from the phone)"))
+                    .await;
+                info!(interaction = i.id, ?ringing, "put through from the phone");
+                true
+            }
+            Err(e) => {
+                info!(interaction = i.id, %to, error = %e, "a transfer from the phone was refused");
+                false
+            }
+        }
+    }
+
+    async fn account(&self, username: &str) -> Option<Account> {
+        match self.center.store.sip_account(username).await {
+            Ok(a) => a.map(|a| Account { ha1: a.ha1 }),
+            Err(e) => {
+                warn!(error = %e, "reading a SIP account failed");
+                None
+            }
+        }
+    }
+}
+
+/// Handles one call's reports in order: its story, the desk pop-ups, the ACD.
+async fn handle_reports(center: Center, call: Arrival, mut rx: mpsc::UnboundedReceiver<AcdReport>) {
+    let (company, id) = (CompanyId(call.company), call.interaction);
+    let contact = ContactId(u64::try_from(id).unwrap_or(0));
+    let s = center.company(company);
+    // What the desks are told of this call, looked up once.
+    let code = client_of(&s, id).await.map(|c| c.code);
+    let about = about_call(id, &call.caller, code.as_deref(), &call.caller_name);
+    while let Some(report) = rx.recv().await {
+        let agent = |staff: i64| AgentId(u64::try_from(staff).unwrap_or(0));
+        // The story of the call, and the staff member's desk told.
+        let (story, event) = match report {
+            AcdReport::Digit(d) => {
+                center.acd.digit(id, d).await;
+                continue;
+            }
+            AcdReport::Announced(words) => {
+                story(&s, id, "announced", None, &words.join(" ")).await;
+                continue;
+            }
+            AcdReport::CallbackPromised => {
+                story(&s, id, "callback_requested", None, &call.caller).await;
+                continue;
+            }
+            AcdReport::Overflowed => {
+                story(&s, id, "overflowed", None, "").await;
+                continue;
+            }
+            AcdReport::Queued { queue, overflowed } => {
+                story(&s, id, if overflowed { "overflowed" } else { "queued" }, None, &queue).await;
+                continue;
+            }
+            AcdReport::Listening(staff) => {
+                story(&s, id, "listening", Some(StaffId(staff)), "").await;
+                continue;
+            }
+            AcdReport::Ringing(staff) => {
+                pop_up(&center, company, StaffId(staff), "call_offered", &about);
+                (Some(("offered", staff)), None)
+            }
+            AcdReport::Accepted(staff) => {
+                if let Err(e) = s.answer_interaction(id, StaffId(staff), None).await {
+                    warn!(error = %e, "marking the call answered failed");
+                }
+                pop_up(&center, company, StaffId(staff), "call_answered", &about);
+                (Some(("answered", staff)), Some(Event::Accept { contact, agent: agent(staff) }))
+            }
+            AcdReport::Declined(staff) => {
+                (Some(("missed", staff)), Some(Event::Decline { contact, agent: agent(staff) }))
+            }
+            AcdReport::Abandoned => (None, Some(Event::Abandon { contact })),
+            AcdReport::Finished => (None, Some(Event::End { contact })),
+        };
+        if let Some((kind, staff)) = story {
+            self::story(&s, id, kind, Some(StaffId(staff)), "").await;
+        }
+        if let Some(e) = event {
+            center.acd.contact(e).await;
+        }
+    }
+}
+
+/// The client of interaction `id`, if it is a known one.
+pub(crate) async fn client_of(s: &centrala_store::Scoped<'_>, id: i64) -> Option<centrala_store::desk::Client> {
+    let client = s.interaction(id).await.ok().flatten()?.client_id?;
+    s.client(centrala_domain::ClientId(client)).await.ok().flatten()
+}
+
+/// What a desk is told of a call (its pop-up shows the client's card).
+pub(crate) fn about_call(id: i64, caller: &str, client: Option<&str>, client_name: &str) -> serde_json::Value {
+    serde_json::json!({ "interaction": id, "caller": caller, "client": client, "client_name": client_name })
+}
+
+/// One step of a call's story; a failure to write it is logged, not fatal.
+pub(crate) async fn story(s: &centrala_store::Scoped<'_>, id: i64, kind: &str, staff: Option<StaffId>, detail: &str) {
+    if let Err(e) = s.add_interaction_event(id, kind, staff, detail).await {
+        warn!(error = %e, kind, "recording the call's story failed");
+    }
+}

@@ -1,0 +1,188 @@
+//! Callbacks (CC-5): a waiting caller's promise, kept. When the ACD says
+//! a callback's turn has come, the agent's phone rings first, then the
+//! client is dialled through the trunk; a client not reached is tried
+//! again later. Promises survive a restart: they are the interactions'
+//! `callback` disposition, put back into their queues at start.
+
+use crate::acd::{CallbackJob, OPERATORS};
+use crate::brain::{about_call, client_of, pop_up, story};
+use crate::recordings::{link_recording, recording_path};
+use crate::Center;
+use centrala_acd::{AgentId, ContactId, Event};
+use centrala_domain::CompanyId;
+use centrala_sip::dial::{ClickToCall, OutboundEnd, Progress};
+use centrala_store::interactions::Disposition;
+use tokio::sync::mpsc;
+use tracing::{info, warn, Instrument};
+
+/// At start, for every company: its queues to the ACD, then the callbacks
+/// promised before the restart back into them (one listing of companies).
+pub async fn start_all(center: Center) {
+    let companies = match center.store.companies().await {
+        Ok(c) => c,
+        Err(e) => {
+            warn!(error = %e, "queues: cannot list companies; the defaults apply");
+            return;
+        }
+    };
+    for c in companies {
+        if let Err(e) = center.configure_queues(c.id).await {
+            warn!(error = %e, company = c.id.0, "queues: cannot read them");
+        }
+        restore(&center, c.id).await;
+    }
+}
+
+/// How far back a promised callback is still made after a restart.
+const RESTORE_CALLBACKS_DAYS: u64 = 7;
+
+/// Callbacks promised before a restart (the company's interactions still
+/// `callback` from the last week) join again, oldest first, the queue
+/// their story last names: the ACD's queues live in memory, the promise in
+/// the database.
+pub async fn restore(center: &Center, company: CompanyId) {
+    let s = center.company(company);
+    let f = centrala_store::interactions::InteractionFilter {
+        disposition: Some(Disposition::Callback),
+        from: Some((center.today() - chrono::Days::new(RESTORE_CALLBACKS_DAYS)).to_string()),
+        limit: 1000,
+        ..Default::default()
+    };
+    let pending = match s.interactions(&f).await {
+        Ok(p) => p,
+        Err(e) => {
+            warn!(error = %e, company = company.0, "callbacks to restore: cannot read them");
+            return;
+        }
+    };
+    for i in pending.into_iter().rev() {
+        // The queue it last waited in, as its story says (a queue that is
+        // gone now means the operators').
+        let events = s.interaction_events(i.id).await.unwrap_or_default();
+        let queue = events
+            .iter()
+            .rev()
+            .find(|e| (e.kind == "queued" || e.kind == "overflowed") && !e.detail.is_empty())
+            .map_or(OPERATORS, |e| e.detail.as_str());
+        story(&s, i.id, "callback_restored", None, &format!("after a restart, into {queue}")).await;
+        center.acd.callback_again(company, i.id, &i.caller, queue, 1).await;
+    }
+}
+
+/// Carries out the callbacks whose turn the ACD says has come, each in its
+/// own task.
+pub async fn run(center: Center, mut jobs: mpsc::UnboundedReceiver<CallbackJob>) {
+    while let Some(job) = jobs.recv().await {
+        let span = tracing::info_span!("callback", interaction = job.contact, staff = job.staff.0);
+        tokio::spawn(callback(center.clone(), job).instrument(span));
+    }
+}
+
+/// A callback: the agent's phone rings first (their desk pops the card up);
+/// when they answer, the client's number is dialled and the two talk,
+/// recorded. The ACD hears accept, decline or end as for any call; the
+/// interaction that asked for it keeps the whole story.
+async fn callback(center: Center, job: CallbackJob) {
+    let (id, staff) = (job.contact, job.staff);
+    let contact = ContactId(u64::try_from(id).unwrap_or(0));
+    let agent = AgentId(u64::try_from(staff.0).unwrap_or(0));
+    let s = center.company(job.company);
+    let client = client_of(&s, id).await;
+    let name = client.as_ref().map(|c| c.name.clone()).unwrap_or_default();
+    let about = about_call(id, &job.number, client.as_ref().map(|c| c.code.as_str()), &name);
+    story(&s, id, "offered", Some(staff), "callback").await;
+    pop_up(&center, job.company, staff, "call_offered", &about);
+    let file = match job.attempt {
+        1 => format!("{id}-callback.wav"),
+        n => format!("{id}-callback-{n}.wav"),
+    };
+    let recording = recording_path(&center, job.company, id).with_file_name(file);
+    // Their phone: as the ACD last heard, else as stored.
+    let user = match job.user.clone() {
+        Some(u) => Some(u),
+        None => s.sip_accounts().await.ok().and_then(|a| a.into_iter().find(|(st, _)| *st == staff)).map(|(_, u)| u),
+    };
+    let dialled = match (center.dialer.get(), user) {
+        (Some(d), Some(user)) => d
+            .click_to_call(ClickToCall {
+                agent: user,
+                target: job.number.clone(),
+                display: format!("Callback {}", if name.is_empty() { &job.number } else { &name }),
+                ring_timeout: job.ring,
+                recording: Some(recording.clone()),
+            })
+            .map_err(|e| e.to_string()),
+        (None, _) => Err("no telephony".to_owned()),
+        (_, None) => Err("no phone".to_owned()),
+    };
+    let mut progress = match dialled {
+        Ok(rx) => rx,
+        Err(e) => {
+            story(&s, id, "missed", Some(staff), &e).await;
+            center.acd.contact(Event::Decline { contact, agent }).await;
+            return;
+        }
+    };
+    let (mut agent_answered, mut reached) = (false, false);
+    while let Some(p) = progress.recv().await {
+        match p {
+            Progress::AgentAnswered => {
+                agent_answered = true;
+                if let Err(e) = s.answer_interaction(id, staff, None).await {
+                    warn!(error = %e, "marking the callback answered failed");
+                }
+                story(&s, id, "answered", Some(staff), "callback").await;
+                pop_up(&center, job.company, staff, "call_answered", &about);
+                center.acd.contact(Event::Accept { contact, agent }).await;
+            }
+            Progress::Answered => {
+                reached = true;
+                story(&s, id, "callback_reached", None, &job.number).await;
+            }
+            Progress::Ended(end, media) => {
+                if !agent_answered {
+                    story(&s, id, "missed", Some(staff), "callback").await;
+                    center.acd.contact(Event::Decline { contact, agent }).await;
+                    return;
+                }
+                if media.recorded {
+                    link_recording(&center, &s, id, &recording).await;
+                }
+                if !reached {
+                    let why = match end {
+                        OutboundEnd::TargetMissed(Some(code)) => format!("{} refused with {code}", job.number),
+                        OutboundEnd::Failed(e) => e,
+                        _ => format!("{} did not answer", job.number),
+                    };
+                    if job.attempt < job.attempts {
+                        // Another try later: the agent is free now, the
+                        // callback joins its queue again after the pause.
+                        let next = format!(
+                            "try {} of {}: {why}; again in {} s",
+                            job.attempt,
+                            job.attempts,
+                            job.retry.as_secs()
+                        );
+                        story(&s, id, "callback_retry", None, &next).await;
+                        info!(attempt = job.attempt, "callback not reached; it will try again");
+                        center.acd.contact(Event::End { contact }).await;
+                        tokio::time::sleep(job.retry).await;
+                        center
+                            .acd
+                            .callback_again(job.company, job.contact, &job.number, &job.queue, job.attempt + 1)
+                            .await;
+                        return;
+                    }
+                    story(&s, id, "callback_unreached", None, &why).await;
+                }
+                let disposition = if reached { Disposition::Answered } else { Disposition::Failed };
+                if let Err(e) = s.end_interaction(id, disposition).await {
+                    warn!(error = %e, "closing the callback's interaction failed");
+                }
+                info!(reached, "callback ended");
+                center.acd.contact(Event::End { contact }).await;
+                return;
+            }
+        }
+    }
+}

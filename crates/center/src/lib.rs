@@ -1,0 +1,122 @@
+//! Centrala's contact-center runtime (CC-1 … CC-5, CC-12, OD-3, OD-4,
+//! OD-14): everything that runs between the HTTP API and the drivers. The
+//! ACD's driver, the call brain the SIP crate asks ([`brain::CallBrain`]),
+//! callbacks, transfers, recordings and their retention, the order desk's
+//! services and caches, the company's stored settings, and the event bus.
+//!
+//! A [`Center`] is started once by the binary (or a test) and handed to the
+//! API, which only translates HTTP to calls on it. Nothing here knows HTTP;
+//! errors are [`CenterError`]s.
+
+pub mod acd;
+pub mod brain;
+pub mod bus;
+pub mod cache;
+pub mod callbacks;
+pub mod clock;
+pub mod desk;
+pub mod error;
+pub mod recordings;
+pub mod settings;
+pub mod transfer;
+
+pub use clock::Clock;
+pub use error::{CenterError, CenterResult};
+
+use centrala_domain::CompanyId;
+use centrala_store::{Scoped, Store};
+use std::{
+    path::PathBuf,
+    sync::{Arc, OnceLock},
+};
+
+/// What the runtime takes from the configuration.
+#[derive(Debug, Clone)]
+pub struct CenterConfig {
+    /// Country code for phone numbers written without one.
+    pub default_country_code: String,
+    /// Where call recordings are written.
+    pub recordings: PathBuf,
+    /// Where "now" comes from (fixed in tests).
+    pub clock: Clock,
+}
+
+impl Default for CenterConfig {
+    fn default() -> Self {
+        CenterConfig {
+            default_country_code: "387".into(),
+            recordings: std::env::temp_dir().join("centrala-recordings"),
+            clock: Clock::System,
+        }
+    }
+}
+
+/// The running contact center; cheap to clone (every part is shared).
+#[derive(Clone)]
+pub struct Center {
+    pub store: Store,
+    pub config: Arc<CenterConfig>,
+    pub events: Arc<bus::Bus>,
+    pub acd: acd::AcdService,
+    pub caches: Arc<cache::Caches>,
+    /// Places outbound calls once the telephony runs (set by the binary).
+    pub dialer: Arc<OnceLock<centrala_sip::dial::Dialer>>,
+    /// Stored settings that did not read.
+    pub problems: Arc<settings::Problems>,
+}
+
+impl Center {
+    /// Starts the contact center: the ACD task, the callbacks' dialler and
+    /// the loading of every company's queues (then the callbacks promised
+    /// before a restart). Call it inside a runtime; the tasks end when the
+    /// last handle is dropped.
+    pub fn start(store: Store, config: CenterConfig) -> Center {
+        let events = Arc::new(bus::Bus::new());
+        let (acd, jobs) = acd::AcdService::start(events.clone());
+        let center = Center {
+            acd,
+            dialer: Arc::new(OnceLock::new()),
+            caches: Arc::new(cache::Caches::new(store.clone())),
+            store,
+            config: Arc::new(config),
+            events,
+            problems: Arc::new(settings::Problems::default()),
+        };
+        tokio::spawn(callbacks::run(center.clone(), jobs));
+        tokio::spawn(callbacks::start_all(center.clone()));
+        center
+    }
+
+    /// The call brain for the SIP driver.
+    pub fn brain(&self) -> Arc<brain::CallBrain> {
+        Arc::new(brain::CallBrain::new(self.clone()))
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.config.clock
+    }
+
+    /// The day it is now.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.config.clock.today()
+    }
+
+    /// The store bound to one company.
+    pub fn company(&self, id: CompanyId) -> Scoped<'_> {
+        self.store.company(id)
+    }
+
+    /// Whether `user`'s phone is registered now (never, without telephony).
+    pub fn is_registered(&self, user: &str) -> bool {
+        self.dialer.get().is_some_and(|d| !d.registered(user).is_empty())
+    }
+
+    /// Gives the ACD the company's queues as stored now.
+    pub async fn configure_queues(&self, company: CompanyId) -> CenterResult<()> {
+        let s = self.company(company);
+        let queues = settings::company_queues(&s, &self.problems).await?;
+        let staff = s.staff_list().await?;
+        self.acd.configure(company, settings::applicable(&queues, &staff)).await;
+        Ok(())
+    }
+}

@@ -1,0 +1,76 @@
+//! Call recordings on disk (CC-3): where each goes, linking it to its
+//! interaction, and the retention sweep that deletes old ones.
+
+use crate::Center;
+use centrala_domain::CompanyId;
+use tracing::{info, warn};
+
+/// Where the recording of interaction `id` goes:
+/// `<recordings>/<company>/<day>/<id>.wav`.
+pub fn recording_path(center: &Center, company: CompanyId, id: i64) -> std::path::PathBuf {
+    let day = center.today().format("%Y-%m-%d").to_string();
+    center.config.recordings.join(company.0.to_string()).join(day).join(format!("{id}.wav"))
+}
+
+/// Links a finished recording to its interaction, stored relative to the
+/// recordings folder (the download route resolves it there).
+pub async fn link_recording(center: &Center, s: &centrala_store::Scoped<'_>, id: i64, path: &std::path::Path) {
+    let rel = path.strip_prefix(&center.config.recordings).unwrap_or(path);
+    if let Err(e) = s.record_interaction(id, &rel.to_string_lossy()).await {
+        warn!(error = %e, "linking the recording failed");
+    }
+}
+
+/// Deletes the recordings older than each company's retention, leaving an
+/// audit entry for each (run hourly by the binary; `now` is an argument so
+/// that tests can move time). Returns how many were deleted.
+pub async fn sweep(center: &Center, now: chrono::DateTime<chrono::Utc>) -> usize {
+    let mut deleted = 0;
+    let companies = match center.store.companies().await {
+        Ok(c) => c,
+        Err(e) => {
+            warn!(error = %e, "recording retention: cannot list companies");
+            return 0;
+        }
+    };
+    for c in companies {
+        let s = center.store.company(c.id);
+        let days = match s.recording_retention().await {
+            Ok(d) if d > 0 => d,
+            Ok(_) => continue,
+            Err(e) => {
+                warn!(error = %e, company = c.id.0, "recording retention: cannot read the setting");
+                continue;
+            }
+        };
+        let cutoff = (now - chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let old = match s.recordings_before(&cutoff).await {
+            Ok(o) => o,
+            Err(e) => {
+                warn!(error = %e, "recording retention: cannot list old recordings");
+                continue;
+            }
+        };
+        for (id, rel) in old {
+            let path = center.config.recordings.join(&rel);
+            match tokio::fs::remove_file(&path).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    warn!(error = %e, path = %path.display(), "recording retention: cannot delete");
+                    continue;
+                }
+            }
+            if s.clear_recording(id).await.is_ok() {
+                deleted += 1;
+                let _ = s
+                    .audit("retention", "delete", "recording", &id.to_string(), &format!("older than {days} days"))
+                    .await;
+            }
+        }
+    }
+    if deleted > 0 {
+        info!(deleted, "old recordings deleted by the retention rules");
+    }
+    deleted
+}
