@@ -545,11 +545,16 @@ impl Acd {
                 }
             }
             Event::Tick => {}
-            Event::NewDay => {
-                for q in self.queues.values_mut() {
+            Event::NewDay(company) => {
+                for q in self.queues.values_mut().filter(|q| q.cfg.company == company) {
                     q.day = DayStats::default();
                 }
-                let ids: Vec<AgentId> = self.agents.keys().copied().collect();
+                let ids: Vec<AgentId> = self
+                    .agents
+                    .iter()
+                    .filter(|(_, x)| x.cfg.companies.first() == Some(&company))
+                    .map(|(a, _)| *a)
+                    .collect();
                 for a in ids {
                     if let Some(x) = self.agents.get_mut(&a) {
                         x.handled_today = 0;

@@ -240,8 +240,10 @@ pub enum Event {
     },
     /// Nothing happened but time passed (the driver's timer fired).
     Tick,
-    /// Midnight: today's statistics start again.
-    NewDay,
+    /// Midnight in this company's time zone: its queues' statistics of
+    /// today start again, and so do the contacts handled today of the
+    /// agents whose first company it is.
+    NewDay(Company),
 }
 
 /// What the driver must do.

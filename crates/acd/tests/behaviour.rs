@@ -157,10 +157,15 @@ fn fewest_contacts_today_goes_to_the_least_busy() {
     }
     assert_eq!(s.arrive(103), [(103, 3)]);
     assert_eq!(s.arrive(104), [(104, 2)]);
-    // A new day resets the counts.
-    s.ev(Event::NewDay);
+    // Another company's midnight changes nothing here; this company's
+    // new day resets the counts.
+    s.ev(Event::NewDay(Company(9)));
+    assert!(s.acd.agents().iter().any(|x| x.handled_today > 0));
+    assert!(s.acd.stats(QueueId(1)).unwrap().answered_today > 0);
+    s.ev(Event::NewDay(Company(0)));
     let snapshot = s.acd.agents();
     assert!(snapshot.iter().all(|x| x.handled_today == 0));
+    assert_eq!(s.acd.stats(QueueId(1)).unwrap().answered_today, 0);
 }
 
 #[test]

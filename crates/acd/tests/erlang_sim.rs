@@ -63,7 +63,7 @@ fn simulate(agents: u64, traffic: f64, aht_s: f64, calls: u64, warmup: u64, seed
             let now = next_arrival;
             arrived += 1;
             if arrived == warmup {
-                acd.handle(Instant(now), Event::NewDay);
+                acd.handle(Instant(now), Event::NewDay(Company(0)));
             }
             let out = acd.handle(Instant(now), Event::Arrive { contact: ContactId(arrived), queue: Q, priority: 0 });
             answer(&mut acd, now, out, &mut ends, &mut rng);

@@ -61,8 +61,6 @@ pub mod roles {
     pub const ASSIGNERS: &[Role] = &[Admin, HeadOfSales, HeadOfWholesale];
     /// Edit the price-list column rules.
     pub const PRICING: &[Role] = &[Admin, HeadOfSales, HeadOfWholesale];
-    /// Move confirmed orders along (shipped, delivered).
-    pub const DISPATCH: &[Role] = &[Admin, Supervisor, HeadOfSales, HeadOfWholesale, Manager, KeyAccountManager];
 }
 
 fn token_hash(token: &str) -> String {

@@ -1156,3 +1156,81 @@ async fn a_stored_setting_that_does_not_read_is_reported_not_replaced_in_silence
     let m = w.raw(Request::get("/metrics").body(Body::empty()).unwrap()).await;
     assert!(m.body.as_str().unwrap().contains("centrala_settings_unreadable 0"), "{}", m.body);
 }
+
+/// Each company's "today" on the wallboard starts again at its own local
+/// midnight (the ACD's NewDay, which nothing sent before), in virtual time:
+/// a company in Tokyo at 15:00 UTC, one in Sarajevo (the default) at 23:00.
+#[tokio::test]
+async fn todays_figures_start_again_at_each_companys_local_midnight() {
+    use centrala_acd::{AgentId, ContactId, Event};
+    use centrala_sip::Control;
+    let db = TestDb::sqlite().await;
+    for c in ["alpha", "beta"] {
+        staff(&db.store, c, "admin", Role::Admin, "password1").await;
+        staff(&db.store, c, "op", Role::Operator, "password1").await;
+    }
+    // The clock stands at noon UTC of 27 November 2026.
+    let w = World::new(db, ApiConfig::default(), Clock::Fixed(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()));
+    let beta_admin = w.login("beta", "admin").await;
+    let r = w.call(Method::PUT, "/api/v1/company", Some(&beta_admin), Some(json!({"time_zone": "Asia/Tokyo"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.body["time_zone"].as_str(), r.body["time_zone_default"].as_bool()),
+        (Some("Asia/Tokyo"), Some(false))
+    );
+    assert_eq!(r.body["local_now"], "2026-11-27T21:00:00+09:00");
+    let r = w.call(Method::PUT, "/api/v1/company", Some(&beta_admin), Some(json!({"time_zone": "Mars/Olympus"}))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let alpha_admin = w.login("alpha", "admin").await;
+    let r = w.get("/api/v1/company", &alpha_admin).await;
+    assert_eq!(
+        (r.body["time_zone"].as_str(), r.body["time_zone_default"].as_bool()),
+        (Some("Europe/Sarajevo"), Some(true))
+    );
+    let op = w.login("alpha", "op").await;
+    assert_eq!(
+        w.call(Method::PUT, "/api/v1/company", Some(&op), Some(json!({"time_zone": null}))).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // One answered call in each company.
+    let mut talked = Vec::new();
+    for (n, code) in [(61u64, "alpha"), (62, "beta")] {
+        let company = w.company_id(code).await;
+        let token = w.login(code, "op").await;
+        let me = w.get("/api/v1/auth/me", &token).await.body;
+        let staff = centrala_domain::StaffId(me["id"].as_i64().unwrap());
+        w.db.store.company(company).set_sip_account(staff, &format!("{code}-phone"), "0123").await.unwrap();
+        w.call(Method::PUT, "/api/v1/agents/me/state", Some(&token), Some(json!({"state": "ready"}))).await;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        assert!(
+            w.state.center.acd.arrive(company, i64::try_from(n).unwrap(), "+38761000061", Vec::new(), None, tx).await
+        );
+        assert!(matches!(rx.recv().await, Some(Control::Ring { .. })));
+        let (contact, agent) = (ContactId(n), AgentId(u64::try_from(staff.0).unwrap()));
+        w.state.center.acd.contact(Event::Accept { contact, agent }).await;
+        w.state.center.acd.contact(Event::End { contact }).await;
+        talked.push(company);
+    }
+    let today = |company| {
+        let acd = w.state.center.acd.clone();
+        async move {
+            let (queues, agents) = acd.stats(company).await.unwrap();
+            (queues[0].stats.answered_today, agents.iter().map(|a| a.handled_today).sum::<u32>())
+        }
+    };
+    let (alpha, beta) = (talked[0], talked[1]);
+    assert_eq!((today(alpha).await, today(beta).await), ((1, 1), (1, 1)));
+
+    tokio::time::pause();
+    // 14:59 UTC: nothing yet. 15:01: Tokyo's midnight has passed.
+    tokio::time::advance(std::time::Duration::from_secs(3 * 3600 - 60)).await;
+    assert_eq!((today(alpha).await, today(beta).await), ((1, 1), (1, 1)));
+    tokio::time::advance(std::time::Duration::from_secs(120)).await;
+    assert_eq!((today(alpha).await, today(beta).await), ((1, 1), (0, 0)), "Tokyo's day starts again");
+    // 22:59 UTC, then 23:01: Sarajevo's midnight.
+    tokio::time::advance(std::time::Duration::from_secs(8 * 3600 - 120)).await;
+    assert_eq!(today(alpha).await, (1, 1));
+    tokio::time::advance(std::time::Duration::from_secs(120)).await;
+    assert_eq!(today(alpha).await, (0, 0), "Sarajevo's day starts again");
+}

@@ -335,13 +335,20 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
         }
     }
     let (newcomer, phone) = newcomer.expect("a demo client without a manager, with a phone");
+    let mut arrived = Vec::new();
     for (caller, client) in [(phone.as_str(), Some(newcomer.id)), ("+38761999000", None)] {
         let id = s.start_interaction(Direction::Inbound, caller, "+38733555000", client).await.unwrap();
         s.route_interaction(id, "main", "1", "order", "new_client", &["a new client".into()]).await.unwrap();
+        arrived.push(s.interaction(id).await.unwrap().unwrap().arrived_at);
     }
     head.refresh().await.unwrap();
     let calls = text_until(&head, "#new-calls", |t| t.contains(&newcomer.code) && t.contains("unknown number")).await;
     assert!(calls.contains(&phone) && calls.contains("+38761999000") && calls.contains("on the line now"), "{calls}");
+    // The time of each call is the company's (Europe/Sarajevo), not UTC.
+    for at in arrived {
+        let local = chrono::DateTime::parse_from_rfc3339(&at).unwrap().with_timezone(&chrono_tz::Europe::Sarajevo);
+        assert!(calls.contains(&local.format("%H:%M").to_string()), "{at} shown in Sarajevo's time: {calls}");
+    }
     assert_eq!(count_until(&head, "#new-calls li button.assign", 1).await, 1, "only the known client can be assigned");
     click(&head, "#new-calls li button.assign").await;
     text_until(&head, "#new-calls", |t| !t.contains("Assign")).await;

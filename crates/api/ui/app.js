@@ -27,6 +27,14 @@ async function api(method, path, body) {
   return data;
 }
 
+// Every time a person reads is in the company's time zone (the page's
+// data-tz), never the browser's or UTC.
+function clock(instant) {
+  const zone = document.body.dataset.tz || "UTC";
+  return new Intl.DateTimeFormat(document.documentElement.lang || "bs",
+    { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(instant));
+}
+
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -372,7 +380,7 @@ async function loadNewClients() {
 async function loadNewCalls() {
   const list = $("#new-calls");
   if (!list) return;
-  const today = new Date().toISOString().slice(0, 10);
+  const today = document.body.dataset.today;
   const [calls, waiting, managers] = await Promise.all([
     api("GET", "/interactions?rule=new_client&from=" + today + "&limit=50"),
     api("GET", "/clients?new=true&limit=200"),
@@ -383,7 +391,7 @@ async function loadNewCalls() {
     const li = el("li", { "data-interaction": String(i.id), "data-state": i.disposition });
     const who = i.client ? i.client : t("heads-unknown-number");
     const how = i.disposition === "in_progress" ? t("heads-call-now") : i.disposition + (i.handled_by ? " · " + i.handled_by : "");
-    li.append(el("strong", {}, i.arrived_at.slice(11, 16)), " " + i.caller + " — " + who + " — " + how + " ");
+    li.append(el("strong", {}, clock(i.arrived_at)), " " + i.caller + " — " + who + " — " + how + " ");
     if (i.client && unassigned.has(i.client)) li.append(...assignControl(i.client, i.client, managers, li));
     return li;
   }));

@@ -36,7 +36,11 @@ pub struct Menu {
     pub invalid_prompt: Option<String>,
 }
 
-/// Opening hours: days of the week with a from–to time each.
+/// Opening hours: days of the week with a from–to time each, in the
+/// company's local time. A range is open from `from` up to, not including,
+/// `to`; a `to` of 00:00 means midnight at the end of the day (24:00), and a
+/// `to` before `from` runs across midnight into the next day (22:00–06:00:
+/// the night shift). Holidays are closed all day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hours {
     pub open: Vec<(Weekday, NaiveTime, NaiveTime)>,
@@ -45,13 +49,12 @@ pub struct Hours {
 }
 
 impl Hours {
-    /// Always open (a 24/7/365 center, CC-5).
+    /// Always open (a 24/7/365 center, CC-5): every day 00:00–24:00.
     pub fn always() -> Hours {
-        let all_day = (NaiveTime::MIN, NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN));
         Hours {
             open: [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun]
                 .into_iter()
-                .map(|d| (d, all_day.0, all_day.1))
+                .map(|d| (d, NaiveTime::MIN, NaiveTime::MIN))
                 .collect(),
             holidays: Vec::new(),
             closed_prompt: "closed".into(),
@@ -59,8 +62,16 @@ impl Hours {
     }
 
     pub fn is_open(&self, at: NaiveDateTime) -> bool {
+        let (day, t) = (at.weekday(), at.time());
         !self.holidays.contains(&at.date())
-            && self.open.iter().any(|(d, from, to)| *d == at.weekday() && *from <= at.time() && at.time() <= *to)
+            && self.open.iter().any(|(d, from, to)| {
+                if from < to {
+                    *d == day && *from <= t && t < *to
+                } else {
+                    // Up to midnight (24:00), or on into the next day.
+                    (*d == day && *from <= t) || (d.succ() == day && t < *to)
+                }
+            })
     }
 }
 
@@ -226,6 +237,46 @@ mod tests {
 
     fn at(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    /// Opening ranges as a table: (ranges, moment, open?). 2026-11-27 is a
+    /// Friday; a range's end is not open; 24:00 and overnight ranges work.
+    #[test]
+    fn opening_hours_end_exclusive_run_to_midnight_and_across_it() {
+        let t = |s: &str| NaiveTime::parse_from_str(s, "%H:%M").unwrap();
+        let hours = |ranges: &[(Weekday, &str, &str)]| Hours {
+            open: ranges.iter().map(|(d, f, to)| (*d, t(f), t(to))).collect(),
+            holidays: vec![NaiveDate::from_ymd_opt(2026, 12, 25).unwrap()],
+            closed_prompt: "closed".into(),
+        };
+        let always = Hours::always();
+        let office = hours(&[(Weekday::Fri, "08:00", "16:00")]);
+        let night = hours(&[(Weekday::Fri, "22:00", "06:00")]);
+        let evening = hours(&[(Weekday::Fri, "18:00", "00:00")]);
+        let secs = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        for (h, moment, open) in [
+            (&always, "2026-11-27 23:59:59", true),
+            (&always, "2026-11-28 00:00:00", true),
+            (&always, "2026-11-27 00:00:00", true),
+            (&office, "2026-12-18 10:00:00", true),
+            (&office, "2026-12-25 10:00:00", false),
+            (&office, "2026-11-27 07:59:59", false),
+            (&office, "2026-11-27 08:00:00", true),
+            (&office, "2026-11-27 15:59:59", true),
+            (&office, "2026-11-27 16:00:00", false),
+            (&office, "2026-11-28 10:00:00", false),
+            (&night, "2026-11-27 21:59:59", false),
+            (&night, "2026-11-27 22:00:00", true),
+            (&night, "2026-11-27 23:59:59", true),
+            (&night, "2026-11-28 00:00:00", true),
+            (&night, "2026-11-28 05:59:59", true),
+            (&night, "2026-11-28 06:00:00", false),
+            (&night, "2026-11-27 03:00:00", false),
+            (&evening, "2026-11-27 23:59:59", true),
+            (&evening, "2026-11-28 00:00:00", false),
+        ] {
+            assert_eq!(h.is_open(secs(moment)), open, "{:?} at {moment}", h.open);
+        }
     }
 
     fn ask(prompts: &[&str]) -> Step {

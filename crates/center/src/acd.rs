@@ -168,6 +168,11 @@ enum Request {
         company: CompanyId,
         queues: Vec<(String, QueueSettings)>,
     },
+    /// A company's time zone (its midnight follows).
+    Zone {
+        company: CompanyId,
+        zone: chrono_tz::Tz,
+    },
     /// Someone listens in on a call being talked.
     Listen {
         contact: ContactId,
@@ -284,6 +289,14 @@ struct Driver {
     /// calls no longer waiting, are dropped when they come up).
     announcements: BinaryHeap<Reverse<(tokio::time::Instant, ContactId)>>,
     jobs: mpsc::UnboundedSender<CallbackJob>,
+    /// The wall-clock instant at `start` (the engine's time is counted
+    /// from there, so virtual time moves both).
+    wall: chrono::DateTime<chrono::Utc>,
+    /// Each company's time zone, as told (else the default).
+    default_zone: chrono_tz::Tz,
+    zones: HashMap<CompanyId, chrono_tz::Tz>,
+    /// Each company's next local midnight: its "today" starts again then.
+    midnights: HashMap<CompanyId, tokio::time::Instant>,
 }
 
 fn agent_of(staff: StaffId) -> AgentId {
@@ -450,7 +463,30 @@ impl Driver {
         if let Some(q) = self.queue_config(id) {
             self.handle(Event::UpdateQueue(q));
         }
+        self.schedule_midnight(company);
         id
+    }
+
+    /// The company's next local midnight, from the wall clock now.
+    fn schedule_midnight(&mut self, company: CompanyId) {
+        let now = tokio::time::Instant::now();
+        let wall = self.wall + chrono::Duration::from_std(now - self.start).unwrap_or_default();
+        let zone = self.zones.get(&company).copied().unwrap_or(self.default_zone);
+        let until = (crate::clock::next_midnight(wall, zone) - wall).to_std().unwrap_or_default();
+        self.midnights.insert(company, now + until);
+    }
+
+    /// Every company whose midnight has come starts a new day: its queues'
+    /// and agents' "today" figures start again.
+    fn new_days(&mut self) {
+        let now = tokio::time::Instant::now();
+        let due: Vec<CompanyId> = self.midnights.iter().filter(|(_, at)| **at <= now).map(|(c, _)| *c).collect();
+        for company in due {
+            tracing::info!(company = company.0, "a new day: today's queue and agent figures start again");
+            self.handle(Event::NewDay(tenant(company)));
+            self.schedule_midnight(company);
+            self.queue_changed(company);
+        }
     }
 
     /// Applies a company's queues: new ones are made, every one gets its
@@ -664,7 +700,13 @@ fn reason(s: &AgentState) -> Option<&str> {
 impl AcdService {
     /// Starts the ACD task; it ends when the last handle is dropped.
     /// Callbacks whose turn has come arrive on the returned channel.
-    pub fn start(bus: Arc<Bus>) -> (AcdService, mpsc::UnboundedReceiver<CallbackJob>) {
+    /// `clock` and `zone` (the default time zone) place each company's
+    /// midnight, when its "today" statistics start again.
+    pub fn start(
+        bus: Arc<Bus>,
+        clock: crate::Clock,
+        zone: chrono_tz::Tz,
+    ) -> (AcdService, mpsc::UnboundedReceiver<CallbackJob>) {
         let (tx, mut rx) = mpsc::channel::<Request>(1024);
         let (jobs, jobs_rx) = mpsc::unbounded_channel();
         let mut d = Driver {
@@ -684,23 +726,29 @@ impl AcdService {
             attempts: HashMap::new(),
             announcements: BinaryHeap::new(),
             jobs,
+            wall: clock.now(),
+            default_zone: zone,
+            zones: HashMap::new(),
+            midnights: HashMap::new(),
         };
         tokio::spawn(async move {
             loop {
                 let engine = d.acd.next_timeout().map(|t| d.start + Duration::from_millis(t.0));
                 let announcement = d.announcements.peek().map(|Reverse((at, _))| *at);
-                let wake = match (engine, announcement) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
+                let midnight = d.midnights.values().min().copied();
+                let wake = [engine, announcement, midnight].into_iter().flatten().min();
                 let req = match wake {
+                    // What is due comes first: a request that arrives as a
+                    // timer fires sees the state after the timer.
                     Some(at) => tokio::select! {
-                        r = rx.recv() => r,
+                        biased;
                         () = tokio::time::sleep_until(at) => {
                             d.handle(Event::Tick);
                             d.announce();
+                            d.new_days();
                             continue;
                         }
+                        r = rx.recv() => r,
                     },
                     None => rx.recv().await,
                 };
@@ -722,6 +770,12 @@ impl AcdService {
                         }
                         d.route_in(company, contact, &chain, q);
                         d.queue_changed(company);
+                    }
+                    Request::Zone { company, zone } => {
+                        d.zones.insert(company, zone);
+                        if d.midnights.contains_key(&company) {
+                            d.schedule_midnight(company);
+                        }
                     }
                     Request::Configure { company, queues } => {
                         d.configure(company, queues);
@@ -890,6 +944,11 @@ impl AcdService {
     /// changed); the operator queue keeps the defaults if left out.
     pub async fn configure(&self, company: CompanyId, queues: Vec<(String, QueueSettings)>) {
         let _ = self.tx.send(Request::Configure { company, queues }).await;
+    }
+
+    /// A company's time zone changed (or is told at start): its midnight follows.
+    pub async fn zone(&self, company: CompanyId, zone: chrono_tz::Tz) {
+        let _ = self.tx.send(Request::Zone { company, zone }).await;
     }
 
     /// Listen in on a call being talked: false when it is not (or no

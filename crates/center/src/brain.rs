@@ -120,8 +120,8 @@ impl Brain for CallBrain {
                 Refusal::Unavailable
             })?;
         info!(interaction, company = company.0, client = client.as_ref().map(|c| c.code.as_str()), "call arrived");
-        let now = self.center.clock().local_now();
-        let recording = recording_path(&self.center, company, interaction);
+        let now = self.center.local_now(company).await;
+        let recording = recording_path(&self.center, company, interaction).await;
         let menu = settings::company_ivr(&s, &self.center.problems).await.unwrap_or_else(|e| {
             warn!(error = %e, "reading the company's menu failed; using the default");
             settings::CompanyIvr::default_menu()
@@ -167,7 +167,7 @@ impl Brain for CallBrain {
                 .await
                 .then_some(rx);
         }
-        let today = self.center.today();
+        let today = self.center.today(company).await;
         let decision = async {
             let i = s.interaction(call.interaction).await?.ok_or(crate::CenterError::NotFound("interaction"))?;
             let facts = match i.client_id {

@@ -26,6 +26,7 @@ pub async fn start_all(center: Center) {
         }
     };
     for c in companies {
+        center.acd.zone(c.id, center.zone(c.id).await).await;
         if let Err(e) = center.configure_queues(c.id).await {
             warn!(error = %e, company = c.id.0, "queues: cannot read them");
         }
@@ -44,7 +45,7 @@ pub async fn restore(center: &Center, company: CompanyId) {
     let s = center.company(company);
     let f = centrala_store::interactions::InteractionFilter {
         disposition: Some(Disposition::Callback),
-        from: Some((center.today() - chrono::Days::new(RESTORE_CALLBACKS_DAYS)).to_string()),
+        from: Some((center.today(company).await - chrono::Days::new(RESTORE_CALLBACKS_DAYS)).to_string()),
         limit: 1000,
         ..Default::default()
     };
@@ -96,7 +97,7 @@ async fn callback(center: Center, job: CallbackJob) {
         1 => format!("{id}-callback.wav"),
         n => format!("{id}-callback-{n}.wav"),
     };
-    let recording = recording_path(&center, job.company, id).with_file_name(file);
+    let recording = recording_path(&center, job.company, id).await.with_file_name(file);
     // Their phone: as the ACD last heard, else as stored.
     let user = match job.user.clone() {
         Some(u) => Some(u),

@@ -25,9 +25,12 @@ pub use error::{CenterError, CenterResult};
 
 use centrala_domain::CompanyId;
 use centrala_store::{Scoped, Store};
+use chrono::{NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
 use std::{
+    collections::HashMap,
     path::PathBuf,
-    sync::{Arc, OnceLock},
+    sync::{Arc, Mutex, OnceLock},
 };
 
 /// What the runtime takes from the configuration.
@@ -39,6 +42,8 @@ pub struct CenterConfig {
     pub recordings: PathBuf,
     /// Where "now" comes from (fixed in tests).
     pub clock: Clock,
+    /// The time zone of a company that has not set its own.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Default for CenterConfig {
@@ -47,6 +52,7 @@ impl Default for CenterConfig {
             default_country_code: "387".into(),
             recordings: std::env::temp_dir().join("centrala-recordings"),
             clock: Clock::System,
+            time_zone: chrono_tz::Europe::Sarajevo,
         }
     }
 }
@@ -63,6 +69,8 @@ pub struct Center {
     pub dialer: Arc<OnceLock<centrala_sip::dial::Dialer>>,
     /// Stored settings that did not read.
     pub problems: Arc<settings::Problems>,
+    /// Each company's time zone, as last read.
+    zones: Arc<Mutex<HashMap<CompanyId, Tz>>>,
 }
 
 impl Center {
@@ -72,7 +80,7 @@ impl Center {
     /// last handle is dropped.
     pub fn start(store: Store, config: CenterConfig) -> Center {
         let events = Arc::new(bus::Bus::new());
-        let (acd, jobs) = acd::AcdService::start(events.clone());
+        let (acd, jobs) = acd::AcdService::start(events.clone(), config.clock, config.time_zone);
         let center = Center {
             acd,
             dialer: Arc::new(OnceLock::new()),
@@ -81,6 +89,7 @@ impl Center {
             config: Arc::new(config),
             events,
             problems: Arc::new(settings::Problems::default()),
+            zones: Arc::new(Mutex::new(HashMap::new())),
         };
         tokio::spawn(callbacks::run(center.clone(), jobs));
         tokio::spawn(callbacks::start_all(center.clone()));
@@ -96,9 +105,55 @@ impl Center {
         self.config.clock
     }
 
-    /// The day it is now.
-    pub fn today(&self) -> chrono::NaiveDate {
-        self.config.clock.today()
+    /// The company's time zone: its own, else the configured default (a
+    /// stored zone that does not read is reported, and the default applies).
+    pub async fn zone(&self, company: CompanyId) -> Tz {
+        if let Some(z) = self.zones.lock().ok().and_then(|m| m.get(&company).copied()) {
+            return z;
+        }
+        let stored = match self.store.company_by_id(company).await {
+            Ok(Some(c)) => c.time_zone,
+            Ok(None) => String::new(),
+            Err(e) => {
+                // Not remembered: the next call reads it again.
+                tracing::warn!(error = %e, company = company.0, "reading the company's time zone failed");
+                return self.config.time_zone;
+            }
+        };
+        let zone = match stored.as_str() {
+            "" => self.config.time_zone,
+            name => clock::parse_zone(name).unwrap_or_else(|e| {
+                self.problems.report(company, "time_zone", &e);
+                self.config.time_zone
+            }),
+        };
+        if let Ok(mut m) = self.zones.lock() {
+            m.insert(company, zone);
+        }
+        zone
+    }
+
+    /// Sets the company's time zone (`None`: the configured default): stored,
+    /// and followed at once by "today" everywhere and the ACD's midnight.
+    pub async fn set_zone(&self, company: CompanyId, zone: Option<Tz>) -> CenterResult<Tz> {
+        self.store.set_company_time_zone(company, zone.map_or("", |z| z.name())).await?;
+        let zone = zone.unwrap_or(self.config.time_zone);
+        self.problems.clear(company, "time_zone");
+        if let Ok(mut m) = self.zones.lock() {
+            m.insert(company, zone);
+        }
+        self.acd.zone(company, zone).await;
+        Ok(zone)
+    }
+
+    /// The day it is now in the company's zone.
+    pub async fn today(&self, company: CompanyId) -> NaiveDate {
+        self.clock().today(self.zone(company).await)
+    }
+
+    /// The local time now in the company's zone.
+    pub async fn local_now(&self, company: CompanyId) -> NaiveDateTime {
+        self.clock().local(self.zone(company).await)
     }
 
     /// The store bound to one company.

@@ -7,8 +7,9 @@ use tracing::{info, warn};
 
 /// Where the recording of interaction `id` goes:
 /// `<recordings>/<company>/<day>/<id>.wav`.
-pub fn recording_path(center: &Center, company: CompanyId, id: i64) -> std::path::PathBuf {
-    let day = center.today().format("%Y-%m-%d").to_string();
+/// `<day>` is the company's local date.
+pub async fn recording_path(center: &Center, company: CompanyId, id: i64) -> std::path::PathBuf {
+    let day = center.today(company).await.format("%Y-%m-%d").to_string();
     center.config.recordings.join(company.0.to_string()).join(day).join(format!("{id}.wav"))
 }
 

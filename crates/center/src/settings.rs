@@ -238,8 +238,12 @@ impl StoredIvr {
         let hours = match &self.hours {
             None => Hours::always(),
             Some(h) => {
-                let time =
-                    |t: &str| NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| format!("{t:?} is not a time (HH:MM)"));
+                // `24:00` is midnight at the end of the day (stored as 00:00).
+                let time = |t: &str| match t {
+                    "24:00" => Ok(NaiveTime::MIN),
+                    t => NaiveTime::parse_from_str(t, "%H:%M")
+                        .map_err(|_| format!("{t:?} is not a time (HH:MM, or 24:00)")),
+                };
                 let mut open = Vec::new();
                 for o in &h.open {
                     let day = DAYS
@@ -248,8 +252,13 @@ impl StoredIvr {
                         .map(|(_, d)| *d)
                         .ok_or_else(|| format!("{:?} is not mon … sun", o.day))?;
                     let (from, to) = (time(&o.from)?, time(&o.to)?);
-                    if from >= to {
-                        return Err(format!("{}: {} is not before {}", o.day, o.from, o.to));
+                    if o.from == "24:00" {
+                        return Err(format!("{}: a range cannot start at 24:00", o.day));
+                    }
+                    // A `to` before `from` runs across midnight; the same
+                    // time twice says nothing (all day is 00:00–24:00).
+                    if from == to && o.to != "24:00" {
+                        return Err(format!("{}: {} to {} is empty (all day is 00:00 to 24:00)", o.day, o.from, o.to));
                     }
                     open.push((day, from, to));
                 }
@@ -294,7 +303,7 @@ impl StoredIvr {
                     .map(|(d, f, t)| StoredOpen {
                         day: DAYS.iter().find(|(_, w)| w == d).map_or("mon", |(n, _)| n).to_owned(),
                         from: f.format("%H:%M").to_string(),
-                        to: t.format("%H:%M").to_string(),
+                        to: if *t == NaiveTime::MIN { "24:00".to_owned() } else { t.format("%H:%M").to_string() },
                     })
                     .collect(),
                 holidays: cfg.hours.holidays.iter().map(|d| d.to_string()).collect(),

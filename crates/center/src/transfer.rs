@@ -47,7 +47,7 @@ pub async fn transfer_call(
     let id = i.id;
     let s = center.company(company);
     let staffing = center.caches.staffing(&s).await?;
-    let today = center.today();
+    let today = center.today(company).await;
     let client = match i.client_id {
         Some(c) => s.client(centrala_domain::ClientId(c)).await?,
         None => None,

@@ -20,6 +20,8 @@ pub struct Config {
     pub default_country_code: String,
     /// Log filter (tracing `EnvFilter` syntax); `RUST_LOG` overrides it.
     pub log: String,
+    /// The IANA time zone of a company that has not set its own.
+    pub time_zone: String,
     pub http: HttpConfig,
     pub auth: AuthConfig,
     pub sip: SipConfig,
@@ -88,6 +90,7 @@ impl Default for Config {
             database: String::new(),
             default_country_code: "387".into(),
             log: "info,rsipstack=warn".into(),
+            time_zone: "Europe/Sarajevo".into(),
             http: HttpConfig::default(),
             auth: AuthConfig::default(),
             sip: SipConfig::default(),
@@ -139,7 +142,7 @@ pub struct HttpOverrides {
 /// underscore (`CENTRALA_HTTP__MAX_BODY_BYTES`). `CENTRALA_HTTP` alone is
 /// the listen address, like `--http`; `CENTRALA_SIP` likewise. Other `CENTRALA_*` variables (such as
 /// `CENTRALA_CONFIG` or `CENTRALA_TEST_PG`) are not configuration keys.
-const ENV_KEYS: [&str; 4] = ["data", "database", "default_country_code", "log"];
+const ENV_KEYS: [&str; 5] = ["data", "database", "default_country_code", "log", "time_zone"];
 
 fn env_provider() -> Env {
     Env::prefixed("CENTRALA_").filter_map(|key| {
@@ -166,7 +169,15 @@ impl Config {
             }
             fig = fig.merge(Toml::file_exact(path));
         }
-        fig.merge(env_provider()).merge(Serialized::defaults(flags)).extract().map_err(Box::new)
+        let config: Config =
+            fig.merge(env_provider()).merge(Serialized::defaults(flags)).extract().map_err(Box::new)?;
+        config.zone().map_err(|e| Box::new(figment::Error::from(format!("time_zone: {e}"))))?;
+        Ok(config)
+    }
+
+    /// The default time zone, read.
+    pub fn zone(&self) -> Result<chrono_tz::Tz, String> {
+        centrala_center::clock::parse_zone(&self.time_zone)
     }
 
     /// The database URL: the configured one, or SQLite in the data folder.
@@ -200,6 +211,7 @@ impl Config {
             default_country_code: self.default_country_code.clone(),
             recordings: self.recordings_dir(),
             clock: centrala_center::Clock::System,
+            time_zone: self.zone().unwrap_or(chrono_tz::Europe::Sarajevo),
         }
     }
 
@@ -306,6 +318,11 @@ mod tests {
             jail.create_file("bad.toml", "[http]\nlisten = \"not an address\"\n")?;
             assert!(Config::load(Some(std::path::Path::new("bad.toml")), &Overrides::default()).is_err());
             assert!(Config::load(Some(std::path::Path::new("missing.toml")), &Overrides::default()).is_err());
+            jail.set_env("CENTRALA_TIME_ZONE", "Mars/Olympus");
+            let e = Config::load(None, &Overrides::default()).unwrap_err();
+            assert!(e.to_string().contains("time_zone") && e.to_string().contains("Mars/Olympus"), "{e}");
+            jail.set_env("CENTRALA_TIME_ZONE", "Asia/Tokyo");
+            assert_eq!(Config::load(None, &Overrides::default()).unwrap().zone(), Ok(chrono_tz::Asia::Tokyo));
             jail.set_env("CENTRALA_AUTH__LOCKOUT_SECONDS", "soon");
             assert!(Config::load(None, &Overrides::default()).is_err());
             Ok(())

@@ -134,7 +134,8 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create {}", config.recordings_dir().display()))?;
     tracing::info!(database = %redact_url(&config.database_url()), data = %config.data.display(), "store ready");
     if demo_mode {
-        let today = chrono::Local::now().date_naive();
+        let center = config.center();
+        let today = center.clock.today(center.time_zone);
         if demo::ensure(&store, today).await.context("creating the demo company")? {
             tracing::info!(company = demo::CODE, "demo company created");
         } else {

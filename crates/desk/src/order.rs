@@ -1,8 +1,13 @@
 //! An order's life (OD-5, OD-7, OD-12, OD-13): who may open one for whom,
 //! what a confirmation needs, and which status changes are allowed.
 
-use crate::{debt::DebtStatus, offers::MIN_OFFERS, KEY_CLIENT_TYPE, REGIONAL_CLIENT_TYPE};
-use centrala_domain::Role;
+use crate::{
+    debt::DebtStatus,
+    offers::MIN_OFFERS,
+    staffing::{DepartmentKind, Staffing},
+    KEY_CLIENT_TYPE, REGIONAL_CLIENT_TYPE,
+};
+use centrala_domain::{Role, StaffId};
 use chrono::{NaiveDate, NaiveTime};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +48,40 @@ impl OrderStatus {
         use OrderStatus::*;
         matches!((self, to), (Confirmed, Shipped) | (Shipped, Delivered) | (Draft | Confirmed, Cancelled))
     }
+}
+
+/// Roles that move confirmed orders along (shipped, delivered) and may
+/// cancel any order; whoever took an order may cancel it too.
+pub const DISPATCH: &[Role] =
+    &[Role::Admin, Role::Supervisor, Role::HeadOfSales, Role::HeadOfWholesale, Role::Manager, Role::KeyAccountManager];
+
+/// Whether `role` may move an order to `to` (`took_it`: they took the order).
+pub fn may_move(role: Role, to: OrderStatus, took_it: bool) -> bool {
+    DISPATCH.contains(&role) || (to == OrderStatus::Cancelled && took_it)
+}
+
+/// Who learns of a confirmed order at once (OD-14): the client's manager
+/// and the head of the manager's department; for key clients and clients
+/// without a manager, the heads of wholesale; for clients without a
+/// manager, the heads of sales too. Each once, by id.
+pub fn confirmation_recipients(client_type: &str, manager: Option<StaffId>, staffing: &Staffing) -> Vec<StaffId> {
+    let heads_of =
+        |kind: DepartmentKind| staffing.departments.iter().filter(move |d| d.kind == kind).filter_map(|d| d.head);
+    let mut staff: Vec<StaffId> = Vec::new();
+    if let Some(m) = manager {
+        staff.push(m);
+        let dept = staffing.member(m).and_then(|m| m.department);
+        staff.extend(staffing.departments.iter().filter(|d| Some(d.id) == dept).filter_map(|d| d.head));
+    }
+    if client_type == KEY_CLIENT_TYPE || manager.is_none() {
+        staff.extend(heads_of(DepartmentKind::Wholesale));
+    }
+    if manager.is_none() {
+        staff.extend(heads_of(DepartmentKind::Sales));
+    }
+    staff.sort();
+    staff.dedup();
+    staff
 }
 
 /// Why an order may not be opened (OD-3, OD-5).
@@ -359,5 +398,82 @@ mod tests {
             allowed,
             vec![(Draft, Cancelled), (Confirmed, Shipped), (Confirmed, Cancelled), (Shipped, Delivered)]
         );
+    }
+
+    #[test]
+    fn who_may_move_an_order() {
+        use OrderStatus::*;
+        // (role, to, took it) -> allowed
+        for (role, to, took, ok) in [
+            (Role::Operator, Cancelled, true, true),
+            (Role::Operator, Cancelled, false, false),
+            (Role::Operator, Shipped, true, false),
+            (Role::Finance, Cancelled, false, false),
+            (Role::Finance, Cancelled, true, true),
+            (Role::Manager, Shipped, false, true),
+            (Role::KeyAccountManager, Delivered, false, true),
+            (Role::Supervisor, Cancelled, false, true),
+            (Role::Admin, Shipped, false, true),
+            (Role::HeadOfSales, Cancelled, false, true),
+        ] {
+            assert_eq!(may_move(role, to, took), ok, "{role:?} -> {to:?}, took it: {took}");
+        }
+    }
+
+    #[test]
+    fn who_learns_of_a_confirmed_order() {
+        use crate::staffing::{Department, Member};
+        use centrala_domain::DepartmentId;
+        let member = |id: i64, dept: i64| Member {
+            id: StaffId(id),
+            username: format!("u{id}"),
+            full_name: String::new(),
+            role: Role::Manager,
+            department: Some(DepartmentId(dept)),
+            active: true,
+        };
+        let dept = |id: i64, kind: DepartmentKind, head: Option<i64>| Department {
+            id: DepartmentId(id),
+            code: format!("d{id}"),
+            name: String::new(),
+            kind,
+            head: head.map(StaffId),
+        };
+        let staffing = Staffing {
+            members: vec![
+                member(1, 10),
+                member(2, 20),
+                member(3, 30),
+                member(11, 10),
+                member(21, 20),
+                member(31, 30),
+                member(41, 40),
+            ],
+            departments: vec![
+                dept(10, DepartmentKind::Sales, Some(11)),
+                dept(20, DepartmentKind::Sales, Some(21)),
+                dept(30, DepartmentKind::Wholesale, Some(31)),
+                dept(40, DepartmentKind::Wholesale, Some(41)),
+                dept(50, DepartmentKind::Finance, None),
+            ],
+            absences: vec![],
+        };
+        let ids = |v: &[i64]| v.iter().map(|i| StaffId(*i)).collect::<Vec<_>>();
+        // (client type, manager) -> recipients
+        for (ty, manager, want) in [
+            ("retail", Some(1), ids(&[1, 11])),
+            ("retail", Some(2), ids(&[2, 21])),
+            // A key client: its manager, their head, and every head of wholesale.
+            ("key", Some(3), ids(&[3, 31, 41])),
+            ("key", Some(1), ids(&[1, 11, 31, 41])),
+            // No manager yet: the heads of sales and of wholesale.
+            ("retail", None, ids(&[11, 21, 31, 41])),
+            // A head who manages a client is told once.
+            ("retail", Some(11), ids(&[11])),
+            // A manager outside any known department: only them.
+            ("retail", Some(99), ids(&[99])),
+        ] {
+            assert_eq!(confirmation_recipients(ty, manager.map(StaffId), &staffing), want, "{ty} {manager:?}");
+        }
     }
 }

@@ -7,7 +7,7 @@
 //! The order's volume is measured at list price (column 1), so that the
 //! column chosen cannot change the volume it was chosen by.
 
-use centrala_domain::Money;
+use centrala_domain::{Money, Quantity};
 use chrono::NaiveDate;
 
 /// Price-list columns are numbered 1 to 5.
@@ -77,6 +77,33 @@ pub fn choose_column<'r>(
     }
 }
 
+/// An order priced as a whole: its column, the rule that gave it (none:
+/// list price), and each line's product, quantity and unit price.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PricedOrder<'r, P> {
+    pub column: u8,
+    pub rule: Option<&'r PriceRule>,
+    pub lines: Vec<(P, Quantity, Money)>,
+}
+
+/// The order priced as a whole: the column the rules give for this client
+/// and the order's volume **at list price** (column 1), and every line
+/// priced from that one column. Measuring the volume at list price means
+/// the column chosen cannot change the volume it was chosen by.
+/// `lines`: each product's five prices and the quantity.
+pub fn price_order<'r, P: Copy>(
+    rules: &'r [PriceRule],
+    client_type: &str,
+    lines: &[(P, [Money; 5], Quantity)],
+    today: NaiveDate,
+) -> PricedOrder<'r, P> {
+    let volume: Money = lines.iter().map(|(_, prices, q)| prices[0].times(*q)).sum();
+    let (column, rule) = choose_column(rules, client_type, volume, today);
+    let idx = usize::from(column.clamp(1, 5)) - 1;
+    let lines = lines.iter().map(|(p, prices, q)| (*p, *q, prices[idx])).collect();
+    PricedOrder { column, rule, lines }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +166,38 @@ mod tests {
         assert!(rule(1, 1, None, None, Some("2026-12-02"), Some("2026-12-01"), 2).validate().is_err());
         assert!(rule(1, 1, None, Some(-1), None, None, 2).validate().is_err());
         assert!(rule(1, 1, None, None, Some("2026-12-01"), Some("2026-12-01"), 2).validate().is_ok());
+    }
+
+    #[test]
+    fn an_order_is_priced_by_its_volume_at_list_price_from_one_column() {
+        // Retail from 1,000.00 at list price gets column 3; below, column 2.
+        let rules = vec![
+            rule(2, 10, Some("retail"), None, None, None, 2),
+            rule(3, 20, Some("retail"), Some(100_000), None, None, 3),
+        ];
+        let beer = [Money(1_000), Money(950), Money(900), Money(850), Money(800)];
+        let water = [Money(200), Money(190), Money(180), Money(170), Money(160)];
+        let today = d("2026-11-27");
+        for (beer_qty, water_qty, column, beer_price, water_price) in [
+            // 99 × 10.00 + 4 × 2.00 = 998.00 at list price: column 2.
+            (99, 4, 2, 950, 190),
+            // 99 × 10.00 + 5 × 2.00 = 1,000.00, at the threshold: column 3,
+            // although at column 3's prices the order is worth less than that.
+            (99, 5, 3, 900, 180),
+            (0, 0, 2, 950, 190),
+        ] {
+            let lines = [("BE", beer, Quantity::units(beer_qty)), ("WA", water, Quantity::units(water_qty))];
+            let PricedOrder { column: c, lines: priced, .. } = price_order(&rules, "retail", &lines, today);
+            assert_eq!(c, column, "{beer_qty} beer, {water_qty} water");
+            assert_eq!(
+                priced,
+                [
+                    ("BE", Quantity::units(beer_qty), Money(beer_price)),
+                    ("WA", Quantity::units(water_qty), Money(water_price))
+                ]
+            );
+        }
+        let o = price_order(&rules, "key", &[("BE", beer, Quantity::units(500))], today);
+        assert_eq!((o.column, o.rule.map(|r| r.id)), (1, None), "no rule for the type: list price");
     }
 }

@@ -92,10 +92,11 @@ pub struct InteractionFilter {
     pub phone: Option<String>,
     pub client: Option<ClientId>,
     pub staff: Option<StaffId>,
-    /// From this day (inclusive), `YYYY-MM-DD`.
+    /// Arrived at or after this instant (RFC 3339 UTC, or a UTC day
+    /// `YYYY-MM-DD`; compared as text, as stored).
     pub from: Option<String>,
-    /// To this day (inclusive), `YYYY-MM-DD`.
-    pub to: Option<String>,
+    /// Arrived before this instant (exclusive; the same forms).
+    pub until: Option<String>,
     pub disposition: Option<Disposition>,
     /// The routing rule that sent it (`new_client`, `operators`, …).
     pub rule: Option<String>,
@@ -265,15 +266,13 @@ impl Scoped<'_> {
              AND ($8 = '' OR routing_rule = $8)
              ORDER BY arrived_at DESC, id DESC LIMIT $9"
         );
-        // `to` is inclusive: compare with the start of the next day.
-        let to_exclusive = f.to.as_deref().map(|t| format!("{t}T99")).unwrap_or_default();
         Ok(sqlx::query_as(&sql)
             .bind(self.company_id().0)
             .bind(f.phone.clone().unwrap_or_default())
             .bind(f.client.map_or(0, |c| c.0))
             .bind(f.staff.map_or(0, |s| s.0))
             .bind(f.from.clone().unwrap_or_default())
-            .bind(to_exclusive)
+            .bind(f.until.clone().unwrap_or_default())
             .bind(f.disposition.map_or("", Disposition::as_str))
             .bind(f.rule.clone().unwrap_or_default())
             .bind(if f.limit > 0 { f.limit } else { 100 })

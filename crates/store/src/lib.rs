@@ -130,7 +130,7 @@ impl Store {
     }
 
     pub async fn company_by_code(&self, code: &str) -> Result<Option<Company>> {
-        let row: Option<CompanyRow> = sqlx::query_as("SELECT id, code, name FROM companies WHERE code = $1")
+        let row: Option<CompanyRow> = sqlx::query_as("SELECT id, code, name, time_zone FROM companies WHERE code = $1")
             .bind(code)
             .fetch_optional(&self.pool)
             .await?;
@@ -138,7 +138,7 @@ impl Store {
     }
 
     pub async fn company_by_id(&self, id: CompanyId) -> Result<Option<Company>> {
-        let row: Option<CompanyRow> = sqlx::query_as("SELECT id, code, name FROM companies WHERE id = $1")
+        let row: Option<CompanyRow> = sqlx::query_as("SELECT id, code, name, time_zone FROM companies WHERE id = $1")
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await?;
@@ -146,8 +146,9 @@ impl Store {
     }
 
     pub async fn companies(&self) -> Result<Vec<Company>> {
-        let rows: Vec<CompanyRow> =
-            sqlx::query_as("SELECT id, code, name FROM companies ORDER BY code").fetch_all(&self.pool).await?;
+        let rows: Vec<CompanyRow> = sqlx::query_as("SELECT id, code, name, time_zone FROM companies ORDER BY code")
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -164,6 +165,20 @@ impl Store {
         Ok((c, true))
     }
 
+    /// Sets a company's IANA time zone (checked by the caller); empty for
+    /// the configured default.
+    pub async fn set_company_time_zone(&self, id: CompanyId, zone: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE companies SET time_zone = $1 WHERE id = $2")
+            .bind(zone)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -177,7 +192,7 @@ pub(crate) async fn ensure_company_tx(
     let row: CompanyRow = sqlx::query_as(
         "INSERT INTO companies (code, name, created_at) VALUES ($1, $2, $3)
          ON CONFLICT (code) DO UPDATE SET code = excluded.code
-         RETURNING id, code, name",
+         RETURNING id, code, name, time_zone",
     )
     .bind(code)
     .bind(name)

@@ -12,6 +12,8 @@ pub struct Company {
     pub id: CompanyId,
     pub code: String,
     pub name: String,
+    /// Its IANA time zone; empty for the configured default.
+    pub time_zone: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -19,11 +21,12 @@ pub(crate) struct CompanyRow {
     id: i64,
     code: String,
     name: String,
+    time_zone: String,
 }
 
 impl From<CompanyRow> for Company {
     fn from(r: CompanyRow) -> Self {
-        Company { id: CompanyId(r.id), code: r.code, name: r.name }
+        Company { id: CompanyId(r.id), code: r.code, name: r.name, time_zone: r.time_zone }
     }
 }
 

@@ -519,9 +519,10 @@ mod interaction_queries {
         let routed = sa.interactions(&by_rule("operators")).await.unwrap();
         assert_eq!(routed.iter().map(|i| i.id).collect::<Vec<_>>(), [first]);
         assert!(sa.interactions(&by_rule("new_client")).await.unwrap().is_empty());
-        let today = chrono::Utc::now().date_naive().to_string();
+        let today = chrono::Utc::now().date_naive();
+        let (from, until) = (today.to_string(), today.succ_opt().unwrap().to_string());
         let in_range = sa
-            .interactions(&InteractionFilter { from: Some(today.clone()), to: Some(today), ..Default::default() })
+            .interactions(&InteractionFilter { from: Some(from), until: Some(until), ..Default::default() })
             .await
             .unwrap();
         assert_eq!(in_range.len(), 2);

@@ -75,7 +75,7 @@ pub async fn place(
         (phone.as_str().to_owned(), client)
     };
     let id = s.start_interaction(Direction::Outbound, &account, &target, client.as_ref().map(|c| c.id)).await?;
-    let recording = centrala_center::recordings::recording_path(&state.center, auth.company, id);
+    let recording = centrala_center::recordings::recording_path(&state.center, auth.company, id).await;
     let request = ClickToCall {
         agent: account,
         target,

@@ -32,7 +32,7 @@ pub async fn lookup(
     let phone = normalize_phone(&q.phone, &state.config.default_country_code).map_err(|_| unknown())?;
     let s = state.store.company(auth.company);
     let client = s.client_by_phone(phone.as_str()).await?.ok_or_else(unknown)?;
-    let today = state.center.today();
+    let today = state.center.today(s.company_id()).await;
     let card = desk::card(&s, client, today, &*state.center.caches.staffing(&s).await?).await?;
     s.audit(&auth.username, "view", "client", &card.code, "card by phone").await?;
     Ok(Json(card))
@@ -48,7 +48,9 @@ pub async fn get(
 ) -> ApiResult<Json<CardOut>> {
     let s = state.store.company(auth.company);
     let client = desk::client_by_code(&s, &code).await?;
-    let card = desk::card(&s, client, state.center.today(), &*state.center.caches.staffing(&s).await?).await?;
+    let card =
+        desk::card(&s, client, state.center.today(s.company_id()).await, &*state.center.caches.staffing(&s).await?)
+            .await?;
     s.audit(&auth.username, "view", "client", &card.code, "card").await?;
     Ok(Json(card))
 }
@@ -102,7 +104,7 @@ pub async fn list(
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let manager = |c: &centrala_store::desk::Client| c.manager.map(|m| desk::member_name(&staffing, m));
     if q.dormant == Some(true) {
-        let cutoff = desk::dormant_cutoff(state.center.today());
+        let cutoff = desk::dormant_cutoff(state.center.today(s.company_id()).await);
         // Product names from the cached catalog, not a query per product.
         let catalog = state.center.caches.catalog(&s).await?;
         let mut out = Vec::new();
@@ -183,7 +185,7 @@ pub async fn decide(
         ApiError::invalid(format!("intent {:?} is not order, reference, other or complaint", body.intent))
     })?;
     let s = state.store.company(auth.company);
-    let today = state.center.today();
+    let today = state.center.today(s.company_id()).await;
     let client = match normalize_phone(&body.phone, &state.config.default_country_code) {
         Ok(p) => s.client_by_phone(p.as_str()).await?,
         Err(e) => return Err(ApiError::invalid(e.to_string())),
@@ -222,7 +224,10 @@ pub async fn assign(
     s.assign_manager(client.id, manager.id).await?;
     s.audit(&auth.username, "assign_manager", "client", &client.code, &manager.username).await?;
     let client = desk::client_by_code(&s, &code).await?;
-    Ok(Json(desk::card(&s, client, state.center.today(), &*state.center.caches.staffing(&s).await?).await?))
+    Ok(Json(
+        desk::card(&s, client, state.center.today(s.company_id()).await, &*state.center.caches.staffing(&s).await?)
+            .await?,
+    ))
 }
 
 /// A client type on the wire.

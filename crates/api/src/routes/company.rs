@@ -13,14 +13,60 @@ use utoipa::{IntoParams, ToSchema};
 pub struct CompanyOut {
     pub code: String,
     pub name: String,
+    /// The IANA time zone its opening hours, "today" and the times shown
+    /// to people are in.
+    pub time_zone: String,
+    /// True when the company has not set its own (the configured default).
+    pub time_zone_default: bool,
+    /// The local date and time there now (RFC 3339, with the offset).
+    pub local_now: String,
+}
+
+async fn company_out(state: &AppState, company: centrala_domain::CompanyId) -> ApiResult<CompanyOut> {
+    let c = state.store.company_by_id(company).await?.ok_or_else(|| crate::error::ApiError::not_found("company"))?;
+    let zone = state.center.zone(company).await;
+    let local_now = state.center.clock().now().with_timezone(&zone).to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    Ok(CompanyOut {
+        code: c.code,
+        name: c.name,
+        time_zone: zone.name().to_owned(),
+        time_zone_default: c.time_zone.is_empty(),
+        local_now,
+    })
 }
 
 /// The caller's company.
 #[utoipa::path(get, path = "/api/v1/company", tag = "company", responses((status = 200, body = CompanyOut)))]
 pub async fn get(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<CompanyOut>> {
-    let c =
-        state.store.company_by_id(auth.company).await?.ok_or_else(|| crate::error::ApiError::not_found("company"))?;
-    Ok(Json(CompanyOut { code: c.code, name: c.name }))
+    Ok(Json(company_out(&state, auth.company).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyIn {
+    /// An IANA time zone such as `Europe/Sarajevo`; `null` for the
+    /// configured default.
+    pub time_zone: Option<String>,
+}
+
+/// Set the company's time zone (admins): opening hours, "today" on every
+/// page and report, and the midnight at which the wallboard's day starts
+/// again follow it at once.
+#[utoipa::path(put, path = "/api/v1/company", tag = "company", request_body = CompanyIn,
+    responses((status = 200, body = CompanyOut), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn put(
+    State(state): State<AppState>,
+    auth: Auth,
+    crate::error::ApiJson(body): crate::error::ApiJson<CompanyIn>,
+) -> ApiResult<Json<CompanyOut>> {
+    auth.require(roles::ADMIN)?;
+    let zone = match body.time_zone.as_deref() {
+        None => None,
+        Some(name) => Some(centrala_center::clock::parse_zone(name).map_err(crate::error::ApiError::invalid)?),
+    };
+    let set = state.center.set_zone(auth.company, zone).await?;
+    state.store.company(auth.company).audit(&auth.username, "update", "company", "time_zone", set.name()).await?;
+    Ok(Json(company_out(&state, auth.company).await?))
 }
 
 #[derive(Serialize, ToSchema)]

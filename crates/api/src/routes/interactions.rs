@@ -99,9 +99,9 @@ pub struct InteractionQuery {
     pub client: Option<String>,
     /// A staff member's username: who handled it.
     pub staff: Option<String>,
-    /// From this day (inclusive).
+    /// From this day (inclusive), in the company's time zone.
     pub from: Option<NaiveDate>,
-    /// To this day (inclusive).
+    /// To this day (inclusive), in the company's time zone.
     pub to: Option<NaiveDate>,
     /// in_progress, answered, abandoned, failed or closed.
     pub outcome: Option<String>,
@@ -136,8 +136,10 @@ pub async fn list(
         f.staff =
             Some(s.staff_by_username(u).await?.ok_or_else(|| ApiError::invalid(format!("no staff member {u:?}")))?.id);
     }
-    f.from = q.from.map(|d| d.to_string());
-    f.to = q.to.map(|d| d.to_string());
+    // Days are the company's: from its local midnight to the one after `to`.
+    let zone = state.center.zone(auth.company).await;
+    f.from = q.from.map(|d| centrala_center::clock::day_start(d, zone));
+    f.until = q.to.and_then(|d| d.succ_opt()).map(|d| centrala_center::clock::day_start(d, zone));
     if let Some(o) = &q.outcome {
         f.disposition = Some(Disposition::parse(o).ok_or_else(|| ApiError::invalid(format!("unknown outcome {o:?}")))?);
     }

@@ -324,7 +324,18 @@ mod tests {
             .unwrap_err()
             .contains("nowhere"));
         assert!(broken("/menus/1/options/1", serde_json::json!({"intent": "gossip"})).unwrap_err().contains("gossip"));
-        assert!(broken("/hours/open/0/from", serde_json::json!("17:00")).unwrap_err().contains("not before"));
+        // 08:00–16:00 is the shape; an empty range is refused, a range across
+        // midnight and one to 24:00 are not.
+        assert!(broken("/hours/open/0/from", serde_json::json!("16:00")).unwrap_err().contains("is empty"));
+        assert!(broken("/hours/open/0/from", serde_json::json!("24:00")).unwrap_err().contains("cannot start"));
+        assert!(broken("/hours/open/0/to", serde_json::json!("25:00")).unwrap_err().contains("not a time"));
+        assert!(broken("/hours/open/0/from", serde_json::json!("22:00")).is_ok(), "22:00–16:00 runs across midnight");
+        assert!(broken("/hours/open/0/to", serde_json::json!("24:00")).is_ok(), "08:00–24:00");
+        let mut v = ok.clone();
+        v["hours"]["open"][0] = serde_json::json!({"day": "fri", "from": "22:00", "to": "24:00"});
+        let (cfg, _) = serde_json::from_value::<IvrDef>(v).unwrap().to_config().unwrap();
+        let back = IvrDef::from_config(&cfg, "en");
+        assert_eq!(back.hours.unwrap().open[0].to, "24:00", "24:00 reads back as it was written");
         assert!(broken("/hours/open/0/day", serde_json::json!("someday")).unwrap_err().contains("someday"));
         assert!(broken("/hours/holidays/0", serde_json::json!("25.12.")).unwrap_err().contains("date"));
         assert!(broken("/language", serde_json::json!("fr")).unwrap_err().contains("fr"));

@@ -13,10 +13,10 @@ use crate::{
 use axum::{extract::State, http::StatusCode, Json};
 use centrala_desk::{
     order::{check_confirm, may_open, ConfirmFacts, Delivery, OrderStatus},
-    pricing::choose_column,
+    pricing::price_order,
     routing::Intent,
 };
-use centrala_domain::{DepartmentKind, Money, OrderId, ProductId, Quantity, StaffId};
+use centrala_domain::{OrderId, ProductId, Quantity};
 use centrala_store::{
     desk::{Client, Order},
     Scoped,
@@ -193,13 +193,12 @@ async fn reprice_and_save(
     for (p, q) in lines {
         let product =
             s.product_by_id(*p).await?.ok_or_else(|| ApiError::invalid(format!("product {p} does not exist")))?;
-        products.push((product, *q));
+        products.push((product.id, product.prices, *q));
     }
-    let volume: Money = products.iter().map(|(p, q)| p.prices[0].times(*q)).sum();
     let rules = s.price_rules().await?;
-    let (column, rule) = choose_column(&rules, &client.client_type, volume, state.center.today());
-    let idx = usize::from(column.clamp(1, 5)) - 1;
-    let priced: Vec<(ProductId, Quantity, Money)> = products.iter().map(|(p, q)| (p.id, *q, p.prices[idx])).collect();
+    let today = state.center.today(s.company_id()).await;
+    let priced = price_order(&rules, &client.client_type, &products, today);
+    let (column, rule, priced) = (priced.column, priced.rule, priced.lines);
     s.save_lines(order.summary.id, &priced, column, rule.map_or("", |r| r.name.as_str()), actor, event).await?;
     Ok(())
 }
@@ -225,7 +224,7 @@ pub async fn open(
 ) -> ApiResult<(StatusCode, Json<OrderOut>)> {
     auth.require(roles::ORDER_TAKERS)?;
     let s = state.store.company(auth.company);
-    let today = state.center.today();
+    let today = state.center.today(s.company_id()).await;
     let client = desk::client_by_code(&s, &body.client).await?;
     let facts = desk::client_facts(&s, client, today).await?;
     let c = &facts.client;
@@ -532,7 +531,7 @@ pub async fn confirm(
 ) -> ApiResult<Json<OrderOut>> {
     auth.require(roles::ORDER_TAKERS)?;
     let s = state.store.company(auth.company);
-    let today = state.center.today();
+    let today = state.center.today(s.company_id()).await;
     let (o, c) = load(&s, &id).await?;
     let facts = desk::client_facts(&s, c.clone(), today).await?;
     let authorized: Vec<String> =
@@ -578,21 +577,8 @@ pub async fn confirm(
 /// OD-14: the client's manager, the head of the manager's department and,
 /// for key clients, the heads of wholesale learn of the order at once.
 async fn publish_confirmed(state: &AppState, s: &Scoped<'_>, auth: &Auth, c: &Client, o: &OrderOut) -> ApiResult<()> {
-    let mut staff: Vec<StaffId> = Vec::new();
-    if let Some(m) = c.manager {
-        staff.push(m);
-        if let Some(d) = s.staff(m).await?.and_then(|m| m.department) {
-            staff.extend(s.department_head(d).await?);
-        }
-    }
-    if c.client_type == centrala_desk::KEY_CLIENT_TYPE || c.manager.is_none() {
-        staff.extend(s.heads_of_kind(DepartmentKind::Wholesale).await?);
-    }
-    if c.manager.is_none() {
-        staff.extend(s.heads_of_kind(DepartmentKind::Sales).await?);
-    }
-    staff.sort();
-    staff.dedup();
+    let staffing = state.center.caches.staffing(s).await?;
+    let staff = centrala_desk::order::confirmation_recipients(&c.client_type, c.manager, &staffing);
     state.center.events.publish(Event {
         company: auth.company,
         staff,
@@ -630,11 +616,7 @@ pub async fn set_status(
         .ok_or_else(|| ApiError::invalid(format!("status {:?} is not shipped, delivered or cancelled", body.status)))?;
     let s = state.store.company(auth.company);
     let (o, c) = load(&s, &id).await?;
-    let allowed = match to {
-        OrderStatus::Cancelled => roles::DISPATCH.contains(&auth.role) || o.created_by == Some(auth.staff),
-        _ => roles::DISPATCH.contains(&auth.role),
-    };
-    if !allowed {
+    if !centrala_desk::order::may_move(auth.role, to, o.created_by == Some(auth.staff)) {
         return Err(ApiError::forbidden());
     }
     let from = o.summary.status;

@@ -38,6 +38,10 @@ pub struct User {
     auth: Auth,
     company: String,
     tr: Tr,
+    /// The company's time zone, and its day now there: the page shows
+    /// every time in it.
+    zone: chrono_tz::Tz,
+    today: chrono::NaiveDate,
 }
 
 impl FromRequestParts<AppState> for User {
@@ -46,7 +50,9 @@ impl FromRequestParts<AppState> for User {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_request_parts(parts, state).await.map_err(|_| Redirect::to("/login").into_response())?;
         let company = state.store.company_by_id(auth.company).await.ok().flatten().map(|c| c.name).unwrap_or_default();
-        Ok(User { tr: Tr::new(&auth.locale), company, auth })
+        let zone = state.center.zone(auth.company).await;
+        let today = state.center.clock().today(zone);
+        Ok(User { tr: Tr::new(&auth.locale), company, auth, zone, today })
     }
 }
 
@@ -75,7 +81,9 @@ fn layout(tr: Tr, page: &str, title: &str, user: Option<&User>, body: Markup) ->
                 script id="i18n" type="application/json" { (PreEscaped(strings.replace("</", "<\\/"))) }
                 script src="/assets/app.js" defer {}
             }
-            body data-page=(page) data-staff=(user.map(|u| u.auth.staff.0.to_string()).unwrap_or_default()) {
+            body data-page=(page) data-staff=(user.map(|u| u.auth.staff.0.to_string()).unwrap_or_default())
+                data-tz=(user.map(|u| u.zone.name()).unwrap_or("UTC"))
+                data-today=(user.map(|u| u.today.to_string()).unwrap_or_default()) {
                 header.top {
                     span.brand { (tr.t("app-name")) }
                     @if let Some(u) = user {
