@@ -47,7 +47,7 @@ struct Center {
     next_contact: u64,
     queues: u32,
     /// Each agent's current contact.
-    current: Vec<ContactId>,
+    current: Vec<TaskId>,
     turn: usize,
 }
 
@@ -74,13 +74,12 @@ impl Center {
                 .collect();
             acd.handle(Instant(0), Event::AddAgent(cfg));
         }
-        let mut c =
-            Center { acd, now: 1, next_contact: 0, queues, current: vec![ContactId(0); agents as usize], turn: 0 };
+        let mut c = Center { acd, now: 1, next_contact: 0, queues, current: vec![TaskId(0); agents as usize], turn: 0 };
         for a in 0..agents {
             // Log in, take one contact from one of its own queues, answer it.
             let q = QueueId(((a * 7) % u64::from(queues)) as u32);
             c.next_contact += 1;
-            let id = ContactId(c.next_contact);
+            let id = TaskId(c.next_contact);
             c.acd.handle(Instant(c.now), Event::Arrive { contact: id, queue: q, priority: 0 });
             let out = c.acd.handle(Instant(c.now), Event::Login(AgentId(a)));
             c.answer(out);
@@ -105,7 +104,7 @@ impl Center {
 
     fn arrive(&mut self) {
         self.next_contact += 1;
-        let id = ContactId(self.next_contact);
+        let id = TaskId(self.next_contact);
         let q = queue_of(self.next_contact, self.queues);
         let out = self.acd.handle(Instant(self.now), Event::Arrive { contact: id, queue: q, priority: 0 });
         self.answer(out);

@@ -47,7 +47,7 @@ impl std::hash::Hasher for IdHasher {
 type IdMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
 
 /// Queue order: higher priority first, then seniority (earlier arrival).
-type WaitKey = (Reverse<i32>, Instant, ContactId);
+type WaitKey = (Reverse<i32>, Instant, TaskId);
 /// Agent order within a tier: the strategy's key, smallest first.
 type AgentKey = (u64, u64, AgentId);
 
@@ -66,8 +66,8 @@ struct Agent {
     since: Instant,
     wrap_until: Option<Instant>,
     wrap_seq: u64,
-    offered: Vec<ContactId>,
-    connected: Vec<ContactId>,
+    offered: Vec<TaskId>,
+    connected: Vec<TaskId>,
     load: [u8; 3],
     idle_since: Instant,
     handled_today: u32,
@@ -76,7 +76,7 @@ struct Agent {
     /// Where the agent is listed as available, to unlist it.
     listed: Vec<(QueueId, usize, AgentKey)>,
     /// Direct contacts waiting for this very agent, oldest first.
-    waiters: VecDeque<ContactId>,
+    waiters: VecDeque<TaskId>,
 }
 
 impl Agent {
@@ -231,25 +231,25 @@ struct Contact {
 }
 
 impl Contact {
-    fn key(&self, id: ContactId) -> WaitKey {
+    fn key(&self, id: TaskId) -> WaitKey {
         (Reverse(self.priority), self.arrived, id)
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Timer {
-    Ring(ContactId, u64),
+    Ring(TaskId, u64),
     Wrap(AgentId, u64),
-    Widen(ContactId, u64),
-    MaxWait(ContactId, u64),
-    Step(ContactId, u64),
+    Widen(TaskId, u64),
+    MaxWait(TaskId, u64),
+    Step(TaskId, u64),
 }
 
 /// The ACD engine. See the crate documentation.
 pub struct Acd {
     agents: IdMap<AgentId, Agent>,
     queues: IdMap<QueueId, Queue>,
-    contacts: IdMap<ContactId, Contact>,
+    contacts: IdMap<TaskId, Contact>,
     timers: BinaryHeap<Reverse<(Instant, Timer)>>,
     log: Vec<LogEntry>,
     logging: bool,
@@ -313,7 +313,7 @@ impl Acd {
         std::mem::take(&mut self.out)
     }
 
-    fn record(&mut self, contact: Option<ContactId>, queue: Option<QueueId>, agent: Option<AgentId>, kind: LogKind) {
+    fn record(&mut self, contact: Option<TaskId>, queue: Option<QueueId>, agent: Option<AgentId>, kind: LogKind) {
         if self.logging {
             self.log.push(LogEntry { at: self.now, contact, queue, agent, kind });
         }
@@ -383,7 +383,7 @@ impl Acd {
     }
 
     /// The queue a contact waits in, if it still waits there since `epoch`.
-    fn waiting_in(&self, c: ContactId, epoch: u64) -> Option<QueueId> {
+    fn waiting_in(&self, c: TaskId, epoch: u64) -> Option<QueueId> {
         self.contacts.get(&c).filter(|k| k.state == CState::Waiting && k.epoch == epoch).and_then(|k| k.queue)
     }
 
@@ -417,7 +417,7 @@ impl Acd {
                 x.cfg.companies = companies;
                 // Offers of companies it no longer serves are taken back
                 // (contacts it talks in stay with it until they end).
-                let foreign: Vec<ContactId> = x
+                let foreign: Vec<TaskId> = x
                     .offered
                     .iter()
                     .copied()
@@ -429,7 +429,7 @@ impl Acd {
                 }
                 // Contacts waiting for this very agent move on to their next step.
                 let Some(x) = self.agents.get_mut(&a) else { return };
-                let (foreign, keep): (VecDeque<ContactId>, VecDeque<ContactId>) = std::mem::take(&mut x.waiters)
+                let (foreign, keep): (VecDeque<TaskId>, VecDeque<TaskId>) = std::mem::take(&mut x.waiters)
                     .into_iter()
                     .partition(|c| self.contacts.get(c).is_some_and(|k| !x.cfg.companies.contains(&k.company)));
                 x.waiters = keep;
@@ -709,7 +709,7 @@ impl Acd {
             }
             // Then the best head among its queues: queue priority, contact
             // priority, seniority.
-            let mut best: Option<((i32, Reverse<WaitKey>), QueueId, ContactId)> = None;
+            let mut best: Option<((i32, Reverse<WaitKey>), QueueId, TaskId)> = None;
             for (qid, tier) in &agent.queues {
                 let Some(q) = self.queues.get(qid) else { continue };
                 if !agent.has_room(q.cfg.channel) {
@@ -737,7 +737,7 @@ impl Acd {
 
     /// The most senior waiting contact of `q` whose open tiers include `tier`:
     /// the oldest of each priority level is checked, best level first.
-    fn oldest_open_to(&self, q: &Queue, tier: usize) -> Option<(WaitKey, ContactId)> {
+    fn oldest_open_to(&self, q: &Queue, tier: usize) -> Option<(WaitKey, TaskId)> {
         let mut cursor = q.waiting.iter().next().copied();
         while let Some(key) = cursor {
             let c = key.2;
@@ -746,7 +746,7 @@ impl Acd {
                 return Some((key, c));
             }
             // Skip to the next priority level.
-            let next_level = (Reverse(key.0 .0 - 1), Instant(0), ContactId(0));
+            let next_level = (Reverse(key.0 .0 - 1), Instant(0), TaskId(0));
             if key.0 .0 == i32::MIN {
                 return None;
             }
@@ -759,7 +759,7 @@ impl Acd {
     fn match_queue(&mut self, qid: QueueId) {
         loop {
             let Some(q) = self.queues.get(&qid) else { return };
-            let mut found: Option<(ContactId, AgentId)> = None;
+            let mut found: Option<(TaskId, AgentId)> = None;
             let mut cursor = q.waiting.iter().next().copied();
             while let Some(key) = cursor {
                 let c = key.2;
@@ -772,7 +772,7 @@ impl Acd {
                 if key.0 .0 == i32::MIN {
                     break;
                 }
-                cursor = q.waiting.range((Reverse(key.0 .0 - 1), Instant(0), ContactId(0))..).next().copied();
+                cursor = q.waiting.range((Reverse(key.0 .0 - 1), Instant(0), TaskId(0))..).next().copied();
             }
             let Some((c, a)) = found else { return };
             self.check_fifo(qid, c, a);
@@ -785,13 +785,13 @@ impl Acd {
 
     /// With checks on: is `c` being served before an earlier contact of
     /// the same queue and priority that agent `a` could serve as well?
-    fn check_fifo(&mut self, qid: QueueId, c: ContactId, a: AgentId) {
+    fn check_fifo(&mut self, qid: QueueId, c: TaskId, a: AgentId) {
         if !self.checks {
             return;
         }
         let (Some(q), Some(k)) = (self.queues.get(&qid), self.contacts.get(&c)) else { return };
         let tier = q.members.iter().find(|(m, _)| *m == a).map_or(usize::MAX, |(_, t)| *t);
-        let start = (Reverse(k.priority), Instant(0), ContactId(0));
+        let start = (Reverse(k.priority), Instant(0), TaskId(0));
         for key in q.waiting.range(start..k.key(c)) {
             let d = key.2;
             if d == c || key.0 .0 != k.priority {
@@ -804,7 +804,7 @@ impl Acd {
         }
     }
 
-    fn take_from_queue(&mut self, q: QueueId, c: ContactId) {
+    fn take_from_queue(&mut self, q: QueueId, c: TaskId) {
         let key = self.contacts.get(&c).map(|k| k.key(c));
         if let (Some(q), Some(key)) = (self.queues.get_mut(&q), key) {
             q.waiting.remove(&key);
@@ -813,7 +813,7 @@ impl Acd {
 
     /// The agents to ring for `c`: `first`, plus for ring-all every other
     /// available agent of the open tiers.
-    fn ring_group(&self, qid: QueueId, c: ContactId, first: AgentId) -> Vec<AgentId> {
+    fn ring_group(&self, qid: QueueId, c: TaskId, first: AgentId) -> Vec<AgentId> {
         let mut agents = vec![first];
         let Some(q) = self.queues.get(&qid) else { return agents };
         if q.cfg.strategy == Strategy::RingAll {
@@ -832,7 +832,7 @@ impl Acd {
         agents
     }
 
-    fn offer(&mut self, c: ContactId, agents: Vec<AgentId>, ring: Duration) {
+    fn offer(&mut self, c: TaskId, agents: Vec<AgentId>, ring: Duration) {
         let Some(k) = self.contacts.get_mut(&c) else { return };
         k.state = CState::Offered;
         k.offer_seq += 1;
@@ -865,7 +865,7 @@ impl Acd {
 
     /// Stops ringing `a` for `c` and frees its room (the contact's state is
     /// the caller's business).
-    fn retract_one(&mut self, c: ContactId, a: AgentId) {
+    fn retract_one(&mut self, c: TaskId, a: AgentId) {
         let ch = match self.contacts.get_mut(&c) {
             Some(k) => {
                 k.offered_to.retain(|x| *x != a);
@@ -893,7 +893,7 @@ impl Acd {
 
     /// Nobody answered (or the one agent declined): the agents go not
     /// ready, the contact goes back to its place or on along its chain.
-    fn no_answer(&mut self, c: ContactId, kind: LogKind, reason: &str) {
+    fn no_answer(&mut self, c: TaskId, kind: LogKind, reason: &str) {
         let (agents, queue) = match self.contacts.get(&c) {
             Some(k) => (k.offered_to.clone(), k.queue),
             None => return,
@@ -913,7 +913,7 @@ impl Acd {
 
     /// A ringing contact whose last ringing agent went away goes back: to
     /// its queue place, or on along its chain.
-    fn if_unoffered_return(&mut self, c: ContactId) {
+    fn if_unoffered_return(&mut self, c: TaskId) {
         let Some(k) = self.contacts.get(&c) else { return };
         if k.state != CState::Offered || !k.offered_to.is_empty() {
             return;
@@ -926,7 +926,7 @@ impl Acd {
     }
 
     /// Back into the queue at its old place (seniority and widening kept).
-    fn requeue(&mut self, c: ContactId, q: QueueId) {
+    fn requeue(&mut self, c: TaskId, q: QueueId) {
         let Some(k) = self.contacts.get_mut(&c) else { return };
         k.state = CState::Waiting;
         k.offered_to.clear();
@@ -937,7 +937,7 @@ impl Acd {
         self.match_queue(q);
     }
 
-    fn enqueue(&mut self, c: ContactId, qid: QueueId, depth: u8) {
+    fn enqueue(&mut self, c: TaskId, qid: QueueId, depth: u8) {
         let now = self.now;
         let Some(q) = self.queues.get(&qid) else { return };
         // A contact never enters another company's queue: it hears the
@@ -981,7 +981,7 @@ impl Acd {
         self.match_queue(qid);
     }
 
-    fn overflow(&mut self, c: ContactId, from: QueueId, to: Overflow, depth: u8) {
+    fn overflow(&mut self, c: TaskId, from: QueueId, to: Overflow, depth: u8) {
         // Overflow into another company's queue is a message.
         let to = match to {
             Overflow::Queue(next)
@@ -1032,7 +1032,7 @@ impl Acd {
 
     // ---- direct targets ---------------------------------------------------
 
-    fn start_step(&mut self, c: ContactId) {
+    fn start_step(&mut self, c: TaskId) {
         let Some(k) = self.contacts.get(&c) else { return };
         let Some(step) = k.chain.get(k.step).copied() else {
             // The chain ran out: the caller hears a message.
@@ -1082,7 +1082,7 @@ impl Acd {
         }
     }
 
-    fn next_step(&mut self, c: ContactId) {
+    fn next_step(&mut self, c: TaskId) {
         let step = match self.contacts.get_mut(&c) {
             Some(k) => {
                 k.step += 1;
@@ -1098,7 +1098,7 @@ impl Acd {
 
     // ---- answering and ending ----------------------------------------------
 
-    fn accept(&mut self, c: ContactId, a: AgentId) {
+    fn accept(&mut self, c: TaskId, a: AgentId) {
         let ok = self.contacts.get(&c).is_some_and(|k| k.state == CState::Offered && k.offered_to.contains(&a));
         if !ok {
             // A late or stray answer: make sure that phone stops ringing.
@@ -1139,7 +1139,7 @@ impl Acd {
         }
     }
 
-    fn end(&mut self, c: ContactId) {
+    fn end(&mut self, c: TaskId) {
         let Some(k) = self.contacts.get(&c) else { return };
         if k.state != CState::Connected {
             self.abandon(c);
@@ -1182,7 +1182,7 @@ impl Acd {
         self.match_agent(a);
     }
 
-    fn abandon(&mut self, c: ContactId) {
+    fn abandon(&mut self, c: TaskId) {
         let Some(k) = self.contacts.get(&c) else { return };
         match k.state {
             CState::Connected => self.end(c),
@@ -1222,14 +1222,14 @@ impl Acd {
 
     // ---- questions ----------------------------------------------------------
 
-    fn position_of(&self, c: ContactId, q: QueueId) -> usize {
+    fn position_of(&self, c: TaskId, q: QueueId) -> usize {
         let (Some(k), Some(q)) = (self.contacts.get(&c), self.queues.get(&q)) else { return 0 };
         q.waiting.range(..k.key(c)).count() + 1
     }
 
     /// A waiting contact's position in its queue (1 = next) and its
     /// estimated wait: position × recent handle time ÷ agents staffed.
-    pub fn position(&self, c: ContactId) -> Option<(usize, Duration)> {
+    pub fn position(&self, c: TaskId) -> Option<(usize, Duration)> {
         let k = self.contacts.get(&c)?;
         if k.state != CState::Waiting {
             return None;
@@ -1248,23 +1248,23 @@ impl Acd {
     }
 
     /// The agent a contact is connected to, if it is.
-    pub fn agent_of(&self, c: ContactId) -> Option<AgentId> {
+    pub fn agent_of(&self, c: TaskId) -> Option<AgentId> {
         self.contacts.get(&c).filter(|k| k.state == CState::Connected).and_then(|k| k.agent)
     }
 
     /// Whether the contact is to be called back (asked for, or overflowed so).
-    pub fn wants_callback(&self, c: ContactId) -> bool {
+    pub fn wants_callback(&self, c: TaskId) -> bool {
         self.contacts.get(&c).is_some_and(|k| k.callback)
     }
 
     /// The queue a contact is in (waiting, ringing or connected), if it
     /// came through one.
-    pub fn queue_of(&self, c: ContactId) -> Option<QueueId> {
+    pub fn queue_of(&self, c: TaskId) -> Option<QueueId> {
         self.contacts.get(&c).and_then(|k| k.queue)
     }
 
     /// The queue a contact is waiting in (not ringing, not connected).
-    pub fn waiting_in_queue(&self, c: ContactId) -> Option<QueueId> {
+    pub fn waiting_in_queue(&self, c: TaskId) -> Option<QueueId> {
         self.contacts.get(&c).filter(|k| k.state == CState::Waiting).and_then(|k| k.queue)
     }
 

@@ -16,8 +16,11 @@ id!(
     AgentId(u64),
     /// A queue.
     QueueId(u32),
-    /// A contact: a call, a chat, an e-mail, a callback.
-    ContactId(u64),
+    /// A contact the ACD routes (a call, a chat, an e-mail, a callback): a
+    /// task, in the words of task routers, so that it is never confused
+    /// with a client's contact person. The driver gives each interaction's
+    /// task its own number.
+    TaskId(u64),
     /// A skill, interned by the driver ("orders", "bosnian", "finance").
     Skill(u32),
     /// A company (tenant, CC-12): its queues and contacts are its own, and
@@ -197,7 +200,7 @@ pub enum Event {
     WrapUpDone(AgentId),
     /// A contact arrives in a queue (and is of the queue's company).
     Arrive {
-        contact: ContactId,
+        contact: TaskId,
         queue: QueueId,
         priority: i32,
     },
@@ -205,7 +208,7 @@ pub enum Event {
     /// it waits in the queue as a callback from now on, with nobody on the
     /// line, so its turn is a `StartCallback`.
     ArriveCallback {
-        contact: ContactId,
+        contact: TaskId,
         queue: QueueId,
         priority: i32,
     },
@@ -213,30 +216,30 @@ pub enum Event {
     /// queue of the same company); a step that does not serve the company
     /// is passed over.
     ArriveDirect {
-        contact: ContactId,
+        contact: TaskId,
         company: Company,
         channel: Channel,
         priority: i32,
         chain: Vec<Step>,
     },
     Accept {
-        contact: ContactId,
+        contact: TaskId,
         agent: AgentId,
     },
     Decline {
-        contact: ContactId,
+        contact: TaskId,
         agent: AgentId,
     },
     End {
-        contact: ContactId,
+        contact: TaskId,
     },
     /// The caller hung up while waiting (or ringing).
     Abandon {
-        contact: ContactId,
+        contact: TaskId,
     },
     /// The waiting caller asked to be called back; it keeps its place.
     RequestCallback {
-        contact: ContactId,
+        contact: TaskId,
     },
     /// Nothing happened but time passed (the driver's timer fired).
     Tick,
@@ -250,16 +253,16 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Ring the agent for the contact.
-    Offer { contact: ContactId, agent: AgentId },
+    Offer { contact: TaskId, agent: AgentId },
     /// Stop ringing: another agent took it, or the caller left.
-    Retract { contact: ContactId, agent: AgentId },
+    Retract { contact: TaskId, agent: AgentId },
     /// A callback's turn: ring the agent, then dial the client.
-    StartCallback { contact: ContactId, agent: AgentId },
+    StartCallback { contact: TaskId, agent: AgentId },
     /// The contact overflowed (for `Message`: play it and hang up; for
     /// `Callback`: tell the caller it will be called back and hang up).
-    Overflowed { contact: ContactId, from: QueueId, to: Overflow },
+    Overflowed { contact: TaskId, from: QueueId, to: Overflow },
     /// A direct target's chain moved on to its next step.
-    Redirected { contact: ContactId, step: usize },
+    Redirected { contact: TaskId, step: usize },
     /// An agent's state changed (for the wallboard).
     AgentState { agent: AgentId, state: AgentState },
 }
@@ -308,7 +311,7 @@ pub enum LogKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
     pub at: Instant,
-    pub contact: Option<ContactId>,
+    pub contact: Option<TaskId>,
     pub queue: Option<QueueId>,
     pub agent: Option<AgentId>,
     pub kind: LogKind,

@@ -20,8 +20,8 @@ fn secs(s: u64) -> Duration {
 fn a(n: u64) -> AgentId {
     AgentId(n)
 }
-fn c(n: u64) -> ContactId {
-    ContactId(n)
+fn c(n: u64) -> TaskId {
+    TaskId(n)
 }
 
 impl Sim {

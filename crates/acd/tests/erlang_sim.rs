@@ -65,11 +65,11 @@ fn simulate(agents: u64, traffic: f64, aht_s: f64, calls: u64, warmup: u64, seed
             if arrived == warmup {
                 acd.handle(Instant(now), Event::NewDay(Company(0)));
             }
-            let out = acd.handle(Instant(now), Event::Arrive { contact: ContactId(arrived), queue: Q, priority: 0 });
+            let out = acd.handle(Instant(now), Event::Arrive { contact: TaskId(arrived), queue: Q, priority: 0 });
             answer(&mut acd, now, out, &mut ends, &mut rng);
             next_arrival = now + ms(arrivals.sample(&mut rng));
         } else if let Some(Reverse((now, c))) = ends.pop() {
-            let out = acd.handle(Instant(now), Event::End { contact: ContactId(c) });
+            let out = acd.handle(Instant(now), Event::End { contact: TaskId(c) });
             answer(&mut acd, now, out, &mut ends, &mut rng);
         }
     }

@@ -93,21 +93,21 @@ proptest! {
         let mut acd = setup();
         let mut now = 0u64;
         let mut next_contact = 0u64;
-        let mut ringing: Vec<(ContactId, AgentId)> = Vec::new();
-        let mut known: Vec<ContactId> = Vec::new();
+        let mut ringing: Vec<(TaskId, AgentId)> = Vec::new();
+        let mut known: Vec<TaskId> = Vec::new();
         for op in ops {
-            let pick = |n: u8, v: &[ContactId]| if v.is_empty() { None } else { Some(v[n as usize % v.len()]) };
+            let pick = |n: u8, v: &[TaskId]| if v.is_empty() { None } else { Some(v[n as usize % v.len()]) };
             let event = match op {
                 Op::Advance(s) => { now += u64::from(s) * 1000; Event::Tick }
                 Op::Arrive(q, p) => {
                     next_contact += 1;
-                    let id = ContactId(next_contact);
+                    let id = TaskId(next_contact);
                     known.push(id);
                     Event::Arrive { contact: id, queue: QueueId(u32::from(q)), priority: i32::from(p) }
                 }
                 Op::Direct(a, q) => {
                     next_contact += 1;
-                    let id = ContactId(next_contact);
+                    let id = TaskId(next_contact);
                     known.push(id);
                     Event::ArriveDirect {
                         contact: id,
@@ -222,21 +222,21 @@ proptest! {
         }
         let company_of_queue = |q: u8| Company(COMPANIES[usize::from(q / 2)]);
         let mut now = 0u64;
-        let mut contact_company: std::collections::HashMap<ContactId, Company> = std::collections::HashMap::new();
-        let mut known: Vec<ContactId> = Vec::new();
-        let mut ringing: Vec<(ContactId, AgentId)> = Vec::new();
+        let mut contact_company: std::collections::HashMap<TaskId, Company> = std::collections::HashMap::new();
+        let mut known: Vec<TaskId> = Vec::new();
+        let mut ringing: Vec<(TaskId, AgentId)> = Vec::new();
         for op in ops {
-            let pick = |n: u8, v: &[ContactId]| if v.is_empty() { None } else { Some(v[n as usize % v.len()]) };
+            let pick = |n: u8, v: &[TaskId]| if v.is_empty() { None } else { Some(v[n as usize % v.len()]) };
             let event = match op {
                 TenantOp::Advance(s) => { now += u64::from(s) * 1000; Event::Tick }
                 TenantOp::Arrive(q) => {
-                    let id = ContactId(known.len() as u64 + 1);
+                    let id = TaskId(known.len() as u64 + 1);
                     known.push(id);
                     contact_company.insert(id, company_of_queue(q));
                     Event::Arrive { contact: id, queue: QueueId(u32::from(q)), priority: 0 }
                 }
                 TenantOp::Direct(c, a, q) => {
-                    let id = ContactId(known.len() as u64 + 1);
+                    let id = TaskId(known.len() as u64 + 1);
                     known.push(id);
                     let company = Company(COMPANIES[usize::from(c)]);
                     contact_company.insert(id, company);

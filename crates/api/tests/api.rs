@@ -519,8 +519,8 @@ async fn interactions_and_numbers() {
         first,
         "main",
         "1",
-        "order",
-        "operators",
+        centrala_domain::Intent::Order,
+        centrala_desk::routing::Rule::Operators.into(),
         &["a retail client".into(), "operators take it".into()],
     )
     .await
@@ -536,7 +536,7 @@ async fn interactions_and_numbers() {
     assert_eq!(r.body[0]["handled_by"], "op");
     assert_eq!(r.body[0]["routing_reasons"], json!(["a retail client", "operators take it"]));
     let r = w.call(Method::GET, "/api/v1/interactions?outcome=abandoned", Some(&sup), None).await;
-    assert_eq!(r.body[0]["id"].as_i64(), Some(second));
+    assert_eq!(r.body[0]["id"].as_i64(), Some(second.0));
     let r = w.call(Method::GET, "/api/v1/interactions?staff=op", Some(&sup), None).await;
     assert_eq!(r.body.as_array().unwrap().len(), 1);
     let r = w.call(Method::GET, "/api/v1/interactions?outcome=exploded", Some(&sup), None).await;
@@ -814,7 +814,7 @@ async fn ivr_menus_are_data_and_old_recordings_go_by_the_retention() {
 
 #[tokio::test]
 async fn queue_settings_are_checked_stored_audited_and_applied_by_the_acd() {
-    use centrala_acd::{AgentId, ContactId, Event};
+    use centrala_acd::{AgentId, Event, TaskId};
     use centrala_sip::Control;
     let w = world().await;
     let (op, sup, beta) = (w.login("alpha", "op").await, w.login("alpha", "sup").await, w.login("beta", "admin").await);
@@ -872,9 +872,15 @@ async fn queue_settings_are_checked_stored_audited_and_applied_by_the_acd() {
     w.db.store.company(alpha).set_sip_account(staff, "op-phone", "0123").await.unwrap();
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(w.state.center.acd.arrive(alpha, 41, "+38761000041", Vec::new(), None, tx).await);
+    assert!(
+        w.state
+            .center
+            .acd
+            .arrive(alpha, centrala_domain::InteractionId(41), "+38761000041", Vec::new(), None, tx)
+            .await
+    );
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: staff.0, user: "op-phone".into() }));
-    let (contact, agent) = (ContactId(41), AgentId(u64::try_from(staff.0).unwrap()));
+    let (contact, agent) = (TaskId(41), AgentId(u64::try_from(staff.0).unwrap()));
     w.state.center.acd.contact(Event::Accept { contact, agent }).await;
     w.state.center.acd.contact(Event::End { contact }).await;
     assert_eq!(w.get("/api/v1/agents/me/state", &op).await.body["state"], "wrap_up");
@@ -882,7 +888,7 @@ async fn queue_settings_are_checked_stored_audited_and_applied_by_the_acd() {
 
 #[tokio::test]
 async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
-    use centrala_acd::{AgentId, ContactId, Event};
+    use centrala_acd::{AgentId, Event, TaskId};
     use centrala_sip::Control;
     let w = world().await;
     let (op, sup, admin) =
@@ -939,7 +945,20 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     // is not offered to the operator, and is told where it waits.
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(w.state.center.acd.arrive(alpha, 51, "+38761000051", Vec::new(), Some("complaints".into()), tx).await);
+    assert!(
+        w.state
+            .center
+            .acd
+            .arrive(
+                alpha,
+                centrala_domain::InteractionId(51),
+                "+38761000051",
+                Vec::new(),
+                Some("complaints".into()),
+                tx
+            )
+            .await
+    );
     assert_eq!(rx.recv().await, Some(Control::Queued { queue: "complaints".into(), overflowed: false }));
     let stats = w.get("/api/v1/queues/stats", &sup).await.body;
     assert_eq!(
@@ -955,7 +974,7 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     // The supervisor gets ready: the waiting complaint rings them.
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&sup), Some(json!({"state": "ready"}))).await;
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: sup_id.0, user: "sup-phone".into() }));
-    let (contact, agent) = (ContactId(51), AgentId(u64::try_from(sup_id.0).unwrap()));
+    let (contact, agent) = (TaskId(51), AgentId(u64::try_from(sup_id.0).unwrap()));
     w.state.center.acd.contact(Event::Accept { contact, agent }).await;
     let stats = w.get("/api/v1/queues/stats", &sup).await.body;
     let sup_row = stats[1]["agents"].as_array().unwrap().iter().find(|a| a["username"] == "sup").cloned().unwrap();
@@ -968,7 +987,20 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&sup), Some(json!({"state": "not_ready"}))).await;
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "not_ready"}))).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(w.state.center.acd.arrive(alpha, 52, "+38761000052", Vec::new(), Some("complaints".into()), tx).await);
+    assert!(
+        w.state
+            .center
+            .acd
+            .arrive(
+                alpha,
+                centrala_domain::InteractionId(52),
+                "+38761000052",
+                Vec::new(),
+                Some("complaints".into()),
+                tx
+            )
+            .await
+    );
     assert_eq!(rx.recv().await, Some(Control::Queued { queue: "complaints".into(), overflowed: false }));
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
     let moved = tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv()).await.unwrap();
@@ -976,7 +1008,7 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-phone".into() }));
     let stats = w.get("/api/v1/queues/stats", &sup).await.body;
     assert_eq!(stats[1]["overflowed_today"], 1, "{stats}");
-    w.state.center.acd.contact(Event::Abandon { contact: ContactId(52) }).await;
+    w.state.center.acd.contact(Event::Abandon { contact: TaskId(52) }).await;
 
     // A queue in use by the menu or as another's overflow is kept; once
     // neither, it is deleted, and calls for it go to the operators.
@@ -1011,21 +1043,40 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     );
     assert_eq!(w.get("/api/v1/queues", &sup).await.body.as_object().unwrap().len(), 1);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(w.state.center.acd.arrive(alpha, 53, "+38761000053", Vec::new(), Some("complaints".into()), tx).await);
+    assert!(
+        w.state
+            .center
+            .acd
+            .arrive(
+                alpha,
+                centrala_domain::InteractionId(53),
+                "+38761000053",
+                Vec::new(),
+                Some("complaints".into()),
+                tx
+            )
+            .await
+    );
     assert_eq!(rx.recv().await, Some(Control::Queued { queue: "operators".into(), overflowed: false }));
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-phone".into() }));
     let audit = w.get("/api/v1/audit?limit=50", &admin).await.body.to_string();
     assert!(audit.contains("complaints"), "{audit}");
-    w.state.center.acd.contact(Event::Abandon { contact: ContactId(53) }).await;
+    w.state.center.acd.contact(Event::Abandon { contact: TaskId(53) }).await;
 
     // The operator gets another phone while ready: the next call rings it.
     let body = json!({"username": "op-desk2", "password": "password12"});
     let r = w.call(Method::PUT, &format!("/api/v1/staff/{}/sip", op_id.0), Some(&admin), Some(body)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(w.state.center.acd.arrive(alpha, 54, "+38761000054", Vec::new(), None, tx).await);
+    assert!(
+        w.state
+            .center
+            .acd
+            .arrive(alpha, centrala_domain::InteractionId(54), "+38761000054", Vec::new(), None, tx)
+            .await
+    );
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-desk2".into() }));
-    w.state.center.acd.contact(Event::Abandon { contact: ContactId(54) }).await;
+    w.state.center.acd.contact(Event::Abandon { contact: TaskId(54) }).await;
 
     // The operator becomes finance: at once they no longer take the
     // operator queue's calls; made an operator again, they do.
@@ -1060,7 +1111,7 @@ async fn callbacks_promised_before_a_restart_are_made_after_it() {
     s.end_interaction(promised, Disposition::Callback).await.unwrap();
     // Another waited in a named queue that is gone: the operators take it.
     let lost = s.start_interaction(Direction::Inbound, "+38761000063", "+38733555000", None).await.unwrap();
-    s.add_interaction_event(lost, "queued", None, "complaints").await.unwrap();
+    s.add_interaction_event(lost, centrala_store::interactions::StoryKind::Queued, None, "complaints").await.unwrap();
     s.end_interaction(lost, Disposition::Callback).await.unwrap();
     let done = s.start_interaction(Direction::Inbound, "+38761000062", "+38733555000", None).await.unwrap();
     s.end_interaction(done, Disposition::Answered).await.unwrap();
@@ -1162,7 +1213,7 @@ async fn a_stored_setting_that_does_not_read_is_reported_not_replaced_in_silence
 /// a company in Tokyo at 15:00 UTC, one in Sarajevo (the default) at 23:00.
 #[tokio::test]
 async fn todays_figures_start_again_at_each_companys_local_midnight() {
-    use centrala_acd::{AgentId, ContactId, Event};
+    use centrala_acd::{AgentId, Event, TaskId};
     use centrala_sip::Control;
     let db = TestDb::sqlite().await;
     for c in ["alpha", "beta"] {
@@ -1204,10 +1255,21 @@ async fn todays_figures_start_again_at_each_companys_local_midnight() {
         w.call(Method::PUT, "/api/v1/agents/me/state", Some(&token), Some(json!({"state": "ready"}))).await;
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         assert!(
-            w.state.center.acd.arrive(company, i64::try_from(n).unwrap(), "+38761000061", Vec::new(), None, tx).await
+            w.state
+                .center
+                .acd
+                .arrive(
+                    company,
+                    centrala_domain::InteractionId(i64::try_from(n).unwrap()),
+                    "+38761000061",
+                    Vec::new(),
+                    None,
+                    tx
+                )
+                .await
         );
         assert!(matches!(rx.recv().await, Some(Control::Ring { .. })));
-        let (contact, agent) = (ContactId(n), AgentId(u64::try_from(staff.0).unwrap()));
+        let (contact, agent) = (TaskId(n), AgentId(u64::try_from(staff.0).unwrap()));
         w.state.center.acd.contact(Event::Accept { contact, agent }).await;
         w.state.center.acd.contact(Event::End { contact }).await;
         talked.push(company);

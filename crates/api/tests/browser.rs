@@ -338,7 +338,10 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     let mut arrived = Vec::new();
     for (caller, client) in [(phone.as_str(), Some(newcomer.id)), ("+38761999000", None)] {
         let id = s.start_interaction(Direction::Inbound, caller, "+38733555000", client).await.unwrap();
-        s.route_interaction(id, "main", "1", "order", "new_client", &["a new client".into()]).await.unwrap();
+        let rule = centrala_desk::routing::Rule::NewClient.into();
+        s.route_interaction(id, "main", "1", centrala_domain::Intent::Order, rule, &["a new client".into()])
+            .await
+            .unwrap();
         arrived.push(s.interaction(id).await.unwrap().unwrap().arrived_at);
     }
     head.refresh().await.unwrap();
@@ -435,7 +438,7 @@ async fn wider_than_window(c: &Client) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its_wrap_up() {
-    use centrala_acd::{AgentId, ContactId, Event};
+    use centrala_acd::Event;
     if !std::path::Path::new(CHROMEDRIVER).exists() {
         centrala_store::testing::tool_missing(&format!(
             "{CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)"
@@ -516,8 +519,8 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     assert!(acd.arrive(company.id, id, "+38761000077", Vec::new(), None, tx).await);
     let rang = rx.recv().await;
     assert!(matches!(rang, Some(centrala_sip::Control::Ring { staff, .. }) if staff == ana.id.0), "{rang:?}");
-    let contact = ContactId(u64::try_from(id).unwrap());
-    acd.contact(Event::Accept { contact, agent: AgentId(u64::try_from(ana.id.0).unwrap()) }).await;
+    let contact = centrala_center::acd::task_of(id);
+    acd.contact(Event::Accept { contact, agent: centrala_center::acd::agent_of(ana.id) }).await;
     s.answer_interaction(id, ana.id, None).await.unwrap();
     text_until(&op, "#my-state", |t| t.contains("on_contact")).await;
 

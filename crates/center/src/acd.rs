@@ -20,10 +20,10 @@
 
 use crate::bus::{Bus, Event as BusEvent};
 use centrala_acd::{
-    Acd, AgentConfig, AgentId, AgentState, Channel, Command, Company, ContactId, Event, Instant, Overflow, QueueConfig,
-    QueueId, QueueStats, Step,
+    Acd, AgentConfig, AgentId, AgentState, Channel, Command, Company, Event, Instant, Overflow, QueueConfig, QueueId,
+    QueueStats, Step, TaskId,
 };
-use centrala_domain::{CompanyId, Role, StaffId};
+use centrala_domain::{CompanyId, InteractionId, Role, StaffId};
 use centrala_sip::Control;
 use std::{
     cmp::Reverse,
@@ -50,7 +50,7 @@ pub struct AgentView {
     pub in_state: Duration,
     pub handled_today: u32,
     /// The interaction it is talking in, if any.
-    pub talking: Option<i64>,
+    pub talking: Option<InteractionId>,
 }
 
 /// Someone a routed call may ring.
@@ -125,7 +125,7 @@ impl Default for QueueSettings {
 #[derive(Debug, Clone)]
 pub struct CallbackJob {
     pub company: CompanyId,
-    pub contact: i64,
+    pub contact: InteractionId,
     pub staff: StaffId,
     pub user: Option<String>,
     pub number: String,
@@ -156,7 +156,7 @@ enum Request {
     /// the operators).
     Arrive {
         company: CompanyId,
-        contact: ContactId,
+        contact: TaskId,
         caller: String,
         chain: Vec<Person>,
         queue: Option<String>,
@@ -175,7 +175,7 @@ enum Request {
     },
     /// Someone listens in on a call being talked.
     Listen {
-        contact: ContactId,
+        contact: TaskId,
         staff: StaffId,
         user: String,
         reply: oneshot::Sender<bool>,
@@ -194,14 +194,14 @@ enum Request {
     /// A callback whose client was not reached joins its queue again.
     CallbackAgain {
         company: CompanyId,
-        contact: ContactId,
+        contact: TaskId,
         number: String,
         queue: String,
         attempt: u32,
     },
     /// A waiting caller pressed a key.
     Digit {
-        contact: ContactId,
+        contact: TaskId,
         digit: char,
     },
     /// Accept, Decline, End, Abandon of a call.
@@ -210,7 +210,7 @@ enum Request {
     /// rings `chain` in turn, then the operators.
     Transfer {
         company: CompanyId,
-        contact: ContactId,
+        contact: TaskId,
         chain: Vec<Person>,
         reply: oneshot::Sender<bool>,
     },
@@ -275,19 +275,19 @@ struct Driver {
     roles: HashMap<StaffId, Role>,
     bus: Arc<Bus>,
     /// Calls waiting or talking: where their orders go.
-    calls: HashMap<ContactId, mpsc::UnboundedSender<Control>>,
+    calls: HashMap<TaskId, mpsc::UnboundedSender<Control>>,
     /// The company of each call in the ACD.
-    call_company: HashMap<ContactId, CompanyId>,
+    call_company: HashMap<TaskId, CompanyId>,
     /// Staff phones' SIP usernames, as last told (with an agent's state,
     /// or with a call's chain).
     sip: HashMap<StaffId, String>,
     /// The caller's number of each contact (for its callback).
-    callers: HashMap<ContactId, String>,
+    callers: HashMap<TaskId, String>,
     /// Which try a retried callback is on (absent: the first).
-    attempts: HashMap<ContactId, u32>,
+    attempts: HashMap<TaskId, u32>,
     /// When each waiting caller hears its position next (stale entries, of
     /// calls no longer waiting, are dropped when they come up).
-    announcements: BinaryHeap<Reverse<(tokio::time::Instant, ContactId)>>,
+    announcements: BinaryHeap<Reverse<(tokio::time::Instant, TaskId)>>,
     jobs: mpsc::UnboundedSender<CallbackJob>,
     /// The wall-clock instant at `start` (the engine's time is counted
     /// from there, so virtual time moves both).
@@ -299,12 +299,28 @@ struct Driver {
     midnights: HashMap<CompanyId, tokio::time::Instant>,
 }
 
-fn agent_of(staff: StaffId) -> AgentId {
-    AgentId(u64::try_from(staff.0).unwrap_or(0))
+// The engine's ids are unsigned; ours are signed. Each conversion is the
+// same 64 bits read the other way: a bijection, so no id is ever mapped
+// onto another's (no fallback, no sentinel).
+
+/// A staff member as an engine agent.
+pub fn agent_of(staff: StaffId) -> AgentId {
+    AgentId(u64::from_ne_bytes(staff.0.to_ne_bytes()))
 }
 
-fn staff_of(agent: AgentId) -> StaffId {
-    StaffId(i64::try_from(agent.0).unwrap_or(i64::MAX))
+/// The staff member an engine agent is.
+pub fn staff_of(agent: AgentId) -> StaffId {
+    StaffId(i64::from_ne_bytes(agent.0.to_ne_bytes()))
+}
+
+/// An interaction as the engine's task.
+pub fn task_of(id: InteractionId) -> TaskId {
+    TaskId(u64::from_ne_bytes(id.0.to_ne_bytes()))
+}
+
+/// The interaction an engine task is.
+pub fn interaction_of(task: TaskId) -> InteractionId {
+    InteractionId(i64::from_ne_bytes(task.0.to_ne_bytes()))
 }
 
 impl Driver {
@@ -367,7 +383,7 @@ impl Driver {
                         let s = self.settings_of(contact, *company);
                         Some(CallbackJob {
                             company: *company,
-                            contact: i64::try_from(contact.0).unwrap_or(i64::MAX),
+                            contact: interaction_of(contact),
                             staff,
                             user: self.sip.get(&staff).cloned(),
                             number: number.clone(),
@@ -388,7 +404,7 @@ impl Driver {
                 }
             }
             Command::AgentState { agent, state } => {
-                let staff = StaffId(i64::try_from(agent.0).unwrap_or(i64::MAX));
+                let staff = staff_of(agent);
                 if let Some(company) = self.agents.get(&staff) {
                     self.bus.publish(BusEvent {
                         company: *company,
@@ -405,7 +421,7 @@ impl Driver {
 
     /// The settings of the queue the contact is in (or came through), else
     /// of its company's operators.
-    fn settings_of(&self, contact: ContactId, company: CompanyId) -> &QueueSettings {
+    fn settings_of(&self, contact: TaskId, company: CompanyId) -> &QueueSettings {
         static DEFAULT: std::sync::LazyLock<QueueSettings> = std::sync::LazyLock::new(QueueSettings::default);
         let q = self.acd.queue_of(contact).or_else(|| self.operators(company));
         q.and_then(|q| self.queues.get(&q)).map_or(&DEFAULT, |i| &i.settings)
@@ -562,7 +578,7 @@ impl Driver {
     }
 
     /// A contact that left the ACD: nothing of it is kept.
-    fn forget(&mut self, contact: ContactId) {
+    fn forget(&mut self, contact: TaskId) {
         self.calls.remove(&contact);
         self.call_company.remove(&contact);
         self.callers.remove(&contact);
@@ -593,7 +609,7 @@ impl Driver {
     }
 
     /// A waiting caller's key: `1` asks for a callback when it is offered.
-    fn digit(&mut self, contact: ContactId, digit: char) {
+    fn digit(&mut self, contact: TaskId, digit: char) {
         let Some(company) = self.call_company.get(&contact).copied() else { return };
         if digit != '1' || !self.settings_of(contact, company).callback_offer || !self.calls.contains_key(&contact) {
             return;
@@ -647,7 +663,7 @@ impl Driver {
     }
 
     /// Puts a call into the ACD: for `chain` in turn, then `queue`.
-    fn route_in(&mut self, company: CompanyId, contact: ContactId, chain: &[Person], queue: QueueId) {
+    fn route_in(&mut self, company: CompanyId, contact: TaskId, chain: &[Person], queue: QueueId) {
         self.ensure_queue(company);
         for p in chain {
             self.ensure(company, p.staff, &p.name, p.role);
@@ -855,7 +871,7 @@ impl AcdService {
                         d.ensure(company, staff, &name, role);
                         d.set_role(company, staff, role);
                         d.set_phone(staff, phone);
-                        let a = AgentId(u64::try_from(staff.0).unwrap_or(0));
+                        let a = agent_of(staff);
                         let offline = matches!(d.acd.agent_state(a), Some(AgentState::Offline) | None);
                         match wanted {
                             Wanted::Ready if offline => d.handle(Event::Login(a)),
@@ -872,7 +888,7 @@ impl AcdService {
                         let _ = reply.send(d.acd.agent_state(a).unwrap_or(AgentState::Offline));
                     }
                     Request::State { staff, reply } => {
-                        let a = AgentId(u64::try_from(staff.0).unwrap_or(0));
+                        let a = agent_of(staff);
                         let view = d.acd.agents().into_iter().find(|x| x.id == a).map(|x| (x.state, x.in_state));
                         let _ = reply.send(view);
                     }
@@ -881,20 +897,20 @@ impl AcdService {
                         d.ensure_queue(company);
                         let queues = d.views(company);
                         // Who talks in which call (a supervisor may listen in).
-                        let talking: HashMap<AgentId, ContactId> =
+                        let talking: HashMap<AgentId, TaskId> =
                             d.calls.keys().filter_map(|c| Some((d.acd.agent_of(*c)?, *c))).collect();
                         let agents = d
                             .acd
                             .agents()
                             .into_iter()
                             .filter_map(|x| {
-                                let staff = StaffId(i64::try_from(x.id.0).ok()?);
+                                let staff = staff_of(x.id);
                                 (d.agents.get(&staff) == Some(&company)).then_some(AgentView {
                                     staff,
                                     state: x.state,
                                     in_state: x.in_state,
                                     handled_today: x.handled_today,
-                                    talking: talking.get(&x.id).and_then(|c| i64::try_from(c.0).ok()),
+                                    talking: talking.get(&x.id).map(|c| interaction_of(*c)),
                                 })
                             })
                             .collect();
@@ -929,13 +945,13 @@ impl AcdService {
     pub async fn arrive(
         &self,
         company: CompanyId,
-        contact: i64,
+        contact: InteractionId,
         caller: &str,
         chain: Vec<Person>,
         queue: Option<String>,
         control: mpsc::UnboundedSender<Control>,
     ) -> bool {
-        let contact = ContactId(u64::try_from(contact).unwrap_or(0));
+        let contact = task_of(contact);
         let caller = caller.to_owned();
         self.tx.send(Request::Arrive { company, contact, caller, chain, queue, control }).await.is_ok()
     }
@@ -953,8 +969,8 @@ impl AcdService {
 
     /// Listen in on a call being talked: false when it is not (or no
     /// longer) in the ACD or nobody talks in it.
-    pub async fn listen(&self, contact: i64, staff: StaffId, user: &str) -> bool {
-        let contact = ContactId(u64::try_from(contact).unwrap_or(0));
+    pub async fn listen(&self, contact: InteractionId, staff: StaffId, user: &str) -> bool {
+        let contact = task_of(contact);
         let (reply, rx) = oneshot::channel();
         let user = user.to_owned();
         if self.tx.send(Request::Listen { contact, staff, user, reply }).await.is_err() {
@@ -977,22 +993,29 @@ impl AcdService {
 
     /// A callback whose client was not reached tries again: it joins the
     /// queue it waited in (or the operators') as a callback, try `attempt`.
-    pub async fn callback_again(&self, company: CompanyId, contact: i64, number: &str, queue: &str, attempt: u32) {
-        let contact = ContactId(u64::try_from(contact).unwrap_or(0));
+    pub async fn callback_again(
+        &self,
+        company: CompanyId,
+        contact: InteractionId,
+        number: &str,
+        queue: &str,
+        attempt: u32,
+    ) {
+        let contact = task_of(contact);
         let (number, queue) = (number.to_owned(), queue.to_owned());
         let _ = self.tx.send(Request::CallbackAgain { company, contact, number, queue, attempt }).await;
     }
 
     /// A waiting caller pressed `digit`.
-    pub async fn digit(&self, contact: i64, digit: char) {
-        let contact = ContactId(u64::try_from(contact).unwrap_or(0));
+    pub async fn digit(&self, contact: InteractionId, digit: char) {
+        let contact = task_of(contact);
         let _ = self.tx.send(Request::Digit { contact, digit }).await;
     }
 
     /// Blind transfer of a talking call to `chain`, then the operators;
     /// false when the call is not (or no longer) in the ACD.
-    pub async fn transfer(&self, company: CompanyId, contact: i64, chain: Vec<Person>) -> bool {
-        let contact = ContactId(u64::try_from(contact).unwrap_or(0));
+    pub async fn transfer(&self, company: CompanyId, contact: InteractionId, chain: Vec<Person>) -> bool {
+        let contact = task_of(contact);
         let (reply, rx) = oneshot::channel();
         if self.tx.send(Request::Transfer { company, contact, chain, reply }).await.is_err() {
             return false;

@@ -4,24 +4,26 @@
 //! menu is done (the same function as `POST /api/v1/routing/decide`), and
 //! the SIP accounts of staff phones.
 
+use crate::acd::{agent_of, task_of};
 use crate::recordings::{link_recording, recording_path};
 use crate::transfer::{reachable, transfer_call};
 use crate::{desk, settings, Center};
-use centrala_acd::{AgentId, ContactId, Event};
+use centrala_acd::Event;
 use centrala_call::ivr::Outcome;
 use centrala_call::queued::AcdReport;
+use centrala_desk::routing::Rule;
 use centrala_desk::routing::{RoutingDecision, Target};
 use centrala_desk::staffing::Staffing;
-use centrala_domain::{normalize_phone, CompanyId, Intent, Role, StaffId};
+use centrala_domain::{normalize_phone, CompanyId, Intent, InteractionId, Role, StaffId};
 use centrala_sip::{media::MediaStats, Account, Arrival, Brain, CallEnd, Control, Incoming, Refusal};
-use centrala_store::interactions::{Direction, Disposition};
+use centrala_store::interactions::{Direction, Disposition, RoutingRule, StoryKind};
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 pub struct CallBrain {
     center: Center,
     /// Per call, the channel its reports are handled through, in order.
-    reports: std::sync::Mutex<std::collections::HashMap<i64, mpsc::UnboundedSender<AcdReport>>>,
+    reports: std::sync::Mutex<std::collections::HashMap<InteractionId, mpsc::UnboundedSender<AcdReport>>>,
 }
 
 impl CallBrain {
@@ -119,7 +121,12 @@ impl Brain for CallBrain {
                 warn!(error = %e, "registering the call failed");
                 Refusal::Unavailable
             })?;
-        info!(interaction, company = company.0, client = client.as_ref().map(|c| c.code.as_str()), "call arrived");
+        info!(
+            interaction = interaction.0,
+            company = company.0,
+            client = client.as_ref().map(|c| c.code.as_str()),
+            "call arrived"
+        );
         let now = self.center.local_now(company).await;
         let recording = recording_path(&self.center, company, interaction).await;
         let menu = settings::company_ivr(&s, &self.center.problems).await.unwrap_or_else(|e| {
@@ -129,7 +136,7 @@ impl Brain for CallBrain {
         let key = client.as_ref().is_some_and(|c| c.client_type == centrala_desk::KEY_CLIENT_TYPE);
         let (ivr, lang) = (menu.cfg, menu.language);
         Ok(Arrival {
-            company: company.0,
+            company,
             interaction,
             ivr,
             lang,
@@ -148,13 +155,14 @@ impl Brain for CallBrain {
         digits: &str,
         outcome: &Outcome,
     ) -> Option<mpsc::UnboundedReceiver<Control>> {
-        let s = self.center.store.company(CompanyId(call.company));
-        let company = CompanyId(call.company);
+        let company = call.company;
+        let s = self.center.store.company(company);
         let intent = intent_of(outcome);
         // The menu named a queue: the call goes there, not by the desk's rules.
         if let Outcome::Queue(queue) = outcome {
             let why = format!("the menu sends the caller to the queue {queue}");
-            if let Err(e) = s.route_interaction(call.interaction, path, digits, intent.as_str(), "queue", &[why]).await
+            if let Err(e) =
+                s.route_interaction(call.interaction, path, digits, intent, RoutingRule::Queue, &[why]).await
             {
                 warn!(error = %e, "recording the routing on the interaction failed");
             }
@@ -171,7 +179,7 @@ impl Brain for CallBrain {
         let decision = async {
             let i = s.interaction(call.interaction).await?.ok_or(crate::CenterError::NotFound("interaction"))?;
             let facts = match i.client_id {
-                Some(id) => match s.client(centrala_domain::ClientId(id)).await? {
+                Some(id) => match s.client(id).await? {
                     Some(c) => Some(desk::client_facts(&s, c, today).await?),
                     None => None,
                 },
@@ -184,17 +192,15 @@ impl Brain for CallBrain {
         .await;
         let (result, chain, staffing) = match decision {
             Ok((d, staffing)) => {
-                info!(interaction = call.interaction, rule = d.rule.as_str(), "routed");
+                info!(interaction = call.interaction.0, rule = d.rule.as_str(), "routed");
                 let chain = people_for(&d, &staffing, today);
-                let r = s
-                    .route_interaction(call.interaction, path, digits, intent.as_str(), d.rule.as_str(), &d.reasons)
-                    .await;
+                let r = s.route_interaction(call.interaction, path, digits, intent, d.rule.into(), &d.reasons).await;
                 (r, chain, Some(staffing))
             }
             Err(e) => {
                 warn!(error = %e, "routing decision failed; the call goes to the operators");
                 let r = s
-                    .route_interaction(call.interaction, path, digits, intent.as_str(), "operators", &[e.to_string()])
+                    .route_interaction(call.interaction, path, digits, intent, Rule::Operators.into(), &[e.to_string()])
                     .await;
                 (r, Vec::new(), None)
             }
@@ -227,7 +233,7 @@ impl Brain for CallBrain {
     }
 
     async fn ended(&self, call: &Arrival, end: CallEnd, media: MediaStats) {
-        let s = self.center.store.company(CompanyId(call.company));
+        let s = self.center.store.company(call.company);
         let disposition = match end {
             CallEnd::Answered => Disposition::Answered,
             CallEnd::Abandoned => Disposition::Abandoned,
@@ -243,7 +249,7 @@ impl Brain for CallBrain {
             warn!(error = %e, "closing the interaction failed");
         }
         info!(
-            interaction = call.interaction,
+            interaction = call.interaction.0,
             disposition = disposition.as_str(),
             rtp_in = media.packets_in,
             rtp_out = media.packets_out,
@@ -268,7 +274,7 @@ impl Brain for CallBrain {
     }
 
     async fn transfer(&self, call: &Arrival, by: i64, to: &str) -> bool {
-        let company = CompanyId(call.company);
+        let company = call.company;
         let s = self.center.store.company(company);
         // A SIP username (the phone's own directory) names its staff member.
         let to = match self.center.store.sip_account(to).await {
@@ -285,11 +291,11 @@ impl Brain for CallBrain {
                 let _ = s
                     .audit(&who, "transfer", "interaction", &i.id.to_string(), &format!("{to} (from the phone)"))
                     .await;
-                info!(interaction = i.id, ?ringing, "put through from the phone");
+                info!(interaction = i.id.0, ?ringing, "put through from the phone");
                 true
             }
             Err(e) => {
-                info!(interaction = i.id, %to, error = %e, "a transfer from the phone was refused");
+                info!(interaction = i.id.0, %to, error = %e, "a transfer from the phone was refused");
                 false
             }
         }
@@ -308,14 +314,14 @@ impl Brain for CallBrain {
 
 /// Handles one call's reports in order: its story, the desk pop-ups, the ACD.
 async fn handle_reports(center: Center, call: Arrival, mut rx: mpsc::UnboundedReceiver<AcdReport>) {
-    let (company, id) = (CompanyId(call.company), call.interaction);
-    let contact = ContactId(u64::try_from(id).unwrap_or(0));
+    let (company, id) = (call.company, call.interaction);
+    let contact = task_of(id);
     let s = center.company(company);
     // What the desks are told of this call, looked up once.
     let code = client_of(&s, id).await.map(|c| c.code);
     let about = about_call(id, &call.caller, code.as_deref(), &call.caller_name);
     while let Some(report) = rx.recv().await {
-        let agent = |staff: i64| AgentId(u64::try_from(staff).unwrap_or(0));
+        let agent = |staff: i64| agent_of(StaffId(staff));
         // The story of the call, and the staff member's desk told.
         let (story, event) = match report {
             AcdReport::Digit(d) => {
@@ -323,38 +329,38 @@ async fn handle_reports(center: Center, call: Arrival, mut rx: mpsc::UnboundedRe
                 continue;
             }
             AcdReport::Announced(words) => {
-                story(&s, id, "announced", None, &words.join(" ")).await;
+                story(&s, id, StoryKind::Announced, None, &words.join(" ")).await;
                 continue;
             }
             AcdReport::CallbackPromised => {
-                story(&s, id, "callback_requested", None, &call.caller).await;
+                story(&s, id, StoryKind::CallbackRequested, None, &call.caller).await;
                 continue;
             }
             AcdReport::Overflowed => {
-                story(&s, id, "overflowed", None, "").await;
+                story(&s, id, StoryKind::Overflowed, None, "").await;
                 continue;
             }
             AcdReport::Queued { queue, overflowed } => {
-                story(&s, id, if overflowed { "overflowed" } else { "queued" }, None, &queue).await;
+                story(&s, id, if overflowed { StoryKind::Overflowed } else { StoryKind::Queued }, None, &queue).await;
                 continue;
             }
             AcdReport::Listening(staff) => {
-                story(&s, id, "listening", Some(StaffId(staff)), "").await;
+                story(&s, id, StoryKind::Listening, Some(StaffId(staff)), "").await;
                 continue;
             }
             AcdReport::Ringing(staff) => {
                 pop_up(&center, company, StaffId(staff), "call_offered", &about);
-                (Some(("offered", staff)), None)
+                (Some((StoryKind::Offered, staff)), None)
             }
             AcdReport::Accepted(staff) => {
                 if let Err(e) = s.answer_interaction(id, StaffId(staff), None).await {
                     warn!(error = %e, "marking the call answered failed");
                 }
                 pop_up(&center, company, StaffId(staff), "call_answered", &about);
-                (Some(("answered", staff)), Some(Event::Accept { contact, agent: agent(staff) }))
+                (Some((StoryKind::Answered, staff)), Some(Event::Accept { contact, agent: agent(staff) }))
             }
             AcdReport::Declined(staff) => {
-                (Some(("missed", staff)), Some(Event::Decline { contact, agent: agent(staff) }))
+                (Some((StoryKind::Missed, staff)), Some(Event::Decline { contact, agent: agent(staff) }))
             }
             AcdReport::Abandoned => (None, Some(Event::Abandon { contact })),
             AcdReport::Finished => (None, Some(Event::End { contact })),
@@ -369,19 +375,33 @@ async fn handle_reports(center: Center, call: Arrival, mut rx: mpsc::UnboundedRe
 }
 
 /// The client of interaction `id`, if it is a known one.
-pub(crate) async fn client_of(s: &centrala_store::Scoped<'_>, id: i64) -> Option<centrala_store::desk::Client> {
+pub(crate) async fn client_of(
+    s: &centrala_store::Scoped<'_>,
+    id: InteractionId,
+) -> Option<centrala_store::desk::Client> {
     let client = s.interaction(id).await.ok().flatten()?.client_id?;
-    s.client(centrala_domain::ClientId(client)).await.ok().flatten()
+    s.client(client).await.ok().flatten()
 }
 
 /// What a desk is told of a call (its pop-up shows the client's card).
-pub(crate) fn about_call(id: i64, caller: &str, client: Option<&str>, client_name: &str) -> serde_json::Value {
-    serde_json::json!({ "interaction": id, "caller": caller, "client": client, "client_name": client_name })
+pub(crate) fn about_call(
+    id: InteractionId,
+    caller: &str,
+    client: Option<&str>,
+    client_name: &str,
+) -> serde_json::Value {
+    serde_json::json!({ "interaction": id.0, "caller": caller, "client": client, "client_name": client_name })
 }
 
 /// One step of a call's story; a failure to write it is logged, not fatal.
-pub(crate) async fn story(s: &centrala_store::Scoped<'_>, id: i64, kind: &str, staff: Option<StaffId>, detail: &str) {
+pub(crate) async fn story(
+    s: &centrala_store::Scoped<'_>,
+    id: InteractionId,
+    kind: StoryKind,
+    staff: Option<StaffId>,
+    detail: &str,
+) {
     if let Err(e) = s.add_interaction_event(id, kind, staff, detail).await {
-        warn!(error = %e, kind, "recording the call's story failed");
+        warn!(error = %e, kind = kind.as_str(), "recording the call's story failed");
     }
 }

@@ -4,14 +4,15 @@
 //! again later. Promises survive a restart: they are the interactions'
 //! `callback` disposition, put back into their queues at start.
 
+use crate::acd::{agent_of, task_of};
 use crate::acd::{CallbackJob, OPERATORS};
 use crate::brain::{about_call, client_of, pop_up, story};
 use crate::recordings::{link_recording, recording_path};
 use crate::Center;
-use centrala_acd::{AgentId, ContactId, Event};
+use centrala_acd::Event;
 use centrala_domain::CompanyId;
 use centrala_sip::dial::{ClickToCall, OutboundEnd, Progress};
-use centrala_store::interactions::Disposition;
+use centrala_store::interactions::{Disposition, StoryKind};
 use tokio::sync::mpsc;
 use tracing::{info, warn, Instrument};
 
@@ -63,9 +64,9 @@ pub async fn restore(center: &Center, company: CompanyId) {
         let queue = events
             .iter()
             .rev()
-            .find(|e| (e.kind == "queued" || e.kind == "overflowed") && !e.detail.is_empty())
+            .find(|e| matches!(e.kind, StoryKind::Queued | StoryKind::Overflowed) && !e.detail.is_empty())
             .map_or(OPERATORS, |e| e.detail.as_str());
-        story(&s, i.id, "callback_restored", None, &format!("after a restart, into {queue}")).await;
+        story(&s, i.id, StoryKind::CallbackRestored, None, &format!("after a restart, into {queue}")).await;
         center.acd.callback_again(company, i.id, &i.caller, queue, 1).await;
     }
 }
@@ -74,7 +75,7 @@ pub async fn restore(center: &Center, company: CompanyId) {
 /// own task.
 pub async fn run(center: Center, mut jobs: mpsc::UnboundedReceiver<CallbackJob>) {
     while let Some(job) = jobs.recv().await {
-        let span = tracing::info_span!("callback", interaction = job.contact, staff = job.staff.0);
+        let span = tracing::info_span!("callback", interaction = job.contact.0, staff = job.staff.0);
         tokio::spawn(callback(center.clone(), job).instrument(span));
     }
 }
@@ -85,13 +86,12 @@ pub async fn run(center: Center, mut jobs: mpsc::UnboundedReceiver<CallbackJob>)
 /// interaction that asked for it keeps the whole story.
 async fn callback(center: Center, job: CallbackJob) {
     let (id, staff) = (job.contact, job.staff);
-    let contact = ContactId(u64::try_from(id).unwrap_or(0));
-    let agent = AgentId(u64::try_from(staff.0).unwrap_or(0));
+    let (contact, agent) = (task_of(id), agent_of(staff));
     let s = center.company(job.company);
     let client = client_of(&s, id).await;
     let name = client.as_ref().map(|c| c.name.clone()).unwrap_or_default();
     let about = about_call(id, &job.number, client.as_ref().map(|c| c.code.as_str()), &name);
-    story(&s, id, "offered", Some(staff), "callback").await;
+    story(&s, id, StoryKind::Offered, Some(staff), "callback").await;
     pop_up(&center, job.company, staff, "call_offered", &about);
     let file = match job.attempt {
         1 => format!("{id}-callback.wav"),
@@ -119,7 +119,7 @@ async fn callback(center: Center, job: CallbackJob) {
     let mut progress = match dialled {
         Ok(rx) => rx,
         Err(e) => {
-            story(&s, id, "missed", Some(staff), &e).await;
+            story(&s, id, StoryKind::Missed, Some(staff), &e).await;
             center.acd.contact(Event::Decline { contact, agent }).await;
             return;
         }
@@ -132,17 +132,17 @@ async fn callback(center: Center, job: CallbackJob) {
                 if let Err(e) = s.answer_interaction(id, staff, None).await {
                     warn!(error = %e, "marking the callback answered failed");
                 }
-                story(&s, id, "answered", Some(staff), "callback").await;
+                story(&s, id, StoryKind::Answered, Some(staff), "callback").await;
                 pop_up(&center, job.company, staff, "call_answered", &about);
                 center.acd.contact(Event::Accept { contact, agent }).await;
             }
             Progress::Answered => {
                 reached = true;
-                story(&s, id, "callback_reached", None, &job.number).await;
+                story(&s, id, StoryKind::CallbackReached, None, &job.number).await;
             }
             Progress::Ended(end, media) => {
                 if !agent_answered {
-                    story(&s, id, "missed", Some(staff), "callback").await;
+                    story(&s, id, StoryKind::Missed, Some(staff), "callback").await;
                     center.acd.contact(Event::Decline { contact, agent }).await;
                     return;
                 }
@@ -164,7 +164,7 @@ async fn callback(center: Center, job: CallbackJob) {
                             job.attempts,
                             job.retry.as_secs()
                         );
-                        story(&s, id, "callback_retry", None, &next).await;
+                        story(&s, id, StoryKind::CallbackRetry, None, &next).await;
                         info!(attempt = job.attempt, "callback not reached; it will try again");
                         center.acd.contact(Event::End { contact }).await;
                         tokio::time::sleep(job.retry).await;
@@ -174,7 +174,7 @@ async fn callback(center: Center, job: CallbackJob) {
                             .await;
                         return;
                     }
-                    story(&s, id, "callback_unreached", None, &why).await;
+                    story(&s, id, StoryKind::CallbackUnreached, None, &why).await;
                 }
                 let disposition = if reached { Disposition::Answered } else { Disposition::Failed };
                 if let Err(e) = s.end_interaction(id, disposition).await {

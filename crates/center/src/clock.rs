@@ -99,11 +99,13 @@ mod tests {
 
     #[test]
     fn today_is_the_zones_day() {
-        // 23:30 UTC on the 27th is already the 28th in Sarajevo.
-        let late = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
-        let c = Clock::Fixed(late);
-        assert_eq!(c.today(parse_zone("Europe/Sarajevo").unwrap()), late);
-        assert_eq!(c.local(parse_zone("Asia/Tokyo").unwrap()).date(), late.succ_opt().unwrap(), "21:00 in Tokyo");
-        assert_eq!(c.today(parse_zone("Pacific/Kiritimati").unwrap()), late.succ_opt().unwrap());
+        // Noon UTC on the 27th: 13:00 in Sarajevo, 21:00 in Tokyo, and
+        // already 02:00 on the 28th on Kiritimati (UTC+14).
+        let day = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let c = Clock::Fixed(day);
+        assert_eq!(c.today(parse_zone("Europe/Sarajevo").unwrap()), day);
+        let tokyo = c.local(parse_zone("Asia/Tokyo").unwrap());
+        assert_eq!((tokyo.date(), tokyo.format("%H:%M").to_string()), (day, "21:00".to_owned()));
+        assert_eq!(c.today(parse_zone("Pacific/Kiritimati").unwrap()), day.succ_opt().unwrap());
     }
 }

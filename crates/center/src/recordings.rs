@@ -2,20 +2,25 @@
 //! interaction, and the retention sweep that deletes old ones.
 
 use crate::Center;
-use centrala_domain::CompanyId;
+use centrala_domain::{CompanyId, InteractionId};
 use tracing::{info, warn};
 
 /// Where the recording of interaction `id` goes:
 /// `<recordings>/<company>/<day>/<id>.wav`.
 /// `<day>` is the company's local date.
-pub async fn recording_path(center: &Center, company: CompanyId, id: i64) -> std::path::PathBuf {
+pub async fn recording_path(center: &Center, company: CompanyId, id: InteractionId) -> std::path::PathBuf {
     let day = center.today(company).await.format("%Y-%m-%d").to_string();
     center.config.recordings.join(company.0.to_string()).join(day).join(format!("{id}.wav"))
 }
 
 /// Links a finished recording to its interaction, stored relative to the
 /// recordings folder (the download route resolves it there).
-pub async fn link_recording(center: &Center, s: &centrala_store::Scoped<'_>, id: i64, path: &std::path::Path) {
+pub async fn link_recording(
+    center: &Center,
+    s: &centrala_store::Scoped<'_>,
+    id: InteractionId,
+    path: &std::path::Path,
+) {
     let rel = path.strip_prefix(&center.config.recordings).unwrap_or(path);
     if let Err(e) = s.record_interaction(id, &rel.to_string_lossy()).await {
         warn!(error = %e, "linking the recording failed");

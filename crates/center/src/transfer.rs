@@ -5,7 +5,8 @@
 use crate::acd::Person;
 use crate::{Center, CenterError, CenterResult};
 use centrala_desk::staffing::Staffing;
-use centrala_domain::StaffId;
+use centrala_domain::{InteractionId, StaffId};
+use centrala_store::interactions::StoryKind;
 
 /// The people of `ids` who can take a call now (present, active, with a
 /// registered phone), in order. Those who cannot are written into the
@@ -15,7 +16,7 @@ use centrala_domain::StaffId;
 pub async fn reachable(
     center: &Center,
     s: &centrala_store::Scoped<'_>,
-    interaction: i64,
+    interaction: InteractionId,
     ids: &[StaffId],
     staffing: &Staffing,
 ) -> Vec<Person> {
@@ -26,7 +27,8 @@ pub async fn reachable(
         match sip {
             Some(sip) => chain.push(Person { staff: *id, name: m.full_name.clone(), role: m.role, sip: Some(sip) }),
             None => {
-                let _ = s.add_interaction_event(interaction, "skipped", Some(*id), "no phone registered").await;
+                let _ =
+                    s.add_interaction_event(interaction, StoryKind::Skipped, Some(*id), "no phone registered").await;
             }
         }
     }
@@ -49,7 +51,7 @@ pub async fn transfer_call(
     let staffing = center.caches.staffing(&s).await?;
     let today = center.today(company).await;
     let client = match i.client_id {
-        Some(c) => s.client(centrala_domain::ClientId(c)).await?,
+        Some(c) => s.client(c).await?,
         None => None,
     };
     let ids: Vec<StaffId> = match to {
@@ -91,9 +93,9 @@ pub async fn transfer_call(
         .collect();
     // Written first: the next ringing is written by the call as it happens.
     let detail = format!("to {}", if ringing.is_empty() { "the operators".to_owned() } else { ringing.join(", ") });
-    s.add_interaction_event(id, "transferred", Some(handler), &detail).await?;
+    s.add_interaction_event(id, StoryKind::Transferred, Some(handler), &detail).await?;
     if !center.acd.transfer(company, id, chain).await {
-        s.add_interaction_event(id, "transfer_failed", Some(handler), "the call had ended").await?;
+        s.add_interaction_event(id, StoryKind::TransferFailed, Some(handler), "the call had ended").await?;
         return Err(CenterError::conflict("not_talking", "the call is no longer in progress"));
     }
     Ok(ringing)

@@ -32,4 +32,6 @@ id_type!(
     OrderId,
     /// A staff absence (vacation, business trip, sick leave).
     AbsenceId,
+    /// An interaction: a call, and later a chat, an e-mail, a form.
+    InteractionId,
 );

@@ -22,6 +22,7 @@ mod server;
 pub use server::Telephony;
 
 use centrala_call::ivr::{IvrConfig, Outcome};
+use centrala_domain::{CompanyId, InteractionId};
 use chrono::NaiveDateTime;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -73,9 +74,9 @@ pub struct Incoming {
 /// What the brain decided for an inbound call it takes.
 #[derive(Debug, Clone)]
 pub struct Arrival {
-    pub company: i64,
+    pub company: CompanyId,
     /// The interaction already registered for this call.
-    pub interaction: i64,
+    pub interaction: InteractionId,
     pub ivr: IvrConfig,
     /// The prompts' language (`en`, `bs`).
     pub lang: String,

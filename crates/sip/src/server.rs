@@ -392,8 +392,8 @@ async fn feature<B: Brain>(ctx: &Arc<Ctx<B>>, mut tx: Transaction, code: &str) {
     }
     info!(user, code, "feature code");
     let confirm = Arrival {
-        company: 0,
-        interaction: 0,
+        company: centrala_domain::CompanyId(0),
+        interaction: centrala_domain::InteractionId(0),
         // Never open: the "closed" message is the beep, then a hang-up.
         ivr: IvrConfig {
             menus: Vec::new(),

@@ -4,7 +4,8 @@
 
 use crate::error::found;
 use crate::{now_rfc3339, Result, Scoped, Store, StoreError};
-use centrala_domain::{ClientId, CompanyId, StaffId};
+use centrala_desk::routing::Rule;
+use centrala_domain::{ClientId, CompanyId, Intent, InteractionId, StaffId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -18,6 +19,121 @@ impl Direction {
             Direction::Inbound => "inbound",
             Direction::Outbound => "outbound",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Direction> {
+        [Direction::Inbound, Direction::Outbound].into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+/// What sent an interaction where it went: one of the order desk's routing
+/// rules, or the menu naming a queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoutingRule {
+    Desk(Rule),
+    /// The voice menu sent the caller to a named queue.
+    Queue,
+}
+
+impl RoutingRule {
+    pub const ALL: [RoutingRule; 6] = [
+        RoutingRule::Desk(Rule::NewClient),
+        RoutingRule::Desk(Rule::KeyClient),
+        RoutingRule::Desk(Rule::DebtBlocked),
+        RoutingRule::Desk(Rule::OtherMatter),
+        RoutingRule::Desk(Rule::Operators),
+        RoutingRule::Queue,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoutingRule::Desk(r) => r.as_str(),
+            RoutingRule::Queue => "queue",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RoutingRule> {
+        RoutingRule::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl From<Rule> for RoutingRule {
+    fn from(r: Rule) -> Self {
+        RoutingRule::Desk(r)
+    }
+}
+
+/// One step of an interaction's story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoryKind {
+    /// Someone the routing named could not ring (no phone registered).
+    Skipped,
+    /// Their phone rang.
+    Offered,
+    /// It rang out or was declined.
+    Missed,
+    Answered,
+    /// Put through to someone else (by the API or a REFER).
+    Transferred,
+    TransferFailed,
+    /// The caller heard its place and wait.
+    Announced,
+    /// It waits in a named queue.
+    Queued,
+    /// It left its queue after the longest wait (into another, or out).
+    Overflowed,
+    /// Someone listens in.
+    Listening,
+    CallbackRequested,
+    CallbackReached,
+    CallbackUnreached,
+    CallbackRetry,
+    /// A promised callback joined its queue again after a restart.
+    CallbackRestored,
+}
+
+impl StoryKind {
+    pub const ALL: [StoryKind; 15] = [
+        StoryKind::Skipped,
+        StoryKind::Offered,
+        StoryKind::Missed,
+        StoryKind::Answered,
+        StoryKind::Transferred,
+        StoryKind::TransferFailed,
+        StoryKind::Announced,
+        StoryKind::Queued,
+        StoryKind::Overflowed,
+        StoryKind::Listening,
+        StoryKind::CallbackRequested,
+        StoryKind::CallbackReached,
+        StoryKind::CallbackUnreached,
+        StoryKind::CallbackRetry,
+        StoryKind::CallbackRestored,
+    ];
+
+    /// As stored (and shown by the API).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoryKind::Skipped => "skipped",
+            StoryKind::Offered => "offered",
+            StoryKind::Missed => "missed",
+            StoryKind::Answered => "answered",
+            StoryKind::Transferred => "transferred",
+            StoryKind::TransferFailed => "transfer_failed",
+            StoryKind::Announced => "announced",
+            StoryKind::Queued => "queued",
+            StoryKind::Overflowed => "overflowed",
+            StoryKind::Listening => "listening",
+            StoryKind::CallbackRequested => "callback_requested",
+            StoryKind::CallbackReached => "callback_reached",
+            StoryKind::CallbackUnreached => "callback_unreached",
+            StoryKind::CallbackRetry => "callback_retry",
+            StoryKind::CallbackRestored => "callback_restored",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<StoryKind> {
+        StoryKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -63,27 +179,90 @@ impl Disposition {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// An interaction as stored, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interaction {
-    pub id: i64,
+    pub id: InteractionId,
+    /// `voice` (chat, e-mail and forms come later).
     pub channel: String,
-    pub direction: String,
+    pub direction: Direction,
     pub caller: String,
     pub called: String,
-    pub client_id: Option<i64>,
+    pub client_id: Option<ClientId>,
     pub arrived_at: String,
     pub answered_at: Option<String>,
     pub ended_at: Option<String>,
     pub ivr_path: String,
     pub digits: String,
-    pub intent: String,
-    pub routing_rule: String,
+    /// Why the caller called, once the menu is done.
+    pub intent: Option<Intent>,
+    /// What sent it where it went, once routed.
+    pub routing_rule: Option<RoutingRule>,
     pub routing_reasons: String,
-    pub disposition: String,
-    pub handled_by: Option<i64>,
+    pub disposition: Disposition,
+    pub handled_by: Option<StaffId>,
     pub recording: Option<String>,
     pub notes: String,
     pub wrap_up: String,
+}
+
+/// The row as the database holds it.
+#[derive(sqlx::FromRow)]
+struct InteractionRow {
+    id: i64,
+    channel: String,
+    direction: String,
+    caller: String,
+    called: String,
+    client_id: Option<i64>,
+    arrived_at: String,
+    answered_at: Option<String>,
+    ended_at: Option<String>,
+    ivr_path: String,
+    digits: String,
+    intent: String,
+    routing_rule: String,
+    routing_reasons: String,
+    disposition: String,
+    handled_by: Option<i64>,
+    recording: Option<String>,
+    notes: String,
+    wrap_up: String,
+}
+
+impl TryFrom<InteractionRow> for Interaction {
+    type Error = StoreError;
+
+    /// A stored word this release does not know is corrupt data, named.
+    fn try_from(r: InteractionRow) -> Result<Interaction> {
+        let bad = |what: &str, v: &str| StoreError::Corrupt(format!("interaction {}: {what} {v:?}", r.id));
+        fn optional(v: &str) -> Option<&str> {
+            (!v.is_empty()).then_some(v)
+        }
+        Ok(Interaction {
+            direction: Direction::parse(&r.direction).ok_or_else(|| bad("direction", &r.direction))?,
+            intent: optional(&r.intent).map(|v| Intent::parse(v).ok_or_else(|| bad("intent", v))).transpose()?,
+            routing_rule: optional(&r.routing_rule)
+                .map(|v| RoutingRule::parse(v).ok_or_else(|| bad("routing rule", v)))
+                .transpose()?,
+            disposition: Disposition::parse(&r.disposition).ok_or_else(|| bad("disposition", &r.disposition))?,
+            id: InteractionId(r.id),
+            channel: r.channel,
+            caller: r.caller,
+            called: r.called,
+            client_id: r.client_id.map(ClientId),
+            arrived_at: r.arrived_at,
+            answered_at: r.answered_at,
+            ended_at: r.ended_at,
+            ivr_path: r.ivr_path,
+            digits: r.digits,
+            routing_reasons: r.routing_reasons,
+            handled_by: r.handled_by.map(StaffId),
+            recording: r.recording,
+            notes: r.notes,
+            wrap_up: r.wrap_up,
+        })
+    }
 }
 
 /// A filter for listing interactions; empty fields match everything.
@@ -98,8 +277,8 @@ pub struct InteractionFilter {
     /// Arrived before this instant (exclusive; the same forms).
     pub until: Option<String>,
     pub disposition: Option<Disposition>,
-    /// The routing rule that sent it (`new_client`, `operators`, …).
-    pub rule: Option<String>,
+    /// The routing rule that sent it.
+    pub rule: Option<RoutingRule>,
     pub limit: i64,
 }
 
@@ -161,7 +340,7 @@ impl Scoped<'_> {
         caller: &str,
         called: &str,
         client: Option<ClientId>,
-    ) -> Result<i64> {
+    ) -> Result<InteractionId> {
         if let Some(c) = client {
             if self.client(c).await?.is_none() {
                 return Err(StoreError::Invalid(format!("client {c} does not exist")));
@@ -179,35 +358,35 @@ impl Scoped<'_> {
         .bind(now_rfc3339())
         .fetch_one(self.pool())
         .await?;
-        Ok(id)
+        Ok(InteractionId(id))
     }
 
     /// Records the IVR's result and the routing decision.
     pub async fn route_interaction(
         &self,
-        id: i64,
+        id: InteractionId,
         path: &str,
         digits: &str,
-        intent: &str,
-        rule: &str,
+        intent: Intent,
+        rule: RoutingRule,
         reasons: &[String],
     ) -> Result<()> {
         self.touch(
             "UPDATE interactions SET ivr_path = $3, digits = $4, intent = $5, routing_rule = $6, routing_reasons = $7
              WHERE company_id = $1 AND id = $2",
             id,
-            &[path, digits, intent, rule, &reasons.join("\n")],
+            &[path, digits, intent.as_str(), rule.as_str(), &reasons.join("\n")],
         )
         .await
     }
 
-    pub async fn answer_interaction(&self, id: i64, staff: StaffId, recording: Option<&str>) -> Result<()> {
+    pub async fn answer_interaction(&self, id: InteractionId, staff: StaffId, recording: Option<&str>) -> Result<()> {
         let r = sqlx::query(
             "UPDATE interactions SET answered_at = COALESCE(answered_at, $3), handled_by = $4,
              recording = COALESCE($5, recording) WHERE company_id = $1 AND id = $2",
         )
         .bind(self.company_id().0)
-        .bind(id)
+        .bind(id.0)
         .bind(now_rfc3339())
         .bind(staff.0)
         .bind(recording.map(str::to_owned))
@@ -216,7 +395,7 @@ impl Scoped<'_> {
         found(r)
     }
 
-    pub async fn end_interaction(&self, id: i64, disposition: Disposition) -> Result<()> {
+    pub async fn end_interaction(&self, id: InteractionId, disposition: Disposition) -> Result<()> {
         let now = now_rfc3339();
         self.touch(
             "UPDATE interactions SET ended_at = $3, disposition = $4 WHERE company_id = $1 AND id = $2",
@@ -227,30 +406,32 @@ impl Scoped<'_> {
     }
 
     /// Links the finished recording (a path under the recordings folder).
-    pub async fn record_interaction(&self, id: i64, recording: &str) -> Result<()> {
+    pub async fn record_interaction(&self, id: InteractionId, recording: &str) -> Result<()> {
         self.touch("UPDATE interactions SET recording = $3 WHERE company_id = $1 AND id = $2", id, &[recording]).await
     }
 
     /// The handler's wrap-up code (what the call was about in the end).
-    pub async fn wrap_up_interaction(&self, id: i64, code: &str) -> Result<()> {
+    pub async fn wrap_up_interaction(&self, id: InteractionId, code: &str) -> Result<()> {
         self.touch("UPDATE interactions SET wrap_up = $3 WHERE company_id = $1 AND id = $2", id, &[code]).await
     }
 
-    pub async fn note_interaction(&self, id: i64, notes: &str) -> Result<()> {
+    pub async fn note_interaction(&self, id: InteractionId, notes: &str) -> Result<()> {
         self.touch("UPDATE interactions SET notes = $3 WHERE company_id = $1 AND id = $2", id, &[notes]).await
     }
 
-    async fn touch(&self, sql: &str, id: i64, texts: &[&str]) -> Result<()> {
-        let mut q = sqlx::query(sql).bind(self.company_id().0).bind(id);
+    async fn touch(&self, sql: &str, id: InteractionId, texts: &[&str]) -> Result<()> {
+        let mut q = sqlx::query(sql).bind(self.company_id().0).bind(id.0);
         for t in texts {
             q = q.bind((*t).to_owned());
         }
         found(q.execute(self.pool()).await?)
     }
 
-    pub async fn interaction(&self, id: i64) -> Result<Option<Interaction>> {
+    pub async fn interaction(&self, id: InteractionId) -> Result<Option<Interaction>> {
         let sql = format!("SELECT {COLS} FROM interactions WHERE company_id = $1 AND id = $2");
-        Ok(sqlx::query_as(&sql).bind(self.company_id().0).bind(id).fetch_optional(self.pool()).await?)
+        let row: Option<InteractionRow> =
+            sqlx::query_as(&sql).bind(self.company_id().0).bind(id.0).fetch_optional(self.pool()).await?;
+        row.map(Interaction::try_from).transpose()
     }
 
     /// Interactions, newest first.
@@ -266,7 +447,7 @@ impl Scoped<'_> {
              AND ($8 = '' OR routing_rule = $8)
              ORDER BY arrived_at DESC, id DESC LIMIT $9"
         );
-        Ok(sqlx::query_as(&sql)
+        let rows: Vec<InteractionRow> = sqlx::query_as(&sql)
             .bind(self.company_id().0)
             .bind(f.phone.clone().unwrap_or_default())
             .bind(f.client.map_or(0, |c| c.0))
@@ -274,10 +455,11 @@ impl Scoped<'_> {
             .bind(f.from.clone().unwrap_or_default())
             .bind(f.until.clone().unwrap_or_default())
             .bind(f.disposition.map_or("", Disposition::as_str))
-            .bind(f.rule.clone().unwrap_or_default())
+            .bind(f.rule.map_or("", RoutingRule::as_str))
             .bind(if f.limit > 0 { f.limit } else { 100 })
             .fetch_all(self.pool())
-            .await?)
+            .await?;
+        rows.into_iter().map(Interaction::try_from).collect()
     }
 }
 
@@ -435,7 +617,7 @@ impl Scoped<'_> {
 
     /// Interactions that arrived before `cutoff` (RFC 3339) and still have
     /// a recording: (id, recording path).
-    pub async fn recordings_before(&self, cutoff: &str) -> Result<Vec<(i64, String)>> {
+    pub async fn recordings_before(&self, cutoff: &str) -> Result<Vec<(InteractionId, String)>> {
         let rows: Vec<(i64, Option<String>)> = sqlx::query_as(
             "SELECT id, recording FROM interactions
              WHERE company_id = $1 AND recording IS NOT NULL AND arrived_at < $2 ORDER BY id",
@@ -444,14 +626,14 @@ impl Scoped<'_> {
         .bind(cutoff)
         .fetch_all(self.pool())
         .await?;
-        Ok(rows.into_iter().filter_map(|(id, r)| r.map(|r| (id, r))).collect())
+        Ok(rows.into_iter().filter_map(|(id, r)| r.map(|r| (InteractionId(id), r))).collect())
     }
 
     /// Forgets an interaction's recording (its file was deleted).
-    pub async fn clear_recording(&self, id: i64) -> Result<()> {
+    pub async fn clear_recording(&self, id: InteractionId) -> Result<()> {
         let r = sqlx::query("UPDATE interactions SET recording = NULL WHERE company_id = $1 AND id = $2")
             .bind(self.company_id().0)
-            .bind(id)
+            .bind(id.0)
             .execute(self.pool())
             .await?;
         found(r)
@@ -478,18 +660,23 @@ impl JsonSetting {
 }
 
 /// One step of an interaction's story.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InteractionEvent {
     pub at: String,
-    /// `offered`, `missed`, `answered`, `transferred`, …
-    pub kind: String,
-    pub staff_id: Option<i64>,
+    pub kind: StoryKind,
+    pub staff_id: Option<StaffId>,
     pub detail: String,
 }
 
 impl Scoped<'_> {
     /// Adds a step to an interaction's story.
-    pub async fn add_interaction_event(&self, id: i64, kind: &str, staff: Option<StaffId>, detail: &str) -> Result<()> {
+    pub async fn add_interaction_event(
+        &self,
+        id: InteractionId,
+        kind: StoryKind,
+        staff: Option<StaffId>,
+        detail: &str,
+    ) -> Result<()> {
         if self.interaction(id).await?.is_none() {
             return Err(StoreError::NotFound);
         }
@@ -498,9 +685,9 @@ impl Scoped<'_> {
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(self.company_id().0)
-        .bind(id)
+        .bind(id.0)
         .bind(now_rfc3339())
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(staff.map(|s| s.0))
         .bind(detail)
         .execute(self.pool())
@@ -509,14 +696,21 @@ impl Scoped<'_> {
     }
 
     /// An interaction's story, oldest first.
-    pub async fn interaction_events(&self, id: i64) -> Result<Vec<InteractionEvent>> {
-        Ok(sqlx::query_as(
+    pub async fn interaction_events(&self, id: InteractionId) -> Result<Vec<InteractionEvent>> {
+        let rows: Vec<(String, String, Option<i64>, String)> = sqlx::query_as(
             "SELECT at, kind, staff_id, detail FROM interaction_events
              WHERE company_id = $1 AND interaction_id = $2 ORDER BY id",
         )
         .bind(self.company_id().0)
-        .bind(id)
+        .bind(id.0)
         .fetch_all(self.pool())
-        .await?)
+        .await?;
+        rows.into_iter()
+            .map(|(at, kind, staff, detail)| {
+                let kind = StoryKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("interaction {id}: story kind {kind:?}")))?;
+                Ok(InteractionEvent { at, kind, staff_id: staff.map(StaffId), detail })
+            })
+            .collect()
     }
 }

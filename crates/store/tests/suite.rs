@@ -472,7 +472,9 @@ mod desk_suite {
 
 mod interaction_queries {
     use super::*;
-    use centrala_store::interactions::{Direction, Disposition, InteractionFilter};
+    use centrala_desk::routing::Rule;
+    use centrala_domain::Intent;
+    use centrala_store::interactions::{Direction, Disposition, InteractionFilter, RoutingRule, StoryKind};
 
     pub async fn numbers_select_the_company_and_calls_are_registered(store: &Store) {
         let (a, b) = two_companies(store).await;
@@ -491,14 +493,22 @@ mod interaction_queries {
         let ana = sa.create_staff(&input("ana", Role::Operator)).await.unwrap();
         let first = sa.start_interaction(Direction::Inbound, "+38761000001", "+38733555000", None).await.unwrap();
         let second = sa.start_interaction(Direction::Inbound, "+38761000002", "+38733555000", None).await.unwrap();
-        sa.route_interaction(first, "main", "1", "order", "operators", &["a retail client".into()]).await.unwrap();
+        sa.route_interaction(first, "main", "1", Intent::Order, Rule::Operators.into(), &["a retail client".into()])
+            .await
+            .unwrap();
         sa.answer_interaction(first, ana.id, Some("recordings/1.wav")).await.unwrap();
         sa.end_interaction(first, Disposition::Answered).await.unwrap();
         sa.end_interaction(second, Disposition::Abandoned).await.unwrap();
 
         let got = sa.interaction(first).await.unwrap().unwrap();
-        assert_eq!((got.digits.as_str(), got.intent.as_str(), got.disposition.as_str()), ("1", "order", "answered"));
-        assert_eq!((got.handled_by, got.recording.as_deref()), (Some(ana.id.0), Some("recordings/1.wav")));
+        assert_eq!(
+            (got.digits.as_str(), got.intent, got.disposition),
+            ("1", Some(Intent::Order), Disposition::Answered)
+        );
+        assert_eq!(got.routing_rule, Some(RoutingRule::Desk(Rule::Operators)));
+        assert_eq!((got.handled_by, got.recording.as_deref()), (Some(ana.id), Some("recordings/1.wav")));
+        let fresh = sa.interaction(second).await.unwrap().unwrap();
+        assert_eq!((fresh.intent, fresh.routing_rule), (None, None), "not routed: no intent, no rule");
         assert!(got.answered_at.is_some() && got.ended_at.is_some());
 
         let all = sa.interactions(&InteractionFilter::default()).await.unwrap();
@@ -515,10 +525,10 @@ mod interaction_queries {
             .await
             .unwrap();
         assert_eq!(abandoned.iter().map(|i| i.id).collect::<Vec<_>>(), [second]);
-        let by_rule = |rule: &str| InteractionFilter { rule: Some(rule.into()), ..Default::default() };
-        let routed = sa.interactions(&by_rule("operators")).await.unwrap();
+        let by_rule = |rule: Rule| InteractionFilter { rule: Some(rule.into()), ..Default::default() };
+        let routed = sa.interactions(&by_rule(Rule::Operators)).await.unwrap();
         assert_eq!(routed.iter().map(|i| i.id).collect::<Vec<_>>(), [first]);
-        assert!(sa.interactions(&by_rule("new_client")).await.unwrap().is_empty());
+        assert!(sa.interactions(&by_rule(Rule::NewClient)).await.unwrap().is_empty());
         let today = chrono::Utc::now().date_naive();
         let (from, until) = (today.to_string(), today.succ_opt().unwrap().to_string());
         let in_range = sa
@@ -603,18 +613,22 @@ mod interaction_queries {
         let (sa, sb) = (store.company(a), store.company(b));
         let ana = sa.create_staff(&input("ana", Role::Operator)).await.unwrap();
         let id = sa.start_interaction(Direction::Inbound, "+38761000001", "+38733555000", None).await.unwrap();
-        sa.add_interaction_event(id, "offered", Some(ana.id), "").await.unwrap();
-        sa.add_interaction_event(id, "missed", Some(ana.id), "no answer").await.unwrap();
-        sa.add_interaction_event(id, "offered", Some(ana.id), "").await.unwrap();
-        sa.add_interaction_event(id, "answered", Some(ana.id), "").await.unwrap();
+        sa.add_interaction_event(id, StoryKind::Offered, Some(ana.id), "").await.unwrap();
+        sa.add_interaction_event(id, StoryKind::Missed, Some(ana.id), "no answer").await.unwrap();
+        sa.add_interaction_event(id, StoryKind::Offered, Some(ana.id), "").await.unwrap();
+        sa.add_interaction_event(id, StoryKind::Answered, Some(ana.id), "").await.unwrap();
         let story = sa.interaction_events(id).await.unwrap();
         assert_eq!(
             story.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
             ["offered", "missed", "offered", "answered"]
         );
-        assert_eq!((story[1].staff_id, story[1].detail.as_str()), (Some(ana.id.0), "no answer"));
+        assert_eq!((story[1].staff_id, story[1].detail.as_str()), (Some(ana.id), "no answer"));
         assert!(sb.interaction_events(id).await.unwrap().is_empty());
-        assert!(matches!(sb.add_interaction_event(id, "offered", None, "").await, Err(StoreError::NotFound)));
+        assert!(matches!(sb.add_interaction_event(id, StoryKind::Offered, None, "").await, Err(StoreError::NotFound)));
+        // Every kind reads back as it was written.
+        for k in StoryKind::ALL {
+            assert_eq!(StoryKind::parse(k.as_str()), Some(k));
+        }
     }
 }
 

@@ -175,7 +175,7 @@ pub async fn stats(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<
                     reason: o.reason,
                     in_state_s: o.in_state_s,
                     handled_today: a.handled_today,
-                    talking: a.talking,
+                    talking: a.talking.map(|i| i.0),
                 },
             ))
         })

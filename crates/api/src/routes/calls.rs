@@ -8,7 +8,7 @@ use crate::{
     AppState,
 };
 use axum::{extract::State, http::StatusCode, Json};
-use centrala_domain::{normalize_phone, CompanyId, StaffId};
+use centrala_domain::{normalize_phone, CompanyId, InteractionId, StaffId};
 use centrala_sip::dial::{ClickToCall, DialError, OutboundEnd, Progress};
 use centrala_store::interactions::{Direction, Disposition};
 use serde::{Deserialize, Serialize};
@@ -96,7 +96,7 @@ pub async fn place(
     };
     s.audit(&auth.username, "call", "interaction", &id.to_string(), &body.number).await?;
     tokio::spawn(follow(state.clone(), auth.company, staff, id, recording, progress));
-    Ok((StatusCode::ACCEPTED, Json(CallOut { interaction: id })))
+    Ok((StatusCode::ACCEPTED, Json(CallOut { interaction: id.0 })))
 }
 
 /// Writes the call's progress onto its interaction.
@@ -104,7 +104,7 @@ async fn follow(
     state: AppState,
     company: CompanyId,
     staff: StaffId,
-    id: i64,
+    id: InteractionId,
     recording: std::path::PathBuf,
     mut progress: tokio::sync::mpsc::UnboundedReceiver<Progress>,
 ) {
@@ -126,7 +126,7 @@ async fn follow(
             }
         };
         if let Err(e) = result {
-            warn!(error = %e, interaction = id, "updating the call's interaction failed");
+            warn!(error = %e, interaction = id.0, "updating the call's interaction failed");
         }
     }
 }
@@ -159,16 +159,16 @@ pub async fn transfer(
     crate::error::ApiPath(id): crate::error::ApiPath<String>,
     ApiJson(body): ApiJson<TransferIn>,
 ) -> ApiResult<(StatusCode, Json<TransferOut>)> {
-    let id = super::parse_id(&id, "interaction")?;
+    let id = InteractionId(super::parse_id(&id, "interaction")?);
     let s = state.store.company(auth.company);
     let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
-    if i.handled_by != Some(auth.staff.0) {
+    if i.handled_by != Some(auth.staff) {
         auth.require(roles::AUDITORS)?;
     }
     if i.ended_at.is_some() || i.answered_at.is_none() {
         return Err(ApiError::new(StatusCode::CONFLICT, "not_talking", "only a call being talked can be transferred"));
     }
-    let handler = i.handled_by.map(StaffId).unwrap_or(auth.staff);
+    let handler = i.handled_by.unwrap_or(auth.staff);
     let ringing = centrala_center::transfer::transfer_call(&state.center, auth.company, &i, handler, &body.to).await?;
     s.audit(&auth.username, "transfer", "interaction", &id.to_string(), &body.to).await?;
     Ok((StatusCode::ACCEPTED, Json(TransferOut { ringing })))
@@ -192,7 +192,7 @@ pub async fn listen(
     crate::error::ApiPath(id): crate::error::ApiPath<String>,
 ) -> ApiResult<(StatusCode, Json<ListenOut>)> {
     auth.require(roles::PLANNERS)?;
-    let id = super::parse_id(&id, "interaction")?;
+    let id = InteractionId(super::parse_id(&id, "interaction")?);
     let s = state.store.company(auth.company);
     let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
     let not_talking =

@@ -7,8 +7,8 @@ use crate::{
     AppState,
 };
 use axum::{extract::State, http::StatusCode, Json};
-use centrala_domain::{normalize_phone, StaffId};
-use centrala_store::interactions::{Disposition, Interaction, InteractionFilter};
+use centrala_domain::{normalize_phone, Intent, InteractionId};
+use centrala_store::interactions::{Disposition, Interaction, InteractionFilter, RoutingRule};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -59,17 +59,17 @@ pub struct EventOut {
 async fn out(state: &AppState, auth: &Auth, i: Interaction) -> ApiResult<InteractionOut> {
     let s = state.store.company(auth.company);
     let client = match i.client_id {
-        Some(c) => s.client(centrala_domain::ClientId(c)).await?.map(|c| c.code),
+        Some(c) => s.client(c).await?.map(|c| c.code),
         None => None,
     };
     let handled_by = match i.handled_by {
-        Some(h) => s.staff(StaffId(h)).await?.map(|m| m.username),
+        Some(h) => s.staff(h).await?.map(|m| m.username),
         None => None,
     };
     Ok(InteractionOut {
-        id: i.id,
+        id: i.id.0,
         channel: i.channel,
-        direction: i.direction,
+        direction: i.direction.as_str().to_owned(),
         caller: i.caller,
         called: i.called,
         client,
@@ -78,10 +78,10 @@ async fn out(state: &AppState, auth: &Auth, i: Interaction) -> ApiResult<Interac
         ended_at: i.ended_at,
         ivr_path: i.ivr_path,
         digits: i.digits,
-        intent: i.intent,
-        routing_rule: i.routing_rule,
+        intent: i.intent.map_or("", Intent::as_str).to_owned(),
+        routing_rule: i.routing_rule.map_or("", RoutingRule::as_str).to_owned(),
         routing_reasons: i.routing_reasons.lines().map(str::to_owned).filter(|l| !l.is_empty()).collect(),
-        disposition: i.disposition,
+        disposition: i.disposition.as_str().to_owned(),
         handled_by,
         recording: i.recording,
         notes: i.notes,
@@ -143,7 +143,10 @@ pub async fn list(
     if let Some(o) = &q.outcome {
         f.disposition = Some(Disposition::parse(o).ok_or_else(|| ApiError::invalid(format!("unknown outcome {o:?}")))?);
     }
-    f.rule = q.rule.clone();
+    f.rule = match q.rule.as_deref() {
+        None => None,
+        Some(r) => Some(RoutingRule::parse(r).ok_or_else(|| ApiError::invalid(format!("unknown routing rule {r:?}")))?),
+    };
     let rows = s.interactions(&f).await?;
     let mut v = Vec::with_capacity(rows.len());
     for i in rows {
@@ -160,17 +163,17 @@ pub async fn get(
     auth: Auth,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<InteractionOut>> {
-    let id = parse_id(&id, "interaction")?;
+    let id = InteractionId(parse_id(&id, "interaction")?);
     let s = state.store.company(auth.company);
     let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
     let mut o = out(&state, &auth, i).await?;
     let mut events = Vec::new();
     for e in s.interaction_events(id).await? {
         let staff = match e.staff_id {
-            Some(id) => s.staff(StaffId(id)).await?.map(|m| m.username),
+            Some(id) => s.staff(id).await?.map(|m| m.username),
             None => None,
         };
-        events.push(EventOut { at: e.at, kind: e.kind, staff, detail: e.detail });
+        events.push(EventOut { at: e.at, kind: e.kind.as_str().to_owned(), staff, detail: e.detail });
     }
     o.events = Some(events);
     Ok(Json(o))
@@ -186,10 +189,10 @@ pub async fn recording(
     auth: Auth,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<([(axum::http::header::HeaderName, String); 2], Vec<u8>)> {
-    let id = parse_id(&id, "interaction")?;
+    let id = InteractionId(parse_id(&id, "interaction")?);
     let s = state.store.company(auth.company);
     let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
-    if i.handled_by != Some(auth.staff.0) {
+    if i.handled_by != Some(auth.staff) {
         auth.require(roles::PLANNERS)?;
     }
     let rel = i.recording.ok_or_else(|| ApiError::not_found("recording"))?;
@@ -236,10 +239,10 @@ pub async fn notes(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NotesIn>,
 ) -> ApiResult<StatusCode> {
-    let id = parse_id(&id, "interaction")?;
+    let id = InteractionId(parse_id(&id, "interaction")?);
     let s = state.store.company(auth.company);
     let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
-    if i.handled_by != Some(auth.staff.0) && !roles::AUDITORS.contains(&auth.role) {
+    if i.handled_by != Some(auth.staff) && !roles::AUDITORS.contains(&auth.role) {
         return Err(ApiError::forbidden());
     }
     if let Some(code) = &body.wrap_up {
