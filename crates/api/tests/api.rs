@@ -876,7 +876,7 @@ async fn queue_settings_are_checked_stored_audited_and_applied_by_the_acd() {
         w.state
             .center
             .acd
-            .arrive(alpha, centrala_domain::InteractionId(41), "+38761000041", Vec::new(), None, tx)
+            .arrive(centrala_center::acd::Arriving::new(alpha, centrala_domain::InteractionId(41), "+38761000041", tx))
             .await
     );
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: staff.0, user: "op-phone".into() }));
@@ -889,7 +889,10 @@ async fn queue_settings_are_checked_stored_audited_and_applied_by_the_acd() {
 #[tokio::test]
 async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     use centrala_acd::{AgentId, Event, TaskId};
+    use centrala_call::queued::AcdReport;
     use centrala_sip::Control;
+    // Where the ACD tells each call's story (the queue it waits in).
+    let (story_tx, mut story) = tokio::sync::mpsc::unbounded_channel();
     let w = world().await;
     let (op, sup, admin) =
         (w.login("alpha", "op").await, w.login("alpha", "sup").await, w.login("alpha", "admin").await);
@@ -949,17 +952,14 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
         w.state
             .center
             .acd
-            .arrive(
-                alpha,
-                centrala_domain::InteractionId(51),
-                "+38761000051",
-                Vec::new(),
-                Some("complaints".into()),
-                tx
-            )
+            .arrive(centrala_center::acd::Arriving {
+                queue: Some("complaints".into()),
+                story: Some(story_tx.clone()),
+                ..centrala_center::acd::Arriving::new(alpha, centrala_domain::InteractionId(51), "+38761000051", tx)
+            })
             .await
     );
-    assert_eq!(rx.recv().await, Some(Control::Queued { queue: "complaints".into(), overflowed: false }));
+    assert_eq!(story.recv().await, Some(AcdReport::Queued { queue: "complaints".into(), overflowed: false }));
     let stats = w.get("/api/v1/queues/stats", &sup).await.body;
     assert_eq!(
         stats.as_array().unwrap().iter().map(|q| q["queue"].as_str().unwrap()).collect::<Vec<_>>(),
@@ -991,20 +991,17 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
         w.state
             .center
             .acd
-            .arrive(
-                alpha,
-                centrala_domain::InteractionId(52),
-                "+38761000052",
-                Vec::new(),
-                Some("complaints".into()),
-                tx
-            )
+            .arrive(centrala_center::acd::Arriving {
+                queue: Some("complaints".into()),
+                story: Some(story_tx.clone()),
+                ..centrala_center::acd::Arriving::new(alpha, centrala_domain::InteractionId(52), "+38761000052", tx)
+            })
             .await
     );
-    assert_eq!(rx.recv().await, Some(Control::Queued { queue: "complaints".into(), overflowed: false }));
+    assert_eq!(story.recv().await, Some(AcdReport::Queued { queue: "complaints".into(), overflowed: false }));
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
-    let moved = tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv()).await.unwrap();
-    assert_eq!(moved, Some(Control::Queued { queue: "operators".into(), overflowed: true }));
+    let moved = tokio::time::timeout(std::time::Duration::from_secs(20), story.recv()).await.unwrap();
+    assert_eq!(moved, Some(AcdReport::Queued { queue: "operators".into(), overflowed: true }));
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-phone".into() }));
     let stats = w.get("/api/v1/queues/stats", &sup).await.body;
     assert_eq!(stats[1]["overflowed_today"], 1, "{stats}");
@@ -1047,17 +1044,14 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
         w.state
             .center
             .acd
-            .arrive(
-                alpha,
-                centrala_domain::InteractionId(53),
-                "+38761000053",
-                Vec::new(),
-                Some("complaints".into()),
-                tx
-            )
+            .arrive(centrala_center::acd::Arriving {
+                queue: Some("complaints".into()),
+                story: Some(story_tx.clone()),
+                ..centrala_center::acd::Arriving::new(alpha, centrala_domain::InteractionId(53), "+38761000053", tx)
+            })
             .await
     );
-    assert_eq!(rx.recv().await, Some(Control::Queued { queue: "operators".into(), overflowed: false }));
+    assert_eq!(story.recv().await, Some(AcdReport::Queued { queue: "operators".into(), overflowed: false }));
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-phone".into() }));
     let audit = w.get("/api/v1/audit?limit=50", &admin).await.body.to_string();
     assert!(audit.contains("complaints"), "{audit}");
@@ -1072,7 +1066,7 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
         w.state
             .center
             .acd
-            .arrive(alpha, centrala_domain::InteractionId(54), "+38761000054", Vec::new(), None, tx)
+            .arrive(centrala_center::acd::Arriving::new(alpha, centrala_domain::InteractionId(54), "+38761000054", tx))
             .await
     );
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-desk2".into() }));
@@ -1258,14 +1252,12 @@ async fn todays_figures_start_again_at_each_companys_local_midnight() {
             w.state
                 .center
                 .acd
-                .arrive(
+                .arrive(centrala_center::acd::Arriving::new(
                     company,
                     centrala_domain::InteractionId(i64::try_from(n).unwrap()),
                     "+38761000061",
-                    Vec::new(),
-                    None,
                     tx
-                )
+                ))
                 .await
         );
         assert!(matches!(rx.recv().await, Some(Control::Ring { .. })));

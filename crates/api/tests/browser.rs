@@ -516,7 +516,7 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
         .await
         .unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(acd.arrive(company.id, id, "+38761000077", Vec::new(), None, tx).await);
+    assert!(acd.arrive(centrala_center::acd::Arriving::new(company.id, id, "+38761000077", tx)).await);
     let rang = rx.recv().await;
     assert!(matches!(rang, Some(centrala_sip::Control::Ring { staff, .. }) if staff == ana.id.0), "{rang:?}");
     let contact = centrala_center::acd::task_of(id);

@@ -23,6 +23,7 @@ use centrala_acd::{
     Acd, AgentConfig, AgentId, AgentState, Channel, Command, Company, Event, Instant, Overflow, QueueConfig, QueueId,
     QueueStats, Step, TaskId,
 };
+use centrala_call::queued::AcdReport;
 use centrala_domain::{CompanyId, InteractionId, Role, StaffId};
 use centrala_sip::Control;
 use std::{
@@ -161,6 +162,7 @@ enum Request {
         chain: Vec<Person>,
         queue: Option<String>,
         control: mpsc::UnboundedSender<Control>,
+        story: Option<mpsc::UnboundedSender<AcdReport>>,
     },
     /// The company's queues and their settings (from the store, or just
     /// changed); queues left out are no longer routed to.
@@ -224,6 +226,45 @@ enum Request {
     },
 }
 
+/// A routed call entering the ACD.
+#[derive(Debug)]
+pub struct Arriving {
+    pub company: CompanyId,
+    pub interaction: InteractionId,
+    /// The caller's number (dialled back for a callback).
+    pub caller: String,
+    /// People to ring in turn first (empty: straight to the queue).
+    pub chain: Vec<Person>,
+    /// A named queue; `None`, or one that does not exist: the operators
+    /// (whose phones the ACD knows from their states).
+    pub queue: Option<String>,
+    /// Where the ACD's orders for the call go.
+    pub control: mpsc::UnboundedSender<Control>,
+    /// Where what the ACD adds to the call's story goes (the queue it waits
+    /// in), in order with the call's own reports.
+    pub story: Option<mpsc::UnboundedSender<AcdReport>>,
+}
+
+impl Arriving {
+    /// A call straight to the operators, its story untold.
+    pub fn new(
+        company: CompanyId,
+        interaction: InteractionId,
+        caller: &str,
+        control: mpsc::UnboundedSender<Control>,
+    ) -> Arriving {
+        Arriving {
+            company,
+            interaction,
+            caller: caller.to_owned(),
+            chain: Vec::new(),
+            queue: None,
+            control,
+            story: None,
+        }
+    }
+}
+
 /// A queue as the wallboard shows it.
 #[derive(Debug, Clone)]
 pub struct QueueView {
@@ -276,6 +317,9 @@ struct Driver {
     bus: Arc<Bus>,
     /// Calls waiting or talking: where their orders go.
     calls: HashMap<TaskId, mpsc::UnboundedSender<Control>>,
+    /// Where each call's story goes (the call's reports, written in order):
+    /// which queue it waits in is told here, not through the call.
+    stories: HashMap<TaskId, mpsc::UnboundedSender<AcdReport>>,
     /// The company of each call in the ACD.
     call_company: HashMap<TaskId, CompanyId>,
     /// Staff phones' SIP usernames, as last told (with an agent's state,
@@ -358,8 +402,8 @@ impl Driver {
             }
             Command::Overflowed { contact, to, .. } => match to {
                 Overflow::Queue(q) => {
-                    if let (Some(call), Some(info)) = (self.calls.get(&contact), self.queues.get(&q)) {
-                        let _ = call.send(Control::Queued { queue: info.name.clone(), overflowed: true });
+                    if let (Some(story), Some(info)) = (self.stories.get(&contact), self.queues.get(&q)) {
+                        let _ = story.send(AcdReport::Queued { queue: info.name.clone(), overflowed: true });
                     }
                 }
                 // It keeps its place, to be called back; the caller is let go.
@@ -580,6 +624,7 @@ impl Driver {
     /// A contact that left the ACD: nothing of it is kept.
     fn forget(&mut self, contact: TaskId) {
         self.calls.remove(&contact);
+        self.stories.remove(&contact);
         self.call_company.remove(&contact);
         self.callers.remove(&contact);
         self.attempts.remove(&contact);
@@ -736,6 +781,7 @@ impl AcdService {
             roles: HashMap::new(),
             bus,
             calls: HashMap::new(),
+            stories: HashMap::new(),
             call_company: HashMap::new(),
             sip: HashMap::new(),
             callers: HashMap::new(),
@@ -770,12 +816,15 @@ impl AcdService {
                 };
                 let Some(req) = req else { break };
                 match req {
-                    Request::Arrive { company, contact, caller, chain, queue, control } => {
+                    Request::Arrive { company, contact, caller, chain, queue, control, story } => {
                         d.ensure_queue(company);
                         let q = d.queue_named(company, queue.as_deref());
-                        if queue.is_some() {
-                            let name = d.queues.get(&q).map_or_else(|| OPERATORS.to_owned(), |i| i.name.clone());
-                            let _ = control.send(Control::Queued { queue: name, overflowed: false });
+                        if let Some(story) = story {
+                            if queue.is_some() {
+                                let name = d.queues.get(&q).map_or_else(|| OPERATORS.to_owned(), |i| i.name.clone());
+                                let _ = story.send(AcdReport::Queued { queue: name, overflowed: false });
+                            }
+                            d.stories.insert(contact, story);
                         }
                         d.calls.insert(contact, control);
                         d.call_company.insert(contact, company);
@@ -939,21 +988,11 @@ impl AcdService {
         rx.await.ok()
     }
 
-    /// A routed call enters the ACD: for `chain` in turn, then `queue`
-    /// (`None`: the operators, whose phones the ACD knows from their
-    /// states).
-    pub async fn arrive(
-        &self,
-        company: CompanyId,
-        contact: InteractionId,
-        caller: &str,
-        chain: Vec<Person>,
-        queue: Option<String>,
-        control: mpsc::UnboundedSender<Control>,
-    ) -> bool {
-        let contact = task_of(contact);
-        let caller = caller.to_owned();
-        self.tx.send(Request::Arrive { company, contact, caller, chain, queue, control }).await.is_ok()
+    /// A routed call enters the ACD: for its chain in turn, then its queue.
+    pub async fn arrive(&self, call: Arriving) -> bool {
+        let Arriving { company, interaction, caller, chain, queue, control, story } = call;
+        let contact = task_of(interaction);
+        self.tx.send(Request::Arrive { company, contact, caller, chain, queue, control, story }).await.is_ok()
     }
 
     /// Applies a company's queues and their settings (at start, and when

@@ -4,7 +4,7 @@
 //! menu is done (the same function as `POST /api/v1/routing/decide`), and
 //! the SIP accounts of staff phones.
 
-use crate::acd::{agent_of, task_of};
+use crate::acd::{agent_of, task_of, Arriving};
 use crate::recordings::{link_recording, recording_path};
 use crate::transfer::{reachable, transfer_call};
 use crate::{desk, settings, Center};
@@ -97,6 +97,23 @@ fn intent_of(outcome: &Outcome) -> Intent {
     }
 }
 
+impl CallBrain {
+    /// The channel a call's reports are handled through, in order (made at
+    /// its first report).
+    fn reports_of(&self, call: &Arrival) -> mpsc::UnboundedSender<AcdReport> {
+        let mut map = self.reports.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(call.interaction)
+            .or_insert_with(|| {
+                // One task per call handles its reports one after another,
+                // so the story is written in the order things happened.
+                let (tx, rx) = mpsc::unbounded_channel();
+                tokio::spawn(handle_reports(self.center.clone(), call.clone(), rx));
+                tx
+            })
+            .clone()
+    }
+}
+
 impl Brain for CallBrain {
     async fn arrive(&self, call: Incoming) -> Result<Arrival, Refusal> {
         let called = self.phone(&call.called);
@@ -167,13 +184,12 @@ impl Brain for CallBrain {
                 warn!(error = %e, "recording the routing on the interaction failed");
             }
             let (tx, rx) = mpsc::unbounded_channel();
-            let queue = Some(queue.clone());
-            return self
-                .center
-                .acd
-                .arrive(company, call.interaction, &call.caller, Vec::new(), queue, tx)
-                .await
-                .then_some(rx);
+            let arriving = Arriving {
+                queue: Some(queue.clone()),
+                story: Some(self.reports_of(call)),
+                ..Arriving::new(company, call.interaction, &call.caller, tx)
+            };
+            return self.center.acd.arrive(arriving).await.then_some(rx);
         }
         let today = self.center.today(company).await;
         let decision = async {
@@ -213,22 +229,19 @@ impl Brain for CallBrain {
             None => Vec::new(),
         };
         let (tx, rx) = mpsc::unbounded_channel();
-        self.center.acd.arrive(company, call.interaction, &call.caller, chain, None, tx).await.then_some(rx)
+        let arriving = Arriving {
+            chain,
+            story: Some(self.reports_of(call)),
+            ..Arriving::new(company, call.interaction, &call.caller, tx)
+        };
+        self.center.acd.arrive(arriving).await.then_some(rx)
     }
 
     fn report(&self, call: &Arrival, report: AcdReport) {
         let last = report.is_last();
-        let mut map = self.reports.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let tx = map.entry(call.interaction).or_insert_with(|| {
-            // One task per call handles its reports one after another, so
-            // the story is written in the order things happened.
-            let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(handle_reports(self.center.clone(), call.clone(), rx));
-            tx
-        });
-        let _ = tx.send(report);
+        let _ = self.reports_of(call).send(report);
         if last {
-            map.remove(&call.interaction);
+            self.reports.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&call.interaction);
         }
     }
 

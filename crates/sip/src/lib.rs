@@ -121,9 +121,6 @@ pub enum Control {
     /// both sides of the conversation, unheard themselves (silent
     /// monitoring).
     Listen { staff: i64, user: String },
-    /// The call now waits in this queue (routed there by name, or
-    /// overflowed into it after the last one's longest wait).
-    Queued { queue: String, overflowed: bool },
 }
 
 /// How a call ended.

@@ -612,10 +612,6 @@ async fn queued<B: Brain>(
                     Some(Control::Overflow(p)) => QInput::Overflow(p),
                     Some(Control::Transfer) => QInput::Transfer,
                     Some(Control::Callback) => QInput::Callback,
-                    Some(Control::Queued { queue, overflowed }) => {
-                        ctx.brain.report(arrival, AcdReport::Queued { queue, overflowed });
-                        continue;
-                    }
                     Some(Control::Listen { staff, user }) => {
                         let route = crate::dial::phone_of(&ctx.core, &user);
                         match (route, &listener, q.bridged_to()) {
