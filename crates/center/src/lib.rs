@@ -13,6 +13,7 @@ pub mod brain;
 pub mod bus;
 pub mod cache;
 pub mod callbacks;
+pub mod calls;
 pub mod clock;
 pub mod desk;
 pub mod error;

@@ -8,16 +8,10 @@ use crate::{
     AppState,
 };
 use axum::{extract::State, http::StatusCode, Json};
-use centrala_domain::{normalize_phone, CompanyId, InteractionId, StaffId};
-use centrala_sip::dial::{ClickToCall, DialError, OutboundEnd, Progress};
-use centrala_store::interactions::{Direction, Disposition};
+use centrala_center::calls::Target;
+use centrala_domain::{normalize_phone, InteractionId};
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
-use tracing::warn;
 use utoipa::ToSchema;
-
-/// How long each phone rings before we give up on it.
-const RING: Duration = Duration::from_secs(30);
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -55,80 +49,16 @@ pub async fn place(
             s.staff_by_username(u).await?.ok_or_else(|| ApiError::not_found("staff member"))?.id
         }
     };
-    let Some(dialer) = state.center.dialer.get() else {
-        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "telephony_off", "the telephony is not running"));
-    };
-    let account =
-        s.sip_accounts().await?.into_iter().find(|(id, _)| *id == staff).map(|(_, u)| u).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "no_sip_account",
-                "this staff member has no SIP account (PUT /api/v1/staff/{id}/sip)",
-            )
-        })?;
-    let (target, client) = if body.number.trim_start().starts_with("sip:") {
-        (body.number.trim().to_owned(), None)
+    let target = if body.number.trim_start().starts_with("sip:") {
+        Target::Uri(body.number.trim().to_owned())
     } else {
         let phone = normalize_phone(&body.number, &state.config.default_country_code)
             .map_err(|e| ApiError::invalid(e.to_string()))?;
-        let client = s.client_by_phone(phone.as_str()).await?;
-        (phone.as_str().to_owned(), client)
+        Target::Phone(phone.as_str().to_owned())
     };
-    let id = s.start_interaction(Direction::Outbound, &account, &target, client.as_ref().map(|c| c.id)).await?;
-    let recording = centrala_center::recordings::recording_path(&state.center, auth.company, id).await;
-    let request = ClickToCall {
-        agent: account,
-        target,
-        display: client.as_ref().map_or_else(|| "Centrala".to_owned(), |c| c.name.clone()),
-        ring_timeout: RING,
-        recording: Some(recording.clone()),
-    };
-    let progress = match dialer.click_to_call(request) {
-        Ok(p) => p,
-        Err(e) => {
-            s.end_interaction(id, Disposition::Failed).await?;
-            let code = match e {
-                DialError::NotRegistered(_) => "phone_not_registered",
-                DialError::NoRoute(..) => "no_route",
-            };
-            return Err(ApiError::new(StatusCode::CONFLICT, code, e.to_string()));
-        }
-    };
+    let id = centrala_center::calls::click_to_call(&state.center, auth.company, staff, target).await?;
     s.audit(&auth.username, "call", "interaction", &id.to_string(), &body.number).await?;
-    tokio::spawn(follow(state.clone(), auth.company, staff, id, recording, progress));
     Ok((StatusCode::ACCEPTED, Json(CallOut { interaction: id.0 })))
-}
-
-/// Writes the call's progress onto its interaction.
-async fn follow(
-    state: AppState,
-    company: CompanyId,
-    staff: StaffId,
-    id: InteractionId,
-    recording: std::path::PathBuf,
-    mut progress: tokio::sync::mpsc::UnboundedReceiver<Progress>,
-) {
-    let s = state.store.company(company);
-    while let Some(p) = progress.recv().await {
-        let result = match p {
-            Progress::AgentAnswered => Ok(()),
-            Progress::Answered => s.answer_interaction(id, staff, None).await,
-            Progress::Ended(end, media) => {
-                if media.recorded {
-                    centrala_center::recordings::link_recording(&state.center, &s, id, &recording).await;
-                }
-                let disposition = match end {
-                    OutboundEnd::Completed => Disposition::Answered,
-                    OutboundEnd::AgentMissed | OutboundEnd::TargetMissed(_) => Disposition::Abandoned,
-                    OutboundEnd::Failed(_) => Disposition::Failed,
-                };
-                s.end_interaction(id, disposition).await
-            }
-        };
-        if let Err(e) = result {
-            warn!(error = %e, interaction = id.0, "updating the call's interaction failed");
-        }
-    }
 }
 
 #[derive(Deserialize, ToSchema)]
