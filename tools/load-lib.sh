@@ -11,7 +11,7 @@ HTTP_PORT=$((26000 + RANDOM % 2000))
 API="http://127.0.0.1:$HTTP_PORT/api/v1"
 
 start_server() {
-    CENTRALA_SIP__RTP_PORTS="[40000, 59999]" CENTRALA_LOG="warn,centrala_api::telephony=info,centrala_sip::server=info" \
+    CENTRALA_SIP__RTP_PORTS="[40000, 59999]" CENTRALA_LOG="warn,centrala_center::brain=info,centrala_sip::server=info" \
         "$BIN" --data "$WORK/data" serve --demo --http "127.0.0.1:$HTTP_PORT" --sip "127.0.0.1:$SIP_PORT" \
         2>"$WORK/server.log" &
     SERVER=$!
