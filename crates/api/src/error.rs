@@ -87,6 +87,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound => ApiError::not_found("record"),
             StoreError::Conflict(m) => ApiError::conflict(m),
+            StoreError::Refused { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
             StoreError::Invalid(m) => ApiError::invalid(m),
             other => {
                 tracing::error!(error = %other, "store error");

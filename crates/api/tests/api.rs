@@ -1288,3 +1288,37 @@ async fn todays_figures_start_again_at_each_companys_local_midnight() {
     tokio::time::advance(std::time::Duration::from_secs(120)).await;
     assert_eq!(today(alpha).await, (0, 0), "Sarajevo's day starts again");
 }
+
+/// The last active admin can neither demote nor deactivate themself, nor
+/// be demoted by anyone (409 `last_admin`, nothing written); with a second
+/// admin, both are allowed. (Before: 200, and the company had no admin.)
+#[tokio::test]
+async fn the_last_admin_cannot_leave_the_company_without_one() {
+    let w = world().await;
+    let admin = w.login("alpha", "admin").await;
+    let me = w.get("/api/v1/auth/me", &admin).await.body;
+    let id = me["id"].as_i64().unwrap();
+    let uri = format!("/api/v1/staff/{id}");
+    let as_role =
+        |role: &str, active: bool| json!({"username": "admin", "full_name": "admin", "role": role, "active": active});
+    for body in [as_role("operator", true), as_role("supervisor", true), as_role("admin", false)] {
+        let r = w.call(Method::PUT, &uri, Some(&admin), Some(body.clone())).await;
+        assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "last_admin"), "{body}: {}", r.body);
+    }
+    let still = w.get(&uri, &admin).await.body;
+    assert_eq!((still["role"].as_str(), still["active"].as_bool()), (Some("admin"), Some(true)), "nothing written");
+    // Unchanged as admin: fine.
+    assert_eq!(w.call(Method::PUT, &uri, Some(&admin), Some(as_role("admin", true))).await.status, StatusCode::OK);
+    // Another company's admin does not count.
+    let beta = w.login("beta", "admin").await;
+    assert_eq!(w.get("/api/v1/auth/me", &beta).await.status, StatusCode::OK);
+    // With a second admin, the first may step down.
+    let sup = w.get("/api/v1/staff", &admin).await.body;
+    let sup = sup.as_array().unwrap().iter().find(|m| m["username"] == "sup").unwrap().clone();
+    let sup_uri = format!("/api/v1/staff/{}", sup["id"]);
+    let promote = json!({"username": "sup", "full_name": "sup", "role": "admin", "active": true});
+    assert_eq!(w.call(Method::PUT, &sup_uri, Some(&admin), Some(promote)).await.status, StatusCode::OK);
+    let r = w.call(Method::PUT, &uri, Some(&admin), Some(as_role("operator", true))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["role"], "operator");
+}

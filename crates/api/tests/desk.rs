@@ -841,3 +841,47 @@ mod property {
         assert!(refused > 0 && confirmed > 0);
     }
 }
+
+/// Huge quantities are refused with the limit, not summed into a total
+/// pinned at i64::MAX (before: 200 and a total of 92,233,720,368,547,758.07);
+/// a total over the limit is refused too; nothing is written either way.
+#[tokio::test]
+async fn amounts_beyond_the_limits_are_refused_with_which_limit() {
+    let d = Demo::new().await;
+    let op = d.login("op.ana").await;
+    let (c, _) = d.ordinary().await;
+    let r = d.w.post("/api/v1/orders", &op, json!({"client": c.code})).await;
+    let id = r.body["id"].as_i64().unwrap();
+    let url = format!("/api/v1/orders/{id}/lines");
+    let products = d.w.get("/api/v1/products?limit=200", &op).await.body;
+    let products = products.as_array().unwrap();
+    let cheap = &products[0]["sku"];
+    let r = d.w.post(&url, &op, json!({"sku": cheap, "quantity": 2})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for huge in ["9223372036854775.807", "100000.001", "100001"] {
+        let r = d.w.post(&url, &op, json!({"sku": cheap, "quantity": huge})).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "quantity_too_large"),
+            "{huge}: {}",
+            r.body
+        );
+        assert_eq!(r.body["error"]["max"], "100000", "{}", r.body);
+    }
+    // The largest quantity of every product: the total passes 10,000,000.00.
+    let mut refused = None;
+    for p in products.iter().take(40) {
+        let r = d.w.post(&url, &op, json!({"sku": p["sku"], "quantity": 100000})).await;
+        if r.status != StatusCode::OK {
+            refused = Some(r);
+            break;
+        }
+    }
+    let r = refused.expect("some line takes the total over the limit");
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "total_too_large"), "{}", r.body);
+    assert_eq!(r.body["error"]["max"], "10000000.00");
+    let order = d.w.get(&format!("/api/v1/orders/{id}"), &op).await.body;
+    let total: rust_decimal::Decimal = order["total"].as_str().unwrap().parse().unwrap();
+    assert!(total <= rust_decimal::Decimal::new(10_000_000, 0), "what was written stays within the limit: {total}");
+    assert!(order["lines"].as_array().unwrap().iter().all(|l| l["quantity"] != "100001"));
+}

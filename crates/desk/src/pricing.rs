@@ -77,6 +77,21 @@ pub fn choose_column<'r>(
     }
 }
 
+/// The most of one product an order line may hold: 100,000 units.
+pub const MAX_LINE_QUANTITY: Quantity = Quantity(100_000_000);
+/// The largest order total accepted: 10,000,000.00.
+pub const MAX_ORDER_TOTAL: Money = Money(1_000_000_000);
+
+/// Why an order's amounts are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountError {
+    /// Line `line` (0-based, in the order given) holds more than
+    /// [`MAX_LINE_QUANTITY`], or less than nothing.
+    Quantity { line: usize },
+    /// The order would be worth more than [`MAX_ORDER_TOTAL`].
+    Total,
+}
+
 /// An order priced as a whole: its column, the rule that gave it (none:
 /// list price), and each line's product, quantity and unit price.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +99,8 @@ pub struct PricedOrder<'r, P> {
     pub column: u8,
     pub rule: Option<&'r PriceRule>,
     pub lines: Vec<(P, Quantity, Money)>,
+    /// The order's total at its column.
+    pub total: Money,
 }
 
 /// The order priced as a whole: the column the rules give for this client
@@ -96,12 +113,22 @@ pub fn price_order<'r, P: Copy>(
     client_type: &str,
     lines: &[(P, [Money; 5], Quantity)],
     today: NaiveDate,
-) -> PricedOrder<'r, P> {
-    let volume: Money = lines.iter().map(|(_, prices, q)| prices[0].times(*q)).sum();
+) -> Result<PricedOrder<'r, P>, AmountError> {
+    if let Some(line) = lines.iter().position(|(_, _, q)| *q > MAX_LINE_QUANTITY || q.0 < 0) {
+        return Err(AmountError::Quantity { line });
+    }
+    // Every sum is checked: an amount never saturates or wraps.
+    let sum = |col: usize| {
+        lines
+            .iter()
+            .try_fold(Money::ZERO, |t, (_, prices, q)| prices[col].checked_times(*q).and_then(|m| t.checked_add(m)))
+    };
+    let volume = sum(0).ok_or(AmountError::Total)?;
     let (column, rule) = choose_column(rules, client_type, volume, today);
     let idx = usize::from(column.clamp(1, 5)) - 1;
+    let total = sum(idx).filter(|t| *t <= MAX_ORDER_TOTAL).ok_or(AmountError::Total)?;
     let lines = lines.iter().map(|(p, prices, q)| (*p, *q, prices[idx])).collect();
-    PricedOrder { column, rule, lines }
+    Ok(PricedOrder { column, rule, lines, total })
 }
 
 #[cfg(test)]
@@ -187,7 +214,7 @@ mod tests {
             (0, 0, 2, 950, 190),
         ] {
             let lines = [("BE", beer, Quantity::units(beer_qty)), ("WA", water, Quantity::units(water_qty))];
-            let PricedOrder { column: c, lines: priced, .. } = price_order(&rules, "retail", &lines, today);
+            let PricedOrder { column: c, lines: priced, .. } = price_order(&rules, "retail", &lines, today).unwrap();
             assert_eq!(c, column, "{beer_qty} beer, {water_qty} water");
             assert_eq!(
                 priced,
@@ -197,7 +224,31 @@ mod tests {
                 ]
             );
         }
-        let o = price_order(&rules, "key", &[("BE", beer, Quantity::units(500))], today);
+        let o = price_order(&rules, "key", &[("BE", beer, Quantity::units(500))], today).unwrap();
         assert_eq!((o.column, o.rule.map(|r| r.id)), (1, None), "no rule for the type: list price");
+        assert_eq!(o.total, Money(500_000));
+    }
+
+    #[test]
+    fn amounts_are_checked_never_saturated() {
+        let today = d("2026-11-27");
+        let cheap = [Money(100); 5];
+        let dear = [Money(i64::MAX / 2); 5];
+        let q = Quantity::units;
+        // (lines) -> result
+        let ok = price_order(&[], "retail", &[("A", cheap, MAX_LINE_QUANTITY)], today).unwrap();
+        assert_eq!(ok.total, Money(10_000_000), "100,000 × 1.00");
+        for (lines, want) in [
+            (vec![("A", cheap, q(100_001))], AmountError::Quantity { line: 0 }),
+            (vec![("A", cheap, q(1)), ("B", cheap, Quantity(-1))], AmountError::Quantity { line: 1 }),
+            (vec![("A", cheap, q(1)), ("B", dear, q(3))], AmountError::Total),
+            (vec![("A", dear, q(1)), ("B", dear, q(1)), ("C", dear, q(1))], AmountError::Total),
+            (vec![("A", [Money(10_001); 5], q(100_000))], AmountError::Total),
+        ] {
+            assert_eq!(price_order(&[], "retail", &lines, today).unwrap_err(), want, "{lines:?}");
+        }
+        // Exactly the largest total is accepted: 100,000 × 100.00.
+        let edge = price_order(&[], "retail", &[("A", [Money(10_000); 5], q(100_000))], today).unwrap();
+        assert_eq!(edge.total, MAX_ORDER_TOTAL);
     }
 }

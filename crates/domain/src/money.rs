@@ -63,6 +63,17 @@ impl Money {
         Money(i64::try_from(rounded).unwrap_or(if p < 0 { i64::MIN } else { i64::MAX }))
     }
 
+    /// `self` × `quantity` rounded as [`Money::times`], or `None` when it
+    /// does not fit.
+    pub fn checked_times(self, q: Quantity) -> Option<Money> {
+        let p = i128::from(self.0) * i128::from(q.0);
+        i64::try_from((p + p.signum() * 500) / 1000).ok().map(Money)
+    }
+
+    pub fn checked_add(self, o: Money) -> Option<Money> {
+        self.0.checked_add(o.0).map(Money)
+    }
+
     pub fn max(self, other: Money) -> Money {
         Money(self.0.max(other.0))
     }

@@ -227,12 +227,12 @@ impl Scoped<'_> {
     pub async fn search_clients(&self, q: &str, phone: Option<&str>, limit: i64) -> Result<Vec<Client>> {
         let sql = format!(
             "SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND (
-                LOWER(name) LIKE $2 OR LOWER(code) LIKE $2
+                LOWER(name) LIKE $2 ESCAPE '\\' OR LOWER(code) LIKE $2 ESCAPE '\\'
                 OR id IN (SELECT client_id FROM client_phones WHERE company_id = $1 AND phone = $3)
                 OR id IN (SELECT client_id FROM contacts WHERE company_id = $1 AND phone = $3))
              ORDER BY code LIMIT $4"
         );
-        let like = format!("%{}%", q.trim().to_lowercase().replace(['%', '_'], ""));
+        let like = crate::like_contains(q.trim());
         let rows: Vec<ClientRow> = sqlx::query_as(&sql)
             .bind(self.company_id().0)
             .bind(like)
@@ -779,7 +779,12 @@ impl Scoped<'_> {
             .await?;
         let mut total = Money::ZERO;
         for (n, (product, qty, price)) in lines.iter().enumerate() {
-            total += price.times(*qty);
+            // Checked: a total that does not fit is refused, never saturated
+            // (the transaction is dropped, nothing is written).
+            total = price
+                .checked_times(*qty)
+                .and_then(|m| total.checked_add(m))
+                .ok_or_else(|| StoreError::Invalid("the order's total does not fit".into()))?;
             sqlx::query(
                 "INSERT INTO order_lines (company_id, order_id, line_no, product_id, quantity, unit_price) VALUES ($1, $2, $3, $4, $5, $6)",
             )

@@ -15,6 +15,10 @@ pub enum StoreError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// The change would break a rule of the data (`code` is stable, e.g.
+    /// `last_admin`); nothing was written.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     #[error("{0}")]
     Invalid(String),
     #[error("stored data is corrupt: {0}")]

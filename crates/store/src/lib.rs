@@ -218,6 +218,20 @@ pub(crate) fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// A LIKE pattern (with `ESCAPE '\'`) for "contains `q`", lower-cased:
+/// `%`, `_` and `\` in `q` match themselves, not anything.
+pub(crate) fn like_contains(q: &str) -> String {
+    let mut out = String::from("%");
+    for c in q.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
 pub(crate) fn b(v: bool) -> i64 {
     i64::from(v)
 }

@@ -187,6 +187,14 @@ impl<'a> Scoped<'a> {
 
     pub async fn update_staff(&self, id: StaffId, input: &StaffInput) -> Result<Staff> {
         self.check_staff_input(input).await?;
+        let mut tx = self.pool().begin().await?;
+        let before: Option<(String, i64)> =
+            sqlx::query_as("SELECT role, active FROM staff WHERE company_id = $1 AND id = $2")
+                .bind(self.company.0)
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let was_admin = before.is_some_and(|(role, active)| role == "admin" && active != 0);
         let r = sqlx::query(
             "UPDATE staff SET username = $3, full_name = $4, role = $5, department_id = $6, active = $7, locale = $8
              WHERE company_id = $1 AND id = $2",
@@ -199,10 +207,30 @@ impl<'a> Scoped<'a> {
         .bind(input.department.map(|d| d.0))
         .bind(b(input.active))
         .bind(&input.locale)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::unique(e, format!("username {:?} is taken", input.username)))?;
         found(r)?;
+        // A company never loses its last active admin (demoted or
+        // deactivated): nobody could then manage it. Checked inside the
+        // change, so the change and the check are one.
+        let stays_admin = input.role == centrala_domain::Role::Admin && input.active;
+        if !stays_admin && was_admin {
+            let (others,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM staff WHERE company_id = $1 AND role = 'admin' AND active = 1 AND id <> $2",
+            )
+            .bind(self.company.0)
+            .bind(id.0)
+            .fetch_one(&mut *tx)
+            .await?;
+            if others == 0 {
+                return Err(StoreError::Refused {
+                    code: "last_admin",
+                    message: "this is the company's last active admin: make someone else admin first".into(),
+                });
+            }
+        }
+        tx.commit().await?;
         if !input.active {
             self.store.delete_sessions_of(self.company, id).await?;
         }
@@ -295,10 +323,11 @@ impl<'a> Scoped<'a> {
     pub async fn products(&self, q: &str, limit: i64, offset: i64) -> Result<Vec<Product>> {
         let sql = format!(
             "SELECT {PRODUCT_COLS} FROM products WHERE company_id = $1
-             AND ($2 = '' OR LOWER(sku) LIKE $3 OR LOWER(name) LIKE $3 OR LOWER(category) LIKE $3)
+             AND ($2 = '' OR LOWER(sku) LIKE $3 ESCAPE '\\' OR LOWER(name) LIKE $3 ESCAPE '\\'
+                  OR LOWER(category) LIKE $3 ESCAPE '\\')
              ORDER BY sku LIMIT $4 OFFSET $5"
         );
-        let like = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+        let like = crate::like_contains(q);
         let rows: Vec<ProductRow> = sqlx::query_as(&sql)
             .bind(self.company.0)
             .bind(q)

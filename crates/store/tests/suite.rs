@@ -308,7 +308,33 @@ async fn same_demo_every_time(_store: &Store) {
     let _ = StaffId(0);
 }
 
+/// `%` and `_` typed in a search are themselves, not wildcards (before,
+/// they were dropped: "100%" found "1000 ml"). On both backends.
+async fn search_takes_percent_and_underscore_literally(store: &Store) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("products.csv"),
+        "sku,name,category,unit,price_1,price_2,price_3,price_4,price_5,is_new,is_special,alcohol,stock\n\
+         JU-1,Juice 100% apple,Juice,case,1,1,1,1,1,false,false,false,1\n\
+         JU-2,Juice 1000 ml,Juice,case,1,1,1,1,1,false,false,false,1\n\
+         SN-1,snack_mix,Snacks,case,1,1,1,1,1,false,false,false,1\n\
+         SN-2,snackXmix,Snacks,case,1,1,1,1,1,false,false,false,1\n\
+         BS-1,back\\slash,Misc,case,1,1,1,1,1,false,false,false,1\n",
+    )
+    .unwrap();
+    store.import_dir("acme", dir.path(), "387", "test").await.unwrap();
+    let c = store.company_by_code("acme").await.unwrap().unwrap();
+    let s = store.company(c.id);
+    let skus = |v: Vec<centrala_store::Product>| v.into_iter().map(|p| p.sku).collect::<Vec<_>>();
+    assert_eq!(skus(s.products("100%", 10, 0).await.unwrap()), ["JU-1"]);
+    assert_eq!(skus(s.products("snack_", 10, 0).await.unwrap()), ["SN-1"]);
+    assert_eq!(skus(s.products("k\\s", 10, 0).await.unwrap()), ["BS-1"]);
+    assert_eq!(skus(s.products("%", 10, 0).await.unwrap()), ["JU-1"]);
+    assert_eq!(skus(s.products("juice", 10, 0).await.unwrap()), ["JU-1", "JU-2"]);
+}
+
 storage_suite!(
+    search_takes_percent_and_underscore_literally,
     companies_are_created_once,
     staff_are_scoped_to_their_company,
     absences_validate_their_dates_and_people,

@@ -13,7 +13,7 @@ use crate::{
 use axum::{extract::State, http::StatusCode, Json};
 use centrala_desk::{
     order::{check_confirm, may_open, ConfirmFacts, Delivery, OrderStatus},
-    pricing::price_order,
+    pricing::{price_order, AmountError, MAX_LINE_QUANTITY, MAX_ORDER_TOTAL},
     routing::Intent,
 };
 use centrala_domain::{OrderId, ProductId, Quantity};
@@ -197,7 +197,20 @@ async fn reprice_and_save(
     }
     let rules = s.price_rules().await?;
     let today = state.center.today(s.company_id()).await;
-    let priced = price_order(&rules, &client.client_type, &products, today);
+    let priced = price_order(&rules, &client.client_type, &products, today).map_err(|e| match e {
+        AmountError::Quantity { line } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "quantity_too_large",
+            format!("a line may hold at most {MAX_LINE_QUANTITY} of a product"),
+        )
+        .with_details(serde_json::json!({ "line": line, "max": MAX_LINE_QUANTITY.to_string() })),
+        AmountError::Total => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "total_too_large",
+            format!("an order may be worth at most {MAX_ORDER_TOTAL}"),
+        )
+        .with_details(serde_json::json!({ "max": MAX_ORDER_TOTAL.to_string() })),
+    })?;
     let (column, rule, priced) = (priced.column, priced.rule, priced.lines);
     s.save_lines(order.summary.id, &priced, column, rule.map_or("", |r| r.name.as_str()), actor, event).await?;
     Ok(())
