@@ -67,10 +67,17 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
+/// Where the session token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Carrier {
+    Bearer,
+    Cookie,
+}
+
+fn bearer_or_cookie(headers: &HeaderMap) -> Option<(String, Carrier)> {
     if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         if let Some(t) = v.strip_prefix("Bearer ") {
-            return Some(t.trim().to_owned());
+            return Some((t.trim().to_owned(), Carrier::Bearer));
         }
     }
     headers
@@ -80,14 +87,42 @@ fn bearer_or_cookie(headers: &HeaderMap) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
         .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_owned())
+        .map(|(_, v)| (v.to_owned(), Carrier::Cookie))
+}
+
+/// A change made with the session cookie must come from our own pages: an
+/// `Origin` (or, without one, a `Referer`) naming another site is refused,
+/// whatever the cookie's SameSite (defence in depth against cross-site
+/// requests). Reads and bearer-token calls are not browsers' forms.
+fn same_origin(parts: &Parts) -> bool {
+    if matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS) {
+        return true;
+    }
+    let Some(host) = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()) else { return true };
+    let from =
+        parts.headers.get(header::ORIGIN).or_else(|| parts.headers.get(header::REFERER)).and_then(|v| v.to_str().ok());
+    match from {
+        // No header at all: not a browser's cross-site request.
+        None => true,
+        Some(url) => {
+            let rest = url.split_once("://").map_or(url, |(_, r)| r);
+            rest.split('/').next() == Some(host)
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer_or_cookie(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        let (token, carrier) = bearer_or_cookie(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        if carrier == Carrier::Cookie && !same_origin(parts) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "cross_origin",
+                "a change with the session cookie must come from Centrala's own pages",
+            ));
+        }
         let (company, staff) = state
             .store
             .session(&token_hash(&token), chrono::Utc::now())
@@ -272,7 +307,7 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204, description = "Logged out; the cookie is cleared"), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
-    if let Some(token) = bearer_or_cookie(&headers) {
+    if let Some((token, _)) = bearer_or_cookie(&headers) {
         state.store.delete_session(&token_hash(&token)).await?;
     }
     state.store.company(auth.company).audit(&auth.username, "logout", "session", &auth.staff.to_string(), "").await?;
@@ -351,9 +386,9 @@ mod tests {
     fn tokens_come_from_bearer_or_cookie() {
         let mut h = HeaderMap::new();
         h.insert(header::COOKIE, HeaderValue::from_static("a=b; centrala_session=tok123; c=d"));
-        assert_eq!(bearer_or_cookie(&h).as_deref(), Some("tok123"));
+        assert_eq!(bearer_or_cookie(&h), Some(("tok123".into(), Carrier::Cookie)));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer xyz"));
-        assert_eq!(bearer_or_cookie(&h).as_deref(), Some("xyz"));
+        assert_eq!(bearer_or_cookie(&h), Some(("xyz".into(), Carrier::Bearer)));
         assert_eq!(bearer_or_cookie(&HeaderMap::new()), None);
     }
 }

@@ -88,6 +88,24 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::not_found("record"),
             StoreError::Conflict(m) => ApiError::conflict(m),
             StoreError::Refused { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
+            // The database is out of reach (down, closed, every connection
+            // busy): the client may try again, as `/healthz` says.
+            StoreError::Db(
+                e @ (sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::WorkerCrashed),
+            )
+            | StoreError::Connect(_, e) => {
+                tracing::error!(error = %e, "the database is out of reach");
+                let mut out = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store_unavailable",
+                    "the database is out of reach; try again shortly",
+                );
+                out.retry_after = Some(5);
+                out
+            }
             StoreError::Invalid(m) => ApiError::invalid(m),
             other => {
                 tracing::error!(error = %other, "store error");

@@ -1322,3 +1322,57 @@ async fn the_last_admin_cannot_leave_the_company_without_one() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["role"], "operator");
 }
+
+/// Every response carries the security headers (before: none); a change
+/// made with the session cookie from another site's page is refused (before:
+/// accepted), while the same change from our own page, or with a bearer
+/// token, goes through; during a database outage API routes answer 503
+/// with Retry-After (before: 500).
+#[tokio::test]
+async fn security_headers_same_origin_changes_and_503_when_the_store_is_down() {
+    let w = world().await;
+    for uri in ["/healthz", "/login", "/api/v1/openapi.json", "/api/v1/nothing"] {
+        let r = w.raw(Request::get(uri).body(Body::empty()).unwrap()).await;
+        let h = |name: &str| r.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        assert!(h("content-security-policy").contains("script-src 'self'"), "{uri}");
+        assert!(h("content-security-policy").contains("frame-ancestors 'none'"), "{uri}");
+        assert_eq!(
+            (h("x-frame-options"), h("x-content-type-options"), h("referrer-policy")),
+            ("DENY".into(), "nosniff".into(), "no-referrer".into()),
+            "{uri}"
+        );
+    }
+    let login = w.try_login("alpha", "admin", "password1").await;
+    let cookie = login.headers.get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_owned();
+    let token = login.body["token"].as_str().unwrap().to_owned();
+    let change = |origin: Option<&str>, by_cookie: bool| {
+        let mut b = Request::builder()
+            .method(Method::PUT)
+            .uri("/api/v1/recordings/retention")
+            .header("host", "centrala.example:8080")
+            .header("content-type", "application/json");
+        b = if by_cookie {
+            b.header("cookie", cookie.as_str())
+        } else {
+            b.header("authorization", format!("Bearer {token}"))
+        };
+        if let Some(o) = origin {
+            b = b.header("origin", o);
+        }
+        b.body(Body::from(json!({"days": 30}).to_string())).unwrap()
+    };
+    let r = w.raw(change(Some("https://evil.example"), true)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "cross_origin"), "{}", r.body);
+    let r = w.raw(change(Some("http://centrala.example:8080.evil.example"), true)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "a look-alike host is another site");
+    assert_eq!(w.get("/api/v1/recordings/retention", &token).await.body["days"], 0, "nothing changed");
+    assert_eq!(w.raw(change(Some("http://centrala.example:8080"), true)).await.status, StatusCode::OK);
+    assert_eq!(w.raw(change(Some("https://evil.example"), false)).await.status, StatusCode::OK, "bearer: not a form");
+    assert_eq!(w.raw(change(None, true)).await.status, StatusCode::OK);
+
+    // The database goes away: 503 and Retry-After, as /healthz says.
+    w.db.store.close().await;
+    let r = w.get("/api/v1/auth/me", &token).await;
+    assert_eq!((r.status, r.code()), (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"), "{}", r.body);
+    assert_eq!(r.headers.get("retry-after").unwrap(), "5");
+}
