@@ -33,6 +33,28 @@ pub struct Auth {
     pub full_name: String,
     /// UI language: `en`, `bs` or `ru`.
     pub locale: String,
+    /// The session's token hash (what a logout ends).
+    pub(crate) session: String,
+}
+
+/// A session, or every session of a staff member, has ended: open event
+/// streams of it end too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// This session (by its token hash) logged out.
+    Session(String),
+    /// Every session of this staff member (deactivated, role changed,
+    /// password set).
+    Staff(CompanyId, StaffId),
+}
+
+impl SessionEnd {
+    pub fn ends(&self, auth: &Auth) -> bool {
+        match self {
+            SessionEnd::Session(hash) => *hash == auth.session,
+            SessionEnd::Staff(company, staff) => *company == auth.company && *staff == auth.staff,
+        }
+    }
 }
 
 impl Auth {
@@ -137,6 +159,7 @@ impl FromRequestParts<AppState> for Auth {
             role: member.role,
             full_name: member.full_name,
             locale: member.locale,
+            session: token_hash(&token),
         })
     }
 }
@@ -309,6 +332,7 @@ pub async fn login(
 pub async fn logout(State(state): State<AppState>, auth: Auth, headers: HeaderMap) -> ApiResult<Response> {
     if let Some((token, _)) = bearer_or_cookie(&headers) {
         state.store.delete_session(&token_hash(&token)).await?;
+        state.end_sessions(SessionEnd::Session(token_hash(&token)));
     }
     state.store.company(auth.company).audit(&auth.username, "logout", "session", &auth.staff.to_string(), "").await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
@@ -355,6 +379,8 @@ pub async fn set_password(state: &AppState, company: CompanyId, staff: StaffId, 
         .await
         .map_err(|_| ApiError::internal())??;
     state.store.company(company).set_password_hash(staff, &hash).await?;
+    // Setting a password ends the member's sessions, and so their streams.
+    state.end_sessions(SessionEnd::Staff(company, staff));
     Ok(())
 }
 

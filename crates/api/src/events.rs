@@ -21,6 +21,21 @@ pub async fn stream(
     auth: Auth,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let rx = state.center.events.subscribe();
+    // Subscribed before the stream starts: an end sent from now on is seen.
+    let mut ended = state.ended.subscribe();
+    let me = auth.clone();
+    let session_over = async move {
+        loop {
+            match ended.recv().await {
+                Ok(end) if end.ends(&me) => return,
+                Ok(_) => {}
+                // Missed some ends, perhaps its own: end the stream; a
+                // browser reconnects, and its session is checked again.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+            }
+        }
+    };
     let s = BroadcastStream::new(rx).filter_map(move |msg| {
         let out = match msg {
             Ok(e) if e.visible_to(auth.company, auth.staff, auth.role) => {
@@ -34,8 +49,9 @@ pub async fn stream(
         };
         std::future::ready(out)
     });
-    // Streams never end by themselves: they end when the server stops, or
-    // a graceful shutdown would wait for every open browser.
-    let s = s.take_until(state.shutdown.clone().cancelled_owned());
+    // Streams end with their session (logout, deactivation, a role change,
+    // a new password) and when the server stops: a graceful shutdown would
+    // otherwise wait for every open browser.
+    let s = s.take_until(state.shutdown.clone().cancelled_owned()).take_until(session_over);
     Sse::new(s).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -54,6 +54,9 @@ pub struct AppState {
     /// Cancelled when the server stops: long-lived responses (the event
     /// streams) end then.
     pub shutdown: tokio_util::sync::CancellationToken,
+    /// Sessions that ended (logout, deactivation, a role change, a new
+    /// password): their open event streams end.
+    pub ended: tokio::sync::broadcast::Sender<crate::auth::SessionEnd>,
 }
 
 impl AppState {
@@ -64,10 +67,17 @@ impl AppState {
             store: center.store.clone(),
             center,
             shutdown: tokio_util::sync::CancellationToken::new(),
+            ended: tokio::sync::broadcast::channel(256).0,
             config: Arc::new(config),
             limiter,
             metrics: Arc::new(Metrics::new()),
         }
+    }
+
+    /// Ends the open event streams of these sessions.
+    pub fn end_sessions(&self, end: crate::auth::SessionEnd) {
+        // Nobody streaming is not an error.
+        let _ = self.ended.send(end);
     }
 
     /// "Now", from the center's one clock.

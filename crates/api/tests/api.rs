@@ -1376,3 +1376,70 @@ async fn security_headers_same_origin_changes_and_503_when_the_store_is_down() {
     assert_eq!((r.status, r.code()), (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"), "{}", r.body);
     assert_eq!(r.headers.get("retry-after").unwrap(), "5");
 }
+
+/// An event stream ends with its session: on logout, on deactivation, on a
+/// role change (before: it kept streaming the company's events). Another
+/// member's stream goes on.
+#[tokio::test]
+async fn event_streams_end_with_their_session() {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let w = world().await;
+    let admin = w.login("alpha", "admin").await;
+    let open = |token: String| {
+        let app = w.app.clone();
+        async move {
+            let req = Request::get("/api/v1/events")
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap();
+            let res = app.oneshot(req).await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            res
+        }
+    };
+    // Resolves when the stream ends.
+    let follow =
+        |res: axum::response::Response| tokio::spawn(async move { res.into_body().collect().await.map(|_| ()) });
+    let ended = |h: &tokio::task::JoinHandle<_>| h.is_finished();
+    let settle = || tokio::time::sleep(std::time::Duration::from_millis(200));
+
+    // Logout ends that session's stream, not the other session's.
+    let (op1, op2, sup) = (w.login("alpha", "op").await, w.login("alpha", "op").await, w.login("alpha", "sup").await);
+    let (s1, s2, s_sup) =
+        (follow(open(op1.clone()).await), follow(open(op2.clone()).await), follow(open(sup.clone()).await));
+    settle().await;
+    assert!(!ended(&s1) && !ended(&s2) && !ended(&s_sup));
+    assert_eq!(w.post("/api/v1/auth/logout", &op1, json!({})).await.status, StatusCode::NO_CONTENT);
+    tokio::time::timeout(std::time::Duration::from_secs(5), s1)
+        .await
+        .expect("the logged-out stream ends")
+        .unwrap()
+        .unwrap();
+    settle().await;
+    assert!(!ended(&s2) && !ended(&s_sup), "other sessions stream on");
+
+    // A role change ends every stream of the member.
+    let staff = w.get("/api/v1/staff", &admin).await.body;
+    let row = |name: &str| staff.as_array().unwrap().iter().find(|m| m["username"] == name).unwrap().clone();
+    let op_uri = format!("/api/v1/staff/{}", row("op")["id"]);
+    let body = json!({"username": "op", "full_name": "op", "role": "supervisor", "active": true});
+    assert_eq!(w.call(Method::PUT, &op_uri, Some(&admin), Some(body)).await.status, StatusCode::OK);
+    tokio::time::timeout(std::time::Duration::from_secs(5), s2)
+        .await
+        .expect("the re-roled member's stream ends")
+        .unwrap()
+        .unwrap();
+    settle().await;
+    assert!(!ended(&s_sup), "the supervisor's stream goes on");
+
+    // Deactivation ends theirs.
+    let sup_uri = format!("/api/v1/staff/{}", row("sup")["id"]);
+    let body = json!({"username": "sup", "full_name": "sup", "role": "supervisor", "active": false});
+    assert_eq!(w.call(Method::PUT, &sup_uri, Some(&admin), Some(body)).await.status, StatusCode::OK);
+    tokio::time::timeout(std::time::Duration::from_secs(5), s_sup)
+        .await
+        .expect("the deactivated member's stream ends")
+        .unwrap()
+        .unwrap();
+}

@@ -153,7 +153,14 @@ pub async fn update(
     }
     let input = body.to_input()?;
     let s = state.store.company(auth.company);
+    let before = s.staff(id).await?;
     let member = s.update_staff(id, &input).await?;
+    // A deactivated member, or one whose role changed, sees nothing more
+    // through the streams opened before (their sessions end, or their
+    // rights changed under them: they log in again).
+    if !member.active || before.is_some_and(|b| b.role != member.role) {
+        state.end_sessions(crate::auth::SessionEnd::Staff(auth.company, member.id));
+    }
     state.center.caches.staffing.invalidate(auth.company);
     state.center.acd.staff_changed(member.id, member.role, member.active).await;
     s.audit(
