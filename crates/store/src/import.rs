@@ -345,14 +345,26 @@ fn parse_csv<T>(
         }
         return Vec::new();
     }
+    // Lines as an editor shows them, from a record's first byte: the csv
+    // crate's own line count starts a CRLF file's record on the line
+    // before (the record begins at the previous line's '\n').
+    let newlines: Vec<usize> = data.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i).collect();
+    let line_at = |byte: u64| {
+        let mut at = usize::try_from(byte).unwrap_or(usize::MAX);
+        if data.get(at) == Some(&b'\n') {
+            at = at.saturating_add(1);
+        }
+        // Lines are 1-based: one more than the newlines before `at`.
+        u64::try_from(newlines.partition_point(|n| *n < at)).unwrap_or(u64::MAX).saturating_add(1)
+    };
     let mut out = Vec::new();
     let mut rec = csv::StringRecord::new();
     loop {
-        let line = reader.position().line() + 1;
+        let line = line_at(reader.position().byte());
         match reader.read_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {
-                let line = rec.position().map_or(line, |p| p.line());
+                let line = rec.position().map_or(line, |p| line_at(p.byte()));
                 let mut f = Fields { file, line, headers: &headers, rec: &rec, errors: Vec::new() };
                 let t = row(&mut f);
                 if f.errors.is_empty() {
@@ -362,7 +374,7 @@ fn parse_csv<T>(
                 }
             }
             Err(e) => {
-                let line = e.position().map_or(line, |p| p.line());
+                let line = e.position().map_or(line, |p| line_at(p.byte()));
                 let reason = match e.kind() {
                     csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8".to_owned(),
                     csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
@@ -1371,6 +1383,29 @@ mod tests {
                 "products.csv:4: column sku: \"A1\" repeats line 2",
             ]
         );
+    }
+
+    /// Spreadsheet programs write CRLF: every error names the line an
+    /// editor shows, as with LF (before, each was reported a line early).
+    #[test]
+    fn crlf_files_report_the_lines_an_editor_shows() {
+        let lf = "sku,name,category,unit,price_1,price_2,price_3,price_4,price_5,is_new,is_special,alcohol,stock\n\
+            A1,Beer,drinks,pc,1.00,0.95,0.90,0.85,0.80,false,false,true,10\n\
+            A2,\"Two\nlines\",drinks,pc,1,1,1,1,1,false,false,true,1\n\
+            A3,,drinks,pc,1,1,1,1,1,false,false,true,1\n\
+            A4,Short row\n\
+            A1,Wine,drinks,pc,5,5,5,5,5,maybe,false,true,1\n";
+        let crlf = lf.replace('\n', "\r\n");
+        let want = vec![
+            "products.csv:5: column name: must not be empty",
+            "products.csv:6: the row has 2 fields, the header has 13",
+            "products.csv:7: column is_new: \"maybe\" is not true or false",
+        ];
+        for (name, text) in [("LF", lf.to_owned()), ("CRLF", crlf)] {
+            let (_, errors) = parse_files([("products.csv", text.as_bytes())], "387");
+            let got: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            assert_eq!(got, want, "{name}");
+        }
     }
 
     #[test]
