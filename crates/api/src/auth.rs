@@ -17,7 +17,12 @@ use centrala_store::password;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::{collections::HashMap, net::SocketAddr, sync::Mutex, time::Duration};
+use std::{
+    collections::HashMap,
+    net::{IpAddr, SocketAddr},
+    sync::Mutex,
+    time::Duration,
+};
 use tokio::time::Instant;
 use utoipa::ToSchema;
 
@@ -174,23 +179,63 @@ pub struct LoginLimiter {
     failures: Mutex<HashMap<String, Vec<Instant>>>,
 }
 
+/// How many more failures an address may make than one user from it
+/// before every login from it is refused (a whole office behind NAT).
+pub const ADDRESS_FACTOR: u32 = 5;
+
+/// The first delay before answering a failed login once a user has failed
+/// `max` times in the window (from any addresses); it doubles with each
+/// further failure, up to [`MAX_DELAY`]. It slows guessing spread over
+/// many addresses without locking the real user out.
+pub const FIRST_DELAY: Duration = Duration::from_millis(100);
+pub const MAX_DELAY: Duration = Duration::from_secs(4);
+
 impl LoginLimiter {
     pub fn new(max: u32, window: Duration) -> Self {
         LoginLimiter { max: max.max(1), window, failures: Mutex::new(HashMap::new()) }
     }
 
-    /// Seconds until `key` may try again, or None when it may now.
-    pub fn blocked(&self, key: &str, now: Instant) -> Option<u64> {
+    /// Seconds until `key` may try again after `max` failures, or None
+    /// when it may now.
+    fn blocked_at(&self, key: &str, max: u32, now: Instant) -> Option<u64> {
         let mut map = self.failures.lock().ok()?;
         let list = map.get_mut(key)?;
         list.retain(|t| now.duration_since(*t) < self.window);
-        if list.len() >= self.max as usize {
+        if list.len() >= max as usize {
             let oldest = list.first().copied().unwrap_or(now);
             let left = self.window.saturating_sub(now.duration_since(oldest));
             Some(left.as_secs().max(1))
         } else {
             None
         }
+    }
+
+    /// Seconds until this user may try again from this address (after
+    /// `max` failures of the pair, or `max` × [`ADDRESS_FACTOR`] of the
+    /// address), or None when they may now.
+    pub fn blocked(&self, pair: &str, address: &str, now: Instant) -> Option<u64> {
+        self.blocked_at(pair, self.max, now)
+            .or_else(|| self.blocked_at(address, self.max.saturating_mul(ADDRESS_FACTOR), now))
+    }
+
+    /// Failures of `key` within the window.
+    fn count(&self, key: &str, now: Instant) -> usize {
+        self.failures
+            .lock()
+            .ok()
+            .and_then(|m| m.get(key).map(|l| l.iter().filter(|t| now.duration_since(**t) < self.window).count()))
+            .unwrap_or(0)
+    }
+
+    /// How long to wait before answering a failure of `user` (from any
+    /// address): nothing until `max` failures, then doubling.
+    pub fn delay(&self, user: &str, now: Instant) -> Duration {
+        let n = self.count(user, now);
+        let over = n.saturating_sub(self.max as usize);
+        if n < self.max as usize {
+            return Duration::ZERO;
+        }
+        FIRST_DELAY.saturating_mul(1u32 << over.min(8)).min(MAX_DELAY)
     }
 
     pub fn fail(&self, key: &str, now: Instant) {
@@ -209,6 +254,25 @@ impl LoginLimiter {
             map.remove(key);
         }
     }
+}
+
+/// The client's address: the peer's, or, when the peer is a trusted proxy,
+/// the nearest address in `X-Forwarded-For` that is not one (read from the
+/// right, as each proxy appends; addresses a client wrote itself further
+/// left are never believed).
+pub fn client_addr(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|h| h.trim().parse::<IpAddr>())
+        .collect::<Result<_, _>>()
+        .unwrap_or_default();
+    hops.into_iter().rev().find(|h| !trusted.contains(h)).unwrap_or(peer)
 }
 
 // ---- handlers -------------------------------------------------------------
@@ -247,23 +311,34 @@ fn dummy_hash() -> &'static str {
 pub async fn login(
     State(state): State<AppState>,
     extensions: axum::http::Extensions,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
     let now = Instant::now();
-    let addr =
-        extensions.get::<ConnectInfo<SocketAddr>>().map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+    // The peer as the server saw it (or as a test's MockConnectInfo says).
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+        .or_else(|| extensions.get::<axum::extract::connect_info::MockConnectInfo<SocketAddr>>().map(|m| m.0));
+    let addr = match peer {
+        Some(p) => client_addr(p.ip(), &headers, &state.config.trusted_proxies).to_string(),
+        None => "unknown".to_owned(),
+    };
+    // Lockout per user and address (the real user elsewhere, and the rest
+    // of an office behind one address, are not locked out), and per
+    // address at a higher threshold; the user's failures from anywhere
+    // only slow the answers down.
     let user_key = format!("user:{}/{}", req.company, req.username);
+    let pair_key = format!("pair:{}/{}@{addr}", req.company, req.username);
     let addr_key = format!("addr:{addr}");
-    for key in [&user_key, &addr_key] {
-        if let Some(secs) = state.limiter.blocked(key, now) {
-            let mut e = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_attempts",
-                format!("too many failed logins; try again in {secs} s"),
-            );
-            e.retry_after = Some(secs);
-            return Err(e);
-        }
+    if let Some(secs) = state.limiter.blocked(&pair_key, &addr_key, now) {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!("too many failed logins; try again in {secs} s"),
+        );
+        e.retry_after = Some(secs);
+        return Err(e);
     }
     let company = state.store.company_by_code(&req.company).await?;
     let member = match &company {
@@ -280,9 +355,11 @@ pub async fn login(
     .map_err(|_| ApiError::internal())?;
 
     let (Some(company), Some((member, _)), true) = (&company, member, verified) else {
-        state.limiter.fail(&user_key, now);
-        state.limiter.fail(&addr_key, now);
+        for key in [&user_key, &pair_key, &addr_key] {
+            state.limiter.fail(key, now);
+        }
         state.metrics.logins_failed.inc();
+        tokio::time::sleep(state.limiter.delay(&user_key, now)).await;
         if let Some(c) = &company {
             state
                 .store
@@ -297,7 +374,10 @@ pub async fn login(
             "wrong company, username or password",
         ));
     };
-    state.limiter.clear(&user_key);
+    // A success wipes the slate of this user here and of the address.
+    for key in [&user_key, &pair_key, &addr_key] {
+        state.limiter.clear(key);
+    }
 
     let mut raw = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut raw);
@@ -392,20 +472,60 @@ mod tests {
     async fn limiter_blocks_after_max_failures_until_the_window_passes() {
         let l = LoginLimiter::new(3, Duration::from_secs(60));
         let t0 = Instant::now();
+        let blocked = |k: &str, now| l.blocked(k, "addr", now);
         for _ in 0..2 {
             l.fail("k", t0);
         }
-        assert_eq!(l.blocked("k", t0), None);
+        assert_eq!(blocked("k", t0), None);
         l.fail("k", t0);
-        assert_eq!(l.blocked("k", t0), Some(60));
+        assert_eq!(blocked("k", t0), Some(60));
         tokio::time::advance(Duration::from_secs(45)).await;
-        assert_eq!(l.blocked("k", Instant::now()), Some(15));
-        assert_eq!(l.blocked("other", Instant::now()), None);
+        assert_eq!(blocked("k", Instant::now()), Some(15));
+        assert_eq!(blocked("other", Instant::now()), None);
         tokio::time::advance(Duration::from_secs(15)).await;
-        assert_eq!(l.blocked("k", Instant::now()), None);
+        assert_eq!(blocked("k", Instant::now()), None);
         l.fail("k", Instant::now());
         l.clear("k");
-        assert_eq!(l.blocked("k", Instant::now()), None);
+        assert_eq!(blocked("k", Instant::now()), None);
+        // The address is blocked after max × ADDRESS_FACTOR failures.
+        let now = Instant::now();
+        for _ in 0..(3 * ADDRESS_FACTOR - 1) {
+            l.fail("addr", now);
+        }
+        assert_eq!(l.blocked("fresh", "addr", now), None);
+        l.fail("addr", now);
+        assert_eq!(l.blocked("fresh", "addr", now), Some(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_users_failures_from_anywhere_slow_the_answers_down() {
+        let l = LoginLimiter::new(3, Duration::from_secs(60));
+        let now = Instant::now();
+        let mut delays = Vec::new();
+        for _ in 0..9 {
+            l.fail("u", now);
+            delays.push(l.delay("u", now).as_millis());
+        }
+        assert_eq!(delays, [0, 0, 100, 200, 400, 800, 1600, 3200, 4000]);
+    }
+
+    #[test]
+    fn the_client_is_read_from_forwarded_for_only_behind_a_trusted_proxy() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxy = ip("10.0.0.5");
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_static("6.6.6.6, 203.0.113.9, 10.0.0.4"));
+        // (peer, trusted) -> client
+        for (peer, trusted, want) in [
+            (proxy, vec![proxy, ip("10.0.0.4")], "203.0.113.9"), // the spoofed 6.6.6.6 further left is ignored
+            (proxy, vec![proxy], "10.0.0.4"),
+            (ip("198.51.100.1"), vec![proxy], "198.51.100.1"), // not a proxy: its header is not believed
+            (proxy, vec![], "10.0.0.5"),
+        ] {
+            assert_eq!(client_addr(peer, &h, &trusted), ip(want), "{peer} {trusted:?}");
+        }
+        h.insert("x-forwarded-for", HeaderValue::from_static("not an address"));
+        assert_eq!(client_addr(proxy, &h, &[proxy]), proxy, "a broken header: the proxy itself");
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub struct ApiConfig {
     pub demo: bool,
     /// The SIP registrar's digest realm (SIP accounts store HA1 with it).
     pub sip_realm: String,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ApiConfig {
@@ -39,6 +41,7 @@ impl Default for ApiConfig {
             default_country_code: "387".into(),
             demo: false,
             sip_realm: "centrala".into(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

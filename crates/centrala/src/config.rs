@@ -38,6 +38,9 @@ pub struct HttpConfig {
     pub secure_cookies: bool,
     /// How long a login session lasts, in hours.
     pub session_hours: u64,
+    /// Reverse proxies (IP addresses) whose X-Forwarded-For names the
+    /// client; from anyone else the header is not believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,6 +108,7 @@ impl Default for HttpConfig {
             max_body_bytes: 1024 * 1024,
             secure_cookies: false,
             session_hours: 12,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -203,6 +207,7 @@ impl Config {
             default_country_code: self.default_country_code.clone(),
             demo,
             sip_realm: self.sip.realm.clone(),
+            trusted_proxies: self.http.trusted_proxies.clone(),
         }
     }
 
