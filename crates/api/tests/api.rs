@@ -1510,3 +1510,19 @@ async fn event_streams_end_with_their_session() {
         .unwrap()
         .unwrap();
 }
+
+/// Click-to-call takes only plain SIP addresses: one carrying a CRLF and a
+/// header, parameters or another scheme is refused with 422 before any
+/// dialling (before: passed to the dialler as it was).
+#[tokio::test]
+async fn click_to_call_refuses_sip_addresses_that_are_not_plain() {
+    let w = world().await;
+    let op = w.login("alpha", "op").await;
+    for bad in ["sip:1@127.0.0.1\r\nX-Evil: 1", "sip:1@10.0.0.1;maddr=evil", "sip:1@host?Route=x"] {
+        let r = w.post("/api/v1/calls", &op, json!({"number": bad})).await;
+        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_uri"), "{bad:?}: {}", r.body);
+    }
+    // A plain one goes on to the dialler (here: no telephony running).
+    let r = w.post("/api/v1/calls", &op, json!({"number": "sip:1@127.0.0.1:9"})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::SERVICE_UNAVAILABLE, "telephony_off"), "{}", r.body);
+}

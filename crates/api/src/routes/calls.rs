@@ -50,7 +50,15 @@ pub async fn place(
         }
     };
     let target = if body.number.trim_start().starts_with("sip:") {
-        Target::Uri(body.number.trim().to_owned())
+        let uri = body.number.trim();
+        if !plain_sip_uri(uri) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_uri",
+                "a SIP address is sip:user@host or sip:user@host:port, nothing else",
+            ));
+        }
+        Target::Uri(uri.to_owned())
     } else {
         let phone = normalize_phone(&body.number, &state.config.default_country_code)
             .map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -145,4 +153,53 @@ pub async fn listen(
     }
     s.audit(&auth.username, "listen", "interaction", &id.to_string(), &user).await?;
     Ok((StatusCode::ACCEPTED, Json(ListenOut { ringing: user })))
+}
+
+/// Whether `uri` is a plain `sip:user@host[:port]`: a user of letters,
+/// digits and `.-_+~`, a host name or IPv4 address, a port of digits.
+/// Nothing that could smuggle a header (CR, LF), parameters, headers or
+/// another scheme into the INVITE we build from it.
+fn plain_sip_uri(uri: &str) -> bool {
+    let Some(rest) = uri.strip_prefix("sip:") else { return false };
+    let Some((user, hostport)) = rest.split_once('@') else { return false };
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (hostport, None),
+    };
+    let user_ok = (1..=64).contains(&user.len())
+        && user.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'+' | b'~'));
+    let host_ok = (1..=253).contains(&host.len())
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+        && !host.starts_with(['.', '-']);
+    let port_ok = port.is_none_or(|p| (1..=5).contains(&p.len()) && p.parse::<u16>().is_ok_and(|n| n > 0));
+    user_ok && host_ok && port_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_sip_uri;
+
+    #[test]
+    fn only_plain_sip_addresses_are_dialled() {
+        for ok in ["sip:1@127.0.0.1:9", "sip:38761555777@trunk.example.ba", "sip:op.ana@pbx-1.local:5060", "sip:+387@h"]
+        {
+            assert!(plain_sip_uri(ok), "{ok}");
+        }
+        for bad in [
+            "sip:1@127.0.0.1\r\nX-Injected: 1",
+            "sip:1@host;transport=tcp",
+            "sip:1@host?Subject=hi",
+            "sip:<1@host>",
+            "sip:1 2@host",
+            "sip:@host",
+            "sip:1@",
+            "sip:1@host:0",
+            "sip:1@host:99999",
+            "sips:1@host",
+            "sip:1@-host",
+            "tel:+38761",
+        ] {
+            assert!(!plain_sip_uri(bad), "{bad:?}");
+        }
+    }
 }
