@@ -16,8 +16,9 @@ use std::net::{IpAddr, SocketAddr};
 pub const MAX_FAILURES: u32 = 5;
 pub const FAILURE_WINDOW: u64 = 60;
 pub const BLOCK_FOR: u64 = 300;
-/// How long a nonce may be answered.
-pub const NONCE_LIFETIME: u64 = 300;
+/// How long a nonce may be answered (then `stale=true`: the phone asks
+/// again with the same password, unseen by the user).
+pub const NONCE_LIFETIME: u64 = 120;
 pub const DEFAULT_EXPIRES: u32 = 3600;
 pub const MIN_EXPIRES: u32 = 60;
 pub const MAX_EXPIRES: u32 = 7200;
@@ -59,8 +60,12 @@ pub fn expected_response(ha1: &str, method: &str, a: &DigestAnswer) -> String {
 pub enum Refused {
     /// Too many failures from this address: 403 until it passes.
     Blocked,
-    /// No answer, an unknown or old nonce: challenge (again), 401.
+    /// No answer, an unknown nonce, or an answer seen before (a replay:
+    /// a nonce without `qop` is good once, with `qop` each `nc` must be
+    /// higher than the last): challenge again, 401.
     Challenge,
+    /// A right answer to a nonce that has expired: 401 with `stale=true`.
+    Stale,
     /// Wrong user, realm or response: 403.
     Wrong,
 }
@@ -81,10 +86,20 @@ struct Failures {
     blocked_until: u64,
 }
 
+/// A nonce we issued: when, and what of it was used.
+#[derive(Debug, Clone, Copy)]
+struct Nonce {
+    issued: u64,
+    /// The highest `nc` accepted with it (`qop=auth`).
+    last_nc: Option<u32>,
+    /// Answered once without `qop`: used up.
+    used: bool,
+}
+
 #[derive(Debug)]
 pub struct Registrar {
     pub realm: String,
-    nonces: HashMap<String, u64>,
+    nonces: HashMap<String, Nonce>,
     bindings: HashMap<String, Vec<Binding>>,
     failures: HashMap<IpAddr, Failures>,
 }
@@ -101,8 +116,8 @@ impl Registrar {
 
     /// Remembers a fresh nonce for a challenge.
     pub fn issue(&mut self, now: u64, nonce: String) {
-        self.nonces.retain(|_, t| now.saturating_sub(*t) < NONCE_LIFETIME);
-        self.nonces.insert(nonce, now);
+        self.nonces.retain(|_, n| now.saturating_sub(n.issued) < NONCE_LIFETIME);
+        self.nonces.insert(nonce, Nonce { issued: now, last_nc: None, used: false });
     }
 
     /// Checks an answer to a challenge. `ha1` is the account's (None when
@@ -120,12 +135,31 @@ impl Registrar {
             return Err(Refused::Blocked);
         }
         let Some(a) = answer else { return Err(Refused::Challenge) };
-        let fresh = self.nonces.get(&a.nonce).is_some_and(|t| now.saturating_sub(*t) < NONCE_LIFETIME);
-        if !fresh {
-            return Err(Refused::Challenge);
-        }
+        let Some(nonce) = self.nonces.get(&a.nonce).copied() else { return Err(Refused::Challenge) };
         let ok = a.realm == self.realm && ha1.is_some_and(|h| expected_response(h, method, a) == a.response);
         if ok {
+            if now.saturating_sub(nonce.issued) >= NONCE_LIFETIME {
+                self.nonces.remove(&a.nonce);
+                return Err(Refused::Stale);
+            }
+            // A captured request sent again carries the same nonce and nc.
+            let replay = match &a.qop_auth {
+                Some((nc, _)) => match u32::from_str_radix(nc, 16) {
+                    Ok(nc) if nonce.last_nc.is_none_or(|last| nc > last) => {
+                        self.nonces.insert(a.nonce.clone(), Nonce { last_nc: Some(nc), ..nonce });
+                        false
+                    }
+                    _ => true,
+                },
+                None if nonce.used => true,
+                None => {
+                    self.nonces.insert(a.nonce.clone(), Nonce { used: true, ..nonce });
+                    false
+                }
+            };
+            if replay {
+                return Err(Refused::Challenge);
+            }
             self.failures.remove(&ip);
             return Ok(());
         }
@@ -216,23 +250,54 @@ mod tests {
         assert_eq!(expected_response(&h, "GET", &a), "6629fae49393a05397450978507c4ef1");
     }
 
+    /// A captured REGISTER sent again (from anywhere) is refused: a nonce
+    /// without qop answers once; with qop each nc must rise. (Before, the
+    /// same request was accepted for five minutes.)
+    #[test]
+    fn a_replayed_answer_is_refused() {
+        let mut r = Registrar::new("centrala");
+        let h = ha1("demo-101", "centrala", "s3cret");
+        let other: IpAddr = "192.0.2.7".parse().unwrap();
+        r.issue(0, "once".into());
+        let plain = answer("s3cret", "once", false);
+        assert_eq!(r.check(1, IP, "REGISTER", Some(&plain), Some(&h)), Ok(()));
+        assert_eq!(r.check(2, other, "REGISTER", Some(&plain), Some(&h)), Err(Refused::Challenge));
+        r.issue(0, "counted".into());
+        let with_nc = |nc: &str| {
+            let mut a = answer("s3cret", "counted", true);
+            a.qop_auth = Some((nc.into(), "abc".into()));
+            a.response = expected_response(&h, "REGISTER", &a);
+            a
+        };
+        assert_eq!(r.check(1, IP, "REGISTER", Some(&with_nc("00000001")), Some(&h)), Ok(()));
+        assert_eq!(r.check(2, other, "REGISTER", Some(&with_nc("00000001")), Some(&h)), Err(Refused::Challenge));
+        assert_eq!(r.check(3, IP, "REGISTER", Some(&with_nc("00000002")), Some(&h)), Ok(()), "the phone's next nc");
+        assert_eq!(r.check(4, IP, "REGISTER", Some(&with_nc("00000002")), Some(&h)), Err(Refused::Challenge));
+        assert_eq!(r.check(5, IP, "REGISTER", Some(&with_nc("0000000x")), Some(&h)), Err(Refused::Challenge));
+        // Replays are not password failures: the address is not blocked.
+        assert!(!r.is_blocked(6, other));
+    }
+
     #[test]
     fn a_right_answer_passes_and_a_wrong_one_does_not() {
         let mut r = Registrar::new("centrala");
         let h = ha1("demo-101", "centrala", "s3cret");
         assert_eq!(r.check(0, IP, "REGISTER", None, Some(&h)), Err(Refused::Challenge));
-        r.issue(0, "n1".into());
-        for qop in [false, true] {
-            assert_eq!(r.check(1, IP, "REGISTER", Some(&answer("s3cret", "n1", qop)), Some(&h)), Ok(()));
-            assert_eq!(r.check(1, IP, "REGISTER", Some(&answer("guess", "n1", qop)), Some(&h)), Err(Refused::Wrong));
+        for (nonce, qop) in [("n0", false), ("n1", true)] {
+            r.issue(0, nonce.into());
+            assert_eq!(r.check(1, IP, "REGISTER", Some(&answer("guess", nonce, qop)), Some(&h)), Err(Refused::Wrong));
+            assert_eq!(r.check(1, IP, "REGISTER", Some(&answer("s3cret", nonce, qop)), Some(&h)), Ok(()));
         }
+        r.issue(0, "n1".into());
         // No such account is a failure too; an unknown or stale nonce re-challenges.
         assert_eq!(r.check(1, IP, "REGISTER", Some(&answer("s3cret", "n1", false)), None), Err(Refused::Wrong));
         assert_eq!(r.check(1, IP, "REGISTER", Some(&answer("s3cret", "n2", false)), Some(&h)), Err(Refused::Challenge));
         assert_eq!(
             r.check(NONCE_LIFETIME + 1, IP, "REGISTER", Some(&answer("s3cret", "n1", false)), Some(&h)),
-            Err(Refused::Challenge)
+            Err(Refused::Stale),
+            "a right answer to an expired nonce is stale"
         );
+        r.issue(2, "n1".into());
         // The method is part of the digest.
         assert_eq!(r.check(2, IP, "INVITE", Some(&answer("s3cret", "n1", false)), Some(&h)), Err(Refused::Wrong));
     }

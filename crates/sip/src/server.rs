@@ -271,11 +271,12 @@ async fn register<B: Brain>(ctx: &Ctx<B>, tx: &mut Transaction) {
         account.as_ref().map(|a| a.ha1.as_str()),
     );
     let user = match (verdict, answer) {
-        (Err(Refused::Challenge), _) => {
+        (Err(why @ (Refused::Challenge | Refused::Stale)), _) => {
             let nonce = hex::encode(rand::random::<[u8; 16]>());
             lock(&ctx.registrar).issue(now, nonce.clone());
+            let stale = if why == Refused::Stale { ", stale=true" } else { "" };
             let challenge =
-                format!("Digest realm=\"{}\", nonce=\"{nonce}\", algorithm=MD5, qop=\"auth\"", ctx.cfg.realm);
+                format!("Digest realm=\"{}\", nonce=\"{nonce}\", algorithm=MD5, qop=\"auth\"{stale}", ctx.cfg.realm);
             tx.reply_with(StatusCode::Unauthorized, vec![Header::Other("WWW-Authenticate".into(), challenge)], None)
                 .await
                 .ok();
