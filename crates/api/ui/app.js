@@ -256,7 +256,8 @@ function showCall(kind, d) {
   box.hidden = false;
   box.dataset.state = kind;
   $("#call-title").textContent = t(kind === "call_answered" ? "call-on" : "call-incoming");
-  $("#call-who").textContent = (d.client_name ? d.client_name + " · " : "") + d.caller;
+  $("#call-who").textContent = (d.client_name ? d.client_name + " · " : "") + d.caller +
+    (d.identity === "unverified" ? " (" + t("call-unverified") + ")" : "");
   $("#call-actions").hidden = kind !== "call_answered";
   $("#call-notes").hidden = kind !== "call_answered";
   $("#call-msg").textContent = "";

@@ -132,7 +132,7 @@ impl Brain for CallBrain {
         let s = self.center.store.company(company);
         let client = s.client_by_phone(&caller).await.ok().flatten();
         let interaction = s
-            .start_interaction(Direction::Inbound, &caller, &called, client.as_ref().map(|c| c.id))
+            .start_call(Direction::Inbound, &caller, &called, client.as_ref().map(|c| c.id), call.verified)
             .await
             .map_err(|e| {
                 warn!(error = %e, "registering the call failed");
@@ -332,7 +332,10 @@ async fn handle_reports(center: Center, call: Arrival, mut rx: mpsc::UnboundedRe
     let s = center.company(company);
     // What the desks are told of this call, looked up once.
     let code = client_of(&s, id).await.map(|c| c.code);
-    let about = about_call(id, &call.caller, code.as_deref(), &call.caller_name);
+    let mut about = about_call(id, &call.caller, code.as_deref(), &call.caller_name);
+    if s.interaction(id).await.ok().flatten().is_some_and(|i| !i.caller_verified) {
+        about = about_unverified(about);
+    }
     while let Some(report) = rx.recv().await {
         let agent = |staff: i64| agent_of(StaffId(staff));
         // The story of the call, and the staff member's desk told.
@@ -404,6 +407,15 @@ pub(crate) fn about_call(
     client_name: &str,
 ) -> serde_json::Value {
     serde_json::json!({ "interaction": id.0, "caller": caller, "client": client, "client_name": client_name })
+}
+
+/// The same, for a call whose caller's number no trusted peer vouched for:
+/// the desk says so beside the number.
+fn about_unverified(mut about: serde_json::Value) -> serde_json::Value {
+    if let Some(o) = about.as_object_mut() {
+        o.insert("identity".into(), "unverified".into());
+    }
+    about
 }
 
 /// One step of a call's story; a failure to write it is logged, not fatal.

@@ -68,6 +68,9 @@ pub struct SipConfig {
     /// Folder with the companies' own prompts (`<lang>/<name>.wav`, 8 kHz
     /// mono); empty: the demo prompts built into the binary.
     pub prompts: String,
+    /// Peers (IP addresses) whose P-Asserted-Identity is believed, besides
+    /// the trunk; from anyone else the caller is From, marked unverified.
+    pub trusted_peers: Vec<std::net::IpAddr>,
     /// Where calls to phone numbers go: a SIP trunk or gateway as `IP:port`;
     /// empty: only `sip:` URIs can be dialled.
     pub trunk: String,
@@ -82,6 +85,7 @@ impl Default for SipConfig {
             realm: "centrala".into(),
             prompts: String::new(),
             trunk: String::new(),
+            trusted_peers: Vec::new(),
         }
     }
 }
@@ -231,6 +235,7 @@ impl Config {
             realm: self.sip.realm.clone(),
             prompts: (!self.sip.prompts.is_empty()).then(|| PathBuf::from(&self.sip.prompts)),
             trunk,
+            trusted_peers: self.sip.trusted_peers.clone(),
         })
     }
 }

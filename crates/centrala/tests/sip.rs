@@ -1676,3 +1676,58 @@ async fn a_callback_whose_client_is_busy_tries_again_later_and_reaches_it() {
     assert!(i["recording"].as_str().unwrap_or_default().ends_with(&format!("{id}-callback-2.wav")), "{i}");
     server.stop();
 }
+
+/// P-Asserted-Identity names the caller only from a trusted peer: from
+/// anyone else the caller is From and the interaction says "unverified"
+/// (before: any sender could claim any client's number with the header).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p_asserted_identity_is_believed_only_from_trusted_peers() {
+    if !have_sipp() {
+        return;
+    }
+    let stranger = "38761999123";
+    for trusted in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let env: &[(&str, &str)] = if trusted { &[("CENTRALA_SIP__TRUSTED_PEERS", "[\"127.0.0.1\"]")] } else { &[] };
+        let server = Server::start_with(&dir.path().join("data"), true, env);
+        let http = reqwest::Client::new();
+        let sup = login(&http, &server, "sup.nina").await;
+        // A known client's number, claimed in the header.
+        let clients = get(&http, &server, &sup, "/api/v1/clients?limit=50").await;
+        let mut claimed = None;
+        for c in clients.as_array().unwrap() {
+            let card = get(&http, &server, &sup, &format!("/api/v1/clients/{}", c["code"].as_str().unwrap())).await;
+            if let Some(p) = card["phones"][0].as_str() {
+                claimed = Some((c["code"].as_str().unwrap().to_owned(), p.trim_start_matches('+').to_owned()));
+                break;
+            }
+        }
+        let (code, phone) = claimed.expect("a demo client with a phone");
+        let text = std::fs::read_to_string(ivr_scenario(dir.path(), "")).unwrap().replacen(
+            "      To: <sip:[service]@[remote_ip]:[remote_port]>\n",
+            &format!("      To: <sip:[service]@[remote_ip]:[remote_port]>\n      P-Asserted-Identity: <sip:{phone}@127.0.0.1>\n"),
+            1,
+        );
+        let file = dir.path().join("pai.xml");
+        std::fs::write(&file, text).unwrap();
+        caller(&server, file, stranger).await;
+        let i = newest_ended_call(&http, &server, &sup, "").await;
+        if trusted {
+            assert_eq!(
+                (i["caller"].as_str(), i["client"].as_str()),
+                (Some(format!("+{phone}").as_str()), Some(code.as_str())),
+                "{i}"
+            );
+            assert_eq!(i["identity"], "verified", "{i}");
+        } else {
+            assert_eq!(
+                (i["caller"].as_str(), &i["client"]),
+                (Some(format!("+{stranger}").as_str()), &Value::Null),
+                "{i}"
+            );
+            assert_eq!(i["identity"], "unverified", "{i}");
+        }
+        let log = server.stop().join("\n");
+        assert!(!log.contains("panicked"), "{log}");
+    }
+}

@@ -56,6 +56,9 @@ pub struct SipConfig {
     /// A folder with a company's own prompts (`<lang>/<name>.wav`), tried
     /// before the compiled-in demo prompts.
     pub prompts: Option<PathBuf>,
+    /// Peers whose `P-Asserted-Identity` is believed (besides the trunk's
+    /// address); from anyone else the caller is From, unverified.
+    pub trusted_peers: Vec<std::net::IpAddr>,
     /// Where calls to numbers go (a SIP trunk or gateway, `IP:port`);
     /// without one, only `sip:` URIs can be dialled.
     pub trunk: Option<SocketAddr>,
@@ -66,8 +69,12 @@ pub struct SipConfig {
 pub struct Incoming {
     /// The user part of the Request-URI (the number dialled).
     pub called: String,
-    /// The caller's number: P-Asserted-Identity, else From.
+    /// The caller's number: P-Asserted-Identity from a trusted peer, else
+    /// From.
     pub caller: String,
+    /// Whether the call came from a trusted peer (a trunk), which vouches
+    /// for the caller's number; anyone else could have written any From.
+    pub verified: bool,
     pub call_id: String,
 }
 

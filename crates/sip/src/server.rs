@@ -341,8 +341,14 @@ async fn register<B: Brain>(ctx: &Ctx<B>, tx: &mut Transaction) {
 
 async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
     let called = tx.original.uri.user().unwrap_or_default().to_owned();
-    let caller = user_of(tx.original.header_value("P-Asserted-Identity"))
-        .or_else(|| tx.original.from_header().ok().and_then(|f| f.uri().ok()).and_then(|u| u.user().map(str::to_owned)))
+    // P-Asserted-Identity is a trunk's word for who calls: believed only
+    // from a trusted peer (RFC 3325 §2.3); from anyone else the caller is
+    // From, and unverified.
+    let trusted = source(&tx.original).is_some_and(|src| {
+        ctx.cfg.trusted_peers.contains(&src.ip()) || ctx.cfg.trunk.is_some_and(|t| t.ip() == src.ip())
+    });
+    let from = || tx.original.from_header().ok().and_then(|f| f.uri().ok()).and_then(|u| u.user().map(str::to_owned));
+    let caller = if trusted { user_of(tx.original.header_value("P-Asserted-Identity")).or_else(from) } else { from() }
         .unwrap_or_default();
     let call_id = tx.original.call_id_header().map(|c| c.value().to_owned()).unwrap_or_default();
     if called.starts_with('*') {
@@ -350,7 +356,7 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
     }
     let span = info_span!("call", %call_id, %caller, %called);
     async move {
-        let arrival = match ctx.brain.arrive(Incoming { called, caller, call_id }).await {
+        let arrival = match ctx.brain.arrive(Incoming { called, caller, call_id, verified: trusted }).await {
             Ok(a) => a,
             Err(Refusal::NotHere) => {
                 tx.reply(StatusCode::NotFound).await.ok();

@@ -204,6 +204,8 @@ pub struct Interaction {
     pub recording: Option<String>,
     pub notes: String,
     pub wrap_up: String,
+    /// The caller's number came from a trusted peer (or the call is ours).
+    pub caller_verified: bool,
 }
 
 /// The row as the database holds it.
@@ -228,6 +230,7 @@ struct InteractionRow {
     recording: Option<String>,
     notes: String,
     wrap_up: String,
+    caller_verified: i64,
 }
 
 impl TryFrom<InteractionRow> for Interaction {
@@ -261,6 +264,7 @@ impl TryFrom<InteractionRow> for Interaction {
             recording: r.recording,
             notes: r.notes,
             wrap_up: r.wrap_up,
+            caller_verified: r.caller_verified != 0,
         })
     }
 }
@@ -284,7 +288,7 @@ pub struct InteractionFilter {
 
 const COLS: &str =
     "id, channel, direction, caller, called, client_id, arrived_at, answered_at, ended_at, ivr_path, digits, \
-                    intent, routing_rule, routing_reasons, disposition, handled_by, recording, notes, wrap_up";
+                    intent, routing_rule, routing_reasons, disposition, handled_by, recording, notes, wrap_up, caller_verified";
 
 impl Store {
     /// The company an inbound call to `number` (E.164) is for.
@@ -341,14 +345,27 @@ impl Scoped<'_> {
         called: &str,
         client: Option<ClientId>,
     ) -> Result<InteractionId> {
+        self.start_call(direction, caller, called, client, true).await
+    }
+
+    /// Registers a call whose caller's number is `verified` or not (an
+    /// inbound call from an untrusted source), in one write.
+    pub async fn start_call(
+        &self,
+        direction: Direction,
+        caller: &str,
+        called: &str,
+        client: Option<ClientId>,
+        verified: bool,
+    ) -> Result<InteractionId> {
         if let Some(c) = client {
             if self.client(c).await?.is_none() {
                 return Err(StoreError::Invalid(format!("client {c} does not exist")));
             }
         }
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO interactions (company_id, channel, direction, caller, called, client_id, arrived_at, disposition)
-             VALUES ($1, 'voice', $2, $3, $4, $5, $6, 'in_progress') RETURNING id",
+            "INSERT INTO interactions (company_id, channel, direction, caller, called, client_id, arrived_at, disposition,
+             caller_verified) VALUES ($1, 'voice', $2, $3, $4, $5, $6, 'in_progress', $7) RETURNING id",
         )
         .bind(self.company_id().0)
         .bind(direction.as_str())
@@ -356,6 +373,7 @@ impl Scoped<'_> {
         .bind(called)
         .bind(client.map(|c| c.0))
         .bind(now_rfc3339())
+        .bind(crate::b(verified))
         .fetch_one(self.pool())
         .await?;
         Ok(InteractionId(id))

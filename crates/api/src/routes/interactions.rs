@@ -40,6 +40,9 @@ pub struct InteractionOut {
     pub notes: String,
     /// The handler's wrap-up code, if given.
     pub wrap_up: String,
+    /// `verified`: the caller's number came from a trusted peer (or the
+    /// call is ours); `unverified`: anyone could have written it.
+    pub identity: String,
     /// What happened, in order (only when one interaction is read): who was
     /// offered it, who missed it, who answered.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,6 +89,7 @@ async fn out(state: &AppState, auth: &Auth, i: Interaction) -> ApiResult<Interac
         recording: i.recording,
         notes: i.notes,
         wrap_up: i.wrap_up,
+        identity: if i.caller_verified { "verified" } else { "unverified" }.to_owned(),
         events: None,
     })
 }

@@ -77,6 +77,7 @@ wb-abandoned = Odustalih danas
 wb-agents = Agenti
 call-incoming = Dolazni poziv
 call-on = U razgovoru
+call-unverified = broj nije provjeren
 call-transfer-manager = Menadžeru
 call-transfer-finance = Finansijama
 call-transfer-head = Šefu

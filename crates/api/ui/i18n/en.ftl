@@ -77,6 +77,7 @@ wb-abandoned = Abandoned today
 wb-agents = Agents
 call-incoming = Incoming call
 call-on = On call
+call-unverified = number not verified
 call-transfer-manager = To the manager
 call-transfer-finance = To finance
 call-transfer-head = To the head

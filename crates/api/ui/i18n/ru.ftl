@@ -77,6 +77,7 @@ wb-abandoned = Брошено сегодня
 wb-agents = Агенты
 call-incoming = Входящий звонок
 call-on = Разговор
+call-unverified = номер не подтверждён
 call-transfer-manager = Менеджеру
 call-transfer-finance = В финансы
 call-transfer-head = Руководителю
