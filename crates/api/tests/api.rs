@@ -960,6 +960,12 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     use centrala_sip::Control;
     // Where the ACD tells each call's story (the queue it waits in).
     let (story_tx, mut story) = tokio::sync::mpsc::unbounded_channel();
+    // A call for the complaints queue, interaction `n`, its orders to `tx`.
+    let complaint = |alpha, n: i64, tx| centrala_center::acd::Arriving {
+        queue: Some("complaints".into()),
+        story: Some(story_tx.clone()),
+        ..centrala_center::acd::Arriving::new(alpha, centrala_domain::InteractionId(n), &format!("+387610000{n}"), tx)
+    };
     let w = world().await;
     let (op, sup, admin) =
         (w.login("alpha", "op").await, w.login("alpha", "sup").await, w.login("alpha", "admin").await);
@@ -1015,17 +1021,7 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     // is not offered to the operator, and is told where it waits.
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(
-        w.state
-            .center
-            .acd
-            .arrive(centrala_center::acd::Arriving {
-                queue: Some("complaints".into()),
-                story: Some(story_tx.clone()),
-                ..centrala_center::acd::Arriving::new(alpha, centrala_domain::InteractionId(51), "+38761000051", tx)
-            })
-            .await
-    );
+    assert!(w.state.center.acd.arrive(complaint(alpha, 51, tx)).await);
     assert_eq!(story.recv().await, Some(AcdReport::Queued { queue: "complaints".into(), overflowed: false }));
     let stats = w.get("/api/v1/queues/stats", &sup).await.body;
     assert_eq!(
@@ -1054,17 +1050,7 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&sup), Some(json!({"state": "not_ready"}))).await;
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "not_ready"}))).await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(
-        w.state
-            .center
-            .acd
-            .arrive(centrala_center::acd::Arriving {
-                queue: Some("complaints".into()),
-                story: Some(story_tx.clone()),
-                ..centrala_center::acd::Arriving::new(alpha, centrala_domain::InteractionId(52), "+38761000052", tx)
-            })
-            .await
-    );
+    assert!(w.state.center.acd.arrive(complaint(alpha, 52, tx)).await);
     assert_eq!(story.recv().await, Some(AcdReport::Queued { queue: "complaints".into(), overflowed: false }));
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
     let moved = tokio::time::timeout(std::time::Duration::from_secs(20), story.recv()).await.unwrap();
@@ -1107,17 +1093,7 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     );
     assert_eq!(w.get("/api/v1/queues", &sup).await.body.as_object().unwrap().len(), 1);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    assert!(
-        w.state
-            .center
-            .acd
-            .arrive(centrala_center::acd::Arriving {
-                queue: Some("complaints".into()),
-                story: Some(story_tx.clone()),
-                ..centrala_center::acd::Arriving::new(alpha, centrala_domain::InteractionId(53), "+38761000053", tx)
-            })
-            .await
-    );
+    assert!(w.state.center.acd.arrive(complaint(alpha, 53, tx)).await);
     assert_eq!(story.recv().await, Some(AcdReport::Queued { queue: "operators".into(), overflowed: false }));
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-phone".into() }));
     let audit = w.get("/api/v1/audit?limit=50", &admin).await.body.to_string();

@@ -238,8 +238,8 @@ mod tests {
         assert_eq!(c.handle(Input::Hangup), [Cmd::Ended(End::AbandonedInMenu)]);
     }
 
-    #[test]
-    fn closed_plays_the_message_and_hangs_up() {
+    /// The default menu, open on Fridays from 08:00 to 16:00.
+    fn open_friday_8_to_16() -> IvrConfig {
         let mut cfg = IvrConfig::default_menu();
         cfg.hours = Hours {
             open: vec![(
@@ -250,6 +250,12 @@ mod tests {
             holidays: vec![],
             closed_prompt: "closed".into(),
         };
+        cfg
+    }
+
+    #[test]
+    fn closed_plays_the_message_and_hangs_up() {
+        let cfg = open_friday_8_to_16();
         let (mut c, first) = IvrCall::start(cfg.clone(), at(20), false);
         assert_eq!(first, [play(&["closed"])]);
         assert!(c.handle(Input::Digit('1')).is_empty(), "keys do nothing while closed");
@@ -260,16 +266,7 @@ mod tests {
 
     #[test]
     fn a_key_client_skips_the_menu_only_while_open_and_when_allowed() {
-        let mut cfg = IvrConfig::default_menu();
-        cfg.hours = Hours {
-            open: vec![(
-                Weekday::Fri,
-                NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
-                NaiveTime::from_hms_opt(16, 0, 0).unwrap(),
-            )],
-            holidays: vec![],
-            closed_prompt: "closed".into(),
-        };
+        let cfg = open_friday_8_to_16();
         let routed = vec![Cmd::StopPlay, Cmd::Route(Outcome::Intent(Intent::Order))];
         // (may skip, hour) -> (first commands, path)
         for (skip, hour, first, path) in [
