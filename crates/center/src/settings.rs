@@ -49,16 +49,21 @@ pub struct Problems {
 }
 
 impl Problems {
-    /// A setting did not read: logged at error level and kept until it reads again.
+    /// A setting did not read: kept until it reads again, and logged at
+    /// error level when it starts (not at every call that reads it).
     pub fn report(&self, company: CompanyId, setting: &'static str, why: &str) {
-        tracing::error!(
-            company = company.0,
-            setting,
-            error = why,
-            "a stored setting does not read; the default applies until it is set again"
-        );
-        if let Ok(mut m) = self.map.lock() {
-            m.insert((company.0, setting), why.to_owned());
+        let new = self
+            .map
+            .lock()
+            .map(|mut m| m.insert((company.0, setting), why.to_owned()).is_none_or(|old| old != why))
+            .unwrap_or(true);
+        if new {
+            tracing::error!(
+                company = company.0,
+                setting,
+                error = why,
+                "a stored setting does not read; the default applies until it is set again"
+            );
         }
     }
 
