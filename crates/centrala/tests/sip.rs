@@ -62,6 +62,28 @@ fn scenario(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sipp").join(name)
 }
 
+/// A port for a baresip phone: baresip listens on it with UDP and TCP, and
+/// on the next one with TLS. Taken from 20000–29999: below the kernel's
+/// ephemeral range (32768 up), where the tests' own TCP connections get
+/// their ports, and the server's RTP ports (30000 up); and
+/// checked free for all three (a port free for UDP alone was sometimes
+/// taken for TCP: "SIP/TLS transport failed: Address already in use").
+fn free_phone_port() -> u16 {
+    use std::net::TcpListener;
+    let seed = std::process::id() as u64
+        ^ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u64;
+    for k in 0..2000u64 {
+        let port = 20_000 + u16::try_from((seed.wrapping_mul(2_654_435_761).wrapping_add(k * 7919)) % 9_998).unwrap();
+        let free = UdpSocket::bind(("127.0.0.1", port)).is_ok()
+            && TcpListener::bind(("127.0.0.1", port)).is_ok()
+            && TcpListener::bind(("127.0.0.1", port + 1)).is_ok();
+        if free {
+            return port;
+        }
+    }
+    panic!("no free port for a phone between 20000 and 29999");
+}
+
 /// A free UDP port pair base for SIPp's signalling or media.
 fn free_udp_port() -> u16 {
     UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -478,7 +500,7 @@ impl Phone {
         extra: &str,
     ) -> Phone {
         std::fs::create_dir_all(dir).unwrap();
-        let port = free_udp_port();
+        let port = free_phone_port();
         let config = format!(
             "poll_method epoll\nsip_listen 127.0.0.1:{port}\nnet_interface 127.0.0.1\n\
              module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule aufile.so\nmodule_app account.so\n\
