@@ -331,9 +331,15 @@ async fn handle_reports(center: Center, call: Arrival, mut rx: mpsc::UnboundedRe
     let contact = task_of(id);
     let s = center.company(company);
     // What the desks are told of this call, looked up once.
-    let code = client_of(&s, id).await.map(|c| c.code);
+    // The interaction read once: its client's code and whether the
+    // caller's number was vouched for.
+    let i = s.interaction(id).await.ok().flatten();
+    let code = match i.as_ref().and_then(|i| i.client_id) {
+        Some(c) => s.client(c).await.ok().flatten().map(|c| c.code),
+        None => None,
+    };
     let mut about = about_call(id, &call.caller, code.as_deref(), &call.caller_name);
-    if s.interaction(id).await.ok().flatten().is_some_and(|i| !i.caller_verified) {
+    if i.is_some_and(|i| !i.caller_verified) {
         about = about_unverified(about);
     }
     while let Some(report) = rx.recv().await {
