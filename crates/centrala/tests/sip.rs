@@ -10,7 +10,7 @@ mod common;
 
 use common::Server;
 use serde_json::{json, Value};
-use std::net::UdpSocket;
+use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -1752,4 +1752,115 @@ async fn p_asserted_identity_is_believed_only_from_trusted_peers() {
         let log = server.stop().join("\n");
         assert!(!log.contains("panicked"), "{log}");
     }
+}
+
+/// One RTP packet: PCMU silence, or an RFC 4733 end-of-event for `digit`.
+fn rtp_packet(seq: u16, ts: u32, ssrc: u32, digit: Option<u8>) -> Vec<u8> {
+    let mut p = vec![0x80, if digit.is_some() { 101 } else { 0 }];
+    p.extend(seq.to_be_bytes());
+    p.extend(ts.to_be_bytes());
+    p.extend(ssrc.to_be_bytes());
+    match digit {
+        Some(d) => p.extend([d, 0x8A, 0x03, 0x20]),
+        None => p.extend([0xFFu8; 160]),
+    }
+    p
+}
+
+/// Presses `digit` from `sock` (the three end packets of one tone) to `to`.
+fn press(sock: &UdpSocket, to: SocketAddr, digit: u8, ts: u32, ssrc: u32) {
+    for k in 0..3 {
+        sock.send_to(&rtp_packet(1000 + k, ts, ssrc, Some(digit)), to).unwrap();
+    }
+}
+
+/// Whether anything arrived on `sock` (it is left non-blocking).
+fn got_any(sock: &UdpSocket) -> usize {
+    sock.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 2048];
+    std::iter::from_fn(|| sock.recv(&mut buf).ok()).count()
+}
+
+/// A stranger who finds a call's RTP port takes nothing and presses
+/// nothing: the leg latches to the caller's media (from the SDP's host) and
+/// drops the rest, counted in `/metrics`. Before: the leg answered to
+/// whoever sent last, and a "3" from another port was taken as the
+/// caller's menu choice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rtp_from_a_stranger_is_dropped_and_the_caller_keeps_the_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let sip = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sip.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let port = sip.local_addr().unwrap().port();
+    let phone = UdpSocket::bind("127.0.0.1:0").unwrap();
+    // Another host (all of 127/8 is loopback), and the caller's own host
+    // from another port.
+    let stranger = UdpSocket::bind("127.0.0.2:0").unwrap();
+    let neighbour = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let sdp = format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {} RTP/AVP 0 101\r\n\
+         a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n",
+        phone.local_addr().unwrap().port()
+    );
+    sip.send_to(invite(port, "latch1", &sdp).as_bytes(), server.sip.as_str()).unwrap();
+    let mut buf = [0u8; 4096];
+    let ok = loop {
+        let n = sip.recv(&mut buf).expect("an answer to the INVITE");
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        if text.starts_with("SIP/2.0 200") {
+            break text;
+        }
+        assert!(text.starts_with("SIP/2.0 1"), "{text}");
+    };
+    let to = ok.lines().find(|l| l.starts_with("To:")).unwrap().to_owned();
+    let media_port: u16 =
+        ok.lines().find_map(|l| l.strip_prefix("m=audio ")).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let ours = SocketAddr::from(([127, 0, 0, 1], media_port));
+    let in_dialog = |method: &str, cseq: u32| {
+        format!(
+            "{method} sip:38733555000@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKl{cseq}\r\n\
+             From: <sip:38761000001@127.0.0.1>;tag=tlatch1\r\n{to}\r\nCall-ID: latch1\r\nCSeq: {cseq} {method}\r\n\
+             Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+        )
+    };
+    sip.send_to(in_dialog("ACK", 1).as_bytes(), server.sip.as_str()).unwrap();
+
+    // Before the caller's media flows, a stranger presses 3 and sends audio.
+    press(&stranger, ours, 3, 8000, 7);
+    for k in 0..10 {
+        stranger.send_to(&rtp_packet(k, u32::from(k) * 160, 7, None), ours).unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The caller speaks (the leg latches to it), then someone on its host
+    // but another port presses 3.
+    for k in 0..25 {
+        phone.send_to(&rtp_packet(k, u32::from(k) * 160, 1, None), ours).unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    press(&neighbour, ours, 3, 16_000, 9);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The caller presses 2 (reference information).
+    press(&phone, ours, 2, 24_000, 1);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(got_any(&stranger), 0, "the stranger heard nothing");
+    assert_eq!(got_any(&neighbour), 0, "nor did the other port");
+    assert!(got_any(&phone) > 20, "the caller hears the call");
+    assert_eq!(exchange(&sip, server.sip.as_str(), &in_dialog("BYE", 2)).as_deref(), Some("SIP/2.0 200 OK"));
+
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let i = newest_ended_call(&http, &server, &sup, "").await;
+    assert_eq!((i["digits"].as_str(), i["intent"].as_str()), (Some("2"), Some("reference")), "{i}");
+    let metrics = http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let dropped: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("centrala_rtp_dropped_total "))
+        .unwrap_or_else(|| panic!("{metrics}"))
+        .parse()
+        .unwrap();
+    assert_eq!(dropped, 16, "13 from the stranger, 3 from the other port");
+    let log = server.stop().join("\n");
+    assert!(log.contains("RTP from a stranger dropped"), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
 }

@@ -4,6 +4,7 @@
 
 pub mod dtmf;
 pub mod g711;
+pub mod latch;
 pub mod record;
 pub mod rtp;
 pub mod sdp_neg;

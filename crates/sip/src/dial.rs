@@ -5,6 +5,7 @@
 
 use crate::media::{Media, MediaCmd, MediaStats};
 use crate::server::{lock, Core};
+use centrala_media::latch::Latch;
 use rsipstack::dialog::dialog::DialogState;
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
@@ -222,7 +223,7 @@ pub(crate) async fn dial(
                 .parse()
                 .map(|ip| SocketAddr::new(ip, where_to.port))
                 .unwrap_or_else(|_| SocketAddr::new(route.to.ip(), where_to.port));
-            let media = Media::start(socket, remote, chosen, recording);
+            let media = Media::start(socket, Latch::new(remote, Some(route.to.ip())), chosen, recording);
             Ok(Leg { dialog, id, states, media, sequencer })
         }
         Err(e) => {

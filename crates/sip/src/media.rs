@@ -1,19 +1,21 @@
-//! One call leg's RTP session: a UDP socket from the configured port range,
-//! a 20 ms clock that sends what the call logic asked for (prompts, music on
-//! hold, silence) and takes what arrived since the last tick: symmetric RTP (we answer to where
-//! the packets come from), RFC 4733 digits to the call task, the caller's
-//! audio to the recording. RTCP on the same port is tolerated and skipped.
+//! One call leg's RTP session: a UDP socket on a random port of the
+//! configured range, a 20 ms clock that sends what the call logic asked for
+//! (prompts, music on hold, silence) and takes what arrived since the last
+//! tick from the leg's own far end only (strict-source latching, see
+//! `centrala_media::latch`; everything else is dropped and counted): RFC
+//! 4733 digits to the call task, the caller's audio to the recording. RTCP
+//! on the same port is tolerated and skipped.
 //!
 //! The packet work (G.711, RTP framing, DTMF, WAV) is `centrala-media`'s;
 //! this is only the socket and the clock.
 
-use centrala_media::{dtmf, g711::Law, record::Recorder, rtp, sdp_neg::Chosen};
+use centrala_media::{dtmf, g711::Law, latch::Latch, record::Recorder, rtp, sdp_neg::Chosen};
 use std::collections::VecDeque;
 use std::io::BufWriter;
 use std::net::UdpSocket;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -40,28 +42,43 @@ pub const SILENT_AFTER: Duration = Duration::from_secs(60);
 /// Audio, decoded: 8 kHz mono 16-bit samples.
 pub type Audio = Arc<[i16]>;
 
+/// RTP packets dropped because they came from somewhere other than the
+/// leg's far end, since the process started (for `/metrics`).
+static DROPPED: AtomicU64 = AtomicU64::new(0);
+
+/// RTP packets dropped by every leg so far: sent by a source other than
+/// the one the leg latched to (or expected, before media flowed).
+pub fn rtp_dropped() -> u64 {
+    DROPPED.load(Ordering::Relaxed)
+}
+
 /// The RTP port range (even ports, RTCP would be the odd one above).
 #[derive(Debug)]
 pub struct PortPool {
     low: u16,
     high: u16,
-    next: AtomicU32,
 }
 
 impl PortPool {
     pub fn new(low: u16, high: u16) -> PortPool {
         let low = low + low % 2;
-        PortPool { low, high: high.max(low), next: AtomicU32::new(0) }
+        PortPool { low, high: high.max(low) }
     }
 
-    /// Binds the next free even port of the range on `ip`: a plain
-    /// non-blocking socket, which its leg reads at its tick (no reactor
-    /// watches it, so no packet costs an epoll event).
+    /// Binds a free even port of the range, picked at random (a port in
+    /// sequence tells a stranger where the next call's audio is), on `ip`:
+    /// a plain non-blocking socket, which its leg reads at its tick (no
+    /// reactor watches it, so no packet costs an epoll event).
     pub fn bind(&self, ip: IpAddr) -> std::io::Result<UdpSocket> {
         let slots = u32::from((self.high - self.low) / 2 + 1);
+        // From a random slot, every slot once, in a random stride that is
+        // coprime with their number (odd strides over a power of two, or
+        // stride one): a full range is still searched to its end.
+        let start = rand::random::<u32>() % slots;
+        let stride = if slots.is_power_of_two() { (rand::random::<u32>() % slots) | 1 } else { 1 };
         let mut last = None;
-        for _ in 0..slots {
-            let i = self.next.fetch_add(1, Ordering::Relaxed) % slots;
+        for k in 0..slots {
+            let i = (start + k.wrapping_mul(stride)) % slots;
             let port = self.low + (i * 2) as u16;
             match UdpSocket::bind((ip, port)) {
                 Ok(s) => return s.set_nonblocking(true).map(|()| s),
@@ -111,6 +128,8 @@ pub struct MediaStats {
     pub duration_ms: u64,
     /// Whether the recording was written completely.
     pub recorded: bool,
+    /// Packets dropped: not from the leg's far end.
+    pub dropped: u64,
 }
 
 /// The runtime every RTP leg runs on, apart from signalling, the API and
@@ -146,9 +165,9 @@ pub struct Media {
 }
 
 impl Media {
-    /// Starts the leg: sends to `remote` (until packets from elsewhere
-    /// arrive), records to `recording` if given.
-    pub fn start(socket: UdpSocket, remote: SocketAddr, chosen: Chosen, recording: Option<PathBuf>) -> Media {
+    /// Starts the leg: takes RTP only from its far end (`latch`), records
+    /// to `recording` if given.
+    pub fn start(socket: UdpSocket, latch: Latch, chosen: Chosen, recording: Option<PathBuf>) -> Media {
         let local = socket.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
         let (cmd, cmd_rx) = mpsc::unbounded_channel();
         let (ev_tx, events) = mpsc::unbounded_channel();
@@ -157,7 +176,7 @@ impl Media {
         let feeds = [feed_rx, side_rx];
         // The leg runs on the media runtime (its socket is watched by no
         // reactor: see `PortPool::bind`).
-        let task = media_runtime().spawn(run(socket, remote, chosen, recording, cmd_rx, ev_tx, feeds));
+        let task = media_runtime().spawn(run(socket, latch, chosen, recording, cmd_rx, ev_tx, feeds));
         Media { cmd, feed, side, events, local, task }
     }
 
@@ -228,7 +247,7 @@ fn open_recording(p: &std::path::Path) -> Option<Recorder<BufWriter<std::fs::Fil
 
 async fn run(
     socket: UdpSocket,
-    mut remote: SocketAddr,
+    mut latch: Latch,
     chosen: Chosen,
     recording: Option<PathBuf>,
     mut cmds: mpsc::UnboundedReceiver<MediaCmd>,
@@ -247,7 +266,6 @@ async fn run(
     let mut sender = rtp::Sender::new(rand::random(), rand::random(), rand::random(), law.payload_type());
     let mut detector = dtmf::Detector::default();
     let mut player = Player::default();
-    let mut latched = false;
     let mut ticks: u64 = 0;
     let mut forward: Option<mpsc::Sender<Vec<i16>>> = None;
     let mut bridged = VecDeque::<i16>::new();
@@ -305,14 +323,17 @@ async fn run(
                     if rtp::is_rtcp(bytes) {
                         continue;
                     }
+                    if !latch.admit(from) {
+                        if stats.dropped == 0 {
+                            warn!(source = %from, far_end = %latch.remote(), "RTP from a stranger dropped");
+                        }
+                        stats.dropped += 1;
+                        DROPPED.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
                     let Ok(p) = rtp::parse(bytes) else { continue };
                     stats.packets_in += 1;
                     last_rx = tokio::time::Instant::now();
-                    if !latched || from != remote {
-                        // Symmetric RTP: answer to where the far end really is.
-                        remote = from;
-                        latched = true;
-                    }
                     if Some(p.payload_type) == chosen.telephone_event {
                         if let Some(d) = detector.feed(p.timestamp, p.payload) {
                             stats.digits += 1;
@@ -371,7 +392,7 @@ async fn run(
                 }
                 packet.clear();
                 sender.next(&payload, &mut packet);
-                if socket.send_to(&packet, remote).is_ok() {
+                if socket.send_to(&packet, latch.remote()).is_ok() {
                     stats.packets_out += 1;
                 }
                 if let Some(r) = recorder.as_mut() {
@@ -453,14 +474,22 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn ports_come_from_the_range_and_are_even() {
-        let pool = PortPool::new(41_001, 41_010);
-        let a = pool.bind(IpAddr::from([127, 0, 0, 1])).unwrap();
-        let b = pool.bind(IpAddr::from([127, 0, 0, 1])).unwrap();
-        for s in [&a, &b] {
-            let port = s.local_addr().unwrap().port();
-            assert!((41_002..=41_010).contains(&port) && port % 2 == 0, "{port}");
+    async fn ports_come_from_the_range_at_random_are_even_and_fill_it() {
+        let ip = IpAddr::from([127, 0, 0, 1]);
+        let pool = PortPool::new(41_001, 41_999);
+        let socks: Vec<_> = (0..10).map(|_| pool.bind(ip).unwrap()).collect();
+        let ports: Vec<u16> = socks.iter().map(|s| s.local_addr().unwrap().port()).collect();
+        for port in &ports {
+            assert!((41_002..=41_998).contains(port) && port % 2 == 0, "{port}");
         }
-        assert_ne!(a.local_addr().unwrap(), b.local_addr().unwrap());
+        // In sequence, a stranger knows the next call's port; at random
+        // (one in 499 per step), ten in a row two apart does not happen.
+        assert!(ports.windows(2).any(|w| w[1] != w[0] + 2), "{ports:?}");
+        // A small range is used to its last port, whatever order it takes.
+        let small = PortPool::new(42_000, 42_007);
+        let held: Vec<_> = (0..4).map(|_| small.bind(ip).unwrap()).collect();
+        let taken: std::collections::BTreeSet<u16> = held.iter().map(|s| s.local_addr().unwrap().port()).collect();
+        assert_eq!(taken.into_iter().collect::<Vec<_>>(), [42_000, 42_002, 42_004, 42_006]);
+        assert!(small.bind(ip).is_err(), "the range is full");
     }
 }

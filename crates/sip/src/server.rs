@@ -9,6 +9,7 @@ use crate::{Arrival, Brain, CallEnd, Control, Incoming, Refusal, SipConfig, SipE
 use centrala_call::ivr::{Hours, IvrConfig};
 use centrala_call::queued::{AcdReport, QCmd, QEnd, QInput, Queued};
 use centrala_call::session::{Cmd, End, Input, IvrCall};
+use centrala_media::latch::Latch;
 use centrala_media::sdp_neg;
 use rsipstack::dialog::dialog::DialogState;
 use rsipstack::dialog::dialog_layer::DialogLayer;
@@ -452,6 +453,9 @@ async fn answer_and_run<B: Brain>(
             return Err(format!("media address {:?} is not an IP address", offer.address));
         }
     };
+    // The far end's RTP is taken from the SDP's host or the host that sent
+    // the INVITE (a phone behind NAT), and from no one else.
+    let far_end = Latch::new(remote, source(&tx.original).map(|s| s.ip()));
     let socket = match ctx.ports.bind(ctx.local.ip()) {
         Ok(s) => s,
         Err(e) => {
@@ -477,7 +481,7 @@ async fn answer_and_run<B: Brain>(
         }
     });
 
-    let result = run(ctx, &dialog, &mut states, socket, remote, chosen, arrival).await;
+    let result = run(ctx, &dialog, &mut states, socket, far_end, chosen, arrival).await;
 
     ctx.forget(&id, &dialog, sequencer);
     invite.abort();
@@ -492,7 +496,7 @@ async fn run<B: Brain>(
     dialog: &InviteDialog,
     states: &mut mpsc::UnboundedReceiver<DialogState>,
     socket: std::net::UdpSocket,
-    remote: SocketAddr,
+    far_end: Latch,
     chosen: sdp_neg::Chosen,
     arrival: &Arrival,
 ) -> Result<(CallEnd, MediaStats), String> {
@@ -513,7 +517,7 @@ async fn run<B: Brain>(
     dialog
         .accept(Some(vec![Header::ContentType("application/sdp".into())]), Some(answer.into_bytes()))
         .map_err(|e| format!("accept: {e}"))?;
-    let mut media = Media::start(socket, remote, chosen, arrival.recording.clone());
+    let mut media = Media::start(socket, far_end, chosen, arrival.recording.clone());
     let (mut ivr, mut pending) = IvrCall::start(arrival.ivr.clone(), arrival.local_time, arrival.skip_menu);
     let mut timer: Timer = None;
     let mut end = None;
