@@ -216,6 +216,25 @@ async fn roles_are_refused_with_403_and_nothing_changes() {
         let r = w.call(m.clone(), uri, Some(&op), body).await;
         assert_eq!((r.status, code(&r)), (StatusCode::FORBIDDEN, "forbidden"), "{m} {uri}");
     }
+    // The role is checked before the body is read: a body the route would
+    // refuse gets 403 too, not a 422 telling what the route takes.
+    for (m, uri) in [
+        (Method::POST, "/api/v1/staff"),
+        (Method::PUT, "/api/v1/ivr"),
+        (Method::PUT, "/api/v1/queues/complaints"),
+        (Method::POST, "/api/v1/price-rules"),
+    ] {
+        let r = w.call(m.clone(), uri, Some(&op), Some(json!({"bogus": true}))).await;
+        assert_eq!((r.status, code(&r)), (StatusCode::FORBIDDEN, "forbidden"), "{m} {uri}: {}", r.body);
+        let req = Request::builder()
+            .method(m.clone())
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {op}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{not json"))
+            .unwrap();
+        assert_eq!(w.raw(req).await.status, StatusCode::FORBIDDEN, "{m} {uri} with broken JSON");
+    }
     let me = w.db.store.company(alpha).staff_by_username("op").await.unwrap().unwrap();
     assert_eq!(me.role, Role::Operator, "the operator did not promote itself");
     assert_eq!(w.db.store.company(alpha).staff_list().await.unwrap().len(), before);

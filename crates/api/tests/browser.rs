@@ -9,7 +9,7 @@
 
 use centrala_api::{app, state::Clock, ApiConfig, AppState};
 use centrala_desk::debt_status;
-use centrala_store::{demo, testing::TestDb};
+use centrala_store::{demo, desk::OrderFilter, testing::TestDb};
 use chrono::NaiveDate;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
@@ -269,7 +269,15 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     click(&op, "#confirm").await;
     let done = text_until(&op, "#order-msg", |t| t.contains("D-")).await;
     let order_no = done.rsplit(' ').next().unwrap().to_owned();
-    let stored = s.orders(Some(ordinary.id), Some(centrala_desk::order::OrderStatus::Confirmed), 5).await.unwrap();
+    let stored = s
+        .orders(&OrderFilter {
+            client: Some(ordinary.id),
+            status: Some(centrala_desk::order::OrderStatus::Confirmed),
+            taken_by: None,
+            limit: 5,
+        })
+        .await
+        .unwrap();
     assert!(stored.iter().any(|o| o.order_no == order_no), "{done}");
     shot(&op, "desk-confirmed").await;
 
@@ -288,7 +296,16 @@ async fn an_operator_takes_an_order_and_a_head_sees_it_live() {
     let err = text_until(&op, "#card-error", |t| !t.is_empty()).await;
     assert!(err.contains("blocked"), "{err}");
     shot(&op, "desk-blocked").await;
-    assert!(s.orders(Some(blocked.id), Some(centrala_desk::order::OrderStatus::Draft), 5).await.unwrap().is_empty());
+    assert!(s
+        .orders(&OrderFilter {
+            client: Some(blocked.id),
+            status: Some(centrala_desk::order::OrderStatus::Draft),
+            taken_by: None,
+            limit: 5
+        })
+        .await
+        .unwrap()
+        .is_empty());
 
     // A call is answered on op.ana's phone (the telephony tells the desk on
     // the event stream; tests/sip.rs drives that part with real phones): the

@@ -285,9 +285,10 @@ async fn operators_are_refused_orders_for_key_new_and_blocked_clients() {
     );
 
     // The refusals created nothing.
-    let drafts = d.w.get(&format!("/api/v1/orders?client={}&status=draft", key.code), &op).await;
+    let sup = d.login("sup.nina").await;
+    let drafts = d.w.get(&format!("/api/v1/orders?client={}&status=draft", key.code), &sup).await;
     assert_eq!(drafts.body, json!([]));
-    let drafts = d.w.get(&format!("/api/v1/orders?client={}&status=draft", blocked.code), &op).await;
+    let drafts = d.w.get(&format!("/api/v1/orders?client={}&status=draft", blocked.code), &sup).await;
     assert_eq!(drafts.body.as_array().unwrap().len(), 1, "only the manager's overridden order");
 }
 
@@ -884,4 +885,99 @@ async fn amounts_beyond_the_limits_are_refused_with_which_limit() {
     let total: rust_decimal::Decimal = order["total"].as_str().unwrap().parse().unwrap();
     assert!(total <= rust_decimal::Decimal::new(10_000_000, 0), "what was written stays within the limit: {total}");
     assert!(order["lines"].as_array().unwrap().iter().all(|l| l["quantity"] != "100001"));
+}
+
+/// Least privilege: an operator lists their own calls and orders, reads a
+/// client's calls and orders only while serving the client (here: with its
+/// draft order open), never another handler's internal notes, and only
+/// their own absences. Before: every operator read every interaction with
+/// every handler's notes, every order and every absence.
+#[tokio::test]
+async fn operators_read_only_what_they_work_on() {
+    use centrala_store::interactions::{Direction, Disposition};
+    let d = Demo::new().await;
+    let (x, _) = d.ordinary().await;
+    let y = d.pick(|c, debt, m| c.client_type == "retail" && !debt.blocked() && m.is_some() && c.id != x.id).clone();
+    let company = d.w.db.store.company_by_code("demo").await.unwrap().unwrap();
+    let s = d.w.db.store.company(company.id);
+    let maja = s.staff_by_username("op.maja").await.unwrap().unwrap();
+    let (ana_t, maja_t, sup) = (d.login("op.ana").await, d.login("op.maja").await, d.login("sup.nina").await);
+
+    // Maja talked to client X (an internal note) and to a stranger.
+    let with_x = s.start_interaction(Direction::Inbound, "+38761000001", "+38733555000", Some(x.id)).await.unwrap();
+    let stranger = s.start_interaction(Direction::Inbound, "+38761000002", "+38733555000", None).await.unwrap();
+    for (id, notes, internal) in
+        [(with_x, "disputes invoice 17, be careful", true), (stranger, "asked for prices", false)]
+    {
+        s.answer_interaction(id, maja.id, None).await.unwrap();
+        let body = json!({"notes": notes, "internal": internal});
+        let r = d.w.call(Method::PUT, &format!("/api/v1/interactions/{id}/notes"), Some(&maja_t), Some(body)).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+        s.end_interaction(id, Disposition::Answered).await.unwrap();
+    }
+    // Maja also took an order of client Y.
+    let r = d.w.post("/api/v1/orders", &maja_t, json!({"client": y.code})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let majas_order = r.body["id"].as_i64().unwrap();
+
+    // Ana lists only her own calls and orders, and cannot open Maja's.
+    assert_eq!(d.w.get("/api/v1/interactions", &ana_t).await.body, json!([]));
+    assert_eq!(d.w.get("/api/v1/interactions?staff=op.maja", &ana_t).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(d.w.get(&format!("/api/v1/interactions?client={}", x.code), &ana_t).await.body, json!([]));
+    for id in [with_x, stranger] {
+        assert_eq!(d.w.get(&format!("/api/v1/interactions/{id}"), &ana_t).await.status, StatusCode::NOT_FOUND);
+    }
+    assert_eq!(d.w.get("/api/v1/orders", &ana_t).await.body, json!([]));
+    assert_eq!(d.w.get(&format!("/api/v1/orders/{majas_order}"), &ana_t).await.status, StatusCode::NOT_FOUND);
+    let r =
+        d.w.post(&format!("/api/v1/orders/{majas_order}/lines"), &ana_t, json!({"sku": "BE-0001", "quantity": 1}))
+            .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "nor change it");
+
+    // Serving client X (its order open), Ana reads X's history, but not
+    // Maja's internal note; the stranger's call stays Maja's.
+    let r = d.w.post("/api/v1/orders", &ana_t, json!({"client": x.code})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let anas_order = r.body["id"].as_i64().unwrap();
+    let history = d.w.get(&format!("/api/v1/interactions?client={}", x.code), &ana_t).await.body;
+    assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
+    assert_eq!((history[0]["id"].as_i64(), &history[0]["notes"]), (Some(with_x.0), &json!("")), "{history}");
+    assert_eq!(history[0]["notes_internal"], true);
+    let one = d.w.get(&format!("/api/v1/interactions/{with_x}"), &ana_t).await;
+    assert_eq!((one.status, &one.body["notes"]), (StatusCode::OK, &json!("")), "{}", one.body);
+    assert_eq!(d.w.get(&format!("/api/v1/interactions/{stranger}"), &ana_t).await.status, StatusCode::NOT_FOUND);
+    let mine = d.w.get("/api/v1/orders", &ana_t).await.body;
+    assert_eq!(mine.as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect::<Vec<_>>(), [anas_order]);
+    // The handler and a supervisor read the internal note.
+    for t in [&maja_t, &sup] {
+        let one = d.w.get(&format!("/api/v1/interactions/{with_x}"), t).await;
+        assert_eq!(one.body["notes"], "disputes invoice 17, be careful");
+    }
+    let drafts = d.w.get("/api/v1/orders?status=draft", &sup).await.body;
+    let mut drafts: Vec<i64> = drafts.as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect();
+    drafts.sort_unstable();
+    assert_eq!(drafts, [majas_order, anas_order]);
+    assert_eq!(d.w.get("/api/v1/interactions", &sup).await.body.as_array().unwrap().len(), 2);
+
+    // Absences: Ana sees her own only.
+    let ana = s.staff_by_username("op.ana").await.unwrap().unwrap();
+    let kenan = s.staff_by_username("op.kenan").await.unwrap().unwrap();
+    let mut ids = Vec::new();
+    for (who, sub) in [(ana.id.0, None), (maja.id.0, Some(kenan.id.0))] {
+        let body =
+            json!({"staff": who, "from": "2026-12-14", "to": "2026-12-18", "kind": "vacation", "substitute": sub});
+        let r = d.w.post("/api/v1/absences", &sup, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(r.body["id"].as_i64().unwrap());
+    }
+    let listed = d.w.get("/api/v1/absences", &ana_t).await.body;
+    assert_eq!(listed.as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect::<Vec<_>>(), [ids[0]]);
+    assert_eq!(d.w.get(&format!("/api/v1/absences/{}", ids[1]), &ana_t).await.status, StatusCode::NOT_FOUND);
+    let kenans = d.w.get("/api/v1/absences", &d.login("op.kenan").await).await.body;
+    let kenans = kenans.as_array().unwrap();
+    assert!(kenans.iter().any(|a| a["id"].as_i64() == Some(ids[1])), "the absence Kenan stands in for: {kenans:?}");
+    assert!(kenans.iter().all(|a| a["staff"] == kenan.id.0 || a["substitute"] == kenan.id.0), "{kenans:?}");
+    let all = d.w.get("/api/v1/absences", &sup).await.body;
+    assert!(ids.iter().all(|id| all.as_array().unwrap().iter().any(|a| a["id"].as_i64() == Some(*id))), "{all}");
+    assert!(all.as_array().unwrap().len() > kenans.len());
 }

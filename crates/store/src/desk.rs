@@ -119,6 +119,17 @@ pub struct OrderSummary {
     pub total: Money,
 }
 
+/// A filter for listing orders; empty fields match everything.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrderFilter {
+    pub client: Option<ClientId>,
+    pub status: Option<OrderStatus>,
+    /// Who opened it.
+    pub taken_by: Option<StaffId>,
+    /// At most this many (50 when 0).
+    pub limit: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderLine {
     pub product: ProductId,
@@ -717,21 +728,18 @@ impl Scoped<'_> {
         }))
     }
 
-    /// Orders, newest first, optionally of one client and one status.
-    pub async fn orders(
-        &self,
-        client: Option<ClientId>,
-        status_filter: Option<OrderStatus>,
-        limit: i64,
-    ) -> Result<Vec<OrderSummary>> {
+    /// Orders, newest first, filtered.
+    pub async fn orders(&self, f: &OrderFilter) -> Result<Vec<OrderSummary>> {
         let rows: Vec<(i64, String, i64, String, String, i64)> = sqlx::query_as(
             "SELECT id, order_no, client_id, order_date, status, total FROM orders WHERE company_id = $1
-             AND ($2 = 0 OR client_id = $2) AND ($3 = '' OR status = $3) ORDER BY order_date DESC, id DESC LIMIT $4",
+             AND ($2 = 0 OR client_id = $2) AND ($3 = '' OR status = $3) AND ($4 = 0 OR created_by = $4)
+             ORDER BY order_date DESC, id DESC LIMIT $5",
         )
         .bind(self.company_id().0)
-        .bind(client.map_or(0, |c| c.0))
-        .bind(status_filter.map_or("", OrderStatus::as_str))
-        .bind(limit)
+        .bind(f.client.map_or(0, |c| c.0))
+        .bind(f.status.map_or("", OrderStatus::as_str))
+        .bind(f.taken_by.map_or(0, |s| s.0))
+        .bind(if f.limit > 0 { f.limit } else { 50 })
         .fetch_all(self.pool())
         .await?;
         rows.into_iter()

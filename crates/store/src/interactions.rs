@@ -203,6 +203,8 @@ pub struct Interaction {
     pub handled_by: Option<StaffId>,
     pub recording: Option<String>,
     pub notes: String,
+    /// The notes are for supervisors, heads and admins only.
+    pub notes_internal: bool,
     pub wrap_up: String,
     /// The caller's number came from a trusted peer (or the call is ours).
     pub caller_verified: bool,
@@ -229,6 +231,7 @@ struct InteractionRow {
     handled_by: Option<i64>,
     recording: Option<String>,
     notes: String,
+    notes_internal: i64,
     wrap_up: String,
     caller_verified: i64,
 }
@@ -263,6 +266,7 @@ impl TryFrom<InteractionRow> for Interaction {
             handled_by: r.handled_by.map(StaffId),
             recording: r.recording,
             notes: r.notes,
+            notes_internal: r.notes_internal != 0,
             wrap_up: r.wrap_up,
             caller_verified: r.caller_verified != 0,
         })
@@ -288,7 +292,7 @@ pub struct InteractionFilter {
 
 const COLS: &str =
     "id, channel, direction, caller, called, client_id, arrived_at, answered_at, ended_at, ivr_path, digits, \
-                    intent, routing_rule, routing_reasons, disposition, handled_by, recording, notes, wrap_up, caller_verified";
+                    intent, routing_rule, routing_reasons, disposition, handled_by, recording, notes, notes_internal, wrap_up, caller_verified";
 
 impl Store {
     /// The company an inbound call to `number` (E.164) is for.
@@ -433,8 +437,39 @@ impl Scoped<'_> {
         self.touch("UPDATE interactions SET wrap_up = $3 WHERE company_id = $1 AND id = $2", id, &[code]).await
     }
 
-    pub async fn note_interaction(&self, id: InteractionId, notes: &str) -> Result<()> {
-        self.touch("UPDATE interactions SET notes = $3 WHERE company_id = $1 AND id = $2", id, &[notes]).await
+    /// The handler's notes, `internal` when only supervisors, heads and
+    /// admins may read them.
+    pub async fn note_interaction(&self, id: InteractionId, notes: &str, internal: bool) -> Result<()> {
+        let r =
+            sqlx::query("UPDATE interactions SET notes = $3, notes_internal = $4 WHERE company_id = $1 AND id = $2")
+                .bind(self.company_id().0)
+                .bind(id.0)
+                .bind(notes)
+                .bind(crate::b(internal))
+                .execute(self.pool())
+                .await?;
+        found(r)
+    }
+
+    /// Whether `staff` is serving `client` now: handling a call of the
+    /// client that is in progress or ended within `recent` (its wrap-up),
+    /// or holding a draft order of the client. An operator reads a client's
+    /// history only then.
+    pub async fn serves(&self, staff: StaffId, client: ClientId, recent: chrono::Duration) -> Result<bool> {
+        let since = (chrono::Utc::now() - recent).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM interactions WHERE company_id = $1 AND handled_by = $2 AND client_id = $3
+                       AND (ended_at IS NULL OR ended_at >= $4))
+                  + (SELECT COUNT(*) FROM orders WHERE company_id = $1 AND created_by = $2 AND client_id = $3
+                       AND status = 'draft')",
+        )
+        .bind(self.company_id().0)
+        .bind(staff.0)
+        .bind(client.0)
+        .bind(since)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(n > 0)
     }
 
     async fn touch(&self, sql: &str, id: InteractionId, texts: &[&str]) -> Result<()> {

@@ -474,7 +474,15 @@ mod desk_queries {
         assert!(comp.contains(&(beer.id, 1, juice.id)), "{comp:?}");
         let kinds: Vec<String> = s.order_events(id).await.unwrap().into_iter().map(|e| e.kind).collect();
         assert_eq!(kinds, ["opened", "line", "offer", "delivery", "confirmed"]);
-        let listed = s.orders(Some(zora.id), Some(OrderStatus::Confirmed), 10).await.unwrap();
+        let listed = s
+            .orders(&centrala_store::desk::OrderFilter {
+                client: Some(zora.id),
+                status: Some(OrderStatus::Confirmed),
+                taken_by: None,
+                limit: 10,
+            })
+            .await
+            .unwrap();
         assert_eq!(listed.len(), 1);
         // Another company cannot see or move it.
         let (other, _) = store.ensure_company("other", "Other").await.unwrap();

@@ -2,8 +2,9 @@
 //! substitute. The order desk's routing asks who is present today.
 
 use super::parse_id;
+use crate::auth::{Allowed, Planners};
 use crate::{
-    auth::{roles, Auth},
+    auth::Auth,
     error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult},
     AppState,
 };
@@ -58,7 +59,14 @@ pub struct AbsenceQuery {
     pub staff: Option<i64>,
 }
 
-/// Absences of the caller's company.
+/// Whether the caller may see `a`: an operator, only their own absences
+/// and those they stand in for; everyone else, the company's.
+fn may_see(auth: &Auth, a: &AbsenceRecord) -> bool {
+    !auth.sees_own_only() || a.staff == auth.staff || a.substitute == Some(auth.staff)
+}
+
+/// Absences of the caller's company (an operator's: their own, and those
+/// they stand in for).
 #[utoipa::path(get, path = "/api/v1/absences", tag = "staff", params(AbsenceQuery), responses((status = 200, body = [AbsenceOut])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -66,7 +74,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<AbsenceQuery>,
 ) -> ApiResult<Json<Vec<AbsenceOut>>> {
     let rows = state.store.company(auth.company).absences(q.staff.map(StaffId)).await?;
-    Ok(Json(rows.into_iter().map(Into::into).collect()))
+    Ok(Json(rows.into_iter().filter(|a| may_see(&auth, a)).map(Into::into).collect()))
 }
 
 /// One absence.
@@ -79,6 +87,9 @@ pub async fn get(
 ) -> ApiResult<Json<AbsenceOut>> {
     let id = AbsenceId(parse_id(&id, "absence")?);
     let a = state.store.company(auth.company).absence(id).await?.ok_or_else(|| ApiError::not_found("absence"))?;
+    if !may_see(&auth, &a) {
+        return Err(ApiError::not_found("absence"));
+    }
     Ok(Json(a.into()))
 }
 
@@ -87,10 +98,9 @@ pub async fn get(
     responses((status = 201, body = AbsenceOut), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Planners>,
     ApiJson(body): ApiJson<AbsenceIn>,
 ) -> ApiResult<(StatusCode, Json<AbsenceOut>)> {
-    auth.require(roles::PLANNERS)?;
     let kind: AbsenceKind = body.kind.parse().map_err(ApiError::invalid)?;
     let s = state.store.company(auth.company);
     if let Some(sub) = body.substitute {
@@ -121,8 +131,11 @@ pub async fn create(
 /// Delete an absence (admins, supervisors, heads).
 #[utoipa::path(delete, path = "/api/v1/absences/{id}", tag = "staff", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, auth: Auth, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
-    auth.require(roles::PLANNERS)?;
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: Allowed<Planners>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
     let id = AbsenceId(parse_id(&id, "absence")?);
     let s = state.store.company(auth.company);
     s.delete_absence(id).await?;

@@ -1,6 +1,7 @@
 //! Agent state from the desk, and the queues' real-time statistics for the
 //! wallboard (CC-4, CC-5).
 
+use crate::auth::{Allowed, Auditors, Watchers};
 use crate::{
     auth::Auth,
     error::{ApiError, ApiJson, ApiResult},
@@ -69,11 +70,10 @@ pub async fn set(
         (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn set_other(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Auditors>,
     crate::error::ApiPath(id): crate::error::ApiPath<String>,
     ApiJson(body): ApiJson<StateIn>,
 ) -> ApiResult<Json<StateOut>> {
-    auth.require(crate::auth::roles::AUDITORS)?;
     let id = super::parse_id(&id, "staff member")?;
     let member = state
         .store
@@ -157,8 +157,7 @@ pub struct QueueStatsOut {
 /// (supervisors, admins, heads).
 #[utoipa::path(get, path = "/api/v1/queues/stats", tag = "agents",
     responses((status = 200, body = [QueueStatsOut]), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn stats(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<QueueStatsOut>>> {
-    auth.require(&[Role::Supervisor, Role::Admin, Role::HeadOfSales, Role::HeadOfWholesale])?;
+pub async fn stats(State(state): State<AppState>, auth: Allowed<Watchers>) -> ApiResult<Json<Vec<QueueStatsOut>>> {
     let (queues, agents) = state.center.acd.stats(auth.company).await.ok_or_else(ApiError::internal)?;
     let staff = state.store.company(auth.company).staff_list().await?;
     let agents: Vec<(StaffId, AgentOut)> = agents

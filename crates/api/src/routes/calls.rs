@@ -2,6 +2,7 @@
 //! then the number is dialled and the two are bridged and recorded. The
 //! interaction is registered at once and follows the call.
 
+use crate::auth::{Allowed, OrderTakers, Planners};
 use crate::{
     auth::{roles, Auth},
     error::{ApiError, ApiJson, ApiResult},
@@ -36,10 +37,9 @@ pub struct CallOut {
         (status = 503, body = crate::error::ErrorBody)))]
 pub async fn place(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<OrderTakers>,
     ApiJson(body): ApiJson<CallIn>,
 ) -> ApiResult<(StatusCode, Json<CallOut>)> {
-    auth.require(roles::ORDER_TAKERS)?;
     let s = state.store.company(auth.company);
     let staff = match body.staff.as_deref() {
         None => auth.staff,
@@ -126,10 +126,9 @@ pub struct ListenOut {
         (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn listen(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Planners>,
     crate::error::ApiPath(id): crate::error::ApiPath<String>,
 ) -> ApiResult<(StatusCode, Json<ListenOut>)> {
-    auth.require(roles::PLANNERS)?;
     let id = InteractionId(super::parse_id(&id, "interaction")?);
     let s = state.store.company(auth.company);
     let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;

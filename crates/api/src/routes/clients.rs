@@ -1,6 +1,7 @@
 //! Clients: the card by phone or code, search, dormant clients, and the
 //! routing decision for a caller.
 
+use crate::auth::{Allowed, Assigners};
 use crate::{
     auth::Auth,
     desk::{self, CardOut, DecisionOut},
@@ -210,11 +211,10 @@ pub struct AssignIn {
     responses((status = 200, body = CardOut), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn assign(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Assigners>,
     ApiPath(code): ApiPath<String>,
     ApiJson(body): ApiJson<AssignIn>,
 ) -> ApiResult<Json<CardOut>> {
-    auth.require(crate::auth::roles::ASSIGNERS)?;
     let s = state.store.company(auth.company);
     let client = desk::client_by_code(&s, &code).await?;
     let manager = s

@@ -1,7 +1,8 @@
 //! The caller's own company, the caller, and the audit log.
 
+use crate::auth::{Admins, Allowed, Auditors};
 use crate::{
-    auth::{roles, Auth},
+    auth::Auth,
     error::{ApiQuery, ApiResult},
     AppState,
 };
@@ -56,10 +57,9 @@ pub struct CompanyIn {
     responses((status = 200, body = CompanyOut), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn put(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Admins>,
     crate::error::ApiJson(body): crate::error::ApiJson<CompanyIn>,
 ) -> ApiResult<Json<CompanyOut>> {
-    auth.require(roles::ADMIN)?;
     let zone = match body.time_zone.as_deref() {
         None => None,
         Some(name) => Some(centrala_center::clock::parse_zone(name).map_err(crate::error::ApiError::invalid)?),
@@ -116,10 +116,9 @@ pub struct AuditOut {
     responses((status = 200, body = [AuditOut]), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn audit(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Auditors>,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Vec<AuditOut>>> {
-    auth.require(roles::AUDITORS)?;
     let s = state.store.company(auth.company);
     let entries = s.audit_entries(q.limit.unwrap_or(100).clamp(1, 1000)).await?;
     s.audit(&auth.username, "view", "audit_log", "", "").await?;

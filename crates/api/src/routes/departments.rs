@@ -1,8 +1,9 @@
 //! Departments (sales, wholesale, finance, …), each with a head.
 
 use super::parse_id;
+use crate::auth::{Admins, Allowed};
 use crate::{
-    auth::{roles, Auth},
+    auth::Auth,
     error::{ApiError, ApiJson, ApiPath, ApiResult},
     AppState,
 };
@@ -74,10 +75,9 @@ pub async fn get(
     responses((status = 201, body = DepartmentOut), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Admins>,
     ApiJson(body): ApiJson<DepartmentIn>,
 ) -> ApiResult<(StatusCode, Json<DepartmentOut>)> {
-    auth.require(roles::ADMIN)?;
     let code = body.code.as_deref().ok_or_else(|| ApiError::invalid("code is required"))?;
     let s = state.store.company(auth.company);
     let d = s.create_department(code, body.name.trim(), kind(&body.kind)?, body.head.map(StaffId)).await?;
@@ -91,11 +91,10 @@ pub async fn create(
     responses((status = 200, body = DepartmentOut), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Admins>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<DepartmentIn>,
 ) -> ApiResult<Json<DepartmentOut>> {
-    auth.require(roles::ADMIN)?;
     let id = DepartmentId(parse_id(&id, "department")?);
     let s = state.store.company(auth.company);
     let d = s.update_department(id, body.name.trim(), kind(&body.kind)?, body.head.map(StaffId)).await?;

@@ -1,6 +1,7 @@
 //! Interactions (every call registered, CC-1) and the company's numbers.
 
 use super::parse_id;
+use crate::auth::{Admins, Allowed};
 use crate::{
     auth::{roles, Auth},
     error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult},
@@ -37,7 +38,11 @@ pub struct InteractionOut {
     /// Username of who handled it.
     pub handled_by: Option<String>,
     pub recording: Option<String>,
+    /// The handler's notes (empty for an operator reading another
+    /// handler's internal notes).
     pub notes: String,
+    /// The notes are for supervisors, heads and admins only.
+    pub notes_internal: bool,
     /// The handler's wrap-up code, if given.
     pub wrap_up: String,
     /// `verified`: the caller's number came from a trusted peer (or the
@@ -87,11 +92,37 @@ async fn out(state: &AppState, auth: &Auth, i: Interaction) -> ApiResult<Interac
         disposition: i.disposition.as_str().to_owned(),
         handled_by,
         recording: i.recording,
-        notes: i.notes,
+        notes: if i.notes_internal && i.handled_by != Some(auth.staff) && !auth.reads_internal_notes() {
+            String::new()
+        } else {
+            i.notes
+        },
+        notes_internal: i.notes_internal,
         wrap_up: i.wrap_up,
         identity: if i.caller_verified { "verified" } else { "unverified" }.to_owned(),
         events: None,
     })
+}
+
+/// How long after a call ends its handler still serves the client (the
+/// wrap-up: notes, the order, a follow-up look at the history).
+const SERVING_AFTER_CALL: chrono::Duration = chrono::Duration::minutes(30);
+
+/// Whether the caller may read `i`: everyone but operators; an operator,
+/// their own calls and those of a client they serve now.
+pub(crate) async fn may_read(state: &AppState, auth: &Auth, i: &Interaction) -> ApiResult<bool> {
+    if !auth.sees_own_only() || i.handled_by == Some(auth.staff) {
+        return Ok(true);
+    }
+    Ok(match i.client_id {
+        Some(c) => serves(state, auth, c).await?,
+        None => false,
+    })
+}
+
+/// Whether the caller serves `client` now (see [`centrala_store::Scoped::serves`]).
+pub(crate) async fn serves(state: &AppState, auth: &Auth, client: centrala_domain::ClientId) -> ApiResult<bool> {
+    Ok(state.store.company(auth.company).serves(auth.staff, client, SERVING_AFTER_CALL).await?)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -115,7 +146,9 @@ pub struct InteractionQuery {
     pub limit: Option<i64>,
 }
 
-/// Registered interactions, newest first, filtered.
+/// Registered interactions, newest first, filtered. Operators list their
+/// own, or a client's (`client=`) while they serve it: on its call or its
+/// wrap-up, or with its draft order open.
 #[utoipa::path(get, path = "/api/v1/interactions", tag = "interactions", params(InteractionQuery),
     responses((status = 200, body = [InteractionOut]), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list(
@@ -139,6 +172,17 @@ pub async fn list(
     if let Some(u) = &q.staff {
         f.staff =
             Some(s.staff_by_username(u).await?.ok_or_else(|| ApiError::invalid(format!("no staff member {u:?}")))?.id);
+    }
+    if auth.sees_own_only() {
+        let served = match f.client {
+            Some(c) => serves(&state, &auth, c).await?,
+            None => false,
+        };
+        match f.staff {
+            Some(other) if other != auth.staff && !served => return Err(ApiError::forbidden()),
+            _ if !served => f.staff = Some(auth.staff),
+            _ => {}
+        }
     }
     // Days are the company's: from its local midnight to the one after `to`.
     let zone = state.center.zone(auth.company).await;
@@ -170,6 +214,9 @@ pub async fn get(
     let id = InteractionId(parse_id(&id, "interaction")?);
     let s = state.store.company(auth.company);
     let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
+    if !may_read(&state, &auth, &i).await? {
+        return Err(ApiError::not_found("interaction"));
+    }
     let mut o = out(&state, &auth, i).await?;
     let mut events = Vec::new();
     for e in s.interaction_events(id).await? {
@@ -229,6 +276,10 @@ pub struct NotesIn {
     /// `complaint`, `callback` or `other`.
     #[serde(default)]
     pub wrap_up: Option<String>,
+    /// Only supervisors, heads and admins may read the notes (other
+    /// operators serving the client later see them empty).
+    #[serde(default)]
+    pub internal: bool,
 }
 
 /// The wrap-up codes an agent may give a call.
@@ -254,7 +305,7 @@ pub async fn notes(
             return Err(ApiError::invalid(format!("wrap_up {code:?} is not one of {}", WRAP_UP_CODES.join(", "))));
         }
     }
-    s.note_interaction(id, body.notes.trim()).await?;
+    s.note_interaction(id, body.notes.trim(), body.internal).await?;
     if let Some(code) = &body.wrap_up {
         s.wrap_up_interaction(id, code).await?;
     }
@@ -284,11 +335,10 @@ pub async fn numbers(State(state): State<AppState>, auth: Auth) -> ApiResult<Jso
     responses((status = 200, body = NumberIO), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn set_number(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Admins>,
     ApiPath(number): ApiPath<String>,
     ApiJson(body): ApiJson<NumberIO>,
 ) -> ApiResult<Json<NumberIO>> {
-    auth.require(roles::ADMIN)?;
     let n =
         normalize_phone(&number, &state.config.default_country_code).map_err(|e| ApiError::invalid(e.to_string()))?;
     let s = state.store.company(auth.company);
@@ -302,10 +352,9 @@ pub async fn set_number(
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn delete_number(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Admins>,
     ApiPath(number): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    auth.require(roles::ADMIN)?;
     let n = normalize_phone(&number, &state.config.default_country_code).map_err(|_| ApiError::not_found("number"))?;
     let s = state.store.company(auth.company);
     s.delete_number(n.as_str()).await?;

@@ -3,8 +3,8 @@
 //! without its own gets the default (1 order, 2 reference information,
 //! 3 complaint, 0 or no input: other).
 
+use crate::auth::{Admins, Allowed, Auditors};
 use crate::{
-    auth::{roles, Auth},
     error::{ApiError, ApiJson, ApiResult},
     AppState,
 };
@@ -211,8 +211,7 @@ impl IvrDef {
 
 /// The company's IVR menu (supervisors and admins).
 #[utoipa::path(get, path = "/api/v1/ivr", tag = "company", responses((status = 200, body = IvrOut)))]
-pub async fn get(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<IvrOut>> {
-    auth.require(roles::AUDITORS)?;
+pub async fn get(State(state): State<AppState>, auth: Allowed<Auditors>) -> ApiResult<Json<IvrOut>> {
     let s = state.store.company(auth.company);
     if let Some(Ok(def)) = settings::stored_ivr(&s, &state.center.problems).await? {
         return Ok(Json(IvrOut { ivr: def.into(), default: false }));
@@ -223,8 +222,11 @@ pub async fn get(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Iv
 /// Replace the company's IVR menu (admins); checked before it is stored.
 #[utoipa::path(put, path = "/api/v1/ivr", tag = "company", request_body = IvrDef,
     responses((status = 200, body = IvrOut), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
-pub async fn put(State(state): State<AppState>, auth: Auth, ApiJson(def): ApiJson<IvrDef>) -> ApiResult<Json<IvrOut>> {
-    auth.require(roles::ADMIN)?;
+pub async fn put(
+    State(state): State<AppState>,
+    auth: Allowed<Admins>,
+    ApiJson(def): ApiJson<IvrDef>,
+) -> ApiResult<Json<IvrOut>> {
     let (cfg, _) = def.to_config().map_err(ApiError::invalid)?;
     let s = state.store.company(auth.company);
     let queues = settings::company_queues(&s, &state.center.problems).await?;
@@ -241,8 +243,7 @@ pub async fn put(State(state): State<AppState>, auth: Auth, ApiJson(def): ApiJso
 
 /// Back to the default menu (admins).
 #[utoipa::path(delete, path = "/api/v1/ivr", tag = "company", responses((status = 204), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, auth: Auth) -> ApiResult<StatusCode> {
-    auth.require(roles::ADMIN)?;
+pub async fn delete(State(state): State<AppState>, auth: Allowed<Admins>) -> ApiResult<StatusCode> {
     let s = state.store.company(auth.company);
     s.set_ivr(None).await?;
     state.center.problems.clear(auth.company, "ivr");
@@ -259,8 +260,7 @@ pub struct RetentionDef {
 
 /// How long the company's recordings are kept (supervisors and admins).
 #[utoipa::path(get, path = "/api/v1/recordings/retention", tag = "company", responses((status = 200, body = RetentionDef)))]
-pub async fn get_retention(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<RetentionDef>> {
-    auth.require(roles::AUDITORS)?;
+pub async fn get_retention(State(state): State<AppState>, auth: Allowed<Auditors>) -> ApiResult<Json<RetentionDef>> {
     Ok(Json(RetentionDef { days: state.store.company(auth.company).recording_retention().await? }))
 }
 
@@ -269,10 +269,9 @@ pub async fn get_retention(State(state): State<AppState>, auth: Auth) -> ApiResu
     responses((status = 200, body = RetentionDef), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn put_retention(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Admins>,
     ApiJson(body): ApiJson<RetentionDef>,
 ) -> ApiResult<Json<RetentionDef>> {
-    auth.require(roles::ADMIN)?;
     if !(0..=36_500).contains(&body.days) {
         return Err(ApiError::invalid("days is 0 (keep) to 36500"));
     }

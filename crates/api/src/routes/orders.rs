@@ -3,8 +3,9 @@
 //! terms, confirmation pushed live to the heads (OD-5 … OD-14).
 
 use super::parse_id;
+use crate::auth::{Allowed, OrderTakers};
 use crate::{
-    auth::{roles, Auth},
+    auth::Auth,
     desk::{self, OrderBrief},
     error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult},
     events::Event,
@@ -18,7 +19,7 @@ use centrala_desk::{
 };
 use centrala_domain::{OrderId, ProductId, Quantity};
 use centrala_store::{
-    desk::{Client, Order},
+    desk::{Client, Order, OrderFilter},
     Scoped,
 };
 use chrono::{NaiveDate, NaiveTime};
@@ -158,10 +159,17 @@ async fn order_out(s: &Scoped<'_>, o: Order, client: &Client) -> ApiResult<Order
     })
 }
 
-/// The order and its client, or 404.
-async fn load(s: &Scoped<'_>, raw_id: &str) -> ApiResult<(Order, Client)> {
+/// The order and its client, or 404: also for an operator's look at an
+/// order they did not take, of a client they do not serve now.
+async fn load(state: &AppState, auth: &Auth, s: &Scoped<'_>, raw_id: &str) -> ApiResult<(Order, Client)> {
     let id = OrderId(parse_id(raw_id, "order")?);
     let o = s.order(id).await?.ok_or_else(|| ApiError::not_found("order"))?;
+    if auth.sees_own_only()
+        && o.created_by != Some(auth.staff)
+        && !super::interactions::serves(state, auth, o.summary.client).await?
+    {
+        return Err(ApiError::not_found("order"));
+    }
     let c = s.client(o.summary.client).await?.ok_or_else(|| ApiError::not_found("order"))?;
     Ok((o, c))
 }
@@ -232,10 +240,9 @@ pub struct OpenIn {
     responses((status = 201, body = OrderOut), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn open(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<OrderTakers>,
     ApiJson(body): ApiJson<OpenIn>,
 ) -> ApiResult<(StatusCode, Json<OrderOut>)> {
-    auth.require(roles::ORDER_TAKERS)?;
     let s = state.store.company(auth.company);
     let today = state.center.today(s.company_id()).await;
     let client = desk::client_by_code(&s, &body.client).await?;
@@ -286,7 +293,7 @@ pub async fn open(
     responses((status = 200, body = OrderOut), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get(State(state): State<AppState>, auth: Auth, ApiPath(id): ApiPath<String>) -> ApiResult<Json<OrderOut>> {
     let s = state.store.company(auth.company);
-    let (o, c) = load(&s, &id).await?;
+    let (o, c) = load(&state, &auth, &s, &id).await?;
     Ok(Json(order_out(&s, o, &c).await?))
 }
 
@@ -300,7 +307,8 @@ pub struct OrderQuery {
     pub limit: Option<i64>,
 }
 
-/// Orders, newest first.
+/// Orders, newest first. Operators list those they took, or a client's
+/// (`client=`) while they serve it.
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders", params(OrderQuery), responses((status = 200, body = [OrderBrief])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -316,7 +324,18 @@ pub async fn list(
         Some(st) => Some(OrderStatus::parse(st).ok_or_else(|| ApiError::invalid(format!("unknown status {st:?}")))?),
         None => None,
     };
-    let rows = s.orders(client, status, q.limit.unwrap_or(50).clamp(1, 500)).await?;
+    let mut f = OrderFilter { client, status, taken_by: None, limit: q.limit.unwrap_or(50).clamp(1, 500) };
+    // Operators list the orders they took, or a client's while they serve it.
+    if auth.sees_own_only() {
+        let served = match client {
+            Some(c) => super::interactions::serves(&state, &auth, c).await?,
+            None => false,
+        };
+        if !served {
+            f.taken_by = Some(auth.staff);
+        }
+    }
+    let rows = s.orders(&f).await?;
     Ok(Json(rows.iter().map(Into::into).collect()))
 }
 
@@ -358,13 +377,12 @@ pub struct LineIn {
     responses((status = 200, body = OrderOut), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn set_line(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<OrderTakers>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<LineIn>,
 ) -> ApiResult<Json<OrderOut>> {
-    auth.require(roles::ORDER_TAKERS)?;
     let s = state.store.company(auth.company);
-    let (o, c) = load(&s, &id).await?;
+    let (o, c) = load(&state, &auth, &s, &id).await?;
     require_draft(&o)?;
     let qty = body.quantity.quantity()?;
     let product = s.product_by_sku(&body.sku).await?.ok_or_else(|| {
@@ -406,7 +424,7 @@ pub async fn recommendations(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Vec<RecommendationOut>>> {
     let s = state.store.company(auth.company);
-    let (o, c) = load(&s, &id).await?;
+    let (o, c) = load(&state, &auth, &s, &id).await?;
     let catalog = state.center.caches.catalog(&s).await?;
     let recos = desk::recommendations(&s, &catalog, &o, &c, desk::RECOMMENDATIONS).await?;
     let idx = usize::from(o.price_column.clamp(1, 5)) - 1;
@@ -443,16 +461,15 @@ pub struct OfferIn {
     responses((status = 200, body = OrderOut), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn offer(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<OrderTakers>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<OfferIn>,
 ) -> ApiResult<Json<OrderOut>> {
-    auth.require(roles::ORDER_TAKERS)?;
     if body.answer != "accepted" && body.answer != "declined" {
         return Err(ApiError::invalid(format!("answer {:?} is not accepted or declined", body.answer)));
     }
     let s = state.store.company(auth.company);
-    let (o, c) = load(&s, &id).await?;
+    let (o, c) = load(&state, &auth, &s, &id).await?;
     require_draft(&o)?;
     let product = s.product_by_sku(&body.sku).await?.ok_or_else(|| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_product", format!("no product {:?}", body.sku))
@@ -507,13 +524,12 @@ fn parse_time(field: &str, v: &Option<String>) -> ApiResult<Option<NaiveTime>> {
     responses((status = 200, body = OrderOut), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn delivery(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<OrderTakers>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<DeliveryIO>,
 ) -> ApiResult<Json<OrderOut>> {
-    auth.require(roles::ORDER_TAKERS)?;
     let s = state.store.company(auth.company);
-    let (o, c) = load(&s, &id).await?;
+    let (o, c) = load(&state, &auth, &s, &id).await?;
     require_draft(&o)?;
     let d = Delivery {
         date: body.date,
@@ -539,13 +555,12 @@ pub async fn delivery(
         description = "offers_required, delivery_incomplete (every missing field at once), debt_blocked, no_lines")))]
 pub async fn confirm(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<OrderTakers>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<OrderOut>> {
-    auth.require(roles::ORDER_TAKERS)?;
     let s = state.store.company(auth.company);
     let today = state.center.today(s.company_id()).await;
-    let (o, c) = load(&s, &id).await?;
+    let (o, c) = load(&state, &auth, &s, &id).await?;
     let facts = desk::client_facts(&s, c.clone(), today).await?;
     let authorized: Vec<String> =
         s.contacts(c.id).await?.into_iter().filter(|k| k.authorized_to_receive).map(|k| k.name).collect();
@@ -628,7 +643,7 @@ pub async fn set_status(
         .filter(|s| *s != OrderStatus::Draft && *s != OrderStatus::Confirmed)
         .ok_or_else(|| ApiError::invalid(format!("status {:?} is not shipped, delivered or cancelled", body.status)))?;
     let s = state.store.company(auth.company);
-    let (o, c) = load(&s, &id).await?;
+    let (o, c) = load(&state, &auth, &s, &id).await?;
     if !centrala_desk::order::may_move(auth.role, to, o.created_by == Some(auth.staff)) {
         return Err(ApiError::forbidden());
     }

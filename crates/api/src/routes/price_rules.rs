@@ -1,8 +1,9 @@
 //! The price-list column rules (OD-10, OD-21): data, edited through the API.
 
 use super::parse_id;
+use crate::auth::{Allowed, Pricing};
 use crate::{
-    auth::{roles, Auth},
+    auth::Auth,
     error::{ApiError, ApiJson, ApiPath, ApiResult},
     AppState,
 };
@@ -77,10 +78,9 @@ pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<V
     responses((status = 201, body = PriceRuleIO), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Pricing>,
     ApiJson(body): ApiJson<PriceRuleIO>,
 ) -> ApiResult<(StatusCode, Json<PriceRuleIO>)> {
-    auth.require(roles::PRICING)?;
     let s = state.store.company(auth.company);
     let r = s.save_price_rule(&body.to_rule(0)?).await?;
     s.audit(&auth.username, "create", "price_rule", &r.id.to_string(), &format!("{} → column {}", r.name, r.column))
@@ -93,11 +93,10 @@ pub async fn create(
     responses((status = 200, body = PriceRuleIO), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Pricing>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<PriceRuleIO>,
 ) -> ApiResult<Json<PriceRuleIO>> {
-    auth.require(roles::PRICING)?;
     let id = parse_id(&id, "price rule")?;
     let s = state.store.company(auth.company);
     let r = s.save_price_rule(&body.to_rule(id)?).await?;
@@ -109,8 +108,11 @@ pub async fn update(
 /// Delete a rule (admins and heads).
 #[utoipa::path(delete, path = "/api/v1/price-rules/{id}", tag = "orders", params(("id" = i64, Path)),
     responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, auth: Auth, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
-    auth.require(roles::PRICING)?;
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: Allowed<Pricing>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
     let id = parse_id(&id, "price rule")?;
     let s = state.store.company(auth.company);
     s.delete_price_rule(id).await?;

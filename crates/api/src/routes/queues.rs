@@ -9,8 +9,8 @@
 //! Stored per company; the ACD applies them at start and whenever they
 //! change.
 
+use crate::auth::{Allowed, Auditors, Planners};
 use crate::{
-    auth::{roles, Auth},
     error::{ApiError, ApiJson, ApiPath, ApiResult},
     AppState,
 };
@@ -123,8 +123,7 @@ fn stored(queues: &BTreeMap<String, QueueDef>) -> BTreeMap<String, StoredQueue> 
 
 /// The operator queue's settings (supervisors, heads and admins).
 #[utoipa::path(get, path = "/api/v1/queues/settings", tag = "agents", responses((status = 200, body = QueueDef)))]
-pub async fn get(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<QueueDef>> {
-    auth.require(roles::PLANNERS)?;
+pub async fn get(State(state): State<AppState>, auth: Allowed<Planners>) -> ApiResult<Json<QueueDef>> {
     let mut queues = wire_queues(&state, &state.store.company(auth.company)).await?;
     Ok(Json(queues.remove(OPERATORS).unwrap_or_default()))
 }
@@ -135,7 +134,7 @@ pub async fn get(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Qu
     responses((status = 200, body = QueueDef), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn put(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Auditors>,
     ApiJson(def): ApiJson<QueueDef>,
 ) -> ApiResult<Json<QueueDef>> {
     put_queue(State(state), auth, ApiPath(OPERATORS.to_owned()), ApiJson(def)).await
@@ -144,8 +143,10 @@ pub async fn put(
 /// Every queue of the company by name, `operators` among them
 /// (supervisors, heads and admins).
 #[utoipa::path(get, path = "/api/v1/queues", tag = "agents", responses((status = 200, body = BTreeMap<String, QueueDef>)))]
-pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<BTreeMap<String, QueueDef>>> {
-    auth.require(roles::PLANNERS)?;
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Allowed<Planners>,
+) -> ApiResult<Json<BTreeMap<String, QueueDef>>> {
     Ok(Json(wire_queues(&state, &state.store.company(auth.company)).await?))
 }
 
@@ -157,11 +158,10 @@ pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<B
     responses((status = 200, body = QueueDef), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn put_queue(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Auditors>,
     ApiPath(name): ApiPath<String>,
     ApiJson(def): ApiJson<QueueDef>,
 ) -> ApiResult<Json<QueueDef>> {
-    auth.require(roles::AUDITORS)?;
     if !valid_name(&name) {
         return Err(ApiError::invalid(format!("{name:?} is no queue name: 1 to 32 of a-z, 0-9, - and _")));
     }
@@ -185,10 +185,9 @@ pub async fn put_queue(
     responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Auditors>,
     ApiPath(name): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    auth.require(roles::AUDITORS)?;
     if name == OPERATORS {
         return Err(ApiError::invalid("the operator queue cannot be deleted"));
     }

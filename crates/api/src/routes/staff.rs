@@ -1,8 +1,9 @@
 //! Staff members and their roles.
 
 use super::parse_id;
+use crate::auth::{Admins, Allowed, Auditors};
 use crate::{
-    auth::{roles, set_password, Auth},
+    auth::{set_password, Auth},
     error::{ApiError, ApiJson, ApiPath, ApiResult},
     AppState,
 };
@@ -111,10 +112,9 @@ pub async fn get(State(state): State<AppState>, auth: Auth, ApiPath(id): ApiPath
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Admins>,
     ApiJson(body): ApiJson<StaffIn>,
 ) -> ApiResult<(StatusCode, Json<StaffOut>)> {
-    auth.require(roles::ADMIN)?;
     let input = body.to_input()?;
     if let Some(p) = &body.password {
         centrala_store::password::check_policy(p)?;
@@ -142,11 +142,10 @@ pub async fn create(
     responses((status = 200, body = StaffOut), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Admins>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<StaffIn>,
 ) -> ApiResult<Json<StaffOut>> {
-    auth.require(roles::ADMIN)?;
     let id = StaffId(parse_id(&id, "staff member")?);
     if body.password.is_some() {
         return Err(ApiError::invalid("set passwords with PUT /api/v1/staff/{id}/password"));
@@ -179,11 +178,10 @@ pub async fn update(
     responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn password(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Admins>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<PasswordIn>,
 ) -> ApiResult<StatusCode> {
-    auth.require(roles::ADMIN)?;
     let id = StaffId(parse_id(&id, "staff member")?);
     let s = state.store.company(auth.company);
     s.staff(id).await?.ok_or_else(|| ApiError::not_found("staff member"))?;
@@ -217,11 +215,10 @@ pub struct SipAccountOut {
         (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn set_sip(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Admins>,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<SipAccountIn>,
 ) -> ApiResult<Json<SipAccountOut>> {
-    auth.require(roles::ADMIN)?;
     let id = StaffId(parse_id(&id, "staff member")?);
     let name = body.username.trim();
     if name.is_empty() || name.len() > 64 || !name.chars().all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c)) {
@@ -243,10 +240,9 @@ pub async fn set_sip(
     responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn delete_sip(
     State(state): State<AppState>,
-    auth: Auth,
+    auth: Allowed<Admins>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
-    auth.require(roles::ADMIN)?;
     let id = StaffId(parse_id(&id, "staff member")?);
     let s = state.store.company(auth.company);
     s.delete_sip_account(id).await?;
@@ -257,8 +253,10 @@ pub async fn delete_sip(
 
 /// The company's SIP accounts (admins and supervisors).
 #[utoipa::path(get, path = "/api/v1/sip/accounts", tag = "staff", responses((status = 200, body = [SipAccountOut])))]
-pub async fn sip_accounts(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<SipAccountOut>>> {
-    auth.require(roles::AUDITORS)?;
+pub async fn sip_accounts(
+    State(state): State<AppState>,
+    auth: Allowed<Auditors>,
+) -> ApiResult<Json<Vec<SipAccountOut>>> {
     let list = state.store.company(auth.company).sip_accounts().await?;
     Ok(Json(
         list.into_iter()
