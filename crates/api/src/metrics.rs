@@ -23,6 +23,13 @@ pub struct HttpLabels {
     pub status: u16,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RefusedLabels {
+    /// `rate_limit` (too many new calls from one address) or `company_cap`
+    /// (the company's lines are full).
+    pub reason: &'static str,
+}
+
 pub struct Metrics {
     registry: Mutex<Registry>,
     pub http_requests: Family<HttpLabels, Counter>,
@@ -32,6 +39,8 @@ pub struct Metrics {
     pub settings_unreadable: Gauge,
     /// RTP packets dropped by call legs: not from the leg's far end.
     pub rtp_dropped: Counter,
+    /// Inbound calls refused before they were registered, by why.
+    pub calls_refused: Family<RefusedLabels, Counter>,
 }
 
 impl Metrics {
@@ -42,6 +51,7 @@ impl Metrics {
         let logins_failed = Counter::default();
         let settings_unreadable = Gauge::default();
         let rtp_dropped = Counter::default();
+        let calls_refused = Family::<RefusedLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests by method, route and status", http_requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency", http_seconds.clone());
         registry.register("logins_failed", "Failed login attempts", logins_failed.clone());
@@ -55,6 +65,11 @@ impl Metrics {
             "RTP packets dropped because they came from somewhere other than the call leg's far end",
             rtp_dropped.clone(),
         );
+        registry.register(
+            "calls_refused",
+            "Inbound calls refused before they were registered: over one address's rate, or over the company's cap",
+            calls_refused.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             http_requests,
@@ -62,6 +77,7 @@ impl Metrics {
             logins_failed,
             settings_unreadable,
             rtp_dropped,
+            calls_refused,
         }
     }
 
@@ -72,6 +88,11 @@ impl Metrics {
             // each scrape (under the lock, so two scrapes add it once).
             let dropped = centrala_sip::media::rtp_dropped();
             self.rtp_dropped.inc_by(dropped.saturating_sub(self.rtp_dropped.get()));
+            let (rate, cap) = centrala_sip::limits::refused();
+            for (reason, n) in [("rate_limit", rate), ("company_cap", cap)] {
+                let c = self.calls_refused.get_or_create(&RefusedLabels { reason });
+                c.inc_by(n.saturating_sub(c.get()));
+            }
             let _ = encode(&mut out, &reg);
         }
         out

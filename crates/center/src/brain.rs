@@ -24,11 +24,44 @@ pub struct CallBrain {
     center: Center,
     /// Per call, the channel its reports are handled through, in order.
     reports: std::sync::Mutex<std::collections::HashMap<InteractionId, mpsc::UnboundedSender<AcdReport>>>,
+    /// Inbound calls each company has now (against its cap).
+    live: std::sync::Mutex<std::collections::HashMap<CompanyId, u32>>,
 }
 
 impl CallBrain {
     pub fn new(center: Center) -> CallBrain {
-        CallBrain { center, reports: std::sync::Mutex::new(std::collections::HashMap::new()) }
+        CallBrain {
+            center,
+            reports: std::sync::Mutex::new(std::collections::HashMap::new()),
+            live: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// Takes one of the company's call slots, if it has one free.
+    fn take_slot(&self, company: CompanyId) -> bool {
+        let cap = self.center.config.max_calls_per_company;
+        let mut live = self.live.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = live.entry(company).or_insert(0);
+        if cap > 0 && *n >= cap {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    fn free_slot(&self, company: CompanyId) {
+        let mut live = self.live.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = live.get_mut(&company) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                live.remove(&company);
+            }
+        }
+    }
+
+    /// Inbound calls the company has now.
+    pub fn live_calls(&self, company: CompanyId) -> u32 {
+        self.live.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&company).copied().unwrap_or(0)
     }
 
     fn phone(&self, raw: &str) -> String {
@@ -129,6 +162,17 @@ impl Brain for CallBrain {
                 return Err(Refusal::Unavailable);
             }
         };
+        // A company over its cap is busy: refused before anything is
+        // registered or recorded (a flood spread over many addresses stops
+        // here, and other companies' calls go on).
+        if !self.take_slot(company) {
+            info!(
+                company = company.0,
+                cap = self.center.config.max_calls_per_company,
+                "the company's lines are full: 486"
+            );
+            return Err(Refusal::Busy);
+        }
         let s = self.center.store.company(company);
         let client = s.client_by_phone(&caller).await.ok().flatten();
         let interaction = s
@@ -136,6 +180,7 @@ impl Brain for CallBrain {
             .await
             .map_err(|e| {
                 warn!(error = %e, "registering the call failed");
+                self.free_slot(company);
                 Refusal::Unavailable
             })?;
         info!(
@@ -246,6 +291,7 @@ impl Brain for CallBrain {
     }
 
     async fn ended(&self, call: &Arrival, end: CallEnd, media: MediaStats) {
+        self.free_slot(call.company);
         let s = self.center.store.company(call.company);
         let disposition = match end {
             CallEnd::Answered => Disposition::Answered,

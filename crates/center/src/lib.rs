@@ -45,6 +45,9 @@ pub struct CenterConfig {
     pub clock: Clock,
     /// The time zone of a company that has not set its own.
     pub time_zone: chrono_tz::Tz,
+    /// The most inbound calls one company has at once (486 beyond); 0: no
+    /// cap.
+    pub max_calls_per_company: u32,
 }
 
 impl Default for CenterConfig {
@@ -54,6 +57,7 @@ impl Default for CenterConfig {
             recordings: std::env::temp_dir().join("centrala-recordings"),
             clock: Clock::System,
             time_zone: chrono_tz::Europe::Sarajevo,
+            max_calls_per_company: 500,
         }
     }
 }

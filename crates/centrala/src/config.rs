@@ -74,6 +74,15 @@ pub struct SipConfig {
     /// Where calls to phone numbers go: a SIP trunk or gateway as `IP:port`;
     /// empty: only `sip:` URIs can be dialled.
     pub trunk: String,
+    /// New calls one address may start per second, on average (503 with
+    /// Retry-After beyond); 0: no limit. Trusted peers and the trunk are
+    /// not limited.
+    pub invite_rate: f64,
+    /// New calls one address may start at once before the rate applies.
+    pub invite_burst: f64,
+    /// The most inbound calls one company has at once (486 Busy Here
+    /// beyond); 0: no cap.
+    pub max_calls_per_company: u32,
 }
 
 impl Default for SipConfig {
@@ -86,6 +95,9 @@ impl Default for SipConfig {
             prompts: String::new(),
             trunk: String::new(),
             trusted_peers: Vec::new(),
+            invite_rate: 5.0,
+            invite_burst: 20.0,
+            max_calls_per_company: 500,
         }
     }
 }
@@ -221,6 +233,7 @@ impl Config {
             recordings: self.recordings_dir(),
             clock: centrala_center::Clock::System,
             time_zone: self.zone().unwrap_or(chrono_tz::Europe::Sarajevo),
+            max_calls_per_company: self.sip.max_calls_per_company,
         }
     }
 
@@ -236,6 +249,10 @@ impl Config {
             prompts: (!self.sip.prompts.is_empty()).then(|| PathBuf::from(&self.sip.prompts)),
             trunk,
             trusted_peers: self.sip.trusted_peers.clone(),
+            invite_limit: centrala_sip::limits::InviteLimit {
+                per_second: self.sip.invite_rate.max(0.0),
+                burst: self.sip.invite_burst.max(1.0),
+            },
         })
     }
 }

@@ -1864,3 +1864,121 @@ async fn rtp_from_a_stranger_is_dropped_and_the_caller_keeps_the_call() {
     assert!(log.contains("RTP from a stranger dropped"), "{log}");
     assert!(!log.contains("panicked"), "{log}");
 }
+
+/// The final answers to INVITEs sent from `sock`, by Call-ID, read until
+/// `n` calls have one (provisional answers skipped, retransmissions merged).
+fn finals(sock: &UdpSocket, n: usize) -> std::collections::HashMap<String, String> {
+    let mut got = std::collections::HashMap::new();
+    let mut buf = [0u8; 4096];
+    while got.len() < n {
+        let len = sock.recv(&mut buf).expect("every INVITE is answered");
+        let text = String::from_utf8_lossy(&buf[..len]).into_owned();
+        if text.starts_with("SIP/2.0 1") || !text.contains("CSeq: 1 INVITE") {
+            continue;
+        }
+        let id = text.lines().find_map(|l| l.strip_prefix("Call-ID: ")).unwrap().trim().to_owned();
+        got.entry(id).or_insert(text);
+    }
+    got
+}
+
+/// An in-dialog request (`ACK` or `BYE`) for a call `invite` started from
+/// `port`, answered by `ok`.
+fn in_dialog(method: &str, cseq: u32, port: u16, ip: &str, call: &str, ok: &str) -> String {
+    let to = ok.lines().find(|l| l.starts_with("To:")).unwrap();
+    format!(
+        "{method} sip:38733555000@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP {ip}:{port};branch=z9hG4bK{call}{cseq}\r\n\
+         From: <sip:38761000001@127.0.0.1>;tag=t{call}\r\n{to}\r\nCall-ID: {call}\r\nCSeq: {cseq} {method}\r\n\
+         Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    )
+}
+
+/// A flood is refused before anything is registered: one address may start
+/// `invite_burst` calls at once, then `invite_rate` a second (503 with
+/// Retry-After beyond), and a company has at most `max_calls_per_company`
+/// calls (486 beyond); trusted peers are not rate-limited. Before: 2,000
+/// calls in 10 s from one address were all answered and recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_from_one_address_is_refused_and_a_company_has_at_most_its_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("CENTRALA_SIP__INVITE_RATE", "0.2"),
+        ("CENTRALA_SIP__INVITE_BURST", "3"),
+        ("CENTRALA_SIP__MAX_CALLS_PER_COMPANY", "2"),
+        ("CENTRALA_SIP__TRUSTED_PEERS", "[\"127.0.0.3\"]"),
+    ];
+    let server = Server::start_with(&dir.path().join("data"), true, &env);
+    let to = server.sip.as_str();
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+    let invite_from = |ip: &str, port: u16, call: &str| {
+        invite(port, call, sdp).replace("Via: SIP/2.0/UDP 127.0.0.1:", &format!("Via: SIP/2.0/UDP {ip}:"))
+    };
+
+    // Six calls at once from one untrusted address.
+    let flood = UdpSocket::bind("127.0.0.2:0").unwrap();
+    flood.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let port = flood.local_addr().unwrap().port();
+    for k in 0..6 {
+        flood.send_to(invite_from("127.0.0.2", port, &format!("flood{k}")).as_bytes(), to).unwrap();
+    }
+    let answers = finals(&flood, 6);
+    let status = |k: usize| answers[&format!("flood{k}")].lines().next().unwrap().to_owned();
+    let mut codes: Vec<String> = (0..6).map(|k| status(k)[8..11].to_owned()).collect();
+    codes.sort();
+    assert_eq!(codes, ["200", "200", "486", "503", "503", "503"], "{answers:?}");
+    for a in answers.values().filter(|a| a.starts_with("SIP/2.0 503")) {
+        assert!(a.contains("Retry-After: 5"), "{a}");
+    }
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let live = get(&http, &server, &sup, "/api/v1/interactions").await;
+    assert_eq!(live.as_array().unwrap().len(), 2, "only the two calls taken are registered: {live}");
+    // Hang up the two.
+    for (id, ok) in answers.iter().filter(|(_, a)| a.starts_with("SIP/2.0 200")) {
+        flood.send_to(in_dialog("ACK", 1, port, "127.0.0.2", id, ok).as_bytes(), to).unwrap();
+        flood.send_to(in_dialog("BYE", 2, port, "127.0.0.2", id, ok).as_bytes(), to).unwrap();
+    }
+    // Still over its rate, the same address is refused at once.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    flood.send_to(invite_from("127.0.0.2", port, "flood6").as_bytes(), to).unwrap();
+    let again = finals(&flood, 1);
+    assert!(again.values().next().unwrap().starts_with("SIP/2.0 503"), "{again:?}");
+
+    // A trusted peer (a trunk) starts more calls than the burst, one after
+    // another: none is refused.
+    let trunk = UdpSocket::bind("127.0.0.3:0").unwrap();
+    trunk.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let tport = trunk.local_addr().unwrap().port();
+    for k in 0..5 {
+        let call = format!("trunk{k}");
+        trunk.send_to(invite_from("127.0.0.3", tport, &call).as_bytes(), to).unwrap();
+        let got = finals(&trunk, 1);
+        let ok = &got[&call];
+        assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+        trunk.send_to(in_dialog("ACK", 1, tport, "127.0.0.3", &call, ok).as_bytes(), to).unwrap();
+        trunk.send_to(in_dialog("BYE", 2, tport, "127.0.0.3", &call, ok).as_bytes(), to).unwrap();
+        // The BYE's answer, before the next call.
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = trunk.recv(&mut buf).unwrap();
+            let text = String::from_utf8_lossy(&buf[..n]);
+            if text.starts_with("SIP/2.0 200") && text.contains("BYE") {
+                break;
+            }
+        }
+    }
+    let metrics = http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let refused = |reason: &str| {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("centrala_calls_refused_total{{reason=\"{reason}\"}} ")))
+            .unwrap_or_else(|| panic!("{metrics}"))
+            .to_owned()
+    };
+    assert_eq!((refused("rate_limit").as_str(), refused("company_cap").as_str()), ("4", "1"));
+    let all = get(&http, &server, &sup, "/api/v1/interactions").await;
+    assert_eq!(all.as_array().unwrap().len(), 7, "2 from the flood, 5 from the trunk: {all}");
+    let log = server.stop().join("\n");
+    assert!(log.contains("too many new calls from one address"), "{log}");
+    assert!(!log.contains("panicked"), "{log}");
+}

@@ -15,6 +15,7 @@
 
 pub mod dial;
 pub mod headers;
+pub mod limits;
 pub mod media;
 pub mod registrar;
 mod server;
@@ -62,6 +63,9 @@ pub struct SipConfig {
     /// Where calls to numbers go (a SIP trunk or gateway, `IP:port`);
     /// without one, only `sip:` URIs can be dialled.
     pub trunk: Option<SocketAddr>,
+    /// New calls one source may start (503 beyond); trusted peers and the
+    /// trunk are not limited.
+    pub invite_limit: limits::InviteLimit,
 }
 
 /// An inbound call as the network shows it.
@@ -106,6 +110,9 @@ pub enum Refusal {
     NotHere,
     /// Something is broken on our side: 503 (the caller may retry).
     Unavailable,
+    /// The company has as many calls as it may: 486 (busy, like a full
+    /// group of lines).
+    Busy,
 }
 
 /// The ACD's orders for a waiting call.

@@ -3,6 +3,7 @@
 
 use crate::dial::{Leg, LegEvent, Missed};
 use crate::headers::{parse_authorization, source, split_contacts, user_of};
+use crate::limits::SourceLimiter;
 use crate::media::{hold_music, Audio, Media, MediaCmd, MediaEvent, MediaStats, PortPool};
 use crate::registrar::{Refused, Registrar};
 use crate::{Arrival, Brain, CallEnd, Control, Incoming, Refusal, SipConfig, SipError};
@@ -46,6 +47,8 @@ pub(crate) struct Core {
     pub(crate) dialogs: Arc<DialogLayer>,
     pub(crate) ports: PortPool,
     pub(crate) registrar: Mutex<Registrar>,
+    /// New calls per source.
+    pub(crate) invites: Mutex<SourceLimiter>,
     /// Per live call: the channel its in-dialog requests go through.
     pub(crate) calls: Mutex<HashMap<String, mpsc::UnboundedSender<Transaction>>>,
     pub(crate) prompts: Mutex<HashMap<(String, String), Audio>>,
@@ -102,6 +105,7 @@ impl Telephony {
         let core = Arc::new(Core {
             ports: PortPool::new(cfg.rtp_ports.0, cfg.rtp_ports.1),
             registrar: Mutex::new(Registrar::new(cfg.realm.clone())),
+            invites: Mutex::new(SourceLimiter::new(cfg.invite_limit)),
             cfg,
             dialogs,
             calls: Mutex::new(HashMap::new()),
@@ -121,6 +125,7 @@ impl Telephony {
                 every.tick().await;
                 let now = sweep_ctx.now();
                 lock(&sweep_ctx.registrar).sweep(now);
+                lock(&sweep_ctx.invites).sweep(Instant::now());
             }
         });
         Ok(Telephony { cancel, local, tasks: vec![serve, dispatch, sweep], core })
@@ -345,9 +350,24 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
     // P-Asserted-Identity is a trunk's word for who calls: believed only
     // from a trusted peer (RFC 3325 §2.3); from anyone else the caller is
     // From, and unverified.
-    let trusted = source(&tx.original).is_some_and(|src| {
+    let src = source(&tx.original);
+    let trusted = src.is_some_and(|src| {
         ctx.cfg.trusted_peers.contains(&src.ip()) || ctx.cfg.trunk.is_some_and(|t| t.ip() == src.ip())
     });
+    // A flood from one address is refused before anything is registered,
+    // recorded or routed.
+    if let (false, Some(src)) = (trusted, src) {
+        if !lock(&ctx.invites).allow(src.ip(), Instant::now()) {
+            let n = crate::limits::count_rate_limited();
+            // One line per hundred refusals, not one per packet of a flood.
+            if n % 100 == 1 {
+                warn!(source = %src, refused = n, "too many new calls from one address: 503");
+            }
+            let retry = vec![Header::Other("Retry-After".into(), "5".into())];
+            tx.reply_with(StatusCode::ServiceUnavailable, retry, None).await.ok();
+            return;
+        }
+    }
     let from = || tx.original.from_header().ok().and_then(|f| f.uri().ok()).and_then(|u| u.user().map(str::to_owned));
     let caller = if trusted { user_of(tx.original.header_value("P-Asserted-Identity")).or_else(from) } else { from() }
         .unwrap_or_default();
@@ -365,6 +385,11 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
             }
             Err(Refusal::Unavailable) => {
                 tx.reply(StatusCode::ServiceUnavailable).await.ok();
+                return;
+            }
+            Err(Refusal::Busy) => {
+                crate::limits::count_over_cap();
+                tx.reply(StatusCode::BusyHere).await.ok();
                 return;
             }
         };
