@@ -896,6 +896,23 @@ async fn ivr_menus_are_data_and_old_recordings_go_by_the_retention() {
     assert!(w.db.store.company(b).interaction(*beta_call).await.unwrap().unwrap().recording.is_some());
     let audit = w.get("/api/v1/audit?limit=50", &admin).await.body.to_string();
     assert!(audit.contains("retention") && audit.contains("older than 30 days"), "{audit}");
+    // Files no interaction links (a crash before the link) go by their day
+    // folder's date: an old one is deleted, a recent one kept, as is
+    // beta's, which keeps recordings for ever.
+    let old_day = (now - chrono::Duration::days(40)).format("%Y-%m-%d").to_string();
+    let new_day = now.format("%Y-%m-%d").to_string();
+    let orphan = |c: centrala_domain::CompanyId, day: &str| {
+        let p = recordings.path().join(format!("{}/{day}/999.wav", c.0));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, b"RIFF").unwrap();
+        p
+    };
+    let (old, recent, betas) = (orphan(a, &old_day), orphan(a, &new_day), orphan(b, &old_day));
+    assert_eq!(centrala_center::recordings::sweep(&w.state.center, now).await, 1);
+    assert!(!old.exists() && !old.parent().unwrap().exists(), "the old file and its folder went");
+    assert!(recent.exists() && betas.exists());
+    let audit = w.get("/api/v1/audit?limit=50", &admin).await.body.to_string();
+    assert!(audit.contains("1 unlinked recordings older than 30 days"), "{audit}");
 }
 
 #[tokio::test]

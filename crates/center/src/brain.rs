@@ -15,7 +15,7 @@ use centrala_desk::routing::Rule;
 use centrala_desk::routing::{RoutingDecision, Target};
 use centrala_desk::staffing::Staffing;
 use centrala_domain::{normalize_phone, CompanyId, Intent, InteractionId, Role, StaffId};
-use centrala_sip::{media::MediaStats, Account, Arrival, Brain, CallEnd, Control, Incoming, Refusal};
+use centrala_sip::{media::MediaStats, Account, Arrival, Brain, CallEnd, Control, Incoming, Refusal, SavedBinding};
 use centrala_store::interactions::{Direction, Disposition, RoutingRule, StoryKind};
 use tokio::sync::mpsc;
 use tracing::{info, warn};
@@ -368,6 +368,29 @@ impl Brain for CallBrain {
                 None
             }
         }
+    }
+
+    async fn save_bindings(&self, user: &str, live: Vec<SavedBinding>) {
+        let rows: Vec<(String, String, i64)> =
+            live.into_iter().map(|b| (b.contact, b.source.to_string(), b.expires_unix)).collect();
+        if let Err(e) = self.center.store.save_sip_bindings(user, &rows).await {
+            warn!(error = %e, user, "keeping the phone's registration failed; it holds until a restart");
+        }
+    }
+
+    async fn saved_bindings(&self) -> Vec<SavedBinding> {
+        let rows = match self.center.store.sip_bindings(chrono::Utc::now().timestamp()).await {
+            Ok(r) => r,
+            Err(e) => {
+                warn!(error = %e, "reading the kept registrations failed; phones ring again when they register");
+                return Vec::new();
+            }
+        };
+        rows.into_iter()
+            .filter_map(|(user, contact, source, expires_unix)| {
+                Some(SavedBinding { user, contact, source: source.parse().ok()?, expires_unix })
+            })
+            .collect()
     }
 }
 

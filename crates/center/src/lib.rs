@@ -18,6 +18,7 @@ pub mod clock;
 pub mod desk;
 pub mod error;
 pub mod recordings;
+pub mod recovery;
 pub mod settings;
 pub mod transfer;
 

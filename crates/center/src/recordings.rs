@@ -28,8 +28,11 @@ pub async fn link_recording(
 }
 
 /// Deletes the recordings older than each company's retention, leaving an
-/// audit entry for each (run hourly by the binary; `now` is an argument so
-/// that tests can move time). Returns how many were deleted.
+/// audit entry for each (run every ten minutes by the binary; `now` is an
+/// argument so that tests can move time). Then it walks the company's
+/// folder: a file no interaction links (a crash before it was linked, a
+/// row deleted by hand) in a day folder older than the retention goes too.
+/// Returns how many files were deleted.
 pub async fn sweep(center: &Center, now: chrono::DateTime<chrono::Utc>) -> usize {
     let mut deleted = 0;
     let companies = match center.store.companies().await {
@@ -74,9 +77,52 @@ pub async fn sweep(center: &Center, now: chrono::DateTime<chrono::Utc>) -> usize
                     .await;
             }
         }
+        // Day folders are the company's local dates: a day's margin keeps a
+        // folder whose last calls are not yet `days` old in UTC.
+        let before = (now - chrono::Duration::days(days + 1)).date_naive();
+        let unlinked = sweep_folder(&center.config.recordings.join(c.id.0.to_string()), before).await;
+        if unlinked > 0 {
+            deleted += unlinked;
+            let _ = s
+                .audit(
+                    "retention",
+                    "delete",
+                    "recording",
+                    "",
+                    &format!("{unlinked} unlinked recordings older than {days} days"),
+                )
+                .await;
+        }
     }
     if deleted > 0 {
         info!(deleted, "old recordings deleted by the retention rules");
+    }
+    deleted
+}
+
+/// Deletes every file in the day folders of `company_dir` dated before
+/// `before` (what the linked sweep left there is linked to nothing), and
+/// the folders once empty. Returns how many files went.
+async fn sweep_folder(company_dir: &std::path::Path, before: chrono::NaiveDate) -> usize {
+    let mut deleted = 0;
+    let Ok(mut days) = tokio::fs::read_dir(company_dir).await else { return 0 };
+    while let Ok(Some(day)) = days.next_entry().await {
+        let name = day.file_name();
+        let Some(date) = name.to_str().and_then(|n| chrono::NaiveDate::parse_from_str(n, "%Y-%m-%d").ok()) else {
+            continue;
+        };
+        if date >= before {
+            continue;
+        }
+        let Ok(mut files) = tokio::fs::read_dir(day.path()).await else { continue };
+        while let Ok(Some(f)) = files.next_entry().await {
+            match tokio::fs::remove_file(f.path()).await {
+                Ok(()) => deleted += 1,
+                Err(e) => warn!(error = %e, path = %f.path().display(), "recording retention: cannot delete"),
+            }
+        }
+        // Only an empty folder goes; one that is not stays, and says why in the log above.
+        let _ = tokio::fs::remove_dir(day.path()).await;
     }
     deleted
 }

@@ -158,6 +158,8 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
     }
 
     let center = centrala_center::Center::start(store.clone(), config.center());
+    // Calls a crash cut off are closed before SIP takes new ones.
+    centrala_center::recovery::close_interrupted(&center).await;
     let state = centrala_api::AppState::new(center.clone(), config.api(demo_mode));
     let telephony = if config.sip.enabled {
         let telephony = centrala_sip::Telephony::start(config.telephony()?, center.brain())

@@ -1982,3 +1982,213 @@ async fn a_flood_from_one_address_is_refused_and_a_company_has_at_most_its_lines
     assert!(log.contains("too many new calls from one address"), "{log}");
     assert!(!log.contains("panicked"), "{log}");
 }
+
+/// A restart is invisible to phones: a registration is kept (with its
+/// expiry) and a phone registered before the restart rings after it,
+/// without registering again. Before: after a restart no phone rang until
+/// its next REGISTER, up to an hour later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phones_registered_before_a_restart_ring_after_it() {
+    if !have_sipp() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, true);
+    let phone_port = free_udp_port();
+    let work = dir.path().to_owned();
+    let (sip, w) = (server.sip.clone(), work.clone());
+    let reg = tokio::task::spawn_blocking(move || {
+        sipp_at(&w, &scenario("register.xml"), phone_port, &[&sip, "-s", "203", "-au", "203", "-ap", "demo", "-l", "1"])
+    })
+    .await
+    .unwrap();
+    assert!(reg.status.success(), "{}", reg.out);
+    let http = reqwest::Client::new();
+    let contact = format!("sip:203@127.0.0.1:{phone_port}");
+    let registered = |server: &Server| {
+        let (http, url) = (http.clone(), server.url("/api/v1/sip/accounts"));
+        async move {
+            let token = {
+                let v: Value = http
+                    .post(url.replace("/sip/accounts", "/auth/login"))
+                    .json(&json!({"company": "demo", "username": "admin", "password": "demo"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                v["token"].as_str().unwrap().to_owned()
+            };
+            let accounts: Value = http.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+            accounts.as_array().unwrap().iter().find(|a| a["username"] == "203").unwrap()["registered"].clone()
+        }
+    };
+    assert!(registered(&server).await.to_string().contains(&contact));
+    server.stop();
+
+    let server = Server::start(&data, true);
+    let after = registered(&server).await;
+    assert!(after.to_string().contains(&contact), "kept across the restart: {after}");
+    // op.ana's phone (203) rings: the phone, still at its port, declines.
+    let uas = std::thread::spawn(move || sipp_at(&work, &scenario("busy.xml"), phone_port, &["-s", "203"]));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ana = login(&http, &server, "op.ana").await;
+    let placed = http
+        .post(server.url("/api/v1/calls"))
+        .bearer_auth(&ana)
+        .json(&json!({"number": "sip:38761555777@127.0.0.1:9"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(placed.status(), 202, "not refused as phone_not_registered");
+    let rang = tokio::task::spawn_blocking(move || uas.join().unwrap()).await.unwrap();
+    assert!(rang.status.success(), "the phone rang after the restart: {}", rang.out);
+    let log = server.stop().join("\n");
+    assert!(log.contains("phones' registrations restored"), "{log}");
+}
+
+/// A demo client op.ana may take an order for, with its authorized
+/// receiver: (code, receiver).
+async fn orderable_clients(http: &reqwest::Client, server: &Server, token: &str, n: usize) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for c in get(http, server, token, "/api/v1/clients?limit=200").await.as_array().unwrap() {
+        let card = get(http, server, token, &format!("/api/v1/clients/{}", c["code"].as_str().unwrap())).await;
+        if card["key_client"] == true || card["new_client"] == true || card["blocked"] == true {
+            continue;
+        }
+        let receiver = card["contacts"].as_array().unwrap().iter().find(|k| k["authorized_to_receive"] == true);
+        if let Some(r) = receiver {
+            out.push((card["code"].as_str().unwrap().to_owned(), r["name"].as_str().unwrap().to_owned()));
+        }
+        if out.len() == n {
+            break;
+        }
+    }
+    out
+}
+
+/// Opens, fills and confirms an order; the order's id once confirmed.
+async fn confirm_order(http: &reqwest::Client, base: &str, token: &str, code: &str, receiver: &str) -> Option<i64> {
+    let post = |path: String, body: Value| {
+        let req = http.post(format!("{base}{path}")).bearer_auth(token).json(&body);
+        async move { req.send().await.ok()?.json::<Value>().await.ok() }
+    };
+    let id = post("/api/v1/orders".into(), json!({"client": code})).await?["id"].as_i64()?;
+    let products = http.get(format!("{base}/api/v1/products?limit=1")).bearer_auth(token).send().await.ok()?;
+    let sku = products.json::<Value>().await.ok()?[0]["sku"].clone();
+    post(format!("/api/v1/orders/{id}/lines"), json!({"sku": sku, "quantity": 3})).await?;
+    let recos = http.get(format!("{base}/api/v1/orders/{id}/recommendations")).bearer_auth(token).send().await.ok()?;
+    for r in recos.json::<Value>().await.ok()?.as_array()?.iter().take(3) {
+        post(format!("/api/v1/orders/{id}/offers"), json!({"sku": r["sku"], "answer": "declined"})).await?;
+    }
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2)).format("%Y-%m-%d").to_string();
+    let delivery = json!({"date": tomorrow, "window_from": "09:00", "window_to": "10:00", "receivers": [receiver],
+        "payment_form": "transfer", "shipping_details": "by truck"});
+    http.put(format!("{base}/api/v1/orders/{id}/delivery")).bearer_auth(token).json(&delivery).send().await.ok()?;
+    let r = http.post(format!("{base}/api/v1/orders/{id}/confirm")).bearer_auth(token).send().await.ok()?;
+    let ok = r.status() == 200;
+    let body = r.json::<Value>().await.ok()?;
+    (ok && body["status"] == "confirmed").then_some(id)
+}
+
+/// A crash loses nothing. The real binary, with calls in progress and an
+/// order burst under way, is killed with SIGKILL and started again: every
+/// order the API confirmed is there, every call that ended before the kill
+/// is complete, and every call cut off is closed as interrupted with its
+/// recording linked and playable. Before: cut-off calls stayed
+/// "in progress" for ever and their recordings were never linked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_loses_no_confirmed_order_and_closes_cut_off_calls_with_their_recordings() {
+    if !have_sipp() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Server::start(&data, true);
+    let http = reqwest::Client::new();
+    let (ana, sup) = (login(&http, &server, "op.ana").await, login(&http, &server, "sup.nina").await);
+    let clients = orderable_clients(&http, &server, &ana, 8).await;
+    assert!(clients.len() >= 4, "{clients:?}");
+
+    // Two calls that end before the crash, then three that wait on hold.
+    for n in ["38762100001", "38762100002"] {
+        caller(&server, ivr_scenario(dir.path(), ""), n).await;
+    }
+    let long = ivr_scenario_holding(dir.path(), "2", 60_000);
+    for n in ["38762100003", "38762100004", "38762100005"] {
+        let (sip, file, work, n) = (server.sip.clone(), long.clone(), dir.path().to_owned(), n.to_owned());
+        // Cut off by the kill: their end is not waited for.
+        std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &n], &work));
+    }
+    let mut open = Vec::new();
+    for _ in 0..100 {
+        open = get(&http, &server, &sup, "/api/v1/interactions?outcome=in_progress").await.as_array().unwrap().clone();
+        if open.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(open.len(), 3, "{open:?}");
+    // Long enough to record past a checkpoint.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+
+    // An order burst, killed halfway.
+    let confirmed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let burst = {
+        let (http, base, ana, confirmed) = (http.clone(), server.url(""), ana.clone(), confirmed.clone());
+        tokio::spawn(async move {
+            for (code, receiver) in clients {
+                match confirm_order(&http, &base, &ana, &code, &receiver).await {
+                    Some(id) => confirmed.lock().unwrap().push(id),
+                    None => break,
+                }
+            }
+        })
+    };
+    for _ in 0..300 {
+        if confirmed.lock().unwrap().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let before = server.kill().join("\n");
+    burst.await.unwrap();
+    let confirmed = confirmed.lock().unwrap().clone();
+    assert!(confirmed.len() >= 2, "{confirmed:?}\n{before}");
+
+    let server = Server::start(&data, true);
+    let sup = login(&http, &server, "sup.nina").await;
+    for id in &confirmed {
+        let o = get(&http, &server, &sup, &format!("/api/v1/orders/{id}")).await;
+        assert_eq!(o["status"], "confirmed", "order {id} survives: {o}");
+        assert!(!o["lines"].as_array().unwrap().is_empty(), "{o}");
+    }
+    let all = get(&http, &server, &sup, "/api/v1/interactions").await;
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len(), 5, "{all:?}");
+    assert!(all.iter().all(|i| i["ended_at"].is_string()), "nothing stays in progress: {all:?}");
+    for i in all {
+        let id = i["id"].as_i64().unwrap();
+        let cut = open.iter().any(|o| o["id"] == i["id"]);
+        let want = if cut { "interrupted" } else { "abandoned" };
+        assert_eq!(i["disposition"], want, "{i}");
+        let wav = http
+            .get(server.url(&format!("/api/v1/interactions/{id}/recording")))
+            .bearer_auth(&sup)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wav.status(), 200, "{i}");
+        let (left, _, seconds) = channel_rms(&wav.bytes().await.unwrap());
+        assert!(seconds > 2.0, "{seconds} s recorded for {i}");
+        if cut {
+            assert!(left > 100.0, "the caller's speech is in the recording: {left}");
+            let one = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
+            assert_eq!(one["events"].as_array().unwrap().last().unwrap()["kind"], "interrupted", "{one}");
+        }
+    }
+    let log = server.stop().join("\n");
+    assert!(log.contains("closed as interrupted"), "{log}");
+}

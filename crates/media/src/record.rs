@@ -77,10 +77,81 @@ impl<W: Write + Seek> Recorder<W> {
     }
 }
 
+/// What a WAV file cut short by a crash must say in its two length fields
+/// for all of its `len` bytes to play: `(offset, value)` of the RIFF size
+/// and of the data chunk's size, found by walking the chunks in `head` (the
+/// file's first bytes, 512 are plenty). A file cut by a crash has them up
+/// to a checkpoint behind; a trailing half sample frame is left out.
+pub fn repaired_lengths(head: &[u8], len: u64) -> Result<[(u64, u32); 2], MediaError> {
+    let bad = |why: &str| MediaError::Record(format!("not a WAV file we can repair: {why}"));
+    if head.len() < 12 || &head[..4] != b"RIFF" || &head[8..12] != b"WAVE" {
+        return Err(bad("no RIFF/WAVE header"));
+    }
+    let u32_at = |at: usize| head.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let mut at = 12usize;
+    let mut block_align = 1u64;
+    loop {
+        let id = head.get(at..at + 4).ok_or_else(|| bad("no data chunk in the first bytes"))?;
+        let size = u32_at(at + 4).ok_or_else(|| bad("a chunk header is cut"))?;
+        if id == b"fmt " {
+            let align = head.get(at + 20..at + 22).ok_or_else(|| bad("the fmt chunk is cut"))?;
+            block_align = u64::from(u16::from_le_bytes([align[0], align[1]])).max(1);
+        }
+        if id == b"data" {
+            let start = at as u64 + 8;
+            let data = len.checked_sub(start).ok_or_else(|| bad("shorter than its header"))?;
+            let data = data - data % block_align;
+            let riff = u32::try_from(start + data - 8).map_err(|_| bad("over 4 GiB"))?;
+            let data = u32::try_from(data).map_err(|_| bad("over 4 GiB"))?;
+            return Ok([(4, riff), (at as u64 + 4, data)]);
+        }
+        at += 8 + size as usize + (size as usize & 1);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Cursor;
+
+    #[test]
+    fn a_file_cut_after_its_checkpoint_is_repaired_to_all_it_holds() {
+        let mut buf = Cursor::new(Vec::new());
+        let mut r = Recorder::new(&mut buf).unwrap();
+        for _ in 0..25 {
+            r.caller(&[1000; 160]).unwrap();
+            r.staff(&[2000; 160]).unwrap();
+        }
+        r.checkpoint().unwrap();
+        for _ in 0..10 {
+            r.caller(&[1000; 160]).unwrap();
+            r.staff(&[2000; 160]).unwrap();
+        }
+        r.checkpoint().unwrap();
+        std::mem::forget(r);
+        let full = buf.into_inner();
+        // As the disk held it at a crash: the samples of 35 frames, the
+        // header of 25, and half a sample frame at the end.
+        let mut cut = full.clone();
+        let mut early = Cursor::new(Vec::new());
+        let mut r = Recorder::new(&mut early).unwrap();
+        for _ in 0..25 {
+            r.caller(&[1000; 160]).unwrap();
+            r.staff(&[2000; 160]).unwrap();
+        }
+        r.finish().unwrap();
+        cut[..44].copy_from_slice(&early.get_ref()[..44]);
+        cut.extend([7, 7]);
+        assert_eq!(hound::WavReader::new(Cursor::new(cut.clone())).unwrap().len(), 2 * 25 * 160, "behind");
+        for (at, v) in repaired_lengths(&cut[..64], cut.len() as u64).unwrap() {
+            cut[at as usize..at as usize + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        let reader = hound::WavReader::new(Cursor::new(cut)).unwrap();
+        assert_eq!(reader.len(), 2 * 35 * 160, "every whole sample frame on disk");
+        assert_eq!(reader.duration(), 35 * 160);
+        assert!(repaired_lengths(b"RIFF\0\0\0\0WAVEjunk", 100).is_err());
+        assert!(repaired_lengths(b"not a wav at all", 100).is_err());
+    }
 
     fn energy(samples: &[i16]) -> f64 {
         samples.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / samples.len().max(1) as f64

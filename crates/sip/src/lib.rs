@@ -154,6 +154,17 @@ pub enum CallEnd {
     Callback,
 }
 
+/// A phone's registration as it is kept across restarts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedBinding {
+    pub user: String,
+    pub contact: String,
+    /// Where the REGISTER came from (where calls to the phone go).
+    pub source: SocketAddr,
+    /// When it expires, in Unix seconds.
+    pub expires_unix: i64,
+}
+
 /// A staff phone's SIP account, as the registrar needs it.
 #[derive(Debug, Clone)]
 pub struct Account {
@@ -190,4 +201,9 @@ pub trait Brain: Send + Sync + 'static {
     /// A feature code dialled from a registered phone (`*1` ready, `*2` not
     /// ready, `*3` offline): true when it was understood and done.
     fn feature(&self, user: &str, code: &str) -> impl Future<Output = bool> + Send;
+    /// A phone's registrations changed (a REGISTER): keep `live`, the
+    /// user's whole list now, so that a restart finds them.
+    fn save_bindings(&self, user: &str, live: Vec<SavedBinding>) -> impl Future<Output = ()> + Send;
+    /// The registrations kept, read once at start.
+    fn saved_bindings(&self) -> impl Future<Output = Vec<SavedBinding>> + Send;
 }

@@ -115,6 +115,21 @@ impl Telephony {
             local,
         });
         let ctx = Arc::new(Ctx { core: core.clone(), brain });
+        // Phones registered before a restart ring at once, without waiting
+        // for their next REGISTER.
+        let unix_now = chrono::Utc::now().timestamp();
+        let saved = ctx.brain.saved_bindings().await;
+        {
+            let mut registrar = lock(&core.registrar);
+            for b in &saved {
+                if let Ok(left) = u32::try_from(b.expires_unix - unix_now) {
+                    registrar.bind(core.now(), &b.user, &b.contact, b.source, left);
+                }
+            }
+        }
+        if !saved.is_empty() {
+            info!(bindings = saved.len(), "phones' registrations restored");
+        }
         info!(%local, "SIP listening (UDP and TCP)");
         let serve = tokio::spawn(async move { endpoint.serve().await });
         let dispatch = tokio::spawn(dispatch(ctx.clone(), incoming));
@@ -335,6 +350,19 @@ async fn register<B: Brain>(ctx: &Ctx<B>, tx: &mut Transaction) {
         }
     }
     let live = lock(&ctx.registrar).contacts(now, &user);
+    // Kept before the phone hears 200, so that a restart right after
+    // still knows where it is.
+    let unix_now = chrono::Utc::now().timestamp();
+    let saved = live
+        .iter()
+        .map(|b| crate::SavedBinding {
+            user: user.clone(),
+            contact: b.contact.clone(),
+            source: b.source,
+            expires_unix: unix_now + i64::try_from(b.expires_at.saturating_sub(now)).unwrap_or(0),
+        })
+        .collect();
+    ctx.brain.save_bindings(&user, saved).await;
     info!(user, contacts = live.len(), source = %src, "registered");
     let headers = live
         .iter()

@@ -90,10 +90,12 @@ pub enum StoryKind {
     CallbackRetry,
     /// A promised callback joined its queue again after a restart.
     CallbackRestored,
+    /// The server stopped during the call; closed at the next start.
+    Interrupted,
 }
 
 impl StoryKind {
-    pub const ALL: [StoryKind; 15] = [
+    pub const ALL: [StoryKind; 16] = [
         StoryKind::Skipped,
         StoryKind::Offered,
         StoryKind::Missed,
@@ -109,6 +111,7 @@ impl StoryKind {
         StoryKind::CallbackUnreached,
         StoryKind::CallbackRetry,
         StoryKind::CallbackRestored,
+        StoryKind::Interrupted,
     ];
 
     /// As stored (and shown by the API).
@@ -129,6 +132,7 @@ impl StoryKind {
             StoryKind::CallbackUnreached => "callback_unreached",
             StoryKind::CallbackRetry => "callback_retry",
             StoryKind::CallbackRestored => "callback_restored",
+            StoryKind::Interrupted => "interrupted",
         }
     }
 
@@ -149,10 +153,13 @@ pub enum Disposition {
     Overflowed,
     /// The caller was promised a callback, which has not reached it yet.
     Callback,
+    /// The server stopped during the call (a crash, a power cut): closed at
+    /// the next start, at the last moment known of it.
+    Interrupted,
 }
 
 impl Disposition {
-    pub const ALL: [Disposition; 7] = [
+    pub const ALL: [Disposition; 8] = [
         Disposition::InProgress,
         Disposition::Answered,
         Disposition::Abandoned,
@@ -160,6 +167,7 @@ impl Disposition {
         Disposition::Closed,
         Disposition::Overflowed,
         Disposition::Callback,
+        Disposition::Interrupted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -171,6 +179,7 @@ impl Disposition {
             Disposition::Closed => "closed",
             Disposition::Overflowed => "overflowed",
             Disposition::Callback => "callback",
+            Disposition::Interrupted => "interrupted",
         }
     }
 
@@ -534,6 +543,38 @@ impl Store {
             .fetch_optional(self.pool())
             .await?)
     }
+
+    /// Replaces the stored registrations of `username` with `bindings`
+    /// (contact, source address, expiry in Unix seconds), in one
+    /// transaction.
+    pub async fn save_sip_bindings(&self, username: &str, bindings: &[(String, String, i64)]) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM sip_bindings WHERE username = $1").bind(username).execute(&mut *tx).await?;
+        for (contact, source, expires_at) in bindings {
+            sqlx::query("INSERT INTO sip_bindings (username, contact, source, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(username)
+                .bind(contact)
+                .bind(source)
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The stored registrations not expired at `now` (Unix seconds), of
+    /// accounts that still exist: (username, contact, source, expiry).
+    /// Expired ones are deleted.
+    pub async fn sip_bindings(&self, now: i64) -> Result<Vec<(String, String, String, i64)>> {
+        sqlx::query("DELETE FROM sip_bindings WHERE expires_at <= $1").bind(now).execute(self.pool()).await?;
+        Ok(sqlx::query_as(
+            "SELECT b.username, b.contact, b.source, b.expires_at FROM sip_bindings b
+             JOIN sip_accounts a ON a.username = b.username ORDER BY b.username, b.expires_at",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
 }
 
 impl Scoped<'_> {
@@ -680,6 +721,66 @@ impl Scoped<'_> {
         .fetch_all(self.pool())
         .await?;
         Ok(rows.into_iter().filter_map(|(id, r)| r.map(|r| (InteractionId(id), r))).collect())
+    }
+
+    /// Interactions the last run left open (a crash cut them off), with
+    /// the last moment known of each: its newest story step, or its answer
+    /// or arrival.
+    pub async fn open_interactions(&self) -> Result<Vec<(Interaction, String)>> {
+        let sql = format!("SELECT {COLS} FROM interactions WHERE company_id = $1 AND ended_at IS NULL ORDER BY id");
+        let rows: Vec<InteractionRow> = sqlx::query_as(&sql).bind(self.company_id().0).fetch_all(self.pool()).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let i = Interaction::try_from(r)?;
+            let (newest,): (Option<String>,) =
+                sqlx::query_as("SELECT MAX(at) FROM interaction_events WHERE company_id = $1 AND interaction_id = $2")
+                    .bind(self.company_id().0)
+                    .bind(i.id.0)
+                    .fetch_one(self.pool())
+                    .await?;
+            let last = [Some(i.arrived_at.clone()), i.answered_at.clone(), newest].into_iter().flatten().max();
+            out.push((i, last.unwrap_or_default()));
+        }
+        Ok(out)
+    }
+
+    /// Closes an interaction a crash cut off: `interrupted`, ended at
+    /// `ended_at`, its recording linked when one was found, and a story
+    /// step saying so, in one transaction.
+    pub async fn interrupt_interaction(
+        &self,
+        id: InteractionId,
+        ended_at: &str,
+        recording: Option<&str>,
+        detail: &str,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let r = sqlx::query(
+            "UPDATE interactions SET ended_at = $3, disposition = 'interrupted', recording = COALESCE($4, recording)
+             WHERE company_id = $1 AND id = $2 AND ended_at IS NULL",
+        )
+        .bind(self.company_id().0)
+        .bind(id.0)
+        .bind(ended_at)
+        .bind(recording)
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query(
+            "INSERT INTO interaction_events (company_id, interaction_id, at, kind, staff_id, detail)
+             VALUES ($1, $2, $3, $4, NULL, $5)",
+        )
+        .bind(self.company_id().0)
+        .bind(id.0)
+        .bind(ended_at)
+        .bind(StoryKind::Interrupted.as_str())
+        .bind(detail)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Forgets an interaction's recording (its file was deleted).

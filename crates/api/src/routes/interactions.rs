@@ -33,7 +33,8 @@ pub struct InteractionOut {
     pub intent: String,
     pub routing_rule: String,
     pub routing_reasons: Vec<String>,
-    /// in_progress, answered, abandoned, failed or closed
+    /// in_progress, answered, abandoned, failed, closed, overflowed,
+    /// callback or interrupted (the server stopped during the call)
     pub disposition: String,
     /// Username of who handled it.
     pub handled_by: Option<String>,
@@ -138,7 +139,8 @@ pub struct InteractionQuery {
     pub from: Option<NaiveDate>,
     /// To this day (inclusive), in the company's time zone.
     pub to: Option<NaiveDate>,
-    /// in_progress, answered, abandoned, failed or closed.
+    /// in_progress, answered, abandoned, failed, closed, overflowed,
+    /// callback or interrupted.
     pub outcome: Option<String>,
     /// The routing rule that sent it: `new_client`, `key_client`,
     /// `operators`, `queue`, …

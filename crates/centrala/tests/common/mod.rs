@@ -99,6 +99,17 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Kills it with SIGKILL, as a crash or a power cut would; returns its log.
+    pub fn kill(mut self) -> Vec<String> {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        let rest: Vec<String> = self.lines.try_iter().collect();
+        self.log.extend(rest);
+        std::mem::take(&mut self.log)
+    }
+}
+
 impl Drop for Server {
     /// A failed assertion must not leave a server running.
     fn drop(&mut self) {
