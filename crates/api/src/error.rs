@@ -107,6 +107,18 @@ impl From<StoreError> for ApiError {
                 out
             }
             StoreError::Invalid(m) => ApiError::invalid(m),
+            // Nothing was written: the client may try again once there is
+            // room (`/healthz` says so meanwhile).
+            full if full.is_full() => {
+                tracing::error!(error = %full, "the database cannot write: its disk is full");
+                let mut out = ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_full",
+                    "the server's disk is full: nothing was saved; try again shortly",
+                );
+                out.retry_after = Some(30);
+                out
+            }
             other => {
                 tracing::error!(error = %other, "store error");
                 ApiError::internal()

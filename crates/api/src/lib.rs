@@ -85,6 +85,13 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
         tracing::error!(error = %e, "health check: database does not answer");
         return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable".to_owned());
     }
+    // Reads alone do not tell: a full disk answers reads and refuses writes.
+    if let Err(e) = state.store.probe_write().await {
+        tracing::error!(error = %e, "health check: the database does not take writes");
+        state.metrics.store_writable.set(0);
+        return (StatusCode::SERVICE_UNAVAILABLE, format!("database does not take writes: {e}"));
+    }
+    state.metrics.store_writable.set(1);
     // Stored settings that do not read: calls are still answered (with the
     // default), so the service is up, but someone must look.
     let problems = state.center.problems.list();

@@ -41,6 +41,13 @@ pub struct Metrics {
     pub rtp_dropped: Counter,
     /// Inbound calls refused before they were registered, by why.
     pub calls_refused: Family<RefusedLabels, Counter>,
+    /// 1 when the database took the last probe write (`/healthz`, each
+    /// scrape), 0 when it refused it (a full disk).
+    pub store_writable: Gauge,
+    /// Calls not recorded because the recordings' disk was below its floor.
+    pub recordings_skipped: Counter,
+    /// Free bytes on the recordings' disk, at the last look.
+    pub recordings_free_bytes: Gauge,
 }
 
 impl Metrics {
@@ -52,6 +59,9 @@ impl Metrics {
         let settings_unreadable = Gauge::default();
         let rtp_dropped = Counter::default();
         let calls_refused = Family::<RefusedLabels, Counter>::default();
+        let store_writable = Gauge::default();
+        let recordings_skipped = Counter::default();
+        let recordings_free_bytes = Gauge::default();
         registry.register("http_requests", "HTTP requests by method, route and status", http_requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency", http_seconds.clone());
         registry.register("logins_failed", "Failed login attempts", logins_failed.clone());
@@ -70,6 +80,21 @@ impl Metrics {
             "Inbound calls refused before they were registered: over one address's rate, or over the company's cap",
             calls_refused.clone(),
         );
+        registry.register(
+            "store_writable",
+            "1 when the database took the last probe write, 0 when it refused it (a full disk)",
+            store_writable.clone(),
+        );
+        registry.register(
+            "recordings_skipped",
+            "Calls or parts of calls not recorded because the recordings' disk was below recordings_min_free_mb",
+            recordings_skipped.clone(),
+        );
+        registry.register(
+            "recordings_free_bytes",
+            "Free bytes on the disk of the recordings, at the last look",
+            recordings_free_bytes.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             http_requests,
@@ -78,6 +103,9 @@ impl Metrics {
             settings_unreadable,
             rtp_dropped,
             calls_refused,
+            store_writable,
+            recordings_skipped,
+            recordings_free_bytes,
         }
     }
 
@@ -88,6 +116,11 @@ impl Metrics {
             // each scrape (under the lock, so two scrapes add it once).
             let dropped = centrala_sip::media::rtp_dropped();
             self.rtp_dropped.inc_by(dropped.saturating_sub(self.rtp_dropped.get()));
+            let (free, skipped) = centrala_center::recordings::space();
+            if free != u64::MAX {
+                self.recordings_free_bytes.set(i64::try_from(free).unwrap_or(i64::MAX));
+            }
+            self.recordings_skipped.inc_by(skipped.saturating_sub(self.recordings_skipped.get()));
             let (rate, cap) = centrala_sip::limits::refused();
             for (reason, n) in [("rate_limit", rate), ("company_cap", cap)] {
                 let c = self.calls_refused.get_or_create(&RefusedLabels { reason });
@@ -117,6 +150,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 pub async fn handler(State(state): State<AppState>) -> impl IntoResponse {
+    state.metrics.store_writable.set(i64::from(state.store.probe_write().await.is_ok()));
     state.metrics.settings_unreadable.set(i64::try_from(state.center.problems.list().len()).unwrap_or(i64::MAX));
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.encode())
 }

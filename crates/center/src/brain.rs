@@ -5,7 +5,7 @@
 //! the SIP accounts of staff phones.
 
 use crate::acd::{agent_of, task_of, Arriving};
-use crate::recordings::{link_recording, recording_path};
+use crate::recordings::{link_recording, new_recording};
 use crate::transfer::{reachable, transfer_call};
 use crate::{desk, settings, Center};
 use centrala_acd::Event;
@@ -190,7 +190,7 @@ impl Brain for CallBrain {
             "call arrived"
         );
         let now = self.center.local_now(company).await;
-        let recording = recording_path(&self.center, company, interaction).await;
+        let recording = new_recording(&self.center, company, interaction).await;
         let menu = settings::company_ivr(&s, &self.center.problems).await.unwrap_or_else(|e| {
             warn!(error = %e, "reading the company's menu failed; using the default");
             settings::CompanyIvr::default_menu()
@@ -203,7 +203,7 @@ impl Brain for CallBrain {
             ivr,
             lang,
             local_time: now,
-            recording: Some(recording),
+            recording,
             caller_name: client.map(|c| c.name).unwrap_or_default(),
             caller,
             skip_menu: key && menu.key_clients_skip_menu,

@@ -49,6 +49,10 @@ pub struct CenterConfig {
     /// The most inbound calls one company has at once (486 beyond); 0: no
     /// cap.
     pub max_calls_per_company: u32,
+    /// Below this much free space on the recordings' disk (bytes), calls
+    /// are not recorded (and recordings under way stop), so that the
+    /// database on the same disk keeps room; 0: no floor.
+    pub recordings_min_free: u64,
 }
 
 impl Default for CenterConfig {
@@ -59,6 +63,7 @@ impl Default for CenterConfig {
             clock: Clock::System,
             time_zone: chrono_tz::Europe::Sarajevo,
             max_calls_per_company: 500,
+            recordings_min_free: 0,
         }
     }
 }
@@ -99,6 +104,9 @@ impl Center {
         };
         tokio::spawn(callbacks::run(center.clone(), jobs));
         tokio::spawn(callbacks::start_all(center.clone()));
+        if center.config.recordings_min_free > 0 {
+            tokio::spawn(recordings::watch_space(center.clone()));
+        }
         center
     }
 

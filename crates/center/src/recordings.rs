@@ -13,6 +13,65 @@ pub async fn recording_path(center: &Center, company: CompanyId, id: Interaction
     center.config.recordings.join(company.0.to_string()).join(day).join(format!("{id}.wav"))
 }
 
+/// Free bytes on the recordings' disk at the last look (`watch_space`);
+/// `u64::MAX` before the first.
+static FREE_BYTES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(u64::MAX);
+/// Calls taken without a recording for want of space, since the start.
+static SKIPPED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// (free bytes on the recordings' disk at the last look, calls not
+/// recorded for want of space); for `/metrics`.
+pub fn space() -> (u64, u64) {
+    use std::sync::atomic::Ordering::Relaxed;
+    (FREE_BYTES.load(Relaxed), SKIPPED.load(Relaxed) + centrala_sip::media::recordings_stopped())
+}
+
+/// Where to record a new call: its path, or `None` while the recordings'
+/// disk is below its floor (counted and logged).
+pub async fn new_recording(center: &Center, company: CompanyId, id: InteractionId) -> Option<std::path::PathBuf> {
+    if !centrala_sip::media::recording_allowed() {
+        let n = SKIPPED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if n % 100 == 1 {
+            warn!(interaction = id.0, skipped = n, "not recording: the recordings' disk is below its free-space floor");
+        }
+        return None;
+    }
+    Some(recording_path(center, company, id).await)
+}
+
+/// Looks at the recordings' free space every five seconds and turns
+/// recording off below `recordings_min_free`, on again above it (with 10 %
+/// to spare, so it does not flicker at the line).
+pub async fn watch_space(center: Center) {
+    let floor = center.config.recordings_min_free;
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        every.tick().await;
+        let dir = center.config.recordings.clone();
+        let free = tokio::task::spawn_blocking(move || {
+            rustix::fs::statvfs(&dir).map(|s| s.f_bavail.saturating_mul(s.f_frsize))
+        })
+        .await;
+        let free = match free {
+            Ok(Ok(f)) => f,
+            Ok(Err(e)) => {
+                warn!(error = %e, "cannot read the recordings' free space");
+                continue;
+            }
+            Err(_) => continue,
+        };
+        FREE_BYTES.store(free, std::sync::atomic::Ordering::Relaxed);
+        let allowed = centrala_sip::media::recording_allowed();
+        if allowed && free < floor {
+            warn!(free, floor, "the recordings' disk is below its floor: calls are not recorded until there is room");
+            centrala_sip::media::set_recording_allowed(false);
+        } else if !allowed && free > floor + floor / 10 {
+            info!(free, floor, "the recordings' disk has room again: calls are recorded");
+            centrala_sip::media::set_recording_allowed(true);
+        }
+    }
+}
+
 /// Links a finished recording to its interaction, stored relative to the
 /// recordings folder (the download route resolves it there).
 pub async fn link_recording(

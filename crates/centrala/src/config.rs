@@ -22,6 +22,10 @@ pub struct Config {
     pub log: String,
     /// The IANA time zone of a company that has not set its own.
     pub time_zone: String,
+    /// Below this much free space (MB) on the recordings' disk, calls are
+    /// not recorded and recordings under way stop, so that the database
+    /// keeps room; 0: no floor.
+    pub recordings_min_free_mb: u64,
     pub http: HttpConfig,
     pub auth: AuthConfig,
     pub sip: SipConfig,
@@ -110,6 +114,7 @@ impl Default for Config {
             default_country_code: "387".into(),
             log: "info,rsipstack=warn".into(),
             time_zone: "Europe/Sarajevo".into(),
+            recordings_min_free_mb: 500,
             http: HttpConfig::default(),
             auth: AuthConfig::default(),
             sip: SipConfig::default(),
@@ -162,7 +167,7 @@ pub struct HttpOverrides {
 /// underscore (`CENTRALA_HTTP__MAX_BODY_BYTES`). `CENTRALA_HTTP` alone is
 /// the listen address, like `--http`; `CENTRALA_SIP` likewise. Other `CENTRALA_*` variables (such as
 /// `CENTRALA_CONFIG` or `CENTRALA_TEST_PG`) are not configuration keys.
-const ENV_KEYS: [&str; 5] = ["data", "database", "default_country_code", "log", "time_zone"];
+const ENV_KEYS: [&str; 6] = ["data", "database", "default_country_code", "log", "time_zone", "recordings_min_free_mb"];
 
 fn env_provider() -> Env {
     Env::prefixed("CENTRALA_").filter_map(|key| {
@@ -234,6 +239,7 @@ impl Config {
             clock: centrala_center::Clock::System,
             time_zone: self.zone().unwrap_or(chrono_tz::Europe::Sarajevo),
             max_calls_per_company: self.sip.max_calls_per_company,
+            recordings_min_free: self.recordings_min_free_mb.saturating_mul(1024 * 1024),
         }
     }
 

@@ -2,6 +2,7 @@
 //! configuration, sets up logging, and hands over to the drivers: the store,
 //! the HTTP API (and, in later issues, SIP and media).
 
+mod backup;
 mod config;
 
 use anyhow::{bail, Context};
@@ -47,6 +48,17 @@ enum Command {
         #[arg(long)]
         company: String,
         /// Folder with staff.csv, clients.csv, products.csv, …
+        dir: PathBuf,
+    },
+    /// Copy the database and the recordings into DIR (new or empty), while
+    /// Centrala serves
+    Backup {
+        /// Where the copy goes
+        dir: PathBuf,
+    },
+    /// Bring a backup back into an empty data folder (or empty database)
+    Restore {
+        /// A folder `centrala backup` wrote
         dir: PathBuf,
     },
     /// Manage staff accounts
@@ -122,6 +134,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve { demo, .. } => serve(config, demo).await.map(|()| ExitCode::SUCCESS),
         Command::Import { company, dir } => import(config, &company, &dir).await,
+        Command::Backup { dir } => backup::backup(&config, &dir).await.map(|()| ExitCode::SUCCESS),
+        Command::Restore { dir } => backup::restore(&config, &dir).await.map(|()| ExitCode::SUCCESS),
         Command::Users { command: UsersCommand::Passwd { company, username } } => {
             passwd(config, &company, &username).await
         }

@@ -151,3 +151,58 @@ fn a_bad_config_file_is_refused_with_the_key() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("listen_addr"));
 }
+
+/// PostgreSQL: `centrala backup` copies the database with pg_dump and
+/// `restore` brings it into an empty database with pg_restore; the copy
+/// holds every company, client and order, and a restore refuses a database
+/// that already holds companies.
+#[tokio::test]
+async fn a_postgres_database_is_backed_up_and_restored_into_an_empty_one() {
+    use centrala_store::{
+        demo,
+        testing::{tool_missing, TestDb},
+    };
+    if !std::path::Path::new("/usr/bin/pg_dump").exists() {
+        tool_missing("pg_dump (apt-get install postgresql-client)");
+        return;
+    }
+    let (Some(src), Some(dst)) = (TestDb::postgres().await, TestDb::postgres().await) else {
+        tool_missing("PostgreSQL (set CENTRALA_TEST_PG)");
+        return;
+    };
+    demo::ensure(&src.store, chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy");
+    let run = |url: &str, data: &str, args: &[&str]| {
+        let out = centrala(&dir.path().join(data)).arg("--database").arg(url).args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, out) = run(&src.url, "a", &["backup", copy.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    assert!(copy.join("centrala.pgdump").exists());
+    let (ok, out) = run(&dst.url, "b", &["restore", copy.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&dst.url, "c", &["restore", copy.to_str().unwrap()]);
+    assert!(!ok && out.contains("already holds companies"), "{out}");
+
+    let restored = centrala_store::Store::open(&dst.url).await.unwrap();
+    let (a, b) = (src.store.companies().await.unwrap(), restored.companies().await.unwrap());
+    assert_eq!(a.iter().map(|c| &c.code).collect::<Vec<_>>(), b.iter().map(|c| &c.code).collect::<Vec<_>>());
+    for c in &a {
+        let (x, y) = (src.store.company(c.id), restored.company(c.id));
+        assert_eq!(
+            x.search_clients("", None, 10_000).await.unwrap(),
+            y.search_clients("", None, 10_000).await.unwrap()
+        );
+        let all = centrala_store::desk::OrderFilter { limit: 100_000, ..Default::default() };
+        let (oa, ob) = (x.orders(&all).await.unwrap(), y.orders(&all).await.unwrap());
+        assert!(!oa.is_empty());
+        assert_eq!(oa, ob);
+    }
+    restored.close().await;
+    src.cleanup().await;
+    dst.cleanup().await;
+}

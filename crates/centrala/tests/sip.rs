@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::Server;
+use common::{Server, Tmpfs};
 use serde_json::{json, Value};
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -69,24 +69,38 @@ fn scenario(name: &str) -> PathBuf {
 /// checked free for all three (a port free for UDP alone was sometimes
 /// taken for TCP: "SIP/TLS transport failed: Address already in use").
 fn free_phone_port() -> u16 {
+    free_ports(true)
+}
+
+/// A free UDP port pair base for SIPp's signalling or media (SIPp's media
+/// takes the port and the three above it).
+fn free_udp_port() -> u16 {
+    free_ports(false)
+}
+
+/// The next block of eight ports of 20000–29999 whose first four are free
+/// (for UDP; with `tcp`, the first two for TCP too). The blocks are handed
+/// out in turn from a random start, so two tests running at once never get
+/// the same or adjacent ports (a port the kernel gave for `:0` and another
+/// test's SIPp media, two above it, once met: "Address already in use").
+fn free_ports(tcp: bool) -> u16 {
     use std::net::TcpListener;
-    let seed = std::process::id() as u64
-        ^ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u64;
-    for k in 0..2000u64 {
-        let port = 20_000 + u16::try_from((seed.wrapping_mul(2_654_435_761).wrapping_add(k * 7919)) % 9_998).unwrap();
-        let free = UdpSocket::bind(("127.0.0.1", port)).is_ok()
-            && TcpListener::bind(("127.0.0.1", port)).is_ok()
-            && TcpListener::bind(("127.0.0.1", port + 1)).is_ok();
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let seed = (std::process::id()
+        ^ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos())
+        % 1250;
+    let _ = NEXT.compare_exchange(u32::MAX, seed, Ordering::Relaxed, Ordering::Relaxed);
+    for _ in 0..1250 {
+        let block = NEXT.fetch_add(1, Ordering::Relaxed) % 1250;
+        let port = 20_000 + u16::try_from(block * 8).unwrap();
+        let udp = (port..port + 4).all(|p| UdpSocket::bind(("127.0.0.1", p)).is_ok());
+        let free = udp && (!tcp || (port..port + 2).all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok()));
         if free {
             return port;
         }
     }
-    panic!("no free port for a phone between 20000 and 29999");
-}
-
-/// A free UDP port pair base for SIPp's signalling or media.
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    panic!("no free ports between 20000 and 29999");
 }
 
 struct Sipp {
@@ -2191,4 +2205,228 @@ async fn a_crash_loses_no_confirmed_order_and_closes_cut_off_calls_with_their_re
     }
     let log = server.stop().join("\n");
     assert!(log.contains("closed as interrupted"), "{log}");
+}
+
+/// A full disk loses nothing and lies about nothing. On a 64 MB disk of
+/// its own (a tmpfs; needs root): below the recordings' floor a recording
+/// under way stops (its file complete) and new calls are taken unrecorded,
+/// so the database keeps room; when the disk is full, a call is refused
+/// with 503 and nothing is registered, `/healthz` and `/metrics` say the
+/// database does not take writes, and a change answers 503
+/// `storage_full`; with room again, the next call gets the next id. Before:
+/// a call on a full disk was answered as interaction 1 although nothing was
+/// written, and the next call, later, really got id 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_calls_and_changes_and_recording_stops_at_its_floor() {
+    if !have_sipp() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let Some(disk) = Tmpfs::mount(&data, 64) else {
+        centrala_store::testing::tool_missing("a tmpfs mount (the test must run as root)");
+        return;
+    };
+    let server = Server::start_with(&data, true, &[("CENTRALA_RECORDINGS_MIN_FREE_MB", "16")]);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let metric = |text: &str, name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{text}"))
+            .parse()
+            .unwrap()
+    };
+
+    // A call on hold for 12 s; 4 s in, the disk falls below the floor.
+    let long = ivr_scenario_holding(dir.path(), "2", 12_000);
+    let (sip, work) = (server.sip.clone(), dir.path().to_owned());
+    let a =
+        std::thread::spawn(move || sipp(&sip, &long, &["-s", "38733555000", "-key", "caller", "38762200001"], &work));
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    disk.fill("filler-1", 8 * 1024 * 1024);
+    let a = tokio::task::spawn_blocking(move || a.join().unwrap()).await.unwrap();
+    assert!(a.status.success(), "the call went on: {}", a.out);
+    let first = newest_ended_call(&http, &server, &sup, "").await;
+    let wav = http
+        .get(server.url(&format!("/api/v1/interactions/{}/recording", first["id"])))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wav.status(), 200, "{first}");
+    let (_, _, seconds) = channel_rms(&wav.bytes().await.unwrap());
+    assert!((3.0..12.0).contains(&seconds), "stopped within 5 s of the floor, complete: {seconds} s");
+    // A new call is taken, and not recorded.
+    caller(&server, ivr_scenario(dir.path(), ""), "38762200002").await;
+    let second = newest_ended_call(&http, &server, &sup, "").await;
+    assert_eq!((second["disposition"].as_str(), &second["recording"]), (Some("abandoned"), &Value::Null), "{second}");
+    let m = http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(metric(&m, "centrala_recordings_skipped_total"), 2.0, "one stopped, one not started");
+    assert!(metric(&m, "centrala_recordings_free_bytes") < 16.0 * 1024.0 * 1024.0);
+
+    // The disk is full.
+    disk.fill("filler-2", 0);
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let port = sock.local_addr().unwrap().port();
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+    assert_eq!(
+        exchange(&sock, &server.sip, &invite(port, "full1", sdp)).as_deref(),
+        Some("SIP/2.0 503 Service Unavailable"),
+        "{}",
+        server.log_so_far()
+    );
+    let health = http.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 503);
+    assert!(health.text().await.unwrap().contains("does not take writes"));
+    let m = http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert_eq!(metric(&m, "centrala_store_writable"), 0.0);
+    let refused = http
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({"company": "demo", "username": "op.ana", "password": "demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(refused.json::<Value>().await.unwrap()["error"]["code"], "storage_full");
+    let listed = get(&http, &server, &sup, "/api/v1/interactions").await;
+    assert_eq!(listed.as_array().unwrap().len(), 2, "the refused call left nothing: {listed}");
+
+    // Room again: the next call is the next id, alone on it.
+    for f in ["filler-1", "filler-2"] {
+        std::fs::remove_file(data.join(f)).unwrap();
+    }
+    assert_eq!(http.get(server.url("/healthz")).send().await.unwrap().status(), 200);
+    caller(&server, ivr_scenario(dir.path(), ""), "38762200003").await;
+    let third = newest_ended_call(&http, &server, &sup, "").await;
+    assert_eq!((third["id"].as_i64(), third["caller"].as_str()), (Some(3), Some("+38762200003")), "{third}");
+    let all = get(&http, &server, &sup, "/api/v1/interactions").await;
+    let ids: Vec<i64> = all.as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [3, 2, 1]);
+    let log = server.stop().join("\n");
+    assert!(log.contains("recording stopped"), "{log}");
+    assert!(log.contains("not recording"), "{log}");
+    drop(disk);
+}
+
+/// Runs `centrala --data DATA ARGS…` to its end: (success, what it printed).
+async fn cli(data: &Path, args: &[&str]) -> (bool, String) {
+    let mut cmd = common::centrala(data);
+    cmd.args(args);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+/// A backup taken while calls are recorded and orders confirmed restores
+/// into an empty data folder and matches: every order confirmed before it
+/// began is there and each restored order is as the original had it; each
+/// finished call is as the original had it, with its recording; the calls
+/// under way at the copy come back as interrupted with what was recorded.
+/// A restore refuses a folder that is not empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_under_load_restores_into_an_empty_folder_and_matches() {
+    if !have_sipp() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (data, copy, data2) = (dir.path().join("data"), dir.path().join("backup"), dir.path().join("data2"));
+    let server = Server::start(&data, true);
+    let http = reqwest::Client::new();
+    let (ana, sup) = (login(&http, &server, "op.ana").await, login(&http, &server, "sup.nina").await);
+    let clients = orderable_clients(&http, &server, &ana, 8).await;
+    let base = server.url("");
+    let mut before = Vec::new();
+    for (code, receiver) in &clients[..2] {
+        before.push(confirm_order(&http, &base, &ana, code, receiver).await.expect("confirmed"));
+    }
+    for n in ["38762300001", "38762300002"] {
+        caller(&server, ivr_scenario(dir.path(), ""), n).await;
+    }
+
+    // Under load: three calls on hold, recorded, and an order burst.
+    let long = ivr_scenario_holding(dir.path(), "2", 12_000);
+    let holders: Vec<_> = ["38762300003", "38762300004", "38762300005"]
+        .iter()
+        .map(|n| {
+            let (sip, file, work, n) = (server.sip.clone(), long.clone(), dir.path().to_owned(), n.to_string());
+            std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &n], &work))
+        })
+        .collect();
+    for _ in 0..100 {
+        let open = get(&http, &server, &sup, "/api/v1/interactions?outcome=in_progress").await;
+        if open.as_array().unwrap().len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Past their first checkpoint (5 s): what a copy can take of a call.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let burst = {
+        let (http, base, ana, rest) = (http.clone(), base.clone(), ana.clone(), clients[2..].to_vec());
+        tokio::spawn(async move {
+            for (code, receiver) in rest {
+                confirm_order(&http, &base, &ana, &code, &receiver).await;
+            }
+        })
+    };
+    let (ok, out) = cli(&data, &["backup", copy.to_str().unwrap()]).await;
+    assert!(ok, "{out}");
+    assert!(out.contains("recordings"), "{out}");
+    burst.await.unwrap();
+    for h in holders {
+        let r = tokio::task::spawn_blocking(move || h.join().unwrap()).await.unwrap();
+        assert!(r.status.success(), "the calls went on during the backup: {}", r.out);
+    }
+    let (ok, out) = cli(&data, &["backup", copy.to_str().unwrap()]).await;
+    assert!(!ok && out.contains("not empty"), "a backup never overwrites: {out}");
+
+    // Restore into an empty folder; a second restore into it is refused.
+    let (ok, out) = cli(&data2, &["restore", copy.to_str().unwrap()]).await;
+    assert!(ok, "{out}");
+    let (ok, out) = cli(&data2, &["restore", copy.to_str().unwrap()]).await;
+    assert!(!ok && out.contains("empty"), "{out}");
+
+    let restored = Server::start(&data2, false);
+    let sup2 = login(&http, &restored, "sup.nina").await;
+    let orders2 = get(&http, &restored, &sup2, "/api/v1/orders?status=confirmed&limit=500").await;
+    let ids2: Vec<i64> = orders2.as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect();
+    for id in &before {
+        assert!(ids2.contains(id), "order {id}, confirmed before the backup, is in it: {ids2:?}");
+    }
+    for id in &ids2 {
+        let (a, b) = (
+            get(&http, &server, &sup, &format!("/api/v1/orders/{id}")).await,
+            get(&http, &restored, &sup2, &format!("/api/v1/orders/{id}")).await,
+        );
+        assert_eq!(a, b, "order {id} as the original has it");
+    }
+    let calls2 = get(&http, &restored, &sup2, "/api/v1/interactions").await;
+    let calls2 = calls2.as_array().unwrap();
+    assert_eq!(calls2.len(), 5, "{calls2:?}");
+    for i in calls2 {
+        let id = i["id"].as_i64().unwrap();
+        let original = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
+        assert_eq!(i["arrived_at"], original["arrived_at"]);
+        if i["disposition"] == "interrupted" {
+            assert_eq!(original["disposition"], "abandoned", "under way at the copy: {original}");
+        } else {
+            for k in ["disposition", "ended_at", "recording", "caller", "digits"] {
+                assert_eq!(i[k], original[k], "{k} of {id}");
+            }
+        }
+        let wav = http
+            .get(restored.url(&format!("/api/v1/interactions/{id}/recording")))
+            .bearer_auth(&sup2)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wav.status(), 200, "{i}");
+        let (_, _, seconds) = channel_rms(&wav.bytes().await.unwrap());
+        assert!(seconds > 1.0, "{seconds} s for {i}");
+    }
+    assert_eq!(calls2.iter().filter(|i| i["disposition"] == "interrupted").count(), 3);
+    restored.stop();
+    server.stop();
 }

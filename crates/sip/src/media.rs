@@ -46,6 +46,28 @@ pub type Audio = Arc<[i16]>;
 /// leg's far end, since the process started (for `/metrics`).
 static DROPPED: AtomicU64 = AtomicU64::new(0);
 
+/// Whether recordings may be written now: off while the recordings' disk
+/// is below its floor (`set_recording_allowed`, from the runtime's watch).
+static RECORDING_ALLOWED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+/// Recordings stopped mid-call for want of space, since the start.
+static RECORDINGS_STOPPED: AtomicU64 = AtomicU64::new(0);
+
+/// Lets recordings be written, or stops them: a leg recording now completes
+/// its file at its next checkpoint (within 5 s) and records no more, so
+/// that the database, on the same disk, is not starved.
+pub fn set_recording_allowed(allowed: bool) {
+    RECORDING_ALLOWED.store(allowed, Ordering::Relaxed);
+}
+
+pub fn recording_allowed() -> bool {
+    RECORDING_ALLOWED.load(Ordering::Relaxed)
+}
+
+/// Recordings stopped mid-call for want of space so far.
+pub fn recordings_stopped() -> u64 {
+    RECORDINGS_STOPPED.load(Ordering::Relaxed)
+}
+
 /// RTP packets dropped by every leg so far: sent by a source other than
 /// the one the leg latched to (or expected, before media flowed).
 pub fn rtp_dropped() -> u64 {
@@ -232,7 +254,11 @@ impl Player {
 /// The recording's file, created with its folder, and its writer.
 fn open_recording(p: &std::path::Path) -> Option<Recorder<BufWriter<std::fs::File>>> {
     let file = p.parent().map(std::fs::create_dir_all).transpose().and_then(|_| std::fs::File::create(p));
-    match file.map(|f| Recorder::new(BufWriter::with_capacity(64 * 1024, f))) {
+    // The header goes to disk at once: from its first moment the file is a
+    // (short) WAV that a crash leaves playable and a backup copies whole.
+    match file
+        .map(|f| Recorder::new(BufWriter::with_capacity(64 * 1024, f)).and_then(|mut r| r.checkpoint().map(|()| r)))
+    {
         Ok(Ok(r)) => Some(r),
         Ok(Err(e)) => {
             warn!(path = %p.display(), error = %e, "cannot start the recording");
@@ -403,6 +429,17 @@ async fn run(
                     if let Err(e) = written {
                         warn!(error = %e, "recording failed; going on without it");
                         recorder = None;
+                    } else if ticks.is_multiple_of(CHECKPOINT_TICKS) && !recording_allowed() {
+                        // The disk is below its floor: the file is complete
+                        // up to here, and the call goes on unrecorded.
+                        if let Some(r) = recorder.take() {
+                            RECORDINGS_STOPPED.fetch_add(1, Ordering::Relaxed);
+                            warn!("recording stopped: the recordings' disk is below its free-space floor");
+                            match r.finish() {
+                                Ok(()) => stats.recorded = true,
+                                Err(e) => warn!(error = %e, "the recording could not be completed"),
+                            }
+                        }
                     }
                 }
                 if last_rx.elapsed() >= SILENT_AFTER {

@@ -3,6 +3,7 @@
 //! delivery terms and history. All company-scoped.
 
 use crate::error::found;
+use crate::Returned;
 use crate::{now_rfc3339, records::fmt_date, records::parse_date, Result, Scoped, StoreError};
 use centrala_desk::{
     offers::{Catalog, ProductFacts},
@@ -598,7 +599,7 @@ impl Scoped<'_> {
         if rule.id != 0 {
             q = q.bind(rule.id);
         }
-        let (id,) = q.fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound)?;
+        let (id,) = q.fetch_all(self.pool()).await?.into_iter().next().ok_or(StoreError::NotFound)?;
         self.price_rules().await?.into_iter().find(|r| r.id == id).ok_or(StoreError::NotFound)
     }
 
@@ -635,8 +636,9 @@ impl Scoped<'_> {
         .bind(staff.0)
         .bind(now_rfc3339())
         .bind(override_reason.map(str::to_owned))
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_all(&mut *tx)
+        .await?
+        .returned()?;
         sqlx::query("UPDATE orders SET order_no = $3 WHERE company_id = $1 AND id = $2")
             .bind(c)
             .bind(id)

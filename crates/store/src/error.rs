@@ -28,6 +28,17 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database or its disk is full: SQLite's `SQLITE_FULL` (13),
+    /// PostgreSQL's `disk_full` (53100); a write failed, nothing was kept.
+    pub fn is_full(&self) -> bool {
+        match self {
+            StoreError::Db(sqlx::Error::Database(d)) => {
+                matches!(d.code().as_deref(), Some("13" | "53100")) || d.message().contains("disk is full")
+            }
+            _ => false,
+        }
+    }
+
     /// Maps a unique-constraint violation to `Conflict(msg)`.
     pub(crate) fn unique(e: sqlx::Error, msg: impl Into<String>) -> StoreError {
         match &e {

@@ -10,6 +10,7 @@
 //! all or nothing. Rows are upserted by their natural key, so importing the
 //! same files again changes nothing.
 
+use crate::Returned;
 use crate::{
     b, ensure_company_tx, now_rfc3339, records::fmt_date, DepartmentKind, Result as StoreResult, Store, StoreError,
 };
@@ -811,8 +812,9 @@ impl Apply<'_, '_> {
             .bind(&d.code)
             .bind(&d.name)
             .bind(d.kind.as_str())
-            .fetch_one(&mut **self.tx)
-            .await?;
+            .fetch_all(&mut **self.tx)
+            .await?
+            .returned()?;
             depts.insert(d.code.clone(), id);
             dept_by_name.insert(d.name.to_lowercase(), id);
         }
@@ -831,8 +833,9 @@ impl Apply<'_, '_> {
                 .bind(&code)
                 .bind(dep)
                 .bind(DepartmentKind::guess(dep).as_str())
-                .fetch_one(&mut **self.tx)
-                .await?;
+                .fetch_all(&mut **self.tx)
+                .await?
+                .returned()?;
                 depts.insert(code, id);
                 dept_by_name.insert(dep.to_lowercase(), id);
                 implicit += 1;
@@ -863,8 +866,9 @@ impl Apply<'_, '_> {
             .bind(s.role.as_str())
             .bind(dept)
             .bind(&now)
-            .fetch_one(&mut **self.tx)
-            .await?;
+            .fetch_all(&mut **self.tx)
+            .await?
+            .returned()?;
             staff.insert(s.username.clone(), id);
             if let Some(d) = dept {
                 // The first head of a department takes the seat; finance
@@ -967,8 +971,9 @@ impl Apply<'_, '_> {
             .bind(&k.email)
             .bind(&k.region)
             .bind(k.credit_limit.cents())
-            .fetch_one(&mut **self.tx)
-            .await?;
+            .fetch_all(&mut **self.tx)
+            .await?
+            .returned()?;
             clients.insert(k.code.clone(), id);
             sqlx::query("DELETE FROM client_phones WHERE company_id = $1 AND client_id = $2")
                 .bind(c)
@@ -1032,8 +1037,9 @@ impl Apply<'_, '_> {
             .bind(b(p.is_special))
             .bind(b(p.alcohol))
             .bind(p.stock.0)
-            .fetch_one(&mut **self.tx)
-            .await?;
+            .fetch_all(&mut **self.tx)
+            .await?
+            .returned()?;
             products.insert(p.sku.clone(), id);
         }
         self.report.files.push(("products.csv", set.products.len()));

@@ -3,6 +3,7 @@
 //! the numbers that tell which company an inbound call is for.
 
 use crate::error::found;
+use crate::Returned;
 use crate::{now_rfc3339, Result, Scoped, Store, StoreError};
 use centrala_desk::routing::Rule;
 use centrala_domain::{ClientId, CompanyId, Intent, InteractionId, StaffId};
@@ -387,8 +388,9 @@ impl Scoped<'_> {
         .bind(client.map(|c| c.0))
         .bind(now_rfc3339())
         .bind(crate::b(verified))
-        .fetch_one(self.pool())
-        .await?;
+        .fetch_all(self.pool())
+        .await?
+        .returned()?;
         Ok(InteractionId(id))
     }
 

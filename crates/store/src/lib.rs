@@ -123,6 +123,31 @@ impl Store {
         Ok(())
     }
 
+    /// A consistent copy of the whole SQLite database in `file` (which must
+    /// not exist), taken while it serves: `VACUUM INTO` reads it in one
+    /// transaction, so the copy is one moment of it, compacted. PostgreSQL
+    /// is copied with `pg_dump` instead (`Invalid`).
+    pub async fn backup_into(&self, file: &std::path::Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Invalid("a PostgreSQL database is backed up with pg_dump".into()));
+        }
+        let path = file.to_str().ok_or_else(|| StoreError::Invalid(format!("{} is not UTF-8", file.display())))?;
+        // A literal, not a parameter (SQLite takes none here): quotes doubled.
+        let sql = format!("VACUUM INTO '{}'", path.replace('\'', "''"));
+        sqlx::query(&sql).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Writes one row: whether the database takes writes now (a full disk
+    /// answers reads but refuses every write).
+    pub async fn probe_write(&self) -> Result<()> {
+        sqlx::query("INSERT INTO health_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at")
+            .bind(now_rfc3339())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// The view of one company's data. Every query it runs is filtered by
     /// that company.
     pub fn company(&self, id: CompanyId) -> Scoped<'_> {
@@ -197,8 +222,9 @@ pub(crate) async fn ensure_company_tx(
     .bind(code)
     .bind(name)
     .bind(now_rfc3339())
-    .fetch_one(&mut **tx)
-    .await?;
+    .fetch_all(&mut **tx)
+    .await?
+    .returned()?;
     Ok(row.into())
 }
 
@@ -211,6 +237,21 @@ pub fn validate_code(code: &str) -> Result<()> {
         Ok(())
     } else {
         Err(StoreError::Invalid(format!("{code:?} is not a valid code: use 1 to 64 letters, digits, '-', '_' or '.'")))
+    }
+}
+
+/// The one row an `INSERT … RETURNING` gives, read with `fetch_all`,
+/// never `fetch_one`: SQLite hands the row out before the statement has
+/// finished writing, and `fetch_one` took it and dropped the error that
+/// followed — on a full disk, an id that was never stored (a call got the
+/// id a later call then really received).
+pub(crate) trait Returned<T> {
+    fn returned(self) -> Result<T>;
+}
+
+impl<T> Returned<T> for Vec<T> {
+    fn returned(self) -> Result<T> {
+        self.into_iter().next().ok_or_else(|| StoreError::Corrupt("an INSERT … RETURNING gave no row".into()))
     }
 }
 

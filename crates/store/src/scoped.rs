@@ -6,6 +6,7 @@
 
 use crate::error::found;
 use crate::records::fmt_date;
+use crate::Returned;
 use crate::{b, now_rfc3339, records::*, validate_code, Result, Store, StoreError};
 use centrala_domain::{AbsenceId, AbsenceKind, CompanyId, DepartmentId, DepartmentKind, StaffId};
 use chrono::NaiveDate;
@@ -89,9 +90,10 @@ impl<'a> Scoped<'a> {
         .bind(name)
         .bind(kind.as_str())
         .bind(head.map(|h| h.0))
-        .fetch_one(self.pool())
+        .fetch_all(self.pool())
         .await
-        .map_err(|e| StoreError::unique(e, format!("department {code:?} already exists")))?;
+        .map_err(|e| StoreError::unique(e, format!("department {code:?} already exists")))?
+        .returned()?;
         self.department(DepartmentId(id)).await?.ok_or(StoreError::NotFound)
     }
 
@@ -179,9 +181,10 @@ impl<'a> Scoped<'a> {
         .bind(b(input.active))
         .bind(&input.locale)
         .bind(now_rfc3339())
-        .fetch_one(self.pool())
+        .fetch_all(self.pool())
         .await
-        .map_err(|e| StoreError::unique(e, format!("username {:?} is taken", input.username)))?;
+        .map_err(|e| StoreError::unique(e, format!("username {:?} is taken", input.username)))?
+        .returned()?;
         self.staff(StaffId(id)).await?.ok_or(StoreError::NotFound)
     }
 
@@ -302,9 +305,10 @@ impl<'a> Scoped<'a> {
         .bind(fmt_date(to))
         .bind(kind.as_str())
         .bind(substitute.map(|s| s.0))
-        .fetch_one(self.pool())
+        .fetch_all(self.pool())
         .await
-        .map_err(|e| StoreError::unique(e, format!("staff member {staff} already has an absence starting {from}")))?;
+        .map_err(|e| StoreError::unique(e, format!("staff member {staff} already has an absence starting {from}")))?
+        .returned()?;
         self.absence(AbsenceId(id)).await?.ok_or(StoreError::NotFound)
     }
 

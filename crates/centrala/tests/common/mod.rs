@@ -21,6 +21,9 @@ pub fn centrala(data: &Path) -> Command {
     c.arg("--data")
         .arg(data)
         .env("CENTRALA_LOG", "info,rsipstack=warn")
+        // A test machine's disk may be nearly full of other things; the
+        // floor has its own test.
+        .env("CENTRALA_RECORDINGS_MIN_FREE_MB", "16")
         .env_remove("CENTRALA_DATABASE")
         .env_remove("RUST_LOG");
     c
@@ -96,6 +99,51 @@ impl Server {
         let rest: Vec<String> = self.lines.try_iter().collect();
         self.log.extend(rest);
         std::mem::take(&mut self.log)
+    }
+}
+
+/// A size-limited tmpfs mounted on a folder (needs root); unmounted when
+/// dropped.
+pub struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// `None` when it cannot be mounted (not root): the caller says so with
+    /// `tool_missing` and skips.
+    pub fn mount(at: &Path, megabytes: u32) -> Option<Tmpfs> {
+        std::fs::create_dir_all(at).ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(at)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Tmpfs(at.to_owned()))
+    }
+
+    /// Free bytes on it.
+    pub fn free(&self) -> u64 {
+        let s = rustix::fs::statvfs(&self.0).unwrap();
+        s.f_bavail * s.f_frsize
+    }
+
+    /// Fills it with a file of its own until at most `leave` bytes are
+    /// free (0: until the disk refuses more).
+    pub fn fill(&self, name: &str, leave: u64) {
+        use std::io::Write;
+        let mut f = std::fs::File::create(self.0.join(name)).unwrap();
+        let block = vec![0u8; 256 * 1024];
+        while self.free() > leave {
+            let n = block.len().min(usize::try_from(self.free() - leave).unwrap_or(block.len()).max(4096));
+            if f.write_all(&block[..n]).and_then(|()| f.sync_data()).is_err() {
+                break;
+            }
+        }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
     }
 }
 
