@@ -1534,7 +1534,28 @@ async fn click_to_call_refuses_sip_addresses_that_are_not_plain() {
         let r = w.post("/api/v1/calls", &op, json!({"number": bad})).await;
         assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_uri"), "{bad:?}: {}", r.body);
     }
-    // A plain one goes on to the dialler (here: no telephony running).
+    // A plain one to a host the company has not allowed is refused too:
+    // none is allowed until an admin names them (before: any host, the
+    // machine's own services among them).
+    let r = w.post("/api/v1/calls", &op, json!({"number": "sip:1@127.0.0.1:9"})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "host_not_allowed"), "{}", r.body);
+    let admin = w.login("alpha", "admin").await;
+    let w = &w;
+    let put = |token: &str, hosts: Value| {
+        let token = token.to_owned();
+        async move { w.call(Method::PUT, "/api/v1/company/sip-hosts", Some(&token), Some(json!({"hosts": hosts}))).await }
+    };
+    assert_eq!(put(&op, json!(["127.0.0.1"])).await.status, StatusCode::FORBIDDEN);
+    let r = put(&admin, json!(["pbx.example.ba", "bad host"])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = put(&admin, json!(["PBX.example.ba", "127.0.0.1", "127.0.0.1"])).await;
+    assert_eq!(r.body["hosts"], json!(["127.0.0.1", "pbx.example.ba"]));
+    assert_eq!(w.get("/api/v1/company/sip-hosts", &admin).await.body["hosts"], json!(["127.0.0.1", "pbx.example.ba"]));
+    // Now it goes on to the dialler (here: no telephony running) …
     let r = w.post("/api/v1/calls", &op, json!({"number": "sip:1@127.0.0.1:9"})).await;
     assert_eq!((r.status, r.code()), (StatusCode::SERVICE_UNAVAILABLE, "telephony_off"), "{}", r.body);
+    // … and another company's list is its own.
+    let beta_op = w.login("beta", "op").await;
+    let r = w.post("/api/v1/calls", &beta_op, json!({"number": "sip:1@127.0.0.1:9"})).await;
+    assert_eq!(r.code(), "host_not_allowed");
 }

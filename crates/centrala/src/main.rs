@@ -125,9 +125,24 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
     if config.database.is_empty() {
         std::fs::create_dir_all(&config.data)
             .with_context(|| format!("cannot create data folder {}", config.data.display()))?;
+        writable(&config.data)?;
     }
     let url = config.database_url();
     Store::open(&url).await.with_context(|| format!("cannot open the database {}", redact_url(&url)))
+}
+
+/// Refuses a data folder that cannot be written (read-only, no
+/// permission), with the reason: SQLite would otherwise retry opening it
+/// until the pool gives up with "pool timed out".
+fn writable(data: &std::path::Path) -> anyhow::Result<()> {
+    let probe = data.join(".centrala-write-check");
+    let check = std::fs::write(&probe, b"ok").and_then(|()| std::fs::remove_file(&probe));
+    let db = data.join("centrala.db");
+    let check = check.and_then(|()| match db.exists() {
+        true => std::fs::OpenOptions::new().append(true).open(&db).map(drop),
+        false => Ok(()),
+    });
+    check.with_context(|| format!("the data folder {} cannot be written", data.display()))
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {

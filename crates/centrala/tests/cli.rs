@@ -206,3 +206,22 @@ async fn a_postgres_database_is_backed_up_and_restored_into_an_empty_one() {
     src.cleanup().await;
     dst.cleanup().await;
 }
+
+/// A data folder that cannot be written stops `serve` with the reason
+/// (before: it retried "unable to open database file" for ten seconds and
+/// ended with "pool timed out"). Needs root for the read-only mount.
+#[test]
+fn a_read_only_data_folder_stops_serve_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let Some(disk) = common::Tmpfs::mount(&data, 8) else {
+        centrala_store::testing::tool_missing("a tmpfs mount (the test must run as root)");
+        return;
+    };
+    disk.read_only();
+    let out = centrala(&data).args(["serve", "--http", "127.0.0.1:0", "--sip", "127.0.0.1:0"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("cannot be written") && err.contains("Read-only file system"), "{err}");
+    drop(disk);
+}

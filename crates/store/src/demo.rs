@@ -588,6 +588,8 @@ pub async fn ensure(store: &Store, today: NaiveDate) -> Result<bool> {
         )),
     })?;
     let company = store.company_by_code(CODE).await?.ok_or(StoreError::NotFound)?;
+    // The demo's click-to-call may dial SIP addresses on this machine.
+    store.set_company_dial_hosts(company.id, &["127.0.0.1".to_owned()]).await?;
     let scoped = store.company(company.id);
     for (username, ..) in STAFF {
         if let Some(s) = scoped.staff_by_username(username).await? {

@@ -192,6 +192,26 @@ impl Store {
 
     /// Sets a company's IANA time zone (checked by the caller); empty for
     /// the configured default.
+    /// The hosts the company's click-to-call may name in a `sip:` address.
+    pub async fn company_dial_hosts(&self, id: CompanyId) -> Result<Vec<String>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT sip_dial_hosts FROM companies WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        let text = row.ok_or(StoreError::NotFound)?.0;
+        Ok(text.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect())
+    }
+
+    /// Replaces them (the caller checked each is a host name or address).
+    pub async fn set_company_dial_hosts(&self, id: CompanyId, hosts: &[String]) -> Result<()> {
+        let done = sqlx::query("UPDATE companies SET sip_dial_hosts = $1 WHERE id = $2")
+            .bind(hosts.join("\n"))
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        crate::error::found(done)
+    }
+
     pub async fn set_company_time_zone(&self, id: CompanyId, zone: &str) -> Result<()> {
         let done = sqlx::query("UPDATE companies SET time_zone = $1 WHERE id = $2")
             .bind(zone)

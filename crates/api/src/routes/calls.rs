@@ -51,11 +51,21 @@ pub async fn place(
     };
     let target = if body.number.trim_start().starts_with("sip:") {
         let uri = body.number.trim();
-        if !plain_sip_uri(uri) {
+        let Some(host) = sip_host(uri) else {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_uri",
                 "a SIP address is sip:user@host or sip:user@host:port, nothing else",
+            ));
+        };
+        // Only hosts the company's admin named: not the machine's own
+        // services, not anyone's network.
+        let allowed = state.store.company_dial_hosts(auth.company).await?;
+        if !allowed.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "host_not_allowed",
+                format!("{host} is not among the SIP hosts this company may call; an admin adds it (PUT /api/v1/company/sip-hosts)"),
             ));
         }
         Target::Uri(uri.to_owned())
@@ -158,25 +168,35 @@ pub async fn listen(
 /// digits and `.-_+~`, a host name or IPv4 address, a port of digits.
 /// Nothing that could smuggle a header (CR, LF), parameters, headers or
 /// another scheme into the INVITE we build from it.
-fn plain_sip_uri(uri: &str) -> bool {
-    let Some(rest) = uri.strip_prefix("sip:") else { return false };
-    let Some((user, hostport)) = rest.split_once('@') else { return false };
+/// The host of a plain `sip:user@host[:port]` address; `None` for anything
+/// else (parameters, headers, spaces, line breaks, another scheme).
+pub(crate) fn sip_host(uri: &str) -> Option<&str> {
+    let rest = uri.strip_prefix("sip:")?;
+    let (user, hostport) = rest.split_once('@')?;
     let (host, port) = match hostport.rsplit_once(':') {
         Some((h, p)) => (h, Some(p)),
         None => (hostport, None),
     };
     let user_ok = (1..=64).contains(&user.len())
         && user.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'+' | b'~'));
-    let host_ok = (1..=253).contains(&host.len())
-        && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
-        && !host.starts_with(['.', '-']);
     let port_ok = port.is_none_or(|p| (1..=5).contains(&p.len()) && p.parse::<u16>().is_ok_and(|n| n > 0));
-    user_ok && host_ok && port_ok
+    (user_ok && valid_host(host) && port_ok).then_some(host)
+}
+
+/// A host name or IPv4 address as a `sip:` address may name it.
+pub(crate) fn valid_host(host: &str) -> bool {
+    (1..=253).contains(&host.len())
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+        && !host.starts_with(['.', '-'])
 }
 
 #[cfg(test)]
 mod tests {
-    use super::plain_sip_uri;
+    use super::sip_host;
+
+    fn plain_sip_uri(uri: &str) -> bool {
+        sip_host(uri).is_some()
+    }
 
     #[test]
     fn only_plain_sip_addresses_are_dialled() {

@@ -69,6 +69,39 @@ pub async fn put(
     Ok(Json(company_out(&state, auth.company).await?))
 }
 
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SipHostsIO {
+    /// Host names or IPv4 addresses a click-to-call `sip:` address may
+    /// name (none: phone numbers only, through the trunk).
+    pub hosts: Vec<String>,
+}
+
+/// The SIP hosts the company's click-to-call may dial (admins).
+#[utoipa::path(get, path = "/api/v1/company/sip-hosts", tag = "company", responses((status = 200, body = SipHostsIO)))]
+pub async fn sip_hosts(State(state): State<AppState>, auth: Allowed<Admins>) -> ApiResult<Json<SipHostsIO>> {
+    Ok(Json(SipHostsIO { hosts: state.store.company_dial_hosts(auth.company).await? }))
+}
+
+/// Replace them (admins; audited).
+#[utoipa::path(put, path = "/api/v1/company/sip-hosts", tag = "company", request_body = SipHostsIO,
+    responses((status = 200, body = SipHostsIO), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn set_sip_hosts(
+    State(state): State<AppState>,
+    auth: Allowed<Admins>,
+    crate::error::ApiJson(body): crate::error::ApiJson<SipHostsIO>,
+) -> ApiResult<Json<SipHostsIO>> {
+    let mut hosts: Vec<String> = body.hosts.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    if let Some(bad) = hosts.iter().find(|h| !super::calls::valid_host(h)) {
+        return Err(crate::error::ApiError::invalid(format!("{bad:?} is not a host name or address")));
+    }
+    hosts.sort();
+    hosts.dedup();
+    state.store.set_company_dial_hosts(auth.company, &hosts).await?;
+    state.store.company(auth.company).audit(&auth.username, "update", "company", "sip_hosts", &hosts.join(" ")).await?;
+    Ok(Json(SipHostsIO { hosts }))
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct MeOut {
     pub id: i64,

@@ -120,6 +120,12 @@ impl Tmpfs {
         ok.then(|| Tmpfs(at.to_owned()))
     }
 
+    /// Makes it read-only (as a failing disk or a wrong mount would).
+    pub fn read_only(&self) {
+        let ok = Command::new("mount").args(["-o", "remount,ro"]).arg(&self.0).status().unwrap();
+        assert!(ok.success());
+    }
+
     /// Free bytes on it.
     pub fn free(&self) -> u64 {
         let s = rustix::fs::statvfs(&self.0).unwrap();
