@@ -38,8 +38,16 @@ pub struct HttpConfig {
     pub listen: SocketAddr,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
-    /// Mark the session cookie Secure (set when served behind HTTPS).
+    /// Mark the session cookie Secure even without `tls_cert` (when a
+    /// proxy in front serves HTTPS); with `tls_cert` it always is.
     pub secure_cookies: bool,
+    /// HTTPS: the certificate chain (PEM) and its key; both empty: plain
+    /// HTTP. Reloaded when either file changes.
+    pub tls_cert: String,
+    pub tls_key: String,
+    /// With HTTPS, an address answering plain HTTP with a redirect to it
+    /// (e.g. "0.0.0.0:80"); empty: none.
+    pub redirect_from: String,
     /// How long a login session lasts, in hours.
     pub session_hours: u64,
     /// Reverse proxies (IP addresses) whose X-Forwarded-For names the
@@ -128,6 +136,9 @@ impl Default for HttpConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_body_bytes: 1024 * 1024,
             secure_cookies: false,
+            tls_cert: String::new(),
+            tls_key: String::new(),
+            redirect_from: String::new(),
             session_hours: 12,
             trusted_proxies: Vec::new(),
         }
@@ -214,6 +225,12 @@ impl Config {
         }
     }
 
+    /// The HTTPS certificate and key, when both are set.
+    pub fn https(&self) -> Option<(PathBuf, PathBuf)> {
+        let (c, k) = (self.http.tls_cert.trim(), self.http.tls_key.trim());
+        (!c.is_empty() && !k.is_empty()).then(|| (PathBuf::from(c), PathBuf::from(k)))
+    }
+
     pub fn recordings_dir(&self) -> PathBuf {
         self.data.join("recordings")
     }
@@ -222,7 +239,7 @@ impl Config {
         centrala_api::ApiConfig {
             session_ttl: std::time::Duration::from_secs(self.http.session_hours.max(1) * 3600),
             max_body_bytes: self.http.max_body_bytes,
-            secure_cookies: self.http.secure_cookies,
+            secure_cookies: self.http.secure_cookies || self.https().is_some(),
             max_failed_logins: self.auth.max_failed_logins,
             lockout: std::time::Duration::from_secs(self.auth.lockout_seconds),
             default_country_code: self.default_country_code.clone(),

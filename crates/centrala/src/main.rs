@@ -4,6 +4,7 @@
 
 mod backup;
 mod config;
+mod tls;
 
 use anyhow::{bail, Context};
 use centrala_store::{demo, import::ImportFailure, password, redact_url, Store};
@@ -209,7 +210,27 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.http.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!("listening on http://{addr}");
+    // Read before the server says it listens: a certificate that does not
+    // read stops the start, with the reason.
+    let https = match config.https() {
+        Some((cert, key)) => Some((tls::load(&cert, &key).await?, cert, key)),
+        None => None,
+    };
+    if config.https().is_none() && !(config.http.tls_cert.is_empty() && config.http.tls_key.is_empty()) {
+        bail!("http.tls_cert and http.tls_key go together: set both, or neither");
+    }
+    let redirect = match (https.is_some(), config.http.redirect_from.trim()) {
+        (_, "") => None,
+        (false, _) => bail!("http.redirect_from needs HTTPS (http.tls_cert and http.tls_key)"),
+        (true, from) => {
+            let from: SocketAddr =
+                from.parse().with_context(|| format!("http.redirect_from {from:?} is no address"))?;
+            let l = tokio::net::TcpListener::bind(from).await.with_context(|| format!("cannot listen on {from}"))?;
+            tracing::info!("redirecting http://{} to https", l.local_addr()?);
+            Some(tokio::spawn(async move { axum::serve(l, tls::redirect(addr.port())).await }))
+        }
+    };
+    tracing::info!("listening on {}://{addr}", if https.is_some() { "https" } else { "http" });
 
     let purge_store = store.clone();
     let retention = center.clone();
@@ -223,13 +244,36 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
             }
         }
     });
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            stop_signal.await;
-            stopping.cancel();
-        })
-        .await
-        .context("HTTP server failed")?;
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    match https {
+        None => axum::serve(listener, service)
+            .with_graceful_shutdown(async move {
+                stop_signal.await;
+                stopping.cancel();
+            })
+            .await
+            .context("HTTP server failed")?,
+        Some((rustls, cert, key)) => {
+            let watch = tokio::spawn(tls::watch(rustls.clone(), cert, key, std::time::Duration::from_secs(5)));
+            let handle = axum_server::Handle::new();
+            let stop = handle.clone();
+            tokio::spawn(async move {
+                stop_signal.await;
+                stopping.cancel();
+                stop.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            let listener = listener.into_std()?;
+            axum_server::from_tcp_rustls(listener, rustls)?
+                .handle(handle)
+                .serve(service)
+                .await
+                .context("HTTPS server failed")?;
+            watch.abort();
+        }
+    }
+    if let Some(r) = redirect {
+        r.abort();
+    }
     purge.abort();
     if let Some(t) = telephony {
         t.stop();

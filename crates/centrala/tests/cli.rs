@@ -225,3 +225,131 @@ fn a_read_only_data_folder_stops_serve_with_the_reason() {
     assert!(err.contains("cannot be written") && err.contains("Read-only file system"), "{err}");
     drop(disk);
 }
+
+/// A certificate for localhost and 127.0.0.1 issued by a test authority
+/// (`ca.pem`, made on the first call), made with OpenSSL in `dir` as
+/// `NAME.pem` and `NAME.key`.
+fn certificate(dir: &std::path::Path, name: &str) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl").current_dir(dir).args(args).output().expect("openssl is installed");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    if !dir.join("ca.pem").exists() {
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Centrala test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ]);
+    }
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        &format!("/CN={name}"),
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-addext",
+        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        "-addext",
+        "basicConstraints=CA:FALSE",
+        "-keyout",
+        &format!("{name}.key"),
+        "-out",
+        &format!("{name}.pem"),
+    ]);
+}
+
+/// The subject of the certificate served at `addr`, read with OpenSSL.
+fn served_subject(addr: &str) -> String {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("openssl s_client -connect {addr} -servername localhost </dev/null 2>/dev/null | openssl x509 -noout -subject"))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// HTTPS from certificate files: served with rustls, the session cookie
+/// Secure, plain HTTP on `redirect_from` sent over, and a renewed
+/// certificate served without a restart.
+#[tokio::test]
+async fn https_serves_the_certificate_redirects_plain_http_and_reloads_a_renewed_one() {
+    if !std::path::Path::new("/usr/bin/openssl").exists() {
+        centrala_store::testing::tool_missing("openssl (apt-get install openssl)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    certificate(dir.path(), "first");
+    let (cert, key) = (dir.path().join("first.pem"), dir.path().join("first.key"));
+    let (cert_s, key_s) = (cert.to_str().unwrap().to_owned(), key.to_str().unwrap().to_owned());
+    let redirect_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let redirect_from = format!("127.0.0.1:{redirect_port}");
+    let env = [
+        ("CENTRALA_HTTP__TLS_CERT", cert_s.as_str()),
+        ("CENTRALA_HTTP__TLS_KEY", key_s.as_str()),
+        ("CENTRALA_HTTP__REDIRECT_FROM", redirect_from.as_str()),
+    ];
+    let server = Server::start_with(&dir.path().join("data"), true, &env);
+    assert!(server.url("/").starts_with("https://"), "{}", server.url("/"));
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(dir.path().join("ca.pem")).unwrap()).unwrap();
+    let http = reqwest::Client::builder()
+        .add_root_certificate(ca)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    assert_eq!(http.get(server.url("/healthz")).send().await.unwrap().text().await.unwrap(), "ok");
+    let login = http
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({"company": "demo", "username": "op.ana", "password": "demo"}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+
+    // Plain HTTP is sent to HTTPS, path and query kept.
+    let port = server.url("").rsplit(':').next().unwrap().to_owned();
+    let r = http.get(format!("http://{redirect_from}/desk?client=K-001")).send().await.unwrap();
+    assert_eq!(r.status(), 308);
+    assert_eq!(r.headers()["location"], format!("https://127.0.0.1:{port}/desk?client=K-001"));
+
+    // A renewed certificate, written over the files, is served without a restart.
+    let addr = server.url("").trim_start_matches("https://").to_owned();
+    assert!(served_subject(&addr).contains("first"), "{}", served_subject(&addr));
+    certificate(dir.path(), "second");
+    std::fs::copy(dir.path().join("second.key"), &key).unwrap();
+    std::fs::copy(dir.path().join("second.pem"), &cert).unwrap();
+    let mut subject = String::new();
+    for _ in 0..100 {
+        subject = served_subject(&addr);
+        if subject.contains("second") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(subject.contains("second"), "{subject}");
+    let log = tokio::task::spawn_blocking(move || server.stop().join("\n")).await.unwrap();
+    assert!(log.contains("TLS certificate reloaded"), "{log}");
+    assert!(log.contains("stopped cleanly"), "{log}");
+}

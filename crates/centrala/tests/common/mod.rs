@@ -32,6 +32,7 @@ pub fn centrala(data: &Path) -> Command {
 /// A running `centrala serve`; its log lines arrive on `lines`.
 pub struct Server {
     child: Child,
+    /// `http://IP:PORT` (or `https://`).
     addr: String,
     /// Where SIP listens.
     pub sip: String,
@@ -72,7 +73,7 @@ impl Server {
                     sip = rest.split_whitespace().next().unwrap_or_default().to_owned();
                 }
             }
-            if let Some(rest) = line.split("listening on http://").nth(1) {
+            if let Some(rest) = line.split("listening on ").nth(1).filter(|r| r.starts_with("http")) {
                 let addr = rest.trim().to_owned();
                 return Server { child, addr, sip, lines, log };
             }
@@ -80,7 +81,7 @@ impl Server {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
+        format!("{}{path}", self.addr)
     }
 
     /// What it has logged so far, for a failure's message (what this reads
