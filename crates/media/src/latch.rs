@@ -13,7 +13,10 @@
 //! - the first such packet latches the leg to its exact source (address
 //!   and port): symmetric RTP, so NAT works;
 //! - from then on, only that source is taken; everything else is dropped
-//!   (and counted), and the leg never moves again.
+//!   (and counted), and the leg never moves again;
+//! - a packet from port 0 (which no answer can reach: SIPp's pcap playback
+//!   sends so) is taken from the host the leg expects or is latched to, but
+//!   never latched to.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -41,6 +44,12 @@ impl Latch {
     /// Whether a packet from `from` belongs to this leg (latching to it if
     /// it is the first from an expected host).
     pub fn admit(&mut self, from: SocketAddr) -> bool {
+        if from.port() == 0 {
+            return match self.latched {
+                true => from.ip() == self.remote.ip(),
+                false => self.expected.contains(&Some(from.ip())),
+            };
+        }
         if self.latched {
             return from == self.remote;
         }
@@ -97,6 +106,17 @@ mod tests {
         assert!(l.admit(at("203.0.113.7:31000")));
         assert_eq!(l.remote(), at("203.0.113.7:31000"));
         assert!(!l.admit(at("192.168.1.20:7078")), "not the private address either, once latched");
+    }
+
+    #[test]
+    fn a_port_0_source_is_heard_from_its_host_but_never_latched_to() {
+        let mut l = Latch::new(at("127.0.0.1:4000"), None);
+        assert!(l.admit(at("127.0.0.1:0")), "the expected host");
+        assert!(!l.is_latched());
+        assert!(l.admit(at("127.0.0.1:20278")), "the real source latches after it");
+        assert_eq!(l.remote(), at("127.0.0.1:20278"));
+        assert!(l.admit(at("127.0.0.1:0")));
+        assert!(!l.admit(at("10.9.9.9:0")), "not from another host");
     }
 
     #[test]
