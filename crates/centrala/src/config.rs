@@ -95,6 +95,13 @@ pub struct SipConfig {
     /// The most inbound calls one company has at once (486 Busy Here
     /// beyond); 0: no cap.
     pub max_calls_per_company: u32,
+    /// SIP over TLS: the address it listens on (e.g. "0.0.0.0:5061");
+    /// empty: off.
+    pub tls_listen: String,
+    /// Its certificate chain and key (PEM); empty: HTTPS's (`http.tls_cert`,
+    /// `http.tls_key`).
+    pub tls_cert: String,
+    pub tls_key: String,
 }
 
 impl Default for SipConfig {
@@ -110,6 +117,9 @@ impl Default for SipConfig {
             invite_rate: 5.0,
             invite_burst: 20.0,
             max_calls_per_company: 500,
+            tls_listen: String::new(),
+            tls_cert: String::new(),
+            tls_key: String::new(),
         }
     }
 }
@@ -260,6 +270,24 @@ impl Config {
         }
     }
 
+    /// SIP over TLS, when `sip.tls_listen` is set: with its own
+    /// certificate, or HTTPS's.
+    pub fn sip_tls(&self) -> anyhow::Result<Option<centrala_sip::SipTls>> {
+        let listen = self.sip.tls_listen.trim();
+        if listen.is_empty() {
+            return Ok(None);
+        }
+        let addr = listen.parse().map_err(|_| anyhow::anyhow!("sip.tls_listen {listen:?} is not an address"))?;
+        let (cert, key) = match (self.sip.tls_cert.trim(), self.sip.tls_key.trim()) {
+            ("", "") => self.https().ok_or_else(|| {
+                anyhow::anyhow!("sip.tls_listen needs a certificate: sip.tls_cert and sip.tls_key, or http.tls_cert and http.tls_key")
+            })?,
+            ("", _) | (_, "") => anyhow::bail!("sip.tls_cert and sip.tls_key go together"),
+            (c, k) => (PathBuf::from(c), PathBuf::from(k)),
+        };
+        Ok(Some(centrala_sip::SipTls { addr, cert, key }))
+    }
+
     pub fn telephony(&self) -> anyhow::Result<centrala_sip::SipConfig> {
         let trunk = match self.sip.trunk.trim() {
             "" => None,
@@ -272,6 +300,7 @@ impl Config {
             prompts: (!self.sip.prompts.is_empty()).then(|| PathBuf::from(&self.sip.prompts)),
             trunk,
             trusted_peers: self.sip.trusted_peers.clone(),
+            tls: self.sip_tls()?,
             invite_limit: centrala_sip::limits::InviteLimit {
                 per_second: self.sip.invite_rate.max(0.0),
                 burst: self.sip.invite_burst.max(1.0),

@@ -192,6 +192,7 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
     centrala_center::recovery::close_interrupted(&center).await;
     let state = centrala_api::AppState::new(center.clone(), config.api(demo_mode));
     let telephony = if config.sip.enabled {
+        tls::install_crypto();
         let telephony = centrala_sip::Telephony::start(config.telephony()?, center.brain())
             .await
             .with_context(|| format!("cannot start SIP on {}", config.sip.listen))?;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{centrala, fixtures, Server, BIN};
+use common::{centrala, certificate, fixtures, Server, BIN};
 use serde_json::{json, Value};
 use std::{
     io::Write,
@@ -224,60 +224,6 @@ fn a_read_only_data_folder_stops_serve_with_the_reason() {
     assert!(!out.status.success());
     assert!(err.contains("cannot be written") && err.contains("Read-only file system"), "{err}");
     drop(disk);
-}
-
-/// A certificate for localhost and 127.0.0.1 issued by a test authority
-/// (`ca.pem`, made on the first call), made with OpenSSL in `dir` as
-/// `NAME.pem` and `NAME.key`.
-fn certificate(dir: &std::path::Path, name: &str) {
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl").current_dir(dir).args(args).output().expect("openssl is installed");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    };
-    if !dir.join("ca.pem").exists() {
-        openssl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=Centrala test CA",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-        ]);
-    }
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        &format!("/CN={name}"),
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-addext",
-        "basicConstraints=CA:FALSE",
-        "-keyout",
-        &format!("{name}.key"),
-        "-out",
-        &format!("{name}.pem"),
-    ]);
 }
 
 /// The subject of the certificate served at `addr`, read with OpenSSL.

@@ -2430,3 +2430,50 @@ async fn a_backup_taken_under_load_restores_into_an_empty_folder_and_matches() {
     restored.stop();
     server.stop();
 }
+
+/// SIP over TLS: an operator's phone (baresip) registers over TLS against a
+/// certificate made in the test, and a caller's call is put through to it
+/// down that TLS connection, answered, and talked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_registered_over_tls_is_rung_over_tls_and_answers() {
+    if !have_sipp() || !have_baresip() {
+        return;
+    }
+    if !Path::new("/usr/bin/openssl").exists() {
+        centrala_store::testing::tool_missing("openssl (apt-get install openssl)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    common::certificate(dir.path(), "sip");
+    let tls_port = free_phone_port();
+    let listen = format!("127.0.0.1:{tls_port}");
+    let (cert, key) = (dir.path().join("sip.pem"), dir.path().join("sip.key"));
+    let env = [
+        ("CENTRALA_SIP__TLS_LISTEN", listen.as_str()),
+        ("CENTRALA_SIP__TLS_CERT", cert.to_str().unwrap()),
+        ("CENTRALA_SIP__TLS_KEY", key.to_str().unwrap()),
+    ];
+    let server = Server::start_with(&dir.path().join("data"), true, &env);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+
+    // op.ana's phone registers over TLS, trusting the test authority.
+    let speech = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/en/main-menu.wav");
+    let extra = format!("sip_cafile {}\n", dir.path().join("ca.pem").display());
+    let registrar = format!("{listen};transport=tls");
+    let phone_dir = dir.path().join("phone");
+    let _phone = Phone::start_with(&phone_dir, &registrar, "203", "demo", &speech, true, &extra);
+    until_registered(&http, &server, &sup, "203", &phone_dir.join("log")).await;
+    let accounts = get(&http, &server, &sup, "/api/v1/sip/accounts").await;
+    let a = accounts.as_array().unwrap().iter().find(|a| a["username"] == "203").unwrap().clone();
+    assert!(a["registered"].to_string().to_ascii_lowercase().contains("transport=tls"), "{a}");
+    ready(&http, &server, "op.ana").await;
+
+    // A client calls to order (over UDP); the operator's phone rings over TLS.
+    let (_, phone) = operators_client(&http, &server, &sup, "order").await;
+    caller(&server, ivr_scenario_holding(dir.path(), "1", 6000), phone.trim_start_matches('+')).await;
+    let i = newest_ended_call(&http, &server, &sup, "").await;
+    assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("op.ana")), "{i}");
+    let log = server.stop().join("\n");
+    assert!(log.contains("SIP over TLS listening"), "{log}");
+}

@@ -72,13 +72,17 @@ pub enum OutboundEnd {
 pub(crate) struct Route {
     pub(crate) uri: Uri,
     pub(crate) to: SocketAddr,
+    /// Over TLS: the phone registered so (`;transport=tls` in its Contact);
+    /// the INVITE goes down the connection it keeps open.
+    pub(crate) tls: bool,
 }
 
 /// Where a registered SIP user's phone is (its newest contact).
 pub(crate) fn phone_of(core: &Core, user: &str) -> Option<Route> {
     let contact = lock(&core.registrar).contacts(core.now(), user).pop()?;
     let uri = Uri::try_from(contact.contact.as_str()).ok()?;
-    Some(Route { uri, to: contact.source })
+    let tls = uri.params.iter().any(|p| matches!(p, rsipstack::sip::Param::Transport(Transport::Tls)));
+    Some(Route { uri, to: contact.source, tls })
 }
 
 fn route_to_uri(text: &str) -> Result<Route, String> {
@@ -88,7 +92,7 @@ fn route_to_uri(text: &str) -> Result<Route, String> {
         .clone()
         .try_into()
         .map_err(|_| "the host must be an IP address and port (no DNS lookups here)".to_owned())?;
-    Ok(Route { uri, to })
+    Ok(Route { uri, to, tls: false })
 }
 
 impl Dialer {
@@ -175,7 +179,12 @@ pub(crate) async fn dial(
     let offer = centrala_media::sdp_neg::offer(rand::random::<u32>().into(), &core.local.ip().to_string(), port);
     let user: String = caller.chars().filter(|c| c.is_ascii_alphanumeric() || "+.-_".contains(*c)).collect();
     let me = |u: &str| Uri::try_from(format!("sip:{u}@{}", core.local).as_str());
-    let (Ok(from), Ok(contact)) = (me(if user.is_empty() { "centrala" } else { &user }), me("centrala")) else {
+    // A TLS phone answers and hangs up down TLS too: our Contact says so.
+    let contact = match (&core.cfg.tls, route.tls) {
+        (Some(tls), true) => Uri::try_from(format!("sip:centrala@{};transport=tls", tls.addr).as_str()),
+        _ => me("centrala"),
+    };
+    let (Ok(from), Ok(contact)) = (me(if user.is_empty() { "centrala" } else { &user }), contact) else {
         return Err(Missed::Failed("cannot form our own URI".into()));
     };
     let (state_tx, states) = core.dialogs.new_dialog_state_channel();
@@ -183,7 +192,10 @@ pub(crate) async fn dial(
         caller: from,
         callee: route.uri.clone(),
         contact,
-        destination: Some(SipAddr { r#type: Some(Transport::Udp), addr: route.to.into() }),
+        destination: Some(SipAddr {
+            r#type: Some(if route.tls { Transport::Tls } else { Transport::Udp }),
+            addr: route.to.into(),
+        }),
         content_type: Some("application/sdp".into()),
         offer: Some(offer.into_bytes()),
         ..Default::default()

@@ -66,6 +66,16 @@ pub struct SipConfig {
     /// New calls one source may start (503 beyond); trusted peers and the
     /// trunk are not limited.
     pub invite_limit: limits::InviteLimit,
+    /// SIP over TLS: where it listens, and the certificate chain and key
+    /// (PEM); `None`: UDP and TCP only.
+    pub tls: Option<SipTls>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SipTls {
+    pub addr: SocketAddr,
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// An inbound call as the network shows it.

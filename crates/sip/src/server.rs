@@ -16,10 +16,11 @@ use rsipstack::dialog::dialog::DialogState;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::dialog::DialogId;
-use rsipstack::sip::prelude::HeadersExt;
+use rsipstack::sip::prelude::{HeadersExt, ToTypedHeader};
 use rsipstack::sip::{Header, Method, StatusCode};
 use rsipstack::transaction::transaction::Transaction;
 use rsipstack::transaction::TransactionReceiver;
+use rsipstack::transport::tls::{TlsConfig, TlsListenerConnection};
 use rsipstack::transport::{tcp_listener::TcpListenerConnection, udp::UdpConnection, TransportLayer};
 use rsipstack::EndpointBuilder;
 use std::collections::HashMap;
@@ -95,6 +96,17 @@ impl Telephony {
         let tcp =
             TcpListenerConnection::new(local, None).await.map_err(|e| SipError::Bind(local, format!("TCP: {e}")))?;
         transport.add_transport(tcp.into());
+        if let Some(tls) = &cfg.tls {
+            let read = |p: &std::path::Path| {
+                std::fs::read(p).map_err(|e| SipError::Config(format!("SIP TLS: cannot read {}: {e}", p.display())))
+            };
+            let config = TlsConfig { cert: Some(read(&tls.cert)?), key: Some(read(&tls.key)?), ..TlsConfig::default() };
+            let listener = TlsListenerConnection::new(tls.addr, None, config)
+                .await
+                .map_err(|e| SipError::Bind(tls.addr, format!("TLS: {e}")))?;
+            transport.add_transport(listener.into());
+            info!(addr = %tls.addr, "SIP over TLS listening");
+        }
         let endpoint = EndpointBuilder::new()
             .with_cancel_token(cancel.clone())
             .with_transport_layer(transport)
@@ -517,7 +529,19 @@ async fn answer_and_run<B: Brain>(
         }
     };
     let (state_tx, mut states) = ctx.dialogs.new_dialog_state_channel();
-    let contact = rsipstack::sip::Uri::try_from(format!("sip:centrala@{}", ctx.local).as_str()).ok();
+    // A call that came over TLS is answered with a TLS Contact, so that its
+    // in-dialog requests stay encrypted.
+    let over_tls = tx
+        .original
+        .via_header()
+        .ok()
+        .and_then(|v| v.typed().ok())
+        .is_some_and(|v| matches!(v.transport, rsipstack::sip::Transport::Tls));
+    let contact = match (&ctx.cfg.tls, over_tls) {
+        (Some(tls), true) => format!("sip:centrala@{};transport=tls", tls.addr),
+        _ => format!("sip:centrala@{}", ctx.local),
+    };
+    let contact = rsipstack::sip::Uri::try_from(contact.as_str()).ok();
     let dialog = match ctx.dialogs.get_or_create_server_invite(&tx, state_tx, None, contact) {
         Ok(d) => d,
         Err(e) => {
