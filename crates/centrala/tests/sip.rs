@@ -446,6 +446,10 @@ async fn broken_packets_get_errors_and_the_server_goes_on() {
     assert_eq!(exchange(&sock, to, &bad_sdp).as_deref(), Some("SIP/2.0 488 Not Acceptable Here"));
     let g729 = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n";
     assert_eq!(exchange(&sock, to, &invite(port, "c2", g729)).as_deref(), Some("SIP/2.0 488 Not Acceptable Here"));
+    // A phone that demands SRTP is refused, not answered in the clear.
+    let srtp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/SAVP 0\r\n\
+                a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+    assert_eq!(exchange(&sock, to, &invite(port, "c3", srtp)).as_deref(), Some("SIP/2.0 488 Not Acceptable Here"));
     // A method we do not take, and a BYE for no call.
     let msg = format!(
         "SUBSCRIBE sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKs1\r\nFrom: <sip:a@127.0.0.1>;tag=a\r\n\
@@ -464,11 +468,11 @@ async fn broken_packets_get_errors_and_the_server_goes_on() {
     );
     assert_eq!(exchange(&sock, to, &options).as_deref(), Some("SIP/2.0 200 OK"));
 
-    // The two refused calls are registered as failed.
+    // The three refused calls are registered as failed.
     let http = reqwest::Client::new();
     let sup = login(&http, &server, "sup.nina").await;
     let list = get(&http, &server, &sup, "/api/v1/interactions?outcome=failed").await;
-    assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+    assert_eq!(list.as_array().unwrap().len(), 3, "{list}");
     let log = server.stop().join("\n");
     assert!(!log.contains("panicked"), "{log}");
 }

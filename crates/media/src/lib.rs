@@ -25,6 +25,10 @@ pub enum MediaError {
     NoCommonCodec(Vec<u8>),
     #[error("the offer has no audio stream")]
     NoAudio,
+    #[error(
+        "the offer asks for encrypted media ({0}), which this release does not do: refused, not answered unencrypted"
+    )]
+    Encrypted(String),
     #[error("recording failed: {0}")]
     Record(String),
 }

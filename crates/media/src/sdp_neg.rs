@@ -27,7 +27,18 @@ pub struct Chosen {
 pub fn parse_offer(text: &str) -> Result<Offer, MediaError> {
     let desc =
         sdp::SessionDescription::unmarshal(&mut Cursor::new(text)).map_err(|e| MediaError::Sdp(e.to_string()))?;
-    let media = desc.media_descriptions.iter().find(|m| m.media_name.media == "audio").ok_or(MediaError::NoAudio)?;
+    let audio: Vec<_> = desc.media_descriptions.iter().filter(|m| m.media_name.media == "audio").collect();
+    // Plain RTP only: a stream that asks for SRTP (RTP/SAVP, …/SAVPF,
+    // UDP/TLS/RTP/SAVP) must not get an unencrypted answer; an offer that
+    // has only such streams is refused (488).
+    let plain = |m: &&&sdp::description::media::MediaDescription| m.media_name.protos.join("/") == "RTP/AVP";
+    let media = match audio.iter().find(plain) {
+        Some(m) => *m,
+        None => match audio.first() {
+            Some(m) => return Err(MediaError::Encrypted(m.media_name.protos.join("/"))),
+            None => return Err(MediaError::NoAudio),
+        },
+    };
     let address = media
         .connection_information
         .as_ref()
@@ -149,6 +160,21 @@ mod tests {
         let video =
             "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 5000 RTP/AVP 96\r\n";
         assert_eq!(parse_offer(video), Err(MediaError::NoAudio));
+    }
+
+    /// An SRTP offer is refused, never answered with plain RTP (before: the
+    /// phone that demanded encryption got an unencrypted call); an offer
+    /// with an SRTP and a plain audio stream gets the plain one.
+    #[test]
+    fn an_offer_that_asks_for_srtp_is_refused_not_answered_in_clear() {
+        let crypto = "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+        for proto in ["RTP/SAVP", "RTP/SAVPF", "UDP/TLS/RTP/SAVP"] {
+            let srtp = OFFER.replace("RTP/AVP", proto) + crypto;
+            assert_eq!(parse_offer(&srtp), Err(MediaError::Encrypted(proto.to_owned())));
+        }
+        let both = OFFER
+            .replace("m=audio 6000 RTP/AVP", "m=audio 7000 RTP/SAVP 8\r\na=rtpmap:8 PCMA/8000\r\nm=audio 6000 RTP/AVP");
+        assert_eq!(parse_offer(&both).unwrap().port, 6000);
     }
 
     proptest::proptest! {

@@ -142,9 +142,18 @@ impl Telephony {
         if !saved.is_empty() {
             info!(bindings = saved.len(), "phones' registrations restored");
         }
-        info!(%local, "SIP listening (UDP and TCP)");
         let serve = tokio::spawn(async move { endpoint.serve().await });
         let dispatch = tokio::spawn(dispatch(ctx.clone(), incoming));
+        // The stack binds its TCP (and TLS) listeners in its own task: say
+        // "listening" only once TCP takes connections (a phone connecting at
+        // once was refused once).
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(local).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        info!(%local, "SIP listening (UDP and TCP)");
         let sweep_ctx = ctx.clone();
         let sweep = tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
