@@ -450,6 +450,17 @@ async fn broken_packets_get_errors_and_the_server_goes_on() {
     let srtp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/SAVP 0\r\n\
                 a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
     assert_eq!(exchange(&sock, to, &invite(port, "c3", srtp)).as_deref(), Some("SIP/2.0 488 Not Acceptable Here"));
+    // A call that requires an extension we do not support (session timers,
+    // reliable provisional answers): 420, and nothing registered (before:
+    // accepted with 200, the requirement ignored).
+    let required = invite(port, "c4", g729.replace("RTP/AVP 18", "RTP/AVP 0").as_str())
+        .replace("Max-Forwards: 70\r\n", "Max-Forwards: 70\r\nRequire: timer, 100rel\r\n");
+    sock.send_to(required.as_bytes(), to).unwrap();
+    let mut buf = [0u8; 4096];
+    let n = sock.recv(&mut buf).unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]).into_owned();
+    assert!(answer.starts_with("SIP/2.0 420 Bad Extension"), "{answer}");
+    assert!(answer.contains("Unsupported: timer, 100rel"), "{answer}");
     // A method we do not take, and a BYE for no call.
     let msg = format!(
         "SUBSCRIBE sip:x@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKs1\r\nFrom: <sip:a@127.0.0.1>;tag=a\r\n\

@@ -26,6 +26,25 @@ pub fn source(req: &Request) -> Option<SocketAddr> {
     Some(SocketAddr::new(ip, port.or(sent_by.map(|s| s.port())).unwrap_or(5060)))
 }
 
+/// The option tags (RFC 3261 §8.2.2.3) this server supports in a
+/// `Require`: none yet. Not `timer` either: RFC 4028 session timers are not
+/// done, so `Require: timer` gets 420 rather than a promise kept by nobody.
+pub const SUPPORTED: &[&str] = &[];
+
+/// The option tags of `Require` header values (comma lists split,
+/// trimmed, compared without case) that are not [`SUPPORTED`], in order,
+/// once each.
+pub fn unsupported<'a>(require: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for tag in require.into_iter().flat_map(|v| v.split(',')).map(str::trim).filter(|t| !t.is_empty()) {
+        let known = SUPPORTED.iter().any(|s| s.eq_ignore_ascii_case(tag));
+        if !known && !out.iter().any(|o| o.eq_ignore_ascii_case(tag)) {
+            out.push(tag.to_owned());
+        }
+    }
+    out
+}
+
 pub fn parse_authorization(raw: &str) -> Option<DigestAnswer> {
     let a = rsipstack::sip::typed::Authorization::parse(raw).ok()?;
     let qop_auth = match a.qop {
@@ -74,6 +93,12 @@ pub fn user_of(header: Option<String>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_required_extension_is_unsupported_once() {
+        assert_eq!(unsupported(["timer, 100rel", "Timer", " "]), ["timer", "100rel"]);
+        assert!(unsupported(std::iter::empty()).is_empty());
+    }
 
     #[test]
     fn contacts_split_on_commas_outside_brackets_and_quotes() {

@@ -2,7 +2,7 @@
 //! task of each inbound call.
 
 use crate::dial::{Leg, LegEvent, Missed};
-use crate::headers::{parse_authorization, source, split_contacts, user_of};
+use crate::headers::{parse_authorization, source, split_contacts, unsupported, user_of};
 use crate::limits::SourceLimiter;
 use crate::media::{hold_music, Audio, Media, MediaCmd, MediaEvent, MediaStats, PortPool};
 use crate::registrar::{Refused, Registrar};
@@ -267,6 +267,17 @@ fn reply(mut tx: Transaction, status: StatusCode) {
 async fn dispatch<B: Brain>(ctx: Arc<Ctx<B>>, mut incoming: TransactionReceiver) {
     while let Some(mut tx) = incoming.recv().await {
         let in_dialog = tx.original.to_header().ok().and_then(|t| t.tag().ok().flatten()).is_some();
+        // An extension the request requires and we do not support: 420
+        // with Unsupported (RFC 3261 §8.2.2.3), before anything else.
+        if !matches!(tx.original.method, Method::Ack | Method::Cancel) {
+            let required = tx.original.headers.iter().filter(|h| matches!(h, Header::Require(_))).map(|h| h.value());
+            let missing = unsupported(required);
+            if !missing.is_empty() {
+                let header = vec![Header::Other("Unsupported".into(), missing.join(", "))];
+                tokio::spawn(async move { tx.reply_with(StatusCode::BadExtension, header, None).await.ok() });
+                continue;
+            }
+        }
         match tx.original.method {
             Method::Register => {
                 let ctx = ctx.clone();
