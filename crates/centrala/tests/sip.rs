@@ -217,6 +217,21 @@ async fn get(http: &reqwest::Client, server: &Server, token: &str, path: &str) -
     http.get(server.url(path)).bearer_auth(token).send().await.unwrap().json().await.unwrap()
 }
 
+/// The server's `/metrics` now.
+async fn metrics(http: &reqwest::Client, server: &Server) -> String {
+    http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap()
+}
+
+/// The value of the series `name` (with its labels, as written) in
+/// `/metrics` text.
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+        .parse()
+        .unwrap()
+}
+
 /// Root-mean-square of each channel of a stereo 16-bit WAV.
 fn channel_rms(wav: &[u8]) -> (f64, f64, f64) {
     let mut r = hound::WavReader::new(std::io::Cursor::new(wav)).unwrap();
@@ -1881,14 +1896,8 @@ async fn rtp_from_a_stranger_is_dropped_and_the_caller_keeps_the_call() {
     let sup = login(&http, &server, "sup.nina").await;
     let i = newest_ended_call(&http, &server, &sup, "").await;
     assert_eq!((i["digits"].as_str(), i["intent"].as_str()), (Some("2"), Some("reference")), "{i}");
-    let metrics = http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    let dropped: u64 = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("centrala_rtp_dropped_total "))
-        .unwrap_or_else(|| panic!("{metrics}"))
-        .parse()
-        .unwrap();
-    assert_eq!(dropped, 16, "13 from the stranger, 3 from the other port");
+    let m = metrics(&http, &server).await;
+    assert_eq!(metric(&m, "centrala_rtp_dropped_total"), 16.0, "13 from the stranger, 3 from the other port");
     let log = server.stop().join("\n");
     assert!(log.contains("RTP from a stranger dropped"), "{log}");
     assert!(!log.contains("panicked"), "{log}");
@@ -1996,20 +2005,21 @@ async fn a_flood_from_one_address_is_refused_and_a_company_has_at_most_its_lines
             }
         }
     }
-    let metrics = http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    let refused = |reason: &str| {
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("centrala_calls_refused_total{{reason=\"{reason}\"}} ")))
-            .unwrap_or_else(|| panic!("{metrics}"))
-            .to_owned()
-    };
-    assert_eq!((refused("rate_limit").as_str(), refused("company_cap").as_str()), ("4", "1"));
+    let m = metrics(&http, &server).await;
+    let refused = |reason: &str| metric(&m, &format!("centrala_calls_refused_total{{reason=\"{reason}\"}}"));
+    assert_eq!((refused("rate_limit"), refused("company_cap")), (4.0, 1.0));
     let all = get(&http, &server, &sup, "/api/v1/interactions").await;
     assert_eq!(all.as_array().unwrap().len(), 7, "2 from the flood, 5 from the trunk: {all}");
     let log = server.stop().join("\n");
     assert!(log.contains("too many new calls from one address"), "{log}");
     assert!(!log.contains("panicked"), "{log}");
+}
+
+/// Where SIP user `user` is registered now (its contacts), as an admin reads it.
+async fn registered(http: &reqwest::Client, server: &Server, user: &str) -> Value {
+    let admin = login(http, server, "admin").await;
+    let accounts = get(http, server, &admin, "/api/v1/sip/accounts").await;
+    accounts.as_array().unwrap().iter().find(|a| a["username"] == user).unwrap()["registered"].clone()
 }
 
 /// A restart is invisible to phones: a registration is kept (with its
@@ -2035,30 +2045,11 @@ async fn phones_registered_before_a_restart_ring_after_it() {
     assert!(reg.status.success(), "{}", reg.out);
     let http = reqwest::Client::new();
     let contact = format!("sip:203@127.0.0.1:{phone_port}");
-    let registered = |server: &Server| {
-        let (http, url) = (http.clone(), server.url("/api/v1/sip/accounts"));
-        async move {
-            let token = {
-                let v: Value = http
-                    .post(url.replace("/sip/accounts", "/auth/login"))
-                    .json(&json!({"company": "demo", "username": "admin", "password": "demo"}))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                v["token"].as_str().unwrap().to_owned()
-            };
-            let accounts: Value = http.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap();
-            accounts.as_array().unwrap().iter().find(|a| a["username"] == "203").unwrap()["registered"].clone()
-        }
-    };
-    assert!(registered(&server).await.to_string().contains(&contact));
+    assert!(registered(&http, &server, "203").await.to_string().contains(&contact));
     server.stop();
 
     let server = Server::start(&data, true);
-    let after = registered(&server).await;
+    let after = registered(&http, &server, "203").await;
     assert!(after.to_string().contains(&contact), "kept across the restart: {after}");
     // op.ana's phone (203) rings: the phone, still at its port, declines.
     let uas = std::thread::spawn(move || sipp_at(&work, &scenario("busy.xml"), phone_port, &["-s", "203"]));
@@ -2245,13 +2236,6 @@ async fn a_full_disk_refuses_calls_and_changes_and_recording_stops_at_its_floor(
     let server = Server::start_with(&data, true, &[("CENTRALA_RECORDINGS_MIN_FREE_MB", "16")]);
     let http = reqwest::Client::new();
     let sup = login(&http, &server, "sup.nina").await;
-    let metric = |text: &str, name: &str| -> f64 {
-        text.lines()
-            .find_map(|l| l.strip_prefix(&format!("{name} ")))
-            .unwrap_or_else(|| panic!("{text}"))
-            .parse()
-            .unwrap()
-    };
 
     // A call on hold for 12 s; 4 s in, the disk falls below the floor.
     let long = ivr_scenario_holding(dir.path(), "2", 12_000);
@@ -2276,7 +2260,7 @@ async fn a_full_disk_refuses_calls_and_changes_and_recording_stops_at_its_floor(
     caller(&server, ivr_scenario(dir.path(), ""), "38762200002").await;
     let second = newest_ended_call(&http, &server, &sup, "").await;
     assert_eq!((second["disposition"].as_str(), &second["recording"]), (Some("abandoned"), &Value::Null), "{second}");
-    let m = http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let m = metrics(&http, &server).await;
     assert_eq!(metric(&m, "centrala_recordings_skipped_total"), 2.0, "one stopped, one not started");
     assert!(metric(&m, "centrala_recordings_free_bytes") < 16.0 * 1024.0 * 1024.0);
 
@@ -2295,7 +2279,7 @@ async fn a_full_disk_refuses_calls_and_changes_and_recording_stops_at_its_floor(
     let health = http.get(server.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 503);
     assert!(health.text().await.unwrap().contains("does not take writes"));
-    let m = http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let m = metrics(&http, &server).await;
     assert_eq!(metric(&m, "centrala_store_writable"), 0.0);
     let refused = http
         .post(server.url("/api/v1/auth/login"))
