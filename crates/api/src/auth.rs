@@ -402,13 +402,12 @@ pub async fn login(
     let pair_key = format!("pair:{}/{}@{addr}", req.company, req.username);
     let addr_key = format!("addr:{addr}");
     if let Some(secs) = state.limiter.blocked(&pair_key, &addr_key, now) {
-        let mut e = ApiError::new(
+        return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
             format!("too many failed logins; try again in {secs} s"),
-        );
-        e.retry_after = Some(secs);
-        return Err(e);
+        )
+        .retry_after(secs));
     }
     let company = state.store.company_by_code(&req.company).await?;
     let member = match &company {

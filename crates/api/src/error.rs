@@ -40,6 +40,11 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError { status, code, message: message.into(), retry_after: None, details: None }
     }
+    /// The same error, telling the client when to try again (`Retry-After`).
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
     pub fn not_found(what: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
     }
@@ -98,26 +103,24 @@ impl From<StoreError> for ApiError {
             )
             | StoreError::Connect(_, e) => {
                 tracing::error!(error = %e, "the database is out of reach");
-                let mut out = ApiError::new(
+                ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "store_unavailable",
                     "the database is out of reach; try again shortly",
-                );
-                out.retry_after = Some(5);
-                out
+                )
+                .retry_after(5)
             }
             StoreError::Invalid(m) => ApiError::invalid(m),
             // Nothing was written: the client may try again once there is
             // room (`/healthz` says so meanwhile).
             full if full.is_full() => {
                 tracing::error!(error = %full, "the database cannot write: its disk is full");
-                let mut out = ApiError::new(
+                ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "storage_full",
                     "the server's disk is full: nothing was saved; try again shortly",
-                );
-                out.retry_after = Some(30);
-                out
+                )
+                .retry_after(30)
             }
             other => {
                 tracing::error!(error = %other, "store error");

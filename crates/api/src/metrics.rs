@@ -115,21 +115,26 @@ impl Metrics {
             // The legs count in the SIP crate; the counter catches up at
             // each scrape (under the lock, so two scrapes add it once).
             let dropped = centrala_sip::media::rtp_dropped();
-            self.rtp_dropped.inc_by(dropped.saturating_sub(self.rtp_dropped.get()));
+            catch_up(&self.rtp_dropped, dropped);
             let (free, skipped) = centrala_center::recordings::space();
             if free != u64::MAX {
                 self.recordings_free_bytes.set(i64::try_from(free).unwrap_or(i64::MAX));
             }
-            self.recordings_skipped.inc_by(skipped.saturating_sub(self.recordings_skipped.get()));
+            catch_up(&self.recordings_skipped, skipped);
             let (rate, cap) = centrala_sip::limits::refused();
             for (reason, n) in [("rate_limit", rate), ("company_cap", cap)] {
-                let c = self.calls_refused.get_or_create(&RefusedLabels { reason });
-                c.inc_by(n.saturating_sub(c.get()));
+                catch_up(&self.calls_refused.get_or_create(&RefusedLabels { reason }), n);
             }
             let _ = encode(&mut out, &reg);
         }
         out
     }
+}
+
+/// Brings a counter up to a total kept elsewhere (the drivers count in
+/// plain atomics; the registry's counter follows at each scrape).
+fn catch_up(counter: &Counter, total: u64) {
+    counter.inc_by(total.saturating_sub(counter.get()));
 }
 
 impl Default for Metrics {

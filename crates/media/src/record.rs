@@ -114,19 +114,21 @@ mod tests {
     use super::*;
     use std::io::Cursor;
 
+    /// `frames` of 20 ms from both sides, the caller at 1000, staff at 2000.
+    fn talk<W: Write + Seek>(r: &mut Recorder<W>, frames: usize) {
+        for _ in 0..frames {
+            r.caller(&[1000; 160]).unwrap();
+            r.staff(&[2000; 160]).unwrap();
+        }
+    }
+
     #[test]
     fn a_file_cut_after_its_checkpoint_is_repaired_to_all_it_holds() {
         let mut buf = Cursor::new(Vec::new());
         let mut r = Recorder::new(&mut buf).unwrap();
-        for _ in 0..25 {
-            r.caller(&[1000; 160]).unwrap();
-            r.staff(&[2000; 160]).unwrap();
-        }
+        talk(&mut r, 25);
         r.checkpoint().unwrap();
-        for _ in 0..10 {
-            r.caller(&[1000; 160]).unwrap();
-            r.staff(&[2000; 160]).unwrap();
-        }
+        talk(&mut r, 10);
         r.checkpoint().unwrap();
         std::mem::forget(r);
         let full = buf.into_inner();
@@ -135,10 +137,7 @@ mod tests {
         let mut cut = full.clone();
         let mut early = Cursor::new(Vec::new());
         let mut r = Recorder::new(&mut early).unwrap();
-        for _ in 0..25 {
-            r.caller(&[1000; 160]).unwrap();
-            r.staff(&[2000; 160]).unwrap();
-        }
+        talk(&mut r, 25);
         r.finish().unwrap();
         cut[..44].copy_from_slice(&early.get_ref()[..44]);
         cut.extend([7, 7]);
@@ -184,15 +183,9 @@ mod tests {
     fn a_checkpoint_leaves_a_playable_file_if_the_process_dies() {
         let mut buf = Cursor::new(Vec::new());
         let mut r = Recorder::new(&mut buf).unwrap();
-        for _ in 0..25 {
-            r.caller(&[1000; 160]).unwrap();
-            r.staff(&[2000; 160]).unwrap();
-        }
+        talk(&mut r, 25);
         r.checkpoint().unwrap();
-        for _ in 0..10 {
-            r.caller(&[1000; 160]).unwrap();
-            r.staff(&[2000; 160]).unwrap();
-        }
+        talk(&mut r, 10);
         // No finish: as if the process died here.
         std::mem::forget(r);
         let bytes = buf.into_inner();

@@ -435,10 +435,7 @@ async fn run(
                         if let Some(r) = recorder.take() {
                             RECORDINGS_STOPPED.fetch_add(1, Ordering::Relaxed);
                             warn!("recording stopped: the recordings' disk is below its free-space floor");
-                            match r.finish() {
-                                Ok(()) => stats.recorded = true,
-                                Err(e) => warn!(error = %e, "the recording could not be completed"),
-                            }
+                            stats.recorded = complete(r);
                         }
                     }
                 }
@@ -451,12 +448,14 @@ async fn run(
     }
     stats.duration_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
     if let Some(r) = recorder {
-        match r.finish() {
-            Ok(()) => stats.recorded = true,
-            Err(e) => warn!(error = %e, "the recording could not be completed"),
-        }
+        stats.recorded = complete(r);
     }
     stats
+}
+
+/// Completes a recording's file: whether it was.
+fn complete(r: Recorder<BufWriter<std::fs::File>>) -> bool {
+    r.finish().map_err(|e| warn!(error = %e, "the recording could not be completed")).is_ok()
 }
 
 /// Music on hold: a calm, quiet four-chord loop (8 s), synthesised so that

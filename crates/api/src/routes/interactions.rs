@@ -115,14 +115,17 @@ pub(crate) async fn may_read(state: &AppState, auth: &Auth, i: &Interaction) -> 
     if !auth.sees_own_only() || i.handled_by == Some(auth.staff) {
         return Ok(true);
     }
-    Ok(match i.client_id {
-        Some(c) => serves(state, auth, c).await?,
-        None => false,
-    })
+    serves(state, auth, i.client_id).await
 }
 
-/// Whether the caller serves `client` now (see [`centrala_store::Scoped::serves`]).
-pub(crate) async fn serves(state: &AppState, auth: &Auth, client: centrala_domain::ClientId) -> ApiResult<bool> {
+/// Whether the caller serves `client` now (see
+/// [`centrala_store::Scoped::serves`]); no client is served by nobody.
+pub(crate) async fn serves(
+    state: &AppState,
+    auth: &Auth,
+    client: Option<centrala_domain::ClientId>,
+) -> ApiResult<bool> {
+    let Some(client) = client else { return Ok(false) };
     Ok(state.store.company(auth.company).serves(auth.staff, client, SERVING_AFTER_CALL).await?)
 }
 
@@ -176,10 +179,7 @@ pub async fn list(
             Some(s.staff_by_username(u).await?.ok_or_else(|| ApiError::invalid(format!("no staff member {u:?}")))?.id);
     }
     if auth.sees_own_only() {
-        let served = match f.client {
-            Some(c) => serves(&state, &auth, c).await?,
-            None => false,
-        };
+        let served = serves(&state, &auth, f.client).await?;
         match f.staff {
             Some(other) if other != auth.staff && !served => return Err(ApiError::forbidden()),
             _ if !served => f.staff = Some(auth.staff),

@@ -166,7 +166,7 @@ async fn load(state: &AppState, auth: &Auth, s: &Scoped<'_>, raw_id: &str) -> Ap
     let o = s.order(id).await?.ok_or_else(|| ApiError::not_found("order"))?;
     if auth.sees_own_only()
         && o.created_by != Some(auth.staff)
-        && !super::interactions::serves(state, auth, o.summary.client).await?
+        && !super::interactions::serves(state, auth, Some(o.summary.client)).await?
     {
         return Err(ApiError::not_found("order"));
     }
@@ -326,14 +326,8 @@ pub async fn list(
     };
     let mut f = OrderFilter { client, status, taken_by: None, limit: q.limit.unwrap_or(50).clamp(1, 500) };
     // Operators list the orders they took, or a client's while they serve it.
-    if auth.sees_own_only() {
-        let served = match client {
-            Some(c) => super::interactions::serves(&state, &auth, c).await?,
-            None => false,
-        };
-        if !served {
-            f.taken_by = Some(auth.staff);
-        }
+    if auth.sees_own_only() && !super::interactions::serves(&state, &auth, client).await? {
+        f.taken_by = Some(auth.staff);
     }
     let rows = s.orders(&f).await?;
     Ok(Json(rows.iter().map(Into::into).collect()))
