@@ -39,6 +39,10 @@ pub struct Metrics {
     pub settings_unreadable: Gauge,
     /// RTP packets dropped by call legs: not from the leg's far end.
     pub rtp_dropped: Counter,
+    /// Call legs whose media was encrypted (SRTP).
+    pub srtp_legs: Counter,
+    /// SRTP packets refused: failed authentication, or replayed.
+    pub srtp_rejected: Counter,
     /// Inbound calls refused before they were registered, by why.
     pub calls_refused: Family<RefusedLabels, Counter>,
     /// 1 when the database took the last probe write (`/healthz`, each
@@ -58,6 +62,8 @@ impl Metrics {
         let logins_failed = Counter::default();
         let settings_unreadable = Gauge::default();
         let rtp_dropped = Counter::default();
+        let srtp_legs = Counter::default();
+        let srtp_rejected = Counter::default();
         let calls_refused = Family::<RefusedLabels, Counter>::default();
         let store_writable = Gauge::default();
         let recordings_skipped = Counter::default();
@@ -74,6 +80,16 @@ impl Metrics {
             "rtp_dropped",
             "RTP packets dropped because they came from somewhere other than the call leg's far end",
             rtp_dropped.clone(),
+        );
+        registry.register(
+            "srtp_legs",
+            "Call legs whose media was encrypted (SRTP, keyed in the SDP)",
+            srtp_legs.clone(),
+        );
+        registry.register(
+            "srtp_rejected",
+            "SRTP packets refused from a leg's far end: failed authentication, or replayed",
+            srtp_rejected.clone(),
         );
         registry.register(
             "calls_refused",
@@ -102,6 +118,8 @@ impl Metrics {
             logins_failed,
             settings_unreadable,
             rtp_dropped,
+            srtp_legs,
+            srtp_rejected,
             calls_refused,
             store_writable,
             recordings_skipped,
@@ -116,6 +134,9 @@ impl Metrics {
             // each scrape (under the lock, so two scrapes add it once).
             let dropped = centrala_sip::media::rtp_dropped();
             catch_up(&self.rtp_dropped, dropped);
+            let (legs, rejected) = centrala_sip::media::srtp_counts();
+            catch_up(&self.srtp_legs, legs);
+            catch_up(&self.srtp_rejected, rejected);
             let (free, skipped) = centrala_center::recordings::space();
             if free != u64::MAX {
                 self.recordings_free_bytes.set(i64::try_from(free).unwrap_or(i64::MAX));

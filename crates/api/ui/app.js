@@ -423,7 +423,7 @@ if (document.body.dataset.page === "admin") {
   $("#sip-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
-      await api("PUT", "/staff/" + $("#s-staff").value + "/sip", { username: v("#s-user"), password: $("#s-pass").value });
+      await api("PUT", "/staff/" + $("#s-staff").value + "/sip", { username: v("#s-user"), password: $("#s-pass").value, srtp_required: $("#s-srtp").checked });
       location.reload();
     } catch (e) {
       report("#sip-msg", false, e.message);

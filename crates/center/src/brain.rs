@@ -327,7 +327,7 @@ impl Brain for CallBrain {
         let Ok(Some(account)) = self.center.store.sip_account(user).await else { return false };
         let company = CompanyId(account.company_id);
         let s = self.center.store.company(company);
-        let Ok(Some(member)) = s.staff(StaffId(account.staff_id)).await else { return false };
+        let Ok(Some(member)) = s.staff(account.staff_id).await else { return false };
         let phone = Some(user.to_owned());
         self.center.acd.set(company, member.id, &member.username, member.role, phone, wanted).await.is_some()
     }
@@ -337,7 +337,7 @@ impl Brain for CallBrain {
         let s = self.center.store.company(company);
         // A SIP username (the phone's own directory) names its staff member.
         let to = match self.center.store.sip_account(to).await {
-            Ok(Some(a)) if a.company_id == company.0 => match s.staff(StaffId(a.staff_id)).await {
+            Ok(Some(a)) if a.company_id == company.0 => match s.staff(a.staff_id).await {
                 Ok(Some(m)) => m.username,
                 _ => return false,
             },
@@ -362,7 +362,7 @@ impl Brain for CallBrain {
 
     async fn account(&self, username: &str) -> Option<Account> {
         match self.center.store.sip_account(username).await {
-            Ok(a) => a.map(|a| Account { ha1: a.ha1 }),
+            Ok(a) => a.map(|a| Account { ha1: a.ha1, srtp_required: a.srtp_required }),
             Err(e) => {
                 warn!(error = %e, "reading a SIP account failed");
                 None
@@ -387,8 +387,8 @@ impl Brain for CallBrain {
             }
         };
         rows.into_iter()
-            .filter_map(|(user, contact, source, expires_unix)| {
-                Some(SavedBinding { user, contact, source: source.parse().ok()?, expires_unix })
+            .filter_map(|(user, contact, source, expires_unix, srtp_required)| {
+                Some(SavedBinding { user, contact, source: source.parse().ok()?, expires_unix, srtp_required })
             })
             .collect()
     }

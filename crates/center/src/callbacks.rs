@@ -101,7 +101,9 @@ async fn callback(center: Center, job: CallbackJob) {
     // Their phone: as the ACD last heard, else as stored.
     let user = match job.user.clone() {
         Some(u) => Some(u),
-        None => s.sip_accounts().await.ok().and_then(|a| a.into_iter().find(|(st, _)| *st == staff)).map(|(_, u)| u),
+        None => {
+            s.sip_accounts().await.ok().and_then(|a| a.into_iter().find(|a| a.staff_id == staff)).map(|a| a.username)
+        }
     };
     let dialled = match (center.dialer.get(), user) {
         (Some(d), Some(user)) => d

@@ -86,6 +86,10 @@ pub struct SipConfig {
     /// Where calls to phone numbers go: a SIP trunk or gateway as `IP:port`;
     /// empty: only `sip:` URIs can be dialled.
     pub trunk: String,
+    /// Encrypt the trunk's media (SRTP keyed in the SDP, RFC 4568): calls
+    /// to numbers offer only RTP/SAVP, and a plain offer from the trunk is
+    /// refused (488). Use with a TLS trunk: the keys travel in the SDP.
+    pub trunk_srtp_required: bool,
     /// New calls one address may start per second, on average (503 with
     /// Retry-After beyond); 0: no limit. Trusted peers and the trunk are
     /// not limited.
@@ -113,6 +117,7 @@ impl Default for SipConfig {
             realm: "centrala".into(),
             prompts: String::new(),
             trunk: String::new(),
+            trunk_srtp_required: false,
             trusted_peers: Vec::new(),
             invite_rate: 5.0,
             invite_burst: 20.0,
@@ -299,6 +304,7 @@ impl Config {
             realm: self.sip.realm.clone(),
             prompts: (!self.sip.prompts.is_empty()).then(|| PathBuf::from(&self.sip.prompts)),
             trunk,
+            trunk_srtp_required: self.sip.trunk_srtp_required,
             trusted_peers: self.sip.trusted_peers.clone(),
             tls: self.sip_tls()?,
             invite_limit: centrala_sip::limits::InviteLimit {

@@ -461,9 +461,11 @@ async fn broken_packets_get_errors_and_the_server_goes_on() {
     assert_eq!(exchange(&sock, to, &bad_sdp).as_deref(), Some("SIP/2.0 488 Not Acceptable Here"));
     let g729 = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n";
     assert_eq!(exchange(&sock, to, &invite(port, "c2", g729)).as_deref(), Some("SIP/2.0 488 Not Acceptable Here"));
-    // A phone that demands SRTP is refused, not answered in the clear.
-    let srtp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/SAVP 0\r\n\
-                a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+    // A phone that demands encryption we cannot do (DTLS-SRTP) is refused,
+    // not answered in the clear.
+    let srtp =
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 UDP/TLS/RTP/SAVP 0\r\n\
+                a=fingerprint:sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB\r\n";
     assert_eq!(exchange(&sock, to, &invite(port, "c3", srtp)).as_deref(), Some("SIP/2.0 488 Not Acceptable Here"));
     // A call that requires an extension we do not support (session timers,
     // reliable provisional answers): 420, and nothing registered (before:
@@ -524,16 +526,19 @@ impl Phone {
 
     /// A phone that answers at once (`answer`) or only rings.
     fn start_answering(dir: &Path, registrar: &str, user: &str, password: &str, speech: &Path, answer: bool) -> Phone {
-        Phone::start_with(dir, registrar, user, password, speech, answer, "")
+        Phone::start_with(dir, registrar, user, password, speech, answer, "", "")
     }
 
     /// A phone that also writes what it hears and says to WAV files in
     /// `dir` (baresip's sndfile module: `dump-*-dec.wav` is what it heard).
     fn start_recording(dir: &Path, registrar: &str, user: &str, password: &str, speech: &Path) -> Phone {
         let extra = format!("module sndfile.so\nsnd_path {}\n", dir.display());
-        Phone::start_with(dir, registrar, user, password, speech, true, &extra)
+        Phone::start_with(dir, registrar, user, password, speech, true, &extra, "")
     }
 
+    /// A phone with more lines for its `config` (`extra`) and more
+    /// parameters for its account line (`account`: `;mediaenc=srtp-mand`).
+    #[allow(clippy::too_many_arguments)]
     fn start_with(
         dir: &Path,
         registrar: &str,
@@ -542,6 +547,7 @@ impl Phone {
         speech: &Path,
         answer: bool,
         extra: &str,
+        account: &str,
     ) -> Phone {
         std::fs::create_dir_all(dir).unwrap();
         let port = free_phone_port();
@@ -556,7 +562,7 @@ impl Phone {
         std::fs::write(
             dir.join("accounts"),
             format!(
-                "<sip:{user}@{registrar}>;auth_pass={password};answermode={};regint=300\n",
+                "<sip:{user}@{registrar}>;auth_pass={password};answermode={};regint=300{account}\n",
                 if answer { "auto" } else { "manual" }
             ),
         )
@@ -1931,6 +1937,52 @@ fn in_dialog(method: &str, cseq: u32, port: u16, ip: &str, call: &str, ok: &str)
     )
 }
 
+/// A trunk whose media must be encrypted (`sip.trunk_srtp_required`): a
+/// plain offer from its address is refused (488), never answered in clear;
+/// an SDES offer is answered RTP/SAVP under its tag with keys of ours.
+/// Before: every SRTP offer got 488 and the rule did not exist.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trunk_that_requires_srtp_is_answered_encrypted_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("CENTRALA_SIP__TRUNK", "127.0.0.3:5060"), ("CENTRALA_SIP__TRUNK_SRTP_REQUIRED", "true")];
+    let server = Server::start_with(&dir.path().join("data"), true, &env);
+    let to = server.sip.as_str();
+    let trunk = UdpSocket::bind("127.0.0.3:0").unwrap();
+    trunk.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let port = trunk.local_addr().unwrap().port();
+    let key = "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
+    let plain = "v=0\r\no=- 1 1 IN IP4 127.0.0.3\r\ns=-\r\nc=IN IP4 127.0.0.3\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+    let sdes = format!(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.3\r\ns=-\r\nc=IN IP4 127.0.0.3\r\nt=0 0\r\nm=audio 4000 RTP/SAVP 0\r\n\
+         a=crypto:7 AES_CM_128_HMAC_SHA1_80 {key}\r\n"
+    );
+    let from_trunk = |call: &str, sdp: &str| {
+        invite(port, call, sdp).replace("Via: SIP/2.0/UDP 127.0.0.1:", "Via: SIP/2.0/UDP 127.0.0.3:")
+    };
+    trunk.send_to(from_trunk("clear", plain).as_bytes(), to).unwrap();
+    let refused = finals(&trunk, 1);
+    assert!(refused["clear"].starts_with("SIP/2.0 488"), "{refused:?}");
+    trunk.send_to(from_trunk("sealed", &sdes).as_bytes(), to).unwrap();
+    let got = finals(&trunk, 1);
+    let ok = &got["sealed"];
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+    assert!(ok.contains(" RTP/SAVP 0"), "{ok}");
+    let ours = ok.lines().find_map(|l| l.strip_prefix("a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:")).expect(ok);
+    assert_eq!(ours.trim().len(), 40, "30 bytes of key and salt: {ours}");
+    assert!(!ok.contains(key), "our own keys, never the trunk's back");
+    trunk.send_to(in_dialog("ACK", 1, port, "127.0.0.3", "sealed", ok).as_bytes(), to).unwrap();
+    trunk.send_to(in_dialog("BYE", 2, port, "127.0.0.3", "sealed", ok).as_bytes(), to).unwrap();
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let m = metrics(&http, &server).await;
+    assert_eq!(metric(&m, "centrala_srtp_legs_total"), 1.0, "{m}");
+    // The refused call failed; the encrypted one was taken.
+    let calls = get(&http, &server, &sup, "/api/v1/interactions").await;
+    assert_eq!(calls.as_array().unwrap().len(), 2, "{calls}");
+    let log = server.stop().join("\n");
+    assert!(log.contains("SRTP is required here"), "{log}");
+}
+
 /// A flood is refused before anything is registered: one address may start
 /// `invite_burst` calls at once, then `invite_rate` a second (503 with
 /// Retry-After beyond), and a company has at most `max_calls_per_company`
@@ -2434,7 +2486,7 @@ async fn a_backup_taken_under_load_restores_into_an_empty_folder_and_matches() {
 /// certificate made in the test, and a caller's call is put through to it
 /// down that TLS connection, answered, and talked.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_phone_registered_over_tls_is_rung_over_tls_and_answers() {
+async fn a_phone_over_tls_that_requires_srtp_talks_encrypted_both_ways() {
     if !have_sipp() || !have_baresip() {
         return;
     }
@@ -2455,24 +2507,120 @@ async fn a_phone_registered_over_tls_is_rung_over_tls_and_answers() {
     let server = Server::start_with(&dir.path().join("data"), true, &env);
     let http = reqwest::Client::new();
     let sup = login(&http, &server, "sup.nina").await;
+    let admin = login(&http, &server, "admin").await;
+    let ana = login(&http, &server, "op.ana").await;
 
-    // op.ana's phone registers over TLS, trusting the test authority.
+    // The admin requires SRTP for op.ana's phone.
+    let staff = get(&http, &server, &admin, "/api/v1/staff").await;
+    let ana_id = staff.as_array().unwrap().iter().find(|s| s["username"] == "op.ana").unwrap()["id"].clone();
+    let set = http
+        .put(server.url(&format!("/api/v1/staff/{ana_id}/sip")))
+        .bearer_auth(&admin)
+        .json(&json!({"username": "203", "password": "encrypted-203", "srtp_required": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 200);
+
+    // Her phone registers over TLS, trusting the test authority, and
+    // takes SRTP only (baresip's `srtp-mand`: RTP/SAVP offers and answers,
+    // nothing else); it dumps what it hears.
     let speech = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/en/main-menu.wav");
-    let extra = format!("sip_cafile {}\n", dir.path().join("ca.pem").display());
-    let registrar = format!("{listen};transport=tls");
     let phone_dir = dir.path().join("phone");
-    let _phone = Phone::start_with(&phone_dir, &registrar, "203", "demo", &speech, true, &extra);
+    let ctrl = free_phone_port();
+    let extra = format!(
+        "sip_cafile {}\nmodule srtp.so\nmodule sndfile.so\nsnd_path {}\nmodule_app menu.so\nmodule_app ctrl_tcp.so\n\
+         ctrl_tcp_listen 127.0.0.1:{ctrl}\n",
+        dir.path().join("ca.pem").display(),
+        phone_dir.display()
+    );
+    let registrar = format!("{listen};transport=tls");
+    let _phone =
+        Phone::start_with(&phone_dir, &registrar, "203", "encrypted-203", &speech, true, &extra, ";mediaenc=srtp-mand");
     until_registered(&http, &server, &sup, "203", &phone_dir.join("log")).await;
     let accounts = get(&http, &server, &sup, "/api/v1/sip/accounts").await;
     let a = accounts.as_array().unwrap().iter().find(|a| a["username"] == "203").unwrap().clone();
     assert!(a["registered"].to_string().to_ascii_lowercase().contains("transport=tls"), "{a}");
-    ready(&http, &server, "op.ana").await;
+    assert_eq!(a["srtp_required"], true, "{a}");
 
-    // A client calls to order (over UDP); the operator's phone rings over TLS.
+    // The phone calls us (*1: ready) offering SRTP; we answer with our keys
+    // and it hears the confirmation beep, which only our encryption
+    // could have brought it.
+    let state = || {
+        let (http, url, ana) = (http.clone(), server.url("/api/v1/agents/me/state"), ana.clone());
+        async move {
+            let v: Value = http.get(url).bearer_auth(ana).send().await.unwrap().json().await.unwrap();
+            v["state"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(state().await, "offline");
+    // (baresip completes the number to the account's registrar, over TLS.)
+    baresip_command(ctrl, "dial", "*1");
+    for _ in 0..100 {
+        if state().await == "available" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(state().await, "available", "{}", std::fs::read_to_string(phone_dir.join("log")).unwrap());
+    let heard_beep = || {
+        std::fs::read_dir(&phone_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with("-dec.wav"))
+            .any(|p| {
+                let (samples, rate) = channel(&std::fs::read(p).unwrap(), 0);
+                tone_share(&samples, rate, 1000.0).0 > 0.3
+            })
+    };
+    for _ in 0..50 {
+        if heard_beep() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        heard_beep(),
+        "the phone heard the beep through SRTP: {}",
+        std::fs::read_to_string(phone_dir.join("log")).unwrap()
+    );
+
+    // A client calls to order (over UDP, plain); the operator's phone is
+    // rung over TLS with an SRTP-only offer, answers, and the two talk.
     let (_, phone) = operators_client(&http, &server, &sup, "order").await;
     caller(&server, ivr_scenario_holding(dir.path(), "1", 6000), phone.trim_start_matches('+')).await;
     let i = newest_ended_call(&http, &server, &sup, "").await;
     assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("op.ana")), "{i}");
+    // The recording's right side is op.ana's speech, which reached us
+    // only encrypted: we decrypted it.
+    let id = i["id"].as_i64().unwrap();
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&sup).send().await.unwrap();
+    let (left, right, _) = channel_rms(&wav.bytes().await.unwrap());
+    assert!(left > 200.0 && right > 200.0, "both sides: {left} {right}");
+    let m = metrics(&http, &server).await;
+    assert_eq!(metric(&m, "centrala_srtp_legs_total"), 2.0, "the feature call and the agent's leg: {m}");
+    assert_eq!(metric(&m, "centrala_srtp_rejected_total"), 0.0);
     let log = server.stop().join("\n");
     assert!(log.contains("SIP over TLS listening"), "{log}");
+}
+
+/// Sends one command to a baresip's `ctrl_tcp` (a JSON netstring) and
+/// waits for its response (events may come first).
+fn baresip_command(port: u16, command: &str, params: &str) {
+    use std::io::{Read, Write};
+    let body = json!({"command": command, "params": params, "token": "t"}).to_string();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(format!("{}:{body},", body.len()).as_bytes()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut got = String::new();
+    let mut chunk = [0u8; 1024];
+    while !got.contains("\"response\":true") {
+        match s.read(&mut chunk) {
+            Ok(n) if n > 0 => got.push_str(&String::from_utf8_lossy(&chunk[..n])),
+            _ => break,
+        }
+    }
+    let response = got.split("\"response\":true").nth(1).unwrap_or_default();
+    assert!(response.contains("\"ok\":true"), "baresip refused {command} {params}: {got}");
 }

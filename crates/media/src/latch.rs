@@ -41,24 +41,29 @@ impl Latch {
         Latch { remote: sdp, expected: [from_sdp, signalling], latched: false }
     }
 
+    /// Whether a packet from `from` may belong to this leg, without
+    /// latching: an SRTP leg asks this first, and latches ([`Latch::admit`])
+    /// only once the packet has passed its authentication, so that a
+    /// stranger on the expected host cannot take the leg with a forgery.
+    pub fn accepts(&self, from: SocketAddr) -> bool {
+        match (self.latched, from.port()) {
+            (true, 0) => from.ip() == self.remote.ip(),
+            (true, _) => from == self.remote,
+            (false, _) => self.expected.contains(&Some(from.ip())),
+        }
+    }
+
     /// Whether a packet from `from` belongs to this leg (latching to it if
     /// it is the first from an expected host).
     pub fn admit(&mut self, from: SocketAddr) -> bool {
-        if from.port() == 0 {
-            return match self.latched {
-                true => from.ip() == self.remote.ip(),
-                false => self.expected.contains(&Some(from.ip())),
-            };
+        if !self.accepts(from) {
+            return false;
         }
-        if self.latched {
-            return from == self.remote;
-        }
-        if self.expected.contains(&Some(from.ip())) {
+        if !self.latched && from.port() != 0 {
             self.remote = from;
             self.latched = true;
-            return true;
         }
-        false
+        true
     }
 
     /// Where to send this leg's packets now.
@@ -90,12 +95,16 @@ mod tests {
     #[test]
     fn the_first_packet_from_the_sdp_host_latches_to_its_port() {
         let mut l = Latch::new(at("10.0.0.5:4000"), None);
+        // Asking does not latch (an SRTP leg asks before authenticating).
+        assert!(l.accepts(at("10.0.0.5:4020")) && !l.accepts(at("10.9.9.9:4020")));
+        assert!(!l.is_latched() && l.remote() == at("10.0.0.5:4000"));
         assert!(l.admit(at("10.0.0.5:4010")), "symmetric RTP: the port may differ");
         assert_eq!(l.remote(), at("10.0.0.5:4010"));
         assert!(l.admit(at("10.0.0.5:4010")));
         // The same host from another port, after media flows: dropped.
         assert!(!l.admit(at("10.0.0.5:4000")));
         assert!(!l.admit(at("10.9.9.9:4010")));
+        assert!(!l.accepts(at("10.0.0.5:4020")));
         assert_eq!(l.remote(), at("10.0.0.5:4010"), "latched once");
     }
 

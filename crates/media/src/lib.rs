@@ -8,6 +8,7 @@ pub mod latch;
 pub mod record;
 pub mod rtp;
 pub mod sdp_neg;
+pub mod srtp;
 
 /// The media crate's one error type.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -26,9 +27,14 @@ pub enum MediaError {
     #[error("the offer has no audio stream")]
     NoAudio,
     #[error(
-        "the offer asks for encrypted media ({0}), which this release does not do: refused, not answered unencrypted"
+        "the offer asks for encrypted media ({0}) without SDES keys we can use (AES_CM_128_HMAC_SHA1_80 or _32): \
+         refused, not answered unencrypted"
     )]
     Encrypted(String),
+    #[error("SRTP is required here, and the other side offered or answered plain RTP")]
+    Unencrypted,
+    #[error("SRTP: {0}")]
+    Srtp(String),
     #[error("recording failed: {0}")]
     Record(String),
 }

@@ -1,9 +1,36 @@
-//! SDP offer/answer (RFC 3264) for audio calls: G.711 µ-law or A-law, and
-//! RFC 4733 telephone-events when offered. Parsing is the `sdp` crate's;
+//! SDP offer/answer (RFC 3264) for audio calls: G.711 µ-law or A-law,
+//! RFC 4733 telephone-events when offered, and SRTP keyed in the SDP
+//! (SDES, RFC 4568) when offered or required. Parsing is the `sdp` crate's;
 //! the choice and the answer are ours.
 
+use crate::srtp::{Crypto, Keys, Suite};
 use crate::{g711::Law, MediaError};
 use std::io::Cursor;
+
+/// The transport profile of an audio stream (the `m=` line's proto).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// `RTP/AVP`: plain RTP (or best-effort SRTP when it carries `a=crypto`).
+    Avp,
+    /// `RTP/SAVP`: SRTP required.
+    Savp,
+    /// `RTP/SAVPF`: SRTP required, with RTCP feedback (which we do not send).
+    Savpf,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Avp => "RTP/AVP",
+            Profile::Savp => "RTP/SAVP",
+            Profile::Savpf => "RTP/SAVPF",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Profile> {
+        [Profile::Avp, Profile::Savp, Profile::Savpf].into_iter().find(|p| p.name() == name)
+    }
+}
 
 /// What an offer asks for, once understood.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +42,9 @@ pub struct Offer {
     pub payload_types: Vec<u8>,
     /// The payload type of telephone-event/8000, if offered.
     pub telephone_event: Option<u8>,
+    pub profile: Profile,
+    /// The stream's `a=crypto` lines we can use, in the offerer's order.
+    pub crypto: Vec<Crypto>,
 }
 
 /// The negotiated audio stream.
@@ -22,54 +52,95 @@ pub struct Offer {
 pub struct Chosen {
     pub law: Law,
     pub telephone_event: Option<u8>,
+    pub profile: Profile,
+    /// The far end's SRTP keys (the `a=crypto` line taken); `None`: plain
+    /// RTP.
+    pub srtp: Option<Crypto>,
 }
 
+/// Reads an offer (or an answer) and picks its audio stream: one with SRTP
+/// keys we can use first, then a plain one. A stream that requires SRTP
+/// (RTP/SAVP, …/SAVPF, UDP/TLS/RTP/SAVP) is never answered unencrypted: an
+/// offer that has only such streams, without keys we can use (DTLS, a
+/// suite we lack), is refused (488).
 pub fn parse_offer(text: &str) -> Result<Offer, MediaError> {
     let desc =
         sdp::SessionDescription::unmarshal(&mut Cursor::new(text)).map_err(|e| MediaError::Sdp(e.to_string()))?;
-    let audio: Vec<_> = desc.media_descriptions.iter().filter(|m| m.media_name.media == "audio").collect();
-    // Plain RTP only: a stream that asks for SRTP (RTP/SAVP, …/SAVPF,
-    // UDP/TLS/RTP/SAVP) must not get an unencrypted answer; an offer that
-    // has only such streams is refused (488).
-    let plain = |m: &&&sdp::description::media::MediaDescription| m.media_name.protos.join("/") == "RTP/AVP";
-    let media = match audio.iter().find(plain) {
-        Some(m) => *m,
-        None => match audio.first() {
-            Some(m) => return Err(MediaError::Encrypted(m.media_name.protos.join("/"))),
-            None => return Err(MediaError::NoAudio),
-        },
-    };
-    let address = media
-        .connection_information
-        .as_ref()
-        .or(desc.connection_information.as_ref())
-        .and_then(|c| c.address.as_ref())
-        .map(|a| a.address.split('/').next().unwrap_or("").to_owned())
-        .ok_or_else(|| MediaError::Sdp("no connection address (c=)".into()))?;
-    let port = u16::try_from(media.media_name.port.value).map_err(|_| MediaError::Sdp("bad port".into()))?;
-    let payload_types: Vec<u8> = media.media_name.formats.iter().filter_map(|f| f.parse().ok()).collect();
-    let telephone_event = media.attributes.iter().find_map(|a| {
-        let v = a.value.as_deref()?;
-        if a.key != "rtpmap" || !v.to_ascii_lowercase().contains("telephone-event/8000") {
-            return None;
+    let mut refused = None;
+    let mut best: Option<Offer> = None;
+    for media in desc.media_descriptions.iter().filter(|m| m.media_name.media == "audio") {
+        let proto = media.media_name.protos.join("/");
+        let crypto: Vec<Crypto> = media
+            .attributes
+            .iter()
+            .filter(|a| a.key == "crypto")
+            .filter_map(|a| a.value.as_deref().and_then(Crypto::parse))
+            .collect();
+        let profile = match Profile::from_name(&proto) {
+            Some(Profile::Avp) => Profile::Avp,
+            Some(p) if !crypto.is_empty() => p,
+            _ => {
+                refused.get_or_insert(proto);
+                continue;
+            }
+        };
+        if best.as_ref().is_some_and(|b| !b.crypto.is_empty() || crypto.is_empty()) {
+            continue;
         }
-        v.split_whitespace().next()?.parse().ok()
-    });
-    Ok(Offer { address, port, payload_types, telephone_event })
+        let address = media
+            .connection_information
+            .as_ref()
+            .or(desc.connection_information.as_ref())
+            .and_then(|c| c.address.as_ref())
+            .map(|a| a.address.split('/').next().unwrap_or("").to_owned())
+            .ok_or_else(|| MediaError::Sdp("no connection address (c=)".into()))?;
+        let port = u16::try_from(media.media_name.port.value).map_err(|_| MediaError::Sdp("bad port".into()))?;
+        let payload_types: Vec<u8> = media.media_name.formats.iter().filter_map(|f| f.parse().ok()).collect();
+        let telephone_event = media.attributes.iter().find_map(|a| {
+            let v = a.value.as_deref()?;
+            if a.key != "rtpmap" || !v.to_ascii_lowercase().contains("telephone-event/8000") {
+                return None;
+            }
+            v.split_whitespace().next()?.parse().ok()
+        });
+        best = Some(Offer { address, port, payload_types, telephone_event, profile, crypto });
+    }
+    match (best, refused) {
+        (Some(o), _) => Ok(o),
+        (None, Some(proto)) => Err(MediaError::Encrypted(proto)),
+        (None, None) => Err(MediaError::NoAudio),
+    }
 }
 
-/// Picks the first offered G.711 law; 488 Not Acceptable Here if none.
+/// Picks the first offered G.711 law (488 Not Acceptable Here if none) and
+/// the first usable `a=crypto` line, if any.
 pub fn choose(offer: &Offer) -> Result<Chosen, MediaError> {
     let law = offer
         .payload_types
         .iter()
         .find_map(|pt| Law::from_payload_type(*pt))
         .ok_or_else(|| MediaError::NoCommonCodec(offer.payload_types.clone()))?;
-    Ok(Chosen { law, telephone_event: offer.telephone_event })
+    Ok(Chosen {
+        law,
+        telephone_event: offer.telephone_event,
+        profile: offer.profile,
+        srtp: offer.crypto.first().copied(),
+    })
 }
 
-/// Our answer: one audio stream at `address:port` with the chosen codec.
-pub fn answer(session_id: u64, address: &str, port: u16, chosen: &Chosen) -> String {
+/// The SDP of one audio stream at `address:port`: `formats` and their
+/// attributes, and the `a=crypto` line, if any.
+fn describe(session_id: u64, address: &str, port: u16, profile: Profile, formats: &str, attrs: &str) -> String {
+    format!(
+        "v=0\r\no=centrala {session_id} {session_id} IN IP4 {address}\r\ns=centrala\r\nc=IN IP4 {address}\r\nt=0 0\r\n\
+         m=audio {port} {} {formats}\r\n{attrs}a=ptime:20\r\na=sendrecv\r\n",
+        profile.name()
+    )
+}
+
+/// Our answer: one audio stream at `address:port` with the chosen codec,
+/// and, when the offer's keys were taken, our own keys under its tag.
+pub fn answer(session_id: u64, address: &str, port: u16, chosen: &Chosen, ours: Option<&Keys>) -> String {
     let pt = chosen.law.payload_type();
     let name = match chosen.law {
         Law::Mu => "PCMU",
@@ -81,30 +152,52 @@ pub fn answer(session_id: u64, address: &str, port: u16, chosen: &Chosen) -> Str
         formats.push_str(&format!(" {te}"));
         attrs.push_str(&format!("a=rtpmap:{te} telephone-event/8000\r\na=fmtp:{te} 0-15\r\n"));
     }
-    format!(
-        "v=0\r\no=centrala {session_id} {session_id} IN IP4 {address}\r\ns=centrala\r\nc=IN IP4 {address}\r\nt=0 0\r\n\
-         m=audio {port} RTP/AVP {formats}\r\n{attrs}a=ptime:20\r\na=sendrecv\r\n"
-    )
+    if let (Some(theirs), Some(keys)) = (chosen.srtp, ours) {
+        attrs.push_str(&format!("a=crypto:{}\r\n", Crypto { keys: *keys, ..theirs }.attribute()));
+    }
+    describe(session_id, address, port, chosen.profile, &formats, &attrs)
 }
 
 /// The payload type we offer telephone-events on.
 pub const OFFERED_TELEPHONE_EVENT: u8 = 101;
+/// The tag of the one `a=crypto` line we offer.
+const OFFERED_CRYPTO_TAG: u32 = 1;
 
-/// Our offer for a call we place: PCMU and PCMA, and telephone-events.
-pub fn offer(session_id: u64, address: &str, port: u16) -> String {
+/// Our offer for a call we place: PCMU and PCMA, and telephone-events; with
+/// `srtp`, as RTP/SAVP with these keys (AES_CM_128_HMAC_SHA1_80).
+pub fn offer(session_id: u64, address: &str, port: u16, srtp: Option<&Keys>) -> String {
     let te = OFFERED_TELEPHONE_EVENT;
-    format!(
-        "v=0\r\no=centrala {session_id} {session_id} IN IP4 {address}\r\ns=centrala\r\nc=IN IP4 {address}\r\nt=0 0\r\n\
-         m=audio {port} RTP/AVP 0 8 {te}\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n\
-         a=rtpmap:{te} telephone-event/8000\r\na=fmtp:{te} 0-15\r\na=ptime:20\r\na=sendrecv\r\n"
-    )
+    let mut attrs = format!(
+        "a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:{te} telephone-event/8000\r\na=fmtp:{te} 0-15\r\n"
+    );
+    let profile = match srtp {
+        Some(keys) => {
+            let line = Crypto { tag: OFFERED_CRYPTO_TAG, suite: Suite::Aes128Sha1_80, keys: *keys };
+            attrs.push_str(&format!("a=crypto:{}\r\n", line.attribute()));
+            Profile::Savp
+        }
+        None => Profile::Avp,
+    };
+    describe(session_id, address, port, profile, &format!("0 8 {te}"), &attrs)
 }
 
 /// Reads the answer to [`offer`]: where to send, and the codec the answerer
-/// took (its first G.711). An answer without one is an error.
-pub fn read_answer(text: &str) -> Result<(Offer, Chosen), MediaError> {
+/// took (its first G.711). An answer without one is an error; so is one
+/// that does not take our SRTP offer (`secure`), or answers a plain offer
+/// with SRTP.
+pub fn read_answer(text: &str, secure: bool) -> Result<(Offer, Chosen), MediaError> {
     let a = parse_offer(text)?;
-    let c = choose(&a)?;
+    let mut c = choose(&a)?;
+    if secure {
+        let took = c.srtp.is_some_and(|k| k.tag == OFFERED_CRYPTO_TAG && k.suite == Suite::Aes128Sha1_80);
+        if c.profile == Profile::Avp || !took {
+            return Err(MediaError::Unencrypted);
+        }
+    } else if c.profile != Profile::Avp {
+        return Err(MediaError::Sdp(format!("an {} answer to a plain RTP offer", c.profile.name())));
+    } else {
+        c.srtp = None;
+    }
     Ok((a, c))
 }
 
@@ -124,8 +217,8 @@ mod tests {
             ("127.0.0.1", 6000, vec![9, 8, 0, 101], Some(101))
         );
         let c = choose(&o).unwrap();
-        assert_eq!(c, Chosen { law: Law::A, telephone_event: Some(101) });
-        let a = answer(1, "127.0.0.1", 20000, &c);
+        assert_eq!(c, Chosen { law: Law::A, telephone_event: Some(101), profile: Profile::Avp, srtp: None });
+        let a = answer(1, "127.0.0.1", 20000, &c, None);
         assert!(a.contains("m=audio 20000 RTP/AVP 8 101\r\n") && a.contains("a=rtpmap:8 PCMA/8000"), "{a}");
         // Our answer parses as an offer would.
         let back = parse_offer(&a).unwrap();
@@ -134,21 +227,22 @@ mod tests {
 
     #[test]
     fn our_offer_and_its_answers() {
-        let o = offer(7, "127.0.0.1", 30000);
+        let o = offer(7, "127.0.0.1", 30000, None);
         let parsed = parse_offer(&o).unwrap();
         assert_eq!(
             (parsed.port, parsed.payload_types.clone(), parsed.telephone_event),
             (30000, vec![0, 8, 101], Some(101))
         );
         // A phone that answers A-law only, then one that answers with nothing we sent.
-        let a = answer(9, "127.0.0.1", 5004, &Chosen { law: Law::A, telephone_event: None });
-        let (where_to, chosen) = read_answer(&a).unwrap();
+        let plain = Chosen { law: Law::A, telephone_event: None, profile: Profile::Avp, srtp: None };
+        let a = answer(9, "127.0.0.1", 5004, &plain, None);
+        let (where_to, chosen) = read_answer(&a, false).unwrap();
         assert_eq!(
             (where_to.address.as_str(), where_to.port, chosen.law, chosen.telephone_event),
             ("127.0.0.1", 5004, Law::A, None)
         );
         let g722 = a.replace("RTP/AVP 8", "RTP/AVP 9");
-        assert!(matches!(read_answer(&g722), Err(MediaError::NoCommonCodec(_))));
+        assert!(matches!(read_answer(&g722, false), Err(MediaError::NoCommonCodec(_))));
     }
 
     #[test]
@@ -162,19 +256,77 @@ mod tests {
         assert_eq!(parse_offer(video), Err(MediaError::NoAudio));
     }
 
-    /// An SRTP offer is refused, never answered with plain RTP (before: the
-    /// phone that demanded encryption got an unencrypted call); an offer
-    /// with an SRTP and a plain audio stream gets the plain one.
+    const KEY: &str = "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
+
+    /// An SDES offer is answered with SRTP under its tag and our own keys,
+    /// in its own profile; a best-effort one (RTP/AVP with `a=crypto`) too.
+    /// Before: every SRTP offer was refused (488).
     #[test]
-    fn an_offer_that_asks_for_srtp_is_refused_not_answered_in_clear() {
-        let crypto = "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
-        for proto in ["RTP/SAVP", "RTP/SAVPF", "UDP/TLS/RTP/SAVP"] {
+    fn an_sdes_offer_is_answered_with_our_keys_under_its_tag() {
+        let ours = Keys([5; crate::srtp::KEY_LEN]);
+        for proto in ["RTP/SAVP", "RTP/SAVPF", "RTP/AVP"] {
+            let crypto = format!(
+                "a=crypto:3 AES_CM_128_HMAC_SHA1_32 {KEY}\r\na=crypto:4 AES_CM_128_HMAC_SHA1_80 {KEY}|2^20\r\n"
+            );
+            let o = parse_offer(&(OFFER.replace("RTP/AVP", proto) + &crypto)).unwrap();
+            assert_eq!(o.crypto.len(), 2, "{proto}");
+            let c = choose(&o).unwrap();
+            let theirs = c.srtp.expect("the offer's first usable line");
+            assert_eq!((theirs.tag, theirs.suite, c.profile.name()), (3, Suite::Aes128Sha1_32, proto));
+            let a = answer(1, "127.0.0.1", 20000, &c, Some(&ours));
+            assert!(a.contains(&format!("m=audio 20000 {proto} 8 101\r\n")), "{a}");
+            assert!(a.contains(&format!("a=crypto:3 AES_CM_128_HMAC_SHA1_32 {}\r\n", ours.inline())), "{a}");
+            assert!(!a.contains(KEY), "never their key back");
+        }
+    }
+
+    /// A stream that requires SRTP without keys we can use (DTLS, another
+    /// suite, none) is refused, never answered in clear; an offer with such
+    /// a stream and a plain one gets the plain one, and one with a plain
+    /// and an SDES stream gets the SDES one.
+    #[test]
+    fn an_offer_we_cannot_encrypt_as_asked_is_refused_not_answered_in_clear() {
+        let aes256 = format!("a=crypto:1 AES_256_CM_HMAC_SHA1_80 {KEY}\r\n");
+        for (proto, crypto) in
+            [("RTP/SAVP", aes256.as_str()), ("RTP/SAVPF", ""), ("UDP/TLS/RTP/SAVP", "a=fingerprint:sha-256 AB\r\n")]
+        {
             let srtp = OFFER.replace("RTP/AVP", proto) + crypto;
             assert_eq!(parse_offer(&srtp), Err(MediaError::Encrypted(proto.to_owned())));
         }
         let both = OFFER
             .replace("m=audio 6000 RTP/AVP", "m=audio 7000 RTP/SAVP 8\r\na=rtpmap:8 PCMA/8000\r\nm=audio 6000 RTP/AVP");
         assert_eq!(parse_offer(&both).unwrap().port, 6000);
+        let sdes = OFFER.replace(
+            "m=audio 6000 RTP/AVP 9 8 0 101",
+            &format!("m=audio 6000 RTP/AVP 0\r\nm=audio 7000 RTP/SAVP 8\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 {KEY}\r\nm=audio 8000 RTP/AVP 0"),
+        );
+        let o = parse_offer(&sdes).unwrap();
+        assert_eq!((o.port, o.profile, o.crypto.len()), (7000, Profile::Savp, 1));
+    }
+
+    /// What we offer when SRTP is required, and the answers we take to it.
+    #[test]
+    fn our_srtp_offer_takes_only_an_srtp_answer() {
+        let ours = Keys([1; crate::srtp::KEY_LEN]);
+        let theirs = Keys([2; crate::srtp::KEY_LEN]);
+        let o = offer(7, "127.0.0.1", 30000, Some(&ours));
+        let parsed = parse_offer(&o).unwrap();
+        assert_eq!(parsed.profile, Profile::Savp);
+        assert_eq!(parsed.crypto, vec![Crypto { tag: 1, suite: Suite::Aes128Sha1_80, keys: ours }]);
+        // A phone answers with its own keys under our tag.
+        let mut c = choose(&parsed).unwrap();
+        let a = answer(9, "127.0.0.1", 5004, &c, Some(&theirs));
+        let (_, took) = read_answer(&a, true).unwrap();
+        assert_eq!(took.srtp.map(|k| k.keys), Some(theirs));
+        // A plain answer to it is refused, and so is an SRTP answer to a plain offer.
+        c.srtp = None;
+        c.profile = Profile::Avp;
+        let plain = answer(9, "127.0.0.1", 5004, &c, None);
+        assert_eq!(read_answer(&plain, true), Err(MediaError::Unencrypted));
+        assert!(matches!(read_answer(&a, false), Err(MediaError::Sdp(_))));
+        // A best-effort answer (AVP with a=crypto) to a plain offer is plain.
+        let best_effort = a.replace("RTP/SAVP", "RTP/AVP");
+        assert_eq!(read_answer(&best_effort, false).unwrap().1.srtp, None);
     }
 
     proptest::proptest! {

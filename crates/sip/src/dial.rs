@@ -6,6 +6,7 @@
 use crate::media::{Media, MediaCmd, MediaStats};
 use crate::server::{lock, Core};
 use centrala_media::latch::Latch;
+use centrala_media::srtp::{Keys, Srtp};
 use rsipstack::dialog::dialog::DialogState;
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
@@ -75,14 +76,17 @@ pub(crate) struct Route {
     /// Over TLS: the phone registered so (`;transport=tls` in its Contact);
     /// the INVITE goes down the connection it keeps open.
     pub(crate) tls: bool,
+    /// Its media must be encrypted: we offer SRTP only.
+    pub(crate) srtp: bool,
 }
 
 /// Where a registered SIP user's phone is (its newest contact).
 pub(crate) fn phone_of(core: &Core, user: &str) -> Option<Route> {
-    let contact = lock(&core.registrar).contacts(core.now(), user).pop()?;
+    let registrar = lock(&core.registrar);
+    let contact = registrar.contacts(core.now(), user).pop()?;
     let uri = Uri::try_from(contact.contact.as_str()).ok()?;
     let tls = uri.params.iter().any(|p| matches!(p, rsipstack::sip::Param::Transport(Transport::Tls)));
-    Some(Route { uri, to: contact.source, tls })
+    Some(Route { uri, to: contact.source, tls, srtp: registrar.requires_srtp(user) })
 }
 
 fn route_to_uri(text: &str) -> Result<Route, String> {
@@ -92,7 +96,7 @@ fn route_to_uri(text: &str) -> Result<Route, String> {
         .clone()
         .try_into()
         .map_err(|_| "the host must be an IP address and port (no DNS lookups here)".to_owned())?;
-    Ok(Route { uri, to, tls: false })
+    Ok(Route { uri, to, tls: false, srtp: false })
 }
 
 impl Dialer {
@@ -117,7 +121,9 @@ impl Dialer {
             if digits.is_empty() {
                 return Err(DialError::NoRoute(req.target.clone(), "not a number".into()));
             }
-            route_to_uri(&format!("sip:{digits}@{trunk}")).map_err(|e| DialError::NoRoute(req.target.clone(), e))?
+            let route = route_to_uri(&format!("sip:{digits}@{trunk}"))
+                .map_err(|e| DialError::NoRoute(req.target.clone(), e))?;
+            Route { srtp: core.cfg.trunk_srtp_required, ..route }
         };
         let (tx, rx) = mpsc::unbounded_channel();
         let core = core.clone();
@@ -164,8 +170,9 @@ impl Leg {
     }
 }
 
-/// Sends an INVITE offering G.711 and waits for the answer, at most `ring`
-/// and until `stop` (then the INVITE is cancelled).
+/// Sends an INVITE offering G.711 (over SRTP only, when the route requires
+/// it) and waits for the answer, at most `ring` and until `stop` (then the
+/// INVITE is cancelled).
 pub(crate) async fn dial(
     core: &Arc<Core>,
     route: &Route,
@@ -176,7 +183,9 @@ pub(crate) async fn dial(
 ) -> Result<Leg, Missed> {
     let socket = core.ports.bind(core.local.ip()).map_err(|e| Missed::Failed(format!("no RTP port: {e}")))?;
     let port = socket.local_addr().map_err(|e| Missed::Failed(e.to_string()))?.port();
-    let offer = centrala_media::sdp_neg::offer(rand::random::<u32>().into(), &core.local.ip().to_string(), port);
+    let ours = route.srtp.then(|| Keys(rand::random()));
+    let offer =
+        centrala_media::sdp_neg::offer(rand::random::<u32>().into(), &core.local.ip().to_string(), port, ours.as_ref());
     let user: String = caller.chars().filter(|c| c.is_ascii_alphanumeric() || "+.-_".contains(*c)).collect();
     let me = |u: &str| Uri::try_from(format!("sip:{u}@{}", core.local).as_str());
     // A TLS phone answers and hangs up down TLS too: our Contact says so.
@@ -228,14 +237,21 @@ pub(crate) async fn dial(
     let id = id.to_string();
     let sequencer = core.sequence(&id, dialog.clone());
     let body = String::from_utf8_lossy(resp.body()).into_owned();
-    match centrala_media::sdp_neg::read_answer(&body) {
-        Ok((where_to, chosen)) => {
+    let read = centrala_media::sdp_neg::read_answer(&body, route.srtp).and_then(|(where_to, chosen)| {
+        let srtp = match (chosen.srtp, ours) {
+            (Some(theirs), Some(ours)) => Some(Srtp::new(theirs.suite, &ours, &theirs.keys)?),
+            _ => None,
+        };
+        Ok((where_to, chosen, srtp))
+    });
+    match read {
+        Ok((where_to, chosen, srtp)) => {
             let remote = where_to
                 .address
                 .parse()
                 .map(|ip| SocketAddr::new(ip, where_to.port))
                 .unwrap_or_else(|_| SocketAddr::new(route.to.ip(), where_to.port));
-            let media = Media::start(socket, Latch::new(remote, Some(route.to.ip())), chosen, recording);
+            let media = Media::start(socket, Latch::new(remote, Some(route.to.ip())), chosen, srtp, recording);
             Ok(Leg { dialog, id, states, media, sequencer })
         }
         Err(e) => {

@@ -63,6 +63,10 @@ pub struct SipConfig {
     /// Where calls to numbers go (a SIP trunk or gateway, `IP:port`);
     /// without one, only `sip:` URIs can be dialled.
     pub trunk: Option<SocketAddr>,
+    /// The trunk's media must be encrypted (SRTP keyed in the SDP): calls
+    /// to numbers offer only RTP/SAVP, and a plain offer from the trunk's
+    /// address is refused (488).
+    pub trunk_srtp_required: bool,
     /// New calls one source may start (503 beyond); trusted peers and the
     /// trunk are not limited.
     pub invite_limit: limits::InviteLimit,
@@ -173,6 +177,9 @@ pub struct SavedBinding {
     pub source: SocketAddr,
     /// When it expires, in Unix seconds.
     pub expires_unix: i64,
+    /// The account requires SRTP (as it was when read; not saved with the
+    /// binding).
+    pub srtp_required: bool,
 }
 
 /// A staff phone's SIP account, as the registrar needs it.
@@ -180,6 +187,8 @@ pub struct SavedBinding {
 pub struct Account {
     /// MD5(username:realm:password).
     pub ha1: String,
+    /// Calls to the phone offer only SRTP.
+    pub srtp_required: bool,
 }
 
 /// What the telephony asks of the rest of the product. Implemented over

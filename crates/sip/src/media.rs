@@ -6,9 +6,14 @@
 //! 4733 digits to the call task, the caller's audio to the recording. RTCP
 //! on the same port is tolerated and skipped.
 //!
-//! The packet work (G.711, RTP framing, DTMF, WAV) is `centrala-media`'s;
-//! this is only the socket and the clock.
+//! A leg keyed for SRTP protects every packet it sends and takes only
+//! packets that pass their authentication (a forged or replayed one is
+//! dropped and counted; the leg latches only to a packet that passed).
+//!
+//! The packet work (G.711, RTP framing, SRTP, DTMF, WAV) is
+//! `centrala-media`'s; this is only the socket and the clock.
 
+use centrala_media::srtp::Srtp;
 use centrala_media::{dtmf, g711::Law, latch::Latch, record::Recorder, rtp, sdp_neg::Chosen};
 use std::collections::VecDeque;
 use std::io::BufWriter;
@@ -45,6 +50,16 @@ pub type Audio = Arc<[i16]>;
 /// RTP packets dropped because they came from somewhere other than the
 /// leg's far end, since the process started (for `/metrics`).
 static DROPPED: AtomicU64 = AtomicU64::new(0);
+
+/// Legs started with SRTP, and SRTP packets refused (failed
+/// authentication or replayed), since the start.
+static SRTP_LEGS: AtomicU64 = AtomicU64::new(0);
+static SRTP_REJECTED: AtomicU64 = AtomicU64::new(0);
+
+/// (legs started with SRTP, SRTP packets refused) so far.
+pub fn srtp_counts() -> (u64, u64) {
+    (SRTP_LEGS.load(Ordering::Relaxed), SRTP_REJECTED.load(Ordering::Relaxed))
+}
 
 /// Whether recordings may be written now: off while the recordings' disk
 /// is below its floor (`set_recording_allowed`, from the runtime's watch).
@@ -152,6 +167,9 @@ pub struct MediaStats {
     pub recorded: bool,
     /// Packets dropped: not from the leg's far end.
     pub dropped: u64,
+    /// SRTP packets from the far end that failed authentication or were
+    /// replays.
+    pub rejected: u64,
 }
 
 /// The runtime every RTP leg runs on, apart from signalling, the API and
@@ -187,9 +205,18 @@ pub struct Media {
 }
 
 impl Media {
-    /// Starts the leg: takes RTP only from its far end (`latch`), records
-    /// to `recording` if given.
-    pub fn start(socket: UdpSocket, latch: Latch, chosen: Chosen, recording: Option<PathBuf>) -> Media {
+    /// Starts the leg: takes RTP only from its far end (`latch`), protected
+    /// by `srtp` if given, and records to `recording` if given.
+    pub fn start(
+        socket: UdpSocket,
+        latch: Latch,
+        chosen: Chosen,
+        srtp: Option<Srtp>,
+        recording: Option<PathBuf>,
+    ) -> Media {
+        if srtp.is_some() {
+            SRTP_LEGS.fetch_add(1, Ordering::Relaxed);
+        }
         let local = socket.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
         let (cmd, cmd_rx) = mpsc::unbounded_channel();
         let (ev_tx, events) = mpsc::unbounded_channel();
@@ -198,7 +225,7 @@ impl Media {
         let feeds = [feed_rx, side_rx];
         // The leg runs on the media runtime (its socket is watched by no
         // reactor: see `PortPool::bind`).
-        let task = media_runtime().spawn(run(socket, latch, chosen, recording, cmd_rx, ev_tx, feeds));
+        let task = media_runtime().spawn(run(socket, latch, chosen, srtp, recording, cmd_rx, ev_tx, feeds));
         Media { cmd, feed, side, events, local, task }
     }
 
@@ -271,10 +298,12 @@ fn open_recording(p: &std::path::Path) -> Option<Recorder<BufWriter<std::fs::Fil
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run(
     socket: UdpSocket,
     mut latch: Latch,
     chosen: Chosen,
+    mut srtp: Option<Srtp>,
     recording: Option<PathBuf>,
     mut cmds: mpsc::UnboundedReceiver<MediaCmd>,
     events: mpsc::UnboundedSender<MediaEvent>,
@@ -349,7 +378,7 @@ async fn run(
                     if rtp::is_rtcp(bytes) {
                         continue;
                     }
-                    if !latch.admit(from) {
+                    if !latch.accepts(from) {
                         if stats.dropped == 0 {
                             warn!(source = %from, far_end = %latch.remote(), "RTP from a stranger dropped");
                         }
@@ -357,6 +386,23 @@ async fn run(
                         DROPPED.fetch_add(1, Ordering::Relaxed);
                         continue;
                     }
+                    let clear;
+                    let bytes = match srtp.as_mut().map(|s| s.unprotect(bytes)) {
+                        None => bytes,
+                        Some(Ok(c)) => {
+                            clear = c;
+                            &clear[..]
+                        }
+                        Some(Err(e)) => {
+                            if stats.rejected == 0 {
+                                warn!(source = %from, error = %e, "SRTP packet refused");
+                            }
+                            stats.rejected += 1;
+                            SRTP_REJECTED.fetch_add(1, Ordering::Relaxed);
+                            continue;
+                        }
+                    };
+                    latch.admit(from);
                     let Ok(p) = rtp::parse(bytes) else { continue };
                     stats.packets_in += 1;
                     last_rx = tokio::time::Instant::now();
@@ -418,7 +464,17 @@ async fn run(
                 }
                 packet.clear();
                 sender.next(&payload, &mut packet);
-                if socket.send_to(&packet, latch.remote()).is_ok() {
+                let sent = match srtp.as_mut() {
+                    None => socket.send_to(&packet, latch.remote()).is_ok(),
+                    Some(s) => match s.protect(&packet) {
+                        Ok(sealed) => socket.send_to(&sealed, latch.remote()).is_ok(),
+                        Err(e) => {
+                            warn!(error = %e, "SRTP could not protect a packet; not sent");
+                            false
+                        }
+                    },
+                };
+                if sent {
                     stats.packets_out += 1;
                 }
                 if let Some(r) = recorder.as_mut() {

@@ -102,11 +102,34 @@ pub struct Registrar {
     nonces: HashMap<String, Nonce>,
     bindings: HashMap<String, Vec<Binding>>,
     failures: HashMap<IpAddr, Failures>,
+    /// Users whose account requires SRTP, as of their last REGISTER.
+    srtp: std::collections::HashSet<String>,
 }
 
 impl Registrar {
     pub fn new(realm: impl Into<String>) -> Registrar {
-        Registrar { realm: realm.into(), nonces: HashMap::new(), bindings: HashMap::new(), failures: HashMap::new() }
+        Registrar {
+            realm: realm.into(),
+            nonces: HashMap::new(),
+            bindings: HashMap::new(),
+            failures: HashMap::new(),
+            srtp: Default::default(),
+        }
+    }
+
+    /// Notes whether `user`'s account requires SRTP (at each REGISTER, and
+    /// for the registrations restored at start).
+    pub fn require_srtp(&mut self, user: &str, required: bool) {
+        if required {
+            self.srtp.insert(user.to_owned());
+        } else {
+            self.srtp.remove(user);
+        }
+    }
+
+    /// Whether calls to `user`'s phone must be encrypted.
+    pub fn requires_srtp(&self, user: &str) -> bool {
+        self.srtp.contains(user)
     }
 
     /// Is this address refused right now?

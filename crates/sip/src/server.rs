@@ -12,6 +12,7 @@ use centrala_call::queued::{AcdReport, QCmd, QEnd, QInput, Queued};
 use centrala_call::session::{Cmd, End, Input, IvrCall};
 use centrala_media::latch::Latch;
 use centrala_media::sdp_neg;
+use centrala_media::srtp::{Crypto, Keys, Srtp};
 use rsipstack::dialog::dialog::DialogState;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invite_dialog::InviteDialog;
@@ -136,6 +137,7 @@ impl Telephony {
             for b in &saved {
                 if let Ok(left) = u32::try_from(b.expires_unix - unix_now) {
                     registrar.bind(core.now(), &b.user, &b.contact, b.source, left);
+                    registrar.require_srtp(&b.user, b.srtp_required);
                 }
             }
         }
@@ -316,6 +318,7 @@ async fn register<B: Brain>(ctx: &Ctx<B>, tx: &mut Transaction) {
         None => None,
     };
     let now = ctx.now();
+    let srtp_required = account.as_ref().is_some_and(|a| a.srtp_required);
     let verdict = lock(&ctx.registrar).check(
         now,
         src.ip(),
@@ -361,6 +364,7 @@ async fn register<B: Brain>(ctx: &Ctx<B>, tx: &mut Transaction) {
         }
         lock(&ctx.registrar).unbind_all(&user);
     } else {
+        lock(&ctx.registrar).require_srtp(&user, srtp_required);
         for c in &contacts {
             let Ok(typed) = rsipstack::sip::typed::Contact::parse(c) else {
                 tx.reply(StatusCode::BadRequest).await.ok();
@@ -392,6 +396,7 @@ async fn register<B: Brain>(ctx: &Ctx<B>, tx: &mut Transaction) {
             contact: b.contact.clone(),
             source: b.source,
             expires_unix: unix_now + i64::try_from(b.expires_at.saturating_sub(now)).unwrap_or(0),
+            srtp_required,
         })
         .collect();
     ctx.brain.save_bindings(&user, saved).await;
@@ -531,6 +536,21 @@ async fn answer_and_run<B: Brain>(
             return Err(e.to_string());
         }
     };
+    // The trunk's calls are encrypted when the configuration says so: a
+    // plain offer from its address is refused, not answered in clear.
+    let from_trunk = ctx.cfg.trunk.zip(source(&tx.original)).is_some_and(|(t, s)| t.ip() == s.ip());
+    if chosen.srtp.is_none() && from_trunk && ctx.cfg.trunk_srtp_required {
+        tx.reply(StatusCode::NotAcceptableHere).await.ok();
+        return Err(centrala_media::MediaError::Unencrypted.to_string());
+    }
+    // Offered keys are answered with ours (fresh for every call).
+    let secure = match chosen.srtp.map(|theirs| keyed(&theirs)).transpose() {
+        Ok(s) => s,
+        Err(e) => {
+            tx.reply(StatusCode::ServerInternalError).await.ok();
+            return Err(e.to_string());
+        }
+    };
     let remote: SocketAddr = match offer.address.parse::<IpAddr>() {
         Ok(ip) => SocketAddr::new(ip, offer.port),
         Err(_) => {
@@ -578,11 +598,18 @@ async fn answer_and_run<B: Brain>(
         }
     });
 
-    let result = run(ctx, &dialog, &mut states, socket, far_end, chosen, arrival).await;
+    let result = run(ctx, &dialog, &mut states, socket, far_end, chosen, secure, arrival).await;
 
     ctx.forget(&id, &dialog, sequencer);
     invite.abort();
     result
+}
+
+/// Our fresh keys for a leg whose far end sent `theirs`, and the leg's
+/// SRTP.
+pub(crate) fn keyed(theirs: &Crypto) -> Result<(Keys, Srtp), centrala_media::MediaError> {
+    let ours = Keys(rand::random());
+    Srtp::new(theirs.suite, &ours, &theirs.keys).map(|s| (ours, s))
 }
 
 type Timer = Option<Pin<Box<tokio::time::Sleep>>>;
@@ -595,11 +622,14 @@ async fn run<B: Brain>(
     socket: std::net::UdpSocket,
     far_end: Latch,
     chosen: sdp_neg::Chosen,
+    secure: Option<(Keys, Srtp)>,
     arrival: &Arrival,
 ) -> Result<(CallEnd, MediaStats), String> {
     // Accept once the dialog says the INVITE is being handled.
     let local_port = socket.local_addr().map_err(|e| e.to_string())?.port();
-    let answer = sdp_neg::answer(rand::random::<u32>().into(), &ctx.local.ip().to_string(), local_port, &chosen);
+    let (ours, srtp) = secure.unzip();
+    let local_ip = ctx.local.ip().to_string();
+    let answer = sdp_neg::answer(rand::random::<u32>().into(), &local_ip, local_port, &chosen, ours.as_ref());
     loop {
         match states.recv().await {
             Some(DialogState::Calling(_)) => break,
@@ -614,7 +644,7 @@ async fn run<B: Brain>(
     dialog
         .accept(Some(vec![Header::ContentType("application/sdp".into())]), Some(answer.into_bytes()))
         .map_err(|e| format!("accept: {e}"))?;
-    let mut media = Media::start(socket, far_end, chosen, arrival.recording.clone());
+    let mut media = Media::start(socket, far_end, chosen, srtp, arrival.recording.clone());
     let (mut ivr, mut pending) = IvrCall::start(arrival.ivr.clone(), arrival.local_time, arrival.skip_menu);
     let mut timer: Timer = None;
     let mut end = None;

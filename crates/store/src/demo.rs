@@ -559,7 +559,7 @@ pub async fn ensure_sip_accounts(store: &Store, ha1: impl Fn(&str, &str) -> Stri
     let have = scoped.sip_accounts().await?;
     for (i, (username, ..)) in STAFF.iter().enumerate() {
         let Some(s) = scoped.staff_by_username(username).await? else { continue };
-        if have.iter().any(|(id, _)| *id == s.id) {
+        if have.iter().any(|a| a.staff_id == s.id) {
             continue;
         }
         let user = sip_user(i);

@@ -528,22 +528,48 @@ impl Scoped<'_> {
 }
 
 /// A staff phone's SIP account.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SipAccount {
     pub username: String,
     pub company_id: i64,
-    pub staff_id: i64,
+    pub staff_id: StaffId,
     pub ha1: String,
+    /// Its media must be encrypted (SRTP): calls to it offer only SRTP.
+    pub srtp_required: bool,
 }
+
+#[derive(sqlx::FromRow)]
+struct SipAccountRow {
+    username: String,
+    company_id: i64,
+    staff_id: i64,
+    ha1: String,
+    srtp_required: i64,
+}
+
+impl From<SipAccountRow> for SipAccount {
+    fn from(r: SipAccountRow) -> Self {
+        SipAccount {
+            username: r.username,
+            company_id: r.company_id,
+            staff_id: StaffId(r.staff_id),
+            ha1: r.ha1,
+            srtp_required: r.srtp_required != 0,
+        }
+    }
+}
+
+const SIP_ACCOUNT: &str = "SELECT username, company_id, staff_id, ha1, srtp_required FROM sip_accounts";
 
 impl Store {
     /// The account of a SIP username, in any company (the registrar's
     /// question: it learns the company from the account).
     pub async fn sip_account(&self, username: &str) -> Result<Option<SipAccount>> {
-        Ok(sqlx::query_as("SELECT username, company_id, staff_id, ha1 FROM sip_accounts WHERE username = $1")
+        let row: Option<SipAccountRow> = sqlx::query_as(&format!("{SIP_ACCOUNT} WHERE username = $1"))
             .bind(username)
             .fetch_optional(self.pool())
-            .await?)
+            .await?;
+        Ok(row.map(SipAccount::from))
     }
 
     /// Replaces the stored registrations of `username` with `bindings`
@@ -566,16 +592,17 @@ impl Store {
     }
 
     /// The stored registrations not expired at `now` (Unix seconds), of
-    /// accounts that still exist: (username, contact, source, expiry).
-    /// Expired ones are deleted.
-    pub async fn sip_bindings(&self, now: i64) -> Result<Vec<(String, String, String, i64)>> {
+    /// accounts that still exist: (username, contact, source, expiry,
+    /// whether the account requires SRTP). Expired ones are deleted.
+    pub async fn sip_bindings(&self, now: i64) -> Result<Vec<(String, String, String, i64, bool)>> {
         sqlx::query("DELETE FROM sip_bindings WHERE expires_at <= $1").bind(now).execute(self.pool()).await?;
-        Ok(sqlx::query_as(
-            "SELECT b.username, b.contact, b.source, b.expires_at FROM sip_bindings b
+        let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT b.username, b.contact, b.source, b.expires_at, a.srtp_required FROM sip_bindings b
              JOIN sip_accounts a ON a.username = b.username ORDER BY b.username, b.expires_at",
         )
         .fetch_all(self.pool())
-        .await?)
+        .await?;
+        Ok(rows.into_iter().map(|(u, c, s, e, srtp)| (u, c, s, e, srtp != 0)).collect())
     }
 }
 
@@ -615,14 +642,26 @@ impl Scoped<'_> {
         found(r)
     }
 
-    /// This company's SIP accounts: (staff, username).
-    pub async fn sip_accounts(&self) -> Result<Vec<(StaffId, String)>> {
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT staff_id, username FROM sip_accounts WHERE company_id = $1 ORDER BY username")
+    /// This company's SIP accounts, by username.
+    pub async fn sip_accounts(&self) -> Result<Vec<SipAccount>> {
+        let rows: Vec<SipAccountRow> =
+            sqlx::query_as(&format!("{SIP_ACCOUNT} WHERE company_id = $1 ORDER BY username"))
                 .bind(self.company_id().0)
                 .fetch_all(self.pool())
                 .await?;
-        Ok(rows.into_iter().map(|(s, u)| (StaffId(s), u)).collect())
+        Ok(rows.into_iter().map(SipAccount::from).collect())
+    }
+
+    /// Whether a staff member's phone must use SRTP (they must have an
+    /// account).
+    pub async fn set_sip_srtp_required(&self, staff: StaffId, required: bool) -> Result<()> {
+        let r = sqlx::query("UPDATE sip_accounts SET srtp_required = $1 WHERE company_id = $2 AND staff_id = $3")
+            .bind(i64::from(required))
+            .bind(self.company_id().0)
+            .bind(staff.0)
+            .execute(self.pool())
+            .await?;
+        found(r)
     }
 
     /// The SIP username of one staff member's phone, if they have one.

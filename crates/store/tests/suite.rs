@@ -592,10 +592,27 @@ mod interaction_queries {
         sa.set_sip_account(ana.id, "201", "ha1-a").await.unwrap();
         // Replacing keeps one account per member.
         sa.set_sip_account(ana.id, "ana-desk", "ha1-b").await.unwrap();
-        assert_eq!(sa.sip_accounts().await.unwrap(), [(ana.id, "ana-desk".to_owned())]);
+        let list = sa.sip_accounts().await.unwrap();
+        assert_eq!(list.iter().map(|a| (a.staff_id, a.username.as_str())).collect::<Vec<_>>(), [(ana.id, "ana-desk")]);
         assert_eq!(store.sip_account("201").await.unwrap(), None);
         let got = store.sip_account("ana-desk").await.unwrap().unwrap();
-        assert_eq!((got.company_id, got.staff_id, got.ha1.as_str()), (a.0, ana.id.0, "ha1-b"));
+        assert_eq!(
+            (got.company_id, got.staff_id, got.ha1.as_str(), got.srtp_required),
+            (a.0, ana.id, "ha1-b", false),
+            "plain RTP allowed until an admin requires SRTP"
+        );
+        sa.set_sip_srtp_required(ana.id, true).await.unwrap();
+        assert!(store.sip_account("ana-desk").await.unwrap().unwrap().srtp_required);
+        assert!(sa.sip_accounts().await.unwrap()[0].srtp_required);
+        // Registrations kept across a restart carry the account's SRTP rule.
+        store
+            .save_sip_bindings("ana-desk", &[("sip:ana@127.0.0.1:5070".into(), "127.0.0.1:5070".into(), 2_000_000_000)])
+            .await
+            .unwrap();
+        let kept = store.sip_bindings(1_000_000_000).await.unwrap();
+        assert_eq!(kept.iter().map(|b| (b.0.as_str(), b.4)).collect::<Vec<_>>(), [("ana-desk", true)]);
+        assert!(matches!(sb.set_sip_srtp_required(ana.id, false).await, Err(StoreError::NotFound)));
+        assert!(store.sip_account("ana-desk").await.unwrap().unwrap().srtp_required, "another company cannot lift it");
         // Another company can neither take the name nor give an account to our staff.
         assert!(matches!(sb.set_sip_account(bob.id, "ana-desk", "x").await, Err(StoreError::Conflict(_))));
         assert!(matches!(sb.set_sip_account(ana.id, "mine", "x").await, Err(StoreError::NotFound)));

@@ -151,8 +151,8 @@ pub async fn listen(
         .sip_accounts()
         .await?
         .into_iter()
-        .find(|(staff, _)| *staff == auth.staff)
-        .map(|(_, u)| u)
+        .find(|a| a.staff_id == auth.staff)
+        .map(|a| a.username)
         .filter(|u| state.center.is_registered(u))
         .ok_or_else(|| {
             ApiError::new(StatusCode::CONFLICT, "phone_not_registered", "your phone must be registered to listen in")

@@ -199,12 +199,18 @@ pub struct SipAccountIn {
     pub username: String,
     /// At least 8 characters. Only MD5(username:realm:password) is kept.
     pub password: String,
+    /// The phone's media must be encrypted (SRTP keyed in the SDP): calls
+    /// to it offer only SRTP, from its next registration. Default false:
+    /// SRTP when the phone offers it, plain RTP otherwise.
+    #[serde(default)]
+    pub srtp_required: bool,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct SipAccountOut {
     pub staff_id: i64,
     pub username: String,
+    pub srtp_required: bool,
     /// The phone's registered contacts now (empty: not registered).
     pub registered: Vec<String>,
 }
@@ -230,9 +236,16 @@ pub async fn set_sip(
     let ha1 = centrala_sip::registrar::ha1(name, &state.config.sip_realm, &body.password);
     let s = state.store.company(auth.company);
     s.set_sip_account(id, name, &ha1).await?;
+    s.set_sip_srtp_required(id, body.srtp_required).await?;
     state.center.acd.phone(id, Some(name.to_owned())).await;
-    s.audit(&auth.username, "set_sip_account", "staff", &id.to_string(), name).await?;
-    Ok(Json(SipAccountOut { staff_id: id.0, username: name.to_owned(), registered: Vec::new() }))
+    let detail = if body.srtp_required { format!("{name} srtp_required") } else { name.to_owned() };
+    s.audit(&auth.username, "set_sip_account", "staff", &id.to_string(), &detail).await?;
+    Ok(Json(SipAccountOut {
+        staff_id: id.0,
+        username: name.to_owned(),
+        srtp_required: body.srtp_required,
+        registered: Vec::new(),
+    }))
 }
 
 /// Remove a staff member's SIP account (admins).
@@ -260,10 +273,11 @@ pub async fn sip_accounts(
     let list = state.store.company(auth.company).sip_accounts().await?;
     Ok(Json(
         list.into_iter()
-            .map(|(s, u)| SipAccountOut {
-                staff_id: s.0,
-                registered: state.center.dialer.get().map(|d| d.registered(&u)).unwrap_or_default(),
-                username: u,
+            .map(|a| SipAccountOut {
+                staff_id: a.staff_id.0,
+                registered: state.center.dialer.get().map(|d| d.registered(&a.username)).unwrap_or_default(),
+                srtp_required: a.srtp_required,
+                username: a.username,
             })
             .collect(),
     ))

@@ -273,7 +273,7 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
         });
     let ivr_pretty = serde_json::to_string_pretty(&ivr_json).unwrap_or_default();
     let phone = |id: centrala_domain::StaffId| {
-        sip.iter().find(|(s, _)| *s == id).map(|(_, u)| (u.clone(), state.center.is_registered(u)))
+        sip.iter().find(|a| a.staff_id == id).map(|a| (a, state.center.is_registered(&a.username)))
     };
     let name = |id: centrala_domain::StaffId| {
         staff.iter().find(|m| m.id == id).map_or_else(|| id.to_string(), |m| m.username.clone())
@@ -295,7 +295,9 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
                         @for m in &staff {
                             tr data-id=(m.id.0) { td { (m.username) } td { (m.full_name) } td { (m.role.as_str()) } td { (dept(m.department)) }
                                  td { @if m.active { "✓" } @else { "—" } }
-                                 td.sip { @if let Some((u, up)) = phone(m.id) { "☎ " (u) @if up { " ●" } } } }
+                                 td.sip { @if let Some((a, up)) = phone(m.id) {
+                                     "☎ " (a.username) @if up { " ●" }
+                                     @if a.srtp_required { " " span.srtp title=(tr.t("admin-sip-srtp")) { "🔒" } } } } }
                         }
                     }
                 }
@@ -328,6 +330,7 @@ async fn admin(State(state): State<AppState>, user: User) -> Response {
                     select #s-staff { @for m in &staff { option value=(m.id.0) { (m.username) } } }
                     input #s-user placeholder=(tr.t("admin-sip-user")) required;
                     input #s-pass type="password" placeholder=(tr.t("admin-sip-password")) required minlength="8";
+                    label { input #s-srtp type="checkbox"; " " (tr.t("admin-sip-srtp")) }
                     button type="submit" { (tr.t("admin-save")) }
                 }
                 p #sip-msg role="status" {}

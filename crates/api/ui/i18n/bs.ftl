@@ -91,6 +91,7 @@ admin-sip = Telefoni (SIP nalozi)
 admin-sip-help = Telefon se registruje SIP korisničkim imenom i lozinkom; ● označava telefon registrovan sada.
 admin-sip-user = SIP korisničko ime
 admin-sip-password = SIP lozinka (8+)
+admin-sip-srtp = Samo šifrovani zvuk (SRTP)
 admin-save = Sačuvaj
 admin-queue = Redovi čekanja
 admin-queue-ring = Zvonjenje (s)

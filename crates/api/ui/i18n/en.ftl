@@ -91,6 +91,7 @@ admin-sip = Phones (SIP accounts)
 admin-sip-help = A phone registers with its SIP username and password; ● marks a phone registered now.
 admin-sip-user = SIP username
 admin-sip-password = SIP password (8+)
+admin-sip-srtp = Encrypted media only (SRTP)
 admin-save = Save
 admin-queue = Queues
 admin-queue-ring = Ring (s)

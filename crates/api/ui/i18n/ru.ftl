@@ -91,6 +91,7 @@ admin-sip = Телефоны (SIP-учётки)
 admin-sip-help = Телефон регистрируется SIP-логином и паролем; ● — телефон зарегистрирован сейчас.
 admin-sip-user = SIP-логин
 admin-sip-password = SIP-пароль (8+)
+admin-sip-srtp = Только шифрованный звук (SRTP)
 admin-save = Сохранить
 admin-queue = Очереди
 admin-queue-ring = Звонок (с)
