@@ -1937,6 +1937,110 @@ fn in_dialog(method: &str, cseq: u32, port: u16, ip: &str, call: &str, ok: &str)
     )
 }
 
+/// RFC 3264 §6, §8 as phones and PBXs use it: an offer with video beside
+/// its audio gets one answer line per offer line (the video refused with
+/// port 0); a re-INVITE putting us on hold (sendonly) is answered recvonly
+/// and we stop sending; one that resumes restores the media. Before: one
+/// m-line, always sendrecv, and every re-INVITE got 501 (rsipstack's
+/// answer when nobody takes it) while we went on sending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_holds_and_resumes_and_every_offered_line_is_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let to = server.sip.as_str();
+    let sip = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sip.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let port = sip.local_addr().unwrap().port();
+    let rtp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    rtp.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+    let rtp_port = rtp.local_addr().unwrap().port();
+    let sdp = |direction: &str| {
+        format!(
+            "v=0\r\no=- 7 {} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+             m=audio {rtp_port} RTP/AVP 0\r\na={direction}\r\nm=video 5002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n",
+            direction.len()
+        )
+    };
+    // The final answer to the request with `cseq`.
+    let answer_to = |cseq: u32| {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = sip.recv(&mut buf).expect("an answer");
+            let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+            if !text.starts_with("SIP/2.0 1") && text.contains(&format!("CSeq: {cseq} INVITE")) {
+                return text;
+            }
+        }
+    };
+    // RTP packets that reach the caller in half a second.
+    let heard = || {
+        let mut buf = [0u8; 2048];
+        // What was queued before: not counted.
+        rtp.set_nonblocking(true).unwrap();
+        while rtp.recv(&mut buf).is_ok() {}
+        rtp.set_nonblocking(false).unwrap();
+        let until = std::time::Instant::now() + Duration::from_millis(500);
+        let mut n = 0;
+        while std::time::Instant::now() < until {
+            if rtp.recv(&mut buf).is_ok() {
+                n += 1;
+            }
+        }
+        n
+    };
+    let reinvite = |cseq: u32, ok: &str, body: &str| {
+        in_dialog("INVITE", cseq, port, "127.0.0.1", "hold1", ok).replace(
+            "Content-Length: 0\r\n\r\n",
+            &format!(
+                "Contact: <sip:x@127.0.0.1:{port}>\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+    };
+
+    sip.send_to(invite(port, "hold1", &sdp("sendrecv")).as_bytes(), to).unwrap();
+    let ok = answer_to(1);
+    assert!(ok.starts_with("SIP/2.0 200"), "{ok}");
+    let lines: Vec<&str> = ok.lines().filter(|l| l.starts_with("m=")).collect();
+    assert_eq!(lines.len(), 2, "{ok}");
+    assert!(
+        lines[0].starts_with("m=audio ") && lines[0].ends_with(" RTP/AVP 0") && lines[1] == "m=video 0 RTP/AVP 96",
+        "{ok}"
+    );
+    assert!(ok.contains("a=sendrecv"), "{ok}");
+    sip.send_to(in_dialog("ACK", 1, port, "127.0.0.1", "hold1", &ok).as_bytes(), to).unwrap();
+    assert!(heard() > 10, "the menu's prompt reaches the caller");
+
+    // On hold: answered recvonly, in a new version, and silence on the wire.
+    sip.send_to(reinvite(2, &ok, &sdp("sendonly")).as_bytes(), to).unwrap();
+    let held = answer_to(2);
+    assert!(held.starts_with("SIP/2.0 200") && held.contains("a=recvonly") && held.contains("m=video 0 "), "{held}");
+    let version = |text: &str| {
+        text.lines().find_map(|l| l.strip_prefix("o=centrala ")).unwrap().split(' ').nth(1).unwrap().to_owned()
+    };
+    assert_eq!((version(&ok), version(&held)), ("1".to_owned(), "2".to_owned()));
+    sip.send_to(in_dialog("ACK", 2, port, "127.0.0.1", "hold1", &held).as_bytes(), to).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(heard(), 0, "nothing is sent to a caller who holds");
+
+    // Resumed: sendrecv again, and the media with it.
+    sip.send_to(reinvite(3, &ok, &sdp("sendrecv")).as_bytes(), to).unwrap();
+    let resumed = answer_to(3);
+    assert!(resumed.starts_with("SIP/2.0 200") && resumed.contains("a=sendrecv"), "{resumed}");
+    assert_eq!(version(&resumed), "3");
+    sip.send_to(in_dialog("ACK", 3, port, "127.0.0.1", "hold1", &resumed).as_bytes(), to).unwrap();
+    assert!(heard() > 10, "the media is back");
+
+    // A re-offer that would change the codec is refused; the call goes on.
+    let pcma = sdp("sendrecv").replace("RTP/AVP 0\r\n", "RTP/AVP 8\r\n");
+    sip.send_to(reinvite(4, &ok, &pcma).as_bytes(), to).unwrap();
+    assert!(answer_to(4).starts_with("SIP/2.0 488"));
+    assert!(heard() > 10, "still talking");
+    sip.send_to(in_dialog("BYE", 5, port, "127.0.0.1", "hold1", &ok).as_bytes(), to).unwrap();
+    let log = server.stop().join("\n");
+    assert!(log.contains("the far end changed the call's direction held=true"), "{log}");
+}
+
 /// A trunk whose media must be encrypted (`sip.trunk_srtp_required`): a
 /// plain offer from its address is refused (488), never answered in clear;
 /// an SDES offer is answered RTP/SAVP under its tag with keys of ours.

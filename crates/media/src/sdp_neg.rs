@@ -1,11 +1,15 @@
 //! SDP offer/answer (RFC 3264) for audio calls: G.711 µ-law or A-law,
-//! RFC 4733 telephone-events when offered, and SRTP keyed in the SDP
-//! (SDES, RFC 4568) when offered or required. Parsing is the `sdp` crate's;
-//! the choice and the answer are ours.
+//! RFC 4733 telephone-events when offered, SRTP keyed in the SDP (SDES,
+//! RFC 4568) when offered or required, and the stream's direction (hold).
+//!
+//! Parsing is `sdp-types`' (RFC 8866, and lenient where the RFC is open:
+//! media types and transports it does not know are kept, not refused, so
+//! an offer with video or BFCP beside its audio still gets an answer). The
+//! choice and the answer are ours: one answer m-line per offer m-line, the
+//! streams we do not take refused with port 0 (RFC 3264 §6).
 
 use crate::srtp::{Crypto, Keys, Suite};
 use crate::{g711::Law, MediaError};
-use std::io::Cursor;
 
 /// The transport profile of an audio stream (the `m=` line's proto).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +36,59 @@ impl Profile {
     }
 }
 
+/// Which way a stream's media flows, from the side that wrote it
+/// (RFC 3264 §5.1, §6.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    SendRecv,
+    /// The writer sends only: it put the other side on hold.
+    SendOnly,
+    RecvOnly,
+    Inactive,
+}
+
+impl Direction {
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::SendRecv => "sendrecv",
+            Direction::SendOnly => "sendonly",
+            Direction::RecvOnly => "recvonly",
+            Direction::Inactive => "inactive",
+        }
+    }
+
+    fn from_attributes(attributes: &[sdp_types::Attribute]) -> Option<Direction> {
+        attributes.iter().find_map(|a| {
+            [Direction::SendRecv, Direction::SendOnly, Direction::RecvOnly, Direction::Inactive]
+                .into_iter()
+                .find(|d| a.attribute == d.name())
+        })
+    }
+
+    /// The direction of the answer to an offer in this one: sendonly is
+    /// answered recvonly and the other way round.
+    pub fn answer(self) -> Direction {
+        match self {
+            Direction::SendOnly => Direction::RecvOnly,
+            Direction::RecvOnly => Direction::SendOnly,
+            d => d,
+        }
+    }
+
+    /// Whether the side in this direction sends media.
+    pub fn sends(self) -> bool {
+        matches!(self, Direction::SendRecv | Direction::SendOnly)
+    }
+}
+
+/// One m-line of an offer, as an answer echoes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub media: String,
+    pub proto: String,
+    pub fmt: String,
+}
+
 /// What an offer asks for, once understood.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Offer {
@@ -45,6 +102,12 @@ pub struct Offer {
     pub profile: Profile,
     /// The stream's `a=crypto` lines we can use, in the offerer's order.
     pub crypto: Vec<Crypto>,
+    /// The offerer's direction for the stream.
+    pub direction: Direction,
+    /// Every m-line of the offer, in order.
+    pub lines: Vec<Line>,
+    /// The one we take.
+    pub index: usize,
 }
 
 /// The negotiated audio stream.
@@ -56,31 +119,42 @@ pub struct Chosen {
     /// The far end's SRTP keys (the `a=crypto` line taken); `None`: plain
     /// RTP.
     pub srtp: Option<Crypto>,
+    /// Our direction: whether we send (and receive) on the stream.
+    pub direction: Direction,
 }
 
-/// Reads an offer (or an answer) and picks its audio stream: one with SRTP
-/// keys we can use first, then a plain one. A stream that requires SRTP
-/// (RTP/SAVP, …/SAVPF, UDP/TLS/RTP/SAVP) is never answered unencrypted: an
-/// offer that has only such streams, without keys we can use (DTLS, a
-/// suite we lack), is refused (488).
+/// Reads an offer (or an answer) and picks its audio stream: of the audio
+/// streams with G.711, one with SRTP keys we can use first, then a plain
+/// one. A stream that requires SRTP (RTP/SAVP, …/SAVPF, UDP/TLS/RTP/SAVP)
+/// is never answered unencrypted: an offer that has only such streams,
+/// without keys we can use (DTLS, a suite we lack), is refused (488).
 pub fn parse_offer(text: &str) -> Result<Offer, MediaError> {
-    let desc =
-        sdp::SessionDescription::unmarshal(&mut Cursor::new(text)).map_err(|e| MediaError::Sdp(e.to_string()))?;
+    let desc = sdp_types::Session::parse(text.as_bytes()).map_err(|e| MediaError::Sdp(e.to_string()))?;
+    let session_direction = Direction::from_attributes(&desc.attributes).unwrap_or(Direction::SendRecv);
     let mut refused = None;
+    let mut codecs = None;
     let mut best: Option<Offer> = None;
-    for media in desc.media_descriptions.iter().filter(|m| m.media_name.media == "audio") {
-        let proto = media.media_name.protos.join("/");
+    for (index, media) in desc.medias.iter().enumerate() {
+        // Port 0: a stream the offerer has already refused.
+        if media.media != "audio" || media.port == 0 {
+            continue;
+        }
+        let payload_types: Vec<u8> = media.fmt.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+        if !payload_types.iter().any(|pt| Law::from_payload_type(*pt).is_some()) {
+            codecs.get_or_insert(payload_types);
+            continue;
+        }
         let crypto: Vec<Crypto> = media
             .attributes
             .iter()
-            .filter(|a| a.key == "crypto")
+            .filter(|a| a.attribute == "crypto")
             .filter_map(|a| a.value.as_deref().and_then(Crypto::parse))
             .collect();
-        let profile = match Profile::from_name(&proto) {
+        let profile = match Profile::from_name(&media.proto) {
             Some(Profile::Avp) => Profile::Avp,
             Some(p) if !crypto.is_empty() => p,
             _ => {
-                refused.get_or_insert(proto);
+                refused.get_or_insert(media.proto.clone());
                 continue;
             }
         };
@@ -88,32 +162,48 @@ pub fn parse_offer(text: &str) -> Result<Offer, MediaError> {
             continue;
         }
         let address = media
-            .connection_information
-            .as_ref()
-            .or(desc.connection_information.as_ref())
-            .and_then(|c| c.address.as_ref())
-            .map(|a| a.address.split('/').next().unwrap_or("").to_owned())
+            .connections
+            .first()
+            .or(desc.connection.as_ref())
+            .map(|c| c.connection_address.split('/').next().unwrap_or("").to_owned())
             .ok_or_else(|| MediaError::Sdp("no connection address (c=)".into()))?;
-        let port = u16::try_from(media.media_name.port.value).map_err(|_| MediaError::Sdp("bad port".into()))?;
-        let payload_types: Vec<u8> = media.media_name.formats.iter().filter_map(|f| f.parse().ok()).collect();
         let telephone_event = media.attributes.iter().find_map(|a| {
             let v = a.value.as_deref()?;
-            if a.key != "rtpmap" || !v.to_ascii_lowercase().contains("telephone-event/8000") {
+            if a.attribute != "rtpmap" || !v.to_ascii_lowercase().contains("telephone-event/8000") {
                 return None;
             }
             v.split_whitespace().next()?.parse().ok()
         });
-        best = Some(Offer { address, port, payload_types, telephone_event, profile, crypto });
+        let direction = Direction::from_attributes(&media.attributes).unwrap_or(session_direction);
+        best = Some(Offer {
+            address,
+            port: media.port,
+            payload_types,
+            telephone_event,
+            profile,
+            crypto,
+            direction,
+            lines: Vec::new(),
+            index,
+        });
     }
-    match (best, refused) {
-        (Some(o), _) => Ok(o),
-        (None, Some(proto)) => Err(MediaError::Encrypted(proto)),
-        (None, None) => Err(MediaError::NoAudio),
+    match (best, refused, codecs) {
+        (Some(mut o), _, _) => {
+            o.lines = desc
+                .medias
+                .iter()
+                .map(|m| Line { media: m.media.clone(), proto: m.proto.clone(), fmt: m.fmt.clone() })
+                .collect();
+            Ok(o)
+        }
+        (None, Some(proto), _) => Err(MediaError::Encrypted(proto)),
+        (None, None, Some(types)) => Err(MediaError::NoCommonCodec(types)),
+        (None, None, None) => Err(MediaError::NoAudio),
     }
 }
 
-/// Picks the first offered G.711 law (488 Not Acceptable Here if none) and
-/// the first usable `a=crypto` line, if any.
+/// Picks the first offered G.711 law (488 Not Acceptable Here if none),
+/// the first usable `a=crypto` line, if any, and our direction.
 pub fn choose(offer: &Offer) -> Result<Chosen, MediaError> {
     let law = offer
         .payload_types
@@ -125,22 +215,34 @@ pub fn choose(offer: &Offer) -> Result<Chosen, MediaError> {
         telephone_event: offer.telephone_event,
         profile: offer.profile,
         srtp: offer.crypto.first().copied(),
+        direction: offer.direction.answer(),
     })
 }
 
-/// The SDP of one audio stream at `address:port`: `formats` and their
-/// attributes, and the `a=crypto` line, if any.
-fn describe(session_id: u64, address: &str, port: u16, profile: Profile, formats: &str, attrs: &str) -> String {
-    format!(
-        "v=0\r\no=centrala {session_id} {session_id} IN IP4 {address}\r\ns=centrala\r\nc=IN IP4 {address}\r\nt=0 0\r\n\
-         m=audio {port} {} {formats}\r\n{attrs}a=ptime:20\r\na=sendrecv\r\n",
-        profile.name()
-    )
+/// Who we are in an SDP: the session id, and the version, which goes up
+/// with every new description of the same session (RFC 3264 §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    pub id: u64,
+    pub version: u64,
 }
 
-/// Our answer: one audio stream at `address:port` with the chosen codec,
-/// and, when the offer's keys were taken, our own keys under its tag.
-pub fn answer(session_id: u64, address: &str, port: u16, chosen: &Chosen, ours: Option<&Keys>) -> String {
+/// A session description from us: our address, then `media` (its m-lines).
+fn describe(origin: Origin, address: &str, media: &str) -> String {
+    let Origin { id, version } = origin;
+    format!("v=0\r\no=centrala {id} {version} IN IP4 {address}\r\ns=centrala\r\nc=IN IP4 {address}\r\nt=0 0\r\n{media}")
+}
+
+/// Our audio stream's m-line and attributes.
+fn audio(port: u16, profile: Profile, formats: &str, attrs: &str, direction: Direction) -> String {
+    format!("m=audio {port} {} {formats}\r\n{attrs}a=ptime:20\r\na={}\r\n", profile.name(), direction.name())
+}
+
+/// Our answer: the offer's m-lines in its order, the audio stream we took
+/// at `address:port` with the chosen codec (and, when the offer's keys
+/// were taken, our own keys under its tag), every other one refused with
+/// port 0.
+pub fn answer(origin: Origin, address: &str, port: u16, offer: &Offer, chosen: &Chosen, ours: Option<&Keys>) -> String {
     let pt = chosen.law.payload_type();
     let name = match chosen.law {
         Law::Mu => "PCMU",
@@ -155,7 +257,15 @@ pub fn answer(session_id: u64, address: &str, port: u16, chosen: &Chosen, ours: 
     if let (Some(theirs), Some(keys)) = (chosen.srtp, ours) {
         attrs.push_str(&format!("a=crypto:{}\r\n", Crypto { keys: *keys, ..theirs }.attribute()));
     }
-    describe(session_id, address, port, chosen.profile, &formats, &attrs)
+    let mut media = String::new();
+    for (i, line) in offer.lines.iter().enumerate() {
+        if i == offer.index {
+            media.push_str(&audio(port, chosen.profile, &formats, &attrs, chosen.direction));
+        } else {
+            media.push_str(&format!("m={} 0 {} {}\r\n", line.media, line.proto, line.fmt));
+        }
+    }
+    describe(origin, address, &media)
 }
 
 /// The payload type we offer telephone-events on.
@@ -165,7 +275,7 @@ const OFFERED_CRYPTO_TAG: u32 = 1;
 
 /// Our offer for a call we place: PCMU and PCMA, and telephone-events; with
 /// `srtp`, as RTP/SAVP with these keys (AES_CM_128_HMAC_SHA1_80).
-pub fn offer(session_id: u64, address: &str, port: u16, srtp: Option<&Keys>) -> String {
+pub fn offer(origin: Origin, address: &str, port: u16, srtp: Option<&Keys>) -> String {
     let te = OFFERED_TELEPHONE_EVENT;
     let mut attrs = format!(
         "a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:{te} telephone-event/8000\r\na=fmtp:{te} 0-15\r\n"
@@ -178,7 +288,7 @@ pub fn offer(session_id: u64, address: &str, port: u16, srtp: Option<&Keys>) -> 
         }
         None => Profile::Avp,
     };
-    describe(session_id, address, port, profile, &format!("0 8 {te}"), &attrs)
+    describe(origin, address, &audio(port, profile, &format!("0 8 {te}"), &attrs, Direction::SendRecv))
 }
 
 /// Reads the answer to [`offer`]: where to send, and the codec the answerer
@@ -209,6 +319,8 @@ mod tests {
         m=audio 6000 RTP/AVP 9 8 0 101\r\na=rtpmap:9 G722/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n\
         a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n";
 
+    const ORIGIN: Origin = Origin { id: 1, version: 1 };
+
     #[test]
     fn the_first_g711_in_the_offerers_order_wins() {
         let o = parse_offer(OFFER).unwrap();
@@ -217,8 +329,15 @@ mod tests {
             ("127.0.0.1", 6000, vec![9, 8, 0, 101], Some(101))
         );
         let c = choose(&o).unwrap();
-        assert_eq!(c, Chosen { law: Law::A, telephone_event: Some(101), profile: Profile::Avp, srtp: None });
-        let a = answer(1, "127.0.0.1", 20000, &c, None);
+        let want = Chosen {
+            law: Law::A,
+            telephone_event: Some(101),
+            profile: Profile::Avp,
+            srtp: None,
+            direction: Direction::SendRecv,
+        };
+        assert_eq!(c, want);
+        let a = answer(ORIGIN, "127.0.0.1", 20000, &o, &c, None);
         assert!(a.contains("m=audio 20000 RTP/AVP 8 101\r\n") && a.contains("a=rtpmap:8 PCMA/8000"), "{a}");
         // Our answer parses as an offer would.
         let back = parse_offer(&a).unwrap();
@@ -227,15 +346,16 @@ mod tests {
 
     #[test]
     fn our_offer_and_its_answers() {
-        let o = offer(7, "127.0.0.1", 30000, None);
+        let o = offer(ORIGIN, "127.0.0.1", 30000, None);
         let parsed = parse_offer(&o).unwrap();
         assert_eq!(
             (parsed.port, parsed.payload_types.clone(), parsed.telephone_event),
             (30000, vec![0, 8, 101], Some(101))
         );
         // A phone that answers A-law only, then one that answers with nothing we sent.
-        let plain = Chosen { law: Law::A, telephone_event: None, profile: Profile::Avp, srtp: None };
-        let a = answer(9, "127.0.0.1", 5004, &plain, None);
+        let plain = Chosen { telephone_event: None, ..choose(&parsed).unwrap() };
+        let plain = Chosen { law: Law::A, ..plain };
+        let a = answer(ORIGIN, "127.0.0.1", 5004, &parsed, &plain, None);
         let (where_to, chosen) = read_answer(&a, false).unwrap();
         assert_eq!(
             (where_to.address.as_str(), where_to.port, chosen.law, chosen.telephone_event),
@@ -248,8 +368,7 @@ mod tests {
     #[test]
     fn nothing_in_common_is_a_488_and_garbage_is_an_error() {
         let opus = OFFER.replace("9 8 0 101", "111").replace("a=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n", "");
-        let o = parse_offer(&opus).unwrap();
-        assert_eq!(choose(&o), Err(MediaError::NoCommonCodec(vec![111])));
+        assert_eq!(parse_offer(&opus), Err(MediaError::NoCommonCodec(vec![111])));
         assert!(matches!(parse_offer("this is not sdp"), Err(MediaError::Sdp(_))));
         let video =
             "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 5000 RTP/AVP 96\r\n";
@@ -273,7 +392,7 @@ mod tests {
             let c = choose(&o).unwrap();
             let theirs = c.srtp.expect("the offer's first usable line");
             assert_eq!((theirs.tag, theirs.suite, c.profile.name()), (3, Suite::Aes128Sha1_32, proto));
-            let a = answer(1, "127.0.0.1", 20000, &c, Some(&ours));
+            let a = answer(ORIGIN, "127.0.0.1", 20000, &o, &c, Some(&ours));
             assert!(a.contains(&format!("m=audio 20000 {proto} 8 101\r\n")), "{a}");
             assert!(a.contains(&format!("a=crypto:3 AES_CM_128_HMAC_SHA1_32 {}\r\n", ours.inline())), "{a}");
             assert!(!a.contains(KEY), "never their key back");
@@ -309,24 +428,90 @@ mod tests {
     fn our_srtp_offer_takes_only_an_srtp_answer() {
         let ours = Keys([1; crate::srtp::KEY_LEN]);
         let theirs = Keys([2; crate::srtp::KEY_LEN]);
-        let o = offer(7, "127.0.0.1", 30000, Some(&ours));
+        let o = offer(ORIGIN, "127.0.0.1", 30000, Some(&ours));
         let parsed = parse_offer(&o).unwrap();
         assert_eq!(parsed.profile, Profile::Savp);
         assert_eq!(parsed.crypto, vec![Crypto { tag: 1, suite: Suite::Aes128Sha1_80, keys: ours }]);
         // A phone answers with its own keys under our tag.
         let mut c = choose(&parsed).unwrap();
-        let a = answer(9, "127.0.0.1", 5004, &c, Some(&theirs));
+        let a = answer(ORIGIN, "127.0.0.1", 5004, &parsed, &c, Some(&theirs));
         let (_, took) = read_answer(&a, true).unwrap();
         assert_eq!(took.srtp.map(|k| k.keys), Some(theirs));
         // A plain answer to it is refused, and so is an SRTP answer to a plain offer.
         c.srtp = None;
         c.profile = Profile::Avp;
-        let plain = answer(9, "127.0.0.1", 5004, &c, None);
+        let plain = answer(ORIGIN, "127.0.0.1", 5004, &parsed, &c, None);
         assert_eq!(read_answer(&plain, true), Err(MediaError::Unencrypted));
         assert!(matches!(read_answer(&a, false), Err(MediaError::Sdp(_))));
         // A best-effort answer (AVP with a=crypto) to a plain offer is plain.
         let best_effort = a.replace("RTP/SAVP", "RTP/AVP");
         assert_eq!(read_answer(&best_effort, false).unwrap().1.srtp, None);
+    }
+
+    /// RFC 3264 §6 and §5.1 over offers as phones, PBXs and carriers send
+    /// them: (offer's m-lines and attributes, the answer's m-lines). Before:
+    /// an unknown media type or transport got 488, and every answer had one
+    /// m-line, sendrecv.
+    #[test]
+    fn the_answer_mirrors_every_offered_line_and_the_direction() {
+        let head = "v=0\r\no=- 1 1 IN IP4 10.0.0.9\r\ns=-\r\nc=IN IP4 10.0.0.9\r\nt=0 0\r\n";
+        let cases: &[(&str, &[&str], &str)] = &[
+            // Audio beside video: the video refused with port 0, in its place.
+            (
+                "m=video 5002 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\nm=audio 5000 RTP/AVP 0\r\n",
+                &["m=video 0 RTP/AVP 96", "m=audio 20000 RTP/AVP 0"],
+                "sendrecv",
+            ),
+            // Media types and transports we do not use are kept and refused.
+            (
+                "m=audio 5000 RTP/AVP 8\r\nm=application 5010 UDP/BFCP *\r\nm=image 5020 udptl t38\r\n\
+                 m=message 5030 TCP/MSRP *\r\n",
+                &[
+                    "m=audio 20000 RTP/AVP 8",
+                    "m=application 0 UDP/BFCP *",
+                    "m=image 0 udptl t38",
+                    "m=message 0 TCP/MSRP *",
+                ],
+                "sendrecv",
+            ),
+            // The first audio stream has no G.711; the second has.
+            (
+                "m=audio 5000 RTP/AVP 9\r\nm=audio 5004 RTP/AVP 18 0\r\n",
+                &["m=audio 0 RTP/AVP 9", "m=audio 20000 RTP/AVP 0"],
+                "sendrecv",
+            ),
+            // An already refused stream stays refused.
+            (
+                "m=audio 0 RTP/AVP 0\r\nm=audio 5004 RTP/AVP 0\r\n",
+                &["m=audio 0 RTP/AVP 0", "m=audio 20000 RTP/AVP 0"],
+                "sendrecv",
+            ),
+            // Hold: sendonly is answered recvonly; inactive inactive;
+            // recvonly sendonly; the session level applies to its streams.
+            ("m=audio 5000 RTP/AVP 0\r\na=sendonly\r\n", &["m=audio 20000 RTP/AVP 0"], "recvonly"),
+            ("m=audio 5000 RTP/AVP 0\r\na=inactive\r\n", &["m=audio 20000 RTP/AVP 0"], "inactive"),
+            ("a=recvonly\r\nm=audio 5000 RTP/AVP 0\r\n", &["m=audio 20000 RTP/AVP 0"], "sendonly"),
+            ("a=sendonly\r\nm=audio 5000 RTP/AVP 0\r\na=sendrecv\r\n", &["m=audio 20000 RTP/AVP 0"], "sendrecv"),
+        ];
+        for (body, lines, direction) in cases {
+            let text = format!("{head}{body}");
+            let o = parse_offer(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+            let c = choose(&o).unwrap();
+            assert_eq!(c.direction.sends(), *direction != "recvonly" && *direction != "inactive", "{text}");
+            let a = answer(ORIGIN, "127.0.0.1", 20000, &o, &c, None);
+            let got: Vec<&str> = a.lines().filter(|l| l.starts_with("m=")).collect();
+            assert_eq!(&got, lines, "{text}\n{a}");
+            assert!(a.contains(&format!("a={direction}\r\n")), "{text}\n{a}");
+            let said = ["sendrecv", "sendonly", "recvonly", "inactive"]
+                .iter()
+                .filter(|d| a.contains(&format!("a={d}")))
+                .count();
+            assert_eq!(said, 1, "one direction, for the one stream we take: {a}");
+        }
+        // The answer's version is ours to raise for a new description.
+        let o = parse_offer(&format!("{head}m=audio 5000 RTP/AVP 0\r\n")).unwrap();
+        let later = answer(Origin { id: 4, version: 9 }, "127.0.0.1", 1, &o, &choose(&o).unwrap(), None);
+        assert!(later.contains("o=centrala 4 9 IN IP4 127.0.0.1"), "{later}");
     }
 
     proptest::proptest! {

@@ -5,6 +5,7 @@
 
 use crate::media::{Media, MediaCmd, MediaStats};
 use crate::server::{lock, Core};
+use crate::session::{answer_reoffer, Session};
 use centrala_media::latch::Latch;
 use centrala_media::srtp::{Keys, Srtp};
 use rsipstack::dialog::dialog::DialogState;
@@ -146,6 +147,8 @@ pub(crate) struct Leg {
     id: String,
     pub(crate) states: mpsc::UnboundedReceiver<DialogState>,
     pub(crate) media: Media,
+    /// What was negotiated, to answer the phone's later offers (hold).
+    session: Session,
     sequencer: JoinHandle<()>,
 }
 
@@ -184,8 +187,8 @@ pub(crate) async fn dial(
     let socket = core.ports.bind(core.local.ip()).map_err(|e| Missed::Failed(format!("no RTP port: {e}")))?;
     let port = socket.local_addr().map_err(|e| Missed::Failed(e.to_string()))?.port();
     let ours = route.srtp.then(|| Keys(rand::random()));
-    let offer =
-        centrala_media::sdp_neg::offer(rand::random::<u32>().into(), &core.local.ip().to_string(), port, ours.as_ref());
+    let origin = centrala_media::sdp_neg::Origin { id: rand::random::<u32>().into(), version: 1 };
+    let offer = centrala_media::sdp_neg::offer(origin, &core.local.ip().to_string(), port, ours.as_ref());
     let user: String = caller.chars().filter(|c| c.is_ascii_alphanumeric() || "+.-_".contains(*c)).collect();
     let me = |u: &str| Uri::try_from(format!("sip:{u}@{}", core.local).as_str());
     // A TLS phone answers and hangs up down TLS too: our Contact says so.
@@ -252,7 +255,8 @@ pub(crate) async fn dial(
                 .map(|ip| SocketAddr::new(ip, where_to.port))
                 .unwrap_or_else(|_| SocketAddr::new(route.to.ip(), where_to.port));
             let media = Media::start(socket, Latch::new(remote, Some(route.to.ip())), chosen, srtp, recording);
-            Ok(Leg { dialog, id, states, media, sequencer })
+            let session = Session::new(core.local.ip().to_string(), port, where_to, chosen, ours);
+            Ok(Leg { dialog, id, states, media, session, sequencer })
         }
         Err(e) => {
             warn!(error = %e, "the answer has no usable SDP; hanging up");
@@ -272,9 +276,10 @@ pub(crate) enum LegEvent {
     Refer(Option<String>, rsipstack::dialog::dialog::TransactionHandle),
 }
 
-/// Waits for the leg's next event that matters.
-pub(crate) async fn next_event(states: &mut mpsc::UnboundedReceiver<DialogState>) -> LegEvent {
-    while let Some(s) = states.recv().await {
+/// Waits for the leg's next event that matters; the phone's later offers
+/// (hold, resume) are answered on the way.
+pub(crate) async fn next_event(leg: &mut Leg) -> LegEvent {
+    while let Some(s) = leg.states.recv().await {
         match s {
             DialogState::Terminated(_, why) => {
                 debug!(?why, "leg ended");
@@ -284,18 +289,22 @@ pub(crate) async fn next_event(states: &mut mpsc::UnboundedReceiver<DialogState>
                 use rsipstack::sip::prelude::HeadersExt;
                 return LegEvent::Refer(crate::headers::user_of(req.header_value("Refer-To")), handle);
             }
+            DialogState::Updated(_, req, handle) => answer_reoffer(&mut leg.session, &leg.media, &req, handle).await,
             _ => {}
         }
     }
     LegEvent::Ended
 }
 
-/// Waits until the leg's dialog ends.
-pub(crate) async fn ended(states: &mut mpsc::UnboundedReceiver<DialogState>) {
-    while let Some(s) = states.recv().await {
-        if let DialogState::Terminated(_, why) = s {
-            debug!(?why, "leg ended");
-            return;
+/// Waits until the leg's dialog ends, answering the phone's later offers.
+pub(crate) async fn ended(leg: &mut Leg) {
+    loop {
+        match next_event(leg).await {
+            LegEvent::Ended => return,
+            LegEvent::Refer(_, handle) => {
+                // Only the talking agent of a queued call may transfer.
+                handle.reply(rsipstack::sip::StatusCode::Forbidden).await.ok();
+            }
         }
     }
 }
@@ -319,7 +328,7 @@ async fn run(
     // 2. The number, while the staff member hears music; they may give up.
     let dialled = tokio::select! {
         r = dial(core, &target, &req.agent, req.ring_timeout, req.recording.clone(), &never) => r,
-        () = ended(&mut a.states) => {
+        () = ended(&mut a) => {
             a.end(core).await;
             return (OutboundEnd::AgentMissed, MediaStats::default());
         }
@@ -341,8 +350,8 @@ async fn run(
     a.media.send(MediaCmd::Bridge(Some(b.media.feed.clone())));
     b.media.send(MediaCmd::Bridge(Some(a.media.feed.clone())));
     let a_left = tokio::select! {
-        () = ended(&mut a.states) => true,
-        () = ended(&mut b.states) => false,
+        () = ended(&mut a) => true,
+        () = ended(&mut b) => false,
     };
     let stats = if a_left {
         a.end(core).await;

@@ -19,6 +19,7 @@ pub mod limits;
 pub mod media;
 pub mod registrar;
 mod server;
+mod session;
 
 pub use server::Telephony;
 

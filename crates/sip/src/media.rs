@@ -141,6 +141,9 @@ pub enum MediaCmd {
     /// Also send what this leg receives here (a listener's `feed` or
     /// `side`); `None` stops. The leg's own bridge is not affected.
     Tap(Option<mpsc::Sender<Vec<i16>>>),
+    /// Whether to send at all (the far end put us on hold: `false`); the
+    /// leg still receives, records and relays.
+    Send(bool),
     /// Listening in: this leg sends the mix of what its `feed` and its
     /// `side` bring (the two sides of another call), and what it receives
     /// goes nowhere.
@@ -326,6 +329,8 @@ async fn run(
     let mut bridged = VecDeque::<i16>::new();
     let mut tap: Option<mpsc::Sender<Vec<i16>>> = None;
     let mut listening = false;
+    // Not when the far end's SDP says it will not take media (hold).
+    let mut sending = chosen.direction.sends();
     let mut side_buf = VecDeque::<i16>::new();
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -365,6 +370,7 @@ async fn run(
                     bridged.clear();
                 }
                 Some(MediaCmd::Tap(to)) => tap = to,
+                Some(MediaCmd::Send(on)) => sending = on,
                 Some(MediaCmd::Listen) => {
                     listening = true;
                     forward = None;
@@ -465,6 +471,7 @@ async fn run(
                 packet.clear();
                 sender.next(&payload, &mut packet);
                 let sent = match srtp.as_mut() {
+                    _ if !sending => false,
                     None => socket.send_to(&packet, latch.remote()).is_ok(),
                     Some(s) => match s.protect(&packet) {
                         Ok(sealed) => socket.send_to(&sealed, latch.remote()).is_ok(),

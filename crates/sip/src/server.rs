@@ -6,6 +6,7 @@ use crate::headers::{parse_authorization, source, split_contacts, unsupported, u
 use crate::limits::SourceLimiter;
 use crate::media::{hold_music, Audio, Media, MediaCmd, MediaEvent, MediaStats, PortPool};
 use crate::registrar::{Refused, Registrar};
+use crate::session::{answer_reoffer, Session};
 use crate::{Arrival, Brain, CallEnd, Control, Incoming, Refusal, SipConfig, SipError};
 use centrala_call::ivr::{Hours, IvrConfig};
 use centrala_call::queued::{AcdReport, QCmd, QEnd, QInput, Queued};
@@ -598,7 +599,10 @@ async fn answer_and_run<B: Brain>(
         }
     });
 
-    let result = run(ctx, &dialog, &mut states, socket, far_end, chosen, secure, arrival).await;
+    let (ours, srtp) = secure.unzip();
+    let local_port = socket.local_addr().map(|a| a.port()).unwrap_or_default();
+    let session = Session::new(ctx.local.ip().to_string(), local_port, offer, chosen, ours);
+    let result = run(ctx, &dialog, &mut states, socket, far_end, session, srtp, arrival).await;
 
     ctx.forget(&id, &dialog, sequencer);
     invite.abort();
@@ -621,15 +625,12 @@ async fn run<B: Brain>(
     states: &mut mpsc::UnboundedReceiver<DialogState>,
     socket: std::net::UdpSocket,
     far_end: Latch,
-    chosen: sdp_neg::Chosen,
-    secure: Option<(Keys, Srtp)>,
+    mut session: Session,
+    srtp: Option<Srtp>,
     arrival: &Arrival,
 ) -> Result<(CallEnd, MediaStats), String> {
+    let answer = session.answer();
     // Accept once the dialog says the INVITE is being handled.
-    let local_port = socket.local_addr().map_err(|e| e.to_string())?.port();
-    let (ours, srtp) = secure.unzip();
-    let local_ip = ctx.local.ip().to_string();
-    let answer = sdp_neg::answer(rand::random::<u32>().into(), &local_ip, local_port, &chosen, ours.as_ref());
     loop {
         match states.recv().await {
             Some(DialogState::Calling(_)) => break,
@@ -644,7 +645,7 @@ async fn run<B: Brain>(
     dialog
         .accept(Some(vec![Header::ContentType("application/sdp".into())]), Some(answer.into_bytes()))
         .map_err(|e| format!("accept: {e}"))?;
-    let mut media = Media::start(socket, far_end, chosen, srtp, arrival.recording.clone());
+    let mut media = Media::start(socket, far_end, session.chosen(), srtp, arrival.recording.clone());
     let (mut ivr, mut pending) = IvrCall::start(arrival.ivr.clone(), arrival.local_time, arrival.skip_menu);
     let mut timer: Timer = None;
     let mut end = None;
@@ -662,7 +663,7 @@ async fn run<B: Brain>(
                     media.send(MediaCmd::Hold(Some(ctx.hold.clone())));
                     media.send(MediaCmd::Play(ctx.prompts(&arrival.lang, &["please-wait".to_owned()])));
                     if let Some(control) = control {
-                        return Ok(queued(ctx, dialog, states, media, control, arrival).await);
+                        return Ok(queued(ctx, dialog, states, media, session, control, arrival).await);
                     }
                 }
                 Cmd::Hangup => {
@@ -686,6 +687,10 @@ async fn run<B: Brain>(
                 Some(DialogState::Terminated(_, why)) => {
                     debug!(?why, "dialog terminated");
                     Input::Hangup
+                }
+                Some(DialogState::Updated(_, req, handle)) => {
+                    answer_reoffer(&mut session, &media, &req, handle).await;
+                    continue;
                 }
                 Some(_) => continue,
                 None => Input::Hangup,
@@ -717,6 +722,7 @@ async fn queued<B: Brain>(
     dialog: &InviteDialog,
     states: &mut mpsc::UnboundedReceiver<DialogState>,
     media: Media,
+    mut session: Session,
     mut control: mpsc::UnboundedReceiver<Control>,
     arrival: &Arrival,
 ) -> (CallEnd, MediaStats) {
@@ -773,6 +779,10 @@ async fn queued<B: Brain>(
                 },
                 s = states.recv() => match s {
                     Some(DialogState::Terminated(..)) | None => QInput::CallerHangup,
+                    Some(DialogState::Updated(_, req, handle)) => {
+                        answer_reoffer(&mut session, &media, &req, handle).await;
+                        continue;
+                    }
                     Some(_) => continue,
                 },
                 e = media.events.recv() => match e {
@@ -795,7 +805,7 @@ async fn queued<B: Brain>(
                             tokio::spawn(async move {
                                 let mut leg = leg;
                                 tokio::select! {
-                                    () = crate::dial::ended(&mut leg.states) => { leg.end(&core).await; }
+                                    () = crate::dial::ended(&mut leg) => { leg.end(&core).await; }
                                     () = over.cancelled() => { leg.hang_up(&core).await; }
                                 }
                             });
@@ -826,7 +836,7 @@ async fn queued<B: Brain>(
                 },
                 e = async {
                     match agent.as_mut() {
-                        Some((_, leg)) => crate::dial::next_event(&mut leg.states).await,
+                        Some((_, leg)) => crate::dial::next_event(leg).await,
                         None => std::future::pending().await,
                     }
                 } => match e {
