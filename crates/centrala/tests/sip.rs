@@ -1937,14 +1937,16 @@ fn in_dialog(method: &str, cseq: u32, port: u16, ip: &str, call: &str, ok: &str)
     )
 }
 
-/// RFC 3264 §6, §8 as phones and PBXs use it: an offer with video beside
+/// RFC 3264 §6, §8 and RFC 3261 §13.3.1 as phones, PBXs and carriers use
+/// them: an offer with video beside
 /// its audio gets one answer line per offer line (the video refused with
 /// port 0); a re-INVITE putting us on hold (sendonly) is answered recvonly
-/// and we stop sending; one that resumes restores the media. Before: one
-/// m-line, always sendrecv, and every re-INVITE got 501 (rsipstack's
-/// answer when nobody takes it) while we went on sending.
+/// and we stop sending; one that resumes restores the media; an INVITE
+/// without SDP gets our offer and its ACK the answer. Before: one m-line,
+/// always sendrecv, every re-INVITE got 501 (rsipstack's answer when
+/// nobody takes it) while we went on sending, and a delayed offer 488.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_caller_holds_and_resumes_and_every_offered_line_is_answered() {
+async fn offers_with_video_holds_and_delayed_offers_are_answered_as_rfc_3264_says() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("data"), true);
     let to = server.sip.as_str();
@@ -2037,6 +2039,25 @@ async fn a_caller_holds_and_resumes_and_every_offered_line_is_answered() {
     assert!(answer_to(4).starts_with("SIP/2.0 488"));
     assert!(heard() > 10, "still talking");
     sip.send_to(in_dialog("BYE", 5, port, "127.0.0.1", "hold1", &ok).as_bytes(), to).unwrap();
+
+    // A delayed offer (an INVITE without SDP, RFC 3261 §13.3.1): our offer
+    // comes in the 200, the answer in the ACK, and the media flows to it.
+    // Before: 488.
+    let bare = invite(port, "late1", "").replace("Content-Type: application/sdp\r\n", "");
+    sip.send_to(bare.as_bytes(), to).unwrap();
+    let offered = answer_to(1);
+    assert!(offered.starts_with("SIP/2.0 200") && offered.contains("Call-ID: late1"), "{offered}");
+    assert!(offered.contains(" RTP/AVP 0 8 101\r\n") && offered.contains("a=sendrecv"), "{offered}");
+    let answer = format!(
+        "v=0\r\no=- 9 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {rtp_port} RTP/AVP 8\r\n"
+    );
+    let ack = in_dialog("ACK", 1, port, "127.0.0.1", "late1", &offered).replace(
+        "Content-Length: 0\r\n\r\n",
+        &format!("Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{answer}", answer.len()),
+    );
+    sip.send_to(ack.as_bytes(), to).unwrap();
+    assert!(heard() > 10, "the menu reaches the caller who answered in the ACK");
+    sip.send_to(in_dialog("BYE", 2, port, "127.0.0.1", "late1", &offered).as_bytes(), to).unwrap();
     let log = server.stop().join("\n");
     assert!(log.contains("the far end changed the call's direction held=true"), "{log}");
 }

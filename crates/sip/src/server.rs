@@ -520,48 +520,25 @@ async fn answer_and_run<B: Brain>(
     mut tx: Transaction,
     arrival: &Arrival,
 ) -> Result<(CallEnd, MediaStats), String> {
-    let offer = match std::str::from_utf8(tx.original.body())
-        .map_err(|e| e.to_string())
-        .and_then(|s| sdp_neg::parse_offer(s).map_err(|e| e.to_string()))
-    {
-        Ok(o) => o,
-        Err(e) => {
-            tx.reply(StatusCode::NotAcceptableHere).await.ok();
-            return Err(format!("no usable SDP offer: {e}"));
-        }
-    };
-    let chosen = match sdp_neg::choose(&offer) {
-        Ok(c) => c,
-        Err(e) => {
-            tx.reply(StatusCode::NotAcceptableHere).await.ok();
-            return Err(e.to_string());
-        }
-    };
     // The trunk's calls are encrypted when the configuration says so: a
     // plain offer from its address is refused, not answered in clear.
     let from_trunk = ctx.cfg.trunk.zip(source(&tx.original)).is_some_and(|(t, s)| t.ip() == s.ip());
-    if chosen.srtp.is_none() && from_trunk && ctx.cfg.trunk_srtp_required {
-        tx.reply(StatusCode::NotAcceptableHere).await.ok();
-        return Err(centrala_media::MediaError::Unencrypted.to_string());
-    }
-    // Offered keys are answered with ours (fresh for every call).
-    let secure = match chosen.srtp.map(|theirs| keyed(&theirs)).transpose() {
-        Ok(s) => s,
-        Err(e) => {
-            tx.reply(StatusCode::ServerInternalError).await.ok();
-            return Err(e.to_string());
+    let srtp_required = from_trunk && ctx.cfg.trunk_srtp_required;
+    let signalling = source(&tx.original).map(|s| s.ip());
+    let body = tx.original.body();
+    let sdp = if body.iter().all(u8::is_ascii_whitespace) {
+        // A delayed offer (RFC 3261 §13.3.1): ours goes in the 2xx and the
+        // answer comes in the ACK.
+        Sdp::Offering { ours: srtp_required.then(|| Keys(rand::random())), signalling }
+    } else {
+        match answerable(body, srtp_required, signalling) {
+            Ok((offer, chosen, far_end, secure)) => Sdp::Answering { offer, chosen, far_end, secure },
+            Err((status, why)) => {
+                tx.reply(status).await.ok();
+                return Err(why);
+            }
         }
     };
-    let remote: SocketAddr = match offer.address.parse::<IpAddr>() {
-        Ok(ip) => SocketAddr::new(ip, offer.port),
-        Err(_) => {
-            tx.reply(StatusCode::NotAcceptableHere).await.ok();
-            return Err(format!("media address {:?} is not an IP address", offer.address));
-        }
-    };
-    // The far end's RTP is taken from the SDP's host or the host that sent
-    // the INVITE (a phone behind NAT), and from no one else.
-    let far_end = Latch::new(remote, source(&tx.original).map(|s| s.ip()));
     let socket = match ctx.ports.bind(ctx.local.ip()) {
         Ok(s) => s,
         Err(e) => {
@@ -599,14 +576,53 @@ async fn answer_and_run<B: Brain>(
         }
     });
 
-    let (ours, srtp) = secure.unzip();
-    let local_port = socket.local_addr().map(|a| a.port()).unwrap_or_default();
-    let session = Session::new(ctx.local.ip().to_string(), local_port, offer, chosen, ours);
-    let result = run(ctx, &dialog, &mut states, socket, far_end, session, srtp, arrival).await;
+    let result = run(ctx, &dialog, &mut states, socket, sdp, arrival).await;
 
     ctx.forget(&id, &dialog, sequencer);
     invite.abort();
     result
+}
+
+/// Where a call's SDP stands when it is answered.
+// One per call, moved once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
+enum Sdp {
+    /// The INVITE's offer, taken: answered in the 2xx.
+    Answering { offer: sdp_neg::Offer, chosen: sdp_neg::Chosen, far_end: Latch, secure: Option<(Keys, Srtp)> },
+    /// No offer in the INVITE: ours goes in the 2xx (SRTP only with `ours`),
+    /// the answer comes in the ACK from the host that signalled.
+    Offering { ours: Option<Keys>, signalling: Option<IpAddr> },
+}
+
+/// An INVITE's offer, understood and taken: the stream, its far end, and
+/// its keys with ours; or the status refusing it and why.
+#[allow(clippy::type_complexity)]
+fn answerable(
+    body: &[u8],
+    srtp_required: bool,
+    signalling: Option<IpAddr>,
+) -> Result<(sdp_neg::Offer, sdp_neg::Chosen, Latch, Option<(Keys, Srtp)>), (StatusCode, String)> {
+    let refuse = |e: String| (StatusCode::NotAcceptableHere, e);
+    let text = std::str::from_utf8(body).map_err(|e| refuse(format!("no usable SDP offer: {e}")))?;
+    let offer = sdp_neg::parse_offer(text).map_err(|e| refuse(format!("no usable SDP offer: {e}")))?;
+    let chosen = sdp_neg::choose(&offer).map_err(|e| refuse(e.to_string()))?;
+    if chosen.srtp.is_none() && srtp_required {
+        return Err(refuse(centrala_media::MediaError::Unencrypted.to_string()));
+    }
+    // Offered keys are answered with ours (fresh for every call).
+    let secure = chosen
+        .srtp
+        .map(|theirs| keyed(&theirs))
+        .transpose()
+        .map_err(|e| (StatusCode::ServerInternalError, e.to_string()))?;
+    let ip = offer
+        .address
+        .parse::<IpAddr>()
+        .map_err(|_| refuse(format!("media address {:?} is not an IP address", offer.address)))?;
+    // The far end's RTP is taken from the SDP's host or the host that sent
+    // the INVITE (a phone behind NAT), and from no one else.
+    let far_end = Latch::new(SocketAddr::new(ip, offer.port), signalling);
+    Ok((offer, chosen, far_end, secure))
 }
 
 /// Our fresh keys for a leg whose far end sent `theirs`, and the leg's
@@ -614,6 +630,37 @@ async fn answer_and_run<B: Brain>(
 pub(crate) fn keyed(theirs: &Crypto) -> Result<(Keys, Srtp), centrala_media::MediaError> {
     let ours = Keys(rand::random());
     Srtp::new(theirs.suite, &ours, &theirs.keys).map(|s| (ours, s))
+}
+
+/// The answer to our offer in a delayed-offer call, from its ACK: the
+/// leg's session, far end and SRTP. `None`: the caller hung up first.
+async fn ack_answer(
+    dialog: &InviteDialog,
+    states: &mut mpsc::UnboundedReceiver<DialogState>,
+    address: String,
+    port: u16,
+    ours: Option<Keys>,
+    signalling: Option<IpAddr>,
+) -> Result<Option<(Session, Latch, Option<Srtp>)>, String> {
+    loop {
+        match states.recv().await {
+            Some(DialogState::Confirmed(..)) => break,
+            Some(DialogState::Terminated(..)) => return Ok(None),
+            Some(_) => {}
+            None => return Err("the dialog went away".into()),
+        }
+    }
+    let ack = dialog.last_remote_ack().ok_or("confirmed without an ACK")?;
+    let text = String::from_utf8_lossy(ack.body()).into_owned();
+    let (theirs, chosen) =
+        sdp_neg::read_answer(&text, ours.is_some()).map_err(|e| format!("no usable answer in the ACK: {e}"))?;
+    let srtp = match (chosen.srtp, ours) {
+        (Some(k), Some(ours)) => Some(Srtp::new(k.suite, &ours, &k.keys).map_err(|e| e.to_string())?),
+        _ => None,
+    };
+    let ip = theirs.address.parse::<IpAddr>().map_err(|_| format!("media address {:?}", theirs.address))?;
+    let far_end = Latch::new(SocketAddr::new(ip, theirs.port), signalling);
+    Ok(Some((Session::new(address, port, theirs, chosen, ours), far_end, srtp)))
 }
 
 type Timer = Option<Pin<Box<tokio::time::Sleep>>>;
@@ -624,12 +671,22 @@ async fn run<B: Brain>(
     dialog: &InviteDialog,
     states: &mut mpsc::UnboundedReceiver<DialogState>,
     socket: std::net::UdpSocket,
-    far_end: Latch,
-    mut session: Session,
-    srtp: Option<Srtp>,
+    sdp: Sdp,
     arrival: &Arrival,
 ) -> Result<(CallEnd, MediaStats), String> {
-    let answer = session.answer();
+    let address = ctx.local.ip().to_string();
+    let port = socket.local_addr().map_err(|e| e.to_string())?.port();
+    let (body, answered) = match sdp {
+        Sdp::Answering { offer, chosen, far_end, secure } => {
+            let (ours, srtp) = secure.unzip();
+            let session = Session::new(address.clone(), port, offer, chosen, ours);
+            (session.answer(), Ok((session, far_end, srtp)))
+        }
+        Sdp::Offering { ours, signalling } => {
+            let origin = sdp_neg::Origin { id: rand::random::<u32>().into(), version: 1 };
+            (sdp_neg::offer(origin, &address, port, ours.as_ref()), Err((ours, signalling)))
+        }
+    };
     // Accept once the dialog says the INVITE is being handled.
     loop {
         match states.recv().await {
@@ -643,8 +700,19 @@ async fn run<B: Brain>(
         }
     }
     dialog
-        .accept(Some(vec![Header::ContentType("application/sdp".into())]), Some(answer.into_bytes()))
+        .accept(Some(vec![Header::ContentType("application/sdp".into())]), Some(body.into_bytes()))
         .map_err(|e| format!("accept: {e}"))?;
+    let (mut session, far_end, srtp) = match answered {
+        Ok(agreed) => agreed,
+        Err((ours, signalling)) => match ack_answer(dialog, states, address, port, ours, signalling).await {
+            Ok(Some(agreed)) => agreed,
+            Ok(None) => return Ok((CallEnd::Abandoned, MediaStats::default())),
+            Err(e) => {
+                dialog.bye().await.ok();
+                return Err(e);
+            }
+        },
+    };
     let mut media = Media::start(socket, far_end, session.chosen(), srtp, arrival.recording.clone());
     let (mut ivr, mut pending) = IvrCall::start(arrival.ivr.clone(), arrival.local_time, arrival.skip_menu);
     let mut timer: Timer = None;
