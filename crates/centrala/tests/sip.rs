@@ -1938,9 +1938,8 @@ fn in_dialog(method: &str, cseq: u32, port: u16, ip: &str, call: &str, ok: &str)
 }
 
 /// RFC 3264 §6, §8 and RFC 3261 §13.3.1 as phones, PBXs and carriers use
-/// them: an offer with video beside
-/// its audio gets one answer line per offer line (the video refused with
-/// port 0); a re-INVITE putting us on hold (sendonly) is answered recvonly
+/// them: an offer with video beside its audio gets one answer line per
+/// offer line (the video refused with port 0); a re-INVITE putting us on hold (sendonly) is answered recvonly
 /// and we stop sending; one that resumes restores the media; an INVITE
 /// without SDP gets our offer and its ACK the answer. Before: one m-line,
 /// always sendrecv, every re-INVITE got 501 (rsipstack's answer when
@@ -2060,6 +2059,73 @@ async fn offers_with_video_holds_and_delayed_offers_are_answered_as_rfc_3264_say
     sip.send_to(in_dialog("BYE", 2, port, "127.0.0.1", "late1", &offered).as_bytes(), to).unwrap();
     let log = server.stop().join("\n");
     assert!(log.contains("the far end changed the call's direction held=true"), "{log}");
+}
+
+/// What a peer learns of us, and bodies as carriers send them: OPTIONS
+/// lists Allow, Accept and Supported; a method we do not take gets 405
+/// with Allow (RFC 3261 §21.4.6); an INVITE whose body is multipart/mixed
+/// (ISUP beside SDP, RFC 5621) is answered from its SDP part; a body we do
+/// not read gets 415 with Accept. Before: 405 without Allow, OPTIONS
+/// without either, 488 for the multipart body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peers_learn_what_we_allow_and_multipart_bodies_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let to = server.sip.as_str();
+    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let port = sock.local_addr().unwrap().port();
+    // The final answer to `msg`, whole.
+    let ask = |msg: &str| {
+        sock.send_to(msg.as_bytes(), to).unwrap();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = sock.recv(&mut buf).expect("an answer");
+            let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+            if !text.starts_with("SIP/2.0 1") {
+                return text;
+            }
+        }
+    };
+    let plain = |method: &str, call: &str| {
+        invite(port, call, "")
+            .replace("INVITE sip:", &format!("{method} sip:"))
+            .replace("CSeq: 1 INVITE", &format!("CSeq: 1 {method}"))
+            .replace("Content-Type: application/sdp\r\n", "")
+    };
+    let options = ask(&plain("OPTIONS", "o1"));
+    assert!(options.starts_with("SIP/2.0 200"), "{options}");
+    assert!(options.contains("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, UPDATE"), "{options}");
+    assert!(options.contains("Accept: application/sdp") && options.contains("Supported:"), "{options}");
+    for method in ["MESSAGE", "SUBSCRIBE", "PUBLISH"] {
+        let refused = ask(&plain(method, &format!("m-{method}")));
+        assert!(refused.starts_with("SIP/2.0 405") && refused.contains("Allow: INVITE,"), "{method}: {refused}");
+    }
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8\r\n";
+    let multipart = format!(
+        "--unique-boundary-1\r\nContent-Type: application/sdp\r\n\r\n{sdp}\r\n--unique-boundary-1\r\n\
+         Content-Type: application/isup;version=itu-t92+\r\nContent-Disposition: signal;handling=optional\r\n\r\n\
+         \u{1}\u{0}\u{49}\r\n--unique-boundary-1--\r\n"
+    );
+    // (The message's own Content-Type, not the part's.)
+    let sipi = invite(port, "isup1", &multipart).replacen(
+        "Content-Type: application/sdp",
+        "Content-Type: multipart/mixed;boundary=unique-boundary-1\r\nMIME-Version: 1.0",
+        1,
+    );
+    let ok = ask(&sipi);
+    assert!(ok.starts_with("SIP/2.0 200") && ok.contains(" RTP/AVP 8\r\n"), "{ok}");
+    sock.send_to(in_dialog("ACK", 1, port, "127.0.0.1", "isup1", &ok).as_bytes(), to).unwrap();
+    sock.send_to(in_dialog("BYE", 2, port, "127.0.0.1", "isup1", &ok).as_bytes(), to).unwrap();
+    let text = invite(port, "txt1", "hello").replace("Content-Type: application/sdp", "Content-Type: text/plain");
+    let refused = loop {
+        let got = ask(&text);
+        if got.contains("Call-ID: txt1") {
+            break got;
+        }
+    };
+    assert!(refused.starts_with("SIP/2.0 415") && refused.contains("Accept: application/sdp"), "{refused}");
+    server.stop();
 }
 
 /// A trunk whose media must be encrypted (`sip.trunk_srtp_required`): a

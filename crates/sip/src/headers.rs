@@ -45,6 +45,78 @@ pub fn unsupported<'a>(require: impl IntoIterator<Item = &'a str>) -> Vec<String
     out
 }
 
+/// The methods we take (`Allow` on 405 and on OPTIONS, RFC 3261 §20.5).
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, UPDATE";
+/// The one body type we read.
+pub const ACCEPT: &str = "application/sdp";
+
+/// Why a body gives no SDP to read: its type is not one we take (415).
+#[derive(Debug, PartialEq, Eq)]
+pub struct NotSdp(pub String);
+
+/// The SDP in a request's body: the body itself when it is
+/// `application/sdp` (or empty: a delayed offer), the `application/sdp`
+/// part of a `multipart/mixed` body (RFC 5621: SIP-I/SIP-T carriers send
+/// SDP beside an ISUP part). Hand-written: MIME crates parse HTTP streams
+/// (multer) or whole e-mails; a SIP body is small, whole, and needs only
+/// the boundary split of RFC 2046 §5.1.
+pub fn sdp_body<'a>(content_type: Option<&str>, body: &'a [u8]) -> Result<&'a [u8], NotSdp> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(body);
+    }
+    let ct = content_type.unwrap_or("application/sdp");
+    let mut params = ct.split(';');
+    let kind = params.next().unwrap_or("").trim().to_ascii_lowercase();
+    if kind == "application/sdp" {
+        return Ok(body);
+    }
+    if !kind.starts_with("multipart/") {
+        return Err(NotSdp(kind));
+    }
+    let boundary = params
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| NotSdp(format!("{kind} without a boundary")))?;
+    let delimiter = format!("--{boundary}");
+    let mut parts = Vec::new();
+    let mut rest = body;
+    while let Some(at) = find(rest, delimiter.as_bytes()) {
+        parts.push(&rest[..at]);
+        rest = &rest[at + delimiter.len()..];
+    }
+    // parts[0] is the preamble; each later one starts with the rest of the
+    // delimiter line ("--" after the last one).
+    for part in parts.into_iter().skip(1).chain(std::iter::once(rest)) {
+        if part.starts_with(b"--") {
+            break;
+        }
+        let part = part.strip_prefix(b"\r\n").or_else(|| part.strip_prefix(b"\n")).unwrap_or(part);
+        let Some(split) = find(part, b"\r\n\r\n").map(|i| (i, 4)).or_else(|| find(part, b"\n\n").map(|i| (i, 2)))
+        else {
+            continue;
+        };
+        let (headers, content) = (&part[..split.0], &part[split.0 + split.1..]);
+        let is_sdp = String::from_utf8_lossy(headers).lines().any(|l| {
+            l.split_once(':').is_some_and(|(k, v)| {
+                k.trim().eq_ignore_ascii_case("content-type")
+                    && v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/sdp")
+            })
+        });
+        if is_sdp {
+            // The CRLF before the next delimiter belongs to it.
+            let content = content.strip_suffix(b"\r\n").or_else(|| content.strip_suffix(b"\n")).unwrap_or(content);
+            return Ok(content);
+        }
+    }
+    Err(NotSdp(format!("{kind} without an application/sdp part")))
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
 pub fn parse_authorization(raw: &str) -> Option<DigestAnswer> {
     let a = rsipstack::sip::typed::Authorization::parse(raw).ok()?;
     let qop_auth = match a.qop {
@@ -100,6 +172,22 @@ mod tests {
         assert!(unsupported(std::iter::empty()).is_empty());
     }
 
+    /// RFC 5621 bodies as SIP-I carriers send them, and types we refuse.
+    #[test]
+    fn the_sdp_of_a_body_plain_or_multipart() {
+        let sdp = b"v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\n";
+        assert_eq!(sdp_body(Some("application/sdp"), sdp), Ok(&sdp[..]));
+        assert_eq!(sdp_body(Some("Application/SDP; charset=utf-8"), sdp), Ok(&sdp[..]));
+        assert_eq!(sdp_body(None, b""), Ok(&b""[..]), "a delayed offer");
+        let multi = b"preamble\r\n--b1\r\nContent-Type: application/isup;version=itu-t92+\r\n\r\n\x01\x02\r\n\
+            --b1\r\nContent-Type: application/sdp\r\n\r\nv=0\r\no=- 1 1 IN IP4 1.2.3.4\r\n\r\n--b1--\r\n";
+        assert_eq!(sdp_body(Some("multipart/mixed;boundary=b1"), multi), Ok(&sdp[..]));
+        assert_eq!(sdp_body(Some("multipart/mixed; boundary=\"b1\""), multi), Ok(&sdp[..]));
+        assert!(sdp_body(Some("multipart/mixed;boundary=zz"), multi).is_err(), "no part with that boundary");
+        assert!(sdp_body(Some("multipart/mixed"), multi).is_err(), "no boundary");
+        assert_eq!(sdp_body(Some("text/plain"), b"hello"), Err(NotSdp("text/plain".into())));
+    }
+
     #[test]
     fn contacts_split_on_commas_outside_brackets_and_quotes() {
         assert_eq!(
@@ -136,6 +224,7 @@ mod tests {
             let _ = parse_authorization(&text);
             let _ = split_contacts(&text);
             let _ = user_of(Some(text.clone()));
+            let _ = sdp_body(Some("multipart/mixed;boundary=x"), text.as_bytes());
             let _ = parse_authorization(&format!("Digest {text}"));
         }
     }

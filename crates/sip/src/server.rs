@@ -263,8 +263,8 @@ impl Core {
 }
 
 /// Answers with a final status off the dispatch loop.
-fn reply(mut tx: Transaction, status: StatusCode) {
-    tokio::spawn(async move { tx.reply(status).await.ok() });
+fn reply(mut tx: Transaction, status: StatusCode, headers: Vec<Header>) {
+    tokio::spawn(async move { tx.reply_with(status, headers, None).await.ok() });
 }
 
 async fn dispatch<B: Brain>(ctx: Arc<Ctx<B>>, mut incoming: TransactionReceiver) {
@@ -276,8 +276,7 @@ async fn dispatch<B: Brain>(ctx: Arc<Ctx<B>>, mut incoming: TransactionReceiver)
             let required = tx.original.headers.iter().filter(|h| matches!(h, Header::Require(_))).map(|h| h.value());
             let missing = unsupported(required);
             if !missing.is_empty() {
-                let header = vec![Header::Other("Unsupported".into(), missing.join(", "))];
-                tokio::spawn(async move { tx.reply_with(StatusCode::BadExtension, header, None).await.ok() });
+                reply(tx, StatusCode::BadExtension, vec![Header::Other("Unsupported".into(), missing.join(", "))]);
                 continue;
             }
         }
@@ -289,7 +288,15 @@ async fn dispatch<B: Brain>(ctx: Arc<Ctx<B>>, mut incoming: TransactionReceiver)
             Method::Invite if !in_dialog => {
                 tokio::spawn(inbound(ctx.clone(), tx));
             }
-            Method::Options if !in_dialog => reply(tx, StatusCode::OK),
+            // What we do, for peers that ask (RFC 3261 §11.2).
+            Method::Options if !in_dialog => {
+                let what = vec![
+                    Header::Other("Allow".into(), crate::headers::ALLOW.into()),
+                    Header::Other("Accept".into(), crate::headers::ACCEPT.into()),
+                    Header::Other("Supported".into(), crate::headers::SUPPORTED.join(", ")),
+                ];
+                reply(tx, StatusCode::OK, what);
+            }
             Method::Ack => {}
             _ if in_dialog => {
                 let seq = DialogId::try_from(&tx).ok().and_then(|id| lock(&ctx.calls).get(&id.to_string()).cloned());
@@ -298,10 +305,14 @@ async fn dispatch<B: Brain>(ctx: Arc<Ctx<B>>, mut incoming: TransactionReceiver)
                     None => Some(tx),
                 };
                 if let Some(tx) = unsent {
-                    reply(tx, StatusCode::CallTransactionDoesNotExist);
+                    reply(tx, StatusCode::CallTransactionDoesNotExist, Vec::new());
                 }
             }
-            _ => reply(tx, StatusCode::MethodNotAllowed),
+            // Every 405 says what is allowed (RFC 3261 §21.4.6).
+            _ => {
+                let allow = vec![Header::Other("Allow".into(), crate::headers::ALLOW.into())];
+                reply(tx, StatusCode::MethodNotAllowed, allow);
+            }
         }
     }
 }
@@ -525,13 +536,20 @@ async fn answer_and_run<B: Brain>(
     let from_trunk = ctx.cfg.trunk.zip(source(&tx.original)).is_some_and(|(t, s)| t.ip() == s.ip());
     let srtp_required = from_trunk && ctx.cfg.trunk_srtp_required;
     let signalling = source(&tx.original).map(|s| s.ip());
-    let body = tx.original.body();
+    let body = match crate::headers::sdp_body(tx.original.header_value("Content-Type").as_deref(), tx.original.body()) {
+        Ok(b) => b.to_vec(),
+        Err(crate::headers::NotSdp(what)) => {
+            let accept = vec![Header::Other("Accept".into(), crate::headers::ACCEPT.into())];
+            tx.reply_with(StatusCode::UnsupportedMediaType, accept, None).await.ok();
+            return Err(format!("no SDP in a body of {what}"));
+        }
+    };
     let sdp = if body.iter().all(u8::is_ascii_whitespace) {
         // A delayed offer (RFC 3261 §13.3.1): ours goes in the 2xx and the
         // answer comes in the ACK.
         Sdp::Offering { ours: srtp_required.then(|| Keys(rand::random())), signalling }
     } else {
-        match answerable(body, srtp_required, signalling) {
+        match answerable(&body, srtp_required, signalling) {
             Ok((offer, chosen, far_end, secure)) => Sdp::Answering { offer, chosen, far_end, secure },
             Err((status, why)) => {
                 tx.reply(status).await.ok();
