@@ -2128,6 +2128,143 @@ async fn peers_learn_what_we_allow_and_multipart_bodies_are_read() {
     server.stop();
 }
 
+const LINPHONEC: &str = "/usr/bin/linphonec";
+
+fn have_linphone() -> bool {
+    let ok = Path::new(LINPHONEC).exists();
+    if !ok {
+        centrala_store::testing::tool_missing(&format!("{LINPHONEC} is not installed (apt-get install linphone-cli)"));
+    }
+    ok
+}
+
+/// A second, independent phone: Linphone's console client, answering every
+/// call (`-a`), driven by commands on its standard input, playing files
+/// instead of a sound card.
+struct Linphone {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+}
+
+impl Linphone {
+    fn start(dir: &Path) -> Linphone {
+        // Its database lives under HOME; without the folder the core never
+        // starts.
+        std::fs::create_dir_all(dir.join(".local/share/linphone")).unwrap();
+        let (sip, rtp) = (free_phone_port(), free_phone_port());
+        let rc = format!(
+            "[sip]\nsip_port={sip}\nsip_tcp_port=0\nsip_tls_port=0\n[rtp]\naudio_rtp_port={rtp}\n\
+             [sound]\necho_cancellation=0\n[video]\nenabled=0\nautomatically_initiate=0\n"
+        );
+        std::fs::write(dir.join("linphonerc"), rc).unwrap();
+        let out = std::fs::File::create(dir.join("out")).unwrap();
+        let mut child = Command::new(LINPHONEC)
+            .arg("-c")
+            .arg(dir.join("linphonerc"))
+            .arg("-a")
+            .env("HOME", dir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out)
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut phone = Linphone { child, stdin };
+        phone.say("soundcard use files");
+        phone
+    }
+
+    fn say(&mut self, command: &str) {
+        use std::io::Write;
+        writeln!(self.stdin, "{command}").unwrap();
+        self.stdin.flush().unwrap();
+    }
+}
+
+impl Drop for Linphone {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Interop with a second phone besides baresip (Linphone 5, belle-sip):
+/// it registers, calls in (*1: ready), is rung for a queued caller and
+/// answers, puts the call on hold and resumes it (re-INVITEs sendonly, then
+/// sendrecv, answered recvonly, then sendrecv), and the call ends handled
+/// by its agent. Before: the hold got 501 and the phone showed the call
+/// as not paused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn linphone_registers_calls_in_is_rung_holds_and_resumes() {
+    if !have_sipp() || !have_linphone() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let haris = login(&http, &server, "op.haris").await;
+    let state = || {
+        let (http, url, token) = (http.clone(), server.url("/api/v1/agents/me/state"), haris.clone());
+        async move {
+            let v: Value = http.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+            v["state"].as_str().unwrap().to_owned()
+        }
+    };
+    let until = |want: &'static str| {
+        async move {
+            for _ in 0..100 {
+                if state().await == want {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("op.haris never became {want}");
+        }
+    };
+    let phone_dir = dir.path().join("linphone");
+    let mut phone = Linphone::start(&phone_dir);
+    let sip = &server.sip;
+    phone.say(&format!("register sip:204@{sip} sip:{sip} demo"));
+    until_registered(&http, &server, &sup, "204", &phone_dir.join("out")).await;
+    phone.say(&format!("call sip:*1@{sip}"));
+    until("available").await;
+
+    // A client calls to order; op.haris's Linphone rings and answers.
+    let (_, client) = operators_client(&http, &server, &sup, "order").await;
+    let work = dir.path().to_owned();
+    let number = client.trim_start_matches('+').to_owned();
+    let call = {
+        let server_sip = server.sip.clone();
+        let file = ivr_scenario_holding(&work, "1", 9000);
+        std::thread::spawn(move || sipp(&server_sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work))
+    };
+    until("on_contact").await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    phone.say("pause");
+    let log_has = |text: &'static str| {
+        let server = &server;
+        async move {
+            for _ in 0..50 {
+                if server.log_so_far().contains(text) {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            false
+        }
+    };
+    assert!(log_has("held=true").await, "{}", std::fs::read_to_string(phone_dir.join("out")).unwrap());
+    phone.say("resume");
+    assert!(log_has("held=false").await, "{}", std::fs::read_to_string(phone_dir.join("out")).unwrap());
+    let r = tokio::task::spawn_blocking(move || call.join().unwrap()).await.unwrap();
+    assert!(r.status.success(), "SIPp: {}", r.out);
+    let i = newest_ended_call(&http, &server, &sup, "").await;
+    assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("op.haris")), "{i}");
+    let log = server.stop().join("\n");
+    assert!(!log.contains("a later offer refused"), "{log}");
+}
+
 /// A trunk whose media must be encrypted (`sip.trunk_srtp_required`): a
 /// plain offer from its address is refused (488), never answered in clear;
 /// an SDES offer is answered RTP/SAVP under its tag with keys of ours.
