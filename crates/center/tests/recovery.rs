@@ -23,8 +23,9 @@ async fn calls_cut_off_by_a_crash_are_closed_as_interrupted_with_their_recording
     {
         let mut r = Recorder::new(std::fs::File::create(&path).unwrap()).unwrap();
         for k in 0..35 {
-            r.caller(&[1000; 160]).unwrap();
-            r.staff(&[2000; 160]).unwrap();
+            r.caller(k * 160, &[1000; 160]);
+            r.staff(k * 160, &[2000; 160]);
+            r.write_until((k + 1) * 160).unwrap();
             if k == 24 {
                 r.checkpoint().unwrap();
             }

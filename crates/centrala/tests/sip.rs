@@ -2211,16 +2211,14 @@ async fn linphone_registers_calls_in_is_rung_holds_and_resumes() {
             v["state"].as_str().unwrap().to_owned()
         }
     };
-    let until = |want: &'static str| {
-        async move {
-            for _ in 0..100 {
-                if state().await == want {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
+    let until = |want: &'static str| async move {
+        for _ in 0..100 {
+            if state().await == want {
+                return;
             }
-            panic!("op.haris never became {want}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        panic!("op.haris never became {want}");
     };
     let phone_dir = dir.path().join("linphone");
     let mut phone = Linphone::start(&phone_dir);

@@ -1,7 +1,15 @@
 //! Call recordings (CC-3): a stereo 8 kHz 16-bit WAV, the caller on the
 //! left channel and the staff member on the right, written with `hound`.
-//! Each leg's decoded samples are queued and written in pairs, so the two
-//! sides stay aligned; a side that fell silent is padded with silence.
+//!
+//! Both sides are placed on one timeline, the leg's own (samples since it
+//! began): the driver says where each piece of audio belongs (our frames
+//! by the leg's clock, the caller's by its RTP timestamps), and the
+//! recorder writes the timeline as it passes. A burst of late packets
+//! lands where it belongs, a gap is silence written once, and the file is
+//! exactly as long as the leg: before, a side that ran ahead by more than
+//! 200 ms was written against silence and the other side's audio for the
+//! same moments after it, so a call under load recorded longer than it
+//! lasted.
 
 use crate::MediaError;
 use std::collections::VecDeque;
@@ -9,9 +17,18 @@ use std::io::{Seek, Write};
 
 pub struct Recorder<W: Write + Seek> {
     writer: hound::WavWriter<W>,
+    /// The timeline position (samples since the leg began) of the first
+    /// sample not yet written; `left` and `right` hold what came for the
+    /// positions from there on.
+    written: u64,
     left: VecDeque<i16>,
     right: VecDeque<i16>,
 }
+
+/// The furthest ahead of what is written a side may place audio (10 s): a
+/// far end whose timestamps leap is re-anchored by the driver, never
+/// allowed to grow the buffer without bound.
+const MAX_AHEAD: u64 = 80_000;
 
 pub fn spec() -> hound::WavSpec {
     hound::WavSpec { channels: 2, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int }
@@ -21,47 +38,63 @@ fn err(e: hound::Error) -> MediaError {
     MediaError::Record(e.to_string())
 }
 
+/// Puts `samples` at timeline position `at` of a side whose buffer starts
+/// at `written`: what is already written is dropped (too late), the rest
+/// overwrites what was there, and a gap before it stays silence.
+fn place(side: &mut VecDeque<i16>, written: u64, at: u64, samples: &[i16]) {
+    let late = usize::try_from(written.saturating_sub(at)).unwrap_or(usize::MAX);
+    let Some(samples) = samples.get(late..).filter(|s| !s.is_empty()) else { return };
+    let at = at.max(written);
+    if at + samples.len() as u64 > written + MAX_AHEAD {
+        return;
+    }
+    let start = (at - written) as usize;
+    if side.len() < start + samples.len() {
+        side.resize(start + samples.len(), 0);
+    }
+    for (slot, s) in side.range_mut(start..start + samples.len()).zip(samples) {
+        *slot = *s;
+    }
+}
+
 impl<W: Write + Seek> Recorder<W> {
     pub fn new(out: W) -> Result<Self, MediaError> {
         Ok(Recorder {
             writer: hound::WavWriter::new(out, spec()).map_err(err)?,
+            written: 0,
             left: VecDeque::new(),
             right: VecDeque::new(),
         })
     }
 
-    /// The caller's decoded audio.
-    pub fn caller(&mut self, samples: &[i16]) -> Result<(), MediaError> {
-        self.left.extend(samples);
-        self.flush_pairs(false)
+    /// The caller's decoded audio, for timeline position `at` (samples
+    /// since the leg began).
+    pub fn caller(&mut self, at: u64, samples: &[i16]) {
+        place(&mut self.left, self.written, at, samples);
     }
 
-    /// The staff member's decoded audio.
-    pub fn staff(&mut self, samples: &[i16]) -> Result<(), MediaError> {
-        self.right.extend(samples);
-        self.flush_pairs(false)
+    /// The staff member's decoded audio, for timeline position `at`.
+    pub fn staff(&mut self, at: u64, samples: &[i16]) {
+        place(&mut self.right, self.written, at, samples);
     }
 
-    /// Writes what one side has beyond `lag` samples ahead of the other as
-    /// paired with silence, so a muted side cannot hold the file back.
-    fn flush_pairs(&mut self, all: bool) -> Result<(), MediaError> {
-        const LAG: usize = 1600; // 200 ms
-        loop {
-            let (l, r) = (self.left.len(), self.right.len());
-            let take = if all || l.max(r) > LAG { l.max(r) } else { l.min(r) };
-            if take == 0 {
-                return Ok(());
-            }
-            for _ in 0..take {
-                let a = self.left.pop_front().unwrap_or(0);
-                let b = self.right.pop_front().unwrap_or(0);
-                self.writer.write_sample(a).map_err(err)?;
-                self.writer.write_sample(b).map_err(err)?;
-            }
-            if !all {
-                return Ok(());
-            }
+    /// Writes the timeline up to position `upto`: what came for each
+    /// position, silence where nothing did (a gap is written once, as
+    /// long as it was). Audio for a position already written is dropped.
+    pub fn write_until(&mut self, upto: u64) -> Result<(), MediaError> {
+        while self.written < upto {
+            let a = self.left.pop_front().unwrap_or(0);
+            let b = self.right.pop_front().unwrap_or(0);
+            self.writer.write_sample(a).map_err(err)?;
+            self.writer.write_sample(b).map_err(err)?;
+            self.written += 1;
         }
+        Ok(())
+    }
+
+    /// Samples written so far (the recording's length, at 8 kHz).
+    pub fn written(&self) -> u64 {
+        self.written
     }
 
     /// Makes what is written so far a complete WAV file (hound rewrites the
@@ -70,9 +103,10 @@ impl<W: Write + Seek> Recorder<W> {
         self.writer.flush().map_err(err)
     }
 
-    /// Writes what is left and completes the WAV header.
-    pub fn finish(mut self) -> Result<(), MediaError> {
-        self.flush_pairs(true)?;
+    /// Writes the timeline up to `end` (the leg's length: the recording is
+    /// exactly as long as the call) and completes the WAV header.
+    pub fn finish(mut self, end: u64) -> Result<(), MediaError> {
+        self.write_until(end)?;
         self.writer.finalize().map_err(err)
     }
 }
@@ -114,11 +148,14 @@ mod tests {
     use super::*;
     use std::io::Cursor;
 
-    /// `frames` of 20 ms from both sides, the caller at 1000, staff at 2000.
+    /// `frames` more 20 ms from both sides, the caller at 1000, staff at
+    /// 2000, written as they pass.
     fn talk<W: Write + Seek>(r: &mut Recorder<W>, frames: usize) {
         for _ in 0..frames {
-            r.caller(&[1000; 160]).unwrap();
-            r.staff(&[2000; 160]).unwrap();
+            let at = r.written();
+            r.caller(at, &[1000; 160]);
+            r.staff(at, &[2000; 160]);
+            r.write_until(at + 160).unwrap();
         }
     }
 
@@ -138,7 +175,7 @@ mod tests {
         let mut early = Cursor::new(Vec::new());
         let mut r = Recorder::new(&mut early).unwrap();
         talk(&mut r, 25);
-        r.finish().unwrap();
+        r.finish(25 * 160).unwrap();
         cut[..44].copy_from_slice(&early.get_ref()[..44]);
         cut.extend([7, 7]);
         assert_eq!(hound::WavReader::new(Cursor::new(cut.clone())).unwrap().len(), 2 * 25 * 160, "behind");
@@ -161,14 +198,14 @@ mod tests {
         let mut buf = Cursor::new(Vec::new());
         let mut r = Recorder::new(&mut buf).unwrap();
         let tone: Vec<i16> = (0..160).map(|i| ((i as f64 / 8.0).sin() * 8000.0) as i16).collect();
-        for _ in 0..50 {
-            r.caller(&tone).unwrap();
-            r.staff(&[0; 160]).unwrap();
+        for k in 0..50 {
+            r.caller(k * 160, &tone);
+            r.staff(k * 160, &[0; 160]);
         }
-        for _ in 0..50 {
-            r.staff(&tone).unwrap(); // the caller is silent (muted) now
+        for k in 50..100 {
+            r.staff(k * 160, &tone); // the caller is silent (muted) now
         }
-        r.finish().unwrap();
+        r.finish(100 * 160).unwrap();
         let mut reader = hound::WavReader::new(Cursor::new(buf.into_inner())).unwrap();
         assert_eq!(reader.spec(), spec());
         let samples: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
@@ -177,6 +214,61 @@ mod tests {
         let right: Vec<i16> = samples.iter().skip(1).step_by(2).copied().collect();
         assert!(energy(&left[..8000]) > 1e6 && energy(&left[8000..]) < 1.0);
         assert!(energy(&right[..8000]) < 1.0 && energy(&right[8000..]) > 1e6);
+    }
+
+    /// A stalled leg: for 1 s nothing is taken from the socket, then the
+    /// caller's 50 packets arrive at once, each with its RTP position, and
+    /// our side's late ticks catch up. The recording is as long as the
+    /// call, the caller's audio where it was spoken, no zero frame in the
+    /// talk. Before: the caller's burst ran more than 200 ms ahead, was
+    /// written against silence, and our side's frames for the same second
+    /// came after it: 4 s recorded for a 3 s call.
+    #[test]
+    fn a_stalled_leg_records_as_long_as_the_call_with_its_audio_in_place() {
+        let mut buf = Cursor::new(Vec::new());
+        let mut r = Recorder::new(&mut buf).unwrap();
+        let frame = |k: u64| [(k % 100) as i16 * 10 + 1; 160];
+        let tick = |r: &mut Recorder<_>, k: u64, caller: &[u64]| {
+            for c in caller {
+                r.caller(c * 160, &frame(*c));
+            }
+            r.staff(k * 160, &[2000; 160]);
+            // Written 200 ms behind the clock: room for jitter.
+            r.write_until((k * 160).saturating_sub(1600)).unwrap();
+        };
+        for k in 0..50 {
+            tick(&mut r, k, &[k]);
+        }
+        // The stall: ticks 50..100 fire late, all at once, and the first of
+        // them finds the caller's 50 packets of that second waiting.
+        tick(&mut r, 50, &(50..100).collect::<Vec<_>>());
+        for k in 51..100 {
+            tick(&mut r, k, &[]);
+        }
+        for k in 100..150 {
+            tick(&mut r, k, &[k]);
+        }
+        // A packet so late its moment is written already: dropped.
+        r.caller(10 * 160, &[9999; 160]);
+        r.finish(150 * 160).unwrap();
+        let reader = hound::WavReader::new(Cursor::new(buf.into_inner())).unwrap();
+        assert_eq!(reader.duration(), 150 * 160, "exactly the call's 3 s");
+        let samples: Vec<i16> = reader.into_samples::<i16>().map(Result::unwrap).collect();
+        let left: Vec<i16> = samples.iter().step_by(2).copied().collect();
+        for k in 0..150u64 {
+            let f = &left[(k * 160) as usize..(k * 160 + 160) as usize];
+            assert!(f.iter().all(|s| *s == frame(k)[0]), "frame {k} holds the caller's frame {k}: {}", f[0]);
+        }
+        assert!(samples.iter().skip(1).step_by(2).all(|s| *s == 2000), "our side, every frame once");
+    }
+
+    #[test]
+    fn audio_out_of_bounds_is_dropped_not_buffered() {
+        let mut r = Recorder::new(Cursor::new(Vec::new())).unwrap();
+        r.caller(MAX_AHEAD * 3, &[5; 160]);
+        assert!(r.left.is_empty(), "a leap of timestamps is not buffered");
+        r.caller(MAX_AHEAD - 160, &[5; 160]);
+        assert_eq!(r.left.len() as u64, MAX_AHEAD);
     }
 
     #[test]

@@ -41,6 +41,12 @@ const CHECKPOINT_TICKS: u64 = 250;
 /// The most packets a leg takes from its socket per tick (a far end
 /// sending faster than this is not a phone; the rest wait for the next).
 const MAX_PACKETS_PER_TICK: usize = 16;
+/// How far behind the leg's clock its recording is written (200 ms): the
+/// room a late packet has to land in its place.
+const JITTER: u64 = 1600;
+/// How far a far end's RTP timestamps may stray from the leg's clock (1 s)
+/// before they are anchored again.
+const REANCHOR_AFTER: u64 = 8000;
 /// No RTP at all for this long means the far end is gone.
 pub const SILENT_AFTER: Duration = Duration::from_secs(60);
 
@@ -324,7 +330,12 @@ async fn run(
     let mut sender = rtp::Sender::new(rand::random(), rand::random(), rand::random(), law.payload_type());
     let mut detector = dtmf::Detector::default();
     let mut player = Player::default();
-    let mut ticks: u64 = 0;
+    // The leg's clock: ticks since it began. Each tick is a 20 ms slot of
+    // the recording's timeline, at `clock * FRAME` samples.
+    let mut clock: u64 = 0;
+    // The caller's RTP timestamps on that timeline: (first timestamp, its
+    // position), re-anchored when the far end's clock leaps.
+    let mut anchor: Option<(u32, u64)> = None;
     let mut forward: Option<mpsc::Sender<Vec<i16>>> = None;
     let mut bridged = VecDeque::<i16>::new();
     let mut tap: Option<mpsc::Sender<Vec<i16>>> = None;
@@ -429,10 +440,8 @@ async fn run(
                             let _ = t.try_send(decoded.clone());
                         }
                         if let Some(r) = recorder.as_mut() {
-                            if let Err(e) = r.caller(&decoded) {
-                                warn!(error = %e, "recording failed; going on without it");
-                                recorder = None;
-                            }
+                            let now = clock * FRAME as u64;
+                            r.caller(on_timeline(&mut anchor, p.timestamp, now), &decoded);
                         }
                     }
                 }
@@ -484,21 +493,25 @@ async fn run(
                 if sent {
                     stats.packets_out += 1;
                 }
+                let now = clock * FRAME as u64;
+                clock += 1;
                 if let Some(r) = recorder.as_mut() {
-                    ticks += 1;
-                    let written = r.staff(&frame).and_then(|()| {
-                        if ticks.is_multiple_of(CHECKPOINT_TICKS) { r.checkpoint() } else { Ok(()) }
+                    r.staff(now, &frame);
+                    // The timeline is written a jitter window behind the
+                    // clock: a late packet still lands in its place.
+                    let written = r.write_until(now.saturating_sub(JITTER)).and_then(|()| {
+                        if clock.is_multiple_of(CHECKPOINT_TICKS) { r.checkpoint() } else { Ok(()) }
                     });
                     if let Err(e) = written {
                         warn!(error = %e, "recording failed; going on without it");
                         recorder = None;
-                    } else if ticks.is_multiple_of(CHECKPOINT_TICKS) && !recording_allowed() {
+                    } else if clock.is_multiple_of(CHECKPOINT_TICKS) && !recording_allowed() {
                         // The disk is below its floor: the file is complete
                         // up to here, and the call goes on unrecorded.
                         if let Some(r) = recorder.take() {
                             RECORDINGS_STOPPED.fetch_add(1, Ordering::Relaxed);
                             warn!("recording stopped: the recordings' disk is below its free-space floor");
-                            stats.recorded = complete(r);
+                            stats.recorded = complete(r, now + FRAME as u64);
                         }
                     }
                 }
@@ -511,14 +524,31 @@ async fn run(
     }
     stats.duration_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
     if let Some(r) = recorder {
-        stats.recorded = complete(r);
+        // As long as the leg: every tick it lived, one 20 ms slot.
+        stats.recorded = complete(r, clock * FRAME as u64);
     }
     stats
 }
 
-/// Completes a recording's file: whether it was.
-fn complete(r: Recorder<BufWriter<std::fs::File>>) -> bool {
-    r.finish().map_err(|e| warn!(error = %e, "the recording could not be completed")).is_ok()
+/// Completes a recording's file at timeline position `end`: whether it was.
+fn complete(r: Recorder<BufWriter<std::fs::File>>, end: u64) -> bool {
+    r.finish(end).map_err(|e| warn!(error = %e, "the recording could not be completed")).is_ok()
+}
+
+/// Where a received packet's audio belongs on the leg's timeline: its RTP
+/// timestamp against the first one's, anchored where that one arrived
+/// (`now`, the current tick's position). A far end whose timestamps leap
+/// (a new stream, a clock gone astray) by more than a second from where
+/// the leg's clock says it should be is anchored again, here.
+fn on_timeline(anchor: &mut Option<(u32, u64)>, timestamp: u32, now: u64) -> u64 {
+    if let Some((first, base)) = *anchor {
+        let at = base + u64::from(timestamp.wrapping_sub(first));
+        if at.abs_diff(now) <= REANCHOR_AFTER {
+            return at;
+        }
+    }
+    *anchor = Some((timestamp, now));
+    now
 }
 
 /// Music on hold: a calm, quiet four-chord loop (8 s), synthesised so that
@@ -562,6 +592,24 @@ mod tests {
         let mut empty = Player::default();
         assert!(!empty.frame(&mut f));
         assert!(f.iter().all(|s| *s == 0));
+    }
+
+    #[test]
+    fn received_audio_lands_where_its_timestamps_say() {
+        let mut anchor = None;
+        // The first packet anchors at the tick it arrived in.
+        assert_eq!(on_timeline(&mut anchor, 1_000_000, 3200), 3200);
+        // Later ones by their timestamps, however they arrive: a burst
+        // after a stall keeps its spacing; a late one goes back in place.
+        assert_eq!(on_timeline(&mut anchor, 1_000_160, 9600), 3360);
+        assert_eq!(on_timeline(&mut anchor, 1_000_000 + 8 * 160, 9600), 3200 + 8 * 160);
+        // Across the 32-bit wrap.
+        let mut wrap = None;
+        assert_eq!(on_timeline(&mut wrap, u32::MAX - 79, 0), 0);
+        assert_eq!(on_timeline(&mut wrap, 80, 160), 160);
+        // A leap of the far end's clock (a new stream) is anchored anew.
+        assert_eq!(on_timeline(&mut anchor, 50, 12_800), 12_800);
+        assert_eq!(on_timeline(&mut anchor, 210, 12_960), 12_960);
     }
 
     #[test]
