@@ -93,7 +93,7 @@ impl Metrics {
         );
         registry.register(
             "calls_refused",
-            "Inbound calls refused before they were registered: over one address's rate, or over the company's cap",
+            "Inbound calls refused before they were registered: over one address's rate, over the company's cap, over the server's ceiling, or while media ran late",
             calls_refused.clone(),
         );
         registry.register(
@@ -142,8 +142,7 @@ impl Metrics {
                 self.recordings_free_bytes.set(i64::try_from(free).unwrap_or(i64::MAX));
             }
             catch_up(&self.recordings_skipped, skipped);
-            let (rate, cap) = centrala_sip::limits::refused();
-            for (reason, n) in [("rate_limit", rate), ("company_cap", cap)] {
+            for (reason, n) in centrala_sip::limits::refused() {
                 catch_up(&self.calls_refused.get_or_create(&RefusedLabels { reason }), n);
             }
             let _ = encode(&mut out, &reg);

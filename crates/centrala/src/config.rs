@@ -99,6 +99,12 @@ pub struct SipConfig {
     /// The most inbound calls one company has at once (486 Busy Here
     /// beyond); 0: no cap.
     pub max_calls_per_company: u32,
+    /// The most inbound calls the server takes at once (503 with
+    /// Retry-After beyond); 0: no ceiling.
+    pub max_calls: u32,
+    /// How late (ms) the media legs' 20 ms clocks may run before new calls
+    /// get 503: the machine is full; 0: not checked.
+    pub max_media_lag_ms: u64,
     /// SIP over TLS: the address it listens on (e.g. "0.0.0.0:5061");
     /// empty: off.
     pub tls_listen: String,
@@ -122,6 +128,8 @@ impl Default for SipConfig {
             invite_rate: 5.0,
             invite_burst: 20.0,
             max_calls_per_company: 500,
+            max_calls: 2000,
+            max_media_lag_ms: 100,
             tls_listen: String::new(),
             tls_cert: String::new(),
             tls_key: String::new(),
@@ -307,6 +315,10 @@ impl Config {
             trunk_srtp_required: self.sip.trunk_srtp_required,
             trusted_peers: self.sip.trusted_peers.clone(),
             tls: self.sip_tls()?,
+            admission: centrala_sip::limits::Admission {
+                max_calls: self.sip.max_calls,
+                max_media_lag_ms: self.sip.max_media_lag_ms,
+            },
             invite_limit: centrala_sip::limits::InviteLimit {
                 per_second: self.sip.invite_rate.max(0.0),
                 burst: self.sip.invite_burst.max(1.0),

@@ -2263,6 +2263,76 @@ async fn linphone_registers_calls_in_is_rung_holds_and_resumes() {
     assert!(!log.contains("a later offer refused"), "{log}");
 }
 
+/// Admission control: beyond the server's ceiling of calls at once
+/// (`sip.max_calls`), a new call gets 503 with Retry-After and nothing is
+/// registered, while the calls in progress keep their media; once one
+/// ends, a new call comes in. Before: every INVITE was answered, however
+/// full the server was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beyond_the_ceiling_new_calls_get_503_and_calls_in_progress_keep_their_media() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(&dir.path().join("data"), true, &[("CENTRALA_SIP__MAX_CALLS", "2")]);
+    let to = server.sip.as_str();
+    let sip = UdpSocket::bind("127.0.0.1:0").unwrap();
+    sip.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let port = sip.local_addr().unwrap().port();
+    let legs: Vec<UdpSocket> = (0..4).map(|_| UdpSocket::bind("127.0.0.1:0").unwrap()).collect();
+    let sdp = |rtp: &UdpSocket| {
+        let p = rtp.local_addr().unwrap().port();
+        format!("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio {p} RTP/AVP 0\r\n")
+    };
+    let call = |k: usize, id: &str| {
+        sip.send_to(invite(port, id, &sdp(&legs[k])).as_bytes(), to).unwrap();
+        finals(&sip, 1).remove(id).unwrap()
+    };
+    // RTP reaching a leg's socket in 300 ms.
+    let heard = |rtp: &UdpSocket| {
+        rtp.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+        let mut buf = [0u8; 2048];
+        let until = std::time::Instant::now() + Duration::from_millis(300);
+        let mut n = 0;
+        while std::time::Instant::now() < until {
+            if rtp.recv(&mut buf).is_ok() {
+                n += 1;
+            }
+        }
+        n
+    };
+    let first = call(0, "full0");
+    let second = call(1, "full1");
+    assert!(first.starts_with("SIP/2.0 200") && second.starts_with("SIP/2.0 200"), "{first}\n{second}");
+    for (k, ok) in [(0, &first), (1, &second)] {
+        sip.send_to(in_dialog("ACK", 1, port, "127.0.0.1", &format!("full{k}"), ok).as_bytes(), to).unwrap();
+    }
+    let refused = call(2, "full2");
+    assert!(refused.starts_with("SIP/2.0 503") && refused.contains("Retry-After: 5"), "{refused}");
+    assert!(heard(&legs[0]) > 5 && heard(&legs[1]) > 5, "the calls in progress go on");
+    // One ends; the next call comes in.
+    sip.send_to(in_dialog("BYE", 2, port, "127.0.0.1", "full0", &first).as_bytes(), to).unwrap();
+    // (Each try a new call: a repeated INVITE would be a retransmission.)
+    let (mut again, mut id) = (String::new(), String::new());
+    for attempt in 0..20 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        id = format!("full3-{attempt}");
+        again = call(3, &id);
+        if again.starts_with("SIP/2.0 200") {
+            break;
+        }
+    }
+    assert!(again.starts_with("SIP/2.0 200"), "{again}");
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let m = metrics(&http, &server).await;
+    assert!(metric(&m, "centrala_calls_refused_total{reason=\"ceiling\"}") >= 1.0, "{m}");
+    let calls = get(&http, &server, &sup, "/api/v1/interactions").await;
+    assert_eq!(calls.as_array().unwrap().len(), 3, "the refused call was never registered: {calls}");
+    for (call_id, ok) in [("full1", &second), (id.as_str(), &again)] {
+        sip.send_to(in_dialog("BYE", 2, port, "127.0.0.1", call_id, ok).as_bytes(), to).unwrap();
+    }
+    let log = server.stop().join("\n");
+    assert!(log.contains("the server is full: new calls get 503"), "{log}");
+}
+
 /// A trunk whose media must be encrypted (`sip.trunk_srtp_required`): a
 /// plain offer from its address is refused (488), never answered in clear;
 /// an SDES offer is answered RTP/SAVP under its tag with keys of ours.

@@ -71,6 +71,9 @@ pub struct SipConfig {
     /// New calls one source may start (503 beyond); trusted peers and the
     /// trunk are not limited.
     pub invite_limit: limits::InviteLimit,
+    /// The server's own limits: calls at once, and how late the media
+    /// clocks may run, before new calls get 503.
+    pub admission: limits::Admission,
     /// SIP over TLS: where it listens, and the certificate chain and key
     /// (PEM); `None`: UDP and TCP only.
     pub tls: Option<SipTls>,

@@ -1,8 +1,14 @@
-//! How many new calls one source may start: a token bucket per source
-//! address (pure: the time is passed in). A flood from one address is
-//! refused with 503 before anything is registered, recorded or routed;
-//! trunks and trusted peers, which carry many callers, are not limited
-//! here (the per-company cap of concurrent calls still holds for them).
+//! Who may start a call now.
+//!
+//! - One source: a token bucket per source address (pure: the time is
+//!   passed in). A flood from one address is refused with 503 before
+//!   anything is registered, recorded or routed; trunks and trusted peers,
+//!   which carry many callers, are not limited here (the per-company cap of
+//!   concurrent calls still holds for them).
+//! - The whole server (admission control): beyond a configured ceiling of
+//!   calls at once, or while the media legs' clocks run late (the machine
+//!   is full), a new call gets 503 with Retry-After, so that the calls in
+//!   progress keep clean media instead of sharing the shortage.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -14,8 +20,95 @@ static RATE_LIMITED: AtomicU64 = AtomicU64::new(0);
 static OVER_CAP: AtomicU64 = AtomicU64::new(0);
 
 /// Calls refused so far: (over a source's rate, over a company's cap).
-pub fn refused() -> (u64, u64) {
-    (RATE_LIMITED.load(Ordering::Relaxed), OVER_CAP.load(Ordering::Relaxed))
+pub fn refused() -> [(&'static str, u64); 4] {
+    [
+        ("rate_limit", RATE_LIMITED.load(Ordering::Relaxed)),
+        ("company_cap", OVER_CAP.load(Ordering::Relaxed)),
+        ("ceiling", OVER_CEILING.load(Ordering::Relaxed)),
+        ("media_late", MEDIA_LATE.load(Ordering::Relaxed)),
+    ]
+}
+
+static OVER_CEILING: AtomicU64 = AtomicU64::new(0);
+static MEDIA_LATE: AtomicU64 = AtomicU64::new(0);
+
+/// The server's limits on calls at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admission {
+    /// The most inbound calls at once (0: no ceiling).
+    pub max_calls: u32,
+    /// How late the media legs' 20 ms clocks may run, in ms, before new
+    /// calls are refused (0: not checked).
+    pub max_media_lag_ms: u64,
+}
+
+/// Why a new call is refused by [`admit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overload {
+    Ceiling,
+    MediaLate,
+}
+
+/// Whether a new call may come in (pure): `live` calls now, the media
+/// clocks `lag_ms` late at worst over the last second.
+pub fn admit(limits: Admission, live: usize, lag_ms: u64) -> Result<(), Overload> {
+    if limits.max_calls > 0 && live >= limits.max_calls as usize {
+        return Err(Overload::Ceiling);
+    }
+    if limits.max_media_lag_ms > 0 && lag_ms > limits.max_media_lag_ms {
+        return Err(Overload::MediaLate);
+    }
+    Ok(())
+}
+
+pub(crate) fn count_overload(why: Overload) -> u64 {
+    let counter = match why {
+        Overload::Ceiling => &OVER_CEILING,
+        Overload::MediaLate => &MEDIA_LATE,
+    };
+    counter.fetch_add(1, Ordering::Relaxed) + 1
+}
+
+/// Inbound calls in progress now.
+static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// One inbound call's place among the live ones, given back when dropped.
+pub(crate) struct Slot(());
+
+impl Slot {
+    pub(crate) fn take() -> Slot {
+        LIVE.fetch_add(1, Ordering::Relaxed);
+        Slot(())
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+pub(crate) fn live_calls() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+/// The media legs' lateness: the worst in the second under way, and in
+/// the one before (`rotate_lag` turns the page every second).
+static LAG_NOW: AtomicU64 = AtomicU64::new(0);
+static LAG_LAST: AtomicU64 = AtomicU64::new(0);
+
+/// A leg's tick came `ms` late (legs report once a second each).
+pub(crate) fn note_lag(ms: u64) {
+    LAG_NOW.fetch_max(ms, Ordering::Relaxed);
+}
+
+pub(crate) fn rotate_lag() {
+    LAG_LAST.store(LAG_NOW.swap(0, Ordering::Relaxed), Ordering::Relaxed);
+}
+
+/// How late the media clocks ran at worst, over the last second or so.
+pub fn media_lag_ms() -> u64 {
+    LAG_NOW.load(Ordering::Relaxed).max(LAG_LAST.load(Ordering::Relaxed))
 }
 
 pub(crate) fn count_rate_limited() -> u64 {
@@ -86,6 +179,17 @@ impl SourceLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admission_refuses_beyond_the_ceiling_or_while_media_runs_late() {
+        let limits = Admission { max_calls: 3, max_media_lag_ms: 40 };
+        assert_eq!(admit(limits, 2, 5), Ok(()));
+        assert_eq!(admit(limits, 3, 5), Err(Overload::Ceiling));
+        assert_eq!(admit(limits, 0, 41), Err(Overload::MediaLate));
+        assert_eq!(admit(limits, 2, 40), Ok(()), "at the limit is still in time");
+        let off = Admission { max_calls: 0, max_media_lag_ms: 0 };
+        assert_eq!(admit(off, 100_000, 10_000), Ok(()));
+    }
 
     const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));
     const B: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2));

@@ -387,7 +387,12 @@ async fn run(
                     forward = None;
                 }
             },
-            _ = tick.tick() => {
+            due = tick.tick() => {
+                // Once a second, how late this tick came (admission
+                // control reads the worst of all legs).
+                if clock.is_multiple_of(50) {
+                    crate::limits::note_lag(u64::try_from(due.elapsed().as_millis()).unwrap_or(u64::MAX));
+                }
                 // What arrived since the last tick.
                 for _ in 0..MAX_PACKETS_PER_TICK {
                     let Ok((n, from)) = socket.recv_from(&mut buf) else { break };

@@ -159,12 +159,17 @@ impl Telephony {
         info!(%local, "SIP listening (UDP and TCP)");
         let sweep_ctx = ctx.clone();
         let sweep = tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
-            loop {
+            // Every second the media lateness turns its page; every 30 s
+            // the registrar and the rate limiter forget what expired.
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+            for n in 0u64.. {
                 every.tick().await;
-                let now = sweep_ctx.now();
-                lock(&sweep_ctx.registrar).sweep(now);
-                lock(&sweep_ctx.invites).sweep(Instant::now());
+                crate::limits::rotate_lag();
+                if n % 30 == 0 {
+                    let now = sweep_ctx.now();
+                    lock(&sweep_ctx.registrar).sweep(now);
+                    lock(&sweep_ctx.invites).sweep(Instant::now());
+                }
             }
         });
         Ok(Telephony { cancel, local, tasks: vec![serve, dispatch, sweep], core })
@@ -452,6 +457,21 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
     if called.starts_with('*') {
         return feature(&ctx, tx, &called).await;
     }
+    // A full server refuses new calls at the door, so that the calls in
+    // progress keep clean media.
+    if let Err(why) =
+        crate::limits::admit(ctx.cfg.admission, crate::limits::live_calls(), crate::limits::media_lag_ms())
+    {
+        let n = crate::limits::count_overload(why);
+        // One line per hundred refusals, not one per INVITE of a surge.
+        if n % 100 == 1 {
+            warn!(?why, refused = n, lag_ms = crate::limits::media_lag_ms(), "the server is full: new calls get 503");
+        }
+        let retry = vec![Header::Other("Retry-After".into(), "5".into())];
+        tx.reply_with(StatusCode::ServiceUnavailable, retry, None).await.ok();
+        return;
+    }
+    let _slot = crate::limits::Slot::take();
     let span = info_span!("call", %call_id, %caller, %called);
     async move {
         let arrival = match ctx.brain.arrive(Incoming { called, caller, call_id, verified: trusted }).await {
