@@ -14,11 +14,11 @@ API="http://127.0.0.1:$HTTP_PORT/api/v1"
 # (not rate-limited per source), and the company's cap and the server's
 # ceiling are above the load (on, not binding), so the run measures the
 # limits' cost, not their refusals. Admission by media lateness stays on
-# (MAX_MEDIA_LAG_MS, default 100; 0 turns it off): a machine that falls
+# (MAX_MEDIA_LAG_MS, default 40; 0 turns it off): a machine that falls
 # behind refuses new calls with 503, counted by SIPp as failed calls.
 start_server() {
     CENTRALA_SIP__TRUSTED_PEERS='["127.0.0.1"]' CENTRALA_SIP__MAX_CALLS_PER_COMPANY=5000 \
-    CENTRALA_SIP__MAX_CALLS=5000 CENTRALA_SIP__MAX_MEDIA_LAG_MS="${MAX_MEDIA_LAG_MS:-100}" \
+    CENTRALA_SIP__MAX_CALLS=5000 CENTRALA_SIP__MAX_MEDIA_LAG_MS="${MAX_MEDIA_LAG_MS:-40}" \
     CENTRALA_SIP__RTP_PORTS="[40000, 59999]" CENTRALA_LOG="warn,centrala_center::brain=info,centrala_sip::server=info" \
         "$BIN" --data "$WORK/data" serve --demo --http "127.0.0.1:$HTTP_PORT" --sip "127.0.0.1:$SIP_PORT" \
         2>"$WORK/server.log" &

@@ -129,7 +129,7 @@ impl Default for SipConfig {
             invite_burst: 20.0,
             max_calls_per_company: 500,
             max_calls: 2000,
-            max_media_lag_ms: 100,
+            max_media_lag_ms: 40,
             tls_listen: String::new(),
             tls_cert: String::new(),
             tls_key: String::new(),
