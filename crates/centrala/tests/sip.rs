@@ -419,6 +419,14 @@ async fn phones_register_with_digest_authentication_and_guessing_gets_blocked() 
 }
 
 /// Sends one datagram and returns the first line of the answer, if any.
+/// A SIP peer's socket on `ip`, answers awaited at most `secs`, and its port.
+fn peer(ip: &str, secs: u64) -> (UdpSocket, u16) {
+    let sock = UdpSocket::bind((ip, 0)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(secs))).unwrap();
+    let port = sock.local_addr().unwrap().port();
+    (sock, port)
+}
+
 fn exchange(sock: &UdpSocket, to: &str, msg: &str) -> Option<String> {
     sock.send_to(msg.as_bytes(), to).unwrap();
     let mut buf = [0u8; 4096];
@@ -447,9 +455,7 @@ fn invite(port: u16, call: &str, sdp: &str) -> String {
 async fn broken_packets_get_errors_and_the_server_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("data"), true);
-    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-    let port = sock.local_addr().unwrap().port();
+    let (sock, port) = peer("127.0.0.1", 3);
     let to = server.sip.as_str();
 
     // Garbage and truncated messages: no answer is possible, no crash.
@@ -1038,9 +1044,7 @@ async fn a_phone_sets_its_agent_ready_and_not_ready_with_feature_codes() {
 
     // From an address no phone registered from, a code is refused.
     let invite = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
-    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-    let port = sock.local_addr().unwrap().port();
+    let (sock, port) = peer("127.0.0.1", 3);
     let msg = invite_to("*1", "203", port, "f9", invite);
     assert_eq!(exchange(&sock, &server.sip, &msg).as_deref(), Some("SIP/2.0 403 Forbidden"));
     assert_eq!(state(ana).await, "not_ready");
@@ -1840,9 +1844,7 @@ fn got_any(sock: &UdpSocket) -> usize {
 async fn rtp_from_a_stranger_is_dropped_and_the_caller_keeps_the_call() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("data"), true);
-    let sip = UdpSocket::bind("127.0.0.1:0").unwrap();
-    sip.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
-    let port = sip.local_addr().unwrap().port();
+    let (sip, port) = peer("127.0.0.1", 3);
     let phone = UdpSocket::bind("127.0.0.1:0").unwrap();
     // Another host (all of 127/8 is loopback), and the caller's own host
     // from another port.
@@ -1949,9 +1951,7 @@ async fn offers_with_video_holds_and_delayed_offers_are_answered_as_rfc_3264_say
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("data"), true);
     let to = server.sip.as_str();
-    let sip = UdpSocket::bind("127.0.0.1:0").unwrap();
-    sip.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let port = sip.local_addr().unwrap().port();
+    let (sip, port) = peer("127.0.0.1", 5);
     let rtp = UdpSocket::bind("127.0.0.1:0").unwrap();
     rtp.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
     let rtp_port = rtp.local_addr().unwrap().port();
@@ -2072,9 +2072,7 @@ async fn peers_learn_what_we_allow_and_multipart_bodies_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("data"), true);
     let to = server.sip.as_str();
-    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let port = sock.local_addr().unwrap().port();
+    let (sock, port) = peer("127.0.0.1", 5);
     // The final answer to `msg`, whole.
     let ask = |msg: &str| {
         sock.send_to(msg.as_bytes(), to).unwrap();
@@ -2273,9 +2271,7 @@ async fn beyond_the_ceiling_new_calls_get_503_and_calls_in_progress_keep_their_m
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_with(&dir.path().join("data"), true, &[("CENTRALA_SIP__MAX_CALLS", "2")]);
     let to = server.sip.as_str();
-    let sip = UdpSocket::bind("127.0.0.1:0").unwrap();
-    sip.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let port = sip.local_addr().unwrap().port();
+    let (sip, port) = peer("127.0.0.1", 5);
     let legs: Vec<UdpSocket> = (0..4).map(|_| UdpSocket::bind("127.0.0.1:0").unwrap()).collect();
     let sdp = |rtp: &UdpSocket| {
         let p = rtp.local_addr().unwrap().port();
@@ -2343,9 +2339,7 @@ async fn a_trunk_that_requires_srtp_is_answered_encrypted_or_refused() {
     let env = [("CENTRALA_SIP__TRUNK", "127.0.0.3:5060"), ("CENTRALA_SIP__TRUNK_SRTP_REQUIRED", "true")];
     let server = Server::start_with(&dir.path().join("data"), true, &env);
     let to = server.sip.as_str();
-    let trunk = UdpSocket::bind("127.0.0.3:0").unwrap();
-    trunk.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let port = trunk.local_addr().unwrap().port();
+    let (trunk, port) = peer("127.0.0.3", 5);
     let key = "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
     let plain = "v=0\r\no=- 1 1 IN IP4 127.0.0.3\r\ns=-\r\nc=IN IP4 127.0.0.3\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
     let sdes = format!(
@@ -2401,9 +2395,7 @@ async fn a_flood_from_one_address_is_refused_and_a_company_has_at_most_its_lines
     };
 
     // Six calls at once from one untrusted address.
-    let flood = UdpSocket::bind("127.0.0.2:0").unwrap();
-    flood.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let port = flood.local_addr().unwrap().port();
+    let (flood, port) = peer("127.0.0.2", 5);
     for k in 0..6 {
         flood.send_to(invite_from("127.0.0.2", port, &format!("flood{k}")).as_bytes(), to).unwrap();
     }
@@ -2432,9 +2424,7 @@ async fn a_flood_from_one_address_is_refused_and_a_company_has_at_most_its_lines
 
     // A trusted peer (a trunk) starts more calls than the burst, one after
     // another: none is refused.
-    let trunk = UdpSocket::bind("127.0.0.3:0").unwrap();
-    trunk.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let tport = trunk.local_addr().unwrap().port();
+    let (trunk, tport) = peer("127.0.0.3", 5);
     for k in 0..5 {
         let call = format!("trunk{k}");
         trunk.send_to(invite_from("127.0.0.3", tport, &call).as_bytes(), to).unwrap();
@@ -2714,9 +2704,7 @@ async fn a_full_disk_refuses_calls_and_changes_and_recording_stops_at_its_floor(
 
     // The disk is full.
     disk.fill("filler-2", 0);
-    let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let port = sock.local_addr().unwrap().port();
+    let (sock, port) = peer("127.0.0.1", 5);
     let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
     assert_eq!(
         exchange(&sock, &server.sip, &invite(port, "full1", sdp)).as_deref(),
