@@ -101,9 +101,7 @@ async fn callback(center: Center, job: CallbackJob) {
     // Their phone: as the ACD last heard, else as stored.
     let user = match job.user.clone() {
         Some(u) => Some(u),
-        None => {
-            s.sip_accounts().await.ok().and_then(|a| a.into_iter().find(|a| a.staff_id == staff)).map(|a| a.username)
-        }
+        None => s.sip_username(staff).await.ok().flatten(),
     };
     let dialled = match (center.dialer.get(), user) {
         (Some(d), Some(user)) => d

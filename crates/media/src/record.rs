@@ -30,6 +30,33 @@ pub struct Recorder<W: Write + Seek> {
 /// allowed to grow the buffer without bound.
 const MAX_AHEAD: u64 = 80_000;
 
+/// How far a far end's RTP timestamps may stray from the leg's clock (1 s)
+/// before they are anchored again.
+const REANCHOR_AFTER: u64 = 8000;
+
+/// Where a far end's audio belongs on the leg's timeline: its RTP
+/// timestamp against the first one's, anchored where that one arrived. A
+/// far end whose timestamps leap (a new stream, a clock gone astray) by
+/// more than a second from where the leg's clock says it should be is
+/// anchored again, where it is now.
+#[derive(Debug, Default)]
+pub struct Anchor(Option<(u32, u64)>);
+
+impl Anchor {
+    /// The timeline position of a packet with `timestamp` arriving while
+    /// the leg's clock is at `now`.
+    pub fn position(&mut self, timestamp: u32, now: u64) -> u64 {
+        if let Some((first, base)) = self.0 {
+            let at = base + u64::from(timestamp.wrapping_sub(first));
+            if at.abs_diff(now) <= REANCHOR_AFTER {
+                return at;
+            }
+        }
+        self.0 = Some((timestamp, now));
+        now
+    }
+}
+
 pub fn spec() -> hound::WavSpec {
     hound::WavSpec { channels: 2, sample_rate: 8000, bits_per_sample: 16, sample_format: hound::SampleFormat::Int }
 }
@@ -260,6 +287,24 @@ mod tests {
             assert!(f.iter().all(|s| *s == frame(k)[0]), "frame {k} holds the caller's frame {k}: {}", f[0]);
         }
         assert!(samples.iter().skip(1).step_by(2).all(|s| *s == 2000), "our side, every frame once");
+    }
+
+    #[test]
+    fn received_audio_lands_where_its_timestamps_say() {
+        let mut anchor = Anchor::default();
+        // The first packet anchors at the tick it arrived in.
+        assert_eq!(anchor.position(1_000_000, 3200), 3200);
+        // Later ones by their timestamps, however they arrive: a burst
+        // after a stall keeps its spacing; a late one goes back in place.
+        assert_eq!(anchor.position(1_000_160, 9600), 3360);
+        assert_eq!(anchor.position(1_000_000 + 8 * 160, 9600), 3200 + 8 * 160);
+        // Across the 32-bit wrap.
+        let mut wrap = Anchor::default();
+        assert_eq!(wrap.position(u32::MAX - 79, 0), 0);
+        assert_eq!(wrap.position(80, 160), 160);
+        // A leap of the far end's clock (a new stream) is anchored anew.
+        assert_eq!(anchor.position(50, 12_800), 12_800);
+        assert_eq!(anchor.position(210, 12_960), 12_960);
     }
 
     #[test]

@@ -110,6 +110,14 @@ pub struct Offer {
     pub index: usize,
 }
 
+impl Offer {
+    /// Where the stream's media goes: its address and port, when the
+    /// address is an IP address (no DNS lookups here).
+    pub fn remote(&self) -> Option<std::net::SocketAddr> {
+        self.address.parse::<std::net::IpAddr>().ok().map(|ip| std::net::SocketAddr::new(ip, self.port))
+    }
+}
+
 /// The negotiated audio stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chosen {
@@ -353,8 +361,7 @@ mod tests {
             (30000, vec![0, 8, 101], Some(101))
         );
         // A phone that answers A-law only, then one that answers with nothing we sent.
-        let plain = Chosen { telephone_event: None, ..choose(&parsed).unwrap() };
-        let plain = Chosen { law: Law::A, ..plain };
+        let plain = Chosen { law: Law::A, telephone_event: None, ..choose(&parsed).unwrap() };
         let a = answer(ORIGIN, "127.0.0.1", 5004, &parsed, &plain, None);
         let (where_to, chosen) = read_answer(&a, false).unwrap();
         assert_eq!(

@@ -129,14 +129,24 @@ impl Srtp {
         Ok(Srtp { out: context(ours, None)?, inbound: context(theirs, Some(srtp_replay_protection(REPLAY_WINDOW)))? })
     }
 
-    /// An RTP packet, protected.
+    /// A leg's SRTP when both sides gave keys (`theirs` from the far end's
+    /// SDP, `ours` from ours, in its suite); `None`: the leg is plain RTP.
+    pub fn between(theirs: Option<Crypto>, ours: Option<&Keys>) -> Result<Option<Srtp>, MediaError> {
+        match (theirs, ours) {
+            (Some(theirs), Some(ours)) => Srtp::new(theirs.suite, ours, &theirs.keys).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// An RTP packet, protected (the crate's buffer handed over, not
+    /// copied: this runs for every packet sent).
     pub fn protect(&mut self, rtp: &[u8]) -> Result<Vec<u8>, MediaError> {
-        self.out.encrypt_rtp(rtp).map(|b| b.to_vec()).map_err(|e| MediaError::Srtp(e.to_string()))
+        self.out.encrypt_rtp(rtp).map(Vec::from).map_err(|e| MediaError::Srtp(e.to_string()))
     }
 
     /// An SRTP packet, checked and decrypted.
     pub fn unprotect(&mut self, srtp: &[u8]) -> Result<Vec<u8>, MediaError> {
-        self.inbound.decrypt_rtp(srtp).map(|b| b.to_vec()).map_err(|e| MediaError::Srtp(e.to_string()))
+        self.inbound.decrypt_rtp(srtp).map(Vec::from).map_err(|e| MediaError::Srtp(e.to_string()))
     }
 }
 

@@ -240,20 +240,11 @@ pub(crate) async fn dial(
     let id = id.to_string();
     let sequencer = core.sequence(&id, dialog.clone());
     let body = String::from_utf8_lossy(resp.body()).into_owned();
-    let read = centrala_media::sdp_neg::read_answer(&body, route.srtp).and_then(|(where_to, chosen)| {
-        let srtp = match (chosen.srtp, ours) {
-            (Some(theirs), Some(ours)) => Some(Srtp::new(theirs.suite, &ours, &theirs.keys)?),
-            _ => None,
-        };
-        Ok((where_to, chosen, srtp))
-    });
+    let read = centrala_media::sdp_neg::read_answer(&body, route.srtp)
+        .and_then(|(where_to, chosen)| Ok((Srtp::between(chosen.srtp, ours.as_ref())?, where_to, chosen)));
     match read {
-        Ok((where_to, chosen, srtp)) => {
-            let remote = where_to
-                .address
-                .parse()
-                .map(|ip| SocketAddr::new(ip, where_to.port))
-                .unwrap_or_else(|_| SocketAddr::new(route.to.ip(), where_to.port));
+        Ok((srtp, where_to, chosen)) => {
+            let remote = where_to.remote().unwrap_or_else(|| SocketAddr::new(route.to.ip(), where_to.port));
             let media = Media::start(socket, Latch::new(remote, Some(route.to.ip())), chosen, srtp, recording);
             let session = Session::new(core.local.ip().to_string(), port, where_to, chosen, ours);
             Ok(Leg { dialog, id, states, media, session, sequencer })

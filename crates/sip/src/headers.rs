@@ -5,7 +5,7 @@
 use crate::registrar::DigestAnswer;
 use rsipstack::dialog::authenticate::extract_digest_uri_raw;
 use rsipstack::sip::prelude::{HeadersExt, ToTypedHeader};
-use rsipstack::sip::{Param, Request};
+use rsipstack::sip::{Header, Param, Request};
 use std::net::{IpAddr, SocketAddr};
 
 /// Where a request really came from: the Via's `received`/`rport` that
@@ -49,6 +49,21 @@ pub fn unsupported<'a>(require: impl IntoIterator<Item = &'a str>) -> Vec<String
 pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, UPDATE";
 /// The one body type we read.
 pub const ACCEPT: &str = "application/sdp";
+
+/// `Allow:` with [`ALLOW`] (on OPTIONS and on every 405).
+pub fn allow() -> Header {
+    Header::Other("Allow".into(), ALLOW.into())
+}
+
+/// `Accept:` with [`ACCEPT`] (on OPTIONS and on 415).
+pub fn accept() -> Header {
+    Header::Other("Accept".into(), ACCEPT.into())
+}
+
+/// `Retry-After: 5`, on every 503 that refuses a new call.
+pub fn retry_after() -> Header {
+    Header::Other("Retry-After".into(), "5".into())
+}
 
 /// Why a body gives no SDP to read: its type is not one we take (415).
 #[derive(Debug, PartialEq, Eq)]

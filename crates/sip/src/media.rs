@@ -13,8 +13,9 @@
 //! The packet work (G.711, RTP framing, SRTP, DTMF, WAV) is
 //! `centrala-media`'s; this is only the socket and the clock.
 
+use centrala_media::record::{Anchor, Recorder};
 use centrala_media::srtp::Srtp;
-use centrala_media::{dtmf, g711::Law, latch::Latch, record::Recorder, rtp, sdp_neg::Chosen};
+use centrala_media::{dtmf, g711::Law, latch::Latch, rtp, sdp_neg::Chosen};
 use std::collections::VecDeque;
 use std::io::BufWriter;
 use std::net::UdpSocket;
@@ -44,9 +45,6 @@ const MAX_PACKETS_PER_TICK: usize = 16;
 /// How far behind the leg's clock its recording is written (200 ms): the
 /// room a late packet has to land in its place.
 const JITTER: u64 = 1600;
-/// How far a far end's RTP timestamps may stray from the leg's clock (1 s)
-/// before they are anchored again.
-const REANCHOR_AFTER: u64 = 8000;
 /// No RTP at all for this long means the far end is gone.
 pub const SILENT_AFTER: Duration = Duration::from_secs(60);
 
@@ -333,9 +331,8 @@ async fn run(
     // The leg's clock: ticks since it began. Each tick is a 20 ms slot of
     // the recording's timeline, at `clock * FRAME` samples.
     let mut clock: u64 = 0;
-    // The caller's RTP timestamps on that timeline: (first timestamp, its
-    // position), re-anchored when the far end's clock leaps.
-    let mut anchor: Option<(u32, u64)> = None;
+    // Where the caller's RTP timestamps fall on that timeline.
+    let mut anchor = Anchor::default();
     let mut forward: Option<mpsc::Sender<Vec<i16>>> = None;
     let mut bridged = VecDeque::<i16>::new();
     let mut tap: Option<mpsc::Sender<Vec<i16>>> = None;
@@ -446,7 +443,7 @@ async fn run(
                         }
                         if let Some(r) = recorder.as_mut() {
                             let now = clock * FRAME as u64;
-                            r.caller(on_timeline(&mut anchor, p.timestamp, now), &decoded);
+                            r.caller(anchor.position(p.timestamp, now), &decoded);
                         }
                     }
                 }
@@ -540,22 +537,6 @@ fn complete(r: Recorder<BufWriter<std::fs::File>>, end: u64) -> bool {
     r.finish(end).map_err(|e| warn!(error = %e, "the recording could not be completed")).is_ok()
 }
 
-/// Where a received packet's audio belongs on the leg's timeline: its RTP
-/// timestamp against the first one's, anchored where that one arrived
-/// (`now`, the current tick's position). A far end whose timestamps leap
-/// (a new stream, a clock gone astray) by more than a second from where
-/// the leg's clock says it should be is anchored again, here.
-fn on_timeline(anchor: &mut Option<(u32, u64)>, timestamp: u32, now: u64) -> u64 {
-    if let Some((first, base)) = *anchor {
-        let at = base + u64::from(timestamp.wrapping_sub(first));
-        if at.abs_diff(now) <= REANCHOR_AFTER {
-            return at;
-        }
-    }
-    *anchor = Some((timestamp, now));
-    now
-}
-
 /// Music on hold: a calm, quiet four-chord loop (8 s), synthesised so that
 /// no copyrighted file ships with the product.
 pub fn hold_music() -> Audio {
@@ -597,24 +578,6 @@ mod tests {
         let mut empty = Player::default();
         assert!(!empty.frame(&mut f));
         assert!(f.iter().all(|s| *s == 0));
-    }
-
-    #[test]
-    fn received_audio_lands_where_its_timestamps_say() {
-        let mut anchor = None;
-        // The first packet anchors at the tick it arrived in.
-        assert_eq!(on_timeline(&mut anchor, 1_000_000, 3200), 3200);
-        // Later ones by their timestamps, however they arrive: a burst
-        // after a stall keeps its spacing; a late one goes back in place.
-        assert_eq!(on_timeline(&mut anchor, 1_000_160, 9600), 3360);
-        assert_eq!(on_timeline(&mut anchor, 1_000_000 + 8 * 160, 9600), 3200 + 8 * 160);
-        // Across the 32-bit wrap.
-        let mut wrap = None;
-        assert_eq!(on_timeline(&mut wrap, u32::MAX - 79, 0), 0);
-        assert_eq!(on_timeline(&mut wrap, 80, 160), 160);
-        // A leap of the far end's clock (a new stream) is anchored anew.
-        assert_eq!(on_timeline(&mut anchor, 50, 12_800), 12_800);
-        assert_eq!(on_timeline(&mut anchor, 210, 12_960), 12_960);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! task of each inbound call.
 
 use crate::dial::{Leg, LegEvent, Missed};
-use crate::headers::{parse_authorization, source, split_contacts, unsupported, user_of};
+use crate::headers::{accept, allow, parse_authorization, retry_after, source, split_contacts, unsupported, user_of};
 use crate::limits::SourceLimiter;
 use crate::media::{hold_music, Audio, Media, MediaCmd, MediaEvent, MediaStats, PortPool};
 use crate::registrar::{Refused, Registrar};
@@ -13,7 +13,7 @@ use centrala_call::queued::{AcdReport, QCmd, QEnd, QInput, Queued};
 use centrala_call::session::{Cmd, End, Input, IvrCall};
 use centrala_media::latch::Latch;
 use centrala_media::sdp_neg;
-use centrala_media::srtp::{Crypto, Keys, Srtp};
+use centrala_media::srtp::{Keys, Srtp};
 use rsipstack::dialog::dialog::DialogState;
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invite_dialog::InviteDialog;
@@ -295,12 +295,8 @@ async fn dispatch<B: Brain>(ctx: Arc<Ctx<B>>, mut incoming: TransactionReceiver)
             }
             // What we do, for peers that ask (RFC 3261 §11.2).
             Method::Options if !in_dialog => {
-                let what = vec![
-                    Header::Other("Allow".into(), crate::headers::ALLOW.into()),
-                    Header::Other("Accept".into(), crate::headers::ACCEPT.into()),
-                    Header::Other("Supported".into(), crate::headers::SUPPORTED.join(", ")),
-                ];
-                reply(tx, StatusCode::OK, what);
+                let supported = Header::Other("Supported".into(), crate::headers::SUPPORTED.join(", "));
+                reply(tx, StatusCode::OK, vec![allow(), accept(), supported]);
             }
             Method::Ack => {}
             _ if in_dialog => {
@@ -314,10 +310,7 @@ async fn dispatch<B: Brain>(ctx: Arc<Ctx<B>>, mut incoming: TransactionReceiver)
                 }
             }
             // Every 405 says what is allowed (RFC 3261 §21.4.6).
-            _ => {
-                let allow = vec![Header::Other("Allow".into(), crate::headers::ALLOW.into())];
-                reply(tx, StatusCode::MethodNotAllowed, allow);
-            }
+            _ => reply(tx, StatusCode::MethodNotAllowed, vec![allow()]),
         }
     }
 }
@@ -445,8 +438,7 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
             if n % 100 == 1 {
                 warn!(source = %src, refused = n, "too many new calls from one address: 503");
             }
-            let retry = vec![Header::Other("Retry-After".into(), "5".into())];
-            tx.reply_with(StatusCode::ServiceUnavailable, retry, None).await.ok();
+            tx.reply_with(StatusCode::ServiceUnavailable, vec![retry_after()], None).await.ok();
             return;
         }
     }
@@ -467,8 +459,7 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
         if n % 100 == 1 {
             warn!(?why, refused = n, lag_ms = crate::limits::media_lag_ms(), "the server is full: new calls get 503");
         }
-        let retry = vec![Header::Other("Retry-After".into(), "5".into())];
-        tx.reply_with(StatusCode::ServiceUnavailable, retry, None).await.ok();
+        tx.reply_with(StatusCode::ServiceUnavailable, vec![retry_after()], None).await.ok();
         return;
     }
     let _slot = crate::limits::Slot::take();
@@ -553,14 +544,13 @@ async fn answer_and_run<B: Brain>(
 ) -> Result<(CallEnd, MediaStats), String> {
     // The trunk's calls are encrypted when the configuration says so: a
     // plain offer from its address is refused, not answered in clear.
-    let from_trunk = ctx.cfg.trunk.zip(source(&tx.original)).is_some_and(|(t, s)| t.ip() == s.ip());
-    let srtp_required = from_trunk && ctx.cfg.trunk_srtp_required;
     let signalling = source(&tx.original).map(|s| s.ip());
+    let from_trunk = ctx.cfg.trunk.is_some_and(|t| Some(t.ip()) == signalling);
+    let srtp_required = from_trunk && ctx.cfg.trunk_srtp_required;
     let body = match crate::headers::sdp_body(tx.original.header_value("Content-Type").as_deref(), tx.original.body()) {
         Ok(b) => b.to_vec(),
         Err(crate::headers::NotSdp(what)) => {
-            let accept = vec![Header::Other("Accept".into(), crate::headers::ACCEPT.into())];
-            tx.reply_with(StatusCode::UnsupportedMediaType, accept, None).await.ok();
+            tx.reply_with(StatusCode::UnsupportedMediaType, vec![accept()], None).await.ok();
             return Err(format!("no SDP in a body of {what}"));
         }
     };
@@ -570,7 +560,7 @@ async fn answer_and_run<B: Brain>(
         Sdp::Offering { ours: srtp_required.then(|| Keys(rand::random())), signalling }
     } else {
         match answerable(&body, srtp_required, signalling) {
-            Ok((offer, chosen, far_end, secure)) => Sdp::Answering { offer, chosen, far_end, secure },
+            Ok((offer, chosen, far_end, ours, srtp)) => Sdp::Answering { offer, chosen, far_end, ours, srtp },
             Err((status, why)) => {
                 tx.reply(status).await.ok();
                 return Err(why);
@@ -625,21 +615,23 @@ async fn answer_and_run<B: Brain>(
 // One per call, moved once: its size does not matter.
 #[allow(clippy::large_enum_variant)]
 enum Sdp {
-    /// The INVITE's offer, taken: answered in the 2xx.
-    Answering { offer: sdp_neg::Offer, chosen: sdp_neg::Chosen, far_end: Latch, secure: Option<(Keys, Srtp)> },
+    /// The INVITE's offer, taken: answered in the 2xx (with our keys, when
+    /// it brought its own).
+    Answering { offer: sdp_neg::Offer, chosen: sdp_neg::Chosen, far_end: Latch, ours: Option<Keys>, srtp: Option<Srtp> },
     /// No offer in the INVITE: ours goes in the 2xx (SRTP only with `ours`),
     /// the answer comes in the ACK from the host that signalled.
     Offering { ours: Option<Keys>, signalling: Option<IpAddr> },
 }
 
-/// An INVITE's offer, understood and taken: the stream, its far end, and
-/// its keys with ours; or the status refusing it and why.
+/// An INVITE's offer, understood and taken: the stream, its far end, our
+/// keys and the leg's SRTP (when it brought keys); or the status refusing
+/// it and why.
 #[allow(clippy::type_complexity)]
 fn answerable(
     body: &[u8],
     srtp_required: bool,
     signalling: Option<IpAddr>,
-) -> Result<(sdp_neg::Offer, sdp_neg::Chosen, Latch, Option<(Keys, Srtp)>), (StatusCode, String)> {
+) -> Result<(sdp_neg::Offer, sdp_neg::Chosen, Latch, Option<Keys>, Option<Srtp>), (StatusCode, String)> {
     let refuse = |e: String| (StatusCode::NotAcceptableHere, e);
     let text = std::str::from_utf8(body).map_err(|e| refuse(format!("no usable SDP offer: {e}")))?;
     let offer = sdp_neg::parse_offer(text).map_err(|e| refuse(format!("no usable SDP offer: {e}")))?;
@@ -648,26 +640,15 @@ fn answerable(
         return Err(refuse(centrala_media::MediaError::Unencrypted.to_string()));
     }
     // Offered keys are answered with ours (fresh for every call).
-    let secure = chosen
-        .srtp
-        .map(|theirs| keyed(&theirs))
-        .transpose()
-        .map_err(|e| (StatusCode::ServerInternalError, e.to_string()))?;
-    let ip = offer
-        .address
-        .parse::<IpAddr>()
-        .map_err(|_| refuse(format!("media address {:?} is not an IP address", offer.address)))?;
+    let ours = chosen.srtp.map(|_| Keys(rand::random()));
+    let srtp =
+        Srtp::between(chosen.srtp, ours.as_ref()).map_err(|e| (StatusCode::ServerInternalError, e.to_string()))?;
+    let remote =
+        offer.remote().ok_or_else(|| refuse(format!("media address {:?} is not an IP address", offer.address)))?;
     // The far end's RTP is taken from the SDP's host or the host that sent
     // the INVITE (a phone behind NAT), and from no one else.
-    let far_end = Latch::new(SocketAddr::new(ip, offer.port), signalling);
-    Ok((offer, chosen, far_end, secure))
-}
-
-/// Our fresh keys for a leg whose far end sent `theirs`, and the leg's
-/// SRTP.
-pub(crate) fn keyed(theirs: &Crypto) -> Result<(Keys, Srtp), centrala_media::MediaError> {
-    let ours = Keys(rand::random());
-    Srtp::new(theirs.suite, &ours, &theirs.keys).map(|s| (ours, s))
+    let far_end = Latch::new(remote, signalling);
+    Ok((offer, chosen, far_end, ours, srtp))
 }
 
 /// The answer to our offer in a delayed-offer call, from its ACK: the
@@ -692,12 +673,9 @@ async fn ack_answer(
     let text = String::from_utf8_lossy(ack.body()).into_owned();
     let (theirs, chosen) =
         sdp_neg::read_answer(&text, ours.is_some()).map_err(|e| format!("no usable answer in the ACK: {e}"))?;
-    let srtp = match (chosen.srtp, ours) {
-        (Some(k), Some(ours)) => Some(Srtp::new(k.suite, &ours, &k.keys).map_err(|e| e.to_string())?),
-        _ => None,
-    };
-    let ip = theirs.address.parse::<IpAddr>().map_err(|_| format!("media address {:?}", theirs.address))?;
-    let far_end = Latch::new(SocketAddr::new(ip, theirs.port), signalling);
+    let srtp = Srtp::between(chosen.srtp, ours.as_ref()).map_err(|e| e.to_string())?;
+    let remote = theirs.remote().ok_or_else(|| format!("media address {:?}", theirs.address))?;
+    let far_end = Latch::new(remote, signalling);
     Ok(Some((Session::new(address, port, theirs, chosen, ours), far_end, srtp)))
 }
 
@@ -715,8 +693,7 @@ async fn run<B: Brain>(
     let address = ctx.local.ip().to_string();
     let port = socket.local_addr().map_err(|e| e.to_string())?.port();
     let (body, answered) = match sdp {
-        Sdp::Answering { offer, chosen, far_end, secure } => {
-            let (ours, srtp) = secure.unzip();
+        Sdp::Answering { offer, chosen, far_end, ours, srtp } => {
             let session = Session::new(address.clone(), port, offer, chosen, ours);
             (session.answer(), Ok((session, far_end, srtp)))
         }

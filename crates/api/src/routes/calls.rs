@@ -147,16 +147,9 @@ pub async fn listen(
     if i.ended_at.is_some() || i.answered_at.is_none() {
         return Err(not_talking());
     }
-    let user = s
-        .sip_accounts()
-        .await?
-        .into_iter()
-        .find(|a| a.staff_id == auth.staff)
-        .map(|a| a.username)
-        .filter(|u| state.center.is_registered(u))
-        .ok_or_else(|| {
-            ApiError::new(StatusCode::CONFLICT, "phone_not_registered", "your phone must be registered to listen in")
-        })?;
+    let user = s.sip_username(auth.staff).await?.filter(|u| state.center.is_registered(u)).ok_or_else(|| {
+        ApiError::new(StatusCode::CONFLICT, "phone_not_registered", "your phone must be registered to listen in")
+    })?;
     if !state.center.acd.listen(id, auth.staff, &user).await {
         return Err(not_talking());
     }

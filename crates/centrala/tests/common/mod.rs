@@ -180,52 +180,47 @@ impl Drop for Server {
 /// (`ca.pem`, made on the first call), made with OpenSSL in `dir` as
 /// `NAME.pem` and `NAME.key`.
 pub fn certificate(dir: &std::path::Path, name: &str) {
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl").current_dir(dir).args(args).output().expect("openssl is installed");
+    // A new key and a self-signed (or, with -CA, issued) certificate for 2
+    // days, with `subject` and `more` arguments.
+    let req = |subject: &str, more: &[&str]| {
+        let out = Command::new("openssl")
+            .current_dir(dir)
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", subject])
+            .args(more)
+            .output()
+            .expect("openssl is installed");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     };
     if !dir.join("ca.pem").exists() {
-        openssl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
+        req(
             "/CN=Centrala test CA",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-        ]);
+            &[
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+        );
     }
-    openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
+    req(
         &format!("/CN={name}"),
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-addext",
-        "basicConstraints=CA:FALSE",
-        "-keyout",
-        &format!("{name}.key"),
-        "-out",
-        &format!("{name}.pem"),
-    ]);
+        &[
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=CA:FALSE",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.pem"),
+        ],
+    );
 }
