@@ -342,7 +342,7 @@ impl Acd {
                 Timer::Ring(c, seq) => {
                     let live = self.contacts.get(&c).is_some_and(|k| k.state == CState::Offered && k.offer_seq == seq);
                     if live {
-                        self.no_answer(c, LogKind::NoAnswer, "no answer");
+                        self.no_answer(c, LogKind::NoAnswer, "no_answer");
                     }
                 }
                 Timer::Wrap(a, seq) => {
@@ -1287,6 +1287,17 @@ impl Acd {
             .collect();
         v.sort_by_key(|a| a.id);
         v
+    }
+
+    /// The contacts waiting in a queue, next first, with how long each
+    /// has waited (since it arrived), as of the last event.
+    pub fn waiting(&self, q: QueueId) -> Vec<(TaskId, Duration)> {
+        let Some(queue) = self.queues.get(&q) else { return Vec::new() };
+        queue
+            .waiting
+            .iter()
+            .filter_map(|(_, _, c)| self.contacts.get(c).map(|k| (*c, self.now.since(k.arrived))))
+            .collect()
     }
 
     /// A queue's real-time statistics as of the last event.

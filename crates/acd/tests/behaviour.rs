@@ -213,7 +213,7 @@ fn no_answer_makes_the_agent_not_ready_and_offers_the_next() {
     let out = s.tick(17);
     assert!(out.contains(&Command::Retract { contact: c(100), agent: a(1) }));
     assert_eq!(Sim::offers(&out), [(100, 2)]);
-    assert_eq!(s.acd.agent_state(a(1)), Some(AgentState::NotReady("no answer".into())));
+    assert_eq!(s.acd.agent_state(a(1)), Some(AgentState::NotReady("no_answer".into())));
     let log = s.acd.take_log();
     assert!(log.iter().any(|e| e.kind == LogKind::NoAnswer && e.agent == Some(a(1))));
     // Ready again, it takes the next contact.
@@ -265,7 +265,7 @@ fn direct_target_waits_then_falls_back_along_the_chain() {
     // It does not answer: on to the next step at once.
     let out = s.tick(30);
     assert!(out.contains(&Command::Redirected { contact: c(500), step: 1 }));
-    assert_eq!(s.acd.agent_state(a(10)), Some(AgentState::NotReady("no answer".into())));
+    assert_eq!(s.acd.agent_state(a(10)), Some(AgentState::NotReady("no_answer".into())));
     // The other key-account manager stays away 20 s: on to the queue.
     let out = s.tick(50);
     assert!(out.contains(&Command::Redirected { contact: c(500), step: 2 }));

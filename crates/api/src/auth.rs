@@ -354,6 +354,10 @@ pub struct LoginRequest {
     pub company: String,
     pub username: String,
     pub password: String,
+    /// The language chosen on the login page (`bs`, `sr`, `en`, `ru`):
+    /// it becomes the member's own for every page.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -446,6 +450,11 @@ pub async fn login(
     // A success wipes the slate of this user here and of the address.
     for key in [&user_key, &pair_key, &addr_key] {
         state.limiter.clear(key);
+    }
+    if let Some(lang) = req.locale.as_deref().filter(|l| crate::ui::i18n::known(l) && *l != member.locale) {
+        let s = state.store.company(company.id);
+        s.set_staff_locale(member.id, lang).await?;
+        s.audit(&member.username, "update", "staff", &member.id.to_string(), &format!("locale {lang}")).await?;
     }
 
     let mut raw = [0u8; 32];

@@ -1,6 +1,9 @@
 //! `ApiError`: every error the API returns, as
-//! `{"error": {"code": "...", "message": "..."}}` with a stable machine code.
-//! Internal causes are logged, never returned.
+//! `{"error": {"code": "...", "message": "...", "field": "...", "params": {...}}}`
+//! with a stable machine code from [`CODES`]. The English `message` is for
+//! API users; the web UI words the code in the reader's language
+//! (`err-<code>` in `ui/i18n/*.ftl`, with `params` filled in) and marks
+//! `field`. Internal causes are logged, never returned.
 
 use axum::{
     extract::rejection::{JsonRejection, PathRejection, QueryRejection},
@@ -20,7 +23,66 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// Extra fields merged into the error object (e.g. amounts, targets).
     pub details: Option<serde_json::Value>,
+    /// The request's field at fault, as the API names it.
+    pub field: Option<&'static str>,
+    /// The values the message names, for a translation to fill in (boxed:
+    /// most errors name none, and every `Result` carries the error's size).
+    pub params: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
+
+/// Every error code the API returns. Each has a message in every language
+/// of the UI (`err-<code>`); a test fails when one lacks it, and a debug
+/// build refuses to send a code not listed here.
+pub const CODES: &[&str] = &[
+    // Any route.
+    "not_found",
+    "forbidden",
+    "unauthenticated",
+    "cross_origin",
+    "invalid_input",
+    "conflict",
+    "internal",
+    "store_unavailable",
+    "storage_full",
+    "invalid_body",
+    "malformed_json",
+    "unsupported_media_type",
+    "payload_too_large",
+    "bad_request",
+    "invalid_query",
+    "method_not_allowed",
+    "last_admin",
+    // Logging in.
+    "invalid_credentials",
+    "too_many_attempts",
+    // Orders (the desk's gates: `centrala_desk::order`).
+    "key_client",
+    "new_client",
+    "debt_blocked",
+    "no_lines",
+    "offers_required",
+    "delivery_incomplete",
+    "not_draft",
+    "unknown_product",
+    "quantity_too_large",
+    "quantity_not_whole",
+    "already_in_order",
+    "invalid_transition",
+    "total_too_large",
+    // Calls.
+    "unknown_caller",
+    "not_talking",
+    "phone_not_registered",
+    "no_route",
+    "no_sip_account",
+    "telephony_off",
+    "invalid_uri",
+    "host_not_allowed",
+    "nobody_present",
+    // Planning.
+    "substitute_too_long",
+    "invalid_substitute",
+];
 
 /// The JSON body of every error.
 #[derive(Serialize, ToSchema)]
@@ -32,13 +94,28 @@ pub struct ErrorBody {
 pub struct ErrorObject {
     /// Stable machine code, e.g. `not_found`, `forbidden`, `invalid_body`.
     pub code: String,
-    /// What went wrong, for a person.
+    /// What went wrong, in English, for a developer (the UI words `code`
+    /// in the reader's language instead).
     pub message: String,
+    /// The request's field at fault, when one is.
+    pub field: Option<String>,
+    /// Values the message names (amounts, names, limits), by name.
+    pub params: Option<serde_json::Value>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), retry_after: None, details: None }
+        ApiError { status, code, message: message.into(), retry_after: None, details: None, field: None, params: None }
+    }
+    /// The same error, naming the request's field at fault.
+    pub fn field(mut self, field: &'static str) -> Self {
+        self.field = Some(field);
+        self
+    }
+    /// The same error, with a value its message names.
+    pub fn param(mut self, name: &str, value: impl Into<serde_json::Value>) -> Self {
+        self.params.get_or_insert_default().insert(name.to_owned(), value.into());
+        self
     }
     /// The same error, telling the client when to try again (`Retry-After`).
     pub fn retry_after(mut self, secs: u64) -> Self {
@@ -71,7 +148,16 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        debug_assert!(CODES.contains(&self.code), "error code {:?} is not in error::CODES", self.code);
         let mut obj = serde_json::json!({ "code": self.code, "message": self.message });
+        if let Some(o) = obj.as_object_mut() {
+            if let Some(f) = self.field {
+                o.insert("field".into(), f.into());
+            }
+            if let Some(params) = self.params {
+                o.insert("params".into(), serde_json::Value::Object(*params));
+            }
+        }
         if let (Some(serde_json::Value::Object(extra)), Some(o)) = (self.details, obj.as_object_mut()) {
             for (k, v) in extra {
                 o.entry(k).or_insert(v);

@@ -39,7 +39,7 @@ use utoipa::{
 #[openapi(
     info(title = "Centrala API", description = "Contact center and order desk. Every error is {\"error\": {\"code\", \"message\"}}."),
     paths(
-        auth::login, auth::logout, auth::change_password, routes::company::me, routes::company::get, routes::company::put, routes::company::sip_hosts, routes::company::set_sip_hosts, routes::company::audit,
+        auth::login, auth::logout, auth::change_password, routes::company::me, routes::company::set_me, routes::company::get, routes::company::put, routes::company::sip_hosts, routes::company::set_sip_hosts, routes::company::audit,
         routes::departments::list, routes::departments::get, routes::departments::create, routes::departments::update,
         routes::staff::list, routes::staff::get, routes::staff::create, routes::staff::update, routes::staff::password,
         routes::staff::set_sip, routes::staff::delete_sip, routes::staff::sip_accounts,
@@ -124,7 +124,7 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/password", post(auth::change_password))
-        .route("/auth/me", get(company::me))
+        .route("/auth/me", get(company::me).put(company::set_me))
         .route("/company", get(company::get).put(company::put))
         .route("/company/sip-hosts", get(company::sip_hosts).put(company::set_sip_hosts))
         .route("/audit", get(company::audit))

@@ -386,6 +386,7 @@ async fn an_order_from_first_line_to_the_heads_live_feed() {
         (r.body["error"]["offers_done"].as_u64(), r.body["error"]["offers_required"].as_u64()),
         (Some(2), Some(3))
     );
+    assert_eq!(r.body["error"]["params"], json!({"done": 2, "required": 3}), "for the UI to word it");
 
     // The third offer; now the delivery terms are what is missing, all named.
     let r = d.w.post(&url("/offers"), &op, json!({"sku": recos[2]["sku"], "answer": "declined"})).await;
@@ -396,6 +397,21 @@ async fn an_order_from_first_line_to_the_heads_live_feed() {
         r.body["error"]["missing"],
         json!(["delivery_date", "window_from", "window_to", "receivers (a contact authorized to receive goods)"])
     );
+    let problems: Vec<(&str, &str)> = r.body["error"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["field"].as_str().unwrap(), p["problem"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        problems,
+        [("date", "missing"), ("window_from", "missing"), ("window_to", "missing"), ("receivers", "missing")],
+        "each field at fault, by the name the API takes it under"
+    );
+    // A quantity that is not a number names its field.
+    let r = d.w.post(&url("/lines"), &op, json!({"sku": in_order[0], "quantity": "two"})).await;
+    assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some("quantity")));
+    assert_eq!(r.body["error"]["params"]["value"], "two");
     let r =
         d.w.call(
             Method::PUT,
@@ -411,6 +427,8 @@ async fn an_order_from_first_line_to_the_heads_live_feed() {
     let r = d.w.post(&url("/confirm"), &op, json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["status"], "confirmed");
+    let told: Vec<&str> = r.body["notified"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    assert_eq!(told, ["Mirza Delić", "Emir Softić"], "the confirmation says who was told (the head, the manager)");
     let kinds: Vec<&str> = r.body["history"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["opened", "line", "line", "offer", "line", "offer", "offer", "delivery", "confirmed"]);
     assert!(r.body["history"].as_array().unwrap().iter().all(|e| e["actor"] == "op.ana"));
@@ -980,4 +998,113 @@ async fn operators_read_only_what_they_work_on() {
     let all = d.w.get("/api/v1/absences", &sup).await.body;
     assert!(ids.iter().all(|id| all.as_array().unwrap().iter().any(|a| a["id"].as_i64() == Some(*id))), "{all}");
     assert!(all.as_array().unwrap().len() > kenans.len());
+}
+
+#[tokio::test]
+async fn every_page_speaks_every_language_and_each_member_chooses_theirs() {
+    let d = Demo::new().await;
+    let s = d.w.db.store.company(d.w.db.store.company_by_code("demo").await.unwrap().unwrap().id);
+    let order = s
+        .orders(&centrala_store::desk::OrderFilter { client: None, status: None, taken_by: None, limit: 1 })
+        .await
+        .unwrap()[0]
+        .id;
+
+    // The language chosen at login becomes the member's own.
+    let r =
+        d.w.call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"company": "demo", "username": "head.north", "password": "demo", "locale": "sr"})),
+        )
+        .await;
+    let head = r.body["token"].as_str().unwrap().to_owned();
+    assert_eq!(d.w.get("/api/v1/auth/me", &head).await.body["locale"], "sr");
+    // A language there are no words for is refused, naming the field.
+    let r = d.w.call(Method::PUT, "/api/v1/auth/me", Some(&head), Some(json!({"locale": "de"}))).await;
+    assert_eq!(
+        (r.status, r.code(), r.body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", Some("locale"))
+    );
+    assert_eq!(d.w.get("/api/v1/auth/me", &head).await.body["locale"], "sr", "unchanged");
+
+    // Every page, in every language, for the roles that see it: in that
+    // language, and without a key the language lacks.
+    let pages: [(&str, &[&str]); 4] = [
+        ("op.ana", &["/desk"]),
+        ("head.north", &["/heads", "/admin", "/wallboard", "/finance", "/desk"]),
+        ("fin.amra", &["/finance", "/desk"]),
+        ("admin", &["/heads", "/admin", "/wallboard", "/finance", &format!("/orders/{}", order.0)]),
+    ];
+    for lang in ["bs", "sr", "en", "ru"] {
+        for (user, paths) in &pages {
+            let token = d.login(user).await;
+            let r = d.w.call(Method::PUT, "/api/v1/auth/me", Some(&token), Some(json!({"locale": lang}))).await;
+            assert_eq!(r.body["locale"], lang);
+            for path in *paths {
+                let r = d.w.get(path, &token).await;
+                assert_eq!(r.status, StatusCode::OK, "{user} {path}");
+                let html = r.body.as_str().unwrap();
+                assert!(html.contains(&format!("<html lang=\"{lang}\"")), "{user} {path} in {lang}");
+                assert!(
+                    !html.contains('⟦'),
+                    "{user} {path} in {lang} lacks a key: {}",
+                    &html[html.find('⟦').unwrap()..][..80]
+                );
+            }
+        }
+    }
+    // Serbian is Cyrillic throughout.
+    let token = d.login("op.ana").await;
+    d.w.call(Method::PUT, "/api/v1/auth/me", Some(&token), Some(json!({"locale": "sr"}))).await;
+    let html = d.w.get("/desk", &token).await.body.as_str().unwrap().to_owned();
+    assert!(html.contains("Нова наруџба") && html.contains("Пријем наруџби"), "Serbian in Cyrillic");
+
+    // The login page: the language asked for (remembered), else the
+    // browser's, else Bosnian.
+    let page = |q: &str, headers: &[(&str, &str)]| {
+        let mut b = Request::builder().uri(format!("/login{q}"));
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        d.w.raw(b.body(Body::empty()).unwrap())
+    };
+    let r = page("", &[("accept-language", "hr-HR,hr;q=0.9")]).await;
+    assert!(r.body.as_str().unwrap().contains("<html lang=\"bs\""));
+    let r = page("", &[("accept-language", "ru-RU")]).await;
+    assert!(r.body.as_str().unwrap().contains("Войти"));
+    let r = page("?lang=en", &[("accept-language", "ru-RU")]).await;
+    assert!(r.body.as_str().unwrap().contains("<html lang=\"en\""));
+    let cookie = r.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    assert_eq!(cookie, "centrala_lang=en");
+    let r = page("", &[("accept-language", "ru-RU"), ("cookie", &cookie)]).await;
+    assert!(r.body.as_str().unwrap().contains("<html lang=\"en\""), "the chosen language is remembered");
+
+    // Not-ready reasons are the company's list, each worded on every page.
+    let op = d.login("op.ana").await;
+    let r =
+        d.w.call(
+            Method::PUT,
+            "/api/v1/agents/me/state",
+            Some(&op),
+            Some(json!({"state": "not_ready", "reason": "gossip"})),
+        )
+        .await;
+    assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some("reason")));
+    let r = d
+        .w
+        .call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "not_ready", "reason": "lunch"})))
+        .await;
+    assert_eq!((r.body["state"].as_str(), r.body["reason"].as_str()), (Some("not_ready"), Some("lunch")));
+
+    // Money is shown in the company's currency: BAM unless set.
+    let admin = d.login("admin").await;
+    assert_eq!(d.w.get("/api/v1/company", &admin).await.body["currency"], "BAM");
+    let put = |body: Value| d.w.call(Method::PUT, "/api/v1/company", Some(&admin), Some(body));
+    let r = put(json!({"time_zone": "Europe/Sarajevo", "currency": "euro"})).await;
+    assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some("currency")));
+    let r = put(json!({"time_zone": "Europe/Sarajevo", "currency": "eur"})).await;
+    assert_eq!(r.body["currency"], "EUR");
+    assert!(d.w.get("/desk", &op).await.body.as_str().unwrap().contains("data-currency=\"EUR\""));
 }

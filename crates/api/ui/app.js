@@ -1,11 +1,69 @@
 // Centrala's web UI: a small script on top of the JSON API. Every call goes
 // to /api/v1 with the session cookie; the server checks roles as for any
-// other client.
+// other client. Every word comes from the page's language (the i18n
+// block); codes from the API (errors, states, reasons, statuses) are
+// looked up there, never shown raw.
 "use strict";
 
 const T = JSON.parse(document.getElementById("i18n").textContent || "{}");
-const t = (k) => T[k] || k;
+const LANG = document.documentElement.lang || "bs";
+// The browser's number and date formats for the language. Bosnian is
+// written as Croatian ("1.234,50", "30. 11. 2026."): Chromium claims
+// Bosnian but formats it as the neutral locale ("1,234.50", "2026-11-30").
+const LOCALE = { bs: "hr-HR", sr: "sr-Cyrl-BA", en: "en-GB", ru: "ru-RU" }[LANG] || LANG;
+const ZONE = document.body.dataset.tz || "UTC";
+const CURRENCY = document.body.dataset.currency || "BAM";
+const amountFmt = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const $ = (sel) => document.querySelector(sel);
+const $$ = (sel) => Array.from(document.querySelectorAll(sel));
+
+// A message with its `{ $name }` variables filled; a key the language
+// lacks shows as ⟦key⟧ (the tests look for it).
+function t(key, params) {
+  const text = T[key];
+  if (text === undefined) return "⟦" + key + "⟧";
+  if (!params) return text;
+  return text.replace(/\{\s*\$(\w+)\s*\}/g, (m, n) => (params[n] === undefined || params[n] === null ? m : String(params[n])));
+}
+// A code's words, when there are any (`prefix-code`), else the fallback key's.
+const has = (key) => T[key] !== undefined;
+
+// Money in the company's currency, with the sign its people write: the
+// convertible mark is "KM" in every language here (browsers print "BAM").
+const SIGNS = { BAM: "KM", EUR: "€", RSD: "RSD", HRK: "kn", USD: "$" };
+const moneyFmt = SIGNS[CURRENCY]
+  ? { format: (n) => amountFmt.format(n) + "\u00a0" + SIGNS[CURRENCY] }
+  : new Intl.NumberFormat(LOCALE, { style: "currency", currency: CURRENCY });
+function money(v) {
+  const n = Number(v);
+  return Number.isFinite(n) ? moneyFmt.format(n) : String(v ?? "");
+}
+// A number as typed (1,5 or 1.5) as the API reads it.
+const decimal = (v) => String(v || "").trim().replace(/\s/g, "").replace(",", ".");
+const qtyFmt = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 3 });
+const qty = (v) => (Number.isFinite(Number(v)) ? qtyFmt.format(Number(v)) : String(v ?? ""));
+// A calendar day (YYYY-MM-DD) in the reader's notation.
+function day(d) {
+  if (!d) return "";
+  const [y, m, dd] = String(d).slice(0, 10).split("-").map(Number);
+  return new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "numeric", year: "numeric", timeZone: "UTC" })
+    .format(new Date(Date.UTC(y, m - 1, dd)));
+}
+// Every time a person reads is in the company's time zone, never the
+// browser's or UTC.
+function clock(instant) {
+  return new Intl.DateTimeFormat(LOCALE, { timeZone: ZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+    .format(new Date(instant));
+}
+function when(instant) {
+  return new Intl.DateTimeFormat(LOCALE, { timeZone: ZONE, day: "numeric", month: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+    .format(new Date(instant));
+}
+// Server-rendered amounts and days, in the reader's notation.
+function localize(root) {
+  for (const e of (root || document).querySelectorAll("[data-money]")) e.textContent = money(e.dataset.money);
+  for (const e of (root || document).querySelectorAll("[data-date]")) e.textContent = day(e.dataset.date);
+}
 
 async function api(method, path, body) {
   const opts = { method, headers: {} };
@@ -13,26 +71,86 @@ async function api(method, path, body) {
     opts.headers["content-type"] = "application/json";
     opts.body = JSON.stringify(body);
   }
-  const res = await fetch("/api/v1" + path, opts);
+  let res;
+  try {
+    res = await fetch("/api/v1" + path, opts);
+  } catch (_) {
+    const err = new Error("network");
+    err.body = { code: "network" };
+    throw err;
+  }
   if (res.status === 401 && document.body.dataset.page !== "login") {
     location.href = "/login";
     throw new Error("logged out");
   }
-  const data = res.status === 204 ? null : await res.json();
+  const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) {
-    const err = new Error((data && data.error && data.error.message) || res.statusText);
-    err.body = data && data.error;
+    const err = new Error((data && data.error && data.error.code) || String(res.status));
+    err.body = (data && data.error) || { code: "internal" };
     throw err;
   }
   return data;
 }
 
-// Every time a person reads is in the company's time zone (the page's
-// data-tz), never the browser's or UTC.
-function clock(instant) {
-  const zone = document.body.dataset.tz || "UTC";
-  return new Intl.DateTimeFormat(document.documentElement.lang || "bs",
-    { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(instant));
+// ---- errors: in the reader's words, beside the field at fault -----------------
+
+const MONEY_PARAMS = ["overdue", "over_limit", "headroom", "total"];
+
+function errorText(e) {
+  const b = (e && e.body) || { code: "internal" };
+  const p = Object.assign({}, b.params || {});
+  for (const k of MONEY_PARAMS) if (p[k] !== undefined) p[k] = money(p[k]);
+  if (p.status) p.status = t("status-" + p.status);
+  if (p.from && has("status-" + p.from)) p.from = t("status-" + p.from);
+  if (p.to && has("status-" + p.to)) p.to = t("status-" + p.to);
+  const specific = b.field ? "err-" + b.code + "-" + b.field : null;
+  let text = specific && has(specific) ? t(specific, p) : has("err-" + b.code) ? t("err-" + b.code, p) : t("err-internal");
+  if (b.code === "debt_blocked") text += " " + t(p.override_allowed === true ? "err-debt_blocked-override" : "err-debt_blocked-transfer");
+  return text;
+}
+
+// Clears the messages and marks of `scope` (a form or section).
+function clearErrors(scope) {
+  for (const f of scope.querySelectorAll(".invalid")) f.classList.remove("invalid");
+  for (const i of scope.querySelectorAll("[aria-invalid]")) i.removeAttribute("aria-invalid");
+  for (const m of scope.querySelectorAll(".field-error")) m.textContent = "";
+}
+
+// Marks one field: its label red, its input invalid, the message beside it.
+function markField(scope, field, text) {
+  const box = scope.querySelector("[data-field='" + field + "']");
+  const msg = scope.querySelector("#err-" + field) || (box && box.querySelector(".field-error"));
+  if (box) {
+    box.classList.add("invalid");
+    const input = box.querySelector("input, select, textarea");
+    if (input) input.setAttribute("aria-invalid", "true");
+  }
+  if (msg) {
+    msg.textContent = msg.textContent ? msg.textContent + " " + text : text;
+    return true;
+  }
+  return false;
+}
+
+// Shows an API error once: on its field(s) when it names any, else in
+// `out`; an earlier message is gone.
+function showError(out, e, scope) {
+  if (scope) clearErrors(scope);
+  out.className = "error";
+  out.textContent = "";
+  const b = (e && e.body) || {};
+  if (scope && Array.isArray(b.problems) && b.problems.length) {
+    for (const p of b.problems) markField(scope, p.field, t("problem-" + p.problem, { value: p.value }));
+    out.textContent = errorText(e);
+    return;
+  }
+  if (scope && b.field && markField(scope, b.field, errorText(e))) return;
+  out.textContent = errorText(e);
+}
+
+function say(out, text) {
+  out.className = "ok";
+  out.textContent = text;
 }
 
 function el(tag, attrs, ...children) {
@@ -43,7 +161,7 @@ function el(tag, attrs, ...children) {
     else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? "" : v);
   }
   for (const c of children.flat()) {
-    if (c !== undefined && c !== null) e.append(c.nodeType ? c : document.createTextNode(String(c)));
+    if (c !== undefined && c !== null && c !== false) e.append(c.nodeType ? c : document.createTextNode(String(c)));
   }
   return e;
 }
@@ -56,6 +174,11 @@ function debounce(fn, ms) {
   };
 }
 
+const stateText = (s, reason) => t("agent-" + s) + (reason ? " (" + (has("nr-" + reason) ? t("nr-" + reason) : reason) + ")" : "");
+const mmss = (secs) => Math.floor(secs / 60) + ":" + String(secs % 60).padStart(2, "0");
+
+localize();
+
 const logout = $("#logout");
 if (logout) {
   logout.addEventListener("click", async () => {
@@ -63,10 +186,19 @@ if (logout) {
     location.href = "/login";
   });
 }
+// Every member chooses their own language; it is kept with them.
+const myLang = $("#my-lang");
+if (myLang) {
+  myLang.addEventListener("change", async () => {
+    await api("PUT", "/auth/me", { locale: myLang.value }).catch(() => {});
+    location.reload();
+  });
+}
 
 // ---- login ---------------------------------------------------------------
 
 if (document.body.dataset.page === "login") {
+  $("#login-lang").addEventListener("change", () => { location.href = "/login?lang=" + encodeURIComponent($("#login-lang").value); });
   $("#login-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
@@ -74,37 +206,52 @@ if (document.body.dataset.page === "login") {
         company: $("#company").value.trim(),
         username: $("#username").value.trim(),
         password: $("#password").value,
+        locale: $("#login-lang").value,
       });
       location.href = "/";
     } catch (e) {
-      $("#login-error").textContent = e.body && e.body.code === "invalid_credentials" ? t("login-failed") : e.message;
+      $("#login-error").textContent = errorText(e);
     }
   });
 }
 
 // ---- operator desk ---------------------------------------------------------
 
-const desk = { card: null, order: null };
+const desk = { card: null, order: null, types: {}, choosing: [] };
 
-function transferText(target) {
+function personText(target) {
   if (!target) return "";
   const m = desk.card && desk.card.manager;
   if (target.username && m && m.username === target.username) return m.full_name + " (" + m.username + ")";
   if (target.username) return target.username;
   if (target.heads && target.heads.length) return target.heads.join(", ");
-  return target.kind + (target.department ? " (" + target.department + ")" : "");
+  return t("target-" + target.kind) + (target.department ? " (" + target.department + ")" : "");
 }
+// A client type in words: the five of the order desk are worded in every
+// language; a company's own types by the name its data gives them.
+// The built-in operator queue in words; a company's own queues by the
+// name it gave them.
+const queueName = (q) => (q === "operators" ? t("queue-operators") : q);
+// The demo's units in words; a company's own by the word its data gives.
+const unitName = (u) => (has("unit-" + u) ? t("unit-" + u) : u);
+const typeName = (code) => (has("ctype-" + code) ? t("ctype-" + code) : desk.types[code] || code);
 
 async function search(q) {
   const list = $("#client-results");
   list.replaceChildren();
-  if (!q.trim()) return;
+  if (!q.trim()) return [];
   const rows = await api("GET", "/clients?limit=20&q=" + encodeURIComponent(q));
   if (!rows.length) list.append(el("li", { class: "muted" }, t("search-empty")));
   for (const r of rows) {
-    list.append(el("li", {}, el("button", { type: "button", "data-code": r.code, onclick: () => openCard(r.code) },
-      r.code + " — " + r.name + " (" + r.type + ")")));
+    list.append(el("li", {}, el("button", { type: "button", class: "pick", "data-code": r.code, onclick: () => openCard(r.code) },
+      r.code + " — " + r.name + " (" + typeName(r.type) + ", " + r.region + ")")));
   }
+  return rows;
+}
+
+function blockText(c) {
+  if (!c.block_reason) return "";
+  return t("block-" + c.block_reason, { overdue: money(c.overdue), over_limit: money(c.over_limit) });
 }
 
 async function openCard(code) {
@@ -115,94 +262,245 @@ async function openCard(code) {
   const card = $("#card");
   card.hidden = false;
   const receivers = c.contacts.filter((k) => k.authorized_to_receive).map((k) => k.name);
+  const open = c.open_receivables;
   const parts = [
     el("h2", { id: "card-name" }, c.name, " ", el("span", { class: "muted" }, c.code)),
     c.blocked ? el("div", { id: "card-blocked", class: "blocked", role: "alert" },
-      el("strong", {}, t("card-blocked")), " — ", c.block_message, ". ",
-      t("card-overdue") + ": " + c.overdue + " · " + t("card-over-limit") + ": " + c.over_limit + " · ",
-      t("card-transfer") + ": ", el("strong", { id: "card-transfer" }, transferText(c.transfer_to))) : null,
+      el("strong", {}, t("card-blocked")), " — ", blockText(c), ". ",
+      t("card-transfer") + ": ", el("strong", { id: "card-transfer" }, personText(c.transfer_to))) : null,
     c.key_client ? el("p", { class: "notice" }, t("card-key-client")) : null,
     c.new_client ? el("p", { class: "notice" }, t("card-new-client")) : null,
     c.dormant ? el("p", { class: "notice" }, t("card-dormant")) : null,
     el("dl", {},
-      el("dt", {}, t("card-type")), el("dd", {}, c.type),
+      el("dt", {}, t("card-type")), el("dd", {}, typeName(c.type)),
+      el("dt", {}, t("card-region")), el("dd", {}, c.region || "—"),
       el("dt", {}, t("card-manager")), el("dd", { id: "card-manager" }, c.manager
-        ? c.manager.full_name + (c.manager.present ? "" : " (" + t("card-manager-absent") + " " + (c.manager.away_until || "?") + ")")
+        ? c.manager.full_name + (c.manager.present ? "" : " (" + t("card-manager-absent") + " " + day(c.manager.away_until) + ")")
         : "—"),
-      el("dt", {}, t("card-credit-limit")), el("dd", {}, c.credit_limit),
-      el("dt", {}, t("card-open")), el("dd", {}, c.open_total),
-      el("dt", {}, t("card-headroom")), el("dd", { id: "card-headroom" }, c.credit_headroom),
+      el("dt", {}, t("card-credit-limit")), el("dd", {}, money(c.credit_limit)),
+      el("dt", {}, t("card-open")), el("dd", {}, money(c.open_total)),
+      el("dt", {}, t("card-overdue")), el("dd", { id: "card-overdue" }, money(c.overdue)),
+      el("dt", {}, t("card-headroom")), el("dd", { id: "card-headroom" }, money(c.credit_headroom)),
       el("dt", {}, t("card-column")), el("dd", {}, c.price_column + (c.price_rule ? " (" + c.price_rule + ")" : "")),
       el("dt", {}, t("card-receivers")), el("dd", {}, receivers.join(", ") || "—"),
-      el("dt", {}, t("card-last-orders")), el("dd", {}, c.last_orders.map((o) => o.date + " " + o.total).join(" · ") || "—")),
+      el("dt", {}, t("card-phones")), el("dd", {}, c.phones.join(", ") || "—")),
     el("div", { class: "row" },
-      el("button", { id: "new-order", type: "button", onclick: newOrder }, t("order-new")),
+      el("button", { id: "new-order", type: "button", onclick: () => newOrder(), "aria-keyshortcuts": "Alt+N" }, t("order-new")),
       c.phones.length ? el("button", { id: "dial", type: "button", class: "secondary", onclick: () => dial(c.phones[0]) },
         t("call-dial") + " " + c.phones[0]) : null),
-    el("p", { id: "card-error", class: "error", role: "alert" })];
+    el("p", { id: "card-error", class: "error", role: "alert" }),
+    el("form", { id: "override", hidden: true, onsubmit: (ev) => { ev.preventDefault(); newOrder($("#override-reason").value); } },
+      el("label", { "data-field": "override_reason" }, t("override-label"),
+        el("textarea", { id: "override-reason", rows: "2", minlength: "10", required: true }),
+        el("span", { class: "field-error" })),
+      el("button", { type: "submit", id: "override-submit" }, t("override-submit"))),
+    open.length ? el("section", { id: "card-invoices" },
+      el("h3", {}, t("card-invoices")),
+      el("table", {},
+        el("thead", {}, el("tr", {}, ...["col-invoice", "col-due", "col-days-late", "col-open"].map((k) => el("th", { scope: "col" }, t(k))))),
+        el("tbody", {}, ...open.map((r) => el("tr", { class: r.overdue ? "late" : "", "data-invoice": r.invoice },
+          el("td", {}, r.invoice), el("td", {}, day(r.due)),
+          el("td", { class: "num" }, r.overdue ? String(daysLate(r.due)) : "—"), el("td", { class: "num" }, money(r.open))))))) : null,
+    el("section", { id: "card-history" }, el("h3", {}, t("card-last-orders")),
+      c.last_orders.length ? el("table", {},
+        el("thead", {}, el("tr", {}, ...["col-date", "col-order", "col-status", "col-value", "col-actions"].map((k) => el("th", { scope: "col" }, t(k))))),
+        el("tbody", {}, ...c.last_orders.map((o) => el("tr", { "data-order": o.order_no },
+          el("td", {}, day(o.date)), el("td", {}, el("a", { href: "/orders/" + o.id, target: "_blank" }, o.order_no)),
+          el("td", {}, t("status-" + o.status)), el("td", { class: "num" }, money(o.total)),
+          el("td", {}, el("button", { type: "button", class: "secondary repeat", "data-id": String(o.id), onclick: () => repeatOrder(o.id) },
+            t("order-repeat"), el("span", { class: "visually-hidden" }, " " + o.order_no))))))) : el("p", { class: "muted" }, "—")),
+    el("section", { id: "card-contacts-log" }, el("h3", {}, t("card-interactions")), el("ul", { id: "card-interactions", class: "list" })),
+  ];
   card.replaceChildren(...parts.filter((p) => p));
   const select = $("#d-receiver");
   select.replaceChildren(...receivers.map((r) => el("option", { value: r }, r)));
-  for (const l of document.querySelectorAll(".regional")) l.hidden = c.type !== "regional";
+  for (const l of $$(".regional")) l.hidden = c.type !== "regional";
+  loadInteractions(c.code).catch(() => {});
 }
 
-async function newOrder() {
-  $("#card-error").textContent = "";
+function daysLate(due) {
+  const today = document.body.dataset.today;
+  return Math.max(0, Math.round((Date.parse(today) - Date.parse(due)) / 86400000));
+}
+
+// Every call with this client: when, which way, how it ended, who took
+// it, the notes, and (for those allowed) the recording.
+async function loadInteractions(code) {
+  const rows = await api("GET", "/interactions?client=" + encodeURIComponent(code) + "&limit=10");
+  const list = $("#card-interactions");
+  if (!list) return;
+  if (!rows.length) {
+    list.replaceChildren(el("li", { class: "muted" }, t("card-no-interactions")));
+    return;
+  }
+  list.replaceChildren(...rows.map((i) => el("li", { "data-interaction": String(i.id) },
+    el("strong", {}, when(i.arrived_at)), " · ", t("dir-" + i.direction), " · ", t("disp-" + i.disposition),
+    i.handled_by ? " · " + i.handled_by : "", i.wrap_up ? " · " + t("wrap-" + i.wrap_up) : "",
+    i.notes ? el("span", { class: "muted" }, " — " + i.notes) : null,
+    i.recording ? [" ", el("a", { href: "/api/v1/interactions/" + i.id + "/recording" }, t("card-recording"))] : null)));
+}
+
+async function newOrder(overrideReason) {
+  const out = $("#card-error");
+  out.textContent = "";
+  const form = $("#override");
+  clearErrors(form);
   try {
-    const o = await api("POST", "/orders", { client: desk.card.code });
+    const body = { client: desk.card.code };
+    if (overrideReason !== undefined) body.override_reason = overrideReason;
+    const o = await api("POST", "/orders", body);
+    form.hidden = true;
     showOrder(o);
     $("#sku").focus();
+    return o;
   } catch (e) {
-    const to = e.body && e.body.transfer_to ? " → " + transferText(e.body.transfer_to) : "";
-    $("#card-error").textContent = e.message + to;
+    const b = e.body || {};
+    const to = b.transfer_to ? " " + t("card-transfer") + ": " + personText(b.transfer_to) + "." : "";
+    out.textContent = errorText(e) + to;
+    if (b.code === "debt_blocked" && b.params && b.params.override_allowed) {
+      form.hidden = false;
+      if (overrideReason !== undefined) markField(form, "override_reason", t("override-too-short"));
+      $("#override-reason").focus();
+    }
+    return null;
   }
+}
+
+// A past order again, as a new draft with the same lines.
+async function repeatOrder(id) {
+  const past = await api("GET", "/orders/" + id);
+  const o = await newOrder();
+  if (!o) return;
+  let last = o;
+  for (const l of past.lines) {
+    try {
+      last = await api("POST", "/orders/" + o.id + "/lines", { sku: l.sku, quantity: l.quantity });
+    } catch (e) {
+      showError($("#order-msg"), e);
+    }
+  }
+  showOrder(last);
 }
 
 function showOrder(o) {
   desk.order = o;
+  const draft = o.status === "draft";
   $("#order").hidden = false;
   $("#order-no").textContent = o.order_no;
+  $("#order-status").textContent = t("status-" + o.status);
+  $("#order-status").dataset.status = o.status;
   $("#order-column").textContent = t("card-column") + " " + o.price_column + (o.price_rule ? " · " + o.price_rule : "");
-  $("#lines tbody").replaceChildren(...o.lines.map((l) =>
-    el("tr", {}, el("td", {}, l.sku), el("td", {}, l.name), el("td", {}, l.quantity), el("td", {}, l.unit_price), el("td", {}, l.amount))));
-  $("#total").textContent = o.total;
-  $("#offer-counter").textContent = t("order-offers") + ": " + o.offers_done + " / " + o.offers_required;
-  loadRecommendations();
+  for (const id of ["#line-form", "#delivery", "#confirm", "#recos"]) $(id).hidden = !draft;
+  $("#lines tbody").replaceChildren(...o.lines.map((l) => el("tr", { "data-sku": l.sku },
+    el("td", {}, l.sku), el("td", {}, l.name), el("td", { class: "num" }, qty(l.quantity)), el("td", {}, unitName(l.unit)),
+    el("td", { class: "num" }, qty(l.stock)), el("td", { class: "num" }, money(l.unit_price)), el("td", { class: "num" }, money(l.amount)),
+    el("td", {}, draft ? [
+      el("button", { type: "button", class: "secondary edit", onclick: () => editLine(l) }, t("order-edit"), el("span", { class: "visually-hidden" }, " " + l.name)),
+      el("button", { type: "button", class: "secondary remove", onclick: () => setLine(l.sku, "0") }, t("order-remove"), el("span", { class: "visually-hidden" }, " " + l.name)),
+    ] : null))));
+  $("#total").textContent = money(o.total);
+  const headroom = desk.card ? Number(desk.card.credit_headroom) : Infinity;
+  $("#headroom-warning").textContent = draft && Number(o.total) > headroom
+    ? t("order-over-headroom", { headroom: money(headroom) }) : "";
+  $("#offer-counter").textContent = t("order-offers", { done: o.offers_done, required: o.offers_required });
+  if (draft) loadRecommendations().catch(() => {});
+  else $("#order-msg").append(" ", el("a", { href: "/orders/" + o.id }, t("order-open")));
+}
+
+function editLine(l) {
+  $("#sku").value = l.sku;
+  $("#qty").value = l.quantity;
+  $("#qty-unit").textContent = "(" + unitName(l.unit) + ")";
+  $("#qty").focus();
+  $("#qty").select();
 }
 
 async function loadRecommendations() {
   const o = desk.order;
   const recos = await api("GET", "/orders/" + o.id + "/recommendations");
-  $("#recos").replaceChildren(...recos.map((r) => el("li", { "data-sku": r.sku, "data-reason": r.reason },
-    el("strong", {}, r.name), el("span", { class: "badge" }, r.reason), el("span", { class: "why" }, r.explanation + " · " + r.price),
-    r.offered ? el("span", { class: "muted" }, r.offered === "accepted" ? t("order-accept") : t("order-decline")) : [
-      el("button", { type: "button", class: "accept", "data-sku": r.sku, onclick: () => offer(r.sku, "accepted") }, t("order-accept")),
-      el("button", { type: "button", class: "decline secondary", "data-sku": r.sku, onclick: () => offer(r.sku, "declined") }, t("order-decline")),
-    ])));
+  $("#recos").replaceChildren(...recos.map((r) => {
+    const li = el("li", { "data-sku": r.sku, "data-reason": r.reason },
+      el("strong", {}, r.name), el("span", { class: "badge" }, t("reco-" + r.reason)),
+      el("span", { class: "why" }, t("why-" + r.reason, r.params.type ? { ...r.params, type: typeName(r.params.type) } : r.params) + " · " + money(r.price) + " / " + unitName(r.unit)));
+    if (r.offered) {
+      li.append(el("span", { class: "muted answered" }, r.offered === "accepted" ? t("order-accepted") : t("order-declined")));
+      return li;
+    }
+    const amount = el("input", { class: "offer-qty", inputmode: "decimal", value: r.usual_quantity, "aria-label": t("order-quantity") + " — " + r.name, hidden: true });
+    const accept = el("button", { type: "button", class: "accept", "data-sku": r.sku }, t("order-accept"));
+    const take = () => offer(r.sku, "accepted", amount.value, li);
+    accept.addEventListener("click", () => {
+      // The first press asks how much (what the client usually takes).
+      if (amount.hidden) {
+        amount.hidden = false;
+        amount.focus();
+        amount.select();
+      } else {
+        take();
+      }
+    });
+    amount.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); take(); } });
+    li.append(amount, accept,
+      el("button", { type: "button", class: "decline secondary", "data-sku": r.sku, onclick: () => offer(r.sku, "declined", null, li) }, t("order-decline")),
+      el("span", { class: "field-error" }));
+    return li;
+  }));
 }
 
-async function offer(sku, answer) {
+async function offer(sku, answer, quantity, li) {
   try {
-    showOrder(await api("POST", "/orders/" + desk.order.id + "/offers", { sku, answer }));
+    const body = { sku, answer };
+    if (answer === "accepted" && quantity) body.quantity = decimal(quantity);
+    showOrder(await api("POST", "/orders/" + desk.order.id + "/offers", body));
+    const next = $("#recos li:not(:has(.answered)) button.accept");
+    if (next) next.focus();
   } catch (e) {
-    $("#order-msg").className = "error";
-    $("#order-msg").textContent = e.message;
+    const out = li ? li.querySelector(".field-error") : $("#order-msg");
+    out.textContent = errorText(e);
   }
 }
 
+async function setLine(sku, quantity) {
+  const form = $("#line-form");
+  clearErrors(form);
+  $("#order-msg").textContent = "";
+  try {
+    showOrder(await api("POST", "/orders/" + desk.order.id + "/lines", { sku, quantity }));
+    return true;
+  } catch (e) {
+    showError($("#order-msg"), e, form);
+    return false;
+  }
+}
+
+// Enter on typed text takes the best match: the exact code, or the only
+// product found; several show as choices to pick from.
 async function addLine(ev) {
   ev.preventDefault();
   const raw = $("#sku").value.trim();
+  const list = $("#sku-choices");
+  list.hidden = true;
   if (!raw) return;
-  const sku = raw.split(" — ")[0];
-  try {
-    showOrder(await api("POST", "/orders/" + desk.order.id + "/lines", { sku, quantity: $("#qty").value || "1" }));
+  let sku = raw.split(" — ")[0];
+  if (!raw.includes(" — ")) {
+    const rows = await api("GET", "/products?limit=15&q=" + encodeURIComponent(raw));
+    const exact = rows.find((p) => p.sku.toLowerCase() === raw.toLowerCase());
+    if (exact) sku = exact.sku;
+    else if (rows.length === 1) sku = rows[0].sku;
+    else if (rows.length > 1) {
+      list.hidden = false;
+      list.replaceChildren(...rows.map((p) => el("li", {}, el("button", { type: "button", class: "pick", "data-sku": p.sku,
+        onclick: () => { $("#sku").value = p.sku; list.hidden = true; $("#line-form").requestSubmit(); } },
+        p.sku + " — " + p.name + " · " + money(p.prices[desk.order.price_column - 1]) + " / " + unitName(p.unit) + " · " + t("col-stock") + " " + qty(p.stock)))));
+      list.querySelector("button").focus();
+      return;
+    }
+  }
+  if (await setLine(sku, decimal($("#qty").value) || "1")) {
     $("#sku").value = "";
     $("#qty").value = "1";
+    $("#qty-unit").textContent = "";
     $("#sku").focus();
-  } catch (e) {
-    $("#order-msg").className = "error";
-    $("#order-msg").textContent = e.message;
   }
 }
 
@@ -211,11 +509,15 @@ async function suggestProducts() {
   if (q.length < 2 || q.includes(" — ")) return;
   const rows = await api("GET", "/products?limit=15&q=" + encodeURIComponent(q));
   const col = desk.order ? desk.order.price_column - 1 : 0;
-  $("#sku-list").replaceChildren(...rows.map((p) => el("option", { value: p.sku + " — " + p.name }, p.prices[col])));
+  $("#sku-list").replaceChildren(...rows.map((p) => el("option", { value: p.sku + " — " + p.name }, money(p.prices[col]) + " / " + unitName(p.unit))));
+  const exact = rows.find((p) => p.sku.toLowerCase() === q.toLowerCase());
+  $("#qty-unit").textContent = exact ? "(" + unitName(exact.unit) + ")" : "";
 }
 
 async function confirmOrder() {
   const msg = $("#order-msg");
+  const form = $("#delivery");
+  clearErrors(form);
   msg.textContent = "";
   const val = (id) => $(id).value.trim() || null;
   const receiver = $("#d-receiver").value;
@@ -226,23 +528,33 @@ async function confirmOrder() {
       pickup_at: val("#d-pickup"), shipping_details: val("#d-shipping"),
     });
     const o = await api("POST", "/orders/" + desk.order.id + "/confirm");
-    desk.order = o;
-    msg.className = "ok";
-    msg.textContent = t("order-confirmed") + ": " + o.order_no;
+    say(msg, o.notified && o.notified.length
+      ? t("order-confirmed-to", { order: o.order_no, people: o.notified.join(", ") })
+      : t("order-confirmed", { order: o.order_no }));
+    msg.dataset.order = o.order_no;
+    showOrder(o);
   } catch (e) {
-    msg.className = "error";
-    const missing = e.body && e.body.missing ? " (" + e.body.missing.join(", ") + ")" : "";
-    msg.textContent = e.message + missing;
+    showError(msg, e, form);
   }
 }
 
+// The ACD's own changes come on the event stream; an answer to a request
+// sent before the latest of them is stale (a call may have been offered
+// and answered meanwhile) and is not shown.
+let stateSeen = 0;
+
 async function setState(state, reason) {
-  const s = await api("PUT", "/agents/me/state", { state, reason });
-  showState(s);
+  try {
+    const asked = stateSeen;
+    const s = await api("PUT", "/agents/me/state", { state, reason });
+    if (stateSeen === asked) showState(s);
+  } catch (e) {
+    showError($("#call-msg"), e);
+  }
 }
 
 function showState(s) {
-  $("#my-state").textContent = s.state + (s.reason ? " (" + s.reason + ")" : "");
+  $("#my-state").textContent = stateText(s.state, s.reason);
   $("#my-state").dataset.state = s.state;
 }
 
@@ -267,10 +579,10 @@ function showCall(kind, d) {
 async function transfer(to) {
   try {
     const r = await api("POST", "/interactions/" + call.id + "/transfer", { to });
-    $("#call-msg").textContent = t("call-transferred") + " " + (r.ringing.join(", ") || "—");
+    say($("#call-msg"), t("call-transferred") + " " + (r.ringing.join(", ") || t("target-operators")));
     $("#call-actions").hidden = true;
   } catch (e) {
-    $("#call-msg").textContent = e.message;
+    showError($("#call-msg"), e);
   }
 }
 
@@ -278,9 +590,9 @@ async function saveNote() {
   try {
     await api("PUT", "/interactions/" + call.id + "/notes",
       { notes: $("#call-note").value, wrap_up: $("#call-wrap").value || null });
-    $("#call-msg").textContent = t("call-saved");
+    say($("#call-msg"), t("call-saved"));
   } catch (e) {
-    $("#call-msg").textContent = e.message;
+    showError($("#call-msg"), e);
   }
 }
 
@@ -292,14 +604,46 @@ async function dial(number) {
     call.id = r.interaction;
     $("#call-title").textContent = t("call-dial");
     $("#call-who").textContent = number;
-    $("#call-msg").textContent = t("call-dialing");
+    say($("#call-msg"), t("call-dialing"));
     $("#call-notes").hidden = false;
   } catch (e) {
-    $("#call-msg").textContent = e.message;
+    showError($("#call-msg"), e);
+  }
+}
+
+// The ten most frequent actions, from the keyboard (listed on `?`).
+function shortcut(ev) {
+  const help = $("#help");
+  const typing = ev.target.closest && ev.target.closest("input, textarea, select");
+  if (ev.key === "?" && !typing && !ev.altKey) {
+    ev.preventDefault();
+    help.showModal();
+    return;
+  }
+  if (!ev.altKey || ev.ctrlKey || ev.metaKey) return;
+  const unanswered = () => $("#recos li:not(:has(.answered))");
+  const acts = {
+    KeyK: () => { $("#client-q").focus(); $("#client-q").select(); },
+    KeyN: () => { if (desk.card) newOrder(); },
+    KeyP: () => { if (desk.order) $("#sku").focus(); },
+    KeyA: () => { const li = unanswered(); if (li) li.querySelector("button.accept").click(); },
+    KeyD: () => { const li = unanswered(); if (li) li.querySelector("button.decline").click(); },
+    Enter: () => { if (desk.order && desk.order.status === "draft") confirmOrder(); },
+    NumpadEnter: () => { if (desk.order && desk.order.status === "draft") confirmOrder(); },
+    KeyB: () => { if (!$("#call-notes").hidden) $("#call-note").focus(); },
+    KeyR: () => setState("ready"),
+    KeyU: () => setState("not_ready", $("#nr-reason").value),
+    KeyW: () => setState("wrap_up_done"),
+  };
+  const act = acts[ev.code];
+  if (act) {
+    ev.preventDefault();
+    act();
   }
 }
 
 if (document.body.dataset.page === "desk") {
+  api("GET", "/client-types").then((ts) => { for (const x of ts) desk.types[x.code] = x.name; }).catch(() => {});
   const calls = new EventSource("/api/v1/events");
   for (const kind of ["call_offered", "call_answered"]) {
     calls.addEventListener(kind, (ev) => showCall(kind, JSON.parse(ev.data)));
@@ -308,68 +652,97 @@ if (document.body.dataset.page === "desk") {
   // (A supervisor hears everyone's: only their own is theirs to show.)
   calls.addEventListener("agent_state", (ev) => {
     const s = JSON.parse(ev.data);
-    if (String(s.staff) === document.body.dataset.staff) showState(s);
+    if (String(s.staff) === document.body.dataset.staff) {
+      stateSeen += 1;
+      showState(s);
+    }
   });
   $("#xfer-manager").addEventListener("click", () => transfer("manager"));
   $("#xfer-finance").addEventListener("click", () => transfer("finance"));
   $("#xfer-head").addEventListener("click", () => transfer("head"));
   $("#call-note-save").addEventListener("click", saveNote);
   api("GET", "/agents/me/state").then(showState).catch(() => {});
-  $("#go-ready").addEventListener("click", () => setState("ready").catch(() => {}));
-  $("#go-not-ready").addEventListener("click", () => setState("not_ready", $("#nr-reason").value).catch(() => {}));
-  $("#go-offline").addEventListener("click", () => setState("offline").catch(() => {}));
-  $("#go-wrap-done").addEventListener("click", () => setState("wrap_up_done").catch(() => {}));
+  $("#go-ready").addEventListener("click", () => setState("ready"));
+  $("#go-not-ready").addEventListener("click", () => setState("not_ready", $("#nr-reason").value));
+  $("#go-offline").addEventListener("click", () => setState("offline"));
+  $("#go-wrap-done").addEventListener("click", () => setState("wrap_up_done"));
+  $("#help-open").addEventListener("click", () => $("#help").showModal());
+  document.addEventListener("keydown", shortcut);
   const q = $("#client-q");
   q.addEventListener("input", debounce(() => search(q.value).catch(() => {}), 200));
+  // Enter opens the only (or exact) match; several stay listed to pick from.
   q.addEventListener("keydown", async (ev) => {
-    if (ev.key === "Enter") {
-      ev.preventDefault();
-      await search(q.value);
+    if (ev.key !== "Enter") return;
+    ev.preventDefault();
+    const rows = await search(q.value);
+    const exact = rows.find((r) => r.code.toLowerCase() === q.value.trim().toLowerCase());
+    if (exact) openCard(exact.code);
+    else if (rows.length === 1) openCard(rows[0].code);
+    else {
       const first = $("#client-results button");
-      if (first) first.click();
+      if (first) first.focus();
     }
   });
   $("#line-form").addEventListener("submit", addLine);
   $("#sku").addEventListener("input", debounce(() => suggestProducts().catch(() => {}), 200));
   $("#confirm").addEventListener("click", confirmOrder);
+  const wanted = new URLSearchParams(location.search).get("client");
+  if (wanted) openCard(wanted).catch(() => {});
 }
 
-// ---- heads' live orders -------------------------------------------------------
+// ---- heads' day -----------------------------------------------------------------
 
-function orderItem(o) {
-  return el("li", { "data-order": o.order_no },
-    el("strong", {}, o.order_no), " — ", o.client_name || o.client, " — ", o.total,
-    o.taken_by ? el("span", { class: "muted" }, " · " + o.taken_by) : null);
+function orderRow(o) {
+  return el("tr", { "data-order": o.order_no, "data-id": String(o.id) },
+    el("td", {}, clock(Date.now())), el("td", {}, el("a", { href: "/orders/" + o.id }, o.order_no)),
+    el("td", {}, o.client_name || o.client), el("td", {}, money(o.total)), el("td", {}, day(o.delivery_date)),
+    el("td", {}, o.taken_by || ""), el("td", { class: "status", "data-status": "confirmed" }, t("status-confirmed")));
 }
 
-// A manager picker and an Assign button for a new client; once assigned,
-// `li` says to whom.
+// A manager picker (nobody chosen; the head's own department's managers
+// first) and an Assign button for a new client; once assigned, `li` says to
+// whom.
 function assignControl(code, label, managers, li) {
-  const select = el("select", { "aria-label": t("card-manager") }, ...managers.map((m) => el("option", { value: m.username }, m.full_name)));
-  return [select, el("button", { type: "button", class: "assign", onclick: async () => {
-    const card = await api("PUT", "/clients/" + encodeURIComponent(code) + "/manager", { username: select.value });
-    const done = label + ": " + t("heads-assigned") + " " + card.manager.full_name;
-    li.replaceChildren(el("span", { class: "ok" }, done));
-    // The same client in the other list is done too.
-    for (const other of document.querySelectorAll("#new-clients li[data-code='" + CSS.escape(code) + "']")) {
-      if (other !== li) other.replaceChildren(el("span", { class: "ok" }, done));
+  const mine = managers.filter((m) => m.mine);
+  const others = managers.filter((m) => !m.mine);
+  const select = el("select", { "aria-label": t("heads-assign-to") + " " + label },
+    el("option", { value: "" }, t("heads-choose-manager")),
+    mine.length ? el("optgroup", { label: t("heads-my-department") }, ...mine.map((m) => el("option", { value: m.username }, m.full_name))) : null,
+    others.length ? el("optgroup", { label: t("heads-other-departments") }, ...others.map((m) => el("option", { value: m.username }, m.full_name))) : null);
+  const button = el("button", { type: "button", class: "assign", disabled: true }, t("heads-assign"));
+  select.addEventListener("change", () => { button.disabled = !select.value; });
+  button.addEventListener("click", async () => {
+    try {
+      const card = await api("PUT", "/clients/" + encodeURIComponent(code) + "/manager", { username: select.value });
+      const done = label + ": " + t("heads-assigned") + " " + card.manager.full_name;
+      li.replaceChildren(el("span", { class: "ok" }, done));
+      // The same client in the other list is done too.
+      for (const other of $$("#new-clients li[data-code='" + CSS.escape(code) + "']")) {
+        if (other !== li) other.replaceChildren(el("span", { class: "ok" }, done));
+      }
+      loadNewCalls().catch(() => {});
+    } catch (e) {
+      li.append(el("span", { class: "error" }, " " + errorText(e)));
     }
-    loadNewCalls().catch(() => {});
-  } }, t("heads-assign"))];
+  });
+  return [select, button];
 }
 
 async function loadManagers() {
   const staff = await api("GET", "/staff");
-  return staff.filter((m) => m.active && (m.role === "manager" || m.role === "key_account_manager"));
+  const me = staff.find((m) => String(m.id) === document.body.dataset.staff);
+  return staff.filter((m) => m.active && (m.role === "manager" || m.role === "key_account_manager"))
+    .map((m) => ({ ...m, mine: !!me && me.department !== null && m.department === me.department }));
 }
 
 async function loadNewClients() {
   const list = $("#new-clients");
   if (!list) return;
   const [clients, managers] = await Promise.all([api("GET", "/clients?new=true&limit=50"), loadManagers()]);
-  list.replaceChildren(...clients.map((c) => {
+  if (!clients.length) list.replaceChildren(el("li", { class: "muted" }, t("heads-no-new-clients")));
+  else list.replaceChildren(...clients.map((c) => {
     const li = el("li", { "data-code": c.code });
-    li.append(el("strong", {}, c.code), " — " + c.name + " (" + c.type + ", " + c.region + ") ",
+    li.append(el("strong", {}, c.code), " — " + c.name + " (" + c.region + ") ",
       ...assignControl(c.code, c.code + " — " + c.name, managers, li));
     return li;
   }));
@@ -388,10 +761,14 @@ async function loadNewCalls() {
     loadManagers(),
   ]);
   const unassigned = new Set(waiting.map((c) => c.code));
+  if (!calls.length) {
+    list.replaceChildren(el("li", { class: "muted" }, t("heads-no-new-calls")));
+    return;
+  }
   list.replaceChildren(...calls.map((i) => {
     const li = el("li", { "data-interaction": String(i.id), "data-state": i.disposition });
     const who = i.client ? i.client : t("heads-unknown-number");
-    const how = i.disposition === "in_progress" ? t("heads-call-now") : i.disposition + (i.handled_by ? " · " + i.handled_by : "");
+    const how = i.disposition === "in_progress" ? t("heads-call-now") : t("disp-" + i.disposition) + (i.handled_by ? " · " + i.handled_by : "");
     li.append(el("strong", {}, clock(i.arrived_at)), " " + i.caller + " — " + who + " — " + how + " ");
     if (i.client && unassigned.has(i.client)) li.append(...assignControl(i.client, i.client, managers, li));
     return li;
@@ -404,31 +781,67 @@ if (document.body.dataset.page === "heads") {
   setInterval(() => loadNewCalls().catch(() => {}), 15000);
   const list = $("#live-orders");
   const source = new EventSource("/api/v1/events");
-  source.addEventListener("open", () => { $("#live-status").textContent = "● live"; });
+  source.addEventListener("open", () => { $("#live-status").textContent = "● " + t("heads-live"); });
+  source.addEventListener("error", () => { $("#live-status").textContent = t("heads-reconnecting"); });
   source.addEventListener("order_confirmed", (ev) => {
-    list.prepend(orderItem(JSON.parse(ev.data)));
+    const o = JSON.parse(ev.data);
+    if (list.querySelector("tr[data-order='" + CSS.escape(o.order_no) + "']")) return;
+    list.prepend(orderRow(o));
+    const none = $("#no-orders");
+    if (none) none.remove();
+  });
+  source.addEventListener("order_status", (ev) => {
+    const o = JSON.parse(ev.data);
+    const cell = list.querySelector("tr[data-id='" + o.id + "'] .status");
+    if (cell) {
+      cell.dataset.status = o.status;
+      cell.textContent = t("status-" + o.status);
+    }
   });
   // A new client's call ringing or answered at this head's phone.
   for (const kind of ["call_offered", "call_answered"]) source.addEventListener(kind, () => loadNewCalls().catch(() => {}));
+}
+
+// ---- one order ---------------------------------------------------------------------
+
+if (document.body.dataset.page === "order") {
+  const view = $("#order-view");
+  for (const b of $$("#order-moves button.move")) {
+    b.addEventListener("click", async () => {
+      try {
+        await api("POST", "/orders/" + view.dataset.id + "/status", { status: b.dataset.to });
+        location.reload();
+      } catch (e) {
+        showError($("#move-msg"), e);
+      }
+    });
+  }
 }
 
 // ---- administration ------------------------------------------------------------
 
 if (document.body.dataset.page === "admin") {
   const v = (id) => $(id).value.trim() || null;
-  const report = (id, ok, text) => {
-    $(id).className = ok ? "ok" : "error";
-    $(id).textContent = text;
-  };
+  const fail = (out, form) => (e) => showError($(out), e, form ? $(form) : null);
   $("#sip-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
       await api("PUT", "/staff/" + $("#s-staff").value + "/sip", { username: v("#s-user"), password: $("#s-pass").value, srtp_required: $("#s-srtp").checked });
       location.reload();
     } catch (e) {
-      report("#sip-msg", false, e.message);
+      fail("#sip-msg", "#sip-form")(e);
     }
   });
+  // The staff table, filtered by name and role as one types.
+  const filter = () => {
+    const q = ($("#staff-filter").value || "").toLowerCase();
+    const role = $("#staff-role-filter").value;
+    for (const tr of $$("#staff-table tbody tr")) {
+      tr.hidden = (q && !tr.textContent.toLowerCase().includes(q)) || (role && tr.dataset.role !== role);
+    }
+  };
+  $("#staff-filter").addEventListener("input", filter);
+  $("#staff-role-filter").addEventListener("change", filter);
   // Staff: pick a member to change (or none, to add one).
   $("#st-id").addEventListener("change", () => {
     const o = $("#st-id").selectedOptions[0];
@@ -437,7 +850,7 @@ if (document.body.dataset.page === "admin") {
     $("#st-name").value = d.fullName || "";
     $("#st-role").value = d.role || "operator";
     $("#st-dept").value = d.department || "";
-    $("#st-locale").value = d.locale || "en";
+    $("#st-locale").value = d.locale || "bs";
     $("#st-active").checked = d.active !== "false";
     $("#st-pass").value = "";
   });
@@ -458,12 +871,12 @@ if (document.body.dataset.page === "admin") {
       }
       location.reload();
     } catch (e) {
-      report("#staff-msg", false, e.message);
+      fail("#staff-msg", "#staff-form")(e);
     }
   });
   // Queues: a row's Edit fills the form; Save creates or replaces the queue
   // named in it, Delete removes it.
-  for (const b of document.querySelectorAll(".edit-queue")) {
+  for (const b of $$(".edit-queue")) {
     b.addEventListener("click", () => {
       const row = b.closest("tr");
       const q = JSON.parse(row.dataset.def);
@@ -492,7 +905,7 @@ if (document.body.dataset.page === "admin") {
       });
       location.reload();
     } catch (e) {
-      report("#queue-msg", false, e.message);
+      fail("#queue-msg", "#queue-form")(e);
     }
   });
   $("#q-delete").addEventListener("click", async () => {
@@ -500,15 +913,18 @@ if (document.body.dataset.page === "admin") {
       await api("DELETE", "/queues/" + encodeURIComponent(v("#q-name") || ""));
       location.reload();
     } catch (e) {
-      report("#queue-msg", false, e.message);
+      fail("#queue-msg", "#queue-form")(e);
     }
   });
   $("#ivr-save").addEventListener("click", async () => {
     try {
       await api("PUT", "/ivr", JSON.parse($("#ivr-json").value));
-      report("#ivr-msg", true, t("admin-saved"));
+      say($("#ivr-msg"), t("admin-saved"));
     } catch (e) {
-      report("#ivr-msg", false, e.message);
+      if (e instanceof SyntaxError) {
+        $("#ivr-msg").className = "error";
+        $("#ivr-msg").textContent = t("err-malformed_json");
+      } else fail("#ivr-msg")(e);
     }
   });
   $("#ivr-reset").addEventListener("click", async () => {
@@ -516,7 +932,7 @@ if (document.body.dataset.page === "admin") {
       await api("DELETE", "/ivr");
       location.reload();
     } catch (e) {
-      report("#ivr-msg", false, e.message);
+      fail("#ivr-msg")(e);
     }
   });
   $("#absence-form").addEventListener("submit", async (ev) => {
@@ -528,7 +944,7 @@ if (document.body.dataset.page === "admin") {
       });
       location.reload();
     } catch (e) {
-      report("#absence-msg", false, e.message);
+      fail("#absence-msg", "#absence-form")(e);
     }
   });
   $("#rule-form").addEventListener("submit", async (ev) => {
@@ -540,16 +956,16 @@ if (document.body.dataset.page === "admin") {
       });
       location.reload();
     } catch (e) {
-      report("#rule-msg", false, e.message);
+      fail("#rule-msg", "#rule-form")(e);
     }
   });
-  for (const b of document.querySelectorAll(".delete-rule")) {
+  for (const b of $$(".delete-rule")) {
     b.addEventListener("click", async () => {
       try {
         await api("DELETE", "/price-rules/" + b.dataset.id);
         location.reload();
       } catch (e) {
-        report("#rule-msg", false, e.message);
+        fail("#rule-msg")(e);
       }
     });
   }
@@ -557,31 +973,49 @@ if (document.body.dataset.page === "admin") {
 
 // ---- wallboard -------------------------------------------------------------------
 
-// One row per queue (the operators first), then every agent with its
-// state, time in state, calls today, and a button to listen in on the call
-// it talks in (the supervisor's phone rings).
+const SL_TARGET = 0.8;
+
+// One row per queue (the operators first) with its service level against
+// the target; the calls waiting; every agent with its state, time in
+// state, whom it talks with, and the supervisor's controls.
 async function refreshWallboard() {
   const queues = await api("GET", "/queues/stats");
-  const secs = (s) => (s === null || s === undefined ? "–" : s + " s");
+  const secs = (s) => (s === null || s === undefined ? "–" : mmss(s));
   $("#wb-queues tbody").replaceChildren(...queues.map((q) => el("tr", { "data-queue": q.queue },
-    el("td", {}, el("strong", {}, q.queue)), el("td", { class: "waiting" }, String(q.waiting)), el("td", {}, secs(q.longest_wait_s)),
-    el("td", {}, q.service_level === null ? "–" : Math.round(q.service_level * 100) + " %"), el("td", {}, secs(q.asa_s)),
-    el("td", {}, String(q.abandoned_today)))));
+    el("td", {}, el("strong", {}, queueName(q.queue))), el("td", { class: "waiting num" }, String(q.waiting)), el("td", { class: "num" }, secs(q.longest_wait_s)),
+    el("td", { class: "num " + (q.service_level === null ? "" : q.service_level >= SL_TARGET ? "sl-good" : "sl-bad") },
+      q.service_level === null ? "–" : Math.round(q.service_level * 100) + " % / " + Math.round(SL_TARGET * 100) + " %"),
+    el("td", { class: "num" }, secs(q.asa_s)), el("td", { class: "num" }, String(q.answered_today)),
+    el("td", { class: "num" }, String(q.abandoned_today)),
+    el("td", { class: "num" }, t("wb-staffed-count", { available: q.agents_available, busy: q.agents_busy, not_ready: q.agents_not_ready })))));
+  const waiting = queues.flatMap((q) => q.waiting_calls.map((w) => ({ ...w, queue: q.queue })));
+  $("#wb-waiting tbody").replaceChildren(...(waiting.length ? waiting.map((w) => el("tr", { "data-interaction": String(w.interaction) },
+    el("td", {}, queueName(w.queue)), el("td", {}, (w.client_name ? w.client_name + " · " : "") + w.caller), el("td", { class: "num" }, mmss(w.wait_s))))
+    : [el("tr", {}, el("td", { colspan: "3", class: "muted" }, t("wb-nobody-waiting")))]));
   const agents = queues.length ? queues[0].agents : [];
   $("#wb-agents tbody").replaceChildren(...agents.map((a) => el("tr", { "data-agent": a.username, "data-state": a.state },
-    el("td", {}, a.full_name), el("td", {}, a.state + (a.reason ? " (" + a.reason + ")" : "")),
-    el("td", {}, Math.floor(a.in_state_s / 60) + ":" + String(a.in_state_s % 60).padStart(2, "0")), el("td", {}, String(a.handled_today)),
-    el("td", {}, a.talking === null ? "" : el("button", { type: "button", class: "listen secondary", "data-interaction": String(a.talking),
-      onclick: async () => {
-        try {
-          await api("POST", "/interactions/" + a.talking + "/listen");
-          $("#wb-msg").className = "ok";
-          $("#wb-msg").textContent = t("wb-listening");
-        } catch (e) {
-          $("#wb-msg").className = "error";
-          $("#wb-msg").textContent = e.message;
-        }
-      } }, t("wb-listen"))))));
+    el("td", {}, a.full_name), el("td", { class: "state" }, stateText(a.state, a.reason)),
+    el("td", { class: "num" }, mmss(a.in_state_s)), el("td", {}, a.talking_with || ""), el("td", { class: "num" }, String(a.handled_today)),
+    el("td", { class: "row" },
+      a.talking === null ? null : el("button", { type: "button", class: "listen secondary", "data-interaction": String(a.talking),
+        onclick: async () => {
+          try {
+            await api("POST", "/interactions/" + a.talking + "/listen");
+            say($("#wb-msg"), t("wb-listening"));
+          } catch (e) {
+            showError($("#wb-msg"), e);
+          }
+        } }, t("wb-listen"), el("span", { class: "visually-hidden" }, " " + a.full_name)),
+      ...[["ready", "state-ready"], ["not_ready", "state-not-ready"], ["offline", "state-offline"]]
+        .filter(([s]) => (s === "ready" ? a.state !== "available" : s === "not_ready" ? a.state !== "not_ready" : a.state !== "offline"))
+        .map(([s, key]) => el("button", { type: "button", class: "secondary set-state", "data-state": s, onclick: async () => {
+          try {
+            await api("PUT", "/agents/" + a.id + "/state", { state: s, reason: s === "not_ready" ? "meeting" : undefined });
+            refreshWallboard().catch(() => {});
+          } catch (e) {
+            showError($("#wb-msg"), e);
+          }
+        } }, t(key), el("span", { class: "visually-hidden" }, " " + a.full_name)))))));
 }
 
 if (document.body.dataset.page === "wallboard") {
@@ -590,4 +1024,9 @@ if (document.body.dataset.page === "wallboard") {
   const source = new EventSource("/api/v1/events");
   source.addEventListener("agent_state", () => refreshWallboard().catch(() => {}));
   source.addEventListener("queue_changed", () => refreshWallboard().catch(() => {}));
+  // TV mode: large type for a wall, readable from five metres.
+  $("#tv").addEventListener("click", () => {
+    const on = document.body.classList.toggle("tv");
+    $("#tv").setAttribute("aria-pressed", String(on));
+  });
 }

@@ -272,6 +272,8 @@ pub struct QueueView {
     pub stats: QueueStats,
     /// Who takes its calls.
     pub members: Vec<StaffId>,
+    /// The calls waiting in it, next first, with how long each has waited.
+    pub waiting: Vec<(InteractionId, Duration)>,
 }
 
 /// A queue the driver knows: whose it is, its name, the skill its members
@@ -695,6 +697,7 @@ impl Driver {
             .map(|(id, q)| QueueView {
                 name: q.name.clone(),
                 stats: self.acd.stats(id).unwrap_or_default(),
+                waiting: self.acd.waiting(id).into_iter().map(|(c, w)| (interaction_of(c), w)).collect(),
                 members: self
                     .agents
                     .iter()

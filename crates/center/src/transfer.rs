@@ -58,7 +58,7 @@ pub async fn transfer_call(
         "manager" => vec![client
             .as_ref()
             .and_then(|c| c.manager)
-            .ok_or_else(|| CenterError::Invalid("the caller is no client with a manager".into()))?],
+            .ok_or_else(|| CenterError::conflict("nobody_present", "the caller is no client with a manager"))?],
         "finance" => {
             staffing.present_with_role(centrala_domain::Role::Finance, today).into_iter().map(|m| m.id).collect()
         }
@@ -74,7 +74,7 @@ pub async fn transfer_call(
                 .find(|d| Some(d.id) == dept)
                 .or_else(|| staffing.departments.iter().find(|d| d.kind == centrala_domain::DepartmentKind::Wholesale))
                 .and_then(|d| d.head);
-            vec![head.ok_or_else(|| CenterError::Invalid("no head to put the caller through to".into()))?]
+            vec![head.ok_or_else(|| CenterError::conflict("nobody_present", "no head to put the caller through to"))?]
         }
         username => vec![staffing
             .members
@@ -84,7 +84,7 @@ pub async fn transfer_call(
             .ok_or(CenterError::NotFound("staff member"))?],
     };
     if ids.is_empty() {
-        return Err(CenterError::Invalid(format!("nobody in {to} is present today")));
+        return Err(CenterError::conflict("nobody_present", format!("nobody in {to} is present today")));
     }
     let chain = reachable(center, &s, id, &ids, &staffing).await;
     let ringing: Vec<String> = chain

@@ -41,6 +41,8 @@ pub struct ProductFacts {
     pub id: ProductId,
     pub sku: String,
     pub name: String,
+    /// The unit it is sold in (case, bottle, kg, …).
+    pub unit: String,
     pub is_new: bool,
     pub is_special: bool,
     pub in_stock: bool,
@@ -78,7 +80,14 @@ pub struct Recommendation {
     /// The other reasons that also apply.
     pub also: Vec<Reason>,
     pub explanation: String,
+    /// The values the explanation names, by name (`type`; `n` and `of`;
+    /// `with` and `n`), for a page to word it in its reader's language.
+    pub params: Vec<(&'static str, String)>,
 }
+
+type Params = Vec<(&'static str, String)>;
+/// One reason's candidates: each product with its words and their values.
+type Candidates = Vec<(ProductId, String, Params)>;
 
 /// Recommendations, best first, at most `limit`: taken round by round, one
 /// of each reason per round, so that the operator always has new, special
@@ -90,9 +99,9 @@ pub fn recommend(input: &RecoInput<'_>, limit: usize) -> Vec<Recommendation> {
     let eligible = |id: &ProductId| !input.in_order.contains(id) && by_id(*id).is_some_and(|p| p.in_stock);
 
     // Each reason's candidates, ranked within the reason.
-    let mut lists: Vec<(Reason, Vec<(ProductId, String)>)> = Vec::new();
-    let flagged = |ids: &[ProductId], words: &str| -> Vec<(ProductId, String)> {
-        ids.iter().filter(|id| eligible(id)).map(|id| (*id, words.to_owned())).collect()
+    let mut lists: Vec<(Reason, Candidates)> = Vec::new();
+    let flagged = |ids: &[ProductId], words: &str| -> Candidates {
+        ids.iter().filter(|id| eligible(id)).map(|id| (*id, words.to_owned(), vec![])).collect()
     };
     lists.push((Reason::New, flagged(input.new, "new in the assortment")));
     lists.push((Reason::Special, flagged(input.special, "a special position named by commercial management")));
@@ -102,7 +111,10 @@ pub fn recommend(input: &RecoInput<'_>, limit: usize) -> Vec<Recommendation> {
             .traditional
             .iter()
             .filter(|id| eligible(id))
-            .map(|id| (*id, format!("traditional for {} clients", input.client_type)))
+            .map(|id| {
+                let words = format!("traditional for {} clients", input.client_type);
+                (*id, words, vec![("type", input.client_type.to_owned())])
+            })
             .collect(),
     ));
     let mut usual: Vec<&(ProductId, u32)> = input.usual.iter().filter(|(id, n)| *n >= 2 && eligible(id)).collect();
@@ -115,6 +127,7 @@ pub fn recommend(input: &RecoInput<'_>, limit: usize) -> Vec<Recommendation> {
                 (
                     *id,
                     format!("the client bought it in {n} of its last {} orders, not in this one", input.recent_orders),
+                    vec![("n", n.to_string()), ("of", input.recent_orders.to_string())],
                 )
             })
             .collect(),
@@ -125,12 +138,15 @@ pub fn recommend(input: &RecoInput<'_>, limit: usize) -> Vec<Recommendation> {
     lists.push((
         Reason::Complementary,
         comp.into_iter()
-            .map(|(id, n, with)| (*id, format!("bought together with {} in {n} orders", name(*with))))
+            .map(|(id, n, with)| {
+                let words = format!("bought together with {} in {n} orders", name(*with));
+                (*id, words, vec![("with", name(*with)), ("n", n.to_string())])
+            })
             .collect(),
     ));
 
     let reasons_of = |id: ProductId| -> Vec<Reason> {
-        lists.iter().filter(|(_, l)| l.iter().any(|(p, _)| *p == id)).map(|(r, _)| *r).collect()
+        lists.iter().filter(|(_, l)| l.iter().any(|(p, _, _)| *p == id)).map(|(r, _)| *r).collect()
     };
     let mut out: Vec<Recommendation> = Vec::new();
     let mut taken: HashSet<ProductId> = HashSet::new();
@@ -141,11 +157,17 @@ pub fn recommend(input: &RecoInput<'_>, limit: usize) -> Vec<Recommendation> {
             if out.len() >= limit {
                 return out;
             }
-            while let Some((id, words)) = list.get(cursors[i]) {
+            while let Some((id, words, params)) = list.get(cursors[i]) {
                 cursors[i] += 1;
                 if taken.insert(*id) {
                     let also = reasons_of(*id).into_iter().filter(|r| r != reason).collect();
-                    out.push(Recommendation { product: *id, reason: *reason, also, explanation: words.clone() });
+                    out.push(Recommendation {
+                        product: *id,
+                        reason: *reason,
+                        also,
+                        explanation: words.clone(),
+                        params: params.clone(),
+                    });
                     progressed = true;
                     break;
                 }
@@ -257,6 +279,7 @@ mod tests {
             id: ProductId(id),
             sku: format!("S{id}"),
             name: format!("P{id}"),
+            unit: "case".into(),
             is_new,
             is_special,
             in_stock,

@@ -106,6 +106,15 @@ impl OpenRefusal {
     }
 }
 
+/// Whether a product sold in `unit` is ordered in whole units (cases,
+/// bottles, pieces) rather than measured (kilograms, litres, metres).
+pub fn whole_units(unit: &str) -> bool {
+    !matches!(
+        unit.trim().to_lowercase().as_str(),
+        "kg" | "g" | "l" | "ml" | "m" | "kilogram" | "litre" | "liter" | "metre"
+    )
+}
+
 /// Roles that take orders at the desk and are bound by every gate.
 fn is_desk(role: Role) -> bool {
     matches!(role, Role::Operator | Role::Supervisor | Role::Admin)
@@ -189,7 +198,43 @@ pub enum ConfirmError {
         required: usize,
     },
     /// Every missing or wrong delivery field, at once.
-    DeliveryIncomplete(Vec<String>),
+    DeliveryIncomplete(Vec<DeliveryProblem>),
+}
+
+/// What is wrong with one delivery field: the field as the API names it,
+/// what is wrong (a stable code the UI words per language), and the value
+/// at fault, when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryProblem {
+    /// `date`, `window_from`, `window_to`, `receivers`, `payment_form`,
+    /// `pickup_at` (for "pickup_at or shipping_details").
+    pub field: &'static str,
+    /// `missing`, `in_past`, `not_after_from`, `not_authorized`,
+    /// `pickup_or_shipping`.
+    pub problem: &'static str,
+    pub value: Option<String>,
+}
+
+impl DeliveryProblem {
+    fn new(field: &'static str, problem: &'static str, value: Option<String>) -> Self {
+        DeliveryProblem { field, problem, value }
+    }
+}
+
+/// In English words, as earlier releases listed them (`missing` in the API).
+impl std::fmt::Display for DeliveryProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let v = self.value.as_deref().unwrap_or("");
+        match (self.field, self.problem) {
+            ("date", "missing") => write!(f, "delivery_date"),
+            ("date", _) => write!(f, "delivery_date ({v} is in the past)"),
+            ("window_to", "not_after_from") => write!(f, "window_to ({v} is not after window_from)"),
+            ("receivers", "missing") => write!(f, "receivers (a contact authorized to receive goods)"),
+            ("receivers", _) => write!(f, "receivers ({v:?} is not authorized to receive goods)"),
+            (_, "pickup_or_shipping") => write!(f, "pickup_at or shipping_details"),
+            (field, _) => write!(f, "{field}"),
+        }
+    }
 }
 
 impl ConfirmError {
@@ -211,7 +256,10 @@ impl ConfirmError {
             ConfirmError::OffersRequired { done, required } => {
                 format!("offer at least {required} more items and record the client's answer: {done} done (OD-7)")
             }
-            ConfirmError::DeliveryIncomplete(f) => format!("delivery terms are incomplete: {}", f.join(", ")),
+            ConfirmError::DeliveryIncomplete(f) => {
+                let words: Vec<String> = f.iter().map(ToString::to_string).collect();
+                format!("delivery terms are incomplete: {}", words.join(", "))
+            }
         }
     }
 }
@@ -233,35 +281,38 @@ pub fn check_confirm(f: &ConfirmFacts<'_>) -> Result<(), ConfirmError> {
     }
     let d = f.delivery;
     let mut missing = Vec::new();
+    let problem = DeliveryProblem::new;
     match d.date {
-        None => missing.push("delivery_date".to_owned()),
-        Some(day) if day < f.today => missing.push(format!("delivery_date ({day} is in the past)")),
+        None => missing.push(problem("date", "missing", None)),
+        Some(day) if day < f.today => missing.push(problem("date", "in_past", Some(day.to_string()))),
         Some(_) => {}
     }
     match (d.window_from, d.window_to) {
-        (None, _) => missing.push("window_from".into()),
-        (Some(a), Some(b)) if b <= a => missing.push(format!("window_to ({b} is not after {a})")),
+        (None, _) => missing.push(problem("window_from", "missing", None)),
+        (Some(a), Some(b)) if b <= a => {
+            missing.push(problem("window_to", "not_after_from", Some(b.format("%H:%M").to_string())))
+        }
         _ => {}
     }
     if d.window_to.is_none() {
-        missing.push("window_to".into());
+        missing.push(problem("window_to", "missing", None));
     }
     if d.receivers.is_empty() {
-        missing.push("receivers (a contact authorized to receive goods)".into());
+        missing.push(problem("receivers", "missing", None));
     }
     for r in &d.receivers {
         if !f.authorized.iter().any(|a| a == r) {
-            missing.push(format!("receivers ({r:?} is not authorized to receive goods)"));
+            missing.push(problem("receivers", "not_authorized", Some(r.clone())));
         }
     }
     if f.client_type == REGIONAL_CLIENT_TYPE {
         if d.payment_form.as_deref().is_none_or(|p| p.trim().is_empty()) {
-            missing.push("payment_form".into());
+            missing.push(problem("payment_form", "missing", None));
         }
         let pickup = d.pickup_at.as_deref().is_some_and(|p| !p.trim().is_empty());
         let shipping = d.shipping_details.as_deref().is_some_and(|p| !p.trim().is_empty());
         if !pickup && !shipping {
-            missing.push("pickup_at or shipping_details".into());
+            missing.push(problem("pickup_at", "pickup_or_shipping", None));
         }
     }
     if missing.is_empty() {
@@ -347,12 +398,12 @@ mod tests {
         assert_eq!(
             check_confirm(&facts(3, empty, "regional")),
             Err(ConfirmError::DeliveryIncomplete(vec![
-                "delivery_date".into(),
-                "window_from".into(),
-                "window_to".into(),
-                "receivers (a contact authorized to receive goods)".into(),
-                "payment_form".into(),
-                "pickup_at or shipping_details".into(),
+                DeliveryProblem::new("date", "missing", None),
+                DeliveryProblem::new("window_from", "missing", None),
+                DeliveryProblem::new("window_to", "missing", None),
+                DeliveryProblem::new("receivers", "missing", None),
+                DeliveryProblem::new("payment_form", "missing", None),
+                DeliveryProblem::new("pickup_at", "pickup_or_shipping", None),
             ]))
         );
         let regional: &'static Delivery = Box::leak(Box::new(Delivery {
@@ -370,10 +421,22 @@ mod tests {
         assert_eq!(
             check_confirm(&facts(3, wrong, "retail")),
             Err(ConfirmError::DeliveryIncomplete(vec![
-                "delivery_date (2026-11-26 is in the past)".into(),
-                "window_to (07:00:00 is not after 08:00:00)".into(),
-                "receivers (\"Senad (warehouse)\" is not authorized to receive goods)".into(),
+                DeliveryProblem::new("date", "in_past", Some("2026-11-26".into())),
+                DeliveryProblem::new("window_to", "not_after_from", Some("07:00".into())),
+                DeliveryProblem::new("receivers", "not_authorized", Some("Senad (warehouse)".into())),
             ]))
+        );
+        let words: Vec<String> = match check_confirm(&facts(3, wrong, "retail")) {
+            Err(ConfirmError::DeliveryIncomplete(p)) => p.iter().map(ToString::to_string).collect(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            words,
+            [
+                "delivery_date (2026-11-26 is in the past)",
+                "window_to (07:00 is not after window_from)",
+                "receivers (\"Senad (warehouse)\" is not authorized to receive goods)"
+            ]
         );
         let mut blocked = facts(5, full, "retail");
         blocked.debt_blocked = true;
@@ -384,6 +447,16 @@ mod tests {
         let mut none = facts(5, full, "retail");
         none.lines = 0;
         assert_eq!(check_confirm(&none), Err(ConfirmError::NoLines));
+    }
+
+    #[test]
+    fn cases_and_bottles_are_whole_kilograms_and_litres_are_measured() {
+        for unit in ["case", "bottle", "box", "bag", "piece"] {
+            assert!(whole_units(unit), "{unit}");
+        }
+        for unit in ["kg", "KG", " l ", "m"] {
+            assert!(!whole_units(unit), "{unit}");
+        }
     }
 
     #[test]

@@ -40,11 +40,11 @@ pub const STAFF: &[(&str, &str, Role, &str)] = &[
 ];
 
 const DEPARTMENTS: &[(&str, &str, DepartmentKind, &str)] = &[
-    ("sales-north", "Sales North", DepartmentKind::Sales, "head.north"),
-    ("sales-south", "Sales South", DepartmentKind::Sales, "head.south"),
-    ("wholesale", "Wholesale", DepartmentKind::Wholesale, "head.wholesale"),
-    ("finance", "Finance", DepartmentKind::Finance, "fin.amra"),
-    ("contact-center", "Contact Center", DepartmentKind::Other, "sup.nina"),
+    ("sales-north", "Prodaja Sjever", DepartmentKind::Sales, "head.north"),
+    ("sales-south", "Prodaja Jug", DepartmentKind::Sales, "head.south"),
+    ("wholesale", "Veleprodaja", DepartmentKind::Wholesale, "head.wholesale"),
+    ("finance", "Finansije", DepartmentKind::Finance, "fin.amra"),
+    ("contact-center", "Kontakt centar", DepartmentKind::Other, "sup.nina"),
 ];
 
 const NORTH: &[&str] = &["Tuzla", "Zenica", "Doboj", "Brčko", "Banja Luka"];

@@ -68,6 +68,7 @@ struct CatalogRow {
     id: i64,
     sku: String,
     name: String,
+    unit: String,
     is_new: i64,
     is_special: i64,
     stock: i64,
@@ -120,6 +121,33 @@ pub struct OrderSummary {
     pub total: Money,
 }
 
+/// A client that owes money, as finance's page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Debtor {
+    pub code: String,
+    pub name: String,
+    pub client_type: String,
+    pub credit_limit: Money,
+    pub open: Money,
+    pub overdue: Money,
+    /// The earliest due date among its open invoices.
+    pub oldest_due: NaiveDate,
+}
+
+/// An order confirmed on a day, as the heads' page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayOrder {
+    pub summary: OrderSummary,
+    pub client_code: String,
+    pub client_name: String,
+    pub client_type: String,
+    pub manager: Option<StaffId>,
+    pub delivery_date: Option<NaiveDate>,
+    /// When it was confirmed (RFC 3339 UTC) and by whom (username).
+    pub confirmed_at: String,
+    pub confirmed_by: String,
+}
+
 /// A filter for listing orders; empty fields match everything.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OrderFilter {
@@ -136,6 +164,9 @@ pub struct OrderLine {
     pub product: ProductId,
     pub sku: String,
     pub name: String,
+    pub unit: String,
+    /// What the warehouse has of it now.
+    pub stock: Quantity,
     pub quantity: Quantity,
     pub unit_price: Money,
 }
@@ -328,6 +359,40 @@ impl Scoped<'_> {
     }
 
     /// The client's receivables that are not fully paid.
+    /// Every client that owes something, worst first (most overdue, then
+    /// most open), with what it owes, what of it is overdue on `today` and
+    /// its credit limit, in one query (finance's page).
+    pub async fn debtors(&self, today: NaiveDate, limit: i64) -> Result<Vec<Debtor>> {
+        let rows: Vec<(String, String, String, i64, i64, i64, String)> = sqlx::query_as(
+            "SELECT c.code, c.name, c.client_type, c.credit_limit,
+                    CAST(SUM(r.amount - r.paid) AS BIGINT),
+                    CAST(SUM(CASE WHEN r.due < $2 THEN r.amount - r.paid ELSE 0 END) AS BIGINT),
+                    MIN(r.due)
+             FROM receivables r JOIN clients c ON c.company_id = r.company_id AND c.id = r.client_id
+             WHERE r.company_id = $1 AND r.amount > r.paid
+             GROUP BY c.id, c.code, c.name, c.client_type, c.credit_limit
+             ORDER BY 6 DESC, 5 DESC, c.code LIMIT $3",
+        )
+        .bind(self.company_id().0)
+        .bind(fmt_date(today))
+        .bind(limit.clamp(1, 5000))
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(code, name, client_type, limit, open, overdue, oldest)| {
+                Ok(Debtor {
+                    code,
+                    name,
+                    client_type,
+                    credit_limit: Money(limit),
+                    open: Money(open),
+                    overdue: Money(overdue),
+                    oldest_due: parse_date(&oldest)?,
+                })
+            })
+            .collect()
+    }
+
     pub async fn open_receivables(&self, client: ClientId) -> Result<Vec<Receivable>> {
         let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
             "SELECT invoice, issued, due, amount, paid FROM receivables
@@ -396,6 +461,22 @@ impl Scoped<'_> {
         Ok((rows.into_iter().map(|(p, n, _)| (ProductId(p), u32::try_from(n).unwrap_or(0))).collect(), count))
     }
 
+    /// The most of each product the client took in one order (cancelled
+    /// orders aside): what an accepted offer defaults to.
+    pub async fn usual_quantities(&self, client: ClientId) -> Result<std::collections::HashMap<ProductId, Quantity>> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT l.product_id, MAX(l.quantity) FROM order_lines l
+             JOIN orders o ON o.company_id = l.company_id AND o.id = l.order_id
+             WHERE l.company_id = $1 AND o.client_id = $2 AND o.status <> 'cancelled'
+             GROUP BY l.product_id",
+        )
+        .bind(self.company_id().0)
+        .bind(client.0)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|(p, q)| (ProductId(p), Quantity(q))).collect())
+    }
+
     /// Products bought together with any of `products`, most often first.
     pub async fn complementary(&self, products: &[ProductId], limit: i64) -> Result<Vec<(ProductId, u32, ProductId)>> {
         if products.is_empty() {
@@ -433,7 +514,7 @@ impl Scoped<'_> {
     pub async fn catalog(&self, pairs: i64) -> Result<Catalog> {
         let c = self.company_id().0;
         let products: Vec<CatalogRow> = sqlx::query_as(
-            "SELECT id, sku, name, is_new, is_special, stock, price_1, price_2, price_3, price_4, price_5
+            "SELECT id, sku, name, unit, is_new, is_special, stock, price_1, price_2, price_3, price_4, price_5
              FROM products WHERE company_id = $1 ORDER BY id",
         )
         .bind(c)
@@ -471,6 +552,7 @@ impl Scoped<'_> {
                     id: ProductId(r.id),
                     sku: r.sku,
                     name: r.name,
+                    unit: r.unit,
                     is_new: r.is_new != 0,
                     is_special: r.is_special != 0,
                     in_stock: r.stock > 0,
@@ -666,8 +748,8 @@ impl Scoped<'_> {
         .fetch_optional(self.pool())
         .await?;
         let Some(r) = row else { return Ok(None) };
-        let lines: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT l.product_id, p.sku, p.name, l.quantity, l.unit_price FROM order_lines l JOIN products p ON p.id = l.product_id
+        let lines: Vec<(i64, String, String, String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT l.product_id, p.sku, p.name, p.unit, p.stock, l.quantity, l.unit_price FROM order_lines l JOIN products p ON p.id = l.product_id
              WHERE l.company_id = $1 AND l.order_id = $2 ORDER BY l.line_no",
         )
         .bind(c)
@@ -708,10 +790,12 @@ impl Scoped<'_> {
             notes: r.notes,
             lines: lines
                 .into_iter()
-                .map(|(p, sku, name, q, price)| OrderLine {
+                .map(|(p, sku, name, unit, stock, q, price)| OrderLine {
                     product: ProductId(p),
                     sku,
                     name,
+                    unit,
+                    stock: Quantity(stock),
                     quantity: Quantity(q),
                     unit_price: Money(price),
                 })
@@ -753,6 +837,62 @@ impl Scoped<'_> {
                     date: parse_date(&date)?,
                     status: status(&st)?,
                     total: Money(total),
+                })
+            })
+            .collect()
+    }
+
+    /// The orders confirmed since `since` (a day's start, RFC 3339 UTC),
+    /// whatever became of them since, newest first, with their client, in
+    /// one query: the heads' page keeps the day (OD-14).
+    pub async fn confirmed_since(&self, since: &str, limit: i64) -> Result<Vec<DayOrder>> {
+        type Row = (
+            i64,
+            String,
+            i64,
+            String,
+            String,
+            i64,
+            String,
+            String,
+            String,
+            Option<i64>,
+            Option<String>,
+            String,
+            String,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT o.id, o.order_no, o.client_id, o.order_date, o.status, o.total, c.code, c.name, c.client_type,
+                    c.manager_staff_id, o.delivery_date, e.at, e.actor
+             FROM order_events e
+             JOIN orders o ON o.company_id = e.company_id AND o.id = e.order_id
+             JOIN clients c ON c.company_id = o.company_id AND c.id = o.client_id
+             WHERE e.company_id = $1 AND e.kind = 'confirmed' AND e.at >= $2
+             ORDER BY e.at DESC, o.id DESC LIMIT $3",
+        )
+        .bind(self.company_id().0)
+        .bind(since)
+        .bind(limit.clamp(1, 5000))
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, no, client, date, st, total, code, name, kind, manager, delivery, at, actor)| {
+                Ok(DayOrder {
+                    summary: OrderSummary {
+                        id: OrderId(id),
+                        order_no: no,
+                        client: ClientId(client),
+                        date: parse_date(&date)?,
+                        status: status(&st)?,
+                        total: Money(total),
+                    },
+                    client_code: code,
+                    client_name: name,
+                    client_type: kind,
+                    manager: manager.map(StaffId),
+                    delivery_date: delivery.filter(|d| !d.is_empty()).map(|d| parse_date(&d)).transpose()?,
+                    confirmed_at: at,
+                    confirmed_by: actor,
                 })
             })
             .collect()

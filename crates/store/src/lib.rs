@@ -212,6 +212,30 @@ impl Store {
         crate::error::found(done)
     }
 
+    /// The currency (ISO 4217) the company's money is in.
+    pub async fn company_currency(&self, id: CompanyId) -> Result<String> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT currency FROM companies WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.ok_or(StoreError::NotFound)?.0)
+    }
+
+    /// Sets it: three capital letters (ISO 4217).
+    pub async fn set_company_currency(&self, id: CompanyId, currency: &str) -> Result<()> {
+        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(StoreError::Invalid(format!(
+                "{currency:?} is not an ISO 4217 currency code such as BAM or EUR"
+            )));
+        }
+        let done = sqlx::query("UPDATE companies SET currency = $1 WHERE id = $2")
+            .bind(currency)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        crate::error::found(done)
+    }
+
     pub async fn set_company_time_zone(&self, id: CompanyId, zone: &str) -> Result<()> {
         let done = sqlx::query("UPDATE companies SET time_zone = $1 WHERE id = $2")
             .bind(zone)

@@ -188,6 +188,17 @@ impl<'a> Scoped<'a> {
         self.staff(StaffId(id)).await?.ok_or(StoreError::NotFound)
     }
 
+    /// The member's own language for every page (checked by the caller).
+    pub async fn set_staff_locale(&self, id: StaffId, locale: &str) -> Result<()> {
+        let r = sqlx::query("UPDATE staff SET locale = $3 WHERE company_id = $1 AND id = $2")
+            .bind(self.company.0)
+            .bind(id.0)
+            .bind(locale)
+            .execute(self.pool())
+            .await?;
+        found(r)
+    }
+
     pub async fn update_staff(&self, id: StaffId, input: &StaffInput) -> Result<Staff> {
         self.check_staff_input(input).await?;
         let mut tx = self.pool().begin().await?;

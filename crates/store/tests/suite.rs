@@ -484,6 +484,31 @@ mod desk_queries {
             .await
             .unwrap();
         assert_eq!(listed.len(), 1);
+        // The heads' day: confirmed since the day began, with its client;
+        // none since tomorrow.
+        let day = s.confirmed_since("2000-01-01T00:00:00.000Z", 10).await.unwrap();
+        assert_eq!(day.len(), 1);
+        assert_eq!(
+            (day[0].summary.id, day[0].client_code.as_str(), day[0].confirmed_by.as_str(), day[0].delivery_date),
+            (id, "K001", "op.ana", Some(d("2026-11-30")))
+        );
+        assert!(s.confirmed_since("2999-01-01T00:00:00.000Z", 10).await.unwrap().is_empty());
+        // What the client usually takes, per product: the most in one order.
+        let usual = s.usual_quantities(zora.id).await.unwrap();
+        assert!(usual.values().all(|q| q.0 > 0) && !usual.is_empty(), "{usual:?}");
+        // Finance's list: who owes, overdue first; F-2 (due 2026-11-14) is
+        // overdue on the 27th, K004's F-3 (due 2026-12-01) is not.
+        let debtors = s.debtors(d("2026-11-27"), 10).await.unwrap();
+        let owed: Vec<(&str, Money, Money)> = debtors.iter().map(|x| (x.code.as_str(), x.open, x.overdue)).collect();
+        assert_eq!(owed, [("K001", Money(80_000), Money(80_000)), ("K004", Money(1_250_000), Money(0))]);
+        // A member's own language, and the company's currency.
+        s.set_staff_locale(ana.id, "sr").await.unwrap();
+        assert_eq!(s.staff(ana.id).await.unwrap().unwrap().locale, "sr");
+        let c = s.company_id();
+        assert_eq!(store.company_currency(c).await.unwrap(), "BAM");
+        assert!(matches!(store.set_company_currency(c, "euro").await, Err(StoreError::Invalid(_))));
+        store.set_company_currency(c, "EUR").await.unwrap();
+        assert_eq!(store.company_currency(c).await.unwrap(), "EUR");
         // Another company cannot see or move it.
         let (other, _) = store.ensure_company("other", "Other").await.unwrap();
         assert!(store.company(other.id).order(id).await.unwrap().is_none());

@@ -10,7 +10,7 @@ use crate::{
 use axum::{extract::State, Json};
 use centrala_acd::AgentState;
 use centrala_center::acd::{is_agent, Wanted};
-use centrala_domain::{Role, StaffId};
+use centrala_domain::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -88,6 +88,16 @@ pub async fn set_other(
     Ok(Json(out(&now, 0)))
 }
 
+/// The reasons an agent (or a supervisor for them) gives for not being
+/// ready; each is worded in every language (`nr-<reason>`).
+pub const CHOSEN_REASONS: [&str; 5] = ["break", "lunch", "training", "meeting", "coaching"];
+
+/// Every not-ready reason a page may show: the chosen ones, `phone` (set
+/// from the phone, `*2`), and the ACD's own after an offer was declined or
+/// rang out.
+pub const NOT_READY_REASONS: [&str; 8] =
+    ["break", "lunch", "training", "meeting", "coaching", "phone", "declined", "no_answer"];
+
 /// Asks the ACD for the state `body` names, and audits it.
 async fn apply(
     state: &AppState,
@@ -100,9 +110,18 @@ async fn apply(
 ) -> ApiResult<AgentState> {
     let wanted = match body.state.as_str() {
         "ready" => Wanted::Ready,
-        "not_ready" => Wanted::NotReady(
-            body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).unwrap_or("break").to_owned(),
-        ),
+        "not_ready" => {
+            let reason = body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).unwrap_or("break");
+            if !CHOSEN_REASONS.contains(&reason) {
+                return Err(ApiError::invalid(format!(
+                    "reason {reason:?} is not one of {}",
+                    CHOSEN_REASONS.join(", ")
+                ))
+                .field("reason")
+                .param("value", reason.to_owned()));
+            }
+            Wanted::NotReady(reason.to_owned())
+        }
         "offline" => Wanted::Offline,
         "wrap_up_done" => Wanted::WrapUpDone,
         other => {
@@ -119,6 +138,8 @@ async fn apply(
 
 #[derive(Serialize, ToSchema, Clone)]
 pub struct AgentOut {
+    /// The staff member's id (for `PUT /agents/{id}/state`).
+    pub id: i64,
     pub username: String,
     pub full_name: String,
     pub state: String,
@@ -127,6 +148,31 @@ pub struct AgentOut {
     pub handled_today: u32,
     /// The interaction it is talking in (a supervisor may listen in).
     pub talking: Option<i64>,
+    /// Who it is talking with: the client's name, or the number.
+    pub talking_with: Option<String>,
+}
+
+/// A call waiting in a queue.
+#[derive(Serialize, ToSchema, Clone)]
+pub struct WaitingOut {
+    pub interaction: i64,
+    /// The caller's number, and the client's name when known.
+    pub caller: String,
+    pub client_name: Option<String>,
+    pub wait_s: u64,
+}
+
+/// The caller's number and client name of a call (for the wallboard).
+async fn who(
+    s: &centrala_store::Scoped<'_>,
+    id: centrala_domain::InteractionId,
+) -> ApiResult<(String, Option<String>)> {
+    let Some(i) = s.interaction(id).await? else { return Ok((String::new(), None)) };
+    let name = match i.client_id {
+        Some(c) => s.client(c).await?.map(|c| c.name),
+        None => None,
+    };
+    Ok((i.caller, name))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -147,6 +193,8 @@ pub struct QueueStatsOut {
     pub agents_available: usize,
     pub agents_busy: usize,
     pub agents_not_ready: usize,
+    /// The calls waiting now, next first (at most 20).
+    pub waiting_calls: Vec<WaitingOut>,
     /// The operator queue's entry lists every agent the ACD knows (reached
     /// through a queue or by name); a named queue's, its members.
     pub agents: Vec<AgentOut>,
@@ -159,29 +207,48 @@ pub struct QueueStatsOut {
     responses((status = 200, body = [QueueStatsOut]), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn stats(State(state): State<AppState>, auth: Allowed<Watchers>) -> ApiResult<Json<Vec<QueueStatsOut>>> {
     let (queues, agents) = state.center.acd.stats(auth.company).await.ok_or_else(ApiError::internal)?;
-    let staff = state.store.company(auth.company).staff_list().await?;
-    let agents: Vec<(StaffId, AgentOut)> = agents
-        .into_iter()
-        .filter_map(|a| {
-            let m = staff.iter().find(|m| m.id == a.staff)?;
-            let o = out(&a.state, a.in_state.as_secs());
-            Some((
-                a.staff,
-                AgentOut {
-                    username: m.username.clone(),
-                    full_name: m.full_name.clone(),
-                    state: o.state,
-                    reason: o.reason,
-                    in_state_s: o.in_state_s,
-                    handled_today: a.handled_today,
-                    talking: a.talking.map(|i| i.0),
-                },
-            ))
-        })
-        .collect();
+    let s = state.store.company(auth.company);
+    let staff = s.staff_list().await?;
+    let mut shown = Vec::with_capacity(agents.len());
+    for a in agents {
+        let Some(m) = staff.iter().find(|m| m.id == a.staff) else { continue };
+        let o = out(&a.state, a.in_state.as_secs());
+        let talking_with = match a.talking {
+            Some(i) => {
+                let (caller, name) = who(&s, i).await?;
+                Some(name.unwrap_or(caller))
+            }
+            None => None,
+        };
+        shown.push((
+            a.staff,
+            AgentOut {
+                id: m.id.0,
+                username: m.username.clone(),
+                full_name: m.full_name.clone(),
+                state: o.state,
+                reason: o.reason,
+                in_state_s: o.in_state_s,
+                handled_today: a.handled_today,
+                talking: a.talking.map(|i| i.0),
+                talking_with,
+            },
+        ));
+    }
+    let agents = shown;
+    let mut waiting = Vec::with_capacity(queues.len());
+    for v in &queues {
+        let mut calls = Vec::new();
+        for (id, wait) in v.waiting.iter().take(20) {
+            let (caller, client_name) = who(&s, *id).await?;
+            calls.push(WaitingOut { interaction: id.0, caller, client_name, wait_s: wait.as_secs() });
+        }
+        waiting.push(calls);
+    }
     let out = queues
         .into_iter()
-        .map(|v| {
+        .zip(waiting)
+        .map(|(v, waiting_calls)| {
             let q = v.stats;
             let all = v.name == centrala_center::acd::OPERATORS;
             QueueStatsOut {
@@ -199,6 +266,7 @@ pub async fn stats(State(state): State<AppState>, auth: Allowed<Watchers>) -> Ap
                 agents_available: q.agents_available,
                 agents_busy: q.agents_busy,
                 agents_not_ready: q.agents_not_ready,
+                waiting_calls,
             }
         })
         .collect();

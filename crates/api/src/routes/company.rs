@@ -21,6 +21,8 @@ pub struct CompanyOut {
     pub time_zone_default: bool,
     /// The local date and time there now (RFC 3339, with the offset).
     pub local_now: String,
+    /// The currency its prices and debts are in (ISO 4217; BAM unless set).
+    pub currency: String,
 }
 
 async fn company_out(state: &AppState, company: centrala_domain::CompanyId) -> ApiResult<CompanyOut> {
@@ -33,6 +35,7 @@ async fn company_out(state: &AppState, company: centrala_domain::CompanyId) -> A
         time_zone: zone.name().to_owned(),
         time_zone_default: c.time_zone.is_empty(),
         local_now,
+        currency: state.store.company_currency(company).await?,
     })
 }
 
@@ -48,6 +51,9 @@ pub struct CompanyIn {
     /// An IANA time zone such as `Europe/Sarajevo`; `null` for the
     /// configured default.
     pub time_zone: Option<String>,
+    /// An ISO 4217 currency code such as `BAM` or `EUR`; absent: unchanged.
+    #[serde(default)]
+    pub currency: Option<String>,
 }
 
 /// Set the company's time zone (admins): opening hours, "today" on every
@@ -64,6 +70,16 @@ pub async fn put(
         None => None,
         Some(name) => Some(centrala_center::clock::parse_zone(name).map_err(crate::error::ApiError::invalid)?),
     };
+    if let Some(cur) = body.currency.as_deref() {
+        let cur = cur.trim().to_ascii_uppercase();
+        state.store.set_company_currency(auth.company, &cur).await.map_err(|e| match e {
+            centrala_store::StoreError::Invalid(m) => {
+                crate::error::ApiError::invalid(m).field("currency").param("value", cur.clone())
+            }
+            other => other.into(),
+        })?;
+        state.store.company(auth.company).audit(&auth.username, "update", "company", "currency", &cur).await?;
+    }
     let set = state.center.set_zone(auth.company, zone).await?;
     state.store.company(auth.company).audit(&auth.username, "update", "company", "time_zone", set.name()).await?;
     Ok(Json(company_out(&state, auth.company).await?))
@@ -124,6 +140,38 @@ pub async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<MeO
         company: c.code,
         locale: auth.locale,
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeIn {
+    /// The member's language for every page: `bs`, `sr` (Serbian,
+    /// Cyrillic), `en` or `ru`.
+    pub locale: String,
+}
+
+/// Choose one's own language (every member, for themselves).
+#[utoipa::path(put, path = "/api/v1/auth/me", tag = "auth", request_body = MeIn,
+    responses((status = 200, body = MeOut), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn set_me(
+    State(state): State<AppState>,
+    mut auth: Auth,
+    crate::error::ApiJson(body): crate::error::ApiJson<MeIn>,
+) -> ApiResult<Json<MeOut>> {
+    if !crate::ui::i18n::known(&body.locale) {
+        return Err(crate::error::ApiError::invalid(format!(
+            "locale {:?} is not one of {}",
+            body.locale,
+            crate::ui::i18n::languages().join(", ")
+        ))
+        .field("locale")
+        .param("value", body.locale.clone()));
+    }
+    let s = state.store.company(auth.company);
+    s.set_staff_locale(auth.staff, &body.locale).await?;
+    s.audit(&auth.username, "update", "staff", &auth.staff.to_string(), &format!("locale {}", body.locale)).await?;
+    auth.locale = body.locale;
+    me(State(state), auth).await
 }
 
 #[derive(Deserialize, IntoParams)]

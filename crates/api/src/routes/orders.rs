@@ -30,6 +30,9 @@ use utoipa::{IntoParams, ToSchema};
 pub struct LineOut {
     pub sku: String,
     pub name: String,
+    /// The unit it is sold in, and the stock of it now.
+    pub unit: String,
+    pub stock: String,
     pub quantity: String,
     pub unit_price: String,
     pub amount: String,
@@ -95,6 +98,9 @@ pub struct OrderOut {
     pub offers_required: usize,
     pub delivery: DeliveryIO,
     pub history: Vec<HistoryOut>,
+    /// On confirmation: the people told of it at once (full names).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notified: Vec<String>,
 }
 
 fn hhmm(t: Option<NaiveTime>) -> Option<String> {
@@ -126,6 +132,8 @@ async fn order_out(s: &Scoped<'_>, o: Order, client: &Client) -> ApiResult<Order
             .map(|l| LineOut {
                 sku: l.sku.clone(),
                 name: l.name.clone(),
+                unit: l.unit.clone(),
+                stock: l.stock.to_string(),
                 quantity: l.quantity.to_string(),
                 unit_price: l.unit_price.to_string(),
                 amount: l.unit_price.times(l.quantity).to_string(),
@@ -141,6 +149,7 @@ async fn order_out(s: &Scoped<'_>, o: Order, client: &Client) -> ApiResult<Order
                 at: f.at.clone(),
             })
             .collect(),
+        notified: vec![],
         delivery: DeliveryIO {
             date: o.delivery.date,
             window_from: hhmm(o.delivery.window_from),
@@ -182,7 +191,8 @@ fn require_draft(o: &Order) -> ApiResult<()> {
             StatusCode::CONFLICT,
             "not_draft",
             format!("the order is {}; only a draft can change", o.summary.status.as_str()),
-        ))
+        )
+        .param("status", o.summary.status.as_str()))
     }
 }
 
@@ -211,12 +221,15 @@ async fn reprice_and_save(
             "quantity_too_large",
             format!("a line may hold at most {MAX_LINE_QUANTITY} of a product"),
         )
+        .field("quantity")
+        .param("max", MAX_LINE_QUANTITY.to_string())
         .with_details(serde_json::json!({ "line": line, "max": MAX_LINE_QUANTITY.to_string() })),
         AmountError::Total => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "total_too_large",
             format!("an order may be worth at most {MAX_ORDER_TOTAL}"),
         )
+        .param("max", MAX_ORDER_TOTAL.to_string())
         .with_details(serde_json::json!({ "max": MAX_ORDER_TOTAL.to_string() })),
     })?;
     let (column, rule, priced) = (priced.column, priced.rule, priced.lines);
@@ -272,14 +285,19 @@ pub async fn open(
                 ),
             };
             s.audit(&auth.username, "refused", "order", &c.code, refusal.code()).await?;
-            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, refusal.code(), message).with_details(
-                serde_json::json!({
+            let override_allowed =
+                matches!(refusal, centrala_desk::order::OpenRefusal::DebtBlocked { override_allowed: true });
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, refusal.code(), message)
+                .param("client", c.name.clone())
+                .param("overdue", facts.debt.overdue.to_string())
+                .param("over_limit", facts.debt.over_limit.to_string())
+                .param("override_allowed", override_allowed)
+                .with_details(serde_json::json!({
                     "overdue": facts.debt.overdue.to_string(),
                     "over_limit": facts.debt.over_limit.to_string(),
                     "transfer_to": desk::TargetOut::from(&d.target),
                     "reasons": d.reasons,
-                }),
-            ));
+                })));
         }
     };
     let id = s.create_order(c.id, auth.staff, &auth.username, today, if overriding { reason } else { None }).await?;
@@ -347,10 +365,11 @@ impl Amount {
             Amount::Text(t) => t.clone(),
             Amount::Number(n) => n.to_string(),
         };
-        let q: Quantity =
-            text.parse().map_err(|e: centrala_domain::MoneyError| ApiError::invalid(format!("quantity: {e}")))?;
+        let q: Quantity = text.parse().map_err(|e: centrala_domain::MoneyError| {
+            ApiError::invalid(format!("quantity: {e}")).field("quantity").param("value", text.clone())
+        })?;
         if q.0 < 0 {
-            return Err(ApiError::invalid("quantity must not be negative"));
+            return Err(ApiError::invalid("quantity must not be negative").field("quantity").param("value", text));
         }
         Ok(q)
     }
@@ -381,7 +400,20 @@ pub async fn set_line(
     let qty = body.quantity.quantity()?;
     let product = s.product_by_sku(&body.sku).await?.ok_or_else(|| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_product", format!("no product {:?}", body.sku))
+            .field("sku")
+            .param("sku", body.sku.clone())
     })?;
+    // (Beyond the most a line may hold, that is the error to give.)
+    if centrala_desk::order::whole_units(&product.unit) && qty.0 % 1000 != 0 && qty <= MAX_LINE_QUANTITY {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "quantity_not_whole",
+            format!("{} is sold in whole units ({}): {qty} is not one", product.sku, product.unit),
+        )
+        .field("quantity")
+        .param("unit", product.unit.clone())
+        .param("value", qty.to_string()));
+    }
     let mut lines: Vec<(ProductId, Quantity)> = o.lines.iter().map(|l| (l.product, l.quantity)).collect();
     match lines.iter_mut().find(|(p, _)| *p == product.id) {
         Some(l) => l.1 = qty,
@@ -402,6 +434,13 @@ pub struct RecommendationOut {
     /// Other reasons that also apply.
     pub also: Vec<String>,
     pub explanation: String,
+    /// The values the explanation names (`type`; `n`, `of`; `with`, `n`),
+    /// for the UI to word it in its reader's language.
+    pub params: std::collections::BTreeMap<String, String>,
+    /// The product's unit, and how many the client usually takes (the
+    /// most it took in one of its recent orders; 1 when never).
+    pub unit: String,
+    pub usual_quantity: String,
     /// At the order's price-list column.
     pub price: String,
     /// Already offered on this order, with this answer.
@@ -422,6 +461,7 @@ pub async fn recommendations(
     let catalog = state.center.caches.catalog(&s).await?;
     let recos = desk::recommendations(&s, &catalog, &o, &c, desk::RECOMMENDATIONS).await?;
     let idx = usize::from(o.price_column.clamp(1, 5)) - 1;
+    let usual = s.usual_quantities(c.id).await?;
     let mut out = Vec::with_capacity(recos.len());
     for (r, sku, name) in recos {
         let price = catalog.facts(r.product).map(|p| p.prices[idx].to_string()).unwrap_or_default();
@@ -432,6 +472,9 @@ pub async fn recommendations(
             reason: r.reason.as_str().into(),
             also: r.also.iter().map(|a| a.as_str().to_owned()).collect(),
             explanation: r.explanation,
+            params: r.params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            unit: catalog.facts(r.product).map(|p| p.unit.clone()).unwrap_or_default(),
+            usual_quantity: usual.get(&r.product).copied().unwrap_or(Quantity::units(1)).to_string(),
             price,
         })
     }
@@ -503,10 +546,12 @@ pub async fn offer(
     Ok(Json(order_out(&s, o, &c).await?))
 }
 
-fn parse_time(field: &str, v: &Option<String>) -> ApiResult<Option<NaiveTime>> {
+fn parse_time(field: &'static str, v: &Option<String>) -> ApiResult<Option<NaiveTime>> {
     v.as_deref()
         .map(|t| {
-            NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| ApiError::invalid(format!("{field} {t:?} is not HH:MM")))
+            NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| {
+                ApiError::invalid(format!("{field} {t:?} is not HH:MM")).field(field).param("value", t.to_owned())
+            })
         })
         .transpose()
 }
@@ -575,7 +620,12 @@ pub async fn confirm(
             StatusCode::UNPROCESSABLE_ENTITY
         };
         let details = match &e {
-            centrala_desk::order::ConfirmError::DeliveryIncomplete(fields) => serde_json::json!({ "missing": fields }),
+            centrala_desk::order::ConfirmError::DeliveryIncomplete(problems) => serde_json::json!({
+                "missing": problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "problems": problems.iter().map(|p| serde_json::json!({
+                    "field": p.field, "problem": p.problem, "value": p.value,
+                })).collect::<Vec<_>>(),
+            }),
             centrala_desk::order::ConfirmError::OffersRequired { done, required } => {
                 serde_json::json!({ "offers_done": done, "offers_required": required })
             }
@@ -584,23 +634,47 @@ pub async fn confirm(
             }),
             _ => serde_json::json!({}),
         };
-        return Err(ApiError::new(status, e.code(), e.message()).with_details(details));
+        let mut err = ApiError::new(status, e.code(), e.message()).with_details(details);
+        match &e {
+            centrala_desk::order::ConfirmError::OffersRequired { done, required } => {
+                err = err.param("done", *done as u64).param("required", *required as u64);
+            }
+            centrala_desk::order::ConfirmError::DebtBlocked => {
+                err = err
+                    .param("client", c.name.clone())
+                    .param("overdue", facts.debt.overdue.to_string())
+                    .param("over_limit", facts.debt.over_limit.to_string())
+                    .param("override_allowed", false);
+            }
+            centrala_desk::order::ConfirmError::NotDraft(st) => err = err.param("status", st.as_str()),
+            _ => {}
+        }
+        return Err(err);
     }
     if !s.move_order(o.summary.id, OrderStatus::Draft, OrderStatus::Confirmed, &auth.username, "").await? {
-        return Err(ApiError::new(StatusCode::CONFLICT, "not_draft", "the order changed meanwhile; reload it"));
+        let now = s.order(o.summary.id).await?.map_or(OrderStatus::Confirmed, |o| o.summary.status);
+        return Err(ApiError::new(StatusCode::CONFLICT, "not_draft", "the order changed meanwhile; reload it")
+            .param("status", now.as_str()));
     }
     s.audit(&auth.username, "confirm", "order", &o.summary.order_no, &c.code).await?;
     let o = s.order(o.summary.id).await?.ok_or_else(ApiError::internal)?;
-    let out = order_out(&s, o, &c).await?;
-    publish_confirmed(&state, &s, &auth, &c, &out).await?;
+    let mut out = order_out(&s, o, &c).await?;
+    out.notified = publish_confirmed(&state, &s, &auth, &c, &out).await?;
     Ok(Json(out))
 }
 
 /// OD-14: the client's manager, the head of the manager's department and,
 /// for key clients, the heads of wholesale learn of the order at once.
-async fn publish_confirmed(state: &AppState, s: &Scoped<'_>, auth: &Auth, c: &Client, o: &OrderOut) -> ApiResult<()> {
+async fn publish_confirmed(
+    state: &AppState,
+    s: &Scoped<'_>,
+    auth: &Auth,
+    c: &Client,
+    o: &OrderOut,
+) -> ApiResult<Vec<String>> {
     let staffing = state.center.caches.staffing(s).await?;
     let staff = centrala_desk::order::confirmation_recipients(&c.client_type, c.manager, &staffing);
+    let names = staff.iter().filter_map(|id| staffing.member(*id)).map(|m| m.full_name.clone()).collect();
     state.center.events.publish(Event {
         company: auth.company,
         staff,
@@ -612,7 +686,7 @@ async fn publish_confirmed(state: &AppState, s: &Scoped<'_>, auth: &Auth, c: &Cl
             "taken_by": auth.username,
         }),
     });
-    Ok(())
+    Ok(names)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -649,9 +723,20 @@ pub async fn set_status(
             StatusCode::CONFLICT,
             "invalid_transition",
             format!("an order that is {} cannot become {}", from.as_str(), to.as_str()),
-        ));
+        )
+        .param("from", from.as_str())
+        .param("to", to.as_str()));
     }
     s.audit(&auth.username, to.as_str(), "order", &o.summary.order_no, body.reason.as_deref().unwrap_or("")).await?;
     let o = s.order(o.summary.id).await?.ok_or_else(ApiError::internal)?;
+    // Whoever heard of its confirmation hears where it went (OD-14).
+    let staffing = state.center.caches.staffing(&s).await?;
+    state.center.events.publish(Event {
+        company: auth.company,
+        staff: centrala_desk::order::confirmation_recipients(&c.client_type, c.manager, &staffing),
+        roles: vec![],
+        kind: "order_status",
+        data: serde_json::json!({ "id": o.summary.id.0, "order_no": o.summary.order_no, "status": to.as_str() }),
+    });
     Ok(Json(order_out(&s, o, &c).await?))
 }

@@ -71,8 +71,14 @@ impl StaffIn {
     fn to_input(&self) -> ApiResult<StaffInput> {
         let role: Role =
             self.role.parse().map_err(|e: centrala_domain::RoleParseError| ApiError::invalid(e.to_string()))?;
-        if !["en", "bs", "ru"].contains(&self.locale.as_str()) {
-            return Err(ApiError::invalid(format!("locale {:?} is not en, bs or ru", self.locale)));
+        if !crate::ui::i18n::known(&self.locale) {
+            return Err(ApiError::invalid(format!(
+                "locale {:?} is not one of {}",
+                self.locale,
+                crate::ui::i18n::languages().join(", ")
+            ))
+            .field("locale")
+            .param("value", self.locale.clone()));
         }
         Ok(StaffInput {
             username: self.username.trim().to_owned(),

@@ -2,13 +2,20 @@
 //! maud, with a small hand-written script (`ui/app.js`) that talks to the
 //! same JSON API, with the same session cookie and role checks, as any
 //! other client. Live updates come from `/api/v1/events`.
+//!
+//! Every word on a page comes from the reader's language (`i18n`), codes
+//! included: roles, states, reasons and statuses are looked up as
+//! `role-<code>`, `agent-<state>`, `nr-<reason>`, `status-<status>` …;
+//! API errors as `err-<code>` with their parameters. Every time is shown
+//! in the company's zone, money in the company's currency.
 
+mod admin;
 pub mod i18n;
 
 use crate::{auth::Auth, AppState};
 use axum::{
-    extract::{FromRequestParts, State},
-    http::{header, request::Parts},
+    extract::{FromRequestParts, Query, State},
+    http::{header, request::Parts, HeaderMap},
     response::{IntoResponse, Redirect, Response},
     routing::get,
     Router,
@@ -20,13 +27,18 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 const APP_JS: &str = include_str!("../../ui/app.js");
 const APP_CSS: &str = include_str!("../../ui/app.css");
 
+/// The cookie that remembers the language chosen on the login page.
+const LANG_COOKIE: &str = "centrala_lang";
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/login", get(login))
         .route("/desk", get(desk))
         .route("/heads", get(heads))
-        .route("/admin", get(admin))
+        .route("/finance", get(finance))
+        .route("/orders/{id}", get(order_page))
+        .route("/admin", get(admin::page))
         .route("/wallboard", get(wallboard))
         .route("/assets/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], APP_JS) }))
         .route("/assets/app.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], APP_CSS) }))
@@ -42,6 +54,8 @@ pub struct User {
     /// every time in it.
     zone: chrono_tz::Tz,
     today: chrono::NaiveDate,
+    /// The company's currency (ISO 4217).
+    currency: String,
 }
 
 impl FromRequestParts<AppState> for User {
@@ -50,9 +64,19 @@ impl FromRequestParts<AppState> for User {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let auth = Auth::from_request_parts(parts, state).await.map_err(|_| Redirect::to("/login").into_response())?;
         let company = state.store.company_by_id(auth.company).await.ok().flatten().map(|c| c.name).unwrap_or_default();
+        let currency = state.store.company_currency(auth.company).await.unwrap_or_else(|_| "BAM".into());
         let zone = state.center.zone(auth.company).await;
         let today = state.center.clock().today(zone);
-        Ok(User { tr: Tr::new(&auth.locale), company, auth, zone, today })
+        Ok(User { tr: Tr::new(&auth.locale), company, auth, zone, today, currency })
+    }
+}
+
+impl User {
+    /// An instant as stored (RFC 3339) as the company's local `HH:MM`.
+    fn clock(&self, at: &str) -> String {
+        chrono::DateTime::parse_from_rfc3339(at)
+            .map(|t| t.with_timezone(&self.zone).format("%H:%M").to_string())
+            .unwrap_or_default()
     }
 }
 
@@ -66,6 +90,28 @@ fn sees_live_orders(role: Role) -> bool {
 
 fn sees_admin(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Supervisor | Role::HeadOfSales | Role::HeadOfWholesale)
+}
+
+fn sees_finance(role: Role) -> bool {
+    matches!(role, Role::Finance | Role::Admin | Role::HeadOfSales | Role::HeadOfWholesale)
+}
+
+/// The words for `key` when the language has them, else `fallback` (a
+/// company's own name for something: its client types, units, queues).
+fn words_or(tr: Tr, key: &str, fallback: &str) -> String {
+    let words = tr.t(key);
+    if words.starts_with('⟦') {
+        fallback.to_owned()
+    } else {
+        words
+    }
+}
+
+/// An amount for the page's script to format in the reader's language and
+/// the company's currency (the text until then is the plain decimal).
+fn money(amount: impl std::fmt::Display) -> Markup {
+    let a = amount.to_string();
+    html! { span.money data-money=(a) { (a) } }
 }
 
 fn layout(tr: Tr, page: &str, title: &str, user: Option<&User>, body: Markup) -> Markup {
@@ -82,45 +128,80 @@ fn layout(tr: Tr, page: &str, title: &str, user: Option<&User>, body: Markup) ->
                 script src="/assets/app.js" defer {}
             }
             body data-page=(page) data-staff=(user.map(|u| u.auth.staff.0.to_string()).unwrap_or_default())
+                data-role=(user.map(|u| u.auth.role.as_str()).unwrap_or_default())
                 data-tz=(user.map(|u| u.zone.name()).unwrap_or("UTC"))
+                data-currency=(user.map(|u| u.currency.as_str()).unwrap_or("BAM"))
                 data-today=(user.map(|u| u.today.to_string()).unwrap_or_default()) {
+                a.skip href="#main" { (tr.t("skip-to-content")) }
                 header.top {
                     span.brand { (tr.t("app-name")) }
                     @if let Some(u) = user {
-                        nav {
+                        nav aria-label=(tr.t("nav-label")) {
                             @if takes_orders(u.auth.role) { a href="/desk" { (tr.t("nav-desk")) } }
                             @if sees_live_orders(u.auth.role) { a href="/heads" { (tr.t("nav-heads")) } }
+                            @if sees_finance(u.auth.role) { a href="/finance" { (tr.t("nav-finance")) } }
                             @if sees_admin(u.auth.role) { a href="/wallboard" { (tr.t("nav-wallboard")) } }
                             @if sees_admin(u.auth.role) { a href="/admin" { (tr.t("nav-admin")) } }
                         }
-                        span.who { (u.auth.full_name) " · " (u.auth.role.as_str()) " · " (u.company) }
+                        span.who { (u.auth.full_name) " · " (tr.t(&format!("role-{}", u.auth.role.as_str()))) " · " (u.company) }
+                        (language_select(tr, "my-lang"))
                         button #logout type="button" { (tr.t("nav-logout")) }
                     }
                 }
-                main { (body) }
+                main #main tabindex="-1" { (body) }
+            }
+        }
+    }
+}
+
+/// The language picker: each language in its own name.
+fn language_select(tr: Tr, id: &str) -> Markup {
+    html! {
+        select id=(id) aria-label=(tr.t("language")) {
+            @for (code, name) in i18n::LANGUAGES {
+                option value=(code) lang=(code) selected[code == tr.lang()] { (name) }
             }
         }
     }
 }
 
 async fn home(user: User) -> Redirect {
-    if takes_orders(user.auth.role) && !matches!(user.auth.role, Role::HeadOfSales | Role::HeadOfWholesale) {
-        Redirect::to("/desk")
-    } else {
-        Redirect::to("/heads")
+    match user.auth.role {
+        Role::HeadOfSales | Role::HeadOfWholesale | Role::Admin => Redirect::to("/heads"),
+        Role::Manager | Role::KeyAccountManager => Redirect::to("/heads"),
+        Role::Finance => Redirect::to("/finance"),
+        Role::Supervisor => Redirect::to("/wallboard"),
+        _ => Redirect::to("/desk"),
     }
 }
 
-async fn login() -> Markup {
-    let tr = Tr::new("en");
-    layout(
+#[derive(serde::Deserialize)]
+struct LoginQuery {
+    lang: Option<String>,
+}
+
+/// The login page, in the language chosen here (remembered in a cookie),
+/// else the browser's, else Bosnian.
+async fn login(Query(q): Query<LoginQuery>, headers: HeaderMap) -> Response {
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(&format!("{LANG_COOKIE}=")).map(str::to_owned));
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let chosen = q.lang.filter(|l| i18n::known(l));
+    let lang = chosen.clone().or(cookie.filter(|l| i18n::known(l))).unwrap_or_else(|| i18n::negotiate(accept).into());
+    let tr = Tr::new(&lang);
+    let page = layout(
         tr,
         "login",
-        tr.t("login-title"),
+        &tr.t("login-title"),
         None,
         html! {
             form #login-form.card.narrow {
                 h1 { (tr.t("login-title")) }
+                label { (tr.t("language")) (language_select(tr, "login-lang")) }
                 label { (tr.t("login-company")) input #company name="company" required autocomplete="organization"; }
                 label { (tr.t("login-username")) input #username name="username" required autocomplete="username"; }
                 label { (tr.t("login-password")) input #password name="password" type="password" required autocomplete="current-password"; }
@@ -128,346 +209,357 @@ async fn login() -> Markup {
                 p #login-error.error role="alert" {}
             }
         },
-    )
+    );
+    let mut res = page.into_response();
+    if let Some(l) = chosen {
+        if let Ok(v) = format!("{LANG_COOKIE}={l}; Path=/; Max-Age=31536000; SameSite=Lax").parse() {
+            res.headers_mut().insert(header::SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// A labelled delivery field with the place for its error beside it.
+fn field(tr: Tr, key: &str, name: &str, input: Markup) -> Markup {
+    html! {
+        label data-field=(name) { (tr.t(key)) (input) span.field-error id={ "err-" (name) } aria-live="polite" {} }
+    }
 }
 
 async fn desk(user: User) -> Response {
     if !takes_orders(user.auth.role) {
-        return Redirect::to("/heads").into_response();
+        return Redirect::to("/").into_response();
     }
     let tr = user.tr;
     layout(
         tr,
         "desk",
-        tr.t("desk-title"),
+        &tr.t("desk-title"),
         Some(&user),
         html! {
-            section #agent-state.card.row {
-                strong { (tr.t("state-current")) ": " } span #my-state.badge {}
-                button #go-ready type="button" { (tr.t("state-ready")) }
-                select #nr-reason aria-label=(tr.t("state-not-ready")) {
-                    option value="break" { "break" } option value="lunch" { "lunch" } option value="training" { "training" } option value="meeting" { "meeting" }
-                }
-                button #go-not-ready.secondary type="button" { (tr.t("state-not-ready")) }
-                button #go-offline.secondary type="button" { (tr.t("state-offline")) }
-                button #go-wrap-done.secondary type="button" { (tr.t("state-wrap-up-done")) }
-            }
-            section #call.card.call hidden aria-live="polite" {
-                strong #call-title {} " " span #call-who {}
-                div #call-actions.row hidden {
-                    button #xfer-manager.secondary type="button" { (tr.t("call-transfer-manager")) }
-                    button #xfer-finance.secondary type="button" { (tr.t("call-transfer-finance")) }
-                    button #xfer-head.secondary type="button" { (tr.t("call-transfer-head")) }
-                }
-                div #call-notes.row hidden {
-                    select #call-wrap aria-label=(tr.t("call-wrap-up")) {
-                        option value="" { (tr.t("call-wrap-up")) }
-                        @for code in crate::routes::interactions::WRAP_UP_CODES { option value=(code) { (tr.t(&format!("wrap-{code}"))) } }
+            h1.visually-hidden { (tr.t("desk-title")) }
+            div #banner.banner {
+                section #agent-state.card.row aria-label=(tr.t("state-current")) {
+                    strong { (tr.t("state-current")) ": " } span #my-state.badge {}
+                    button #go-ready type="button" { (tr.t("state-ready")) }
+                    select #nr-reason aria-label=(tr.t("state-reason")) {
+                        @for r in crate::routes::agents::CHOSEN_REASONS { option value=(r) { (tr.t(&format!("nr-{r}"))) } }
                     }
-                    input #call-note type="text" placeholder=(tr.t("call-notes")) aria-label=(tr.t("call-notes"));
-                    button #call-note-save type="button" { (tr.t("call-notes-save")) }
+                    button #go-not-ready.secondary type="button" { (tr.t("state-not-ready")) }
+                    button #go-offline.secondary type="button" { (tr.t("state-offline")) }
+                    button #go-wrap-done.secondary type="button" { (tr.t("state-wrap-up-done")) }
+                    button #help-open.secondary type="button" aria-keyshortcuts="?" { "? " (tr.t("keys-title")) }
                 }
-                p #call-msg role="status" {}
+                section #call.card.call hidden aria-live="polite" aria-label=(tr.t("call-on")) {
+                    strong #call-title {} " " span #call-who {}
+                    div #call-actions.row hidden {
+                        button #xfer-manager.secondary type="button" { (tr.t("call-transfer-manager")) }
+                        button #xfer-finance.secondary type="button" { (tr.t("call-transfer-finance")) }
+                        button #xfer-head.secondary type="button" { (tr.t("call-transfer-head")) }
+                    }
+                    div #call-notes.row hidden {
+                        select #call-wrap aria-label=(tr.t("call-wrap-up")) {
+                            option value="" { (tr.t("call-wrap-up")) }
+                            @for code in crate::routes::interactions::WRAP_UP_CODES { option value=(code) { (tr.t(&format!("wrap-{code}"))) } }
+                        }
+                        input #call-note type="text" placeholder=(tr.t("call-notes")) aria-label=(tr.t("call-notes"));
+                        button #call-note-save type="button" { (tr.t("call-notes-save")) }
+                    }
+                    p #call-msg role="status" {}
+                }
             }
             div.desk {
                 section #search.card {
                     label for="client-q" { (tr.t("search-label")) }
-                    input #client-q type="search" autocomplete="off" autofocus;
+                    input #client-q type="search" autocomplete="off" autofocus aria-keyshortcuts="Alt+K";
                     ul #client-results.results {}
                 }
-                section #card.card hidden {}
-                section #order.card hidden {
-                    h2 { (tr.t("order-title")) " " span #order-no {} " " span #order-column.muted {} }
+                section #card.card hidden aria-label=(tr.t("card-title")) {}
+                section #order.card hidden aria-labelledby="order-heading" {
+                    h2 #order-heading { (tr.t("order-title")) " " span #order-no {} " " span #order-status.badge {} " " span #order-column.muted {} }
                     form #line-form.row {
-                        input #sku list="sku-list" placeholder=(tr.t("order-product")) autocomplete="off" aria-label=(tr.t("order-product"));
+                        label.grow data-field="sku" { (tr.t("order-product"))
+                            input #sku list="sku-list" autocomplete="off" aria-keyshortcuts="Alt+P" aria-describedby="err-sku"; }
                         datalist #sku-list {}
-                        input #qty type="number" value="1" min="0" step="any" aria-label=(tr.t("order-quantity"));
+                        label data-field="quantity" { (tr.t("order-quantity")) " " span #qty-unit.muted {}
+                            input #qty inputmode="decimal" value="1" aria-describedby="err-quantity"; }
                         button type="submit" { (tr.t("order-add")) }
+                        span.field-error #err-sku aria-live="polite" {}
+                        span.field-error #err-quantity aria-live="polite" {}
                     }
-                    table #lines { tbody {} }
-                    p { (tr.t("order-total")) ": " strong #total {} }
+                    ul #sku-choices.results hidden {}
+                    table #lines {
+                        caption.visually-hidden { (tr.t("order-lines")) }
+                        thead { tr {
+                            th scope="col" { (tr.t("col-sku")) } th scope="col" { (tr.t("col-product")) } th scope="col" { (tr.t("col-quantity")) }
+                            th scope="col" { (tr.t("col-unit")) } th scope="col" { (tr.t("col-stock")) } th scope="col" { (tr.t("col-price")) }
+                            th scope="col" { (tr.t("col-amount")) } th scope="col" { span.visually-hidden { (tr.t("col-actions")) } }
+                        } }
+                        tbody {}
+                    }
+                    p { (tr.t("order-total")) ": " strong #total {} " " span #headroom-warning.error role="alert" {} }
                     h3 { (tr.t("order-recommendations")) " " span #offer-counter.badge {} }
                     ul #recos.recos {}
                     fieldset #delivery {
                         legend { (tr.t("order-delivery")) }
-                        label { (tr.t("order-date")) input #d-date type="date"; }
-                        label { (tr.t("order-from")) input #d-from type="time"; }
-                        label { (tr.t("order-to")) input #d-to type="time"; }
-                        label { (tr.t("order-receiver")) select #d-receiver {} }
-                        label { (tr.t("order-payment")) input #d-payment; }
-                        label.regional { (tr.t("order-pickup")) input #d-pickup; }
-                        label.regional { (tr.t("order-shipping")) input #d-shipping; }
+                        (field(tr, "order-date", "date", html! { input #d-date type="date" aria-describedby="err-date"; }))
+                        (field(tr, "order-from", "window_from", html! { input #d-from type="time" aria-describedby="err-window_from"; }))
+                        (field(tr, "order-to", "window_to", html! { input #d-to type="time" aria-describedby="err-window_to"; }))
+                        (field(tr, "order-receiver", "receivers", html! { select #d-receiver aria-describedby="err-receivers" {} }))
+                        (field(tr, "order-payment", "payment_form", html! { input #d-payment aria-describedby="err-payment_form"; }))
+                        div.regional { (field(tr, "order-pickup", "pickup_at", html! { input #d-pickup aria-describedby="err-pickup_at"; })) }
+                        div.regional { (field(tr, "order-shipping", "shipping_details", html! { input #d-shipping; })) }
                     }
-                    button #confirm type="button" { (tr.t("order-confirm")) }
+                    button #confirm type="button" aria-keyshortcuts="Alt+Enter" { (tr.t("order-confirm")) }
                     p #order-msg role="status" {}
                 }
+            }
+            dialog #help aria-labelledby="help-title" {
+                h2 #help-title { (tr.t("keys-title")) }
+                table {
+                    caption.visually-hidden { (tr.t("keys-title")) }
+                    thead { tr { th scope="col" { (tr.t("keys-key")) } th scope="col" { (tr.t("keys-action")) } } }
+                    tbody {
+                        @for (keys, what) in SHORTCUTS { tr { td { kbd { (keys) } } td { (tr.t(what)) } } }
+                    }
+                }
+                form method="dialog" { button #help-close { (tr.t("keys-close")) } }
             }
         },
     )
     .into_response()
 }
 
-async fn heads(user: User) -> Markup {
+/// The desk's keyboard shortcuts, as the `?` overlay lists them (and
+/// `app.js` binds them).
+const SHORTCUTS: [(&str, &str); 11] = [
+    ("Alt+K", "keys-search-client"),
+    ("Alt+N", "keys-new-order"),
+    ("Alt+P", "keys-search-product"),
+    ("Alt+A", "keys-accept"),
+    ("Alt+D", "keys-decline"),
+    ("Alt+Enter", "keys-confirm"),
+    ("Alt+B", "keys-notes"),
+    ("Alt+R", "keys-ready"),
+    ("Alt+U", "keys-not-ready"),
+    ("Alt+W", "keys-wrap-done"),
+    ("?", "keys-help"),
+];
+
+/// The heads' and managers' day: today's confirmed orders (from the store,
+/// so a reload keeps them; new ones arrive live), today's new clients'
+/// calls and the new clients waiting for a manager.
+async fn heads(State(state): State<AppState>, user: User) -> Response {
+    if !sees_live_orders(user.auth.role) {
+        return Redirect::to("/").into_response();
+    }
+    let s = state.store.company(user.auth.company);
+    let since = centrala_center::clock::day_start(user.today, user.zone);
+    let (Ok(orders), Ok(staffing)) = (s.confirmed_since(&since, 500).await, state.center.caches.staffing(&s).await)
+    else {
+        return crate::error::ApiError::internal().into_response();
+    };
+    let everyone = user.auth.role == Role::Admin;
+    let mine: Vec<_> = orders
+        .into_iter()
+        .filter(|o| {
+            everyone
+                || centrala_desk::order::confirmation_recipients(&o.client_type, o.manager, &staffing)
+                    .contains(&user.auth.staff)
+        })
+        .collect();
     let tr = user.tr;
     layout(
         tr,
         "heads",
-        tr.t("heads-title"),
+        &tr.t("heads-title"),
         Some(&user),
         html! {
             section.card {
                 h1 { (tr.t("heads-title")) }
-                p #live-status.muted { (tr.t("heads-waiting")) }
-                ul #live-orders.live {}
+                p #live-status.muted role="status" { (tr.t("heads-waiting")) }
+                table #day-orders {
+                    caption.visually-hidden { (tr.t("heads-title")) }
+                    thead { tr {
+                        th scope="col" { (tr.t("col-time")) } th scope="col" { (tr.t("col-order")) } th scope="col" { (tr.t("col-client")) }
+                        th scope="col" { (tr.t("col-value")) } th scope="col" { (tr.t("col-delivery")) } th scope="col" { (tr.t("col-taken-by")) }
+                        th scope="col" { (tr.t("col-status")) }
+                    } }
+                    tbody #live-orders {
+                        @for o in &mine {
+                            tr data-order=(o.summary.order_no) data-id=(o.summary.id.0) {
+                                td { (user.clock(&o.confirmed_at)) }
+                                td { a href={ "/orders/" (o.summary.id.0) } { (o.summary.order_no) } }
+                                td { (o.client_name) }
+                                td { (money(o.summary.total)) }
+                                td { @if let Some(d) = o.delivery_date { span data-date=(d) { (d) } } }
+                                td { (o.confirmed_by) }
+                                td.status data-status=(o.summary.status.as_str()) { (tr.t(&format!("status-{}", o.summary.status.as_str()))) }
+                            }
+                        }
+                    }
+                }
+                @if mine.is_empty() { p #no-orders.muted { (tr.t("heads-none-yet")) } }
             }
             @if crate::auth::roles::ASSIGNERS.contains(&user.auth.role) {
                 section.card {
                     h2 { (tr.t("heads-new-calls")) }
-                    ul #new-calls.results {}
+                    ul #new-calls.list {}
                 }
                 section.card {
                     h2 { (tr.t("heads-new-clients")) }
-                    ul #new-clients.results {}
+                    ul #new-clients.list {}
                 }
-            }
-        },
-    )
-}
-
-/// Administration: staff and roles, departments, absences and substitutes,
-/// price-column rules and phone numbers. Everyone allowed here sees it all;
-/// the forms post to the API, which decides who may change what.
-async fn admin(State(state): State<AppState>, user: User) -> Response {
-    if !sees_admin(user.auth.role) {
-        return Redirect::to("/").into_response();
-    }
-    let s = state.store.company(user.auth.company);
-    let loaded = async {
-        Ok::<_, centrala_store::StoreError>((
-            s.staff_list().await?,
-            s.departments().await?,
-            s.absences(None).await?,
-            s.price_rules().await?,
-            s.numbers().await?,
-            s.sip_accounts().await?,
-            s.ivr().await?,
-            s.client_types().await?,
-        ))
-    }
-    .await;
-    let Ok((staff, departments, absences, rules, numbers, sip, ivr_text, types)) = loaded else {
-        return crate::error::ApiError::internal().into_response();
-    };
-    let Ok(queues) = crate::routes::queues::wire_queues(&state, &s).await else {
-        return crate::error::ApiError::internal().into_response();
-    };
-    let queue = queues.get(centrala_center::acd::OPERATORS).cloned().unwrap_or_default();
-    // The menu as the API takes it: the company's own, or the default.
-    let own_ivr = ivr_text.is_some();
-    let own =
-        centrala_center::settings::stored_ivr(&s, &state.center.problems).await.ok().flatten().and_then(Result::ok);
-    let ivr_json =
-        own.and_then(|d| serde_json::to_value(crate::routes::ivr::IvrDef::from(d)).ok()).unwrap_or_else(|| {
-            let def = crate::routes::ivr::IvrDef::from_config(&centrala_call::ivr::IvrConfig::default_menu(), "bs");
-            serde_json::to_value(def).unwrap_or_default()
-        });
-    let ivr_pretty = serde_json::to_string_pretty(&ivr_json).unwrap_or_default();
-    let phone = |id: centrala_domain::StaffId| {
-        sip.iter().find(|a| a.staff_id == id).map(|a| (a, state.center.is_registered(&a.username)))
-    };
-    let name = |id: centrala_domain::StaffId| {
-        staff.iter().find(|m| m.id == id).map_or_else(|| id.to_string(), |m| m.username.clone())
-    };
-    let dept = |id: Option<centrala_domain::DepartmentId>| {
-        id.and_then(|d| departments.iter().find(|x| x.id == d)).map_or_else(String::new, |d| d.name.clone())
-    };
-    let tr = user.tr;
-    layout(
-        tr,
-        "admin",
-        tr.t("admin-title"),
-        Some(&user),
-        html! {
-            section.card {
-                h2 { (tr.t("admin-staff")) }
-                table #staff-table {
-                    tbody {
-                        @for m in &staff {
-                            tr data-id=(m.id.0) { td { (m.username) } td { (m.full_name) } td { (m.role.as_str()) } td { (dept(m.department)) }
-                                 td { @if m.active { "✓" } @else { "—" } }
-                                 td.sip { @if let Some((a, up)) = phone(m.id) {
-                                     "☎ " (a.username) @if up { " ●" }
-                                     @if a.srtp_required { " " span.srtp title=(tr.t("admin-sip-srtp")) { "🔒" } } } } }
-                        }
-                    }
-                }
-                // One form adds a member or changes the one picked (the API
-                // lets only admins do either).
-                form #staff-form.row {
-                    select #st-id aria-label=(tr.t("admin-staff-pick")) {
-                        option value="" { (tr.t("admin-staff-new")) }
-                        @for m in &staff {
-                            option value=(m.id.0) data-username=(m.username) data-full-name=(m.full_name) data-role=(m.role.as_str())
-                                data-department=(m.department.map(|d| d.0.to_string()).unwrap_or_default())
-                                data-active=(m.active) data-locale=(m.locale) { (m.username) }
-                        }
-                    }
-                    input #st-username placeholder=(tr.t("admin-staff-username")) required;
-                    input #st-name placeholder=(tr.t("admin-staff-name")) required;
-                    select #st-role aria-label=(tr.t("admin-staff-role")) { @for r in centrala_domain::Role::ALL { option value=(r.as_str()) { (r.as_str()) } } }
-                    select #st-dept aria-label=(tr.t("admin-departments")) { option value="" { "—" } @for d in &departments { option value=(d.id.0) { (d.name) } } }
-                    select #st-locale aria-label=(tr.t("admin-staff-locale")) { option value="en" { "en" } option value="bs" { "bs" } option value="ru" { "ru" } }
-                    label { input #st-active type="checkbox" checked; " " (tr.t("admin-staff-active")) }
-                    input #st-pass type="password" minlength="8" placeholder=(tr.t("admin-staff-password"));
-                    button type="submit" { (tr.t("admin-save")) }
-                }
-                p #staff-msg role="status" {}
-            }
-            section.card {
-                h2 { (tr.t("admin-sip")) }
-                p.muted { (tr.t("admin-sip-help")) }
-                form #sip-form.row {
-                    select #s-staff { @for m in &staff { option value=(m.id.0) { (m.username) } } }
-                    input #s-user placeholder=(tr.t("admin-sip-user")) required;
-                    input #s-pass type="password" placeholder=(tr.t("admin-sip-password")) required minlength="8";
-                    label { input #s-srtp type="checkbox"; " " (tr.t("admin-sip-srtp")) }
-                    button type="submit" { (tr.t("admin-save")) }
-                }
-                p #sip-msg role="status" {}
-            }
-            section.card {
-                h2 { (tr.t("admin-queue")) }
-                table #queues-table { tbody {
-                    @for (qname, q) in &queues {
-                        tr data-queue=(qname) data-def=(serde_json::to_string(q).unwrap_or_default()) {
-                            td { strong { (qname) } }
-                            td { @if qname == centrala_center::acd::OPERATORS { span.muted { (tr.t("admin-queue-by-role")) } " " }
-                                 (q.members.join(", ")) }
-                            td { (q.ring_timeout_seconds) " s" }
-                            td { @match q.max_wait_seconds {
-                                Some(m) => { (m) " s → " (overflow_text(tr, &q.overflow)) }
-                                None => { "—" }
-                            } }
-                            td { button.secondary.edit-queue type="button" { (tr.t("admin-edit")) } }
-                        }
-                    }
-                } }
-                form #queue-form.row {
-                    label { (tr.t("admin-queue-name")) input #q-name required pattern="[a-z0-9_-]{1,32}" value=(centrala_center::acd::OPERATORS); }
-                    label { (tr.t("admin-queue-ring")) input #q-ring type="number" min="5" max="120" value=(queue.ring_timeout_seconds); }
-                    label { (tr.t("admin-queue-wrap")) input #q-wrap type="number" min="0" max="600" value=(queue.wrap_up_seconds); }
-                    label { (tr.t("admin-queue-max")) input #q-max type="number" min="10" max="7200"
-                        value=(queue.max_wait_seconds.map(|s| s.to_string()).unwrap_or_default()); }
-                    label { (tr.t("admin-queue-overflow"))
-                        select #q-overflow {
-                            option value="message" selected[queue.overflow == crate::routes::queues::OverflowDef::Message] { (tr.t("admin-queue-message")) }
-                            option value="callback" selected[queue.overflow == crate::routes::queues::OverflowDef::Callback] { (tr.t("admin-queue-callback")) }
-                            @for qname in queues.keys() {
-                                option value={ "queue:" (qname) } selected[queue.overflow == crate::routes::queues::OverflowDef::Queue(qname.clone())] {
-                                    (tr.t("admin-queue-into")) " " (qname) }
-                            }
-                        } }
-                    label { (tr.t("admin-queue-announce")) input #q-announce type="number" min="0" max="600" value=(queue.announce_every_seconds); }
-                    label { (tr.t("admin-queue-attempts")) input #q-attempts type="number" min="1" max="5" value=(queue.callback_attempts); }
-                    label { (tr.t("admin-queue-retry")) input #q-retry type="number" min="10" max="86400" value=(queue.callback_retry_seconds); }
-                    label { (tr.t("admin-queue-members")) input #q-members placeholder="op.ana, sup.nina" value=(queue.members.join(", ")); }
-                    label { input #q-offer type="checkbox" checked[queue.callback_offer]; " " (tr.t("admin-queue-offer")) }
-                    button type="submit" { (tr.t("admin-save")) }
-                    button #q-delete.secondary type="button" { (tr.t("admin-delete")) }
-                }
-                p #queue-msg role="status" {}
-            }
-            section.card {
-                h2 { (tr.t("admin-ivr")) " " span.badge { @if own_ivr { (tr.t("admin-ivr-own")) } @else { (tr.t("admin-ivr-default")) } } }
-                textarea #ivr-json rows="14" spellcheck="false" aria-label=(tr.t("admin-ivr")) { (ivr_pretty) }
-                div.row {
-                    button #ivr-save type="button" { (tr.t("admin-save")) }
-                    button #ivr-reset.secondary type="button" { (tr.t("admin-ivr-reset")) }
-                }
-                p #ivr-msg role="status" {}
-            }
-            section.card {
-                h2 { (tr.t("admin-departments")) }
-                table { tbody {
-                    @for d in &departments {
-                        tr { td { (d.code) } td { (d.name) } td { (d.kind.as_str()) } td { (d.head.map(name).unwrap_or_default()) } }
-                    }
-                } }
-            }
-            section.card {
-                h2 { (tr.t("admin-absences")) }
-                table #absences-table { tbody {
-                    @for a in &absences {
-                        tr { td { (name(a.staff)) } td { (a.from) " – " (a.to) } td { (a.kind.as_str()) }
-                             td { (a.substitute.map(name).unwrap_or_default()) } }
-                    }
-                } }
-                form #absence-form.row {
-                    select #a-staff { @for m in &staff { option value=(m.id.0) { (m.username) } } }
-                    input #a-from type="date" required;
-                    input #a-to type="date" required;
-                    select #a-kind { option value="vacation" { "vacation" } option value="business_trip" { "business_trip" } option value="sick_leave" { "sick_leave" } }
-                    select #a-sub { option value="" { "—" } @for m in &staff { option value=(m.id.0) { (m.username) } } }
-                    button type="submit" { (tr.t("admin-add")) }
-                }
-                p #absence-msg role="status" {}
-            }
-            section.card {
-                h2 { (tr.t("admin-client-types")) }
-                table #types-table { tbody {
-                    @for t in &types {
-                        tr data-type=(t.code) { td { strong { (t.code) } } td { (t.name) } td { (t.clients) " " (tr.t("admin-types-clients")) }
-                             td.muted { (t.traditional.join(", ")) } }
-                    }
-                } }
-                p.muted { (tr.t("admin-types-help")) }
-            }
-            section.card {
-                h2 { (tr.t("admin-price-rules")) }
-                table #rules-table { tbody {
-                    @for r in &rules {
-                        tr {
-                            td { (r.name) } td { (r.priority) } td { (r.client_type.clone().unwrap_or_else(|| "*".into())) }
-                            td { (r.min_volume.map(|m| m.to_string()).unwrap_or_default()) }
-                            td { (r.valid_from.map(|d| d.to_string()).unwrap_or_default()) " – " (r.valid_to.map(|d| d.to_string()).unwrap_or_default()) }
-                            td { (r.column) }
-                            td { button.secondary.delete-rule type="button" data-id=(r.id) { (tr.t("admin-delete")) } }
-                        }
-                    }
-                } }
-                form #rule-form.row {
-                    input #r-name placeholder="name" required;
-                    input #r-priority type="number" value="10" aria-label="priority";
-                    input #r-type placeholder="client type (empty: all)";
-                    input #r-min placeholder="min volume";
-                    input #r-from type="date";
-                    input #r-to type="date";
-                    input #r-column type="number" min="1" max="5" value="2" aria-label="column";
-                    button type="submit" { (tr.t("admin-add")) }
-                }
-                p #rule-msg role="status" {}
-            }
-            section.card {
-                h2 { (tr.t("admin-numbers")) }
-                table { tbody { @for (n, p) in &numbers { tr { td { (n) } td { (p) } } } } }
             }
         },
     )
     .into_response()
 }
 
-/// Where a queue's callers go after its longest wait, in words.
-fn overflow_text(tr: Tr, o: &crate::routes::queues::OverflowDef) -> String {
-    use crate::routes::queues::OverflowDef;
-    match o {
-        OverflowDef::Message => tr.t("admin-queue-message").to_owned(),
-        OverflowDef::Callback => tr.t("admin-queue-callback").to_owned(),
-        OverflowDef::Queue(q) => format!("{} {q}", tr.t("admin-queue-into")),
+/// Finance's page: every client that owes, worst first, the blocked ones
+/// marked; a click opens the card on the desk, where a debt block may be
+/// overridden with a written reason.
+async fn finance(State(state): State<AppState>, user: User) -> Response {
+    if !sees_finance(user.auth.role) {
+        return Redirect::to("/").into_response();
     }
+    let s = state.store.company(user.auth.company);
+    let Ok(debtors) = s.debtors(user.today, 500).await else {
+        return crate::error::ApiError::internal().into_response();
+    };
+    let tr = user.tr;
+    let blocked = |d: &centrala_store::desk::Debtor| d.overdue.0 > 0 || d.open > d.credit_limit;
+    layout(
+        tr,
+        "finance",
+        &tr.t("finance-title"),
+        Some(&user),
+        html! {
+            section.card {
+                h1 { (tr.t("finance-title")) }
+                p.muted { (tr.t("finance-help")) }
+                table #debtors {
+                    caption.visually-hidden { (tr.t("finance-title")) }
+                    thead { tr {
+                        th scope="col" { (tr.t("col-client")) } th scope="col" { (tr.t("card-open")) } th scope="col" { (tr.t("card-overdue")) }
+                        th scope="col" { (tr.t("card-credit-limit")) } th scope="col" { (tr.t("finance-oldest-due")) } th scope="col" { (tr.t("col-status")) }
+                    } }
+                    tbody {
+                        @for d in &debtors {
+                            tr data-client=(d.code) data-blocked=(blocked(d)) {
+                                td { a href={ "/desk?client=" (d.code) } { (d.name) } " " span.muted { (d.code) } }
+                                td { (money(d.open)) } td { (money(d.overdue)) } td { (money(d.credit_limit)) }
+                                td { span data-date=(d.oldest_due) { (d.oldest_due) } }
+                                td { @if blocked(d) { strong.error { (tr.t("card-blocked")) } } @else { (tr.t("finance-ok")) } }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .into_response()
 }
 
-/// The supervisor's wallboard: the queue's numbers and every agent with its
-/// state and time in state, refreshed live.
+/// One order, read-only, with its lines, delivery terms, status and
+/// history; heads and the order's people may move it along.
+async fn order_page(
+    State(state): State<AppState>,
+    user: User,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Response {
+    let s = state.store.company(user.auth.company);
+    let Ok(Some(o)) = s.order(centrala_domain::OrderId(id)).await else {
+        return (
+            axum::http::StatusCode::NOT_FOUND,
+            layout(
+                user.tr,
+                "order",
+                &user.tr.t("err-not_found"),
+                Some(&user),
+                html! {
+                    section.card { h1 { (user.tr.t("err-not_found")) } }
+                },
+            ),
+        )
+            .into_response();
+    };
+    let Ok(Some(client)) = s.client(o.summary.client).await else {
+        return crate::error::ApiError::internal().into_response();
+    };
+    // Operators see only the orders they took or of a client they serve.
+    if user.auth.sees_own_only()
+        && o.created_by != Some(user.auth.staff)
+        && !crate::routes::interactions::serves(&state, &user.auth, Some(client.id)).await.unwrap_or(false)
+    {
+        return Redirect::to("/").into_response();
+    }
+    let events = s.order_events(o.summary.id).await.unwrap_or_default();
+    let tr = user.tr;
+    let st = o.summary.status.as_str();
+    let movable: Vec<&str> = centrala_desk::order::OrderStatus::ALL
+        .into_iter()
+        .filter(|to| {
+            o.summary.status.can_move_to(*to)
+                && *to != centrala_desk::order::OrderStatus::Confirmed
+                && centrala_desk::order::may_move(user.auth.role, *to, o.created_by == Some(user.auth.staff))
+        })
+        .map(|to| to.as_str())
+        .collect();
+    layout(
+        tr,
+        "order",
+        &o.summary.order_no,
+        Some(&user),
+        html! {
+            section.card #order-view data-id=(id) data-client=(client.code) {
+                h1 { (tr.t("order-title")) " " (o.summary.order_no) " " span.badge #order-state data-status=(st) { (tr.t(&format!("status-{st}"))) } }
+                p { strong { (client.name) } " " span.muted { (client.code) } " · " span data-date=(o.summary.date) { (o.summary.date) } }
+                table #order-lines {
+                    caption.visually-hidden { (tr.t("order-lines")) }
+                    thead { tr {
+                        th scope="col" { (tr.t("col-sku")) } th scope="col" { (tr.t("col-product")) } th scope="col" { (tr.t("col-quantity")) }
+                        th scope="col" { (tr.t("col-unit")) } th scope="col" { (tr.t("col-price")) } th scope="col" { (tr.t("col-amount")) }
+                    } }
+                    tbody {
+                        @for l in &o.lines {
+                            tr { td { (l.sku) } td { (l.name) } td.num { (l.quantity) } td { (words_or(tr, &format!("unit-{}", l.unit), &l.unit)) } td.num { (money(l.unit_price)) }
+                                 td.num { (money(l.unit_price.times(l.quantity))) } }
+                        }
+                    }
+                }
+                p { (tr.t("order-total")) ": " strong { (money(o.summary.total)) } }
+                dl {
+                    dt { (tr.t("order-date")) } dd { @if let Some(d) = o.delivery.date { span data-date=(d) { (d) } } @else { "—" } }
+                    dt { (tr.t("order-window")) } dd {
+                        (o.delivery.window_from.map(|t| t.format("%H:%M").to_string()).unwrap_or_default()) "–"
+                        (o.delivery.window_to.map(|t| t.format("%H:%M").to_string()).unwrap_or_default()) }
+                    dt { (tr.t("order-receiver")) } dd { (o.delivery.receivers.join(", ")) }
+                    @if let Some(r) = &o.override_reason { dt { (tr.t("order-override")) } dd { (r) } }
+                }
+                @if !movable.is_empty() {
+                    div.row #order-moves {
+                        @for to in &movable {
+                            button.secondary.move type="button" data-to=(to) { (tr.t(&format!("move-{to}"))) }
+                        }
+                    }
+                }
+                p #move-msg role="status" {}
+                h2 { (tr.t("order-history")) }
+                ol #order-history {
+                    @for e in &events {
+                        li { (user.clock(&e.at)) " · " (e.actor) " · " (tr.t(&format!("event-{}", e.kind))) }
+                    }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// The supervisor's wallboard: every queue's numbers against the service
+/// target, the calls waiting, and every agent with its state, time in
+/// state, whom it talks with, and the supervisor's controls.
 async fn wallboard(user: User) -> Response {
     if !sees_admin(user.auth.role) {
         return Redirect::to("/").into_response();
@@ -476,25 +568,162 @@ async fn wallboard(user: User) -> Response {
     layout(
         tr,
         "wallboard",
-        tr.t("wallboard-title"),
+        &tr.t("wallboard-title"),
         Some(&user),
         html! {
             section.card {
-                h1 { (tr.t("wallboard-title")) }
+                div.row.spread {
+                    h1 { (tr.t("wallboard-title")) }
+                    button #tv.secondary type="button" aria-pressed="false" { (tr.t("wb-tv")) }
+                }
                 table #wb-queues {
+                    caption.visually-hidden { (tr.t("wallboard-title")) }
                     thead { tr {
-                        th { (tr.t("wb-queue")) } th { (tr.t("wb-waiting")) } th { (tr.t("wb-longest")) }
-                        th { (tr.t("wb-sl")) } th { (tr.t("wb-asa")) } th { (tr.t("wb-abandoned")) }
+                        th scope="col" { (tr.t("wb-queue")) } th scope="col" { (tr.t("wb-waiting")) } th scope="col" { (tr.t("wb-longest")) }
+                        th scope="col" { (tr.t("wb-sl")) } th scope="col" { (tr.t("wb-asa")) } th scope="col" { (tr.t("wb-answered")) }
+                        th scope="col" { (tr.t("wb-abandoned")) } th scope="col" { (tr.t("wb-staffed")) }
                     } }
                     tbody {}
                 }
             }
             section.card {
+                h2 { (tr.t("wb-waiting-calls")) }
+                table #wb-waiting {
+                    caption.visually-hidden { (tr.t("wb-waiting-calls")) }
+                    thead { tr { th scope="col" { (tr.t("wb-queue")) } th scope="col" { (tr.t("wb-caller")) } th scope="col" { (tr.t("wb-wait")) } } }
+                    tbody {}
+                }
+            }
+            section.card {
                 h2 { (tr.t("wb-agents")) }
-                table #wb-agents { tbody {} }
+                table #wb-agents {
+                    caption.visually-hidden { (tr.t("wb-agents")) }
+                    thead { tr {
+                        th scope="col" { (tr.t("wb-agent")) } th scope="col" { (tr.t("wb-state")) } th scope="col" { (tr.t("wb-in-state")) }
+                        th scope="col" { (tr.t("wb-with")) } th scope="col" { (tr.t("wb-handled")) } th scope="col" { (tr.t("col-actions")) }
+                    } }
+                    tbody {}
+                }
                 p #wb-msg role="status" {}
             }
         },
     )
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::i18n::{languages, Tr};
+    use centrala_desk::{debt::BlockReason, offers::Reason, order::OrderStatus};
+    use centrala_domain::{AbsenceKind, DepartmentKind, Role};
+    use centrala_store::interactions::{Direction, Disposition};
+
+    /// Every key a page can look up: the literal ones in the pages and the
+    /// script, and one per code of every kind a page words.
+    fn every_key() -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        let sources = [
+            include_str!("mod.rs"),
+            include_str!("admin.rs"),
+            include_str!("../../ui/app.js"),
+            include_str!("../routes/agents.rs"),
+        ];
+        for src in sources {
+            for (open, close) in [("tr.t(\"", "\""), ("t(\"", "\""), ("field(tr, \"", "\""), ("(\"Alt+", ")")] {
+                for part in src.split(open).skip(1) {
+                    let Some(key) = part.split(close).next() else { continue };
+                    if open.starts_with("(\"Alt") {
+                        if let Some(k) = part.split("\"").nth(2) {
+                            keys.push(k.to_owned());
+                        }
+                    } else if key.contains('-')
+                        && !key.starts_with('-')
+                        && !key.ends_with('-')
+                        && key.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c == '_')
+                    {
+                        // A prefix ("status-" + code) is covered by its codes below.
+                        keys.push(key.to_owned());
+                    }
+                }
+            }
+        }
+        let mut codes = |prefix: &str, all: &[&str]| keys.extend(all.iter().map(|c| format!("{prefix}-{c}")));
+        codes("err", crate::error::CODES);
+        codes("err", &["network", "debt_blocked-override", "debt_blocked-transfer"]);
+        codes("role", &Role::ALL.map(Role::as_str));
+        codes("agent", &["offline", "available", "offered", "on_contact", "wrap_up", "not_ready"]);
+        codes("nr", &crate::routes::agents::NOT_READY_REASONS);
+        codes("status", &OrderStatus::ALL.map(OrderStatus::as_str));
+        codes("event", &OrderStatus::ALL.map(OrderStatus::as_str));
+        codes("event", &["opened", "line", "offer", "delivery"]);
+        codes("move", &["shipped", "delivered", "cancelled"]);
+        codes("disp", &Disposition::ALL.map(Disposition::as_str));
+        codes("dir", &[Direction::Inbound.as_str(), Direction::Outbound.as_str()]);
+        codes("wrap", &crate::routes::interactions::WRAP_UP_CODES);
+        codes("reco", &Reason::ALL.map(Reason::as_str));
+        codes("why", &Reason::ALL.map(Reason::as_str));
+        codes(
+            "block",
+            &[BlockReason::Overdue, BlockReason::OverLimit, BlockReason::OverdueAndOverLimit].map(|b| b.as_str()),
+        );
+        codes("target", &["operators", "staff", "department_heads", "finance"]);
+        codes("problem", &["missing", "in_past", "not_after_from", "not_authorized", "pickup_or_shipping"]);
+        codes("dept", &DepartmentKind::ALL.map(DepartmentKind::as_str));
+        codes("absence", &AbsenceKind::ALL.map(AbsenceKind::as_str));
+        codes("ctype", &["marketer", "key", "own_point", "retail", "regional"]);
+        codes("unit", &["case", "bottle", "box", "bag", "kg"]);
+        codes("queue", &[centrala_center::acd::OPERATORS]);
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    #[test]
+    fn every_key_a_page_or_an_error_needs_is_in_every_language() {
+        let keys = every_key();
+        assert!(keys.len() > 300, "the scan found the keys: {}", keys.len());
+        assert!(keys.iter().any(|k| k == "err-delivery_incomplete") && keys.iter().any(|k| k == "order-confirm"));
+        for lang in languages() {
+            let tr = Tr::new(lang);
+            let missing: Vec<&String> = keys.iter().filter(|k| tr.t(k).starts_with('⟦')).collect();
+            assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+        }
+    }
+
+    #[test]
+    fn every_desk_problem_and_reason_code_is_one_the_pages_word() {
+        // The codes the pure rules produce, made by the rules themselves.
+        use centrala_desk::order::{check_confirm, ConfirmError, ConfirmFacts, Delivery};
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let wrong = Delivery {
+            date: day.pred_opt(),
+            window_from: chrono::NaiveTime::from_hms_opt(9, 0, 0),
+            window_to: chrono::NaiveTime::from_hms_opt(8, 0, 0),
+            receivers: vec!["nobody".into()],
+            ..Delivery::default()
+        };
+        let mut seen = Vec::new();
+        for d in [Delivery::default(), wrong] {
+            let f = ConfirmFacts {
+                status: OrderStatus::Draft,
+                client_type: centrala_desk::REGIONAL_CLIENT_TYPE,
+                lines: 1,
+                offers_answered: 3,
+                debt_blocked: false,
+                delivery: &d,
+                authorized: &[],
+                today: day,
+            };
+            let Err(ConfirmError::DeliveryIncomplete(p)) = check_confirm(&f) else { panic!("incomplete") };
+            seen.extend(p.into_iter().map(|p| (p.field, p.problem)));
+        }
+        let tr = Tr::new("bs");
+        for (field, problem) in seen {
+            assert!(!tr.t(&format!("problem-{problem}")).starts_with('⟦'), "{problem}");
+            assert!(
+                ["date", "window_from", "window_to", "receivers", "payment_form", "pickup_at"].contains(&field),
+                "{field} is a field the desk page marks"
+            );
+        }
+    }
 }

@@ -1,0 +1,314 @@
+//! Administration: staff and roles, phones, queues, the voice menu,
+//! departments, absences and substitutes, client types, price-column
+//! rules and phone numbers. Everyone allowed here sees it all; the forms
+//! post to the API, which decides who may change what. Every field has a
+//! label, every table its headers; codes are shown in words.
+
+use super::{layout, sees_admin, User};
+use crate::{routes::queues::OverflowDef, AppState};
+use axum::{
+    extract::State,
+    response::{IntoResponse, Redirect, Response},
+};
+use centrala_domain::{DepartmentId, StaffId};
+use maud::{html, Markup};
+
+use super::i18n::Tr;
+
+/// A labelled field.
+fn labelled(text: &str, input: Markup) -> Markup {
+    html! { label { (text) (input) } }
+}
+
+pub(super) async fn page(State(state): State<AppState>, user: User) -> Response {
+    if !sees_admin(user.auth.role) {
+        return Redirect::to("/").into_response();
+    }
+    let s = state.store.company(user.auth.company);
+    let loaded = async {
+        Ok::<_, centrala_store::StoreError>((
+            s.staff_list().await?,
+            s.departments().await?,
+            s.absences(None).await?,
+            s.price_rules().await?,
+            s.numbers().await?,
+            s.sip_accounts().await?,
+            s.ivr().await?,
+            s.client_types().await?,
+        ))
+    }
+    .await;
+    let Ok((staff, departments, absences, rules, numbers, sip, ivr_text, types)) = loaded else {
+        return crate::error::ApiError::internal().into_response();
+    };
+    let Ok(queues) = crate::routes::queues::wire_queues(&state, &s).await else {
+        return crate::error::ApiError::internal().into_response();
+    };
+    let queue = queues.get(centrala_center::acd::OPERATORS).cloned().unwrap_or_default();
+    // The menu as the API takes it: the company's own, or the default.
+    let own_ivr = ivr_text.is_some();
+    let own =
+        centrala_center::settings::stored_ivr(&s, &state.center.problems).await.ok().flatten().and_then(Result::ok);
+    let ivr_json =
+        own.and_then(|d| serde_json::to_value(crate::routes::ivr::IvrDef::from(d)).ok()).unwrap_or_else(|| {
+            let def = crate::routes::ivr::IvrDef::from_config(&centrala_call::ivr::IvrConfig::default_menu(), "bs");
+            serde_json::to_value(def).unwrap_or_default()
+        });
+    let ivr_pretty = serde_json::to_string_pretty(&ivr_json).unwrap_or_default();
+    let phone =
+        |id: StaffId| sip.iter().find(|a| a.staff_id == id).map(|a| (a, state.center.is_registered(&a.username)));
+    let name = |id: StaffId| staff.iter().find(|m| m.id == id).map_or_else(|| id.to_string(), |m| m.full_name.clone());
+    let dept = |id: Option<DepartmentId>| {
+        id.and_then(|d| departments.iter().find(|x| x.id == d)).map_or_else(String::new, |d| d.name.clone())
+    };
+    let tr = user.tr;
+    let role = |r: centrala_domain::Role| tr.t(&format!("role-{}", r.as_str()));
+    layout(
+        tr,
+        "admin",
+        &tr.t("admin-title"),
+        Some(&user),
+        html! {
+            h1 { (tr.t("admin-title")) }
+            section.card aria-labelledby="h-staff" {
+                h2 #h-staff { (tr.t("admin-staff")) }
+                div.row {
+                    (labelled(&tr.t("admin-filter"), html! { input #staff-filter type="search" autocomplete="off"; }))
+                    (labelled(&tr.t("admin-staff-role"), html! {
+                        select #staff-role-filter { option value="" { (tr.t("admin-all")) }
+                            @for r in centrala_domain::Role::ALL { option value=(r.as_str()) { (role(r)) } } }
+                    }))
+                }
+                table #staff-table {
+                    caption.visually-hidden { (tr.t("admin-staff")) }
+                    thead { tr {
+                        th scope="col" { (tr.t("admin-staff-username")) } th scope="col" { (tr.t("admin-staff-name")) }
+                        th scope="col" { (tr.t("admin-staff-role")) } th scope="col" { (tr.t("admin-departments")) }
+                        th scope="col" { (tr.t("admin-staff-active")) } th scope="col" { (tr.t("admin-phone")) }
+                    } }
+                    tbody {
+                        @for m in &staff {
+                            tr data-id=(m.id.0) data-role=(m.role.as_str()) { td { (m.username) } td { (m.full_name) } td { (role(m.role)) } td { (dept(m.department)) }
+                                 td { @if m.active { (tr.t("yes")) } @else { (tr.t("no")) } }
+                                 td.sip { @if let Some((a, up)) = phone(m.id) {
+                                     "☎ " (a.username) " · " @if up { span.ok { (tr.t("admin-phone-up")) } } @else { span.muted { (tr.t("admin-phone-down")) } }
+                                     @if a.srtp_required { " " span.srtp title=(tr.t("admin-sip-srtp")) { "🔒" } } } } }
+                        }
+                    }
+                }
+                // One form adds a member or changes the one picked (the API
+                // lets only admins do either).
+                form #staff-form.grid {
+                    (labelled(&tr.t("admin-staff-pick"), html! {
+                        select #st-id {
+                            option value="" { (tr.t("admin-staff-new")) }
+                            @for m in &staff {
+                                option value=(m.id.0) data-username=(m.username) data-full-name=(m.full_name) data-role=(m.role.as_str())
+                                    data-department=(m.department.map(|d| d.0.to_string()).unwrap_or_default())
+                                    data-active=(m.active) data-locale=(m.locale) { (m.full_name) " (" (m.username) ")" }
+                            }
+                        }
+                    }))
+                    label data-field="username" { (tr.t("admin-staff-username")) input #st-username required; span.field-error {} }
+                    label data-field="full_name" { (tr.t("admin-staff-name")) input #st-name required; span.field-error {} }
+                    (labelled(&tr.t("admin-staff-role"), html! {
+                        select #st-role { @for r in centrala_domain::Role::ALL { option value=(r.as_str()) { (role(r)) } } }
+                    }))
+                    (labelled(&tr.t("admin-departments"), html! {
+                        select #st-dept { option value="" { "—" } @for d in &departments { option value=(d.id.0) { (d.name) } } }
+                    }))
+                    (labelled(&tr.t("language"), html! {
+                        select #st-locale { @for (code, lname) in super::i18n::LANGUAGES { option value=(code) lang=(code) { (lname) } } }
+                    }))
+                    label { input #st-active type="checkbox" checked; " " (tr.t("admin-staff-active")) }
+                    label data-field="password" { (tr.t("admin-staff-password")) input #st-pass type="password" minlength="8" autocomplete="new-password"; span.field-error {} }
+                    button type="submit" { (tr.t("admin-save")) }
+                }
+                p #staff-msg role="status" {}
+            }
+            section.card aria-labelledby="h-sip" {
+                h2 #h-sip { (tr.t("admin-sip")) }
+                p.muted { (tr.t("admin-sip-help")) }
+                form #sip-form.grid {
+                    (labelled(&tr.t("admin-staff-pick"), html! { select #s-staff { @for m in &staff { option value=(m.id.0) { (m.full_name) } } } }))
+                    label data-field="username" { (tr.t("admin-sip-user")) input #s-user required; span.field-error {} }
+                    label data-field="password" { (tr.t("admin-sip-password")) input #s-pass type="password" required minlength="8" autocomplete="new-password"; span.field-error {} }
+                    label { input #s-srtp type="checkbox"; " " (tr.t("admin-sip-srtp")) }
+                    button type="submit" { (tr.t("admin-save")) }
+                }
+                p #sip-msg role="status" {}
+            }
+            section.card aria-labelledby="h-queues" {
+                h2 #h-queues { (tr.t("admin-queue")) }
+                table #queues-table {
+                    caption.visually-hidden { (tr.t("admin-queue")) }
+                    thead { tr {
+                        th scope="col" { (tr.t("admin-queue-name")) } th scope="col" { (tr.t("admin-queue-members")) }
+                        th scope="col" { (tr.t("admin-queue-ring")) } th scope="col" { (tr.t("admin-queue-max")) }
+                        th scope="col" { span.visually-hidden { (tr.t("col-actions")) } }
+                    } }
+                    tbody {
+                    @for (qname, q) in &queues {
+                        tr data-queue=(qname) data-def=(serde_json::to_string(q).unwrap_or_default()) {
+                            td { strong { (queue_name(tr, qname)) } }
+                            td { @if qname == centrala_center::acd::OPERATORS { span.muted { (tr.t("admin-queue-by-role")) } " " }
+                                 (q.members.join(", ")) }
+                            td { (q.ring_timeout_seconds) " s" }
+                            td { @match q.max_wait_seconds {
+                                Some(m) => { (m) " s → " (overflow_text(tr, &q.overflow)) }
+                                None => { "—" }
+                            } }
+                            td { button.secondary.edit-queue type="button" { (tr.t("admin-edit")) " " span.visually-hidden { (qname) } } }
+                        }
+                    }
+                } }
+                form #queue-form.grid {
+                    label data-field="name" { (tr.t("admin-queue-name")) input #q-name required pattern="[a-z0-9_-]{1,32}" value=(centrala_center::acd::OPERATORS); span.field-error {} }
+                    (labelled(&tr.t("admin-queue-ring"), html! { input #q-ring type="number" min="5" max="120" value=(queue.ring_timeout_seconds); }))
+                    (labelled(&tr.t("admin-queue-wrap"), html! { input #q-wrap type="number" min="0" max="600" value=(queue.wrap_up_seconds); }))
+                    (labelled(&tr.t("admin-queue-max"), html! { input #q-max type="number" min="10" max="7200"
+                        value=(queue.max_wait_seconds.map(|s| s.to_string()).unwrap_or_default()); }))
+                    (labelled(&tr.t("admin-queue-overflow"), html! {
+                        select #q-overflow {
+                            option value="message" selected[queue.overflow == OverflowDef::Message] { (tr.t("admin-queue-message")) }
+                            option value="callback" selected[queue.overflow == OverflowDef::Callback] { (tr.t("admin-queue-callback")) }
+                            @for qname in queues.keys() {
+                                option value={ "queue:" (qname) } selected[queue.overflow == OverflowDef::Queue(qname.clone())] {
+                                    (tr.t("admin-queue-into")) " " (queue_name(tr, qname)) }
+                            }
+                        }
+                    }))
+                    (labelled(&tr.t("admin-queue-announce"), html! { input #q-announce type="number" min="0" max="600" value=(queue.announce_every_seconds); }))
+                    (labelled(&tr.t("admin-queue-attempts"), html! { input #q-attempts type="number" min="1" max="5" value=(queue.callback_attempts); }))
+                    (labelled(&tr.t("admin-queue-retry"), html! { input #q-retry type="number" min="10" max="86400" value=(queue.callback_retry_seconds); }))
+                    (labelled(&tr.t("admin-queue-members"), html! { input #q-members placeholder="op.ana, sup.nina" value=(queue.members.join(", ")); }))
+                    label { input #q-offer type="checkbox" checked[queue.callback_offer]; " " (tr.t("admin-queue-offer")) }
+                    button type="submit" { (tr.t("admin-save")) }
+                    button #q-delete.secondary type="button" { (tr.t("admin-delete")) }
+                }
+                p #queue-msg role="status" {}
+            }
+            section.card aria-labelledby="h-ivr" {
+                h2 #h-ivr { (tr.t("admin-ivr")) " " span.badge { @if own_ivr { (tr.t("admin-ivr-own")) } @else { (tr.t("admin-ivr-default")) } } }
+                details {
+                    summary { (tr.t("admin-ivr-json")) }
+                    label { (tr.t("admin-ivr-json")) textarea #ivr-json rows="14" spellcheck="false" { (ivr_pretty) } }
+                }
+                div.row {
+                    button #ivr-save type="button" { (tr.t("admin-save")) }
+                    button #ivr-reset.secondary type="button" { (tr.t("admin-ivr-reset")) }
+                }
+                p #ivr-msg role="status" {}
+            }
+            section.card aria-labelledby="h-depts" {
+                h2 #h-depts { (tr.t("admin-departments")) }
+                table {
+                    caption.visually-hidden { (tr.t("admin-departments")) }
+                    thead { tr { th scope="col" { (tr.t("admin-code")) } th scope="col" { (tr.t("admin-name")) } th scope="col" { (tr.t("admin-kind")) } th scope="col" { (tr.t("admin-head")) } } }
+                    tbody {
+                    @for d in &departments {
+                        tr { td translate="no" { (d.code) } td { (d.name) } td { (tr.t(&format!("dept-{}", d.kind.as_str()))) } td { (d.head.map(name).unwrap_or_default()) } }
+                    }
+                } }
+            }
+            section.card aria-labelledby="h-absences" {
+                h2 #h-absences { (tr.t("admin-absences")) }
+                table #absences-table {
+                    caption.visually-hidden { (tr.t("admin-absences")) }
+                    thead { tr { th scope="col" { (tr.t("admin-who")) } th scope="col" { (tr.t("admin-when")) } th scope="col" { (tr.t("admin-kind")) } th scope="col" { (tr.t("admin-substitute")) } } }
+                    tbody {
+                    @for a in &absences {
+                        tr { td { (name(a.staff)) } td { span data-date=(a.from) { (a.from) } " – " span data-date=(a.to) { (a.to) } }
+                             td { (tr.t(&format!("absence-{}", a.kind.as_str()))) }
+                             td { (a.substitute.map(name).unwrap_or_default()) } }
+                    }
+                } }
+                form #absence-form.grid {
+                    (labelled(&tr.t("admin-who"), html! { select #a-staff { @for m in &staff { option value=(m.id.0) { (m.full_name) } } } }))
+                    label data-field="from" { (tr.t("admin-from")) input #a-from type="date" required; span.field-error {} }
+                    label data-field="to" { (tr.t("admin-to")) input #a-to type="date" required; span.field-error {} }
+                    (labelled(&tr.t("admin-kind"), html! { select #a-kind {
+                        @for k in ["vacation", "business_trip", "sick_leave"] { option value=(k) { (tr.t(&format!("absence-{k}"))) } } } }))
+                    label data-field="substitute" { (tr.t("admin-substitute")) select #a-sub { option value="" { "—" } @for m in &staff { option value=(m.id.0) { (m.full_name) } } } span.field-error {} }
+                    button type="submit" { (tr.t("admin-add")) }
+                }
+                p #absence-msg role="status" {}
+            }
+            section.card aria-labelledby="h-types" {
+                h2 #h-types { (tr.t("admin-client-types")) }
+                table #types-table {
+                    caption.visually-hidden { (tr.t("admin-client-types")) }
+                    thead { tr { th scope="col" { (tr.t("admin-code")) } th scope="col" { (tr.t("admin-name")) } th scope="col" { (tr.t("admin-types-clients")) } th scope="col" { (tr.t("admin-types-traditional")) } } }
+                    tbody {
+                    @for t in &types {
+                        tr data-type=(t.code) { td translate="no" { strong { (t.code) } } td { (type_name(tr, &t.code, &t.name)) } td { (t.clients) " " (tr.t("admin-types-clients")) }
+                             td.muted { (t.traditional.join(", ")) } }
+                    }
+                } }
+                p.muted { (tr.t("admin-types-help")) }
+            }
+            section.card aria-labelledby="h-rules" {
+                h2 #h-rules { (tr.t("admin-price-rules")) }
+                table #rules-table {
+                    caption.visually-hidden { (tr.t("admin-price-rules")) }
+                    thead { tr {
+                        th scope="col" { (tr.t("admin-name")) } th scope="col" { (tr.t("admin-rule-priority")) } th scope="col" { (tr.t("admin-rule-type")) }
+                        th scope="col" { (tr.t("admin-rule-min")) } th scope="col" { (tr.t("admin-when")) } th scope="col" { (tr.t("card-column")) }
+                        th scope="col" { span.visually-hidden { (tr.t("col-actions")) } }
+                    } }
+                    tbody {
+                    @for r in &rules {
+                        tr {
+                            td { (r.name) } td { (r.priority) } td { (r.client_type.as_deref().map_or_else(|| tr.t("admin-all"), |c| type_name(tr, c, c))) }
+                            td { @if let Some(m) = r.min_volume { (super::money(m)) } }
+                            td { (r.valid_from.map(|d| d.to_string()).unwrap_or_default()) " – " (r.valid_to.map(|d| d.to_string()).unwrap_or_default()) }
+                            td { (r.column) }
+                            td { button.secondary.delete-rule type="button" data-id=(r.id) { (tr.t("admin-delete")) " " span.visually-hidden { (r.name) } } }
+                        }
+                    }
+                } }
+                form #rule-form.grid {
+                    label data-field="name" { (tr.t("admin-name")) input #r-name required; span.field-error {} }
+                    (labelled(&tr.t("admin-rule-priority"), html! { input #r-priority type="number" value="10"; }))
+                    label data-field="client_type" { (tr.t("admin-rule-type")) select #r-type { option value="" { (tr.t("admin-all")) }
+                        @for t in &types { option value=(t.code) { (type_name(tr, &t.code, &t.name)) } } } span.field-error {} }
+                    label data-field="min_volume" { (tr.t("admin-rule-min")) input #r-min inputmode="decimal"; span.field-error {} }
+                    (labelled(&tr.t("admin-from"), html! { input #r-from type="date"; }))
+                    (labelled(&tr.t("admin-to"), html! { input #r-to type="date"; }))
+                    (labelled(&tr.t("card-column"), html! { input #r-column type="number" min="1" max="5" value="2"; }))
+                    button type="submit" { (tr.t("admin-add")) }
+                }
+                p #rule-msg role="status" {}
+            }
+            section.card aria-labelledby="h-numbers" {
+                h2 #h-numbers { (tr.t("admin-numbers")) }
+                table {
+                    caption.visually-hidden { (tr.t("admin-numbers")) }
+                    thead { tr { th scope="col" { (tr.t("admin-number")) } th scope="col" { (tr.t("admin-number-purpose")) } } }
+                    tbody { @for (n, p) in &numbers { tr { td { (n) } td { (p) } } } } }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// A client type in words: the order desk's own five in the reader's
+/// language, a company's other types by their stored name.
+pub(super) fn type_name(tr: Tr, code: &str, name: &str) -> String {
+    super::words_or(tr, &format!("ctype-{code}"), name)
+}
+
+/// A queue in words: the built-in operators' queue in the reader's
+/// language, the company's own queues by their names.
+fn queue_name(tr: Tr, name: &str) -> String {
+    super::words_or(tr, &format!("queue-{name}"), name)
+}
+
+/// Where a queue's callers go after its longest wait, in words.
+fn overflow_text(tr: Tr, o: &OverflowDef) -> String {
+    match o {
+        OverflowDef::Message => tr.t("admin-queue-message"),
+        OverflowDef::Callback => tr.t("admin-queue-callback"),
+        OverflowDef::Queue(q) => format!("{} {}", tr.t("admin-queue-into"), queue_name(tr, q)),
+    }
+}
