@@ -69,6 +69,8 @@ pub const CODES: &[&str] = &[
     "already_in_order",
     "invalid_transition",
     "total_too_large",
+    // Clients.
+    "known_number",
     // Calls.
     "unknown_caller",
     "not_talking",

@@ -45,7 +45,7 @@ use utoipa::{
         routes::staff::set_sip, routes::staff::delete_sip, routes::staff::sip_accounts,
         routes::absences::list, routes::absences::get, routes::absences::create, routes::absences::delete,
         routes::products::list, routes::products::get,
-        routes::clients::lookup, routes::clients::get, routes::clients::list, routes::clients::decide, routes::clients::assign, routes::clients::types,
+        routes::clients::lookup, routes::clients::get, routes::clients::list, routes::clients::register, routes::clients::decide, routes::clients::assign, routes::clients::types,
         routes::orders::open, routes::orders::get, routes::orders::list, routes::orders::set_line,
         routes::orders::recommendations, routes::orders::offer, routes::orders::delivery, routes::orders::confirm,
         routes::orders::set_status,
@@ -139,7 +139,7 @@ pub fn app(state: AppState) -> Router {
         .route("/absences/{id}", get(absences::get).delete(absences::delete))
         .route("/products", get(products::list))
         .route("/products/{sku}", get(products::get))
-        .route("/clients", get(clients::list))
+        .route("/clients", get(clients::list).post(clients::register))
         .route("/client-types", get(clients::types))
         .route("/clients/lookup", get(clients::lookup))
         .route("/clients/{code}", get(clients::get))

@@ -105,22 +105,10 @@ async fn shot(c: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), c.screenshot().await.unwrap()).unwrap();
 }
 
-/// Logs in, choosing the language on the login page first: it becomes the
+/// Logs in on the login page in `lang` (as chosen there): it becomes the
 /// member's own for every page.
 async fn login(c: &Client, base: &str, user: &str, lang: &str) {
-    c.goto(&format!("{base}/login")).await.unwrap();
-    c.execute(
-        "const s = document.querySelector('#login-lang'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
-        vec![json!(lang)],
-    )
-    .await
-    .unwrap();
-    for _ in 0..100 {
-        if page_lang(c).await == lang && c.find(Locator::Css("#company")).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    c.goto(&format!("{base}/login?lang={lang}")).await.unwrap();
     assert_eq!(page_lang(c).await, lang, "the login page speaks the chosen language");
     c.find(Locator::Css("#company")).await.unwrap().send_keys("demo").await.unwrap();
     c.find(Locator::Css("#username")).await.unwrap().send_keys(user).await.unwrap();
@@ -314,8 +302,15 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     op.goto(&format!("{base}/login?lang=bs")).await.unwrap();
     text_until(&op, "#login-form button", |t| t == "Prijavi se").await;
     check_page(&op, "login-bs").await;
-    op.goto(&format!("{base}/login?lang=sr")).await.unwrap();
+    // Choosing another language there shows the page in it.
+    op.execute(
+        "const s = document.querySelector('#login-lang'); s.value = 'sr'; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .unwrap();
     text_until(&op, "#login-form button", |t| t == "Пријави се").await;
+    assert_eq!(page_lang(&op).await, "sr");
 
     // The head of sales North logs in in Bosnian and keeps the day open.
     login(&head, &base, "head.north", "bs").await;
@@ -533,6 +528,31 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     );
     check_page(&op, "desk-blocked").await;
 
+    // Somebody no search finds is registered as a new client from the
+    // desk (OD-15): a code, no manager, the heads will assign one.
+    alt(&op, "k").await;
+    keys(&op, "\u{E009}a\u{E000}Pekara Nova Čačak\u{E007}").await;
+    text_until(&op, "#client-results", |t| t.contains("Nema takvog klijenta")).await;
+    click(&op, "#register-open").await;
+    set(&op, "#rg-phone", "033 999 111").await;
+    set(&op, "#rg-region", "Sarajevo").await;
+    assert_eq!(focused_id(&op).await, "rg-name");
+    let typed: String =
+        serde_json::from_value(op.execute("return document.querySelector('#rg-name').value;", vec![]).await.unwrap())
+            .unwrap();
+    assert_eq!(typed, "Pekara Nova Čačak", "what was searched for is the name");
+    keys(&op, "\u{E007}").await;
+    let registered = text_until(&op, "#register-msg", |t| t.contains("upisan kao N")).await;
+    let code = registered.split("upisan kao ").nth(1).unwrap().split(':').next().unwrap().to_owned();
+    text_until(&op, "#card-name", |t| t.contains(&code)).await;
+    text_until(&op, "#card", |t| t.contains("Novi klijent")).await;
+    let new_client = s.client_by_code(&code).await.unwrap().unwrap();
+    assert_eq!(
+        (new_client.name.as_str(), new_client.manager, new_client.region.as_str()),
+        ("Pekara Nova Čačak", None, "Sarajevo")
+    );
+    assert_eq!(s.client_by_phone("+38733999111").await.unwrap().map(|c| c.code), Some(code.clone()));
+
     // A call is answered on op.ana's phone (the telephony tells the desk on
     // the event stream; tests/sip.rs drives that part with real phones): the
     // call panel and the caller's card pop up; notes are saved on the call.
@@ -619,6 +639,7 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     }
     head.refresh().await.unwrap();
     let calls = text_until(&head, "#new-calls", |t| t.contains(&newcomer.code) && t.contains("nepoznat broj")).await;
+    text_until(&head, &format!("#new-clients li[data-code='{code}']"), |t| t.contains("Pekara Nova Čačak")).await;
     assert!(calls.contains(&phone) && calls.contains("+38761999000") && calls.contains("upravo na vezi"), "{calls}");
     for at in arrived {
         let local = chrono::DateTime::parse_from_rfc3339(&at).unwrap().with_timezone(&chrono_tz::Europe::Sarajevo);
@@ -780,6 +801,48 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     text_until(&admin, "#queues-table", |t| t.contains("complaints")).await;
     assert!(s.queue_settings().await.unwrap().unwrap().contains("\"wrap_up_seconds\":600"));
     check_page(&admin, "admin-queues").await;
+
+    // A two-level voice menu, built without JSON: a new menu for orders,
+    // key 1 of the main menu leads to it, its key 2 goes straight to the
+    // complaints queue; open Monday to Friday, closed on Christmas.
+    let pick = |css: &'static str, value: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .execute(
+                    "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change'));",
+                    vec![json!(css), json!(value)],
+                )
+                .await
+                .unwrap();
+        }
+    };
+    admin.find(Locator::Css("#ivr-new-id")).await.unwrap().send_keys("narudzbe").await.unwrap();
+    click(&admin, "#ivr-add-menu").await;
+    count_until(&admin, "#ivr-editor fieldset[data-menu='narudzbe']", 1).await;
+    pick("#ivr-editor fieldset[data-menu='main'] tr[data-key='1'] select", "submenu").await;
+    pick("#ivr-editor fieldset[data-menu='main'] tr[data-key='1'] select + select", "narudzbe").await;
+    pick("#ivr-editor fieldset[data-menu='narudzbe'] select.ivr-new-key", "2").await;
+    click(&admin, "#ivr-editor fieldset[data-menu='narudzbe'] .ivr-add-key").await;
+    count_until(&admin, "#ivr-editor fieldset[data-menu='narudzbe'] tr[data-key='2']", 1).await;
+    pick("#ivr-editor fieldset[data-menu='narudzbe'] tr[data-key='2'] select", "queue").await;
+    pick("#ivr-editor fieldset[data-menu='narudzbe'] tr[data-key='2'] select + select", "complaints").await;
+    click(&admin, "#ivr-always").await;
+    set(&admin, "#ivr-holiday", "2026-12-25").await;
+    click(&admin, ".ivr-hours .row button").await;
+    // The preview says what a caller hears, in order, in words.
+    let heard = text_until(&admin, "#ivr-preview", |t| t.contains("direktno u red complaints")).await;
+    assert!(heard.contains("Van radnog vremena i praznikom"), "{heard}");
+    assert!(heard.contains("Pozivalac čuje glavni meni (main-menu)"), "{heard}");
+    let (main_at, sub_at) = (heard.find("meni narudzbe").unwrap(), heard.find("direktno u red complaints").unwrap());
+    assert!(main_at < sub_at, "the submenu is heard after its key: {heard}");
+    check_page(&admin, "admin-ivr").await;
+    click(&admin, "#ivr-save").await;
+    text_until(&admin, "#ivr-msg", |t| t == "Sačuvano").await;
+    let ivr = s.ivr().await.unwrap().expect("a menu of its own");
+    assert!(ivr.contains("\"narudzbe\"") && ivr.contains("{\"submenu\":\"narudzbe\"}"), "{ivr}");
+    assert!(ivr.contains("{\"queue\":\"complaints\"}") && ivr.contains("2026-12-25"), "{ivr}");
+    text_until(&admin, "#ivr-own", |t| t == "vlastiti").await;
 
     // A caller waits while nobody is ready: the wallboard lists the call
     // with its wait.

@@ -1108,3 +1108,41 @@ async fn every_page_speaks_every_language_and_each_member_chooses_theirs() {
     assert_eq!(r.body["currency"], "EUR");
     assert!(d.w.get("/desk", &op).await.body.as_str().unwrap().contains("data-currency=\"EUR\""));
 }
+
+#[tokio::test]
+async fn a_caller_who_is_no_client_is_registered_as_a_new_client() {
+    let d = Demo::new().await;
+    let op = d.login("op.ana").await;
+    let r =
+        d.w.post("/api/v1/clients", &op, json!({"name": "Kiosk Ilidža", "phone": "061 222 333", "region": "Sarajevo"}))
+            .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let code = r.body["code"].as_str().unwrap().to_owned();
+    assert!(code.starts_with('N'), "{code}");
+    assert_eq!((r.body["new_client"].as_bool(), r.body["type"].as_str()), (Some(true), Some("retail")));
+    assert_eq!(r.body["phones"], json!(["+38761222333"]));
+    // The number now finds it; the heads see it waiting for a manager.
+    let found = d.w.get("/api/v1/clients/lookup?phone=%2B38761222333", &op).await;
+    assert_eq!(found.body["code"], code.as_str());
+    let head = d.login("head.north").await;
+    let waiting = d.w.get("/api/v1/clients?new=true&limit=500", &head).await;
+    assert!(waiting.body.as_array().unwrap().iter().any(|c| c["code"] == code.as_str()));
+    // The same number again, a bad number, a type the company lacks: refused,
+    // each naming its field; nothing half-written.
+    let r = d.w.post("/api/v1/clients", &op, json!({"name": "Isti", "phone": "+387 61 222 333"})).await;
+    assert_eq!(
+        (r.status, r.code(), r.body["error"]["field"].as_str()),
+        (StatusCode::CONFLICT, "known_number", Some("phone"))
+    );
+    let r = d.w.post("/api/v1/clients", &op, json!({"name": "Loš broj", "phone": "abc"})).await;
+    assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some("phone")));
+    let r =
+        d.w.post("/api/v1/clients", &op, json!({"name": "Čudan tip", "phone": "061 444 555", "type": "alien"})).await;
+    assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some("type")));
+    let r = d.w.get("/api/v1/clients/lookup?phone=061444555", &op).await;
+    assert_eq!(r.code(), "unknown_caller", "nothing was written");
+    // Who may not take orders may not register clients either.
+    let admin = d.login("admin").await;
+    let r = d.w.post("/api/v1/clients", &admin, json!({"name": "X", "phone": "061 777 888"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -242,6 +242,8 @@ async function search(q) {
   if (!q.trim()) return [];
   const rows = await api("GET", "/clients?limit=20&q=" + encodeURIComponent(q));
   if (!rows.length) list.append(el("li", { class: "muted" }, t("search-empty")));
+  // Nobody found: the caller may be registered as a new client (OD-15).
+  $("#register-open").hidden = rows.length > 0;
   for (const r of rows) {
     list.append(el("li", {}, el("button", { type: "button", class: "pick", "data-code": r.code, onclick: () => openCard(r.code) },
       r.code + " — " + r.name + " (" + typeName(r.type) + ", " + r.region + ")")));
@@ -338,6 +340,36 @@ async function loadInteractions(code) {
     i.handled_by ? " · " + i.handled_by : "", i.wrap_up ? " · " + t("wrap-" + i.wrap_up) : "",
     i.notes ? el("span", { class: "muted" }, " — " + i.notes) : null,
     i.recording ? [" ", el("a", { href: "/api/v1/interactions/" + i.id + "/recording" }, t("card-recording"))] : null)));
+}
+
+// A caller who is no client yet, registered from the desk: it gets a code
+// and no manager, and the heads see it at once to assign one (OD-15).
+function openRegister(phone) {
+  const form = $("#register-form");
+  form.hidden = false;
+  $("#register-open").hidden = true;
+  $("#rg-type").replaceChildren(...Object.keys(desk.types).map((c) => el("option", { value: c, selected: c === "retail" }, typeName(c))));
+  const q = $("#client-q").value.trim();
+  $("#rg-phone").value = phone || (/^[+0-9 ()/-]{6,}$/.test(q) ? q : "");
+  $("#rg-name").value = phone || /^[+0-9 ()/-]{6,}$/.test(q) ? "" : q;
+  $("#rg-name").focus();
+}
+
+async function register(ev) {
+  ev.preventDefault();
+  const form = $("#register-form");
+  clearErrors(form);
+  try {
+    const c = await api("POST", "/clients", {
+      name: $("#rg-name").value, phone: $("#rg-phone").value, region: $("#rg-region").value, type: $("#rg-type").value,
+    });
+    form.hidden = true;
+    form.reset();
+    say($("#register-msg"), t("register-done", { code: c.code, name: c.name }));
+    await openCard(c.code);
+  } catch (e) {
+    showError($("#register-msg"), e, form);
+  }
 }
 
 async function newOrder(overrideReason) {
@@ -574,6 +606,11 @@ function showCall(kind, d) {
   $("#call-notes").hidden = kind !== "call_answered";
   $("#call-msg").textContent = "";
   if (d.client && (!desk.card || desk.card.code !== d.client)) openCard(d.client).catch(() => {});
+  // A stranger on the line: one click registers the number as a new client.
+  if (!d.client && kind === "call_answered") {
+    $("#call-msg").replaceChildren(el("button", { type: "button", class: "secondary", id: "register-caller", onclick: () => openRegister(d.caller) },
+      t("register-caller")));
+  }
 }
 
 async function transfer(to) {
@@ -684,6 +721,8 @@ if (document.body.dataset.page === "desk") {
     }
   });
   $("#line-form").addEventListener("submit", addLine);
+  $("#register-open").addEventListener("click", () => openRegister());
+  $("#register-form").addEventListener("submit", register);
   $("#sku").addEventListener("input", debounce(() => suggestProducts().catch(() => {}), 200));
   $("#confirm").addEventListener("click", confirmOrder);
   const wanted = new URLSearchParams(location.search).get("client");
@@ -818,6 +857,174 @@ if (document.body.dataset.page === "order") {
   }
 }
 
+// ---- the voice menu, edited as a tree ---------------------------------------------
+//
+// The menu as the API takes it (`PUT /ivr`), edited without JSON: menus
+// with their prompt, keys and what each does, the time to wait and what
+// then; opening hours and holidays; and, beside it, what a caller hears in
+// which order. The JSON stays under "advanced" for whoever wants it.
+
+const IVR_KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#"];
+const IVR_INTENTS = ["order", "reference", "complaint", "other"];
+const IVR_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const IVR_KINDS = ["intent", "submenu", "queue", "repeat", "operator"];
+
+// An action as the API writes it ("repeat", {"intent": "order"} …) as
+// [kind, target].
+function ivrSplit(a) {
+  if (typeof a === "string") return [a, ""];
+  const [k, v] = Object.entries(a)[0];
+  return [k, v];
+}
+function ivrJoin(kind, target) {
+  return kind === "repeat" || kind === "operator" ? kind : { [kind]: target };
+}
+const promptName = (p) => (has("prompt-" + p) ? t("prompt-" + p) + " (" + p + ")" : p);
+
+function ivrActionText(a, seen, depth) {
+  const [kind, target] = ivrSplit(a);
+  switch (kind) {
+    case "intent": return t("ivr-say-intent", { intent: t("intent-" + target) });
+    case "queue": return t("ivr-say-queue", { queue: queueName(target) });
+    case "repeat": return t("ivr-say-repeat");
+    case "operator": return t("ivr-say-operator");
+    default: return t("ivr-say-submenu", { menu: target }) + (depth < 4 && !seen.has(target) ? "" : " ↺");
+  }
+}
+
+// What a caller hears, in order: the hours first, then the start menu and,
+// under each key that opens another, that menu.
+function ivrPreview(def) {
+  const out = [];
+  if (def.hours) {
+    out.push(el("li", {}, t("ivr-say-closed", { prompt: promptName(def.hours.closed_prompt || "closed") })));
+  }
+  const walk = (id, depth, seen) => {
+    const m = def.menus.find((x) => x.id === id);
+    if (!m) return el("li", { class: "error" }, t("ivr-no-such-menu", { menu: id }));
+    const next = new Set(seen).add(id);
+    const keys = Object.entries(m.options).map(([k, a]) => {
+      const li = el("li", {}, el("kbd", {}, k), " → ", ivrActionText(a, next, depth));
+      const [kind, target] = ivrSplit(a);
+      if (kind === "submenu" && depth < 4 && !next.has(target)) li.append(el("ol", {}, walk(target, depth + 1, next)));
+      return li;
+    });
+    return el("li", { "data-menu": id }, t("ivr-say-prompt", { prompt: promptName(m.prompt) }),
+      el("ul", {}, ...keys,
+        el("li", {}, t("ivr-say-no-input", { seconds: m.timeout_seconds, retries: m.retries }), " → ", ivrActionText(m.on_no_input, next, depth))));
+  };
+  out.push(walk(def.start, 0, new Set()));
+  return out;
+}
+
+function ivrEditor(def, queues) {
+  const box = $("#ivr-editor");
+  const redraw = () => ivrEditor(def, queues);
+  const select = (opts, value, label, onchange, words) => {
+    const s = el("select", { "aria-label": label }, ...opts.map((o) => el("option", { value: o, selected: o === value }, words ? words(o) : o)));
+    s.addEventListener("change", () => onchange(s.value));
+    return s;
+  };
+  const input = (value, label, onchange, attrs) => {
+    const i = el("input", { value: value ?? "", "aria-label": label, ...(attrs || {}) });
+    i.addEventListener("change", () => onchange(i.value));
+    return i;
+  };
+  const menuIds = def.menus.map((m) => m.id);
+  const action = (a, label, set) => {
+    const [kind, target] = ivrSplit(a);
+    const targets = kind === "intent" ? IVR_INTENTS : kind === "submenu" ? menuIds : kind === "queue" ? queues : [];
+    const words = kind === "intent" ? (x) => t("intent-" + x) : kind === "queue" ? queueName : null;
+    return el("span", { class: "row" },
+      select(IVR_KINDS, kind, label, (k) => {
+        const first = k === "intent" ? "order" : k === "submenu" ? menuIds[0] : k === "queue" ? queues[0] : "";
+        set(ivrJoin(k, first));
+        redraw();
+      }, (k) => t("ivr-kind-" + k)),
+      targets.length ? select(targets, target, label + " — " + t("ivr-target"), (v) => { set(ivrJoin(kind, v)); redraw(); }, words) : null);
+  };
+  const menus = def.menus.map((m, mi) => {
+    const keys = Object.entries(m.options);
+    const free = IVR_KEYS.filter((k) => !(k in m.options));
+    return el("fieldset", { class: "ivr-menu", "data-menu": m.id },
+      el("legend", {}, t("ivr-menu") + " " + m.id + (m.id === def.start ? " · " + t("ivr-start") : "")),
+      el("div", { class: "grid" },
+        el("label", {}, t("ivr-menu-id"), input(m.id, t("ivr-menu-id"), (v) => {
+          const old = m.id;
+          m.id = v.trim();
+          if (def.start === old) def.start = m.id;
+          for (const x of def.menus) {
+            for (const [k, a] of Object.entries(x.options)) if (ivrSplit(a)[0] === "submenu" && ivrSplit(a)[1] === old) x.options[k] = { submenu: m.id };
+          }
+          redraw();
+        }, { class: "ivr-id" })),
+        el("label", {}, t("ivr-prompt"), input(m.prompt, t("ivr-prompt"), (v) => { m.prompt = v.trim(); redraw(); }, { list: "ivr-prompts", class: "ivr-prompt" })),
+        el("label", {}, t("ivr-timeout"), input(m.timeout_seconds, t("ivr-timeout"), (v) => { m.timeout_seconds = Number(v); redraw(); }, { type: "number", min: "1", max: "60" })),
+        el("label", {}, t("ivr-retries"), input(m.retries, t("ivr-retries"), (v) => { m.retries = Number(v); redraw(); }, { type: "number", min: "0", max: "5" }))),
+      el("table", { class: "ivr-keys" },
+        el("caption", { class: "visually-hidden" }, t("ivr-keys")),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("ivr-key")), el("th", { scope: "col" }, t("ivr-does")), el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, t("col-actions"))))),
+        el("tbody", {}, ...keys.map(([k, a]) => el("tr", { "data-key": k },
+          el("td", {}, el("kbd", {}, k)),
+          el("td", {}, action(a, t("ivr-key") + " " + k, (v) => { m.options[k] = v; })),
+          el("td", {}, el("button", { type: "button", class: "secondary ivr-remove-key", onclick: () => { delete m.options[k]; redraw(); } },
+            t("admin-delete"), el("span", { class: "visually-hidden" }, " " + t("ivr-key") + " " + k)))))),
+        el("tfoot", {}, el("tr", {}, el("td", { colspan: "3" }, el("div", { class: "row" },
+          el("label", { class: "row" }, t("ivr-new-key"), Object.assign(select(free, free[0], t("ivr-new-key"), () => {}), { className: "ivr-new-key" })),
+          el("button", { type: "button", class: "secondary ivr-add-key", onclick: (ev) => {
+            const k = ev.target.closest("tr").querySelector("select").value;
+            if (k) { m.options[k] = "operator"; redraw(); }
+          } }, t("ivr-add-key"))))))),
+      el("p", { class: "row" }, t("ivr-on-no-input") + ": ", action(m.on_no_input, t("ivr-on-no-input"), (v) => { m.on_no_input = v; })),
+      el("div", { class: "row" },
+        m.id === def.start ? null : el("button", { type: "button", class: "secondary", onclick: () => { def.start = m.id; redraw(); } }, t("ivr-make-start")),
+        def.menus.length > 1 ? el("button", { type: "button", class: "secondary ivr-remove-menu", onclick: () => { def.menus.splice(mi, 1); if (def.start === m.id) def.start = def.menus[0].id; redraw(); } },
+          t("ivr-remove-menu"), el("span", { class: "visually-hidden" }, " " + m.id)) : null));
+  });
+  const hours = def.hours;
+  const hoursBox = el("fieldset", { class: "ivr-hours" }, el("legend", {}, t("ivr-hours")),
+    el("label", {}, el("input", { type: "checkbox", id: "ivr-always", checked: !hours, onchange: (ev) => {
+      def.hours = ev.target.checked ? null : { open: IVR_DAYS.slice(0, 5).map((d) => ({ day: d, from: "08:00", to: "16:00" })), holidays: [], closed_prompt: "closed" };
+      redraw();
+    } }), " " + t("ivr-always-open")),
+    hours ? [
+      el("table", {},
+        el("caption", { class: "visually-hidden" }, t("ivr-hours")),
+        el("thead", {}, el("tr", {}, ...["ivr-day", "admin-from", "admin-to", "col-actions"].map((k) => el("th", { scope: "col" }, t(k))))),
+        el("tbody", {}, ...hours.open.map((o, i) => el("tr", {},
+          el("td", {}, select(IVR_DAYS, o.day, t("ivr-day"), (v) => { o.day = v; }, (d) => t("day-" + d))),
+          el("td", {}, input(o.from, t("admin-from"), (v) => { o.from = v; redraw(); }, { type: "time" })),
+          el("td", {}, input(o.to, t("admin-to"), (v) => { o.to = v; redraw(); }, { type: "time" })),
+          el("td", {}, el("button", { type: "button", class: "secondary", onclick: () => { hours.open.splice(i, 1); redraw(); } }, t("admin-delete"))))))),
+      el("button", { type: "button", class: "secondary", onclick: () => { hours.open.push({ day: "sat", from: "08:00", to: "12:00" }); redraw(); } }, t("ivr-add-hours")),
+      el("p", {}, t("ivr-holidays") + ": ", ...hours.holidays.map((h, i) => el("span", { class: "badge" }, day(h), " ",
+        el("button", { type: "button", class: "secondary", onclick: () => { hours.holidays.splice(i, 1); redraw(); } }, "×", el("span", { class: "visually-hidden" }, " " + day(h)))))),
+      el("div", { class: "row" },
+        el("label", {}, t("ivr-add-holiday"), el("input", { type: "date", id: "ivr-holiday" })),
+        el("button", { type: "button", class: "secondary", onclick: () => { const v = $("#ivr-holiday").value; if (v && !hours.holidays.includes(v)) { hours.holidays.push(v); hours.holidays.sort(); redraw(); } } }, t("admin-add"))),
+      el("label", {}, t("ivr-closed-prompt"), input(hours.closed_prompt, t("ivr-closed-prompt"), (v) => { hours.closed_prompt = v.trim(); redraw(); }, { list: "ivr-prompts" })),
+    ] : null);
+  box.replaceChildren(
+    el("datalist", { id: "ivr-prompts" }, ...["main-menu", "invalid-choice", "closed", "please-wait", "busy-later"].map((p) => el("option", { value: p }, promptName(p)))),
+    el("div", { class: "grid" },
+      el("label", {}, t("ivr-start"), select(menuIds, def.start, t("ivr-start"), (v) => { def.start = v; redraw(); })),
+      el("label", {}, t("ivr-language"), select(["bs", "en"], def.language, t("ivr-language"), (v) => { def.language = v; }, (l) => t("ivr-lang-" + l))),
+      el("label", {}, el("input", { type: "checkbox", checked: def.key_clients_skip_menu, onchange: (ev) => { def.key_clients_skip_menu = ev.target.checked; } }), " " + t("ivr-key-clients-skip"))),
+    ...menus,
+    el("div", { class: "row" },
+      el("label", {}, t("ivr-new-menu"), el("input", { id: "ivr-new-id", pattern: "[a-z0-9_-]+" })),
+      el("button", { type: "button", class: "secondary", id: "ivr-add-menu", onclick: () => {
+        const id = ($("#ivr-new-id").value || "").trim();
+        if (!id || def.menus.some((m) => m.id === id)) return;
+        def.menus.push({ id, prompt: "main-menu", options: { 0: "operator" }, timeout_seconds: 5, retries: 1, on_no_input: "operator", invalid_prompt: "invalid-choice" });
+        redraw();
+      } }, t("ivr-add-menu"))),
+    hoursBox,
+    el("section", { id: "ivr-preview", "aria-live": "polite" }, el("h3", {}, t("ivr-preview")), el("ol", {}, ...ivrPreview(def))));
+  $("#ivr-json").value = JSON.stringify(def, null, 2);
+  box.def = def;
+}
+
 // ---- administration ------------------------------------------------------------
 
 if (document.body.dataset.page === "admin") {
@@ -916,15 +1123,28 @@ if (document.body.dataset.page === "admin") {
       fail("#queue-msg", "#queue-form")(e);
     }
   });
+  // The voice menu: edited as a tree; the JSON (advanced) follows it, and
+  // a valid JSON typed there redraws the tree.
+  const queueNames = $$("#queues-table tr[data-queue]").map((tr) => tr.dataset.queue);
+  const menu = () => JSON.parse($("#ivr-json").value);
+  ivrEditor(menu(), queueNames);
+  $("#ivr-json").addEventListener("change", () => {
+    try {
+      ivrEditor(menu(), queueNames);
+      $("#ivr-msg").textContent = "";
+    } catch (_) {
+      $("#ivr-msg").className = "error";
+      $("#ivr-msg").textContent = t("err-malformed_json");
+    }
+  });
   $("#ivr-save").addEventListener("click", async () => {
     try {
-      await api("PUT", "/ivr", JSON.parse($("#ivr-json").value));
+      const saved = await api("PUT", "/ivr", $("#ivr-editor").def);
       say($("#ivr-msg"), t("admin-saved"));
+      $("#ivr-own").textContent = t("admin-ivr-own");
+      ivrEditor(Object.fromEntries(Object.entries(saved).filter(([k]) => k !== "default")), queueNames);
     } catch (e) {
-      if (e instanceof SyntaxError) {
-        $("#ivr-msg").className = "error";
-        $("#ivr-msg").textContent = t("err-malformed_json");
-      } else fail("#ivr-msg")(e);
+      fail("#ivr-msg")(e);
     }
   });
   $("#ivr-reset").addEventListener("click", async () => {

@@ -134,6 +134,15 @@ pub struct Debtor {
     pub oldest_due: NaiveDate,
 }
 
+/// A value no other registration has at the same moment (the clock's
+/// nanoseconds and a counter), for a placeholder code.
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}-{}", N.fetch_add(1, Ordering::Relaxed))
+}
+
 /// An order confirmed on a day, as the heads' page lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DayOrder {
@@ -238,6 +247,55 @@ struct OrderRow {
 
 impl Scoped<'_> {
     // ---- clients ----------------------------------------------------------
+
+    /// Registers a new client (OD-15): no manager (a head assigns one), no
+    /// credit, its phone, a code of its own (`N` and its number), in one
+    /// transaction. A phone that is already a client's or a contact's is a
+    /// conflict: that caller is known.
+    pub async fn register_client(&self, name: &str, client_type: &str, region: &str, phone: &str) -> Result<Client> {
+        let c = self.company_id().0;
+        if self.client_by_phone(phone).await?.is_some() {
+            return Err(StoreError::Conflict(format!("{phone} is already a client's number")));
+        }
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO client_types (company_id, code, name) VALUES ($1, $2, $2) ON CONFLICT (company_id, code) DO NOTHING",
+        )
+        .bind(c)
+        .bind(client_type)
+        .execute(&mut *tx)
+        .await?;
+        // A placeholder code, unique while the row gets its id.
+        let temp = format!("new-{}", uuid_like());
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO clients (company_id, code, name, client_type, manager_staff_id, email, region, credit_limit)
+             VALUES ($1, $2, $3, $4, NULL, '', $5, 0) RETURNING id",
+        )
+        .bind(c)
+        .bind(&temp)
+        .bind(name.trim())
+        .bind(client_type)
+        .bind(region.trim())
+        .fetch_all(&mut *tx)
+        .await?
+        .returned()?;
+        let code = format!("N{id:05}");
+        sqlx::query("UPDATE clients SET code = $3 WHERE company_id = $1 AND id = $2")
+            .bind(c)
+            .bind(id)
+            .bind(&code)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::unique(e, format!("client code {code:?} is taken")))?;
+        sqlx::query("INSERT INTO client_phones (company_id, client_id, phone) VALUES ($1, $2, $3)")
+            .bind(c)
+            .bind(id)
+            .bind(phone)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.client(ClientId(id)).await?.ok_or(StoreError::NotFound)
+    }
 
     pub async fn client(&self, id: ClientId) -> Result<Option<Client>> {
         let sql = format!("SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND id = $2");

@@ -362,6 +362,11 @@ mod desk_queries {
         assert_eq!(s.client_by_phone("+38761999000").await.unwrap().unwrap().code, "K001", "a contact's phone");
         assert_eq!(s.client_by_phone("+38765123456").await.unwrap().unwrap().code, "K004", "K004 has only a contact");
         assert!(s.client_by_phone("+38799999999").await.unwrap().is_none());
+        // A caller registered as a new client: a code of its own, no manager.
+        let new = s.register_client("Kiosk Ilidža", "retail", "Sarajevo", "+38799999999").await.unwrap();
+        assert_eq!((new.code.clone(), new.manager, new.credit_limit), (format!("N{:05}", new.id.0), None, Money(0)));
+        assert_eq!(s.client_by_phone("+38799999999").await.unwrap().map(|c| c.id), Some(new.id));
+        assert!(matches!(s.register_client("Again", "retail", "", "+38799999999").await, Err(StoreError::Conflict(_))));
         let open = s.open_receivables(zora.id).await.unwrap();
         assert_eq!(open.iter().map(|r| r.invoice.as_str()).collect::<Vec<_>>(), ["F-2"], "paid invoices are not open");
         let orders = s.client_orders(zora.id, 5).await.unwrap();

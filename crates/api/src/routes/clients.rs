@@ -1,7 +1,7 @@
 //! Clients: the card by phone or code, search, dormant clients, and the
 //! routing decision for a caller.
 
-use crate::auth::{Allowed, Assigners};
+use crate::auth::{Allowed, Assigners, OrderTakers};
 use crate::{
     auth::Auth,
     desk::{self, CardOut, DecisionOut},
@@ -197,6 +197,55 @@ pub async fn decide(
     };
     let d = desk::route(facts.as_ref(), intent, today, &*state.center.caches.staffing(&s).await?);
     Ok(Json(DecisionOut::new(&d, facts.as_ref().map(|f| &f.client))))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterIn {
+    /// The business's name, as it says it.
+    pub name: String,
+    /// Its phone, in any common notation.
+    pub phone: String,
+    #[serde(default)]
+    pub region: String,
+    /// A client type's code (default `retail`).
+    #[serde(rename = "type", default)]
+    pub client_type: Option<String>,
+}
+
+/// Register a caller who is not a client yet (OD-15): it gets a code and
+/// no manager, so it is a new client — the heads see it at once and
+/// assign it a manager. Order takers; audited.
+#[utoipa::path(post, path = "/api/v1/clients", tag = "clients", request_body = RegisterIn,
+    responses((status = 201, body = CardOut), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    auth: Allowed<OrderTakers>,
+    ApiJson(body): ApiJson<RegisterIn>,
+) -> ApiResult<(StatusCode, Json<CardOut>)> {
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::invalid("name is 1 to 200 characters").field("name"));
+    }
+    let phone = normalize_phone(&body.phone, &state.config.default_country_code)
+        .map_err(|e| ApiError::invalid(format!("phone: {e}")).field("phone").param("value", body.phone.clone()))?;
+    let kind = body.client_type.as_deref().map(str::trim).filter(|t| !t.is_empty()).unwrap_or("retail");
+    let s = state.store.company(auth.company);
+    if !s.client_types().await?.iter().any(|t| t.code == kind) {
+        return Err(ApiError::invalid(format!("{kind:?} is not a client type of this company"))
+            .field("type")
+            .param("value", kind.to_owned()));
+    }
+    let client = s.register_client(name, kind, &body.region, phone.as_str()).await.map_err(|e| match e {
+        centrala_store::StoreError::Conflict(m) => {
+            ApiError::new(StatusCode::CONFLICT, "known_number", m).field("phone").param("value", phone.to_string())
+        }
+        other => other.into(),
+    })?;
+    s.audit(&auth.username, "create", "client", &client.code, name).await?;
+    let today = state.center.today(s.company_id()).await;
+    let card = desk::card(&s, client, today, &*state.center.caches.staffing(&s).await?).await?;
+    Ok((StatusCode::CREATED, Json(card)))
 }
 
 #[derive(Deserialize, ToSchema)]

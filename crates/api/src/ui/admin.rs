@@ -189,10 +189,11 @@ pub(super) async fn page(State(state): State<AppState>, user: User) -> Response 
                 p #queue-msg role="status" {}
             }
             section.card aria-labelledby="h-ivr" {
-                h2 #h-ivr { (tr.t("admin-ivr")) " " span.badge { @if own_ivr { (tr.t("admin-ivr-own")) } @else { (tr.t("admin-ivr-default")) } } }
+                h2 #h-ivr { (tr.t("admin-ivr")) " " span #ivr-own.badge { @if own_ivr { (tr.t("admin-ivr-own")) } @else { (tr.t("admin-ivr-default")) } } }
+                div #ivr-editor {}
                 details {
                     summary { (tr.t("admin-ivr-json")) }
-                    label { (tr.t("admin-ivr-json")) textarea #ivr-json rows="14" spellcheck="false" { (ivr_pretty) } }
+                    label { (tr.t("admin-ivr-json")) textarea #ivr-json rows="14" spellcheck="false" translate="no" { (ivr_pretty) } }
                 }
                 div.row {
                     button #ivr-save type="button" { (tr.t("admin-save")) }

@@ -273,6 +273,16 @@ async fn desk(user: User) -> Response {
                     label for="client-q" { (tr.t("search-label")) }
                     input #client-q type="search" autocomplete="off" autofocus aria-keyshortcuts="Alt+K";
                     ul #client-results.results {}
+                    button #register-open.secondary type="button" hidden { (tr.t("register-open")) }
+                    form #register-form.grid hidden aria-labelledby="register-title" {
+                        h2 #register-title { (tr.t("register-title")) }
+                        (field(tr, "register-name", "name", html! { input #rg-name required autocomplete="off"; }))
+                        (field(tr, "register-phone", "phone", html! { input #rg-phone required type="tel" autocomplete="off"; }))
+                        (field(tr, "register-region", "region", html! { input #rg-region autocomplete="off"; }))
+                        (field(tr, "card-type", "type", html! { select #rg-type {} }))
+                        button type="submit" { (tr.t("register-submit")) }
+                    }
+                    p #register-msg role="status" {}
                 }
                 section #card.card hidden aria-label=(tr.t("card-title")) {}
                 section #order.card hidden aria-labelledby="order-heading" {
@@ -673,6 +683,11 @@ mod tests {
         codes("ctype", &["marketer", "key", "own_point", "retail", "regional"]);
         codes("unit", &["case", "bottle", "box", "bag", "kg"]);
         codes("queue", &[centrala_center::acd::OPERATORS]);
+        codes("intent", &["order", "reference", "complaint", "other"]);
+        codes("ivr-kind", &["intent", "submenu", "queue", "repeat", "operator"]);
+        codes("ivr-lang", &centrala_call::prompts::LANGUAGES);
+        codes("day", &["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+        codes("prompt", &["main-menu", "invalid-choice", "closed", "please-wait", "busy-later"]);
         keys.sort();
         keys.dedup();
         keys
