@@ -705,6 +705,30 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     text_until(&head, "#queue-msg", |t| t == "Vaša uloga ovo ne dozvoljava.").await;
     assert_eq!(s.queue_settings().await.unwrap(), None, "nothing stored");
 
+    // Emir, the manager, lands on his day: his clients with what they owe
+    // (the blocked one marked), his clients' orders under way, his calls.
+    let his = s
+        .start_interaction(
+            centrala_store::interactions::Direction::Inbound,
+            "+38761555444",
+            "+38733555000",
+            Some(ordinary.id),
+        )
+        .await
+        .unwrap();
+    s.answer_interaction(his, emir, None).await.unwrap();
+    fin.goto(&format!("{base}/")).await.unwrap();
+    click(&fin, "#logout").await;
+    fin.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css("#login-form")).await.unwrap();
+    login(&fin, &base, "mgr.emir", "bs").await;
+    assert!(fin.current_url().await.unwrap().path().ends_with("/heads"));
+    text_until(&fin, &format!("#my-clients tr[data-client='{}']", blocked.code), |t| t.contains("BLOKIRAN")).await;
+    text_until(&fin, &format!("#my-clients tr[data-client='{}']", ordinary.code), |t| t.contains("u rokovima")).await;
+    text_until(&fin, &format!("#my-orders tr[data-order='{order_no}']"), |t| t.contains("otpremljena")).await;
+    text_until(&fin, &format!("#my-orders tr[data-order='{again}']"), |t| t.contains("u izradi")).await;
+    text_until(&fin, &format!("#my-calls li[data-interaction='{his}']"), |t| t.contains(&ordinary.code)).await;
+    check_page(&fin, "manager-day").await;
+
     // Every page at phone size: nothing scrolls sideways.
     for c in [&head, &op, &fin] {
         c.set_window_size(390, 844).await.unwrap();
@@ -715,9 +739,8 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     text_until(&head, "#live-status", |t| t.contains("uživo")).await;
     assert!(!wider_than_window(&head).await, "the heads' page is wider than a phone");
     shot(&head, "heads-phone").await;
-    fin.goto(&format!("{base}/finance")).await.unwrap();
-    assert!(!wider_than_window(&fin).await, "the finance page is wider than a phone");
-    shot(&fin, "finance-phone").await;
+    assert!(!wider_than_window(&fin).await, "the manager's day is wider than a phone");
+    shot(&fin, "manager-day-phone").await;
     shot(&op, "desk-phone").await;
 
     op.close().await.unwrap();

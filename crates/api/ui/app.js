@@ -814,7 +814,22 @@ async function loadNewCalls() {
   }));
 }
 
+// A manager's calls today: when, who, how it ended, the notes.
+async function loadMyCalls() {
+  const list = $("#my-calls");
+  if (!list) return;
+  const rows = await api("GET", "/interactions?staff=" + encodeURIComponent(list.dataset.username) + "&from=" + document.body.dataset.today + "&limit=100");
+  if (!rows.length) {
+    list.replaceChildren(el("li", { class: "muted" }, t("my-no-calls")));
+    return;
+  }
+  list.replaceChildren(...rows.map((i) => el("li", { "data-interaction": String(i.id) },
+    el("strong", {}, clock(i.arrived_at)), " · ", t("dir-" + i.direction), " · ", i.client || i.caller, " · ", t("disp-" + i.disposition),
+    i.wrap_up ? " · " + t("wrap-" + i.wrap_up) : "", i.notes ? el("span", { class: "muted" }, " — " + i.notes) : null)));
+}
+
 if (document.body.dataset.page === "heads") {
+  loadMyCalls().catch(() => {});
   loadNewClients().catch(() => {});
   loadNewCalls().catch(() => {});
   setInterval(() => loadNewCalls().catch(() => {}), 15000);

@@ -152,7 +152,8 @@ pub struct DayOrder {
     pub client_type: String,
     pub manager: Option<StaffId>,
     pub delivery_date: Option<NaiveDate>,
-    /// When it was confirmed (RFC 3339 UTC) and by whom (username).
+    /// When it was confirmed (RFC 3339 UTC) and by whom (username); empty
+    /// in lists of orders under way (`open_orders_of`).
     pub confirmed_at: String,
     pub confirmed_by: String,
 }
@@ -247,6 +248,59 @@ struct OrderRow {
 
 impl Scoped<'_> {
     // ---- clients ----------------------------------------------------------
+
+    /// The clients a manager owns, by name.
+    pub async fn clients_of(&self, manager: StaffId, limit: i64) -> Result<Vec<Client>> {
+        let sql = format!(
+            "SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND manager_staff_id = $2 ORDER BY name, code LIMIT $3"
+        );
+        let rows: Vec<ClientRow> = sqlx::query_as(&sql)
+            .bind(self.company_id().0)
+            .bind(manager.0)
+            .bind(limit.clamp(1, 5000))
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// The orders of a manager's clients still under way (draft, confirmed,
+    /// shipped), newest first, with their client, in one query.
+    pub async fn open_orders_of(&self, manager: StaffId, limit: i64) -> Result<Vec<DayOrder>> {
+        type Row = (i64, String, i64, String, String, i64, String, String, String, Option<i64>, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT o.id, o.order_no, o.client_id, o.order_date, o.status, o.total, c.code, c.name, c.client_type,
+                    c.manager_staff_id, o.delivery_date
+             FROM orders o JOIN clients c ON c.company_id = o.company_id AND c.id = o.client_id
+             WHERE o.company_id = $1 AND c.manager_staff_id = $2 AND o.status IN ('draft', 'confirmed', 'shipped')
+             ORDER BY o.order_date DESC, o.id DESC LIMIT $3",
+        )
+        .bind(self.company_id().0)
+        .bind(manager.0)
+        .bind(limit.clamp(1, 5000))
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(id, no, client, date, st, total, code, name, kind, manager, delivery)| {
+                Ok(DayOrder {
+                    summary: OrderSummary {
+                        id: OrderId(id),
+                        order_no: no,
+                        client: ClientId(client),
+                        date: parse_date(&date)?,
+                        status: status(&st)?,
+                        total: Money(total),
+                    },
+                    client_code: code,
+                    client_name: name,
+                    client_type: kind,
+                    manager: manager.map(StaffId),
+                    delivery_date: delivery.filter(|d| !d.is_empty()).map(|d| parse_date(&d)).transpose()?,
+                    confirmed_at: String::new(),
+                    confirmed_by: String::new(),
+                })
+            })
+            .collect()
+    }
 
     /// Registers a new client (OD-15): no manager (a head assigns one), no
     /// credit, its phone, a code of its own (`N` and its number), in one

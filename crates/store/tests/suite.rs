@@ -489,6 +489,13 @@ mod desk_queries {
             .await
             .unwrap();
         assert_eq!(listed.len(), 1);
+        // Emir's book: his clients by name, and the orders under way.
+        let emir = s.staff_by_username("mgr.emir").await.unwrap().unwrap();
+        let book: Vec<String> = s.clients_of(emir.id, 10).await.unwrap().into_iter().map(|c| c.code).collect();
+        assert_eq!(book, ["K004", "K001"], "Diskont Drina, then Market Zora");
+        let under_way = s.open_orders_of(emir.id, 10).await.unwrap();
+        assert!(under_way.iter().any(|o| o.summary.id == id && o.client_code == "K001"), "{under_way:?}");
+        assert!(under_way.iter().all(|o| o.manager == Some(emir.id)));
         // The heads' day: confirmed since the day began, with its client;
         // none since tomorrow.
         let day = s.confirmed_since("2000-01-01T00:00:00.000Z", 10).await.unwrap();

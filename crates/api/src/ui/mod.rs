@@ -369,6 +369,24 @@ async fn heads(State(state): State<AppState>, user: User) -> Response {
     else {
         return crate::error::ApiError::internal().into_response();
     };
+    // A manager's own book: their clients (with what each owes) and the
+    // orders of those clients still under way.
+    let owns = user.auth.role.manages_clients();
+    let (mine_clients, mine_open, debts) = if owns {
+        let loaded = async {
+            Ok::<_, centrala_store::StoreError>((
+                s.clients_of(user.auth.staff, 500).await?,
+                s.open_orders_of(user.auth.staff, 200).await?,
+                s.debtors(user.today, 5000).await?,
+            ))
+        }
+        .await;
+        let Ok(l) = loaded else { return crate::error::ApiError::internal().into_response() };
+        l
+    } else {
+        Default::default()
+    };
+    let debt = |code: &str| debts.iter().find(|d| d.code == code);
     let everyone = user.auth.role == Role::Admin;
     let mine: Vec<_> = orders
         .into_iter()
@@ -410,6 +428,59 @@ async fn heads(State(state): State<AppState>, user: User) -> Response {
                     }
                 }
                 @if mine.is_empty() { p #no-orders.muted { (tr.t("heads-none-yet")) } }
+            }
+            @if owns {
+                section.card aria-labelledby="h-my-clients" {
+                    h2 #h-my-clients { (tr.t("my-clients")) " " span.badge { (mine_clients.len()) } }
+                    table #my-clients {
+                        caption.visually-hidden { (tr.t("my-clients")) }
+                        thead { tr {
+                            th scope="col" { (tr.t("col-client")) } th scope="col" { (tr.t("card-type")) } th scope="col" { (tr.t("card-region")) }
+                            th scope="col" { (tr.t("card-open")) } th scope="col" { (tr.t("card-overdue")) } th scope="col" { (tr.t("col-status")) }
+                        } }
+                        tbody {
+                            @for c in &mine_clients {
+                                @let d = debt(&c.code);
+                                @let blocked = d.is_some_and(|d| d.overdue.0 > 0 || d.open > c.credit_limit);
+                                tr data-client=(c.code) data-blocked=(blocked) {
+                                    td { a href={ "/desk?client=" (c.code) } { (c.name) } " " span.muted translate="no" { (c.code) } }
+                                    td { (words_or(tr, &format!("ctype-{}", c.client_type), &c.client_type)) }
+                                    td { (c.region) }
+                                    td { (money(d.map_or(centrala_domain::Money::ZERO, |d| d.open))) }
+                                    td { (money(d.map_or(centrala_domain::Money::ZERO, |d| d.overdue))) }
+                                    td { @if blocked { strong.error { (tr.t("card-blocked")) } } @else { (tr.t("finance-ok")) } }
+                                }
+                            }
+                        }
+                    }
+                }
+                section.card aria-labelledby="h-my-orders" {
+                    h2 #h-my-orders { (tr.t("my-open-orders")) }
+                    table #my-orders {
+                        caption.visually-hidden { (tr.t("my-open-orders")) }
+                        thead { tr {
+                            th scope="col" { (tr.t("col-date")) } th scope="col" { (tr.t("col-order")) } th scope="col" { (tr.t("col-client")) }
+                            th scope="col" { (tr.t("col-value")) } th scope="col" { (tr.t("col-delivery")) } th scope="col" { (tr.t("col-status")) }
+                        } }
+                        tbody {
+                            @for o in &mine_open {
+                                tr data-order=(o.summary.order_no) {
+                                    td { span data-date=(o.summary.date) { (o.summary.date) } }
+                                    td { a href={ "/orders/" (o.summary.id.0) } { (o.summary.order_no) } }
+                                    td { (o.client_name) }
+                                    td { (money(o.summary.total)) }
+                                    td { @if let Some(d) = o.delivery_date { span data-date=(d) { (d) } } }
+                                    td.status data-status=(o.summary.status.as_str()) { (tr.t(&format!("status-{}", o.summary.status.as_str()))) }
+                                }
+                            }
+                        }
+                    }
+                    @if mine_open.is_empty() { p.muted { (tr.t("my-no-open-orders")) } }
+                }
+                section.card aria-labelledby="h-my-calls" {
+                    h2 #h-my-calls { (tr.t("my-calls-today")) }
+                    ul #my-calls.list data-username=(user.auth.username) {}
+                }
             }
             @if crate::auth::roles::ASSIGNERS.contains(&user.auth.role) {
                 section.card {

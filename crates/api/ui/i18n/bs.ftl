@@ -262,6 +262,11 @@ heads-other-departments = Ostali odjeli
 heads-assigned = dodijeljen:
 heads-unknown-number = nepoznat broj
 heads-call-now = upravo na vezi
+my-clients = Moji klijenti
+my-open-orders = Narudžbe mojih klijenata u toku
+my-no-open-orders = Nema narudžbi u toku.
+my-calls-today = Moji pozivi danas
+my-no-calls = Danas još nema poziva.
 
 ## Finance
 finance-title = Potraživanja i blokirani klijenti

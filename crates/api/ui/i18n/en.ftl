@@ -262,6 +262,11 @@ heads-other-departments = Other departments
 heads-assigned = assigned to
 heads-unknown-number = unknown number
 heads-call-now = on the line now
+my-clients = My clients
+my-open-orders = My clients' orders under way
+my-no-open-orders = No order under way.
+my-calls-today = My calls today
+my-no-calls = No calls today yet.
 
 ## Finance
 finance-title = Receivables and blocked clients

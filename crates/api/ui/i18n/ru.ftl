@@ -262,6 +262,11 @@ heads-other-departments = Другие отделы
 heads-assigned = назначен:
 heads-unknown-number = неизвестный номер
 heads-call-now = сейчас на линии
+my-clients = Мои клиенты
+my-open-orders = Заказы моих клиентов в работе
+my-no-open-orders = Заказов в работе нет.
+my-calls-today = Мои звонки сегодня
+my-no-calls = Сегодня звонков ещё не было.
 
 ## Finance
 finance-title = Дебиторская задолженность и заблокированные клиенты
