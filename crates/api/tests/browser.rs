@@ -908,7 +908,14 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     text_until(&admin, "#wb-waiting", |t| t.contains("Niko ne čeka")).await;
     let row = "#wb-agents tr[data-agent='op.ana']".to_owned();
     let talking = text_until(&admin, &row, |t| t.contains("u razgovoru")).await;
-    assert!(talking.contains("+38761000077"), "with whom: {talking}");
+    assert!(
+        talking.contains("+38761000077") && talking.contains("Operateri"),
+        "with whom, through which queue: {talking}"
+    );
+    // Someone listening in is shown beside the call (the story says so).
+    let sup = s.staff_by_username("sup.nina").await.unwrap().unwrap();
+    s.add_interaction_event(id, centrala_store::interactions::StoryKind::Listening, Some(sup.id), "").await.unwrap();
+    text_until(&admin, &row, |t| t.contains("sluša: Nina Supervizorić")).await;
     let listen = format!("{row} button.listen[data-interaction='{id}']");
     click(&admin, &listen).await;
     let said = text_until(&admin, "#wb-msg", |t| !t.is_empty()).await;

@@ -1230,7 +1230,10 @@ async function refreshWallboard() {
   const agents = queues.length ? queues[0].agents : [];
   $("#wb-agents tbody").replaceChildren(...agents.map((a) => el("tr", { "data-agent": a.username, "data-state": a.state },
     el("td", {}, a.full_name), el("td", { class: "state" }, stateText(a.state, a.reason)),
-    el("td", { class: "num" }, mmss(a.in_state_s)), el("td", {}, a.talking_with || ""), el("td", { class: "num" }, String(a.handled_today)),
+    el("td", { class: "num" }, mmss(a.in_state_s)),
+    el("td", { class: "with" }, a.talking_with || "", a.queue ? el("span", { class: "muted" }, " · " + queueName(a.queue)) : null,
+      a.listeners.length ? el("span", { class: "badge listening" }, t("wb-listened-by", { names: a.listeners.join(", ") })) : null),
+    el("td", { class: "num" }, String(a.handled_today)),
     el("td", { class: "row" },
       a.talking === null ? null : el("button", { type: "button", class: "listen secondary", "data-interaction": String(a.talking),
         onclick: async () => {

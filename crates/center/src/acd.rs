@@ -50,8 +50,10 @@ pub struct AgentView {
     pub state: AgentState,
     pub in_state: Duration,
     pub handled_today: u32,
-    /// The interaction it is talking in, if any.
+    /// The interaction it is talking in, if any, and the queue it came
+    /// through (none for a call put straight through to it).
     pub talking: Option<InteractionId>,
+    pub queue: Option<String>,
 }
 
 /// Someone a routed call may ring.
@@ -963,6 +965,11 @@ impl AcdService {
                                     in_state: x.in_state,
                                     handled_today: x.handled_today,
                                     talking: talking.get(&x.id).map(|c| interaction_of(*c)),
+                                    queue: talking
+                                        .get(&x.id)
+                                        .and_then(|c| d.acd.queue_of(*c))
+                                        .and_then(|q| d.queues.get(&q))
+                                        .map(|q| q.name.clone()),
                                 })
                             })
                             .collect();

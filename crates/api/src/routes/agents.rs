@@ -150,6 +150,10 @@ pub struct AgentOut {
     pub talking: Option<i64>,
     /// Who it is talking with: the client's name, or the number.
     pub talking_with: Option<String>,
+    /// The queue the call came through (none when put straight through).
+    pub queue: Option<String>,
+    /// Who listens in on the call (full names).
+    pub listeners: Vec<String>,
 }
 
 /// A call waiting in a queue.
@@ -213,12 +217,20 @@ pub async fn stats(State(state): State<AppState>, auth: Allowed<Watchers>) -> Ap
     for a in agents {
         let Some(m) = staff.iter().find(|m| m.id == a.staff) else { continue };
         let o = out(&a.state, a.in_state.as_secs());
-        let talking_with = match a.talking {
+        let (talking_with, listeners) = match a.talking {
             Some(i) => {
                 let (caller, name) = who(&s, i).await?;
-                Some(name.unwrap_or(caller))
+                let listening: Vec<String> = s
+                    .interaction_events(i)
+                    .await?
+                    .into_iter()
+                    .filter(|e| e.kind == centrala_store::interactions::StoryKind::Listening)
+                    .filter_map(|e| e.staff_id)
+                    .filter_map(|id| staff.iter().find(|m| m.id == id).map(|m| m.full_name.clone()))
+                    .collect();
+                (Some(name.unwrap_or(caller)), listening)
             }
-            None => None,
+            None => (None, Vec::new()),
         };
         shown.push((
             a.staff,
@@ -232,6 +244,8 @@ pub async fn stats(State(state): State<AppState>, auth: Allowed<Watchers>) -> Ap
                 handled_today: a.handled_today,
                 talking: a.talking.map(|i| i.0),
                 talking_with,
+                queue: a.queue,
+                listeners,
             },
         ));
     }

@@ -297,6 +297,7 @@ wb-in-state = Koliko dugo
 wb-with = Razgovara s
 wb-handled = Poziva danas
 wb-listen = Slušaj
+wb-listened-by = sluša: { $names }
 wb-listening = Vaš telefon zvoni: javite se da slušate.
 
 ## Administration

@@ -297,6 +297,7 @@ wb-in-state = For
 wb-with = Talking with
 wb-handled = Calls today
 wb-listen = Listen
+wb-listened-by = listened to by { $names }
 wb-listening = Your phone rings: answer to listen in.
 
 ## Administration

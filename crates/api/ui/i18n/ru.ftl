@@ -297,6 +297,7 @@ wb-in-state = Сколько
 wb-with = Говорит с
 wb-handled = Звонков сегодня
 wb-listen = Слушать
+wb-listened-by = слушает: { $names }
 wb-listening = Звонит ваш телефон: ответьте, чтобы слушать.
 
 ## Administration
