@@ -584,6 +584,10 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     // No call is live in the ACD here: the transfer says so, in Bosnian.
     click(&op, "#xfer-finance").await;
     text_until(&op, "#call-msg", |t| t == "Poziv više nije u toku.").await;
+    // The desk at its fullest: the call up, the card and an order open.
+    alt(&op, "n").await;
+    text_until(&op, "#order-status", |t| t == "u izradi").await;
+    count_until(&op, "#recos li", 1).await;
     check_page(&op, "desk-call").await;
 
     // Finance lands on the receivables, opens the blocked client and takes
