@@ -1268,6 +1268,18 @@ impl Acd {
         self.contacts.get(&c).filter(|k| k.state == CState::Waiting).and_then(|k| k.queue)
     }
 
+    /// The contact an agent is on now: the one it is connected to, else
+    /// the one ringing it; `true` when connected.
+    pub fn contact_of_agent(&self, a: AgentId) -> Option<(TaskId, bool)> {
+        let agent = self.agents.get(&a)?;
+        agent.connected.first().map(|c| (*c, true)).or_else(|| agent.offered.first().map(|c| (*c, false)))
+    }
+
+    /// How much of an agent's wrap-up is left, as of the last event.
+    pub fn wrap_left(&self, a: AgentId) -> Option<Duration> {
+        self.agents.get(&a)?.wrap_until.map(|until| until.since(self.now))
+    }
+
     pub fn agent_state(&self, a: AgentId) -> Option<AgentState> {
         self.agents.get(&a).map(Agent::state)
     }

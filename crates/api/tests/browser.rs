@@ -904,6 +904,15 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
 
     s.answer_interaction(id, ana.id, None).await.unwrap();
     text_until(&op, "#my-state", |t| t == "u razgovoru").await;
+    // The desk follows the call from the server: the panel, whom she talks
+    // with and a talk timer; a reload brings it all back.
+    text_until(&op, "#call-title", |t| t == "U razgovoru").await;
+    text_until(&op, "#call-who", |t| t.contains("+38761000077")).await;
+    text_until(&op, "#call-timer", |t| t.starts_with("0:")).await;
+    op.refresh().await.unwrap();
+    text_until(&op, "#call-who", |t| t.contains("+38761000077")).await;
+    text_until(&op, "#call-title", |t| t == "U razgovoru").await;
+    check_page(&op, "desk-restored-call").await;
 
     // The wallboard shows both queues, op.ana talking with whom, and a
     // button to listen in; the admin has no phone, so the page says so.
@@ -931,10 +940,48 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     acd.contact(Event::End { contact }).await;
     text_until(&op, "#my-state", |t| t == "završna obrada").await;
     text_until(&admin, &row, |t| t.contains("završna obrada")).await;
+    // The panel says the call ended and counts the wrap-up down; the notes
+    // still go on the finished call.
+    text_until(&op, "#call-title", |t| t == "Poziv završen").await;
+    text_until(&op, "#call-timer", |t| t.starts_with("obrada: još 9:") || t.starts_with("obrada: još 10:")).await;
+    op.find(Locator::Css("#call-note")).await.unwrap().send_keys("pitao za cijene").await.unwrap();
+    click(&op, "#call-note-save").await;
+    text_until(&op, "#call-msg", |t| t == "Bilješke sačuvane").await;
+    assert_eq!(s.interaction(id).await.unwrap().unwrap().notes, "pitao za cijene");
     check_page(&op, "desk-wrap-up").await;
     click(&op, "#go-wrap-done").await;
     text_until(&op, "#my-state", |t| t == "spreman").await;
     text_until(&admin, &row, |t| t.contains("spreman")).await;
+
+    // A call rings her and she declines it: the panel says what happened
+    // and that she is not ready now.
+    let second = s
+        .start_interaction(centrala_store::interactions::Direction::Inbound, "+38761000078", "+38733555000", None)
+        .await
+        .unwrap();
+    let (tx2, mut rx2) = tokio::sync::mpsc::unbounded_channel();
+    assert!(acd.arrive(centrala_center::acd::Arriving::new(company.id, second, "+38761000078", tx2)).await);
+    loop {
+        match rx2.recv().await {
+            Some(centrala_sip::Control::Ring { .. }) => break,
+            Some(_) => continue,
+            None => panic!("the second call's channel closed before it rang"),
+        }
+    }
+    text_until(&op, "#call-title", |t| t == "Dolazni poziv").await;
+    let second_contact = centrala_center::acd::task_of(second);
+    acd.contact(Event::Decline { contact: second_contact, agent: centrala_center::acd::agent_of(ana.id) }).await;
+    text_until(&op, "#call-title", |t| t == "Propušten poziv").await;
+    text_until(&op, "#call-msg", |t| t.starts_with("Odbili ste poziv: sada niste spremni.")).await;
+    text_until(&op, "#my-state", |t| t == "nije spreman (odbio poziv)").await;
+    check_page(&op, "desk-missed").await;
+    acd.contact(Event::Abandon { contact: second_contact }).await;
+    click(&op, "#go-ready").await;
+    text_until(&op, "#my-state", |t| t == "spreman").await;
+    assert!(
+        !op.find(Locator::Css("#call")).await.unwrap().is_displayed().await.unwrap(),
+        "ready again: the panel is gone"
+    );
 
     // The supervisor calls her off the floor from the wallboard.
     click(&admin, &format!("{row} button.set-state[data-state='not_ready']")).await;

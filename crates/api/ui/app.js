@@ -592,10 +592,18 @@ function showState(s) {
 
 // ---- calls on the desk: pop-up, transfer, notes, click-to-call ----------------
 
-const call = { id: null };
+// The call the desk shows: its interaction, its phase (ringing, talking,
+// ended, missed), since when it talks, until when the wrap-up runs, and
+// whether its notes are saved.
+const call = { id: null, phase: null, since: 0, wrapUntil: 0, saved: true };
 
 function showCall(kind, d) {
+  if (call.id !== d.interaction) {
+    call.saved = false;
+    call.since = Date.now();
+  }
   call.id = d.interaction;
+  call.phase = kind === "call_answered" ? "talking" : "ringing";
   const box = $("#call");
   box.hidden = false;
   box.dataset.state = kind;
@@ -613,6 +621,59 @@ function showCall(kind, d) {
   }
 }
 
+// The desk follows the call from the server's truth: on load and after
+// every change of the agent's state it asks what the agent is on now, so a
+// reload or a login elsewhere shows the same call, and a call that ended
+// or rang out leaves the panel saying so.
+async function follow() {
+  const s = await api("GET", "/agents/me/state");
+  showState(s);
+  const c = s.contact;
+  const box = $("#call");
+  if (c) {
+    const kind = c.phase === "talking" ? "call_answered" : "call_offered";
+    if (call.id !== c.interaction || call.phase !== (c.phase === "talking" ? "talking" : "ringing")) showCall(kind, c);
+    if (c.phase === "talking") call.since = Date.now() - s.in_state_s * 1000;
+  } else if (call.id && call.phase === "talking") {
+    // It ended: the notes stay with the finished call until saved.
+    call.phase = "ended";
+    call.wrapUntil = s.wrap_up_left_s != null ? Date.now() + s.wrap_up_left_s * 1000 : 0;
+    box.dataset.state = "ended";
+    $("#call-title").textContent = t("call-ended");
+    $("#call-actions").hidden = true;
+    $("#call-notes").hidden = false;
+    if (call.saved) box.hidden = true;
+  } else if (call.phase === "ringing") {
+    const missed = s.state === "not_ready" && (s.reason === "no_answer" || s.reason === "declined");
+    call.phase = missed ? "missed" : null;
+    if (missed) {
+      box.dataset.state = "missed";
+      $("#call-title").textContent = t("call-missed");
+      $("#call-actions").hidden = true;
+      $("#call-notes").hidden = true;
+      $("#call-msg").className = "error";
+      $("#call-msg").textContent = t("missed-" + s.reason);
+    } else {
+      box.hidden = true;
+    }
+  } else if (call.phase === "missed" && s.state !== "not_ready") {
+    call.phase = null;
+    box.hidden = true;
+  } else if (call.phase === "ended" && s.state !== "wrap_up") {
+    call.wrapUntil = 0;
+  }
+}
+
+// The talk timer and the wrap-up countdown, once a second.
+function tick() {
+  const out = $("#call-timer");
+  if (!out) return;
+  if (call.phase === "talking") out.textContent = mmss(Math.floor((Date.now() - call.since) / 1000));
+  else if (call.phase === "ended" && call.wrapUntil) {
+    out.textContent = t("call-wrap-left", { time: mmss(Math.max(0, Math.ceil((call.wrapUntil - Date.now()) / 1000))) });
+  } else out.textContent = "";
+}
+
 async function transfer(to) {
   try {
     const r = await api("POST", "/interactions/" + call.id + "/transfer", { to });
@@ -627,6 +688,7 @@ async function saveNote() {
   try {
     await api("PUT", "/interactions/" + call.id + "/notes",
       { notes: $("#call-note").value, wrap_up: $("#call-wrap").value || null });
+    call.saved = true;
     say($("#call-msg"), t("call-saved"));
   } catch (e) {
     showError($("#call-msg"), e);
@@ -692,13 +754,15 @@ if (document.body.dataset.page === "desk") {
     if (String(s.staff) === document.body.dataset.staff) {
       stateSeen += 1;
       showState(s);
+      follow().catch(() => {});
     }
   });
+  setInterval(tick, 1000);
   $("#xfer-manager").addEventListener("click", () => transfer("manager"));
   $("#xfer-finance").addEventListener("click", () => transfer("finance"));
   $("#xfer-head").addEventListener("click", () => transfer("head"));
   $("#call-note-save").addEventListener("click", saveNote);
-  api("GET", "/agents/me/state").then(showState).catch(() => {});
+  follow().catch(() => {});
   $("#go-ready").addEventListener("click", () => setState("ready"));
   $("#go-not-ready").addEventListener("click", () => setState("not_ready", $("#nr-reason").value));
   $("#go-offline").addEventListener("click", () => setState("offline"));

@@ -56,6 +56,19 @@ pub struct AgentView {
     pub queue: Option<String>,
 }
 
+/// An agent as its desk shows it.
+#[derive(Debug, Clone)]
+pub struct AgentNow {
+    pub state: AgentState,
+    pub in_state: Duration,
+    /// The call it is on (`true`: talking; `false`: ringing it).
+    pub contact: Option<(InteractionId, bool)>,
+    /// The queue that call came through.
+    pub queue: Option<String>,
+    /// What is left of its wrap-up.
+    pub wrap_left: Option<Duration>,
+}
+
 /// Someone a routed call may ring.
 #[derive(Debug, Clone)]
 pub struct Person {
@@ -220,7 +233,7 @@ enum Request {
     },
     State {
         staff: StaffId,
-        reply: oneshot::Sender<Option<(AgentState, Duration)>>,
+        reply: oneshot::Sender<Option<AgentNow>>,
     },
     Stats {
         company: CompanyId,
@@ -942,8 +955,21 @@ impl AcdService {
                         let _ = reply.send(d.acd.agent_state(a).unwrap_or(AgentState::Offline));
                     }
                     Request::State { staff, reply } => {
+                        d.handle(Event::Tick);
                         let a = agent_of(staff);
-                        let view = d.acd.agents().into_iter().find(|x| x.id == a).map(|x| (x.state, x.in_state));
+                        let view = d.acd.agents().into_iter().find(|x| x.id == a).map(|x| {
+                            let contact = d.acd.contact_of_agent(a);
+                            AgentNow {
+                                state: x.state,
+                                in_state: x.in_state,
+                                contact: contact.map(|(c, talking)| (interaction_of(c), talking)),
+                                queue: contact
+                                    .and_then(|(c, _)| d.acd.queue_of(c))
+                                    .and_then(|q| d.queues.get(&q))
+                                    .map(|q| q.name.clone()),
+                                wrap_left: d.acd.wrap_left(a),
+                            }
+                        });
                         let _ = reply.send(view);
                     }
                     Request::Stats { company, reply } => {
@@ -1077,7 +1103,9 @@ impl AcdService {
         let _ = self.tx.send(Request::Contact(e)).await;
     }
 
-    pub async fn state(&self, staff: StaffId) -> Option<(AgentState, Duration)> {
+    /// An agent's state now, with the contact it is on and what is left
+    /// of its wrap-up: what the desk shows after a reload.
+    pub async fn state(&self, staff: StaffId) -> Option<AgentNow> {
         let (reply, rx) = oneshot::channel();
         self.tx.send(Request::State { staff, reply }).await.ok()?;
         rx.await.ok().flatten()

@@ -176,6 +176,11 @@ impl Center {
     }
 
     /// Whether `user`'s phone is registered now (never, without telephony).
+    /// Whether the telephony runs (calls can be offered to phones at all).
+    pub fn telephony_runs(&self) -> bool {
+        self.dialer.get().is_some()
+    }
+
     pub fn is_registered(&self, user: &str) -> bool {
         self.dialer.get().is_some_and(|d| !d.registered(user).is_empty())
     }

@@ -1029,6 +1029,19 @@ async fn a_phone_sets_its_agent_ready_and_not_ready_with_feature_codes() {
         }
     };
     assert_eq!(state(ana.clone()).await, "offline");
+    // Her phone is not registered: "ready" is refused, saying why (every
+    // call would ring out otherwise).
+    let put_ready = |token: String| {
+        let (http, url) = (http.clone(), server.url("/api/v1/agents/me/state"));
+        async move {
+            let r = http.put(url).bearer_auth(token).json(&json!({"state": "ready"})).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = put_ready(ana.clone()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("phone_not_registered")), "{body}");
+    assert_eq!(body["error"]["params"]["phone"], "203");
+    assert_eq!(state(ana.clone()).await, "offline");
     let work = dir.path();
     let auth = ["-s", "203", "-au", "203", "-ap", "demo"];
     let r = sipp(&server.sip, &feature_scenario(work, "*1", 200), &auth, work);
@@ -1037,6 +1050,11 @@ async fn a_phone_sets_its_agent_ready_and_not_ready_with_feature_codes() {
     let r = sipp(&server.sip, &feature_scenario(work, "*2", 200), &auth, work);
     assert!(r.status.success(), "{}", r.out);
     assert_eq!(state(ana.clone()).await, "not_ready");
+    // Registered now: the desk may make her ready too.
+    let (status, body) = put_ready(ana.clone()).await;
+    assert_eq!((status, body["state"].as_str()), (200, Some("available")), "{body}");
+    let r = sipp(&server.sip, &feature_scenario(work, "*2", 200), &auth, work);
+    assert!(r.status.success(), "{}", r.out);
     // An unknown code is not found; nothing changes.
     let r = sipp(&server.sip, &feature_scenario(work, "*9", 404), &auth, work);
     assert!(r.status.success(), "{}", r.out);

@@ -7,6 +7,7 @@ use crate::{
     error::{ApiError, ApiJson, ApiResult},
     AppState,
 };
+use axum::http::StatusCode;
 use axum::{extract::State, Json};
 use centrala_acd::AgentState;
 use centrala_center::acd::{is_agent, Wanted};
@@ -22,6 +23,26 @@ pub struct StateOut {
     pub reason: Option<String>,
     /// Seconds in this state.
     pub in_state_s: u64,
+    /// The call the agent is on (`GET /agents/me/state` only): what the
+    /// desk restores after a reload or on another computer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<ContactNow>,
+    /// In wrap-up: seconds left before the agent is ready again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wrap_up_left_s: Option<u64>,
+}
+
+/// The call an agent is on now.
+#[derive(Serialize, ToSchema)]
+pub struct ContactNow {
+    pub interaction: i64,
+    /// `talking`, or `ringing` (offered to the agent's phone).
+    pub phase: String,
+    pub caller: String,
+    pub client: Option<String>,
+    pub client_name: Option<String>,
+    /// The queue it came through (none when put straight through).
+    pub queue: Option<String>,
 }
 
 fn out(state: &AgentState, secs: u64) -> StateOut {
@@ -29,14 +50,35 @@ fn out(state: &AgentState, secs: u64) -> StateOut {
         AgentState::NotReady(r) => Some(r.clone()),
         _ => None,
     };
-    StateOut { state: state.as_str().into(), reason, in_state_s: secs }
+    StateOut { state: state.as_str().into(), reason, in_state_s: secs, contact: None, wrap_up_left_s: None }
 }
 
-/// The caller's agent state.
+/// The caller's agent state, with the call it is on and what is left of its
+/// wrap-up (the desk renders it, and restores it after a reload).
 #[utoipa::path(get, path = "/api/v1/agents/me/state", tag = "agents", responses((status = 200, body = StateOut)))]
 pub async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<StateOut>> {
-    let (s, t) = state.center.acd.state(auth.staff).await.unwrap_or((AgentState::Offline, std::time::Duration::ZERO));
-    Ok(Json(out(&s, t.as_secs())))
+    let Some(now) = state.center.acd.state(auth.staff).await else {
+        return Ok(Json(out(&AgentState::Offline, 0)));
+    };
+    let mut o = out(&now.state, now.in_state.as_secs());
+    o.wrap_up_left_s = now.wrap_left.map(|d| d.as_secs());
+    if let Some((id, talking)) = now.contact {
+        let s = state.store.company(auth.company);
+        let i = s.interaction(id).await?;
+        let client = match i.as_ref().and_then(|i| i.client_id) {
+            Some(c) => s.client(c).await?,
+            None => None,
+        };
+        o.contact = Some(ContactNow {
+            interaction: id.0,
+            phase: if talking { "talking" } else { "ringing" }.into(),
+            caller: i.map(|i| i.caller).unwrap_or_default(),
+            client: client.as_ref().map(|c| c.code.clone()),
+            client_name: client.map(|c| c.name),
+            queue: now.queue,
+        });
+    }
+    Ok(Json(o))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -130,6 +172,28 @@ async fn apply(
     };
     // Their phone goes to the ACD with their state: an offer rings it.
     let phone = state.store.company(company).sip_username(staff).await?;
+    // Ready means "ring me": refused, saying why, while no phone of theirs
+    // can ring (else every call would ring out and leave them not ready).
+    if matches!(wanted, Wanted::Ready) && state.center.telephony_runs() {
+        match phone.as_deref() {
+            None => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "no_sip_account",
+                    format!("{username} has no phone to ring: an admin gives them a SIP account"),
+                ))
+            }
+            Some(user) if !state.center.is_registered(user) => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "phone_not_registered",
+                    format!("{username}'s phone ({user}) is not registered: it cannot ring"),
+                )
+                .param("phone", user.to_owned()))
+            }
+            Some(_) => {}
+        }
+    }
     let now =
         state.center.acd.set(company, staff, username, role, phone, wanted).await.ok_or_else(ApiError::internal)?;
     state.store.company(company).audit(actor, "agent_state", "staff", &staff.to_string(), now.as_str()).await?;

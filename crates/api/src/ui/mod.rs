@@ -251,7 +251,7 @@ async fn desk(user: User) -> Response {
                     button #help-open.secondary type="button" aria-keyshortcuts="?" { "? " (tr.t("keys-title")) }
                 }
                 section #call.card.call hidden aria-live="polite" aria-label=(tr.t("call-on")) {
-                    strong #call-title {} " " span #call-who {}
+                    strong #call-title {} " " span #call-who {} " " span #call-timer.badge aria-live="off" {}
                     div #call-actions.row hidden {
                         button #xfer-manager.secondary type="button" { (tr.t("call-transfer-manager")) }
                         button #xfer-finance.secondary type="button" { (tr.t("call-transfer-finance")) }
@@ -759,6 +759,7 @@ mod tests {
         codes("ivr-lang", &centrala_call::prompts::LANGUAGES);
         codes("day", &["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
         codes("prompt", &["main-menu", "invalid-choice", "closed", "please-wait", "busy-later"]);
+        codes("missed", &["no_answer", "declined"]);
         keys.sort();
         keys.dedup();
         keys

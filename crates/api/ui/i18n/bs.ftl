@@ -216,6 +216,11 @@ keys-help = Ova lista
 
 ## Calls
 call-incoming = Dolazni poziv
+call-ended = Poziv završen
+call-missed = Propušten poziv
+call-wrap-left = obrada: još { $time }
+missed-no_answer = Vaš telefon se nije javio na vrijeme: sada niste spremni. Pritisnite Spreman kad možete primati pozive.
+missed-declined = Odbili ste poziv: sada niste spremni. Pritisnite Spreman kad možete primati pozive.
 call-on = U razgovoru
 call-unverified = broj nije provjeren
 call-transfer-manager = Menadžeru

@@ -216,6 +216,11 @@ keys-help = This list
 
 ## Calls
 call-incoming = Incoming call
+call-ended = Call ended
+call-missed = Missed call
+call-wrap-left = wrap-up: { $time } left
+missed-no_answer = Your phone did not answer in time: you are now not ready. Press Ready when you can take calls.
+missed-declined = You declined the call: you are now not ready. Press Ready when you can take calls.
 call-on = On a call
 call-unverified = number not verified
 call-transfer-manager = To the manager
