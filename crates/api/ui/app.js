@@ -595,12 +595,16 @@ function showState(s) {
 // The call the desk shows: its interaction, its phase (ringing, talking,
 // ended, missed), since when it talks, until when the wrap-up runs, and
 // whether its notes are saved.
-const call = { id: null, phase: null, since: 0, wrapUntil: 0, saved: true };
+const call = { id: null, phase: null, since: 0, wrapUntil: 0, saved: true, held: false, muted: false };
 
 function showCall(kind, d) {
   if (call.id !== d.interaction) {
     call.saved = false;
     call.since = Date.now();
+    call.held = false;
+    call.muted = false;
+    $("#call-hold").textContent = t("call-hold");
+    $("#call-mute").textContent = t("call-mute");
   }
   call.id = d.interaction;
   call.phase = kind === "call_answered" ? "talking" : "ringing";
@@ -672,6 +676,26 @@ function tick() {
   else if (call.phase === "ended" && call.wrapUntil) {
     out.textContent = t("call-wrap-left", { time: mmss(Math.max(0, Math.ceil((call.wrapUntil - Date.now()) / 1000))) });
   } else out.textContent = "";
+}
+
+// Hold, mute and hang up act on our relay, whatever the phone.
+async function control(action) {
+  try {
+    await api("POST", "/interactions/" + call.id + "/control", { action });
+    if (action === "hold" || action === "resume") {
+      call.held = action === "hold";
+      $("#call-hold").setAttribute("aria-pressed", String(call.held));
+      $("#call-hold").textContent = t(call.held ? "call-resume" : "call-hold");
+      say($("#call-msg"), call.held ? t("call-on-hold") : "");
+    } else if (action === "mute" || action === "unmute") {
+      call.muted = action === "mute";
+      $("#call-mute").setAttribute("aria-pressed", String(call.muted));
+      $("#call-mute").textContent = t(call.muted ? "call-unmute" : "call-mute");
+      say($("#call-msg"), call.muted ? t("call-muted") : "");
+    }
+  } catch (e) {
+    showError($("#call-msg"), e);
+  }
 }
 
 async function transfer(to) {
@@ -762,6 +786,9 @@ if (document.body.dataset.page === "desk") {
   $("#xfer-finance").addEventListener("click", () => transfer("finance"));
   $("#xfer-head").addEventListener("click", () => transfer("head"));
   $("#call-note-save").addEventListener("click", saveNote);
+  $("#call-hold").addEventListener("click", () => control(call.held ? "resume" : "hold"));
+  $("#call-mute").addEventListener("click", () => control(call.muted ? "unmute" : "mute"));
+  $("#call-hang-up").addEventListener("click", () => control("hang_up"));
   follow().catch(() => {});
   $("#go-ready").addEventListener("click", () => setState("ready"));
   $("#go-not-ready").addEventListener("click", () => setState("not_ready", $("#nr-reason").value));

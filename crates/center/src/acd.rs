@@ -197,6 +197,13 @@ enum Request {
         user: String,
         reply: oneshot::Sender<bool>,
     },
+    /// The agent on a call acts on it from the desk (hold, mute, hang up).
+    CallControl {
+        contact: TaskId,
+        staff: StaffId,
+        control: Control,
+        reply: oneshot::Sender<bool>,
+    },
     /// A staff member's role or activity changed (an admin's edit).
     Staff {
         staff: StaffId,
@@ -872,6 +879,12 @@ impl AcdService {
                                 .is_some_and(|c| c.send(Control::Listen { staff: staff.0, user }).is_ok());
                         let _ = reply.send(sent);
                     }
+                    // Only the agent talking in the call controls it.
+                    Request::CallControl { contact, staff, control, reply } => {
+                        let theirs = d.acd.agent_of(contact) == Some(agent_of(staff));
+                        let sent = theirs && d.calls.get(&contact).is_some_and(|c| c.send(control).is_ok());
+                        let _ = reply.send(sent);
+                    }
                     // Only for agents the ACD knows: others bring their
                     // phone with their first state.
                     Request::Phone { staff, user } => {
@@ -1049,6 +1062,18 @@ impl AcdService {
         let (reply, rx) = oneshot::channel();
         let user = user.to_owned();
         if self.tx.send(Request::Listen { contact, staff, user, reply }).await.is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
+    }
+
+    /// The agent `staff` puts their call on hold, mutes themselves or
+    /// hangs up (`control`): false when the call is not theirs to control
+    /// (over, or another agent's).
+    pub async fn control(&self, contact: InteractionId, staff: StaffId, control: Control) -> bool {
+        let contact = task_of(contact);
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(Request::CallControl { contact, staff, control, reply }).await.is_err() {
             return false;
         }
         rx.await.unwrap_or(false)

@@ -3026,3 +3026,128 @@ fn baresip_command(port: u16, command: &str, params: &str) {
     let response = got.split("\"response\":true").nth(1).unwrap_or_default();
     assert!(response.contains("\"ok\":true"), "baresip refused {command} {params}: {got}");
 }
+
+/// Seconds `from`..`to` of a signal.
+fn window(samples: &[f64], rate: u32, from: f64, to: f64) -> &[f64] {
+    let at = |s: f64| ((s.max(0.0) * f64::from(rate)) as usize).min(samples.len());
+    &samples[at(from)..at(to)]
+}
+
+fn rms(samples: &[f64]) -> f64 {
+    (samples.iter().map(|x| x * x).sum::<f64>() / samples.len().max(1) as f64).sqrt()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_holds_mutes_and_hangs_up_from_the_desk_whatever_the_phone() {
+    if !have_sipp() || !have_baresip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    // op.ana's phone "speaks" a 600 Hz tone and keeps what it hears.
+    let ana_voice = dir.path().join("ana.wav");
+    tone_wav(&ana_voice, 600.0, 90);
+    let _ana = Phone::start_recording(&dir.path().join("ana"), &server.sip, "203", "demo", &ana_voice);
+    until_registered(&http, &server, &sup, "203", &dir.path().join("ana/log")).await;
+    ready(&http, &server, "op.ana").await;
+    let ana = login(&http, &server, "op.ana").await;
+
+    // A client calls for an order and speaks for a long while.
+    let (_, phone) = operators_client(&http, &server, &sup, "order").await;
+    let work = dir.path().to_owned();
+    let talk = "  <nop>\n    <action>\n      <exec play_pcap_audio=\"/usr/share/sip-tester/g711a.pcap\"/>\n    </action>\n  </nop>\n  <pause milliseconds=\"4700\"/>\n";
+    let text = std::fs::read_to_string(scenario("ivr_call.xml")).unwrap().replace("DIGIT", "1").replace(
+        "  <pause milliseconds=\"HOLD_MS\"/>\n",
+        &format!("  <pause milliseconds=\"1000\"/>\n{}", talk.repeat(6)),
+    );
+    let file = work.join("talking.xml");
+    std::fs::write(&file, text).unwrap();
+    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
+    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
+    let mut id = 0;
+    for _ in 0..150 {
+        let list = get(&http, &server, &sup, "/api/v1/interactions").await;
+        if let Some(i) = list.as_array().unwrap().first() {
+            if i["handled_by"] == "op.ana" {
+                id = i["id"].as_i64().unwrap();
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(id > 0, "op.ana took the call: {}", server.stop().join("\n"));
+    let answered = std::time::Instant::now();
+    let control = |token: String, action: &'static str| {
+        let (http, url) = (http.clone(), server.url(&format!("/api/v1/interactions/{id}/control")));
+        async move {
+            let r = http.post(url).bearer_auth(token).json(&json!({ "action": action })).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    // Only the agent on the call controls it; a wrong action is named.
+    let haris = login(&http, &server, "op.haris").await;
+    assert_eq!(control(haris, "hold").await.0, 404);
+    let (status, body) = control(ana.clone(), "pause").await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("action")));
+
+    // 2 s talking, 4 s on hold, 3 s talking, 4 s muted, 2 s talking, hang up.
+    let at = |s: f64| answered + Duration::from_secs_f64(s);
+    let mut marks = Vec::new();
+    for (when, action) in [(2.0, "hold"), (6.0, "resume"), (9.0, "mute"), (13.0, "unmute"), (15.0, "hang_up")] {
+        tokio::time::sleep_until(tokio::time::Instant::from_std(at(when))).await;
+        let (status, body) = control(ana.clone(), action).await;
+        assert_eq!(status, 200, "{action}: {body}");
+        marks.push(answered.elapsed().as_secs_f64());
+    }
+    let hung_up = std::time::Instant::now();
+    let i = ended_call(&http, &server, &sup, id).await;
+    assert!(hung_up.elapsed() < Duration::from_secs(5), "the call ended at the hang-up");
+    assert_eq!(i["disposition"], "answered", "{i}");
+    // The caller got our BYE in the middle of its talking.
+    let _ = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    // An ended call is controlled no more.
+    assert_eq!(control(ana.clone(), "hold").await.0, 409);
+
+    // What the caller heard of the agent is the recording's agent side: the
+    // tone while talking, none of it on hold (the music instead) nor muted
+    // (silence), the tone again after each.
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&sup).send().await.unwrap();
+    let wav = wav.bytes().await.unwrap();
+    let (agent_side, rate) = channel(&wav, 1);
+    // The recording starts when the call arrived; the agent answered later.
+    let arrived = chrono::DateTime::parse_from_rfc3339(i["arrived_at"].as_str().unwrap()).unwrap();
+    let took = chrono::DateTime::parse_from_rfc3339(i["answered_at"].as_str().unwrap()).unwrap();
+    let offset = (took - arrived).num_milliseconds() as f64 / 1000.0;
+    let w = |a: f64, b: f64| window(&agent_side, rate, offset + a, offset + b);
+    let (hold, resume, mute, unmute, end) = (marks[0], marks[1], marks[2], marks[3], marks[4]);
+    let talking = [(0.5, hold - 0.5), (resume + 0.7, mute - 0.5), (unmute + 0.7, end - 0.5)];
+    for (a, b) in talking {
+        let (share, _) = tone_share(w(a, b), rate, 600.0);
+        assert!(share > 0.5, "{a:.1}–{b:.1} s: the caller hears the agent (600 Hz share {share:.2})");
+    }
+    let (on_hold, _) = tone_share(w(hold + 0.7, resume - 0.5), rate, 600.0);
+    assert!(on_hold < 0.05, "on hold the caller does not hear the agent (600 Hz share {on_hold:.3})");
+    assert!(rms(w(hold + 0.7, resume - 0.5)) > 100.0, "on hold the caller hears the music");
+    let muted = rms(w(mute + 0.7, unmute - 0.5));
+    assert!(muted < 20.0, "muted, the caller hears nothing of the agent (rms {muted:.1})");
+
+    // On hold the agent hears nothing of the caller; before and after, it does.
+    let dump = std::fs::read_dir(dir.path().join("ana"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
+        .unwrap_or_else(|| panic!("no dump: {}", std::fs::read_to_string(dir.path().join("ana/log")).unwrap()));
+    let heard = std::fs::read(dump).unwrap();
+    let (samples, rate) = channel(&heard, 0);
+    let held = rms(window(&samples, rate, hold + 0.7, resume - 0.7));
+    let talked = rms(window(&samples, rate, resume + 0.7, mute - 0.5));
+    assert!(held < 20.0 && talked > 100.0, "the agent heard the caller: on hold rms {held:.1}, after {talked:.1}");
+    // The desk's actions are in the audit log.
+    let admin = login(&http, &server, "admin").await;
+    let audit = get(&http, &server, &admin, "/api/v1/audit?limit=30").await.to_string();
+    assert!(audit.contains("\"hold\"") && audit.contains("\"mute\"") && audit.contains("\"hang_up\""), "{audit}");
+    server.stop();
+}

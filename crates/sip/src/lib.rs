@@ -153,6 +153,14 @@ pub enum Control {
     /// both sides of the conversation, unheard themselves (silent
     /// monitoring).
     Listen { staff: i64, user: String },
+    /// The agent puts the caller on hold (`true`: the caller hears the
+    /// music on hold, the agent hears nothing) or takes them back.
+    Hold(bool),
+    /// The agent's microphone: `true` stops the agent's audio to the caller
+    /// (the agent still hears the caller).
+    Mute(bool),
+    /// The agent ends the call from the desk.
+    HangUp,
 }
 
 /// How a call ended.

@@ -152,6 +152,9 @@ pub enum MediaCmd {
     /// `side` bring (the two sides of another call), and what it receives
     /// goes nowhere.
     Listen,
+    /// Muted (`true`): what this leg receives is no longer sent on to its
+    /// bridge (a listener's tap still hears it).
+    Mute(bool),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -337,6 +340,7 @@ async fn run(
     let mut bridged = VecDeque::<i16>::new();
     let mut tap: Option<mpsc::Sender<Vec<i16>>> = None;
     let mut listening = false;
+    let mut muted = false;
     // Not when the far end's SDP says it will not take media (hold).
     let mut sending = chosen.direction.sends();
     let mut side_buf = VecDeque::<i16>::new();
@@ -383,6 +387,7 @@ async fn run(
                     listening = true;
                     forward = None;
                 }
+                Some(MediaCmd::Mute(on)) => muted = on,
             },
             due = tick.tick() => {
                 // Once a second, how late this tick came (admission
@@ -435,7 +440,7 @@ async fn run(
                         // between the two it was offered); re-encoded on sending.
                         decoded.clear();
                         decoded.extend(p.payload.iter().map(|b| their_law.decode(*b)));
-                        if let Some(f) = &forward {
+                        if let Some(f) = forward.as_ref().filter(|_| !muted) {
                             let _ = f.try_send(decoded.clone());
                         }
                         if let Some(t) = &tap {

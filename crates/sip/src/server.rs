@@ -839,6 +839,35 @@ async fn queued<B: Brain>(
                     Some(Control::Overflow(p)) => QInput::Overflow(p),
                     Some(Control::Transfer) => QInput::Transfer,
                     Some(Control::Callback) => QInput::Callback,
+                    // The agent's controls from the desk: they act on the
+                    // two legs' relay, for any phone.
+                    Some(Control::Hold(on)) => {
+                        if let Some((_, leg)) = &agent {
+                            if on {
+                                // The caller's leg plays its hold music again;
+                                // the agent's sends silence.
+                                media.send(MediaCmd::Bridge(None));
+                                leg.media.send(MediaCmd::Bridge(None));
+                            } else {
+                                media.send(MediaCmd::Bridge(Some(leg.media.feed.clone())));
+                                leg.media.send(MediaCmd::Bridge(Some(media.feed.clone())));
+                            }
+                        }
+                        continue;
+                    }
+                    Some(Control::Mute(on)) => {
+                        if let Some((_, leg)) = &agent {
+                            leg.media.send(MediaCmd::Mute(on));
+                        }
+                        continue;
+                    }
+                    Some(Control::HangUp) => match agent.take() {
+                        Some((staff, leg)) => {
+                            agent_leg_ended(staff, leg.hang_up(&ctx.core).await);
+                            QInput::AgentHangup
+                        }
+                        None => continue,
+                    },
                     Some(Control::Listen { staff, user }) => {
                         let route = crate::dial::phone_of(&ctx.core, &user);
                         match (route, &listener, q.bridged_to()) {

@@ -215,3 +215,55 @@ mod tests {
         }
     }
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ControlIn {
+    /// `hold`, `resume`, `mute`, `unmute` or `hang_up`.
+    pub action: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ControlOut {
+    pub action: String,
+}
+
+/// The agent's controls over the call they talk in, for any phone (our
+/// relay does it): hold (the caller hears the music on hold, the agent
+/// hears nothing), resume, mute (the agent's audio stops reaching the
+/// caller), unmute, hang up. Only the agent on the call; audited.
+#[utoipa::path(post, path = "/api/v1/interactions/{id}/control", tag = "interactions", params(("id" = i64, Path)), request_body = ControlIn,
+    responses((status = 200, body = ControlOut), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn control(
+    State(state): State<AppState>,
+    auth: Auth,
+    crate::error::ApiPath(id): crate::error::ApiPath<String>,
+    ApiJson(body): ApiJson<ControlIn>,
+) -> ApiResult<Json<ControlOut>> {
+    use centrala_sip::Control;
+    let what = match body.action.as_str() {
+        "hold" => Control::Hold(true),
+        "resume" => Control::Hold(false),
+        "mute" => Control::Mute(true),
+        "unmute" => Control::Mute(false),
+        "hang_up" => Control::HangUp,
+        other => {
+            return Err(ApiError::invalid(format!("action {other:?} is not hold, resume, mute, unmute or hang_up"))
+                .field("action")
+                .param("value", other.to_owned()))
+        }
+    };
+    let id = InteractionId(super::parse_id(&id, "interaction")?);
+    let s = state.store.company(auth.company);
+    // Another company's call, or one this member never talked in: not found.
+    let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
+    if i.handled_by != Some(auth.staff) {
+        return Err(ApiError::not_found("interaction"));
+    }
+    if i.ended_at.is_some() || !state.center.acd.control(id, auth.staff, what).await {
+        return Err(ApiError::new(StatusCode::CONFLICT, "not_talking", "the call is no longer in progress"));
+    }
+    s.audit(&auth.username, &body.action, "interaction", &id.to_string(), "").await?;
+    Ok(Json(ControlOut { action: body.action }))
+}

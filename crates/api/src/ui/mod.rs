@@ -253,6 +253,9 @@ async fn desk(user: User) -> Response {
                 section #call.card.call hidden aria-live="polite" aria-label=(tr.t("call-on")) {
                     strong #call-title {} " " span #call-who {} " " span #call-timer.badge aria-live="off" {}
                     div #call-actions.row hidden {
+                        button #call-hold.secondary type="button" aria-pressed="false" { (tr.t("call-hold")) }
+                        button #call-mute.secondary type="button" aria-pressed="false" { (tr.t("call-mute")) }
+                        button #call-hang-up.danger type="button" { (tr.t("call-hang-up")) }
                         button #xfer-manager.secondary type="button" { (tr.t("call-transfer-manager")) }
                         button #xfer-finance.secondary type="button" { (tr.t("call-transfer-finance")) }
                         button #xfer-head.secondary type="button" { (tr.t("call-transfer-head")) }
