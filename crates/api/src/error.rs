@@ -81,6 +81,7 @@ pub const CODES: &[&str] = &[
     "invalid_uri",
     "host_not_allowed",
     "nobody_present",
+    "nobody_reachable",
     // Planning.
     "substitute_too_long",
     "invalid_substitute",

@@ -52,7 +52,7 @@ use utoipa::{
         routes::price_rules::list, routes::price_rules::create, routes::price_rules::update, routes::price_rules::delete,
         events::stream,
         routes::agents::me, routes::agents::set, routes::agents::stats,
-        routes::interactions::list, routes::interactions::get, routes::interactions::notes, routes::interactions::recording, routes::calls::place, routes::calls::transfer, routes::calls::listen, routes::calls::control,
+        routes::interactions::list, routes::interactions::get, routes::interactions::notes, routes::interactions::recording, routes::calls::place, routes::calls::transfer, routes::calls::listen, routes::calls::control, routes::calls::transfer_targets,
         routes::queues::get, routes::queues::put, routes::queues::list, routes::queues::put_queue, routes::queues::delete, routes::agents::set_other, routes::ivr::get, routes::ivr::put, routes::ivr::delete, routes::ivr::get_retention, routes::ivr::put_retention,
         routes::interactions::numbers, routes::interactions::set_number, routes::interactions::delete_number,
     ),
@@ -170,6 +170,7 @@ pub fn app(state: AppState) -> Router {
         .route("/interactions/{id}/transfer", post(calls::transfer))
         .route("/interactions/{id}/listen", post(calls::listen))
         .route("/interactions/{id}/control", post(calls::control))
+        .route("/interactions/{id}/transfer-targets", get(calls::transfer_targets))
         .route("/ivr", get(ivr::get).put(ivr::put).delete(ivr::delete))
         .route("/recordings/retention", get(ivr::get_retention).put(ivr::put_retention))
         .route("/numbers", get(interactions::numbers))

@@ -581,8 +581,19 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     text_until(&op, "#call-msg", |t| t == "Bilješke sačuvane").await;
     let saved = s.interaction(call).await.unwrap().unwrap();
     assert_eq!((saved.notes.as_str(), saved.wrap_up.as_str()), ("želi isporuku prije 9", "order_taken"));
-    // No call is live in the ACD here: the transfer says so, in Bosnian.
-    click(&op, "#xfer-finance").await;
+    // Whom she may put the caller through to says, before she tries, who
+    // can take it: nobody's phone is registered here.
+    let finance = text_until(&op, "#xfer-finance", |t| t.contains("Amra Finansić")).await;
+    assert_eq!(finance, "Finansijama: Amra Finansić — telefon nije registrovan");
+    let off = op.find(Locator::Css("#xfer-finance")).await.unwrap().attr("disabled").await.unwrap();
+    assert!(off.is_some(), "a target that cannot ring is not offered");
+    let others: String = serde_json::from_value(
+        op.execute("return document.querySelector('#xfer-other').innerText;", vec![]).await.unwrap(),
+    )
+    .unwrap();
+    assert!(others.contains("Emir Softić — telefon nije registrovan"), "{others}");
+    // No call is live in the ACD here: holding it says so, in Bosnian.
+    click(&op, "#call-hold").await;
     text_until(&op, "#call-msg", |t| t == "Poziv više nije u toku.").await;
     // The desk at its fullest: the call up, the card and an order open.
     alt(&op, "n").await;

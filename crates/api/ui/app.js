@@ -616,6 +616,7 @@ function showCall(kind, d) {
     (d.identity === "unverified" ? " (" + t("call-unverified") + ")" : "");
   $("#call-actions").hidden = kind !== "call_answered";
   $("#call-notes").hidden = kind !== "call_answered";
+  if (kind === "call_answered") loadTargets().catch(() => {});
   $("#call-msg").textContent = "";
   if (d.client && (!desk.card || desk.card.code !== d.client)) openCard(d.client).catch(() => {});
   // A stranger on the line: one click registers the number as a new client.
@@ -676,6 +677,24 @@ function tick() {
   else if (call.phase === "ended" && call.wrapUntil) {
     out.textContent = t("call-wrap-left", { time: mmss(Math.max(0, Math.ceil((call.wrapUntil - Date.now()) / 1000))) });
   } else out.textContent = "";
+}
+
+// Whom the call may go to, each saying now whether they can take it: the
+// three role buttons name the person and are off with the reason when
+// nobody can ring; the other colleagues are listed with their state.
+async function loadTargets() {
+  const targets = await api("GET", "/interactions/" + call.id + "/transfer-targets");
+  const why = (x) => (x.reachable ? (x.state ? t("agent-" + x.state) : "") : t("why-" + x.why));
+  for (const x of targets.slice(0, 3)) {
+    const b = $("#xfer-" + x.to);
+    if (!b) continue;
+    b.textContent = t("call-transfer-" + x.to) + (x.names.length ? ": " + x.names.join(", ") : "");
+    b.disabled = !x.reachable;
+    b.title = x.reachable ? "" : why(x);
+    if (!x.reachable) b.append(" — " + why(x));
+  }
+  $("#xfer-other").replaceChildren(el("option", { value: "" }, t("xfer-other")),
+    ...targets.slice(3).map((x) => el("option", { value: x.to, disabled: !x.reachable }, x.names.join(", ") + (why(x) ? " — " + why(x) : ""))));
 }
 
 // Hold, mute and hang up act on our relay, whatever the phone.
@@ -785,6 +804,7 @@ if (document.body.dataset.page === "desk") {
   $("#xfer-manager").addEventListener("click", () => transfer("manager"));
   $("#xfer-finance").addEventListener("click", () => transfer("finance"));
   $("#xfer-head").addEventListener("click", () => transfer("head"));
+  $("#xfer-go").addEventListener("click", () => { if ($("#xfer-other").value) transfer($("#xfer-other").value); });
   $("#call-note-save").addEventListener("click", saveNote);
   $("#call-hold").addEventListener("click", () => control(call.held ? "resume" : "hold"));
   $("#call-mute").addEventListener("click", () => control(call.muted ? "unmute" : "mute"));

@@ -35,18 +35,16 @@ pub async fn reachable(
     chain
 }
 
-/// Puts a call being talked through to `to` (`manager`, `finance`, `head`
-/// or a staff username): its story says so, and the ACD rings the target
-/// (then the operators). Returns who will ring. Shared by the API and by a
-/// REFER from the agent's phone.
-pub async fn transfer_call(
+/// Whom `to` (`manager`, `finance`, `head` or a staff username) means for
+/// the call `i`, as the routing resolves them: the client's manager, the
+/// finance staff present today, the head of the manager's department (or
+/// of wholesale), or that member.
+pub async fn targets(
     center: &Center,
     company: centrala_domain::CompanyId,
     i: &centrala_store::interactions::Interaction,
-    handler: StaffId,
     to: &str,
-) -> CenterResult<Vec<String>> {
-    let id = i.id;
+) -> CenterResult<Vec<StaffId>> {
     let s = center.company(company);
     let staffing = center.caches.staffing(&s).await?;
     let today = center.today(company).await;
@@ -54,7 +52,7 @@ pub async fn transfer_call(
         Some(c) => s.client(c).await?,
         None => None,
     };
-    let ids: Vec<StaffId> = match to {
+    Ok(match to {
         "manager" => vec![client
             .as_ref()
             .and_then(|c| c.manager)
@@ -82,11 +80,36 @@ pub async fn transfer_call(
             .find(|m| m.username == username && m.active)
             .map(|m| m.id)
             .ok_or(CenterError::NotFound("staff member"))?],
-    };
+    })
+}
+
+/// Puts a call being talked through to `to` (`manager`, `finance`, `head`
+/// or a staff username): its story says so, and the ACD rings the target
+/// (then the operators). Returns who will ring. Shared by the API and by a
+/// REFER from the agent's phone.
+pub async fn transfer_call(
+    center: &Center,
+    company: centrala_domain::CompanyId,
+    i: &centrala_store::interactions::Interaction,
+    handler: StaffId,
+    to: &str,
+) -> CenterResult<Vec<String>> {
+    let id = i.id;
+    let s = center.company(company);
+    let staffing = center.caches.staffing(&s).await?;
+    let ids = targets(center, company, i, to).await?;
     if ids.is_empty() {
         return Err(CenterError::conflict("nobody_present", format!("nobody in {to} is present today")));
     }
     let chain = reachable(center, &s, id, &ids, &staffing).await;
+    // Nobody of them can ring: said before anything moves (the caller stays
+    // with the agent), never a silent fall back to the operators.
+    if chain.is_empty() {
+        return Err(CenterError::conflict(
+            "nobody_reachable",
+            format!("nobody of {to} can take the call now: no phone of theirs is registered"),
+        ));
+    }
     let ringing: Vec<String> = chain
         .iter()
         .filter_map(|p| staffing.members.iter().find(|m| m.id == p.staff).map(|m| m.username.clone()))

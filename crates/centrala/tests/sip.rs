@@ -947,6 +947,30 @@ async fn an_operator_puts_the_caller_through_to_finance() {
         .await
         .unwrap();
     assert_eq!(refused.status(), 403, "not his call");
+    // Before she tries, she sees who can take it: finance can (fin.amra's
+    // phone is registered), the stranger has no manager, mgr.emir's phone
+    // is not registered — and putting the caller through to him is refused
+    // with that reason, the caller staying with her.
+    let targets = get(&http, &server, &ana, &format!("/api/v1/interactions/{id}/transfer-targets")).await;
+    let find = |to: &str| targets.as_array().unwrap().iter().find(|t| t["to"] == to).cloned().unwrap();
+    assert_eq!(
+        (find("finance")["reachable"].as_bool(), find("finance")["names"].clone()),
+        (Some(true), json!(["Amra Finansić"]))
+    );
+    assert_eq!(find("manager")["why"], "nobody");
+    assert_eq!(
+        (find("mgr.emir")["reachable"].as_bool(), find("mgr.emir")["why"].as_str()),
+        (Some(false), Some("no_phone"))
+    );
+    let r = http
+        .post(server.url(&format!("/api/v1/interactions/{id}/transfer")))
+        .bearer_auth(&ana)
+        .json(&json!({"to": "mgr.emir"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "nobody_reachable");
     let t = http
         .post(server.url(&format!("/api/v1/interactions/{id}/transfer")))
         .bearer_auth(&ana)

@@ -267,3 +267,96 @@ pub async fn control(
     s.audit(&auth.username, &body.action, "interaction", &id.to_string(), "").await?;
     Ok(Json(ControlOut { action: body.action }))
 }
+
+/// Someone a call may be put through to, and whether they can take it now.
+#[derive(Serialize, ToSchema)]
+pub struct TargetNow {
+    /// What `POST …/transfer` takes: `manager`, `finance`, `head` or a
+    /// username.
+    pub to: String,
+    /// Who that is (full names).
+    pub names: Vec<String>,
+    /// Whether anyone of them can ring now.
+    pub reachable: bool,
+    /// When not: `no_phone` (none registered), `absent` (away today),
+    /// `nobody` (the call has no such person).
+    pub why: Option<String>,
+    /// For one member: their state in the ACD (`available`, `on_contact`…).
+    pub state: Option<String>,
+}
+
+/// Whom the agent may put this call through to, each saying whether they
+/// can take it now — the client's manager, finance and the head resolved
+/// as the routing does, then every active colleague — so a transfer that
+/// cannot ring is known before it is tried.
+#[utoipa::path(get, path = "/api/v1/interactions/{id}/transfer-targets", tag = "interactions", params(("id" = i64, Path)),
+    responses((status = 200, body = [TargetNow]), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn transfer_targets(
+    State(state): State<AppState>,
+    auth: Auth,
+    crate::error::ApiPath(id): crate::error::ApiPath<String>,
+) -> ApiResult<Json<Vec<TargetNow>>> {
+    let id = InteractionId(super::parse_id(&id, "interaction")?);
+    let s = state.store.company(auth.company);
+    let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
+    if i.handled_by != Some(auth.staff) {
+        auth.require(roles::AUDITORS)?;
+    }
+    let staffing = state.center.caches.staffing(&s).await?;
+    let today = state.center.today(auth.company).await;
+    let states: std::collections::HashMap<centrala_domain::StaffId, String> = state
+        .center
+        .acd
+        .stats(auth.company)
+        .await
+        .map(|(_, agents)| agents.into_iter().map(|a| (a.staff, a.state.as_str().to_owned())).collect())
+        .unwrap_or_default();
+    let accounts = s.sip_accounts().await?;
+    let can_ring = |staff: centrala_domain::StaffId| {
+        accounts.iter().any(|a| a.staff_id == staff && state.center.is_registered(&a.username))
+    };
+    let judge = |ids: &[centrala_domain::StaffId]| -> (bool, Option<String>) {
+        if ids.is_empty() {
+            return (false, Some("nobody".into()));
+        }
+        let present: Vec<_> = ids
+            .iter()
+            .filter(|id| matches!(staffing.presence(**id, today), centrala_desk::staffing::Presence::Present))
+            .collect();
+        if ids.iter().any(|id| can_ring(*id)) {
+            (true, None)
+        } else if present.is_empty() {
+            (false, Some("absent".into()))
+        } else {
+            (false, Some("no_phone".into()))
+        }
+    };
+    let name = |id: &centrala_domain::StaffId| staffing.member(*id).map(|m| m.full_name.clone());
+    let mut out = Vec::new();
+    for to in ["manager", "finance", "head"] {
+        let ids = match centrala_center::transfer::targets(&state.center, auth.company, &i, to).await {
+            Ok(ids) => ids,
+            Err(centrala_center::CenterError::Conflict { .. }) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        let (reachable, why) = judge(&ids);
+        out.push(TargetNow {
+            to: to.into(),
+            names: ids.iter().filter_map(name).collect(),
+            reachable,
+            why,
+            state: None,
+        });
+    }
+    for m in staffing.members.iter().filter(|m| m.active && m.id != auth.staff) {
+        let (reachable, why) = judge(&[m.id]);
+        out.push(TargetNow {
+            to: m.username.clone(),
+            names: vec![m.full_name.clone()],
+            reachable,
+            why,
+            state: states.get(&m.id).cloned(),
+        });
+    }
+    Ok(Json(out))
+}

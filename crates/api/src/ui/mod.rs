@@ -259,6 +259,8 @@ async fn desk(user: User) -> Response {
                         button #xfer-manager.secondary type="button" { (tr.t("call-transfer-manager")) }
                         button #xfer-finance.secondary type="button" { (tr.t("call-transfer-finance")) }
                         button #xfer-head.secondary type="button" { (tr.t("call-transfer-head")) }
+                        select #xfer-other aria-label=(tr.t("xfer-other")) { option value="" { (tr.t("xfer-other")) } }
+                        button #xfer-go.secondary type="button" { (tr.t("xfer-go")) }
                     }
                     div #call-notes.row hidden {
                         select #call-wrap aria-label=(tr.t("call-wrap-up")) {
@@ -763,6 +765,8 @@ mod tests {
         codes("day", &["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
         codes("prompt", &["main-menu", "invalid-choice", "closed", "please-wait", "busy-later"]);
         codes("missed", &["no_answer", "declined"]);
+        codes("why", &["no_phone", "absent", "nobody"]);
+        codes("call-transfer", &["manager", "finance", "head"]);
         keys.sort();
         keys.dedup();
         keys
