@@ -552,6 +552,12 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
         ("Pekara Nova Čačak", None, "Sarajevo")
     );
     assert_eq!(s.client_by_phone("+38733999111").await.unwrap().map(|c| c.code), Some(code.clone()));
+    // Typed without the diacritics, the search finds it (and opens it: the
+    // only match).
+    alt(&op, "k").await;
+    keys(&op, "\u{E009}a\u{E000}pekara nova cacak\u{E007}").await;
+    text_until(&op, "#client-results", |t| t.contains("Pekara Nova Čačak")).await;
+    text_until(&op, "#card-name", |t| t.contains(&code)).await;
 
     // A call is answered on op.ana's phone (the telephony tells the desk on
     // the event stream; tests/sip.rs drives that part with real phones): the

@@ -3,6 +3,7 @@
 
 pub mod absence;
 pub mod department;
+pub mod fold;
 pub mod ids;
 pub mod intent;
 pub mod money;

@@ -322,14 +322,15 @@ impl Scoped<'_> {
         // A placeholder code, unique while the row gets its id.
         let temp = format!("new-{}", uuid_like());
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO clients (company_id, code, name, client_type, manager_staff_id, email, region, credit_limit)
-             VALUES ($1, $2, $3, $4, NULL, '', $5, 0) RETURNING id",
+            "INSERT INTO clients (company_id, code, name, client_type, manager_staff_id, email, region, credit_limit, search_key)
+             VALUES ($1, $2, $3, $4, NULL, '', $5, 0, $6) RETURNING id",
         )
         .bind(c)
         .bind(&temp)
         .bind(name.trim())
         .bind(client_type)
         .bind(region.trim())
+        .bind(centrala_domain::fold::fold(name))
         .fetch_all(&mut *tx)
         .await?
         .returned()?;
@@ -382,10 +383,10 @@ impl Scoped<'_> {
     pub async fn search_clients(&self, q: &str, phone: Option<&str>, limit: i64) -> Result<Vec<Client>> {
         let sql = format!(
             "SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND (
-                LOWER(name) LIKE $2 ESCAPE '\\' OR LOWER(code) LIKE $2 ESCAPE '\\'
+                search_key LIKE $5 ESCAPE '\\' OR LOWER(code) LIKE $2 ESCAPE '\\'
                 OR id IN (SELECT client_id FROM client_phones WHERE company_id = $1 AND phone = $3)
                 OR id IN (SELECT client_id FROM contacts WHERE company_id = $1 AND phone = $3))
-             ORDER BY code LIMIT $4"
+             ORDER BY CASE WHEN LOWER(code) = $6 THEN 0 ELSE 1 END, code LIMIT $4"
         );
         let like = crate::like_contains(q.trim());
         let rows: Vec<ClientRow> = sqlx::query_as(&sql)
@@ -393,6 +394,8 @@ impl Scoped<'_> {
             .bind(like)
             .bind(phone.unwrap_or("-"))
             .bind(limit)
+            .bind(crate::like_folded(q))
+            .bind(q.trim().to_lowercase())
             .fetch_all(self.pool())
             .await?;
         Ok(rows.into_iter().map(Into::into).collect())

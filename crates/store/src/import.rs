@@ -957,11 +957,11 @@ impl Apply<'_, '_> {
                     .await?;
             }
             let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO clients (company_id, code, name, client_type, manager_staff_id, email, region, credit_limit)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                "INSERT INTO clients (company_id, code, name, client_type, manager_staff_id, email, region, credit_limit, search_key)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (company_id, code) DO UPDATE SET name = excluded.name, client_type = excluded.client_type,
                  manager_staff_id = excluded.manager_staff_id, email = excluded.email, region = excluded.region,
-                 credit_limit = excluded.credit_limit RETURNING id",
+                 credit_limit = excluded.credit_limit, search_key = excluded.search_key RETURNING id",
             )
             .bind(c)
             .bind(&k.code)
@@ -971,6 +971,7 @@ impl Apply<'_, '_> {
             .bind(&k.email)
             .bind(&k.region)
             .bind(k.credit_limit.cents())
+            .bind(centrala_domain::fold::fold(&k.name))
             .fetch_all(&mut **self.tx)
             .await?
             .returned()?;
@@ -1017,8 +1018,8 @@ impl Apply<'_, '_> {
             let p = &r.rec;
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO products (company_id, sku, name, category, unit, price_1, price_2, price_3, price_4, price_5,
-                 is_new, is_special, alcohol, stock) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-                 ON CONFLICT (company_id, sku) DO UPDATE SET name = excluded.name, category = excluded.category,
+                 is_new, is_special, alcohol, stock, search_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                 ON CONFLICT (company_id, sku) DO UPDATE SET name = excluded.name, search_key = excluded.search_key, category = excluded.category,
                  unit = excluded.unit, price_1 = excluded.price_1, price_2 = excluded.price_2, price_3 = excluded.price_3,
                  price_4 = excluded.price_4, price_5 = excluded.price_5, is_new = excluded.is_new,
                  is_special = excluded.is_special, alcohol = excluded.alcohol, stock = excluded.stock RETURNING id",
@@ -1037,6 +1038,7 @@ impl Apply<'_, '_> {
             .bind(b(p.is_special))
             .bind(b(p.alcohol))
             .bind(p.stock.0)
+            .bind(centrala_domain::fold::fold(&p.name))
             .fetch_all(&mut **self.tx)
             .await?
             .returned()?;

@@ -338,9 +338,9 @@ impl<'a> Scoped<'a> {
     pub async fn products(&self, q: &str, limit: i64, offset: i64) -> Result<Vec<Product>> {
         let sql = format!(
             "SELECT {PRODUCT_COLS} FROM products WHERE company_id = $1
-             AND ($2 = '' OR LOWER(sku) LIKE $3 ESCAPE '\\' OR LOWER(name) LIKE $3 ESCAPE '\\'
+             AND ($2 = '' OR LOWER(sku) LIKE $3 ESCAPE '\\' OR search_key LIKE $6 ESCAPE '\\'
                   OR LOWER(category) LIKE $3 ESCAPE '\\')
-             ORDER BY sku LIMIT $4 OFFSET $5"
+             ORDER BY CASE WHEN LOWER(sku) = LOWER($2) THEN 0 ELSE 1 END, sku LIMIT $4 OFFSET $5"
         );
         let like = crate::like_contains(q);
         let rows: Vec<ProductRow> = sqlx::query_as(&sql)
@@ -349,6 +349,7 @@ impl<'a> Scoped<'a> {
             .bind(like)
             .bind(limit)
             .bind(offset)
+            .bind(crate::like_folded(q))
             .fetch_all(self.pool())
             .await?;
         Ok(rows.into_iter().map(Into::into).collect())

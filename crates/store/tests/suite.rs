@@ -362,6 +362,22 @@ mod desk_queries {
         assert_eq!(s.client_by_phone("+38761999000").await.unwrap().unwrap().code, "K001", "a contact's phone");
         assert_eq!(s.client_by_phone("+38765123456").await.unwrap().unwrap().code, "K004", "K004 has only a contact");
         assert!(s.client_by_phone("+38799999999").await.unwrap().is_none());
+        // Names are found as people type them: without diacritics, in
+        // Cyrillic, in capitals, "dj" for đ (folded search keys).
+        let cacak = s.register_client("Čačak Đurđevak", "retail", "Čačak", "+38733000111").await.unwrap();
+        for typed in ["cacak", "ČAČAK", "Чачак", "djurdjevak", "Ђурђевак", "čačak đurđ"] {
+            let found: Vec<String> =
+                s.search_clients(typed, None, 10).await.unwrap().into_iter().map(|c| c.code).collect();
+            assert_eq!(found, std::slice::from_ref(&cacak.code), "{typed:?}");
+        }
+        // Products likewise: "dzezva" and "Џезва" find Zlatna džezva, "пиво" the beer.
+        for (typed, sku) in [("dzezva", "CO-0001"), ("ДЖЕЗВА", "CO-0001"), ("Џезва", "CO-0001"), ("пиво", "BE-0001")]
+        {
+            let found: Vec<String> = s.products(typed, 10, 0).await.unwrap().into_iter().map(|p| p.sku).collect();
+            assert_eq!(found, [sku], "{typed:?}");
+        }
+        // A code typed exactly comes first.
+        assert_eq!(s.search_clients("k001", None, 10).await.unwrap()[0].code, "K001");
         // A caller registered as a new client: a code of its own, no manager.
         let new = s.register_client("Kiosk Ilidža", "retail", "Sarajevo", "+38799999999").await.unwrap();
         assert_eq!((new.code.clone(), new.manager, new.credit_limit), (format!("N{:05}", new.id.0), None, Money(0)));
