@@ -53,7 +53,7 @@ use utoipa::{
         events::stream,
         routes::agents::me, routes::agents::set, routes::agents::stats,
         routes::interactions::list, routes::interactions::get, routes::interactions::notes, routes::interactions::recording, routes::calls::place, routes::calls::transfer, routes::calls::listen, routes::calls::control, routes::calls::transfer_targets,
-        routes::queues::get, routes::queues::put, routes::queues::list, routes::queues::put_queue, routes::queues::delete, routes::agents::set_other, routes::ivr::get, routes::ivr::put, routes::ivr::delete, routes::ivr::get_retention, routes::ivr::put_retention,
+        routes::queues::get, routes::queues::put, routes::queues::list, routes::queues::put_queue, routes::queues::delete, routes::agents::set_other, routes::agents::hand, routes::agents::answer_hand, routes::ivr::get, routes::ivr::put, routes::ivr::delete, routes::ivr::get_retention, routes::ivr::put_retention,
         routes::interactions::numbers, routes::interactions::set_number, routes::interactions::delete_number,
     ),
     modifiers(&Security),
@@ -158,6 +158,8 @@ pub fn app(state: AppState) -> Router {
         .route("/events", get(crate::events::stream))
         .route("/agents/me/state", get(agents::me).put(agents::set))
         .route("/agents/{id}/state", put(agents::set_other))
+        .route("/agents/me/hand", post(agents::hand))
+        .route("/agents/{id}/hand", axum::routing::delete(agents::answer_hand))
         .route("/queues/stats", get(agents::stats))
         .route("/queues/settings", get(queues::get).put(queues::put))
         .route("/queues", get(queues::list))

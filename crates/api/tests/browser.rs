@@ -942,6 +942,16 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
         talking.contains("+38761000077") && talking.contains("Operateri"),
         "with whom, through which queue: {talking}"
     );
+    // She raises her hand (Alt+H): the wallboard shows it at once, with
+    // her call; the supervisor answers, and it goes down on her desk too.
+    alt(&op, "h").await;
+    text_until(&op, "#hand", |t| t == "Spusti ruku").await;
+    let asking = text_until(&admin, &row, |t| t.contains("traži pomoć")).await;
+    assert!(asking.contains("+38761000077"), "with the call: {asking}");
+    check_page(&admin, "wallboard-hand").await;
+    click(&admin, &format!("{row} button.answer-hand")).await;
+    text_until(&op, "#hand", |t| t == "✋ Traži pomoć").await;
+    text_until(&admin, &row, |t| !t.contains("traži pomoć")).await;
     // Someone listening in is shown beside the call (the story says so).
     let sup = s.staff_by_username("sup.nina").await.unwrap().unwrap();
     s.add_interaction_event(id, centrala_store::interactions::StoryKind::Listening, Some(sup.id), "").await.unwrap();

@@ -1146,3 +1146,45 @@ async fn a_caller_who_is_no_client_is_registered_as_a_new_client() {
     let r = d.w.post("/api/v1/clients", &admin, json!({"name": "X", "phone": "061 777 888"})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_operator_raises_a_hand_and_a_supervisor_answers_it() {
+    let d = Demo::new().await;
+    let op = d.login("op.ana").await;
+    let sup = d.login("sup.nina").await;
+    let ana = d.w.get("/api/v1/auth/me", &op).await.body["id"].as_i64().unwrap();
+    let stats_hand = || async {
+        let s = d.w.get("/api/v1/queues/stats", &sup).await;
+        s.body[0]["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["username"] == "op.ana")
+            .map(|a| a["hand_raised_s"].clone())
+    };
+    // She is an agent the ACD knows once she has a state.
+    d.w.call(
+        Method::PUT,
+        "/api/v1/agents/me/state",
+        Some(&op),
+        Some(json!({"state": "not_ready", "reason": "training"})),
+    )
+    .await;
+    assert_eq!(stats_hand().await, Some(Value::Null), "no hand up");
+    let r = d.w.post("/api/v1/agents/me/hand", &op, json!({"raised": true})).await;
+    assert_eq!((r.body["raised"].as_bool(), r.body["interaction"].clone()), (Some(true), Value::Null));
+    assert!(stats_hand().await.unwrap().is_u64(), "the wallboard sees it");
+    // Only those who watch the floor answer it.
+    let other = d.login("op.haris").await;
+    assert_eq!(
+        d.w.call(Method::DELETE, &format!("/api/v1/agents/{ana}/hand"), Some(&other), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        d.w.call(Method::DELETE, &format!("/api/v1/agents/{ana}/hand"), Some(&sup), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(stats_hand().await, Some(Value::Null), "answered: down");
+    let again = d.w.call(Method::DELETE, &format!("/api/v1/agents/{ana}/hand"), Some(&sup), None).await;
+    assert_eq!((again.status, again.code()), (StatusCode::NOT_FOUND, "not_found"));
+}

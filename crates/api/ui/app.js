@@ -753,6 +753,23 @@ async function dial(number) {
   }
 }
 
+// A raised hand: the supervisors' wallboard shows it at once, with the
+// call; it goes down when the agent lowers it or a supervisor answers.
+let handUp = false;
+function showHand(up) {
+  handUp = up;
+  $("#hand").setAttribute("aria-pressed", String(up));
+  $("#hand").textContent = t(up ? "hand-lower" : "hand-raise");
+}
+async function toggleHand() {
+  try {
+    const r = await api("POST", "/agents/me/hand", { raised: !handUp });
+    showHand(r.raised);
+  } catch (e) {
+    showError($("#call-msg"), e);
+  }
+}
+
 // The ten most frequent actions, from the keyboard (listed on `?`).
 function shortcut(ev) {
   const help = $("#help");
@@ -776,6 +793,7 @@ function shortcut(ev) {
     KeyR: () => setState("ready"),
     KeyU: () => setState("not_ready", $("#nr-reason").value),
     KeyW: () => setState("wrap_up_done"),
+    KeyH: () => toggleHand(),
   };
   const act = acts[ev.code];
   if (act) {
@@ -815,6 +833,12 @@ if (document.body.dataset.page === "desk") {
   $("#go-offline").addEventListener("click", () => setState("offline"));
   $("#go-wrap-done").addEventListener("click", () => setState("wrap_up_done"));
   $("#help-open").addEventListener("click", () => $("#help").showModal());
+  $("#hand").addEventListener("click", toggleHand);
+  // A supervisor answered: the hand goes down here too.
+  calls.addEventListener("hand", (ev) => {
+    const h = JSON.parse(ev.data);
+    if (String(h.staff) === document.body.dataset.staff) showHand(h.raised);
+  });
   document.addEventListener("keydown", shortcut);
   const q = $("#client-q");
   q.addEventListener("input", debounce(() => search(q.value).catch(() => {}), 200));
@@ -1343,7 +1367,8 @@ async function refreshWallboard() {
     el("td", {}, a.full_name), el("td", { class: "state" }, stateText(a.state, a.reason)),
     el("td", { class: "num" }, mmss(a.in_state_s)),
     el("td", { class: "with" }, a.talking_with || "", a.queue ? el("span", { class: "muted" }, " · " + queueName(a.queue)) : null,
-      a.listeners.length ? el("span", { class: "badge listening" }, t("wb-listened-by", { names: a.listeners.join(", ") })) : null),
+      a.listeners.length ? el("span", { class: "badge listening" }, t("wb-listened-by", { names: a.listeners.join(", ") })) : null,
+      a.hand_raised_s === null ? null : el("strong", { class: "hand" }, " ✋ " + t("wb-hand", { time: mmss(a.hand_raised_s) }))),
     el("td", { class: "num" }, String(a.handled_today)),
     el("td", { class: "row" },
       a.talking === null ? null : el("button", { type: "button", class: "listen secondary", "data-interaction": String(a.talking),
@@ -1355,6 +1380,14 @@ async function refreshWallboard() {
             showError($("#wb-msg"), e);
           }
         } }, t("wb-listen"), el("span", { class: "visually-hidden" }, " " + a.full_name)),
+      a.hand_raised_s === null ? null : el("button", { type: "button", class: "answer-hand", onclick: async () => {
+        try {
+          await api("DELETE", "/agents/" + a.id + "/hand");
+          refreshWallboard().catch(() => {});
+        } catch (e) {
+          showError($("#wb-msg"), e);
+        }
+      } }, t("wb-hand-done"), el("span", { class: "visually-hidden" }, " " + a.full_name)),
       ...[["ready", "state-ready"], ["not_ready", "state-not-ready"], ["offline", "state-offline"]]
         .filter(([s]) => (s === "ready" ? a.state !== "available" : s === "not_ready" ? a.state !== "not_ready" : a.state !== "offline"))
         .map(([s, key]) => el("button", { type: "button", class: "secondary set-state", "data-state": s, onclick: async () => {
@@ -1373,6 +1406,7 @@ if (document.body.dataset.page === "wallboard") {
   const source = new EventSource("/api/v1/events");
   source.addEventListener("agent_state", () => refreshWallboard().catch(() => {}));
   source.addEventListener("queue_changed", () => refreshWallboard().catch(() => {}));
+  source.addEventListener("hand", () => refreshWallboard().catch(() => {}));
   // TV mode: large type for a wall, readable from five metres.
   $("#tv").addEventListener("click", () => {
     const on = document.body.classList.toggle("tv");

@@ -17,6 +17,7 @@ pub mod calls;
 pub mod clock;
 pub mod desk;
 pub mod error;
+pub mod hands;
 pub mod recordings;
 pub mod recovery;
 pub mod settings;
@@ -82,6 +83,8 @@ pub struct Center {
     pub problems: Arc<settings::Problems>,
     /// Each company's time zone, as last read.
     zones: Arc<Mutex<HashMap<CompanyId, Tz>>>,
+    /// Operators asking a supervisor for help.
+    pub hands: Arc<hands::Hands>,
 }
 
 impl Center {
@@ -101,6 +104,7 @@ impl Center {
             events,
             problems: Arc::new(settings::Problems::default()),
             zones: Arc::new(Mutex::new(HashMap::new())),
+            hands: Arc::new(hands::Hands::default()),
         };
         tokio::spawn(callbacks::run(center.clone(), jobs));
         tokio::spawn(callbacks::start_all(center.clone()));

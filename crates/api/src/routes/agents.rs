@@ -218,6 +218,8 @@ pub struct AgentOut {
     pub queue: Option<String>,
     /// Who listens in on the call (full names).
     pub listeners: Vec<String>,
+    /// Seconds since the agent raised a hand for help, while it is up.
+    pub hand_raised_s: Option<u64>,
 }
 
 /// A call waiting in a queue.
@@ -310,6 +312,11 @@ pub async fn stats(State(state): State<AppState>, auth: Allowed<Watchers>) -> Ap
                 talking_with,
                 queue: a.queue,
                 listeners,
+                hand_raised_s: state
+                    .center
+                    .hands
+                    .get(auth.company, a.staff)
+                    .map(|h| u64::try_from((state.center.clock().now() - h.since).num_seconds()).unwrap_or(0)),
             },
         ));
     }
@@ -349,4 +356,58 @@ pub async fn stats(State(state): State<AppState>, auth: Allowed<Watchers>) -> Ap
         })
         .collect();
     Ok(Json(out))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandIn {
+    /// `true` asks a supervisor for help; `false` lowers the hand.
+    pub raised: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HandOut {
+    pub raised: bool,
+    /// The call it is about, when the agent is on one.
+    pub interaction: Option<i64>,
+}
+
+/// Raise a hand for help (CC-9), or lower it: the supervisors' wallboard
+/// shows it at once, with the call the agent is on.
+#[utoipa::path(post, path = "/api/v1/agents/me/hand", tag = "agents", request_body = HandIn,
+    responses((status = 200, body = HandOut)))]
+pub async fn hand(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<HandIn>,
+) -> ApiResult<Json<HandOut>> {
+    let bus = &state.center.events;
+    if !body.raised {
+        state.center.hands.lower(bus, auth.company, auth.staff);
+        return Ok(Json(HandOut { raised: false, interaction: None }));
+    }
+    let interaction = state.center.acd.state(auth.staff).await.and_then(|now| now.contact).map(|(i, _)| i);
+    let since = state.center.clock().now();
+    state.center.hands.raise(bus, auth.company, auth.staff, centrala_center::hands::Hand { since, interaction });
+    let s = state.store.company(auth.company);
+    s.audit(&auth.username, "raise_hand", "staff", &auth.staff.to_string(), "").await?;
+    let up = state.center.hands.get(auth.company, auth.staff);
+    Ok(Json(HandOut { raised: true, interaction: up.and_then(|h| h.interaction).map(|i| i.0) }))
+}
+
+/// A supervisor answered an agent's raised hand (supervisors, admins,
+/// heads): it goes down.
+#[utoipa::path(delete, path = "/api/v1/agents/{id}/hand", tag = "agents", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn answer_hand(
+    State(state): State<AppState>,
+    auth: Allowed<Watchers>,
+    crate::error::ApiPath(id): crate::error::ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    let id = centrala_domain::StaffId(super::parse_id(&id, "staff member")?);
+    if !state.center.hands.lower(&state.center.events, auth.company, id) {
+        return Err(ApiError::not_found("raised hand"));
+    }
+    state.store.company(auth.company).audit(&auth.username, "answer_hand", "staff", &id.to_string(), "").await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -154,6 +154,10 @@ pub async fn listen(
         return Err(not_talking());
     }
     s.audit(&auth.username, "listen", "interaction", &id.to_string(), &user).await?;
+    // A supervisor listening in has answered the agent's raised hand.
+    if let Some(agent) = i.handled_by {
+        state.center.hands.lower(&state.center.events, auth.company, agent);
+    }
     Ok((StatusCode::ACCEPTED, Json(ListenOut { ringing: user })))
 }
 

@@ -248,6 +248,7 @@ async fn desk(user: User) -> Response {
                     button #go-not-ready.secondary type="button" { (tr.t("state-not-ready")) }
                     button #go-offline.secondary type="button" { (tr.t("state-offline")) }
                     button #go-wrap-done.secondary type="button" { (tr.t("state-wrap-up-done")) }
+                    button #hand.secondary type="button" aria-pressed="false" aria-keyshortcuts="Alt+H" { (tr.t("hand-raise")) }
                     button #help-open.secondary type="button" aria-keyshortcuts="?" { "? " (tr.t("keys-title")) }
                 }
                 section #call.card.call hidden aria-live="polite" aria-label=(tr.t("call-on")) {
@@ -347,7 +348,7 @@ async fn desk(user: User) -> Response {
 
 /// The desk's keyboard shortcuts, as the `?` overlay lists them (and
 /// `app.js` binds them).
-const SHORTCUTS: [(&str, &str); 11] = [
+const SHORTCUTS: [(&str, &str); 12] = [
     ("Alt+K", "keys-search-client"),
     ("Alt+N", "keys-new-order"),
     ("Alt+P", "keys-search-product"),
@@ -358,6 +359,7 @@ const SHORTCUTS: [(&str, &str); 11] = [
     ("Alt+R", "keys-ready"),
     ("Alt+U", "keys-not-ready"),
     ("Alt+W", "keys-wrap-done"),
+    ("Alt+H", "keys-hand"),
     ("?", "keys-help"),
 ];
 

@@ -213,6 +213,12 @@ keys-ready = Spreman
 keys-not-ready = Nisam spreman
 keys-wrap-done = Završio obradu
 keys-help = Ova lista
+keys-hand = Zatraži pomoć supervizora
+hand-raise = ✋ Traži pomoć
+hand-lower = Spusti ruku
+hand-raised = Ruka je podignuta: supervizori to vide.
+wb-hand = traži pomoć ({ $time })
+wb-hand-done = Riješeno
 
 ## Calls
 call-incoming = Dolazni poziv

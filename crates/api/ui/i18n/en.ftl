@@ -213,6 +213,12 @@ keys-ready = Ready
 keys-not-ready = Not ready
 keys-wrap-done = Wrap-up done
 keys-help = This list
+keys-hand = Ask a supervisor for help
+hand-raise = ✋ Ask for help
+hand-lower = Lower my hand
+hand-raised = Your hand is up: the supervisors see it.
+wb-hand = asks for help ({ $time })
+wb-hand-done = Answered
 
 ## Calls
 call-incoming = Incoming call

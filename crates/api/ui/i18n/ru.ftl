@@ -213,6 +213,12 @@ keys-ready = Готов
 keys-not-ready = Не готов
 keys-wrap-done = Обработка завершена
 keys-help = Этот список
+keys-hand = Позвать супервайзера
+hand-raise = ✋ Позвать на помощь
+hand-lower = Опустить руку
+hand-raised = Рука поднята: супервайзеры это видят.
+wb-hand = просит помощи ({ $time })
+wb-hand-done = Решено
 
 ## Calls
 call-incoming = Входящий звонок
