@@ -386,7 +386,7 @@ impl Scoped<'_> {
                 search_key LIKE $5 ESCAPE '\\' OR LOWER(code) LIKE $2 ESCAPE '\\'
                 OR id IN (SELECT client_id FROM client_phones WHERE company_id = $1 AND phone = $3)
                 OR id IN (SELECT client_id FROM contacts WHERE company_id = $1 AND phone = $3))
-             ORDER BY CASE WHEN LOWER(code) = $6 THEN 0 ELSE 1 END, code LIMIT $4"
+             ORDER BY code LIMIT $4"
         );
         let like = crate::like_contains(q.trim());
         let rows: Vec<ClientRow> = sqlx::query_as(&sql)
@@ -395,10 +395,23 @@ impl Scoped<'_> {
             .bind(phone.unwrap_or("-"))
             .bind(limit)
             .bind(crate::like_folded(q))
-            .bind(q.trim().to_lowercase())
             .fetch_all(self.pool())
             .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        let mut found: Vec<Client> = rows.into_iter().map(Into::into).collect();
+        // A code typed exactly comes first (looked up by its index, so the
+        // list itself stays in the code index's order and stops early).
+        let typed = q.trim();
+        let exact = match self.client_by_code(typed).await? {
+            Some(c) => Some(c),
+            None if typed != typed.to_uppercase() => self.client_by_code(&typed.to_uppercase()).await?,
+            None => None,
+        };
+        if let Some(exact) = exact.filter(|_| !typed.is_empty()) {
+            found.retain(|c| c.id != exact.id);
+            found.insert(0, exact);
+            found.truncate(usize::try_from(limit).unwrap_or(0).max(1));
+        }
+        Ok(found)
     }
 
     /// Clients with a manager and no order since `cutoff` (OD-16), with

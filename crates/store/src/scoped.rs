@@ -340,7 +340,7 @@ impl<'a> Scoped<'a> {
             "SELECT {PRODUCT_COLS} FROM products WHERE company_id = $1
              AND ($2 = '' OR LOWER(sku) LIKE $3 ESCAPE '\\' OR search_key LIKE $6 ESCAPE '\\'
                   OR LOWER(category) LIKE $3 ESCAPE '\\')
-             ORDER BY CASE WHEN LOWER(sku) = LOWER($2) THEN 0 ELSE 1 END, sku LIMIT $4 OFFSET $5"
+             ORDER BY sku LIMIT $4 OFFSET $5"
         );
         let like = crate::like_contains(q);
         let rows: Vec<ProductRow> = sqlx::query_as(&sql)
