@@ -322,6 +322,8 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     login(&op, &base, "op.ana", "bs").await;
     assert!(op.current_url().await.unwrap().path().ends_with("/desk"));
     assert_eq!(focused_id(&op).await, "client-q", "the search has the focus");
+    // The desk says whether a call can ring her: no phone yet.
+    text_until(&op, "#my-phone", |t| t == "☎ nema telefona: dodaje ga administrator").await;
     alt(&op, "r").await;
     let ready = text_until(&op, "#my-state", |t| t == "spreman").await;
     assert_eq!(ready, "spreman");
@@ -893,6 +895,7 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     let ana = s.staff_by_username("op.ana").await.unwrap().unwrap();
     s.set_sip_account(ana.id, "203", "0123").await.unwrap();
     login(&op, &base, "op.ana", "bs").await;
+    text_until(&op, "#my-phone", |t| t == "☎ 203: nije registrovan, ne može zvoniti").await;
     let id = s
         .start_interaction(centrala_store::interactions::Direction::Inbound, "+38761000077", "+38733555000", None)
         .await

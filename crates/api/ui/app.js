@@ -633,6 +633,10 @@ function showCall(kind, d) {
 async function follow() {
   const s = await api("GET", "/agents/me/state");
   showState(s);
+  // Whether a call can ring the agent's phone now.
+  const p = s.phone;
+  $("#my-phone").textContent = !p ? t("phone-none") : t(p.registered ? "phone-up" : "phone-down", { user: p.user });
+  $("#my-phone").dataset.ok = String(!!(p && p.registered));
   const c = s.contact;
   const box = $("#call");
   if (c) {

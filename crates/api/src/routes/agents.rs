@@ -30,6 +30,18 @@ pub struct StateOut {
     /// In wrap-up: seconds left before the agent is ready again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wrap_up_left_s: Option<u64>,
+    /// The agent's phone and whether it can ring now (`GET
+    /// /agents/me/state` only; absent: no phone at all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<PhoneNow>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PhoneNow {
+    /// Its SIP username.
+    pub user: String,
+    /// Registered now: a call can ring it.
+    pub registered: bool,
 }
 
 /// The call an agent is on now.
@@ -50,17 +62,33 @@ fn out(state: &AgentState, secs: u64) -> StateOut {
         AgentState::NotReady(r) => Some(r.clone()),
         _ => None,
     };
-    StateOut { state: state.as_str().into(), reason, in_state_s: secs, contact: None, wrap_up_left_s: None }
+    StateOut {
+        state: state.as_str().into(),
+        reason,
+        in_state_s: secs,
+        contact: None,
+        wrap_up_left_s: None,
+        phone: None,
+    }
 }
 
 /// The caller's agent state, with the call it is on and what is left of its
 /// wrap-up (the desk renders it, and restores it after a reload).
 #[utoipa::path(get, path = "/api/v1/agents/me/state", tag = "agents", responses((status = 200, body = StateOut)))]
 pub async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<StateOut>> {
+    let phone = state
+        .store
+        .company(auth.company)
+        .sip_username(auth.staff)
+        .await?
+        .map(|user| PhoneNow { registered: state.center.is_registered(&user), user });
     let Some(now) = state.center.acd.state(auth.staff).await else {
-        return Ok(Json(out(&AgentState::Offline, 0)));
+        let mut o = out(&AgentState::Offline, 0);
+        o.phone = phone;
+        return Ok(Json(o));
     };
     let mut o = out(&now.state, now.in_state.as_secs());
+    o.phone = phone;
     o.wrap_up_left_s = now.wrap_left.map(|d| d.as_secs());
     if let Some((id, talking)) = now.contact {
         let s = state.store.company(auth.company);

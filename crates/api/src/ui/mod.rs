@@ -240,7 +240,7 @@ async fn desk(user: User) -> Response {
             h1.visually-hidden { (tr.t("desk-title")) }
             div #banner.banner {
                 section #agent-state.card.row aria-label=(tr.t("state-current")) {
-                    strong { (tr.t("state-current")) ": " } span #my-state.badge {}
+                    strong { (tr.t("state-current")) ": " } span #my-state.badge {} " " span #my-phone.badge {}
                     button #go-ready type="button" { (tr.t("state-ready")) }
                     select #nr-reason aria-label=(tr.t("state-reason")) {
                         @for r in crate::routes::agents::CHOSEN_REASONS { option value=(r) { (tr.t(&format!("nr-{r}"))) } }
