@@ -844,8 +844,18 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     assert_eq!(name.as_deref(), Some("operators"), "Edit fills the form with the row's queue");
     set(&admin, "#q-wrap", "600").await;
     click(&admin, "#queue-form button").await;
+    // (The page reloads once saved: the table above is already there, so
+    // wait for the store itself.)
+    let mut saved = String::new();
+    for _ in 0..100 {
+        saved = s.queue_settings().await.unwrap().unwrap_or_default();
+        if saved.contains("\"wrap_up_seconds\":600") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(saved.contains("\"wrap_up_seconds\":600"), "{saved}");
     text_until(&admin, "#queues-table", |t| t.contains("complaints")).await;
-    assert!(s.queue_settings().await.unwrap().unwrap().contains("\"wrap_up_seconds\":600"));
     check_page(&admin, "admin-queues").await;
 
     // A two-level voice menu, built without JSON: a new menu for orders,

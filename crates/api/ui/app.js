@@ -702,9 +702,10 @@ async function loadTargets() {
 }
 
 // Hold, mute and hang up act on our relay, whatever the phone.
-async function control(action) {
+async function control(action, keys) {
   try {
-    await api("POST", "/interactions/" + call.id + "/control", { action });
+    await api("POST", "/interactions/" + call.id + "/control", keys ? { action, keys } : { action });
+    if (action === "keys") $("#call-keys").value = "";
     if (action === "hold" || action === "resume") {
       call.held = action === "hold";
       $("#call-hold").setAttribute("aria-pressed", String(call.held));
@@ -831,6 +832,10 @@ if (document.body.dataset.page === "desk") {
   $("#call-hold").addEventListener("click", () => control(call.held ? "resume" : "hold"));
   $("#call-mute").addEventListener("click", () => control(call.muted ? "unmute" : "mute"));
   $("#call-hang-up").addEventListener("click", () => control("hang_up"));
+  // The keypad: what is typed goes to the caller as key presses.
+  const sendKeys = () => { const k = $("#call-keys").value.trim().toUpperCase(); if (k) control("keys", k); };
+  $("#call-keys-send").addEventListener("click", sendKeys);
+  $("#call-keys").addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); sendKeys(); } });
   follow().catch(() => {});
   $("#go-ready").addEventListener("click", () => setState("ready"));
   $("#go-not-ready").addEventListener("click", () => setState("not_ready", $("#nr-reason").value));

@@ -3175,3 +3175,100 @@ async fn the_agent_holds_mutes_and_hangs_up_from_the_desk_whatever_the_phone() {
     assert!(audit.contains("\"hold\"") && audit.contains("\"mute\"") && audit.contains("\"hang_up\""), "{audit}");
     server.stop();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agents_keypad_reaches_the_caller_as_telephone_events() {
+    if !have_baresip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let admin = login(&http, &server, "admin").await;
+    // A short menu: one second to press, then an operator.
+    let menu = json!({"start": "main", "menus": [{"id": "main", "prompt": "main-menu", "options": {"1": {"intent": "order"}},
+        "timeout_seconds": 1, "retries": 0, "on_no_input": "operator"}]});
+    let r = http.put(server.url("/api/v1/ivr")).bearer_auth(&admin).json(&menu).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let speech = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/bs/main-menu.wav");
+    let _ana = Phone::start(&dir.path().join("ana"), &server.sip, "203", "demo", &speech);
+    until_registered(&http, &server, &sup, "203", &dir.path().join("ana/log")).await;
+    ready(&http, &server, "op.ana").await;
+    let ana = login(&http, &server, "op.ana").await;
+
+    // The caller: baresip, not registered anywhere, driven over ctrl_tcp
+    // (not on its SIP port + 1: that is its TLS port); it speaks a long
+    // tone (baresip hangs up when its file ends).
+    let caller = dir.path().join("caller");
+    let voice = dir.path().join("caller.wav");
+    tone_wav(&voice, 440.0, 90);
+    std::fs::create_dir_all(&caller).unwrap();
+    let (port, ctrl) = (free_phone_port(), free_phone_port());
+    std::fs::write(
+        caller.join("config"),
+        format!(
+            "poll_method epoll\nsip_listen 127.0.0.1:{port}\nnet_interface 127.0.0.1\n\
+             module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule aufile.so\nmodule_app account.so\n\
+             module_app menu.so\nmodule_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{ctrl}\n\
+             audio_source aufile,{}\naudio_player aufile,{}\naudio_alert aufile,/dev/null\n",
+            voice.display(),
+            caller.join("heard.wav").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(caller.join("accounts"), format!("<sip:38761999888@127.0.0.1:{port}>;regint=0\n")).unwrap();
+    let log = std::fs::File::create(caller.join("log")).unwrap();
+    let child = Command::new(BARESIP)
+        .arg("-f")
+        .arg(&caller)
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let _caller = Phone(child);
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", ctrl)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    baresip_command(ctrl, "dial", &format!("sip:38733555000@{}", server.sip));
+
+    // The menu lets it through to op.ana, whose phone answers.
+    let mut id = None;
+    for _ in 0..300 {
+        let me = get(&http, &server, &ana, "/api/v1/agents/me/state").await;
+        if me["contact"]["phase"] == "talking" {
+            id = me["contact"]["interaction"].as_i64();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let Some(id) = id else { panic!("op.ana never talked: {}", server.stop().join("\n")) };
+    let keys = |body: Value| {
+        let (http, url, ana) = (http.clone(), server.url(&format!("/api/v1/interactions/{id}/control")), ana.clone());
+        async move { http.post(url).bearer_auth(ana).json(&body).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(keys(json!({"action": "keys", "keys": "5x"})).await, 422, "only keypad keys");
+    assert_eq!(keys(json!({"action": "keys", "keys": "5#"})).await, 200);
+
+    // The caller's phone receives both keys as RFC 4733 events, each ended.
+    let mut heard = String::new();
+    for _ in 0..50 {
+        heard = std::fs::read_to_string(caller.join("log")).unwrap_or_default();
+        if heard.contains("received event: '#' (end=1)") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        heard.contains("received event: '5' (end=1)") && heard.contains("received event: '#' (end=1)"),
+        "the caller's phone got no keys: {}",
+        heard.lines().filter(|l| !l.contains("audio=")).collect::<Vec<_>>().join("\n")
+    );
+    let first_five = heard.find("received event: '5'").unwrap();
+    assert!(first_five < heard.find("received event: '#'").unwrap(), "in the order pressed");
+    server.stop();
+}

@@ -13,6 +13,36 @@ pub fn digit(event: u8) -> Option<char> {
     }
 }
 
+/// The event code of a digit (`0`–`9`, `*`, `#`, `A`–`D`).
+pub fn code(digit: char) -> Option<u8> {
+    match digit {
+        '0'..='9' => Some(digit as u8 - b'0'),
+        '*' => Some(10),
+        '#' => Some(11),
+        'A'..='D' => Some(digit as u8 - b'A' + 12),
+        _ => None,
+    }
+}
+
+/// The payloads that send one digit as RFC 4733 events, one per 20 ms
+/// packet: `packets` packets of the tone (its duration growing by 160
+/// samples each), then the end packet three times, as senders do.
+pub fn tone(code: u8, packets: u16) -> Vec<[u8; 4]> {
+    const VOLUME: u8 = 10;
+    let mut out = Vec::with_capacity(usize::from(packets) + 3);
+    let mut duration = 0u16;
+    for _ in 0..packets {
+        duration = duration.saturating_add(160);
+        let [hi, lo] = duration.to_be_bytes();
+        out.push([code, VOLUME, hi, lo]);
+    }
+    let [hi, lo] = duration.to_be_bytes();
+    for _ in 0..3 {
+        out.push([code, 0x80 | VOLUME, hi, lo]);
+    }
+    out
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Event {
     pub code: u8,
@@ -77,5 +107,22 @@ mod tests {
         assert_eq!(d.feed(5000, &[1, 0x80]), None, "short payloads are ignored");
         assert_eq!(d.feed(6000, &[200, 0x80, 0, 0]), None, "non-DTMF events are ignored");
         assert_eq!((digit(10), digit(12), digit(15)), (Some('*'), Some('A'), Some('D')));
+    }
+}
+
+#[cfg(test)]
+mod tone_tests {
+    use super::*;
+
+    #[test]
+    fn a_digit_sent_is_a_digit_detected_once() {
+        for d in ['0', '5', '9', '*', '#', 'A', 'D'] {
+            let mut det = Detector::default();
+            let got: Vec<char> = tone(code(d).unwrap(), 5).iter().filter_map(|p| det.feed(48_000, p)).collect();
+            assert_eq!(got, [d]);
+        }
+        assert_eq!(code('x'), None);
+        let t = tone(1, 5);
+        assert_eq!((t.len(), parse(&t[4]).unwrap().duration, parse(&t[7]).unwrap().end), (8, 800, true));
     }
 }

@@ -100,6 +100,20 @@ impl Sender {
         Sender { ssrc, sequence: first_sequence, timestamp: first_timestamp, payload_type }
     }
 
+    /// The next 20 ms packet carrying a telephone-event `payload` of the
+    /// event that began at `event_start` (every packet of one event bears
+    /// that timestamp; `marker` on its first): time goes on meanwhile.
+    pub fn next_event(&mut self, payload: &[u8], payload_type: u8, marker: bool, event_start: u32, out: &mut Vec<u8>) {
+        write(out, marker, payload_type, self.sequence, event_start, self.ssrc, payload);
+        self.sequence = self.sequence.wrapping_add(1);
+        self.timestamp = self.timestamp.wrapping_add(SAMPLES_PER_PACKET);
+    }
+
+    /// The timestamp the next packet will bear.
+    pub fn timestamp(&self) -> u32 {
+        self.timestamp
+    }
+
     /// The next 20 ms packet carrying `payload`.
     pub fn next(&mut self, payload: &[u8], out: &mut Vec<u8>) {
         write(out, false, self.payload_type, self.sequence, self.timestamp, self.ssrc, payload);

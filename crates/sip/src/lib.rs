@@ -161,6 +161,8 @@ pub enum Control {
     Mute(bool),
     /// The agent ends the call from the desk.
     HangUp,
+    /// The agent's keypad: these keys go to the caller as telephone-events.
+    Keys(Vec<char>),
 }
 
 /// How a call ended.

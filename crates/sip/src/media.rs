@@ -155,6 +155,9 @@ pub enum MediaCmd {
     /// Muted (`true`): what this leg receives is no longer sent on to its
     /// bridge (a listener's tap still hears it).
     Mute(bool),
+    /// Send these keys to the far end as RFC 4733 telephone-events (when it
+    /// offered them; else nothing is sent), 100 ms each with 60 ms between.
+    Keys(Vec<char>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -341,6 +344,12 @@ async fn run(
     let mut tap: Option<mpsc::Sender<Vec<i16>>> = None;
     let mut listening = false;
     let mut muted = false;
+    // Keys to send as telephone-events: the packets of the digit being
+    // sent (and when its event began), then the digits waiting.
+    let mut keys: VecDeque<char> = VecDeque::new();
+    let mut key_packets: VecDeque<[u8; 4]> = VecDeque::new();
+    let mut key_start: Option<u32> = None;
+    let mut key_gap = 0u8;
     // Not when the far end's SDP says it will not take media (hold).
     let mut sending = chosen.direction.sends();
     let mut side_buf = VecDeque::<i16>::new();
@@ -388,6 +397,11 @@ async fn run(
                     forward = None;
                 }
                 Some(MediaCmd::Mute(on)) => muted = on,
+                Some(MediaCmd::Keys(k)) => {
+                    if chosen.telephone_event.is_some() {
+                        keys.extend(k);
+                    }
+                }
             },
             due = tick.tick() => {
                 // Once a second, how late this tick came (admission
@@ -485,7 +499,28 @@ async fn run(
                     *o = law.encode(*s);
                 }
                 packet.clear();
-                sender.next(&payload, &mut packet);
+                // A key being sent takes this slot's packet (time goes on);
+                // between keys, 60 ms of ordinary audio.
+                if key_packets.is_empty() && key_gap == 0 {
+                    if let Some(code) = keys.pop_front().and_then(dtmf::code) {
+                        key_packets.extend(dtmf::tone(code, 5));
+                        key_start = None;
+                    }
+                }
+                match (key_packets.pop_front(), chosen.telephone_event) {
+                    (Some(event), Some(pt)) => {
+                        let first = key_start.is_none();
+                        let start = *key_start.get_or_insert(sender.timestamp());
+                        sender.next_event(&event, pt, first, start, &mut packet);
+                        if key_packets.is_empty() {
+                            key_gap = 3;
+                        }
+                    }
+                    _ => {
+                        key_gap = key_gap.saturating_sub(1);
+                        sender.next(&payload, &mut packet);
+                    }
+                }
                 let sent = match srtp.as_mut() {
                     _ if !sending => false,
                     None => socket.send_to(&packet, latch.remote()).is_ok(),

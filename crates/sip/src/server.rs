@@ -861,6 +861,12 @@ async fn queued<B: Brain>(
                         }
                         continue;
                     }
+                    Some(Control::Keys(k)) => {
+                        if agent.is_some() {
+                            media.send(MediaCmd::Keys(k));
+                        }
+                        continue;
+                    }
                     Some(Control::HangUp) => match agent.take() {
                         Some((staff, leg)) => {
                             agent_leg_ended(staff, leg.hang_up(&ctx.core).await);

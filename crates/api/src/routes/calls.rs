@@ -223,8 +223,12 @@ mod tests {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ControlIn {
-    /// `hold`, `resume`, `mute`, `unmute` or `hang_up`.
+    /// `hold`, `resume`, `mute`, `unmute`, `hang_up` or `keys`.
     pub action: String,
+    /// For `keys`: what to press (`0`–`9`, `*`, `#`, `A`–`D`, at most 32),
+    /// sent to the caller as RFC 4733 telephone-events.
+    #[serde(default)]
+    pub keys: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -252,10 +256,24 @@ pub async fn control(
         "mute" => Control::Mute(true),
         "unmute" => Control::Mute(false),
         "hang_up" => Control::HangUp,
+        "keys" => {
+            let keys: Vec<char> = body.keys.as_deref().unwrap_or("").chars().collect();
+            if keys.is_empty()
+                || keys.len() > 32
+                || !keys.iter().all(|c| matches!(c, '0'..='9' | '*' | '#' | 'A'..='D'))
+            {
+                return Err(ApiError::invalid("keys are 1 to 32 of 0-9, *, #, A-D")
+                    .field("keys")
+                    .param("value", body.keys.clone().unwrap_or_default()));
+            }
+            Control::Keys(keys)
+        }
         other => {
-            return Err(ApiError::invalid(format!("action {other:?} is not hold, resume, mute, unmute or hang_up"))
-                .field("action")
-                .param("value", other.to_owned()))
+            return Err(ApiError::invalid(format!(
+                "action {other:?} is not hold, resume, mute, unmute, hang_up or keys"
+            ))
+            .field("action")
+            .param("value", other.to_owned()))
         }
     };
     let id = InteractionId(super::parse_id(&id, "interaction")?);
