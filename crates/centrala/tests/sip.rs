@@ -154,6 +154,34 @@ fn ivr_scenario_holding(dir: &Path, digit: &str, hold_ms: u32) -> PathBuf {
     p
 }
 
+/// The IVR scenario pressing 1, then the caller speaking: SIPp's capture
+/// played `repeats` times, 5.7 s each.
+fn talking_scenario(dir: &Path, repeats: usize) -> PathBuf {
+    let talk = "  <nop>\n    <action>\n      <exec play_pcap_audio=\"/usr/share/sip-tester/g711a.pcap\"/>\n    </action>\n  </nop>\n  <pause milliseconds=\"4700\"/>\n";
+    let text = std::fs::read_to_string(scenario("ivr_call.xml")).unwrap().replace("DIGIT", "1").replace(
+        "  <pause milliseconds=\"HOLD_MS\"/>\n",
+        &format!("  <pause milliseconds=\"1000\"/>\n{}", talk.repeat(repeats)),
+    );
+    let file = dir.join("talking.xml");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+/// The newest interaction's id once `user` handles it (0 if not within
+/// `tries` tenths of a second).
+async fn handled_by(http: &reqwest::Client, server: &Server, token: &str, user: &str, tries: u32) -> i64 {
+    for _ in 0..tries {
+        let list = get(http, server, token, "/api/v1/interactions").await;
+        if let Some(i) = list.as_array().unwrap().first() {
+            if i["handled_by"] == user {
+                return i["id"].as_i64().unwrap();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    0
+}
+
 /// The interaction `id` once it has ended (its detail, with the story).
 /// A SIPp caller from `number` (digits) dialling the demo number, on
 /// `file` (a scenario written in the test's folder, SIPp's working folder),
@@ -926,17 +954,7 @@ async fn an_operator_puts_the_caller_through_to_finance() {
         std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", "38761444555"], &work));
 
     // op.ana answers; she puts the caller through to finance.
-    let mut id = 0;
-    for _ in 0..100 {
-        let list = get(&http, &server, &sup, "/api/v1/interactions").await;
-        if let Some(i) = list.as_array().unwrap().first() {
-            if i["handled_by"] == "op.ana" {
-                id = i["id"].as_i64().unwrap();
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let id = handled_by(&http, &server, &sup, "op.ana", 100).await;
     assert!(id > 0, "op.ana took the call");
     let other = login(&http, &server, "op.haris").await;
     let refused = http
@@ -1548,28 +1566,12 @@ async fn a_supervisor_listens_in_hearing_both_sides_unheard() {
 
     let (_, phone) = operators_client(&http, &server, &sup, "order").await;
     let work = dir.path().to_owned();
-    let talk = "  <nop>\n    <action>\n      <exec play_pcap_audio=\"/usr/share/sip-tester/g711a.pcap\"/>\n    </action>\n  </nop>\n  <pause milliseconds=\"4700\"/>\n";
-    let text = std::fs::read_to_string(scenario("ivr_call.xml")).unwrap().replace("DIGIT", "1").replace(
-        "  <pause milliseconds=\"HOLD_MS\"/>\n",
-        &format!("  <pause milliseconds=\"1000\"/>\n{}", talk.repeat(4)),
-    );
-    let file = work.join("talking.xml");
-    std::fs::write(&file, text).unwrap();
+    let file = talking_scenario(&work, 4);
     let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
     let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
 
     // Once op.ana talks, sup.nina listens in; an operator may not.
-    let mut id = 0;
-    for _ in 0..150 {
-        let list = get(&http, &server, &sup, "/api/v1/interactions").await;
-        if let Some(i) = list.as_array().unwrap().first() {
-            if i["handled_by"] == "op.ana" {
-                id = i["id"].as_i64().unwrap();
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let id = handled_by(&http, &server, &sup, "op.ana", 150).await;
     if id == 0 {
         let list = get(&http, &server, &sup, "/api/v1/interactions").await;
         let ana = std::fs::read_to_string(dir.path().join("ana/log")).unwrap_or_default();
@@ -3081,26 +3083,10 @@ async fn the_agent_holds_mutes_and_hangs_up_from_the_desk_whatever_the_phone() {
     // A client calls for an order and speaks for a long while.
     let (_, phone) = operators_client(&http, &server, &sup, "order").await;
     let work = dir.path().to_owned();
-    let talk = "  <nop>\n    <action>\n      <exec play_pcap_audio=\"/usr/share/sip-tester/g711a.pcap\"/>\n    </action>\n  </nop>\n  <pause milliseconds=\"4700\"/>\n";
-    let text = std::fs::read_to_string(scenario("ivr_call.xml")).unwrap().replace("DIGIT", "1").replace(
-        "  <pause milliseconds=\"HOLD_MS\"/>\n",
-        &format!("  <pause milliseconds=\"1000\"/>\n{}", talk.repeat(6)),
-    );
-    let file = work.join("talking.xml");
-    std::fs::write(&file, text).unwrap();
+    let file = talking_scenario(&work, 6);
     let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
     let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
-    let mut id = 0;
-    for _ in 0..150 {
-        let list = get(&http, &server, &sup, "/api/v1/interactions").await;
-        if let Some(i) = list.as_array().unwrap().first() {
-            if i["handled_by"] == "op.ana" {
-                id = i["id"].as_i64().unwrap();
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let id = handled_by(&http, &server, &sup, "op.ana", 150).await;
     assert!(id > 0, "op.ana took the call: {}", server.stop().join("\n"));
     let answered = std::time::Instant::now();
     let control = |token: String, action: &'static str| {

@@ -134,6 +134,32 @@ pub struct Debtor {
     pub oldest_due: NaiveDate,
 }
 
+/// An order with its client, as `confirmed_since` and `open_orders_of`
+/// read it (the last two: when and by whom confirmed, or empty).
+type DayOrderRow =
+    (i64, String, i64, String, String, i64, String, String, String, Option<i64>, Option<String>, String, String);
+
+fn day_order(row: DayOrderRow) -> Result<DayOrder> {
+    let (id, no, client, date, st, total, code, name, kind, manager, delivery, at, actor) = row;
+    Ok(DayOrder {
+        summary: OrderSummary {
+            id: OrderId(id),
+            order_no: no,
+            client: ClientId(client),
+            date: parse_date(&date)?,
+            status: status(&st)?,
+            total: Money(total),
+        },
+        client_code: code,
+        client_name: name,
+        client_type: kind,
+        manager: manager.map(StaffId),
+        delivery_date: delivery.filter(|d| !d.is_empty()).map(|d| parse_date(&d)).transpose()?,
+        confirmed_at: at,
+        confirmed_by: actor,
+    })
+}
+
 /// A value no other registration has at the same moment (the clock's
 /// nanoseconds and a counter), for a placeholder code.
 fn uuid_like() -> String {
@@ -266,10 +292,9 @@ impl Scoped<'_> {
     /// The orders of a manager's clients still under way (draft, confirmed,
     /// shipped), newest first, with their client, in one query.
     pub async fn open_orders_of(&self, manager: StaffId, limit: i64) -> Result<Vec<DayOrder>> {
-        type Row = (i64, String, i64, String, String, i64, String, String, String, Option<i64>, Option<String>);
-        let rows: Vec<Row> = sqlx::query_as(
+        let rows: Vec<DayOrderRow> = sqlx::query_as(
             "SELECT o.id, o.order_no, o.client_id, o.order_date, o.status, o.total, c.code, c.name, c.client_type,
-                    c.manager_staff_id, o.delivery_date
+                    c.manager_staff_id, o.delivery_date, '', ''
              FROM orders o JOIN clients c ON c.company_id = o.company_id AND c.id = o.client_id
              WHERE o.company_id = $1 AND c.manager_staff_id = $2 AND o.status IN ('draft', 'confirmed', 'shipped')
              ORDER BY o.order_date DESC, o.id DESC LIMIT $3",
@@ -279,27 +304,7 @@ impl Scoped<'_> {
         .bind(limit.clamp(1, 5000))
         .fetch_all(self.pool())
         .await?;
-        rows.into_iter()
-            .map(|(id, no, client, date, st, total, code, name, kind, manager, delivery)| {
-                Ok(DayOrder {
-                    summary: OrderSummary {
-                        id: OrderId(id),
-                        order_no: no,
-                        client: ClientId(client),
-                        date: parse_date(&date)?,
-                        status: status(&st)?,
-                        total: Money(total),
-                    },
-                    client_code: code,
-                    client_name: name,
-                    client_type: kind,
-                    manager: manager.map(StaffId),
-                    delivery_date: delivery.filter(|d| !d.is_empty()).map(|d| parse_date(&d)).transpose()?,
-                    confirmed_at: String::new(),
-                    confirmed_by: String::new(),
-                })
-            })
-            .collect()
+        rows.into_iter().map(day_order).collect()
     }
 
     /// Registers a new client (OD-15): no manager (a head assigns one), no
@@ -974,22 +979,7 @@ impl Scoped<'_> {
     /// whatever became of them since, newest first, with their client, in
     /// one query: the heads' page keeps the day (OD-14).
     pub async fn confirmed_since(&self, since: &str, limit: i64) -> Result<Vec<DayOrder>> {
-        type Row = (
-            i64,
-            String,
-            i64,
-            String,
-            String,
-            i64,
-            String,
-            String,
-            String,
-            Option<i64>,
-            Option<String>,
-            String,
-            String,
-        );
-        let rows: Vec<Row> = sqlx::query_as(
+        let rows: Vec<DayOrderRow> = sqlx::query_as(
             "SELECT o.id, o.order_no, o.client_id, o.order_date, o.status, o.total, c.code, c.name, c.client_type,
                     c.manager_staff_id, o.delivery_date, e.at, e.actor
              FROM order_events e
@@ -1003,27 +993,7 @@ impl Scoped<'_> {
         .bind(limit.clamp(1, 5000))
         .fetch_all(self.pool())
         .await?;
-        rows.into_iter()
-            .map(|(id, no, client, date, st, total, code, name, kind, manager, delivery, at, actor)| {
-                Ok(DayOrder {
-                    summary: OrderSummary {
-                        id: OrderId(id),
-                        order_no: no,
-                        client: ClientId(client),
-                        date: parse_date(&date)?,
-                        status: status(&st)?,
-                        total: Money(total),
-                    },
-                    client_code: code,
-                    client_name: name,
-                    client_type: kind,
-                    manager: manager.map(StaffId),
-                    delivery_date: delivery.filter(|d| !d.is_empty()).map(|d| parse_date(&d)).transpose()?,
-                    confirmed_at: at,
-                    confirmed_by: actor,
-                })
-            })
-            .collect()
+        rows.into_iter().map(day_order).collect()
     }
 
     pub async fn order_events(&self, id: OrderId) -> Result<Vec<OrderEvent>> {
