@@ -5,6 +5,8 @@
 
 #![allow(clippy::expect_used)] // a benchmark may stop at a broken fixture
 
+mod common;
+
 use centrala_api::desk;
 use centrala_store::{demo, Store};
 use chrono::NaiveDate;
@@ -17,11 +19,7 @@ struct Fixture {
 }
 
 async fn fixture(k: usize, today: NaiveDate) -> Fixture {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
-    let store = Store::open(&url).await.expect("store");
-    let set = demo::generate_scaled(today, k);
-    store.import("demo", "Demo", &set, vec![], "bench").await.expect("import");
+    let (dir, store) = common::store_with(&demo::generate_scaled(today, k)).await;
     Fixture { _dir: dir, store }
 }
 

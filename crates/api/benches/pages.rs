@@ -7,6 +7,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark may stop at a broken fixture
 
+mod common;
+
 use axum::{
     body::Body,
     extract::connect_info::MockConnectInfo,
@@ -16,7 +18,7 @@ use axum::{
 use centrala_api::{app, state::Clock, ApiConfig, AppState};
 use centrala_desk::order::OrderStatus;
 use centrala_domain::Quantity;
-use centrala_store::{demo, Store};
+use centrala_store::demo;
 use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion};
 use http_body_util::BodyExt;
@@ -30,11 +32,7 @@ struct Fixture {
 }
 
 async fn fixture(k: usize, today: NaiveDate) -> Fixture {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
-    let store = Store::open(&url).await.expect("store");
-    let set = demo::generate_scaled(today, k);
-    store.import("demo", "Demo", &set, vec![], "bench").await.expect("import");
+    let (dir, store) = common::store_with(&demo::generate_scaled(today, k)).await;
     let company = store.company_by_code("demo").await.expect("q").expect("demo");
     let s = store.company(company.id);
     let hash = centrala_store::password::hash_password("demo").expect("hash");

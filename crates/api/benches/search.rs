@@ -7,6 +7,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a benchmark may stop at a broken fixture
 
+mod common;
+
 use centrala_store::{demo, Store};
 use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -16,9 +18,6 @@ const CLIENTS: usize = 100_000;
 const PRODUCTS: usize = 20_000;
 
 async fn fixture(today: NaiveDate) -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
-    let store = Store::open(&url).await.expect("store");
     let mut set = demo::generate(today);
     set.order_lines.clear();
     let clients = set.clients.clone();
@@ -36,8 +35,7 @@ async fn fixture(today: NaiveDate) -> (tempfile::TempDir, Store) {
         p.rec.name = format!("{} {}", p.rec.name, n);
         set.products.push(p);
     }
-    store.import("demo", "Demo", &set, vec![], "bench").await.expect("import");
-    (dir, store)
+    common::store_with(&set).await
 }
 
 fn p99(mut run: impl FnMut()) -> f64 {

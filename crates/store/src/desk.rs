@@ -139,17 +139,22 @@ pub struct Debtor {
 type DayOrderRow =
     (i64, String, i64, String, String, i64, String, String, String, Option<i64>, Option<String>, String, String);
 
+/// An order's summary from its row: id, number, client, date, status, total.
+fn summary((id, no, client, date, st, total): (i64, String, i64, String, String, i64)) -> Result<OrderSummary> {
+    Ok(OrderSummary {
+        id: OrderId(id),
+        order_no: no,
+        client: ClientId(client),
+        date: parse_date(&date)?,
+        status: status(&st)?,
+        total: Money(total),
+    })
+}
+
 fn day_order(row: DayOrderRow) -> Result<DayOrder> {
     let (id, no, client, date, st, total, code, name, kind, manager, delivery, at, actor) = row;
     Ok(DayOrder {
-        summary: OrderSummary {
-            id: OrderId(id),
-            order_no: no,
-            client: ClientId(client),
-            date: parse_date(&date)?,
-            status: status(&st)?,
-            total: Money(total),
-        },
+        summary: summary((id, no, client, date, st, total))?,
         client_code: code,
         client_name: name,
         client_type: kind,
@@ -491,24 +496,25 @@ impl Scoped<'_> {
             .collect())
     }
 
-    /// The client's receivables that are not fully paid.
-    /// Every client that owes something, worst first (most overdue, then
-    /// most open), with what it owes, what of it is overdue on `today` and
-    /// its credit limit, in one query (finance's page).
-    pub async fn debtors(&self, today: NaiveDate, limit: i64) -> Result<Vec<Debtor>> {
+    /// Every client that owes something (of `manager`'s clients only, when
+    /// named), worst first (most overdue, then most open), with what it
+    /// owes, what of it is overdue on `today` and its credit limit, in one
+    /// query (finance's page, a manager's book).
+    pub async fn debtors(&self, today: NaiveDate, manager: Option<StaffId>, limit: i64) -> Result<Vec<Debtor>> {
         let rows: Vec<(String, String, String, i64, i64, i64, String)> = sqlx::query_as(
             "SELECT c.code, c.name, c.client_type, c.credit_limit,
                     CAST(SUM(r.amount - r.paid) AS BIGINT),
                     CAST(SUM(CASE WHEN r.due < $2 THEN r.amount - r.paid ELSE 0 END) AS BIGINT),
                     MIN(r.due)
              FROM receivables r JOIN clients c ON c.company_id = r.company_id AND c.id = r.client_id
-             WHERE r.company_id = $1 AND r.amount > r.paid
+             WHERE r.company_id = $1 AND r.amount > r.paid AND ($4 = 0 OR c.manager_staff_id = $4)
              GROUP BY c.id, c.code, c.name, c.client_type, c.credit_limit
              ORDER BY 6 DESC, 5 DESC, c.code LIMIT $3",
         )
         .bind(self.company_id().0)
         .bind(fmt_date(today))
         .bind(limit.clamp(1, 5000))
+        .bind(manager.map_or(0, |m| m.0))
         .fetch_all(self.pool())
         .await?;
         rows.into_iter()
@@ -526,6 +532,7 @@ impl Scoped<'_> {
             .collect()
     }
 
+    /// The client's receivables that are not fully paid.
     pub async fn open_receivables(&self, client: ClientId) -> Result<Vec<Receivable>> {
         let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
             "SELECT invoice, issued, due, amount, paid FROM receivables
@@ -961,18 +968,7 @@ impl Scoped<'_> {
         .bind(if f.limit > 0 { f.limit } else { 50 })
         .fetch_all(self.pool())
         .await?;
-        rows.into_iter()
-            .map(|(id, no, client, date, st, total)| {
-                Ok(OrderSummary {
-                    id: OrderId(id),
-                    order_no: no,
-                    client: ClientId(client),
-                    date: parse_date(&date)?,
-                    status: status(&st)?,
-                    total: Money(total),
-                })
-            })
-            .collect()
+        rows.into_iter().map(summary).collect()
     }
 
     /// The orders confirmed since `since` (a day's start, RFC 3339 UTC),

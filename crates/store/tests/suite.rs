@@ -526,9 +526,12 @@ mod desk_queries {
         assert!(usual.values().all(|q| q.0 > 0) && !usual.is_empty(), "{usual:?}");
         // Finance's list: who owes, overdue first; F-2 (due 2026-11-14) is
         // overdue on the 27th, K004's F-3 (due 2026-12-01) is not.
-        let debtors = s.debtors(d("2026-11-27"), 10).await.unwrap();
+        let debtors = s.debtors(d("2026-11-27"), None, 10).await.unwrap();
         let owed: Vec<(&str, Money, Money)> = debtors.iter().map(|x| (x.code.as_str(), x.open, x.overdue)).collect();
         assert_eq!(owed, [("K001", Money(80_000), Money(80_000)), ("K004", Money(1_250_000), Money(0))]);
+        let kam = s.staff_by_username("kam.lejla").await.unwrap().unwrap();
+        assert_eq!(s.debtors(d("2026-11-27"), Some(emir.id), 10).await.unwrap().len(), 2, "both are Emir's");
+        assert!(s.debtors(d("2026-11-27"), Some(kam.id), 10).await.unwrap().is_empty(), "none is Lejla's");
         // A member's own language, and the company's currency.
         s.set_staff_locale(ana.id, "sr").await.unwrap();
         assert_eq!(s.staff(ana.id).await.unwrap().unwrap().locale, "sr");

@@ -386,7 +386,7 @@ async fn heads(State(state): State<AppState>, user: User) -> Response {
             Ok::<_, centrala_store::StoreError>((
                 s.clients_of(user.auth.staff, 500).await?,
                 s.open_orders_of(user.auth.staff, 200).await?,
-                s.debtors(user.today, 5000).await?,
+                s.debtors(user.today, Some(user.auth.staff), 500).await?,
             ))
         }
         .await;
@@ -514,7 +514,7 @@ async fn finance(State(state): State<AppState>, user: User) -> Response {
         return Redirect::to("/").into_response();
     }
     let s = state.store.company(user.auth.company);
-    let Ok(debtors) = s.debtors(user.today, 500).await else {
+    let Ok(debtors) = s.debtors(user.today, None, 500).await else {
         return crate::error::ApiError::internal().into_response();
     };
     let tr = user.tr;
