@@ -57,7 +57,7 @@ fn bench(c: &mut Criterion) {
     let company = rt.block_on(store.company_by_code("demo")).expect("q").expect("demo");
     let s = store.company(company.id);
     let mut group = c.benchmark_group("search as you type");
-    for q in ["c", "ca", "cac", "caca", "cacak", "pekara", "K0042"] {
+    for q in ["c", "ca", "cac", "caca", "cacak", "pekara", "pek sar", "cacka", "K0042", "X099999"] {
         group.bench_function(format!("clients {q:?}"), |b| {
             b.iter(|| black_box(rt.block_on(s.search_clients(q, None, 20)).expect("search")))
         });
@@ -66,7 +66,7 @@ fn bench(c: &mut Criterion) {
         });
         println!("clients {q:?}: p99 {p:.2} ms");
     }
-    for q in ["z", "zi", "zil", "zilavka", "sarajevsko pivo", "BE-0001"] {
+    for q in ["z", "zi", "zil", "zilavka", "zilvaka", "sarajevsko pivo", "BE-0001"] {
         group.bench_function(format!("products {q:?}"), |b| {
             b.iter(|| black_box(rt.block_on(s.products(q, 15, 0)).expect("search")))
         });

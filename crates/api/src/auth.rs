@@ -100,6 +100,8 @@ pub mod roles {
     pub const ASSIGNERS: &[Role] = &[Admin, HeadOfSales, HeadOfWholesale];
     /// Edit the price-list column rules.
     pub const PRICING: &[Role] = &[Admin, HeadOfSales, HeadOfWholesale];
+    /// Write the knowledge base and answer its questions.
+    pub const EDITORS: &[Role] = &[Admin, Supervisor, HeadOfSales, HeadOfWholesale];
     /// Watch the queues and the agents live.
     pub const WATCHERS: &[Role] = &[Supervisor, Admin, HeadOfSales, HeadOfWholesale];
 }

@@ -71,6 +71,8 @@ pub const CODES: &[&str] = &[
     "total_too_large",
     // Clients.
     "known_number",
+    // The knowledge base.
+    "article_changed",
     // Calls.
     "unknown_caller",
     "not_talking",

@@ -55,10 +55,13 @@ use utoipa::{
         routes::interactions::list, routes::interactions::get, routes::interactions::notes, routes::interactions::recording, routes::calls::place, routes::calls::transfer, routes::calls::listen, routes::calls::control, routes::calls::transfer_targets,
         routes::queues::get, routes::queues::put, routes::queues::list, routes::queues::put_queue, routes::queues::delete, routes::agents::set_other, routes::agents::hand, routes::agents::answer_hand, routes::ivr::get, routes::ivr::put, routes::ivr::delete, routes::ivr::get_retention, routes::ivr::put_retention,
         routes::interactions::numbers, routes::interactions::set_number, routes::interactions::delete_number,
+        routes::kb::list, routes::kb::create, routes::kb::get, routes::kb::update, routes::kb::delete, routes::kb::versions,
+        routes::kb::attach, routes::kb::attachment, routes::kb::delete_attachment, routes::kb::search, routes::kb::suggest,
+        routes::kb::feedback, routes::kb::ask, routes::kb::requests, routes::kb::answer, routes::agents::raise_hand_on,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),
-    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"))
+    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"), (name = "knowledge"))
 )]
 pub struct ApiDoc;
 
@@ -177,6 +180,17 @@ pub fn app(state: AppState) -> Router {
         .route("/recordings/retention", get(ivr::get_retention).put(ivr::put_retention))
         .route("/numbers", get(interactions::numbers))
         .route("/numbers/{number}", put(interactions::set_number).delete(interactions::delete_number))
+        .route("/interactions/{id}/raise-hand", post(agents::raise_hand_on))
+        .route("/kb/articles", get(kb::list).post(kb::create))
+        .route("/kb/articles/{id}", get(kb::get).put(kb::update).delete(kb::delete))
+        .route("/kb/articles/{id}/versions", get(kb::versions))
+        .route("/kb/articles/{id}/attachments", post(kb::attach))
+        .route("/kb/articles/{id}/feedback", post(kb::feedback))
+        .route("/kb/attachments/{id}", get(kb::attachment).delete(kb::delete_attachment))
+        .route("/kb/search", get(kb::search))
+        .route("/kb/suggest", get(kb::suggest))
+        .route("/kb/requests", get(kb::requests).post(kb::ask))
+        .route("/kb/requests/{id}/answer", post(kb::answer))
         .route("/openapi.json", get(openapi));
     let max_body = state.config.max_body_bytes;
     Router::new()

@@ -533,7 +533,7 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     // Somebody no search finds is registered as a new client from the
     // desk (OD-15): a code, no manager, the heads will assign one.
     alt(&op, "k").await;
-    keys(&op, "\u{E009}a\u{E000}Pekara Nova Čačak\u{E007}").await;
+    keys(&op, "\u{E009}a\u{E000}Čaršija Pekara Nova\u{E007}").await;
     text_until(&op, "#client-results", |t| t.contains("Nema takvog klijenta")).await;
     click(&op, "#register-open").await;
     set(&op, "#rg-phone", "033 999 111").await;
@@ -542,7 +542,7 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     let typed: String =
         serde_json::from_value(op.execute("return document.querySelector('#rg-name').value;", vec![]).await.unwrap())
             .unwrap();
-    assert_eq!(typed, "Pekara Nova Čačak", "what was searched for is the name");
+    assert_eq!(typed, "Čaršija Pekara Nova", "what was searched for is the name");
     keys(&op, "\u{E007}").await;
     let registered = text_until(&op, "#register-msg", |t| t.contains("upisan kao N")).await;
     let code = registered.split("upisan kao ").nth(1).unwrap().split(':').next().unwrap().to_owned();
@@ -551,14 +551,14 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     let new_client = s.client_by_code(&code).await.unwrap().unwrap();
     assert_eq!(
         (new_client.name.as_str(), new_client.manager, new_client.region.as_str()),
-        ("Pekara Nova Čačak", None, "Sarajevo")
+        ("Čaršija Pekara Nova", None, "Sarajevo")
     );
     assert_eq!(s.client_by_phone("+38733999111").await.unwrap().map(|c| c.code), Some(code.clone()));
-    // Typed without the diacritics, the search finds it (and opens it: the
-    // only match).
+    // Typed without the diacritics and with a typo ("pekra"), the search
+    // finds the name that starts with Č (and opens it: the only match).
     alt(&op, "k").await;
-    keys(&op, "\u{E009}a\u{E000}pekara nova cacak\u{E007}").await;
-    text_until(&op, "#client-results", |t| t.contains("Pekara Nova Čačak")).await;
+    keys(&op, "\u{E009}a\u{E000}carsija pekra\u{E007}").await;
+    text_until(&op, "#client-results", |t| t.contains("Čaršija Pekara Nova")).await;
     text_until(&op, "#card-name", |t| t.contains(&code)).await;
 
     // A call is answered on op.ana's phone (the telephony tells the desk on
@@ -608,6 +608,33 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     text_until(&op, "#order-status", |t| t == "u izradi").await;
     count_until(&op, "#recos li", 1).await;
     check_page(&op, "desk-call").await;
+    // The knowledge base without searching: the retail client's article is
+    // suggested for the call. Alt+Z searches, typed without diacritics; the
+    // article opens rendered, and a reader says whether it helped.
+    let why = text_until(&op, "#kb-suggest", |t| t.contains("Povratna ambalaža za pivo")).await;
+    assert!(why.contains("za ovu vrstu klijenta"), "{why}");
+    alt(&op, "z").await;
+    assert_eq!(focused_id(&op).await, "kb-q");
+    keys(&op, "povratne gajbe").await;
+    let found = text_until(&op, "#kb-results", |t| t.contains("Povratna ambalaža za pivo")).await;
+    assert!(found.contains("gajbama"), "a snippet around the words: {found}");
+    // (Scrolled to the bottom of the window: the call's bar stays on top.)
+    op.execute("document.querySelector('#kb-results li button.link').scrollIntoView({block: 'end'});", vec![])
+        .await
+        .unwrap();
+    click(&op, "#kb-results li button.link").await;
+    text_until(&op, "#kb-a-body", |t| t.contains("povratnim gajbama")).await;
+    click(&op, "#kb-helpful").await;
+    text_until(&op, "#kb-feedback-msg", |t| t == "Hvala.").await;
+    check_page(&op, "desk-kb").await;
+    // Nothing found: one click asks the editors, with the call.
+    alt(&op, "z").await;
+    keys(&op, "\u{E009}a\u{E000}xyzzy kvrc").await;
+    text_until(&op, "#kb-nothing p", |t| t == "Ništa nije nađeno.").await;
+    click(&op, "#kb-ask").await;
+    text_until(&op, "#kb-msg", |t| t == "Urednici su dobili vaše pitanje.").await;
+    let asked = s.kb_requests(true, 5).await.unwrap();
+    assert_eq!((asked[0].query.as_str(), asked[0].interaction_id), ("xyzzy kvrc", Some(call.0)));
 
     // Finance lands on the receivables, opens the blocked client and takes
     // the order with a written reason (OD-6).
@@ -662,7 +689,7 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     }
     head.refresh().await.unwrap();
     let calls = text_until(&head, "#new-calls", |t| t.contains(&newcomer.code) && t.contains("nepoznat broj")).await;
-    text_until(&head, &format!("#new-clients li[data-code='{code}']"), |t| t.contains("Pekara Nova Čačak")).await;
+    text_until(&head, &format!("#new-clients li[data-code='{code}']"), |t| t.contains("Čaršija Pekara Nova")).await;
     assert!(calls.contains(&phone) && calls.contains("+38761999000") && calls.contains("upravo na vezi"), "{calls}");
     for at in arrived {
         let local = chrono::DateTime::parse_from_rfc3339(&at).unwrap().with_timezone(&chrono_tz::Europe::Sarajevo);
@@ -773,10 +800,23 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
 
 /// Whether the page scrolls sideways (it must not, even on a phone).
 async fn wider_than_window(c: &Client) -> bool {
-    serde_json::from_value(
+    let wide: bool = serde_json::from_value(
         c.execute("return document.documentElement.scrollWidth > window.innerWidth;", vec![]).await.unwrap(),
     )
-    .unwrap()
+    .unwrap();
+    if wide {
+        // Say which elements stick out, for whoever mends it.
+        let out = c
+            .execute(
+                "return Array.from(document.querySelectorAll('body *')).filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+                   .slice(0, 8).map((e) => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        eprintln!("wider than the window: {out}");
+    }
+    wide
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1047,6 +1087,23 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     assert!(!wider_than_window(&op).await, "the desk is wider than a phone");
     shot(&admin, "wallboard-phone").await;
     shot(&op, "desk-phone-wrap-up").await;
+
+    // The knowledge base's page, at phone size: an editor writes an
+    // article; it is saved as its first version, published and found.
+    admin.goto(&format!("{base}/kb")).await.unwrap();
+    text_until(&admin, "#kb-list", |t| t.contains("Rokovi i uslovi isporuke")).await;
+    click(&admin, "#kb-new").await;
+    set(&admin, "#kf-title", "Povrat kafe").await;
+    set(&admin, "#kf-body", "Kafa se vraća **zapakovana**, u roku od 8 dana.").await;
+    set(&admin, "#kf-status", "published").await;
+    admin.execute("document.querySelector('#kb-form').requestSubmit();", vec![]).await.unwrap();
+    text_until(&admin, "#kb-form-msg", |t| t == "Sačuvano kao verzija 1.").await;
+    text_until(&admin, "#kf-versions", |t| t.contains("verzija 1") && t.contains("objavljeno")).await;
+    text_until(&admin, "#kb-list", |t| t.contains("Povrat kafe")).await;
+    let written = s.kb_articles(true, 50, 0).await.unwrap().into_iter().find(|a| a.title == "Povrat kafe").unwrap();
+    assert_eq!((written.author.as_str(), written.version), ("admin", 1));
+    assert!(!wider_than_window(&admin).await, "the knowledge page is wider than a phone");
+    check_page(&admin, "kb-editor").await;
     op.close().await.unwrap();
     admin.close().await.unwrap();
 }

@@ -1188,3 +1188,169 @@ async fn an_operator_raises_a_hand_and_a_supervisor_answers_it() {
     let again = d.w.call(Method::DELETE, &format!("/api/v1/agents/{ana}/hand"), Some(&sup), None).await;
     assert_eq!((again.status, again.code()), (StatusCode::NOT_FOUND, "not_found"));
 }
+
+/// The knowledge base through the API: editors write (versions kept, a
+/// stale save refused), everyone reads what is published, rendered safely;
+/// search finds words in any form; attachments come back as sent; the
+/// order on the desk brings its articles without a search; a question
+/// nobody's article answers reaches the editors.
+#[tokio::test]
+async fn the_knowledge_base_is_written_read_searched_and_suggested() {
+    let d = Demo::new().await;
+    let op = d.login("op.ana").await;
+    let head = d.login("head.north").await;
+    // The demo's articles are indexed at start.
+    let found = |r: &common::Resp| {
+        r.body.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    let mut r = d.w.get("/api/v1/kb/search?q=gajbe", &op).await;
+    for _ in 0..50 {
+        if !found(&r).is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        r = d.w.get("/api/v1/kb/search?q=gajbe", &op).await;
+    }
+    assert_eq!(found(&r)[0], "Povratna ambalaža za pivo");
+    // Without diacritics, another form of the word, in Cyrillic.
+    assert_eq!(found(&d.w.get("/api/v1/kb/search?q=isporuka%20brcko", &op).await)[0], "Rokovi i uslovi isporuke");
+    assert_eq!(
+        found(
+            &d.w.get("/api/v1/kb/search?q=%D1%80%D0%B5%D0%BA%D0%BB%D0%B0%D0%BC%D0%B0%D1%86%D0%B8%D1%98%D0%B0", &op)
+                .await
+        )[0],
+        "Reklamacije i povrat robe",
+        "реклам ација in Cyrillic"
+    );
+    let hit = &d.w.get("/api/v1/kb/search?q=ostecenu", &op).await.body[0];
+    assert!(hit["snippet"].as_array().unwrap().iter().any(|p| p["hit"] == true && p["text"] == "Oštećenu"), "{hit}");
+    // Drafts are the editors'.
+    assert!(found(&d.w.get("/api/v1/kb/search?q=akcija", &op).await).is_empty());
+    assert_eq!(found(&d.w.get("/api/v1/kb/search?q=akcija", &head).await), ["Novogodišnja akcija (nacrt)"]);
+    // Bad queries answer at once, with nothing.
+    for q in ["%25%25%3F%21", &"pivo%20".repeat(2_000), "%D0%BF%D0%B8%D0%B2%D0%BEpivo%C4%8D"] {
+        let r = d.w.get(&format!("/api/v1/kb/search?q={q}"), &op).await;
+        assert_eq!(r.status, StatusCode::OK, "{q}");
+    }
+    assert!(found(&d.w.get("/api/v1/kb/search?q=%25%25%3F%21", &op).await).is_empty());
+
+    // An editor writes; an operator may not.
+    let juice = d.w.get("/api/v1/products?q=juice&limit=1", &op).await.body[0]["sku"].as_str().unwrap().to_owned();
+    let article = json!({
+        "title": "Sokovi: rok trajanja", "body": "Sokovi traju **12 mjeseci**. <script>alert(1)</script> [x](javascript:alert(1))",
+        "category": "Proizvodi", "tags": ["sok"], "product_skus": [juice], "request_categories": ["order"], "status": "published",
+        "review_by": "2026-11-01"
+    });
+    assert_eq!(d.w.post("/api/v1/kb/articles", &op, article.clone()).await.status, StatusCode::FORBIDDEN);
+    let bad = d.w.post("/api/v1/kb/articles", &head, json!({"title": " ", "body": "x"})).await;
+    assert_eq!((bad.code(), bad.body["error"]["field"].as_str()), ("invalid_input", Some("title")));
+    let bad =
+        d.w.post("/api/v1/kb/articles", &head, json!({"title": "x", "body": "x", "product_skus": ["NO-1"]})).await;
+    assert_eq!((bad.code(), bad.body["error"]["field"].as_str()), ("unknown_product", Some("product_skus")));
+    let r = d.w.post("/api/v1/kb/articles", &head, article.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_i64().unwrap();
+    let html = r.body["html"].as_str().unwrap();
+    assert!(
+        html.contains("<strong>12 mjeseci</strong>")
+            && html.contains("&lt;script&gt;")
+            && !html.contains("javascript:"),
+        "{html}"
+    );
+    assert_eq!(
+        (r.body["stale"].as_bool(), r.body["version"].as_i64()),
+        (Some(true), Some(1)),
+        "review date passed: stale"
+    );
+    // Found at once, by every reader.
+    assert_eq!(found(&d.w.get("/api/v1/kb/search?q=sokova", &op).await)[0], "Sokovi: rok trajanja");
+    // A new version; a save from an older one is refused, not lost.
+    let v2 = json!({"title": "Sokovi: rok trajanja", "body": "Sokovi traju 18 mjeseci.", "status": "published", "version": 1,
+        "product_skus": [juice], "request_categories": ["order"]});
+    let r = d.w.call(Method::PUT, &format!("/api/v1/kb/articles/{id}"), Some(&head), Some(v2.clone())).await;
+    assert_eq!((r.status, r.body["version"].as_i64()), (StatusCode::OK, Some(2)));
+    let r = d.w.call(Method::PUT, &format!("/api/v1/kb/articles/{id}"), Some(&head), Some(v2)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "article_changed"));
+    let versions = d.w.get(&format!("/api/v1/kb/articles/{id}/versions"), &head).await;
+    assert_eq!(
+        versions.body.as_array().unwrap().iter().map(|v| v["version"].as_i64().unwrap()).collect::<Vec<_>>(),
+        [2, 1]
+    );
+    assert_eq!(d.w.get(&format!("/api/v1/kb/articles/{id}/versions"), &op).await.status, StatusCode::FORBIDDEN);
+    assert!(found(&d.w.get("/api/v1/kb/search?q=18%20mjeseci", &op).await).contains(&"Sokovi: rok trajanja".to_owned()));
+
+    // An attachment comes back as it went in, as a download.
+    let pdf: Vec<u8> = b"%PDF-1.4 certifikat \x00\x01\x02\xff".to_vec();
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/kb/articles/{id}/attachments?name=Certifikat%20%C5%BEeljo.pdf"))
+        .header(header::AUTHORIZATION, format!("Bearer {head}"))
+        .header(header::CONTENT_TYPE, "application/pdf")
+        .body(Body::from(pdf.clone()))
+        .unwrap();
+    let r = d.w.raw(req).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let att = r.body["id"].as_i64().unwrap();
+    let req = Request::builder()
+        .uri(format!("/api/v1/kb/attachments/{att}"))
+        .header(header::AUTHORIZATION, format!("Bearer {op}"))
+        .body(Body::empty())
+        .unwrap();
+    let res = d.w.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "application/pdf");
+    assert!(res.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment;"));
+    let bytes = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+    assert_eq!(bytes.as_ref(), pdf.as_slice());
+    let got = d.w.get(&format!("/api/v1/kb/articles/{id}"), &op).await;
+    assert_eq!(got.body["attachments"][0]["name"], "Certifikat željo.pdf");
+
+    // Helpful: one vote per reader.
+    let fb = |t: String, h: bool| {
+        let w = &d.w;
+        async move { w.post(&format!("/api/v1/kb/articles/{id}/feedback"), &t, json!({"helpful": h})).await.body }
+    };
+    assert_eq!(fb(op.clone(), false).await, json!({"helpful": 0, "not_helpful": 1}));
+    assert_eq!(fb(op.clone(), true).await, json!({"helpful": 1, "not_helpful": 0}));
+
+    // Suggestions without searching: a juice in the draft order brings the
+    // juice article, the client's type its own.
+    let (c, _) = d.ordinary().await;
+    let r = d.w.post("/api/v1/orders", &op, json!({"client": c.code})).await;
+    let order = r.body["id"].as_i64().unwrap();
+    d.w.post(&format!("/api/v1/orders/{order}/lines"), &op, json!({"sku": juice, "quantity": 1})).await;
+    let r = d.w.get(&format!("/api/v1/kb/suggest?client={}", c.code), &op).await;
+    let first = &r.body[0];
+    assert_eq!(
+        (first["title"].as_str(), first["reason"].as_str(), first["sku"].as_str()),
+        (Some("Sokovi: rok trajanja"), Some("product"), Some(juice.as_str())),
+        "{}",
+        r.body
+    );
+    assert!(found(&r).contains(&"Povratna ambalaža za pivo".to_owned()), "retail clients' article too: {}", r.body);
+
+    // Nothing found: the editors are asked, and see it.
+    let r = d.w.post("/api/v1/kb/requests", &op, json!({"query": "rok za povrat kafe"})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let q = r.body["id"].as_i64().unwrap();
+    assert_eq!(d.w.get("/api/v1/kb/requests", &op).await.status, StatusCode::FORBIDDEN);
+    let open = d.w.get("/api/v1/kb/requests", &head).await;
+    assert_eq!(
+        (open.body[0]["query"].as_str(), open.body[0]["asked_by"].as_str()),
+        (Some("rok za povrat kafe"), Some("op.ana"))
+    );
+    let r = d.w.post(&format!("/api/v1/kb/requests/{q}/answer"), &head, json!({"article": id})).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert!(d.w.get("/api/v1/kb/requests", &head).await.body.as_array().unwrap().is_empty());
+
+    // Deleted: gone from reading and search.
+    assert_eq!(
+        d.w.call(Method::DELETE, &format!("/api/v1/kb/articles/{id}"), Some(&head), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(d.w.get(&format!("/api/v1/kb/articles/{id}"), &op).await.status, StatusCode::NOT_FOUND);
+    assert!(!found(&d.w.get("/api/v1/kb/search?q=sokovi", &op).await).contains(&"Sokovi: rok trajanja".to_owned()));
+    // Raising a hand about a call one is not on is refused.
+    let r = d.w.post("/api/v1/interactions/999/raise-hand", &op, json!({})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "not_talking"));
+}

@@ -19,6 +19,16 @@ const $$ = (sel) => Array.from(document.querySelectorAll(sel));
 
 // A message with its `{ $name }` variables filled; a key the language
 // lacks shows as ⟦key⟧ (the tests look for it).
+// Text folded for matching as the server folds it (centrala_domain::fold):
+// case, diacritics, "dj" for đ, Cyrillic to Latin, so "cacak" finds Čačak.
+const CYR = { а: "a", б: "b", в: "v", г: "g", д: "d", ђ: "dj", е: "e", ё: "e", ж: "z", з: "z", и: "i", й: "j", ј: "j",
+  к: "k", л: "l", љ: "lj", м: "m", н: "n", њ: "nj", о: "o", п: "p", р: "r", с: "s", т: "t", ћ: "c", у: "u", ф: "f",
+  х: "h", ц: "c", ч: "c", џ: "dz", ш: "s", щ: "sc", ъ: "", ы: "y", ь: "", э: "e", ю: "ju", я: "ja" };
+function fold(text) {
+  return String(text).toLowerCase().replace(/đ/g, "dj").replace(/[\u0400-\u04ff]/g, (c) => CYR[c] ?? c)
+    .normalize("NFD").replace(/\p{M}/gu, "").replace(/\s+/g, " ").trim();
+}
+
 function t(key, params) {
   const text = T[key];
   if (text === undefined) return "⟦" + key + "⟧";
@@ -261,6 +271,7 @@ async function openCard(code) {
   desk.card = c;
   desk.order = null;
   $("#order").hidden = true;
+  kbSuggest().catch(() => {});
   const card = $("#card");
   card.hidden = false;
   const receivers = c.contacts.filter((k) => k.authorized_to_receive).map((k) => k.name);
@@ -437,6 +448,7 @@ function showOrder(o) {
   $("#offer-counter").textContent = t("order-offers", { done: o.offers_done, required: o.offers_required });
   if (draft) loadRecommendations().catch(() => {});
   else $("#order-msg").append(" ", el("a", { href: "/orders/" + o.id }, t("order-open")));
+  kbSuggest().catch(() => {});
 }
 
 function editLine(l) {
@@ -617,6 +629,7 @@ function showCall(kind, d) {
   $("#call-actions").hidden = kind !== "call_answered";
   $("#call-notes").hidden = kind !== "call_answered";
   if (kind === "call_answered") loadTargets().catch(() => {});
+  if (kind === "call_answered") kbSuggest().catch(() => {});
   $("#call-msg").textContent = "";
   if (d.client && (!desk.card || desk.card.code !== d.client)) openCard(d.client).catch(() => {});
   // A stranger on the line: one click registers the number as a new client.
@@ -799,6 +812,7 @@ function shortcut(ev) {
     KeyU: () => setState("not_ready", $("#nr-reason").value),
     KeyW: () => setState("wrap_up_done"),
     KeyH: () => toggleHand(),
+    KeyZ: () => { $("#kb-q").focus(); $("#kb-q").select(); },
   };
   const act = acts[ev.code];
   if (act) {
@@ -871,6 +885,217 @@ if (document.body.dataset.page === "desk") {
   $("#confirm").addEventListener("click", confirmOrder);
   const wanted = new URLSearchParams(location.search).get("client");
   if (wanted) openCard(wanted).catch(() => {});
+}
+
+// ---- knowledge base on the desk (CC-9, OD-18) ---------------------------------
+
+// A found article's snippet: its text with the matched words marked, built
+// as nodes (never HTML from the data).
+function snippetNodes(parts) {
+  return (parts || []).map((p) => (p.hit ? el("mark", {}, p.text) : document.createTextNode(p.text)));
+}
+
+function articleItem(a, extra) {
+  return el("li", { "data-article": String(a.id) },
+    el("button", { type: "button", class: "link", onclick: () => openArticle(a.id) }, a.title),
+    a.stale ? [" ", el("span", { class: "badge stale" }, t("kb-stale"))] : null,
+    a.status === "draft" ? [" ", el("span", { class: "badge" }, t("kb-status-draft"))] : null,
+    extra || null);
+}
+
+async function kbSearch(q) {
+  const list = $("#kb-results");
+  $("#kb-nothing").hidden = true;
+  if (!q.trim()) { list.replaceChildren(); return; }
+  const hits = await api("GET", "/kb/search?limit=8&q=" + encodeURIComponent(q));
+  list.replaceChildren(...hits.map((h) => articleItem(h, el("p", { class: "snippet" }, ...snippetNodes(h.snippet)))));
+  $("#kb-nothing").hidden = hits.length > 0;
+}
+
+// Suggestions without searching: from the call (why they called), the
+// client's type and the products in the order.
+async function kbSuggest() {
+  const list = $("#kb-suggest");
+  if (!list) return;
+  const p = new URLSearchParams({ limit: "5" });
+  if (call.id) p.set("interaction", call.id);
+  if (desk.card) p.set("client", desk.card.code);
+  if (desk.order) p.set("order", desk.order.id);
+  if (!call.id && !desk.card) { list.replaceChildren(); return; }
+  const rows = await api("GET", "/kb/suggest?" + p);
+  list.replaceChildren(...rows.map((a) => articleItem(a, el("span", { class: "muted" }, " · " +
+    (a.reason === "product" ? t("kb-why-product", { sku: a.sku }) : t("kb-why-" + a.reason))))));
+  $("#kb-suggest-none").hidden = rows.length > 0;
+}
+
+async function openArticle(id) {
+  const a = await api("GET", "/kb/articles/" + id);
+  const box = $("#kb-article");
+  box.hidden = false;
+  box.dataset.article = String(a.id);
+  $("#kb-a-title").textContent = a.title;
+  $("#kb-a-meta").textContent = [a.category, a.stale ? t("kb-stale") : "", t("kb-version", { version: a.version })]
+    .filter(Boolean).join(" · ");
+  // The server renders the Markdown safely (no raw HTML, no script links).
+  $("#kb-a-body").innerHTML = a.html;
+  $("#kb-a-files").replaceChildren(...a.attachments.map((f) => el("li", {},
+    el("a", { href: "/api/v1/kb/attachments/" + f.id, download: f.name }, f.name))));
+  $("#kb-feedback-msg").textContent = "";
+  box.scrollIntoView({ block: "nearest" });
+}
+
+async function kbFeedback(helpful) {
+  const id = $("#kb-article").dataset.article;
+  try {
+    await api("POST", "/kb/articles/" + id + "/feedback", { helpful });
+    $("#kb-feedback-msg").textContent = t("kb-thanks");
+  } catch (e) {
+    $("#kb-feedback-msg").textContent = errorText(e);
+  }
+}
+
+async function kbAsk() {
+  try {
+    await api("POST", "/kb/requests", { query: $("#kb-q").value, interaction: call.id || null });
+    say($("#kb-msg"), t("kb-asked"));
+    $("#kb-nothing").hidden = true;
+  } catch (e) {
+    showError($("#kb-msg"), e);
+  }
+}
+
+if (document.body.dataset.page === "desk") {
+  const kq = $("#kb-q");
+  kq.addEventListener("input", debounce(() => kbSearch(kq.value).catch(() => {}), 200));
+  $("#kb-ask").addEventListener("click", kbAsk);
+  $("#kb-helpful").addEventListener("click", () => kbFeedback(true));
+  $("#kb-not-helpful").addEventListener("click", () => kbFeedback(false));
+  $("#kb-close").addEventListener("click", () => { $("#kb-article").hidden = true; });
+}
+
+// ---- knowledge base page (/kb) ---------------------------------------------------
+
+const kbEdit = { id: null, version: null };
+const commaList = (v) => v.split(",").map((s) => s.trim()).filter(Boolean);
+
+async function kbList(q) {
+  const rows = q.trim()
+    ? await api("GET", "/kb/search?limit=30&q=" + encodeURIComponent(q))
+    : await api("GET", "/kb/articles?limit=100");
+  const edits = !!$("#kb-form");
+  $("#kb-list").replaceChildren(...(rows.length ? rows.map((a) => articleItem(a, [
+    a.snippet ? el("p", { class: "snippet" }, ...snippetNodes(a.snippet)) : null,
+    edits ? [" ", el("button", { type: "button", class: "secondary edit", onclick: () => kbOpenEditor(a.id) },
+      t("kb-edit"), el("span", { class: "visually-hidden" }, " " + a.title))] : null,
+  ])) : [el("li", { class: "muted" }, t("kb-list-empty"))]));
+}
+
+async function kbOpenEditor(id) {
+  const f = $("#kb-form");
+  f.hidden = false;
+  clearErrors(f);
+  $("#kb-form-msg").textContent = "";
+  const a = id ? await api("GET", "/kb/articles/" + id) : null;
+  kbEdit.id = a ? a.id : null;
+  kbEdit.version = a ? a.version : null;
+  $("#kf-title").value = a ? a.title : "";
+  $("#kf-category").value = a ? a.category : "";
+  $("#kf-tags").value = a ? a.tags.join(", ") : "";
+  $("#kf-skus").value = a ? a.product_skus.join(", ") : "";
+  $("#kf-types").value = a ? a.client_types.join(", ") : "";
+  for (const c of $$(".kf-request")) c.checked = !!a && a.request_categories.includes(c.value);
+  $("#kf-status").value = a ? a.status : "draft";
+  $("#kf-review").value = a && a.review_by ? a.review_by : "";
+  $("#kf-body").value = a ? a.body : "";
+  $("#kb-delete").hidden = !a;
+  $("#kf-more").hidden = !a;
+  if (a) {
+    $("#kf-files").replaceChildren(...a.attachments.map((x) => el("li", {},
+      el("a", { href: "/api/v1/kb/attachments/" + x.id, download: x.name }, x.name), " ",
+      el("button", { type: "button", class: "secondary", onclick: () => kbRemoveFile(x.id) },
+        t("kb-remove"), el("span", { class: "visually-hidden" }, " " + x.name)))));
+    const versions = await api("GET", "/kb/articles/" + a.id + "/versions");
+    $("#kf-versions").replaceChildren(...versions.map((v) => el("li", {},
+      t("kb-version", { version: v.version }) + " · " + when(v.saved_at) + " · " + v.author + " · " + t("kb-status-" + v.status))));
+  }
+  $("#kf-title").focus();
+}
+
+async function kbSave(ev) {
+  ev.preventDefault();
+  const f = $("#kb-form");
+  clearErrors(f);
+  const body = {
+    title: $("#kf-title").value, body: $("#kf-body").value, category: $("#kf-category").value,
+    tags: commaList($("#kf-tags").value), product_skus: commaList($("#kf-skus").value),
+    client_types: commaList($("#kf-types").value),
+    request_categories: $$(".kf-request").filter((c) => c.checked).map((c) => c.value),
+    status: $("#kf-status").value, review_by: $("#kf-review").value || null,
+  };
+  try {
+    const a = kbEdit.id
+      ? await api("PUT", "/kb/articles/" + kbEdit.id, { ...body, version: kbEdit.version })
+      : await api("POST", "/kb/articles", body);
+    await kbOpenEditor(a.id);
+    say($("#kb-form-msg"), t("kb-saved", { version: a.version }));
+    await kbList($("#kb-filter").value);
+  } catch (e) {
+    showError($("#kb-form-msg"), e, f);
+  }
+}
+
+async function kbUpload() {
+  const file = $("#kf-file").files[0];
+  if (!file || !kbEdit.id) return;
+  try {
+    const res = await fetch("/api/v1/kb/articles/" + kbEdit.id + "/attachments?name=" + encodeURIComponent(file.name), {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": file.type || "application/octet-stream" }, body: file,
+    });
+    if (!res.ok) throw Object.assign(new Error("upload"), { body: ((await res.json().catch(() => null)) || {}).error || { code: "internal" } });
+    await kbOpenEditor(kbEdit.id);
+  } catch (e) {
+    showError($("#kb-form-msg"), e);
+  }
+}
+
+async function kbRemoveFile(id) {
+  await api("DELETE", "/kb/attachments/" + id).catch((e) => showError($("#kb-form-msg"), e));
+  await kbOpenEditor(kbEdit.id);
+}
+
+async function kbQuestions() {
+  const list = $("#kb-questions");
+  if (!list) return;
+  const rows = await api("GET", "/kb/requests");
+  list.replaceChildren(...(rows.length ? rows.map((r) => el("li", {},
+    el("strong", {}, r.query), " · " + r.asked_by + " · " + when(r.asked_at) + " ",
+    el("button", { type: "button", class: "secondary", onclick: async () => {
+      await api("POST", "/kb/requests/" + r.id + "/answer", { article: kbEdit.id });
+      await kbQuestions();
+    } }, t("kb-answer"), el("span", { class: "visually-hidden" }, " " + r.query)))) : [el("li", { class: "muted" }, t("kb-no-questions"))]));
+}
+
+if (document.body.dataset.page === "kb") {
+  const f = $("#kb-filter");
+  f.addEventListener("input", debounce(() => kbList(f.value).catch(() => {}), 200));
+  kbList("").catch(() => {});
+  $("#kb-helpful").addEventListener("click", () => kbFeedback(true));
+  $("#kb-not-helpful").addEventListener("click", () => kbFeedback(false));
+  $("#kb-close").addEventListener("click", () => { $("#kb-article").hidden = true; });
+  if ($("#kb-form")) {
+    $("#kb-new").addEventListener("click", () => kbOpenEditor(null));
+    $("#kb-form").addEventListener("submit", kbSave);
+    $("#kf-upload").addEventListener("click", kbUpload);
+    $("#kb-delete").addEventListener("click", async () => {
+      if (!kbEdit.id || !confirm(t("kb-delete-sure"))) return;
+      await api("DELETE", "/kb/articles/" + kbEdit.id).catch((e) => showError($("#kb-form-msg"), e));
+      $("#kb-form").hidden = true;
+      kbEdit.id = null;
+      await kbList(f.value);
+    });
+    kbQuestions().catch(() => {});
+  }
 }
 
 // ---- heads' day -----------------------------------------------------------------
@@ -1200,10 +1425,10 @@ if (document.body.dataset.page === "admin") {
   });
   // The staff table, filtered by name and role as one types.
   const filter = () => {
-    const q = ($("#staff-filter").value || "").toLowerCase();
+    const q = fold($("#staff-filter").value || "");
     const role = $("#staff-role-filter").value;
     for (const tr of $$("#staff-table tbody tr")) {
-      tr.hidden = (q && !tr.textContent.toLowerCase().includes(q)) || (role && tr.dataset.role !== role);
+      tr.hidden = (q && !fold(tr.textContent).includes(q)) || (role && tr.dataset.role !== role);
     }
   };
   $("#staff-filter").addEventListener("input", filter);

@@ -19,6 +19,9 @@ pub enum CenterError {
     /// registered): `code` is stable, the text says why.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// The knowledge base's search index failed.
+    #[error(transparent)]
+    Knowledge(#[from] centrala_kb::Error),
     /// A part of the runtime is not running (the telephony is off).
     #[error("{message}")]
     Unavailable { code: &'static str, message: String },

@@ -18,6 +18,7 @@ pub mod clock;
 pub mod desk;
 pub mod error;
 pub mod hands;
+pub mod knowledge;
 pub mod recordings;
 pub mod recovery;
 pub mod settings;
@@ -54,6 +55,9 @@ pub struct CenterConfig {
     /// are not recorded (and recordings under way stop), so that the
     /// database on the same disk keeps room; 0: no floor.
     pub recordings_min_free: u64,
+    /// Where the knowledge base's search index lives; `None`: in memory
+    /// (rebuilt from the database at every start).
+    pub knowledge_index: Option<PathBuf>,
 }
 
 impl Default for CenterConfig {
@@ -64,6 +68,7 @@ impl Default for CenterConfig {
             clock: Clock::System,
             time_zone: chrono_tz::Europe::Sarajevo,
             max_calls_per_company: 500,
+            knowledge_index: None,
             recordings_min_free: 0,
         }
     }
@@ -85,6 +90,8 @@ pub struct Center {
     zones: Arc<Mutex<HashMap<CompanyId, Tz>>>,
     /// Operators asking a supervisor for help.
     pub hands: Arc<hands::Hands>,
+    /// The knowledge base's search index.
+    pub knowledge: Arc<knowledge::Knowledge>,
 }
 
 impl Center {
@@ -95,6 +102,7 @@ impl Center {
     pub fn start(store: Store, config: CenterConfig) -> Center {
         let events = Arc::new(bus::Bus::new());
         let (acd, jobs) = acd::AcdService::start(events.clone(), config.clock, config.time_zone);
+        let config_kb = config.knowledge_index.clone();
         let center = Center {
             acd,
             dialer: Arc::new(OnceLock::new()),
@@ -105,9 +113,11 @@ impl Center {
             problems: Arc::new(settings::Problems::default()),
             zones: Arc::new(Mutex::new(HashMap::new())),
             hands: Arc::new(hands::Hands::default()),
+            knowledge: Arc::new(knowledge::Knowledge::open(config_kb.as_deref())),
         };
         tokio::spawn(callbacks::run(center.clone(), jobs));
         tokio::spawn(callbacks::start_all(center.clone()));
+        tokio::spawn(knowledge::sync_at_start(center.clone()));
         if center.config.recordings_min_free > 0 {
             tokio::spawn(recordings::watch_space(center.clone()));
         }

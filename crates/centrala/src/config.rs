@@ -280,6 +280,7 @@ impl Config {
             time_zone: self.zone().unwrap_or(chrono_tz::Europe::Sarajevo),
             max_calls_per_company: self.sip.max_calls_per_company,
             recordings_min_free: self.recordings_min_free_mb.saturating_mul(1024 * 1024),
+            knowledge_index: Some(self.data.join("knowledge-index")),
         }
     }
 

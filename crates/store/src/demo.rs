@@ -596,5 +596,88 @@ pub async fn ensure(store: &Store, today: NaiveDate) -> Result<bool> {
             scoped.set_password_hash(s.id, &password::hash_password(PASSWORD)?).await?;
         }
     }
+    for a in articles() {
+        scoped.create_kb_article(&a, "admin").await?;
+    }
     Ok(true)
+}
+
+/// The demo's knowledge base: what operators of a drinks and food
+/// wholesaler are asked every day (delivery, returnable crates,
+/// complaints, certificates, key clients), and one draft.
+fn articles() -> Vec<crate::kb::KbArticleInput> {
+    use crate::kb::{KbArticleInput, KbStatus};
+    let v = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let a = |title: &str, category: &str, body: &str| KbArticleInput {
+        title: title.into(),
+        body: body.into(),
+        category: category.into(),
+        tags: Vec::new(),
+        product_skus: Vec::new(),
+        client_types: Vec::new(),
+        request_categories: Vec::new(),
+        status: KbStatus::Published,
+        review_by: None,
+    };
+    vec![
+        KbArticleInput {
+            tags: v(&["isporuka", "rokovi", "regije"]),
+            request_categories: v(&["order"]),
+            ..a(
+                "Rokovi i uslovi isporuke",
+                "Isporuka",
+                "## Kada stiže roba\n\n- **Sarajevo i okolina**: narudžba do 14 h stiže sljedeći radni dan.\n\
+                 - **Tuzla, Zenica, Mostar**: dva radna dana.\n- **Brčko, Goražde, Bihać**: isporuke utorkom i petkom.\n\n\
+                 Najmanja narudžba za besplatnu isporuku je 300 KM; ispod toga prevoz se naplaćuje po cjeniku regije.",
+            )
+        },
+        KbArticleInput {
+            tags: v(&["ambalaža", "gajbe", "povrat"]),
+            product_skus: v(&["BE-0001", "BE-0002", "BE-0005", "BE-0006"]),
+            client_types: v(&["retail", "marketer"]),
+            request_categories: v(&["order"]),
+            ..a(
+                "Povratna ambalaža za pivo",
+                "Ambalaža",
+                "Pivo u staklu isporučuje se u **povratnim gajbama**. Vozač preuzima prazne gajbe pri sljedećoj \
+                 isporuci; nevraćena gajba naplaćuje se 12 KM.\n\nPića u limenkama i PET ambalaži nemaju povratne ambalaže.",
+            )
+        },
+        KbArticleInput {
+            tags: v(&["reklamacija", "povrat", "oštećenje"]),
+            request_categories: v(&["complaint"]),
+            ..a(
+                "Reklamacije i povrat robe",
+                "Reklamacije",
+                "Oštećenu ili pogrešno isporučenu robu kupac prijavljuje **u roku od 24 sata** od isporuke.\n\n\
+                 1. Zapišite broj otpremnice i šta nedostaje.\n2. Otvorite predmet reklamacije za komercijalnu službu.\n\
+                 3. Kupcu recite da se javljamo u roku od dva radna dana.",
+            )
+        },
+        KbArticleInput {
+            tags: v(&["certifikat", "deklaracija", "halal"]),
+            request_categories: v(&["reference"]),
+            ..a(
+                "Certifikati i deklaracije proizvoda",
+                "Referentne informacije",
+                "Certifikate o kvalitetu, halal certifikate i deklaracije šaljemo kupcu **e-mailom** na zahtjev. \
+                 Priloženi su uz ovaj članak.",
+            )
+        },
+        KbArticleInput {
+            tags: v(&["ključni kupci", "rabat"]),
+            client_types: v(&["key"]),
+            ..a(
+                "Ključni kupci: posebni uslovi",
+                "Kupci",
+                "Ključne kupce vodi njihov komercijalista. Operater ne mijenja rabat niti rok plaćanja; \
+                 za sve izvan redovne narudžbe poziv se prebacuje komercijalisti.",
+            )
+        },
+        KbArticleInput {
+            status: KbStatus::Draft,
+            tags: v(&["akcija"]),
+            ..a("Novogodišnja akcija (nacrt)", "Akcije", "Popusti na gazirana pića u decembru — čeka odobrenje uprave.")
+        },
+    ]
 }

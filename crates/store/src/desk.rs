@@ -41,6 +41,12 @@ struct ClientRow {
     credit_limit: i64,
 }
 
+impl crate::search::HasId for ClientRow {
+    fn id(&self) -> i64 {
+        self.id
+    }
+}
+
 impl From<ClientRow> for Client {
     fn from(r: ClientRow) -> Self {
         Client {
@@ -332,15 +338,14 @@ impl Scoped<'_> {
         // A placeholder code, unique while the row gets its id.
         let temp = format!("new-{}", uuid_like());
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO clients (company_id, code, name, client_type, manager_staff_id, email, region, credit_limit, search_key)
-             VALUES ($1, $2, $3, $4, NULL, '', $5, 0, $6) RETURNING id",
+            "INSERT INTO clients (company_id, code, name, client_type, manager_staff_id, email, region, credit_limit)
+             VALUES ($1, $2, $3, $4, NULL, '', $5, 0) RETURNING id",
         )
         .bind(c)
         .bind(&temp)
         .bind(name.trim())
         .bind(client_type)
         .bind(region.trim())
-        .bind(centrala_domain::fold::fold(name))
         .fetch_all(&mut *tx)
         .await?
         .returned()?;
@@ -358,6 +363,10 @@ impl Scoped<'_> {
             .bind(phone)
             .execute(&mut *tx)
             .await?;
+        let mut vocabulary = std::collections::BTreeSet::new();
+        let kind = crate::search::Kind::Client;
+        crate::search::index(&mut tx, c, kind, id, &[name, &code], &mut vocabulary).await?;
+        crate::search::add_typos(&mut tx, c, kind, &vocabulary).await?;
         tx.commit().await?;
         self.client(ClientId(id)).await?.ok_or(StoreError::NotFound)
     }
@@ -389,38 +398,48 @@ impl Scoped<'_> {
         Ok(row.map(Into::into))
     }
 
-    /// Clients whose name or code contains `q`, or with phone `phone`.
+    /// Clients matching `q` word by word (see `search`: folded, prefixes,
+    /// one typo in a long word), in code order; an exact code and the
+    /// clients with phone `phone` come first. Every client, by code, when
+    /// both are empty.
     pub async fn search_clients(&self, q: &str, phone: Option<&str>, limit: i64) -> Result<Vec<Client>> {
-        let sql = format!(
-            "SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND (
-                search_key LIKE $5 ESCAPE '\\' OR LOWER(code) LIKE $2 ESCAPE '\\'
-                OR id IN (SELECT client_id FROM client_phones WHERE company_id = $1 AND phone = $3)
-                OR id IN (SELECT client_id FROM contacts WHERE company_id = $1 AND phone = $3))
-             ORDER BY code LIMIT $4"
-        );
-        let like = crate::like_contains(q.trim());
-        let rows: Vec<ClientRow> = sqlx::query_as(&sql)
-            .bind(self.company_id().0)
-            .bind(like)
-            .bind(phone.unwrap_or("-"))
-            .bind(limit)
-            .bind(crate::like_folded(q))
-            .fetch_all(self.pool())
-            .await?;
-        let mut found: Vec<Client> = rows.into_iter().map(Into::into).collect();
-        // A code typed exactly comes first (looked up by its index, so the
-        // list itself stays in the code index's order and stops early).
+        let c = self.company_id().0;
         let typed = q.trim();
+        if typed.is_empty() && phone.is_none() {
+            let sql = format!("SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 ORDER BY code LIMIT $2");
+            let rows: Vec<ClientRow> = sqlx::query_as(&sql).bind(c).bind(limit).fetch_all(self.pool()).await?;
+            return Ok(rows.into_iter().map(Into::into).collect());
+        }
+        let rows: Vec<ClientRow> =
+            crate::search::find(self.pool(), c, crate::search::Kind::Client, CLIENT_COLS, typed, limit, 0).await?;
+        let mut first: Vec<Client> = Vec::new();
+        // The code typed exactly, looked up by its index.
         let exact = match self.client_by_code(typed).await? {
             Some(c) => Some(c),
             None if typed != typed.to_uppercase() => self.client_by_code(&typed.to_uppercase()).await?,
             None => None,
         };
-        if let Some(exact) = exact.filter(|_| !typed.is_empty()) {
-            found.retain(|c| c.id != exact.id);
-            found.insert(0, exact);
-            found.truncate(usize::try_from(limit).unwrap_or(0).max(1));
+        first.extend(exact.filter(|_| !typed.is_empty()));
+        if let Some(phone) = phone {
+            let sql = format!(
+                "SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND (
+                    id IN (SELECT client_id FROM client_phones WHERE company_id = $1 AND phone = $2)
+                    OR id IN (SELECT client_id FROM contacts WHERE company_id = $1 AND phone = $2))
+                 ORDER BY code LIMIT $3"
+            );
+            let rows: Vec<ClientRow> =
+                sqlx::query_as(&sql).bind(c).bind(phone).bind(limit).fetch_all(self.pool()).await?;
+            first.extend(
+                rows.into_iter().map(Client::from).filter(|r| !first.iter().any(|f| f.id == r.id)).collect::<Vec<_>>(),
+            );
         }
+        let mut found = first;
+        for r in rows {
+            if !found.iter().any(|f| f.id.0 == r.id) {
+                found.push(r.into());
+            }
+        }
+        found.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(found)
     }
 

@@ -10,13 +10,18 @@
 //! all or nothing. Rows are upserted by their natural key, so importing the
 //! same files again changes nothing.
 
+use crate::search::Kind;
 use crate::Returned;
 use crate::{
     b, ensure_company_tx, now_rfc3339, records::fmt_date, DepartmentKind, Result as StoreResult, Store, StoreError,
 };
 use centrala_domain::{normalize_phone, AbsenceKind, Money, Phone, Quantity, Role};
 use chrono::NaiveDate;
-use std::{collections::HashMap, fmt, path::Path};
+use std::{
+    collections::{BTreeSet, HashMap},
+    fmt,
+    path::Path,
+};
 
 /// One bad row (or file), precise enough to fix it in a spreadsheet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -938,6 +943,7 @@ impl Apply<'_, '_> {
 
         // Clients, their types and phones.
         let mut clients = id_map(self.tx, "SELECT code, id FROM clients WHERE company_id = $1", c).await?;
+        let mut vocabulary = BTreeSet::new();
         let mut types_seen: Vec<&str> = Vec::new();
         for r in &set.clients {
             let k = &r.rec;
@@ -957,11 +963,11 @@ impl Apply<'_, '_> {
                     .await?;
             }
             let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO clients (company_id, code, name, client_type, manager_staff_id, email, region, credit_limit, search_key)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                "INSERT INTO clients (company_id, code, name, client_type, manager_staff_id, email, region, credit_limit)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                  ON CONFLICT (company_id, code) DO UPDATE SET name = excluded.name, client_type = excluded.client_type,
                  manager_staff_id = excluded.manager_staff_id, email = excluded.email, region = excluded.region,
-                 credit_limit = excluded.credit_limit, search_key = excluded.search_key RETURNING id",
+                 credit_limit = excluded.credit_limit RETURNING id",
             )
             .bind(c)
             .bind(&k.code)
@@ -971,10 +977,10 @@ impl Apply<'_, '_> {
             .bind(&k.email)
             .bind(&k.region)
             .bind(k.credit_limit.cents())
-            .bind(centrala_domain::fold::fold(&k.name))
             .fetch_all(&mut **self.tx)
             .await?
             .returned()?;
+            crate::search::index(self.tx, c, Kind::Client, id, &[&k.name, &k.code], &mut vocabulary).await?;
             clients.insert(k.code.clone(), id);
             sqlx::query("DELETE FROM client_phones WHERE company_id = $1 AND client_id = $2")
                 .bind(c)
@@ -990,6 +996,7 @@ impl Apply<'_, '_> {
                     .await?;
             }
         }
+        crate::search::add_typos(self.tx, c, Kind::Client, &vocabulary).await?;
         self.report.files.push(("clients.csv", set.clients.len()));
 
         for r in &set.contacts {
@@ -1014,12 +1021,13 @@ impl Apply<'_, '_> {
         self.report.files.push(("contacts.csv", set.contacts.len()));
 
         let mut products = id_map(self.tx, "SELECT sku, id FROM products WHERE company_id = $1", c).await?;
+        let mut vocabulary = BTreeSet::new();
         for r in &set.products {
             let p = &r.rec;
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO products (company_id, sku, name, category, unit, price_1, price_2, price_3, price_4, price_5,
-                 is_new, is_special, alcohol, stock, search_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-                 ON CONFLICT (company_id, sku) DO UPDATE SET name = excluded.name, search_key = excluded.search_key, category = excluded.category,
+                 is_new, is_special, alcohol, stock) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                 ON CONFLICT (company_id, sku) DO UPDATE SET name = excluded.name, category = excluded.category,
                  unit = excluded.unit, price_1 = excluded.price_1, price_2 = excluded.price_2, price_3 = excluded.price_3,
                  price_4 = excluded.price_4, price_5 = excluded.price_5, is_new = excluded.is_new,
                  is_special = excluded.is_special, alcohol = excluded.alcohol, stock = excluded.stock RETURNING id",
@@ -1038,12 +1046,14 @@ impl Apply<'_, '_> {
             .bind(b(p.is_special))
             .bind(b(p.alcohol))
             .bind(p.stock.0)
-            .bind(centrala_domain::fold::fold(&p.name))
             .fetch_all(&mut **self.tx)
             .await?
             .returned()?;
+            crate::search::index(self.tx, c, Kind::Product, id, &[&p.name, &p.sku, &p.category], &mut vocabulary)
+                .await?;
             products.insert(p.sku.clone(), id);
         }
+        crate::search::add_typos(self.tx, c, Kind::Product, &vocabulary).await?;
         self.report.files.push(("products.csv", set.products.len()));
 
         for r in &set.traditional {

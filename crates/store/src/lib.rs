@@ -16,10 +16,12 @@ pub mod desk;
 mod error;
 pub mod import;
 pub mod interactions;
+pub mod kb;
 pub mod password;
 mod records;
 pub mod schema;
 mod scoped;
+mod search;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -106,33 +108,8 @@ impl Store {
         };
         migrator.run(&pool).await?;
         let store = Store { pool, backend };
-        store.fill_search_keys().await?;
+        search::fill(&store.pool).await?;
         Ok(store)
-    }
-
-    /// Folds the names of rows written before search keys existed (or by
-    /// a hand in the database): once, at start; later writes fold their own.
-    async fn fill_search_keys(&self) -> Result<()> {
-        for table in ["clients", "products"] {
-            let rows: Vec<(i64, String)> =
-                sqlx::query_as(&format!("SELECT id, name FROM {table} WHERE search_key = '' AND name <> ''"))
-                    .fetch_all(&self.pool)
-                    .await?;
-            if rows.is_empty() {
-                continue;
-            }
-            let mut tx = self.pool.begin().await?;
-            for (id, name) in &rows {
-                sqlx::query(&format!("UPDATE {table} SET search_key = $1 WHERE id = $2"))
-                    .bind(centrala_domain::fold::fold(name))
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            tracing::info!(table, rows = rows.len(), "search keys folded");
-        }
-        Ok(())
     }
 
     pub fn backend(&self) -> Backend {
@@ -330,43 +307,6 @@ pub(crate) fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// A LIKE pattern (with `ESCAPE '\'`) for "contains `q`" among folded
-/// names (`search_key`, see `centrala_domain::fold`).
-pub(crate) fn like_folded(q: &str) -> String {
-    like_contains(&centrala_domain::fold::fold(q))
-}
-
-/// A LIKE pattern (with `ESCAPE '\'`) for "contains `q`", lower-cased:
-/// `%`, `_` and `\` in `q` match themselves, not anything.
-pub(crate) fn like_contains(q: &str) -> String {
-    let mut out = String::from("%");
-    for c in q.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
 pub(crate) fn b(v: bool) -> i64 {
     i64::from(v)
-}
-
-#[cfg(all(test, feature = "testing"))]
-mod search_key_tests {
-    #[tokio::test]
-    async fn names_written_before_search_keys_are_folded_at_start() {
-        let db = crate::testing::TestDb::sqlite().await;
-        let (c, _) = db.store.ensure_company("acme", "Acme").await.unwrap();
-        let s = db.store.company(c.id);
-        let client = s.register_client("Ćevabdžinica Željo", "retail", "Sarajevo", "+38733000222").await.unwrap();
-        // As a release before search keys left it.
-        sqlx::query("UPDATE clients SET search_key = ''").execute(db.store.pool()).await.unwrap();
-        assert!(s.search_clients("cevabdzinica", None, 5).await.unwrap().is_empty());
-        db.store.fill_search_keys().await.unwrap();
-        let found = s.search_clients("cevabdzinica zeljo", None, 5).await.unwrap();
-        assert_eq!(found.into_iter().map(|c| c.id).collect::<Vec<_>>(), [client.id]);
-    }
 }

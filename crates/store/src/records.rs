@@ -188,6 +188,12 @@ pub(crate) struct ProductRow {
     stock: i64,
 }
 
+impl crate::search::HasId for ProductRow {
+    fn id(&self) -> i64 {
+        self.id
+    }
+}
+
 impl From<ProductRow> for Product {
     fn from(r: ProductRow) -> Self {
         Product {

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaColumn {
     pub name: String,
-    /// `integer` or `text` (the portable schema uses only these), else the
-    /// backend's own name, lower-case.
+    /// `integer`, `text` or `bytes` (the portable schema uses only these),
+    /// else the backend's own name, lower-case.
     pub kind: String,
     pub not_null: bool,
 }
@@ -30,6 +30,7 @@ fn portable(kind: &str) -> String {
     match k.as_str() {
         "integer" | "bigint" | "int" | "int8" | "bigserial" => "integer".into(),
         "text" | "character varying" => "text".into(),
+        "blob" | "bytea" => "bytes".into(),
         _ => k,
     }
 }

@@ -334,25 +334,42 @@ impl<'a> Scoped<'a> {
 
     // ---- products -------------------------------------------------------
 
-    /// Products whose sku, name or category contains `q` (all when empty).
+    /// Products matching `q` word by word in their name, category or sku
+    /// (see `search`), by sku; every product when `q` is blank. An exact
+    /// sku comes first.
     pub async fn products(&self, q: &str, limit: i64, offset: i64) -> Result<Vec<Product>> {
-        let sql = format!(
-            "SELECT {PRODUCT_COLS} FROM products WHERE company_id = $1
-             AND ($2 = '' OR LOWER(sku) LIKE $3 ESCAPE '\\' OR search_key LIKE $6 ESCAPE '\\'
-                  OR LOWER(category) LIKE $3 ESCAPE '\\')
-             ORDER BY sku LIMIT $4 OFFSET $5"
-        );
-        let like = crate::like_contains(q);
-        let rows: Vec<ProductRow> = sqlx::query_as(&sql)
-            .bind(self.company.0)
-            .bind(q)
-            .bind(like)
-            .bind(limit)
-            .bind(offset)
-            .bind(crate::like_folded(q))
-            .fetch_all(self.pool())
-            .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        let typed = q.trim();
+        if typed.is_empty() {
+            let sql =
+                format!("SELECT {PRODUCT_COLS} FROM products WHERE company_id = $1 ORDER BY sku LIMIT $2 OFFSET $3");
+            let rows: Vec<ProductRow> =
+                sqlx::query_as(&sql).bind(self.company.0).bind(limit).bind(offset).fetch_all(self.pool()).await?;
+            return Ok(rows.into_iter().map(Into::into).collect());
+        }
+        let rows: Vec<ProductRow> = crate::search::find(
+            self.pool(),
+            self.company.0,
+            crate::search::Kind::Product,
+            PRODUCT_COLS,
+            typed,
+            limit,
+            offset,
+        )
+        .await?;
+        let mut found: Vec<Product> = rows.into_iter().map(Into::into).collect();
+        if offset == 0 {
+            let exact = match self.product_by_sku(typed).await? {
+                Some(p) => Some(p),
+                None if typed != typed.to_uppercase() => self.product_by_sku(&typed.to_uppercase()).await?,
+                None => None,
+            };
+            if let Some(exact) = exact {
+                found.retain(|p| p.id != exact.id);
+                found.insert(0, exact);
+                found.truncate(usize::try_from(limit).unwrap_or(0).max(1));
+            }
+        }
+        Ok(found)
     }
 
     pub async fn product_by_id(&self, id: centrala_domain::ProductId) -> Result<Option<Product>> {

@@ -439,3 +439,20 @@ pub async fn answer_hand(
     state.store.company(auth.company).audit(&auth.username, "answer_hand", "staff", &id.to_string(), "").await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Raise a hand about this call (CC-9): the same as
+/// `POST /api/v1/agents/me/hand`, for the call the agent is on.
+#[utoipa::path(post, path = "/api/v1/interactions/{id}/raise-hand", tag = "agents", params(("id" = i64, Path)),
+    responses((status = 200, body = HandOut), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn raise_hand_on(
+    State(state): State<AppState>,
+    auth: Auth,
+    crate::error::ApiPath(id): crate::error::ApiPath<String>,
+) -> ApiResult<Json<HandOut>> {
+    let id = super::parse_id(&id, "interaction")?;
+    let on = state.center.acd.state(auth.staff).await.and_then(|now| now.contact).map(|(i, _)| i.0);
+    if on != Some(id) {
+        return Err(ApiError::new(StatusCode::CONFLICT, "not_talking", "you are not on this call"));
+    }
+    hand(State(state), auth, crate::error::ApiJson(HandIn { raised: true })).await
+}

@@ -9,6 +9,7 @@ pub mod company;
 pub mod departments;
 pub mod interactions;
 pub mod ivr;
+pub mod kb;
 pub mod orders;
 pub mod price_rules;
 pub mod products;

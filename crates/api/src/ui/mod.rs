@@ -11,6 +11,7 @@
 
 mod admin;
 pub mod i18n;
+mod kb;
 
 use crate::{auth::Auth, AppState};
 use axum::{
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{id}", get(order_page))
         .route("/admin", get(admin::page))
         .route("/wallboard", get(wallboard))
+        .route("/kb", get(kb::page))
         .route("/assets/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], APP_JS) }))
         .route("/assets/app.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], APP_CSS) }))
 }
@@ -140,6 +142,7 @@ fn layout(tr: Tr, page: &str, title: &str, user: Option<&User>, body: Markup) ->
                             @if takes_orders(u.auth.role) { a href="/desk" { (tr.t("nav-desk")) } }
                             @if sees_live_orders(u.auth.role) { a href="/heads" { (tr.t("nav-heads")) } }
                             @if sees_finance(u.auth.role) { a href="/finance" { (tr.t("nav-finance")) } }
+                            a href="/kb" { (tr.t("nav-kb")) }
                             @if sees_admin(u.auth.role) { a href="/wallboard" { (tr.t("nav-wallboard")) } }
                             @if sees_admin(u.auth.role) { a href="/admin" { (tr.t("nav-admin")) } }
                         }
@@ -293,6 +296,7 @@ async fn desk(user: User) -> Response {
                     p #register-msg role="status" {}
                 }
                 section #card.card hidden aria-label=(tr.t("card-title")) {}
+                (kb::desk_panel(tr))
                 section #order.card hidden aria-labelledby="order-heading" {
                     h2 #order-heading { (tr.t("order-title")) " " span #order-no {} " " span #order-status.badge {} " " span #order-column.muted {} }
                     form #line-form.row {
@@ -350,7 +354,7 @@ async fn desk(user: User) -> Response {
 
 /// The desk's keyboard shortcuts, as the `?` overlay lists them (and
 /// `app.js` binds them).
-const SHORTCUTS: [(&str, &str); 12] = [
+const SHORTCUTS: [(&str, &str); 13] = [
     ("Alt+K", "keys-search-client"),
     ("Alt+N", "keys-new-order"),
     ("Alt+P", "keys-search-product"),
@@ -362,6 +366,7 @@ const SHORTCUTS: [(&str, &str); 12] = [
     ("Alt+U", "keys-not-ready"),
     ("Alt+W", "keys-wrap-done"),
     ("Alt+H", "keys-hand"),
+    ("Alt+Z", "keys-kb"),
     ("?", "keys-help"),
 ];
 
@@ -715,6 +720,7 @@ mod tests {
         let sources = [
             include_str!("mod.rs"),
             include_str!("admin.rs"),
+            include_str!("kb.rs"),
             include_str!("../../ui/app.js"),
             include_str!("../routes/agents.rs"),
         ];
@@ -739,6 +745,8 @@ mod tests {
         }
         let mut codes = |prefix: &str, all: &[&str]| keys.extend(all.iter().map(|c| format!("{prefix}-{c}")));
         codes("err", crate::error::CODES);
+        codes("kb-why", &["client_type", "request"]);
+        codes("kb-status", &["draft", "published"]);
         codes("err", &["network", "debt_blocked-override", "debt_blocked-transfer"]);
         codes("role", &Role::ALL.map(Role::as_str));
         codes("agent", &["offline", "available", "offered", "on_contact", "wrap_up", "not_ready"]);
