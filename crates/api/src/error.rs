@@ -73,6 +73,12 @@ pub const CODES: &[&str] = &[
     "known_number",
     // The knowledge base.
     "article_changed",
+    // Campaigns.
+    "no_targets",
+    "unknown_clients",
+    "unknown_result",
+    "outside_hours",
+    "in_the_past",
     // Calls.
     "unknown_caller",
     "not_talking",

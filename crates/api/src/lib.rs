@@ -58,10 +58,13 @@ use utoipa::{
         routes::kb::list, routes::kb::create, routes::kb::get, routes::kb::update, routes::kb::delete, routes::kb::versions,
         routes::kb::attach, routes::kb::attachment, routes::kb::delete_attachment, routes::kb::search, routes::kb::suggest,
         routes::kb::feedback, routes::kb::ask, routes::kb::requests, routes::kb::answer, routes::agents::raise_hand_on,
+        routes::campaigns::create, routes::campaigns::list, routes::campaigns::get, routes::campaigns::start, routes::campaigns::pause,
+        routes::campaigns::targets, routes::campaigns::outcome, routes::campaigns::report,
+        routes::campaigns::dnc_list, routes::campaigns::dnc_get, routes::campaigns::dnc_put, routes::campaigns::dnc_delete,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),
-    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"), (name = "knowledge"))
+    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"), (name = "knowledge"), (name = "campaigns"))
 )]
 pub struct ApiDoc;
 
@@ -191,6 +194,15 @@ pub fn app(state: AppState) -> Router {
         .route("/kb/suggest", get(kb::suggest))
         .route("/kb/requests", get(kb::requests).post(kb::ask))
         .route("/kb/requests/{id}/answer", post(kb::answer))
+        .route("/campaigns", get(campaigns::list).post(campaigns::create))
+        .route("/campaigns/{id}", get(campaigns::get))
+        .route("/campaigns/{id}/start", post(campaigns::start))
+        .route("/campaigns/{id}/pause", post(campaigns::pause))
+        .route("/campaigns/{id}/targets", get(campaigns::targets))
+        .route("/campaigns/{id}/targets/{client_code}/outcome", post(campaigns::outcome))
+        .route("/campaigns/{id}/report", get(campaigns::report))
+        .route("/dnc", get(campaigns::dnc_list))
+        .route("/dnc/{number}", get(campaigns::dnc_get).put(campaigns::dnc_put).delete(campaigns::dnc_delete))
         .route("/openapi.json", get(openapi));
     let max_body = state.config.max_body_bytes;
     Router::new()

@@ -1354,3 +1354,170 @@ async fn the_knowledge_base_is_written_read_searched_and_suggested() {
     let r = d.w.post("/api/v1/interactions/999/raise-hand", &op, json!({})).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "not_talking"));
 }
+
+/// A head builds a reactivation campaign from the order history and an
+/// operator works it: results retried, scheduled, done, linked to an
+/// order, the client put on the do-not-call list; bad input refused with
+/// nothing half-made; the report back to the head, as JSON and CSV; an
+/// operator not on the campaign does not see it.
+#[tokio::test]
+async fn a_head_builds_a_reactivation_campaign_and_an_operator_works_it() {
+    use centrala_desk::campaign::dormant_since;
+    let d = Demo::new().await;
+    let head = d.login("head.north").await;
+    let op = d.login("op.ana").await;
+    let haris = d.login("op.haris").await;
+    let base = json!({"kind": "reactivation", "name": "Povratak kupaca", "script": "Pitajte zašto ne naručuju.", "agents": ["op.ana"]});
+    let with = |extra: Value| {
+        let mut b = base.clone();
+        b.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        b
+    };
+    // Refused, precisely, and nothing made.
+    assert_eq!(d.w.post("/api/v1/campaigns", &op, base.clone()).await.status, StatusCode::FORBIDDEN);
+    let r = d.w.post("/api/v1/campaigns", &head, with(json!({"name": " "}))).await;
+    assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some("name")));
+    let r =
+        d.w.post("/api/v1/campaigns", &head, with(json!({"hours": {"days": ["mon"], "from": "18:00", "to": "08:00"}})))
+            .await;
+    assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some("hours")));
+    let r =
+        d.w.post("/api/v1/campaigns", &head, with(json!({"hours": {"days": [], "from": "08:00", "to": "18:00"}})))
+            .await;
+    assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some("hours")));
+    let known = &d.clients[0].0.code;
+    let r = d
+        .w
+        .post("/api/v1/campaigns", &head, with(json!({"kind": "instruction", "clients": ["NOPE-1", known, "NOPE-2"]})))
+        .await;
+    assert_eq!((r.code(), r.body["error"]["params"]["codes"].as_str()), ("unknown_clients", Some("NOPE-1, NOPE-2")));
+    let r = d.w.post("/api/v1/campaigns", &head, with(json!({"kind": "instruction", "clients": []}))).await;
+    assert_eq!(r.code(), "no_targets");
+    let r = d.w.post("/api/v1/campaigns", &head, with(json!({"agents": ["nobody"]}))).await;
+    assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some("agents")));
+    assert!(d.w.get("/api/v1/campaigns", &head).await.body.as_array().unwrap().is_empty(), "nothing half-made");
+
+    // Built from the history: exactly the dormant clients, longest first.
+    let r = d.w.post("/api/v1/campaigns", &head, base.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_i64().unwrap();
+    assert_eq!((r.body["status"].as_str(), r.body["mode"].as_str()), (Some("draft"), Some("preview")));
+    assert_eq!(r.body["hours"], json!({"days": ["mon", "tue", "wed", "thu", "fri"], "from": "08:00", "to": "20:00"}));
+    let company = d.w.db.store.company_by_code("demo").await.unwrap().unwrap();
+    let s = d.w.db.store.company(company.id);
+    let expected = s.reactivation_candidates(dormant_since(today()), None, None).await.unwrap();
+    assert!(expected.len() >= 4, "the demo has dormant clients: {}", expected.len());
+    let targets = d.w.get(&format!("/api/v1/campaigns/{id}/targets"), &op).await.body;
+    let targets = targets.as_array().unwrap().clone();
+    assert_eq!(targets.len(), expected.len());
+    for t in &targets {
+        let last: NaiveDate = t["last_order"].as_str().unwrap().parse().unwrap();
+        assert!(last < dormant_since(today()), "{t}");
+    }
+    let started = d.w.post(&format!("/api/v1/campaigns/{id}/start"), &head, json!({})).await;
+    assert_eq!(started.body["status"], "running");
+    // Only its operators see it.
+    assert_eq!(d.w.get("/api/v1/campaigns", &op).await.body.as_array().unwrap().len(), 1);
+    assert!(d.w.get("/api/v1/campaigns", &haris).await.body.as_array().unwrap().is_empty());
+    assert_eq!(d.w.get(&format!("/api/v1/campaigns/{id}"), &haris).await.status, StatusCode::NOT_FOUND);
+
+    // Results (it is Friday 13:00 in Sarajevo on the fixed clock).
+    let code = |i: usize| targets[i]["client"].as_str().unwrap().to_owned();
+    let outcome = |i: usize, body: Value| {
+        let (w, op, code) = (&d.w, op.clone(), code(i));
+        async move { w.post(&format!("/api/v1/campaigns/{id}/targets/{code}/outcome"), &op, body).await }
+    };
+    let busy = outcome(0, json!({"result": "busy"})).await;
+    assert_eq!(
+        (busy.body["state"].as_str(), busy.body["attempts"].as_u64(), busy.body["next_at"].as_str()),
+        (Some("pending"), Some(1), Some("2026-11-27T14:00")),
+        "{}",
+        busy.body
+    );
+    // The first target an operator may take an order for (key clients go
+    // to their manager) orders.
+    let mut k = 0;
+    let mut order_id = 0;
+    for i in 1..targets.len() {
+        let order = d.w.post("/api/v1/orders", &op, json!({"client": code(i)})).await;
+        if let Some(o) = order.body["id"].as_i64() {
+            (k, order_id) = (i, o);
+            break;
+        }
+    }
+    assert!(k > 0, "some dormant client takes an order from an operator");
+    let rest: Vec<usize> = (1..targets.len()).filter(|i| *i != k).collect();
+    let (later_i, dnc_i) = (rest[0], rest[1]);
+    let ordered = outcome(k, json!({"result": "ordered", "notes": "naručio pivo", "order": order_id})).await;
+    assert_eq!((ordered.body["state"].as_str(), ordered.body["order"].as_i64()), (Some("done"), Some(order_id)));
+    let r = outcome(later_i, json!({"result": "call_later", "call_at": "2026-11-27T09:00"})).await;
+    assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("in_the_past", Some("call_at")));
+    let r = outcome(later_i, json!({"result": "call_later", "call_at": "2026-11-28T10:00"})).await;
+    assert_eq!(r.code(), "outside_hours", "Saturday");
+    let later = outcome(later_i, json!({"result": "call_later", "call_at": "2026-11-27T15:30"})).await;
+    assert_eq!(
+        (later.body["state"].as_str(), later.body["next_at"].as_str()),
+        (Some("pending"), Some("2026-11-27T15:30"))
+    );
+    let r = outcome(dnc_i, json!({"result": "maybe"})).await;
+    assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("unknown_result", Some("result")));
+    let wrong_order = outcome(dnc_i, json!({"result": "ordered", "order": order_id})).await;
+    assert_eq!((wrong_order.code(), wrong_order.body["error"]["field"].as_str()), ("invalid_input", Some("order")));
+    let dnc = outcome(dnc_i, json!({"result": "do_not_call"})).await;
+    assert_eq!((dnc.body["state"].as_str(), dnc.body["do_not_call"].as_bool()), (Some("done"), Some(true)));
+    let listed = d.w.get("/api/v1/dnc", &head).await.body;
+    let phones = s.client_phones(s.client_by_code(&code(dnc_i)).await.unwrap().unwrap().id).await.unwrap();
+    for p in &phones {
+        assert!(
+            listed.as_array().unwrap().iter().any(|x| x["number"] == p.as_str() && x["client"] == code(dnc_i).as_str()),
+            "{listed}"
+        );
+    }
+    let again = outcome(k, json!({"result": "ordered"})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "a done target is done");
+
+    // The report for the head: progress, per target, as CSV too.
+    let rep = d.w.get(&format!("/api/v1/campaigns/{id}/report"), &head).await.body;
+    assert_eq!(rep["contacted"], 4, "{rep}");
+    assert_eq!(rep["campaign"]["progress"]["done"], 2);
+    assert_eq!(rep["campaign"]["progress"]["orders"], 1);
+    assert_eq!(rep["campaign"]["progress"]["outcomes"]["ordered"], 1);
+    assert_eq!(rep["reactivated"], 0, "the order is still a draft: not an order yet");
+    assert_eq!(d.w.get(&format!("/api/v1/campaigns/{id}/report"), &op).await.status, StatusCode::FORBIDDEN);
+    let req = Request::builder()
+        .uri(format!("/api/v1/campaigns/{id}/report?format=csv"))
+        .header(header::AUTHORIZATION, format!("Bearer {head}"))
+        .body(Body::empty())
+        .unwrap();
+    let res = d.w.app.clone().oneshot(req).await.unwrap();
+    assert!(res.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    let bytes = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+    let csv = String::from_utf8(bytes.to_vec()).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "client,name,state,outcome,attempts,notes,last_by,last_at,next_at,order");
+    assert_eq!(lines.len(), targets.len() + 1);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("{},", code(k))) && l.contains(",done,ordered,1,naručio pivo,op.ana,")),
+        "{csv}"
+    );
+    // Paused: it says so; the do-not-call list is the head's to edit.
+    assert_eq!(d.w.post(&format!("/api/v1/campaigns/{id}/pause"), &head, json!({})).await.body["status"], "paused");
+    assert_eq!(
+        d.w.call(Method::PUT, "/api/v1/dnc/061%20555%20444", Some(&op), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        d.w.call(Method::PUT, "/api/v1/dnc/061%20555%20444", Some(&head), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(d.w.get("/api/v1/dnc/+38761555444", &op).await.status, StatusCode::OK);
+    assert_eq!(
+        d.w.call(Method::DELETE, "/api/v1/dnc/+38761555444", Some(&head), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(d.w.get("/api/v1/dnc/+38761555444", &op).await.status, StatusCode::NOT_FOUND);
+    let bad = d.w.call(Method::PUT, "/api/v1/dnc/not-a-number", Some(&head), None).await;
+    assert_eq!((bad.code(), bad.body["error"]["field"].as_str()), ("invalid_input", Some("number")));
+}

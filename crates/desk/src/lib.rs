@@ -6,6 +6,7 @@
 // Rule tables in tests are tuples by design: one row per case.
 #![cfg_attr(test, allow(clippy::type_complexity))]
 
+pub mod campaign;
 pub mod debt;
 pub mod offers;
 pub mod order;

@@ -11,6 +11,7 @@
 //! `YYYY-MM-DD`, timestamps RFC 3339 UTC, both sortable as text.
 
 mod audit;
+pub mod campaigns;
 pub mod demo;
 pub mod desk;
 mod error;

@@ -498,7 +498,123 @@ async fn knowledge_articles_keep_versions_attachments_and_votes(store: &Store) {
     assert!(matches!(s.delete_kb_article(art.id).await, Err(StoreError::NotFound)));
 }
 
+/// Campaigns: dormant clients from the order history (more than six
+/// months: the edge day by day), filtered by type; targets keep their
+/// order; outcomes as the rules give them; the do-not-call list; nothing
+/// of one company in another's. On both backends.
+async fn campaigns_are_built_from_the_history_and_keep_their_outcomes(store: &Store) {
+    use centrala_desk::campaign::{after_result, dormant_since, Hours, Kind, Mode, Retry, State, DEFAULT_RESULTS};
+    use centrala_store::campaigns::{CampaignInput, Status};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("clients.csv"),
+        "code,name,type,manager,phones,email,region,credit_limit\n\
+         A,Exactly six months,retail,,,,Tuzla,0\n\
+         B,A day more,retail,,,,Tuzla,0\n\
+         C,Long gone,retail,,,,Sarajevo,0\n\
+         D,Never ordered,retail,,,,Tuzla,0\n\
+         E,Key and dormant,key,,,,Tuzla,0\n\
+         F,Ordered last week,retail,,,,Tuzla,0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("products.csv"),
+        "sku,name,category,unit,price_1,price_2,price_3,price_4,price_5,is_new,is_special,alcohol,stock\n\
+         BE-1,Pivo,Pivo,case,1,1,1,1,1,false,false,true,100\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("orders.csv"),
+        "order_no,client_code,date,sku,quantity,unit_price\n\
+         H-1,A,2026-06-01,BE-1,1,1\nH-2,B,2026-05-31,BE-1,1,1\nH-3,C,2025-01-10,BE-1,1,1\n\
+         H-4,C,2024-03-01,BE-1,1,1\nH-5,E,2025-02-01,BE-1,1,1\nH-6,F,2026-11-24,BE-1,1,1\n",
+    )
+    .unwrap();
+    store.import_dir("acme", dir.path(), "387", "test").await.unwrap();
+    let (other, _) = store.ensure_company("other", "Other").await.unwrap();
+    let c = store.company_by_code("acme").await.unwrap().unwrap();
+    let s = store.company(c.id);
+    let today = d("2026-12-01");
+    let found = s.reactivation_candidates(dormant_since(today), None, None).await.unwrap();
+    let all = s.search_clients("", None, 100).await.unwrap();
+    let codes = |v: &[(centrala_domain::ClientId, NaiveDate)]| -> Vec<(String, String)> {
+        v.iter().map(|(id, last)| (all.iter().find(|c| c.id == *id).unwrap().code.clone(), last.to_string())).collect()
+    };
+    assert_eq!(
+        codes(&found),
+        [
+            ("C".to_owned(), "2025-01-10".to_owned()),
+            ("E".into(), "2025-02-01".into()),
+            ("B".into(), "2026-05-31".into())
+        ],
+        "the longest dormant first; exactly six months (A), never (D) and last week (F) are not"
+    );
+    let retail = s.reactivation_candidates(dormant_since(today), Some("retail"), Some("Tuzla")).await.unwrap();
+    assert_eq!(codes(&retail), [("B".to_owned(), "2026-05-31".to_owned())]);
+    assert!(store
+        .company(other.id)
+        .reactivation_candidates(dormant_since(today), None, None)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let input = CampaignInput {
+        kind: Kind::Reactivation,
+        name: "Povratak kupaca".into(),
+        script: "Pitajte šta im treba.".into(),
+        results: DEFAULT_RESULTS.iter().map(|r| r.to_string()).collect(),
+        agents: vec!["op.ana".into()],
+        mode: Mode::Preview,
+        starts_on: Some(today),
+        ends_on: None,
+        due_on: None,
+        hours: Hours::default(),
+        retry: Retry::default(),
+    };
+    let targets: Vec<_> = found.iter().map(|(id, last)| (*id, Some(*last))).collect();
+    let camp = s.create_campaign(&input, &targets, "head.north").await.unwrap();
+    assert_eq!(
+        (camp.status, camp.created_by.as_str(), camp.input.clone()),
+        (Status::Draft, "head.north", input.clone())
+    );
+    assert!(store.company(other.id).campaign(camp.id).await.unwrap().is_none(), "another company's is not found");
+    assert!(store.company(other.id).campaign_targets(camp.id).await.unwrap().is_empty());
+    s.set_campaign_status(camp.id, Status::Running).await.unwrap();
+    assert_eq!(s.campaigns().await.unwrap()[0].status, Status::Running);
+    let list = s.campaign_targets(camp.id).await.unwrap();
+    assert_eq!(
+        list.iter().map(|t| (t.code.as_str(), t.state)).collect::<Vec<_>>(),
+        [("C", State::Pending), ("E", State::Pending), ("B", State::Pending)]
+    );
+    assert_eq!(list[0].last_order, Some(d("2025-01-10")));
+    // A busy line: retried in an hour; an order: done.
+    let now = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(10, 0, 0).unwrap();
+    let busy = after_result(&input.results, "busy", 1, now, input.retry, &input.hours, None).unwrap();
+    let ana = centrala_domain::StaffId(1);
+    s.record_outcome(camp.id, list[0].client, &busy, ana, "", None).await.unwrap();
+    let ordered = after_result(&input.results, "ordered", 1, now, input.retry, &input.hours, None).unwrap();
+    s.record_outcome(camp.id, list[2].client, &ordered, ana, "naručio pivo", None).await.unwrap();
+    let list = s.campaign_targets(camp.id).await.unwrap();
+    assert_eq!((list[0].state, list[0].attempts, list[0].next_at), (State::Pending, 1, busy.next_at));
+    assert_eq!(
+        (list[2].state, list[2].outcome.as_str(), list[2].notes.as_str()),
+        (State::Done, "ordered", "naručio pivo")
+    );
+    assert!(matches!(
+        store.company(other.id).record_outcome(camp.id, list[0].client, &busy, ana, "", None).await,
+        Err(StoreError::NotFound)
+    ));
+    // Do not call.
+    s.add_dnc("+38761000001", Some(list[1].client), "op.ana").await.unwrap();
+    assert!(s.is_dnc("+38761000001", None).await.unwrap() && s.is_dnc("+38799", Some(list[1].client)).await.unwrap());
+    assert!(!store.company(other.id).is_dnc("+38761000001", None).await.unwrap());
+    assert_eq!(s.dnc().await.unwrap().len(), 1);
+    s.remove_dnc("+38761000001").await.unwrap();
+    assert!(!s.is_dnc("+38761000001", None).await.unwrap());
+}
+
 storage_suite!(
+    campaigns_are_built_from_the_history_and_keep_their_outcomes,
     knowledge_articles_keep_versions_attachments_and_votes,
     search_finds_names_as_people_type_them,
     search_takes_percent_and_underscore_literally,
