@@ -59,7 +59,7 @@ use utoipa::{
         routes::kb::attach, routes::kb::attachment, routes::kb::delete_attachment, routes::kb::search, routes::kb::suggest,
         routes::kb::feedback, routes::kb::ask, routes::kb::requests, routes::kb::answer, routes::agents::raise_hand_on,
         routes::campaigns::create, routes::campaigns::list, routes::campaigns::get, routes::campaigns::start, routes::campaigns::pause,
-        routes::campaigns::targets, routes::campaigns::outcome, routes::campaigns::report,
+        routes::campaigns::targets, routes::campaigns::outcome, routes::campaigns::report, routes::campaigns::next,
         routes::campaigns::dnc_list, routes::campaigns::dnc_get, routes::campaigns::dnc_put, routes::campaigns::dnc_delete,
     ),
     modifiers(&Security),
@@ -195,6 +195,7 @@ pub fn app(state: AppState) -> Router {
         .route("/kb/requests", get(kb::requests).post(kb::ask))
         .route("/kb/requests/{id}/answer", post(kb::answer))
         .route("/campaigns", get(campaigns::list).post(campaigns::create))
+        .route("/campaigns/next", get(campaigns::next))
         .route("/campaigns/{id}", get(campaigns::get))
         .route("/campaigns/{id}/start", post(campaigns::start))
         .route("/campaigns/{id}/pause", post(campaigns::pause))

@@ -779,6 +779,50 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     text_until(&fin, &format!("#my-calls li[data-interaction='{his}']"), |t| t.contains(&ordinary.code)).await;
     check_page(&fin, "manager-day").await;
 
+    // A head's campaign reaches the operator's desk (preview): the script,
+    // the client's card; she opens an order and records "naručio" with it.
+    {
+        use centrala_desk::campaign::{Hours, Kind, Mode, Retry, DEFAULT_RESULTS};
+        use centrala_store::campaigns::{CampaignInput, Status};
+        let input = CampaignInput {
+            kind: Kind::Instruction,
+            name: "Provjera zaliha".into(),
+            script: "Pitajte treba li im pivo za vikend.".into(),
+            results: DEFAULT_RESULTS.iter().map(|r| r.to_string()).collect(),
+            agents: vec!["op.ana".into()],
+            mode: Mode::Preview,
+            starts_on: None,
+            ends_on: None,
+            due_on: None,
+            hours: Hours::default(),
+            retry: Retry::default(),
+        };
+        let camp = s.create_campaign(&input, &[(ordinary.id, None)], "head.north").await.unwrap();
+        s.set_campaign_status(camp.id, Status::Running).await.unwrap();
+        click(&op, "#camp-next").await;
+        text_until(&op, "#camp-title", |t| t == "Kampanja: Provjera zaliha").await;
+        text_until(&op, "#camp-script", |t| t == "Pitajte treba li im pivo za vikend.").await;
+        text_until(&op, "#card-name", |t| t.contains(&ordinary.code)).await;
+        alt(&op, "n").await;
+        text_until(&op, "#order-status", |t| t == "u izradi").await;
+        let options = text_until(&op, "#camp-result", |t| t.contains("naručio")).await;
+        assert!(options.contains("pozvati kasnije") && !options.contains("call_later"), "{options}");
+        set(&op, "#camp-result", "ordered").await;
+        set(&op, "#camp-notes", "uzima 10 gajbi").await;
+        check_page(&op, "desk-campaign").await;
+        op.execute("document.querySelector('#camp-form').requestSubmit();", vec![]).await.unwrap();
+        text_until(&op, "#camp-msg", |t| t == "Ishod sačuvan.").await;
+        let t = s.campaign_targets(camp.id).await.unwrap().remove(0);
+        let opened = s
+            .orders(&OrderFilter { client: Some(ordinary.id), status: None, taken_by: Some(ana), limit: 1 })
+            .await
+            .unwrap();
+        assert_eq!((t.outcome.as_str(), t.notes.as_str(), t.order), ("ordered", "uzima 10 gajbi", Some(opened[0].id)));
+        // Nothing more for her: the panel says so.
+        click(&op, "#camp-next").await;
+        text_until(&op, "#camp-msg", |t| t == "Trenutno nemate poziva kampanje.").await;
+    }
+
     // Every page at phone size: nothing scrolls sideways.
     for c in [&head, &op, &fin] {
         c.set_window_size(390, 844).await.unwrap();

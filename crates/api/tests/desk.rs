@@ -1427,6 +1427,19 @@ async fn a_head_builds_a_reactivation_campaign_and_an_operator_works_it() {
         let (w, op, code) = (&d.w, op.clone(), code(i));
         async move { w.post(&format!("/api/v1/campaigns/{id}/targets/{code}/outcome"), &op, body).await }
     };
+    // Preview: the next due target is reserved for her; nobody else's.
+    let n = d.w.get("/api/v1/campaigns/next", &op).await;
+    assert_eq!(
+        (n.body["target"]["client"].as_str(), n.body["target"]["state"].as_str()),
+        (Some(code(0).as_str()), Some("calling"))
+    );
+    assert_eq!(n.body["script"], "Pitajte zašto ne naručuju.");
+    assert_eq!(
+        d.w.get("/api/v1/campaigns/next", &op).await.body["target"]["client"],
+        code(0),
+        "she holds it until its result"
+    );
+    assert_eq!(d.w.get("/api/v1/campaigns/next", &haris).await.status, StatusCode::NO_CONTENT, "not his campaign");
     let busy = outcome(0, json!({"result": "busy"})).await;
     assert_eq!(
         (busy.body["state"].as_str(), busy.body["attempts"].as_u64(), busy.body["next_at"].as_str()),
@@ -1434,6 +1447,8 @@ async fn a_head_builds_a_reactivation_campaign_and_an_operator_works_it() {
         "{}",
         busy.body
     );
+    // Retried later: the next one is the next in line, not the busy one.
+    assert_eq!(d.w.get("/api/v1/campaigns/next", &op).await.body["target"]["client"], code(1));
     // The first target an operator may take an order for (key clients go
     // to their manager) orders.
     let mut k = 0;

@@ -1098,6 +1098,70 @@ if (document.body.dataset.page === "kb") {
   }
 }
 
+// ---- campaign calls on the desk (preview, OD-16, OD-17) -------------------------
+
+const camp = { cur: null };
+
+// The operator's next campaign call: the campaign's script, the client
+// (their card opens beside it), Call, and the result to record.
+async function campNext() {
+  const r = await api("GET", "/campaigns/next");
+  const box = $("#campaign");
+  box.hidden = false;
+  camp.cur = r;
+  if (!r) {
+    $("#camp-title").textContent = t("camp-title");
+    $("#camp-script").textContent = "";
+    $("#camp-target").textContent = "";
+    $("#camp-form").hidden = true;
+    $("#camp-call").hidden = true;
+    say($("#camp-msg"), t("camp-none"));
+    return;
+  }
+  $("#camp-form").hidden = false;
+  $("#camp-call").hidden = false;
+  $("#camp-msg").textContent = "";
+  $("#camp-title").textContent = t("camp-title") + ": " + r.name;
+  $("#camp-script").textContent = r.script;
+  const tg = r.target;
+  $("#camp-target").replaceChildren(el("strong", {}, tg.name), " ", el("span", { class: "muted" }, tg.client),
+    tg.last_order ? " · " + t("camp-last-order", { date: day(tg.last_order) }) : "",
+    tg.attempts ? " · " + t("camp-attempts", { attempts: tg.attempts }) : "",
+    tg.notes ? " · " + tg.notes : "");
+  $("#camp-result").replaceChildren(...r.results.map((x) => el("option", { value: x }, has("camp-result-" + x) ? t("camp-result-" + x) : x)));
+  $("#camp-call").disabled = !r.phone;
+  $("#camp-call").title = r.phone ? r.phone : t("camp-no-phone");
+  clearErrors($("#camp-form"));
+  openCard(tg.client).catch(() => {});
+}
+
+async function campSave(ev) {
+  ev.preventDefault();
+  const r = camp.cur;
+  if (!r) return;
+  const form = $("#camp-form");
+  clearErrors(form);
+  const result = $("#camp-result").value;
+  const order = desk.order && desk.order.client === r.target.client ? desk.order.id : null;
+  try {
+    await api("POST", "/campaigns/" + r.campaign + "/targets/" + encodeURIComponent(r.target.client) + "/outcome", {
+      result, notes: $("#camp-notes").value, call_at: $("#camp-at").value || null, order,
+    });
+    $("#camp-notes").value = "";
+    $("#camp-at").value = "";
+    await campNext();
+    say($("#camp-msg"), t("camp-saved"));
+  } catch (e) {
+    showError($("#camp-msg"), e, form);
+  }
+}
+
+if (document.body.dataset.page === "desk") {
+  $("#camp-next").addEventListener("click", () => campNext().catch((e) => showError($("#camp-msg"), e)));
+  $("#camp-call").addEventListener("click", () => { if (camp.cur && camp.cur.phone) dial(camp.cur.phone); });
+  $("#camp-form").addEventListener("submit", campSave);
+}
+
 // ---- heads' day -----------------------------------------------------------------
 
 function orderRow(o) {

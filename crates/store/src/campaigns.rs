@@ -350,6 +350,31 @@ impl Scoped<'_> {
         found(r)
     }
 
+    /// Reserves a pending target for `staff` (state `calling`); false when
+    /// somebody else took it first.
+    pub async fn claim_target(&self, campaign: i64, client: ClientId, staff: StaffId) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE campaign_targets SET state = 'calling', last_staff_id = $4
+             WHERE company_id = $1 AND campaign_id = $2 AND client_id = $3 AND state = 'pending'",
+        )
+        .bind(self.company_id().0)
+        .bind(campaign)
+        .bind(client.0)
+        .bind(staff.0)
+        .execute(self.pool())
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// The target `staff` holds (is calling) in a campaign, if any.
+    pub async fn held_target(&self, campaign: i64, staff: StaffId) -> Result<Option<Target>> {
+        Ok(self
+            .campaign_targets(campaign)
+            .await?
+            .into_iter()
+            .find(|t| t.state == State::Calling && t.last_staff == Some(staff)))
+    }
+
     /// Whether the client placed an order (any channel, not a draft nor
     /// cancelled) dated from `from` to `to`, both included.
     pub async fn client_ordered_between(&self, client: ClientId, from: NaiveDate, to: NaiveDate) -> Result<bool> {

@@ -508,6 +508,80 @@ pub async fn outcome(
     Ok(Json(target_out(&state, &auth, t).await?))
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct NextOut {
+    pub campaign: i64,
+    pub name: String,
+    pub kind: String,
+    /// The instruction or script for the operator.
+    pub script: String,
+    pub results: Vec<String>,
+    pub target: TargetOut,
+    /// The number to call (the client's first), unless on the do-not-call
+    /// list.
+    pub phone: Option<String>,
+}
+
+/// The caller's next campaign call (preview): the target they hold, or the
+/// next one due in a running campaign of theirs, within its dates and
+/// calling hours, never one on the do-not-call list; reserved for them
+/// until they record its result. 204 when there is none.
+#[utoipa::path(get, path = "/api/v1/campaigns/next", tag = "campaigns",
+    responses((status = 200, body = NextOut), (status = 204)))]
+pub async fn next(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
+    auth.require(roles::ORDER_TAKERS)?;
+    let s = state.store.company(auth.company);
+    let zone = state.center.zone(auth.company).await;
+    let now = state.center.clock().local(zone);
+    for c in s.campaigns().await? {
+        if c.status != Status::Running || !c.input.agents.contains(&auth.username) {
+            continue;
+        }
+        let today = now.date();
+        if c.input.starts_on.is_some_and(|d| today < d) || c.input.ends_on.is_some_and(|d| today > d) {
+            continue;
+        }
+        let mut held = s.held_target(c.id, auth.staff).await?;
+        if held.is_none() {
+            let targets = s.campaign_targets(c.id).await?;
+            let mut candidates = Vec::with_capacity(targets.len());
+            for t in &targets {
+                let blocked = s.is_dnc("", Some(t.client)).await?;
+                candidates.push(centrala_desk::campaign::Candidate {
+                    state: if blocked { TargetState::Done } else { t.state },
+                    next_at: t.next_at,
+                    preferred: t.preferred.map(|p| p.0),
+                });
+            }
+            if let Some(i) = centrala_desk::campaign::next_target(&candidates, now, &c.input.hours, auth.staff.0) {
+                if s.claim_target(c.id, targets[i].client, auth.staff).await? {
+                    held = s.held_target(c.id, auth.staff).await?;
+                }
+            }
+        }
+        if let Some(t) = held {
+            let phone = s.client_phones(t.client).await?.into_iter().next();
+            let phone = match phone {
+                Some(p) if !s.is_dnc(&p, Some(t.client)).await? => Some(p),
+                _ => None,
+            };
+            let target = target_out(&state, &auth, t).await?;
+            let i = c.input;
+            let body = NextOut {
+                campaign: c.id,
+                name: i.name,
+                kind: i.kind.as_str().into(),
+                script: i.script,
+                results: i.results,
+                target,
+                phone,
+            };
+            return Ok(Json(body).into_response());
+        }
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {

@@ -252,6 +252,7 @@ async fn desk(user: User) -> Response {
                     button #go-offline.secondary type="button" { (tr.t("state-offline")) }
                     button #go-wrap-done.secondary type="button" { (tr.t("state-wrap-up-done")) }
                     button #hand.secondary type="button" aria-pressed="false" aria-keyshortcuts="Alt+H" { (tr.t("hand-raise")) }
+                    button #camp-next.secondary type="button" { (tr.t("camp-next")) }
                     button #help-open.secondary type="button" aria-keyshortcuts="?" { "? " (tr.t("keys-title")) }
                 }
                 section #call.card.call hidden aria-live="polite" aria-label=(tr.t("call-on")) {
@@ -280,6 +281,22 @@ async fn desk(user: User) -> Response {
                 }
             }
             div.desk {
+                section #campaign.card hidden aria-labelledby="camp-title" {
+                    h2 #camp-title {}
+                    p #camp-script {}
+                    p #camp-target {}
+                    div.row {
+                        button #camp-call type="button" { (tr.t("camp-call")) }
+                    }
+                    form #camp-form.row {
+                        label data-field="result" { (tr.t("camp-result")) " " select #camp-result {} }
+                        label data-field="call_at" { (tr.t("camp-call-at")) " " input #camp-at type="datetime-local"; }
+                        input #camp-notes type="text" placeholder=(tr.t("camp-notes")) aria-label=(tr.t("camp-notes"));
+                        button type="submit" { (tr.t("camp-save")) }
+                        span.field-error #err-call_at aria-live="polite" {}
+                    }
+                    p #camp-msg role="status" {}
+                }
                 section #search.card {
                     label for="client-q" { (tr.t("search-label")) }
                     input #client-q type="search" autocomplete="off" autofocus aria-keyshortcuts="Alt+K";
@@ -747,6 +764,7 @@ mod tests {
         codes("err", crate::error::CODES);
         codes("kb-why", &["client_type", "request"]);
         codes("kb-status", &["draft", "published"]);
+        codes("camp-result", &centrala_desk::campaign::DEFAULT_RESULTS);
         codes("err", &["network", "debt_blocked-override", "debt_blocked-transfer"]);
         codes("role", &Role::ALL.map(Role::as_str));
         codes("agent", &["offline", "available", "offered", "on_contact", "wrap_up", "not_ready"]);
