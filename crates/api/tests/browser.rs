@@ -779,26 +779,31 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     text_until(&fin, &format!("#my-calls li[data-interaction='{his}']"), |t| t.contains(&ordinary.code)).await;
     check_page(&fin, "manager-day").await;
 
-    // A head's campaign reaches the operator's desk (preview): the script,
-    // the client's card; she opens an order and records "naručio" with it.
+    // A head builds a campaign on her page and starts it; it reaches the
+    // operator's desk (preview): the script, the client's card; she opens
+    // an order and records "naručio" with it; the head's page shows it live.
     {
-        use centrala_desk::campaign::{Hours, Kind, Mode, Retry, DEFAULT_RESULTS};
-        use centrala_store::campaigns::{CampaignInput, Status};
-        let input = CampaignInput {
-            kind: Kind::Instruction,
-            name: "Provjera zaliha".into(),
-            script: "Pitajte treba li im pivo za vikend.".into(),
-            results: DEFAULT_RESULTS.iter().map(|r| r.to_string()).collect(),
-            agents: vec!["op.ana".into()],
-            mode: Mode::Preview,
-            starts_on: None,
-            ends_on: None,
-            due_on: None,
-            hours: Hours::default(),
-            retry: Retry::default(),
-        };
-        let camp = s.create_campaign(&input, &[(ordinary.id, None)], "head.north").await.unwrap();
-        s.set_campaign_status(camp.id, Status::Running).await.unwrap();
+        head.goto(&format!("{base}/heads")).await.unwrap();
+        click(&head, "#camp-new summary").await;
+        set(&head, "#cf-name", "Provjera zaliha").await;
+        set(&head, "#cf-kind", "instruction").await;
+        set(&head, "#cf-script", "Pitajte treba li im pivo za vikend.").await;
+        head.execute(
+            "for (const o of document.querySelector('#cf-agents').options) o.selected = o.value === 'op.ana';",
+            vec![],
+        )
+        .await
+        .unwrap();
+        set(&head, "#cf-clients", &format!("{} ", ordinary.code)).await;
+        head.execute("document.querySelector('#camp-create').requestSubmit();", vec![]).await.unwrap();
+        text_until(&head, "#cf-msg", |t| t == "Napravljena. Klijenata za pozvati: 1.").await;
+        let camp = s.campaigns().await.unwrap().remove(0);
+        assert_eq!((camp.created_by.as_str(), camp.input.agents.clone()), ("head.north", vec!["op.ana".to_owned()]));
+        let row = format!("#campaigns tr[data-campaign='{}']", camp.id);
+        text_until(&head, &row, |t| t.contains("Provjera zaliha") && t.contains("u pripremi")).await;
+        click(&head, &format!("{row} button.start")).await;
+        text_until(&head, &format!("{row} .status"), |t| t == "u toku").await;
+        check_page(&head, "heads-campaigns").await;
         click(&op, "#camp-next").await;
         text_until(&op, "#camp-title", |t| t == "Kampanja: Provjera zaliha").await;
         text_until(&op, "#camp-script", |t| t == "Pitajte treba li im pivo za vikend.").await;
@@ -821,6 +826,9 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
         // Nothing more for her: the panel says so.
         click(&op, "#camp-next").await;
         text_until(&op, "#camp-msg", |t| t == "Trenutno nemate poziva kampanje.").await;
+        // The head saw it happen, without reloading.
+        text_until(&head, &format!("{row} .outcomes"), |t| t == "naručio: 1").await;
+        text_until(&head, &format!("{row} .progress"), |t| t == "1 od 1 gotovo · narudžbi: 1").await;
     }
 
     // Every page at phone size: nothing scrolls sideways.

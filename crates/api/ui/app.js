@@ -1162,6 +1162,65 @@ if (document.body.dataset.page === "desk") {
   $("#camp-form").addEventListener("submit", campSave);
 }
 
+// ---- campaigns on the heads' page (OD-16, OD-17) ---------------------------------
+
+function outcomesText(o) {
+  return Object.entries(o).map(([k, n]) => (has("camp-result-" + k) ? t("camp-result-" + k) : k) + ": " + n).join(", ");
+}
+
+async function loadCampaigns() {
+  const body = $("#campaigns tbody");
+  if (!body) return;
+  const rows = await api("GET", "/campaigns");
+  $("#no-campaigns").hidden = rows.length > 0;
+  body.replaceChildren(...rows.map((c) => el("tr", { "data-campaign": String(c.id) },
+    el("td", {}, c.name), el("td", {}, t("camp-kind-" + c.kind)), el("td", { class: "status" }, t("camp-status-" + c.status)),
+    el("td", { class: "progress" }, t("camp-progress", { done: c.progress.done, targets: c.progress.targets, orders: c.progress.orders })),
+    el("td", { class: "outcomes" }, outcomesText(c.progress.outcomes)),
+    el("td", {},
+      c.status === "running"
+        ? el("button", { type: "button", class: "secondary pause", onclick: () => campAct(c.id, "pause") }, t("camp-pause"), el("span", { class: "visually-hidden" }, " " + c.name))
+        : el("button", { type: "button", class: "secondary start", onclick: () => campAct(c.id, "start") }, t("camp-start"), el("span", { class: "visually-hidden" }, " " + c.name)),
+      " ", el("a", { href: "/api/v1/campaigns/" + c.id + "/report?format=csv", download: "" }, t("camp-report"), el("span", { class: "visually-hidden" }, " " + c.name))))));
+}
+
+async function campAct(id, action) {
+  try {
+    await api("POST", "/campaigns/" + id + "/" + action, {});
+  } catch (e) {
+    showError($("#cf-msg"), e);
+  }
+  await loadCampaigns();
+}
+
+async function campCreate(ev) {
+  ev.preventDefault();
+  const form = $("#camp-create");
+  clearErrors(form);
+  const kind = $("#cf-kind").value;
+  const body = {
+    kind, name: $("#cf-name").value, script: $("#cf-script").value,
+    agents: Array.from($("#cf-agents").selectedOptions).map((o) => o.value),
+  };
+  if (kind === "reactivation") {
+    body.filter = { client_type: $("#cf-type").value.trim() || null, region: $("#cf-region").value.trim() || null };
+  } else {
+    body.clients = $("#cf-clients").value.split(/[\s,;]+/).filter(Boolean);
+  }
+  try {
+    const c = await api("POST", "/campaigns", body);
+    say($("#cf-msg"), t("camp-created", { targets: c.progress.targets }));
+    await loadCampaigns();
+  } catch (e) {
+    showError($("#cf-msg"), e, form);
+  }
+}
+
+if (document.body.dataset.page === "heads" && $("#campaigns")) {
+  loadCampaigns().catch(() => {});
+  $("#camp-create").addEventListener("submit", campCreate);
+}
+
 // ---- heads' day -----------------------------------------------------------------
 
 function orderRow(o) {
@@ -1277,6 +1336,8 @@ if (document.body.dataset.page === "heads") {
     const none = $("#no-orders");
     if (none) none.remove();
   });
+  // A campaign's result recorded anywhere: its progress here, at once.
+  source.addEventListener("campaign_outcome", () => loadCampaigns().catch(() => {}));
   source.addEventListener("order_status", (ev) => {
     const o = JSON.parse(ev.data);
     const cell = list.querySelector("tr[data-id='" + o.id + "'] .status");

@@ -499,6 +499,14 @@ pub async fn outcome(
         }
     }
     s.audit(&auth.username, "outcome", "campaign", &c.id.to_string(), &format!("{code}: {}", b.result)).await?;
+    // Who runs campaigns sees the progress at once (OD-17).
+    state.center.events.publish(centrala_center::bus::Event {
+        company: auth.company,
+        staff: Vec::new(),
+        roles: roles::PLANNERS.to_vec(),
+        kind: "campaign_outcome",
+        data: serde_json::json!({"campaign": c.id, "client": code, "result": b.result}),
+    });
     let t = s
         .campaign_targets(c.id)
         .await?

@@ -387,6 +387,46 @@ const SHORTCUTS: [(&str, &str); 13] = [
     ("?", "keys-help"),
 ];
 
+/// Outbound campaigns on the heads' page: their progress, live, and a form
+/// to build one (OD-16, OD-17).
+fn campaigns_section(tr: Tr, staffing: &centrala_desk::staffing::Staffing) -> Markup {
+    html! {
+        section.card aria-labelledby="h-campaigns" {
+            h2 #h-campaigns { (tr.t("campaigns-title")) }
+            table #campaigns {
+                caption.visually-hidden { (tr.t("campaigns-title")) }
+                thead { tr {
+                    th scope="col" { (tr.t("camp-col-name")) } th scope="col" { (tr.t("camp-col-kind")) }
+                    th scope="col" { (tr.t("col-status")) } th scope="col" { (tr.t("camp-col-progress")) }
+                    th scope="col" { (tr.t("camp-col-outcomes")) } th scope="col" { span.visually-hidden { (tr.t("col-actions")) } }
+                } }
+                tbody {}
+            }
+            p #no-campaigns.muted hidden { (tr.t("camp-none-yet")) }
+            details #camp-new {
+                summary { (tr.t("camp-new")) }
+                form #camp-create.grid {
+                    (field(tr, "camp-f-name", "name", html! { input #cf-name required maxlength="120"; }))
+                    (field(tr, "camp-f-kind", "kind", html! { select #cf-kind {
+                        @for k in ["reactivation", "instruction", "promotion", "survey"] { option value=(k) { (tr.t(&format!("camp-kind-{k}"))) } }
+                    } }))
+                    (field(tr, "camp-f-script", "script", html! { textarea #cf-script rows="3" {} }))
+                    (field(tr, "camp-f-agents", "agents", html! { select #cf-agents multiple size="4" {
+                        @for m in staffing.members.iter().filter(|m| m.active && m.role == Role::Operator) {
+                            option value=(m.username) { (m.full_name) }
+                        }
+                    } }))
+                    (field(tr, "camp-f-type", "filter", html! { input #cf-type; }))
+                    (field(tr, "camp-f-region", "region", html! { input #cf-region; }))
+                    (field(tr, "camp-f-clients", "clients", html! { textarea #cf-clients rows="3" {} }))
+                    button type="submit" { (tr.t("camp-create")) }
+                    p #cf-msg role="status" {}
+                }
+            }
+        }
+    }
+}
+
 /// The heads' and managers' day: today's confirmed orders (from the store,
 /// so a reload keeps them; new ones arrive live), today's new clients'
 /// calls and the new clients waiting for a manager.
@@ -512,6 +552,9 @@ async fn heads(State(state): State<AppState>, user: User) -> Response {
                     h2 #h-my-calls { (tr.t("my-calls-today")) }
                     ul #my-calls.list data-username=(user.auth.username) {}
                 }
+            }
+            @if crate::auth::roles::PLANNERS.contains(&user.auth.role) {
+                (campaigns_section(tr, &staffing))
             }
             @if crate::auth::roles::ASSIGNERS.contains(&user.auth.role) {
                 section.card {
@@ -765,6 +808,8 @@ mod tests {
         codes("kb-why", &["client_type", "request"]);
         codes("kb-status", &["draft", "published"]);
         codes("camp-result", &centrala_desk::campaign::DEFAULT_RESULTS);
+        codes("camp-status", &["draft", "running", "paused", "done"]);
+        codes("camp-kind", &centrala_desk::campaign::Kind::ALL.map(centrala_desk::campaign::Kind::as_str));
         codes("err", &["network", "debt_blocked-override", "debt_blocked-transfer"]);
         codes("role", &Role::ALL.map(Role::as_str));
         codes("agent", &["offline", "available", "offered", "on_contact", "wrap_up", "not_ready"]);
