@@ -552,15 +552,17 @@ pub async fn next(State(state): State<AppState>, auth: Auth) -> ApiResult<Respon
         let mut held = s.held_target(c.id, auth.staff).await?;
         if held.is_none() {
             let targets = s.campaign_targets(c.id).await?;
-            let mut candidates = Vec::with_capacity(targets.len());
-            for t in &targets {
-                let blocked = s.is_dnc("", Some(t.client)).await?;
-                candidates.push(centrala_desk::campaign::Candidate {
-                    state: if blocked { TargetState::Done } else { t.state },
+            // The do-not-call list once, not a query per target.
+            let blocked: std::collections::HashSet<i64> =
+                s.dnc().await?.into_iter().filter_map(|d| d.client.map(|c| c.0)).collect();
+            let candidates: Vec<_> = targets
+                .iter()
+                .map(|t| centrala_desk::campaign::Candidate {
+                    state: if blocked.contains(&t.client.0) { TargetState::Done } else { t.state },
                     next_at: t.next_at,
                     preferred: t.preferred.map(|p| p.0),
-                });
-            }
+                })
+                .collect();
             if let Some(i) = centrala_desk::campaign::next_target(&candidates, now, &c.input.hours, auth.staff.0) {
                 if s.claim_target(c.id, targets[i].client, auth.staff).await? {
                     held = s.held_target(c.id, auth.staff).await?;
