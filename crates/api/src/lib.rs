@@ -59,7 +59,7 @@ use utoipa::{
         routes::kb::attach, routes::kb::attachment, routes::kb::delete_attachment, routes::kb::search, routes::kb::suggest,
         routes::kb::feedback, routes::kb::ask, routes::kb::requests, routes::kb::answer, routes::agents::raise_hand_on,
         routes::campaigns::create, routes::campaigns::list, routes::campaigns::get, routes::campaigns::start, routes::campaigns::pause,
-        routes::campaigns::targets, routes::campaigns::outcome, routes::campaigns::report, routes::campaigns::next,
+        routes::campaigns::targets, routes::campaigns::outcome, routes::campaigns::report, routes::campaigns::next, routes::campaigns::skip,
         routes::campaigns::dnc_list, routes::campaigns::dnc_get, routes::campaigns::dnc_put, routes::campaigns::dnc_delete,
     ),
     modifiers(&Security),
@@ -201,6 +201,7 @@ pub fn app(state: AppState) -> Router {
         .route("/campaigns/{id}/pause", post(campaigns::pause))
         .route("/campaigns/{id}/targets", get(campaigns::targets))
         .route("/campaigns/{id}/targets/{client_code}/outcome", post(campaigns::outcome))
+        .route("/campaigns/{id}/targets/{client_code}/skip", post(campaigns::skip))
         .route("/campaigns/{id}/report", get(campaigns::report))
         .route("/dnc", get(campaigns::dnc_list))
         .route("/dnc/{number}", get(campaigns::dnc_get).put(campaigns::dnc_put).delete(campaigns::dnc_delete))

@@ -1440,6 +1440,20 @@ async fn a_head_builds_a_reactivation_campaign_and_an_operator_works_it() {
         "she holds it until its result"
     );
     assert_eq!(d.w.get("/api/v1/campaigns/next", &haris).await.status, StatusCode::NO_CONTENT, "not his campaign");
+    // Skipped with a reason: back in line in an hour, not an attempt; only
+    // the one who holds it may skip it.
+    let skip = format!("/api/v1/campaigns/{id}/targets/{}/skip", code(0));
+    assert_eq!(d.w.post(&skip, &op, json!({"reason": " "})).await.body["error"]["field"], "skip_reason");
+    let r = d.w.post(&skip, &op, json!({"reason": "vlasnik na godišnjem"})).await;
+    assert_eq!(
+        (r.body["state"].as_str(), r.body["attempts"].as_u64(), r.body["next_at"].as_str(), r.body["notes"].as_str()),
+        (Some("pending"), Some(0), Some("2026-11-27T14:00"), Some("vlasnik na godišnjem")),
+        "{}",
+        r.body
+    );
+    assert_eq!(d.w.post(&skip, &op, json!({"reason": "x"})).await.status, StatusCode::NOT_FOUND, "not held any more");
+    // The next is the next in line; the first one comes back at 14:00.
+    assert_eq!(d.w.get("/api/v1/campaigns/next", &op).await.body["target"]["client"], code(1));
     let busy = outcome(0, json!({"result": "busy"})).await;
     assert_eq!(
         (busy.body["state"].as_str(), busy.body["attempts"].as_u64(), busy.body["next_at"].as_str()),

@@ -1160,6 +1160,19 @@ if (document.body.dataset.page === "desk") {
   $("#camp-next").addEventListener("click", () => campNext().catch((e) => showError($("#camp-msg"), e)));
   $("#camp-call").addEventListener("click", () => { if (camp.cur && camp.cur.phone) dial(camp.cur.phone); });
   $("#camp-form").addEventListener("submit", campSave);
+  // Skip: the reason is what the notes say; the target comes back later.
+  $("#camp-skip").addEventListener("click", async () => {
+    const r = camp.cur;
+    if (!r) return;
+    try {
+      await api("POST", "/campaigns/" + r.campaign + "/targets/" + encodeURIComponent(r.target.client) + "/skip", { reason: $("#camp-notes").value });
+      $("#camp-notes").value = "";
+      await campNext();
+      say($("#camp-msg"), t("camp-skipped"));
+    } catch (e) {
+      showError($("#camp-msg"), e);
+    }
+  });
 }
 
 // ---- campaigns on the heads' page (OD-16, OD-17) ---------------------------------

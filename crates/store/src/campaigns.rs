@@ -307,13 +307,48 @@ impl Scoped<'_> {
 
     /// The campaign's targets, in their order.
     pub async fn campaign_targets(&self, campaign: i64) -> Result<Vec<Target>> {
+        self.targets_where(campaign, "").await
+    }
+
+    /// The targets not done yet (what the next call is chosen from), in
+    /// their order.
+    pub async fn open_targets(&self, campaign: i64) -> Result<Vec<Target>> {
+        self.targets_where(campaign, "AND t.state <> 'done'").await
+    }
+
+    async fn targets_where(&self, campaign: i64, filter: &str) -> Result<Vec<Target>> {
         let sql = format!(
             "SELECT {TARGET_COLS} FROM campaign_targets t JOIN clients c ON c.company_id = t.company_id AND c.id = t.client_id
-             WHERE t.company_id = $1 AND t.campaign_id = $2 ORDER BY t.position"
+             WHERE t.company_id = $1 AND t.campaign_id = $2 {filter} ORDER BY t.position"
         );
         let rows: Vec<TargetRow> =
             sqlx::query_as(&sql).bind(self.company_id().0).bind(campaign).fetch_all(self.pool()).await?;
         rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    /// Puts a target `staff` holds back in line until `next_at`, with the
+    /// reason in its notes; not an attempt.
+    pub async fn skip_target(
+        &self,
+        campaign: i64,
+        client: ClientId,
+        staff: StaffId,
+        next_at: NaiveDateTime,
+        reason: &str,
+    ) -> Result<()> {
+        let r = sqlx::query(
+            "UPDATE campaign_targets SET state = 'pending', next_at = $5, notes = $6, preferred_staff_id = NULL
+             WHERE company_id = $1 AND campaign_id = $2 AND client_id = $3 AND state = 'calling' AND last_staff_id = $4",
+        )
+        .bind(self.company_id().0)
+        .bind(campaign)
+        .bind(client.0)
+        .bind(staff.0)
+        .bind(next_at.format(LOCAL).to_string())
+        .bind(reason)
+        .execute(self.pool())
+        .await?;
+        found(r)
     }
 
     /// Writes a result on a target: one more attempt, by `staff`, with the
@@ -369,7 +404,7 @@ impl Scoped<'_> {
     /// The target `staff` holds (is calling) in a campaign, if any.
     pub async fn held_target(&self, campaign: i64, staff: StaffId) -> Result<Option<Target>> {
         Ok(self
-            .campaign_targets(campaign)
+            .targets_where(campaign, "AND t.state = 'calling'")
             .await?
             .into_iter()
             .find(|t| t.state == State::Calling && t.last_staff == Some(staff)))

@@ -551,7 +551,7 @@ pub async fn next(State(state): State<AppState>, auth: Auth) -> ApiResult<Respon
         }
         let mut held = s.held_target(c.id, auth.staff).await?;
         if held.is_none() {
-            let targets = s.campaign_targets(c.id).await?;
+            let targets = s.open_targets(c.id).await?;
             // The do-not-call list once, not a query per target.
             let blocked: std::collections::HashSet<i64> =
                 s.dnc().await?.into_iter().filter_map(|d| d.client.map(|c| c.0)).collect();
@@ -590,6 +590,48 @@ pub async fn next(State(state): State<AppState>, auth: Auth) -> ApiResult<Respon
         }
     }
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SkipIn {
+    /// Why it is skipped now (kept in the target's notes).
+    pub reason: String,
+}
+
+/// Skip the target one holds (preview): back in line after the retry
+/// interval, within the calling hours; not an attempt.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/targets/{client_code}/skip", tag = "campaigns",
+    params(("id" = i64, Path), ("client_code" = String, Path)), request_body = SkipIn,
+    responses((status = 200, body = TargetOut), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn skip(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiPath((id, code)): ApiPath<(String, String)>,
+    ApiJson(b): ApiJson<SkipIn>,
+) -> ApiResult<Json<TargetOut>> {
+    auth.require(roles::ORDER_TAKERS)?;
+    let c = visible(&state, &auth, &id).await?;
+    let reason: String = b.reason.trim().chars().take(500).collect();
+    if reason.is_empty() {
+        return Err(ApiError::invalid("say why it is skipped").field("skip_reason"));
+    }
+    let s = state.store.company(auth.company);
+    let held = s.held_target(c.id, auth.staff).await?.filter(|t| t.code == code);
+    let t = held.ok_or_else(|| ApiError::not_found("target you hold"))?;
+    let zone = state.center.zone(auth.company).await;
+    let now = state.center.clock().local(zone);
+    let later = now + chrono::Duration::minutes(i64::from(c.input.retry.interval_minutes));
+    let at = c.input.hours.next_open(later).unwrap_or(later);
+    s.skip_target(c.id, t.client, auth.staff, at, &reason).await?;
+    s.audit(&auth.username, "skip", "campaign", &c.id.to_string(), &format!("{code}: {reason}")).await?;
+    let t = s
+        .campaign_targets(c.id)
+        .await?
+        .into_iter()
+        .find(|t| t.code == code)
+        .ok_or_else(|| ApiError::not_found("target"))?;
+    Ok(Json(target_out(&state, &auth, t).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

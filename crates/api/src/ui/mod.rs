@@ -293,6 +293,7 @@ async fn desk(user: User) -> Response {
                         label data-field="call_at" { (tr.t("camp-call-at")) " " input #camp-at type="datetime-local"; }
                         input #camp-notes type="text" placeholder=(tr.t("camp-notes")) aria-label=(tr.t("camp-notes"));
                         button type="submit" { (tr.t("camp-save")) }
+                        button #camp-skip.secondary type="button" { (tr.t("camp-skip")) }
                         span.field-error #err-call_at aria-live="polite" {}
                     }
                     p #camp-msg role="status" {}

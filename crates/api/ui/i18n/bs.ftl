@@ -623,3 +623,6 @@ camp-status-draft = u pripremi
 camp-status-running = u toku
 camp-status-paused = pauzirana
 camp-status-done = završena
+camp-skip = Preskoči
+camp-skipped = Preskočeno: vraća se kasnije.
+err-invalid_input-skip_reason = U bilješke napišite zašto preskačete.

@@ -623,3 +623,6 @@ camp-status-draft = draft
 camp-status-running = running
 camp-status-paused = paused
 camp-status-done = done
+camp-skip = Skip
+camp-skipped = Skipped: it comes back later.
+err-invalid_input-skip_reason = Write in the notes why you skip it.

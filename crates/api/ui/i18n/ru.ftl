@@ -623,3 +623,6 @@ camp-status-draft = готовится
 camp-status-running = идёт
 camp-status-paused = приостановлена
 camp-status-done = завершена
+camp-skip = Пропустить
+camp-skipped = Пропущено: вернётся позже.
+err-invalid_input-skip_reason = Напишите в заметках, почему пропускаете.
