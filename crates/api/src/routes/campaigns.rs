@@ -30,6 +30,18 @@ fn runs(auth: &Auth) -> bool {
     roles::PLANNERS.contains(&auth.role)
 }
 
+/// The company's local time now (campaign hours and call-backs are in it).
+async fn local_now(state: &AppState, auth: &Auth) -> NaiveDateTime {
+    let zone = state.center.zone(auth.company).await;
+    state.center.clock().local(zone)
+}
+
+/// A campaign's target by its client's code.
+async fn target_by_code(s: &centrala_store::Scoped<'_>, campaign: i64, code: &str) -> ApiResult<Target> {
+    let all = s.campaign_targets(campaign).await?;
+    all.into_iter().find(|t| t.code == code).ok_or_else(|| ApiError::not_found("target"))
+}
+
 /// The campaign, if the caller may see it (operators: when assigned).
 async fn visible(state: &AppState, auth: &Auth, raw: &str) -> ApiResult<Campaign> {
     let id = super::parse_id(raw, "campaign")?;
@@ -459,12 +471,7 @@ pub async fn outcome(
     auth.require(roles::ORDER_TAKERS)?;
     let c = visible(&state, &auth, &id).await?;
     let s = state.store.company(auth.company);
-    let target = s
-        .campaign_targets(c.id)
-        .await?
-        .into_iter()
-        .find(|t| t.code == code)
-        .ok_or_else(|| ApiError::not_found("target"))?;
+    let target = target_by_code(&s, c.id, &code).await?;
     if target.state == TargetState::Done {
         return Err(ApiError::conflict("this target is done"));
     }
@@ -486,8 +493,7 @@ pub async fn outcome(
                 .map_err(|_| ApiError::invalid(format!("{t:?}: YYYY-MM-DDTHH:MM")).field("call_at"))?,
         ),
     };
-    let zone = state.center.zone(auth.company).await;
-    let now = state.center.clock().local(zone);
+    let now = local_now(&state, &auth).await;
     let after =
         after_result(&c.input.results, &b.result, target.attempts + 1, now, c.input.retry, &c.input.hours, call_at)
             .map_err(|p| problem(&p, if matches!(p, Problem::UnknownResult(_)) { "result" } else { "call_at" }))?;
@@ -507,12 +513,7 @@ pub async fn outcome(
         kind: "campaign_outcome",
         data: serde_json::json!({"campaign": c.id, "client": code, "result": b.result}),
     });
-    let t = s
-        .campaign_targets(c.id)
-        .await?
-        .into_iter()
-        .find(|t| t.code == code)
-        .ok_or_else(|| ApiError::not_found("target"))?;
+    let t = target_by_code(&s, c.id, &code).await?;
     Ok(Json(target_out(&state, &auth, t).await?))
 }
 
@@ -539,8 +540,7 @@ pub struct NextOut {
 pub async fn next(State(state): State<AppState>, auth: Auth) -> ApiResult<Response> {
     auth.require(roles::ORDER_TAKERS)?;
     let s = state.store.company(auth.company);
-    let zone = state.center.zone(auth.company).await;
-    let now = state.center.clock().local(zone);
+    let now = local_now(&state, &auth).await;
     for c in s.campaigns().await? {
         if c.status != Status::Running || !c.input.agents.contains(&auth.username) {
             continue;
@@ -619,18 +619,12 @@ pub async fn skip(
     let s = state.store.company(auth.company);
     let held = s.held_target(c.id, auth.staff).await?.filter(|t| t.code == code);
     let t = held.ok_or_else(|| ApiError::not_found("target you hold"))?;
-    let zone = state.center.zone(auth.company).await;
-    let now = state.center.clock().local(zone);
+    let now = local_now(&state, &auth).await;
     let later = now + chrono::Duration::minutes(i64::from(c.input.retry.interval_minutes));
     let at = c.input.hours.next_open(later).unwrap_or(later);
     s.skip_target(c.id, t.client, auth.staff, at, &reason).await?;
     s.audit(&auth.username, "skip", "campaign", &c.id.to_string(), &format!("{code}: {reason}")).await?;
-    let t = s
-        .campaign_targets(c.id)
-        .await?
-        .into_iter()
-        .find(|t| t.code == code)
-        .ok_or_else(|| ApiError::not_found("target"))?;
+    let t = target_by_code(&s, c.id, &code).await?;
     Ok(Json(target_out(&state, &auth, t).await?))
 }
 
