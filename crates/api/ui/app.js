@@ -629,9 +629,10 @@ function showCall(kind, d) {
   $("#call-actions").hidden = kind !== "call_answered";
   $("#call-notes").hidden = kind !== "call_answered";
   if (kind === "call_answered") loadTargets().catch(() => {});
-  if (kind === "call_answered") kbSuggest().catch(() => {});
   $("#call-msg").textContent = "";
+  // Opening the caller's card brings the knowledge suggestions with it.
   if (d.client && (!desk.card || desk.card.code !== d.client)) openCard(d.client).catch(() => {});
+  else if (kind === "call_answered") kbSuggest().catch(() => {});
   // A stranger on the line: one click registers the number as a new client.
   if (!d.client && kind === "call_answered") {
     $("#call-msg").replaceChildren(el("button", { type: "button", class: "secondary", id: "register-caller", onclick: () => openRegister(d.caller) },
@@ -968,6 +969,10 @@ if (document.body.dataset.page === "desk") {
   const kq = $("#kb-q");
   kq.addEventListener("input", debounce(() => kbSearch(kq.value).catch(() => {}), 200));
   $("#kb-ask").addEventListener("click", kbAsk);
+}
+
+// The article reader, on the desk and on /kb.
+if ($("#kb-article")) {
   $("#kb-helpful").addEventListener("click", () => kbFeedback(true));
   $("#kb-not-helpful").addEventListener("click", () => kbFeedback(false));
   $("#kb-close").addEventListener("click", () => { $("#kb-article").hidden = true; });
@@ -1080,9 +1085,6 @@ if (document.body.dataset.page === "kb") {
   const f = $("#kb-filter");
   f.addEventListener("input", debounce(() => kbList(f.value).catch(() => {}), 200));
   kbList("").catch(() => {});
-  $("#kb-helpful").addEventListener("click", () => kbFeedback(true));
-  $("#kb-not-helpful").addEventListener("click", () => kbFeedback(false));
-  $("#kb-close").addEventListener("click", () => { $("#kb-article").hidden = true; });
   if ($("#kb-form")) {
     $("#kb-new").addEventListener("click", () => kbOpenEditor(null));
     $("#kb-form").addEventListener("submit", kbSave);

@@ -213,9 +213,16 @@ impl KbIndex {
     /// best first. A query of no words finds nothing.
     pub fn search(&self, company: i64, q: &str, published_only: bool, limit: usize) -> Result<Vec<Hit>> {
         let typing = q.chars().last().is_some_and(char::is_alphanumeric);
-        let mut stems = analysis::terms(q);
-        stems.dedup();
-        stems.truncate(MAX_WORDS);
+        // Each word once (a repeated word adds nothing but clauses).
+        let mut stems: Vec<String> = Vec::new();
+        for t in analysis::terms(q) {
+            if stems.len() == MAX_WORDS {
+                break;
+            }
+            if !stems.contains(&t) {
+                stems.push(t);
+            }
+        }
         if stems.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }

@@ -79,6 +79,17 @@ pub struct Target {
     pub last_order: Option<NaiveDate>,
 }
 
+/// Targets of one state and outcome, counted (`Scoped::campaign_counts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetCount {
+    pub state: State,
+    /// Empty before the first result.
+    pub outcome: String,
+    pub targets: i64,
+    /// Of them, with an order linked.
+    pub orders: i64,
+}
+
 /// One number or client nobody may call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DoNotCall {
@@ -308,6 +319,30 @@ impl Scoped<'_> {
     /// The campaign's targets, in their order.
     pub async fn campaign_targets(&self, campaign: i64) -> Result<Vec<Target>> {
         self.targets_where(campaign, "").await
+    }
+
+    /// How far the campaign is, without reading its targets: per state and
+    /// outcome, how many targets and how many with an order.
+    pub async fn campaign_counts(&self, campaign: i64) -> Result<Vec<TargetCount>> {
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT state, outcome, COUNT(*), COUNT(order_id) FROM campaign_targets
+             WHERE company_id = $1 AND campaign_id = $2 GROUP BY state, outcome",
+        )
+        .bind(self.company_id().0)
+        .bind(campaign)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(state, outcome, targets, orders)| {
+                Ok(TargetCount {
+                    state: State::parse(&state)
+                        .ok_or_else(|| StoreError::Corrupt(format!("target state {state:?}")))?,
+                    outcome,
+                    targets,
+                    orders,
+                })
+            })
+            .collect()
     }
 
     /// The targets not done yet (what the next call is chosen from), in

@@ -410,16 +410,11 @@ impl Scoped<'_> {
             let rows: Vec<ClientRow> = sqlx::query_as(&sql).bind(c).bind(limit).fetch_all(self.pool()).await?;
             return Ok(rows.into_iter().map(Into::into).collect());
         }
-        let rows: Vec<ClientRow> =
-            crate::search::find(self.pool(), c, crate::search::Kind::Client, CLIENT_COLS, typed, limit, 0).await?;
-        let mut first: Vec<Client> = Vec::new();
-        // The code typed exactly, looked up by its index.
-        let exact = match self.client_by_code(typed).await? {
-            Some(c) => Some(c),
-            None if typed != typed.to_uppercase() => self.client_by_code(&typed.to_uppercase()).await?,
-            None => None,
-        };
-        first.extend(exact.filter(|_| !typed.is_empty()));
+        let kind = crate::search::Kind::Client;
+        let rows: Vec<ClientRow> = crate::search::find(self.pool(), c, kind, CLIENT_COLS, typed, limit, 0).await?;
+        // The clients with the phone, then the words' matches; the code
+        // typed exactly goes before them all.
+        let mut found: Vec<ClientRow> = Vec::new();
         if let Some(phone) = phone {
             let sql = format!(
                 "SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND (
@@ -427,20 +422,15 @@ impl Scoped<'_> {
                     OR id IN (SELECT client_id FROM contacts WHERE company_id = $1 AND phone = $2))
                  ORDER BY code LIMIT $3"
             );
-            let rows: Vec<ClientRow> =
-                sqlx::query_as(&sql).bind(c).bind(phone).bind(limit).fetch_all(self.pool()).await?;
-            first.extend(
-                rows.into_iter().map(Client::from).filter(|r| !first.iter().any(|f| f.id == r.id)).collect::<Vec<_>>(),
-            );
+            found = sqlx::query_as(&sql).bind(c).bind(phone).bind(limit).fetch_all(self.pool()).await?;
         }
-        let mut found = first;
         for r in rows {
-            if !found.iter().any(|f| f.id.0 == r.id) {
-                found.push(r.into());
+            if !found.iter().any(|f| f.id == r.id) {
+                found.push(r);
             }
         }
-        found.truncate(usize::try_from(limit).unwrap_or(0));
-        Ok(found)
+        let found = crate::search::exact_first(self.pool(), c, kind, CLIENT_COLS, typed, found, limit).await?;
+        Ok(found.into_iter().take(usize::try_from(limit).unwrap_or(0)).map(Into::into).collect())
     }
 
     /// Clients with a manager and no order since `cutoff` (OD-16), with

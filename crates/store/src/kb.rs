@@ -257,16 +257,6 @@ impl Scoped<'_> {
         row.map(TryInto::try_into).transpose()
     }
 
-    /// These articles of this company, in the order of `ids` (others are
-    /// left out).
-    pub async fn kb_articles_by_ids(&self, ids: &[i64]) -> Result<Vec<KbArticle>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.extend(self.kb_article(*id).await?);
-        }
-        Ok(out)
-    }
-
     async fn save_version(
         &self,
         tx: &mut sqlx::AnyConnection,
@@ -536,7 +526,15 @@ impl Scoped<'_> {
         .fetch_all(self.pool())
         .await?
         .returned()?;
-        self.kb_requests(false, 1_000).await?.into_iter().find(|r| r.id == id).ok_or(StoreError::NotFound)
+        let row: RequestRow = sqlx::query_as(
+            "SELECT id, query, interaction_id, asked_by, asked_at, status, article_id FROM kb_requests
+             WHERE company_id = $1 AND id = $2",
+        )
+        .bind(self.company_id().0)
+        .bind(id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(request(row))
     }
 
     /// Questions for the editors, newest first; only the open ones with

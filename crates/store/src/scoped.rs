@@ -346,30 +346,16 @@ impl<'a> Scoped<'a> {
                 sqlx::query_as(&sql).bind(self.company.0).bind(limit).bind(offset).fetch_all(self.pool()).await?;
             return Ok(rows.into_iter().map(Into::into).collect());
         }
-        let rows: Vec<ProductRow> = crate::search::find(
-            self.pool(),
-            self.company.0,
-            crate::search::Kind::Product,
-            PRODUCT_COLS,
-            typed,
-            limit,
-            offset,
-        )
-        .await?;
-        let mut found: Vec<Product> = rows.into_iter().map(Into::into).collect();
-        if offset == 0 {
-            let exact = match self.product_by_sku(typed).await? {
-                Some(p) => Some(p),
-                None if typed != typed.to_uppercase() => self.product_by_sku(&typed.to_uppercase()).await?,
-                None => None,
-            };
-            if let Some(exact) = exact {
-                found.retain(|p| p.id != exact.id);
-                found.insert(0, exact);
-                found.truncate(usize::try_from(limit).unwrap_or(0).max(1));
-            }
-        }
-        Ok(found)
+        let kind = crate::search::Kind::Product;
+        let c = self.company.0;
+        let rows: Vec<ProductRow> =
+            crate::search::find(self.pool(), c, kind, PRODUCT_COLS, typed, limit, offset).await?;
+        let rows = if offset == 0 {
+            crate::search::exact_first(self.pool(), c, kind, PRODUCT_COLS, typed, rows, limit).await?
+        } else {
+            rows
+        };
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     pub async fn product_by_id(&self, id: centrala_domain::ProductId) -> Result<Option<Product>> {

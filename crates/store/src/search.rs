@@ -227,6 +227,39 @@ where
     Ok(found)
 }
 
+/// The row whose code (a client's code, a product's sku) is `typed`, as
+/// typed or in capitals (as typed wins), looked up by its unique index;
+/// then `found` with it first, cut to `limit`. One query, both kinds.
+pub(crate) async fn exact_first<T>(
+    pool: &AnyPool,
+    company: i64,
+    kind: Kind,
+    cols: &str,
+    typed: &str,
+    mut found: Vec<T>,
+    limit: i64,
+) -> Result<Vec<T>>
+where
+    T: for<'r> FromRow<'r, AnyRow> + Send + Unpin + HasId,
+{
+    if typed.is_empty() {
+        return Ok(found);
+    }
+    let (table, code) = (kind.table(), kind.order());
+    let sql = format!(
+        "SELECT {cols} FROM {table} WHERE company_id = $1 AND {code} IN ($2, $3)
+         ORDER BY CASE WHEN {code} = $2 THEN 0 ELSE 1 END LIMIT 1"
+    );
+    let exact: Option<T> =
+        sqlx::query_as(&sql).bind(company).bind(typed).bind(typed.to_uppercase()).fetch_optional(pool).await?;
+    if let Some(exact) = exact {
+        found.retain(|r| r.id() != exact.id());
+        found.insert(0, exact);
+        found.truncate(usize::try_from(limit).unwrap_or(0).max(1));
+    }
+    Ok(found)
+}
+
 /// A row's id, to leave out what an earlier pass found.
 pub(crate) trait HasId {
     fn id(&self) -> i64;

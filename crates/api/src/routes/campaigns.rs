@@ -20,10 +20,11 @@ use centrala_desk::campaign::{
     after_result, dormant_since, Hours, Kind, Mode, Problem, Retry, State as TargetState, DEFAULT_RESULTS, WEEKDAYS,
 };
 use centrala_domain::{normalize_phone, OrderId};
-use centrala_store::campaigns::{Campaign, CampaignInput, Status, Target};
+use centrala_store::campaigns::{Campaign, CampaignInput, Status, Target, TargetCount};
+use centrala_store::Scoped;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use utoipa::{IntoParams, ToSchema};
 
 fn runs(auth: &Auth) -> bool {
@@ -140,18 +141,28 @@ pub struct CampaignOut {
     pub progress: Progress,
 }
 
-fn progress(targets: &[Target]) -> Progress {
-    let mut outcomes = BTreeMap::new();
-    for t in targets.iter().filter(|t| !t.outcome.is_empty()) {
-        *outcomes.entry(t.outcome.clone()).or_insert(0) += 1;
+fn progress(counts: &[TargetCount]) -> Progress {
+    let n = |v: i64| usize::try_from(v).unwrap_or(0);
+    let mut p = Progress { targets: 0, done: 0, pending: 0, outcomes: BTreeMap::new(), orders: 0 };
+    for c in counts {
+        p.targets += n(c.targets);
+        p.orders += n(c.orders);
+        if c.state == TargetState::Done {
+            p.done += n(c.targets);
+        } else {
+            p.pending += n(c.targets);
+        }
+        if !c.outcome.is_empty() {
+            *p.outcomes.entry(c.outcome.clone()).or_insert(0) += n(c.targets);
+        }
     }
-    Progress {
-        targets: targets.len(),
-        done: targets.iter().filter(|t| t.state == TargetState::Done).count(),
-        pending: targets.iter().filter(|t| t.state != TargetState::Done).count(),
-        outcomes,
-        orders: targets.iter().filter(|t| t.order.is_some()).count(),
-    }
+    p
+}
+
+/// The campaign as the API shows it, with its progress counted in the store.
+async fn with_progress(s: &Scoped<'_>, c: Campaign) -> ApiResult<CampaignOut> {
+    let counts = s.campaign_counts(c.id).await?;
+    Ok(out(c, &counts))
 }
 
 fn hours_out(h: &Hours) -> HoursIo {
@@ -162,7 +173,7 @@ fn hours_out(h: &Hours) -> HoursIo {
     }
 }
 
-fn out(c: Campaign, targets: &[Target]) -> CampaignOut {
+fn out(c: Campaign, counts: &[TargetCount]) -> CampaignOut {
     let i = c.input;
     CampaignOut {
         id: c.id,
@@ -180,7 +191,7 @@ fn out(c: Campaign, targets: &[Target]) -> CampaignOut {
         status: c.status.as_str().into(),
         created_by: c.created_by,
         created_at: c.created_at,
-        progress: progress(targets),
+        progress: progress(counts),
     }
 }
 
@@ -317,8 +328,7 @@ pub async fn create(
     };
     let c = s.create_campaign(&input, &targets, &auth.username).await?;
     s.audit(&auth.username, "create", "campaign", &c.id.to_string(), &c.input.name).await?;
-    let t = s.campaign_targets(c.id).await?;
-    Ok((StatusCode::CREATED, Json(out(c, &t))))
+    Ok((StatusCode::CREATED, Json(with_progress(&s, c).await?)))
 }
 
 /// The campaigns the caller runs or works, newest first.
@@ -328,8 +338,7 @@ pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<V
     let mut rows = Vec::new();
     for c in s.campaigns().await? {
         if runs(&auth) || c.input.agents.contains(&auth.username) {
-            let t = s.campaign_targets(c.id).await?;
-            rows.push(out(c, &t));
+            rows.push(with_progress(&s, c).await?);
         }
     }
     Ok(Json(rows))
@@ -344,8 +353,7 @@ pub async fn get(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<CampaignOut>> {
     let c = visible(&state, &auth, &id).await?;
-    let t = state.store.company(auth.company).campaign_targets(c.id).await?;
-    Ok(Json(out(c, &t)))
+    Ok(Json(with_progress(&state.store.company(auth.company), c).await?))
 }
 
 async fn set_status(state: &AppState, auth: &Auth, raw: &str, to: Status) -> ApiResult<Json<CampaignOut>> {
@@ -358,8 +366,7 @@ async fn set_status(state: &AppState, auth: &Auth, raw: &str, to: Status) -> Api
     s.set_campaign_status(c.id, to).await?;
     s.audit(&auth.username, to.as_str(), "campaign", &c.id.to_string(), "").await?;
     let c = s.campaign(c.id).await?.ok_or_else(|| ApiError::not_found("campaign"))?;
-    let t = s.campaign_targets(c.id).await?;
-    Ok(Json(out(c, &t)))
+    Ok(Json(with_progress(&s, c).await?))
 }
 
 /// Start (or resume) a campaign: its targets reach its operators.
@@ -404,14 +411,29 @@ pub struct TargetOut {
     pub do_not_call: bool,
 }
 
-async fn target_out(state: &AppState, auth: &Auth, t: Target) -> ApiResult<TargetOut> {
-    let s = state.store.company(auth.company);
-    let last_by = match t.last_staff {
-        Some(id) => s.staff(id).await?.map(|m| m.username),
-        None => None,
-    };
-    let do_not_call = s.is_dnc("", Some(t.client)).await?;
-    Ok(TargetOut {
+/// What showing targets needs besides them, read once per request: who
+/// is who, and the clients on the do-not-call list.
+struct Shown {
+    staffing: std::sync::Arc<centrala_desk::staffing::Staffing>,
+    blocked: HashSet<i64>,
+}
+
+impl Shown {
+    async fn load(state: &AppState, s: &Scoped<'_>) -> ApiResult<Shown> {
+        let staffing = state.center.caches.staffing(s).await?;
+        let blocked = s.dnc().await?.into_iter().filter_map(|d| d.client.map(|c| c.0)).collect();
+        Ok(Shown { staffing, blocked })
+    }
+
+    fn target(&self, t: Target) -> TargetOut {
+        let last_by = t.last_staff.and_then(|id| self.staffing.member(id)).map(|m| m.username.clone());
+        let do_not_call = self.blocked.contains(&t.client.0);
+        target_out(t, last_by, do_not_call)
+    }
+}
+
+fn target_out(t: Target, last_by: Option<String>, do_not_call: bool) -> TargetOut {
+    TargetOut {
         client: t.code,
         name: t.name,
         state: t.state.as_str().into(),
@@ -424,7 +446,7 @@ async fn target_out(state: &AppState, auth: &Auth, t: Target) -> ApiResult<Targe
         order: t.order.map(|o| o.0),
         last_order: t.last_order,
         do_not_call,
-    })
+    }
 }
 
 /// The campaign's targets, in order.
@@ -436,11 +458,9 @@ pub async fn targets(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Vec<TargetOut>>> {
     let c = visible(&state, &auth, &id).await?;
-    let mut rows = Vec::new();
-    for t in state.store.company(auth.company).campaign_targets(c.id).await? {
-        rows.push(target_out(&state, &auth, t).await?);
-    }
-    Ok(Json(rows))
+    let s = state.store.company(auth.company);
+    let shown = Shown::load(&state, &s).await?;
+    Ok(Json(s.campaign_targets(c.id).await?.into_iter().map(|t| shown.target(t)).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -514,7 +534,7 @@ pub async fn outcome(
         data: serde_json::json!({"campaign": c.id, "client": code, "result": b.result}),
     });
     let t = target_by_code(&s, c.id, &code).await?;
-    Ok(Json(target_out(&state, &auth, t).await?))
+    Ok(Json(Shown::load(&state, &s).await?.target(t)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -541,6 +561,8 @@ pub async fn next(State(state): State<AppState>, auth: Auth) -> ApiResult<Respon
     auth.require(roles::ORDER_TAKERS)?;
     let s = state.store.company(auth.company);
     let now = local_now(&state, &auth).await;
+    // Who is who and the do-not-call list: read once, not per target.
+    let shown = Shown::load(&state, &s).await?;
     for c in s.campaigns().await? {
         if c.status != Status::Running || !c.input.agents.contains(&auth.username) {
             continue;
@@ -552,13 +574,10 @@ pub async fn next(State(state): State<AppState>, auth: Auth) -> ApiResult<Respon
         let mut held = s.held_target(c.id, auth.staff).await?;
         if held.is_none() {
             let targets = s.open_targets(c.id).await?;
-            // The do-not-call list once, not a query per target.
-            let blocked: std::collections::HashSet<i64> =
-                s.dnc().await?.into_iter().filter_map(|d| d.client.map(|c| c.0)).collect();
             let candidates: Vec<_> = targets
                 .iter()
                 .map(|t| centrala_desk::campaign::Candidate {
-                    state: if blocked.contains(&t.client.0) { TargetState::Done } else { t.state },
+                    state: if shown.blocked.contains(&t.client.0) { TargetState::Done } else { t.state },
                     next_at: t.next_at,
                     preferred: t.preferred.map(|p| p.0),
                 })
@@ -575,7 +594,7 @@ pub async fn next(State(state): State<AppState>, auth: Auth) -> ApiResult<Respon
                 Some(p) if !s.is_dnc(&p, Some(t.client)).await? => Some(p),
                 _ => None,
             };
-            let target = target_out(&state, &auth, t).await?;
+            let target = shown.target(t);
             let i = c.input;
             let body = NextOut {
                 campaign: c.id,
@@ -625,7 +644,7 @@ pub async fn skip(
     s.skip_target(c.id, t.client, auth.staff, at, &reason).await?;
     s.audit(&auth.username, "skip", "campaign", &c.id.to_string(), &format!("{code}: {reason}")).await?;
     let t = target_by_code(&s, c.id, &code).await?;
-    Ok(Json(target_out(&state, &auth, t).await?))
+    Ok(Json(Shown::load(&state, &s).await?.target(t)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -676,10 +695,8 @@ pub async fn report(
         None
     };
     let contacted = contacted.len();
-    let mut rows = Vec::new();
-    for t in targets.clone() {
-        rows.push(target_out(&state, &auth, t).await?);
-    }
+    let shown = Shown::load(&state, &s).await?;
+    let rows: Vec<TargetOut> = targets.into_iter().map(|t| shown.target(t)).collect();
     s.audit(&auth.username, "report", "campaign", &c.id.to_string(), "").await?;
     if q.format.as_deref() == Some("csv") {
         let mut w = csv::Writer::from_writer(Vec::new());
@@ -708,7 +725,8 @@ pub async fn report(
         ];
         return Ok((headers, body).into_response());
     }
-    Ok(Json(ReportOut { campaign: out(c, &targets), targets: rows, reactivated, contacted }).into_response())
+    let campaign = with_progress(&s, c).await?;
+    Ok(Json(ReportOut { campaign, targets: rows, reactivated, contacted }).into_response())
 }
 
 #[derive(Serialize, ToSchema)]

@@ -83,9 +83,9 @@ pub struct ArticleOut {
     pub attachments: Vec<AttachmentOut>,
 }
 
-async fn summary(state: &AppState, auth: &Auth, a: &KbArticle) -> ApiResult<ArticleSummary> {
-    let today = state.center.today(auth.company).await;
-    Ok(ArticleSummary {
+/// The article's list entry; `today` is the company's (stale or not).
+fn summary(a: &KbArticle, today: NaiveDate) -> ArticleSummary {
+    ArticleSummary {
         id: a.id,
         title: a.title.clone(),
         category: a.category.clone(),
@@ -97,13 +97,13 @@ async fn summary(state: &AppState, auth: &Auth, a: &KbArticle) -> ApiResult<Arti
         stale: a.stale(today),
         helpful: a.helpful,
         not_helpful: a.not_helpful,
-    })
+    }
 }
 
 async fn full(state: &AppState, auth: &Auth, a: KbArticle) -> ApiResult<ArticleOut> {
     let attachments = state.store.company(auth.company).kb_attachments(a.id).await?;
     Ok(ArticleOut {
-        summary: summary(state, auth, &a).await?,
+        summary: summary(&a, state.center.today(auth.company).await),
         html: centrala_kb::markdown::to_html(&a.body),
         body: a.body,
         product_skus: a.product_skus,
@@ -116,8 +116,7 @@ async fn full(state: &AppState, auth: &Auth, a: KbArticle) -> ApiResult<ArticleO
 }
 
 /// The article, if the caller may read it (drafts: editors only).
-async fn readable(state: &AppState, auth: &Auth, raw: &str) -> ApiResult<KbArticle> {
-    let id = super::parse_id(raw, "article")?;
+async fn readable(state: &AppState, auth: &Auth, id: i64) -> ApiResult<KbArticle> {
     let a = state.store.company(auth.company).kb_article(id).await?.ok_or_else(|| ApiError::not_found("article"))?;
     if a.status != KbStatus::Published && !edits(auth) {
         return Err(ApiError::not_found("article"));
@@ -143,11 +142,8 @@ pub async fn list(
 ) -> ApiResult<Json<Vec<ArticleSummary>>> {
     let s = state.store.company(auth.company);
     let rows = s.kb_articles(!edits(&auth), q.limit.unwrap_or(50).clamp(1, 200), q.offset.unwrap_or(0).max(0)).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for a in &rows {
-        out.push(summary(&state, &auth, a).await?);
-    }
-    Ok(Json(out))
+    let today = state.center.today(auth.company).await;
+    Ok(Json(rows.iter().map(|a| summary(a, today)).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -262,7 +258,7 @@ pub async fn get(
     auth: Auth,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ArticleOut>> {
-    let a = readable(&state, &auth, &id).await?;
+    let a = readable(&state, &auth, super::parse_id(&id, "article")?).await?;
     Ok(Json(full(&state, &auth, a).await?))
 }
 
@@ -404,7 +400,7 @@ pub async fn attachment(
     let id = super::parse_id(&id, "attachment")?;
     let s = state.store.company(auth.company);
     let (a, data) = s.kb_attachment(id).await?.ok_or_else(|| ApiError::not_found("attachment"))?;
-    readable(&state, &auth, &a.article_id.to_string()).await.map_err(|_| ApiError::not_found("attachment"))?;
+    readable(&state, &auth, a.article_id).await.map_err(|_| ApiError::not_found("attachment"))?;
     s.audit(&auth.username, "download", "kb_attachment", &id.to_string(), &a.name).await?;
     let ascii: String = a.name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
     Ok((
@@ -472,12 +468,13 @@ pub async fn search(
     let text: String = q.q.chars().take(500).collect();
     let hits = state.center.kb_search(auth.company, &text, edits(&auth), q.limit.unwrap_or(10).clamp(1, 50)).await?;
     let s = state.store.company(auth.company);
+    let today = state.center.today(auth.company).await;
     let mut out = Vec::with_capacity(hits.len());
     for h in hits {
         // The index may briefly hold an article just deleted: skipped.
         let Some(a) = s.kb_article(h.id).await? else { continue };
         out.push(SearchHit {
-            summary: summary(&state, &auth, &a).await?,
+            summary: summary(&a, today),
             score: h.score,
             snippet: h.snippet.into_iter().map(|(text, hit)| SnippetPart { text, hit }).collect(),
         });
@@ -518,6 +515,7 @@ pub async fn suggest(
     ApiQuery(q): ApiQuery<SuggestQuery>,
 ) -> ApiResult<Json<Vec<Suggestion>>> {
     let s = state.store.company(auth.company);
+    let today = state.center.today(auth.company).await;
     let mut client: Option<ClientId> = None;
     let mut intent: Option<String> = None;
     if let Some(id) = q.interaction {
@@ -574,7 +572,7 @@ pub async fn suggest(
         } else {
             "request"
         };
-        out.push(Suggestion { summary: summary(&state, &auth, &a).await?, reason: reason.into(), sku });
+        out.push(Suggestion { summary: summary(&a, today), reason: reason.into(), sku });
     }
     Ok(Json(out))
 }
@@ -600,7 +598,7 @@ pub async fn feedback(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<FeedbackIn>,
 ) -> ApiResult<Json<FeedbackOut>> {
-    let a = readable(&state, &auth, &id).await?;
+    let a = readable(&state, &auth, super::parse_id(&id, "article")?).await?;
     let (helpful, not_helpful) = state.store.company(auth.company).kb_vote(a.id, auth.staff.0, body.helpful).await?;
     Ok(Json(FeedbackOut { helpful, not_helpful }))
 }
