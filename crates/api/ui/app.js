@@ -629,6 +629,8 @@ function showCall(kind, d) {
   $("#call-actions").hidden = kind !== "call_answered";
   $("#call-notes").hidden = kind !== "call_answered";
   if (kind === "call_answered") loadTargets().catch(() => {});
+  // A campaign's call (progressive): its script and result buttons.
+  if (d.campaign && kind === "call_answered") campNext().catch(() => {});
   $("#call-msg").textContent = "";
   // Opening the caller's card brings the knowledge suggestions with it.
   if (d.client && (!desk.card || desk.card.code !== d.client)) openCard(d.client).catch(() => {});
@@ -1100,7 +1102,7 @@ if (document.body.dataset.page === "kb") {
   }
 }
 
-// ---- campaign calls on the desk (preview, OD-16, OD-17) -------------------------
+// ---- campaign calls on the desk (preview and progressive, OD-16, OD-17) ----------
 
 const camp = { cur: null };
 

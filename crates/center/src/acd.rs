@@ -119,6 +119,9 @@ pub struct QueueSettings {
     /// how long it waits between tries (it joins the queue again then).
     pub callback_attempts: u32,
     pub callback_retry: Duration,
+    /// Higher is served first when queues compete for an agent: every
+    /// caller's queue is 0, a campaign's below, so inbound comes first.
+    pub priority: i32,
 }
 
 impl Default for QueueSettings {
@@ -132,9 +135,23 @@ impl Default for QueueSettings {
             members: Vec::new(),
             callback_attempts: 3,
             callback_retry: Duration::from_secs(300),
+            priority: 0,
         }
     }
 }
+
+/// The queue of outbound campaign `id` (progressive dialling): a name no
+/// company's own queue can have.
+pub fn campaign_queue(id: i64) -> String {
+    format!("{CAMPAIGN_PREFIX}{id}")
+}
+
+/// The campaign whose queue this is, if it is one.
+pub fn campaign_of_queue(name: &str) -> Option<i64> {
+    name.strip_prefix(CAMPAIGN_PREFIX)?.parse().ok()
+}
+
+const CAMPAIGN_PREFIX: &str = "campaign:";
 
 /// A callback's turn has come: ring the agent's phone (`user`, when the
 /// ACD knows it), then dial `number`, for interaction `contact`.
@@ -222,6 +239,22 @@ enum Request {
         number: String,
         queue: String,
         attempt: u32,
+    },
+    /// A campaign's call joins the campaign's queue, to be started (agent
+    /// first) when a member is free; false when the queue is not there.
+    CampaignCall {
+        company: CompanyId,
+        contact: TaskId,
+        number: String,
+        queue: String,
+        reply: oneshot::Sender<bool>,
+    },
+    /// How many members of a queue are available now (nobody waiting
+    /// for them).
+    Idle {
+        company: CompanyId,
+        queue: String,
+        reply: oneshot::Sender<usize>,
     },
     /// A waiting caller pressed a key.
     Digit {
@@ -516,6 +549,7 @@ impl Driver {
             ring_timeout: s.ring_timeout,
             wrap_up: s.wrap_up,
             max_wait,
+            priority: s.priority,
             ..QueueConfig::new(id, &info.name)
         })
     }
@@ -714,8 +748,10 @@ impl Driver {
     /// Every queue of the company with its statistics and members,
     /// operators first, then by name.
     fn views(&self, company: CompanyId) -> Vec<QueueView> {
+        // A campaign's queue is the dialler's, not a queue callers wait in.
         let mut out: Vec<QueueView> = self
             .company_queues(company)
+            .filter(|(_, q)| campaign_of_queue(&q.name).is_none())
             .map(|(id, q)| QueueView {
                 name: q.name.clone(),
                 stats: self.acd.stats(id).unwrap_or_default(),
@@ -911,6 +947,30 @@ impl AcdService {
                         d.handle(Event::ArriveCallback { contact, queue: q, priority: 0 });
                         d.queue_changed(company);
                     }
+                    Request::CampaignCall { company, contact, number, queue, reply } => {
+                        let Some(q) = d.names.get(&(company, queue)).copied() else {
+                            let _ = reply.send(false);
+                            continue;
+                        };
+                        d.call_company.insert(contact, company);
+                        d.callers.insert(contact, number);
+                        d.handle(Event::ArriveCallback { contact, queue: q, priority: 0 });
+                        d.queue_changed(company);
+                        let _ = reply.send(true);
+                    }
+                    Request::Idle { company, queue, reply } => {
+                        let members = d
+                            .names
+                            .get(&(company, queue))
+                            .and_then(|q| d.queues.get(q))
+                            .map(|q| q.settings.members.clone())
+                            .unwrap_or_default();
+                        let idle = members
+                            .iter()
+                            .filter(|s| d.acd.agent_state(agent_of(**s)) == Some(AgentState::Available))
+                            .count();
+                        let _ = reply.send(idle);
+                    }
                     Request::Digit { contact, digit } => {
                         d.digit(contact, digit);
                         if let Some(company) = d.call_company.get(&contact).copied() {
@@ -1008,6 +1068,7 @@ impl AcdService {
                                         .get(&x.id)
                                         .and_then(|c| d.acd.queue_of(*c))
                                         .and_then(|q| d.queues.get(&q))
+                                        .filter(|q| campaign_of_queue(&q.name).is_none())
                                         .map(|q| q.name.clone()),
                                 })
                             })
@@ -1042,6 +1103,26 @@ impl AcdService {
         let Arriving { company, interaction, caller, chain, queue, control, story } = call;
         let contact = task_of(interaction);
         self.tx.send(Request::Arrive { company, contact, caller, chain, queue, control, story }).await.is_ok()
+    }
+
+    /// A campaign's call joins its queue (`campaign_queue`), to be started
+    /// agent first like a callback; false when the queue is not there.
+    pub async fn campaign_call(&self, company: CompanyId, contact: InteractionId, number: &str, queue: &str) -> bool {
+        let (reply, rx) = oneshot::channel();
+        let (contact, number, queue) = (task_of(contact), number.to_owned(), queue.to_owned());
+        if self.tx.send(Request::CampaignCall { company, contact, number, queue, reply }).await.is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
+    }
+
+    /// How many members of the company's queue `queue` are available now.
+    pub async fn idle(&self, company: CompanyId, queue: &str) -> usize {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(Request::Idle { company, queue: queue.to_owned(), reply }).await.is_err() {
+            return 0;
+        }
+        rx.await.unwrap_or(0)
     }
 
     /// Applies a company's queues and their settings (at start, and when

@@ -75,6 +75,11 @@ pub async fn restore(center: &Center, company: CompanyId) {
 /// own task.
 pub async fn run(center: Center, mut jobs: mpsc::UnboundedReceiver<CallbackJob>) {
     while let Some(job) = jobs.recv().await {
+        // A campaign's call (its queue is the campaign's): the dialler's.
+        if let Some(campaign) = crate::acd::campaign_of_queue(&job.queue) {
+            tokio::spawn(crate::campaigns::call(center.clone(), job, campaign));
+            continue;
+        }
         let span = tracing::info_span!("callback", interaction = job.contact.0, staff = job.staff.0);
         tokio::spawn(callback(center.clone(), job).instrument(span));
     }
@@ -111,6 +116,7 @@ async fn callback(center: Center, job: CallbackJob) {
                 display: format!("Callback {}", if name.is_empty() { &job.number } else { &name }),
                 ring_timeout: job.ring,
                 recording: Some(recording.clone()),
+                caller_id: s.outbound_number().await.ok().flatten(),
             })
             .map_err(|e| e.to_string()),
         (None, _) => Err("no telephony".to_owned()),

@@ -52,6 +52,7 @@ pub async fn click_to_call(
         display: client.as_ref().map_or_else(|| "Centrala".to_owned(), |c| c.name.clone()),
         ring_timeout: RING,
         recording: Some(recording.clone()),
+        caller_id: s.outbound_number().await?,
     };
     let progress = match dialer.click_to_call(request) {
         Ok(p) => p,

@@ -14,6 +14,7 @@ pub mod bus;
 pub mod cache;
 pub mod callbacks;
 pub mod calls;
+pub mod campaigns;
 pub mod clock;
 pub mod desk;
 pub mod error;
@@ -92,6 +93,8 @@ pub struct Center {
     pub hands: Arc<hands::Hands>,
     /// The knowledge base's search index.
     pub knowledge: Arc<knowledge::Knowledge>,
+    /// The progressive dialler of outbound campaigns.
+    pub dialler: Arc<campaigns::Dialler>,
 }
 
 impl Center {
@@ -114,10 +117,12 @@ impl Center {
             zones: Arc::new(Mutex::new(HashMap::new())),
             hands: Arc::new(hands::Hands::default()),
             knowledge: Arc::new(knowledge::Knowledge::open(config_kb.as_deref())),
+            dialler: Arc::new(campaigns::Dialler::default()),
         };
         tokio::spawn(callbacks::run(center.clone(), jobs));
         tokio::spawn(callbacks::start_all(center.clone()));
         tokio::spawn(knowledge::sync_at_start(center.clone()));
+        tokio::spawn(campaigns::run(center.clone()));
         if center.config.recordings_min_free > 0 {
             tokio::spawn(recordings::watch_space(center.clone()));
         }
@@ -204,7 +209,10 @@ impl Center {
         let s = self.company(company);
         let queues = settings::company_queues(&s, &self.problems).await?;
         let staff = s.staff_list().await?;
-        self.acd.configure(company, settings::applicable(&queues, &staff)).await;
+        let mut applied = settings::applicable(&queues, &staff);
+        let operators = campaigns::operators_settings(&applied);
+        applied.extend(campaigns::queues(&s, &operators).await);
+        self.acd.configure(company, applied).await;
         Ok(())
     }
 }

@@ -478,6 +478,7 @@ impl StoredQueue {
                 return Err(format!("callback_attempts must be 1 to 5, not {}", self.callback_attempts));
             },
             callback_retry: within("callback_retry_seconds", self.callback_retry_seconds, 10, 86_400)?,
+            priority: 0,
         })
     }
 }

@@ -119,11 +119,16 @@ fn sipp(server_sip: &str, scenario_file: &Path, extra: &[&str], dir: &Path) -> S
 /// the server in `args`; without it SIPp answers there), on loopback, at
 /// most 40 s.
 fn sipp_at(dir: &Path, scenario_file: &Path, port: u16, args: &[&str]) -> Sipp {
+    sipp_within(dir, scenario_file, port, args, "40s")
+}
+
+/// The same, at most `timeout` (SIPp's `-timeout`).
+fn sipp_within(dir: &Path, scenario_file: &Path, port: u16, args: &[&str], timeout: &str) -> Sipp {
     let out = Command::new(sipp_path())
         .current_dir(dir)
         .arg("-sf")
         .arg(scenario_file)
-        .args(["-m", "1", "-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin", "-timeout", "40s", "-timeout_error"])
+        .args(["-m", "1", "-i", "127.0.0.1", "-mi", "127.0.0.1", "-nostdin", "-timeout", timeout, "-timeout_error"])
         .args(["-p", &port.to_string(), "-mp", &free_udp_port().to_string()])
         .args(args)
         .output()
@@ -3257,4 +3262,221 @@ async fn the_agents_keypad_reaches_the_caller_as_telephone_events() {
     let first_five = heard.find("received event: '5'").unwrap();
     assert!(first_five < heard.find("received event: '#'").unwrap(), "in the order pressed");
     server.stop();
+}
+
+/// A SIPp scenario of the called party (`answer.xml` talking `talk_ms`, or
+/// `busy.xml`) that fails unless the INVITE's From carries `number`.
+fn far_end_checking_from(dir: &Path, busy: bool, talk_ms: u32, number: &str) -> PathBuf {
+    let check = format!(
+        "<recv request=\"INVITE\" crlf=\"true\" rrs=\"true\">\n    <action>\n      <ereg regexp=\".*{number}.*\" search_in=\"hdr\" header=\"From:\" check_it=\"true\" assign_to=\"remote_from\"/>\n    </action>\n  </recv>"
+    );
+    let text = if busy {
+        std::fs::read_to_string(scenario("busy.xml"))
+            .unwrap()
+            .replace("<recv request=\"INVITE\" crlf=\"true\"/>", &check)
+            // (SIPp refuses a variable it sets and never reads.)
+            .replace("      Content-Length: 0", "      Warning: 399 sipp \"[$remote_from]\"\n      Content-Length: 0")
+    } else {
+        let text = std::fs::read_to_string(scenario("answer.xml")).unwrap();
+        let start = text.find("<recv request=\"INVITE\"").unwrap();
+        let end = text.find("</recv>").unwrap() + "</recv>".len();
+        format!("{}{}{}", &text[..start], check, &text[end..])
+            .replace("<pause milliseconds=\"4000\"/>", &format!("<pause milliseconds=\"{talk_ms}\"/>"))
+    };
+    assert!(text.contains(number), "the From check is in");
+    let file = dir.join(format!("far-{}-{talk_ms}.xml", if busy { "busy" } else { "answer" }));
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+/// The interactions of campaign `id`, oldest first.
+async fn campaign_calls(http: &reqwest::Client, server: &Server, token: &str, id: i64) -> Vec<Value> {
+    let list = get(http, server, token, "/api/v1/interactions?limit=200").await;
+    let mut calls: Vec<Value> = list.as_array().unwrap().iter().filter(|i| i["campaign"] == id).cloned().collect();
+    calls.reverse();
+    calls
+}
+
+/// Progressive dialling (CC-6, OD-17, CC-14), with SIPp as the far end of
+/// the trunk and baresip as the operator's phone: the operator's phone
+/// rings first, then the client, who sees the company's outbound number;
+/// they talk, recorded. A caller who comes in meanwhile gets the operator
+/// before the next campaign call. A busy client is retried after the
+/// campaign's interval and reached then. A client on the do-not-call list
+/// is never dialled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_progressive_campaign_rings_the_operator_then_the_client_inbound_first_and_busy_retried() {
+    if !have_sipp() || !have_baresip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (server, http, sup, far, _phone) = callback_world(dir.path(), json!({"announce_every_seconds": 60})).await;
+    let admin = login(&http, &server, "admin").await;
+    let outbound = "+38733000200";
+    let r = http
+        .put(server.url(&format!("/api/v1/numbers/{}", outbound.replace('+', "%2B"))))
+        .bearer_auth(&admin)
+        .json(&json!({"purpose": "outbound"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+
+    // Three clients with numbers: X is on the do-not-call list, Y answers,
+    // Z is busy once. The caller who comes in is another client.
+    let (inbound_code, inbound_phone) = operators_client(&http, &server, &sup, "reference").await;
+    let mut picked: Vec<(String, String)> = Vec::new();
+    for c in get(&http, &server, &sup, "/api/v1/clients?limit=200").await.as_array().unwrap() {
+        let code = c["code"].as_str().unwrap();
+        let card = get(&http, &server, &sup, &format!("/api/v1/clients/{code}")).await;
+        let phone = card["phones"][0].as_str().unwrap_or_default();
+        if !phone.is_empty() && code != inbound_code && phone != inbound_phone {
+            picked.push((code.to_owned(), phone.to_owned()));
+        }
+        if picked.len() == 3 {
+            break;
+        }
+    }
+    let [(x, x_phone), (y, y_phone), (z, z_phone)] = <[(String, String); 3]>::try_from(picked).unwrap();
+    let r = http
+        .put(server.url(&format!("/api/v1/dnc/{}", x_phone.replace('+', "%2B"))))
+        .bearer_auth(&sup)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let all_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let r = http
+        .post(server.url("/api/v1/campaigns"))
+        .bearer_auth(&sup)
+        .json(&json!({
+            "kind": "promotion", "name": "Zimska akcija", "script": "Ponudite zimski paket.",
+            "agents": ["op.ana"], "mode": "progressive", "clients": [x, y, z],
+            "hours": {"days": all_days, "from": "00:00", "to": "23:59"},
+            "retry": {"interval_minutes": 1, "max_attempts": 3}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let camp: Value = r.json().await.unwrap();
+    let id = camp["id"].as_i64().unwrap();
+
+    // The trunk's far end: Y answers and talks 9 s, Z is busy, then (at
+    // the retry, up to a minute later) answers.
+    let work = dir.path().to_owned();
+    let (answer_y, busy_z, answer_z) = (
+        far_end_checking_from(&work, false, 9000, "38733000200"),
+        far_end_checking_from(&work, true, 0, "38733000200"),
+        far_end_checking_from(&work, false, 3000, "38733000200"),
+    );
+    let uas = std::thread::spawn(move || {
+        let y = sipp_at(&work, &answer_y, far, &[]);
+        let busy = sipp_at(&work, &busy_z, far, &[]);
+        let z = sipp_within(&work, &answer_z, far, &[], "100s");
+        (
+            y.status.success() && busy.status.success() && z.status.success(),
+            format!("{}\n{}\n{}", y.out, busy.out, z.out),
+        )
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = http.post(server.url(&format!("/api/v1/campaigns/{id}/start"))).bearer_auth(&sup).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    ready(&http, &server, "op.ana").await;
+
+    // Y is reached; while op.ana talks to Y, a caller comes in and waits.
+    let mut talking = false;
+    for _ in 0..200 {
+        let calls = campaign_calls(&http, &server, &sup, id).await;
+        if calls.first().is_some_and(|c| !c["answered_at"].is_null()) {
+            talking = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(talking, "Y was not reached: {}", server.log_so_far());
+    let work = dir.path().to_owned();
+    let inbound_file = ivr_scenario_holding(&work, "2", 16000);
+    caller(&server, inbound_file, inbound_phone.trim_start_matches('+')).await;
+    let inbound =
+        newest_ended_call(&http, &server, &sup, &format!("?phone={}", inbound_phone.replace('+', "%2B"))).await;
+
+    let (ok, out) = tokio::task::spawn_blocking(move || uas.join().unwrap()).await.unwrap();
+    if !ok {
+        panic!("the trunk's SIPp: {out}\nserver: {}", server.stop().join("\n"));
+    }
+    // Every campaign call presented the company's number (SIPp checked
+    // From), was op.ana's, and is registered with the campaign.
+    let mut calls = Vec::new();
+    for _ in 0..50 {
+        calls = campaign_calls(&http, &server, &sup, id).await;
+        if calls.len() == 3 && calls.iter().all(|c| !c["ended_at"].is_null()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let summary: Vec<(String, String, String, String)> = calls
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
+            (s("called"), s("disposition"), s("handled_by"), s("caller"))
+        })
+        .collect();
+    // (An attempt that reached nobody was handled by nobody: its story
+    // names the operator who was on it.)
+    let want = [(&y_phone, "answered", "op.ana"), (&z_phone, "abandoned", ""), (&z_phone, "answered", "op.ana")]
+        .map(|(p, d, by)| (p.clone(), d.to_owned(), by.to_owned(), outbound.to_owned()));
+    assert_eq!(summary, want, "{calls:?}");
+    assert!(calls.iter().all(|c| c["direction"] == "outbound" && c["client"].is_string()), "{calls:?}");
+    assert!(!calls.iter().any(|c| c["called"] == x_phone.as_str()), "X is never dialled");
+    let busy = ended_call(&http, &server, &sup, calls[1]["id"].as_i64().unwrap()).await;
+    let story = story_of(&busy);
+    assert!(story.contains(&("answered".into(), "op.ana".into(), "Zimska akcija".into())), "{busy}");
+    assert!(story.iter().any(|(k, _, d)| k == "unreached" && d == "busy: 486"), "{busy}");
+    // The caller who came in got op.ana between Y and Z: inbound first.
+    assert_eq!((inbound["handled_by"].as_str(), inbound["disposition"].as_str()), (Some("op.ana"), Some("answered")));
+    let answered = inbound["answered_at"].as_str().unwrap();
+    assert!(answered > calls[0]["ended_at"].as_str().unwrap(), "{inbound} after {}", calls[0]);
+    assert!(answered < calls[1]["arrived_at"].as_str().unwrap(), "{inbound} before {}", calls[1]);
+    // Y's call is recorded: the client left, op.ana right.
+    let ana = login(&http, &server, "op.ana").await;
+    let y_id = calls[0]["id"].as_i64().unwrap();
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{y_id}/recording"))).bearer_auth(&ana).send().await.unwrap();
+    assert_eq!(wav.status(), 200);
+    let (left, right, seconds) = channel_rms(&wav.bytes().await.unwrap());
+    assert!(seconds > 6.0 && left > 200.0 && right > 200.0, "{seconds} s, {left} {right}");
+
+    // The targets: X closed unreached by the dialler, Y and Z op.ana's to
+    // record a result on (Z after one busy attempt).
+    let targets = get(&http, &server, &sup, &format!("/api/v1/campaigns/{id}/targets")).await;
+    let t = |code: &str| targets.as_array().unwrap().iter().find(|t| t["client"] == code).unwrap().clone();
+    assert_eq!(
+        (t(&x)["state"].as_str(), t(&x)["outcome"].as_str(), t(&x)["attempts"].as_u64()),
+        (Some("done"), Some("do_not_call"), Some(0))
+    );
+    assert_eq!((t(&y)["state"].as_str(), t(&y)["attempts"].as_u64()), (Some("calling"), Some(0)));
+    assert_eq!(
+        (t(&z)["state"].as_str(), t(&z)["outcome"].as_str(), t(&z)["attempts"].as_u64()),
+        (Some("calling"), Some("busy"), Some(1))
+    );
+    // On op.ana's desk the campaign shows the target she holds; she
+    // records Y's order result.
+    let next = get(&http, &server, &ana, "/api/v1/campaigns/next").await;
+    assert_eq!(
+        (next["campaign"].as_i64(), next["script"].as_str()),
+        (Some(id), Some("Ponudite zimski paket.")),
+        "{next}"
+    );
+    let r = http
+        .post(server.url(&format!("/api/v1/campaigns/{id}/targets/{y}/outcome")))
+        .bearer_auth(&ana)
+        .json(&json!({"result": "not_interested"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let log = server.stop().join("\n");
+    assert_eq!(log.matches("campaign call ended").count(), 3, "{log}");
 }

@@ -57,6 +57,10 @@ impl Mode {
 pub const DEFAULT_RESULTS: [&str; 6] =
     ["ordered", "call_later", "not_interested", "wrong_number", "not_reached", "do_not_call"];
 
+/// Results of a target the dialler closes without dialling: it has no
+/// number, or it is on the do-not-call list.
+pub const NO_NUMBER: &str = "no_number";
+
 /// Results that try the target again after the retry interval.
 pub const RETRIED: [&str; 3] = ["not_reached", "busy", "failed"];
 
@@ -256,6 +260,30 @@ pub fn after_result(
     Ok(After { state: State::Done, next_at: None, outcome: result.to_owned() })
 }
 
+/// Whether a campaign may call at local time `now`: within its dates (both
+/// included, when set) and its calling hours.
+pub fn may_call(hours: &Hours, starts_on: Option<NaiveDate>, ends_on: Option<NaiveDate>, now: NaiveDateTime) -> bool {
+    let today = now.date();
+    starts_on.is_none_or(|d| today >= d) && ends_on.is_none_or(|d| today <= d) && hours.open_at(now)
+}
+
+/// The result a dialled attempt that did not reach the client records:
+/// `busy` for a busy or declining party (486, 600, 603), `not_reached`
+/// when nobody answered in time (no final status), `failed` for any other
+/// refusal or a trunk that could not place the call. Retried alike
+/// ([`RETRIED`]).
+pub fn attempt_result(status: Option<u16>, failed: bool) -> &'static str {
+    match (status, failed) {
+        (_, true) => "failed",
+        (None, false) => "not_reached",
+        (Some(486 | 600 | 603), false) => "busy",
+        // 408 Request Timeout and 480 Temporarily Unavailable: a phone that
+        // is off or out of reach, as good as not answering.
+        (Some(408 | 480), false) => "not_reached",
+        (Some(_), false) => "failed",
+    }
+}
+
 /// A target as the choice of the next one sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
@@ -356,6 +384,38 @@ mod tests {
             Err(Problem::OutsideHours)
         );
         assert_eq!(after_result(&results, "maybe", 1, now, r, &h, None), Err(Problem::UnknownResult("maybe".into())));
+    }
+
+    #[test]
+    fn a_campaign_calls_within_its_dates_and_hours_only() {
+        let h = Hours::default();
+        let (from, to) = (Some(d("2026-12-01")), Some(d("2026-12-03")));
+        assert!(may_call(&h, from, to, at("2026-12-01 08:00")), "the first day, as the hours open");
+        assert!(may_call(&h, from, to, at("2026-12-03 19:59")), "the last day, before the hours close");
+        assert!(!may_call(&h, from, to, at("2026-11-30 10:00")), "before its first day");
+        assert!(!may_call(&h, from, to, at("2026-12-04 10:00")), "after its last day");
+        assert!(!may_call(&h, from, to, at("2026-12-02 20:00")), "after hours");
+        assert!(may_call(&h, None, None, at("2026-12-02 12:00")), "no dates: any open day");
+        assert!(!may_call(&h, None, None, at("2026-12-06 12:00")), "Sunday");
+    }
+
+    #[test]
+    fn what_an_unreached_attempt_records() {
+        for (status, failed, want) in [
+            (Some(486), false, "busy"),
+            (Some(600), false, "busy"),
+            (Some(603), false, "busy"),
+            (None, false, "not_reached"),
+            (Some(480), false, "not_reached"),
+            (Some(408), false, "not_reached"),
+            (Some(404), false, "failed"),
+            (Some(503), false, "failed"),
+            (None, true, "failed"),
+        ] {
+            let got = attempt_result(status, failed);
+            assert_eq!(got, want, "{status:?} {failed}");
+            assert!(RETRIED.contains(&got), "{got} is retried");
+        }
     }
 
     #[test]

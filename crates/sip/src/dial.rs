@@ -36,6 +36,9 @@ pub struct ClickToCall {
     pub target: String,
     /// Shown on the staff member's phone while it rings.
     pub display: String,
+    /// The number the called party sees (the company's, CC-14); `None`:
+    /// the staff member's username.
+    pub caller_id: Option<String>,
     pub ring_timeout: Duration,
     pub recording: Option<PathBuf>,
 }
@@ -318,7 +321,7 @@ async fn run(
     a.media.send(MediaCmd::Hold(Some(core.hold.clone())));
     // 2. The number, while the staff member hears music; they may give up.
     let dialled = tokio::select! {
-        r = dial(core, &target, &req.agent, req.ring_timeout, req.recording.clone(), &never) => r,
+        r = dial(core, &target, req.caller_id.as_deref().unwrap_or(&req.agent), req.ring_timeout, req.recording.clone(), &never) => r,
         () = ended(&mut a) => {
             a.end(core).await;
             return (OutboundEnd::AgentMissed, MediaStats::default());

@@ -345,12 +345,6 @@ impl Scoped<'_> {
             .collect()
     }
 
-    /// The targets not done yet (what the next call is chosen from), in
-    /// their order.
-    pub async fn open_targets(&self, campaign: i64) -> Result<Vec<Target>> {
-        self.targets_where(campaign, "AND t.state <> 'done'").await
-    }
-
     async fn targets_where(&self, campaign: i64, filter: &str) -> Result<Vec<Target>> {
         let sql = format!(
             "SELECT {TARGET_COLS} FROM campaign_targets t JOIN clients c ON c.company_id = t.company_id AND c.id = t.client_id
@@ -436,13 +430,154 @@ impl Scoped<'_> {
         Ok(r.rows_affected() == 1)
     }
 
+    /// The targets due at local time `now` for `staff`, best first, at most
+    /// `limit` (what `centrala_desk::campaign::next_target` chooses from,
+    /// without reading the whole list): call-backs agreed with `staff`,
+    /// then agreed call-backs and retries by when they are due, then fresh
+    /// targets in the list's order.
+    pub async fn due_targets(
+        &self,
+        campaign: i64,
+        now: NaiveDateTime,
+        staff: Option<StaffId>,
+        limit: i64,
+    ) -> Result<Vec<Target>> {
+        let sql = format!(
+            "SELECT {TARGET_COLS} FROM campaign_targets t JOIN clients c ON c.company_id = t.company_id AND c.id = t.client_id
+             WHERE t.company_id = $1 AND t.campaign_id = $2 AND t.state = 'pending' AND (t.next_at IS NULL OR t.next_at <= $3)
+             ORDER BY CASE WHEN t.preferred_staff_id = $4 THEN 0 WHEN t.next_at IS NOT NULL THEN 1 ELSE 2 END,
+             t.next_at, t.position LIMIT $5"
+        );
+        let rows: Vec<TargetRow> = sqlx::query_as(&sql)
+            .bind(self.company_id().0)
+            .bind(campaign)
+            .bind(now.format(LOCAL).to_string())
+            .bind(staff.map_or(0, |s| s.0))
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    /// Reserves a pending target for the dialler (state `calling`, nobody
+    /// on it yet); false when somebody else took it first.
+    pub async fn reserve_target(&self, campaign: i64, client: ClientId) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE campaign_targets SET state = 'calling', last_staff_id = NULL
+             WHERE company_id = $1 AND campaign_id = $2 AND client_id = $3 AND state = 'pending'",
+        )
+        .bind(self.company_id().0)
+        .bind(campaign)
+        .bind(client.0)
+        .execute(self.pool())
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// The operator the dialler reserved for a target: it is theirs to
+    /// record a result on from now.
+    pub async fn target_to(&self, campaign: i64, client: ClientId, staff: StaffId) -> Result<()> {
+        let r = sqlx::query(
+            "UPDATE campaign_targets SET last_staff_id = $4, last_at = $5
+             WHERE company_id = $1 AND campaign_id = $2 AND client_id = $3 AND state = 'calling'",
+        )
+        .bind(self.company_id().0)
+        .bind(campaign)
+        .bind(client.0)
+        .bind(staff.0)
+        .bind(now_rfc3339())
+        .execute(self.pool())
+        .await?;
+        found(r)
+    }
+
+    /// A target being called goes back in line as it was (not dialled: no
+    /// attempt counted).
+    pub async fn release_target(&self, campaign: i64, client: ClientId) -> Result<()> {
+        sqlx::query(
+            "UPDATE campaign_targets SET state = 'pending'
+             WHERE company_id = $1 AND campaign_id = $2 AND client_id = $3 AND state = 'calling'",
+        )
+        .bind(self.company_id().0)
+        .bind(campaign)
+        .bind(client.0)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Targets the dialler had reserved and no operator took (a restart cut
+    /// them off) go back in line; how many.
+    pub async fn release_unanswered_targets(&self) -> Result<u64> {
+        let r = sqlx::query(
+            "UPDATE campaign_targets SET state = 'pending' WHERE company_id = $1 AND state = 'calling' AND last_staff_id IS NULL",
+        )
+        .bind(self.company_id().0)
+        .execute(self.pool())
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Ends a target that is never to be dialled (its number is on the
+    /// do-not-call list, or it has none), with that outcome; no attempt.
+    pub async fn close_target(&self, campaign: i64, client: ClientId, outcome: &str) -> Result<()> {
+        let r = sqlx::query(
+            "UPDATE campaign_targets SET state = 'done', outcome = $4, next_at = NULL
+             WHERE company_id = $1 AND campaign_id = $2 AND client_id = $3 AND state <> 'done'",
+        )
+        .bind(self.company_id().0)
+        .bind(campaign)
+        .bind(client.0)
+        .bind(outcome)
+        .execute(self.pool())
+        .await?;
+        found(r)
+    }
+
+    /// The campaign's target whose client has this code.
+    pub async fn target_by_code(&self, campaign: i64, code: &str) -> Result<Option<Target>> {
+        let sql = format!(
+            "SELECT {TARGET_COLS} FROM campaign_targets t JOIN clients c ON c.company_id = t.company_id AND c.id = t.client_id
+             WHERE t.company_id = $1 AND t.campaign_id = $2 AND c.code = $3"
+        );
+        let row: Option<TargetRow> = sqlx::query_as(&sql)
+            .bind(self.company_id().0)
+            .bind(campaign)
+            .bind(code)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    /// The campaign's target of this client.
+    pub async fn target_of(&self, campaign: i64, client: ClientId) -> Result<Option<Target>> {
+        let sql = format!(
+            "SELECT {TARGET_COLS} FROM campaign_targets t JOIN clients c ON c.company_id = t.company_id AND c.id = t.client_id
+             WHERE t.company_id = $1 AND t.campaign_id = $2 AND t.client_id = $3"
+        );
+        let row: Option<TargetRow> = sqlx::query_as(&sql)
+            .bind(self.company_id().0)
+            .bind(campaign)
+            .bind(client.0)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
     /// The target `staff` holds (is calling) in a campaign, if any.
     pub async fn held_target(&self, campaign: i64, staff: StaffId) -> Result<Option<Target>> {
-        Ok(self
-            .targets_where(campaign, "AND t.state = 'calling'")
-            .await?
-            .into_iter()
-            .find(|t| t.state == State::Calling && t.last_staff == Some(staff)))
+        let sql = format!(
+            "SELECT {TARGET_COLS} FROM campaign_targets t JOIN clients c ON c.company_id = t.company_id AND c.id = t.client_id
+             WHERE t.company_id = $1 AND t.campaign_id = $2 AND t.state = 'calling' AND t.last_staff_id = $3
+             ORDER BY t.position LIMIT 1"
+        );
+        let row: Option<TargetRow> = sqlx::query_as(&sql)
+            .bind(self.company_id().0)
+            .bind(campaign)
+            .bind(staff.0)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(TryInto::try_into).transpose()
     }
 
     /// Whether the client placed an order (any channel, not a draft nor

@@ -93,10 +93,15 @@ pub enum StoryKind {
     CallbackRestored,
     /// The server stopped during the call; closed at the next start.
     Interrupted,
+    /// A campaign's call: the client answered (the number dialled).
+    Reached,
+    /// A campaign's call: the client did not answer, was busy or the call
+    /// failed (the result, and the SIP status when there was one).
+    Unreached,
 }
 
 impl StoryKind {
-    pub const ALL: [StoryKind; 16] = [
+    pub const ALL: [StoryKind; 18] = [
         StoryKind::Skipped,
         StoryKind::Offered,
         StoryKind::Missed,
@@ -113,6 +118,8 @@ impl StoryKind {
         StoryKind::CallbackRetry,
         StoryKind::CallbackRestored,
         StoryKind::Interrupted,
+        StoryKind::Reached,
+        StoryKind::Unreached,
     ];
 
     /// As stored (and shown by the API).
@@ -134,6 +141,8 @@ impl StoryKind {
             StoryKind::CallbackRetry => "callback_retry",
             StoryKind::CallbackRestored => "callback_restored",
             StoryKind::Interrupted => "interrupted",
+            StoryKind::Reached => "reached",
+            StoryKind::Unreached => "unreached",
         }
     }
 
@@ -218,6 +227,8 @@ pub struct Interaction {
     pub wrap_up: String,
     /// The caller's number came from a trusted peer (or the call is ours).
     pub caller_verified: bool,
+    /// The outbound campaign it was placed for, if any.
+    pub campaign: Option<i64>,
 }
 
 /// The row as the database holds it.
@@ -244,6 +255,7 @@ struct InteractionRow {
     notes_internal: i64,
     wrap_up: String,
     caller_verified: i64,
+    campaign_id: Option<i64>,
 }
 
 impl TryFrom<InteractionRow> for Interaction {
@@ -279,6 +291,7 @@ impl TryFrom<InteractionRow> for Interaction {
             notes_internal: r.notes_internal != 0,
             wrap_up: r.wrap_up,
             caller_verified: r.caller_verified != 0,
+            campaign: r.campaign_id,
         })
     }
 }
@@ -302,7 +315,7 @@ pub struct InteractionFilter {
 
 const COLS: &str =
     "id, channel, direction, caller, called, client_id, arrived_at, answered_at, ended_at, ivr_path, digits, \
-                    intent, routing_rule, routing_reasons, disposition, handled_by, recording, notes, notes_internal, wrap_up, caller_verified";
+                    intent, routing_rule, routing_reasons, disposition, handled_by, recording, notes, notes_internal, wrap_up, caller_verified, campaign_id";
 
 impl Store {
     /// The company an inbound call to `number` (E.164) is for.
@@ -342,6 +355,20 @@ impl Scoped<'_> {
             .await?)
     }
 
+    /// The number the company's outbound calls present (CC-14): the one
+    /// whose purpose is `outbound`, else its first number; none when it has
+    /// no number.
+    pub async fn outbound_number(&self) -> Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT number FROM company_numbers WHERE company_id = $1
+             ORDER BY CASE WHEN purpose = 'outbound' THEN 0 ELSE 1 END, number LIMIT 1",
+        )
+        .bind(self.company_id().0)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|(n,)| n))
+    }
+
     pub async fn delete_number(&self, number: &str) -> Result<()> {
         let r = sqlx::query("DELETE FROM company_numbers WHERE company_id = $1 AND number = $2")
             .bind(self.company_id().0)
@@ -372,6 +399,30 @@ impl Scoped<'_> {
         client: Option<ClientId>,
         verified: bool,
     ) -> Result<InteractionId> {
+        self.insert_call(direction, caller, called, client, verified, None).await
+    }
+
+    /// Registers an outbound call of campaign `campaign` to `called`,
+    /// presenting `caller`.
+    pub async fn start_campaign_call(
+        &self,
+        campaign: i64,
+        caller: &str,
+        called: &str,
+        client: ClientId,
+    ) -> Result<InteractionId> {
+        self.insert_call(Direction::Outbound, caller, called, Some(client), true, Some(campaign)).await
+    }
+
+    async fn insert_call(
+        &self,
+        direction: Direction,
+        caller: &str,
+        called: &str,
+        client: Option<ClientId>,
+        verified: bool,
+        campaign: Option<i64>,
+    ) -> Result<InteractionId> {
         if let Some(c) = client {
             if self.client(c).await?.is_none() {
                 return Err(StoreError::Invalid(format!("client {c} does not exist")));
@@ -379,7 +430,7 @@ impl Scoped<'_> {
         }
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO interactions (company_id, channel, direction, caller, called, client_id, arrived_at, disposition,
-             caller_verified) VALUES ($1, 'voice', $2, $3, $4, $5, $6, 'in_progress', $7) RETURNING id",
+             caller_verified, campaign_id) VALUES ($1, 'voice', $2, $3, $4, $5, $6, 'in_progress', $7, $8) RETURNING id",
         )
         .bind(self.company_id().0)
         .bind(direction.as_str())
@@ -388,6 +439,7 @@ impl Scoped<'_> {
         .bind(client.map(|c| c.0))
         .bind(now_rfc3339())
         .bind(crate::b(verified))
+        .bind(campaign)
         .fetch_all(self.pool())
         .await?
         .returned()?;

@@ -613,8 +613,114 @@ async fn campaigns_are_built_from_the_history_and_keep_their_outcomes(store: &St
     assert!(!s.is_dnc("+38761000001", None).await.unwrap());
 }
 
+/// The dialler's side of a campaign: due targets best first (one's own
+/// call-back, then retries by when due, then fresh ones in order; nothing
+/// not yet due), reserved once, given to the operator who answered,
+/// released or closed without an attempt, and a restart's cut-off targets
+/// back in line; a campaign's call carries its campaign; the company's
+/// outbound number. On both backends.
+async fn the_dialler_takes_due_targets_once_and_gives_them_back(store: &Store) {
+    use centrala_desk::campaign::{after_result, Hours, Kind, Mode, Retry, State, DEFAULT_RESULTS};
+    use centrala_domain::StaffId;
+    use centrala_store::campaigns::CampaignInput;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("clients.csv"),
+        "code,name,type,manager,phones,email,region,credit_limit
+         A,Prvi,retail,,+38761000001,,Tuzla,0
+B,Drugi,retail,,+38761000002,,Tuzla,0
+         C,Treći,retail,,+38761000003,,Tuzla,0
+D,Četvrti,retail,,+38761000004,,Tuzla,0
+",
+    )
+    .unwrap();
+    store.import_dir("acme", dir.path(), "387", "test").await.unwrap();
+    let (other, _) = store.ensure_company("other", "Other").await.unwrap();
+    let c = store.company_by_code("acme").await.unwrap().unwrap();
+    let s = store.company(c.id);
+    assert_eq!(s.outbound_number().await.unwrap(), None, "no number yet");
+    s.set_number("+38733000100", "sales").await.unwrap();
+    assert_eq!(s.outbound_number().await.unwrap().as_deref(), Some("+38733000100"), "else its first number");
+    s.set_number("+38733000200", "outbound").await.unwrap();
+    assert_eq!(s.outbound_number().await.unwrap().as_deref(), Some("+38733000200"), "the outbound one first");
+    assert_eq!(store.company(other.id).outbound_number().await.unwrap(), None);
+
+    let all = s.search_clients("", None, 100).await.unwrap();
+    let id = |code: &str| all.iter().find(|c| c.code == code).unwrap().id;
+    let input = CampaignInput {
+        kind: Kind::Promotion,
+        name: "Akcija".into(),
+        script: String::new(),
+        results: DEFAULT_RESULTS.iter().map(|r| r.to_string()).collect(),
+        agents: vec!["op.ana".into()],
+        mode: Mode::Progressive,
+        starts_on: None,
+        ends_on: None,
+        due_on: None,
+        hours: Hours::default(),
+        retry: Retry { interval_minutes: 30, max_attempts: 3 },
+    };
+    let targets: Vec<_> = ["A", "B", "C", "D"].iter().map(|c| (id(c), None)).collect();
+    let camp = s.create_campaign(&input, &targets, "head.north").await.unwrap();
+    let at = |h: u32, m: u32| NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(h, m, 0).unwrap();
+    let (ana, ivo) = (StaffId(1), StaffId(2));
+    // A was busy at 10:00 (due 10:30); B agreed a call-back with Ivo at 10:15.
+    let busy = after_result(&input.results, "busy", 1, at(10, 0), input.retry, &input.hours, None).unwrap();
+    s.record_outcome(camp.id, id("A"), &busy, ana, "", None).await.unwrap();
+    let later =
+        after_result(&input.results, "call_later", 1, at(10, 0), input.retry, &input.hours, Some(at(10, 15))).unwrap();
+    s.record_outcome(camp.id, id("B"), &later, ivo, "", None).await.unwrap();
+    let codes = |v: Vec<centrala_store::campaigns::Target>| v.into_iter().map(|t| t.code).collect::<Vec<_>>();
+    assert_eq!(codes(s.due_targets(camp.id, at(10, 20), None, 10).await.unwrap()), ["B", "C", "D"], "A not due yet");
+    assert_eq!(codes(s.due_targets(camp.id, at(10, 40), None, 10).await.unwrap()), ["B", "A", "C", "D"]);
+    assert_eq!(
+        codes(s.due_targets(camp.id, at(10, 40), Some(ivo), 10).await.unwrap()),
+        ["B", "A", "C", "D"],
+        "Ivo's own call-back first"
+    );
+    assert_eq!(codes(s.due_targets(camp.id, at(10, 40), None, 2).await.unwrap()), ["B", "A"], "at most the limit");
+    assert!(store.company(other.id).due_targets(camp.id, at(10, 40), None, 10).await.unwrap().is_empty());
+
+    // C: reserved once; the operator who answered gets it; released, it
+    // is in line again with no attempt counted.
+    assert!(s.reserve_target(camp.id, id("C")).await.unwrap());
+    assert!(!s.reserve_target(camp.id, id("C")).await.unwrap(), "taken once");
+    assert!(!store.company(other.id).reserve_target(camp.id, id("C")).await.unwrap());
+    assert_eq!(codes(s.due_targets(camp.id, at(10, 40), None, 10).await.unwrap()), ["B", "A", "D"]);
+    s.target_to(camp.id, id("C"), ana).await.unwrap();
+    let held = s.held_target(camp.id, ana).await.unwrap().unwrap();
+    assert_eq!((held.code.as_str(), held.state, held.attempts), ("C", State::Calling, 0));
+    s.release_target(camp.id, id("C")).await.unwrap();
+    let c_now = s.target_of(camp.id, id("C")).await.unwrap().unwrap();
+    assert_eq!((c_now.state, c_now.attempts), (State::Pending, 0));
+    assert_eq!(s.target_by_code(camp.id, "C").await.unwrap().unwrap().client, id("C"));
+    assert!(store.company(other.id).target_by_code(camp.id, "C").await.unwrap().is_none());
+    // D reserved and cut off by a restart (nobody on it): back in line;
+    // a target an operator holds stays theirs.
+    assert!(s.reserve_target(camp.id, id("D")).await.unwrap());
+    assert!(s.reserve_target(camp.id, id("C")).await.unwrap());
+    s.target_to(camp.id, id("C"), ana).await.unwrap();
+    assert_eq!(s.release_unanswered_targets().await.unwrap(), 1);
+    assert_eq!(s.target_of(camp.id, id("D")).await.unwrap().unwrap().state, State::Pending);
+    assert_eq!(s.target_of(camp.id, id("C")).await.unwrap().unwrap().state, State::Calling);
+    // Never to be dialled: closed with its outcome, no attempt.
+    s.close_target(camp.id, id("D"), "do_not_call").await.unwrap();
+    let d_now = s.target_of(camp.id, id("D")).await.unwrap().unwrap();
+    assert_eq!((d_now.state, d_now.outcome.as_str(), d_now.attempts), (State::Done, "do_not_call", 0));
+    assert!(matches!(s.close_target(camp.id, id("D"), "no_number").await, Err(StoreError::NotFound)), "done is done");
+
+    // The campaign's call is registered with its campaign.
+    let call = s.start_campaign_call(camp.id, "+38733000200", "+38761000003", id("C")).await.unwrap();
+    let i = s.interaction(call).await.unwrap().unwrap();
+    assert_eq!(
+        (i.campaign, i.caller.as_str(), i.called.as_str(), i.client_id, i.direction.as_str()),
+        (Some(camp.id), "+38733000200", "+38761000003", Some(id("C")), "outbound")
+    );
+}
+
 storage_suite!(
     campaigns_are_built_from_the_history_and_keep_their_outcomes,
+    the_dialler_takes_due_targets_once_and_gives_them_back,
     knowledge_articles_keep_versions_attachments_and_votes,
     search_finds_names_as_people_type_them,
     search_takes_percent_and_underscore_literally,

@@ -39,8 +39,7 @@ async fn local_now(state: &AppState, auth: &Auth) -> NaiveDateTime {
 
 /// A campaign's target by its client's code.
 async fn target_by_code(s: &centrala_store::Scoped<'_>, campaign: i64, code: &str) -> ApiResult<Target> {
-    let all = s.campaign_targets(campaign).await?;
-    all.into_iter().find(|t| t.code == code).ok_or_else(|| ApiError::not_found("target"))
+    s.target_by_code(campaign, code).await?.ok_or_else(|| ApiError::not_found("target"))
 }
 
 /// The campaign, if the caller may see it (operators: when assigned).
@@ -365,11 +364,15 @@ async fn set_status(state: &AppState, auth: &Auth, raw: &str, to: Status) -> Api
     let s = state.store.company(auth.company);
     s.set_campaign_status(c.id, to).await?;
     s.audit(&auth.username, to.as_str(), "campaign", &c.id.to_string(), "").await?;
+    // A progressive campaign's dialling follows at once.
+    centrala_center::campaigns::changed(&state.center, auth.company).await;
     let c = s.campaign(c.id).await?.ok_or_else(|| ApiError::not_found("campaign"))?;
     Ok(Json(with_progress(&s, c).await?))
 }
 
-/// Start (or resume) a campaign: its targets reach its operators.
+/// Start (or resume) a campaign: its targets reach its operators (in
+/// preview on their desks; progressive: the ACD dials them when one of its
+/// operators is ready and no caller waits for them).
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/start", tag = "campaigns", params(("id" = i64, Path)),
     responses((status = 200, body = CampaignOut)))]
 pub async fn start(
@@ -380,7 +383,8 @@ pub async fn start(
     set_status(&state, &auth, &id, Status::Running).await
 }
 
-/// Pause a campaign: no target is offered until it starts again.
+/// Pause a campaign: no target is offered until it starts again (a
+/// progressive call not yet dialled is withdrawn, its target back in line).
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/pause", tag = "campaigns", params(("id" = i64, Path)),
     responses((status = 200, body = CampaignOut)))]
 pub async fn pause(
@@ -572,8 +576,10 @@ pub async fn next(State(state): State<AppState>, auth: Auth) -> ApiResult<Respon
             continue;
         }
         let mut held = s.held_target(c.id, auth.staff).await?;
-        if held.is_none() {
-            let targets = s.open_targets(c.id).await?;
+        // Progressive campaigns are dialled by the ACD: only the target
+        // one is calling (or just called) is shown, never one taken here.
+        if held.is_none() && c.input.mode == Mode::Preview {
+            let targets = s.due_targets(c.id, now, Some(auth.staff), 50).await?;
             let candidates: Vec<_> = targets
                 .iter()
                 .map(|t| centrala_desk::campaign::Candidate {

@@ -49,6 +49,8 @@ pub struct InteractionOut {
     /// `verified`: the caller's number came from a trusted peer (or the
     /// call is ours); `unverified`: anyone could have written it.
     pub identity: String,
+    /// The outbound campaign the call was placed for, if any.
+    pub campaign: Option<i64>,
     /// What happened, in order (only when one interaction is read): who was
     /// offered it, who missed it, who answered.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,7 +60,9 @@ pub struct InteractionOut {
 #[derive(Serialize, ToSchema)]
 pub struct EventOut {
     pub at: String,
-    /// offered, missed, answered, transferred
+    /// offered, missed, answered, transferred, … ; for a campaign's call
+    /// also reached (the client answered) and unreached (the result and
+    /// the SIP status: `busy: 486`)
     pub kind: String,
     /// Username of the staff member concerned.
     pub staff: Option<String>,
@@ -101,6 +105,7 @@ async fn out(state: &AppState, auth: &Auth, i: Interaction) -> ApiResult<Interac
         notes_internal: i.notes_internal,
         wrap_up: i.wrap_up,
         identity: if i.caller_verified { "verified" } else { "unverified" }.to_owned(),
+        campaign: i.campaign,
         events: None,
     })
 }

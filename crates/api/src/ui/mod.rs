@@ -809,6 +809,8 @@ mod tests {
         codes("kb-why", &["client_type", "request"]);
         codes("kb-status", &["draft", "published"]);
         codes("camp-result", &centrala_desk::campaign::DEFAULT_RESULTS);
+        codes("camp-result", &centrala_desk::campaign::RETRIED);
+        codes("camp-result", &[centrala_desk::campaign::NO_NUMBER]);
         codes("camp-status", &["draft", "running", "paused", "done"]);
         codes("camp-kind", &centrala_desk::campaign::Kind::ALL.map(centrala_desk::campaign::Kind::as_str));
         codes("err", &["network", "debt_blocked-override", "debt_blocked-transfer"]);
