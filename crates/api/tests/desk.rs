@@ -1550,3 +1550,114 @@ async fn a_head_builds_a_reactivation_campaign_and_an_operator_works_it() {
     let bad = d.w.call(Method::PUT, "/api/v1/dnc/not-a-number", Some(&head), None).await;
     assert_eq!((bad.code(), bad.body["error"]["field"].as_str()), ("invalid_input", Some("number")));
 }
+
+/// A progressive campaign is dialled by the ACD, not taken from the desk:
+/// `next` never hands one of its targets out. A campaign whose hours are
+/// closed now (the weekend only; the clock says Friday) is never dialled;
+/// one whose hours are open puts its call into the ACD for the operator
+/// who gets ready — here her phone cannot ring (no telephony runs), so the
+/// call waits again and she is not ready. Pausing withdraws the waiting
+/// call: its target back in line with no attempt, the interaction closed,
+/// registered with its campaign and the company's outbound number.
+#[tokio::test]
+async fn a_progressive_campaign_is_dialled_by_the_acd_within_its_hours_and_pausing_withdraws_its_call() {
+    let d = Demo::new().await;
+    let head = d.login("head.north").await;
+    let op = d.login("op.ana").await;
+    let company = d.w.db.store.company_by_code("demo").await.unwrap().unwrap();
+    let s = d.w.db.store.company(company.id);
+    let mut with_phones = Vec::new();
+    for (c, _, _) in &d.clients {
+        if let Some(p) = s.client_phones(c.id).await.unwrap().into_iter().next() {
+            with_phones.push((c.code.clone(), p));
+        }
+    }
+    let (weekend_code, open_code) = (with_phones[0].0.clone(), with_phones[1].0.clone());
+    let outbound = "+38733000300";
+    let r =
+        d.w.call(
+            Method::PUT,
+            "/api/v1/numbers/%2B38733000300",
+            Some(&d.login("admin").await),
+            Some(json!({"purpose": "outbound"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let campaign = |name: &str, code: &str, days: Value| {
+        json!({"kind": "promotion", "name": name, "agents": ["op.ana"], "mode": "progressive", "clients": [code],
+               "hours": {"days": days, "from": "08:00", "to": "20:00"}})
+    };
+    let weekend = d.w.post("/api/v1/campaigns", &head, campaign("Vikend", &weekend_code, json!(["sat", "sun"]))).await;
+    assert_eq!(weekend.status, StatusCode::CREATED, "{}", weekend.body);
+    let weekend = weekend.body["id"].as_i64().unwrap();
+    assert_eq!(
+        d.w.post(&format!("/api/v1/campaigns/{weekend}/start"), &head, json!({})).await.body["status"],
+        "running"
+    );
+    let ready = d.w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
+    assert_eq!(ready.body["state"], "available");
+    assert_eq!(d.w.get("/api/v1/campaigns/next", &op).await.status, StatusCode::NO_CONTENT, "not the desk's to take");
+    let calls_of = |id: i64| {
+        let w = &d.w;
+        let head = head.clone();
+        async move {
+            let list = w.get("/api/v1/interactions?limit=100", &head).await.body;
+            list.as_array().unwrap().iter().filter(|i| i["campaign"] == id).cloned().collect::<Vec<Value>>()
+        }
+    };
+
+    let open = d.w.post("/api/v1/campaigns", &head, campaign("Radni dan", &open_code, json!(["fri"]))).await;
+    let open = open.body["id"].as_i64().unwrap();
+    d.w.post(&format!("/api/v1/campaigns/{open}/start"), &head, json!({})).await;
+    let mut calls = Vec::new();
+    for _ in 0..100 {
+        calls = calls_of(open).await;
+        let state = d.w.get("/api/v1/agents/me/state", &op).await.body;
+        if !calls.is_empty() && state["state"] == "not_ready" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(calls.len(), 1, "one call for the one ready operator: {calls:?}");
+    let call = d.w.get(&format!("/api/v1/interactions/{}", calls[0]["id"]), &head).await.body;
+    assert_eq!(
+        (call["direction"].as_str(), call["caller"].as_str(), call["client"].as_str(), call["disposition"].as_str()),
+        (Some("outbound"), Some(outbound), Some(open_code.as_str()), Some("in_progress")),
+        "{call}"
+    );
+    let story: Vec<(&str, &str)> = call["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["detail"].as_str().unwrap()))
+        .collect();
+    assert!(story.contains(&("missed", "no telephony")), "{call}");
+    let target = |id: i64| {
+        let w = &d.w;
+        let head = head.clone();
+        async move { w.get(&format!("/api/v1/campaigns/{id}/targets"), &head).await.body[0].clone() }
+    };
+    assert_eq!(target(open).await["state"], "calling");
+    assert_eq!(d.w.get("/api/v1/campaigns/next", &op).await.status, StatusCode::NO_CONTENT, "nobody talks to it");
+    assert!(calls_of(weekend).await.is_empty(), "outside its hours: never dialled");
+    assert_eq!(
+        (target(weekend).await["state"].as_str(), target(weekend).await["attempts"].as_u64()),
+        (Some("pending"), Some(0))
+    );
+
+    // Paused: the waiting call is withdrawn.
+    d.w.post(&format!("/api/v1/campaigns/{open}/pause"), &head, json!({})).await;
+    let t = target(open).await;
+    assert_eq!((t["state"].as_str(), t["attempts"].as_u64()), (Some("pending"), Some(0)), "{t}");
+    let call = d.w.get(&format!("/api/v1/interactions/{}", calls[0]["id"]), &head).await.body;
+    assert_eq!(call["disposition"], "closed", "{call}");
+    let stats = d.w.get("/api/v1/queues/stats", &head).await.body;
+    assert!(
+        stats
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|q| q["waiting"] == 0 && !q["queue"].as_str().unwrap().contains("campaign")),
+        "{stats}"
+    );
+}

@@ -39,10 +39,11 @@ const TICK: Duration = Duration::from_secs(5);
 /// How many due targets are read to choose the next one from.
 const DUE_READ: i64 = 50;
 
-/// The dialler's state: the call of each campaign waiting in its queue.
+/// The dialler's state: the calls of each campaign waiting in its queue
+/// (not yet placed: no operator's phone rings for them).
 #[derive(Default)]
 pub struct Dialler {
-    waiting: Mutex<HashMap<i64, InteractionId>>,
+    waiting: Mutex<HashMap<i64, Vec<InteractionId>>>,
     nudge: Notify,
 }
 
@@ -52,17 +53,33 @@ impl Dialler {
         self.nudge.notify_one();
     }
 
-    fn waiting(&self, campaign: i64) -> Option<InteractionId> {
-        self.waiting.lock().ok().and_then(|w| w.get(&campaign).copied())
+    fn waiting(&self, campaign: i64) -> Vec<InteractionId> {
+        self.waiting.lock().ok().and_then(|w| w.get(&campaign).cloned()).unwrap_or_default()
     }
 
-    fn set_waiting(&self, campaign: i64, call: Option<InteractionId>) {
+    /// A call joins (or, declined by an operator, rejoins) the campaign's
+    /// queue.
+    fn wait(&self, campaign: i64, call: InteractionId) {
         if let Ok(mut w) = self.waiting.lock() {
-            match call {
-                Some(c) => w.insert(campaign, c),
-                None => w.remove(&campaign),
-            };
+            let calls = w.entry(campaign).or_default();
+            if !calls.contains(&call) {
+                calls.push(call);
+            }
         }
+    }
+
+    /// A call leaves the queue (placed now, or withdrawn); false when it
+    /// was not there (withdrawn before).
+    fn take(&self, campaign: i64, call: InteractionId) -> bool {
+        let Ok(mut w) = self.waiting.lock() else { return false };
+        let Some(calls) = w.get_mut(&campaign) else { return false };
+        let before = calls.len();
+        calls.retain(|c| *c != call);
+        let taken = calls.len() < before;
+        if calls.is_empty() {
+            w.remove(&campaign);
+        }
+        taken
     }
 }
 
@@ -118,7 +135,7 @@ pub async fn changed(center: &Center, company: CompanyId) {
     let s = center.company(company);
     if let Ok(campaigns) = s.campaigns().await {
         for c in campaigns.iter().filter(|c| !dialled(c)) {
-            if let Some(call) = center.dialler.waiting(c.id) {
+            for call in center.dialler.waiting(c.id) {
                 withdraw(center, company, c.id, call, "the campaign is not running").await;
             }
         }
@@ -128,7 +145,9 @@ pub async fn changed(center: &Center, company: CompanyId) {
 
 /// Takes a campaign's waiting call out of the ACD before it was dialled.
 async fn withdraw(center: &Center, company: CompanyId, campaign: i64, call: InteractionId, why: &str) {
-    center.dialler.set_waiting(campaign, None);
+    if !center.dialler.take(campaign, call) {
+        return;
+    }
     center.acd.contact(Event::End { contact: task_of(call) }).await;
     let s = center.company(company);
     not_dialled(&s, campaign, call, why).await;
@@ -192,7 +211,7 @@ pub async fn run(center: Center) {
 /// Puts the campaign's next due target into its queue, if the campaign has
 /// none waiting there and an operator of it is available now.
 async fn feed(center: &Center, company: CompanyId, c: &Campaign) -> crate::CenterResult<()> {
-    if center.dialler.waiting(c.id).is_some() {
+    if !center.dialler.waiting(c.id).is_empty() {
         return Ok(());
     }
     let queue = campaign_queue(c.id);
@@ -233,9 +252,9 @@ async fn feed(center: &Center, company: CompanyId, c: &Campaign) -> crate::Cente
         }
         let caller = s.outbound_number().await?.unwrap_or_default();
         let call = s.start_campaign_call(c.id, &caller, &number, t.client).await?;
-        center.dialler.set_waiting(c.id, Some(call));
+        center.dialler.wait(c.id, call);
         if !center.acd.campaign_call(company, call, &number, &queue).await {
-            center.dialler.set_waiting(c.id, None);
+            center.dialler.take(c.id, call);
             not_dialled(&s, c.id, call, "the campaign's queue is not there").await;
         }
         return Ok(());
@@ -256,9 +275,10 @@ pub async fn call(center: Center, job: CallbackJob, campaign: i64) {
 async fn place(center: Center, job: CallbackJob, campaign: i64) {
     let (id, staff, company) = (job.contact, job.staff, job.company);
     let (contact, agent) = (task_of(id), agent_of(staff));
-    // This call leaves the queue: the next may wait there now.
-    if center.dialler.waiting(campaign) == Some(id) {
-        center.dialler.set_waiting(campaign, None);
+    // This call leaves the queue (the next may wait there now), unless it
+    // was withdrawn already (the campaign paused as the ACD started it).
+    if !center.dialler.take(campaign, id) {
+        return;
     }
     center.dialler.nudge();
     let s = center.company(company);
@@ -313,6 +333,7 @@ async fn place(center: Center, job: CallbackJob, campaign: i64) {
         Ok(rx) => rx,
         Err(e) => {
             story(&s, id, StoryKind::Missed, Some(staff), &e).await;
+            center.dialler.wait(campaign, id);
             center.acd.contact(Event::Decline { contact, agent }).await;
             return;
         }
@@ -340,6 +361,7 @@ async fn place(center: Center, job: CallbackJob, campaign: i64) {
                 if !agent_answered {
                     // Back to the ACD, for another operator.
                     story(&s, id, StoryKind::Missed, Some(staff), &c.input.name).await;
+                    center.dialler.wait(campaign, id);
                     center.acd.contact(Event::Decline { contact, agent }).await;
                     return;
                 }
