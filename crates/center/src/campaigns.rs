@@ -431,7 +431,8 @@ async fn unreached(
         kind: "campaign_outcome",
         data: serde_json::json!({"campaign": c.id, "client": code, "result": result}),
     });
-    if failed {
+    // Busy or no answer: the client did not take it; anything else failed.
+    if result == "failed" {
         Disposition::Failed
     } else {
         Disposition::Abandoned
