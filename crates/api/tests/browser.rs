@@ -779,14 +779,34 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     text_until(&fin, &format!("#my-calls li[data-interaction='{his}']"), |t| t.contains(&ordinary.code)).await;
     check_page(&fin, "manager-day").await;
 
-    // A head builds a campaign on her page and starts it; it reaches the
+    // A head builds a reactivation campaign on her page (the dormant
+    // clients of a type and region) and starts it; it reaches the
     // operator's desk (preview): the script, the client's card; she opens
     // an order and records "naručio" with it; the head's page shows it live.
     {
+        use centrala_desk::campaign::dormant_since;
+        // A type and region whose longest-dormant client may order.
+        let cutoff = dormant_since(today());
+        let mut pick = None;
+        for (id, _) in s.reactivation_candidates(cutoff, None, None).await.unwrap() {
+            let c = s.client(id).await.unwrap().unwrap();
+            let list = s.reactivation_candidates(cutoff, Some(&c.client_type), Some(&c.region)).await.unwrap();
+            let first = s.client(list[0].0).await.unwrap().unwrap();
+            let debt = debt_status(&s.open_receivables(first.id).await.unwrap(), first.credit_limit, today());
+            if !debt.blocked() {
+                let second = match list.get(1) {
+                    Some((id, _)) => Some(s.client(*id).await.unwrap().unwrap().code),
+                    None => None,
+                };
+                pick = Some((c.client_type.clone(), c.region.clone(), first, list.len(), second));
+                break;
+            }
+        }
+        let (client_type, region, dormant, n, second) = pick.expect("the demo has an orderable dormant client");
         head.goto(&format!("{base}/heads")).await.unwrap();
         click(&head, "#camp-new summary").await;
         set(&head, "#cf-name", "Provjera zaliha").await;
-        set(&head, "#cf-kind", "instruction").await;
+        set(&head, "#cf-kind", "reactivation").await;
         set(&head, "#cf-script", "Pitajte treba li im pivo za vikend.").await;
         head.execute(
             "for (const o of document.querySelector('#cf-agents').options) o.selected = o.value === 'op.ana';",
@@ -794,11 +814,20 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
         )
         .await
         .unwrap();
-        set(&head, "#cf-clients", &format!("{} ", ordinary.code)).await;
+        set(&head, "#cf-type", &client_type).await;
+        set(&head, "#cf-region", &region).await;
         head.execute("document.querySelector('#camp-create').requestSubmit();", vec![]).await.unwrap();
-        text_until(&head, "#cf-msg", |t| t == "Napravljena. Klijenata za pozvati: 1.").await;
+        text_until(&head, "#cf-msg", |t| t == format!("Napravljena. Klijenata za pozvati: {n}.")).await;
         let camp = s.campaigns().await.unwrap().remove(0);
-        assert_eq!((camp.created_by.as_str(), camp.input.agents.clone()), ("head.north", vec!["op.ana".to_owned()]));
+        assert_eq!(
+            (camp.created_by.as_str(), camp.input.agents.clone(), camp.input.kind, camp.input.mode),
+            (
+                "head.north",
+                vec!["op.ana".to_owned()],
+                centrala_desk::campaign::Kind::Reactivation,
+                centrala_desk::campaign::Mode::Preview
+            )
+        );
         let row = format!("#campaigns tr[data-campaign='{}']", camp.id);
         text_until(&head, &row, |t| t.contains("Provjera zaliha") && t.contains("u pripremi")).await;
         click(&head, &format!("{row} button.start")).await;
@@ -807,7 +836,8 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
         click(&op, "#camp-next").await;
         text_until(&op, "#camp-title", |t| t == "Kampanja: Provjera zaliha").await;
         text_until(&op, "#camp-script", |t| t == "Pitajte treba li im pivo za vikend.").await;
-        text_until(&op, "#card-name", |t| t.contains(&ordinary.code)).await;
+        text_until(&op, "#card-name", |t| t.contains(&dormant.code)).await;
+        text_until(&op, "#camp-target", |t| t.contains(&dormant.code) && t.contains("zadnja narudžba")).await;
         alt(&op, "n").await;
         text_until(&op, "#order-status", |t| t == "u izradi").await;
         let options = text_until(&op, "#camp-result", |t| t.contains("naručio")).await;
@@ -819,16 +849,19 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
         text_until(&op, "#camp-msg", |t| t == "Ishod sačuvan.").await;
         let t = s.campaign_targets(camp.id).await.unwrap().remove(0);
         let opened = s
-            .orders(&OrderFilter { client: Some(ordinary.id), status: None, taken_by: Some(ana), limit: 1 })
+            .orders(&OrderFilter { client: Some(dormant.id), status: None, taken_by: Some(ana), limit: 1 })
             .await
             .unwrap();
         assert_eq!((t.outcome.as_str(), t.notes.as_str(), t.order), ("ordered", "uzima 10 gajbi", Some(opened[0].id)));
-        // Nothing more for her: the panel says so.
+        // The next dormant client follows, or the panel says there is none.
         click(&op, "#camp-next").await;
-        text_until(&op, "#camp-msg", |t| t == "Trenutno nemate poziva kampanje.").await;
+        match &second {
+            Some(code) => text_until(&op, "#camp-target", |t| t.contains(code.as_str())).await,
+            None => text_until(&op, "#camp-msg", |t| t == "Trenutno nemate poziva kampanje.").await,
+        };
         // The head saw it happen, without reloading.
         text_until(&head, &format!("{row} .outcomes"), |t| t == "naručio: 1").await;
-        text_until(&head, &format!("{row} .progress"), |t| t == "1 od 1 gotovo · narudžbi: 1").await;
+        text_until(&head, &format!("{row} .progress"), |t| t == format!("1 od {n} gotovo · narudžbi: 1")).await;
     }
 
     // Every page at phone size: nothing scrolls sideways.

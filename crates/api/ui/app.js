@@ -1216,7 +1216,7 @@ async function campCreate(ev) {
   clearErrors(form);
   const kind = $("#cf-kind").value;
   const body = {
-    kind, name: $("#cf-name").value, script: $("#cf-script").value,
+    kind, name: $("#cf-name").value, script: $("#cf-script").value, mode: $("#cf-mode").value,
     agents: Array.from($("#cf-agents").selectedOptions).map((o) => o.value),
   };
   if (kind === "reactivation") {

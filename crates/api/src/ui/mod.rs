@@ -21,6 +21,7 @@ use axum::{
     routing::get,
     Router,
 };
+use centrala_desk::campaign::Mode;
 use centrala_domain::Role;
 use i18n::Tr;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -410,6 +411,9 @@ fn campaigns_section(tr: Tr, staffing: &centrala_desk::staffing::Staffing) -> Ma
                     (field(tr, "camp-f-name", "name", html! { input #cf-name required maxlength="120"; }))
                     (field(tr, "camp-f-kind", "kind", html! { select #cf-kind {
                         @for k in ["reactivation", "instruction", "promotion", "survey"] { option value=(k) { (tr.t(&format!("camp-kind-{k}"))) } }
+                    } }))
+                    (field(tr, "camp-f-mode", "mode", html! { select #cf-mode {
+                        @for m in [Mode::Preview, Mode::Progressive] { option value=(m.as_str()) { (tr.t(&format!("camp-mode-{}", m.as_str()))) } }
                     } }))
                     (field(tr, "camp-f-script", "script", html! { textarea #cf-script rows="3" {} }))
                     (field(tr, "camp-f-agents", "agents", html! { select #cf-agents multiple size="4" {
@@ -813,6 +817,7 @@ mod tests {
         codes("camp-result", &[centrala_desk::campaign::NO_NUMBER]);
         codes("camp-status", &["draft", "running", "paused", "done"]);
         codes("camp-kind", &centrala_desk::campaign::Kind::ALL.map(centrala_desk::campaign::Kind::as_str));
+        codes("camp-mode", &[super::Mode::Preview.as_str(), super::Mode::Progressive.as_str()]);
         codes("err", &["network", "debt_blocked-override", "debt_blocked-transfer"]);
         codes("role", &Role::ALL.map(Role::as_str));
         codes("agent", &["offline", "available", "offered", "on_contact", "wrap_up", "not_ready"]);
