@@ -19,7 +19,7 @@ API="http://127.0.0.1:$HTTP_PORT/api/v1"
 start_server() {
     CENTRALA_SIP__TRUSTED_PEERS='["127.0.0.1"]' CENTRALA_SIP__MAX_CALLS_PER_COMPANY=5000 \
     CENTRALA_SIP__MAX_CALLS=5000 CENTRALA_SIP__MAX_MEDIA_LAG_MS="${MAX_MEDIA_LAG_MS:-40}" \
-    CENTRALA_SIP__RTP_PORTS="[40000, 59999]" CENTRALA_LOG="warn,centrala_center::brain=info,centrala_sip::server=info" \
+    CENTRALA_SIP__RTP_PORTS="[40000, 59999]" CENTRALA_LOG="${CENTRALA_LOG:-warn,centrala_center::brain=info,centrala_sip::server=info}" \
         "$BIN" --data "$WORK/data" serve --demo --http "127.0.0.1:$HTTP_PORT" --sip "127.0.0.1:$SIP_PORT" \
         2>"$WORK/server.log" &
     SERVER=$!

@@ -92,7 +92,6 @@ fn bench(c: &mut Criterion) {
         peak_rss_mb(),
         before
     );
-    let _ = camp;
 
     let mut group = c.benchmark_group("campaigns");
     group.sample_size(10);
@@ -104,6 +103,11 @@ fn bench(c: &mut Criterion) {
     let mut list: Vec<Candidate> =
         (0..100_000).map(|_| Candidate { state: State::Done, next_at: None, preferred: None }).collect();
     list[99_999] = Candidate { state: State::Pending, next_at: None, preferred: None };
+    // What the dialler and `GET /campaigns/next` read: the due targets,
+    // best first, 50 of the campaign's pending ones.
+    group.bench_function(format!("due targets of a campaign of {}, the store's query", targets.len()), |b| {
+        b.iter(|| black_box(rt.block_on(s.due_targets(camp.id, now, Some(centrala_domain::StaffId(7)), 50)).unwrap()))
+    });
     group.sample_size(100);
     group.bench_function("next target among 100,000", |b| {
         b.iter(|| black_box(next_target(&list, now, &Hours::default(), 7)))

@@ -249,12 +249,11 @@ enum Request {
         queue: String,
         reply: oneshot::Sender<bool>,
     },
-    /// How many members of a queue are available now (nobody waiting
-    /// for them).
+    /// The members of a queue available now (nobody waiting for them).
     Idle {
         company: CompanyId,
         queue: String,
-        reply: oneshot::Sender<usize>,
+        reply: oneshot::Sender<Vec<StaffId>>,
     },
     /// A waiting caller pressed a key.
     Digit {
@@ -966,9 +965,9 @@ impl AcdService {
                             .map(|q| q.settings.members.clone())
                             .unwrap_or_default();
                         let idle = members
-                            .iter()
-                            .filter(|s| d.acd.agent_state(agent_of(**s)) == Some(AgentState::Available))
-                            .count();
+                            .into_iter()
+                            .filter(|s| d.acd.agent_state(agent_of(*s)) == Some(AgentState::Available))
+                            .collect();
                         let _ = reply.send(idle);
                     }
                     Request::Digit { contact, digit } => {
@@ -1116,13 +1115,13 @@ impl AcdService {
         rx.await.unwrap_or(false)
     }
 
-    /// How many members of the company's queue `queue` are available now.
-    pub async fn idle(&self, company: CompanyId, queue: &str) -> usize {
+    /// The members of the company's queue `queue` available now.
+    pub async fn idle(&self, company: CompanyId, queue: &str) -> Vec<StaffId> {
         let (reply, rx) = oneshot::channel();
         if self.tx.send(Request::Idle { company, queue: queue.to_owned(), reply }).await.is_err() {
-            return 0;
+            return Vec::new();
         }
-        rx.await.unwrap_or(0)
+        rx.await.unwrap_or_default()
     }
 
     /// Applies a company's queues and their settings (at start, and when

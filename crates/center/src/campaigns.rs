@@ -215,7 +215,8 @@ async fn feed(center: &Center, company: CompanyId, c: &Campaign) -> crate::Cente
         return Ok(());
     }
     let queue = campaign_queue(c.id);
-    if center.acd.idle(company, &queue).await == 0 {
+    let idle = center.acd.idle(company, &queue).await;
+    if idle.is_empty() {
         return Ok(());
     }
     let now = center.local_now(company).await;
@@ -233,7 +234,13 @@ async fn feed(center: &Center, company: CompanyId, c: &Campaign) -> crate::Cente
             .iter()
             .map(|t| Candidate { state: t.state, next_at: t.next_at, preferred: t.preferred.map(|p| p.0) })
             .collect();
-        let Some(i) = next_target(&candidates, now, &c.input.hours, 0) else { return Ok(()) };
+        // A call-back agreed with an operator who is free now comes first
+        // (the ACD gives it to the longest idle, most often them); one
+        // agreed with a busy operator waits for them up to an hour.
+        let mine = idle.iter().find_map(|m| {
+            next_target(&candidates, now, &c.input.hours, m.0).filter(|i| candidates[*i].preferred == Some(m.0))
+        });
+        let Some(i) = mine.or_else(|| next_target(&candidates, now, &c.input.hours, 0)) else { return Ok(()) };
         let t = &due[i];
         let phone = s.client_phones(t.client).await?.into_iter().next();
         let number = match phone {

@@ -442,20 +442,40 @@ impl Scoped<'_> {
         staff: Option<StaffId>,
         limit: i64,
     ) -> Result<Vec<Target>> {
-        let sql = format!(
+        // Three reads along the index (campaign, state, next_at, position)
+        // rather than one sort of every pending target: call-backs agreed
+        // with `staff`, then the call-backs and retries due, then the fresh
+        // targets in order.
+        let now = now.format(LOCAL).to_string();
+        let base = format!(
             "SELECT {TARGET_COLS} FROM campaign_targets t JOIN clients c ON c.company_id = t.company_id AND c.id = t.client_id
-             WHERE t.company_id = $1 AND t.campaign_id = $2 AND t.state = 'pending' AND (t.next_at IS NULL OR t.next_at <= $3)
-             ORDER BY CASE WHEN t.preferred_staff_id = $4 THEN 0 WHEN t.next_at IS NOT NULL THEN 1 ELSE 2 END,
-             t.next_at, t.position LIMIT $5"
+             WHERE t.company_id = $1 AND t.campaign_id = $2 AND t.state = 'pending'"
         );
-        let rows: Vec<TargetRow> = sqlx::query_as(&sql)
-            .bind(self.company_id().0)
-            .bind(campaign)
-            .bind(now.format(LOCAL).to_string())
-            .bind(staff.map_or(0, |s| s.0))
-            .bind(limit)
-            .fetch_all(self.pool())
-            .await?;
+        let read = |filter: &'static str, order: &'static str, bind_staff: bool| {
+            let sql = format!("{base} {filter} ORDER BY {order} LIMIT $3");
+            let now = now.clone();
+            async move {
+                let mut q = sqlx::query_as::<_, TargetRow>(&sql).bind(self.company_id().0).bind(campaign).bind(limit);
+                if filter.contains("$4") {
+                    q = q.bind(now);
+                }
+                if bind_staff {
+                    q = q.bind(staff.map_or(0, |s| s.0));
+                }
+                q.fetch_all(self.pool()).await
+            }
+        };
+        let mut rows = Vec::new();
+        if staff.is_some() {
+            rows.extend(
+                read("AND t.next_at <= $4 AND t.preferred_staff_id = $5", "t.next_at, t.position", true).await?,
+            );
+        }
+        rows.extend(read("AND t.next_at <= $4", "t.next_at, t.position", false).await?);
+        rows.extend(read("AND t.next_at IS NULL", "t.position", false).await?);
+        let mut seen = std::collections::HashSet::new();
+        rows.retain(|r| seen.insert(r.id));
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
