@@ -3291,6 +3291,28 @@ fn far_end_checking_from(dir: &Path, refuse: Option<u16>, talk_ms: u32, number: 
     file
 }
 
+/// A called party whose phone rings and is never answered: 180, then the
+/// CANCEL taken (200, 487 to the INVITE). The 487's ACK is not waited
+/// for: none reaches SIPp after our CANCEL (seen with rsipstack 0.7.14;
+/// RFC 3261 §17.1.1.3 wants one — left to the SIP conformance issue).
+fn far_end_ringing(dir: &Path) -> PathBuf {
+    let reply = |status: &str, tag: bool| {
+        format!(
+            "  <send>\n    <![CDATA[\n      SIP/2.0 {status}\n      [last_Via:]\n      [last_From:]\n      [last_To:]{}\n      [last_Call-ID:]\n      [last_CSeq:]\n      Content-Length: 0\n    ]]>\n  </send>\n",
+            if tag { ";tag=[pid]SIPpTag01[call_number]" } else { "" }
+        )
+    };
+    let text = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE scenario SYSTEM \"sipp.dtd\">\n<scenario name=\"rings\">\n  <recv request=\"INVITE\" crlf=\"true\"/>\n{}  <recv request=\"CANCEL\"/>\n{}{}  <pause milliseconds=\"500\"/>\n</scenario>\n",
+        reply("180 Ringing", true),
+        reply("200 OK", false),
+        reply("487 Request Terminated", true),
+    );
+    let file = dir.join("far-rings.xml");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
 /// The interactions of campaign `id`, oldest first.
 async fn campaign_calls(http: &reqwest::Client, server: &Server, token: &str, id: i64) -> Vec<Value> {
     let list = get(http, server, token, "/api/v1/interactions?limit=200").await;
@@ -3335,11 +3357,12 @@ async fn a_progressive_campaign_rings_the_operator_then_the_client_inbound_first
         if !phone.is_empty() && code != inbound_code && phone != inbound_phone {
             picked.push((code.to_owned(), phone.to_owned()));
         }
-        if picked.len() == 4 {
+        if picked.len() == 5 {
             break;
         }
     }
-    let [(x, x_phone), (y, y_phone), (z, z_phone), (w, w_phone)] = <[(String, String); 4]>::try_from(picked).unwrap();
+    let [(x, x_phone), (y, y_phone), (z, z_phone), (w, w_phone), (v, v_phone)] =
+        <[(String, String); 5]>::try_from(picked).unwrap();
     let r = http
         .put(server.url(&format!("/api/v1/dnc/{}", x_phone.replace('+', "%2B"))))
         .bearer_auth(&sup)
@@ -3354,7 +3377,7 @@ async fn a_progressive_campaign_rings_the_operator_then_the_client_inbound_first
         .bearer_auth(&sup)
         .json(&json!({
             "kind": "promotion", "name": "Zimska akcija", "script": "Ponudite zimski paket.",
-            "agents": ["op.ana"], "mode": "progressive", "clients": [x, y, z, w],
+            "agents": ["op.ana"], "mode": "progressive", "clients": [x, y, z, w, v],
             "hours": {"days": all_days, "from": "00:00", "to": "23:59"},
             "retry": {"interval_minutes": 1, "max_attempts": 3}
         }))
@@ -3366,7 +3389,8 @@ async fn a_progressive_campaign_rings_the_operator_then_the_client_inbound_first
     let id = camp["id"].as_i64().unwrap();
 
     // The trunk's far end: Y answers and talks 9 s, Z is busy, W's call
-    // fails (503), then (at its retry, up to a minute later) Z answers.
+    // fails (503), V's phone rings and nobody answers, then (at its retry,
+    // up to a minute later) Z answers.
     let work = dir.path().to_owned();
     let (answer_y, busy_z, fail_w, answer_z) = (
         far_end_checking_from(&work, None, 9000, "38733000200"),
@@ -3374,11 +3398,13 @@ async fn a_progressive_campaign_rings_the_operator_then_the_client_inbound_first
         far_end_checking_from(&work, Some(503), 0, "38733000200"),
         far_end_checking_from(&work, None, 3000, "38733000200"),
     );
+    let rings_v = far_end_ringing(&work);
     let uas = std::thread::spawn(move || {
         let runs = [
             sipp_at(&work, &answer_y, far, &[]),
             sipp_at(&work, &busy_z, far, &[]),
             sipp_at(&work, &fail_w, far, &[]),
+            sipp_at(&work, &rings_v, far, &[]),
             sipp_within(&work, &answer_z, far, &[], "100s"),
         ];
         (runs.iter().all(|r| r.status.success()), runs.map(|r| r.out).join("\n"))
@@ -3411,13 +3437,13 @@ async fn a_progressive_campaign_rings_the_operator_then_the_client_inbound_first
     }
     // Every campaign call presented the company's number (SIPp checked
     // From), was op.ana's, and is registered with the campaign.
-    // (W's retry may be under way by now, to nobody: only the first four
-    // calls are looked at.)
+    // (W's and V's retries may be under way by now, to nobody: only the
+    // first five calls are looked at.)
     let mut calls = Vec::new();
     for _ in 0..50 {
         calls = campaign_calls(&http, &server, &sup, id).await;
-        calls.truncate(4);
-        if calls.len() == 4 && calls.iter().all(|c| !c["ended_at"].is_null()) {
+        calls.truncate(5);
+        if calls.len() == 5 && calls.iter().all(|c| !c["ended_at"].is_null()) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -3435,6 +3461,7 @@ async fn a_progressive_campaign_rings_the_operator_then_the_client_inbound_first
         (&y_phone, "answered", "op.ana"),
         (&z_phone, "abandoned", ""),
         (&w_phone, "failed", ""),
+        (&v_phone, "abandoned", ""),
         (&z_phone, "answered", "op.ana"),
     ]
     .map(|(p, d, by)| (p.clone(), d.to_owned(), by.to_owned(), outbound.to_owned()));
@@ -3447,6 +3474,8 @@ async fn a_progressive_campaign_rings_the_operator_then_the_client_inbound_first
     assert!(story.iter().any(|(k, _, d)| k == "unreached" && d == "busy: 486"), "{busy}");
     let failed = ended_call(&http, &server, &sup, calls[2]["id"].as_i64().unwrap()).await;
     assert!(story_of(&failed).iter().any(|(k, _, d)| k == "unreached" && d == "failed: 503"), "{failed}");
+    let rang = ended_call(&http, &server, &sup, calls[3]["id"].as_i64().unwrap()).await;
+    assert!(story_of(&rang).iter().any(|(k, _, d)| k == "unreached" && d == "not_reached"), "{rang}");
     // The caller who came in got op.ana between Y and Z: inbound first.
     assert_eq!((inbound["handled_by"].as_str(), inbound["disposition"].as_str()), (Some("op.ana"), Some("answered")));
     let answered = inbound["answered_at"].as_str().unwrap();
@@ -3475,6 +3504,7 @@ async fn a_progressive_campaign_rings_the_operator_then_the_client_inbound_first
         (Some("calling"), Some("busy"), Some(1))
     );
     assert!(t(&w)["attempts"].as_u64() >= Some(1), "W's failed call was an attempt: {}", t(&w));
+    assert!(t(&v)["attempts"].as_u64() >= Some(1), "V's unanswered call was an attempt: {}", t(&v));
     // On op.ana's desk the campaign shows the target she holds; she
     // records Y's order result.
     let next = get(&http, &server, &ana, "/api/v1/campaigns/next").await;
@@ -3492,5 +3522,5 @@ async fn a_progressive_campaign_rings_the_operator_then_the_client_inbound_first
         .unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     let log = server.stop().join("\n");
-    assert!(log.matches("campaign call ended").count() >= 4, "{log}");
+    assert!(log.matches("campaign call ended").count() >= 5, "{log}");
 }
