@@ -72,6 +72,7 @@ fn bench(c: &mut Criterion) {
         script: String::new(),
         results: DEFAULT_RESULTS.iter().map(|r| r.to_string()).collect(),
         agents: vec!["op.ana".into()],
+        queue: None,
         mode: Mode::Preview,
         starts_on: None,
         ends_on: None,

@@ -1661,3 +1661,45 @@ async fn a_progressive_campaign_is_dialled_by_the_acd_within_its_hours_and_pausi
         "{stats}"
     );
 }
+
+/// Who works a campaign: the operators named, or the members of a queue
+/// (`operators`: every operator and supervisor). A queue that does not
+/// exist, or nobody at all, is refused with nothing made.
+#[tokio::test]
+async fn a_campaign_worked_by_a_queue_reaches_its_members() {
+    let d = Demo::new().await;
+    let head = d.login("head.north").await;
+    let haris = d.login("op.haris").await;
+    let code = d.clients[0].0.code.clone();
+    let base = json!({"kind": "instruction", "name": "Svi operateri", "clients": [code]});
+    let with = |extra: Value| {
+        let mut b = base.clone();
+        b.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        b
+    };
+    let r = d.w.post("/api/v1/campaigns", &head, base.clone()).await;
+    assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some("agents")), "nobody works it");
+    let r = d.w.post("/api/v1/campaigns", &head, with(json!({"queue": "nowhere"}))).await;
+    assert_eq!(
+        (r.code(), r.body["error"]["field"].as_str(), r.body["error"]["params"]["queue"].as_str()),
+        ("invalid_input", Some("queue"), Some("nowhere"))
+    );
+    assert!(d.w.get("/api/v1/campaigns", &head).await.body.as_array().unwrap().is_empty(), "nothing made");
+    assert_eq!(d.w.get("/api/v1/campaigns", &haris).await.body.as_array().unwrap().len(), 0);
+
+    let r = d.w.post("/api/v1/campaigns", &head, with(json!({"queue": "operators"}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!((r.body["queue"].as_str(), r.body["agents"].as_array().map(Vec::len)), (Some("operators"), Some(0)));
+    let id = r.body["id"].as_i64().unwrap();
+    d.w.post(&format!("/api/v1/campaigns/{id}/start"), &head, json!({})).await;
+    // Haris is not named, but he is an operator: he sees it and gets its call.
+    assert_eq!(d.w.get("/api/v1/campaigns", &haris).await.body[0]["id"].as_i64(), Some(id));
+    let next = d.w.get("/api/v1/campaigns/next", &haris).await;
+    assert_eq!(
+        (next.body["campaign"].as_i64(), next.body["target"]["client"].as_str()),
+        (Some(id), Some(code.as_str()))
+    );
+    // A head of another department is not an operator: not his to work.
+    let south = d.login("head.south").await;
+    assert_eq!(d.w.get("/api/v1/campaigns/next", &south).await.status, StatusCode::NO_CONTENT);
+}

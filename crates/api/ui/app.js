@@ -1218,6 +1218,7 @@ async function campCreate(ev) {
   const body = {
     kind, name: $("#cf-name").value, script: $("#cf-script").value, mode: $("#cf-mode").value,
     agents: Array.from($("#cf-agents").selectedOptions).map((o) => o.value),
+    queue: $("#cf-queue").value || null,
   };
   if (kind === "reactivation") {
     body.filter = { client_type: $("#cf-type").value.trim() || null, region: $("#cf-region").value.trim() || null };

@@ -18,15 +18,16 @@
 use crate::acd::{agent_of, campaign_queue, task_of, CallbackJob, QueueSettings, OPERATORS};
 use crate::brain::{about_call, pop_up, story};
 use crate::recordings::{link_recording, recording_path};
+use crate::settings::{self, StoredQueue};
 use crate::Center;
 use centrala_acd::Event;
 use centrala_desk::campaign::{after_result, attempt_result, may_call, next_target, Candidate, Mode, State, NO_NUMBER};
 use centrala_domain::{ClientId, CompanyId, InteractionId, Role, StaffId};
 use centrala_sip::dial::{ClickToCall, OutboundEnd, Progress};
-use centrala_store::campaigns::{Campaign, Status};
+use centrala_store::campaigns::{Campaign, CampaignInput, Status};
 use centrala_store::interactions::{Disposition, StoryKind};
-use centrala_store::Scoped;
-use std::collections::HashMap;
+use centrala_store::{Scoped, Staff};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -88,15 +89,47 @@ fn dialled(c: &Campaign) -> bool {
     c.status == Status::Running && c.input.mode == Mode::Progressive
 }
 
+/// Whether staff member `m` works campaign `c`: named in it, or a member
+/// of its queue (`operators`: every operator and supervisor, and the
+/// queue's members); never an admin, nor someone inactive.
+pub fn works(c: &CampaignInput, queues: &BTreeMap<String, StoredQueue>, m: &Staff) -> bool {
+    if !m.active || m.role == Role::Admin {
+        return false;
+    }
+    if c.agents.contains(&m.username) {
+        return true;
+    }
+    match c.queue.as_deref() {
+        None => false,
+        Some(OPERATORS) if matches!(m.role, Role::Operator | Role::Supervisor) => true,
+        Some(q) => queues.get(q).is_some_and(|d| d.members.contains(&m.username)),
+    }
+}
+
+/// Whether `m` works campaign `c` (the company's queues are read only
+/// when the campaign names one).
+pub async fn works_it(center: &Center, s: &Scoped<'_>, c: &CampaignInput, m: &Staff) -> crate::CenterResult<bool> {
+    let queues = match c.queue {
+        Some(_) => settings::company_queues(s, &center.problems).await?,
+        None => BTreeMap::new(),
+    };
+    Ok(works(c, &queues, m))
+}
+
 /// The ACD queues of the company's running progressive campaigns: their
 /// operators as members, below the callers' queues, ringing and wrapping
 /// up as the operators' queue does; no announcements, callback offers or
 /// overflow (nobody waits on the line).
-pub async fn queues(s: &Scoped<'_>, operators: &QueueSettings) -> Vec<(String, QueueSettings)> {
-    let (campaigns, staff) = match (s.campaigns().await, s.staff_list().await) {
-        (Ok(c), Ok(st)) => (c, st),
-        (Err(e), _) | (_, Err(e)) => {
-            warn!(error = %e, "campaign queues: cannot read campaigns or staff");
+pub async fn queues(
+    s: &Scoped<'_>,
+    stored: &BTreeMap<String, StoredQueue>,
+    staff: &[Staff],
+    operators: &QueueSettings,
+) -> Vec<(String, QueueSettings)> {
+    let campaigns = match s.campaigns().await {
+        Ok(c) => c,
+        Err(e) => {
+            warn!(error = %e, "campaign queues: cannot read campaigns");
             return Vec::new();
         }
     };
@@ -104,11 +137,7 @@ pub async fn queues(s: &Scoped<'_>, operators: &QueueSettings) -> Vec<(String, Q
         .iter()
         .filter(|c| dialled(c))
         .map(|c| {
-            let members = staff
-                .iter()
-                .filter(|m| m.active && m.role != Role::Admin && c.input.agents.contains(&m.username))
-                .map(|m| m.id)
-                .collect();
+            let members = staff.iter().filter(|m| works(&c.input, stored, m)).map(|m| m.id).collect();
             let settings = QueueSettings {
                 ring_timeout: operators.ring_timeout,
                 wrap_up: operators.wrap_up,
@@ -450,4 +479,67 @@ async fn unreached(
 /// queues to ring and wrap up alike.
 pub fn operators_settings(queues: &[(String, QueueSettings)]) -> QueueSettings {
     queues.iter().find(|(n, _)| n == OPERATORS).map(|(_, q)| q.clone()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use centrala_desk::campaign::{Hours, Kind, Retry};
+
+    fn member(id: i64, username: &str, role: Role, active: bool) -> Staff {
+        Staff {
+            id: StaffId(id),
+            username: username.into(),
+            full_name: username.into(),
+            role,
+            department: None,
+            active,
+            locale: "bs".into(),
+            has_password: true,
+        }
+    }
+
+    fn campaign(agents: &[&str], queue: Option<&str>) -> CampaignInput {
+        CampaignInput {
+            kind: Kind::Promotion,
+            name: "c".into(),
+            script: String::new(),
+            results: Vec::new(),
+            agents: agents.iter().map(|a| a.to_string()).collect(),
+            queue: queue.map(str::to_owned),
+            mode: Mode::Progressive,
+            starts_on: None,
+            ends_on: None,
+            due_on: None,
+            hours: Hours::default(),
+            retry: Retry::default(),
+        }
+    }
+
+    #[test]
+    fn a_campaign_is_worked_by_its_operators_and_its_queues_members() {
+        let mut queues = BTreeMap::new();
+        queues.insert("finance".to_owned(), StoredQueue { members: vec!["fin.amra".into()], ..StoredQueue::default() });
+        let (ana, haris, sup) = (
+            member(1, "op.ana", Role::Operator, true),
+            member(2, "op.haris", Role::Operator, true),
+            member(3, "sup.nina", Role::Supervisor, true),
+        );
+        let (amra, admin, gone) = (
+            member(4, "fin.amra", Role::Finance, true),
+            member(5, "admin", Role::Admin, true),
+            member(6, "op.old", Role::Operator, false),
+        );
+        let named = campaign(&["op.ana", "admin", "op.old"], None);
+        let works_named: Vec<bool> = [&ana, &haris, &admin, &gone].iter().map(|m| works(&named, &queues, m)).collect();
+        assert_eq!(works_named, [true, false, false, false], "named; never an admin or someone inactive");
+        let operators = campaign(&[], Some(OPERATORS));
+        let works_ops: Vec<bool> =
+            [&ana, &haris, &sup, &amra, &gone].iter().map(|m| works(&operators, &queues, m)).collect();
+        assert_eq!(works_ops, [true, true, true, false, false], "every operator and supervisor");
+        let finance = campaign(&["op.ana"], Some("finance"));
+        let works_fin: Vec<bool> = [&ana, &haris, &amra].iter().map(|m| works(&finance, &queues, m)).collect();
+        assert_eq!(works_fin, [true, false, true], "the named and the queue's members");
+        assert!(!works(&campaign(&[], Some("gone")), &queues, &ana), "a queue that is gone: nobody");
+    }
 }

@@ -211,7 +211,7 @@ impl Center {
         let staff = s.staff_list().await?;
         let mut applied = settings::applicable(&queues, &staff);
         let operators = campaigns::operators_settings(&applied);
-        applied.extend(campaigns::queues(&s, &operators).await);
+        applied.extend(campaigns::queues(&s, &queues, &staff, &operators).await);
         self.acd.configure(company, applied).await;
         Ok(())
     }

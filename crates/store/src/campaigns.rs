@@ -41,6 +41,9 @@ pub struct CampaignInput {
     pub results: Vec<String>,
     /// Usernames of the operators who work it.
     pub agents: Vec<String>,
+    /// And the members of this queue of the company (`operators`: every
+    /// operator and supervisor, and its members).
+    pub queue: Option<String>,
     pub mode: Mode,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
@@ -115,7 +118,7 @@ fn local(s: &str) -> Result<NaiveDateTime> {
 
 const CAMPAIGN_COLS: &str =
     "id, kind, name, created_by, script, results, agents, mode, starts_on, ends_on, due_on, days,
-    hours_from, hours_to, retry_minutes, max_attempts, status, created_at";
+    hours_from, hours_to, retry_minutes, max_attempts, status, created_at, queue";
 
 #[derive(sqlx::FromRow)]
 struct CampaignRow {
@@ -137,6 +140,7 @@ struct CampaignRow {
     max_attempts: i64,
     status: String,
     created_at: String,
+    queue: String,
 }
 
 impl TryFrom<CampaignRow> for Campaign {
@@ -152,6 +156,7 @@ impl TryFrom<CampaignRow> for Campaign {
                 script: r.script.clone(),
                 results: list(&r.results),
                 agents: list(&r.agents),
+                queue: (!r.queue.is_empty()).then(|| r.queue.clone()),
                 mode: Mode::parse(&r.mode).ok_or_else(|| bad("mode", &r.mode))?,
                 starts_on: date(&r.starts_on)?,
                 ends_on: date(&r.ends_on)?,
@@ -252,8 +257,8 @@ impl Scoped<'_> {
         let mut tx = self.pool().begin().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO campaigns (company_id, kind, name, created_by, script, results, agents, mode, starts_on, ends_on,
-             due_on, days, hours_from, hours_to, retry_minutes, max_attempts, status, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'draft', $17) RETURNING id",
+             due_on, days, hours_from, hours_to, retry_minutes, max_attempts, status, created_at, queue)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'draft', $17, $18) RETURNING id",
         )
         .bind(company)
         .bind(c.kind.as_str())
@@ -272,6 +277,7 @@ impl Scoped<'_> {
         .bind(i64::from(c.retry.interval_minutes))
         .bind(i64::from(c.retry.max_attempts))
         .bind(now_rfc3339())
+        .bind(c.queue.as_deref().unwrap_or(""))
         .fetch_all(&mut *tx)
         .await?
         .returned()?;

@@ -42,11 +42,30 @@ async fn target_by_code(s: &centrala_store::Scoped<'_>, campaign: i64, code: &st
     s.target_by_code(campaign, code).await?.ok_or_else(|| ApiError::not_found("target"))
 }
 
-/// The campaign, if the caller may see it (operators: when assigned).
+/// Who the caller is, and the company's queues: whether they work a
+/// campaign (`centrala_center::campaigns::works`).
+struct Worker {
+    me: Option<centrala_store::Staff>,
+    queues: BTreeMap<String, centrala_center::settings::StoredQueue>,
+}
+
+impl Worker {
+    async fn load(state: &AppState, auth: &Auth) -> ApiResult<Worker> {
+        let s = state.store.company(auth.company);
+        let queues = centrala_center::settings::company_queues(&s, &state.center.problems).await?;
+        Ok(Worker { me: s.staff(auth.staff).await?, queues })
+    }
+
+    fn works(&self, c: &Campaign) -> bool {
+        self.me.as_ref().is_some_and(|m| centrala_center::campaigns::works(&c.input, &self.queues, m))
+    }
+}
+
+/// The campaign, if the caller may see it (operators: when they work it).
 async fn visible(state: &AppState, auth: &Auth, raw: &str) -> ApiResult<Campaign> {
     let id = super::parse_id(raw, "campaign")?;
     let c = state.store.company(auth.company).campaign(id).await?.ok_or_else(|| ApiError::not_found("campaign"))?;
-    if !runs(auth) && !c.input.agents.contains(&auth.username) {
+    if !runs(auth) && !Worker::load(state, auth).await?.works(&c) {
         return Err(ApiError::not_found("campaign"));
     }
     Ok(c)
@@ -90,7 +109,11 @@ pub struct CampaignIn {
     #[serde(default)]
     pub results: Vec<String>,
     /// Usernames of the operators who work it.
+    #[serde(default)]
     pub agents: Vec<String>,
+    /// And (or instead) the members of this queue of the company
+    /// (`operators`: every operator and supervisor).
+    pub queue: Option<String>,
     /// `preview` (default) or `progressive`.
     pub mode: Option<String>,
     pub starts_on: Option<NaiveDate>,
@@ -127,6 +150,8 @@ pub struct CampaignOut {
     pub script: String,
     pub results: Vec<String>,
     pub agents: Vec<String>,
+    /// The queue whose members also work it.
+    pub queue: Option<String>,
     pub mode: String,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
@@ -181,6 +206,7 @@ fn out(c: Campaign, counts: &[TargetCount]) -> CampaignOut {
         script: i.script,
         results: i.results,
         agents: i.agents,
+        queue: i.queue,
         mode: i.mode.as_str().into(),
         starts_on: i.starts_on,
         ends_on: i.ends_on,
@@ -267,8 +293,15 @@ pub async fn create(
         return Err(ApiError::invalid("result codes are lower-case words with _").field("results"));
     }
     let s = state.store.company(auth.company);
-    if b.agents.is_empty() {
-        return Err(ApiError::invalid("name the operators who work it").field("agents"));
+    let queue = b.queue.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned);
+    if let Some(q) = &queue {
+        let queues = centrala_center::settings::company_queues(&s, &state.center.problems).await?;
+        if !queues.contains_key(q) {
+            return Err(ApiError::invalid(format!("no queue {q:?}")).field("queue").param("queue", q.as_str()));
+        }
+    }
+    if b.agents.is_empty() && queue.is_none() {
+        return Err(ApiError::invalid("name the operators who work it, or a queue").field("agents"));
     }
     for a in &b.agents {
         if s.staff_by_username(a).await?.is_none_or(|m| !m.active) {
@@ -318,6 +351,7 @@ pub async fn create(
         script: b.script.chars().take(10_000).collect(),
         results,
         agents: b.agents,
+        queue,
         mode,
         starts_on: b.starts_on,
         ends_on: b.ends_on,
@@ -334,9 +368,10 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns", responses((status = 200, body = [CampaignOut])))]
 pub async fn list(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<CampaignOut>>> {
     let s = state.store.company(auth.company);
+    let worker = Worker::load(&state, &auth).await?;
     let mut rows = Vec::new();
     for c in s.campaigns().await? {
-        if runs(&auth) || c.input.agents.contains(&auth.username) {
+        if runs(&auth) || worker.works(&c) {
             rows.push(with_progress(&s, c).await?);
         }
     }
@@ -567,8 +602,9 @@ pub async fn next(State(state): State<AppState>, auth: Auth) -> ApiResult<Respon
     let now = local_now(&state, &auth).await;
     // Who is who and the do-not-call list: read once, not per target.
     let shown = Shown::load(&state, &s).await?;
+    let worker = Worker::load(&state, &auth).await?;
     for c in s.campaigns().await? {
-        if c.status != Status::Running || !c.input.agents.contains(&auth.username) {
+        if c.status != Status::Running || !worker.works(&c) {
             continue;
         }
         let today = now.date();

@@ -391,7 +391,7 @@ const SHORTCUTS: [(&str, &str); 13] = [
 
 /// Outbound campaigns on the heads' page: their progress, live, and a form
 /// to build one (OD-16, OD-17).
-fn campaigns_section(tr: Tr, staffing: &centrala_desk::staffing::Staffing) -> Markup {
+fn campaigns_section(tr: Tr, staffing: &centrala_desk::staffing::Staffing, queues: &[String]) -> Markup {
     html! {
         section.card aria-labelledby="h-campaigns" {
             h2 #h-campaigns { (tr.t("campaigns-title")) }
@@ -421,6 +421,16 @@ fn campaigns_section(tr: Tr, staffing: &centrala_desk::staffing::Staffing) -> Ma
                             option value=(m.username) { (m.full_name) }
                         }
                     } }))
+                    (field(tr, "camp-f-queue", "queue", html! { select #cf-queue {
+                        option value="" { (tr.t("camp-queue-none")) }
+                        @for q in queues {
+                            @if q == centrala_center::acd::OPERATORS {
+                                option value=(q) { (tr.t("queue-operators")) }
+                            } @else {
+                                option value=(q) translate="no" { (q) }
+                            }
+                        }
+                    } }))
                     (field(tr, "camp-f-type", "filter", html! { input #cf-type; }))
                     (field(tr, "camp-f-region", "region", html! { input #cf-region; }))
                     (field(tr, "camp-f-clients", "clients", html! { textarea #cf-clients rows="3" {} }))
@@ -444,6 +454,15 @@ async fn heads(State(state): State<AppState>, user: User) -> Response {
     let (Ok(orders), Ok(staffing)) = (s.confirmed_since(&since, 500).await, state.center.caches.staffing(&s).await)
     else {
         return crate::error::ApiError::internal().into_response();
+    };
+    // The queues a campaign may name (the operators' first).
+    let queue_names: Vec<String> = match centrala_center::settings::company_queues(&s, &state.center.problems).await {
+        Ok(q) => {
+            let mut names: Vec<String> = q.into_keys().collect();
+            names.sort_by_key(|n| (n != centrala_center::acd::OPERATORS, n.clone()));
+            names
+        }
+        Err(_) => return crate::error::ApiError::internal().into_response(),
     };
     // A manager's own book: their clients (with what each owes) and the
     // orders of those clients still under way.
@@ -559,7 +578,7 @@ async fn heads(State(state): State<AppState>, user: User) -> Response {
                 }
             }
             @if crate::auth::roles::PLANNERS.contains(&user.auth.role) {
-                (campaigns_section(tr, &staffing))
+                (campaigns_section(tr, &staffing, &queue_names))
             }
             @if crate::auth::roles::ASSIGNERS.contains(&user.auth.role) {
                 section.card {
