@@ -1440,6 +1440,18 @@ async fn a_head_builds_a_reactivation_campaign_and_an_operator_works_it() {
         "she holds it until its result"
     );
     assert_eq!(d.w.get("/api/v1/campaigns/next", &haris).await.status, StatusCode::NO_CONTENT, "not his campaign");
+    // Call, as the campaign's call: only her target's number passes (here
+    // no telephony runs, so it ends there); another number, or Haris, is
+    // refused.
+    let phone = n.body["phone"].as_str().expect("the target has a number").to_owned();
+    let call = |token: String, number: String| {
+        let w = &d.w;
+        async move { w.post("/api/v1/calls", &token, json!({"number": number, "campaign": id})).await }
+    };
+    assert_eq!(call(op.clone(), phone.clone()).await.code(), "telephony_off", "hers: on to the telephony");
+    let other = call(op.clone(), "+38761999000".into()).await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND, "not her target's number");
+    assert_eq!(call(haris.clone(), phone.clone()).await.status, StatusCode::NOT_FOUND, "not his target");
     // Skipped with a reason: back in line in an hour, not an attempt; only
     // the one who holds it may skip it.
     let skip = format!("/api/v1/campaigns/{id}/targets/{}/skip", code(0));

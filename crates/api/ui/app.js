@@ -759,11 +759,11 @@ async function saveNote() {
   }
 }
 
-async function dial(number) {
+async function dial(number, campaign) {
   const box = $("#call");
   box.hidden = false;
   try {
-    const r = await api("POST", "/calls", { number });
+    const r = await api("POST", "/calls", campaign ? { number, campaign } : { number });
     call.id = r.interaction;
     $("#call-title").textContent = t("call-dial");
     $("#call-who").textContent = number;
@@ -1162,7 +1162,7 @@ async function campSave(ev) {
 
 if (document.body.dataset.page === "desk") {
   $("#camp-next").addEventListener("click", () => campNext().catch((e) => showError($("#camp-msg"), e)));
-  $("#camp-call").addEventListener("click", () => { if (camp.cur && camp.cur.phone) dial(camp.cur.phone); });
+  $("#camp-call").addEventListener("click", () => { if (camp.cur && camp.cur.phone) dial(camp.cur.phone, camp.cur.campaign); });
   $("#camp-form").addEventListener("submit", campSave);
   // Skip: the reason is what the notes say; the target comes back later.
   $("#camp-skip").addEventListener("click", async () => {

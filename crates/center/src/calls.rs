@@ -23,12 +23,15 @@ pub enum Target {
 }
 
 /// Rings `staff`'s phone, then dials `target`: returns the interaction
-/// that registers the call, which follows it to its end.
+/// that registers the call, which follows it to its end. A campaign's call
+/// (preview: the operator pressed Call on its target) carries the
+/// campaign.
 pub async fn click_to_call(
     center: &Center,
     company: CompanyId,
     staff: StaffId,
     target: Target,
+    campaign: Option<i64>,
 ) -> CenterResult<InteractionId> {
     let s = center.company(company);
     let Some(dialer) = center.dialer.get() else {
@@ -44,7 +47,10 @@ pub async fn click_to_call(
             (phone, client)
         }
     };
-    let id = s.start_interaction(Direction::Outbound, &account, &target, client.as_ref().map(|c| c.id)).await?;
+    let id = match (campaign, client.as_ref()) {
+        (Some(campaign), Some(c)) => s.start_campaign_call(campaign, &account, &target, c.id).await?,
+        _ => s.start_interaction(Direction::Outbound, &account, &target, client.as_ref().map(|c| c.id)).await?,
+    };
     let recording = recording_path(center, company, id).await;
     let request = ClickToCall {
         agent: account,

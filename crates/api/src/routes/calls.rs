@@ -22,6 +22,10 @@ pub struct CallIn {
     /// Whose phone rings first (a username); yourself when left out.
     /// Calling for someone else is for supervisors and admins.
     pub staff: Option<String>,
+    /// The campaign whose target this call is (preview: the target the
+    /// caller holds, of the client with this number); the interaction
+    /// carries it.
+    pub campaign: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -74,7 +78,23 @@ pub async fn place(
             .map_err(|e| ApiError::invalid(e.to_string()))?;
         Target::Phone(phone.as_str().to_owned())
     };
-    let id = centrala_center::calls::click_to_call(&state.center, auth.company, staff, target).await?;
+    // A campaign's call: only the target one holds, of the client whose
+    // number this is.
+    if let Some(campaign) = body.campaign {
+        let held = s.held_target(campaign, staff).await?;
+        let number = match &target {
+            Target::Phone(p) => Some(p.as_str()),
+            Target::Uri(_) => None,
+        };
+        let theirs = match (held, number) {
+            (Some(t), Some(n)) => s.client_phones(t.client).await?.iter().any(|p| p == n),
+            _ => false,
+        };
+        if !theirs {
+            return Err(ApiError::not_found("campaign target you hold, with this number"));
+        }
+    }
+    let id = centrala_center::calls::click_to_call(&state.center, auth.company, staff, target, body.campaign).await?;
     s.audit(&auth.username, "call", "interaction", &id.to_string(), &body.number).await?;
     Ok((StatusCode::ACCEPTED, Json(CallOut { interaction: id.0 })))
 }
