@@ -61,10 +61,11 @@ use utoipa::{
         routes::campaigns::create, routes::campaigns::list, routes::campaigns::get, routes::campaigns::start, routes::campaigns::pause,
         routes::campaigns::targets, routes::campaigns::outcome, routes::campaigns::report, routes::campaigns::next, routes::campaigns::skip,
         routes::campaigns::dnc_list, routes::campaigns::dnc_get, routes::campaigns::dnc_put, routes::campaigns::dnc_delete,
+        routes::reports::orders,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),
-    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"), (name = "knowledge"), (name = "campaigns"))
+    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"), (name = "knowledge"), (name = "campaigns"), (name = "reports"))
 )]
 pub struct ApiDoc;
 
@@ -196,6 +197,7 @@ pub fn app(state: AppState) -> Router {
         .route("/kb/requests/{id}/answer", post(kb::answer))
         .route("/campaigns", get(campaigns::list).post(campaigns::create))
         .route("/campaigns/next", get(campaigns::next))
+        .route("/reports/orders", get(routes::reports::orders))
         .route("/campaigns/{id}", get(campaigns::get))
         .route("/campaigns/{id}/start", post(campaigns::start))
         .route("/campaigns/{id}/pause", post(campaigns::pause))

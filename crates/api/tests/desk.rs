@@ -1715,3 +1715,117 @@ async fn a_campaign_worked_by_a_queue_reaches_its_members() {
     let south = d.login("head.south").await;
     assert_eq!(d.w.get("/api/v1/campaigns/next", &south).await.status, StatusCode::NO_CONTENT);
 }
+
+/// The order desk's figures (OD-26) of a known story, through the API:
+/// an order call that ended in an order (the offers made and answered),
+/// an order call that did not, an order the debt gate refused,
+/// the order cancelled after it was confirmed. Exact for op.ana and the
+/// company; another operator reads only her own; bad periods refused.
+#[tokio::test]
+async fn the_order_desk_figures_of_a_known_story_are_exact() {
+    use centrala_desk::routing::Rule;
+    use centrala_domain::Intent;
+    use centrala_store::interactions::{Direction, Disposition, RoutingRule};
+    let d = Demo::new().await;
+    let op = d.login("op.ana").await;
+    let head = d.login("head.north").await;
+    let company = d.w.db.store.company_by_code("demo").await.unwrap().unwrap();
+    let s = d.w.db.store.company(company.id);
+    let ana = s.staff_by_username("op.ana").await.unwrap().unwrap().id;
+    let (first, _) = d.ordinary().await;
+    let second = d.pick(|c, debt, m| {
+        m == Some("mgr.emir") && !debt.blocked() && c.client_type == "retail" && c.code != first.code
+    });
+    let blocked = d.pick(|c, debt, m| m.is_some() && debt.blocked() && c.client_type == "retail");
+    let call = |client: centrala_domain::ClientId| {
+        let s = d.w.db.store.company(company.id);
+        async move {
+            let id =
+                s.start_call(Direction::Inbound, "+38761000111", "+38733555000", Some(client), true).await.unwrap();
+            s.route_interaction(id, "main", "1", Intent::Order, RoutingRule::Desk(Rule::Operators), &[]).await.unwrap();
+            s.answer_interaction(id, ana, None).await.unwrap();
+            id
+        }
+    };
+    // 1. An order call that ends in an order: offers declined
+    // (confirm_quickly), confirmed while the call goes on.
+    let one = call(first.id).await;
+    let order = confirm_quickly(&d, &op, &first).await;
+    s.end_interaction(one, Disposition::Answered).await.unwrap();
+    let o = s.order(centrala_domain::OrderId(order)).await.unwrap().unwrap();
+    let offers = o.offers.clone();
+    // 2. An order call with no order.
+    let two = call(second.id).await;
+    s.end_interaction(two, Disposition::Answered).await.unwrap();
+    // 3. The debt gate stops an order.
+    let r = d.w.post("/api/v1/orders", &op, json!({"client": blocked.code})).await;
+    assert_eq!(r.code(), "debt_blocked");
+    // 4. The confirmed order is cancelled.
+    let r =
+        d.w.post(
+            &format!("/api/v1/orders/{order}/status"),
+            &op,
+            json!({"status": "cancelled", "reason": "client changed his mind"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // The story happened today, by the wall clock; the report spans from
+    // yesterday to tomorrow so that a run across midnight still holds it.
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Sarajevo).date_naive();
+    let period = format!("from={}&to={}", today.pred_opt().unwrap(), today.succ_opt().unwrap());
+    let r = d.w.get(&format!("/api/v1/reports/orders?{period}&interval=month"), &head).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rows = r.body.as_array().unwrap().clone();
+    let sum = |who: Option<&str>, k: &str| -> u64 {
+        rows.iter().filter(|x| x["agent"].as_str() == who).map(|x| x[k].as_u64().unwrap_or(0)).sum()
+    };
+    let expected_offers = offers.len() as u64;
+    let accepted = offers.iter().filter(|o| o.answer == "accepted").count() as u64;
+    for who in [Some("op.ana"), None] {
+        let got: Vec<u64> =
+            ["calls", "order_calls", "converted", "orders", "offers", "accepted", "debt_stops", "cancelled"]
+                .iter()
+                .map(|k| sum(who, k))
+                .collect();
+        assert_eq!(got, [2, 2, 1, 1, expected_offers, accepted, 1, 1], "{who:?}: {rows:?}");
+    }
+    assert!(expected_offers >= 3, "confirm_quickly offers three: {offers:?}");
+    let ana_row = rows.iter().find(|x| x["agent"] == "op.ana").unwrap();
+    assert_eq!(ana_row["value"].as_str(), Some(o.summary.total.to_string().as_str()));
+    assert_eq!(ana_row["lines"].as_i64(), Some(o.lines.len() as i64));
+    if rows.iter().filter(|x| x["agent"] == "op.ana").count() == 1 {
+        assert_eq!(ana_row["conversion"].as_f64(), Some(0.5));
+        assert_eq!(ana_row["attach_rate"].as_f64(), Some(accepted as f64 / expected_offers as f64));
+    }
+    // CSV: the same figures, one line per row.
+    let req = Request::builder()
+        .uri(format!("/api/v1/reports/orders?{period}&interval=month&format=csv"))
+        .header(header::AUTHORIZATION, format!("Bearer {head}"))
+        .body(Body::empty())
+        .unwrap();
+    let res = d.w.app.clone().oneshot(req).await.unwrap();
+    assert!(res.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/csv"));
+    let bytes = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+    let csv = String::from_utf8(bytes.to_vec()).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("period,agent,calls,order_calls,converted,conversion,orders,value"), "{csv}");
+    assert_eq!(lines.len(), rows.len() + 1, "{csv}");
+    // Haris reads only his own: nothing, whatever he asks for.
+    let haris = d.login("op.haris").await;
+    let his = d.w.get(&format!("/api/v1/reports/orders?{period}&agent=op.ana"), &haris).await;
+    assert_eq!(his.status, StatusCode::OK);
+    assert!(his.body.as_array().unwrap().is_empty(), "{}", his.body);
+    // Bad periods, intervals and agents: refused, precisely.
+    let bad = d.w.get("/api/v1/reports/orders?from=2026-12-02&to=2026-12-01", &head).await;
+    assert_eq!((bad.code(), bad.body["error"]["field"].as_str()), ("invalid_input", Some("to")));
+    let long = d.w.get("/api/v1/reports/orders?from=2025-01-01&to=2026-12-31", &head).await;
+    assert_eq!(
+        (long.body["error"]["field"].as_str(), long.body["error"]["params"]["limit"].as_i64()),
+        (Some("to"), Some(366))
+    );
+    let hour = d.w.get(&format!("/api/v1/reports/orders?{period}&interval=hour"), &head).await;
+    assert_eq!(hour.body["error"]["field"], "interval");
+    let nobody = d.w.get(&format!("/api/v1/reports/orders?{period}&agent=nobody"), &head).await;
+    assert_eq!(nobody.body["error"]["field"], "agent");
+}

@@ -22,6 +22,7 @@ pub mod hands;
 pub mod knowledge;
 pub mod recordings;
 pub mod recovery;
+pub mod reports;
 pub mod settings;
 pub mod transfer;
 

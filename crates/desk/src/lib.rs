@@ -11,6 +11,7 @@ pub mod debt;
 pub mod offers;
 pub mod order;
 pub mod pricing;
+pub mod report;
 pub mod routing;
 pub mod staffing;
 

@@ -20,6 +20,7 @@ pub mod interactions;
 pub mod kb;
 pub mod password;
 mod records;
+pub mod reports;
 pub mod schema;
 mod scoped;
 mod search;

@@ -720,8 +720,61 @@ D,Četvrti,retail,,+38761000004,,Tuzla,0
     );
 }
 
+/// The reports' facts of a period, on both backends: the answered call,
+/// the confirmed order with its lines and total (and, cancelled, its
+/// status), the offer and its answer, the debt gate's refusal; nothing
+/// outside the period or of another company.
+async fn the_reports_read_a_periods_facts(store: &Store) {
+    use centrala_desk::order::OrderStatus;
+    use centrala_domain::{Intent, StaffId};
+    use centrala_store::interactions::{Direction, RoutingRule};
+    let today = d("2026-11-27");
+    demo::ensure(store, today).await.unwrap();
+    let company = store.company_by_code(demo::CODE).await.unwrap().unwrap();
+    let s = store.company(company.id);
+    let ana = s.staff_by_username("op.ana").await.unwrap().unwrap().id;
+    let client = s.search_clients("", None, 1).await.unwrap().remove(0);
+    let before = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let call = s.start_call(Direction::Inbound, "+38761000111", "+38733555000", Some(client.id), true).await.unwrap();
+    s.route_interaction(call, "main", "1", Intent::Order, RoutingRule::Queue, &[]).await.unwrap();
+    s.answer_interaction(call, ana, None).await.unwrap();
+    let order = s.create_order(client.id, ana, "op.ana", today, None).await.unwrap();
+    let product = s.products("", 1, 0).await.unwrap().remove(0);
+    s.record_offer(order, product.id, "new", "accepted", ana, "op.ana").await.unwrap();
+    assert!(s.move_order(order, OrderStatus::Draft, OrderStatus::Confirmed, "op.ana", "").await.unwrap());
+    assert!(s.move_order(order, OrderStatus::Confirmed, OrderStatus::Cancelled, "op.ana", "").await.unwrap());
+    s.audit("op.ana", "refused", "order", &client.code, "debt_blocked").await.unwrap();
+    let after = "9999-12-31T00:00:00.000Z";
+    let f = s.order_desk_facts(&before, after).await.unwrap();
+    assert_eq!(f.calls.len(), 1, "{f:?}");
+    assert_eq!((f.calls[0].staff, f.calls[0].intent.as_str(), f.calls[0].client), (ana, "order", Some(client.id)));
+    let o = s.order(order).await.unwrap().unwrap();
+    assert_eq!(f.orders.len(), 1);
+    assert_eq!(
+        (
+            f.orders[0].staff,
+            f.orders[0].client,
+            f.orders[0].total_cents,
+            f.orders[0].lines,
+            f.orders[0].status.as_str()
+        ),
+        (ana, client.id, o.summary.total.cents(), o.lines.len() as i64, "cancelled")
+    );
+    assert_eq!((f.offers.len(), f.offers[0].reason.as_str(), f.offers[0].answer.as_str()), (1, "new", "accepted"));
+    assert_eq!(f.debt_stops.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(), ["op.ana"]);
+    assert_eq!(f.offers[0].staff, StaffId(ana.0));
+    // Before the period: nothing; another company: nothing.
+    let empty = s.order_desk_facts("2000-01-01T00:00:00.000Z", &before).await.unwrap();
+    assert!(
+        empty.calls.is_empty() && empty.orders.is_empty() && empty.offers.is_empty() && empty.debt_stops.is_empty()
+    );
+    let (other, _) = store.ensure_company("other", "Other").await.unwrap();
+    assert_eq!(store.company(other.id).order_desk_facts(&before, after).await.unwrap(), Default::default());
+}
+
 storage_suite!(
     campaigns_are_built_from_the_history_and_keep_their_outcomes,
+    the_reports_read_a_periods_facts,
     the_dialler_takes_due_targets_once_and_gives_them_back,
     knowledge_articles_keep_versions_attachments_and_votes,
     search_finds_names_as_people_type_them,

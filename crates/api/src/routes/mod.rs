@@ -15,6 +15,7 @@ pub mod orders;
 pub mod price_rules;
 pub mod products;
 pub mod queues;
+pub mod reports;
 pub mod staff;
 
 /// Parses a numeric id from a path; anything else is a 404.

@@ -1,0 +1,74 @@
+//! Reports (issue "Reports and evaluation"): the store's facts of a period
+//! told apart by the company's local day, then the figures of
+//! `centrala_desk::report`.
+
+use crate::{Center, CenterResult};
+use centrala_desk::report::{order_desk as figures, CallFact, Facts, Interval, OfferFact, OrderFact, Row};
+use centrala_domain::{CompanyId, Intent, StaffId};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+fn instant(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// The order desk's figures from `from` to `to` (local days, both
+/// included), cut by `interval`, per operator (only `staff` when given)
+/// and for the company.
+pub async fn order_desk(
+    center: &Center,
+    company: CompanyId,
+    from: NaiveDate,
+    to: NaiveDate,
+    interval: Interval,
+    staff: Option<StaffId>,
+) -> CenterResult<Vec<Row>> {
+    let zone = center.zone(company).await;
+    let s = center.company(company);
+    let start = crate::clock::day_start(from, zone);
+    let until = crate::clock::day_start(to.succ_opt().unwrap_or(to), zone);
+    let raw = s.order_desk_facts(&start, &until).await?;
+    let day = |t: &DateTime<Utc>, zone: Tz| t.with_timezone(&zone).date_naive();
+    let order = Intent::Order.as_str();
+    let mut facts = Facts::default();
+    for c in raw.calls {
+        let Some(answered) = instant(&c.answered_at) else { continue };
+        facts.calls.push(CallFact {
+            staff: c.staff.0,
+            day: day(&answered, zone),
+            order_intent: c.intent == order,
+            client: c.client.map(|c| c.0),
+            answered,
+            ended: c.ended_at.as_deref().and_then(instant),
+        });
+    }
+    for o in raw.orders {
+        let Some(confirmed) = instant(&o.confirmed_at) else { continue };
+        facts.orders.push(OrderFact {
+            staff: o.staff.0,
+            client: o.client.0,
+            confirmed,
+            day: day(&confirmed, zone),
+            total_cents: o.total_cents,
+            lines: o.lines,
+            cancelled: o.status == centrala_desk::order::OrderStatus::Cancelled.as_str(),
+        });
+    }
+    for o in raw.offers {
+        let Some(at) = instant(&o.at) else { continue };
+        facts.offers.push(OfferFact {
+            staff: o.staff.0,
+            day: day(&at, zone),
+            reason: o.reason,
+            accepted: o.answer == "accepted",
+        });
+    }
+    if !raw.debt_stops.is_empty() {
+        let people = s.staff_list().await?;
+        for (actor, at) in raw.debt_stops {
+            let (Some(m), Some(at)) = (people.iter().find(|m| m.username == actor), instant(&at)) else { continue };
+            facts.debt_stops.push((m.id.0, day(&at, zone)));
+        }
+    }
+    Ok(figures(&facts, interval, staff.map(|s| s.0)))
+}

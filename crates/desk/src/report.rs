@@ -1,0 +1,299 @@
+//! The order desk's figures (OD-26, issue "Reports and evaluation", item
+//! 2): per operator and for the company, per day, week or month — calls
+//! handled, orders taken with their value and lines, conversion (order
+//! calls that ended in an order), attach rate (recommended items accepted
+//! of those offered) and offers per order by reason, orders stopped by
+//! the debt gate, orders cancelled after confirmation. Pure: the facts come
+//! in with their instants and their local day already told apart.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use std::collections::BTreeMap;
+
+/// How long after a call an order still counts as the call's (the
+/// wrap-up: the order is confirmed after the caller hung up).
+pub const ORDER_AFTER_CALL: Duration = Duration::minutes(30);
+
+/// The longest period one report covers, in days.
+pub const MAX_DAYS: i64 = 366;
+
+/// The periods a report is cut into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interval {
+    Day,
+    /// Monday to Sunday.
+    Week,
+    Month,
+}
+
+impl Interval {
+    pub fn parse(s: &str) -> Option<Interval> {
+        match s {
+            "day" => Some(Interval::Day),
+            "week" => Some(Interval::Week),
+            "month" => Some(Interval::Month),
+            _ => None,
+        }
+    }
+
+    /// The first day of the period `day` falls in.
+    pub fn start(self, day: NaiveDate) -> NaiveDate {
+        match self {
+            Interval::Day => day,
+            Interval::Week => day - Duration::days(i64::from(day.weekday().num_days_from_monday())),
+            Interval::Month => day.with_day(1).unwrap_or(day),
+        }
+    }
+}
+
+/// A call an operator answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallFact {
+    pub staff: i64,
+    /// The local day it was answered.
+    pub day: NaiveDate,
+    /// The caller wanted to order.
+    pub order_intent: bool,
+    pub client: Option<i64>,
+    pub answered: DateTime<Utc>,
+    /// `None` while it goes on.
+    pub ended: Option<DateTime<Utc>>,
+}
+
+/// An order an operator took (confirmed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderFact {
+    pub staff: i64,
+    pub client: i64,
+    pub confirmed: DateTime<Utc>,
+    pub day: NaiveDate,
+    pub total_cents: i64,
+    pub lines: i64,
+    /// Cancelled after it was confirmed (an error, OD-26).
+    pub cancelled: bool,
+}
+
+/// A recommended item offered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferFact {
+    pub staff: i64,
+    pub day: NaiveDate,
+    pub reason: String,
+    pub accepted: bool,
+}
+
+/// What happened in the period, as the store read it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub calls: Vec<CallFact>,
+    pub orders: Vec<OrderFact>,
+    pub offers: Vec<OfferFact>,
+    /// An operator refused an order by the debt gate: who, which day.
+    pub debt_stops: Vec<(i64, NaiveDate)>,
+}
+
+/// One period's figures of one operator, or of the company (`staff` none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Row {
+    pub period: NaiveDate,
+    pub staff: Option<i64>,
+    pub calls: u64,
+    pub order_calls: u64,
+    /// Order calls that ended in an order (by the same operator, for the
+    /// same client, confirmed from the answer to half an hour after the end).
+    pub converted: u64,
+    pub orders: u64,
+    pub value_cents: i64,
+    pub lines: i64,
+    pub offers: u64,
+    pub accepted: u64,
+    pub offers_by_reason: BTreeMap<String, u64>,
+    pub debt_stops: u64,
+    pub cancelled: u64,
+}
+
+impl Row {
+    /// Converted of the order calls, when there were any.
+    pub fn conversion(&self) -> Option<f64> {
+        (self.order_calls > 0).then(|| self.converted as f64 / self.order_calls as f64)
+    }
+
+    /// Accepted of the offers, when there were any.
+    pub fn attach_rate(&self) -> Option<f64> {
+        (self.offers > 0).then(|| self.accepted as f64 / self.offers as f64)
+    }
+
+    /// Offers per order taken, when one was.
+    pub fn offers_per_order(&self) -> Option<f64> {
+        (self.orders > 0).then(|| self.offers as f64 / self.orders as f64)
+    }
+}
+
+/// The figures per period and operator (only `staff` when given), then per
+/// period for the company; periods in order, operators by id, the
+/// company's row after its operators'.
+pub fn order_desk(f: &Facts, interval: Interval, staff: Option<i64>) -> Vec<Row> {
+    let mut rows: BTreeMap<(NaiveDate, Option<i64>), Row> = BTreeMap::new();
+    let wanted = |s: i64| staff.is_none_or(|w| w == s);
+    let mut add = |day: NaiveDate, s: i64, apply: &dyn Fn(&mut Row)| {
+        if !wanted(s) {
+            return;
+        }
+        let period = interval.start(day);
+        for who in [Some(s), None] {
+            let row = rows.entry((period, who)).or_insert_with(|| Row { period, staff: who, ..Row::default() });
+            apply(row);
+        }
+    };
+    for c in &f.calls {
+        let converted = c.order_intent
+            && f.orders.iter().any(|o| {
+                o.staff == c.staff
+                    && Some(o.client) == c.client
+                    && o.confirmed >= c.answered
+                    && c.ended.is_none_or(|e| o.confirmed <= e + ORDER_AFTER_CALL)
+            });
+        add(c.day, c.staff, &|r| {
+            r.calls += 1;
+            r.order_calls += u64::from(c.order_intent);
+            r.converted += u64::from(converted);
+        });
+    }
+    for o in &f.orders {
+        add(o.day, o.staff, &|r| {
+            r.orders += 1;
+            r.value_cents += o.total_cents;
+            r.lines += o.lines;
+            r.cancelled += u64::from(o.cancelled);
+        });
+    }
+    for o in &f.offers {
+        add(o.day, o.staff, &|r| {
+            r.offers += 1;
+            r.accepted += u64::from(o.accepted);
+            *r.offers_by_reason.entry(o.reason.clone()).or_default() += 1;
+        });
+    }
+    for (s, day) in &f.debt_stops {
+        add(*day, *s, &|r| r.debt_stops += 1);
+    }
+    // Company rows after the operators' of the same period.
+    let mut out: Vec<Row> = rows.into_values().collect();
+    out.sort_by_key(|r| (r.period, r.staff.is_none(), r.staff));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn periods_start_on_their_first_day() {
+        assert_eq!(Interval::Week.start(d("2026-12-06")), d("2026-11-30"), "Sunday belongs to Monday's week");
+        assert_eq!(Interval::Week.start(d("2026-11-30")), d("2026-11-30"));
+        assert_eq!(Interval::Month.start(d("2026-12-31")), d("2026-12-01"));
+        assert_eq!(Interval::Day.start(d("2026-12-31")), d("2026-12-31"));
+        assert_eq!((Interval::parse("week"), Interval::parse("hour")), (Some(Interval::Week), None));
+    }
+
+    fn call(staff: i64, day: &str, order: bool, client: i64, answered: &str, ended: &str) -> CallFact {
+        CallFact {
+            staff,
+            day: d(day),
+            order_intent: order,
+            client: Some(client),
+            answered: t(answered),
+            ended: Some(t(ended)),
+        }
+    }
+
+    fn order(
+        staff: i64,
+        client: i64,
+        confirmed: &str,
+        day: &str,
+        total: i64,
+        lines: i64,
+        cancelled: bool,
+    ) -> OrderFact {
+        OrderFact { staff, client, confirmed: t(confirmed), day: d(day), total_cents: total, lines, cancelled }
+    }
+
+    #[test]
+    fn a_known_day_gives_exact_figures() {
+        let offer =
+            |staff, reason: &str, accepted| OfferFact { staff, day: d("2026-12-01"), reason: reason.into(), accepted };
+        let f = Facts {
+            calls: vec![
+                // Ana: an order call that ended in an order 20 minutes after
+                // it ended (counted); one whose order came 31 minutes after
+                // (not); a question (not an order call).
+                call(1, "2026-12-01", true, 10, "2026-12-01T08:00:00Z", "2026-12-01T08:05:00Z"),
+                call(1, "2026-12-01", true, 11, "2026-12-01T09:00:00Z", "2026-12-01T09:05:00Z"),
+                call(1, "2026-12-01", false, 12, "2026-12-01T10:00:00Z", "2026-12-01T10:02:00Z"),
+                // Haris: an order call whose client Ana's order was for (not his).
+                call(2, "2026-12-01", true, 10, "2026-12-01T08:01:00Z", "2026-12-01T08:04:00Z"),
+            ],
+            orders: vec![
+                order(1, 10, "2026-12-01T08:25:00Z", "2026-12-01", 12_000, 3, false),
+                order(1, 11, "2026-12-01T09:36:00Z", "2026-12-01", 5_050, 1, true),
+            ],
+            offers: vec![
+                offer(1, "new", true),
+                offer(1, "new", false),
+                offer(1, "special", false),
+                offer(1, "complementary", true),
+                offer(2, "usual", false),
+            ],
+            debt_stops: vec![(2, d("2026-12-01")), (2, d("2026-12-01"))],
+        };
+        let rows = order_desk(&f, Interval::Day, None);
+        assert_eq!(rows.len(), 3, "Ana, Haris, the company: {rows:?}");
+        let (ana, haris, company) = (&rows[0], &rows[1], &rows[2]);
+        assert_eq!((ana.staff, haris.staff, company.staff), (Some(1), Some(2), None));
+        assert_eq!((ana.calls, ana.order_calls, ana.converted), (3, 2, 1));
+        assert_eq!(ana.conversion(), Some(0.5));
+        assert_eq!((ana.orders, ana.value_cents, ana.lines, ana.cancelled), (2, 17_050, 4, 1));
+        assert_eq!((ana.offers, ana.accepted, ana.attach_rate(), ana.offers_per_order()), (4, 2, Some(0.5), Some(2.0)));
+        assert_eq!(ana.offers_by_reason.get("new"), Some(&2));
+        assert_eq!((haris.calls, haris.converted, haris.debt_stops, haris.orders), (1, 0, 2, 0));
+        assert_eq!((haris.conversion(), haris.offers_per_order()), (Some(0.0), None));
+        assert_eq!(
+            (company.calls, company.order_calls, company.converted, company.orders, company.offers, company.debt_stops),
+            (4, 3, 1, 2, 5, 2)
+        );
+        // One operator only: her rows and a company row of hers alone.
+        let only = order_desk(&f, Interval::Day, Some(2));
+        assert_eq!((only.len(), only[1].calls, only[1].offers), (2, 1, 1));
+    }
+
+    #[test]
+    fn days_fall_into_their_week_and_month() {
+        let f = Facts {
+            calls: vec![
+                call(1, "2026-11-29", false, 1, "2026-11-29T10:00:00Z", "2026-11-29T10:01:00Z"),
+                call(1, "2026-11-30", false, 1, "2026-11-30T10:00:00Z", "2026-11-30T10:01:00Z"),
+                call(1, "2026-12-06", false, 1, "2026-12-06T10:00:00Z", "2026-12-06T10:01:00Z"),
+            ],
+            ..Facts::default()
+        };
+        let weeks: Vec<(NaiveDate, u64)> = order_desk(&f, Interval::Week, None)
+            .iter()
+            .filter(|r| r.staff.is_none())
+            .map(|r| (r.period, r.calls))
+            .collect();
+        assert_eq!(weeks, [(d("2026-11-23"), 1), (d("2026-11-30"), 2)]);
+        let months: Vec<(NaiveDate, u64)> = order_desk(&f, Interval::Month, None)
+            .iter()
+            .filter(|r| r.staff.is_none())
+            .map(|r| (r.period, r.calls))
+            .collect();
+        assert_eq!(months, [(d("2026-11-01"), 2), (d("2026-12-01"), 1)]);
+    }
+}

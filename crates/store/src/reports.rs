@@ -1,0 +1,136 @@
+//! What the reports read: the facts of a period, as stored. The figures are
+//! `centrala_desk::report`'s; this file only reads.
+
+use crate::{Result, Scoped};
+use centrala_domain::{ClientId, StaffId};
+
+/// A call an operator answered (instants RFC 3339 UTC, as stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawCall {
+    pub staff: StaffId,
+    pub intent: String,
+    pub client: Option<ClientId>,
+    pub answered_at: String,
+    pub ended_at: Option<String>,
+}
+
+/// An order confirmed by whoever took it, with when it was confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawOrder {
+    pub staff: StaffId,
+    pub client: ClientId,
+    pub confirmed_at: String,
+    pub total_cents: i64,
+    pub lines: i64,
+    pub status: String,
+}
+
+/// An item offered, and the client's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawOffer {
+    pub staff: StaffId,
+    pub reason: String,
+    pub answer: String,
+    pub at: String,
+}
+
+/// The order desk's facts of a period: from `from` (included) to `until`
+/// (excluded), both instants RFC 3339 UTC.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderDeskFacts {
+    pub calls: Vec<RawCall>,
+    pub orders: Vec<RawOrder>,
+    pub offers: Vec<RawOffer>,
+    /// Orders refused by the debt gate: who (username), when.
+    pub debt_stops: Vec<(String, String)>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CallRow {
+    handled_by: i64,
+    intent: String,
+    client_id: Option<i64>,
+    answered_at: String,
+    ended_at: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    created_by: i64,
+    client_id: i64,
+    confirmed_at: String,
+    total: i64,
+    lines: i64,
+    status: String,
+}
+
+impl Scoped<'_> {
+    pub async fn order_desk_facts(&self, from: &str, until: &str) -> Result<OrderDeskFacts> {
+        let company = self.company_id().0;
+        let calls: Vec<CallRow> = sqlx::query_as(
+            "SELECT handled_by, intent, client_id, answered_at, ended_at FROM interactions
+             WHERE company_id = $1 AND handled_by IS NOT NULL AND answered_at >= $2 AND answered_at < $3",
+        )
+        .bind(company)
+        .bind(from)
+        .bind(until)
+        .fetch_all(self.pool())
+        .await?;
+        let orders: Vec<OrderRow> = sqlx::query_as(
+            "SELECT o.created_by, o.client_id, e.at AS confirmed_at, o.total,
+             (SELECT COUNT(*) FROM order_lines l WHERE l.company_id = o.company_id AND l.order_id = o.id) AS lines, o.status
+             FROM orders o JOIN order_events e ON e.company_id = o.company_id AND e.order_id = o.id AND e.kind = 'confirmed'
+             WHERE o.company_id = $1 AND o.created_by IS NOT NULL AND e.at >= $2 AND e.at < $3",
+        )
+        .bind(company)
+        .bind(from)
+        .bind(until)
+        .fetch_all(self.pool())
+        .await?;
+        let offers: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT staff_id, reason, answer, at FROM order_offers WHERE company_id = $1 AND at >= $2 AND at < $3",
+        )
+        .bind(company)
+        .bind(from)
+        .bind(until)
+        .fetch_all(self.pool())
+        .await?;
+        let debt_stops: Vec<(String, String)> = sqlx::query_as(
+            "SELECT actor, at FROM audit_log WHERE company_id = $1 AND action = 'refused' AND entity = 'order'
+             AND detail = 'debt_blocked' AND at >= $2 AND at < $3",
+        )
+        .bind(company)
+        .bind(from)
+        .bind(until)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(OrderDeskFacts {
+            calls: calls
+                .into_iter()
+                .map(|r| RawCall {
+                    staff: StaffId(r.handled_by),
+                    intent: r.intent,
+                    client: r.client_id.map(ClientId),
+                    answered_at: r.answered_at,
+                    ended_at: r.ended_at,
+                })
+                .collect(),
+            orders: orders
+                .into_iter()
+                .map(|r| RawOrder {
+                    staff: StaffId(r.created_by),
+                    client: ClientId(r.client_id),
+                    confirmed_at: r.confirmed_at,
+                    total_cents: r.total,
+                    lines: r.lines,
+                    status: r.status,
+                })
+                .collect(),
+            offers: offers
+                .into_iter()
+                .map(|(staff, reason, answer, at)| RawOffer { staff: StaffId(staff), reason, answer, at })
+                .collect(),
+            debt_stops,
+        })
+    }
+}
