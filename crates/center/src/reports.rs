@@ -8,6 +8,9 @@ use centrala_domain::{CompanyId, Intent, StaffId};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+/// How long after a reactivation call an order still counts.
+pub const REACTIVATION_DAYS: i64 = 30;
+
 fn instant(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
 }
@@ -68,6 +71,16 @@ pub async fn order_desk(
         for (actor, at) in raw.debt_stops {
             let (Some(m), Some(at)) = (people.iter().find(|m| m.username == actor), instant(&at)) else { continue };
             facts.debt_stops.push((m.id.0, day(&at, zone)));
+        }
+    }
+    // A dormant client called counts when they ordered within 30 days
+    // after the call (any channel, OD-16).
+    for (who, client, at) in raw.reactivation_calls {
+        let Some(at) = instant(&at) else { continue };
+        let called = day(&at, zone);
+        let until = called + chrono::Duration::days(REACTIVATION_DAYS);
+        if s.client_ordered_between(client, called, until).await? {
+            facts.reactivated.push((who.0, called));
         }
     }
     Ok(figures(&facts, interval, staff.map(|s| s.0)))

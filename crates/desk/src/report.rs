@@ -89,6 +89,9 @@ pub struct Facts {
     pub offers: Vec<OfferFact>,
     /// An operator refused an order by the debt gate: who, which day.
     pub debt_stops: Vec<(i64, NaiveDate)>,
+    /// A dormant client an operator called in a reactivation campaign who
+    /// ordered within 30 days after (any channel): who called, which day.
+    pub reactivated: Vec<(i64, NaiveDate)>,
 }
 
 /// One period's figures of one operator, or of the company (`staff` none).
@@ -109,6 +112,8 @@ pub struct Row {
     pub offers_by_reason: BTreeMap<String, u64>,
     pub debt_stops: u64,
     pub cancelled: u64,
+    /// Dormant clients called who ordered within 30 days after.
+    pub reactivated: u64,
 }
 
 impl Row {
@@ -175,6 +180,9 @@ pub fn order_desk(f: &Facts, interval: Interval, staff: Option<i64>) -> Vec<Row>
     }
     for (s, day) in &f.debt_stops {
         add(*day, *s, &|r| r.debt_stops += 1);
+    }
+    for (s, day) in &f.reactivated {
+        add(*day, *s, &|r| r.reactivated += 1);
     }
     // Company rows after the operators' of the same period.
     let mut out: Vec<Row> = rows.into_values().collect();
@@ -252,6 +260,7 @@ mod tests {
                 offer(2, "usual", false),
             ],
             debt_stops: vec![(2, d("2026-12-01")), (2, d("2026-12-01"))],
+            reactivated: vec![(1, d("2026-12-01"))],
         };
         let rows = order_desk(&f, Interval::Day, None);
         assert_eq!(rows.len(), 3, "Ana, Haris, the company: {rows:?}");
@@ -263,6 +272,7 @@ mod tests {
         assert_eq!((ana.offers, ana.accepted, ana.attach_rate(), ana.offers_per_order()), (4, 2, Some(0.5), Some(2.0)));
         assert_eq!(ana.offers_by_reason.get("new"), Some(&2));
         assert_eq!((haris.calls, haris.converted, haris.debt_stops, haris.orders), (1, 0, 2, 0));
+        assert_eq!((ana.reactivated, haris.reactivated, company.reactivated), (1, 0, 1));
         assert_eq!((haris.conversion(), haris.offers_per_order()), (Some(0.0), None));
         assert_eq!(
             (company.calls, company.order_calls, company.converted, company.orders, company.offers, company.debt_stops),

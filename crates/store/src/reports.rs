@@ -43,6 +43,9 @@ pub struct OrderDeskFacts {
     pub offers: Vec<RawOffer>,
     /// Orders refused by the debt gate: who (username), when.
     pub debt_stops: Vec<(String, String)>,
+    /// Dormant clients called in a reactivation campaign: who called,
+    /// whom, when (the target's last call).
+    pub reactivation_calls: Vec<(StaffId, ClientId, String)>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -104,7 +107,22 @@ impl Scoped<'_> {
         .bind(until)
         .fetch_all(self.pool())
         .await?;
+        let reactivation_calls: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT t.last_staff_id, t.client_id, t.last_at FROM campaign_targets t
+             JOIN campaigns c ON c.company_id = t.company_id AND c.id = t.campaign_id
+             WHERE t.company_id = $1 AND c.kind = 'reactivation' AND t.attempts > 0 AND t.last_staff_id IS NOT NULL
+             AND t.last_at >= $2 AND t.last_at < $3",
+        )
+        .bind(company)
+        .bind(from)
+        .bind(until)
+        .fetch_all(self.pool())
+        .await?;
         Ok(OrderDeskFacts {
+            reactivation_calls: reactivation_calls
+                .into_iter()
+                .map(|(staff, client, at)| (StaffId(staff), ClientId(client), at))
+                .collect(),
             calls: calls
                 .into_iter()
                 .map(|r| RawCall {

@@ -744,6 +744,29 @@ async fn the_reports_read_a_periods_facts(store: &Store) {
     assert!(s.move_order(order, OrderStatus::Draft, OrderStatus::Confirmed, "op.ana", "").await.unwrap());
     assert!(s.move_order(order, OrderStatus::Confirmed, OrderStatus::Cancelled, "op.ana", "").await.unwrap());
     s.audit("op.ana", "refused", "order", &client.code, "debt_blocked").await.unwrap();
+    // The client called in a reactivation campaign (counted), and in an
+    // instruction (not).
+    use centrala_desk::campaign::{after_result, Hours, Kind, Mode, Retry, DEFAULT_RESULTS};
+    let input = |kind| centrala_store::campaigns::CampaignInput {
+        kind,
+        name: "r".into(),
+        script: String::new(),
+        results: DEFAULT_RESULTS.iter().map(|r| r.to_string()).collect(),
+        agents: vec!["op.ana".into()],
+        queue: None,
+        mode: Mode::Preview,
+        starts_on: None,
+        ends_on: None,
+        due_on: None,
+        hours: Hours::default(),
+        retry: Retry::default(),
+    };
+    let now = today.and_hms_opt(10, 0, 0).unwrap();
+    for kind in [Kind::Reactivation, Kind::Instruction] {
+        let c = s.create_campaign(&input(kind), &[(client.id, None)], "head.north").await.unwrap();
+        let done = after_result(&c.input.results, "ordered", 1, now, c.input.retry, &c.input.hours, None).unwrap();
+        s.record_outcome(c.id, client.id, &done, ana, "", None).await.unwrap();
+    }
     let after = "9999-12-31T00:00:00.000Z";
     let f = s.order_desk_facts(&before, after).await.unwrap();
     assert_eq!(f.calls.len(), 1, "{f:?}");
@@ -763,6 +786,8 @@ async fn the_reports_read_a_periods_facts(store: &Store) {
     assert_eq!((f.offers.len(), f.offers[0].reason.as_str(), f.offers[0].answer.as_str()), (1, "new", "accepted"));
     assert_eq!(f.debt_stops.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(), ["op.ana"]);
     assert_eq!(f.offers[0].staff, StaffId(ana.0));
+    let called: Vec<_> = f.reactivation_calls.iter().map(|(who, c, _)| (*who, *c)).collect();
+    assert_eq!(called, [(ana, client.id)], "the reactivation campaign's call only");
     // Before the period: nothing; another company: nothing.
     let empty = s.order_desk_facts("2000-01-01T00:00:00.000Z", &before).await.unwrap();
     assert!(

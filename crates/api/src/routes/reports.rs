@@ -60,6 +60,9 @@ pub struct OrderFiguresOut {
     pub debt_stops: u64,
     /// Orders cancelled after they were confirmed.
     pub cancelled: u64,
+    /// Dormant clients called in a reactivation campaign who ordered
+    /// within 30 days after the call.
+    pub reactivated: u64,
 }
 
 fn day(raw: &str, field: &'static str) -> ApiResult<NaiveDate> {
@@ -130,6 +133,7 @@ pub async fn orders(
             offers_by_reason: r.offers_by_reason.clone(),
             debt_stops: r.debt_stops,
             cancelled: r.cancelled,
+            reactivated: r.reactivated,
         })
         .collect();
     s.audit(&auth.username, "report", "orders", &format!("{from}..{to}"), q.agent.as_deref().unwrap_or("")).await?;
@@ -153,6 +157,7 @@ pub async fn orders(
             "offers_per_order",
             "debt_stops",
             "cancelled",
+            "reactivated",
         ];
         head.extend(reasons.iter().copied());
         w.write_record(&head).map_err(|_| ApiError::internal())?;
@@ -173,6 +178,7 @@ pub async fn orders(
                 ratio(r.offers_per_order),
                 r.debt_stops.to_string(),
                 r.cancelled.to_string(),
+                r.reactivated.to_string(),
             ];
             rec.extend(reasons.iter().map(|k| r.offers_by_reason.get(*k).copied().unwrap_or(0).to_string()));
             w.write_record(&rec).map_err(|_| ApiError::internal())?;
