@@ -864,6 +864,40 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
         text_until(&head, &format!("{row} .progress"), |t| t == format!("1 od {n} gotovo · narudžbi: 1")).await;
     }
 
+    // The order desk's figures on the heads' page: op.ana's orders of the
+    // days around today (by the wall clock, as the store's instants are),
+    // as many as she confirmed, and the company's row.
+    {
+        let wall = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Sarajevo).date_naive();
+        let mut confirmed = 0;
+        for o in s.orders(&OrderFilter { client: None, status: None, taken_by: Some(ana), limit: 1000 }).await.unwrap()
+        {
+            confirmed += s.order_events(o.id).await.unwrap().iter().filter(|e| e.kind == "confirmed").count();
+        }
+        assert!(confirmed > 0, "op.ana confirmed orders earlier in this test");
+        head.goto(&format!("{base}/heads")).await.unwrap();
+        set(&head, "#rep-from", &wall.pred_opt().unwrap().to_string()).await;
+        set(&head, "#rep-to", &wall.succ_opt().unwrap().to_string()).await;
+        set(&head, "#rep-interval", "month").await;
+        head.execute("document.querySelector('#rep-form').requestSubmit();", vec![]).await.unwrap();
+        let total = text_until(&head, "#rep-table tr.total", |t| t.contains("Firma")).await;
+        // Her rows (one per month the days fall in): their orders add up.
+        let rows = head
+            .execute(
+                "return Array.from(document.querySelectorAll(\"#rep-table tr[data-agent='op.ana']\")).map((tr) => Array.from(tr.cells).map((td) => td.textContent));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let rows: Vec<Vec<String>> = serde_json::from_value(rows).unwrap();
+        assert!(!rows.is_empty() && rows.iter().all(|r| r[1] == "op.ana"), "{rows:?} {total}");
+        let orders: usize = rows.iter().map(|r| r[4].parse::<usize>().unwrap()).sum();
+        assert_eq!(orders, confirmed, "her orders: {rows:?}");
+        let csv = head.find(Locator::Css("#rep-csv")).await.unwrap().attr("href").await.unwrap().unwrap();
+        assert!(csv.contains("format=csv") && csv.contains("interval=month"), "{csv}");
+        check_page(&head, "heads-figures").await;
+    }
+
     // Every page at phone size: nothing scrolls sideways.
     for c in [&head, &op, &fin] {
         c.set_window_size(390, 844).await.unwrap();

@@ -1239,6 +1239,39 @@ if (document.body.dataset.page === "heads" && $("#campaigns")) {
   $("#camp-create").addEventListener("submit", campCreate);
 }
 
+// ---- the order desk's figures on the heads' page (OD-26) ------------------------
+
+const pctFmt = new Intl.NumberFormat(LOCALE, { style: "percent", maximumFractionDigits: 1 });
+function pct(v) {
+  return v === null || v === undefined ? "–" : pctFmt.format(v);
+}
+
+async function loadFigures(ev) {
+  if (ev) ev.preventDefault();
+  const form = $("#rep-form");
+  clearErrors(form);
+  const q = "from=" + encodeURIComponent($("#rep-from").value) + "&to=" + encodeURIComponent($("#rep-to").value) +
+    "&interval=" + encodeURIComponent($("#rep-interval").value);
+  $("#rep-csv").href = "/api/v1/reports/orders?" + q + "&format=csv";
+  try {
+    const rows = await api("GET", "/reports/orders?" + q);
+    $("#rep-msg").textContent = rows.length ? "" : t("rep-none");
+    $("#rep-table tbody").replaceChildren(...rows.map((r) => el("tr", { "data-agent": r.agent || "", class: r.agent ? "" : "total" },
+      el("td", {}, day(r.period)), el("td", {}, r.agent || t("rep-company")), el("td", { class: "num" }, String(r.calls)),
+      el("td", { class: "num" }, pct(r.conversion)), el("td", { class: "num" }, String(r.orders)),
+      el("td", { class: "num" }, money(r.value)), el("td", { class: "num" }, pct(r.attach_rate)),
+      el("td", { class: "num" }, String(r.debt_stops)), el("td", { class: "num" }, String(r.cancelled)),
+      el("td", { class: "num" }, String(r.reactivated)))));
+  } catch (e) {
+    showError($("#rep-msg"), e, form);
+  }
+}
+
+if (document.body.dataset.page === "heads" && $("#rep-form")) {
+  $("#rep-form").addEventListener("submit", loadFigures);
+  loadFigures().catch(() => {});
+}
+
 // ---- heads' day -----------------------------------------------------------------
 
 function orderRow(o) {

@@ -391,6 +391,38 @@ const SHORTCUTS: [(&str, &str); 13] = [
 
 /// Outbound campaigns on the heads' page: their progress, live, and a form
 /// to build one (OD-16, OD-17).
+/// The order desk's figures (OD-26) for a period the reader picks: per
+/// operator and for the company, with a CSV of the same.
+fn figures_section(tr: Tr, today: chrono::NaiveDate) -> Markup {
+    let first = centrala_desk::report::Interval::Month.start(today);
+    html! {
+        section.card aria-labelledby="h-figures" {
+            h2 #h-figures { (tr.t("rep-title")) }
+            form #rep-form.grid {
+                (field(tr, "rep-from", "from", html! { input #rep-from type="date" required value=(first); }))
+                (field(tr, "rep-to", "to", html! { input #rep-to type="date" required value=(today); }))
+                (field(tr, "rep-interval", "interval", html! { select #rep-interval {
+                    @for i in ["day", "week", "month"] { option value=(i) selected[i == "month"] { (tr.t(&format!("rep-interval-{i}"))) } }
+                } }))
+                button type="submit" { (tr.t("rep-show")) }
+                a #rep-csv href="" download="" { (tr.t("rep-csv")) }
+                p #rep-msg role="status" {}
+            }
+            div {
+                table #rep-table {
+                    caption.visually-hidden { (tr.t("rep-title")) }
+                    thead { tr {
+                        @for k in ["period", "agent", "calls", "conversion", "orders", "value", "attach", "debt", "cancelled", "reactivated"] {
+                            th scope="col" { (tr.t(&format!("rep-col-{k}"))) }
+                        }
+                    } }
+                    tbody {}
+                }
+            }
+        }
+    }
+}
+
 fn campaigns_section(tr: Tr, staffing: &centrala_desk::staffing::Staffing, queues: &[String]) -> Markup {
     html! {
         section.card aria-labelledby="h-campaigns" {
@@ -578,6 +610,7 @@ async fn heads(State(state): State<AppState>, user: User) -> Response {
                 }
             }
             @if crate::auth::roles::PLANNERS.contains(&user.auth.role) {
+                (figures_section(tr, user.today))
                 (campaigns_section(tr, &staffing, &queue_names))
             }
             @if crate::auth::roles::ASSIGNERS.contains(&user.auth.role) {
@@ -837,6 +870,22 @@ mod tests {
         codes("camp-status", &["draft", "running", "paused", "done"]);
         codes("camp-kind", &centrala_desk::campaign::Kind::ALL.map(centrala_desk::campaign::Kind::as_str));
         codes("camp-mode", &[super::Mode::Preview.as_str(), super::Mode::Progressive.as_str()]);
+        codes("rep-interval", &["day", "week", "month"]);
+        codes(
+            "rep-col",
+            &[
+                "period",
+                "agent",
+                "calls",
+                "conversion",
+                "orders",
+                "value",
+                "attach",
+                "debt",
+                "cancelled",
+                "reactivated",
+            ],
+        );
         codes("err", &["network", "debt_blocked-override", "debt_blocked-transfer"]);
         codes("role", &Role::ALL.map(Role::as_str));
         codes("agent", &["offline", "available", "offered", "on_contact", "wrap_up", "not_ready"]);

@@ -634,3 +634,26 @@ camp-status-done = završena
 camp-skip = Preskoči
 camp-skipped = Preskočeno: vraća se kasnije.
 err-invalid_input-skip_reason = U bilješke napišite zašto preskačete.
+
+# Reports: the order desk's figures
+rep-title = Rezultati prijema narudžbi
+rep-from = Od
+rep-to = Do
+rep-interval = Po
+rep-interval-day = danu
+rep-interval-week = sedmici
+rep-interval-month = mjesecu
+rep-show = Prikaži
+rep-csv = Preuzmi CSV
+rep-none = Ništa u ovom periodu.
+rep-company = Firma
+rep-col-period = Period
+rep-col-agent = Operater
+rep-col-calls = Pozivi
+rep-col-conversion = Konverzija
+rep-col-orders = Narudžbe
+rep-col-value = Vrijednost
+rep-col-attach = Prihvaćene ponude
+rep-col-debt = Zaustavljeno zbog duga
+rep-col-cancelled = Otkazano nakon potvrde
+rep-col-reactivated = Vraćeni kupci

@@ -634,3 +634,26 @@ camp-status-done = done
 camp-skip = Skip
 camp-skipped = Skipped: it comes back later.
 err-invalid_input-skip_reason = Write in the notes why you skip it.
+
+# Reports: the order desk's figures
+rep-title = Order desk figures
+rep-from = From
+rep-to = To
+rep-interval = Per
+rep-interval-day = day
+rep-interval-week = week
+rep-interval-month = month
+rep-show = Show
+rep-csv = Download CSV
+rep-none = Nothing in this period.
+rep-company = Company
+rep-col-period = Period
+rep-col-agent = Operator
+rep-col-calls = Calls
+rep-col-conversion = Conversion
+rep-col-orders = Orders
+rep-col-value = Value
+rep-col-attach = Offers accepted
+rep-col-debt = Stopped by debt
+rep-col-cancelled = Cancelled after confirming
+rep-col-reactivated = Reactivated clients

@@ -634,3 +634,26 @@ camp-status-done = завершена
 camp-skip = Пропустить
 camp-skipped = Пропущено: вернётся позже.
 err-invalid_input-skip_reason = Напишите в заметках, почему пропускаете.
+
+# Reports: the order desk's figures
+rep-title = Показатели отдела заказов
+rep-from = С
+rep-to = По
+rep-interval = По
+rep-interval-day = дням
+rep-interval-week = неделям
+rep-interval-month = месяцам
+rep-show = Показать
+rep-csv = Скачать CSV
+rep-none = За этот период ничего нет.
+rep-company = Компания
+rep-col-period = Период
+rep-col-agent = Оператор
+rep-col-calls = Звонки
+rep-col-conversion = Конверсия
+rep-col-orders = Заказы
+rep-col-value = Сумма
+rep-col-attach = Принятые предложения
+rep-col-debt = Остановлено из-за долга
+rep-col-cancelled = Отменено после подтверждения
+rep-col-reactivated = Возвращённые клиенты
