@@ -61,7 +61,7 @@ use utoipa::{
         routes::campaigns::create, routes::campaigns::list, routes::campaigns::get, routes::campaigns::start, routes::campaigns::pause,
         routes::campaigns::targets, routes::campaigns::outcome, routes::campaigns::report, routes::campaigns::next, routes::campaigns::skip,
         routes::campaigns::dnc_list, routes::campaigns::dnc_get, routes::campaigns::dnc_put, routes::campaigns::dnc_delete,
-        routes::reports::orders,
+        routes::reports::orders, routes::reports::requests,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),
@@ -198,6 +198,7 @@ pub fn app(state: AppState) -> Router {
         .route("/campaigns", get(campaigns::list).post(campaigns::create))
         .route("/campaigns/next", get(campaigns::next))
         .route("/reports/orders", get(routes::reports::orders))
+        .route("/reports/requests", get(routes::reports::requests))
         .route("/campaigns/{id}", get(campaigns::get))
         .route("/campaigns/{id}/start", post(campaigns::start))
         .route("/campaigns/{id}/pause", post(campaigns::pause))

@@ -1750,6 +1750,7 @@ async fn the_order_desk_figures_of_a_known_story_are_exact() {
     // 1. An order call that ends in an order: offers declined
     // (confirm_quickly), confirmed while the call goes on.
     let one = call(first.id).await;
+    s.wrap_up_interaction(one, "order_taken").await.unwrap();
     let order = confirm_quickly(&d, &op, &first).await;
     s.end_interaction(one, Disposition::Answered).await.unwrap();
     let o = s.order(centrala_domain::OrderId(order)).await.unwrap().unwrap();
@@ -1828,4 +1829,24 @@ async fn the_order_desk_figures_of_a_known_story_are_exact() {
     assert_eq!(hour.body["error"]["field"], "interval");
     let nobody = d.w.get(&format!("/api/v1/reports/orders?{period}&agent=nobody"), &head).await;
     assert_eq!(nobody.body["error"]["field"], "agent");
+
+    // Frequent requests (CC-8): the two order calls, one wrapped up as an
+    // order taken, both of retail clients; for the heads, not operators.
+    let r = d.w.get(&format!("/api/v1/reports/requests?{period}&interval=month"), &head).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rows = r.body.as_array().unwrap().clone();
+    let count = |kind: &str, code: &str| -> u64 {
+        rows.iter().filter(|x| x["kind"] == kind && x["code"] == code).map(|x| x["count"].as_u64().unwrap()).sum()
+    };
+    assert_eq!((count("intent", "order"), count("wrap_up", "order_taken")), (2, 1), "{rows:?}");
+    assert!(rows.iter().all(|x| x["count"].as_u64() > Some(0)), "{rows:?}");
+    let retail: u64 = rows
+        .iter()
+        .filter(|x| x["kind"] == "intent")
+        .map(|x| x["by_client_type"]["retail"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(retail, 2, "{rows:?}");
+    assert_eq!(d.w.get(&format!("/api/v1/reports/requests?{period}"), &op).await.status, StatusCode::FORBIDDEN);
+    let bad = d.w.get("/api/v1/reports/requests?from=2026-12-02&to=2026-12-01", &head).await;
+    assert_eq!(bad.body["error"]["field"], "to");
 }

@@ -3,7 +3,10 @@
 //! `centrala_desk::report`.
 
 use crate::{Center, CenterResult};
-use centrala_desk::report::{order_desk as figures, CallFact, Facts, Interval, OfferFact, OrderFact, Row};
+use centrala_desk::report::{
+    order_desk as figures, requests as counted, CallFact, Facts, Interval, OfferFact, OrderFact, RequestFact,
+    RequestRow, Row,
+};
 use centrala_domain::{CompanyId, Intent, StaffId};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -13,6 +16,35 @@ pub const REACTIVATION_DAYS: i64 = 30;
 
 fn instant(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// The requests that came in from `from` to `to` (local days, both
+/// included), per `interval` (CC-8): each intent and wrap-up code, most
+/// frequent first.
+pub async fn requests(
+    center: &Center,
+    company: CompanyId,
+    from: NaiveDate,
+    to: NaiveDate,
+    interval: Interval,
+) -> CenterResult<Vec<RequestRow>> {
+    let zone = center.zone(company).await;
+    let start = crate::clock::day_start(from, zone);
+    let until = crate::clock::day_start(to.succ_opt().unwrap_or(to), zone);
+    let raw = center.company(company).request_facts(&start, &until).await?;
+    let facts: Vec<RequestFact> = raw
+        .into_iter()
+        .filter_map(|r| {
+            let at = instant(&r.arrived_at)?;
+            Some(RequestFact {
+                day: at.with_timezone(&zone).date_naive(),
+                intent: Some(r.intent),
+                wrap_up: Some(r.wrap_up),
+                client_type: r.client_type,
+            })
+        })
+        .collect();
+    Ok(counted(&facts, interval))
 }
 
 /// The order desk's figures from `from` to `to` (local days, both

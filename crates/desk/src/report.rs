@@ -190,6 +190,61 @@ pub fn order_desk(f: &Facts, interval: Interval, staff: Option<i64>) -> Vec<Row>
     out
 }
 
+/// A contact that came in (CC-8): why the caller called (the menu's
+/// intent), the operator's wrap-up code, the client's type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestFact {
+    pub day: NaiveDate,
+    pub intent: Option<String>,
+    pub wrap_up: Option<String>,
+    /// `None`: a caller who is no client.
+    pub client_type: Option<String>,
+}
+
+/// How often one request came in, in one period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRow {
+    pub period: NaiveDate,
+    /// `intent` (what the caller chose in the menu) or `wrap_up` (what
+    /// the operator wrote it was).
+    pub kind: &'static str,
+    pub code: String,
+    pub count: u64,
+    /// The same, per client type (`None`: not a client).
+    pub by_client_type: BTreeMap<Option<String>, u64>,
+}
+
+/// The requests per period: each intent and each wrap-up code with its
+/// count, the most frequent first within a period (then by kind and code).
+pub fn requests(facts: &[RequestFact], interval: Interval) -> Vec<RequestRow> {
+    let mut rows: BTreeMap<(NaiveDate, &'static str, String), RequestRow> = BTreeMap::new();
+    for f in facts {
+        let period = interval.start(f.day);
+        for (kind, code) in [("intent", &f.intent), ("wrap_up", &f.wrap_up)] {
+            let Some(code) = code.as_ref().filter(|c| !c.is_empty()) else { continue };
+            let row = rows.entry((period, kind, code.clone())).or_insert_with(|| RequestRow {
+                period,
+                kind,
+                code: code.clone(),
+                count: 0,
+                by_client_type: BTreeMap::new(),
+            });
+            row.count += 1;
+            *row.by_client_type.entry(f.client_type.clone()).or_default() += 1;
+        }
+    }
+    let mut out: Vec<RequestRow> = rows.into_values().collect();
+    out.sort_by(|a, b| {
+        (a.period, std::cmp::Reverse(a.count), a.kind, &a.code).cmp(&(
+            b.period,
+            std::cmp::Reverse(b.count),
+            b.kind,
+            &b.code,
+        ))
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,6 +336,39 @@ mod tests {
         // One operator only: her rows and a company row of hers alone.
         let only = order_desk(&f, Interval::Day, Some(2));
         assert_eq!((only.len(), only[1].calls, only[1].offers), (2, 1, 1));
+    }
+
+    #[test]
+    fn requests_are_counted_per_period_most_frequent_first() {
+        let fact = |day: &str, intent: Option<&str>, wrap: Option<&str>, ty: Option<&str>| RequestFact {
+            day: d(day),
+            intent: intent.map(str::to_owned),
+            wrap_up: wrap.map(str::to_owned),
+            client_type: ty.map(str::to_owned),
+        };
+        let facts = [
+            fact("2026-11-30", Some("order"), Some("order_taken"), Some("retail")),
+            fact("2026-12-01", Some("order"), Some("information"), Some("key")),
+            fact("2026-12-02", Some("reference"), Some("information"), None),
+            fact("2026-12-02", Some("order"), Some(""), Some("retail")),
+            fact("2026-12-07", Some("complaint"), None, Some("retail")),
+        ];
+        let rows = requests(&facts, Interval::Week);
+        let got: Vec<(NaiveDate, &str, &str, u64)> =
+            rows.iter().map(|r| (r.period, r.kind, r.code.as_str(), r.count)).collect();
+        assert_eq!(
+            got,
+            [
+                (d("2026-11-30"), "intent", "order", 3),
+                (d("2026-11-30"), "wrap_up", "information", 2),
+                (d("2026-11-30"), "intent", "reference", 1),
+                (d("2026-11-30"), "wrap_up", "order_taken", 1),
+                (d("2026-12-07"), "intent", "complaint", 1),
+            ]
+        );
+        let order = &rows[0].by_client_type;
+        assert_eq!((order.get(&Some("retail".into())), order.get(&Some("key".into()))), (Some(&2), Some(&1)));
+        assert_eq!(rows[1].by_client_type.get(&None), Some(&1), "a caller who is no client");
     }
 
     #[test]

@@ -67,7 +67,32 @@ struct OrderRow {
     status: String,
 }
 
+/// A call that came in: when, why (the menu's intent), the wrap-up code,
+/// and its client's type (none: not a client).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RawRequest {
+    pub arrived_at: String,
+    pub intent: String,
+    pub wrap_up: String,
+    pub client_type: Option<String>,
+}
+
 impl Scoped<'_> {
+    /// The calls that came in from `from` (included) to `until`
+    /// (excluded), RFC 3339 UTC.
+    pub async fn request_facts(&self, from: &str, until: &str) -> Result<Vec<RawRequest>> {
+        Ok(sqlx::query_as(
+            "SELECT i.arrived_at, i.intent, i.wrap_up, c.client_type FROM interactions i
+             LEFT JOIN clients c ON c.company_id = i.company_id AND c.id = i.client_id
+             WHERE i.company_id = $1 AND i.direction = 'inbound' AND i.arrived_at >= $2 AND i.arrived_at < $3",
+        )
+        .bind(self.company_id().0)
+        .bind(from)
+        .bind(until)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     pub async fn order_desk_facts(&self, from: &str, until: &str) -> Result<OrderDeskFacts> {
         let company = self.company_id().0;
         let calls: Vec<CallRow> = sqlx::query_as(

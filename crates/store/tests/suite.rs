@@ -738,6 +738,7 @@ async fn the_reports_read_a_periods_facts(store: &Store) {
     let call = s.start_call(Direction::Inbound, "+38761000111", "+38733555000", Some(client.id), true).await.unwrap();
     s.route_interaction(call, "main", "1", Intent::Order, RoutingRule::Queue, &[]).await.unwrap();
     s.answer_interaction(call, ana, None).await.unwrap();
+    s.wrap_up_interaction(call, "order_taken").await.unwrap();
     let order = s.create_order(client.id, ana, "op.ana", today, None).await.unwrap();
     let product = s.products("", 1, 0).await.unwrap().remove(0);
     s.record_offer(order, product.id, "new", "accepted", ana, "op.ana").await.unwrap();
@@ -786,6 +787,9 @@ async fn the_reports_read_a_periods_facts(store: &Store) {
     assert_eq!((f.offers.len(), f.offers[0].reason.as_str(), f.offers[0].answer.as_str()), (1, "new", "accepted"));
     assert_eq!(f.debt_stops.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(), ["op.ana"]);
     assert_eq!(f.offers[0].staff, StaffId(ana.0));
+    let asked = s.request_facts(&before, after).await.unwrap();
+    let asked: Vec<_> = asked.iter().map(|r| (r.intent.as_str(), r.wrap_up.as_str(), r.client_type.clone())).collect();
+    assert_eq!(asked, [("order", "order_taken", Some(client.client_type.clone()))]);
     let called: Vec<_> = f.reactivation_calls.iter().map(|(who, c, _)| (*who, *c)).collect();
     assert_eq!(called, [(ana, client.id)], "the reactivation campaign's call only");
     // Before the period: nothing; another company: nothing.
@@ -793,8 +797,11 @@ async fn the_reports_read_a_periods_facts(store: &Store) {
     assert!(
         empty.calls.is_empty() && empty.orders.is_empty() && empty.offers.is_empty() && empty.debt_stops.is_empty()
     );
+    assert!(empty.reactivation_calls.is_empty());
+    assert!(s.request_facts("2000-01-01T00:00:00.000Z", &before).await.unwrap().is_empty());
     let (other, _) = store.ensure_company("other", "Other").await.unwrap();
     assert_eq!(store.company(other.id).order_desk_facts(&before, after).await.unwrap(), Default::default());
+    assert!(store.company(other.id).request_facts(&before, after).await.unwrap().is_empty());
 }
 
 storage_suite!(

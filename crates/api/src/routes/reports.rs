@@ -69,6 +69,33 @@ fn day(raw: &str, field: &'static str) -> ApiResult<NaiveDate> {
     raw.trim().parse().map_err(|_| ApiError::invalid(format!("{raw:?}: YYYY-MM-DD")).field(field))
 }
 
+/// The period and interval asked for, checked: not inverted, at most
+/// `MAX_DAYS`, an interval that exists.
+fn period(from: &str, to: &str, interval: Option<&str>) -> ApiResult<(NaiveDate, NaiveDate, Interval)> {
+    let (from, to) = (day(from, "from")?, day(to, "to")?);
+    if to < from {
+        return Err(ApiError::invalid("the period ends before it starts").field("to"));
+    }
+    if (to - from).num_days() + 1 > MAX_DAYS {
+        return Err(ApiError::invalid(format!("at most {MAX_DAYS} days")).field("to").param("limit", MAX_DAYS));
+    }
+    let interval = match interval {
+        None => Interval::Day,
+        Some(i) => Interval::parse(i)
+            .ok_or_else(|| ApiError::invalid(format!("{i:?}: day, week or month")).field("interval"))?,
+    };
+    Ok((from, to, interval))
+}
+
+fn csv_response(w: csv::Writer<Vec<u8>>, name: &str) -> ApiResult<Response> {
+    let body = w.into_inner().map_err(|_| ApiError::internal())?;
+    let headers: [(HeaderName, String); 2] = [
+        (header::CONTENT_TYPE, "text/csv; charset=utf-8".into()),
+        (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+    ];
+    Ok((headers, body).into_response())
+}
+
 /// The order desk's figures (OD-26): per period (`day`, `week`, `month`)
 /// and operator, then the company; conversion, attach rate and offers per
 /// order by reason, orders stopped by the debt gate, orders cancelled after
@@ -83,18 +110,7 @@ pub async fn orders(
     ApiQuery(q): ApiQuery<OrdersQuery>,
 ) -> ApiResult<Response> {
     auth.require(roles::ORDER_TAKERS)?;
-    let (from, to) = (day(&q.from, "from")?, day(&q.to, "to")?);
-    if to < from {
-        return Err(ApiError::invalid("the period ends before it starts").field("to"));
-    }
-    if (to - from).num_days() + 1 > MAX_DAYS {
-        return Err(ApiError::invalid(format!("at most {MAX_DAYS} days")).field("to").param("limit", MAX_DAYS));
-    }
-    let interval = match q.interval.as_deref() {
-        None => Interval::Day,
-        Some(i) => Interval::parse(i)
-            .ok_or_else(|| ApiError::invalid(format!("{i:?}: day, week or month")).field("interval"))?,
-    };
+    let (from, to, interval) = period(&q.from, &q.to, q.interval.as_deref())?;
     let s = state.store.company(auth.company);
     let staff = if !roles::PLANNERS.contains(&auth.role) {
         Some(auth.staff)
@@ -183,12 +199,75 @@ pub async fn orders(
             rec.extend(reasons.iter().map(|k| r.offers_by_reason.get(*k).copied().unwrap_or(0).to_string()));
             w.write_record(&rec).map_err(|_| ApiError::internal())?;
         }
-        let body = w.into_inner().map_err(|_| ApiError::internal())?;
-        let headers: [(HeaderName, String); 2] = [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".into()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"orders-{from}-{to}.csv\"")),
-        ];
-        return Ok((headers, body).into_response());
+        return csv_response(w, &format!("orders-{from}-{to}.csv"));
+    }
+    Ok(Json(out).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RequestsQuery {
+    /// The first local day (YYYY-MM-DD).
+    pub from: String,
+    /// The last local day, included.
+    pub to: String,
+    /// `day` (default), `week` (Monday to Sunday) or `month`.
+    pub interval: Option<String>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// How often one request came in, in one period.
+#[derive(Serialize, ToSchema)]
+pub struct RequestOut {
+    /// The period's first day.
+    pub period: NaiveDate,
+    /// `intent` (what the caller chose in the menu) or `wrap_up` (the
+    /// operator's code for the call).
+    pub kind: String,
+    pub code: String,
+    pub count: u64,
+    /// Per client type (`unknown`: callers who are no client).
+    pub by_client_type: BTreeMap<String, u64>,
+}
+
+/// Frequent requests (CC-8): the calls that came in per period, by the
+/// menu's intent and by the operator's wrap-up code, the most frequent
+/// first, each per client type. For the sales and marketing heads.
+#[utoipa::path(get, path = "/api/v1/reports/requests", tag = "reports", params(RequestsQuery),
+    responses((status = 200, body = [RequestOut]), (status = 200, content_type = "text/csv"),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn requests(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<RequestsQuery>,
+) -> ApiResult<Response> {
+    auth.require(roles::PLANNERS)?;
+    let (from, to, interval) = period(&q.from, &q.to, q.interval.as_deref())?;
+    let rows = centrala_center::reports::requests(&state.center, auth.company, from, to, interval).await?;
+    let out: Vec<RequestOut> = rows
+        .into_iter()
+        .map(|r| RequestOut {
+            period: r.period,
+            kind: r.kind.to_owned(),
+            code: r.code,
+            count: r.count,
+            by_client_type: r
+                .by_client_type
+                .into_iter()
+                .map(|(t, n)| (t.unwrap_or_else(|| "unknown".to_owned()), n))
+                .collect(),
+        })
+        .collect();
+    state.store.company(auth.company).audit(&auth.username, "report", "requests", &format!("{from}..{to}"), "").await?;
+    if q.format.as_deref() == Some("csv") {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(["period", "kind", "code", "count"]).map_err(|_| ApiError::internal())?;
+        for r in &out {
+            w.write_record([r.period.to_string(), r.kind.clone(), r.code.clone(), r.count.to_string()])
+                .map_err(|_| ApiError::internal())?;
+        }
+        return csv_response(w, &format!("requests-{from}-{to}.csv"));
     }
     Ok(Json(out).into_response())
 }
