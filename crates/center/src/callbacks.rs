@@ -71,6 +71,38 @@ pub async fn restore(center: &Center, company: CompanyId) {
     }
 }
 
+/// Rings the job's agent — their phone as the ACD last heard, else as
+/// stored — then dials the job's number presenting `caller_id`, recorded;
+/// why not, in words, when it cannot start. Callbacks and campaign calls
+/// are placed so.
+pub(crate) async fn agent_first(
+    center: &Center,
+    s: &centrala_store::Scoped<'_>,
+    job: &CallbackJob,
+    display: String,
+    recording: &std::path::Path,
+    caller_id: Option<String>,
+) -> Result<mpsc::UnboundedReceiver<Progress>, String> {
+    let user = match job.user.clone() {
+        Some(u) => Some(u),
+        None => s.sip_username(job.staff).await.ok().flatten(),
+    };
+    match (center.dialer.get(), user) {
+        (Some(d), Some(user)) => d
+            .click_to_call(ClickToCall {
+                agent: user,
+                target: job.number.clone(),
+                display,
+                ring_timeout: job.ring,
+                recording: Some(recording.to_path_buf()),
+                caller_id,
+            })
+            .map_err(|e| e.to_string()),
+        (None, _) => Err("no telephony".to_owned()),
+        (_, None) => Err("no phone".to_owned()),
+    }
+}
+
 /// Carries out the callbacks whose turn the ACD says has come, each in its
 /// own task.
 pub async fn run(center: Center, mut jobs: mpsc::UnboundedReceiver<CallbackJob>) {
@@ -103,26 +135,9 @@ async fn callback(center: Center, job: CallbackJob) {
         n => format!("{id}-callback-{n}.wav"),
     };
     let recording = recording_path(&center, job.company, id).await.with_file_name(file);
-    // Their phone: as the ACD last heard, else as stored.
-    let user = match job.user.clone() {
-        Some(u) => Some(u),
-        None => s.sip_username(staff).await.ok().flatten(),
-    };
-    let dialled = match (center.dialer.get(), user) {
-        (Some(d), Some(user)) => d
-            .click_to_call(ClickToCall {
-                agent: user,
-                target: job.number.clone(),
-                display: format!("Callback {}", if name.is_empty() { &job.number } else { &name }),
-                ring_timeout: job.ring,
-                recording: Some(recording.clone()),
-                caller_id: s.outbound_number().await.ok().flatten(),
-            })
-            .map_err(|e| e.to_string()),
-        (None, _) => Err("no telephony".to_owned()),
-        (_, None) => Err("no phone".to_owned()),
-    };
-    let mut progress = match dialled {
+    let display = format!("Callback {}", if name.is_empty() { &job.number } else { &name });
+    let caller_id = s.outbound_number().await.ok().flatten();
+    let mut progress = match agent_first(&center, &s, &job, display, &recording, caller_id).await {
         Ok(rx) => rx,
         Err(e) => {
             story(&s, id, StoryKind::Missed, Some(staff), &e).await;

@@ -23,7 +23,7 @@ use crate::Center;
 use centrala_acd::Event;
 use centrala_desk::campaign::{after_result, attempt_result, may_call, next_target, Candidate, Mode, State, NO_NUMBER};
 use centrala_domain::{ClientId, CompanyId, InteractionId, Role, StaffId};
-use centrala_sip::dial::{ClickToCall, OutboundEnd, Progress};
+use centrala_sip::dial::{OutboundEnd, Progress};
 use centrala_store::campaigns::{Campaign, CampaignInput, Status};
 use centrala_store::interactions::{Disposition, StoryKind};
 use centrala_store::{Scoped, Staff};
@@ -347,25 +347,9 @@ async fn place(center: Center, job: CallbackJob, campaign: i64) {
     story(&s, id, StoryKind::Offered, Some(staff), &c.input.name).await;
     pop_up(&center, company, staff, "call_offered", &about);
     let recording = recording_path(&center, company, id).await;
-    let user = match job.user.clone() {
-        Some(u) => Some(u),
-        None => s.sip_username(staff).await.ok().flatten(),
-    };
-    let dialled_call = match (center.dialer.get(), user) {
-        (Some(d), Some(user)) => d
-            .click_to_call(ClickToCall {
-                agent: user,
-                target: job.number.clone(),
-                display: if name.is_empty() { c.input.name.clone() } else { format!("{}: {name}", c.input.name) },
-                ring_timeout: job.ring,
-                recording: Some(recording.clone()),
-                caller_id: (!i.caller.is_empty()).then(|| i.caller.clone()),
-            })
-            .map_err(|e| e.to_string()),
-        (None, _) => Err("no telephony".to_owned()),
-        (_, None) => Err("no phone".to_owned()),
-    };
-    let mut progress = match dialled_call {
+    let display = if name.is_empty() { c.input.name.clone() } else { format!("{}: {name}", c.input.name) };
+    let caller_id = (!i.caller.is_empty()).then(|| i.caller.clone());
+    let mut progress = match crate::callbacks::agent_first(&center, &s, &job, display, &recording, caller_id).await {
         Ok(rx) => rx,
         Err(e) => {
             story(&s, id, StoryKind::Missed, Some(staff), &e).await;
