@@ -14,6 +14,14 @@ use chrono_tz::Tz;
 /// How long after a reactivation call an order still counts.
 pub const REACTIVATION_DAYS: i64 = 30;
 
+/// The instants (RFC 3339 UTC) from the start of local day `from` to the
+/// start of the day after `to`, and the zone.
+async fn span(center: &Center, company: CompanyId, from: NaiveDate, to: NaiveDate) -> (String, String, Tz) {
+    let zone = center.zone(company).await;
+    let until = to.succ_opt().unwrap_or(to);
+    (crate::clock::day_start(from, zone), crate::clock::day_start(until, zone), zone)
+}
+
 fn instant(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
 }
@@ -28,9 +36,7 @@ pub async fn requests(
     to: NaiveDate,
     interval: Interval,
 ) -> CenterResult<Vec<RequestRow>> {
-    let zone = center.zone(company).await;
-    let start = crate::clock::day_start(from, zone);
-    let until = crate::clock::day_start(to.succ_opt().unwrap_or(to), zone);
+    let (start, until, zone) = span(center, company, from, to).await;
     let raw = center.company(company).request_facts(&start, &until).await?;
     let facts: Vec<RequestFact> = raw
         .into_iter()
@@ -58,10 +64,8 @@ pub async fn order_desk(
     interval: Interval,
     staff: Option<StaffId>,
 ) -> CenterResult<Vec<Row>> {
-    let zone = center.zone(company).await;
+    let (start, until, zone) = span(center, company, from, to).await;
     let s = center.company(company);
-    let start = crate::clock::day_start(from, zone);
-    let until = crate::clock::day_start(to.succ_opt().unwrap_or(to), zone);
     let raw = s.order_desk_facts(&start, &until).await?;
     let day = |t: &DateTime<Utc>, zone: Tz| t.with_timezone(&zone).date_naive();
     let order = Intent::Order.as_str();
