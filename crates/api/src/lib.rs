@@ -61,7 +61,7 @@ use utoipa::{
         routes::campaigns::create, routes::campaigns::list, routes::campaigns::get, routes::campaigns::start, routes::campaigns::pause,
         routes::campaigns::targets, routes::campaigns::outcome, routes::campaigns::report, routes::campaigns::next, routes::campaigns::skip,
         routes::campaigns::dnc_list, routes::campaigns::dnc_get, routes::campaigns::dnc_put, routes::campaigns::dnc_delete,
-        routes::reports::orders, routes::reports::requests,
+        routes::reports::orders, routes::reports::requests, routes::reports::queues, routes::reports::agents, routes::reports::rebuild,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),
@@ -199,6 +199,9 @@ pub fn app(state: AppState) -> Router {
         .route("/campaigns/next", get(campaigns::next))
         .route("/reports/orders", get(routes::reports::orders))
         .route("/reports/requests", get(routes::reports::requests))
+        .route("/reports/queues", get(routes::reports::queues))
+        .route("/reports/agents", get(routes::reports::agents))
+        .route("/reports/rebuild", post(routes::reports::rebuild))
         .route("/campaigns/{id}", get(campaigns::get))
         .route("/campaigns/{id}/start", post(campaigns::start))
         .route("/campaigns/{id}/pause", post(campaigns::pause))

@@ -1850,3 +1850,178 @@ async fn the_order_desk_figures_of_a_known_story_are_exact() {
     let bad = d.w.get("/api/v1/reports/requests?from=2026-12-02&to=2026-12-01", &head).await;
     assert_eq!(bad.body["error"]["field"], "to");
 }
+
+/// Interval statistics (issue "Reports and evaluation", item 1) of a known
+/// story on the day clocks go forward in Sarajevo (2026-03-29, 23 hours),
+/// through the API: a call answered at exactly the threshold, callers who
+/// hang up before and after it, a call that waits across midnight (it
+/// counts on the day it entered), one in another queue that overflows;
+/// the operator's states across the day, which add up to 23 hours. The
+/// figures are the same after a restart; operators read their own only;
+/// bad periods and unknown queues are refused.
+#[tokio::test]
+async fn interval_statistics_of_a_known_story_are_exact_across_a_daylight_saving_day() {
+    use centrala_center::CenterConfig;
+    use centrala_desk::routing::Rule;
+    use centrala_domain::Intent;
+    use centrala_store::interactions::{Direction, Disposition, RoutingRule, StoryKind};
+    use centrala_store::intervals::{stamp, PastCall};
+    use chrono::{DateTime, TimeZone, Utc};
+    let d = Demo::new().await;
+    let admin = d.login("admin").await;
+    let head = d.login("head.north").await;
+    let company = d.w.db.store.company_by_code("demo").await.unwrap().unwrap();
+    let s = d.w.db.store.company(company.id);
+    let ana = s.staff_by_username("op.ana").await.unwrap().unwrap().id;
+    let at = |d: u32, h: u32, m: u32, sec: u32| Utc.with_ymd_and_hms(2026, 3, d, h, m, sec).single().unwrap();
+    let call = |entered: DateTime<Utc>, ended: DateTime<Utc>, disposition: Disposition| PastCall {
+        direction: Direction::Inbound,
+        caller: "+38761000222".into(),
+        called: "+38733555000".into(),
+        client: None,
+        arrived: entered - chrono::Duration::seconds(20),
+        routed: Some(entered),
+        answered: None,
+        ended,
+        intent: Some(Intent::Order),
+        rule: Some(RoutingRule::Desk(Rule::Operators)),
+        disposition,
+        handler: None,
+        wrap_up: String::new(),
+        story: Vec::new(),
+    };
+    let answered = PastCall {
+        answered: Some(at(28, 23, 5, 10)),
+        handler: Some(ana),
+        story: vec![
+            (at(28, 23, 4, 50), StoryKind::Offered, Some(ana), String::new()),
+            (at(28, 23, 5, 10), StoryKind::Answered, Some(ana), String::new()),
+        ],
+        // Entered 00:04:50 local, answered 20 s later: exactly the threshold.
+        ..call(at(28, 23, 4, 50), at(28, 23, 7, 10), Disposition::Answered)
+    };
+    let calls = vec![
+        answered,
+        // Entered at 23:59:50 on the 28th (local), hung up on the 29th.
+        call(at(28, 22, 59, 50), at(28, 23, 0, 30), Disposition::Abandoned),
+        // Waits across 01:15 local, hangs up after 10 s: within the threshold.
+        call(at(29, 0, 14, 55), at(29, 0, 15, 5), Disposition::Abandoned),
+        // 23:59 local (summer time): hangs up after 30 s.
+        call(at(29, 21, 59, 0), at(29, 21, 59, 30), Disposition::Abandoned),
+        // Midnight of the 30th: another day.
+        call(at(29, 22, 0, 0), at(29, 22, 0, 40), Disposition::Abandoned),
+        // Waits two minutes in "sales", then leaves it.
+        PastCall {
+            story: vec![(at(29, 1, 0, 0), StoryKind::Queued, None, "sales".into())],
+            ..call(at(29, 1, 0, 0), at(29, 1, 2, 0), Disposition::Overflowed)
+        },
+    ];
+    s.record_past_calls(&calls).await.unwrap();
+    let states = [
+        (at(28, 22, 50, 0), "available", ""),
+        (at(28, 23, 4, 50), "offered", ""),
+        (at(28, 23, 5, 10), "on_contact", ""),
+        (at(28, 23, 7, 10), "wrap_up", ""),
+        (at(28, 23, 7, 40), "available", ""),
+        (at(29, 0, 50, 0), "not_ready", "lunch"),
+        (at(29, 1, 10, 0), "available", ""),
+        (at(29, 21, 59, 0), "offline", ""),
+    ];
+    let rows: Vec<_> = states.iter().map(|(t, st, r)| (ana, stamp(*t), (*st).to_owned(), (*r).to_owned())).collect();
+    s.record_agent_states(&rows).await.unwrap();
+
+    let day = "from=2026-03-29&to=2026-03-29";
+    // History written behind the statistics' back shows once rebuilt.
+    let before = d.w.get(&format!("/api/v1/reports/queues?{day}"), &head).await;
+    assert_eq!(before.body, json!([]));
+    let r = d.w.post("/api/v1/reports/rebuild", &head, json!({"from": "2026-03-28", "to": "2026-03-30"})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "admins only");
+    let r = d.w.post("/api/v1/reports/rebuild", &admin, json!({"from": "2026-03-28", "to": "2026-03-30"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let q = d.w.get(&format!("/api/v1/reports/queues?{day}"), &head).await;
+    assert_eq!(q.status, StatusCode::OK, "{}", q.body);
+    let rows = q.body.as_array().unwrap();
+    let of = |queue: Option<&str>| rows.iter().find(|r| r["queue"].as_str() == queue).unwrap().clone();
+    let ops = of(Some("operators"));
+    assert_eq!(ops["period"], "2026-03-29");
+    let counts = ["offered", "answered", "answered_within", "abandoned", "abandoned_after"].map(|k| ops[k].as_i64());
+    assert_eq!(counts, [Some(3), Some(1), Some(1), Some(2), Some(1)], "{ops}");
+    assert_eq!(ops["service_level"].as_f64(), Some(0.5));
+    assert_eq!(ops["asa"].as_i64(), Some(20));
+    assert_eq!(ops["average_abandon_wait"].as_i64(), Some(20));
+    assert_eq!(ops["longest_wait"].as_i64(), Some(30));
+    let times = ["average_talk", "average_wrap_up", "average_handle"].map(|k| ops[k].as_i64());
+    assert_eq!(times, [Some(120), Some(30), Some(150)]);
+    let sales = of(Some("sales"));
+    assert_eq!((sales["offered"].as_i64(), sales["overflowed"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(sales["longest_wait"].as_i64(), Some(120));
+    let all = of(None);
+    assert_eq!((all["offered"].as_i64(), all["longest_wait"].as_i64()), (Some(4), Some(120)));
+    assert_eq!(rows.len(), 3);
+
+    // 15 minutes: labelled in local time, winter before the change and
+    // summer after it.
+    let fine = d.w.get(&format!("/api/v1/reports/queues?{day}&interval=15m&queue=operators"), &head).await;
+    let periods: Vec<(&str, i64)> = fine
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["queue"] == "operators")
+        .map(|r| (r["period"].as_str().unwrap(), r["offered"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        periods,
+        [("2026-03-29T00:00:00+01:00", 1), ("2026-03-29T01:00:00+01:00", 1), ("2026-03-29T23:45:00+02:00", 1)]
+    );
+
+    // The operator's day: every state adds up to 23 hours.
+    let a = d.w.get(&format!("/api/v1/reports/agents?{day}&agent=op.ana"), &head).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let a = a.body[0].clone();
+    let states = ["ready", "ringing", "talking", "wrap_up", "not_ready", "offline"].map(|k| a[k].as_i64().unwrap());
+    assert_eq!(states, [81_370, 20, 120, 30, 1_200, 60], "{a}");
+    assert_eq!(states.iter().sum::<i64>(), 23 * 3600);
+    assert_eq!(a["not_ready_by_reason"], json!({"lunch": 1200}));
+    assert_eq!(
+        (a["offered"].as_i64(), a["answered"].as_i64(), a["average_handle"].as_i64()),
+        (Some(1), Some(1), Some(150))
+    );
+    assert_eq!(a["occupancy"].as_f64(), Some(150.0 / 81_540.0));
+    let csv =
+        d.w.raw(
+            Request::get(format!("/api/v1/reports/agents?{day}&format=csv"))
+                .header(header::AUTHORIZATION, format!("Bearer {head}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let text = csv.body.as_str().unwrap();
+    assert!(text.starts_with("period,agent,offered,missed,answered"), "{text}");
+    assert!(text.contains("2026-03-29,op.ana,1,0,1,0,120,30,150,0,81370,20,120,30,1200,60,"), "{text}");
+    assert!(text.lines().next().unwrap().ends_with("not_ready:lunch"), "{text}");
+
+    // Another operator reads only her own figures: none that day.
+    let haris = d.login("op.haris").await;
+    let own = d.w.get(&format!("/api/v1/reports/agents?{day}&agent=op.ana"), &haris).await;
+    assert_eq!(own.body, json!([]));
+    assert_eq!(d.w.get(&format!("/api/v1/reports/queues?{day}"), &haris).await.status, StatusCode::FORBIDDEN);
+
+    // Bad input.
+    let inverted = d.w.get("/api/v1/reports/queues?from=2026-03-29&to=2026-03-28", &head).await;
+    assert_eq!((inverted.code(), inverted.body["error"]["field"].as_str()), ("invalid_input", Some("to")));
+    let long = d.w.get("/api/v1/reports/agents?from=2026-03-01&to=2026-03-29&interval=15m", &head).await;
+    assert_eq!(long.body["error"]["params"]["limit"].as_i64(), Some(7));
+    let nowhere = d.w.get(&format!("/api/v1/reports/queues?{day}&queue=nowhere"), &head).await;
+    assert_eq!((nowhere.code(), nowhere.body["error"]["field"].as_str()), ("invalid_input", Some("queue")));
+    let odd = d.w.get(&format!("/api/v1/reports/queues?{day}&interval=fortnight"), &head).await;
+    assert_eq!(odd.body["error"]["field"].as_str(), Some("interval"));
+
+    // After a restart the day reads the same.
+    let (queues, agents) = (q.body.clone(), d.w.get(&format!("/api/v1/reports/agents?{day}"), &head).await.body);
+    let Demo { w, .. } = d;
+    let w = w.restart(CenterConfig { clock: Clock::Fixed(today()), ..CenterConfig::default() });
+    assert_eq!(w.get(&format!("/api/v1/reports/queues?{day}"), &head).await.body, queues);
+    assert_eq!(w.get(&format!("/api/v1/reports/agents?{day}"), &head).await.body, agents);
+}

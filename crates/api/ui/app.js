@@ -1656,6 +1656,7 @@ if (document.body.dataset.page === "admin") {
       $("#q-members").value = q.members.join(", ");
       $("#q-attempts").value = q.callback_attempts;
       $("#q-retry").value = q.callback_retry_seconds;
+      $("#q-sl").value = q.service_level_seconds;
       $("#q-offer").checked = q.callback_offer;
       $("#q-name").focus();
     });
@@ -1668,7 +1669,7 @@ if (document.body.dataset.page === "admin") {
       await api("PUT", "/queues/" + encodeURIComponent(v("#q-name") || ""), {
         ring_timeout_seconds: n("#q-ring"), wrap_up_seconds: n("#q-wrap"), max_wait_seconds: n("#q-max"),
         overflow: over.startsWith("queue:") ? { queue: over.slice(6) } : over, announce_every_seconds: n("#q-announce"),
-        callback_offer: $("#q-offer").checked, callback_attempts: n("#q-attempts"), callback_retry_seconds: n("#q-retry"), members: ($("#q-members").value || "").split(",").map((m) => m.trim()).filter((m) => m),
+        callback_offer: $("#q-offer").checked, callback_attempts: n("#q-attempts"), callback_retry_seconds: n("#q-retry"), service_level_seconds: n("#q-sl"), members: ($("#q-members").value || "").split(",").map((m) => m.trim()).filter((m) => m),
       });
       location.reload();
     } catch (e) {

@@ -119,6 +119,8 @@ pub struct QueueSettings {
     /// how long it waits between tries (it joins the queue again then).
     pub callback_attempts: u32,
     pub callback_retry: Duration,
+    /// Answered within this counts as in service level.
+    pub service_level: Duration,
     /// Higher is served first when queues compete for an agent: every
     /// caller's queue is 0, a campaign's below, so inbound comes first.
     pub priority: i32,
@@ -135,6 +137,7 @@ impl Default for QueueSettings {
             members: Vec::new(),
             callback_attempts: 3,
             callback_retry: Duration::from_secs(300),
+            service_level: Duration::from_secs(20),
             priority: 0,
         }
     }
@@ -389,6 +392,8 @@ struct Driver {
     /// calls no longer waiting, are dropped when they come up).
     announcements: BinaryHeap<Reverse<(tokio::time::Instant, TaskId)>>,
     jobs: mpsc::UnboundedSender<CallbackJob>,
+    /// Where agents' state changes go to be kept (interval statistics).
+    states: mpsc::UnboundedSender<crate::intervals::StateRecord>,
     /// The wall-clock instant at `start` (the engine's time is counted
     /// from there, so virtual time moves both).
     wall: chrono::DateTime<chrono::Utc>,
@@ -506,6 +511,14 @@ impl Driver {
             Command::AgentState { agent, state } => {
                 let staff = staff_of(agent);
                 if let Some(company) = self.agents.get(&staff) {
+                    let _ = self.states.send(crate::intervals::StateRecord {
+                        company: *company,
+                        staff,
+                        // The store's instants are the wall clock's.
+                        at: chrono::Utc::now(),
+                        state: state.as_str().to_owned(),
+                        reason: reason(&state).unwrap_or_default().to_owned(),
+                    });
                     self.bus.publish(BusEvent {
                         company: *company,
                         staff: vec![staff],
@@ -548,6 +561,7 @@ impl Driver {
             ring_timeout: s.ring_timeout,
             wrap_up: s.wrap_up,
             max_wait,
+            sl_threshold: s.service_level,
             priority: s.priority,
             ..QueueConfig::new(id, &info.name)
         })
@@ -827,6 +841,7 @@ impl AcdService {
         bus: Arc<Bus>,
         clock: crate::Clock,
         zone: chrono_tz::Tz,
+        states: mpsc::UnboundedSender<crate::intervals::StateRecord>,
     ) -> (AcdService, mpsc::UnboundedReceiver<CallbackJob>) {
         let (tx, mut rx) = mpsc::channel::<Request>(1024);
         let (jobs, jobs_rx) = mpsc::unbounded_channel();
@@ -848,6 +863,7 @@ impl AcdService {
             attempts: HashMap::new(),
             announcements: BinaryHeap::new(),
             jobs,
+            states,
             wall: clock.now(),
             default_zone: zone,
             zones: HashMap::new(),

@@ -147,6 +147,7 @@ pub async fn queues(
                 members,
                 callback_attempts: 1,
                 callback_retry: Duration::ZERO,
+                service_level: operators.service_level,
                 priority: -1,
             };
             (campaign_queue(c.id), settings)

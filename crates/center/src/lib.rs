@@ -19,6 +19,7 @@ pub mod clock;
 pub mod desk;
 pub mod error;
 pub mod hands;
+pub mod intervals;
 pub mod knowledge;
 pub mod recordings;
 pub mod recovery;
@@ -105,7 +106,8 @@ impl Center {
     /// last handle is dropped.
     pub fn start(store: Store, config: CenterConfig) -> Center {
         let events = Arc::new(bus::Bus::new());
-        let (acd, jobs) = acd::AcdService::start(events.clone(), config.clock, config.time_zone);
+        let states = intervals::recorder(store.clone());
+        let (acd, jobs) = acd::AcdService::start(events.clone(), config.clock, config.time_zone, states);
         let config_kb = config.knowledge_index.clone();
         let center = Center {
             acd,
@@ -124,6 +126,7 @@ impl Center {
         tokio::spawn(callbacks::start_all(center.clone()));
         tokio::spawn(knowledge::sync_at_start(center.clone()));
         tokio::spawn(campaigns::run(center.clone()));
+        tokio::spawn(intervals::keep(center.clone()));
         if center.config.recordings_min_free > 0 {
             tokio::spawn(recordings::watch_space(center.clone()));
         }

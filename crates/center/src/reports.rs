@@ -3,13 +3,16 @@
 //! `centrala_desk::report`.
 
 use crate::{Center, CenterResult};
+use centrala_desk::intervals::{add_agent, add_queue, AgentSlot, QueueSlot};
 use centrala_desk::report::{
     order_desk as figures, requests as counted, CallFact, Facts, Interval, OfferFact, OrderFact, RequestFact,
     RequestRow, Row,
 };
 use centrala_domain::{CompanyId, Intent, StaffId};
+use centrala_store::intervals::Group;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use std::collections::BTreeMap;
 
 /// How long after a reactivation call an order still counts.
 pub const REACTIVATION_DAYS: i64 = 30;
@@ -120,4 +123,147 @@ pub async fn order_desk(
         }
     }
     Ok(figures(&facts, interval, staff.map(|s| s.0)))
+}
+
+/// How fine a queue or agent report is cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// Each 15 minutes.
+    Quarter,
+    Hour,
+    /// Days, weeks (Monday first) or months, in the company's zone.
+    Days(Interval),
+}
+
+impl Cut {
+    /// `15m`, `hour`, `day`, `week`, `month`.
+    pub fn parse(s: &str) -> Option<Cut> {
+        match s {
+            "15m" => Some(Cut::Quarter),
+            "hour" => Some(Cut::Hour),
+            s => Interval::parse(s).map(Cut::Days),
+        }
+    }
+
+    /// The longest period this cut may cover, in days.
+    pub fn max_days(self) -> i64 {
+        match self {
+            Cut::Quarter => 7,
+            Cut::Hour => 31,
+            Cut::Days(_) => centrala_desk::report::MAX_DAYS,
+        }
+    }
+
+    fn group(self) -> Group {
+        match self {
+            Cut::Quarter => Group::Slot,
+            Cut::Hour => Group::Hour,
+            Cut::Days(_) => Group::Day,
+        }
+    }
+}
+
+/// A period of a queue or agent report: where it starts (a local time
+/// with its offset for 15 minutes and hours, a local day otherwise).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Period {
+    /// Sorts the periods in time (UTC for hours, the day otherwise).
+    pub sort: String,
+    pub label: String,
+}
+
+/// A stored group key told as a period of `cut` in `zone`.
+fn period_of(key: &str, cut: Cut, zone: Tz) -> Option<Period> {
+    let local = |t: DateTime<Utc>| t.with_timezone(&zone).to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+    match cut {
+        Cut::Quarter => {
+            let t = instant(key)?;
+            Some(Period { sort: key.to_owned(), label: local(t) })
+        }
+        Cut::Hour => {
+            let t = instant(&format!("{key}:00:00Z"))?;
+            Some(Period { sort: key.to_owned(), label: local(t) })
+        }
+        Cut::Days(i) => {
+            let day: NaiveDate = key.parse().ok()?;
+            let start = i.start(day).to_string();
+            Some(Period { sort: start.clone(), label: start })
+        }
+    }
+}
+
+/// Brings the intervals up to date, then the span of local days `from` to
+/// `to` as UTC instants, and the zone.
+async fn fresh_span(
+    center: &Center,
+    company: CompanyId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> CenterResult<(DateTime<Utc>, DateTime<Utc>, Tz)> {
+    crate::intervals::catch_up(center, company, Utc::now()).await?;
+    let (start, until, zone) = span(center, company, from, to).await;
+    let (Some(start), Some(until)) = (instant(&start), instant(&until)) else {
+        return Err(crate::CenterError::Invalid("the period's days cannot be placed in time".into()));
+    };
+    Ok((start, until, zone))
+}
+
+/// The queues' figures from `from` to `to` (local days, both included),
+/// cut by `cut`: per period and queue (only `queue` when given), then
+/// every queue together (queue empty) per period.
+pub async fn queues(
+    center: &Center,
+    company: CompanyId,
+    from: NaiveDate,
+    to: NaiveDate,
+    cut: Cut,
+    queue: Option<&str>,
+) -> CenterResult<Vec<(Period, QueueSlot)>> {
+    let (start, until, zone) = fresh_span(center, company, from, to).await?;
+    let rows = center.company(company).queue_intervals(start, until, cut.group(), queue).await?;
+    let mut out: BTreeMap<(Period, String), QueueSlot> = BTreeMap::new();
+    for (key, row) in rows {
+        let Some(p) = period_of(&key, cut, zone) else { continue };
+        for q in [row.queue.clone(), String::new()] {
+            let into =
+                out.entry((p.clone(), q.clone())).or_insert_with(|| QueueSlot { queue: q, ..QueueSlot::default() });
+            add_queue(into, &row);
+        }
+    }
+    Ok(out.into_iter().map(|((p, _), row)| (p, row)).collect())
+}
+
+/// The agents' figures from `from` to `to` (local days, both included),
+/// cut by `cut`, per period and agent (only `staff` when given).
+pub async fn agents(
+    center: &Center,
+    company: CompanyId,
+    from: NaiveDate,
+    to: NaiveDate,
+    cut: Cut,
+    staff: Option<StaffId>,
+) -> CenterResult<Vec<(Period, AgentSlot)>> {
+    let (start, until, zone) = fresh_span(center, company, from, to).await?;
+    let rows = center.company(company).agent_intervals(start, until, cut.group(), staff).await?;
+    let mut out: BTreeMap<(Period, i64), AgentSlot> = BTreeMap::new();
+    for (key, row) in rows {
+        let Some(p) = period_of(&key, cut, zone) else { continue };
+        let into = out.entry((p, row.staff)).or_insert_with(|| AgentSlot { staff: row.staff, ..AgentSlot::default() });
+        add_agent(into, &row);
+    }
+    Ok(out.into_iter().map(|((p, _), row)| (p, row)).collect())
+}
+
+/// Rebuilds the interval statistics of the local days `from` to `to`.
+pub async fn rebuild(
+    center: &Center,
+    company: CompanyId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> CenterResult<(usize, usize)> {
+    let (start, until, _) = span(center, company, from, to).await;
+    let (Some(start), Some(until)) = (instant(&start), instant(&until)) else {
+        return Err(crate::CenterError::Invalid("the period's days cannot be placed in time".into()));
+    };
+    crate::intervals::rebuild(center, company, start, until).await
 }

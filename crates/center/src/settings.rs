@@ -411,6 +411,8 @@ pub struct StoredQueue {
     /// How long after a try that did not reach the client the callback
     /// joins the queue again (10–86400).
     pub callback_retry_seconds: u32,
+    /// Answered within this counts as in service level (5–600).
+    pub service_level_seconds: u32,
 }
 
 impl Default for StoredQueue {
@@ -426,6 +428,7 @@ impl Default for StoredQueue {
             members: Vec::new(),
             callback_attempts: s.callback_attempts,
             callback_retry_seconds: secs(s.callback_retry),
+            service_level_seconds: secs(s.service_level),
         }
     }
 }
@@ -478,6 +481,7 @@ impl StoredQueue {
                 return Err(format!("callback_attempts must be 1 to 5, not {}", self.callback_attempts));
             },
             callback_retry: within("callback_retry_seconds", self.callback_retry_seconds, 10, 86_400)?,
+            service_level: within("service_level_seconds", self.service_level_seconds, 5, 600)?,
             priority: 0,
         })
     }

@@ -26,6 +26,9 @@ pub struct Config {
     /// not recorded and recordings under way stop, so that the database
     /// keeps room; 0: no floor.
     pub recordings_min_free_mb: u64,
+    /// In demo mode (`serve --demo`), the days of call history written
+    /// for the demo company when it has no calls yet; 0: none.
+    pub demo_history_days: u32,
     pub http: HttpConfig,
     pub auth: AuthConfig,
     pub sip: SipConfig,
@@ -146,6 +149,7 @@ impl Default for Config {
             log: "info,rsipstack=warn".into(),
             time_zone: "Europe/Sarajevo".into(),
             recordings_min_free_mb: 500,
+            demo_history_days: 28,
             http: HttpConfig::default(),
             auth: AuthConfig::default(),
             sip: SipConfig::default(),
@@ -201,7 +205,8 @@ pub struct HttpOverrides {
 /// underscore (`CENTRALA_HTTP__MAX_BODY_BYTES`). `CENTRALA_HTTP` alone is
 /// the listen address, like `--http`; `CENTRALA_SIP` likewise. Other `CENTRALA_*` variables (such as
 /// `CENTRALA_CONFIG` or `CENTRALA_TEST_PG`) are not configuration keys.
-const ENV_KEYS: [&str; 6] = ["data", "database", "default_country_code", "log", "time_zone", "recordings_min_free_mb"];
+const ENV_KEYS: [&str; 7] =
+    ["data", "database", "default_country_code", "log", "time_zone", "recordings_min_free_mb", "demo_history_days"];
 
 fn env_provider() -> Env {
     Env::prefixed("CENTRALA_").filter_map(|key| {

@@ -62,10 +62,31 @@ enum Command {
         /// A folder `centrala backup` wrote
         dir: PathBuf,
     },
+    /// Interval statistics
+    Reports {
+        #[command(subcommand)]
+        command: ReportsCommand,
+    },
     /// Manage staff accounts
     Users {
         #[command(subcommand)]
         command: UsersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportsCommand {
+    /// Rebuild a company's 15-minute statistics from the stored calls and
+    /// agent states, from the first local day to the last (included)
+    Rebuild {
+        #[arg(long)]
+        company: String,
+        /// The first local day (YYYY-MM-DD)
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// The last local day, included
+        #[arg(long)]
+        to: chrono::NaiveDate,
     },
 }
 
@@ -152,6 +173,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Import { company, dir } => import(config, &company, &dir).await,
         Command::Backup { dir } => backup::backup(&config, &dir).await.map(|()| ExitCode::SUCCESS),
         Command::Restore { dir } => backup::restore(&config, &dir).await.map(|()| ExitCode::SUCCESS),
+        Command::Reports { command: ReportsCommand::Rebuild { company, from, to } } => {
+            rebuild_reports(config, &company, from, to).await
+        }
         Command::Users { command: UsersCommand::Passwd { company, username } } => {
             passwd(config, &company, &username).await
         }
@@ -170,6 +194,10 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
             tracing::info!(company = demo::CODE, "demo company created");
         } else {
             tracing::info!(company = demo::CODE, "demo company already present, left as it is");
+        }
+        let days = config.demo_history_days;
+        if demo::ensure_history(&store, today, days).await.context("writing the demo's call history")? {
+            tracing::info!(company = demo::CODE, days, "demo call history written");
         }
         let realm = config.sip.realm.clone();
         demo::ensure_sip_accounts(&store, |user, pw| centrala_sip::registrar::ha1(user, &realm, pw))
@@ -344,6 +372,35 @@ async fn import(config: Config, company: &str, dir: &std::path::Path) -> anyhow:
         }
         Err(ImportFailure::Store(e)) => Err(e).context("import failed; nothing was written"),
     }
+}
+
+async fn rebuild_reports(
+    config: Config,
+    company: &str,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> anyhow::Result<ExitCode> {
+    if to < from {
+        bail!("--to {to} is before --from {from}");
+    }
+    let store = open_store(&config).await?;
+    let Some(c) = store.company_by_code(company).await? else {
+        bail!("no company {company:?}");
+    };
+    let zone = match c.time_zone.as_str() {
+        "" => config.center().time_zone,
+        name => centrala_center::clock::parse_zone(name).map_err(anyhow::Error::msg)?,
+    };
+    let start = centrala_center::clock::day_start(from, zone);
+    let until = centrala_center::clock::day_start(to.succ_opt().unwrap_or(to), zone);
+    let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).map(|t| t.to_utc());
+    let (start, until) = (parse(&start)?, parse(&until)?);
+    let problems = centrala_center::settings::Problems::default();
+    let (queues, agents) =
+        centrala_center::intervals::rebuild_in(&store.company(c.id), &problems, zone, start, until).await?;
+    store.close().await;
+    println!("rebuilt {from} to {to} for {company}: {queues} queue and {agents} agent intervals");
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn passwd(config: Config, company: &str, username: &str) -> anyhow::Result<ExitCode> {

@@ -14,7 +14,8 @@ use std::{
 async fn serve_demo_answers_logs_in_and_stops_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let server = Server::start(&data, true);
+    // The demo's call history of the last week, as `serve --demo` writes it.
+    let server = Server::start_with(&data, true, &[("CENTRALA_DEMO_HISTORY_DAYS", "7")]);
     let http = reqwest::Client::new();
     assert_eq!(http.get(server.url("/healthz")).send().await.unwrap().text().await.unwrap(), "ok");
 
@@ -41,6 +42,21 @@ async fn serve_demo_answers_logs_in_and_stops_cleanly() {
         .await
         .unwrap();
     assert!(products.as_array().unwrap().iter().all(|p| p["alcohol"] == true && p["category"] == "Beer"));
+    // The history's figures: op.ana answered callers on the working days.
+    let today = chrono::Utc::now().date_naive();
+    let week = format!("from={}&to={}", today - chrono::Duration::days(8), today);
+    let mine: Value = http
+        .get(server.url(&format!("/api/v1/reports/agents?{week}&interval=week")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let answered: i64 = mine.as_array().unwrap().iter().map(|r| r["answered"].as_i64().unwrap()).sum();
+    assert!(answered > 10, "{mine}");
+    assert!(mine.as_array().unwrap().iter().all(|r| r["agent"] == "op.ana"), "an operator reads her own");
 
     // A browser's open event stream does not hold the stop.
     let mut events = http.get(server.url("/api/v1/events")).bearer_auth(token).send().await.unwrap();
@@ -49,6 +65,7 @@ async fn serve_demo_answers_logs_in_and_stops_cleanly() {
     let log = tokio::task::spawn_blocking(move || server.stop().join("\n")).await.unwrap();
     open.await.unwrap();
     assert!(log.contains("demo company created"), "{log}");
+    assert!(log.contains("demo call history written"), "{log}");
     assert!(log.contains("DEMO MODE: every demo user's password is \"demo\""), "{log}");
     assert!(log.contains("stopped cleanly"), "{log}");
     assert!(data.join("centrala.db").exists() && data.join("recordings").is_dir());
@@ -57,6 +74,21 @@ async fn serve_demo_answers_logs_in_and_stops_cleanly() {
     let again = Server::start(&data, true);
     let log = again.stop().join("\n");
     assert!(log.contains("demo company already present"), "{log}");
+
+    // The statistics of the history rebuild from the command line.
+    let (from, to) = ((today - chrono::Duration::days(8)).to_string(), today.to_string());
+    let out = centrala(&data)
+        .args(["reports", "rebuild", "--company", "demo", "--from", &from, "--to", &to])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let counts: Vec<usize> = text.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+    assert!(text.contains("queue and") && counts.iter().all(|n| *n > 10), "{text}");
+    let back = centrala(&data).args(["reports", "rebuild", "--company", "demo", "--from", &to, "--to", &from]).output();
+    let back = back.unwrap();
+    assert!(!back.status.success());
+    assert!(String::from_utf8_lossy(&back.stderr).contains("is before --from"));
 }
 
 #[tokio::test]

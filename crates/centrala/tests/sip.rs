@@ -803,6 +803,35 @@ async fn an_ordering_client_reaches_a_ready_operator_and_they_talk_recorded() {
     assert!(heard.contains("\"state\":\"on_contact\""), "{heard}");
     listening.abort();
     let _ = listening.await;
+    // The interval statistics hold the call, from its story and op.ana's
+    // states as stored: offered and answered in the operators' queue, her
+    // talk and her time ready and talking (her states are written as the
+    // ACD makes them: a moment after the call).
+    let today = chrono::Utc::now().date_naive();
+    let span = format!("from={}&to={}", today.pred_opt().unwrap(), today.succ_opt().unwrap());
+    let q = get(&http, &server, &sup, &format!("/api/v1/reports/queues?{span}&queue=operators")).await;
+    let ops = q.as_array().unwrap().iter().find(|r| r["queue"] == "operators").unwrap().clone();
+    assert_eq!(
+        (ops["offered"].as_i64(), ops["answered"].as_i64(), ops["abandoned"].as_i64()),
+        (Some(1), Some(1), Some(0)),
+        "{q}"
+    );
+    assert!(ops["average_talk"].as_i64().unwrap() >= 7, "{ops}");
+    let mut mine = Value::Null;
+    for _ in 0..50 {
+        let a = get(&http, &server, &ana, &format!("/api/v1/reports/agents?{span}")).await;
+        mine = a[0].clone();
+        if mine["talking"].as_i64().unwrap_or(0) >= 7 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        (mine["agent"].as_str(), mine["offered"].as_i64(), mine["answered"].as_i64()),
+        (Some("op.ana"), Some(1), Some(1)),
+        "{mine}"
+    );
+    assert!(mine["talking"].as_i64().unwrap() >= 7 && mine["ready"].as_i64().unwrap() >= 1, "{mine}");
     server.stop();
 }
 

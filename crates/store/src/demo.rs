@@ -6,9 +6,11 @@
 //! last 12 months, some clients are always dormant, some always overdue.
 
 use crate::import::*;
+use crate::interactions::{Direction, Disposition, RoutingRule, StoryKind};
+use crate::intervals::PastCall;
 use crate::{password, DepartmentKind, Result, Store, StoreError};
-use centrala_domain::{normalize_phone, AbsenceKind, Money, Quantity, Role};
-use chrono::{Days, NaiveDate};
+use centrala_domain::{normalize_phone, AbsenceKind, ClientId, Intent, Money, Quantity, Role, StaffId};
+use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, Utc};
 use rand::{seq::SliceRandom, Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -680,4 +682,206 @@ fn articles() -> Vec<crate::kb::KbArticleInput> {
             ..a("Novogodišnja akcija (nacrt)", "Akcije", "Popusti na gazirana pića u decembru — čeka odobrenje uprave.")
         },
     ]
+}
+
+/// An operator's state from an instant: who, when, the state, its reason.
+pub type StateAt = (StaffId, DateTime<Utc>, &'static str, &'static str);
+
+/// The demo's contact-center history: the operators' working days of the
+/// last `days` days before `today` (weekdays, 07:00–15:00 UTC, a lunch
+/// break each), the callers who reached the operators' queue, waited,
+/// were answered or hung up, and each operator's state changes — one
+/// consistent story, so the reports and their charts have figures in demo
+/// mode. Generated from the demo's seed: the same every time.
+pub fn history(
+    today: NaiveDate,
+    days: u32,
+    operators: &[StaffId],
+    clients: &[ClientId],
+) -> (Vec<PastCall>, Vec<StateAt>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED ^ 0x4849_5354);
+    let mut calls = Vec::new();
+    let mut states = Vec::new();
+    let secs = Duration::seconds;
+    for back in (1..=days).rev() {
+        let Some(date) = today.checked_sub_days(Days::new(u64::from(back))) else { continue };
+        if date.weekday().number_from_monday() > 5 || operators.is_empty() {
+            continue;
+        }
+        let at = |h: u32, m: u32| date.and_hms_opt(h, m, 0).unwrap_or_default().and_utc();
+        // Each operator: logged in, a lunch break, logged out; free from.
+        struct Shift {
+            staff: StaffId,
+            start: DateTime<Utc>,
+            lunch: (DateTime<Utc>, DateTime<Utc>),
+            end: DateTime<Utc>,
+            free: DateTime<Utc>,
+        }
+        let mut shifts: Vec<Shift> = operators
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let start = at(7, 0) + secs(rng.gen_range(0..600));
+                let lunch = at(10, 30) + Duration::minutes(10 * i as i64);
+                Shift {
+                    staff: *s,
+                    start,
+                    lunch: (lunch, lunch + Duration::minutes(30)),
+                    end: at(15, 0) + secs(rng.gen_range(0..600)),
+                    free: start,
+                }
+            })
+            .collect();
+        for s in &shifts {
+            states.push((s.staff, s.start, "available", ""));
+            states.push((s.staff, s.lunch.0, "not_ready", "lunch"));
+            states.push((s.staff, s.lunch.1, "available", ""));
+        }
+        let mut t = at(7, 10);
+        while t < at(14, 45) {
+            // Busier mornings: a caller every 90 s from 08:00 to 10:00.
+            let mean = if (at(8, 0)..at(10, 0)).contains(&t) { 90.0 } else { 170.0 };
+            let gap: f64 = -mean * (1.0 - rng.gen::<f64>()).ln();
+            t += secs(gap.round() as i64 + 1);
+            let routed = t + secs(rng.gen_range(8..25));
+            // The operator who can take it first (not across a lunch break
+            // or the end of the shift; a call lasts at most 8 minutes).
+            let when = |s: &Shift| {
+                let mut start = s.free.max(routed);
+                if start >= s.lunch.0 - Duration::minutes(8) && start < s.lunch.1 {
+                    start = s.lunch.1;
+                }
+                (start < s.end - Duration::minutes(8)).then_some(start)
+            };
+            let Some((i, start)) =
+                shifts.iter().enumerate().filter_map(|(i, s)| when(s).map(|w| (i, w))).min_by_key(|(_, w)| *w)
+            else {
+                continue;
+            };
+            let patience = secs(rng.gen_range(15..240));
+            let client = if clients.is_empty() { None } else { Some(clients[rng.gen_range(0..clients.len())]) };
+            let intent =
+                [Intent::Order, Intent::Order, Intent::Order, Intent::Reference, Intent::Other, Intent::Complaint]
+                    [rng.gen_range(0..6)];
+            let mut call = PastCall {
+                direction: Direction::Inbound,
+                caller: format!("+3876{:07}", rng.gen_range(0..10_000_000)),
+                called: "+38733555000".into(),
+                client,
+                arrived: t,
+                routed: Some(routed),
+                answered: None,
+                ended: routed + patience,
+                intent: Some(intent),
+                rule: Some(RoutingRule::Desk(centrala_desk::Rule::Operators)),
+                disposition: Disposition::Abandoned,
+                handler: None,
+                wrap_up: String::new(),
+                story: Vec::new(),
+            };
+            let ring = start + secs(rng.gen_range(3..8));
+            if ring - routed <= patience {
+                let s = &mut shifts[i];
+                let talk = secs(rng.gen_range(40..360));
+                let wrap = secs(rng.gen_range(5..40));
+                let ended = ring + talk;
+                call.answered = Some(ring);
+                call.ended = ended;
+                call.handler = Some(s.staff);
+                call.disposition = Disposition::Answered;
+                call.wrap_up = match intent {
+                    Intent::Order if rng.gen_range(0..10) < 7 => "order_taken",
+                    Intent::Complaint => "complaint",
+                    Intent::Reference => "information",
+                    _ => ["information", "callback", "other"][rng.gen_range(0..3)],
+                }
+                .into();
+                call.story.push((start, StoryKind::Offered, Some(s.staff), String::new()));
+                call.story.push((ring, StoryKind::Answered, Some(s.staff), String::new()));
+                states.push((s.staff, start, "offered", ""));
+                states.push((s.staff, ring, "on_contact", ""));
+                states.push((s.staff, ended, "wrap_up", ""));
+                states.push((s.staff, ended + wrap, "available", ""));
+                s.free = ended + wrap;
+            }
+            calls.push(call);
+        }
+        for s in &shifts {
+            states.push((s.staff, s.end.max(s.free), "offline", ""));
+        }
+    }
+    states.sort_by_key(|(s, t, ..)| (*t, s.0));
+    (calls, states)
+}
+
+/// Writes the demo's contact-center history of the last `days` days when
+/// the demo company has no calls yet; true when it did.
+pub async fn ensure_history(store: &Store, today: NaiveDate, days: u32) -> Result<bool> {
+    let Some(company) = store.company_by_code(CODE).await? else { return Ok(false) };
+    if days == 0 {
+        return Ok(false);
+    }
+    let s = store.company(company.id);
+    if !s.interactions(&crate::interactions::InteractionFilter { limit: 1, ..Default::default() }).await?.is_empty() {
+        return Ok(false);
+    }
+    let mut operators = Vec::new();
+    for (username, _, role, _) in STAFF {
+        if *role == Role::Operator && *username != "op.kenan" {
+            if let Some(m) = s.staff_by_username(username).await? {
+                operators.push(m.id);
+            }
+        }
+    }
+    let clients: Vec<ClientId> = s.search_clients("", None, 200).await?.into_iter().map(|c| c.id).collect();
+    let (calls, states) = history(today, days, &operators, &clients);
+    s.record_past_calls(&calls).await?;
+    let rows: Vec<_> = states
+        .into_iter()
+        .map(|(staff, at, state, reason)| (staff, crate::intervals::stamp(at), state.to_owned(), reason.to_owned()))
+        .collect();
+    s.record_agent_states(&rows).await?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The history is one consistent story: the same every time; weekdays
+    /// only, before today; an operator takes one call at a time, is
+    /// talking while answering, and is never offered a call at lunch or
+    /// logged out; some callers hang up.
+    #[test]
+    fn the_demo_history_is_one_consistent_story() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default();
+        let ops = [StaffId(3), StaffId(4), StaffId(5)];
+        let (calls, states) = history(today, 28, &ops, &[ClientId(1), ClientId(2)]);
+        let (again, _) = history(today, 28, &ops, &[ClientId(1), ClientId(2)]);
+        assert_eq!(calls, again);
+        assert!(calls.len() > 1000, "{}", calls.len());
+        let abandoned = calls.iter().filter(|c| c.disposition == Disposition::Abandoned).count();
+        assert!(abandoned > 0 && abandoned < calls.len() / 5, "{abandoned}");
+        for c in &calls {
+            let day = c.arrived.date_naive();
+            assert!(day < today && day.weekday().number_from_monday() <= 5, "{day}");
+            assert!(c.routed.is_some_and(|r| r > c.arrived) && c.ended > c.arrived);
+            let Some(h) = c.handler else { continue };
+            let answered = c.answered.unwrap_or_default();
+            // The operator's state at the answer is on_contact, until the end.
+            let at =
+                |t: DateTime<Utc>| states.iter().rfind(|(s, when, ..)| *s == h && *when <= t).map(|(_, _, st, _)| *st);
+            assert_eq!(at(answered), Some("on_contact"), "{c:?}");
+            assert_eq!(at(c.ended - Duration::milliseconds(1)), Some("on_contact"));
+        }
+        for s in ops {
+            let mine: Vec<_> = states.iter().filter(|(x, ..)| *x == s).collect();
+            for w in mine.windows(2) {
+                assert!(w[0].1 <= w[1].1, "in time");
+                if w[1].2 == "offered" {
+                    assert_eq!(w[0].2, "available", "offered only when available: {w:?}");
+                }
+            }
+        }
+    }
 }

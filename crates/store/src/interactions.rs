@@ -457,10 +457,10 @@ impl Scoped<'_> {
         reasons: &[String],
     ) -> Result<()> {
         self.touch(
-            "UPDATE interactions SET ivr_path = $3, digits = $4, intent = $5, routing_rule = $6, routing_reasons = $7
-             WHERE company_id = $1 AND id = $2",
+            "UPDATE interactions SET ivr_path = $3, digits = $4, intent = $5, routing_rule = $6, routing_reasons = $7,
+             routed_at = COALESCE(routed_at, $8) WHERE company_id = $1 AND id = $2",
             id,
-            &[path, digits, intent.as_str(), rule.as_str(), &reasons.join("\n")],
+            &[path, digits, intent.as_str(), rule.as_str(), &reasons.join("\n"), &now_rfc3339()],
         )
         .await
     }

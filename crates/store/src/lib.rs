@@ -17,6 +17,7 @@ pub mod desk;
 mod error;
 pub mod import;
 pub mod interactions;
+pub mod intervals;
 pub mod kb;
 pub mod password;
 mod records;

@@ -804,7 +804,108 @@ async fn the_reports_read_a_periods_facts(store: &Store) {
     assert!(store.company(other.id).request_facts(&before, after).await.unwrap().is_empty());
 }
 
+/// Interval statistics' records: state changes, the facts of a span (the
+/// state before it, the calls entered or answered in it with their
+/// stories, offers), the rows replaced and read back summed; who the
+/// server left logged in; what changed since a mark. Another company
+/// sees none of it.
+async fn interval_statistics_keep_their_facts_and_rows(store: &Store) {
+    use centrala_desk::intervals::{slots, DEFAULT_THRESHOLD};
+    use centrala_domain::Intent;
+    use centrala_store::interactions::{Direction, Disposition, RoutingRule, StoryKind};
+    use centrala_store::intervals::{stamp, Group, PastCall};
+    use chrono::TimeZone;
+    let (a, b) = two_companies(store).await;
+    let s = store.company(a);
+    let ana = s.create_staff(&input("ana", Role::Operator)).await.unwrap().id;
+    let bo = s.create_staff(&input("bo", Role::Operator)).await.unwrap().id;
+    let at = |h: u32, m: u32, sec: u32| Utc.with_ymd_and_hms(2026, 11, 30, h, m, sec).single().unwrap();
+    let row = |who: StaffId, t, st: &str, r: &str| (who, stamp(t), st.to_owned(), r.to_owned());
+    s.record_agent_states(&[
+        row(ana, at(8, 0, 0), "available", ""),
+        row(bo, at(8, 30, 0), "not_ready", "training"),
+        row(ana, at(9, 10, 0), "offered", ""),
+        row(ana, at(9, 10, 5), "on_contact", ""),
+        row(ana, at(9, 12, 5), "available", ""),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(s.agents_left_logged_in().await.unwrap(), [ana, bo]);
+    let call = PastCall {
+        direction: Direction::Inbound,
+        caller: "+38761000111".into(),
+        called: "+38733555000".into(),
+        client: None,
+        arrived: at(9, 9, 30),
+        routed: Some(at(9, 9, 55)),
+        answered: Some(at(9, 10, 5)),
+        ended: at(9, 12, 5),
+        intent: Some(Intent::Order),
+        rule: Some(RoutingRule::Queue),
+        disposition: Disposition::Answered,
+        handler: Some(ana),
+        wrap_up: "order_taken".into(),
+        story: vec![
+            (at(9, 9, 55), StoryKind::Queued, None, "sales".into()),
+            (at(9, 10, 0), StoryKind::Offered, Some(ana), String::new()),
+            (at(9, 10, 5), StoryKind::Answered, Some(ana), String::new()),
+        ],
+    };
+    s.record_past_calls(&[call]).await.unwrap();
+    let facts = s.interval_facts(at(9, 0, 0), at(10, 0, 0)).await.unwrap();
+    assert_eq!(facts.contacts.len(), 1);
+    let c = &facts.contacts[0];
+    assert_eq!(
+        (c.queue.as_str(), c.inbound, c.entered, c.answered, c.handler),
+        ("sales", true, at(9, 9, 55), Some(at(9, 10, 5)), Some(ana.0))
+    );
+    assert_eq!(facts.offers.len(), 1);
+    let states: Vec<(i64, &str)> = facts.states.iter().map(|x| (x.staff, x.state.as_str())).collect();
+    assert_eq!(
+        states,
+        [(ana.0, "available"), (bo.0, "not_ready"), (ana.0, "offered"), (ana.0, "on_contact"), (ana.0, "available")]
+    );
+    assert_eq!(facts.states[0].at, at(8, 0, 0), "the state the span starts in");
+
+    let (queues, agents) = slots(&facts, at(9, 0, 0), at(10, 0, 0), at(12, 0, 0), &|_: &str| DEFAULT_THRESHOLD);
+    let queues: Vec<_> = queues.into_iter().map(|r| ("2026-11-30".to_owned(), r)).collect();
+    let agents: Vec<_> = agents.into_iter().map(|r| ("2026-11-30".to_owned(), r)).collect();
+    s.replace_intervals(at(9, 0, 0), at(10, 0, 0), &queues, &agents).await.unwrap();
+    // Replacing again writes the same rows once.
+    s.replace_intervals(at(9, 0, 0), at(10, 0, 0), &queues, &agents).await.unwrap();
+    let q = s.queue_intervals(at(0, 0, 0), at(23, 0, 0), Group::Day, None).await.unwrap();
+    assert_eq!(q.len(), 1);
+    assert_eq!(
+        (q[0].0.as_str(), q[0].1.queue.as_str(), q[0].1.offered, q[0].1.answered_within, q[0].1.wait_ms),
+        ("2026-11-30", "sales", 1, 1, 10_000)
+    );
+    assert!(s.queue_intervals(at(0, 0, 0), at(23, 0, 0), Group::Day, Some("operators")).await.unwrap().is_empty());
+    let per_hour = s.agent_intervals(at(0, 0, 0), at(23, 0, 0), Group::Hour, Some(bo)).await.unwrap();
+    assert_eq!(per_hour.len(), 1);
+    assert_eq!((per_hour[0].0.as_str(), per_hour[0].1.not_ready_ms), ("2026-11-30T09", 3_600_000));
+    assert_eq!(per_hour[0].1.not_ready.get("training"), Some(&3_600_000));
+    let slots_of_ana = s.agent_intervals(at(0, 0, 0), at(23, 0, 0), Group::Slot, Some(ana)).await.unwrap();
+    assert_eq!(slots_of_ana.len(), 4);
+    assert_eq!(slots_of_ana[0].0, stamp(at(9, 0, 0)));
+    let total: i64 = slots_of_ana.iter().map(|(_, r)| r.ready_ms + r.ringing_ms + r.talking_ms).sum();
+    assert_eq!(total, 3_600_000);
+
+    // What changed after a mark: the call that ended (where it entered and
+    // was answered) and state changes.
+    s.set_report_mark(at(9, 0, 0)).await.unwrap();
+    assert_eq!(s.report_mark().await.unwrap(), Some(stamp(at(9, 0, 0))));
+    let changed = s.changed_between(at(9, 11, 0), at(9, 30, 0)).await.unwrap();
+    assert_eq!(changed, [at(9, 9, 55), at(9, 10, 5), at(9, 12, 5)]);
+
+    let other = store.company(b);
+    assert!(other.interval_facts(at(0, 0, 0), at(23, 0, 0)).await.unwrap().contacts.is_empty());
+    assert!(other.queue_intervals(at(0, 0, 0), at(23, 0, 0), Group::Day, None).await.unwrap().is_empty());
+    assert!(other.agents_left_logged_in().await.unwrap().is_empty());
+    assert_eq!(other.report_mark().await.unwrap(), None);
+}
+
 storage_suite!(
+    interval_statistics_keep_their_facts_and_rows,
     campaigns_are_built_from_the_history_and_keep_their_outcomes,
     the_reports_read_a_periods_facts,
     the_dialler_takes_due_targets_once_and_gives_them_back,

@@ -60,6 +60,8 @@ pub struct QueueDef {
     /// How long after a try that did not reach the client the callback
     /// joins the queue again (10–86400).
     pub callback_retry_seconds: u32,
+    /// Answered within this counts as in service level (5–600; default 20).
+    pub service_level_seconds: u32,
 }
 
 impl Default for QueueDef {
@@ -84,6 +86,7 @@ impl From<QueueDef> for StoredQueue {
             members: d.members,
             callback_attempts: d.callback_attempts,
             callback_retry_seconds: d.callback_retry_seconds,
+            service_level_seconds: d.service_level_seconds,
         }
     }
 }
@@ -104,6 +107,7 @@ impl From<StoredQueue> for QueueDef {
             members: d.members,
             callback_attempts: d.callback_attempts,
             callback_retry_seconds: d.callback_retry_seconds,
+            service_level_seconds: d.service_level_seconds,
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Reports: the order desk's figures per period and operator (OD-26).
 
 use crate::{
-    auth::{roles, Auth},
-    error::{ApiError, ApiQuery, ApiResult},
+    auth::{roles, Admins, Allowed, Auth},
+    error::{ApiError, ApiJson, ApiQuery, ApiResult},
     AppState,
 };
 use axum::{
@@ -11,8 +11,10 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
+use centrala_center::reports::{Cut, Period};
+use centrala_desk::intervals::{AgentSlot, QueueSlot};
 use centrala_desk::report::{Interval, Row, MAX_DAYS};
-use centrala_domain::Money;
+use centrala_domain::{Money, StaffId};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -69,22 +71,65 @@ fn day(raw: &str, field: &'static str) -> ApiResult<NaiveDate> {
     raw.trim().parse().map_err(|_| ApiError::invalid(format!("{raw:?}: YYYY-MM-DD")).field(field))
 }
 
-/// The period and interval asked for, checked: not inverted, at most
-/// `MAX_DAYS`, an interval that exists.
-fn period(from: &str, to: &str, interval: Option<&str>) -> ApiResult<(NaiveDate, NaiveDate, Interval)> {
+/// The days asked for, checked: not inverted, at most `max` days.
+fn days(from: &str, to: &str, max: i64) -> ApiResult<(NaiveDate, NaiveDate)> {
     let (from, to) = (day(from, "from")?, day(to, "to")?);
     if to < from {
         return Err(ApiError::invalid("the period ends before it starts").field("to"));
     }
-    if (to - from).num_days() + 1 > MAX_DAYS {
-        return Err(ApiError::invalid(format!("at most {MAX_DAYS} days")).field("to").param("limit", MAX_DAYS));
+    if (to - from).num_days() + 1 > max {
+        return Err(ApiError::invalid(format!("at most {max} days")).field("to").param("limit", max));
     }
+    Ok((from, to))
+}
+
+/// The period and interval asked for, checked: not inverted, at most
+/// `MAX_DAYS`, an interval that exists.
+fn period(from: &str, to: &str, interval: Option<&str>) -> ApiResult<(NaiveDate, NaiveDate, Interval)> {
+    let (from, to) = days(from, to, MAX_DAYS)?;
     let interval = match interval {
         None => Interval::Day,
         Some(i) => Interval::parse(i)
             .ok_or_else(|| ApiError::invalid(format!("{i:?}: day, week or month")).field("interval"))?,
     };
     Ok((from, to, interval))
+}
+
+/// The cut and days of a queue or agent report, checked: the cut exists,
+/// the period is not inverted and not longer than the cut allows.
+fn cut_period(from: &str, to: &str, interval: Option<&str>) -> ApiResult<(NaiveDate, NaiveDate, Cut)> {
+    let cut = match interval {
+        None => Cut::Days(Interval::Day),
+        Some(i) => Cut::parse(i)
+            .ok_or_else(|| ApiError::invalid(format!("{i:?}: 15m, hour, day, week or month")).field("interval"))?,
+    };
+    let (from, to) = days(from, to, cut.max_days())?;
+    Ok((from, to, cut))
+}
+
+/// The staff member a planner asked for by username (none: everyone);
+/// anyone else gets themselves.
+async fn agent_asked(state: &AppState, auth: &Auth, agent: Option<&str>) -> ApiResult<Option<StaffId>> {
+    if !roles::PLANNERS.contains(&auth.role) {
+        return Ok(Some(auth.staff));
+    }
+    match agent {
+        None | Some("") => Ok(None),
+        Some(u) => Ok(Some(
+            state
+                .store
+                .company(auth.company)
+                .staff_by_username(u)
+                .await?
+                .ok_or_else(|| ApiError::invalid(format!("no staff member {u:?}")).field("agent").param("username", u))?
+                .id,
+        )),
+    }
+}
+
+/// Milliseconds as whole seconds, rounded.
+fn secs(ms: i64) -> i64 {
+    (ms + 500).div_euclid(1000)
 }
 
 fn csv_response(w: csv::Writer<Vec<u8>>, name: &str) -> ApiResult<Response> {
@@ -112,21 +157,7 @@ pub async fn orders(
     auth.require(roles::ORDER_TAKERS)?;
     let (from, to, interval) = period(&q.from, &q.to, q.interval.as_deref())?;
     let s = state.store.company(auth.company);
-    let staff = if !roles::PLANNERS.contains(&auth.role) {
-        Some(auth.staff)
-    } else {
-        match q.agent.as_deref() {
-            None | Some("") => None,
-            Some(u) => Some(
-                s.staff_by_username(u)
-                    .await?
-                    .ok_or_else(|| {
-                        ApiError::invalid(format!("no staff member {u:?}")).field("agent").param("username", u)
-                    })?
-                    .id,
-            ),
-        }
-    };
+    let staff = agent_asked(&state, &auth, q.agent.as_deref()).await?;
     let rows = centrala_center::reports::order_desk(&state.center, auth.company, from, to, interval, staff).await?;
     let people = s.staff_list().await?;
     let name = |r: &Row| r.staff.and_then(|id| people.iter().find(|m| m.id.0 == id)).map(|m| m.username.clone());
@@ -270,4 +301,304 @@ pub async fn requests(
         return csv_response(w, &format!("requests-{from}-{to}.csv"));
     }
     Ok(Json(out).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct QueuesQuery {
+    /// The first local day (YYYY-MM-DD).
+    pub from: String,
+    /// The last local day, included.
+    pub to: String,
+    /// `15m` (at most 7 days), `hour` (at most 31), `day` (default),
+    /// `week` (Monday to Sunday) or `month` (at most 366 days).
+    pub interval: Option<String>,
+    /// One queue (`operators` or a named one).
+    pub queue: Option<String>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// One period of one queue, or of every queue together (`queue` null).
+/// Contacts count in the period they entered the queue; durations are in
+/// seconds.
+#[derive(Serialize, ToSchema)]
+pub struct QueueFiguresOut {
+    /// The period's start: a local time with its offset for `15m` and
+    /// `hour`, else the first local day.
+    pub period: String,
+    pub queue: Option<String>,
+    pub offered: i64,
+    pub answered: i64,
+    /// Answered within the queue's service-level threshold (at it counts).
+    pub answered_within: i64,
+    pub abandoned: i64,
+    /// Abandoned after the threshold (they count against the service level).
+    pub abandoned_after: i64,
+    /// Answered within ÷ (answered + abandoned after the threshold).
+    pub service_level: Option<f64>,
+    /// Abandoned ÷ (answered + abandoned).
+    pub abandon_rate: Option<f64>,
+    /// Average speed of answer.
+    pub asa: Option<i64>,
+    /// How long the abandoned waited, on average.
+    pub average_abandon_wait: Option<i64>,
+    pub longest_wait: i64,
+    pub average_talk: Option<i64>,
+    pub average_wrap_up: Option<i64>,
+    /// Average handle time (talk and wrap-up).
+    pub average_handle: Option<i64>,
+    pub transfers: i64,
+    pub callbacks_requested: i64,
+    /// Callbacks that reached the client, and tries that did not.
+    pub callbacks_made: i64,
+    pub callbacks_unreached: i64,
+    /// Left the queue after its longest wait.
+    pub overflowed: i64,
+}
+
+fn queue_out(p: Period, r: &QueueSlot) -> QueueFiguresOut {
+    let avg = r.averages_ms();
+    QueueFiguresOut {
+        period: p.label,
+        queue: (!r.queue.is_empty()).then(|| r.queue.clone()),
+        offered: r.offered,
+        answered: r.answered,
+        answered_within: r.answered_within,
+        abandoned: r.abandoned,
+        abandoned_after: r.abandoned_after,
+        service_level: r.service_level(),
+        abandon_rate: r.abandon_rate(),
+        asa: r.asa_ms().map(secs),
+        average_abandon_wait: (r.abandoned > 0).then(|| secs(r.abandon_wait_ms / r.abandoned)),
+        longest_wait: secs(r.longest_wait_ms),
+        average_talk: avg.map(|a| secs(a.0)),
+        average_wrap_up: avg.map(|a| secs(a.1)),
+        average_handle: avg.map(|a| secs(a.2)),
+        transfers: r.transfers,
+        callbacks_requested: r.callbacks_requested,
+        callbacks_made: r.callbacks_made,
+        callbacks_unreached: r.callbacks_unreached,
+        overflowed: r.overflowed,
+    }
+}
+
+/// The queues' interval statistics (CC-12, OD-23): per period and queue,
+/// then every queue together — offered, answered, abandoned, service level,
+/// ASA, talk, wrap-up and handle time, longest wait, transfers, callbacks,
+/// overflow. Kept per 15 minutes and summed; planners only. JSON, or CSV
+/// with `?format=csv`.
+#[utoipa::path(get, path = "/api/v1/reports/queues", tag = "reports", params(QueuesQuery),
+    responses((status = 200, body = [QueueFiguresOut]), (status = 200, content_type = "text/csv"),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn queues(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<QueuesQuery>,
+) -> ApiResult<Response> {
+    auth.require(roles::PLANNERS)?;
+    let (from, to, cut) = cut_period(&q.from, &q.to, q.interval.as_deref())?;
+    let queue = q.queue.as_deref().filter(|q| !q.is_empty());
+    if let Some(name) = queue {
+        let s = state.store.company(auth.company);
+        let known = centrala_center::settings::company_queues(&s, &state.center.problems).await?;
+        if !known.contains_key(name) {
+            return Err(ApiError::invalid(format!("no queue {name:?}")).field("queue").param("queue", name));
+        }
+    }
+    let rows = centrala_center::reports::queues(&state.center, auth.company, from, to, cut, queue).await?;
+    let out: Vec<QueueFiguresOut> = rows.into_iter().map(|(p, r)| queue_out(p, &r)).collect();
+    state.store.company(auth.company).audit(&auth.username, "report", "queues", &format!("{from}..{to}"), "").await?;
+    if q.format.as_deref() == Some("csv") {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for r in &out {
+            w.serialize(r).map_err(|_| ApiError::internal())?;
+        }
+        return csv_response(w, &format!("queues-{from}-{to}.csv"));
+    }
+    Ok(Json(out).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AgentsQuery {
+    /// The first local day (YYYY-MM-DD).
+    pub from: String,
+    /// The last local day, included.
+    pub to: String,
+    /// `15m` (at most 7 days), `hour` (at most 31), `day` (default),
+    /// `week` (Monday to Sunday) or `month` (at most 366 days).
+    pub interval: Option<String>,
+    /// One agent (username); anyone but a planner always gets their own.
+    pub agent: Option<String>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// One period of one agent. Durations in seconds.
+#[derive(Serialize, ToSchema)]
+pub struct AgentFiguresOut {
+    /// The period's start: a local time with its offset for `15m` and
+    /// `hour`, else the first local day.
+    pub period: String,
+    pub agent: String,
+    /// Offers that rang their phone, and of those the missed.
+    pub offered: i64,
+    pub missed: i64,
+    /// Callers answered.
+    pub answered: i64,
+    /// Calls placed (campaigns, callbacks, click-to-call) that were talked.
+    pub outbound: i64,
+    pub average_talk: Option<i64>,
+    pub average_wrap_up: Option<i64>,
+    pub average_handle: Option<i64>,
+    pub transfers: i64,
+    /// Time in each state.
+    pub ready: i64,
+    pub ringing: i64,
+    pub talking: i64,
+    pub wrap_up: i64,
+    pub not_ready: i64,
+    pub offline: i64,
+    /// Not ready, by reason.
+    pub not_ready_by_reason: BTreeMap<String, i64>,
+    /// Talking and wrapping up of the time ready, ringing, talking and
+    /// wrapping up.
+    pub occupancy: Option<f64>,
+}
+
+fn agent_out(p: Period, name: String, r: &AgentSlot) -> AgentFiguresOut {
+    let handled = r.answered + r.outbound;
+    let avg = |ms: i64| (handled > 0).then(|| secs(ms / handled));
+    AgentFiguresOut {
+        period: p.label,
+        agent: name,
+        offered: r.offered,
+        missed: r.missed,
+        answered: r.answered,
+        outbound: r.outbound,
+        average_talk: avg(r.talk_ms),
+        average_wrap_up: avg(r.wrap_ms),
+        average_handle: avg(r.talk_ms + r.wrap_ms),
+        transfers: r.transfers,
+        ready: secs(r.ready_ms),
+        ringing: secs(r.ringing_ms),
+        talking: secs(r.talking_ms),
+        wrap_up: secs(r.wrap_up_ms),
+        not_ready: secs(r.not_ready_ms),
+        offline: secs(r.offline_ms),
+        not_ready_by_reason: r.not_ready.iter().map(|(k, v)| (k.clone(), secs(*v))).collect(),
+        occupancy: r.occupancy(),
+    }
+}
+
+/// The agents' interval statistics (CC-12, CC-13): per period and agent —
+/// offers and misses, calls answered and placed, average talk, wrap-up and
+/// handle time, transfers, time in each state (not ready by reason) and
+/// occupancy. Planners see everyone; anyone else only themselves. JSON, or
+/// CSV with `?format=csv` (one column per reason not ready).
+#[utoipa::path(get, path = "/api/v1/reports/agents", tag = "reports", params(AgentsQuery),
+    responses((status = 200, body = [AgentFiguresOut]), (status = 200, content_type = "text/csv"),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn agents(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<AgentsQuery>,
+) -> ApiResult<Response> {
+    let (from, to, cut) = cut_period(&q.from, &q.to, q.interval.as_deref())?;
+    let staff = agent_asked(&state, &auth, q.agent.as_deref()).await?;
+    let rows = centrala_center::reports::agents(&state.center, auth.company, from, to, cut, staff).await?;
+    let s = state.store.company(auth.company);
+    let people = s.staff_list().await?;
+    let name = |id: i64| people.iter().find(|m| m.id.0 == id).map_or_else(|| id.to_string(), |m| m.username.clone());
+    let out: Vec<AgentFiguresOut> = rows.into_iter().map(|(p, r)| agent_out(p, name(r.staff), &r)).collect();
+    s.audit(&auth.username, "report", "agents", &format!("{from}..{to}"), q.agent.as_deref().unwrap_or("")).await?;
+    if q.format.as_deref() == Some("csv") {
+        let reasons: std::collections::BTreeSet<&String> =
+            out.iter().flat_map(|r| r.not_ready_by_reason.keys()).collect();
+        let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut head: Vec<String> = [
+            "period",
+            "agent",
+            "offered",
+            "missed",
+            "answered",
+            "outbound",
+            "average_talk",
+            "average_wrap_up",
+            "average_handle",
+            "transfers",
+            "ready",
+            "ringing",
+            "talking",
+            "wrap_up",
+            "not_ready",
+            "offline",
+            "occupancy",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        head.extend(reasons.iter().map(|r| format!("not_ready:{r}")));
+        w.write_record(&head).map_err(|_| ApiError::internal())?;
+        for r in &out {
+            let mut rec = vec![
+                r.period.clone(),
+                r.agent.clone(),
+                r.offered.to_string(),
+                r.missed.to_string(),
+                r.answered.to_string(),
+                r.outbound.to_string(),
+                opt(r.average_talk),
+                opt(r.average_wrap_up),
+                opt(r.average_handle),
+                r.transfers.to_string(),
+                r.ready.to_string(),
+                r.ringing.to_string(),
+                r.talking.to_string(),
+                r.wrap_up.to_string(),
+                r.not_ready.to_string(),
+                r.offline.to_string(),
+                r.occupancy.map(|x| format!("{x:.4}")).unwrap_or_default(),
+            ];
+            rec.extend(reasons.iter().map(|k| r.not_ready_by_reason.get(*k).copied().unwrap_or(0).to_string()));
+            w.write_record(&rec).map_err(|_| ApiError::internal())?;
+        }
+        return csv_response(w, &format!("agents-{from}-{to}.csv"));
+    }
+    Ok(Json(out).into_response())
+}
+
+/// A span of local days to rebuild.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RebuildIn {
+    /// The first local day (YYYY-MM-DD).
+    pub from: String,
+    /// The last local day, included (at most 366 days).
+    pub to: String,
+}
+
+/// What a rebuild wrote.
+#[derive(Serialize, ToSchema)]
+pub struct RebuildOut {
+    pub queue_intervals: usize,
+    pub agent_intervals: usize,
+}
+
+/// Rebuilds the 15-minute statistics of these local days from the stored
+/// calls and agent states (after history was imported, or a queue's
+/// service-level threshold changed). Admins only. The same as `centrala
+/// reports rebuild`.
+#[utoipa::path(post, path = "/api/v1/reports/rebuild", tag = "reports", request_body = RebuildIn,
+    responses((status = 200, body = RebuildOut), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn rebuild(
+    State(state): State<AppState>,
+    auth: Allowed<Admins>,
+    ApiJson(body): ApiJson<RebuildIn>,
+) -> ApiResult<Json<RebuildOut>> {
+    let (from, to) = days(&body.from, &body.to, MAX_DAYS)?;
+    let (queues, agents) = centrala_center::reports::rebuild(&state.center, auth.company, from, to).await?;
+    state.store.company(auth.company).audit(&auth.username, "rebuild", "reports", &format!("{from}..{to}"), "").await?;
+    Ok(Json(RebuildOut { queue_intervals: queues, agent_intervals: agents }))
 }

@@ -181,6 +181,7 @@ pub(super) async fn page(State(state): State<AppState>, user: User) -> Response 
                     (labelled(&tr.t("admin-queue-announce"), html! { input #q-announce type="number" min="0" max="600" value=(queue.announce_every_seconds); }))
                     (labelled(&tr.t("admin-queue-attempts"), html! { input #q-attempts type="number" min="1" max="5" value=(queue.callback_attempts); }))
                     (labelled(&tr.t("admin-queue-retry"), html! { input #q-retry type="number" min="10" max="86400" value=(queue.callback_retry_seconds); }))
+                    (labelled(&tr.t("admin-queue-sl"), html! { input #q-sl type="number" min="5" max="600" value=(queue.service_level_seconds); }))
                     (labelled(&tr.t("admin-queue-members"), html! { input #q-members placeholder="op.ana, sup.nina" value=(queue.members.join(", ")); }))
                     label { input #q-offer type="checkbox" checked[queue.callback_offer]; " " (tr.t("admin-queue-offer")) }
                     button type="submit" { (tr.t("admin-save")) }

@@ -46,6 +46,13 @@ impl World {
         World { db, state, app }
     }
 
+    /// The same database under a new contact center and router, as after
+    /// a restart (sessions are stored, so tokens still work).
+    pub fn restart(self, center: CenterConfig) -> World {
+        let config = self.state.config.as_ref().clone();
+        World::with_center(self.db, config, center)
+    }
+
     pub async fn raw(&self, req: Request<Body>) -> Resp {
         let res = self.app.clone().oneshot(req).await.unwrap();
         let status = res.status();

@@ -375,6 +375,7 @@ admin-queue = Redovi čekanja
 admin-queue-name = Red
 admin-queue-ring = Zvonjenje (s)
 admin-queue-wrap = Završna obrada (s)
+admin-queue-sl = Prag nivoa usluge (s)
 admin-queue-max = Najduže čekanje (s)
 admin-queue-overflow = Zatim
 admin-queue-message = poruka

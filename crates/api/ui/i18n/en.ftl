@@ -375,6 +375,7 @@ admin-queue = Queues
 admin-queue-name = Queue
 admin-queue-ring = Ringing (s)
 admin-queue-wrap = Wrap-up (s)
+admin-queue-sl = Service level threshold (s)
 admin-queue-max = Longest wait (s)
 admin-queue-overflow = Then
 admin-queue-message = a message

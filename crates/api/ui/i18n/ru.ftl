@@ -375,6 +375,7 @@ admin-queue = Очереди
 admin-queue-name = Очередь
 admin-queue-ring = Звонок (с)
 admin-queue-wrap = Постобработка (с)
+admin-queue-sl = Порог уровня обслуживания (с)
 admin-queue-max = Макс. ожидание (с)
 admin-queue-overflow = Затем
 admin-queue-message = сообщение

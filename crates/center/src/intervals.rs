@@ -1,0 +1,186 @@
+//! Interval statistics kept up to date (issue "Reports and evaluation",
+//! item 1): the agents' state changes written as the ACD makes them, and
+//! the 15-minute rows (`centrala_desk::intervals`) rebuilt from the stored
+//! facts — every 30 seconds for the intervals that changed, on demand for
+//! a span (`centrala reports rebuild`). Rows are derived, never the only
+//! record: a rebuild of any span gives the same figures from the calls'
+//! stories and the state changes.
+
+use crate::{settings, Center, CenterResult};
+use centrala_desk::intervals::{slot_of, slots, AgentSlot, QueueSlot, DEFAULT_THRESHOLD, SLOT};
+use centrala_domain::{CompanyId, StaffId};
+use centrala_store::{Scoped, Store};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use std::collections::{BTreeMap, BTreeSet};
+use tokio::sync::mpsc;
+use tracing::warn;
+
+/// How often the changed intervals are brought up to date.
+pub const EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// One rebuild at a time: two writing the same intervals at once would
+/// collide on their keys.
+static WRITING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// How far back the first run reaches when a company has no mark yet.
+const FIRST_RUN: Duration = Duration::days(35);
+
+/// One change of an agent's state, as the ACD made it.
+#[derive(Debug, Clone)]
+pub struct StateRecord {
+    pub company: CompanyId,
+    pub staff: StaffId,
+    pub at: DateTime<Utc>,
+    pub state: String,
+    pub reason: String,
+}
+
+/// Starts the task that writes agents' state changes, in batches of what
+/// has arrived, one transaction per company; it ends with the last sender.
+pub fn recorder(store: Store) -> mpsc::UnboundedSender<StateRecord> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<StateRecord>();
+    tokio::spawn(async move {
+        while let Some(first) = rx.recv().await {
+            let mut batch = vec![first];
+            while let Ok(more) = rx.try_recv() {
+                batch.push(more);
+            }
+            let mut by: BTreeMap<CompanyId, Vec<(StaffId, String, String, String)>> = BTreeMap::new();
+            for r in batch {
+                let at = centrala_store::intervals::stamp(r.at);
+                by.entry(r.company).or_default().push((r.staff, at, r.state, r.reason));
+            }
+            for (company, rows) in by {
+                if let Err(e) = store.company(company).record_agent_states(&rows).await {
+                    warn!(error = %e, company = company.0, "agents' state changes not kept");
+                }
+            }
+        }
+    });
+    tx
+}
+
+/// Rebuilds the stored intervals from `from` to `until` (both taken to
+/// their interval's start) from the facts, a day at a time; returns how
+/// many queue and agent rows it wrote.
+pub async fn rebuild(
+    center: &Center,
+    company: CompanyId,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> CenterResult<(usize, usize)> {
+    let zone = center.zone(company).await;
+    rebuild_in(&center.company(company), &center.problems, zone, from, until).await
+}
+
+/// [`rebuild`] without a running center (the command line's `reports
+/// rebuild`): the company's zone given, its queues' thresholds read here.
+pub async fn rebuild_in(
+    s: &Scoped<'_>,
+    problems: &settings::Problems,
+    zone: Tz,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> CenterResult<(usize, usize)> {
+    let _one = WRITING.lock().await;
+    let queues = settings::company_queues(s, problems).await?;
+    let limits: BTreeMap<String, Duration> =
+        queues.iter().map(|(name, q)| (name.clone(), Duration::seconds(i64::from(q.service_level_seconds)))).collect();
+    let threshold = |q: &str| limits.get(q).copied().unwrap_or(DEFAULT_THRESHOLD);
+    let (mut written_q, mut written_a) = (0, 0);
+    let mut at = slot_of(from);
+    let end = slot_of(until - Duration::milliseconds(1)) + SLOT;
+    while at < end {
+        let next = (at + Duration::days(1)).min(end);
+        let facts = s.interval_facts(at, next).await?;
+        let (q, a) = slots(&facts, at, next, Utc::now(), &threshold);
+        let day = |t: DateTime<Utc>| t.with_timezone(&zone).date_naive().to_string();
+        let q: Vec<(String, QueueSlot)> = q.into_iter().map(|r| (day(r.start), r)).collect();
+        let a: Vec<(String, AgentSlot)> = a.into_iter().map(|r| (day(r.start), r)).collect();
+        s.replace_intervals(at, next, &q, &a).await?;
+        written_q += q.len();
+        written_a += a.len();
+        at = next;
+    }
+    Ok((written_q, written_a))
+}
+
+/// Brings one company's intervals up to date as of `now`: the intervals
+/// of what changed since the last mark (a company without one: in the last
+/// 35 days; older history is `centrala reports rebuild`'s), and while
+/// anyone is logged in the current one and the one the mark was in (states
+/// going on grow with time). Nothing changed and nobody logged in: nothing
+/// is written, so an idle company costs two reads.
+pub async fn catch_up(center: &Center, company: CompanyId, now: DateTime<Utc>) -> CenterResult<()> {
+    let s = center.company(company);
+    let mark = s.report_mark().await?.and_then(|m| DateTime::parse_from_rfc3339(&m).ok()).map(|m| m.to_utc());
+    let since = mark.unwrap_or(now - FIRST_RUN);
+    let mut dirty: BTreeSet<DateTime<Utc>> = s.changed_between(since, now).await?.into_iter().map(slot_of).collect();
+    if !s.agents_left_logged_in().await?.is_empty() {
+        dirty.insert(slot_of(since));
+        dirty.insert(slot_of(now));
+    }
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    // Neighbours rebuild together.
+    let mut runs: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    for d in dirty {
+        match runs.last_mut() {
+            Some((_, end)) if *end == d => *end = d + SLOT,
+            _ => runs.push((d, d + SLOT)),
+        }
+    }
+    for (from, until) in runs {
+        rebuild(center, company, from, until).await?;
+    }
+    s.set_report_mark(now).await?;
+    Ok(())
+}
+
+/// The staff the server left logged in when it stopped are offline from
+/// the last moment it was known to run (the company's mark), so their
+/// state does not run on through the time it was down.
+async fn close_left_states(center: &Center, company: CompanyId, now: DateTime<Utc>) -> CenterResult<()> {
+    let s = center.company(company);
+    let left = s.agents_left_logged_in().await?;
+    if left.is_empty() {
+        return Ok(());
+    }
+    let at =
+        s.report_mark().await?.and_then(|m| DateTime::parse_from_rfc3339(&m).ok()).map_or(now, |m| m.to_utc().min(now));
+    let at = centrala_store::intervals::stamp(at);
+    let rows: Vec<_> = left.into_iter().map(|staff| (staff, at.clone(), "offline".to_owned(), String::new())).collect();
+    s.record_agent_states(&rows).await?;
+    Ok(())
+}
+
+/// Keeps every company's intervals up to date, every 30 seconds.
+pub async fn keep(center: Center) {
+    let mut first = true;
+    let mut tick = tokio::time::interval(EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let companies = match center.store.companies().await {
+            Ok(c) => c,
+            Err(e) => {
+                warn!(error = %e, "interval statistics: cannot list companies");
+                continue;
+            }
+        };
+        for c in companies {
+            let now = Utc::now();
+            if first {
+                if let Err(e) = close_left_states(&center, c.id, now).await {
+                    warn!(error = %e, company = c.id.0, "agents left logged in not closed");
+                }
+            }
+            if let Err(e) = catch_up(&center, c.id, now).await {
+                warn!(error = %e, company = c.id.0, "interval statistics not brought up to date");
+            }
+        }
+        first = false;
+    }
+}
