@@ -62,10 +62,13 @@ use utoipa::{
         routes::campaigns::targets, routes::campaigns::outcome, routes::campaigns::report, routes::campaigns::next, routes::campaigns::skip,
         routes::campaigns::dnc_list, routes::campaigns::dnc_get, routes::campaigns::dnc_put, routes::campaigns::dnc_delete,
         routes::reports::orders, routes::reports::requests, routes::reports::queues, routes::reports::agents, routes::reports::rebuild,
+        routes::evaluation::scorecards, routes::evaluation::put_scorecard, routes::evaluation::evaluate, routes::evaluation::evaluations,
+        routes::evaluation::complain, routes::evaluation::complaints, routes::evaluation::decide, routes::evaluation::targets,
+        routes::evaluation::put_targets, routes::evaluation::development, routes::evaluation::put_development, routes::evaluation::standing,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),
-    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"), (name = "knowledge"), (name = "campaigns"), (name = "reports"))
+    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"), (name = "knowledge"), (name = "campaigns"), (name = "reports"), (name = "evaluation"))
 )]
 pub struct ApiDoc;
 
@@ -202,6 +205,14 @@ pub fn app(state: AppState) -> Router {
         .route("/reports/queues", get(routes::reports::queues))
         .route("/reports/agents", get(routes::reports::agents))
         .route("/reports/rebuild", post(routes::reports::rebuild))
+        .route("/reports/standing", get(routes::evaluation::standing))
+        .route("/scorecards", get(routes::evaluation::scorecards))
+        .route("/scorecards/{code}", put(routes::evaluation::put_scorecard))
+        .route("/evaluations", get(routes::evaluation::evaluations).post(routes::evaluation::evaluate))
+        .route("/staff-complaints", get(routes::evaluation::complaints).post(routes::evaluation::complain))
+        .route("/staff-complaints/{id}/decision", post(routes::evaluation::decide))
+        .route("/targets", get(routes::evaluation::targets).put(routes::evaluation::put_targets))
+        .route("/staff/{id}/development", get(routes::evaluation::development).put(routes::evaluation::put_development))
         .route("/campaigns/{id}", get(campaigns::get))
         .route("/campaigns/{id}/start", post(campaigns::start))
         .route("/campaigns/{id}/pause", post(campaigns::pause))

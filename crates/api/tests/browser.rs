@@ -1223,6 +1223,114 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     assert_eq!((written.author.as_str(), written.version), ("admin", 1));
     assert!(!wider_than_window(&admin).await, "the knowledge page is wider than a phone");
     check_page(&admin, "kb-editor").await;
+
+    // The admin scores op.ana's recorded call while its recording plays,
+    // reached from the heads' page; op.ana reads the score on her desk.
+    admin.set_window_size(1366, 768).await.unwrap();
+    op.set_window_size(1366, 768).await.unwrap();
+    {
+        use centrala_desk::evaluation::{Criterion, Scorecard};
+        use centrala_store::interactions::{Direction, Disposition};
+        let crit =
+            |code: &str, name: &str, weight, max| Criterion { code: code.into(), name: name.into(), weight, max };
+        let card = Scorecard {
+            code: "calls".into(),
+            name: "Pozivi".into(),
+            criteria: vec![
+                crit("greeting", "Pozdrav u ime firme", 1, 1),
+                crit("offers", "Ponude", 2, 5),
+                crit("tone", "Ton", 1, 10),
+            ],
+        };
+        s.put_scorecard(&card).await.unwrap();
+        let scored = s.start_interaction(Direction::Inbound, "+38761000079", "+38733555000", None).await.unwrap();
+        s.answer_interaction(scored, ana.id, None).await.unwrap();
+        s.end_interaction(scored, Disposition::Answered).await.unwrap();
+        // Its recording: a real WAV file where the recordings are kept.
+        let rel = format!("{}/test/{}.wav", company.id.0, scored.0);
+        let full = state.center.config.recordings.join(&rel);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        let wav = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../call/prompts/en/main-menu.wav");
+        std::fs::copy(wav, &full).unwrap();
+        s.record_interaction(scored, &rel).await.unwrap();
+        admin.goto(&format!("{base}/heads")).await.unwrap();
+        text_until(&admin, &format!("#to-score li[data-interaction='{}']", scored.0), |t| t.contains("+38761000079"))
+            .await;
+        click(&admin, &format!("#to-score li[data-interaction='{}'] a", scored.0)).await;
+        text_until(&admin, "#ev-agent", |t| t == "op.ana").await;
+        // The browser plays it: it read the recording's length.
+        let seconds = admin
+            .execute_async(
+                "const a = document.querySelector('#ev-audio'); const done = arguments[0];
+                 if (a.readyState >= 1) done(a.duration); else a.addEventListener('loadedmetadata', () => done(a.duration));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(seconds.as_f64().unwrap() > 1.0, "{seconds}");
+        for (css, v) in [("#ev-mark-greeting", "1"), ("#ev-mark-offers", "3"), ("#ev-mark-tone", "5")] {
+            set(&admin, css, v).await;
+        }
+        set(&admin, "#ev-comment", "Ponudi akcije ranije.").await;
+        click(&admin, "#ev-form button").await;
+        text_until(&admin, "#ev-msg", |t| t.contains("67.5")).await;
+        text_until(&admin, "#ev-list", |t| t.contains("67.5 %") && t.contains("Ponude 3/5")).await;
+        check_page(&admin, "evaluate").await;
+        let saved = s.evaluations_of(scored).await.unwrap();
+        assert_eq!(
+            (saved.len(), saved[0].score, saved[0].staff, saved[0].evaluator.as_str()),
+            (1, 675, ana.id, "admin")
+        );
+        op.goto(&format!("{base}/desk")).await.unwrap();
+        let mine = text_until(&op, "#my-evaluations", |t| t.contains("67.5 %")).await;
+        assert!(mine.contains("Ponudi akcije ranije.") && mine.contains("Ponude 3/5"), "{mine}");
+        // Her month's figures against the targets, in words (none are set
+        // here; the API test checks the figures themselves).
+        let quality =
+            text_until(&op, "#my-standing tr[data-figure='quality']", |t| t.contains("Ocjena kvaliteta")).await;
+        assert!(quality.contains("nema cilja ili podatka"), "{quality}");
+        assert_eq!(count_until(&op, "#my-standing tbody tr", 5).await, 5);
+        check_page(&op, "desk-scores").await;
+    }
+
+    // The reports page over a week of the demo's history: the service
+    // level per day against the target, the heat map of calls per weekday
+    // and hour, the operators ranked, the queues' totals as the calls say;
+    // one day is the daily report, per hour.
+    {
+        let mut ops = Vec::new();
+        for u in ["op.ana", "op.haris", "op.selma"] {
+            ops.push(s.staff_by_username(u).await.unwrap().unwrap().id);
+        }
+        let (calls, states) = demo::history(today(), 7, &ops, &[]);
+        s.record_past_calls(&calls).await.unwrap();
+        let rows: Vec<_> = states
+            .iter()
+            .map(|(who, at, st, r)| (*who, centrala_store::intervals::stamp(*at), (*st).to_owned(), (*r).to_owned()))
+            .collect();
+        s.record_agent_states(&rows).await.unwrap();
+        let week = today() - chrono::Duration::days(6);
+        centrala_center::reports::rebuild(&state.center, company.id, week - chrono::Duration::days(1), today())
+            .await
+            .unwrap();
+        let local = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&chrono_tz::Europe::Sarajevo).date_naive();
+        let in_week: Vec<_> = calls.iter().filter(|c| c.routed.is_some_and(|r| local(r) >= week)).collect();
+        let weekdays: std::collections::BTreeSet<_> = in_week.iter().map(|c| local(c.arrived)).collect();
+        admin.goto(&format!("{base}/reports")).await.unwrap();
+        let total = text_until(&admin, "#rp-queues tr.total", |t| t.contains("Svi redovi")).await;
+        assert!(total.contains(&in_week.len().to_string()), "{total} vs {}", in_week.len());
+        assert_eq!(count_until(&admin, "#h-rp-sl ~ svg rect.bar", weekdays.len()).await, weekdays.len());
+        assert_eq!(count_until(&admin, "#h-rp-heat ~ svg rect.cell", 168).await, 168);
+        assert_eq!(count_until(&admin, "#h-rp-rank ~ svg rect.bar", 3).await, 3);
+        let csv = admin.find(Locator::Css("#rp-csv-queues")).await.unwrap().attr("href").await.unwrap().unwrap();
+        assert!(csv.contains(&format!("from={week}")) && csv.contains("format=csv"), "{csv}");
+        check_page(&admin, "reports").await;
+        let day = weekdays.iter().next_back().unwrap();
+        admin.goto(&format!("{base}/reports?from={day}&to={day}")).await.unwrap();
+        let hours = count_until(&admin, "#h-rp-sl ~ svg rect.bar", 6).await;
+        assert!(hours >= 6, "the daily report per hour: {hours}");
+        shot(&admin, "reports-daily").await;
+    }
     op.close().await.unwrap();
     admin.close().await.unwrap();
 }

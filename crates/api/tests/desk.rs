@@ -2025,3 +2025,172 @@ async fn interval_statistics_of_a_known_story_are_exact_across_a_daylight_saving
     assert_eq!(w.get(&format!("/api/v1/reports/queues?{day}"), &head).await.body, queues);
     assert_eq!(w.get(&format!("/api/v1/reports/agents?{day}"), &head).await.body, agents);
 }
+
+/// Evaluation (OD-26, CC-13) through the API: a head sets a scorecard and
+/// the targets; a supervisor scores op.ana's call (exact weighted score;
+/// marks out of range, a call nobody answered refused); op.ana reads her
+/// score, Haris does not; Haris becomes a trainee with op.ana as mentor,
+/// who then sees his calls and evaluations; a complaint about op.ana is
+/// recorded and found justified; her standing sets her figures against the
+/// targets.
+#[tokio::test]
+async fn a_supervisor_scores_a_call_the_operator_and_her_mentor_read_it_and_her_standing_meets_the_targets() {
+    use centrala_desk::routing::Rule;
+    use centrala_domain::Intent;
+    use centrala_store::interactions::{Direction, Disposition, RoutingRule};
+    let d = Demo::new().await;
+    let (head, sup, ana, haris, selma) = (
+        d.login("head.north").await,
+        d.login("sup.nina").await,
+        d.login("op.ana").await,
+        d.login("op.haris").await,
+        d.login("op.selma").await,
+    );
+    let company = d.w.db.store.company_by_code("demo").await.unwrap().unwrap();
+    let id_of = |u: &'static str| {
+        let s = d.w.db.store.company(company.id);
+        async move { s.staff_by_username(u).await.unwrap().unwrap().id }
+    };
+    let call = |who: Option<centrala_domain::StaffId>| {
+        let s = d.w.db.store.company(company.id);
+        async move {
+            let id = s.start_call(Direction::Inbound, "+38761000111", "+38733555000", None, true).await.unwrap();
+            s.route_interaction(id, "main", "1", Intent::Order, RoutingRule::Desk(Rule::Operators), &[]).await.unwrap();
+            if let Some(w) = who {
+                s.answer_interaction(id, w, None).await.unwrap();
+            }
+            s.end_interaction(id, if who.is_some() { Disposition::Answered } else { Disposition::Abandoned })
+                .await
+                .unwrap();
+            id.0
+        }
+    };
+    let card = json!({"name": "Order calls", "criteria": [
+        {"code": "greeting", "name": "Greeting in the company's name", "weight": 1, "max": 1},
+        {"code": "offers", "name": "Offers made", "weight": 2, "max": 5},
+        {"code": "tone", "name": "Tone", "weight": 1, "max": 10}]});
+    assert_eq!(
+        d.w.call(Method::PUT, "/api/v1/scorecards/calls", Some(&ana), Some(card.clone())).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = d.w.call(Method::PUT, "/api/v1/scorecards/calls", Some(&head), Some(card)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let bad = json!({"name": "x", "criteria": [{"code": "a", "name": "A", "weight": 0, "max": 1}]});
+    let r = d.w.call(Method::PUT, "/api/v1/scorecards/bad", Some(&head), Some(bad)).await;
+    assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some("criteria")));
+    assert_eq!(d.w.get("/api/v1/scorecards", &ana).await.body[0]["criteria"][1]["code"], "offers");
+
+    let ana_id = id_of("op.ana").await;
+    let hers = call(Some(ana_id)).await;
+    let marks = json!({"greeting": 1, "offers": 3, "tone": 5});
+    let body = |i: i64, m: Value| json!({"interaction": i, "scorecard": "calls", "marks": m, "comment": "Offer the specials earlier."});
+    assert_eq!(d.w.post("/api/v1/evaluations", &ana, body(hers, marks.clone())).await.status, StatusCode::FORBIDDEN);
+    let r = d.w.post("/api/v1/evaluations", &sup, body(hers, marks.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // (1·1/1 + 2·3/5 + 1·5/10) / 4 = 67.5 %
+    assert_eq!((r.body["score"].as_f64(), r.body["agent"].as_str()), (Some(67.5), Some("op.ana")));
+    let over = d.w.post("/api/v1/evaluations", &sup, body(hers, json!({"greeting": 1, "offers": 6, "tone": 5}))).await;
+    assert_eq!(
+        (over.body["error"]["field"].as_str(), over.body["error"]["params"]["criterion"].as_str()),
+        (Some("marks"), Some("offers"))
+    );
+    let nobody = call(None).await;
+    let r = d.w.post("/api/v1/evaluations", &sup, body(nobody, marks.clone())).await;
+    assert_eq!(r.body["error"]["field"].as_str(), Some("interaction"));
+    let r = d.w.post("/api/v1/evaluations", &sup, json!({"interaction": hers, "scorecard": "none", "marks": {}})).await;
+    assert_eq!(r.body["error"]["field"].as_str(), Some("scorecard"));
+
+    // op.ana reads her score; Haris neither sees it nor may ask for it.
+    let mine = d.w.get("/api/v1/evaluations", &ana).await.body;
+    assert_eq!((mine.as_array().unwrap().len(), mine[0]["comment"].as_str()), (1, Some("Offer the specials earlier.")));
+    assert_eq!(mine[0]["marks"][1]["mark"], 3);
+    assert_eq!(d.w.get("/api/v1/evaluations", &haris).await.body, json!([]));
+    assert_eq!(d.w.get("/api/v1/evaluations?agent=op.ana", &haris).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(d.w.get(&format!("/api/v1/evaluations?interaction={hers}"), &sup).await.body[0]["score"], 67.5);
+
+    // Haris, a trainee, mentored by op.ana: she sees his calls and scores.
+    let haris_id = id_of("op.haris").await;
+    let his = call(Some(haris_id)).await;
+    d.w.post("/api/v1/evaluations", &sup, body(his, json!({"greeting": 1, "offers": 5, "tone": 10}))).await;
+    assert_eq!(d.w.get(&format!("/api/v1/interactions/{his}"), &ana).await.status, StatusCode::NOT_FOUND);
+    let dev = json!({"level": "trainee", "mentor": "op.ana", "probation_until": "2027-03-01"});
+    let uri = format!("/api/v1/staff/{}/development", haris_id.0);
+    assert_eq!(d.w.call(Method::PUT, &uri, Some(&ana), Some(dev.clone())).await.status, StatusCode::FORBIDDEN);
+    let r = d.w.call(Method::PUT, &uri, Some(&head), Some(dev)).await;
+    assert_eq!((r.status, r.body["mentor"].as_str()), (StatusCode::OK, Some("op.ana")), "{}", r.body);
+    let bad = d.w.call(Method::PUT, &uri, Some(&head), Some(json!({"level": "guru"}))).await;
+    assert_eq!(bad.body["error"]["field"].as_str(), Some("level"));
+    let selfish =
+        d.w.call(Method::PUT, &uri, Some(&head), Some(json!({"level": "trainee", "mentor": "op.haris"}))).await;
+    assert_eq!(selfish.body["error"]["field"].as_str(), Some("mentor"));
+    assert_eq!(d.w.get(&format!("/api/v1/interactions/{his}"), &ana).await.status, StatusCode::OK);
+    let theirs = d.w.get("/api/v1/evaluations?agent=op.haris", &ana).await.body;
+    assert_eq!((theirs[0]["agent"].as_str(), theirs[0]["score"].as_f64()), (Some("op.haris"), Some(100.0)));
+    assert_eq!(d.w.get(&uri, &haris).await.body["probation_until"], "2027-03-01");
+    assert_eq!(d.w.get(&format!("/api/v1/interactions/{his}"), &selma).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(d.w.get("/api/v1/evaluations?agent=op.haris", &selma).await.status, StatusCode::FORBIDDEN);
+
+    // A complaint about op.ana from a client, found justified.
+    let client = d.clients[0].0.code.clone();
+    let complaint = |source: &str, origin: &str| json!({"agent": "op.ana", "source": source, "origin": origin, "text": "Rude on the phone", "interaction": hers});
+    let r = d.w.post("/api/v1/staff-complaints", &head, complaint("client", &client)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["justified"], Value::Null);
+    let cid = r.body["id"].as_i64().unwrap();
+    let r = d.w.post("/api/v1/staff-complaints", &head, complaint("rumour", &client)).await;
+    assert_eq!(r.body["error"]["field"].as_str(), Some("source"));
+    let r = d.w.post("/api/v1/staff-complaints", &head, complaint("department", "nowhere")).await;
+    assert_eq!(r.body["error"]["field"].as_str(), Some("origin"));
+    assert_eq!(
+        d.w.post("/api/v1/staff-complaints", &ana, complaint("client", &client)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r =
+        d.w.post(
+            &format!("/api/v1/staff-complaints/{cid}/decision"),
+            &head,
+            json!({"justified": true, "note": "heard it"}),
+        )
+        .await;
+    assert_eq!((r.body["justified"].as_bool(), r.body["decided_by"].as_str()), (Some(true), Some("head.north")));
+    assert_eq!(d.w.get("/api/v1/staff-complaints", &ana).await.body[0]["decision_note"], "heard it");
+    assert_eq!(d.w.get("/api/v1/staff-complaints", &selma).await.body, json!([]));
+
+    // The targets, and op.ana's standing against them.
+    let bad = d.w.call(Method::PUT, "/api/v1/targets", Some(&head), Some(json!({"service_level": 1.5}))).await;
+    assert_eq!(bad.code(), "invalid_input");
+    let t = json!({"service_level": 0.8, "aht_seconds": 240, "conversion": 0.5, "attach_rate": 0.2, "quality": 80.0});
+    assert_eq!(d.w.call(Method::PUT, "/api/v1/targets", Some(&head), Some(t.clone())).await.body, t);
+    assert_eq!(d.w.get("/api/v1/targets", &ana).await.body, t);
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Sarajevo).date_naive();
+    let span = format!("from={}&to={}", today.pred_opt().unwrap(), today.succ_opt().unwrap());
+    let st = d.w.get(&format!("/api/v1/reports/standing?{span}"), &ana).await.body;
+    assert_eq!((st["agent"].as_str(), st["level"].as_str()), (Some("op.ana"), Some("consultant")));
+    assert_eq!((st["quality"]["value"].as_f64(), st["quality"]["target"].as_f64()), (Some(67.5), Some(80.0)));
+    assert_eq!(st["quality"]["standing"], "missed");
+    assert_eq!(st["aht_seconds"]["standing"], "met", "{st}");
+    // Her order call ended without an order; nothing was offered yet.
+    assert_eq!(
+        (st["conversion"]["value"].as_f64(), st["conversion"]["standing"].as_str()),
+        (Some(0.0), Some("missed"))
+    );
+    assert_eq!(st["attach_rate"]["standing"], "unjudged", "{st}");
+    assert_eq!(
+        (st["service_level"]["value"].as_f64(), st["service_level"]["standing"].as_str()),
+        (Some(1.0), Some("met"))
+    );
+    assert_eq!(
+        (st["evaluations"].as_i64(), st["complaints"].as_i64(), st["justified_complaints"].as_i64()),
+        (Some(1), Some(1), Some(1))
+    );
+    // The mentor reads the trainee's; another operator does not.
+    let his_standing = d.w.get(&format!("/api/v1/reports/standing?{span}&agent=op.haris"), &ana).await.body;
+    assert_eq!(
+        (his_standing["quality"]["standing"].as_str(), his_standing["level"].as_str()),
+        (Some("met"), Some("trainee"))
+    );
+    assert_eq!(
+        d.w.get(&format!("/api/v1/reports/standing?{span}&agent=op.ana"), &selma).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -1824,3 +1824,54 @@ if (document.body.dataset.page === "wallboard") {
     $("#tv").setAttribute("aria-pressed", String(on));
   });
 }
+
+// Scoring a call (/evaluate/{id}): the chosen scorecard's criteria, each
+// marked from 0 to its top mark, while the recording plays; saved, the
+// score shows and the call's evaluations list it.
+if (document.body.dataset.page === "evaluate" && $("#ev-form")) {
+  const form = $("#ev-form");
+  const marks = $("#ev-marks");
+  const draw = () => {
+    const opt = $("#ev-card").selectedOptions[0];
+    const criteria = JSON.parse(opt.dataset.criteria || "[]");
+    for (const old of marks.querySelectorAll("label")) old.remove();
+    for (const c of criteria) {
+      const label = document.createElement("label");
+      label.dataset.field = c.code;
+      label.append(c.name + " (0–" + c.max + ")");
+      const input = document.createElement("input");
+      input.type = "number";
+      input.min = "0";
+      input.max = String(c.max);
+      input.required = true;
+      input.id = "ev-mark-" + c.code;
+      input.dataset.code = c.code;
+      label.append(input);
+      marks.append(label);
+    }
+  };
+  $("#ev-card").addEventListener("change", draw);
+  draw();
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const given = {};
+    for (const input of marks.querySelectorAll("input")) given[input.dataset.code] = Number(input.value);
+    try {
+      const saved = await api("POST", "/evaluations", {
+        interaction: Number(form.dataset.interaction), scorecard: $("#ev-card").value, marks: given,
+        comment: $("#ev-comment").value,
+      });
+      const msg = $("#ev-msg");
+      msg.className = "ok";
+      msg.textContent = t("ev-saved", { score: saved.score.toFixed(1) });
+      setTimeout(() => location.reload(), 800);
+    } catch (e) {
+      showError($("#ev-msg"), e, form);
+    }
+  });
+}
+
+// The reports page prints itself.
+if (document.body.dataset.page === "reports" && $("#rp-print")) {
+  $("#rp-print").addEventListener("click", () => window.print());
+}

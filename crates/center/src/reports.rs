@@ -267,3 +267,68 @@ pub async fn rebuild(
     };
     crate::intervals::rebuild(center, company, start, until).await
 }
+
+/// An operator's figures of a period, to set against the department's
+/// targets (OD-26, CC-13).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Standing {
+    /// The operators' queue's service level over the period.
+    pub service_level: Option<f64>,
+    /// Their average handle time (talk and wrap-up), seconds.
+    pub aht_seconds: Option<f64>,
+    pub conversion: Option<f64>,
+    pub attach_rate: Option<f64>,
+    /// Their evaluations' average score, per cent.
+    pub quality: Option<f64>,
+    pub evaluations: usize,
+    pub complaints: usize,
+    /// Complaints a head found justified.
+    pub justified: usize,
+}
+
+/// `staff`'s figures from `from` to `to` (local days, both included).
+pub async fn standing(
+    center: &Center,
+    company: CompanyId,
+    staff: StaffId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> CenterResult<Standing> {
+    let month = Cut::Days(Interval::Month);
+    let mut queue = QueueSlot::default();
+    for (_, q) in queues(center, company, from, to, month, Some(centrala_store::intervals::OPERATORS)).await? {
+        if !q.queue.is_empty() {
+            add_queue(&mut queue, &q);
+        }
+    }
+    let mut mine = AgentSlot::default();
+    for (_, a) in agents(center, company, from, to, month, Some(staff)).await? {
+        add_agent(&mut mine, &a);
+    }
+    let handled = mine.answered + mine.outbound;
+    let desk = order_desk(center, company, from, to, Interval::Month, Some(staff)).await?;
+    let own = desk.iter().filter(|r| r.staff == Some(staff.0));
+    let (mut order_calls, mut converted, mut offers, mut accepted) = (0u64, 0u64, 0u64, 0u64);
+    for r in own {
+        order_calls += r.order_calls;
+        converted += r.converted;
+        offers += r.offers;
+        accepted += r.accepted;
+    }
+    let (start, until, _) = span(center, company, from, to).await;
+    let s = center.company(company);
+    let evaluations = s.evaluations(Some(&[staff]), &start, &until, i64::MAX).await?;
+    let complaints = s.staff_complaints(Some(&[staff]), &start, &until).await?;
+    let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
+    Ok(Standing {
+        service_level: queue.service_level(),
+        aht_seconds: (handled > 0).then(|| (mine.talk_ms + mine.wrap_ms) as f64 / handled as f64 / 1000.0),
+        conversion: ratio(converted, order_calls),
+        attach_rate: ratio(accepted, offers),
+        quality: (!evaluations.is_empty())
+            .then(|| evaluations.iter().map(|e| f64::from(e.score)).sum::<f64>() / evaluations.len() as f64 / 10.0),
+        evaluations: evaluations.len(),
+        justified: complaints.iter().filter(|c| c.justified == Some(true)).count(),
+        complaints: complaints.len(),
+    })
+}

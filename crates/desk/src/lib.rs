@@ -8,6 +8,7 @@
 
 pub mod campaign;
 pub mod debt;
+pub mod evaluation;
 pub mod intervals;
 pub mod offers;
 pub mod order;

@@ -15,6 +15,7 @@ pub mod campaigns;
 pub mod demo;
 pub mod desk;
 mod error;
+pub mod evaluation;
 pub mod import;
 pub mod interactions;
 pub mod intervals;
@@ -96,7 +97,12 @@ impl Store {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                        // journal_size_limit = 0: a checkpointed WAL is cut
+                        // back rather than reused, so that on a full disk the
+                        // next write fails at once (a clear 503) instead of
+                        // succeeding into whatever room an earlier, longer WAL
+                        // happened to leave.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA journal_size_limit = 0;")
                             .await?;
                     }
                     Ok(())

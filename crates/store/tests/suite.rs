@@ -904,7 +904,80 @@ async fn interval_statistics_keep_their_facts_and_rows(store: &Store) {
     assert_eq!(other.report_mark().await.unwrap(), None);
 }
 
+/// Evaluation's records: a scorecard replaced keeps the evaluations made
+/// on its old criteria; complaints decided; targets in per mille; levels
+/// and mentors. Another company sees none of it.
+async fn evaluations_keep_their_criteria_complaints_targets_and_mentors(store: &Store) {
+    use centrala_desk::evaluation::{Criterion, Level, Scorecard, Targets};
+    use centrala_store::evaluation::Development;
+    use centrala_store::interactions::Direction;
+    let (a, b) = two_companies(store).await;
+    let s = store.company(a);
+    let ana = s.create_staff(&input("ana", Role::Operator)).await.unwrap().id;
+    let bo = s.create_staff(&input("bo", Role::Operator)).await.unwrap().id;
+    let c = |code: &str, weight, max| Criterion { code: code.into(), name: code.to_uppercase(), weight, max };
+    let mut card =
+        Scorecard { code: "calls".into(), name: "Calls".into(), criteria: vec![c("greeting", 1, 1), c("tone", 1, 10)] };
+    s.put_scorecard(&card).await.unwrap();
+    let call = s.start_interaction(Direction::Inbound, "+38761000111", "+38733555000", None).await.unwrap();
+    let e = s
+        .add_evaluation(call, ana, "sup", &card, &[("greeting".into(), 1), ("tone".into(), 5)], 750, "ok")
+        .await
+        .unwrap();
+    card.criteria = vec![c("offers", 2, 5)];
+    card.name = "Calls 2".into();
+    s.put_scorecard(&card).await.unwrap();
+    assert_eq!(s.scorecards().await.unwrap(), [card.clone()]);
+    let got = s.evaluation(e).await.unwrap().unwrap();
+    let marks: Vec<(&str, u32, u32)> = got.marks.iter().map(|(c, m)| (c.code.as_str(), c.max, *m)).collect();
+    assert_eq!(marks, [("greeting", 1, 1), ("tone", 10, 5)], "the criteria as they were");
+    assert_eq!((got.staff, got.score, got.evaluator.as_str()), (ana, 750, "sup"));
+    let all = "9999";
+    assert_eq!(s.evaluations(Some(&[ana]), "", all, 10).await.unwrap().len(), 1);
+    assert!(s.evaluations(Some(&[bo]), "", all, 10).await.unwrap().is_empty());
+    assert_eq!(s.evaluations_of(call).await.unwrap().len(), 1);
+
+    let k = s.add_staff_complaint(ana, "client", "K001", "rude", Some(call), "head").await.unwrap();
+    assert_eq!(s.staff_complaint(k).await.unwrap().unwrap().justified, None);
+    s.decide_staff_complaint(k, false, "head", "not so").await.unwrap();
+    let decided = s.staff_complaint(k).await.unwrap().unwrap();
+    assert_eq!(
+        (decided.justified, decided.decided_by.as_deref(), decided.decision_note.as_str()),
+        (Some(false), Some("head"), "not so")
+    );
+    assert!(matches!(s.decide_staff_complaint(k + 100, true, "head", "").await, Err(StoreError::NotFound)));
+    assert_eq!(s.staff_complaints(None, "", all).await.unwrap().len(), 1);
+
+    assert_eq!(s.targets().await.unwrap(), Targets::default());
+    let t = Targets {
+        service_level: Some(0.8),
+        aht_seconds: Some(240),
+        conversion: Some(0.45),
+        attach_rate: None,
+        quality: Some(85.5),
+    };
+    s.set_targets(&t).await.unwrap();
+    assert_eq!(s.targets().await.unwrap(), t);
+
+    let dev = Development { level: Level::Trainee, mentor: Some(ana), probation_until: Some(d("2027-03-01")) };
+    s.set_development(bo, &dev).await.unwrap();
+    assert_eq!(s.development(bo).await.unwrap(), Some(dev));
+    assert_eq!(s.trainees_of(ana).await.unwrap(), [bo]);
+    assert!(s
+        .set_development(ana, &Development { level: Level::Specialist, mentor: Some(ana), probation_until: None })
+        .await
+        .is_err());
+
+    let other = store.company(b);
+    assert!(other.scorecards().await.unwrap().is_empty());
+    assert!(other.evaluation(e).await.unwrap().is_none());
+    assert!(other.staff_complaint(k).await.unwrap().is_none());
+    assert_eq!(other.targets().await.unwrap(), Targets::default());
+    assert!(other.trainees_of(ana).await.unwrap().is_empty());
+}
+
 storage_suite!(
+    evaluations_keep_their_criteria_complaints_targets_and_mentors,
     interval_statistics_keep_their_facts_and_rows,
     campaigns_are_built_from_the_history_and_keep_their_outcomes,
     the_reports_read_a_periods_facts,

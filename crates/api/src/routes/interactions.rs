@@ -115,12 +115,23 @@ async fn out(state: &AppState, auth: &Auth, i: Interaction) -> ApiResult<Interac
 const SERVING_AFTER_CALL: chrono::Duration = chrono::Duration::minutes(30);
 
 /// Whether the caller may read `i`: everyone but operators; an operator,
-/// their own calls and those of a client they serve now.
+/// their own calls, their trainees' (as mentor) and those of a client they
+/// serve now.
 pub(crate) async fn may_read(state: &AppState, auth: &Auth, i: &Interaction) -> ApiResult<bool> {
     if !auth.sees_own_only() || i.handled_by == Some(auth.staff) {
         return Ok(true);
     }
+    if let Some(h) = i.handled_by {
+        if mentors(state, auth, h).await? {
+            return Ok(true);
+        }
+    }
     serves(state, auth, i.client_id).await
+}
+
+/// Whether the caller mentors `staff` (CC-13).
+async fn mentors(state: &AppState, auth: &Auth, staff: centrala_domain::StaffId) -> ApiResult<bool> {
+    Ok(state.store.company(auth.company).trainees_of(auth.staff).await?.contains(&staff))
 }
 
 /// Whether the caller serves `client` now (see
@@ -186,7 +197,9 @@ pub async fn list(
     if auth.sees_own_only() {
         let served = serves(&state, &auth, f.client).await?;
         match f.staff {
-            Some(other) if other != auth.staff && !served => return Err(ApiError::forbidden()),
+            Some(other) if other != auth.staff && !served && !mentors(&state, &auth, other).await? => {
+                return Err(ApiError::forbidden())
+            }
             _ if !served => f.staff = Some(auth.staff),
             _ => {}
         }
@@ -250,7 +263,11 @@ pub async fn recording(
     let id = InteractionId(parse_id(&id, "interaction")?);
     let s = state.store.company(auth.company);
     let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
-    if i.handled_by != Some(auth.staff) {
+    let mentor = match i.handled_by {
+        Some(h) if h != auth.staff => mentors(&state, &auth, h).await?,
+        _ => false,
+    };
+    if i.handled_by != Some(auth.staff) && !mentor {
         auth.require(roles::PLANNERS)?;
     }
     let rel = i.recording.ok_or_else(|| ApiError::not_found("recording"))?;

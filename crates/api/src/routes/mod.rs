@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod clients;
 pub mod company;
 pub mod departments;
+pub mod evaluation;
 pub mod interactions;
 pub mod ivr;
 pub mod kb;

@@ -302,7 +302,7 @@ pub(super) fn type_name(tr: Tr, code: &str, name: &str) -> String {
 
 /// A queue in words: the built-in operators' queue in the reader's
 /// language, the company's own queues by their names.
-fn queue_name(tr: Tr, name: &str) -> String {
+pub(super) fn queue_name(tr: Tr, name: &str) -> String {
     super::words_or(tr, &format!("queue-{name}"), name)
 }
 

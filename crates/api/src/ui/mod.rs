@@ -10,8 +10,11 @@
 //! in the company's zone, money in the company's currency.
 
 mod admin;
+mod charts;
+mod evaluation;
 pub mod i18n;
 mod kb;
+mod reports;
 
 use crate::{auth::Auth, AppState};
 use axum::{
@@ -43,6 +46,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(admin::page))
         .route("/wallboard", get(wallboard))
         .route("/kb", get(kb::page))
+        .route("/evaluate/{id}", get(evaluation::page))
+        .route("/reports", get(reports::page))
         .route("/assets/app.js", get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], APP_JS) }))
         .route("/assets/app.css", get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], APP_CSS) }))
 }
@@ -142,6 +147,7 @@ fn layout(tr: Tr, page: &str, title: &str, user: Option<&User>, body: Markup) ->
                         nav aria-label=(tr.t("nav-label")) {
                             @if takes_orders(u.auth.role) { a href="/desk" { (tr.t("nav-desk")) } }
                             @if sees_live_orders(u.auth.role) { a href="/heads" { (tr.t("nav-heads")) } }
+                            @if crate::auth::roles::PLANNERS.contains(&u.auth.role) { a href="/reports" { (tr.t("nav-reports")) } }
                             @if sees_finance(u.auth.role) { a href="/finance" { (tr.t("nav-finance")) } }
                             a href="/kb" { (tr.t("nav-kb")) }
                             @if sees_admin(u.auth.role) { a href="/wallboard" { (tr.t("nav-wallboard")) } }
@@ -230,10 +236,11 @@ fn field(tr: Tr, key: &str, name: &str, input: Markup) -> Markup {
     }
 }
 
-async fn desk(user: User) -> Response {
+async fn desk(State(state): State<AppState>, user: User) -> Response {
     if !takes_orders(user.auth.role) {
         return Redirect::to("/").into_response();
     }
+    let mine = evaluation::mine(&state, &user).await;
     let tr = user.tr;
     layout(
         tr,
@@ -355,6 +362,7 @@ async fn desk(user: User) -> Response {
                     p #order-msg role="status" {}
                 }
             }
+            div.standing { (mine) }
             dialog #help aria-labelledby="help-title" {
                 h2 #help-title { (tr.t("keys-title")) }
                 table {
@@ -487,6 +495,11 @@ async fn heads(State(state): State<AppState>, user: User) -> Response {
     else {
         return crate::error::ApiError::internal().into_response();
     };
+    let to_score = if crate::auth::roles::PLANNERS.contains(&user.auth.role) {
+        evaluation::to_score(&state, &user).await
+    } else {
+        maud::html! {}
+    };
     // The queues a campaign may name (the operators' first).
     let queue_names: Vec<String> = match centrala_center::settings::company_queues(&s, &state.center.problems).await {
         Ok(q) => {
@@ -611,6 +624,7 @@ async fn heads(State(state): State<AppState>, user: User) -> Response {
             }
             @if crate::auth::roles::PLANNERS.contains(&user.auth.role) {
                 (figures_section(tr, user.today))
+                (to_score)
                 (campaigns_section(tr, &staffing, &queue_names))
             }
             @if crate::auth::roles::ASSIGNERS.contains(&user.auth.role) {
@@ -838,6 +852,8 @@ mod tests {
             include_str!("mod.rs"),
             include_str!("admin.rs"),
             include_str!("kb.rs"),
+            include_str!("evaluation.rs"),
+            include_str!("reports.rs"),
             include_str!("../../ui/app.js"),
             include_str!("../routes/agents.rs"),
         ];
@@ -871,6 +887,10 @@ mod tests {
         codes("camp-kind", &centrala_desk::campaign::Kind::ALL.map(centrala_desk::campaign::Kind::as_str));
         codes("camp-mode", &[super::Mode::Preview.as_str(), super::Mode::Progressive.as_str()]);
         codes("rep-interval", &["day", "week", "month"]);
+        codes("standing", &["service_level", "aht_seconds", "conversion", "attach_rate", "quality"]);
+        codes("standing", &["met", "missed", "unjudged"]);
+        codes("rp-col", &["queue", "offered", "answered", "abandoned", "sl", "asa", "aht", "longest"]);
+        codes("day", &["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
         codes(
             "rep-col",
             &[

@@ -1,0 +1,168 @@
+//! The reports page (`/reports`, planners): for the days picked (a day is
+//! the printable daily report), the service level per day (per hour for
+//! one day) against the target, the calls per weekday and hour as a heat
+//! map, the operators ranked by calls answered, the queues' totals, and the
+//! same figures as CSV. Charts are `charts.rs`'s SVG.
+
+use super::{charts, layout, User};
+use crate::AppState;
+use axum::{
+    extract::{Query, State},
+    response::{IntoResponse, Redirect, Response},
+};
+use centrala_center::reports::{agents, queues, Cut};
+use centrala_desk::intervals::{add_queue, QueueSlot};
+use centrala_desk::report::Interval;
+use chrono::{Datelike, NaiveDate, Timelike};
+use maud::html;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The longest span the page draws (its hourly heat map's limit).
+const MAX_DAYS: i64 = 31;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
+fn secs(ms: Option<i64>) -> String {
+    ms.map_or_else(|| "—".to_owned(), |m| format!("{} s", (m + 500) / 1000))
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_owned(), |v| format!("{:.1} %", v * 100.0))
+}
+
+pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<PageQuery>) -> Response {
+    if !crate::auth::roles::PLANNERS.contains(&user.auth.role) {
+        return Redirect::to("/").into_response();
+    }
+    let tr = user.tr;
+    let to = q.to.unwrap_or(user.today);
+    let mut from = q.from.unwrap_or(to - chrono::Duration::days(6)).min(to);
+    if (to - from).num_days() + 1 > MAX_DAYS {
+        from = to - chrono::Duration::days(MAX_DAYS - 1);
+    }
+    let company = user.auth.company;
+    let one_day = from == to;
+    let cut = if one_day { Cut::Hour } else { Cut::Days(Interval::Day) };
+    let (Ok(by_period), Ok(hours), Ok(people), Ok(ranked), Ok(targets)) = (
+        queues(&state.center, company, from, to, cut, None).await,
+        queues(&state.center, company, from, to, Cut::Hour, None).await,
+        state.store.company(company).staff_list().await,
+        agents(&state.center, company, from, to, Cut::Days(Interval::Month), None).await,
+        state.store.company(company).targets().await,
+    ) else {
+        return crate::error::ApiError::internal().into_response();
+    };
+    // Service level per period, every queue together.
+    let all: Vec<_> = by_period.iter().filter(|(_, r)| r.queue.is_empty()).collect();
+    let labels: Vec<String> = all
+        .iter()
+        .map(|(p, _)| {
+            if one_day {
+                p.label.get(11..13).unwrap_or("").to_owned()
+            } else {
+                p.label.get(5..10).unwrap_or("").to_owned()
+            }
+        })
+        .collect();
+    let levels: Vec<Option<f64>> = all.iter().map(|(_, r)| r.service_level()).collect();
+    // Calls offered per local weekday and hour.
+    let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let mut cells = vec![vec![0i64; 24]; 7];
+    for (p, r) in hours.iter().filter(|(_, r)| r.queue.is_empty()) {
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&p.label) {
+            let d = t.weekday().num_days_from_monday() as usize;
+            cells[d][t.hour() as usize] += r.offered;
+        }
+    }
+    let hour_names: Vec<String> = (0..24).map(|h| format!("{h:02}")).collect();
+    let day_names: Vec<String> = days.iter().map(|d| tr.t(&format!("day-{d}"))).collect();
+    // Operators by calls answered.
+    let mut answered: BTreeMap<i64, i64> = BTreeMap::new();
+    for (_, a) in &ranked {
+        *answered.entry(a.staff).or_default() += a.answered + a.outbound;
+    }
+    let mut rank: Vec<(String, i64)> = answered
+        .into_iter()
+        .map(|(id, n)| {
+            (people.iter().find(|m| m.id.0 == id).map_or_else(|| id.to_string(), |m| m.full_name.clone()), n)
+        })
+        .collect();
+    rank.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    rank.truncate(12);
+    // The queues' totals over the span.
+    let mut totals: BTreeMap<String, QueueSlot> = BTreeMap::new();
+    for (_, r) in &by_period {
+        let into = totals
+            .entry(r.queue.clone())
+            .or_insert_with(|| QueueSlot { queue: r.queue.clone(), ..QueueSlot::default() });
+        add_queue(into, r);
+    }
+    let span = format!("from={from}&to={to}");
+    layout(
+        tr,
+        "reports",
+        &tr.t("rp-title"),
+        Some(&user),
+        html! {
+            section.card aria-labelledby="h-rp" {
+                h1 #h-rp { (tr.t("rp-title")) " " span.muted { (from) @if !one_day { " – " (to) } } }
+                form #rp-form.grid.no-print method="get" action="/reports" {
+                    label { (tr.t("rep-from")) input #rp-from name="from" type="date" value=(from); }
+                    label { (tr.t("rep-to")) input #rp-to name="to" type="date" value=(to); }
+                    button type="submit" { (tr.t("rep-show")) }
+                    button #rp-print.secondary type="button" { (tr.t("rp-print")) }
+                }
+                p.muted.no-print { (tr.t("rp-help")) }
+            }
+            section.card aria-labelledby="h-rp-sl" {
+                h2 #h-rp-sl { (tr.t(if one_day { "rp-sl-hours" } else { "rp-sl-days" })) }
+                @if levels.iter().all(Option::is_none) { p.muted { (tr.t("rp-no-data")) } }
+                @else { (charts::share_bars(&tr.t("rp-sl-days"), &labels, &levels, targets.service_level)) }
+            }
+            section.card aria-labelledby="h-rp-heat" {
+                h2 #h-rp-heat { (tr.t("rp-heat")) }
+                (charts::heat(&tr.t("rp-heat"), &day_names, &hour_names, &cells))
+            }
+            section.card aria-labelledby="h-rp-rank" {
+                h2 #h-rp-rank { (tr.t("rp-rank")) }
+                @if rank.is_empty() { p.muted { (tr.t("rp-no-data")) } }
+                @else {
+                    @let (names, values): (Vec<String>, Vec<i64>) = rank.iter().cloned().unzip();
+                    (charts::ranking(&tr.t("rp-rank"), &names, &values))
+                }
+            }
+            section.card aria-labelledby="h-rp-q" {
+                h2 #h-rp-q { (tr.t("rp-queues")) }
+                table #rp-queues {
+                    caption.visually-hidden { (tr.t("rp-queues")) }
+                    thead { tr {
+                        @for k in ["queue", "offered", "answered", "abandoned", "sl", "asa", "aht", "longest"] {
+                            th scope="col" { (tr.t(&format!("rp-col-{k}"))) }
+                        }
+                    } }
+                    tbody {
+                        @for (name, r) in &totals {
+                            tr data-queue=(name) class=[name.is_empty().then_some("total")] {
+                                th scope="row" { @if name.is_empty() { (tr.t("rp-all-queues")) } @else { (super::admin::queue_name(tr, name)) } }
+                                td { (r.offered) } td { (r.answered) } td { (r.abandoned) }
+                                td { (pct(r.service_level())) } td { (secs(r.asa_ms())) }
+                                td { (secs(r.averages_ms().map(|a| a.2))) } td { (secs(Some(r.longest_wait_ms))) }
+                            }
+                        }
+                    }
+                }
+                p.no-print {
+                    a #rp-csv-queues href={ "/api/v1/reports/queues?" (span) "&interval=day&format=csv" } download="" { (tr.t("rp-csv-queues")) }
+                    " · "
+                    a #rp-csv-agents href={ "/api/v1/reports/agents?" (span) "&interval=day&format=csv" } download="" { (tr.t("rp-csv-agents")) }
+                }
+            }
+        },
+    )
+    .into_response()
+}
