@@ -10,7 +10,7 @@
 use centrala_api::{app, state::Clock, ApiConfig, AppState};
 use centrala_desk::debt_status;
 use centrala_store::{demo, desk::OrderFilter, testing::TestDb};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::{net::SocketAddr, path::PathBuf, process::Stdio, time::Duration};
@@ -1330,6 +1330,20 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
         let hours = count_until(&admin, "#h-rp-sl ~ svg rect.bar", 6).await;
         assert!(hours >= 6, "the daily report per hour: {hours}");
         shot(&admin, "reports-daily").await;
+        // The heads' page: this week's top request as the operators
+        // recorded it, with its count from the calls written.
+        let monday = today() - chrono::Duration::days(i64::from(today().weekday().num_days_from_monday()));
+        let mut recorded: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for c in calls.iter().filter(|c| local(c.arrived) >= monday && !c.wrap_up.is_empty()) {
+            *recorded.entry(c.wrap_up.as_str()).or_default() += 1;
+        }
+        let (code, n) = recorded.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).unwrap();
+        admin.goto(&format!("{base}/heads")).await.unwrap();
+        let first = text_until(&admin, "#top-wrap-ups li:first-child", |t| !t.is_empty()).await;
+        let attr =
+            admin.find(Locator::Css("#top-wrap-ups li:first-child")).await.unwrap().attr("data-code").await.unwrap();
+        assert_eq!(attr.as_deref(), Some(*code), "{first}");
+        assert!(first.ends_with(&format!(": {n}")), "{first} vs {n}");
     }
     op.close().await.unwrap();
     admin.close().await.unwrap();

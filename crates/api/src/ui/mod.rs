@@ -495,10 +495,10 @@ async fn heads(State(state): State<AppState>, user: User) -> Response {
     else {
         return crate::error::ApiError::internal().into_response();
     };
-    let to_score = if crate::auth::roles::PLANNERS.contains(&user.auth.role) {
-        evaluation::to_score(&state, &user).await
+    let (to_score, top_requests) = if crate::auth::roles::PLANNERS.contains(&user.auth.role) {
+        (evaluation::to_score(&state, &user).await, reports::top_requests(&state, &user).await)
     } else {
-        maud::html! {}
+        (maud::html! {}, maud::html! {})
     };
     // The queues a campaign may name (the operators' first).
     let queue_names: Vec<String> = match centrala_center::settings::company_queues(&s, &state.center.problems).await {
@@ -623,6 +623,7 @@ async fn heads(State(state): State<AppState>, user: User) -> Response {
                 }
             }
             @if crate::auth::roles::PLANNERS.contains(&user.auth.role) {
+                (top_requests)
                 (figures_section(tr, user.today))
                 (to_score)
                 (campaigns_section(tr, &staffing, &queue_names))

@@ -166,3 +166,50 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
     )
     .into_response()
 }
+
+/// The heads' page: this week's most frequent requests (CC-8), as the
+/// callers chose them in the menu and as the operators recorded them.
+pub async fn top_requests(state: &AppState, user: &User) -> maud::Markup {
+    let tr = user.tr;
+    let monday = Interval::Week.start(user.today);
+    let rows = centrala_center::reports::requests(&state.center, user.auth.company, monday, user.today, Interval::Week)
+        .await
+        .unwrap_or_default();
+    let top = |kind: &str| -> Vec<(String, u64)> {
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        for r in rows.iter().filter(|r| r.kind == kind && !r.code.is_empty()) {
+            *counts.entry(r.code.clone()).or_default() += r.count;
+        }
+        let mut v: Vec<(String, u64)> = counts.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.truncate(5);
+        v
+    };
+    let (chose, recorded) = (top("intent"), top("wrap_up"));
+    let word = |prefix: &str, code: &str| {
+        let key = format!("{prefix}-{code}");
+        let w = tr.t(&key);
+        if w.starts_with('⟦') {
+            code.to_owned()
+        } else {
+            w
+        }
+    };
+    html! {
+        section.card aria-labelledby="h-top-requests" {
+            h2 #h-top-requests { (tr.t("rq-top-title")) }
+            @if chose.is_empty() && recorded.is_empty() { p.muted { (tr.t("rp-no-data")) } }
+            div.grid {
+                div {
+                    h3 { (tr.t("rq-chose")) }
+                    ol #top-intents { @for (c, n) in &chose { li data-code=(c) { (word("intent", c)) ": " strong { (n) } } } }
+                }
+                div {
+                    h3 { (tr.t("rq-recorded")) }
+                    ol #top-wrap-ups { @for (c, n) in &recorded { li data-code=(c) { (word("wrap", c)) ": " strong { (n) } } } }
+                }
+            }
+            p.no-print { a href="/reports" { (tr.t("rq-more")) } }
+        }
+    }
+}

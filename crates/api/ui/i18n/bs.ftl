@@ -716,3 +716,7 @@ rp-col-sl = Nivo usluge
 rp-col-asa = Prosječno čekanje
 rp-col-aht = Prosječna obrada
 rp-col-longest = Najduže čekanje
+rq-top-title = Najčešći zahtjevi ove sedmice
+rq-chose = Šta su pozivaoci birali u meniju
+rq-recorded = Šta su operateri zabilježili
+rq-more = Svi izvještaji

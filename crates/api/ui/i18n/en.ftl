@@ -716,3 +716,7 @@ rp-col-sl = Service level
 rp-col-asa = Average wait
 rp-col-aht = Average handle time
 rp-col-longest = Longest wait
+rq-top-title = Top requests this week
+rq-chose = What callers chose in the menu
+rq-recorded = What operators recorded
+rq-more = All reports
