@@ -192,15 +192,19 @@ fn period_of(key: &str, cut: Cut, zone: Tz) -> Option<Period> {
     }
 }
 
-/// Brings the intervals up to date, then the span of local days `from` to
-/// `to` as UTC instants, and the zone.
-async fn fresh_span(
+/// Brings the company's intervals up to date now (what a report read by a
+/// person needs first; the figures are otherwise at most 30 s old).
+pub async fn fresh(center: &Center, company: CompanyId) -> CenterResult<()> {
+    crate::intervals::catch_up(center, company, Utc::now()).await
+}
+
+/// The span of local days `from` to `to` as UTC instants, and the zone.
+async fn instants(
     center: &Center,
     company: CompanyId,
     from: NaiveDate,
     to: NaiveDate,
 ) -> CenterResult<(DateTime<Utc>, DateTime<Utc>, Tz)> {
-    crate::intervals::catch_up(center, company, Utc::now()).await?;
     let (start, until, zone) = span(center, company, from, to).await;
     let (Some(start), Some(until)) = (instant(&start), instant(&until)) else {
         return Err(crate::CenterError::Invalid("the period's days cannot be placed in time".into()));
@@ -210,7 +214,7 @@ async fn fresh_span(
 
 /// The queues' figures from `from` to `to` (local days, both included),
 /// cut by `cut`: per period and queue (only `queue` when given), then
-/// every queue together (queue empty) per period.
+/// every queue together (queue empty) per period; as kept (see [`fresh`]).
 pub async fn queues(
     center: &Center,
     company: CompanyId,
@@ -219,7 +223,7 @@ pub async fn queues(
     cut: Cut,
     queue: Option<&str>,
 ) -> CenterResult<Vec<(Period, QueueSlot)>> {
-    let (start, until, zone) = fresh_span(center, company, from, to).await?;
+    let (start, until, zone) = instants(center, company, from, to).await?;
     let rows = center.company(company).queue_intervals(start, until, cut.group(), queue).await?;
     let mut out: BTreeMap<(Period, String), QueueSlot> = BTreeMap::new();
     for (key, row) in rows {
@@ -234,7 +238,7 @@ pub async fn queues(
 }
 
 /// The agents' figures from `from` to `to` (local days, both included),
-/// cut by `cut`, per period and agent (only `staff` when given).
+/// cut by `cut`, per period and agent (only `staff` when given); as kept.
 pub async fn agents(
     center: &Center,
     company: CompanyId,
@@ -243,7 +247,7 @@ pub async fn agents(
     cut: Cut,
     staff: Option<StaffId>,
 ) -> CenterResult<Vec<(Period, AgentSlot)>> {
-    let (start, until, zone) = fresh_span(center, company, from, to).await?;
+    let (start, until, zone) = instants(center, company, from, to).await?;
     let rows = center.company(company).agent_intervals(start, until, cut.group(), staff).await?;
     let mut out: BTreeMap<(Period, i64), AgentSlot> = BTreeMap::new();
     for (key, row) in rows {
@@ -286,7 +290,8 @@ pub struct Standing {
     pub justified: usize,
 }
 
-/// `staff`'s figures from `from` to `to` (local days, both included).
+/// `staff`'s figures from `from` to `to` (local days, both included), as
+/// kept.
 pub async fn standing(
     center: &Center,
     company: CompanyId,

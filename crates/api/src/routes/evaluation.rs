@@ -636,6 +636,7 @@ pub async fn standing(
     }
     let s = state.store.company(auth.company);
     let t = s.targets().await?;
+    centrala_center::reports::fresh(&state.center, auth.company).await?;
     let f = centrala_center::reports::standing(&state.center, auth.company, staff, q.from, q.to).await?;
     let d = s.development(staff).await?.unwrap_or(Development {
         level: Level::Consultant,

@@ -406,6 +406,7 @@ pub async fn queues(
             return Err(ApiError::invalid(format!("no queue {name:?}")).field("queue").param("queue", name));
         }
     }
+    centrala_center::reports::fresh(&state.center, auth.company).await?;
     let rows = centrala_center::reports::queues(&state.center, auth.company, from, to, cut, queue).await?;
     let out: Vec<QueueFiguresOut> = rows.into_iter().map(|(p, r)| queue_out(p, &r)).collect();
     state.store.company(auth.company).audit(&auth.username, "report", "queues", &format!("{from}..{to}"), "").await?;
@@ -507,6 +508,7 @@ pub async fn agents(
 ) -> ApiResult<Response> {
     let (from, to, cut) = cut_period(&q.from, &q.to, q.interval.as_deref())?;
     let staff = agent_asked(&state, &auth, q.agent.as_deref()).await?;
+    centrala_center::reports::fresh(&state.center, auth.company).await?;
     let rows = centrala_center::reports::agents(&state.center, auth.company, from, to, cut, staff).await?;
     let s = state.store.company(auth.company);
     let people = s.staff_list().await?;

@@ -150,7 +150,8 @@ pub async fn to_score(state: &AppState, user: &User) -> Markup {
 }
 
 /// The desk: the operator's scores, and this month's figures against the
-/// department's targets.
+/// department's targets, as kept (the desk opens often: no rebuild, no
+/// write, on its way).
 pub async fn mine(state: &AppState, user: &User) -> Markup {
     let tr = user.tr;
     let s = state.store.company(user.auth.company);

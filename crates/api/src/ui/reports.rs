@@ -48,6 +48,9 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
     let company = user.auth.company;
     let one_day = from == to;
     let cut = if one_day { Cut::Hour } else { Cut::Days(Interval::Day) };
+    if centrala_center::reports::fresh(&state.center, company).await.is_err() {
+        return crate::error::ApiError::internal().into_response();
+    }
     let (Ok(by_period), Ok(hours), Ok(people), Ok(ranked), Ok(targets)) = (
         queues(&state.center, company, from, to, cut, None).await,
         queues(&state.center, company, from, to, Cut::Hour, None).await,
