@@ -254,7 +254,7 @@ impl Scoped<'_> {
         by: &str,
     ) -> Result<Campaign> {
         let company = self.company_id().0;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO campaigns (company_id, kind, name, created_by, script, results, agents, mode, starts_on, ends_on,
              due_on, days, hours_from, hours_to, retry_minutes, max_attempts, status, created_at, queue)

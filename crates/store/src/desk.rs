@@ -327,7 +327,7 @@ impl Scoped<'_> {
         if self.client_by_phone(phone).await?.is_some() {
             return Err(StoreError::Conflict(format!("{phone} is already a client's number")));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO client_types (company_id, code, name) VALUES ($1, $2, $2) ON CONFLICT (company_id, code) DO NOTHING",
         )
@@ -855,7 +855,7 @@ impl Scoped<'_> {
         override_reason: Option<&str>,
     ) -> Result<OrderId> {
         let c = self.company_id().0;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO orders (company_id, order_no, client_id, order_date, status, created_by, created_at, override_reason)
              VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7) RETURNING id",
@@ -1024,7 +1024,7 @@ impl Scoped<'_> {
         (event_kind, detail): (&str, &str),
     ) -> Result<()> {
         let c = self.company_id().0;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM order_lines WHERE company_id = $1 AND order_id = $2")
             .bind(c)
             .bind(id.0)
@@ -1076,7 +1076,7 @@ impl Scoped<'_> {
         actor: &str,
     ) -> Result<()> {
         let c = self.company_id().0;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO order_offers (company_id, order_id, product_id, reason, answer, staff_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
@@ -1097,7 +1097,7 @@ impl Scoped<'_> {
 
     pub async fn set_delivery(&self, id: OrderId, d: &Delivery, notes: &str, actor: &str) -> Result<()> {
         let c = self.company_id().0;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE orders SET delivery_date = $3, window_from = $4, window_to = $5, receivers = $6, payment_form = $7,
              pickup_at = $8, shipping_details = $9, documents = $10, notes = $11 WHERE company_id = $1 AND id = $2",
@@ -1132,7 +1132,7 @@ impl Scoped<'_> {
         detail: &str,
     ) -> Result<bool> {
         let c = self.company_id().0;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let r = sqlx::query("UPDATE orders SET status = $4 WHERE company_id = $1 AND id = $2 AND status = $3")
             .bind(c)
             .bind(id.0)

@@ -163,7 +163,7 @@ impl Scoped<'_> {
     /// transaction. Evaluations made on it keep their own copy.
     pub async fn put_scorecard(&self, card: &Scorecard) -> Result<()> {
         let company = self.company_id().0;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO scorecards (company_id, code, name, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (company_id, code) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at",
@@ -212,7 +212,7 @@ impl Scoped<'_> {
         comment: &str,
     ) -> Result<i64> {
         let company = self.company_id().0;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO evaluations (company_id, interaction_id, staff_id, evaluator, scorecard, score, comment,
              created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",

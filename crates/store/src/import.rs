@@ -1320,7 +1320,7 @@ impl Store {
         actor: &str,
     ) -> Result<ImportReport, ImportFailure> {
         crate::validate_code(code)?;
-        let mut tx = self.pool().begin().await.map_err(StoreError::from)?;
+        let mut tx = self.begin().await?;
         let company = ensure_company_tx(&mut tx, code, name).await?;
         let mut apply = Apply {
             tx: &mut tx,

@@ -628,7 +628,7 @@ impl Store {
     /// (contact, source address, expiry in Unix seconds), in one
     /// transaction.
     pub async fn save_sip_bindings(&self, username: &str, bindings: &[(String, String, i64)]) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM sip_bindings WHERE username = $1").bind(username).execute(&mut *tx).await?;
         for (contact, source, expires_at) in bindings {
             sqlx::query("INSERT INTO sip_bindings (username, contact, source, expires_at) VALUES ($1, $2, $3, $4)")
@@ -665,7 +665,7 @@ impl Scoped<'_> {
         if self.staff(staff).await?.is_none() {
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let taken: Option<(i64,)> = sqlx::query_as("SELECT staff_id FROM sip_accounts WHERE username = $1")
             .bind(username)
             .fetch_optional(&mut *tx)
@@ -847,7 +847,7 @@ impl Scoped<'_> {
         recording: Option<&str>,
         detail: &str,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let r = sqlx::query(
             "UPDATE interactions SET ended_at = $3, disposition = 'interrupted', recording = COALESCE($4, recording)
              WHERE company_id = $1 AND id = $2 AND ended_at IS NULL",

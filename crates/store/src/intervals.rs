@@ -130,7 +130,7 @@ impl Scoped<'_> {
     /// (one transaction); the intervals they fall in are to be rebuilt.
     pub async fn record_past_calls(&self, calls: &[PastCall]) -> Result<()> {
         let company = self.company_id().0;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         for c in calls {
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO interactions (company_id, channel, direction, caller, called, client_id, arrived_at,
@@ -176,7 +176,7 @@ impl Scoped<'_> {
     /// Agents' state changes, as the ACD made them: who, when (RFC 3339
     /// UTC), the state and its reason. One transaction.
     pub async fn record_agent_states(&self, changes: &[(StaffId, String, String, String)]) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         for (staff, at, state, reason) in changes {
             sqlx::query(
                 "INSERT INTO agent_states (company_id, staff_id, at, state, reason) VALUES ($1, $2, $3, $4, $5)",
@@ -375,7 +375,7 @@ impl Scoped<'_> {
     ) -> Result<()> {
         let company = self.company_id().0;
         let (f, u) = (stamp(from), stamp(until));
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         for table in ["queue_intervals", "agent_intervals", "agent_interval_reasons"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE company_id = $1 AND start >= $2 AND start < $3"))
                 .bind(company)

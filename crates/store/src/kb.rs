@@ -287,7 +287,7 @@ impl Scoped<'_> {
 
     pub async fn create_kb_article(&self, a: &KbArticleInput, author: &str) -> Result<KbArticle> {
         let at = now_rfc3339();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO kb_articles (company_id, title, body, category, tags, product_skus, client_types, request_categories,
              status, review_by, version, author, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $12)
@@ -331,7 +331,7 @@ impl Scoped<'_> {
         }
         let at = now_rfc3339();
         let version = current.version + 1;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let r = sqlx::query(
             "UPDATE kb_articles SET title = $3, body = $4, category = $5, tags = $6, product_skus = $7, client_types = $8,
              request_categories = $9, status = $10, review_by = $11, version = $12, author = $13, updated_at = $14
@@ -365,7 +365,7 @@ impl Scoped<'_> {
     /// Deletes the article with its attachments and votes. Its versions
     /// stay, as the record of who wrote what (and so the stamp only grows).
     pub async fn delete_kb_article(&self, id: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         for table in ["kb_attachments", "kb_feedback"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE company_id = $1 AND article_id = $2"))
                 .bind(self.company_id().0)
@@ -481,7 +481,7 @@ impl Scoped<'_> {
             return Err(StoreError::NotFound);
         }
         let c = self.company_id().0;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO kb_feedback (company_id, article_id, staff_id, helpful, at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (article_id, staff_id) DO UPDATE SET helpful = excluded.helpful, at = excluded.at",

@@ -117,7 +117,7 @@ impl Store {
         };
         migrator.run(&pool).await?;
         let store = Store { pool, backend };
-        search::fill(&store.pool).await?;
+        search::fill(&store).await?;
         Ok(store)
     }
 
@@ -197,7 +197,7 @@ impl Store {
         if let Some(c) = self.company_by_code(code).await? {
             return Ok((c, false));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let c = ensure_company_tx(&mut tx, code, name).await?;
         tx.commit().await?;
         Ok((c, true))
@@ -259,6 +259,17 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), waiting out the busy timeout for it: a deferred
+    /// transaction that reads first fails at once (`SQLITE_BUSY`) when
+    /// another connection commits before its first write.
+    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

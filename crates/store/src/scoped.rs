@@ -34,6 +34,11 @@ impl<'a> Scoped<'a> {
         self.store.pool()
     }
 
+    /// A write transaction ([`Store::begin`]).
+    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        self.store.begin().await
+    }
+
     async fn exists(&self, table: &'static str, id: i64) -> Result<bool> {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE company_id = $1 AND id = $2");
         let (n,): (i64,) = sqlx::query_as(&sql).bind(self.company.0).bind(id).fetch_one(self.pool()).await?;
@@ -201,7 +206,7 @@ impl<'a> Scoped<'a> {
 
     pub async fn update_staff(&self, id: StaffId, input: &StaffInput) -> Result<Staff> {
         self.check_staff_input(input).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let before: Option<(String, i64)> =
             sqlx::query_as("SELECT role, active FROM staff WHERE company_id = $1 AND id = $2")
                 .bind(self.company.0)

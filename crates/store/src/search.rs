@@ -386,7 +386,8 @@ fn bind_all<'q, O>(
 /// Indexes every client and product that has no words yet: rows written
 /// before word search existed, or by a hand in the database. Once, at
 /// start; every later write indexes its own.
-pub(crate) async fn fill(pool: &AnyPool) -> Result<()> {
+pub(crate) async fn fill(store: &crate::Store) -> Result<()> {
+    let pool = store.pool();
     for kind in [Kind::Client, Kind::Product] {
         let texts = match kind {
             Kind::Client => "name, code, ''",
@@ -402,7 +403,7 @@ pub(crate) async fn fill(pool: &AnyPool) -> Result<()> {
         if rows.is_empty() {
             continue;
         }
-        let mut tx = pool.begin().await?;
+        let mut tx = store.begin().await?;
         let mut vocabulary: std::collections::BTreeMap<i64, BTreeSet<String>> = Default::default();
         for (company, id, a, b, c) in &rows {
             index(&mut tx, *company, kind, *id, &[a, b, c], vocabulary.entry(*company).or_default()).await?;
@@ -428,7 +429,7 @@ mod tests {
         sqlx::query("DELETE FROM search_words").execute(db.store.pool()).await.unwrap();
         sqlx::query("DELETE FROM search_typos").execute(db.store.pool()).await.unwrap();
         assert!(s.search_clients("cevabdzinica", None, 5).await.unwrap().is_empty());
-        super::fill(db.store.pool()).await.unwrap();
+        super::fill(&db.store).await.unwrap();
         let found = s.search_clients("cevabdzinica zeljo", None, 5).await.unwrap();
         assert_eq!(found.into_iter().map(|c| c.id).collect::<Vec<_>>(), [client.id]);
         let typo = s.search_clients("cevabdzinca", None, 5).await.unwrap();
