@@ -54,7 +54,7 @@ use utoipa::{
         routes::agents::me, routes::agents::set, routes::agents::stats,
         routes::interactions::list, routes::interactions::get, routes::interactions::notes, routes::interactions::recording, routes::calls::place, routes::calls::transfer, routes::calls::listen, routes::calls::control, routes::calls::transfer_targets,
         routes::queues::get, routes::queues::put, routes::queues::list, routes::queues::put_queue, routes::queues::delete, routes::agents::set_other, routes::agents::hand, routes::agents::answer_hand, routes::ivr::get, routes::ivr::put, routes::ivr::delete, routes::ivr::get_retention, routes::ivr::put_retention,
-        routes::interactions::numbers, routes::interactions::set_number, routes::interactions::delete_number,
+        routes::interactions::numbers, routes::wrap_up::get, routes::wrap_up::put, routes::interactions::set_number, routes::interactions::delete_number,
         routes::kb::list, routes::kb::create, routes::kb::get, routes::kb::update, routes::kb::delete, routes::kb::versions,
         routes::kb::attach, routes::kb::attachment, routes::kb::delete_attachment, routes::kb::search, routes::kb::suggest,
         routes::kb::feedback, routes::kb::ask, routes::kb::requests, routes::kb::answer, routes::agents::raise_hand_on,
@@ -206,6 +206,7 @@ pub fn app(state: AppState) -> Router {
         .route("/reports/agents", get(routes::reports::agents))
         .route("/reports/rebuild", post(routes::reports::rebuild))
         .route("/reports/standing", get(routes::evaluation::standing))
+        .route("/wrap-up-codes", get(routes::wrap_up::get).put(routes::wrap_up::put))
         .route("/scorecards", get(routes::evaluation::scorecards))
         .route("/scorecards/{code}", put(routes::evaluation::put_scorecard))
         .route("/evaluations", get(routes::evaluation::evaluations).post(routes::evaluation::evaluate))

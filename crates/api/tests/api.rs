@@ -1559,3 +1559,155 @@ async fn click_to_call_refuses_sip_addresses_that_are_not_plain() {
     let r = w.post("/api/v1/calls", &beta_op, json!({"number": "sip:1@127.0.0.1:9"})).await;
     assert_eq!(r.code(), "host_not_allowed");
 }
+
+/// What calls were about (CC-8): the company's own wrap-up codes and
+/// request categories, refused when a person would read a raw code,
+/// offered to operators, naming old calls after a code is retired, and
+/// counted in the requests report per category and queue.
+#[tokio::test]
+async fn wrap_up_codes_are_the_companys_own_and_the_requests_report_counts_them() {
+    use centrala_store::interactions::{Direction, Disposition, StoryKind};
+    let w = world().await;
+    let a = w.db.store.company(w.company_id("alpha").await);
+    let op = a.staff_by_username("op").await.unwrap().unwrap();
+    let (op_token, sup) = (w.login("alpha", "op").await, w.login("alpha", "sup").await);
+    let codes = |body: &serde_json::Value| -> Vec<(String, bool)> {
+        body["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["code"].as_str().unwrap().to_owned(), c["active"].as_bool().unwrap()))
+            .collect()
+    };
+    // Until the company configures its own: the built-in five, named.
+    let r = w.get("/api/v1/wrap-up-codes", &op_token).await;
+    assert_eq!(codes(&r.body).len(), 5, "{}", r.body);
+    assert_eq!(r.body["codes"][0]["name"], "order taken");
+
+    let names = |bs: &str, en: &str, ru: &str| json!({"bs": bs, "en": en, "ru": ru});
+    let list = json!({
+        "categories": [{"code": "sales", "names": names("Prodaja", "Sales", "Продажи")}],
+        "codes": [
+            {"code": "order_taken", "category": "sales"},
+            {"code": "price_question", "category": "sales", "names": names("Upit o cijeni", "Price question", "Вопрос о цене")},
+            {"code": "other"}
+        ]
+    });
+    let r = w.call(Method::PUT, "/api/v1/wrap-up-codes", Some(&op_token), Some(list.clone())).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "operators only use the list");
+    // A new code without its Russian name, a category not in the list:
+    // refused, naming the code; nothing changes.
+    let mut unnamed = list.clone();
+    unnamed["codes"][1]["names"]["ru"] = json!(" ");
+    let r = w.call(Method::PUT, "/api/v1/wrap-up-codes", Some(&sup), Some(unnamed)).await;
+    assert_eq!(
+        (r.status, r.body["error"]["field"].as_str(), r.body["error"]["params"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("names"), Some("price_question"))
+    );
+    let mut stray = list.clone();
+    stray["codes"][2]["category"] = json!("service");
+    let r = w.call(Method::PUT, "/api/v1/wrap-up-codes", Some(&sup), Some(stray)).await;
+    assert_eq!(
+        (r.body["error"]["field"].as_str(), r.body["error"]["params"]["category"].as_str()),
+        (Some("category"), Some("service"))
+    );
+    assert_eq!(codes(&w.get("/api/v1/wrap-up-codes", &op_token).await.body).len(), 5);
+    let r = w.call(Method::PUT, "/api/v1/wrap-up-codes", Some(&sup), Some(list)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let strs = |v: &[(&str, bool)]| v.iter().map(|(c, a)| ((*c).to_owned(), *a)).collect::<Vec<_>>();
+    assert_eq!(
+        codes(&r.body),
+        strs(&[
+            ("order_taken", true),
+            ("price_question", true),
+            ("other", true),
+            ("information", false),
+            ("complaint", false),
+            ("callback", false)
+        ])
+    );
+    assert_eq!(
+        (r.body["codes"][1]["name"].as_str(), r.body["categories"][0]["name"].as_str()),
+        (Some("Price question"), Some("Sales"))
+    );
+
+    // Three calls: one waited in "sales", one in the operators' queue, one
+    // left in the menu.
+    let mut ids = Vec::new();
+    for n in ["+38761000001", "+38761000002", "+38761000003"] {
+        ids.push(a.start_interaction(Direction::Inbound, n, "+38733555000", None).await.unwrap());
+    }
+    let (sales, ops, menu) = (ids[0], ids[1], ids[2]);
+    for (id, queue) in [(sales, "sales"), (ops, "")] {
+        let rule = centrala_desk::routing::Rule::Operators.into();
+        a.route_interaction(id, "main", "1", centrala_domain::Intent::Order, rule, &[]).await.unwrap();
+        if !queue.is_empty() {
+            a.add_interaction_event(id, StoryKind::Queued, None, queue).await.unwrap();
+        }
+        a.answer_interaction(id, op.id, None).await.unwrap();
+        a.end_interaction(id, Disposition::Answered).await.unwrap();
+    }
+    a.end_interaction(menu, Disposition::Abandoned).await.unwrap();
+    let notes = |id: centrala_domain::InteractionId, code: &str| {
+        let (path, body) = (format!("/api/v1/interactions/{id}/notes"), json!({"notes": "", "wrap_up": code}));
+        let token = op_token.clone();
+        let w = &w;
+        async move { w.call(Method::PUT, &path, Some(&token), Some(body)).await }
+    };
+    assert_eq!(notes(sales, "price_question").await.status, StatusCode::NO_CONTENT);
+    let retired = notes(ops, "information").await;
+    assert_eq!(
+        (retired.status, retired.body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("wrap_up"))
+    );
+    assert_eq!(notes(ops, "order_taken").await.status, StatusCode::NO_CONTENT);
+    let r = w.get(&format!("/api/v1/interactions/{sales}"), &op_token).await;
+    assert_eq!(
+        (r.body["wrap_up"].as_str(), r.body["wrap_up_name"].as_str()),
+        (Some("price_question"), Some("Price question"))
+    );
+
+    // The report: both wrap-ups in the category "sales", per queue; the
+    // menu's caller in no queue; one queue only on asking.
+    let today = chrono::Utc::now().date_naive();
+    let period = format!("from={}&to={}&interval=month", today.pred_opt().unwrap(), today.succ_opt().unwrap());
+    let r = w.get(&format!("/api/v1/reports/requests?{period}"), &sup).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rows = r.body.as_array().unwrap().clone();
+    let row = |kind: &str, code: &str| {
+        rows.iter().find(|x| x["kind"] == kind && x["code"] == code).cloned().unwrap_or_default()
+    };
+    let sales_row = row("category", "sales");
+    assert_eq!((sales_row["count"].as_u64(), sales_row["name"].as_str()), (Some(2), Some("Sales")), "{rows:?}");
+    assert_eq!(
+        (sales_row["by_queue"]["sales"].as_u64(), sales_row["by_queue"]["operators"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(row("wrap_up", "price_question")["name"], "Price question");
+    let order = row("intent", "order");
+    assert_eq!((order["count"].as_u64(), order["name"].as_str()), (Some(2), Some("an order")));
+    assert_eq!(
+        rows.iter().filter(|x| x["by_queue"]["menu"].as_u64().is_some()).count(),
+        0,
+        "the menu's caller chose nothing"
+    );
+    let admin = w.login("alpha", "admin").await;
+    let q = w.call(Method::PUT, "/api/v1/queues/sales", Some(&admin), Some(json!({"members": ["op"]}))).await;
+    assert_eq!(q.status, StatusCode::OK, "{}", q.body);
+    let only = w.get(&format!("/api/v1/reports/requests?{period}&queue=sales"), &sup).await;
+    let only: Vec<(String, u64)> = only
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (format!("{}:{}", x["kind"].as_str().unwrap(), x["code"].as_str().unwrap()), x["count"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        only,
+        [("category:sales".to_owned(), 1), ("intent:order".to_owned(), 1), ("wrap_up:price_question".to_owned(), 1)]
+    );
+    let unknown = w.get(&format!("/api/v1/reports/requests?{period}&queue=nowhere"), &sup).await;
+    assert_eq!(unknown.body["error"]["field"], "queue");
+}

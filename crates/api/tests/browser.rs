@@ -1059,6 +1059,35 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     assert!(ivr.contains("{\"queue\":\"complaints\"}") && ivr.contains("2026-12-25"), "{ivr}");
     text_until(&admin, "#ivr-own", |t| t == "vlastiti").await;
 
+    // What calls were about: the admin adds a code named in the three
+    // languages and a category, and takes "reklamacija" off the list; it
+    // stays named as taken off. A code without its Russian name is refused
+    // on its row, in Bosnian.
+    click(&admin, "#wu-add-code").await;
+    let last = "#wu-codes tbody tr:last-child";
+    admin.find(Locator::Css(&format!("{last} .wu-code"))).await.unwrap().send_keys("upit_cijena").await.unwrap();
+    for (lang, name) in [("bs", "upit o cijeni"), ("en", "price question")] {
+        set(&admin, &format!("{last} .wu-name[data-lang=\"{lang}\"]"), name).await;
+    }
+    click(&admin, "#wu-save").await;
+    let refused = text_until(&admin, "#wu-msg", |t| !t.is_empty()).await;
+    assert_eq!(refused, "Dajte šifri upit_cijena naziv na svakom jeziku.");
+    set(&admin, &format!("{last} .wu-name[data-lang=\"ru\"]"), "вопрос о цене").await;
+    click(&admin, "#wu-add-category").await;
+    let cat = "#wu-categories tbody tr:last-child";
+    set(&admin, &format!("{cat} .wu-code"), "prodaja").await;
+    for (lang, name) in [("bs", "prodaja"), ("en", "sales"), ("ru", "продажи")] {
+        set(&admin, &format!("{cat} .wu-name[data-lang=\"{lang}\"]"), name).await;
+    }
+    click(&admin, "#wu-codes tbody tr:has(.wu-code[value='complaint']) .wu-remove").await;
+    click(&admin, "#wu-save").await;
+    text_until(&admin, "#wu-retired", |t| t.contains("reklamacija")).await;
+    let codes: Vec<String> =
+        s.wrap_up_codes().await.unwrap().into_iter().filter(|c| c.active).map(|c| c.code).collect();
+    assert_eq!(codes, ["order_taken", "information", "callback", "other", "upit_cijena"]);
+    assert_eq!(s.request_categories().await.unwrap()[0].code, "prodaja");
+    check_page(&admin, "admin-wrap-up-codes").await;
+
     // A caller waits while nobody is ready: the wallboard lists the call
     // with its wait.
     let ana = s.staff_by_username("op.ana").await.unwrap().unwrap();
@@ -1144,9 +1173,13 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     text_until(&op, "#call-title", |t| t == "Poziv završen").await;
     text_until(&op, "#call-timer", |t| t.starts_with("obrada: još 9:") || t.starts_with("obrada: još 10:")).await;
     op.find(Locator::Css("#call-note")).await.unwrap().send_keys("pitao za cijene").await.unwrap();
+    let offered = text_until(&op, "#call-wrap", |t| t.contains("upit o cijeni")).await;
+    assert!(!offered.contains("reklamacija"), "a code taken off the list is not offered: {offered}");
+    set(&op, "#call-wrap", "upit_cijena").await;
     click(&op, "#call-note-save").await;
     text_until(&op, "#call-msg", |t| t == "Bilješke sačuvane").await;
-    assert_eq!(s.interaction(id).await.unwrap().unwrap().notes, "pitao za cijene");
+    let noted = s.interaction(id).await.unwrap().unwrap();
+    assert_eq!((noted.notes.as_str(), noted.wrap_up.as_str()), ("pitao za cijene", "upit_cijena"));
     check_page(&op, "desk-wrap-up").await;
     click(&op, "#go-wrap-done").await;
     text_until(&op, "#my-state", |t| t == "spreman").await;

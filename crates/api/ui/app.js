@@ -348,7 +348,7 @@ async function loadInteractions(code) {
   }
   list.replaceChildren(...rows.map((i) => el("li", { "data-interaction": String(i.id) },
     el("strong", {}, when(i.arrived_at)), " · ", t("dir-" + i.direction), " · ", t("disp-" + i.disposition),
-    i.handled_by ? " · " + i.handled_by : "", i.wrap_up ? " · " + t("wrap-" + i.wrap_up) : "",
+    i.handled_by ? " · " + i.handled_by : "", i.wrap_up ? " · " + i.wrap_up_name : "",
     i.notes ? el("span", { class: "muted" }, " — " + i.notes) : null,
     i.recording ? [" ", el("a", { href: "/api/v1/interactions/" + i.id + "/recording" }, t("card-recording"))] : null)));
 }
@@ -1368,7 +1368,7 @@ async function loadMyCalls() {
   }
   list.replaceChildren(...rows.map((i) => el("li", { "data-interaction": String(i.id) },
     el("strong", {}, clock(i.arrived_at)), " · ", t("dir-" + i.direction), " · ", i.client || i.caller, " · ", t("disp-" + i.disposition),
-    i.wrap_up ? " · " + t("wrap-" + i.wrap_up) : "", i.notes ? el("span", { class: "muted" }, " — " + i.notes) : null)));
+    i.wrap_up ? " · " + i.wrap_up_name : "", i.notes ? el("span", { class: "muted" }, " — " + i.notes) : null)));
 }
 
 if (document.body.dataset.page === "heads") {
@@ -1590,6 +1590,33 @@ function ivrEditor(def, queues) {
 if (document.body.dataset.page === "admin") {
   const v = (id) => $(id).value.trim() || null;
   const fail = (out, form) => (e) => showError($(out), e, form ? $(form) : null);
+  // Wrap-up codes and request categories: rows edited in place, saved
+  // together; the server checks the list and names the row at fault.
+  const wuRows = (table) => $$(table + " tbody tr.wu-row").map((tr) => {
+    const names = {};
+    for (const i of tr.querySelectorAll(".wu-name")) if (i.value.trim()) names[i.dataset.lang] = i.value.trim();
+    const cat = tr.querySelector(".wu-category");
+    return { code: tr.querySelector(".wu-code").value.trim(), names, ...(cat ? { category: cat.value } : {}) };
+  });
+  const wuAdd = (table, template) => {
+    const row = $(template).content.firstElementChild.cloneNode(true);
+    $(table + " tbody").append(row);
+    row.querySelector(".wu-code").focus();
+  };
+  $("#wrap-up-codes").addEventListener("click", (ev) => {
+    const remove = ev.target.closest(".wu-remove");
+    if (remove) remove.closest("tr").remove();
+  });
+  $("#wu-add-code").addEventListener("click", () => wuAdd("#wu-codes", "#wu-code-row"));
+  $("#wu-add-category").addEventListener("click", () => wuAdd("#wu-categories", "#wu-category-row"));
+  $("#wu-save").addEventListener("click", async () => {
+    try {
+      await api("PUT", "/wrap-up-codes", { codes: wuRows("#wu-codes"), categories: wuRows("#wu-categories") });
+      location.reload();
+    } catch (e) {
+      fail("#wu-msg", "#wrap-up-codes")(e);
+    }
+  });
   $("#sip-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {

@@ -114,7 +114,7 @@ pub async fn rebuild_in(
 /// is written, so an idle company costs two reads.
 pub async fn catch_up(center: &Center, company: CompanyId, now: DateTime<Utc>) -> CenterResult<()> {
     let s = center.company(company);
-    let mark = s.report_mark().await?.and_then(|m| DateTime::parse_from_rfc3339(&m).ok()).map(|m| m.to_utc());
+    let mark = s.report_mark().await?;
     let since = mark.unwrap_or(now - FIRST_RUN);
     let mut dirty: BTreeSet<DateTime<Utc>> = s.changed_between(since, now).await?.into_iter().map(slot_of).collect();
     if !s.agents_left_logged_in().await?.is_empty() {
@@ -148,8 +148,7 @@ async fn close_left_states(center: &Center, company: CompanyId, now: DateTime<Ut
     if left.is_empty() {
         return Ok(());
     }
-    let at =
-        s.report_mark().await?.and_then(|m| DateTime::parse_from_rfc3339(&m).ok()).map_or(now, |m| m.to_utc().min(now));
+    let at = s.report_mark().await?.map_or(now, |m| m.min(now));
     let at = centrala_store::intervals::stamp(at);
     let rows: Vec<_> = left.into_iter().map(|staff| (staff, at.clone(), "offline".to_owned(), String::new())).collect();
     s.record_agent_states(&rows).await?;

@@ -30,26 +30,34 @@ fn instant(s: &str) -> Option<DateTime<Utc>> {
 }
 
 /// The requests that came in from `from` to `to` (local days, both
-/// included), per `interval` (CC-8): each intent and wrap-up code, most
-/// frequent first.
+/// included), per `interval` (CC-8): each intent, wrap-up code and request
+/// category, most frequent first; only the calls that waited in `queue`
+/// when given.
 pub async fn requests(
     center: &Center,
     company: CompanyId,
     from: NaiveDate,
     to: NaiveDate,
     interval: Interval,
+    queue: Option<&str>,
 ) -> CenterResult<Vec<RequestRow>> {
     let (start, until, zone) = span(center, company, from, to).await;
-    let raw = center.company(company).request_facts(&start, &until).await?;
+    let s = center.company(company);
+    let raw = s.request_facts(&start, &until).await?;
+    let categories: BTreeMap<String, String> =
+        s.wrap_up_codes().await?.into_iter().filter(|c| !c.category.is_empty()).map(|c| (c.code, c.category)).collect();
     let facts: Vec<RequestFact> = raw
         .into_iter()
+        .filter(|r| queue.is_none_or(|q| r.queue.as_deref() == Some(q)))
         .filter_map(|r| {
             let at = instant(&r.arrived_at)?;
             Some(RequestFact {
                 day: at.with_timezone(&zone).date_naive(),
                 intent: Some(r.intent),
+                category: categories.get(&r.wrap_up).cloned(),
                 wrap_up: Some(r.wrap_up),
                 client_type: r.client_type,
+                queue: r.queue,
             })
         })
         .collect();

@@ -14,6 +14,7 @@ pub mod offers;
 pub mod order;
 pub mod pricing;
 pub mod report;
+pub mod requests;
 pub mod routing;
 pub mod staffing;
 

@@ -191,36 +191,44 @@ pub fn order_desk(f: &Facts, interval: Interval, staff: Option<i64>) -> Vec<Row>
 }
 
 /// A contact that came in (CC-8): why the caller called (the menu's
-/// intent), the operator's wrap-up code, the client's type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// intent), the operator's wrap-up code and its request category, the
+/// client's type, the queue it waited in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RequestFact {
     pub day: NaiveDate,
     pub intent: Option<String>,
     pub wrap_up: Option<String>,
+    /// The wrap-up code's category (`None`: the code has none).
+    pub category: Option<String>,
     /// `None`: a caller who is no client.
     pub client_type: Option<String>,
+    /// `None`: the caller left in the menu.
+    pub queue: Option<String>,
 }
 
 /// How often one request came in, in one period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestRow {
     pub period: NaiveDate,
-    /// `intent` (what the caller chose in the menu) or `wrap_up` (what
-    /// the operator wrote it was).
+    /// `intent` (what the caller chose in the menu), `wrap_up` (what the
+    /// operator wrote it was) or `category` (the wrap-up code's group).
     pub kind: &'static str,
     pub code: String,
     pub count: u64,
     /// The same, per client type (`None`: not a client).
     pub by_client_type: BTreeMap<Option<String>, u64>,
+    /// The same, per queue (`None`: left in the menu).
+    pub by_queue: BTreeMap<Option<String>, u64>,
 }
 
-/// The requests per period: each intent and each wrap-up code with its
-/// count, the most frequent first within a period (then by kind and code).
+/// The requests per period: each intent, wrap-up code and category with
+/// its count, the most frequent first within a period (then by kind and
+/// code).
 pub fn requests(facts: &[RequestFact], interval: Interval) -> Vec<RequestRow> {
     let mut rows: BTreeMap<(NaiveDate, &'static str, String), RequestRow> = BTreeMap::new();
     for f in facts {
         let period = interval.start(f.day);
-        for (kind, code) in [("intent", &f.intent), ("wrap_up", &f.wrap_up)] {
+        for (kind, code) in [("intent", &f.intent), ("wrap_up", &f.wrap_up), ("category", &f.category)] {
             let Some(code) = code.as_ref().filter(|c| !c.is_empty()) else { continue };
             let row = rows.entry((period, kind, code.clone())).or_insert_with(|| RequestRow {
                 period,
@@ -228,9 +236,11 @@ pub fn requests(facts: &[RequestFact], interval: Interval) -> Vec<RequestRow> {
                 code: code.clone(),
                 count: 0,
                 by_client_type: BTreeMap::new(),
+                by_queue: BTreeMap::new(),
             });
             row.count += 1;
             *row.by_client_type.entry(f.client_type.clone()).or_default() += 1;
+            *row.by_queue.entry(f.queue.clone()).or_default() += 1;
         }
     }
     let mut out: Vec<RequestRow> = rows.into_values().collect();
@@ -345,6 +355,8 @@ mod tests {
             intent: intent.map(str::to_owned),
             wrap_up: wrap.map(str::to_owned),
             client_type: ty.map(str::to_owned),
+            queue: intent.map(|i| if i == "order" { "sales" } else { "operators" }.to_owned()),
+            category: wrap.filter(|w| *w == "order_taken").map(|_| "sales".to_owned()),
         };
         let facts = [
             fact("2026-11-30", Some("order"), Some("order_taken"), Some("retail")),
@@ -352,6 +364,7 @@ mod tests {
             fact("2026-12-02", Some("reference"), Some("information"), None),
             fact("2026-12-02", Some("order"), Some(""), Some("retail")),
             fact("2026-12-07", Some("complaint"), None, Some("retail")),
+            fact("2026-12-07", None, None, None),
         ];
         let rows = requests(&facts, Interval::Week);
         let got: Vec<(NaiveDate, &str, &str, u64)> =
@@ -361,6 +374,7 @@ mod tests {
             [
                 (d("2026-11-30"), "intent", "order", 3),
                 (d("2026-11-30"), "wrap_up", "information", 2),
+                (d("2026-11-30"), "category", "sales", 1),
                 (d("2026-11-30"), "intent", "reference", 1),
                 (d("2026-11-30"), "wrap_up", "order_taken", 1),
                 (d("2026-12-07"), "intent", "complaint", 1),
@@ -369,6 +383,9 @@ mod tests {
         let order = &rows[0].by_client_type;
         assert_eq!((order.get(&Some("retail".into())), order.get(&Some("key".into()))), (Some(&2), Some(&1)));
         assert_eq!(rows[1].by_client_type.get(&None), Some(&1), "a caller who is no client");
+        assert_eq!(rows[0].by_queue.get(&Some("sales".into())), Some(&3));
+        let information: Vec<_> = rows[1].by_queue.iter().map(|(q, n)| (q.as_deref(), *n)).collect();
+        assert_eq!(information, [(Some("operators"), 1), (Some("sales"), 1)]);
     }
 
     #[test]

@@ -209,12 +209,13 @@ impl Scoped<'_> {
     }
 
     /// Up to when the intervals are up to date (RFC 3339 UTC).
-    pub async fn report_mark(&self) -> Result<Option<String>> {
+    /// The instant the company's intervals were last brought up to date.
+    pub async fn report_mark(&self) -> Result<Option<DateTime<Utc>>> {
         let row: Option<(String,)> = sqlx::query_as("SELECT done_until FROM report_marks WHERE company_id = $1")
             .bind(self.company_id().0)
             .fetch_optional(self.pool())
             .await?;
-        Ok(row.map(|(m,)| m))
+        Ok(row.and_then(|(m,)| DateTime::parse_from_rfc3339(&m).ok()).map(|m| m.to_utc()))
     }
 
     pub async fn set_report_mark(&self, at: DateTime<Utc>) -> Result<()> {

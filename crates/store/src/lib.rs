@@ -23,6 +23,7 @@ pub mod kb;
 pub mod password;
 mod records;
 pub mod reports;
+pub mod requests;
 pub mod schema;
 mod scoped;
 mod search;

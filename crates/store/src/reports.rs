@@ -68,13 +68,15 @@ struct OrderRow {
 }
 
 /// A call that came in: when, why (the menu's intent), the wrap-up code,
-/// and its client's type (none: not a client).
+/// its client's type (none: not a client) and the queue it waited in
+/// (none: it left in the menu).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RawRequest {
     pub arrived_at: String,
     pub intent: String,
     pub wrap_up: String,
     pub client_type: Option<String>,
+    pub queue: Option<String>,
 }
 
 impl Scoped<'_> {
@@ -82,9 +84,14 @@ impl Scoped<'_> {
     /// (excluded), RFC 3339 UTC.
     pub async fn request_facts(&self, from: &str, until: &str) -> Result<Vec<RawRequest>> {
         Ok(sqlx::query_as(
-            "SELECT i.arrived_at, i.intent, i.wrap_up, c.client_type FROM interactions i
+            "SELECT i.arrived_at, i.intent, i.wrap_up, c.client_type,
+             CASE WHEN i.routing_rule = '' THEN NULL ELSE COALESCE((SELECT e.detail FROM interaction_events e
+                 WHERE e.company_id = i.company_id AND e.interaction_id = i.id AND e.kind IN ('queued', 'overflowed')
+                 AND e.detail <> '' ORDER BY e.id LIMIT 1), 'operators') END AS queue
+             FROM interactions i
              LEFT JOIN clients c ON c.company_id = i.company_id AND c.id = i.client_id
-             WHERE i.company_id = $1 AND i.direction = 'inbound' AND i.arrived_at >= $2 AND i.arrived_at < $3",
+             WHERE i.company_id = $1 AND i.direction = 'inbound' AND i.arrived_at >= $2 AND i.arrived_at < $3
+             ORDER BY i.arrived_at, i.id",
         )
         .bind(self.company_id().0)
         .bind(from)

@@ -737,8 +737,12 @@ async fn the_reports_read_a_periods_facts(store: &Store) {
     let before = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let call = s.start_call(Direction::Inbound, "+38761000111", "+38733555000", Some(client.id), true).await.unwrap();
     s.route_interaction(call, "main", "1", Intent::Order, RoutingRule::Queue, &[]).await.unwrap();
+    s.add_interaction_event(call, centrala_store::interactions::StoryKind::Queued, None, "sales").await.unwrap();
     s.answer_interaction(call, ana, None).await.unwrap();
     s.wrap_up_interaction(call, "order_taken").await.unwrap();
+    // A caller who left in the menu waited in no queue.
+    let left = s.start_call(Direction::Inbound, "+38761000112", "+38733555000", None, true).await.unwrap();
+    s.end_interaction(left, centrala_store::interactions::Disposition::Abandoned).await.unwrap();
     let order = s.create_order(client.id, ana, "op.ana", today, None).await.unwrap();
     let product = s.products("", 1, 0).await.unwrap().remove(0);
     s.record_offer(order, product.id, "new", "accepted", ana, "op.ana").await.unwrap();
@@ -788,8 +792,14 @@ async fn the_reports_read_a_periods_facts(store: &Store) {
     assert_eq!(f.debt_stops.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(), ["op.ana"]);
     assert_eq!(f.offers[0].staff, StaffId(ana.0));
     let asked = s.request_facts(&before, after).await.unwrap();
-    let asked: Vec<_> = asked.iter().map(|r| (r.intent.as_str(), r.wrap_up.as_str(), r.client_type.clone())).collect();
-    assert_eq!(asked, [("order", "order_taken", Some(client.client_type.clone()))]);
+    let asked: Vec<_> = asked
+        .iter()
+        .map(|r| (r.intent.as_str(), r.wrap_up.as_str(), r.client_type.clone(), r.queue.as_deref()))
+        .collect();
+    assert_eq!(
+        asked,
+        [("order", "order_taken", Some(client.client_type.clone()), Some("sales")), ("", "", None, None)]
+    );
     let called: Vec<_> = f.reactivation_calls.iter().map(|(who, c, _)| (*who, *c)).collect();
     assert_eq!(called, [(ana, client.id)], "the reactivation campaign's call only");
     // Before the period: nothing; another company: nothing.
@@ -893,7 +903,7 @@ async fn interval_statistics_keep_their_facts_and_rows(store: &Store) {
     // What changed after a mark: the call that ended (where it entered and
     // was answered) and state changes.
     s.set_report_mark(at(9, 0, 0)).await.unwrap();
-    assert_eq!(s.report_mark().await.unwrap(), Some(stamp(at(9, 0, 0))));
+    assert_eq!(s.report_mark().await.unwrap(), Some(at(9, 0, 0)));
     let changed = s.changed_between(at(9, 11, 0), at(9, 30, 0)).await.unwrap();
     assert_eq!(changed, [at(9, 9, 55), at(9, 10, 5), at(9, 12, 5)]);
 
@@ -976,7 +986,51 @@ async fn evaluations_keep_their_criteria_complaints_targets_and_mentors(store: &
     assert!(other.trainees_of(ana).await.unwrap().is_empty());
 }
 
+/// The company's wrap-up codes, on both backends: the built-in five until
+/// it configures its own; a list kept in order with its names and
+/// categories, retired codes last; another company untouched.
+async fn wrap_up_codes_are_the_companys_own(store: &Store) {
+    use centrala_desk::requests::{merge, Category, Code, Names, BUILT_IN};
+    let (a, _) = store.ensure_company("a", "A").await.unwrap();
+    let (b, _) = store.ensure_company("b", "B").await.unwrap();
+    let s = store.company(a.id);
+    let codes: Vec<String> = s.wrap_up_codes().await.unwrap().into_iter().map(|c| c.code).collect();
+    assert_eq!(codes, BUILT_IN);
+    assert!(s.request_categories().await.unwrap().is_empty());
+    let names = |bs: &str, en: &str, ru: &str| -> Names {
+        [("bs", bs), ("en", en), ("ru", ru)].into_iter().map(|(l, n)| (l.to_owned(), n.to_owned())).collect()
+    };
+    let sales = Category { code: "sales".into(), names: names("Prodaja", "Sales", "Продажи") };
+    let new = vec![
+        Code {
+            code: "price".into(), category: "sales".into(), names: names("Cijena", "Price", "Цена"), active: true
+        },
+        Code { code: "other".into(), category: String::new(), names: Names::new(), active: true },
+    ];
+    let kept = merge(&s.wrap_up_codes().await.unwrap(), &new);
+    s.put_wrap_up_codes(&kept, std::slice::from_ref(&sales)).await.unwrap();
+    let read = s.wrap_up_codes().await.unwrap();
+    let seen: Vec<(&str, bool)> = read.iter().map(|c| (c.code.as_str(), c.active)).collect();
+    assert_eq!(
+        seen,
+        [
+            ("price", true),
+            ("other", true),
+            ("order_taken", false),
+            ("information", false),
+            ("complaint", false),
+            ("callback", false)
+        ]
+    );
+    assert_eq!(read[0], new[0]);
+    assert!(read[1].names.is_empty(), "a built-in code's names stay the translations'");
+    assert_eq!(s.request_categories().await.unwrap(), [sales]);
+    let other: Vec<String> = store.company(b.id).wrap_up_codes().await.unwrap().into_iter().map(|c| c.code).collect();
+    assert_eq!(other, BUILT_IN);
+}
+
 storage_suite!(
+    wrap_up_codes_are_the_companys_own,
     evaluations_keep_their_criteria_complaints_targets_and_mentors,
     interval_statistics_keep_their_facts_and_rows,
     campaigns_are_built_from_the_history_and_keep_their_outcomes,

@@ -2,6 +2,7 @@
 
 use super::parse_id;
 use crate::auth::{Admins, Allowed};
+use crate::routes::wrap_up::Naming;
 use crate::{
     auth::{roles, Auth},
     error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult},
@@ -46,6 +47,8 @@ pub struct InteractionOut {
     pub notes_internal: bool,
     /// The handler's wrap-up code, if given.
     pub wrap_up: String,
+    /// Its name in the reader's language (empty when there is none).
+    pub wrap_up_name: String,
     /// `verified`: the caller's number came from a trusted peer (or the
     /// call is ours); `unverified`: anyone could have written it.
     pub identity: String,
@@ -69,7 +72,7 @@ pub struct EventOut {
     pub detail: String,
 }
 
-async fn out(state: &AppState, auth: &Auth, i: Interaction) -> ApiResult<InteractionOut> {
+async fn out(state: &AppState, auth: &Auth, naming: &Naming, i: Interaction) -> ApiResult<InteractionOut> {
     let s = state.store.company(auth.company);
     let client = match i.client_id {
         Some(c) => s.client(c).await?.map(|c| c.code),
@@ -103,6 +106,11 @@ async fn out(state: &AppState, auth: &Auth, i: Interaction) -> ApiResult<Interac
             i.notes
         },
         notes_internal: i.notes_internal,
+        wrap_up_name: if i.wrap_up.is_empty() {
+            String::new()
+        } else {
+            naming.code(&i.wrap_up, crate::ui::i18n::Tr::new(&auth.locale))
+        },
         wrap_up: i.wrap_up,
         identity: if i.caller_verified { "verified" } else { "unverified" }.to_owned(),
         campaign: i.campaign,
@@ -216,9 +224,10 @@ pub async fn list(
         Some(r) => Some(RoutingRule::parse(r).ok_or_else(|| ApiError::invalid(format!("unknown routing rule {r:?}")))?),
     };
     let rows = s.interactions(&f).await?;
+    let naming = Naming::of(&s).await?;
     let mut v = Vec::with_capacity(rows.len());
     for i in rows {
-        v.push(out(&state, &auth, i).await?);
+        v.push(out(&state, &auth, &naming, i).await?);
     }
     Ok(Json(v))
 }
@@ -237,7 +246,7 @@ pub async fn get(
     if !may_read(&state, &auth, &i).await? {
         return Err(ApiError::not_found("interaction"));
     }
-    let mut o = out(&state, &auth, i).await?;
+    let mut o = out(&state, &auth, &Naming::of(&s).await?, i).await?;
     let mut events = Vec::new();
     for e in s.interaction_events(id).await? {
         let staff = match e.staff_id {
@@ -296,8 +305,8 @@ pub async fn recording(
 #[serde(deny_unknown_fields)]
 pub struct NotesIn {
     pub notes: String,
-    /// What the call was about in the end: `order_taken`, `information`,
-    /// `complaint`, `callback` or `other`.
+    /// What the call was about in the end: one of the company's wrap-up
+    /// codes offered now (`GET /api/v1/wrap-up-codes`).
     #[serde(default)]
     pub wrap_up: Option<String>,
     /// Only supervisors, heads and admins may read the notes (other
@@ -305,9 +314,6 @@ pub struct NotesIn {
     #[serde(default)]
     pub internal: bool,
 }
-
-/// The wrap-up codes an agent may give a call.
-pub const WRAP_UP_CODES: [&str; 5] = ["order_taken", "information", "complaint", "callback", "other"];
 
 /// The handler's notes on an interaction (the handler, supervisors, admins).
 #[utoipa::path(put, path = "/api/v1/interactions/{id}/notes", tag = "interactions", params(("id" = i64, Path)), request_body = NotesIn,
@@ -325,8 +331,12 @@ pub async fn notes(
         return Err(ApiError::forbidden());
     }
     if let Some(code) = &body.wrap_up {
-        if !WRAP_UP_CODES.contains(&code.as_str()) {
-            return Err(ApiError::invalid(format!("wrap_up {code:?} is not one of {}", WRAP_UP_CODES.join(", "))));
+        let naming = Naming::of(&s).await?;
+        if !naming.offers(code) {
+            let offered: Vec<&str> = naming.active().map(|c| c.code.as_str()).collect();
+            return Err(ApiError::invalid(format!("wrap_up {code:?} is not one of {}", offered.join(", ")))
+                .field("wrap_up")
+                .param("code", code.as_str()));
         }
     }
     s.note_interaction(id, body.notes.trim(), body.internal).await?;

@@ -18,6 +18,7 @@ pub mod products;
 pub mod queues;
 pub mod reports;
 pub mod staff;
+pub mod wrap_up;
 
 /// Parses a numeric id from a path; anything else is a 404.
 pub(crate) fn parse_id(raw: &str, what: &str) -> crate::error::ApiResult<i64> {

@@ -1,5 +1,7 @@
 //! Reports: the order desk's figures per period and operator (OD-26).
 
+use crate::routes::wrap_up::Naming;
+use crate::ui::i18n::Tr;
 use crate::{
     auth::{roles, Admins, Allowed, Auth},
     error::{ApiError, ApiJson, ApiQuery, ApiResult},
@@ -127,8 +129,18 @@ async fn agent_asked(state: &AppState, auth: &Auth, agent: Option<&str>) -> ApiR
     }
 }
 
+/// A 422 unless the company has a queue of this name.
+async fn known_queue(state: &AppState, s: &centrala_store::Scoped<'_>, name: &str) -> ApiResult<()> {
+    let known = centrala_center::settings::company_queues(s, &state.center.problems).await?;
+    if known.contains_key(name) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!("no queue {name:?}")).field("queue").param("queue", name))
+    }
+}
+
 /// Milliseconds as whole seconds, rounded.
-fn secs(ms: i64) -> i64 {
+pub(crate) fn secs(ms: i64) -> i64 {
     (ms + 500).div_euclid(1000)
 }
 
@@ -244,6 +256,9 @@ pub struct RequestsQuery {
     pub to: String,
     /// `day` (default), `week` (Monday to Sunday) or `month`.
     pub interval: Option<String>,
+    /// Only the calls that waited in this queue (`operators` or a named
+    /// one).
+    pub queue: Option<String>,
     /// `json` (default) or `csv`.
     pub format: Option<String>,
 }
@@ -253,13 +268,18 @@ pub struct RequestsQuery {
 pub struct RequestOut {
     /// The period's first day.
     pub period: NaiveDate,
-    /// `intent` (what the caller chose in the menu) or `wrap_up` (the
-    /// operator's code for the call).
+    /// `intent` (what the caller chose in the menu), `wrap_up` (the
+    /// operator's code for the call) or `category` (the request category
+    /// of that code, `GET /api/v1/wrap-up-codes`).
     pub kind: String,
     pub code: String,
+    /// The code's name in the reader's language.
+    pub name: String,
     pub count: u64,
     /// Per client type (`unknown`: callers who are no client).
     pub by_client_type: BTreeMap<String, u64>,
+    /// Per queue the calls waited in (`menu`: they left in the menu).
+    pub by_queue: BTreeMap<String, u64>,
 }
 
 /// Frequent requests (CC-8): the calls that came in per period, by the
@@ -275,12 +295,23 @@ pub async fn requests(
 ) -> ApiResult<Response> {
     auth.require(roles::PLANNERS)?;
     let (from, to, interval) = period(&q.from, &q.to, q.interval.as_deref())?;
-    let rows = centrala_center::reports::requests(&state.center, auth.company, from, to, interval).await?;
+    let s = state.store.company(auth.company);
+    let queue = q.queue.as_deref().filter(|q| !q.is_empty());
+    if let Some(name) = queue {
+        known_queue(&state, &s, name).await?;
+    }
+    let rows = centrala_center::reports::requests(&state.center, auth.company, from, to, interval, queue).await?;
+    let (naming, tr) = (Naming::of(&s).await?, Tr::new(&auth.locale));
     let out: Vec<RequestOut> = rows
         .into_iter()
         .map(|r| RequestOut {
             period: r.period,
             kind: r.kind.to_owned(),
+            name: match r.kind {
+                "wrap_up" => naming.code(&r.code, tr),
+                "category" => naming.category(&r.code, tr),
+                _ => tr.t(&format!("intent-{}", r.code)),
+            },
             code: r.code,
             count: r.count,
             by_client_type: r
@@ -288,14 +319,15 @@ pub async fn requests(
                 .into_iter()
                 .map(|(t, n)| (t.unwrap_or_else(|| "unknown".to_owned()), n))
                 .collect(),
+            by_queue: r.by_queue.into_iter().map(|(q, n)| (q.unwrap_or_else(|| "menu".to_owned()), n)).collect(),
         })
         .collect();
     state.store.company(auth.company).audit(&auth.username, "report", "requests", &format!("{from}..{to}"), "").await?;
     if q.format.as_deref() == Some("csv") {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(["period", "kind", "code", "count"]).map_err(|_| ApiError::internal())?;
+        w.write_record(["period", "kind", "code", "name", "count"]).map_err(|_| ApiError::internal())?;
         for r in &out {
-            w.write_record([r.period.to_string(), r.kind.clone(), r.code.clone(), r.count.to_string()])
+            w.write_record([r.period.to_string(), r.kind.clone(), r.code.clone(), r.name.clone(), r.count.to_string()])
                 .map_err(|_| ApiError::internal())?;
         }
         return csv_response(w, &format!("requests-{from}-{to}.csv"));
@@ -400,11 +432,7 @@ pub async fn queues(
     let (from, to, cut) = cut_period(&q.from, &q.to, q.interval.as_deref())?;
     let queue = q.queue.as_deref().filter(|q| !q.is_empty());
     if let Some(name) = queue {
-        let s = state.store.company(auth.company);
-        let known = centrala_center::settings::company_queues(&s, &state.center.problems).await?;
-        if !known.contains_key(name) {
-            return Err(ApiError::invalid(format!("no queue {name:?}")).field("queue").param("queue", name));
-        }
+        known_queue(&state, &state.store.company(auth.company), name).await?;
     }
     centrala_center::reports::fresh(&state.center, auth.company).await?;
     let rows = centrala_center::reports::queues(&state.center, auth.company, from, to, cut, queue).await?;

@@ -45,6 +45,9 @@ pub(super) async fn page(State(state): State<AppState>, user: User) -> Response 
         return crate::error::ApiError::internal().into_response();
     };
     let queue = queues.get(centrala_center::acd::OPERATORS).cloned().unwrap_or_default();
+    let Ok(naming) = crate::routes::wrap_up::Naming::of(&s).await else {
+        return crate::error::ApiError::internal().into_response();
+    };
     // The menu as the API takes it: the company's own, or the default.
     let own_ivr = ivr_text.is_some();
     let own =
@@ -202,6 +205,7 @@ pub(super) async fn page(State(state): State<AppState>, user: User) -> Response 
                 }
                 p #ivr-msg role="status" {}
             }
+            (wrap_up_codes(tr, &naming))
             section.card aria-labelledby="h-depts" {
                 h2 #h-depts { (tr.t("admin-departments")) }
                 table {
@@ -304,6 +308,90 @@ pub(super) fn type_name(tr: Tr, code: &str, name: &str) -> String {
 /// language, the company's own queues by their names.
 pub(super) fn queue_name(tr: Tr, name: &str) -> String {
     super::words_or(tr, &format!("queue-{name}"), name)
+}
+
+/// The company's wrap-up codes and request categories (CC-8), edited in
+/// place: one row per code with its category and its name in each
+/// language (a built-in code shows its translation as the placeholder).
+fn wrap_up_codes(tr: Tr, naming: &crate::routes::wrap_up::Naming) -> Markup {
+    use centrala_desk::requests::{Names, BUILT_IN, LANGUAGES};
+    let name_inputs = |names: &Names, hint: &str| {
+        html! {
+            @for lang in LANGUAGES {
+                td { input.wu-name data-lang=(lang) lang=(lang) maxlength="80" aria-label=(tr.t(&format!("admin-wu-name-{lang}")))
+                    value=(names.get(lang).map_or("", String::as_str)) placeholder=(if lang == tr.lang() { hint } else { "" }); }
+            }
+        }
+    };
+    let categories = naming.categories();
+    let category_select = |chosen: &str| {
+        html! {
+            select.wu-category aria-label=(tr.t("admin-wu-category")) {
+                option value="" { (tr.t("admin-wu-no-category")) }
+                @for c in categories { option value=(c.code) selected[c.code == chosen] { (naming.category(&c.code, tr)) } }
+            }
+        }
+    };
+    let heads = html! {
+        @for lang in LANGUAGES { th scope="col" { (tr.t(&format!("admin-wu-name-{lang}"))) } }
+        th scope="col" { span.visually-hidden { (tr.t("col-actions")) } }
+    };
+    html! {
+        section.card #wrap-up-codes aria-labelledby="h-wrap-up" {
+            h2 #h-wrap-up { (tr.t("admin-wu-title")) }
+            p.muted { (tr.t("admin-wu-help")) }
+            table #wu-codes {
+                caption.visually-hidden { (tr.t("admin-wu-title")) }
+                thead { tr { th scope="col" { (tr.t("admin-wu-code")) } th scope="col" { (tr.t("admin-wu-category")) } (heads) } }
+                tbody {
+                    @for c in naming.active() {
+                        tr.wu-row {
+                            td { input.wu-code value=(c.code) required pattern="[a-z0-9_]{1,40}" aria-label=(tr.t("admin-wu-code")) translate="no"; }
+                            td { (category_select(&c.category)) }
+                            (name_inputs(&c.names, &if BUILT_IN.contains(&c.code.as_str()) { naming.code(&c.code, tr) } else { String::new() }))
+                            td { button.secondary.wu-remove type="button" { (tr.t("admin-delete")) } }
+                        }
+                    }
+                }
+            }
+            template #wu-code-row {
+                tr.wu-row {
+                    td { input.wu-code required pattern="[a-z0-9_]{1,40}" aria-label=(tr.t("admin-wu-code")) translate="no"; }
+                    td { (category_select("")) }
+                    (name_inputs(&Names::new(), ""))
+                    td { button.secondary.wu-remove type="button" { (tr.t("admin-delete")) } }
+                }
+            }
+            @let retired: Vec<String> = naming.retired().map(|c| naming.code(&c.code, tr)).collect();
+            @if !retired.is_empty() { p.muted #wu-retired { (tr.t("admin-wu-retired")) ": " (retired.join(", ")) } }
+            h3 #h-wu-categories { (tr.t("admin-wu-categories")) }
+            table #wu-categories aria-labelledby="h-wu-categories" {
+                thead { tr { th scope="col" { (tr.t("admin-wu-code")) } (heads) } }
+                tbody {
+                    @for c in categories {
+                        tr.wu-row {
+                            td { input.wu-code value=(c.code) required pattern="[a-z0-9_]{1,40}" aria-label=(tr.t("admin-wu-code")) translate="no"; }
+                            (name_inputs(&c.names, ""))
+                            td { button.secondary.wu-remove type="button" { (tr.t("admin-delete")) } }
+                        }
+                    }
+                }
+            }
+            template #wu-category-row {
+                tr.wu-row {
+                    td { input.wu-code required pattern="[a-z0-9_]{1,40}" aria-label=(tr.t("admin-wu-code")) translate="no"; }
+                    (name_inputs(&Names::new(), ""))
+                    td { button.secondary.wu-remove type="button" { (tr.t("admin-delete")) } }
+                }
+            }
+            div.row {
+                button #wu-add-code.secondary type="button" { (tr.t("admin-wu-add-code")) }
+                button #wu-add-category.secondary type="button" { (tr.t("admin-wu-add-category")) }
+                button #wu-save type="button" { (tr.t("admin-save")) }
+            }
+            p #wu-msg role="status" {}
+        }
+    }
 }
 
 /// Where a queue's callers go after its longest wait, in words.

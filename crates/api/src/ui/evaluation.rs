@@ -14,13 +14,6 @@ use centrala_domain::InteractionId;
 use centrala_store::evaluation::Evaluation;
 use maud::{html, Markup};
 
-/// An instant as the person reads it: the company's local date and time.
-fn local(user: &User, at: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(at)
-        .map(|t| t.with_timezone(&user.zone).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
-}
-
 /// A score as a person reads it (per mille → per cent, one decimal).
 fn percent(score: u32) -> String {
     format!("{:.1} %", f64::from(score) / 10.0)
@@ -32,7 +25,7 @@ fn evaluation_list(tr: Tr, user: &User, list: &[Evaluation], names: &dyn Fn(i64)
         ul.plain {
             @for e in list {
                 li data-evaluation=(e.id) {
-                    strong.score { (percent(e.score)) } " · " (names(e.staff.0)) " · " span.muted { (local(user, &e.created_at)) " · " (tr.t("ev-by")) " " (e.evaluator) }
+                    strong.score { (percent(e.score)) } " · " (names(e.staff.0)) " · " span.muted { (user.date_time(&e.created_at)) " · " (tr.t("ev-by")) " " (e.evaluator) }
                     @if !e.comment.is_empty() { br; q { (e.comment) } }
                     br;
                     span.muted {
@@ -85,7 +78,7 @@ pub async fn page(State(state): State<AppState>, user: User, Path(id): Path<Stri
                 dl.facts {
                     dt { (tr.t("ev-caller")) } dd { (call.caller) }
                     dt { (tr.t("ev-agent")) } dd #ev-agent { (call.handled_by.map(|h| name(h.0)).unwrap_or_default()) }
-                    dt { (tr.t("ev-arrived")) } dd { (local(&user, &call.arrived_at)) }
+                    dt { (tr.t("ev-arrived")) } dd { (user.date_time(&call.arrived_at)) }
                 }
                 @if call.recording.is_some() {
                     audio #ev-audio controls preload="metadata" src={ "/api/v1/interactions/" (id) "/recording" } aria-label=(tr.t("ev-recording")) {}
@@ -140,7 +133,7 @@ pub async fn to_score(state: &AppState, user: &User) -> Markup {
                 @for c in &calls {
                     li data-interaction=(c.id.0) {
                         a href={ "/evaluate/" (c.id.0) } { (tr.t("ev-open")) } " · "
-                        (local(user, &c.arrived_at)) " · " (c.caller) " · " (c.handled_by.map(|h| name(h.0)).unwrap_or_default())
+                        (user.date_time(&c.arrived_at)) " · " (c.caller) " · " (c.handled_by.map(|h| name(h.0)).unwrap_or_default())
                         @if c.recording.is_some() { " · " span.badge { (tr.t("ev-recorded")) } }
                     }
                 }

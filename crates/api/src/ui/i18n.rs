@@ -151,6 +151,15 @@ impl Tr {
         fill(&self.t(key), |name| args.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned()))
     }
 
+    /// A name a company gave per language (`centrala_desk::requests`): in
+    /// this language, Serbian as the Bosnian transliterated.
+    pub fn pick(self, names: &centrala_desk::requests::Names) -> Option<String> {
+        match self.lang {
+            "sr" => centrala_desk::requests::name_in(names, "bs").map(cyrillic),
+            lang => centrala_desk::requests::name_in(names, lang).map(str::to_owned),
+        }
+    }
+
     /// Every message of the language, for the page's JavaScript.
     pub fn all(self) -> HashMap<&'static str, &'static str> {
         catalog().get(self.lang).map(|m| m.iter().map(|(k, v)| (*k, v.as_str())).collect()).unwrap_or_default()

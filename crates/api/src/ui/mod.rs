@@ -82,8 +82,17 @@ impl FromRequestParts<AppState> for User {
 impl User {
     /// An instant as stored (RFC 3339) as the company's local `HH:MM`.
     fn clock(&self, at: &str) -> String {
+        self.local(at, "%H:%M")
+    }
+
+    /// An instant as stored as the company's local date and time.
+    fn date_time(&self, at: &str) -> String {
+        self.local(at, "%Y-%m-%d %H:%M")
+    }
+
+    fn local(&self, at: &str, format: &str) -> String {
         chrono::DateTime::parse_from_rfc3339(at)
-            .map(|t| t.with_timezone(&self.zone).format("%H:%M").to_string())
+            .map(|t| t.with_timezone(&self.zone).format(format).to_string())
             .unwrap_or_default()
     }
 }
@@ -241,6 +250,9 @@ async fn desk(State(state): State<AppState>, user: User) -> Response {
         return Redirect::to("/").into_response();
     }
     let mine = evaluation::mine(&state, &user).await;
+    let naming = crate::routes::wrap_up::Naming::of(&state.store.company(user.auth.company)).await.ok();
+    let wrap_ups: Vec<(String, String)> =
+        naming.iter().flat_map(|n| n.active().map(|c| (c.code.clone(), n.code(&c.code, user.tr)))).collect();
     let tr = user.tr;
     layout(
         tr,
@@ -280,7 +292,7 @@ async fn desk(State(state): State<AppState>, user: User) -> Response {
                     div #call-notes.row hidden {
                         select #call-wrap aria-label=(tr.t("call-wrap-up")) {
                             option value="" { (tr.t("call-wrap-up")) }
-                            @for code in crate::routes::interactions::WRAP_UP_CODES { option value=(code) { (tr.t(&format!("wrap-{code}"))) } }
+                            @for (code, name) in &wrap_ups { option value=(code) { (name) } }
                         }
                         input #call-note type="text" placeholder=(tr.t("call-notes")) aria-label=(tr.t("call-notes"));
                         button #call-note-save type="button" { (tr.t("call-notes-save")) }
@@ -917,7 +929,8 @@ mod tests {
         codes("move", &["shipped", "delivered", "cancelled"]);
         codes("disp", &Disposition::ALL.map(Disposition::as_str));
         codes("dir", &[Direction::Inbound.as_str(), Direction::Outbound.as_str()]);
-        codes("wrap", &crate::routes::interactions::WRAP_UP_CODES);
+        codes("wrap", &centrala_desk::requests::BUILT_IN);
+        codes("admin-wu-name", &centrala_desk::requests::LANGUAGES);
         codes("reco", &Reason::ALL.map(Reason::as_str));
         codes("why", &Reason::ALL.map(Reason::as_str));
         codes(

@@ -28,7 +28,7 @@ pub struct PageQuery {
 }
 
 fn secs(ms: Option<i64>) -> String {
-    ms.map_or_else(|| "—".to_owned(), |m| format!("{} s", (m + 500) / 1000))
+    ms.map_or_else(|| "—".to_owned(), |m| format!("{} s", crate::routes::reports::secs(m)))
 }
 
 fn pct(v: Option<f64>) -> String {
@@ -175,9 +175,11 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
 pub async fn top_requests(state: &AppState, user: &User) -> maud::Markup {
     let tr = user.tr;
     let monday = Interval::Week.start(user.today);
-    let rows = centrala_center::reports::requests(&state.center, user.auth.company, monday, user.today, Interval::Week)
-        .await
-        .unwrap_or_default();
+    let rows =
+        centrala_center::reports::requests(&state.center, user.auth.company, monday, user.today, Interval::Week, None)
+            .await
+            .unwrap_or_default();
+    let naming = crate::routes::wrap_up::Naming::of(&state.store.company(user.auth.company)).await.ok();
     let top = |kind: &str| -> Vec<(String, u64)> {
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
         for r in rows.iter().filter(|r| r.kind == kind && !r.code.is_empty()) {
@@ -189,15 +191,8 @@ pub async fn top_requests(state: &AppState, user: &User) -> maud::Markup {
         v
     };
     let (chose, recorded) = (top("intent"), top("wrap_up"));
-    let word = |prefix: &str, code: &str| {
-        let key = format!("{prefix}-{code}");
-        let w = tr.t(&key);
-        if w.starts_with('⟦') {
-            code.to_owned()
-        } else {
-            w
-        }
-    };
+    let intent = |code: &str| tr.t(&format!("intent-{code}"));
+    let wrap_up = |code: &str| naming.as_ref().map_or_else(|| code.to_owned(), |n| n.code(code, tr));
     html! {
         section.card aria-labelledby="h-top-requests" {
             h2 #h-top-requests { (tr.t("rq-top-title")) }
@@ -205,11 +200,11 @@ pub async fn top_requests(state: &AppState, user: &User) -> maud::Markup {
             div.grid {
                 div {
                     h3 { (tr.t("rq-chose")) }
-                    ol #top-intents { @for (c, n) in &chose { li data-code=(c) { (word("intent", c)) ": " strong { (n) } } } }
+                    ol #top-intents { @for (c, n) in &chose { li data-code=(c) { (intent(c)) ": " strong { (n) } } } }
                 }
                 div {
                     h3 { (tr.t("rq-recorded")) }
-                    ol #top-wrap-ups { @for (c, n) in &recorded { li data-code=(c) { (word("wrap", c)) ": " strong { (n) } } } }
+                    ol #top-wrap-ups { @for (c, n) in &recorded { li data-code=(c) { (wrap_up(c)) ": " strong { (n) } } } }
                 }
             }
             p.no-print { a href="/reports" { (tr.t("rq-more")) } }
