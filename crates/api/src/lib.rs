@@ -8,6 +8,7 @@ pub mod auth;
 pub mod desk;
 pub mod error;
 pub mod events;
+pub mod mail;
 pub mod metrics;
 pub mod routes;
 pub mod state;
@@ -54,7 +55,7 @@ use utoipa::{
         routes::agents::me, routes::agents::set, routes::agents::stats,
         routes::interactions::list, routes::interactions::get, routes::interactions::notes, routes::interactions::recording, routes::calls::place, routes::calls::transfer, routes::calls::listen, routes::calls::control, routes::calls::transfer_targets,
         routes::queues::get, routes::queues::put, routes::queues::list, routes::queues::put_queue, routes::queues::delete, routes::agents::set_other, routes::agents::hand, routes::agents::answer_hand, routes::ivr::get, routes::ivr::put, routes::ivr::delete, routes::ivr::get_retention, routes::ivr::put_retention,
-        routes::interactions::numbers, routes::wrap_up::get, routes::wrap_up::put, routes::interactions::set_number, routes::interactions::delete_number,
+        routes::interactions::numbers, routes::wrap_up::get, routes::wrap_up::put, routes::mail::get, routes::mail::put, routes::interactions::set_number, routes::interactions::delete_number,
         routes::kb::list, routes::kb::create, routes::kb::get, routes::kb::update, routes::kb::delete, routes::kb::versions,
         routes::kb::attach, routes::kb::attachment, routes::kb::delete_attachment, routes::kb::search, routes::kb::suggest,
         routes::kb::feedback, routes::kb::ask, routes::kb::requests, routes::kb::answer, routes::agents::raise_hand_on,
@@ -137,6 +138,7 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/me", get(company::me).put(company::set_me))
         .route("/company", get(company::get).put(company::put))
         .route("/company/sip-hosts", get(company::sip_hosts).put(company::set_sip_hosts))
+        .route("/company/mail", get(routes::mail::get).put(routes::mail::put))
         .route("/audit", get(company::audit))
         .route("/departments", get(departments::list).post(departments::create))
         .route("/departments/{id}", get(departments::get).put(departments::update))

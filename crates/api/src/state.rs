@@ -28,6 +28,9 @@ pub struct ApiConfig {
     pub sip_realm: String,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The folder of SMTP passwords (`smtp-<company>.password`); `None`:
+    /// only the environment's.
+    pub mail_secrets: Option<std::path::PathBuf>,
 }
 
 impl Default for ApiConfig {
@@ -42,6 +45,7 @@ impl Default for ApiConfig {
             demo: false,
             sip_realm: "centrala".into(),
             trusted_proxies: Vec::new(),
+            mail_secrets: None,
         }
     }
 }

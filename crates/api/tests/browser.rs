@@ -1088,6 +1088,30 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     assert_eq!(s.request_categories().await.unwrap()[0].code, "prodaja");
     check_page(&admin, "admin-wrap-up-codes").await;
 
+    // The daily report by e-mail: the admin sets the SMTP server; a report
+    // the server refused shows its error in words, with the server's own.
+    set(&admin, "#m-host", "mail.example.ba").await;
+    set(&admin, "#m-port", "587").await;
+    set(&admin, "#m-from", "izvjestaji@example.ba").await;
+    set(&admin, "#m-at", "06:30").await;
+    click(&admin, "#mail-form button").await;
+    text_until(&admin, "#mail-msg", |t| t == "Sačuvano").await;
+    let m = s.mail_settings().await.unwrap().expect("saved");
+    assert_eq!(
+        (m.host.as_str(), m.port, m.tls.as_str(), m.report_at.as_str()),
+        ("mail.example.ba", 587, "starttls", "06:30")
+    );
+    let north = s.staff_by_username("head.north").await.unwrap().unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let now = chrono::Utc::now();
+    s.plan_mailings(day, &[(north.id, "mirza@example.ba".into())], now).await.unwrap();
+    s.mailing_tried(day, north.id, Err(("login: 535 5.7.8 Authentication failed", None)), now).await.unwrap();
+    admin.refresh().await.unwrap();
+    let row = text_until(&admin, "#mailings tr[data-state='failed']", |t| t.contains("mirza@example.ba")).await;
+    assert!(row.contains("nije poslan, odustalo se"), "{row}");
+    assert!(row.contains("SMTP server je odbio korisničko ime ili lozinku.") && row.contains("535 5.7.8"), "{row}");
+    check_page(&admin, "admin-mail").await;
+
     // A caller waits while nobody is ready: the wallboard lists the call
     // with its wait.
     let ana = s.staff_by_username("op.ana").await.unwrap().unwrap();

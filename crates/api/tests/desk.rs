@@ -2194,3 +2194,186 @@ async fn a_supervisor_scores_a_call_the_operator_and_her_mentor_read_it_and_her_
         StatusCode::FORBIDDEN
     );
 }
+
+/// The daily report by e-mail (issue "Reports and evaluation", item 6):
+/// yesterday's calls written as history; the heads with an address get it
+/// (operators and heads without one do not). With the SMTP server down the
+/// report is tried again later, each error kept for the admin page; with
+/// Debian's postfix on loopback (`tools/start-postfix.sh`, started by
+/// `.ci/run`) it is delivered, and read back from the mailbox: subject,
+/// figures, bars per hour and the CSV attachments.
+#[tokio::test]
+async fn the_daily_report_is_retried_while_the_server_is_down_then_read_back_from_the_mailbox() {
+    use centrala_desk::routing::Rule;
+    use centrala_domain::Intent;
+    use centrala_store::interactions::{Direction, Disposition, RoutingRule, StoryKind};
+    use centrala_store::intervals::PastCall;
+    use chrono::{Duration, TimeZone, Utc};
+    use mail_parser::{MessageParser, MimeHeaders};
+    let d = Demo::new().await;
+    let admin = d.login("admin").await;
+    let company = d.w.db.store.company_by_code("demo").await.unwrap().unwrap();
+    let s = d.w.db.store.company(company.id);
+    let id = |u: &str| {
+        let u = u.to_owned();
+        async move { s.staff_by_username(&u).await.unwrap().unwrap() }
+    };
+    let (ana, north) = (id("op.ana").await, id("head.north").await);
+    // Yesterday in Sarajevo at 10:00 local: three callers of the
+    // operators' queue, two answered by op.ana, one who hung up.
+    let zone = chrono_tz::Europe::Sarajevo;
+    let now = Utc::now();
+    let yesterday = now.with_timezone(&zone).date_naive() - Duration::days(1);
+    let ten = zone.from_local_datetime(&yesterday.and_hms_opt(10, 0, 0).unwrap()).single().unwrap().to_utc();
+    let call = |k: i64, answered: bool| {
+        let entered = ten + Duration::minutes(k);
+        PastCall {
+            direction: Direction::Inbound,
+            caller: format!("+3876100030{k}"),
+            called: "+38733555000".into(),
+            client: None,
+            arrived: entered - Duration::seconds(15),
+            routed: Some(entered),
+            answered: answered.then(|| entered + Duration::seconds(5)),
+            ended: entered + Duration::seconds(if answered { 65 } else { 40 }),
+            intent: Some(Intent::Order),
+            rule: Some(RoutingRule::Desk(Rule::Operators)),
+            disposition: if answered { Disposition::Answered } else { Disposition::Abandoned },
+            handler: answered.then_some(ana.id),
+            wrap_up: if answered { "information".into() } else { String::new() },
+            story: if answered {
+                vec![(entered + Duration::seconds(5), StoryKind::Answered, Some(ana.id), String::new())]
+            } else {
+                Vec::new()
+            },
+        }
+    };
+    s.record_past_calls(&[call(0, true), call(5, true), call(10, false)]).await.unwrap();
+    // Who gets it: head.north (set through the API, in English), not
+    // op.ana (an operator) nor heads without an address.
+    let staff_path = format!("/api/v1/staff/{}", north.id.0);
+    let bad =
+        d.w.call(
+            axum::http::Method::PUT,
+            &staff_path,
+            Some(&admin),
+            Some(json!({"username": "head.north", "full_name": north.full_name, "role": "head_of_sales",
+            "department": north.department.map(|x| x.0), "locale": "en", "email": "not an address"})),
+        )
+        .await;
+    assert_eq!((bad.status, bad.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("email")));
+    let r =
+        d.w.call(
+            axum::http::Method::PUT,
+            &format!("/api/v1/staff/{}", north.id.0),
+            Some(&admin),
+            Some(json!({"username": "head.north", "full_name": north.full_name, "role": "head_of_sales",
+            "department": north.department.map(|x| x.0), "locale": "en", "email": "heads@localhost"})),
+        )
+        .await;
+    assert_eq!((r.status, r.body["email"].as_str()), (StatusCode::OK, Some("heads@localhost")), "{}", r.body);
+    s.set_staff_email(ana.id, "ana@localhost").await.unwrap();
+
+    // The settings: bad ones refused precisely; then a server that is down.
+    let settings = |host: &str, port: u16, from: &str| json!({"host": host, "port": port, "tls": "none", "from_address": from, "report_at": "00:00"});
+    let put =
+        |body: serde_json::Value| d.w.call(axum::http::Method::PUT, "/api/v1/company/mail", Some(&admin), Some(body));
+    for (body, field) in [
+        (settings("bad host!", 25, "r@localhost"), "host"),
+        (settings("127.0.0.1", 0, "r@localhost"), "port"),
+        (settings("127.0.0.1", 25, "nobody"), "from_address"),
+        (
+            json!({"host": "127.0.0.1", "port": 25, "tls": "ssl3", "from_address": "r@localhost", "report_at": "07:00"}),
+            "tls",
+        ),
+        (
+            json!({"host": "127.0.0.1", "port": 25, "tls": "none", "from_address": "r@localhost", "report_at": "7 am"}),
+            "report_at",
+        ),
+    ] {
+        let r = put(body).await;
+        assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)));
+    }
+    let head = d.login("head.north").await;
+    let r =
+        d.w.call(
+            axum::http::Method::PUT,
+            "/api/v1/company/mail",
+            Some(&head),
+            Some(settings("127.0.0.1", 25, "r@localhost")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "admins only");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let token = format!("report-{}", now.timestamp_nanos_opt().unwrap_or_default());
+    let from = format!("{token}@localhost");
+    assert_eq!(put(settings("127.0.0.1", closed, &from)).await.status, StatusCode::OK);
+
+    let sent = centrala_api::mail::run_once(&d.w.state, now).await.unwrap();
+    assert_eq!(sent, 0);
+    let mail = d.w.get("/api/v1/company/mail", &admin).await;
+    assert_eq!(mail.body["recipients"], json!(["head.north"]), "{}", mail.body);
+    assert_eq!(mail.body["password_source"], "none");
+    let m = &mail.body["mailings"][0];
+    assert_eq!(
+        (m["day"].as_str(), m["staff"].as_str(), m["state"].as_str(), m["attempts"].as_u64()),
+        (Some(yesterday.to_string().as_str()), Some("head.north"), Some("pending"), Some(1))
+    );
+    assert!(m["last_error"].as_str().unwrap().starts_with("unreachable: "), "the error is kept: {m}");
+    assert_eq!(mail.body["mailings"].as_array().unwrap().len(), 1, "planned once");
+    // Not again before its time; then again, and it waits longer.
+    centrala_api::mail::run_once(&d.w.state, now + Duration::seconds(30)).await.unwrap();
+    assert_eq!(s.mailings(yesterday).await.unwrap()[0].attempts, 1);
+    centrala_api::mail::run_once(&d.w.state, now + Duration::seconds(90)).await.unwrap();
+    let m = s.mailings(yesterday).await.unwrap().remove(0);
+    assert_eq!((m.state.as_str(), m.attempts), ("pending", 2));
+    assert_eq!(m.next_at, centrala_store::intervals::stamp(now + Duration::seconds(90) + Duration::minutes(2)));
+
+    // A real SMTP server: the report goes out at its next try.
+    let (Ok(smtp), Ok(mailbox)) = (std::env::var("CENTRALA_TEST_SMTP"), std::env::var("CENTRALA_TEST_MAILBOX")) else {
+        assert!(
+            std::env::var("CENTRALA_REQUIRE_E2E").is_err(),
+            "CENTRALA_TEST_SMTP and CENTRALA_TEST_MAILBOX are not set (tools/start-postfix.sh)"
+        );
+        eprintln!("skipping delivery: no CENTRALA_TEST_SMTP (run tools/start-postfix.sh)");
+        return;
+    };
+    let (host, port) = smtp.rsplit_once(':').unwrap();
+    assert_eq!(put(settings(host, port.parse().unwrap(), &from)).await.status, StatusCode::OK);
+    let later = now + Duration::minutes(10);
+    assert_eq!(centrala_api::mail::run_once(&d.w.state, later).await.unwrap(), 1);
+    let m = s.mailings(yesterday).await.unwrap().remove(0);
+    assert_eq!((m.state.as_str(), m.attempts), ("sent", 3));
+    assert_eq!(centrala_api::mail::run_once(&d.w.state, later + Duration::minutes(5)).await.unwrap(), 0, "sent once");
+
+    // Read back from the mailbox (postfix delivers in the background).
+    let mut found = None;
+    for _ in 0..100 {
+        let raw = std::fs::read(&mailbox).unwrap_or_default();
+        found = mail_parser::mailbox::mbox::MessageIterator::new(std::io::Cursor::new(raw))
+            .filter_map(Result::ok)
+            .map(|m| m.unwrap_contents())
+            .find(|c| String::from_utf8_lossy(c).contains(&token));
+        if found.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let raw = found.expect("the report reached the mailbox");
+    let msg = MessageParser::default().parse(&raw).unwrap();
+    let subject = msg.subject().unwrap().to_owned();
+    assert!(subject.ends_with(&format!(": daily report {yesterday}")), "{subject}");
+    assert_eq!(msg.to().and_then(|a| a.first()).and_then(|a| a.address()), Some("heads@localhost"));
+    let html = msg.body_html(0).unwrap().to_string();
+    // The operators' queue: 3 offered, 2 answered, 1 abandoned.
+    let row = html.split("data-queue=\"operators\"").nth(1).unwrap().split("</tr>").next().unwrap().to_owned();
+    let cells: Vec<&str> =
+        row.split("<td").skip(1).map(|c| c.split('>').nth(1).unwrap().split('<').next().unwrap()).collect();
+    assert_eq!(cells[..3], ["3", "2", "1"], "{row}");
+    assert!(html.contains("Service level per hour"), "in head.north's English");
+    assert!(html.contains("Ana"), "op.ana among the operators: {html}");
+    let names: Vec<String> = msg.attachments().filter_map(|a| a.attachment_name().map(str::to_owned)).collect();
+    assert_eq!(names, [format!("queues-{yesterday}.csv"), format!("orders-{yesterday}.csv")]);
+    let queues_csv = msg.attachments().next().unwrap().text_contents().unwrap().to_owned();
+    assert!(queues_csv.lines().count() > 1 && queues_csv.contains("operators"), "{queues_csv}");
+}

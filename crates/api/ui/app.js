@@ -1607,6 +1607,18 @@ if (document.body.dataset.page === "admin") {
     const remove = ev.target.closest(".wu-remove");
     if (remove) remove.closest("tr").remove();
   });
+  $("#mail-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await api("PUT", "/company/mail", {
+        host: v("#m-host") || "", port: Number($("#m-port").value), tls: $("#m-tls").value, username: $("#m-user").value.trim(),
+        from_address: v("#m-from") || "", report_at: $("#m-at").value, daily_report: $("#m-daily").checked,
+      });
+      say($("#mail-msg"), t("admin-saved"));
+    } catch (e) {
+      fail("#mail-msg", "#mail-form")(e);
+    }
+  });
   $("#wu-add-code").addEventListener("click", () => wuAdd("#wu-codes", "#wu-code-row"));
   $("#wu-add-category").addEventListener("click", () => wuAdd("#wu-categories", "#wu-category-row"));
   $("#wu-save").addEventListener("click", async () => {
@@ -1646,6 +1658,7 @@ if (document.body.dataset.page === "admin") {
     $("#st-dept").value = d.department || "";
     $("#st-locale").value = d.locale || "bs";
     $("#st-active").checked = d.active !== "false";
+    $("#st-email").value = d.email || "";
     $("#st-pass").value = "";
   });
   $("#staff-form").addEventListener("submit", async (ev) => {
@@ -1654,6 +1667,7 @@ if (document.body.dataset.page === "admin") {
     const body = {
       username: v("#st-username"), full_name: v("#st-name"), role: $("#st-role").value,
       department: $("#st-dept").value ? Number($("#st-dept").value) : null, active: $("#st-active").checked, locale: $("#st-locale").value,
+      email: $("#st-email").value.trim(),
     };
     const pass = $("#st-pass").value;
     try {

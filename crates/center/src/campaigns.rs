@@ -481,6 +481,7 @@ mod tests {
             active,
             locale: "bs".into(),
             has_password: true,
+            email: String::new(),
         }
     }
 

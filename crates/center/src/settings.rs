@@ -588,6 +588,7 @@ mod tests {
             active: true,
             locale: "en".into(),
             has_password: true,
+            email: String::new(),
         }
     }
 

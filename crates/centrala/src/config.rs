@@ -274,6 +274,7 @@ impl Config {
             demo,
             sip_realm: self.sip.realm.clone(),
             trusted_proxies: self.http.trusted_proxies.clone(),
+            mail_secrets: Some(self.data.join("secrets")),
         }
     }
 

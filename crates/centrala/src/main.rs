@@ -219,6 +219,18 @@ async fn serve(config: Config, demo_mode: bool) -> anyhow::Result<()> {
     // Calls a crash cut off are closed before SIP takes new ones.
     centrala_center::recovery::close_interrupted(&center).await;
     let state = centrala_api::AppState::new(center.clone(), config.api(demo_mode));
+    // The daily reports by e-mail: a round every minute.
+    let mailer = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(centrala_api::mail::EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = centrala_api::mail::run_once(&mailer, chrono::Utc::now()).await {
+                tracing::warn!(error = ?e, "daily reports: a round failed");
+            }
+        }
+    });
     let telephony = if config.sip.enabled {
         tls::install_crypto();
         let telephony = centrala_sip::Telephony::start(config.telephony()?, center.brain())

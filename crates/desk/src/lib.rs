@@ -10,6 +10,7 @@ pub mod campaign;
 pub mod debt;
 pub mod evaluation;
 pub mod intervals;
+pub mod mailing;
 pub mod offers;
 pub mod order;
 pub mod pricing;

@@ -20,6 +20,7 @@ pub mod import;
 pub mod interactions;
 pub mod intervals;
 pub mod kb;
+pub mod mail;
 pub mod password;
 mod records;
 pub mod reports;

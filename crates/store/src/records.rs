@@ -72,6 +72,8 @@ pub struct Staff {
     pub active: bool,
     pub locale: String,
     pub has_password: bool,
+    /// Where the daily report goes (heads and supervisors); empty: none.
+    pub email: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -84,6 +86,7 @@ pub(crate) struct StaffRow {
     active: i64,
     locale: String,
     pub(crate) password_hash: Option<String>,
+    email: String,
 }
 
 impl TryFrom<StaffRow> for Staff {
@@ -98,6 +101,7 @@ impl TryFrom<StaffRow> for Staff {
             active: r.active != 0,
             locale: r.locale,
             has_password: r.password_hash.is_some(),
+            email: r.email,
         })
     }
 }

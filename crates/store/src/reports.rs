@@ -184,3 +184,82 @@ impl Scoped<'_> {
         })
     }
 }
+
+/// A confirmed order of the past, as a bulk writer takes it (the
+/// benchmarks' history): who took it for whom, when it was confirmed, its
+/// lines (product, whole units, unit price in cents) and the offers made
+/// (product, reason, answer).
+#[derive(Debug, Clone)]
+pub struct PastOrder {
+    pub order_no: String,
+    pub client: centrala_domain::ClientId,
+    pub staff: centrala_domain::StaffId,
+    pub confirmed: chrono::DateTime<chrono::Utc>,
+    pub lines: Vec<(i64, i64, i64)>,
+    pub offers: Vec<(i64, String, String)>,
+}
+
+impl Scoped<'_> {
+    /// Writes confirmed orders of the past with their lines, offers and
+    /// confirmation, all or none (one transaction).
+    pub async fn record_past_orders(&self, orders: &[PastOrder]) -> Result<()> {
+        let company = self.company_id().0;
+        let mut tx = self.begin().await?;
+        for o in orders {
+            let at = crate::intervals::stamp(o.confirmed);
+            let total: i64 = o.lines.iter().map(|(_, q, p)| q * p).sum();
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO orders (company_id, order_no, client_id, order_date, status, total, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, 'confirmed', $5, $6, $7) RETURNING id",
+            )
+            .bind(company)
+            .bind(&o.order_no)
+            .bind(o.client.0)
+            .bind(o.confirmed.date_naive().to_string())
+            .bind(total)
+            .bind(o.staff.0)
+            .bind(&at)
+            .fetch_one(&mut *tx)
+            .await?;
+            for (n, (product, qty, price)) in o.lines.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO order_lines (company_id, order_id, line_no, product_id, quantity, unit_price)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(company)
+                .bind(id)
+                .bind(n as i64 + 1)
+                .bind(product)
+                .bind(qty.saturating_mul(1000))
+                .bind(price)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for (product, reason, answer) in &o.offers {
+                sqlx::query(
+                    "INSERT INTO order_offers (company_id, order_id, product_id, reason, answer, staff_id, at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(company)
+                .bind(id)
+                .bind(product)
+                .bind(reason)
+                .bind(answer)
+                .bind(o.staff.0)
+                .bind(&at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(
+                "INSERT INTO order_events (company_id, order_id, actor, kind, detail, at) VALUES ($1, $2, '', 'confirmed', '', $3)",
+            )
+            .bind(company)
+            .bind(id)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -11,7 +11,7 @@ use crate::{b, now_rfc3339, records::*, validate_code, Result, Store, StoreError
 use centrala_domain::{AbsenceId, AbsenceKind, CompanyId, DepartmentId, DepartmentKind, StaffId};
 use chrono::NaiveDate;
 
-const STAFF_COLS: &str = "id, username, full_name, role, department_id, active, locale, password_hash";
+const STAFF_COLS: &str = "id, username, full_name, role, department_id, active, locale, password_hash, email";
 const PRODUCT_COLS: &str =
     "id, sku, name, category, unit, price_1, price_2, price_3, price_4, price_5, is_new, is_special, alcohol, stock";
 
@@ -191,6 +191,20 @@ impl<'a> Scoped<'a> {
         .map_err(|e| StoreError::unique(e, format!("username {:?} is taken", input.username)))?
         .returned()?;
         self.staff(StaffId(id)).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// The member's e-mail address (checked by the caller); empty: none.
+    pub async fn set_staff_email(&self, id: StaffId, email: &str) -> Result<()> {
+        let r = sqlx::query("UPDATE staff SET email = $3 WHERE company_id = $1 AND id = $2")
+            .bind(self.company.0)
+            .bind(id.0)
+            .bind(email)
+            .execute(self.pool())
+            .await?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
     }
 
     /// The member's own language for every page (checked by the caller).

@@ -809,6 +809,20 @@ async fn the_reports_read_a_periods_facts(store: &Store) {
     );
     assert!(empty.reactivation_calls.is_empty());
     assert!(s.request_facts("2000-01-01T00:00:00.000Z", &before).await.unwrap().is_empty());
+    // Orders of the past written in bulk read as the desk's own.
+    let past = centrala_store::reports::PastOrder {
+        order_no: "P-1".into(),
+        client: client.id,
+        staff: ana,
+        confirmed: chrono::Utc::now(),
+        lines: vec![(product.id.0, 2, 150), (product.id.0, 1, 1_000)],
+        offers: vec![(product.id.0, "special".into(), "declined".into())],
+    };
+    s.record_past_orders(std::slice::from_ref(&past)).await.unwrap();
+    let f = s.order_desk_facts(&before, "9999-12-31T00:00:00.000Z").await.unwrap();
+    let mine = f.orders.iter().find(|o| o.total_cents == 1_300).expect("the past order");
+    assert_eq!((mine.staff, mine.client, mine.lines, mine.status.as_str()), (ana, client.id, 2, "confirmed"));
+    assert!(f.offers.iter().any(|o| o.reason == "special" && o.answer == "declined"));
     let (other, _) = store.ensure_company("other", "Other").await.unwrap();
     assert_eq!(store.company(other.id).order_desk_facts(&before, after).await.unwrap(), Default::default());
     assert!(store.company(other.id).request_facts(&before, after).await.unwrap().is_empty());

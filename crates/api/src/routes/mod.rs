@@ -12,6 +12,7 @@ pub mod evaluation;
 pub mod interactions;
 pub mod ivr;
 pub mod kb;
+pub mod mail;
 pub mod orders;
 pub mod price_rules;
 pub mod products;

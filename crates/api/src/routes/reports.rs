@@ -170,8 +170,77 @@ pub async fn orders(
     let (from, to, interval) = period(&q.from, &q.to, q.interval.as_deref())?;
     let s = state.store.company(auth.company);
     let staff = agent_asked(&state, &auth, q.agent.as_deref()).await?;
-    let rows = centrala_center::reports::order_desk(&state.center, auth.company, from, to, interval, staff).await?;
-    let people = s.staff_list().await?;
+    let out = order_rows(&state, auth.company, from, to, interval, staff).await?;
+    s.audit(&auth.username, "report", "orders", &format!("{from}..{to}"), q.agent.as_deref().unwrap_or("")).await?;
+    if q.format.as_deref() == Some("csv") {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        orders_csv(&mut w, &out)?;
+        return csv_response(w, &format!("orders-{from}-{to}.csv"));
+    }
+    Ok(Json(out).into_response())
+}
+
+/// The order desk's figures as CSV: one line per row, offers by reason
+/// in a column each.
+pub(crate) fn orders_csv(w: &mut csv::Writer<Vec<u8>>, out: &[OrderFiguresOut]) -> ApiResult<()> {
+    let ratio = |v: Option<f64>| v.map(|x| format!("{x:.4}")).unwrap_or_default();
+    let reasons = centrala_desk::offers::Reason::ALL.map(|r| r.as_str());
+    let mut head = vec![
+        "period",
+        "agent",
+        "calls",
+        "order_calls",
+        "converted",
+        "conversion",
+        "orders",
+        "value",
+        "lines",
+        "offers",
+        "accepted",
+        "attach_rate",
+        "offers_per_order",
+        "debt_stops",
+        "cancelled",
+        "reactivated",
+    ];
+    head.extend(reasons.iter().copied());
+    w.write_record(&head).map_err(|_| ApiError::internal())?;
+    for r in out {
+        let mut rec = vec![
+            r.period.to_string(),
+            r.agent.clone().unwrap_or_default(),
+            r.calls.to_string(),
+            r.order_calls.to_string(),
+            r.converted.to_string(),
+            ratio(r.conversion),
+            r.orders.to_string(),
+            r.value.clone(),
+            r.lines.to_string(),
+            r.offers.to_string(),
+            r.accepted.to_string(),
+            ratio(r.attach_rate),
+            ratio(r.offers_per_order),
+            r.debt_stops.to_string(),
+            r.cancelled.to_string(),
+            r.reactivated.to_string(),
+        ];
+        rec.extend(reasons.iter().map(|k| r.offers_by_reason.get(*k).copied().unwrap_or(0).to_string()));
+        w.write_record(&rec).map_err(|_| ApiError::internal())?;
+    }
+    Ok(())
+}
+
+/// The order desk's figures of `from` to `to` as the wire has them.
+pub(crate) async fn order_rows(
+    state: &AppState,
+    company: centrala_domain::CompanyId,
+    from: NaiveDate,
+    to: NaiveDate,
+    interval: Interval,
+    staff: Option<StaffId>,
+) -> ApiResult<Vec<OrderFiguresOut>> {
+    let rows = centrala_center::reports::order_desk(&state.center, company, from, to, interval, staff).await?;
+    let people = state.store.company(company).staff_list().await?;
     let name = |r: &Row| r.staff.and_then(|id| people.iter().find(|m| m.id.0 == id)).map(|m| m.username.clone());
     let out: Vec<OrderFiguresOut> = rows
         .iter()
@@ -195,56 +264,7 @@ pub async fn orders(
             reactivated: r.reactivated,
         })
         .collect();
-    s.audit(&auth.username, "report", "orders", &format!("{from}..{to}"), q.agent.as_deref().unwrap_or("")).await?;
-    if q.format.as_deref() == Some("csv") {
-        let ratio = |v: Option<f64>| v.map(|x| format!("{x:.4}")).unwrap_or_default();
-        let reasons = centrala_desk::offers::Reason::ALL.map(|r| r.as_str());
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let mut head = vec![
-            "period",
-            "agent",
-            "calls",
-            "order_calls",
-            "converted",
-            "conversion",
-            "orders",
-            "value",
-            "lines",
-            "offers",
-            "accepted",
-            "attach_rate",
-            "offers_per_order",
-            "debt_stops",
-            "cancelled",
-            "reactivated",
-        ];
-        head.extend(reasons.iter().copied());
-        w.write_record(&head).map_err(|_| ApiError::internal())?;
-        for r in &out {
-            let mut rec = vec![
-                r.period.to_string(),
-                r.agent.clone().unwrap_or_default(),
-                r.calls.to_string(),
-                r.order_calls.to_string(),
-                r.converted.to_string(),
-                ratio(r.conversion),
-                r.orders.to_string(),
-                r.value.clone(),
-                r.lines.to_string(),
-                r.offers.to_string(),
-                r.accepted.to_string(),
-                ratio(r.attach_rate),
-                ratio(r.offers_per_order),
-                r.debt_stops.to_string(),
-                r.cancelled.to_string(),
-                r.reactivated.to_string(),
-            ];
-            rec.extend(reasons.iter().map(|k| r.offers_by_reason.get(*k).copied().unwrap_or(0).to_string()));
-            w.write_record(&rec).map_err(|_| ApiError::internal())?;
-        }
-        return csv_response(w, &format!("orders-{from}-{to}.csv"));
-    }
-    Ok(Json(out).into_response())
+    Ok(out)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -389,7 +409,7 @@ pub struct QueueFiguresOut {
     pub overflowed: i64,
 }
 
-fn queue_out(p: Period, r: &QueueSlot) -> QueueFiguresOut {
+pub(crate) fn queue_out(p: Period, r: &QueueSlot) -> QueueFiguresOut {
     let avg = r.averages_ms();
     QueueFiguresOut {
         period: p.label,

@@ -26,6 +26,8 @@ pub struct StaffOut {
     pub locale: String,
     /// Whether a password is set (staff without one cannot log in).
     pub has_password: bool,
+    /// Where the daily report goes (heads and supervisors); empty: none.
+    pub email: String,
 }
 
 impl From<Staff> for StaffOut {
@@ -39,6 +41,7 @@ impl From<Staff> for StaffOut {
             active: s.active,
             locale: s.locale,
             has_password: s.has_password,
+            email: s.email,
         }
     }
 }
@@ -58,6 +61,19 @@ pub struct StaffIn {
     /// Initial password (at least 8 characters); without one the member
     /// cannot log in until an admin sets it.
     pub password: Option<String>,
+    /// E-mail address (for the daily report); empty removes it; absent
+    /// leaves it as it is.
+    pub email: Option<String>,
+}
+
+/// A well-formed e-mail address, trimmed; empty stays empty.
+pub(crate) fn email(raw: &str, field: &'static str) -> ApiResult<String> {
+    let e = raw.trim();
+    if e.is_empty() || e.parse::<lettre::Address>().is_ok() {
+        Ok(e.to_owned())
+    } else {
+        Err(ApiError::invalid(format!("{e:?} is not an e-mail address")).field(field).param("value", e))
+    }
 }
 
 fn yes() -> bool {
@@ -125,8 +141,13 @@ pub async fn create(
     if let Some(p) = &body.password {
         centrala_store::password::check_policy(p)?;
     }
+    let address = email(body.email.as_deref().unwrap_or(""), "email")?;
     let s = state.store.company(auth.company);
     let mut member = s.create_staff(&input).await?;
+    if !address.is_empty() {
+        s.set_staff_email(member.id, &address).await?;
+        member.email = address;
+    }
     if let Some(p) = body.password {
         set_password(&state, auth.company, member.id, p).await?;
         member.has_password = true;
@@ -157,9 +178,14 @@ pub async fn update(
         return Err(ApiError::invalid("set passwords with PUT /api/v1/staff/{id}/password"));
     }
     let input = body.to_input()?;
+    let address = body.email.as_deref().map(|e| email(e, "email")).transpose()?;
     let s = state.store.company(auth.company);
     let before = s.staff(id).await?;
-    let member = s.update_staff(id, &input).await?;
+    let mut member = s.update_staff(id, &input).await?;
+    if let Some(address) = address {
+        s.set_staff_email(member.id, &address).await?;
+        member.email = address;
+    }
     // A deactivated member, or one whose role changed, sees nothing more
     // through the streams opened before (their sessions end, or their
     // rights changed under them: they log in again).

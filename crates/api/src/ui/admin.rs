@@ -48,6 +48,17 @@ pub(super) async fn page(State(state): State<AppState>, user: User) -> Response 
     let Ok(naming) = crate::routes::wrap_up::Naming::of(&s).await else {
         return crate::error::ApiError::internal().into_response();
     };
+    let since = user.today - chrono::Duration::days(14);
+    let (Ok(settings), Ok(mailings)) = (s.mail_settings().await, s.mailings(since).await) else {
+        return crate::error::ApiError::internal().into_response();
+    };
+    let code = state.store.company_by_id(user.auth.company).await.ok().flatten().map(|c| c.code).unwrap_or_default();
+    let mail = Mail {
+        settings,
+        mailings,
+        password_source: crate::mail::password_source(state.config.mail_secrets.as_deref(), &code),
+        code,
+    };
     // The menu as the API takes it: the company's own, or the default.
     let own_ivr = ivr_text.is_some();
     let own =
@@ -108,7 +119,7 @@ pub(super) async fn page(State(state): State<AppState>, user: User) -> Response 
                             @for m in &staff {
                                 option value=(m.id.0) data-username=(m.username) data-full-name=(m.full_name) data-role=(m.role.as_str())
                                     data-department=(m.department.map(|d| d.0.to_string()).unwrap_or_default())
-                                    data-active=(m.active) data-locale=(m.locale) { (m.full_name) " (" (m.username) ")" }
+                                    data-active=(m.active) data-locale=(m.locale) data-email=(m.email) { (m.full_name) " (" (m.username) ")" }
                             }
                         }
                     }))
@@ -123,6 +134,7 @@ pub(super) async fn page(State(state): State<AppState>, user: User) -> Response 
                     (labelled(&tr.t("language"), html! {
                         select #st-locale { @for (code, lname) in super::i18n::LANGUAGES { option value=(code) lang=(code) { (lname) } } }
                     }))
+                    label data-field="email" { (tr.t("admin-staff-email")) input #st-email type="email" autocomplete="off"; span.field-error {} }
                     label { input #st-active type="checkbox" checked; " " (tr.t("admin-staff-active")) }
                     label data-field="password" { (tr.t("admin-staff-password")) input #st-pass type="password" minlength="8" autocomplete="new-password"; span.field-error {} }
                     button type="submit" { (tr.t("admin-save")) }
@@ -286,6 +298,7 @@ pub(super) async fn page(State(state): State<AppState>, user: User) -> Response 
                 }
                 p #rule-msg role="status" {}
             }
+            (mail_card(tr, &user, &mail, &staff))
             section.card aria-labelledby="h-numbers" {
                 h2 #h-numbers { (tr.t("admin-numbers")) }
                 table {
@@ -298,6 +311,74 @@ pub(super) async fn page(State(state): State<AppState>, user: User) -> Response 
     .into_response()
 }
 
+/// The company's SMTP server and daily report, and what was mailed.
+struct Mail {
+    settings: Option<centrala_store::mail::MailSettings>,
+    mailings: Vec<centrala_store::mail::Mailing>,
+    password_source: &'static str,
+    code: String,
+}
+
+/// The daily report by e-mail: the SMTP settings, where the password is
+/// read from, who receives it, and the last two weeks' reports with their
+/// state and last error (a failure shows here; nothing else waits for it).
+fn mail_card(tr: Tr, user: &User, mail: &Mail, staff: &[centrala_store::Staff]) -> Markup {
+    use centrala_store::mail::Tls;
+    let m = mail.settings.as_ref();
+    let tls = m.map_or(Tls::StartTls, |m| m.tls);
+    let recipients: Vec<&centrala_store::Staff> =
+        staff.iter().filter(|s| s.active && !s.email.is_empty() && crate::mail::RECIPIENTS.contains(&s.role)).collect();
+    let who = |id: StaffId| staff.iter().find(|s| s.id == id).map_or_else(String::new, |s| s.full_name.clone());
+    let env = format!("CENTRALA_SMTP_PASSWORD_{}", mail.code.to_ascii_uppercase().replace('-', "_"));
+    let file = format!("smtp-{}.password", mail.code);
+    html! {
+        section.card #mail aria-labelledby="h-mail" {
+            h2 #h-mail { (tr.t("admin-mail")) }
+            p.muted { (tr.t("admin-mail-help")) }
+            form #mail-form.grid {
+                label data-field="host" { (tr.t("admin-mail-host")) input #m-host required value=(m.map_or("", |m| m.host.as_str())); span.field-error {} }
+                label data-field="port" { (tr.t("admin-mail-port")) input #m-port type="number" min="1" max="65535" required value=(m.map_or(587, |m| m.port)); span.field-error {} }
+                (labelled(&tr.t("admin-mail-tls"), html! {
+                    select #m-tls { @for t in [Tls::StartTls, Tls::Tls, Tls::None] {
+                        option value=(t.as_str()) selected[t == tls] { (tr.t(&format!("admin-mail-tls-{}", t.as_str()))) } } }
+                }))
+                label data-field="username" { (tr.t("admin-mail-user")) input #m-user autocomplete="off" value=(m.map_or("", |m| m.username.as_str())); span.field-error {} }
+                label data-field="from_address" { (tr.t("admin-mail-from")) input #m-from type="email" required value=(m.map_or("", |m| m.from_address.as_str())); span.field-error {} }
+                label data-field="report_at" { (tr.t("admin-mail-at")) input #m-at type="time" required value=(m.map_or("07:00", |m| m.report_at.as_str())); span.field-error {} }
+                label { input #m-daily type="checkbox" checked[m.is_none_or(|m| m.daily_report)]; " " (tr.t("admin-mail-daily")) }
+                button type="submit" { (tr.t("admin-save")) }
+            }
+            p #mail-msg role="status" {}
+            p #mail-password {
+                (tr.t(&format!("admin-mail-password-{}", mail.password_source))) " "
+                span.muted { (tr.t_with("admin-mail-password-where", &[("variable", &env), ("file", &file)])) }
+            }
+            p #mail-recipients { (tr.t("admin-mail-recipients")) ": "
+                @if recipients.is_empty() { span.muted { (tr.t("admin-mail-nobody")) } }
+                @else { (recipients.iter().map(|s| format!("{} <{}>", s.full_name, s.email)).collect::<Vec<_>>().join(", ")) } }
+            @if !mail.mailings.is_empty() {
+                table #mailings {
+                    caption { (tr.t("admin-mail-sent")) }
+                    thead { tr { @for k in ["day", "to", "state", "attempts", "error"] { th scope="col" { (tr.t(&format!("admin-mail-col-{k}"))) } } } }
+                    tbody { @for x in &mail.mailings {
+                        tr data-state=(x.state) class=[(x.state != "sent" && x.attempts > 0).then_some("error")] {
+                            td { (x.day) } td { (who(x.staff)) " <" (x.address) ">" }
+                            td { (tr.t(&format!("admin-mail-state-{}", x.state)))
+                                @if x.state == "sent" { " " (x.sent_at.as_deref().map(|t| user.date_time(t)).unwrap_or_default()) }
+                                @if x.state == "pending" && x.attempts > 0 { " · " (tr.t("admin-mail-next")) " " (user.date_time(&x.next_at)) } }
+                            td { (x.attempts) }
+                            td { @if !x.last_error.is_empty() {
+                                @let (code, detail) = crate::mail::error_parts(&x.last_error);
+                                span.mail-error data-code=(code) { (tr.t(&format!("admin-mail-err-{code}"))) } " "
+                                span.muted translate="no" { (detail) } } }
+                        }
+                    } }
+                }
+            }
+        }
+    }
+}
+
 /// A client type in words: the order desk's own five in the reader's
 /// language, a company's other types by their stored name.
 pub(super) fn type_name(tr: Tr, code: &str, name: &str) -> String {
@@ -306,7 +387,7 @@ pub(super) fn type_name(tr: Tr, code: &str, name: &str) -> String {
 
 /// A queue in words: the built-in operators' queue in the reader's
 /// language, the company's own queues by their names.
-pub(super) fn queue_name(tr: Tr, name: &str) -> String {
+pub(crate) fn queue_name(tr: Tr, name: &str) -> String {
     super::words_or(tr, &format!("queue-{name}"), name)
 }
 

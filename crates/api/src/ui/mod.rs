@@ -9,7 +9,7 @@
 //! API errors as `err-<code>` with their parameters. Every time is shown
 //! in the company's zone, money in the company's currency.
 
-mod admin;
+pub(crate) mod admin;
 mod charts;
 mod evaluation;
 pub mod i18n;
@@ -86,7 +86,7 @@ impl User {
     }
 
     /// An instant as stored as the company's local date and time.
-    fn date_time(&self, at: &str) -> String {
+    pub(crate) fn date_time(&self, at: &str) -> String {
         self.local(at, "%Y-%m-%d %H:%M")
     }
 
@@ -869,6 +869,7 @@ mod tests {
             include_str!("reports.rs"),
             include_str!("../../ui/app.js"),
             include_str!("../routes/agents.rs"),
+            include_str!("../mail.rs"),
         ];
         for src in sources {
             for (open, close) in [("tr.t(\"", "\""), ("t(\"", "\""), ("field(tr, \"", "\""), ("(\"Alt+", ")")] {
@@ -931,6 +932,11 @@ mod tests {
         codes("dir", &[Direction::Inbound.as_str(), Direction::Outbound.as_str()]);
         codes("wrap", &centrala_desk::requests::BUILT_IN);
         codes("admin-wu-name", &centrala_desk::requests::LANGUAGES);
+        codes("admin-mail-tls", &["starttls", "tls", "none"]);
+        codes("admin-mail-password", &["environment", "file", "none"]);
+        codes("admin-mail-state", &["pending", "sent", "failed"]);
+        codes("admin-mail-col", &["day", "to", "state", "attempts", "error"]);
+        codes("admin-mail-err", &["unreachable", "timeout", "tls", "login", "refused", "busy", "message", "figures"]);
         codes("reco", &Reason::ALL.map(Reason::as_str));
         codes("why", &Reason::ALL.map(Reason::as_str));
         codes(
