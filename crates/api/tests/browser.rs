@@ -1382,6 +1382,48 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
         let csv = admin.find(Locator::Css("#rp-csv-queues")).await.unwrap().attr("href").await.unwrap().unwrap();
         assert!(csv.contains(&format!("from={week}")) && csv.contains("format=csv"), "{csv}");
         check_page(&admin, "reports").await;
+        // Orders with offers on two days of the week, by op.ana: picked
+        // alone, she is the only one ranked, and the offers accepted are
+        // drawn per day (one of one, then none of one).
+        let client = s.search_clients("", None, 1).await.unwrap().remove(0).id;
+        let product = s.products("", 1, 0).await.unwrap().remove(0).id.0;
+        let noon = |d: &chrono::NaiveDate| {
+            use chrono::TimeZone;
+            chrono_tz::Europe::Sarajevo.from_local_datetime(&d.and_hms_opt(12, 0, 0).unwrap()).unwrap().to_utc()
+        };
+        let orders: Vec<_> = weekdays
+            .iter()
+            .take(2)
+            .enumerate()
+            .map(|(i, d)| centrala_store::reports::PastOrder {
+                order_no: format!("W-{i}"),
+                client,
+                staff: ops[0],
+                confirmed: noon(d),
+                lines: vec![(product, 1, 100)],
+                offers: vec![(product, "new".into(), if i == 0 { "accepted" } else { "declined" }.into())],
+            })
+            .collect();
+        s.record_past_orders(&orders).await.unwrap();
+        admin.goto(&format!("{base}/reports?agent=op.ana&queue=operators")).await.unwrap();
+        assert_eq!(count_until(&admin, "#h-rp-attach ~ svg rect.bar", 2).await, 2);
+        let titles = admin
+            .execute(
+                "return [...document.querySelectorAll('#h-rp-attach ~ svg rect.bar title')].map(t => t.textContent);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let titles: Vec<String> = serde_json::from_value(titles).unwrap();
+        assert!(titles[0].ends_with(": 100.0 %") && titles[1].ends_with(": 0.0 %"), "{titles:?}");
+        assert_eq!(count_until(&admin, "#h-rp-rank ~ svg rect.bar", 1).await, 1, "op.ana alone");
+        let picked = admin.find(Locator::Css("#rp-agent")).await.unwrap().prop("value").await.unwrap();
+        assert_eq!(picked.as_deref(), Some("op.ana"));
+        let total = text_until(&admin, "#rp-queues tr.total", |t| t.contains("Svi redovi")).await;
+        assert!(total.contains(&in_week.len().to_string()), "the operators' queue is every call here: {total}");
+        let csv = admin.find(Locator::Css("#rp-csv-orders")).await.unwrap().attr("href").await.unwrap().unwrap();
+        assert!(csv.contains("agent=op.ana"), "{csv}");
+        check_page(&admin, "reports-picked").await;
         let day = weekdays.iter().next_back().unwrap();
         admin.goto(&format!("{base}/reports?from={day}&to={day}")).await.unwrap();
         let hours = count_until(&admin, "#h-rp-sl ~ svg rect.bar", 6).await;

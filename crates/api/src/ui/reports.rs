@@ -1,8 +1,10 @@
 //! The reports page (`/reports`, planners): for the days picked (a day is
-//! the printable daily report), the service level per day (per hour for
+//! the printable daily report) and, if picked, one queue, one team (a
+//! department) or one operator: the service level per day (per hour for
 //! one day) against the target, the calls per weekday and hour as a heat
-//! map, the operators ranked by calls answered, the queues' totals, and the
-//! same figures as CSV. Charts are `charts.rs`'s SVG.
+//! map, the operators ranked by calls answered, the attach rate (offers
+//! accepted) per day against the target, the queues' totals, and the same
+//! figures as CSV. Charts are `charts.rs`'s SVG.
 
 use super::{charts, layout, User};
 use crate::AppState;
@@ -10,7 +12,7 @@ use axum::{
     extract::{Query, State},
     response::{IntoResponse, Redirect, Response},
 };
-use centrala_center::reports::{agents, queues, Cut};
+use centrala_center::reports::{agents, order_desk, queues, Cut};
 use centrala_desk::intervals::{add_queue, QueueSlot};
 use centrala_desk::report::Interval;
 use chrono::{Datelike, NaiveDate, Timelike};
@@ -25,6 +27,12 @@ const MAX_DAYS: i64 = 31;
 pub struct PageQuery {
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
+    /// One queue (its name); empty: all.
+    queue: Option<String>,
+    /// One team: a department's id; empty: all.
+    team: Option<String>,
+    /// One operator (username); empty: all.
+    agent: Option<String>,
 }
 
 fn secs(ms: Option<i64>) -> String {
@@ -46,17 +54,33 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
         from = to - chrono::Duration::days(MAX_DAYS - 1);
     }
     let company = user.auth.company;
+    let s = state.store.company(company);
+    let (Ok(known), Ok(departments), Ok(people)) = (
+        centrala_center::settings::company_queues(&s, &state.center.problems).await,
+        s.departments().await,
+        s.staff_list().await,
+    ) else {
+        return crate::error::ApiError::internal().into_response();
+    };
+    // What was picked, if it exists; anything else is "all".
+    let queue = q.queue.filter(|n| known.contains_key(n));
+    let team = q.team.and_then(|t| t.parse::<i64>().ok()).and_then(|t| departments.iter().find(|d| d.id.0 == t));
+    let agent = q.agent.and_then(|u| people.iter().find(|m| m.username == u));
+    let in_scope = |id: i64| {
+        agent.is_none_or(|a| a.id.0 == id)
+            && team.is_none_or(|t| people.iter().any(|m| m.id.0 == id && m.department == Some(t.id)))
+    };
     let one_day = from == to;
     let cut = if one_day { Cut::Hour } else { Cut::Days(Interval::Day) };
     if centrala_center::reports::fresh(&state.center, company).await.is_err() {
         return crate::error::ApiError::internal().into_response();
     }
-    let (Ok(by_period), Ok(hours), Ok(people), Ok(ranked), Ok(targets)) = (
-        queues(&state.center, company, from, to, cut, None).await,
-        queues(&state.center, company, from, to, Cut::Hour, None).await,
-        state.store.company(company).staff_list().await,
+    let (Ok(by_period), Ok(hours), Ok(ranked), Ok(targets), Ok(desk)) = (
+        queues(&state.center, company, from, to, cut, queue.as_deref()).await,
+        queues(&state.center, company, from, to, Cut::Hour, queue.as_deref()).await,
         agents(&state.center, company, from, to, Cut::Days(Interval::Month), None).await,
-        state.store.company(company).targets().await,
+        s.targets().await,
+        order_desk(&state.center, company, from, to, Interval::Day, agent.map(|a| a.id)).await,
     ) else {
         return crate::error::ApiError::internal().into_response();
     };
@@ -86,7 +110,7 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
     let day_names: Vec<String> = days.iter().map(|d| tr.t(&format!("day-{d}"))).collect();
     // Operators by calls answered.
     let mut answered: BTreeMap<i64, i64> = BTreeMap::new();
-    for (_, a) in &ranked {
+    for (_, a) in ranked.iter().filter(|(_, a)| in_scope(a.staff)) {
         *answered.entry(a.staff).or_default() += a.answered + a.outbound;
     }
     let mut rank: Vec<(String, i64)> = answered
@@ -105,7 +129,20 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
             .or_insert_with(|| QueueSlot { queue: r.queue.clone(), ..QueueSlot::default() });
         add_queue(into, r);
     }
-    let span = format!("from={from}&to={to}");
+    // Offers accepted per day: the operators in scope together.
+    let mut offered: BTreeMap<NaiveDate, (u64, u64)> = BTreeMap::new();
+    for r in desk.iter().filter(|r| r.staff.is_some_and(in_scope)) {
+        let e = offered.entry(r.period).or_default();
+        e.0 += r.offers;
+        e.1 += r.accepted;
+    }
+    let attach_days: Vec<String> = offered.keys().map(|d| d.format("%m-%d").to_string()).collect();
+    let attach: Vec<Option<f64>> = offered.values().map(|(o, a)| (*o > 0).then(|| *a as f64 / *o as f64)).collect();
+    let mut span = format!("from={from}&to={to}");
+    if let Some(name) = &queue {
+        span.push_str(&format!("&queue={name}"));
+    }
+    let agent_span = agent.map_or_else(String::new, |a| format!("&agent={}", a.username));
     layout(
         tr,
         "reports",
@@ -117,6 +154,20 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
                 form #rp-form.grid.no-print method="get" action="/reports" {
                     label { (tr.t("rep-from")) input #rp-from name="from" type="date" value=(from); }
                     label { (tr.t("rep-to")) input #rp-to name="to" type="date" value=(to); }
+                    label { (tr.t("rp-col-queue")) select #rp-queue name="queue" {
+                        option value="" { (tr.t("rp-all-queues")) }
+                        @for name in known.keys() { option value=(name) selected[queue.as_deref() == Some(name.as_str())] { (super::admin::queue_name(tr, name)) } }
+                    } }
+                    label { (tr.t("rp-team")) select #rp-team name="team" {
+                        option value="" { (tr.t("rp-all-teams")) }
+                        @for d in &departments { option value=(d.id.0) selected[team.is_some_and(|t| t.id == d.id)] { (d.name) } }
+                    } }
+                    label { (tr.t("rep-col-agent")) select #rp-agent name="agent" {
+                        option value="" { (tr.t("rp-all-operators")) }
+                        @for m in people.iter().filter(|m| crate::auth::roles::ORDER_TAKERS.contains(&m.role)) {
+                            option value=(m.username) selected[agent.is_some_and(|a| a.id == m.id)] { (m.full_name) }
+                        }
+                    } }
                     button type="submit" { (tr.t("rep-show")) }
                     button #rp-print.secondary type="button" { (tr.t("rp-print")) }
                 }
@@ -138,6 +189,11 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
                     @let (names, values): (Vec<String>, Vec<i64>) = rank.iter().cloned().unzip();
                     (charts::ranking(&tr.t("rp-rank"), &names, &values))
                 }
+            }
+            section.card aria-labelledby="h-rp-attach" {
+                h2 #h-rp-attach { (tr.t("rp-attach")) }
+                @if attach.iter().all(Option::is_none) { p.muted { (tr.t("rep-none")) } }
+                @else { (charts::share_bars(&tr.t("rp-attach"), &attach_days, &attach, targets.attach_rate)) }
             }
             section.card aria-labelledby="h-rp-q" {
                 h2 #h-rp-q { (tr.t("rp-queues")) }
@@ -162,7 +218,9 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
                 p.no-print {
                     a #rp-csv-queues href={ "/api/v1/reports/queues?" (span) "&interval=day&format=csv" } download="" { (tr.t("rp-csv-queues")) }
                     " · "
-                    a #rp-csv-agents href={ "/api/v1/reports/agents?" (span) "&interval=day&format=csv" } download="" { (tr.t("rp-csv-agents")) }
+                    a #rp-csv-agents href={ "/api/v1/reports/agents?from=" (from) "&to=" (to) (agent_span) "&interval=day&format=csv" } download="" { (tr.t("rp-csv-agents")) }
+                    " · "
+                    a #rp-csv-orders href={ "/api/v1/reports/orders?from=" (from) "&to=" (to) (agent_span) "&interval=day&format=csv" } download="" { (tr.t("rp-csv-orders")) }
                 }
             }
         },

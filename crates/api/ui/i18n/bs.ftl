@@ -697,7 +697,7 @@ standing-unjudged = nema cilja ili podatka
 # The reports page
 nav-reports = Izvještaji
 rp-title = Izvještaji
-rp-help = Izaberite jedan dan za dnevni izvještaj (po satima) ili do 31 dan. Odštampajte ga ili preuzmite podatke kao CSV.
+rp-help = Izaberite jedan dan za dnevni izvještaj (po satima) ili do 31 dan. Red čekanja sužava nivo usluge, toplotnu mapu i zbirove; tim ili operater sužava rang listu i prihvaćene ponude. Odštampajte ga ili preuzmite podatke kao CSV.
 rp-print = Štampaj
 rp-sl-days = Nivo usluge po danima, prema cilju
 rp-sl-hours = Nivo usluge po satima, prema cilju
@@ -783,3 +783,8 @@ admin-mail-err-refused = SMTP server je odbio poruku.
 admin-mail-err-busy = SMTP server je tražio da se pokuša kasnije.
 admin-mail-err-message = Poruka se nije mogla sastaviti (provjerite adrese).
 admin-mail-err-figures = Brojke se nisu mogle pročitati.
+rp-team = Tim
+rp-all-teams = Svi timovi
+rp-all-operators = Svi operateri
+rp-attach = Prihvaćene ponude po danu, prema cilju
+rp-csv-orders = Prijem narudžbi po danu (CSV)

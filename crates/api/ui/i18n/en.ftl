@@ -697,7 +697,7 @@ standing-unjudged = no target or no figure yet
 # The reports page
 nav-reports = Reports
 rp-title = Reports
-rp-help = Pick one day for the daily report (per hour), or up to 31 days. Print it, or download the figures as CSV.
+rp-help = Pick one day for the daily report (per hour), or up to 31 days. A queue narrows the service level, the heat map and the totals; a team or an operator narrows the ranking and the offers accepted. Print it, or download the figures as CSV.
 rp-print = Print
 rp-sl-days = Service level per day, against the target
 rp-sl-hours = Service level per hour, against the target
@@ -783,3 +783,8 @@ admin-mail-err-refused = The SMTP server refused the message.
 admin-mail-err-busy = The SMTP server asked to try later.
 admin-mail-err-message = The message could not be written (check the addresses).
 admin-mail-err-figures = The figures could not be read.
+rp-team = Team
+rp-all-teams = All teams
+rp-all-operators = All operators
+rp-attach = Offers accepted per day, against the target
+rp-csv-orders = Order desk per day (CSV)
