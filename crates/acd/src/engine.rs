@@ -545,6 +545,18 @@ impl Acd {
                 }
             }
             Event::Tick => {}
+            Event::SeedDay { queue, counts } => {
+                if let Some(q) = self.queues.get_mut(&queue) {
+                    let d = &mut q.day;
+                    d.arrived += counts.arrived;
+                    d.answered += counts.answered;
+                    d.answered_within += counts.answered_within;
+                    d.abandoned += counts.abandoned;
+                    d.abandoned_after += counts.abandoned_after;
+                    d.overflowed += counts.overflowed;
+                    d.answer_wait_ms += counts.answer_wait_ms;
+                }
+            }
             Event::NewDay(company) => {
                 for q in self.queues.values_mut().filter(|q| q.cfg.company == company) {
                     q.day = DayStats::default();

@@ -247,6 +247,25 @@ pub enum Event {
     /// today start again, and so do the contacts handled today of the
     /// agents whose first company it is.
     NewDay(Company),
+    /// What a queue counted earlier today, before this engine started (a
+    /// restart): added to its "today" figures, so they are the day's.
+    SeedDay {
+        queue: QueueId,
+        counts: DayCounts,
+    },
+}
+
+/// A queue's "today" counters, as `SeedDay` adds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DayCounts {
+    pub arrived: u64,
+    pub answered: u64,
+    pub answered_within: u64,
+    pub abandoned: u64,
+    pub abandoned_after: u64,
+    pub overflowed: u64,
+    /// How long the answered waited, summed (ASA's numerator).
+    pub answer_wait_ms: u64,
 }
 
 /// What the driver must do.

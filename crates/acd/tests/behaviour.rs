@@ -166,6 +166,22 @@ fn fewest_contacts_today_goes_to_the_least_busy() {
     let snapshot = s.acd.agents();
     assert!(snapshot.iter().all(|x| x.handled_today == 0));
     assert_eq!(s.acd.stats(QueueId(1)).unwrap().answered_today, 0);
+    // After a restart the day counted before it is added back, and the
+    // figures that follow from it read the whole day.
+    let counts = centrala_acd::DayCounts {
+        arrived: 5,
+        answered: 3,
+        answered_within: 2,
+        abandoned: 2,
+        abandoned_after: 1,
+        overflowed: 1,
+        answer_wait_ms: 30_000,
+    };
+    s.ev(Event::SeedDay { queue: QueueId(1), counts });
+    s.ev(Event::SeedDay { queue: QueueId(77), counts });
+    let st = s.acd.stats(QueueId(1)).unwrap();
+    assert_eq!((st.arrived_today, st.answered_today, st.abandoned_today, st.overflowed_today), (5, 3, 2, 1));
+    assert_eq!((st.service_level, st.asa), (Some(0.5), Some(std::time::Duration::from_secs(10))));
 }
 
 #[test]

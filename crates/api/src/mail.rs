@@ -95,7 +95,8 @@ pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> 
     let mut reports: BTreeMap<(CompanyId, NaiveDate), Option<Daily>> = BTreeMap::new();
     for m in due {
         let s = state.store.company(m.company);
-        let Some(settings) = s.mail_settings().await? else { continue };
+        // Turned off since it was planned: not sent, and not tried again.
+        let Some(settings) = s.mail_settings().await?.filter(|m| m.daily_report) else { continue };
         let key = (m.company, m.day);
         if let std::collections::btree_map::Entry::Vacant(slot) = reports.entry(key) {
             let daily = gather(state, m.company, m.day).await;

@@ -1711,3 +1711,70 @@ async fn wrap_up_codes_are_the_companys_own_and_the_requests_report_counts_them(
     let unknown = w.get(&format!("/api/v1/reports/requests?{period}&queue=nowhere"), &sup).await;
     assert_eq!(unknown.body["error"]["field"], "queue");
 }
+
+/// After a restart the wallboard's "today" is the day's: what the queues
+/// counted before the start (the stored calls) is added back to the ACD's
+/// figures, and they match the day's report.
+#[tokio::test]
+async fn the_wallboards_today_survives_a_restart() {
+    use centrala_desk::routing::Rule;
+    use centrala_store::interactions::{Direction, Disposition, RoutingRule, StoryKind};
+    use centrala_store::intervals::PastCall;
+    use chrono::{Duration, Utc};
+    let db = TestDb::sqlite().await;
+    let op = centrala_domain::StaffId(staff(&db.store, "alpha", "op", Role::Operator, "password1").await);
+    staff(&db.store, "alpha", "sup", Role::Supervisor, "password1").await;
+    let alpha = db.store.company_by_code("alpha").await.unwrap().unwrap().id;
+    let zone = chrono_tz::Europe::Sarajevo;
+    let now = Utc::now();
+    let today = now.with_timezone(&zone).date_naive();
+    let midnight =
+        chrono::DateTime::parse_from_rfc3339(&centrala_center::clock::day_start(today, zone)).unwrap().to_utc();
+    let t = (now - Duration::seconds(120)).max(midnight + Duration::seconds(1));
+    // Three callers before the start: answered in 5 s, answered in 30 s
+    // (after the 20 s threshold), one who hung up after 40 s.
+    let call = |k: i64, answer_after: Option<i64>| PastCall {
+        direction: Direction::Inbound,
+        caller: format!("+3876100050{k}"),
+        called: "+38733555000".into(),
+        client: None,
+        arrived: t,
+        routed: Some(t + Duration::seconds(k)),
+        answered: answer_after.map(|a| t + Duration::seconds(k + a)),
+        ended: t + Duration::seconds(k + 50),
+        intent: Some(centrala_domain::Intent::Order),
+        rule: Some(RoutingRule::Desk(Rule::Operators)),
+        disposition: if answer_after.is_some() { Disposition::Answered } else { Disposition::Abandoned },
+        handler: answer_after.map(|_| op),
+        wrap_up: String::new(),
+        story: answer_after
+            .map(|a| vec![(t + Duration::seconds(k + a), StoryKind::Answered, Some(op), String::new())])
+            .unwrap_or_default(),
+    };
+    let s = db.store.company(alpha);
+    s.record_past_calls(&[call(1, Some(5)), call(2, Some(30)), call(3, None)]).await.unwrap();
+
+    let w = World::new(db, ApiConfig::default(), Clock::System);
+    let sup = w.login("alpha", "sup").await;
+    let mut q = Value::Null;
+    for _ in 0..100 {
+        q = w.get("/api/v1/queues/stats", &sup).await.body[0].clone();
+        if q["arrived_today"] == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        (q["arrived_today"].as_u64(), q["answered_today"].as_u64(), q["abandoned_today"].as_u64()),
+        (Some(3), Some(2), Some(1)),
+        "{q}"
+    );
+    // Within: one of two answered, and the caller who left after 40 s.
+    assert_eq!((q["service_level"].as_f64(), q["asa_s"].as_u64()), (Some(1.0 / 3.0), Some(17)), "{q}");
+    let report = w.get(&format!("/api/v1/reports/queues?from={today}&to={today}"), &sup).await.body;
+    let all = report.as_array().unwrap().iter().find(|r| r["queue"].is_null()).cloned().unwrap();
+    assert_eq!(
+        (all["offered"].as_u64(), all["answered"].as_u64(), all["abandoned"].as_u64()),
+        (Some(3), Some(2), Some(1))
+    );
+}

@@ -205,6 +205,11 @@ enum Request {
         company: CompanyId,
         queues: Vec<(String, QueueSettings)>,
     },
+    /// What the company's queues counted earlier today, before this start.
+    SeedDay {
+        company: CompanyId,
+        counts: Vec<(String, centrala_acd::DayCounts)>,
+    },
     /// A company's time zone (its midnight follows).
     Zone {
         company: CompanyId,
@@ -922,6 +927,13 @@ impl AcdService {
                         d.configure(company, queues);
                         d.queue_changed(company);
                     }
+                    Request::SeedDay { company, counts } => {
+                        for (name, counts) in counts {
+                            let queue = d.queue_named(company, Some(&name));
+                            d.handle(Event::SeedDay { queue, counts });
+                        }
+                        d.queue_changed(company);
+                    }
                     Request::Listen { contact, staff, user, reply } => {
                         let talking = d.acd.agent_of(contact).is_some();
                         let sent = talking
@@ -1144,6 +1156,12 @@ impl AcdService {
     /// changed); the operator queue keeps the defaults if left out.
     pub async fn configure(&self, company: CompanyId, queues: Vec<(String, QueueSettings)>) {
         let _ = self.tx.send(Request::Configure { company, queues }).await;
+    }
+
+    /// Adds what the company's queues counted earlier today (before this
+    /// start) to their "today" figures.
+    pub async fn seed_day(&self, company: CompanyId, counts: Vec<(String, centrala_acd::DayCounts)>) {
+        let _ = self.tx.send(Request::SeedDay { company, counts }).await;
     }
 
     /// A company's time zone changed (or is told at start): its midnight follows.

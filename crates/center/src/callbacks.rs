@@ -19,6 +19,7 @@ use tracing::{info, warn, Instrument};
 /// At start, for every company: its queues to the ACD, then the callbacks
 /// promised before the restart back into them (one listing of companies).
 pub async fn start_all(center: Center) {
+    let started = chrono::Utc::now();
     let companies = match center.store.companies().await {
         Ok(c) => c,
         Err(e) => {
@@ -30,6 +31,12 @@ pub async fn start_all(center: Center) {
         center.acd.zone(c.id, center.zone(c.id).await).await;
         if let Err(e) = center.configure_queues(c.id).await {
             warn!(error = %e, company = c.id.0, "queues: cannot read them");
+        }
+        // Today before this start: the wallboard's "today" is the day's.
+        match crate::intervals::day_so_far(&center, c.id, started).await {
+            Ok(counts) if !counts.is_empty() => center.acd.seed_day(c.id, counts).await,
+            Ok(_) => {}
+            Err(e) => warn!(error = %e, company = c.id.0, "queues: cannot read today's figures before the start"),
         }
         restore(&center, c.id).await;
     }

@@ -106,6 +106,46 @@ pub async fn rebuild_in(
     Ok((written_q, written_a))
 }
 
+/// What each of the company's queues counted today (its local day) before
+/// `until`, computed from the stored calls and not written: the "today"
+/// the ACD adds back after a restart, so the wallboard's figures are the
+/// day's, as the reports' are.
+pub async fn day_so_far(
+    center: &Center,
+    company: CompanyId,
+    until: DateTime<Utc>,
+) -> CenterResult<Vec<(String, centrala_acd::DayCounts)>> {
+    let zone = center.zone(company).await;
+    let today = until.with_timezone(&zone).date_naive();
+    let Some(from) = DateTime::parse_from_rfc3339(&crate::clock::day_start(today, zone)).ok().map(|t| t.to_utc())
+    else {
+        return Ok(Vec::new());
+    };
+    if from >= until {
+        return Ok(Vec::new());
+    }
+    let s = center.company(company);
+    let queues = settings::company_queues(&s, &center.problems).await?;
+    let limits: BTreeMap<String, Duration> =
+        queues.iter().map(|(name, q)| (name.clone(), Duration::seconds(i64::from(q.service_level_seconds)))).collect();
+    let threshold = |q: &str| limits.get(q).copied().unwrap_or(DEFAULT_THRESHOLD);
+    let facts = s.interval_facts(from, until).await?;
+    let (rows, _) = slots(&facts, from, until, until, &threshold);
+    let mut day: BTreeMap<String, centrala_acd::DayCounts> = BTreeMap::new();
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    for r in rows {
+        let d = day.entry(r.queue.clone()).or_default();
+        d.arrived += n(r.offered);
+        d.answered += n(r.answered);
+        d.answered_within += n(r.answered_within);
+        d.abandoned += n(r.abandoned);
+        d.abandoned_after += n(r.abandoned_after);
+        d.overflowed += n(r.overflowed);
+        d.answer_wait_ms += n(r.wait_ms);
+    }
+    Ok(day.into_iter().filter(|(_, d)| *d != centrala_acd::DayCounts::default()).collect())
+}
+
 /// Brings one company's intervals up to date as of `now`: the intervals
 /// of what changed since the last mark (a company without one: in the last
 /// 35 days; older history is `centrala reports rebuild`'s), and while
