@@ -15,12 +15,13 @@
 //! folder (`<data>/secrets`).
 
 use crate::error::{ApiError, ApiResult};
-use crate::routes::reports::{order_rows, orders_csv, queue_out, secs, OrderFiguresOut};
+use crate::routes::reports::{order_rows, orders_csv, queue_out, OrderFiguresOut};
 use crate::routes::wrap_up::Naming;
 use crate::ui::i18n::Tr;
+use crate::ui::reports::{pct, queue_totals, secs as seconds};
 use crate::AppState;
 use centrala_center::reports::{fresh, queues, requests, Cut};
-use centrala_desk::intervals::{add_queue, QueueSlot};
+use centrala_desk::intervals::QueueSlot;
 use centrala_desk::mailing::{due_day, parse_time, retry_after};
 use centrala_desk::report::{Interval, RequestRow};
 use centrala_domain::{CompanyId, Role};
@@ -40,28 +41,42 @@ pub const RECIPIENTS: [Role; 3] = [Role::Supervisor, Role::HeadOfSales, Role::He
 /// How often the binary asks for a round (`run_once`).
 pub const EVERY: Duration = Duration::from_secs(60);
 
-/// The SMTP password of `company` (by its code), from the environment or
-/// the secrets folder; `None`: none set (the server is used without
-/// login, or the login fails visibly).
+/// Where the SMTP password of `company` (by its code) may be: the
+/// environment variable's name, and the file's name in the secrets folder.
+pub fn secret_names(company: &str) -> (String, String) {
+    (
+        format!("CENTRALA_SMTP_PASSWORD_{}", company.to_ascii_uppercase().replace('-', "_")),
+        format!("smtp-{company}.password"),
+    )
+}
+
+/// The SMTP password of `company`, from the environment or the secrets
+/// folder; `None`: none set (the server is used without login, or the
+/// login fails visibly).
 pub fn password(secrets: Option<&std::path::Path>, company: &str) -> Option<String> {
-    let var = format!("CENTRALA_SMTP_PASSWORD_{}", company.to_ascii_uppercase().replace('-', "_"));
+    let (var, file) = secret_names(company);
     if let Ok(p) = std::env::var(&var) {
         return Some(p);
     }
-    let file = secrets?.join(format!("smtp-{company}.password"));
-    std::fs::read_to_string(file).ok().map(|p| p.trim_end_matches(['\r', '\n']).to_owned())
+    std::fs::read_to_string(secrets?.join(file)).ok().map(|p| p.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// Where the password of `company` is read from, for the admin page.
 pub fn password_source(secrets: Option<&std::path::Path>, company: &str) -> &'static str {
-    let var = format!("CENTRALA_SMTP_PASSWORD_{}", company.to_ascii_uppercase().replace('-', "_"));
+    let (var, file) = secret_names(company);
     if std::env::var(&var).is_ok() {
         "environment"
-    } else if secrets.is_some_and(|d| d.join(format!("smtp-{company}.password")).is_file()) {
+    } else if secrets.is_some_and(|d| d.join(&file).is_file()) {
         "file"
     } else {
         "none"
     }
+}
+
+/// Whether `m` receives the daily report: an active supervisor or head
+/// with an e-mail address.
+pub fn receives_report(m: &centrala_store::Staff) -> bool {
+    m.active && !m.email.is_empty() && RECIPIENTS.contains(&m.role)
 }
 
 /// One round at `now`: plans each company's report due (once per day and
@@ -78,13 +93,7 @@ pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> 
         }
         let zone = state.center.zone(company.id).await;
         let day = due_day(now.with_timezone(&zone).naive_local(), at);
-        let to: Vec<_> = s
-            .staff_list()
-            .await?
-            .into_iter()
-            .filter(|m| m.active && !m.email.is_empty() && RECIPIENTS.contains(&m.role))
-            .map(|m| (m.id, m.email))
-            .collect();
+        let to: Vec<_> = s.staff_list().await?.into_iter().filter(receives_report).map(|m| (m.id, m.email)).collect();
         let planned = s.plan_mailings(day, &to, now).await?;
         if planned > 0 {
             info!(company = %company.code, %day, planned, "daily report planned");
@@ -145,13 +154,7 @@ async fn gather(state: &AppState, company: CompanyId, day: NaiveDate) -> ApiResu
     let s = state.store.company(company);
     fresh(&state.center, company).await?;
     let by_hour = queues(&state.center, company, day, day, Cut::Hour, None).await?;
-    let mut totals: BTreeMap<String, QueueSlot> = BTreeMap::new();
-    for (_, r) in &by_hour {
-        let into = totals
-            .entry(r.queue.clone())
-            .or_insert_with(|| QueueSlot { queue: r.queue.clone(), ..QueueSlot::default() });
-        add_queue(into, r);
-    }
+    let totals = queue_totals(&by_hour);
     let hours = by_hour
         .iter()
         .filter(|(_, r)| r.queue.is_empty())
@@ -182,14 +185,6 @@ async fn gather(state: &AppState, company: CompanyId, day: NaiveDate) -> ApiResu
         queues_csv,
         orders_csv,
     })
-}
-
-fn pct(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".to_owned(), |v| format!("{:.1} %", v * 100.0))
-}
-
-fn seconds(ms: Option<i64>) -> String {
-    ms.map_or_else(|| "—".to_owned(), |m| format!("{} s", secs(m)))
 }
 
 /// The report's subject and body (HTML and plain text) in `tr`'s language.

@@ -74,6 +74,12 @@ pub async fn rebuild(
     rebuild_in(&center.company(company), &center.problems, zone, from, until).await
 }
 
+/// Each of the company's queues' service-level threshold.
+async fn thresholds(s: &Scoped<'_>, problems: &settings::Problems) -> CenterResult<BTreeMap<String, Duration>> {
+    let queues = settings::company_queues(s, problems).await?;
+    Ok(queues.iter().map(|(name, q)| (name.clone(), Duration::seconds(i64::from(q.service_level_seconds)))).collect())
+}
+
 /// [`rebuild`] without a running center (the command line's `reports
 /// rebuild`): the company's zone given, its queues' thresholds read here.
 pub async fn rebuild_in(
@@ -84,9 +90,7 @@ pub async fn rebuild_in(
     until: DateTime<Utc>,
 ) -> CenterResult<(usize, usize)> {
     let _one = WRITING.lock().await;
-    let queues = settings::company_queues(s, problems).await?;
-    let limits: BTreeMap<String, Duration> =
-        queues.iter().map(|(name, q)| (name.clone(), Duration::seconds(i64::from(q.service_level_seconds)))).collect();
+    let limits = thresholds(s, problems).await?;
     let threshold = |q: &str| limits.get(q).copied().unwrap_or(DEFAULT_THRESHOLD);
     let (mut written_q, mut written_a) = (0, 0);
     let mut at = slot_of(from);
@@ -125,9 +129,7 @@ pub async fn day_so_far(
         return Ok(Vec::new());
     }
     let s = center.company(company);
-    let queues = settings::company_queues(&s, &center.problems).await?;
-    let limits: BTreeMap<String, Duration> =
-        queues.iter().map(|(name, q)| (name.clone(), Duration::seconds(i64::from(q.service_level_seconds)))).collect();
+    let limits = thresholds(&s, &center.problems).await?;
     let threshold = |q: &str| limits.get(q).copied().unwrap_or(DEFAULT_THRESHOLD);
     let facts = s.interval_facts(from, until).await?;
     let (rows, _) = slots(&facts, from, until, until, &threshold);

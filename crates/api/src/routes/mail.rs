@@ -86,11 +86,7 @@ pub async fn get(State(state): State<AppState>, auth: Allowed<Admins>) -> ApiRes
     Ok(Json(MailOut {
         settings: s.mail_settings().await?.map(settings_out),
         password_source: crate::mail::password_source(state.config.mail_secrets.as_deref(), &code).to_owned(),
-        recipients: people
-            .iter()
-            .filter(|m| m.active && !m.email.is_empty() && crate::mail::RECIPIENTS.contains(&m.role))
-            .map(|m| m.username.clone())
-            .collect(),
+        recipients: people.iter().filter(|m| crate::mail::receives_report(m)).map(|m| m.username.clone()).collect(),
         mailings: s
             .mailings(since)
             .await?

@@ -326,11 +326,9 @@ fn mail_card(tr: Tr, user: &User, mail: &Mail, staff: &[centrala_store::Staff]) 
     use centrala_store::mail::Tls;
     let m = mail.settings.as_ref();
     let tls = m.map_or(Tls::StartTls, |m| m.tls);
-    let recipients: Vec<&centrala_store::Staff> =
-        staff.iter().filter(|s| s.active && !s.email.is_empty() && crate::mail::RECIPIENTS.contains(&s.role)).collect();
+    let recipients: Vec<&centrala_store::Staff> = staff.iter().filter(|s| crate::mail::receives_report(s)).collect();
     let who = |id: StaffId| staff.iter().find(|s| s.id == id).map_or_else(String::new, |s| s.full_name.clone());
-    let env = format!("CENTRALA_SMTP_PASSWORD_{}", mail.code.to_ascii_uppercase().replace('-', "_"));
-    let file = format!("smtp-{}.password", mail.code);
+    let (env, file) = crate::mail::secret_names(&mail.code);
     html! {
         section.card #mail aria-labelledby="h-mail" {
             h2 #h-mail { (tr.t("admin-mail")) }

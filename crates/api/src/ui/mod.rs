@@ -14,7 +14,7 @@ mod charts;
 mod evaluation;
 pub mod i18n;
 mod kb;
-mod reports;
+pub(crate) mod reports;
 
 use crate::{auth::Auth, AppState};
 use axum::{

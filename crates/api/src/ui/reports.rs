@@ -35,11 +35,13 @@ pub struct PageQuery {
     agent: Option<String>,
 }
 
-fn secs(ms: Option<i64>) -> String {
+/// Milliseconds as whole seconds in words (`—`: none).
+pub(crate) fn secs(ms: Option<i64>) -> String {
     ms.map_or_else(|| "—".to_owned(), |m| format!("{} s", crate::routes::reports::secs(m)))
 }
 
-fn pct(v: Option<f64>) -> String {
+/// A share as a per cent in words (`—`: none).
+pub(crate) fn pct(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_owned(), |v| format!("{:.1} %", v * 100.0))
 }
 
@@ -122,13 +124,7 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
     rank.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     rank.truncate(12);
     // The queues' totals over the span.
-    let mut totals: BTreeMap<String, QueueSlot> = BTreeMap::new();
-    for (_, r) in &by_period {
-        let into = totals
-            .entry(r.queue.clone())
-            .or_insert_with(|| QueueSlot { queue: r.queue.clone(), ..QueueSlot::default() });
-        add_queue(into, r);
-    }
+    let totals = queue_totals(&by_period);
     // Offers accepted per day: the operators in scope together.
     let mut offered: BTreeMap<NaiveDate, (u64, u64)> = BTreeMap::new();
     for r in desk.iter().filter(|r| r.staff.is_some_and(in_scope)) {
@@ -226,6 +222,18 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
         },
     )
     .into_response()
+}
+
+/// Each queue's periods summed (`""`: every queue together).
+pub(crate) fn queue_totals(rows: &[(centrala_center::reports::Period, QueueSlot)]) -> BTreeMap<String, QueueSlot> {
+    let mut totals: BTreeMap<String, QueueSlot> = BTreeMap::new();
+    for (_, r) in rows {
+        let into = totals
+            .entry(r.queue.clone())
+            .or_insert_with(|| QueueSlot { queue: r.queue.clone(), ..QueueSlot::default() });
+        add_queue(into, r);
+    }
+    totals
 }
 
 /// The heads' page: this week's most frequent requests (CC-8), as the
