@@ -221,6 +221,9 @@ struct Contact {
     queue: Option<QueueId>,
     state: CState,
     callback: bool,
+    /// Counted as arrived where it first came (a callback made again or
+    /// restored after a restart): not counted again in a queue's day.
+    counted: bool,
     chain: Vec<Step>,
     step: usize,
     epoch: u64,
@@ -505,6 +508,7 @@ impl Acd {
                 }
                 let mut k = self.new_contact(company, ch, priority, Vec::new());
                 k.callback = true;
+                k.counted = true;
                 self.contacts.insert(contact, k);
                 self.record(Some(contact), Some(queue), None, LogKind::CallbackRequested);
                 self.enqueue(contact, queue, 0);
@@ -587,6 +591,7 @@ impl Acd {
             queue: None,
             state: CState::Waiting,
             callback: false,
+            counted: false,
             chain,
             step: 0,
             epoch: 0,
@@ -960,10 +965,11 @@ impl Acd {
             self.contacts.remove(&c);
             return;
         }
+        let arrives = self.contacts.get(&c).is_some_and(|k| !k.counted);
         if let Some((max, to)) = q.cfg.max_len {
             if q.waiting.len() >= max && depth < 8 {
                 if let Some(q) = self.queues.get_mut(&qid) {
-                    q.day.arrived += 1;
+                    q.day.arrived += u64::from(arrives);
                 }
                 self.overflow(c, qid, to, depth);
                 return;
@@ -978,7 +984,7 @@ impl Acd {
         let (epoch, key, priority, arrived) = (k.epoch, k.key(c), k.priority, k.arrived);
         if let Some(q) = self.queues.get_mut(&qid) {
             q.waiting.insert(key);
-            q.day.arrived += 1;
+            q.day.arrived += u64::from(arrives);
         }
         for d in opens.into_iter().skip(1) {
             let at = arrived.plus(d);

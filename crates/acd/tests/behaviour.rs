@@ -559,9 +559,14 @@ fn a_callback_outlives_the_longest_wait_and_a_retry_arrives_as_a_callback() {
     // A retry of another callback arrives behind it, as a callback: the
     // first agent starts the first callback, the second the retry (never an
     // offer, nobody is on the line).
+    let arrived = s.acd.stats(Q).unwrap().arrived_today;
+    assert_eq!(arrived, 2);
     let out = s.at(31).ev(Event::ArriveCallback { contact: c(3), queue: Q, priority: 0 });
     assert!(Sim::offers(&out).is_empty());
     assert!(s.acd.wants_callback(c(3)));
+    // It was counted where it first arrived (or in the day seeded after a
+    // restart): not again.
+    assert_eq!(s.acd.stats(Q).unwrap().arrived_today, arrived);
     s.at(40).agent(1, &[]);
     let log = s.acd.take_log();
     assert!(log.iter().any(|e| e.kind == LogKind::CallbackStarted && e.contact == Some(c(1)) && e.agent == Some(a(1))));

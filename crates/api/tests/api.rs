@@ -1378,16 +1378,20 @@ async fn the_last_admin_cannot_leave_the_company_without_one() {
     let me = w.get("/api/v1/auth/me", &admin).await.body;
     let id = me["id"].as_i64().unwrap();
     let uri = format!("/api/v1/staff/{id}");
-    let as_role =
-        |role: &str, active: bool| json!({"username": "admin", "full_name": "admin", "role": role, "active": active});
+    let as_role = |role: &str, active: bool| json!({"username": "admin", "full_name": "admin", "role": role, "active": active, "email": "boss@example.com"});
     for body in [as_role("operator", true), as_role("supervisor", true), as_role("admin", false)] {
         let r = w.call(Method::PUT, &uri, Some(&admin), Some(body.clone())).await;
         assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "last_admin"), "{body}: {}", r.body);
     }
     let still = w.get(&uri, &admin).await.body;
-    assert_eq!((still["role"].as_str(), still["active"].as_bool()), (Some("admin"), Some(true)), "nothing written");
-    // Unchanged as admin: fine.
-    assert_eq!(w.call(Method::PUT, &uri, Some(&admin), Some(as_role("admin", true))).await.status, StatusCode::OK);
+    assert_eq!(
+        (still["role"].as_str(), still["active"].as_bool(), still["email"].as_str()),
+        (Some("admin"), Some(true), Some("")),
+        "nothing written, the address neither"
+    );
+    // Unchanged as admin: fine, with the address.
+    let r = w.call(Method::PUT, &uri, Some(&admin), Some(as_role("admin", true))).await;
+    assert_eq!((r.status, r.body["email"].as_str()), (StatusCode::OK, Some("boss@example.com")));
     // Another company's admin does not count.
     let beta = w.login("beta", "admin").await;
     assert_eq!(w.get("/api/v1/auth/me", &beta).await.status, StatusCode::OK);

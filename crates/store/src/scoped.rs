@@ -173,10 +173,16 @@ impl<'a> Scoped<'a> {
     }
 
     pub async fn create_staff(&self, input: &StaffInput) -> Result<Staff> {
+        self.create_staff_with_email(input, "").await
+    }
+
+    /// A new member with their e-mail address (checked by the caller;
+    /// empty: none), in one statement.
+    pub async fn create_staff_with_email(&self, input: &StaffInput, email: &str) -> Result<Staff> {
         self.check_staff_input(input).await?;
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO staff (company_id, username, full_name, role, department_id, active, locale, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO staff (company_id, username, full_name, role, department_id, active, locale, created_at, email)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(self.company.0)
         .bind(&input.username)
@@ -186,6 +192,7 @@ impl<'a> Scoped<'a> {
         .bind(b(input.active))
         .bind(&input.locale)
         .bind(now_rfc3339())
+        .bind(email)
         .fetch_all(self.pool())
         .await
         .map_err(|e| StoreError::unique(e, format!("username {:?} is taken", input.username)))?
@@ -219,6 +226,12 @@ impl<'a> Scoped<'a> {
     }
 
     pub async fn update_staff(&self, id: StaffId, input: &StaffInput) -> Result<Staff> {
+        self.update_staff_and_email(id, input, None).await
+    }
+
+    /// Changes a member and, when given, their e-mail address (checked by
+    /// the caller; empty: none), all or none.
+    pub async fn update_staff_and_email(&self, id: StaffId, input: &StaffInput, email: Option<&str>) -> Result<Staff> {
         self.check_staff_input(input).await?;
         let mut tx = self.begin().await?;
         let before: Option<(String, i64)> =
@@ -244,6 +257,14 @@ impl<'a> Scoped<'a> {
         .await
         .map_err(|e| StoreError::unique(e, format!("username {:?} is taken", input.username)))?;
         found(r)?;
+        if let Some(email) = email {
+            sqlx::query("UPDATE staff SET email = $3 WHERE company_id = $1 AND id = $2")
+                .bind(self.company.0)
+                .bind(id.0)
+                .bind(email)
+                .execute(&mut *tx)
+                .await?;
+        }
         // A company never loses its last active admin (demoted or
         // deactivated): nobody could then manage it. Checked inside the
         // change, so the change and the check are one.

@@ -143,11 +143,7 @@ pub async fn create(
     }
     let address = email(body.email.as_deref().unwrap_or(""), "email")?;
     let s = state.store.company(auth.company);
-    let mut member = s.create_staff(&input).await?;
-    if !address.is_empty() {
-        s.set_staff_email(member.id, &address).await?;
-        member.email = address;
-    }
+    let mut member = s.create_staff_with_email(&input, &address).await?;
     if let Some(p) = body.password {
         set_password(&state, auth.company, member.id, p).await?;
         member.has_password = true;
@@ -181,11 +177,7 @@ pub async fn update(
     let address = body.email.as_deref().map(|e| email(e, "email")).transpose()?;
     let s = state.store.company(auth.company);
     let before = s.staff(id).await?;
-    let mut member = s.update_staff(id, &input).await?;
-    if let Some(address) = address {
-        s.set_staff_email(member.id, &address).await?;
-        member.email = address;
-    }
+    let member = s.update_staff_and_email(id, &input, address.as_deref()).await?;
     // A deactivated member, or one whose role changed, sees nothing more
     // through the streams opened before (their sessions end, or their
     // rights changed under them: they log in again).
