@@ -35,6 +35,8 @@ stop_server() {
 }
 
 cpu() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+# Seconds the server's rounds keeping the statistics up to date took so far.
+keeping() { curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" | awk '/^centrala_statistics_keeping_seconds_total/ {print $2}'; }
 TICKS=$(getconf CLK_TCK)
 
 # report T0 T1 C0 C1 SCREEN_LOG: SIPp's outcome, the server's CPU and
@@ -56,6 +58,11 @@ report() {
     grep "call ended" "$WORK/server.log" | sed -E 's/.*rtp_in=([0-9]+) rtp_out=([0-9]+) ms=([0-9]+).*/\1 \2 \3/' |
         awk '$3 > 0 {n++; i += $1 * 1000 / $3; o += $2 * 1000 / $3; if ($2 * 1000 / $3 < 47) low++}
              END {if (n) printf "calls ended: %d; RTP per second per call: out %.1f, in %.1f; calls sending under 47/s: %d\n", n, o / n, i / n, low}'
+    # Keeping the statistics up to date (the 30 s rounds) during the run,
+    # from K0 (taken with C0) to now.
+    if [ -n "${K0:-}" ]; then
+        awk -v k0="$K0" -v k1="$(keeping)" -v e="$elapsed" 'BEGIN {printf "statistics kept: %.2f s in the 30 s rounds over the %.0f s run (%.2f %% of one core at most)\n", k1 - k0, e, 100 * (k1 - k0) / e}'
+    fi
     grep -c "WARN" "$WORK/server.log" | xargs echo "warnings in the log:" || true
     grep "WARN" "$WORK/server.log" | sed -E 's/^[^ ]+ +WARN //; s/[0-9]+/N/g' | cut -c1-120 | sort | uniq -c | sort -rn | head -n 5 || true
 }

@@ -85,6 +85,7 @@ UAS=$!
 sleep 1
 
 C0=$(cpu)
+K0=$(keeping)
 T0=$(date +%s.%N)
 sed -e "s/HOLD_MS/$HOLD_MS/" tools/sipp/caller_bridged.xml > "$WORK/caller.xml"
 (cd "$WORK" && timeout $((CALLS / RATE + 150)) sipp -sf caller.xml "127.0.0.1:$SIP_PORT" -s 38733555000 \

@@ -25,7 +25,11 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::{hint::black_box, time::Instant};
 
-const DAYS: i64 = 365;
+/// A year; `CENTRALA_BENCH_DAYS` makes it shorter for a quick look (a
+/// month's report needs at least 62 days).
+fn days() -> i64 {
+    std::env::var("CENTRALA_BENCH_DAYS").ok().and_then(|d| d.parse().ok()).unwrap_or(365)
+}
 const CALLS_PER_DAY: i64 = 5_500;
 const ORDERS_PER_DAY: i64 = 2_750;
 const OPERATORS: usize = 60;
@@ -121,9 +125,9 @@ fn bench(c: &mut Criterion) {
 
     // A year of history, a day per transaction.
     let started = Instant::now();
-    let first_day = today - Duration::days(DAYS);
+    let first_day = today - Duration::days(days());
     rt.block_on(async {
-        for d in 0..DAYS {
+        for d in 0..days() {
             let day = first_day + Duration::days(d);
             s.record_past_calls(&calls_of(day, &ops, d * CALLS_PER_DAY)).await.unwrap();
             s.record_past_orders(&orders_of(day, &ops, &clients, &products, d * ORDERS_PER_DAY)).await.unwrap();
@@ -131,14 +135,14 @@ fn bench(c: &mut Criterion) {
     });
     println!(
         "history: {} calls and {} orders written in {:.0} s",
-        DAYS * CALLS_PER_DAY,
-        DAYS * ORDERS_PER_DAY,
+        days() * CALLS_PER_DAY,
+        days() * ORDERS_PER_DAY,
         started.elapsed().as_secs_f64()
     );
     let zone = chrono_tz::Europe::Sarajevo;
     let problems = centrala_center::settings::Problems::default();
     let started = Instant::now();
-    let (q, a) = rt
+    let done = rt
         .block_on(centrala_center::intervals::rebuild_in(
             &s,
             &problems,
@@ -147,9 +151,16 @@ fn bench(c: &mut Criterion) {
             Utc::now(),
         ))
         .unwrap();
-    println!("rebuild of the year: {q} queue and {a} agent interval rows in {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "rebuild of the year: {} queue and {} agent interval rows and {} days of the order desk and requests in {:.0} s",
+        done.queue_rows,
+        done.agent_rows,
+        done.days,
+        started.elapsed().as_secs_f64()
+    );
     // Marked up to date, so the center's own round finds nothing to do.
     rt.block_on(s.set_report_mark(Utc::now())).unwrap();
+    rt.block_on(s.set_desk_mark(Utc::now())).unwrap();
     let center = rt.block_on(async {
         Center::start(store.clone(), CenterConfig { clock: Clock::System, time_zone: zone, ..CenterConfig::default() })
     });

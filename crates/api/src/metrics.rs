@@ -52,6 +52,8 @@ pub struct Metrics {
     pub recordings_skipped: Counter,
     /// Free bytes on the recordings' disk, at the last look.
     pub recordings_free_bytes: Gauge,
+    /// Seconds spent keeping the statistics up to date (the 30 s rounds).
+    pub statistics_keeping: Counter<f64, std::sync::atomic::AtomicU64>,
 }
 
 impl Metrics {
@@ -111,6 +113,12 @@ impl Metrics {
             "Free bytes on the disk of the recordings, at the last look",
             recordings_free_bytes.clone(),
         );
+        let statistics_keeping = Counter::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "statistics_keeping_seconds",
+            "Seconds spent keeping the interval statistics and the order desk's days up to date (rounds every 30 s)",
+            statistics_keeping.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             http_requests,
@@ -124,6 +132,7 @@ impl Metrics {
             store_writable,
             recordings_skipped,
             recordings_free_bytes,
+            statistics_keeping,
         }
     }
 
@@ -142,6 +151,8 @@ impl Metrics {
                 self.recordings_free_bytes.set(i64::try_from(free).unwrap_or(i64::MAX));
             }
             catch_up(&self.recordings_skipped, skipped);
+            let kept = centrala_center::intervals::keeping_seconds();
+            self.statistics_keeping.inc_by((kept - self.statistics_keeping.get()).max(0.0));
             for (reason, n) in centrala_sip::limits::refused() {
                 catch_up(&self.calls_refused.get_or_create(&RefusedLabels { reason }), n);
             }

@@ -1405,6 +1405,9 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
             })
             .collect();
         s.record_past_orders(&orders).await.unwrap();
+        // History written behind the server's back is kept by a rebuild.
+        let kept = centrala_center::reports::rebuild(&state.center, company.id, week, today()).await.unwrap();
+        assert_eq!(kept.days, 7);
         admin.goto(&format!("{base}/reports?agent=op.ana&queue=operators")).await.unwrap();
         assert_eq!(count_until(&admin, "#h-rp-attach ~ svg rect.bar", 2).await, 2);
         let titles = admin

@@ -1849,6 +1849,29 @@ async fn the_order_desk_figures_of_a_known_story_are_exact() {
     assert_eq!(d.w.get(&format!("/api/v1/reports/requests?{period}"), &op).await.status, StatusCode::FORBIDDEN);
     let bad = d.w.get("/api/v1/reports/requests?from=2026-12-02&to=2026-12-01", &head).await;
     assert_eq!(bad.body["error"]["field"], "to");
+
+    // The figures are kept per day; what changes after a report is in the
+    // next one: the second call wrapped up late, an order cancelled late
+    // counts as such once.
+    s.wrap_up_interaction(two, "information").await.unwrap();
+    let r = d.w.get(&format!("/api/v1/reports/requests?{period}&interval=month"), &head).await;
+    let rows = r.body.as_array().unwrap().clone();
+    let count = |kind: &str, code: &str| -> u64 {
+        rows.iter().filter(|x| x["kind"] == kind && x["code"] == code).map(|x| x["count"].as_u64().unwrap()).sum()
+    };
+    assert_eq!(
+        (count("intent", "order"), count("wrap_up", "order_taken"), count("wrap_up", "information")),
+        (2, 1, 1),
+        "{rows:?}"
+    );
+    let r = d.w.get(&format!("/api/v1/reports/orders?{period}&interval=month"), &head).await;
+    let company_rows: Vec<_> = r.body.as_array().unwrap().iter().filter(|x| x["agent"].is_null()).cloned().collect();
+    let total = |k: &str| company_rows.iter().map(|x| x[k].as_u64().unwrap_or(0)).sum::<u64>();
+    assert_eq!(
+        (total("calls"), total("orders"), total("cancelled"), total("debt_stops")),
+        (2, 1, 1, 1),
+        "{company_rows:?}"
+    );
 }
 
 /// Interval statistics (issue "Reports and evaluation", item 1) of a known

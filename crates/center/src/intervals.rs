@@ -10,7 +10,7 @@ use crate::{settings, Center, CenterResult};
 use centrala_desk::intervals::{slot_of, slots, AgentSlot, QueueSlot, DEFAULT_THRESHOLD, SLOT};
 use centrala_domain::{CompanyId, StaffId};
 use centrala_store::{Scoped, Store};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::collections::{BTreeMap, BTreeSet};
 use tokio::sync::mpsc;
@@ -61,15 +61,24 @@ pub fn recorder(store: Store) -> mpsc::UnboundedSender<StateRecord> {
     tx
 }
 
+/// What a rebuild wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rebuilt {
+    pub queue_rows: usize,
+    pub agent_rows: usize,
+    /// Local days of the order desk's figures and requests kept.
+    pub days: usize,
+}
+
 /// Rebuilds the stored intervals from `from` to `until` (both taken to
-/// their interval's start) from the facts, a day at a time; returns how
-/// many queue and agent rows it wrote.
+/// their interval's start) from the facts, a day at a time, and the
+/// order desk's and requests' local days they touch.
 pub async fn rebuild(
     center: &Center,
     company: CompanyId,
     from: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> CenterResult<(usize, usize)> {
+) -> CenterResult<Rebuilt> {
     let zone = center.zone(company).await;
     rebuild_in(&center.company(company), &center.problems, zone, from, until).await
 }
@@ -83,6 +92,31 @@ async fn thresholds(s: &Scoped<'_>, problems: &settings::Problems) -> CenterResu
 /// [`rebuild`] without a running center (the command line's `reports
 /// rebuild`): the company's zone given, its queues' thresholds read here.
 pub async fn rebuild_in(
+    s: &Scoped<'_>,
+    problems: &settings::Problems,
+    zone: Tz,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> CenterResult<Rebuilt> {
+    let (queue_rows, agent_rows) = rebuild_intervals(s, problems, zone, from, until).await?;
+    let local = |t: DateTime<Utc>| t.with_timezone(&zone).date_naive();
+    let days: BTreeSet<NaiveDate> =
+        local(from).iter_days().take_while(|d| *d <= local(until - Duration::milliseconds(1))).collect();
+    keep_days(s, zone, &days).await?;
+    Ok(Rebuilt { queue_rows, agent_rows, days: days.len() })
+}
+
+/// Keeps the order desk's figures and requests of these local days
+/// (`reports::keep_day`), one at a time.
+async fn keep_days(s: &Scoped<'_>, zone: Tz, days: &BTreeSet<NaiveDate>) -> CenterResult<()> {
+    let _one = WRITING.lock().await;
+    for day in days {
+        crate::reports::keep_day(s, zone, *day).await?;
+    }
+    Ok(())
+}
+
+async fn rebuild_intervals(
     s: &Scoped<'_>,
     problems: &settings::Problems,
     zone: Tz,
@@ -148,13 +182,31 @@ pub async fn day_so_far(
     Ok(day.into_iter().filter(|(_, d)| *d != centrala_acd::DayCounts::default()).collect())
 }
 
-/// Brings one company's intervals up to date as of `now`: the intervals
-/// of what changed since the last mark (a company without one: in the last
-/// 35 days; older history is `centrala reports rebuild`'s), and while
-/// anyone is logged in the current one and the one the mark was in (states
-/// going on grow with time). Nothing changed and nobody logged in: nothing
-/// is written, so an idle company costs two reads.
+/// Brings one company's kept statistics up to date as of `now`: the
+/// intervals and the order desk's and requests' local days of what
+/// changed since their marks (a company without one: in the last 35 days;
+/// older history is `centrala reports rebuild`'s).
 pub async fn catch_up(center: &Center, company: CompanyId, now: DateTime<Utc>) -> CenterResult<()> {
+    catch_up_intervals(center, company, now).await?;
+    let s = center.company(company);
+    let since = s.desk_mark().await?.unwrap_or(now - FIRST_RUN);
+    let changed = s.desk_changes(since, now).await?;
+    if changed.is_empty() {
+        // Nothing written: an idle company costs reads only.
+        return Ok(());
+    }
+    let zone = center.zone(company).await;
+    let days: BTreeSet<NaiveDate> = changed.iter().map(|t| t.with_timezone(&zone).date_naive()).collect();
+    keep_days(&s, zone, &days).await?;
+    s.set_desk_mark(now).await?;
+    Ok(())
+}
+
+/// The intervals of what changed since the last mark, and while anyone is
+/// logged in the current one and the one the mark was in (states going on
+/// grow with time). Nothing changed and nobody logged in: nothing is
+/// written.
+async fn catch_up_intervals(center: &Center, company: CompanyId, now: DateTime<Utc>) -> CenterResult<()> {
     let s = center.company(company);
     let mark = s.report_mark().await?;
     let since = mark.unwrap_or(now - FIRST_RUN);
@@ -174,8 +226,9 @@ pub async fn catch_up(center: &Center, company: CompanyId, now: DateTime<Utc>) -
             _ => runs.push((d, d + SLOT)),
         }
     }
+    let zone = center.zone(company).await;
     for (from, until) in runs {
-        rebuild(center, company, from, until).await?;
+        rebuild_intervals(&s, &center.problems, zone, from, until).await?;
     }
     s.set_report_mark(now).await?;
     Ok(())
@@ -197,6 +250,16 @@ async fn close_left_states(center: &Center, company: CompanyId, now: DateTime<Ut
     Ok(())
 }
 
+/// Microseconds the rounds of [`keep`] took so far (the
+/// `centrala_statistics_keeping_seconds_total` metric): what keeping the
+/// statistics costs while calls go on.
+static KEEPING_MICROS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Seconds the rounds that keep the statistics up to date took so far.
+pub fn keeping_seconds() -> f64 {
+    KEEPING_MICROS.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e6
+}
+
 /// Keeps every company's intervals up to date, every 30 seconds.
 pub async fn keep(center: Center) {
     let mut first = true;
@@ -211,6 +274,7 @@ pub async fn keep(center: Center) {
                 continue;
             }
         };
+        let round = std::time::Instant::now();
         for c in companies {
             let now = Utc::now();
             if first {
@@ -223,5 +287,7 @@ pub async fn keep(center: Center) {
             }
         }
         first = false;
+        let spent = u64::try_from(round.elapsed().as_micros()).unwrap_or(u64::MAX);
+        KEEPING_MICROS.fetch_add(spent, std::sync::atomic::Ordering::Relaxed);
     }
 }

@@ -5,11 +5,12 @@
 use crate::{Center, CenterResult};
 use centrala_desk::intervals::{add_agent, add_queue, AgentSlot, QueueSlot};
 use centrala_desk::report::{
-    order_desk as figures, requests as counted, CallFact, Facts, Interval, OfferFact, OrderFact, RequestFact,
+    day_rows, requests as counted, roll_up, tally, CallFact, Facts, Interval, OfferFact, OrderFact, RequestFact,
     RequestRow, Row,
 };
 use centrala_domain::{CompanyId, Intent, StaffId};
 use centrala_store::intervals::Group;
+use centrala_store::Scoped;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use std::collections::BTreeMap;
@@ -32,7 +33,7 @@ fn instant(s: &str) -> Option<DateTime<Utc>> {
 /// The requests that came in from `from` to `to` (local days, both
 /// included), per `interval` (CC-8): each intent, wrap-up code and request
 /// category, most frequent first; only the calls that waited in `queue`
-/// when given.
+/// when given. Read from the days kept (see [`keep_day`]).
 pub async fn requests(
     center: &Center,
     company: CompanyId,
@@ -41,32 +42,23 @@ pub async fn requests(
     interval: Interval,
     queue: Option<&str>,
 ) -> CenterResult<Vec<RequestRow>> {
-    let (start, until, zone) = span(center, company, from, to).await;
     let s = center.company(company);
-    let raw = s.request_facts(&start, &until).await?;
     let categories: BTreeMap<String, String> =
         s.wrap_up_codes().await?.into_iter().filter(|c| !c.category.is_empty()).map(|c| (c.code, c.category)).collect();
-    let facts: Vec<RequestFact> = raw
+    let facts: Vec<RequestFact> = s
+        .request_days(from, to)
+        .await?
         .into_iter()
         .filter(|r| queue.is_none_or(|q| r.queue.as_deref() == Some(q)))
-        .filter_map(|r| {
-            let at = instant(&r.arrived_at)?;
-            Some(RequestFact {
-                day: at.with_timezone(&zone).date_naive(),
-                intent: Some(r.intent),
-                category: categories.get(&r.wrap_up).cloned(),
-                wrap_up: Some(r.wrap_up),
-                client_type: r.client_type,
-                queue: r.queue,
-            })
-        })
+        .map(|r| RequestFact { category: r.wrap_up.as_ref().and_then(|w| categories.get(w)).cloned(), ..r })
         .collect();
     Ok(counted(&facts, interval))
 }
 
 /// The order desk's figures from `from` to `to` (local days, both
 /// included), cut by `interval`, per operator (only `staff` when given)
-/// and for the company.
+/// and for the company: the days kept (see [`keep_day`]) and the dormant
+/// clients reactivated, which a later order can still change.
 pub async fn order_desk(
     center: &Center,
     company: CompanyId,
@@ -77,15 +69,34 @@ pub async fn order_desk(
 ) -> CenterResult<Vec<Row>> {
     let (start, until, zone) = span(center, company, from, to).await;
     let s = center.company(company);
+    let mut days = s.desk_days(from, to, staff).await?;
+    // A dormant client called counts when they ordered within 30 days
+    // after the call (any channel, OD-16).
+    for (who, client, at) in s.reactivation_calls(&start, &until).await? {
+        let Some(at) = instant(&at) else { continue };
+        let called = at.with_timezone(&zone).date_naive();
+        if s.client_ordered_between(client, called, called + chrono::Duration::days(REACTIVATION_DAYS)).await? {
+            days.push(Row { period: called, staff: Some(who.0), reactivated: 1, ..Row::default() });
+        }
+    }
+    Ok(roll_up(&days, interval, staff.map(|s| s.0)))
+}
+
+/// Keeps local day `day` of the order desk and the requests: its facts
+/// read, its figures per operator (`day_rows`) and its requests counted
+/// (`tally`), written in place of what was kept.
+pub async fn keep_day(s: &Scoped<'_>, zone: Tz, day: NaiveDate) -> CenterResult<()> {
+    let start = crate::clock::day_start(day, zone);
+    let until = crate::clock::day_start(day.succ_opt().unwrap_or(day), zone);
+    let on = |t: &DateTime<Utc>| t.with_timezone(&zone).date_naive();
     let raw = s.order_desk_facts(&start, &until).await?;
-    let day = |t: &DateTime<Utc>, zone: Tz| t.with_timezone(&zone).date_naive();
     let order = Intent::Order.as_str();
     let mut facts = Facts::default();
     for c in raw.calls {
         let Some(answered) = instant(&c.answered_at) else { continue };
         facts.calls.push(CallFact {
             staff: c.staff.0,
-            day: day(&answered, zone),
+            day: on(&answered),
             order_intent: c.intent == order,
             client: c.client.map(|c| c.0),
             answered,
@@ -98,7 +109,7 @@ pub async fn order_desk(
             staff: o.staff.0,
             client: o.client.0,
             confirmed,
-            day: day(&confirmed, zone),
+            day: on(&confirmed),
             total_cents: o.total_cents,
             lines: o.lines,
             cancelled: o.status == centrala_desk::order::OrderStatus::Cancelled.as_str(),
@@ -108,7 +119,7 @@ pub async fn order_desk(
         let Some(at) = instant(&o.at) else { continue };
         facts.offers.push(OfferFact {
             staff: o.staff.0,
-            day: day(&at, zone),
+            day: on(&at),
             reason: o.reason,
             accepted: o.answer == "accepted",
         });
@@ -117,20 +128,28 @@ pub async fn order_desk(
         let people = s.staff_list().await?;
         for (actor, at) in raw.debt_stops {
             let (Some(m), Some(at)) = (people.iter().find(|m| m.username == actor), instant(&at)) else { continue };
-            facts.debt_stops.push((m.id.0, day(&at, zone)));
+            facts.debt_stops.push((m.id.0, on(&at)));
         }
     }
-    // A dormant client called counts when they ordered within 30 days
-    // after the call (any channel, OD-16).
-    for (who, client, at) in raw.reactivation_calls {
-        let Some(at) = instant(&at) else { continue };
-        let called = day(&at, zone);
-        let until = called + chrono::Duration::days(REACTIVATION_DAYS);
-        if s.client_ordered_between(client, called, until).await? {
-            facts.reactivated.push((who.0, called));
-        }
-    }
-    Ok(figures(&facts, interval, staff.map(|s| s.0)))
+    let requests: Vec<RequestFact> = s
+        .request_facts(&start, &until)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let at = instant(&r.arrived_at)?;
+            Some(RequestFact {
+                day: on(&at),
+                intent: Some(r.intent),
+                wrap_up: Some(r.wrap_up),
+                category: None,
+                client_type: r.client_type,
+                queue: r.queue,
+                count: 1,
+            })
+        })
+        .collect();
+    s.replace_report_day(day, &day_rows(&facts), &tally(requests)).await?;
+    Ok(())
 }
 
 /// How fine a queue or agent report is cut.
@@ -266,17 +285,15 @@ pub async fn agents(
     Ok(out.into_iter().map(|((p, _), row)| (p, row)).collect())
 }
 
-/// Rebuilds the interval statistics of the local days `from` to `to`.
+/// Rebuilds the kept statistics of the local days `from` to `to`: the
+/// intervals, the order desk's figures and the requests.
 pub async fn rebuild(
     center: &Center,
     company: CompanyId,
     from: NaiveDate,
     to: NaiveDate,
-) -> CenterResult<(usize, usize)> {
-    let (start, until, _) = span(center, company, from, to).await;
-    let (Some(start), Some(until)) = (instant(&start), instant(&until)) else {
-        return Err(crate::CenterError::Invalid("the period's days cannot be placed in time".into()));
-    };
+) -> CenterResult<crate::intervals::Rebuilt> {
+    let (start, until, _) = instants(center, company, from, to).await?;
     crate::intervals::rebuild(center, company, start, until).await
 }
 

@@ -408,10 +408,12 @@ async fn rebuild_reports(
     let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).map(|t| t.to_utc());
     let (start, until) = (parse(&start)?, parse(&until)?);
     let problems = centrala_center::settings::Problems::default();
-    let (queues, agents) =
-        centrala_center::intervals::rebuild_in(&store.company(c.id), &problems, zone, start, until).await?;
+    let done = centrala_center::intervals::rebuild_in(&store.company(c.id), &problems, zone, start, until).await?;
     store.close().await;
-    println!("rebuilt {from} to {to} for {company}: {queues} queue and {agents} agent intervals");
+    println!(
+        "rebuilt {from} to {to} for {company}: {} queue and {} agent intervals, {} days of the order desk and requests",
+        done.queue_rows, done.agent_rows, done.days
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -84,7 +84,8 @@ async fn serve_demo_answers_logs_in_and_stops_cleanly() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let counts: Vec<usize> = text.split_whitespace().filter_map(|w| w.parse().ok()).collect();
-    assert!(text.contains("queue and") && counts.iter().all(|n| *n > 10), "{text}");
+    assert!(text.contains("queue and") && counts.len() == 3 && counts[0] > 10 && counts[1] > 10, "{text}");
+    assert_eq!(counts[2], 9, "the days of the order desk and requests, both ends included: {text}");
     let back = centrala(&data).args(["reports", "rebuild", "--company", "demo", "--from", &to, "--to", &from]).output();
     let back = back.unwrap();
     assert!(!back.status.success());

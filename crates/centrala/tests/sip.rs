@@ -832,6 +832,9 @@ async fn an_ordering_client_reaches_a_ready_operator_and_they_talk_recorded() {
         "{mine}"
     );
     assert!(mine["talking"].as_i64().unwrap() >= 7 && mine["ready"].as_i64().unwrap() >= 1, "{mine}");
+    // What keeping them costs is timed (the first round ran at the start).
+    let m = metrics(&http, &server).await;
+    assert!(metric(&m, "centrala_statistics_keeping_seconds_total") > 0.0, "{m}");
     server.stop();
 }
 

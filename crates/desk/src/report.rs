@@ -117,6 +117,24 @@ pub struct Row {
 }
 
 impl Row {
+    /// Adds `other`'s counts to this row's.
+    pub fn add(&mut self, other: &Row) {
+        self.calls += other.calls;
+        self.order_calls += other.order_calls;
+        self.converted += other.converted;
+        self.orders += other.orders;
+        self.value_cents += other.value_cents;
+        self.lines += other.lines;
+        self.offers += other.offers;
+        self.accepted += other.accepted;
+        for (reason, n) in &other.offers_by_reason {
+            *self.offers_by_reason.entry(reason.clone()).or_default() += n;
+        }
+        self.debt_stops += other.debt_stops;
+        self.cancelled += other.cancelled;
+        self.reactivated += other.reactivated;
+    }
+
     /// Converted of the order calls, when there were any.
     pub fn conversion(&self) -> Option<f64> {
         (self.order_calls > 0).then(|| self.converted as f64 / self.order_calls as f64)
@@ -137,25 +155,31 @@ impl Row {
 /// period for the company; periods in order, operators by id, the
 /// company's row after its operators'.
 pub fn order_desk(f: &Facts, interval: Interval, staff: Option<i64>) -> Vec<Row> {
-    let mut rows: BTreeMap<(NaiveDate, Option<i64>), Row> = BTreeMap::new();
-    let wanted = |s: i64| staff.is_none_or(|w| w == s);
+    roll_up(&day_rows(f), interval, staff)
+}
+
+/// The figures per local day and operator (`period` the day, `staff`
+/// set), in order: what is kept per day, so that a month's report sums
+/// rows instead of reading every call.
+pub fn day_rows(f: &Facts) -> Vec<Row> {
+    let mut rows: BTreeMap<(NaiveDate, i64), Row> = BTreeMap::new();
     let mut add = |day: NaiveDate, s: i64, apply: &dyn Fn(&mut Row)| {
-        if !wanted(s) {
-            return;
-        }
-        let period = interval.start(day);
-        for who in [Some(s), None] {
-            let row = rows.entry((period, who)).or_insert_with(|| Row { period, staff: who, ..Row::default() });
-            apply(row);
-        }
+        apply(rows.entry((day, s)).or_insert_with(|| Row { period: day, staff: Some(s), ..Row::default() }));
     };
+    // The orders' confirmations per operator and client, in time, so each
+    // call finds its order by a search instead of a scan of every order.
+    let mut confirmed: BTreeMap<(i64, i64), Vec<DateTime<Utc>>> = BTreeMap::new();
+    for o in &f.orders {
+        confirmed.entry((o.staff, o.client)).or_default().push(o.confirmed);
+    }
+    for times in confirmed.values_mut() {
+        times.sort_unstable();
+    }
     for c in &f.calls {
         let converted = c.order_intent
-            && f.orders.iter().any(|o| {
-                o.staff == c.staff
-                    && Some(o.client) == c.client
-                    && o.confirmed >= c.answered
-                    && c.ended.is_none_or(|e| o.confirmed <= e + ORDER_AFTER_CALL)
+            && c.client.and_then(|client| confirmed.get(&(c.staff, client))).is_some_and(|times| {
+                let first = times.partition_point(|t| *t < c.answered);
+                times.get(first).is_some_and(|t| c.ended.is_none_or(|e| *t <= e + ORDER_AFTER_CALL))
             });
         add(c.day, c.staff, &|r| {
             r.calls += 1;
@@ -184,6 +208,21 @@ pub fn order_desk(f: &Facts, interval: Interval, staff: Option<i64>) -> Vec<Row>
     for (s, day) in &f.reactivated {
         add(*day, *s, &|r| r.reactivated += 1);
     }
+    rows.into_values().collect()
+}
+
+/// Rows of one operator's day (as [`day_rows`] makes them) summed per
+/// period of `interval`, per operator (only `staff` when given) and for
+/// the company, ordered as [`order_desk`]'s.
+pub fn roll_up(days: &[Row], interval: Interval, staff: Option<i64>) -> Vec<Row> {
+    let mut rows: BTreeMap<(NaiveDate, Option<i64>), Row> = BTreeMap::new();
+    for d in days {
+        let Some(s) = d.staff.filter(|s| staff.is_none_or(|w| w == *s)) else { continue };
+        let period = interval.start(d.period);
+        for who in [Some(s), None] {
+            rows.entry((period, who)).or_insert_with(|| Row { period, staff: who, ..Row::default() }).add(d);
+        }
+    }
     // Company rows after the operators' of the same period.
     let mut out: Vec<Row> = rows.into_values().collect();
     out.sort_by_key(|r| (r.period, r.staff.is_none(), r.staff));
@@ -193,7 +232,7 @@ pub fn order_desk(f: &Facts, interval: Interval, staff: Option<i64>) -> Vec<Row>
 /// A contact that came in (CC-8): why the caller called (the menu's
 /// intent), the operator's wrap-up code and its request category, the
 /// client's type, the queue it waited in.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct RequestFact {
     pub day: NaiveDate,
     pub intent: Option<String>,
@@ -204,6 +243,8 @@ pub struct RequestFact {
     pub client_type: Option<String>,
     /// `None`: the caller left in the menu.
     pub queue: Option<String>,
+    /// How many contacts these are (the same in every other field).
+    pub count: u64,
 }
 
 /// How often one request came in, in one period.
@@ -219,6 +260,17 @@ pub struct RequestRow {
     pub by_client_type: BTreeMap<Option<String>, u64>,
     /// The same, per queue (`None`: left in the menu).
     pub by_queue: BTreeMap<Option<String>, u64>,
+}
+
+/// The same facts with the identical ones counted once, with their number
+/// (what is kept per day).
+pub fn tally(facts: Vec<RequestFact>) -> Vec<RequestFact> {
+    let mut by: BTreeMap<RequestFact, u64> = BTreeMap::new();
+    for f in facts {
+        let n = f.count;
+        *by.entry(RequestFact { count: 0, ..f }).or_default() += n;
+    }
+    by.into_iter().map(|(f, count)| RequestFact { count, ..f }).collect()
 }
 
 /// The requests per period: each intent, wrap-up code and category with
@@ -238,9 +290,9 @@ pub fn requests(facts: &[RequestFact], interval: Interval) -> Vec<RequestRow> {
                 by_client_type: BTreeMap::new(),
                 by_queue: BTreeMap::new(),
             });
-            row.count += 1;
-            *row.by_client_type.entry(f.client_type.clone()).or_default() += 1;
-            *row.by_queue.entry(f.queue.clone()).or_default() += 1;
+            row.count += f.count;
+            *row.by_client_type.entry(f.client_type.clone()).or_default() += f.count;
+            *row.by_queue.entry(f.queue.clone()).or_default() += f.count;
         }
     }
     let mut out: Vec<RequestRow> = rows.into_values().collect();
@@ -349,6 +401,48 @@ mod tests {
     }
 
     #[test]
+    fn a_call_finds_its_order_among_the_clients_others_and_days_sum_to_periods() {
+        let f = Facts {
+            calls: vec![
+                // An order of the same client before the answer and one two
+                // hours after the end do not count; the one between does.
+                call(1, "2026-12-01", true, 10, "2026-12-01T08:00:00Z", "2026-12-01T08:05:00Z"),
+                // Going on: any order after the answer counts.
+                CallFact {
+                    ended: None,
+                    ..call(1, "2026-12-02", true, 11, "2026-12-02T09:00:00Z", "2026-12-02T09:00:00Z")
+                },
+                // Another operator's call for the same client: not his order.
+                call(2, "2026-12-02", true, 11, "2026-12-02T08:00:00Z", "2026-12-02T08:10:00Z"),
+            ],
+            orders: vec![
+                order(1, 10, "2026-12-01T07:00:00Z", "2026-12-01", 100, 1, false),
+                order(1, 10, "2026-12-01T10:05:00Z", "2026-12-01", 100, 1, false),
+                order(1, 10, "2026-12-01T08:34:00Z", "2026-12-01", 100, 1, false),
+                order(1, 11, "2026-12-02T18:00:00Z", "2026-12-02", 100, 1, false),
+            ],
+            ..Facts::default()
+        };
+        let days = day_rows(&f);
+        let got: Vec<_> = days.iter().map(|r| (r.period, r.staff, r.calls, r.converted, r.orders)).collect();
+        assert_eq!(
+            got,
+            [
+                (d("2026-12-01"), Some(1), 1, 1, 3),
+                (d("2026-12-02"), Some(1), 1, 1, 1),
+                (d("2026-12-02"), Some(2), 1, 0, 0),
+            ]
+        );
+        for interval in [Interval::Day, Interval::Week, Interval::Month] {
+            assert_eq!(roll_up(&days, interval, None), order_desk(&f, interval, None));
+            assert_eq!(roll_up(&days, interval, Some(2)), order_desk(&f, interval, Some(2)));
+        }
+        let week = roll_up(&days, Interval::Week, None);
+        let company = week.iter().find(|r| r.staff.is_none()).unwrap();
+        assert_eq!((company.calls, company.converted, company.orders, company.value_cents), (3, 2, 4, 400));
+    }
+
+    #[test]
     fn requests_are_counted_per_period_most_frequent_first() {
         let fact = |day: &str, intent: Option<&str>, wrap: Option<&str>, ty: Option<&str>| RequestFact {
             day: d(day),
@@ -357,6 +451,7 @@ mod tests {
             client_type: ty.map(str::to_owned),
             queue: intent.map(|i| if i == "order" { "sales" } else { "operators" }.to_owned()),
             category: wrap.filter(|w| *w == "order_taken").map(|_| "sales".to_owned()),
+            count: 1,
         };
         let facts = [
             fact("2026-11-30", Some("order"), Some("order_taken"), Some("retail")),
@@ -367,6 +462,12 @@ mod tests {
             fact("2026-12-07", None, None, None),
         ];
         let rows = requests(&facts, Interval::Week);
+        let tallied = tally(facts.to_vec());
+        assert_eq!(tallied.len(), facts.len(), "no two alike");
+        assert_eq!(requests(&tallied, Interval::Week), rows);
+        let twice = tally([facts.to_vec(), facts.to_vec()].concat());
+        assert_eq!((twice.len(), twice.iter().map(|f| f.count).sum::<u64>()), (facts.len(), 12));
+        assert_eq!(requests(&twice, Interval::Week)[0].count, 6, "each counted with its number");
         let got: Vec<(NaiveDate, &str, &str, u64)> =
             rows.iter().map(|r| (r.period, r.kind, r.code.as_str(), r.count)).collect();
         assert_eq!(

@@ -497,7 +497,13 @@ impl Scoped<'_> {
 
     /// The handler's wrap-up code (what the call was about in the end).
     pub async fn wrap_up_interaction(&self, id: InteractionId, code: &str) -> Result<()> {
-        self.touch("UPDATE interactions SET wrap_up = $3 WHERE company_id = $1 AND id = $2", id, &[code]).await
+        let now = now_rfc3339();
+        self.touch(
+            "UPDATE interactions SET wrap_up = $3, wrapped_at = $4 WHERE company_id = $1 AND id = $2",
+            id,
+            &[code, &now],
+        )
+        .await
     }
 
     /// The handler's notes, `internal` when only supervisors, heads and

@@ -800,14 +800,15 @@ async fn the_reports_read_a_periods_facts(store: &Store) {
         asked,
         [("order", "order_taken", Some(client.client_type.clone()), Some("sales")), ("", "", None, None)]
     );
-    let called: Vec<_> = f.reactivation_calls.iter().map(|(who, c, _)| (*who, *c)).collect();
+    let called: Vec<_> =
+        s.reactivation_calls(&before, after).await.unwrap().iter().map(|(who, c, _)| (*who, *c)).collect();
     assert_eq!(called, [(ana, client.id)], "the reactivation campaign's call only");
     // Before the period: nothing; another company: nothing.
     let empty = s.order_desk_facts("2000-01-01T00:00:00.000Z", &before).await.unwrap();
     assert!(
         empty.calls.is_empty() && empty.orders.is_empty() && empty.offers.is_empty() && empty.debt_stops.is_empty()
     );
-    assert!(empty.reactivation_calls.is_empty());
+    assert!(s.reactivation_calls("2000-01-01T00:00:00.000Z", &before).await.unwrap().is_empty());
     assert!(s.request_facts("2000-01-01T00:00:00.000Z", &before).await.unwrap().is_empty());
     // Orders of the past written in bulk read as the desk's own.
     let past = centrala_store::reports::PastOrder {
@@ -1043,7 +1044,104 @@ async fn wrap_up_codes_are_the_companys_own(store: &Store) {
     assert_eq!(other, BUILT_IN);
 }
 
+/// The days kept of the order desk and the requests: written in place of
+/// what was kept, read back per operator and day, another company's
+/// apart; a call wrapped up after it ended is found changed, a call
+/// written behind the server's back is not (a rebuild keeps it).
+async fn report_days_are_kept_in_place_and_found_changed(store: &Store) {
+    use centrala_desk::report::{RequestFact, Row};
+    use centrala_store::interactions::{Direction, Disposition};
+    let (a, b) = two_companies(store).await;
+    let s = store.company(a);
+    let ana = s.create_staff(&input("op.ana", Role::Operator)).await.unwrap().id;
+    let day = d("2026-11-27");
+    let row = |calls, reasons: &[(&str, u64)]| Row {
+        period: day,
+        staff: Some(ana.0),
+        calls,
+        order_calls: 2,
+        converted: 1,
+        orders: 1,
+        value_cents: 12_050,
+        lines: 3,
+        offers: reasons.iter().map(|(_, n)| n).sum(),
+        accepted: 1,
+        offers_by_reason: reasons.iter().map(|(r, n)| (r.to_string(), *n)).collect(),
+        debt_stops: 1,
+        cancelled: 1,
+        reactivated: 0,
+    };
+    let asked = |wrap: Option<&str>, count| RequestFact {
+        day,
+        intent: Some("order".into()),
+        wrap_up: wrap.map(str::to_owned),
+        category: None,
+        client_type: None,
+        queue: Some("operators".into()),
+        count,
+    };
+    s.replace_report_day(
+        day,
+        &[row(3, &[("new", 2), ("special", 1)])],
+        &[asked(Some("order_taken"), 2), asked(None, 1)],
+    )
+    .await
+    .unwrap();
+    // Kept again: the new rows replace the old, nothing is added.
+    let again = row(4, &[("new", 3)]);
+    s.replace_report_day(day, std::slice::from_ref(&again), &[asked(None, 5)]).await.unwrap();
+    assert_eq!(s.desk_days(day, day, None).await.unwrap(), std::slice::from_ref(&again));
+    assert_eq!(s.desk_days(day, day, Some(ana)).await.unwrap(), [again]);
+    assert!(s.desk_days(day, day, Some(StaffId(ana.0 + 1000))).await.unwrap().is_empty());
+    assert!(s.desk_days(d("2026-11-28"), d("2026-11-30"), None).await.unwrap().is_empty());
+    assert_eq!(s.request_days(day, day).await.unwrap(), [asked(None, 5)]);
+    assert!(store.company(b).desk_days(day, day, None).await.unwrap().is_empty());
+    assert!(store.company(b).request_days(day, day).await.unwrap().is_empty());
+    // Marks.
+    assert_eq!(s.desk_mark().await.unwrap(), None);
+    let mark = chrono::Utc::now();
+    s.set_desk_mark(mark).await.unwrap();
+    let kept = s.desk_mark().await.unwrap().unwrap();
+    assert!((kept - mark).num_milliseconds().abs() <= 1, "{kept} {mark}");
+    assert_eq!(store.company(b).desk_mark().await.unwrap(), None);
+
+    // A call of two hours ago written now: not a change of now.
+    let ago = |m: i64| chrono::Utc::now() - chrono::Duration::minutes(m);
+    let arrived = ago(120);
+    let past = centrala_store::intervals::PastCall {
+        direction: Direction::Inbound,
+        caller: "+38761000111".into(),
+        called: "+38733555000".into(),
+        client: None,
+        arrived,
+        routed: Some(arrived),
+        answered: Some(ago(119)),
+        ended: ago(110),
+        intent: Some(centrala_domain::Intent::Order),
+        rule: None,
+        disposition: Disposition::Answered,
+        handler: Some(ana),
+        wrap_up: String::new(),
+        story: Vec::new(),
+    };
+    s.record_past_calls(std::slice::from_ref(&past)).await.unwrap();
+    let since = ago(1);
+    let stamp = |t: chrono::DateTime<chrono::Utc>| centrala_store::intervals::stamp(t);
+    let changed = |v: Vec<chrono::DateTime<chrono::Utc>>| v.into_iter().map(stamp).collect::<Vec<_>>();
+    assert!(s.desk_changes(since, chrono::Utc::now()).await.unwrap().is_empty());
+    // Wrapped up now: its day changed (where it arrived, where it was answered).
+    let id = s.interactions(&Default::default()).await.unwrap()[0].id;
+    s.wrap_up_interaction(id, "order_taken").await.unwrap();
+    let found = changed(s.desk_changes(since, chrono::Utc::now()).await.unwrap());
+    assert_eq!(found, [stamp(arrived), stamp(past.answered.unwrap())]);
+    // A call that comes in now is a change; not another company's.
+    s.start_call(Direction::Inbound, "+38761000112", "+38733555000", None, true).await.unwrap();
+    assert_eq!(s.desk_changes(since, chrono::Utc::now()).await.unwrap().len(), 3);
+    assert!(store.company(b).desk_changes(since, chrono::Utc::now()).await.unwrap().is_empty());
+}
+
 storage_suite!(
+    report_days_are_kept_in_place_and_found_changed,
     wrap_up_codes_are_the_companys_own,
     evaluations_keep_their_criteria_complaints_targets_and_mentors,
     interval_statistics_keep_their_facts_and_rows,

@@ -170,6 +170,7 @@ pub async fn orders(
     let (from, to, interval) = period(&q.from, &q.to, q.interval.as_deref())?;
     let s = state.store.company(auth.company);
     let staff = agent_asked(&state, &auth, q.agent.as_deref()).await?;
+    centrala_center::reports::fresh(&state.center, auth.company).await?;
     let out = order_rows(&state, auth.company, from, to, interval, staff).await?;
     s.audit(&auth.username, "report", "orders", &format!("{from}..{to}"), q.agent.as_deref().unwrap_or("")).await?;
     if q.format.as_deref() == Some("csv") {
@@ -320,6 +321,7 @@ pub async fn requests(
     if let Some(name) = queue {
         known_queue(&state, &s, name).await?;
     }
+    centrala_center::reports::fresh(&state.center, auth.company).await?;
     let rows = centrala_center::reports::requests(&state.center, auth.company, from, to, interval, queue).await?;
     let (naming, tr) = (Naming::of(&s).await?, Tr::new(&auth.locale));
     let out: Vec<RequestOut> = rows
@@ -634,10 +636,13 @@ pub struct RebuildIn {
 pub struct RebuildOut {
     pub queue_intervals: usize,
     pub agent_intervals: usize,
+    /// Local days of the order desk's figures and requests kept.
+    pub days: usize,
 }
 
-/// Rebuilds the 15-minute statistics of these local days from the stored
-/// calls and agent states (after history was imported, or a queue's
+/// Rebuilds the 15-minute statistics, the order desk's figures and the
+/// requests of these local days from the stored calls, agent states,
+/// orders and offers (after history was imported, or a queue's
 /// service-level threshold changed). Admins only. The same as `centrala
 /// reports rebuild`.
 #[utoipa::path(post, path = "/api/v1/reports/rebuild", tag = "reports", request_body = RebuildIn,
@@ -648,7 +653,7 @@ pub async fn rebuild(
     ApiJson(body): ApiJson<RebuildIn>,
 ) -> ApiResult<Json<RebuildOut>> {
     let (from, to) = days(&body.from, &body.to, MAX_DAYS)?;
-    let (queues, agents) = centrala_center::reports::rebuild(&state.center, auth.company, from, to).await?;
+    let done = centrala_center::reports::rebuild(&state.center, auth.company, from, to).await?;
     state.store.company(auth.company).audit(&auth.username, "rebuild", "reports", &format!("{from}..{to}"), "").await?;
-    Ok(Json(RebuildOut { queue_intervals: queues, agent_intervals: agents }))
+    Ok(Json(RebuildOut { queue_intervals: done.queue_rows, agent_intervals: done.agent_rows, days: done.days }))
 }

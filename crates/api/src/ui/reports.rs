@@ -241,6 +241,9 @@ pub(crate) fn queue_totals(rows: &[(centrala_center::reports::Period, QueueSlot)
 pub async fn top_requests(state: &AppState, user: &User) -> maud::Markup {
     let tr = user.tr;
     let monday = Interval::Week.start(user.today);
+    if let Err(e) = centrala_center::reports::fresh(&state.center, user.auth.company).await {
+        tracing::warn!(error = %e, "the top requests read as kept: not brought up to date");
+    }
     let rows =
         centrala_center::reports::requests(&state.center, user.auth.company, monday, user.today, Interval::Week, None)
             .await
