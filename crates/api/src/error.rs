@@ -93,6 +93,10 @@ pub const CODES: &[&str] = &[
     // Planning.
     "substitute_too_long",
     "invalid_substitute",
+    // Cases.
+    "no_resolution",
+    "case_closed",
+    "no_email",
 ];
 
 /// The JSON body of every error.

@@ -66,10 +66,12 @@ use utoipa::{
         routes::evaluation::scorecards, routes::evaluation::put_scorecard, routes::evaluation::evaluate, routes::evaluation::evaluations,
         routes::evaluation::complain, routes::evaluation::complaints, routes::evaluation::decide, routes::evaluation::targets,
         routes::evaluation::put_targets, routes::evaluation::development, routes::evaluation::put_development, routes::evaluation::standing,
+        routes::cases::create, routes::cases::list, routes::cases::get_one, routes::cases::change, routes::cases::note,
+        routes::cases::rules, routes::cases::put_rules,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),
-    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"), (name = "knowledge"), (name = "campaigns"), (name = "reports"), (name = "evaluation"))
+    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"), (name = "knowledge"), (name = "campaigns"), (name = "reports"), (name = "evaluation"), (name = "cases"))
 )]
 pub struct ApiDoc;
 
@@ -207,6 +209,10 @@ pub fn app(state: AppState) -> Router {
         .route("/reports/queues", get(routes::reports::queues))
         .route("/reports/agents", get(routes::reports::agents))
         .route("/reports/rebuild", post(routes::reports::rebuild))
+        .route("/cases", get(cases::list).post(cases::create))
+        .route("/cases/{id}", get(cases::get_one).put(cases::change))
+        .route("/cases/{id}/notes", post(cases::note))
+        .route("/case-rules", get(cases::rules).put(cases::put_rules))
         .route("/reports/standing", get(routes::evaluation::standing))
         .route("/wrap-up-codes", get(routes::wrap_up::get).put(routes::wrap_up::put))
         .route("/scorecards", get(routes::evaluation::scorecards))

@@ -80,8 +80,8 @@ pub fn receives_report(m: &centrala_store::Staff) -> bool {
 }
 
 /// One round at `now`: plans each company's report due (once per day and
-/// recipient), then tries every report waiting. Returns how many were
-/// sent. The binary's timer calls it every `EVERY` (this crate spawns no
+/// recipient), then tries every report waiting and every message of the
+/// outbox due (cases' notices and replies). Returns how many were sent. The binary's timer calls it every `EVERY` (this crate spawns no
 /// task).
 pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
     for company in state.store.companies().await? {
@@ -129,7 +129,7 @@ pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> 
         let result = outcome.as_ref().map(|_| ()).map_err(|e| (e.as_str(), retry_after(attempts).map(|d| now + d)));
         s.mailing_tried(m.day, m.staff, result, now).await?;
     }
-    Ok(sent)
+    Ok(sent + send_outbox(state, now).await?)
 }
 
 /// One day's figures, read once for all its recipients.
@@ -328,11 +328,61 @@ async fn deliver(state: &AppState, settings: &MailSettings, m: &Mailing, d: &Dai
     let member = s.staff(m.staff).await.map_err(|e| e.to_string())?;
     let tr = Tr::new(member.as_ref().map_or("bs", |m| m.locale.as_str()));
     let msg = message(settings, &m.address, d, tr).map_err(|e| format!("message: {e}"))?;
-    let code =
-        state.store.company_by_id(m.company).await.map_err(|e| e.to_string())?.map(|c| c.code).unwrap_or_default();
+    send(state, m.company, settings, msg).await
+}
+
+/// Sends a message over the company's server, with its password.
+async fn send(state: &AppState, company: CompanyId, settings: &MailSettings, msg: Message) -> Result<(), String> {
+    let code = state.store.company_by_id(company).await.map_err(|e| e.to_string())?.map(|c| c.code).unwrap_or_default();
     let secret = password(state.config.mail_secrets.as_deref(), &code);
     let transport = transport(settings, secret).map_err(|e| format!("tls: {e}"))?;
     transport.send(msg).await.map(|_| ()).map_err(|e| format!("{}: {e}", kind(&e)))
+}
+
+/// Sends the outbox's messages that are due (a case's notices and
+/// replies), each tried again with backoff when it fails; returns how
+/// many went out.
+async fn send_outbox(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
+    let mut sent = 0;
+    for o in state.store.due_outgoing(now).await? {
+        let company = CompanyId(o.company_id);
+        let s = state.store.company(company);
+        let outcome = match s.mail_settings().await? {
+            Some(settings) => {
+                let name = state.store.company_by_id(company).await?.map(|c| c.name);
+                let msg = mailbox(&settings.from_address, name.as_deref())
+                    .and_then(|from| Ok((from, mailbox(&o.to_address, None)?)))
+                    .and_then(|(from, to)| {
+                        Message::builder()
+                            .from(from)
+                            .to(to)
+                            .subject(o.subject.clone())
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(o.body.clone())
+                            .map_err(|e| e.to_string())
+                    })
+                    .map_err(|e| format!("message: {e}"));
+                match msg {
+                    Ok(msg) => send(state, company, &settings, msg).await,
+                    Err(e) => Err(e),
+                }
+            }
+            None => Err("unconfigured: no SMTP server is set for the company".to_owned()),
+        };
+        let attempts = u32::try_from(o.attempts).unwrap_or(u32::MAX).saturating_add(1);
+        match &outcome {
+            Ok(()) => {
+                sent += 1;
+                info!(to = %o.to_address, about = %o.about, "message sent");
+            }
+            Err(e) => warn!(to = %o.to_address, about = %o.about, attempts, error = %e, "message not sent"),
+        }
+        // A message that cannot be built never will be: given up at once.
+        let retry = |e: &str| if e.starts_with("message:") { None } else { retry_after(attempts).map(|d| now + d) };
+        let result = outcome.as_ref().map(|_| ()).map_err(|e| (e.as_str(), retry(e)));
+        s.outgoing_tried(o.id, result, now).await?;
+    }
+    Ok(sent)
 }
 
 /// What went wrong with the SMTP server, as a code the admin page words:

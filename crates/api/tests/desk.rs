@@ -2400,3 +2400,144 @@ async fn the_daily_report_is_retried_while_the_server_is_down_then_read_back_fro
     let queues_csv = msg.attachments().next().unwrap().text_contents().unwrap().to_owned();
     assert!(queues_csv.lines().count() > 1 && queues_csv.contains("operators"), "{queues_csv}");
 }
+
+/// Cases (OD-20, CC-15) through the API: op.ana raises a claim for a
+/// client of Emir's; it goes to Emir's department (sales-north) due in a
+/// day, its head hears of it on his stream and by e-mail (the outbox);
+/// a colleague of another department does not see it; only the head (or
+/// the owner, or a planner) works it; it is resolved with words, closed,
+/// and then stays closed; a reply goes to the client's address; the
+/// company's rule sends the next claim elsewhere with its own deadline.
+#[tokio::test]
+async fn a_case_goes_to_its_department_and_is_worked_to_its_resolution() {
+    let d = Demo::new().await;
+    let company = d.w.db.store.company_by_code("demo").await.unwrap().unwrap();
+    let s = d.w.db.store.company(company.id);
+    let north = s.staff_by_username("head.north").await.unwrap().unwrap();
+    s.set_staff_email(north.id, "heads@localhost").await.unwrap();
+    let emir = s.staff_by_username("mgr.emir").await.unwrap().unwrap();
+    let (client, _) = d.ordinary().await;
+    let (ana, head, haris) = (d.login("op.ana").await, d.login("head.north").await, d.login("op.haris").await);
+    let mut heard = d.w.state.center.events.subscribe();
+
+    // Bad input first: nothing is written.
+    for (body, field) in [
+        (json!({"category": "praise", "subject": "x"}), "category"),
+        (json!({"category": "claim", "subject": "  "}), "subject"),
+        (json!({"category": "claim", "subject": "x", "client": "NOBODY"}), "client"),
+        (json!({"category": "claim", "subject": "x", "interaction": 999999}), "interaction"),
+    ] {
+        let r = d.w.post("/api/v1/cases", &ana, body).await;
+        assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)));
+    }
+    assert!(d.w.get("/api/v1/cases", &head).await.body.as_array().unwrap().is_empty());
+
+    let before = chrono::Utc::now();
+    let body = json!({"category": "claim", "subject": "Two crates broken", "description": "Delivery of Monday",
+        "client": client.code});
+    let r = d.w.post("/api/v1/cases", &ana, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_i64().unwrap();
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["department"].as_str(), r.body["raised_by"].as_str()),
+        (Some("open"), Some("sales-north"), Some("op.ana"))
+    );
+    let due = chrono::DateTime::parse_from_rfc3339(r.body["due_at"].as_str().unwrap()).unwrap().to_utc();
+    let day = due - before;
+    assert!(day >= chrono::Duration::hours(24) && day < chrono::Duration::hours(24) + chrono::Duration::minutes(1));
+    assert_eq!(r.body["overdue"], false);
+    // The head hears of it at once, by name; and by e-mail, in the outbox.
+    let e = heard.try_recv().unwrap();
+    assert_eq!((e.kind, e.staff.as_slice(), e.data["id"].as_i64()), ("case_opened", &[north.id][..], Some(id)));
+    let mail = s.mail_about(&format!("case:{id}")).await.unwrap();
+    assert_eq!(mail.len(), 1, "{mail:?}");
+    assert_eq!((mail[0].to_address.as_str(), mail[0].state.as_str()), ("heads@localhost", "pending"));
+    assert!(mail[0].subject.contains("Two crates broken") && mail[0].body.contains("Delivery of Monday"), "{mail:?}");
+
+    // Who sees it: the raiser and the department; not a colleague elsewhere.
+    assert_eq!(d.w.get(&format!("/api/v1/cases/{id}"), &ana).await.status, StatusCode::OK);
+    assert_eq!(d.w.get(&format!("/api/v1/cases/{id}"), &haris).await.status, StatusCode::NOT_FOUND);
+    assert!(d.w.get("/api/v1/cases", &haris).await.body.as_array().unwrap().is_empty());
+    let emir_token = d.login("mgr.emir").await;
+    assert_eq!(d.w.get("/api/v1/cases?status=open", &emir_token).await.body[0]["id"].as_i64(), Some(id));
+
+    // Who works it: not the raiser; the head hands it to Emir, who hears.
+    let uri = format!("/api/v1/cases/{id}");
+    macro_rules! put {
+        ($token:expr, $body:expr) => {
+            d.w.call(axum::http::Method::PUT, &uri, Some(&$token), Some($body))
+        };
+    }
+    assert_eq!(put!(ana, json!({"status": "in_progress"})).await.status, StatusCode::FORBIDDEN);
+    let r = put!(head, json!({"owner": "mgr.emir", "status": "in_progress"})).await;
+    assert_eq!(
+        (r.status, r.body["owner"].as_str(), r.body["status"].as_str()),
+        (StatusCode::OK, Some("mgr.emir"), Some("in_progress"))
+    );
+    let e = heard.try_recv().unwrap();
+    assert_eq!(e.kind, "case_assigned");
+    assert!(e.staff.contains(&emir.id) && e.staff.contains(&north.id), "{e:?}");
+    // Resolved only with words; then closed, and closed it stays.
+    let r = put!(emir_token, json!({"status": "resolved"})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "no_resolution"));
+    let r = put!(emir_token, json!({"status": "open"})).await;
+    assert_eq!(r.code(), "invalid_transition");
+    let r = put!(emir_token, json!({"status": "resolved", "resolution": "Two crates credited"})).await;
+    assert_eq!((r.status, r.body["resolution"].as_str()), (StatusCode::OK, Some("Two crates credited")));
+    // Notes: internal; a reply to a client without an address is refused.
+    let notes = format!("/api/v1/cases/{id}/notes");
+    macro_rules! note {
+        ($body:expr) => {
+            d.w.post(&notes, &emir_token, $body)
+        };
+    }
+    assert_eq!(note!(json!({"text": "Called the driver"})).await.status, StatusCode::OK);
+    let had = d.w.db.store.company(company.id).client(client.id).await.unwrap().unwrap().email;
+    if had.is_empty() {
+        let r = note!(json!({"text": "Credited", "reply": true})).await;
+        assert_eq!(r.code(), "no_email");
+    } else {
+        let r = note!(json!({"text": "Credited", "reply": true})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let mail = s.mail_about(&format!("case:{id}")).await.unwrap();
+        assert_eq!(mail.last().map(|m| m.to_address.as_str()), Some(had.as_str()));
+    }
+    let r = put!(head, json!({"status": "closed"})).await;
+    assert_eq!((r.status, r.body["status"].as_str()), (StatusCode::OK, Some("closed")), "{}", r.body);
+    assert!(r.body["closed_at"].is_string());
+    let kinds: Vec<&str> = r.body["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(&kinds[..5], ["opened", "status", "owner", "status", "note"], "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&"status"));
+    assert_eq!(put!(head, json!({"status": "in_progress"})).await.code(), "case_closed");
+    assert!(d.w.get("/api/v1/cases?status=open", &head).await.body.as_array().unwrap().is_empty());
+
+    // The company's rule: claims to sales-south within 4 hours (admins).
+    let admin = d.login("admin").await;
+    let rules = json!([{"category": "claim", "department": "sales-south", "deadline_hours": 4}]);
+    macro_rules! put_rules {
+        ($token:expr, $body:expr) => {
+            d.w.call(axum::http::Method::PUT, "/api/v1/case-rules", Some(&$token), Some($body))
+        };
+    }
+    assert_eq!(put_rules!(head, rules.clone()).await.status, StatusCode::FORBIDDEN);
+    let bad = json!([{"category": "claim", "deadline_hours": 0}]);
+    assert_eq!(put_rules!(admin, bad).await.body["error"]["field"], "deadline_hours");
+    let r = put_rules!(admin, rules).await;
+    assert_eq!((r.status, r.body[0]["department"].as_str()), (StatusCode::OK, Some("sales-south")), "{}", r.body);
+    let r =
+        d.w.post("/api/v1/cases", &ana, json!({"category": "claim", "subject": "Late", "client": client.code})).await;
+    assert_eq!(r.body["department"].as_str(), Some("sales-south"));
+    let due = chrono::DateTime::parse_from_rfc3339(r.body["due_at"].as_str().unwrap()).unwrap().to_utc();
+    assert!(due - chrono::Utc::now() <= chrono::Duration::hours(4));
+    // Mailed by the round, over the real server when there is one.
+    if let Ok(smtp) = std::env::var("CENTRALA_TEST_SMTP") {
+        let (host, port) = smtp.split_once(':').unwrap();
+        let settings = json!({"host": host, "port": port.parse::<u16>().unwrap(), "tls": "none",
+            "from_address": "cases@localhost", "report_at": "07:00", "daily_report": false});
+        let r = d.w.call(axum::http::Method::PUT, "/api/v1/company/mail", Some(&admin), Some(settings)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        centrala_api::mail::run_once(&d.w.state, chrono::Utc::now()).await.unwrap();
+        let mail = s.mail_about(&format!("case:{id}")).await.unwrap();
+        assert_eq!((mail[0].state.as_str(), mail[0].last_error.as_str()), ("sent", ""), "{mail:?}");
+    }
+}

@@ -7,6 +7,7 @@
 #![cfg_attr(test, allow(clippy::type_complexity))]
 
 pub mod campaign;
+pub mod cases;
 pub mod debt;
 pub mod evaluation;
 pub mod intervals;

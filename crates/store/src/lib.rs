@@ -12,6 +12,7 @@
 
 mod audit;
 pub mod campaigns;
+pub mod cases;
 pub mod demo;
 pub mod desk;
 mod error;

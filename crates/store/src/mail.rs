@@ -208,3 +208,93 @@ impl Store {
         Ok(rows.into_iter().filter_map(mailing).collect())
     }
 }
+
+/// A message waiting in the outbox (or sent, or given up).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Outgoing {
+    pub id: i64,
+    pub company_id: i64,
+    pub to_address: String,
+    pub subject: String,
+    pub body: String,
+    /// What it is about, e.g. `case:12`.
+    pub about: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: String,
+}
+
+const OUT_COLS: &str = "id, company_id, to_address, subject, body, about, state, attempts, last_error";
+
+impl Scoped<'_> {
+    /// Puts a plain-text message into the outbox, to go out at the next
+    /// mail round.
+    pub async fn queue_mail(&self, to: &str, subject: &str, body: &str, about: &str) -> Result<()> {
+        let now = crate::now_rfc3339();
+        sqlx::query(
+            "INSERT INTO mail_outbox (company_id, to_address, subject, body, about, created_at, state, next_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $6)",
+        )
+        .bind(self.company_id().0)
+        .bind(to)
+        .bind(subject)
+        .bind(body)
+        .bind(about)
+        .bind(&now)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The messages about `about`, oldest first.
+    pub async fn mail_about(&self, about: &str) -> Result<Vec<Outgoing>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {OUT_COLS} FROM mail_outbox WHERE company_id = $1 AND about = $2 ORDER BY id"
+        ))
+        .bind(self.company_id().0)
+        .bind(about)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Records an attempt at an outbox message: sent, or failed with
+    /// `error` and tried again at `retry` (`None`: given up).
+    pub async fn outgoing_tried(
+        &self,
+        id: i64,
+        outcome: std::result::Result<(), (&str, Option<DateTime<Utc>>)>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let now = crate::intervals::stamp(now);
+        let (state, error, next, sent) = match outcome {
+            Ok(()) => ("sent", "", now.clone(), Some(now)),
+            Err((e, Some(at))) => ("pending", e, crate::intervals::stamp(at), None),
+            Err((e, None)) => ("failed", e, now, None),
+        };
+        sqlx::query(
+            "UPDATE mail_outbox SET state = $3, attempts = attempts + 1, last_error = $4, next_at = $5, sent_at = $6
+             WHERE company_id = $1 AND id = $2",
+        )
+        .bind(self.company_id().0)
+        .bind(id)
+        .bind(state)
+        .bind(error)
+        .bind(next)
+        .bind(sent)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Every company's outbox messages due at `now`, oldest first.
+    pub async fn due_outgoing(&self, now: DateTime<Utc>) -> Result<Vec<Outgoing>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {OUT_COLS} FROM mail_outbox WHERE state = 'pending' AND next_at <= $1 ORDER BY id LIMIT 500"
+        ))
+        .bind(crate::intervals::stamp(now))
+        .fetch_all(self.pool())
+        .await?)
+    }
+}

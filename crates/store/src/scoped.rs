@@ -45,7 +45,7 @@ impl<'a> Scoped<'a> {
         Ok(n > 0)
     }
 
-    async fn require(&self, table: &'static str, what: &str, id: i64) -> Result<()> {
+    pub(crate) async fn require(&self, table: &'static str, what: &str, id: i64) -> Result<()> {
         if self.exists(table, id).await? {
             Ok(())
         } else {

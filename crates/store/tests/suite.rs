@@ -1140,7 +1140,94 @@ async fn report_days_are_kept_in_place_and_found_changed(store: &Store) {
     assert!(store.company(b).desk_changes(since, chrono::Utc::now()).await.unwrap().is_empty());
 }
 
+/// Cases: opened with their first event; listed by status, client and
+/// what a member may see; changed only from the status read (a second
+/// change from the same status loses); notes; rules replaced whole; the
+/// outbox; another company sees none of it.
+async fn cases_keep_their_history_rules_and_outbox(store: &Store) {
+    use centrala_desk::cases::{CaseRule, Category, Status};
+    use centrala_store::cases::{CaseFilter, NewCase};
+    let (a, b) = two_companies(store).await;
+    let s = store.company(a);
+    let dept = s.create_department("north", "Sjever", centrala_domain::DepartmentKind::Sales, None).await.unwrap();
+    let ana = s.create_staff(&input("op.ana", Role::Operator)).await.unwrap();
+    let new = |subject: &str, department| NewCase {
+        category: Category::Claim,
+        subject: subject.into(),
+        description: "two crates".into(),
+        client: None,
+        interaction: None,
+        department,
+        owner: None,
+        raised_by: "op.ana".into(),
+        due_at: Utc::now() + Duration::hours(24),
+    };
+    let one = s.open_case(&new("Broken", Some(dept.id))).await.unwrap();
+    let two = s.open_case(&new("Late", None)).await.unwrap();
+    assert_eq!((one.status, one.department, one.raised_by.as_str()), (Status::Open, Some(dept.id), "op.ana"));
+    assert!(matches!(s.open_case(&new("  ", None)).await, Err(centrala_store::StoreError::Invalid(_))));
+    let events = s.case_events(one.id).await.unwrap();
+    assert_eq!((events.len(), events[0].kind.as_str(), events[0].detail.as_str()), (1, "opened", "claim"));
+    // What a member sees: their department's, their own, what they raised.
+    let all = CaseFilter { limit: 50, ..CaseFilter::default() };
+    assert_eq!(s.cases(&all).await.unwrap().len(), 2);
+    let of_dept = CaseFilter { departments: Some(vec![dept.id]), ..all.clone() };
+    assert_eq!(s.cases(&of_dept).await.unwrap().iter().map(|c| c.id).collect::<Vec<_>>(), [one.id]);
+    let raised = CaseFilter { departments: Some(vec![]), raised_by: Some("op.ana".into()), ..all.clone() };
+    assert_eq!(s.cases(&raised).await.unwrap().len(), 2);
+    let nobody = CaseFilter { departments: Some(vec![]), ..all.clone() };
+    assert!(s.cases(&nobody).await.unwrap().is_empty());
+    // Changed from the status read; a second change from "open" loses.
+    let mut next = one.clone();
+    next.status = Status::InProgress;
+    next.owner = Some(ana.id);
+    assert!(s.change_case(&next, Status::Open, "head", &[("status", "in_progress".into())]).await.unwrap());
+    assert!(!s.change_case(&next, Status::Open, "head", &[("status", "in_progress".into())]).await.unwrap());
+    next.status = Status::Closed;
+    next.resolution = " credited ".into();
+    assert!(s.change_case(&next, Status::InProgress, "head", &[("status", "closed".into())]).await.unwrap());
+    let closed = s.case(one.id).await.unwrap().unwrap();
+    assert_eq!((closed.status, closed.owner, closed.resolution.as_str()), (Status::Closed, Some(ana.id), "credited"));
+    assert!(closed.closed_at.is_some());
+    let open = CaseFilter { open_only: true, ..all.clone() };
+    assert_eq!(s.cases(&open).await.unwrap().iter().map(|c| c.id).collect::<Vec<_>>(), [two.id]);
+    let only_closed = CaseFilter { status: Some(Status::Closed), ..all.clone() };
+    assert_eq!(s.cases(&only_closed).await.unwrap().iter().map(|c| c.id).collect::<Vec<_>>(), [one.id]);
+    s.add_case_event(two.id, "head", "note", "called the driver").await.unwrap();
+    assert_eq!(s.case_events(two.id).await.unwrap().len(), 2);
+    assert_eq!(
+        s.case_events(one.id).await.unwrap().iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["opened", "status", "status"]
+    );
+    // Rules, replaced whole.
+    let rule = |c, h| CaseRule { category: c, department: Some(dept.id), deadline: Duration::hours(h) };
+    s.put_case_rules(&[rule(Category::Claim, 4), rule(Category::Wish, 100)]).await.unwrap();
+    s.put_case_rules(&[rule(Category::Claim, 8)]).await.unwrap();
+    assert_eq!(s.case_rules().await.unwrap(), [rule(Category::Claim, 8)]);
+    // The outbox: queued, tried, sent.
+    s.queue_mail("heads@localhost", "Case 1", "body", &format!("case:{}", one.id)).await.unwrap();
+    let due = store.due_outgoing(Utc::now()).await.unwrap();
+    assert_eq!(due.len(), 1);
+    s.outgoing_tried(due[0].id, Err(("unreachable: down", Some(Utc::now() + Duration::minutes(1)))), Utc::now())
+        .await
+        .unwrap();
+    assert!(store.due_outgoing(Utc::now()).await.unwrap().is_empty(), "tried again later");
+    s.outgoing_tried(due[0].id, Ok(()), Utc::now()).await.unwrap();
+    let kept = s.mail_about(&format!("case:{}", one.id)).await.unwrap();
+    assert_eq!((kept[0].state.as_str(), kept[0].attempts), ("sent", 2));
+    // Another company: nothing.
+    let other = store.company(b);
+    assert!(other.case(one.id).await.unwrap().is_none());
+    assert!(other.cases(&all).await.unwrap().is_empty());
+    assert!(other.case_events(one.id).await.unwrap().is_empty());
+    assert!(matches!(other.add_case_event(one.id, "x", "note", "y").await, Err(centrala_store::StoreError::NotFound)));
+    assert!(!other.change_case(&next, Status::Closed, "x", &[]).await.unwrap());
+    assert!(other.case_rules().await.unwrap().is_empty());
+    assert!(other.mail_about(&format!("case:{}", one.id)).await.unwrap().is_empty());
+}
+
 storage_suite!(
+    cases_keep_their_history_rules_and_outbox,
     report_days_are_kept_in_place_and_found_changed,
     wrap_up_codes_are_the_companys_own,
     evaluations_keep_their_criteria_complaints_targets_and_mentors,

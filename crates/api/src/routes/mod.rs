@@ -5,6 +5,7 @@ pub mod absences;
 pub mod agents;
 pub mod calls;
 pub mod campaigns;
+pub mod cases;
 pub mod clients;
 pub mod company;
 pub mod departments;

@@ -10,6 +10,7 @@
 //! in the company's zone, money in the company's currency.
 
 pub(crate) mod admin;
+mod cases;
 mod charts;
 mod evaluation;
 pub mod i18n;
@@ -91,10 +92,19 @@ impl User {
     }
 
     fn local(&self, at: &str, format: &str) -> String {
-        chrono::DateTime::parse_from_rfc3339(at)
-            .map(|t| t.with_timezone(&self.zone).format(format).to_string())
-            .unwrap_or_default()
+        local_in(at, self.zone, format)
     }
+}
+
+/// An instant as stored (RFC 3339) as a local date and time in `zone`.
+pub(crate) fn local_time(at: &str, zone: chrono_tz::Tz) -> String {
+    local_in(at, zone, "%Y-%m-%d %H:%M")
+}
+
+fn local_in(at: &str, zone: chrono_tz::Tz, format: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| t.with_timezone(&zone).format(format).to_string())
+        .unwrap_or_default()
 }
 
 fn takes_orders(role: Role) -> bool {
@@ -507,6 +517,7 @@ async fn heads(State(state): State<AppState>, user: User) -> Response {
     else {
         return crate::error::ApiError::internal().into_response();
     };
+    let open_cases = cases::open_cases(&state, &user).await;
     let (to_score, top_requests) = if crate::auth::roles::PLANNERS.contains(&user.auth.role) {
         (evaluation::to_score(&state, &user).await, reports::top_requests(&state, &user).await)
     } else {
@@ -581,6 +592,7 @@ async fn heads(State(state): State<AppState>, user: User) -> Response {
                 }
                 @if mine.is_empty() { p #no-orders.muted { (tr.t("heads-none-yet")) } }
             }
+            (open_cases)
             @if owns {
                 section.card aria-labelledby="h-my-clients" {
                     h2 #h-my-clients { (tr.t("my-clients")) " " span.badge { (mine_clients.len()) } }
@@ -867,6 +879,8 @@ mod tests {
             include_str!("kb.rs"),
             include_str!("evaluation.rs"),
             include_str!("reports.rs"),
+            include_str!("cases.rs"),
+            include_str!("../routes/cases.rs"),
             include_str!("../../ui/app.js"),
             include_str!("../routes/agents.rs"),
             include_str!("../mail.rs"),
@@ -892,6 +906,8 @@ mod tests {
         }
         let mut codes = |prefix: &str, all: &[&str]| keys.extend(all.iter().map(|c| format!("{prefix}-{c}")));
         codes("err", crate::error::CODES);
+        codes("case-category", &centrala_desk::cases::Category::ALL.map(centrala_desk::cases::Category::as_str));
+        codes("case-status", &centrala_desk::cases::Status::ALL.map(centrala_desk::cases::Status::as_str));
         codes("kb-why", &["client_type", "request"]);
         codes("kb-status", &["draft", "published"]);
         codes("camp-result", &centrala_desk::campaign::DEFAULT_RESULTS);
