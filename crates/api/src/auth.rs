@@ -328,6 +328,20 @@ impl LoginLimiter {
     }
 }
 
+/// The address a request came from (see [`client_addr`]): the peer as the
+/// server saw it (or as a test's `MockConnectInfo` says), `unknown`
+/// without one.
+pub fn request_addr(state: &AppState, extensions: &axum::http::Extensions, headers: &HeaderMap) -> String {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+        .or_else(|| extensions.get::<axum::extract::connect_info::MockConnectInfo<SocketAddr>>().map(|m| m.0));
+    match peer {
+        Some(p) => client_addr(p.ip(), headers, &state.config.trusted_proxies).to_string(),
+        None => "unknown".to_owned(),
+    }
+}
+
 /// The client's address: the peer's, or, when the peer is a trusted proxy,
 /// the nearest address in `X-Forwarded-For` that is not one (read from the
 /// right, as each proxy appends; addresses a client wrote itself further
@@ -391,15 +405,7 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
     let now = Instant::now();
-    // The peer as the server saw it (or as a test's MockConnectInfo says).
-    let peer = extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0)
-        .or_else(|| extensions.get::<axum::extract::connect_info::MockConnectInfo<SocketAddr>>().map(|m| m.0));
-    let addr = match peer {
-        Some(p) => client_addr(p.ip(), &headers, &state.config.trusted_proxies).to_string(),
-        None => "unknown".to_owned(),
-    };
+    let addr = request_addr(&state, &extensions, &headers);
     // Lockout per user and address (the real user elsewhere, and the rest
     // of an office behind one address, are not locked out), and per
     // address at a higher threshold; the user's failures from anywhere

@@ -97,6 +97,14 @@ pub const CODES: &[&str] = &[
     "no_resolution",
     "case_closed",
     "no_email",
+    // Web forms.
+    "field_missing",
+    "field_too_long",
+    "not_a_phone",
+    "not_an_email",
+    "unknown_field",
+    "no_way_back",
+    "too_many_submissions",
 ];
 
 /// The JSON body of every error.

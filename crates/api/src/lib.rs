@@ -68,10 +68,11 @@ use utoipa::{
         routes::evaluation::put_targets, routes::evaluation::development, routes::evaluation::put_development, routes::evaluation::standing,
         routes::cases::create, routes::cases::list, routes::cases::get_one, routes::cases::change, routes::cases::note,
         routes::cases::rules, routes::cases::put_rules,
+        routes::forms::list, routes::forms::put, routes::forms::submissions,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),
-    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"), (name = "knowledge"), (name = "campaigns"), (name = "reports"), (name = "evaluation"), (name = "cases"))
+    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"), (name = "knowledge"), (name = "campaigns"), (name = "reports"), (name = "evaluation"), (name = "cases"), (name = "forms"))
 )]
 pub struct ApiDoc;
 
@@ -213,6 +214,8 @@ pub fn app(state: AppState) -> Router {
         .route("/cases/{id}", get(cases::get_one).put(cases::change))
         .route("/cases/{id}/notes", post(cases::note))
         .route("/case-rules", get(cases::rules).put(cases::put_rules))
+        .route("/forms", get(forms::list).put(forms::put))
+        .route("/form-submissions", get(forms::submissions))
         .route("/reports/standing", get(routes::evaluation::standing))
         .route("/wrap-up-codes", get(routes::wrap_up::get).put(routes::wrap_up::put))
         .route("/scorecards", get(routes::evaluation::scorecards))
@@ -236,6 +239,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(ui::routes())
+        .route("/forms/{company}/{code}", get(routes::forms::show).post(routes::forms::submit))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::handler))
         .fallback(not_found)

@@ -2541,3 +2541,148 @@ async fn a_case_goes_to_its_department_and_is_worked_to_its_resolution() {
         assert_eq!((mail[0].state.as_str(), mail[0].last_error.as_str()), ("sent", ""), "{mail:?}");
     }
 }
+
+/// A public form POSTed as a browser does (form-encoded, answered with a
+/// page).
+async fn post_form(d: &Demo, uri: &str, body: &str) -> (StatusCode, String) {
+    let req = Request::builder()
+        .method(axum::http::Method::POST)
+        .uri(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    let r = d.w.raw(req).await;
+    (r.status, r.body.as_str().unwrap_or_default().to_owned())
+}
+
+/// Web forms (issue "Every channel in one queue", item 4), without a
+/// login: the page in the visitor's language, its honeypot hidden and
+/// frameable by the company's site; a callback request becomes a callback
+/// waiting in the operators' queue; a complaint a case for the client's
+/// department; an e-mail alone a contact; a robot's submission is thanked
+/// and dropped; bad input is refused in words, field by field; an address
+/// sends at most five an hour; the company's own forms, checked.
+#[tokio::test]
+async fn web_forms_become_callbacks_cases_and_contacts() {
+    let d = Demo::new().await;
+    let company = d.w.db.store.company_by_code("demo").await.unwrap().unwrap();
+    let s = d.w.db.store.company(company.id);
+    let head = d.login("head.north").await;
+    let sup = d.login("sup.nina").await;
+
+    let page = d.w.call(axum::http::Method::GET, "/forms/demo/callback?lang=en", None, None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.body.as_str().unwrap();
+    assert!(html.contains("Call me back") && html.contains(r#"name="phone""#) && html.contains(r#"name="website""#));
+    let csp = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors *") && csp.contains("form-action 'self'"), "{csp}");
+    for uri in ["/forms/demo/nope", "/forms/nobody/callback"] {
+        assert_eq!(d.w.call(axum::http::Method::GET, uri, None, None).await.status, StatusCode::NOT_FOUND);
+    }
+
+    // A callback request from the page: thanked, and waiting in the queue.
+    let waiting = |stats: serde_json::Value| {
+        stats.as_array().unwrap().iter().find(|q| q["queue"] == "operators").unwrap()["waiting"].as_u64().unwrap()
+    };
+    let before = waiting(d.w.get("/api/v1/queues/stats", &sup).await.body);
+    let (status, html) =
+        post_form(&d, "/forms/demo/callback?lang=bs", "name=Ana+Kupac&phone=061+555-666&message=").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Hvala") && html.contains("form-taken"), "{html}");
+    let taken = d.w.get("/api/v1/form-submissions", &sup).await.body;
+    assert_eq!(taken.as_array().unwrap().len(), 1, "{taken}");
+    assert_eq!((taken[0]["form"].as_str(), taken[0]["values"]["name"].as_str()), (Some("callback"), Some("Ana Kupac")));
+    let contact = taken[0]["interaction"].as_i64().unwrap();
+    let i = d.w.get(&format!("/api/v1/interactions/{contact}"), &sup).await.body;
+    assert_eq!(
+        (i["channel"].as_str(), i["disposition"].as_str(), i["caller"].as_str()),
+        (Some("form"), Some("callback"), Some("+38761555666")),
+        "{i}"
+    );
+    assert_eq!(waiting(d.w.get("/api/v1/queues/stats", &sup).await.body), before + 1);
+
+    // A complaint by JSON from a client's number: a case for its department.
+    let (client, _) = d.ordinary().await;
+    let phone = s.client_phones(client.id).await.unwrap().remove(0);
+    let body = json!({"name": "Kupac", "phone": phone, "message": "The crates came broken"});
+    let r = d.w.call(axum::http::Method::POST, "/forms/demo/complaint", None, Some(body)).await;
+    assert_eq!((r.status, r.body["taken"].as_bool()), (StatusCode::CREATED, Some(true)), "{}", r.body);
+    let cases = d.w.get("/api/v1/cases", &head).await.body;
+    let case = &cases.as_array().unwrap()[0];
+    assert_eq!(
+        (case["category"].as_str(), case["raised_by"].as_str(), case["client"].as_str(), case["department"].as_str()),
+        (Some("complaint"), Some("form:complaint"), Some(client.code.as_str()), Some("sales-north")),
+        "{case}"
+    );
+    assert_eq!(case["subject"].as_str(), Some("The crates came broken"));
+
+    // An e-mail alone: a contact kept for the reply.
+    let body = json!({"name": "Neko", "email": "neko@example.com", "message": "Do you deliver to Tuzla?"});
+    let r = d.w.call(axum::http::Method::POST, "/forms/demo/general", None, Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let taken = d.w.get("/api/v1/form-submissions", &sup).await.body;
+    let id = taken[0]["interaction"].as_i64().unwrap();
+    let i = d.w.get(&format!("/api/v1/interactions/{id}"), &sup).await.body;
+    assert_eq!((i["channel"].as_str(), i["caller"].as_str()), (Some("form"), Some("neko@example.com")));
+
+    // A robot: thanked, nothing kept.
+    let bot = json!({"name": "x", "email": "x@example.com", "message": "buy", "website": "http://spam.example"});
+    let r = d.w.call(axum::http::Method::POST, "/forms/demo/general", None, Some(bot)).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(d.w.get("/api/v1/form-submissions", &sup).await.body.as_array().unwrap().len(), 3);
+
+    // Bad input, in words on the page and precisely in JSON.
+    let (status, html) = post_form(&d, "/forms/demo/callback?lang=bs", "name=Ana").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Molimo popunite: Telefon."), "{html}");
+    for (body, code) in [
+        (json!({"name": "A", "phone": "call me"}), "not_a_phone"),
+        (json!({"name": "A", "phone": "061555666", "fax": "1"}), "unknown_field"),
+        (json!({"name": "A", "phone": "061555666", "message": "x".repeat(4001)}), "field_too_long"),
+    ] {
+        let r = d.w.call(axum::http::Method::POST, "/forms/demo/callback", None, Some(body)).await;
+        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, code), "{}", r.body);
+    }
+    let r =
+        d.w.call(axum::http::Method::POST, "/forms/demo/general", None, Some(json!({"name": "A", "message": "hi"})))
+            .await;
+    assert_eq!(r.code(), "no_way_back");
+    assert_eq!(d.w.get("/api/v1/form-submissions", &sup).await.body.as_array().unwrap().len(), 3, "nothing kept");
+
+    // Five an hour from one address: two more, then refused.
+    for n in 0..2 {
+        let body = json!({"name": "N", "email": format!("n{n}@example.com"), "message": "hi"});
+        assert_eq!(
+            d.w.call(axum::http::Method::POST, "/forms/demo/general", None, Some(body)).await.status,
+            StatusCode::CREATED
+        );
+    }
+    let body = json!({"name": "N", "email": "late@example.com", "message": "hi"});
+    let r = d.w.call(axum::http::Method::POST, "/forms/demo/general", None, Some(body)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::TOO_MANY_REQUESTS, "too_many_submissions"));
+    assert_eq!(r.headers[header::RETRY_AFTER], "3600");
+
+    // The company's own forms (admins), checked; labels in the reader's language.
+    let admin = d.login("admin").await;
+    let put = |token: &str, body: serde_json::Value| {
+        let token = token.to_owned();
+        let w = &d.w;
+        async move { w.call(axum::http::Method::PUT, "/api/v1/forms", Some(&token), Some(body)).await }
+    };
+    let no_phone =
+        json!([{"code": "zovi", "kind": "callback", "fields": [{"name": "name", "kind": "text", "required": true}]}]);
+    assert_eq!(put(&admin, no_phone).await.body["error"]["field"], "fields");
+    let own = json!([{"code": "upit", "kind": "order_inquiry", "fields": [
+        {"name": "name", "kind": "text", "required": true},
+        {"name": "phone", "kind": "phone", "required": true},
+        {"name": "pib", "kind": "text", "labels": {"bs": "PDV broj", "en": "VAT number", "ru": "ИНН"}}]},
+        {"code": "stari", "kind": "general", "active": false, "fields": [{"name": "email", "kind": "email", "required": true}]}]);
+    assert_eq!(put(&head, own.clone()).await.status, StatusCode::FORBIDDEN);
+    let r = put(&admin, own).await;
+    assert_eq!((r.status, r.body.as_array().map(Vec::len)), (StatusCode::OK, Some(2)), "{}", r.body);
+    let page = d.w.call(axum::http::Method::GET, "/forms/demo/upit?lang=ru", None, None).await;
+    assert!(page.body.as_str().unwrap().contains("ИНН"), "{}", page.body);
+    for uri in ["/forms/demo/stari", "/forms/demo/callback"] {
+        assert_eq!(d.w.call(axum::http::Method::GET, uri, None, None).await.status, StatusCode::NOT_FOUND, "{uri}");
+    }
+}

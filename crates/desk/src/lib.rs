@@ -10,6 +10,7 @@ pub mod campaign;
 pub mod cases;
 pub mod debt;
 pub mod evaluation;
+pub mod forms;
 pub mod intervals;
 pub mod mailing;
 pub mod offers;

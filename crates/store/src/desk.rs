@@ -386,6 +386,21 @@ impl Scoped<'_> {
     }
 
     /// The client with this E.164 phone, its own or one of its contacts'.
+    /// The client whose card has this e-mail address (case folded), if
+    /// exactly one has.
+    pub async fn client_by_email(&self, email: &str) -> Result<Option<Client>> {
+        let ids: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM clients WHERE company_id = $1 AND LOWER(email) = LOWER($2) LIMIT 2")
+                .bind(self.company_id().0)
+                .bind(email.trim())
+                .fetch_all(self.pool())
+                .await?;
+        match ids.as_slice() {
+            [(id,)] => self.client(ClientId(*id)).await,
+            _ => Ok(None),
+        }
+    }
+
     pub async fn client_by_phone(&self, phone: &str) -> Result<Option<Client>> {
         let sql = format!(
             "SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND id = (

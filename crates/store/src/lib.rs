@@ -17,6 +17,7 @@ pub mod demo;
 pub mod desk;
 mod error;
 pub mod evaluation;
+pub mod forms;
 pub mod import;
 pub mod interactions;
 pub mod intervals;

@@ -1226,7 +1226,66 @@ async fn cases_keep_their_history_rules_and_outbox(store: &Store) {
     assert!(other.mail_about(&format!("case:{}", one.id)).await.unwrap().is_empty());
 }
 
+/// Web forms: the built-in four until the company sets its own (fields,
+/// labels and order kept); submissions kept with their values and what
+/// they became, counted per address since a moment; a form's contact is
+/// arrived and ended at once; a client found by e-mail only when one card
+/// has it; another company sees none of it.
+async fn web_forms_keep_their_fields_and_submissions(store: &Store) {
+    use centrala_desk::forms::{built_in, Field, FieldKind, Form, Kind};
+    use centrala_store::interactions::Disposition;
+    let (a, b) = two_companies(store).await;
+    let s = store.company(a);
+    assert_eq!(s.web_forms().await.unwrap(), built_in());
+    let labels = [("bs".to_owned(), "PDV broj".to_owned()), ("ru".to_owned(), "ИНН".to_owned())].into_iter().collect();
+    let own = vec![
+        Form {
+            code: "upit".into(),
+            kind: Kind::OrderInquiry,
+            fields: vec![
+                Field { name: "phone".into(), kind: FieldKind::Phone, required: true, labels: Default::default() },
+                Field { name: "pib".into(), kind: FieldKind::Text, required: false, labels },
+            ],
+            active: true,
+        },
+        Form { code: "stari".into(), kind: Kind::General, fields: built_in()[3].fields.clone(), active: false },
+    ];
+    s.put_web_forms(&own).await.unwrap();
+    assert_eq!(s.web_forms().await.unwrap(), own);
+    assert_eq!(store.company(b).web_forms().await.unwrap(), built_in());
+    let twice = [own[0].clone(), own[0].clone()];
+    assert!(matches!(s.put_web_forms(&twice).await, Err(centrala_store::StoreError::Conflict(_))));
+    assert_eq!(s.web_forms().await.unwrap(), own, "nothing written");
+
+    let since = Utc::now() - Duration::minutes(1);
+    let values = [("phone".to_owned(), "+38761555666".to_owned())].into_iter().collect();
+    let id = s.record_submission("upit", "10.0.0.1", &values).await.unwrap();
+    s.record_submission("upit", "10.0.0.2", &values).await.unwrap();
+    assert_eq!(s.submissions_since("10.0.0.1", since).await.unwrap(), 1);
+    assert_eq!(s.submissions_since("10.0.0.1", Utc::now() + Duration::minutes(1)).await.unwrap(), 0);
+    assert_eq!(store.company(b).submissions_since("10.0.0.1", since).await.unwrap(), 0);
+    let contact = s
+        .start_form_contact("+38761555666", None, centrala_domain::Intent::Order, Disposition::Callback)
+        .await
+        .unwrap();
+    s.submission_became(id, Some(contact), None).await.unwrap();
+    let kept = s.submissions(10).await.unwrap();
+    assert_eq!(kept.len(), 2);
+    let mine = kept.iter().find(|t| t.id == id).unwrap();
+    assert_eq!((mine.values.clone(), mine.interaction, mine.address.as_str()), (values, Some(contact), "10.0.0.1"));
+    let i = s.interaction(contact).await.unwrap().unwrap();
+    assert_eq!((i.channel.as_str(), i.disposition, i.ended_at.is_some()), ("form", Disposition::Callback, true));
+    assert_eq!(Some(i.arrived_at.clone()), i.ended_at);
+    assert!(store.company(b).submissions(10).await.unwrap().is_empty());
+    assert!(matches!(
+        store.company(b).submission_became(id, None, None).await,
+        Err(centrala_store::StoreError::NotFound)
+    ));
+    assert_eq!(s.client_by_email("nobody@example.com").await.unwrap(), None);
+}
+
 storage_suite!(
+    web_forms_keep_their_fields_and_submissions,
     cases_keep_their_history_rules_and_outbox,
     report_days_are_kept_in_place_and_found_changed,
     wrap_up_codes_are_the_companys_own,

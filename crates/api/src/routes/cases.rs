@@ -15,7 +15,7 @@ use axum::{extract::State, http::StatusCode, Json};
 use centrala_center::bus::Event;
 use centrala_desk::cases::{check_deadline, overdue, route, transition, CaseError, CaseRule, Category, Status};
 use centrala_desk::Staffing;
-use centrala_domain::{DepartmentId, InteractionId, Role, StaffId};
+use centrala_domain::{CompanyId, DepartmentId, InteractionId, Role, StaffId};
 use centrala_store::cases::{Case, CaseFilter, NewCase};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -198,15 +198,19 @@ async fn case_out(state: &AppState, auth: &Auth, c: Case, with_events: bool) -> 
     })
 }
 
+async fn tell(state: &AppState, auth: &Auth, c: &Case, kind: &'static str) -> ApiResult<()> {
+    tell_company(state, auth.company, c, kind).await
+}
+
 /// Tells the case's department head and owner: an event on their stream,
 /// and an e-mail (through the outbox) to those with an address.
-async fn tell(state: &AppState, auth: &Auth, c: &Case, kind: &'static str) -> ApiResult<()> {
-    let s = state.store.company(auth.company);
+pub(crate) async fn tell_company(state: &AppState, company: CompanyId, c: &Case, kind: &'static str) -> ApiResult<()> {
+    let s = state.store.company(company);
     let staffing = state.center.caches.staffing(&s).await?;
     let (staff, roles) = told(&staffing, c);
     let data = serde_json::json!({"id": c.id, "category": c.category.as_str(), "subject": c.subject,
         "status": c.status.as_str(), "due_at": c.due_at});
-    state.center.events.publish(Event { company: auth.company, staff: staff.clone(), roles, kind, data });
+    state.center.events.publish(Event { company, staff: staff.clone(), roles, kind, data });
     let people = s.staff_list().await?;
     for m in people.iter().filter(|m| staff.contains(&m.id) && m.active && !m.email.is_empty()) {
         let tr = crate::ui::i18n::Tr::new(&m.locale);
@@ -218,7 +222,7 @@ async fn tell(state: &AppState, auth: &Auth, c: &Case, kind: &'static str) -> Ap
             tr.t("case-col-category"),
             category,
             tr.t("case-col-due"),
-            crate::ui::local_time(&c.due_at, state.center.zone(auth.company).await),
+            crate::ui::local_time(&c.due_at, state.center.zone(company).await),
             tr.t("case-col-raised-by"),
             c.raised_by,
             c.description,

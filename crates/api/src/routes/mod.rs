@@ -10,6 +10,7 @@ pub mod clients;
 pub mod company;
 pub mod departments;
 pub mod evaluation;
+pub mod forms;
 pub mod interactions;
 pub mod ivr;
 pub mod kb;

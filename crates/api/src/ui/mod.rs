@@ -881,6 +881,7 @@ mod tests {
             include_str!("reports.rs"),
             include_str!("cases.rs"),
             include_str!("../routes/cases.rs"),
+            include_str!("../routes/forms.rs"),
             include_str!("../../ui/app.js"),
             include_str!("../routes/agents.rs"),
             include_str!("../mail.rs"),
@@ -908,6 +909,8 @@ mod tests {
         codes("err", crate::error::CODES);
         codes("case-category", &centrala_desk::cases::Category::ALL.map(centrala_desk::cases::Category::as_str));
         codes("case-status", &centrala_desk::cases::Status::ALL.map(centrala_desk::cases::Status::as_str));
+        codes("form-kind", &centrala_desk::forms::Kind::ALL.map(centrala_desk::forms::Kind::as_str));
+        codes("form-field", &["name", "phone", "email", "company", "message"]);
         codes("kb-why", &["client_type", "request"]);
         codes("kb-status", &["draft", "published"]);
         codes("camp-result", &centrala_desk::campaign::DEFAULT_RESULTS);
