@@ -216,7 +216,16 @@ async fn click(c: &Client, css: &str) {
         match c.find(Locator::Css(css)).await {
             Ok(e) => match e.click().await {
                 Ok(()) => return,
-                Err(err) => last = Some(err.to_string()),
+                Err(err) => {
+                    // Under the desk's sticky bar (the agent's state and the
+                    // call): scrolled to the bottom of the window, as a
+                    // person would, then tried again.
+                    if err.to_string().contains("click intercepted") {
+                        let js = "document.querySelector(arguments[0]).scrollIntoView({block: 'end'});";
+                        let _ = c.execute(js, vec![json!(css)]).await;
+                    }
+                    last = Some(err.to_string())
+                }
             },
             Err(err) => last = Some(err.to_string()),
         }
@@ -498,6 +507,27 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     text_until(&head, "#order-state", |t| t == "otpremljena").await;
     head.goto(&format!("{base}/heads")).await.unwrap();
     text_until(&head, &format!("#live-orders tr[data-order='{order_no}'] .status"), |t| t == "otpremljena").await;
+
+    // A claim raised from the card goes to the client's department: its
+    // head has it on her page, with its due time in Sarajevo's.
+    text_until(&op, "#case-title", |t| t == "Otvori predmet").await;
+    set(&op, "#case-category", "claim").await;
+    set(&op, "#case-subject", "Dvije gajbe razbijene").await;
+    click(&op, "#case-form button[type='submit']").await;
+    let msg = text_until(&op, "#case-msg", |t| t.starts_with("Predmet ")).await;
+    assert!(msg.contains("je kod odjela, rok"), "{msg}");
+    check_page(&op, "desk-case").await;
+    let case = s.cases(&centrala_store::cases::CaseFilter { limit: 5, ..Default::default() }).await.unwrap().remove(0);
+    assert_eq!(
+        (case.subject.as_str(), case.client, case.raised_by.as_str()),
+        ("Dvije gajbe razbijene", Some(ordinary.id), "op.ana")
+    );
+    head.goto(&format!("{base}/heads")).await.unwrap();
+    let row = text_until(&head, "#open-cases tbody tr", |t| t.contains("Dvije gajbe")).await;
+    assert!(row.contains("Reklamacija") && row.contains(&ordinary.name) && row.contains("Otvoren"), "{row}");
+    let due = chrono::DateTime::parse_from_rfc3339(&case.due_at).unwrap().with_timezone(&chrono_tz::Europe::Sarajevo);
+    assert!(row.contains(&due.format("%H:%M").to_string()), "due in Sarajevo's time: {row}");
+    check_page(&head, "heads-cases").await;
 
     // The card's history has it; Repeat makes a new draft of its lines.
     alt(&op, "k").await;

@@ -269,6 +269,8 @@ function blockText(c) {
 async function openCard(code) {
   const c = await api("GET", "/clients/" + encodeURIComponent(code));
   desk.card = c;
+  $("#case-box").hidden = false;
+  $("#case-msg").textContent = "";
   desk.order = null;
   $("#order").hidden = true;
   kbSuggest().catch(() => {});
@@ -759,6 +761,28 @@ async function saveNote() {
   }
 }
 
+// A client's comment, wish, complaint or claim: a case for the department
+// concerned, about the open card and the call on the line (if any).
+async function raiseCase(ev) {
+  ev.preventDefault();
+  const form = $("#case-form");
+  const body = {
+    category: $("#case-category").value,
+    subject: $("#case-subject").value,
+    description: $("#case-description").value,
+    client: desk.card ? desk.card.code : null,
+  };
+  if (call.id) body.interaction = call.id;
+  try {
+    const c = await api("POST", "/cases", body);
+    clearErrors(form);
+    form.reset();
+    say($("#case-msg"), t("case-raised", { id: c.id, due: when(c.due_at) }));
+  } catch (e) {
+    showError($("#case-msg"), e, form);
+  }
+}
+
 async function dial(number, campaign) {
   const box = $("#call");
   box.hidden = false;
@@ -846,6 +870,7 @@ if (document.body.dataset.page === "desk") {
   $("#xfer-head").addEventListener("click", () => transfer("head"));
   $("#xfer-go").addEventListener("click", () => { if ($("#xfer-other").value) transfer($("#xfer-other").value); });
   $("#call-note-save").addEventListener("click", saveNote);
+  $("#case-form").addEventListener("submit", raiseCase);
   $("#call-hold").addEventListener("click", () => control(call.held ? "resume" : "hold"));
   $("#call-mute").addEventListener("click", () => control(call.muted ? "unmute" : "mute"));
   $("#call-hang-up").addEventListener("click", () => control("hang_up"));

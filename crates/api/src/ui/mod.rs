@@ -344,6 +344,22 @@ async fn desk(State(state): State<AppState>, user: User) -> Response {
                     p #register-msg role="status" {}
                 }
                 section #card.card hidden aria-label=(tr.t("card-title")) {}
+                section #case-box.card hidden aria-labelledby="case-title" {
+                    h2 #case-title { (tr.t("case-raise")) }
+                    form #case-form.grid {
+                        (field(tr, "case-col-category", "category", html! {
+                            select #case-category {
+                                @for c in centrala_desk::cases::Category::ALL {
+                                    option value=(c.as_str()) { (tr.t(&format!("case-category-{}", c.as_str()))) }
+                                }
+                            }
+                        }))
+                        (field(tr, "case-col-subject", "subject", html! { input #case-subject required maxlength="200" autocomplete="off"; }))
+                        (field(tr, "case-description", "description", html! { textarea #case-description rows="3" {} }))
+                        button type="submit" { (tr.t("case-raise-submit")) }
+                    }
+                    p #case-msg role="status" {}
+                }
                 (kb::desk_panel(tr))
                 section #order.card hidden aria-labelledby="order-heading" {
                     h2 #order-heading { (tr.t("order-title")) " " span #order-no {} " " span #order-status.badge {} " " span #order-column.muted {} }

@@ -833,3 +833,7 @@ form-thanks-text = Primili smo vašu poruku i uskoro ćemo odgovoriti.
 form-not-taken = Poruka nije poslana
 form-again = Nazad na obrazac
 form-powered = Poslano firmi preko Centrale.
+case-raise = Otvori predmet
+case-raise-submit = Pošalji odjelu
+case-description = Šta je klijent rekao
+case-raised = Predmet { $id } je kod odjela, rok { $due }.

@@ -833,3 +833,7 @@ form-thanks-text = We have your message and will answer soon.
 form-not-taken = The message was not sent
 form-again = Back to the form
 form-powered = Sent to the company through Centrala.
+case-raise = Raise a case
+case-raise-submit = Send to the department
+case-description = What the client said
+case-raised = Case { $id } is with the department, due { $due }.

@@ -833,3 +833,7 @@ form-thanks-text = Мы получили ваше сообщение и скор
 form-not-taken = Сообщение не отправлено
 form-again = Назад к форме
 form-powered = Отправлено компании через Centrala.
+case-raise = Открыть обращение
+case-raise-submit = Передать в отдел
+case-description = Что сказал клиент
+case-raised = Обращение { $id } передано в отдел, срок { $due }.
