@@ -1829,6 +1829,25 @@ async fn the_order_desk_figures_of_a_known_story_are_exact() {
     assert_eq!(hour.body["error"]["field"], "interval");
     let nobody = d.w.get(&format!("/api/v1/reports/orders?{period}&agent=nobody"), &head).await;
     assert_eq!(nobody.body["error"]["field"], "agent");
+    // Per team: op.ana's team (the contact center) totals as she does; a
+    // team without her has nothing; an unknown team is refused.
+    let team = d.w.get(&format!("/api/v1/reports/orders?{period}&interval=month&team=contact-center"), &head).await;
+    let team_rows = team.body.as_array().unwrap();
+    let total = |who: Option<&str>, k: &str| -> u64 {
+        team_rows.iter().filter(|x| x["agent"].as_str() == who).map(|x| x[k].as_u64().unwrap_or(0)).sum()
+    };
+    assert_eq!(
+        (total(None, "calls"), total(None, "orders"), total(Some("op.ana"), "orders")),
+        (2, 1, 1),
+        "{team_rows:?}"
+    );
+    let north = d.w.get(&format!("/api/v1/reports/orders?{period}&team=sales-north"), &head).await;
+    assert!(north.body.as_array().unwrap().is_empty(), "{}", north.body);
+    let unknown = d.w.get(&format!("/api/v1/reports/orders?{period}&team=nope"), &head).await;
+    assert_eq!(
+        (unknown.status, unknown.body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("team"))
+    );
 
     // Frequent requests (CC-8): the two order calls, one wrapped up as an
     // order taken, both of retail clients; for the heads, not operators.

@@ -56,20 +56,25 @@ pub async fn requests(
 }
 
 /// The order desk's figures from `from` to `to` (local days, both
-/// included), cut by `interval`, per operator (only `staff` when given)
-/// and for the company: the days kept (see [`keep_day`]) and the dormant
-/// clients reactivated, which a later order can still change.
+/// included), cut by `interval`, per operator (only `staff` when given:
+/// one, or a team) and for them together (the company's row, `staff`
+/// none): the days kept (see [`keep_day`]) and the dormant clients
+/// reactivated, which a later order can still change.
 pub async fn order_desk(
     center: &Center,
     company: CompanyId,
     from: NaiveDate,
     to: NaiveDate,
     interval: Interval,
-    staff: Option<StaffId>,
+    staff: Option<&[StaffId]>,
 ) -> CenterResult<Vec<Row>> {
     let (start, until, zone) = span(center, company, from, to).await;
     let s = center.company(company);
-    let mut days = s.desk_days(from, to, staff).await?;
+    let one = match staff {
+        Some([one]) => Some(*one),
+        _ => None,
+    };
+    let mut days = s.desk_days(from, to, one).await?;
     // A dormant client called counts when they ordered within 30 days
     // after the call (any channel, OD-16).
     for (who, client, at) in s.reactivation_calls(&start, &until).await? {
@@ -79,7 +84,10 @@ pub async fn order_desk(
             days.push(Row { period: called, staff: Some(who.0), reactivated: 1, ..Row::default() });
         }
     }
-    Ok(roll_up(&days, interval, staff.map(|s| s.0)))
+    if let Some(who) = staff {
+        days.retain(|r| r.staff.is_some_and(|s| who.contains(&StaffId(s))));
+    }
+    Ok(roll_up(&days, interval, None))
 }
 
 /// Keeps local day `day` of the order desk and the requests: its facts
@@ -336,7 +344,7 @@ pub async fn standing(
         add_agent(&mut mine, &a);
     }
     let handled = mine.answered + mine.outbound;
-    let desk = order_desk(center, company, from, to, Interval::Month, Some(staff)).await?;
+    let desk = order_desk(center, company, from, to, Interval::Month, Some(&[staff])).await?;
     let own = desk.iter().filter(|r| r.staff == Some(staff.0));
     let (mut order_calls, mut converted, mut offers, mut accepted) = (0u64, 0u64, 0u64, 0u64);
     for r in own {

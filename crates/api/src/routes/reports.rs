@@ -33,6 +33,9 @@ pub struct OrdersQuery {
     pub interval: Option<String>,
     /// One operator (username); operators always get their own.
     pub agent: Option<String>,
+    /// One team (a department's code): its members, and their total in the
+    /// row without an operator.
+    pub team: Option<String>,
     /// `json` (default) or `csv`.
     pub format: Option<String>,
 }
@@ -154,7 +157,7 @@ fn csv_response(w: csv::Writer<Vec<u8>>, name: &str) -> ApiResult<Response> {
 }
 
 /// The order desk's figures (OD-26): per period (`day`, `week`, `month`)
-/// and operator, then the company; conversion, attach rate and offers per
+/// and operator, then the company (or the team, with `team`); conversion, attach rate and offers per
 /// order by reason, orders stopped by the debt gate, orders cancelled after
 /// confirmation. At most 366 days. Planners see everyone, operators only
 /// themselves. JSON, or CSV with `?format=csv`.
@@ -170,8 +173,23 @@ pub async fn orders(
     let (from, to, interval) = period(&q.from, &q.to, q.interval.as_deref())?;
     let s = state.store.company(auth.company);
     let staff = agent_asked(&state, &auth, q.agent.as_deref()).await?;
+    let mut who: Option<Vec<StaffId>> = staff.map(|s| vec![s]);
+    if let Some(code) = q.team.as_deref().filter(|t| !t.is_empty()) {
+        let staffing = state.center.caches.staffing(&s).await?;
+        let team = staffing
+            .departments
+            .iter()
+            .find(|d| d.code == code)
+            .ok_or_else(|| ApiError::invalid(format!("no team {code:?}")).field("team").param("team", code))?;
+        let members: Vec<StaffId> =
+            staffing.members.iter().filter(|m| m.department == Some(team.id)).map(|m| m.id).collect();
+        who = Some(match who {
+            Some(one) => one.into_iter().filter(|s| members.contains(s)).collect(),
+            None => members,
+        });
+    }
     centrala_center::reports::fresh(&state.center, auth.company).await?;
-    let out = order_rows(&state, auth.company, from, to, interval, staff).await?;
+    let out = order_rows(&state, auth.company, from, to, interval, who.as_deref()).await?;
     s.audit(&auth.username, "report", "orders", &format!("{from}..{to}"), q.agent.as_deref().unwrap_or("")).await?;
     if q.format.as_deref() == Some("csv") {
         let mut w = csv::Writer::from_writer(Vec::new());
@@ -238,7 +256,7 @@ pub(crate) async fn order_rows(
     from: NaiveDate,
     to: NaiveDate,
     interval: Interval,
-    staff: Option<StaffId>,
+    staff: Option<&[StaffId]>,
 ) -> ApiResult<Vec<OrderFiguresOut>> {
     let rows = centrala_center::reports::order_desk(&state.center, company, from, to, interval, staff).await?;
     let people = state.store.company(company).staff_list().await?;

@@ -72,6 +72,8 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
         agent.is_none_or(|a| a.id.0 == id)
             && team.is_none_or(|t| people.iter().any(|m| m.id.0 == id && m.department == Some(t.id)))
     };
+    let picked: Vec<centrala_domain::StaffId> = people.iter().filter(|m| in_scope(m.id.0)).map(|m| m.id).collect();
+    let picked = (agent.is_some() || team.is_some()).then_some(picked.as_slice());
     let one_day = from == to;
     let cut = if one_day { Cut::Hour } else { Cut::Days(Interval::Day) };
     if centrala_center::reports::fresh(&state.center, company).await.is_err() {
@@ -82,7 +84,7 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
         queues(&state.center, company, from, to, Cut::Hour, queue.as_deref()).await,
         agents(&state.center, company, from, to, Cut::Days(Interval::Month), None).await,
         s.targets().await,
-        order_desk(&state.center, company, from, to, Interval::Day, agent.map(|a| a.id)).await,
+        order_desk(&state.center, company, from, to, Interval::Day, picked).await,
     ) else {
         return crate::error::ApiError::internal().into_response();
     };
