@@ -172,12 +172,7 @@ impl Scoped<'_> {
         outcome: std::result::Result<(), (&str, Option<DateTime<Utc>>)>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let now = crate::intervals::stamp(now);
-        let (state, error, next, sent) = match outcome {
-            Ok(()) => ("sent", "", now.clone(), Some(now)),
-            Err((e, Some(at))) => ("pending", e, crate::intervals::stamp(at), None),
-            Err((e, None)) => ("failed", e, now, None),
-        };
+        let (state, error, next, sent) = attempt(outcome, now);
         sqlx::query(
             "UPDATE report_mailings SET state = $4, attempts = attempts + 1, last_error = $5, next_at = $6,
              sent_at = $7 WHERE company_id = $1 AND day = $2 AND staff_id = $3",
@@ -265,12 +260,7 @@ impl Scoped<'_> {
         outcome: std::result::Result<(), (&str, Option<DateTime<Utc>>)>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let now = crate::intervals::stamp(now);
-        let (state, error, next, sent) = match outcome {
-            Ok(()) => ("sent", "", now.clone(), Some(now)),
-            Err((e, Some(at))) => ("pending", e, crate::intervals::stamp(at), None),
-            Err((e, None)) => ("failed", e, now, None),
-        };
+        let (state, error, next, sent) = attempt(outcome, now);
         sqlx::query(
             "UPDATE mail_outbox SET state = $3, attempts = attempts + 1, last_error = $4, next_at = $5, sent_at = $6
              WHERE company_id = $1 AND id = $2",
@@ -296,5 +286,20 @@ impl Store {
         .bind(crate::intervals::stamp(now))
         .fetch_all(self.pool())
         .await?)
+    }
+}
+
+/// What an attempt at sending leaves: the state (`sent`; `pending`, tried
+/// again at the time given; `failed`, given up), the error, when it is
+/// next due, when it was sent.
+fn attempt(
+    outcome: std::result::Result<(), (&str, Option<DateTime<Utc>>)>,
+    now: DateTime<Utc>,
+) -> (&'static str, &str, String, Option<String>) {
+    let now = crate::intervals::stamp(now);
+    match outcome {
+        Ok(()) => ("sent", "", now.clone(), Some(now)),
+        Err((e, Some(at))) => ("pending", e, crate::intervals::stamp(at), None),
+        Err((e, None)) => ("failed", e, now, None),
     }
 }
