@@ -15,7 +15,7 @@ use axum::{extract::State, http::StatusCode, Json};
 use centrala_center::bus::Event;
 use centrala_desk::cases::{check_deadline, overdue, route, transition, CaseError, CaseRule, Category, Status};
 use centrala_desk::Staffing;
-use centrala_domain::{CompanyId, DepartmentId, InteractionId, Role, StaffId};
+use centrala_domain::{CompanyId, InteractionId, Role, StaffId};
 use centrala_store::cases::{Case, CaseFilter, NewCase};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -129,6 +129,27 @@ fn category(s: &str) -> ApiResult<Category> {
     Category::parse(s).ok_or_else(|| {
         ApiError::invalid(format!("{s:?}: comment, wish, complaint or claim")).field("category").param("category", s)
     })
+}
+
+/// Narrows `f` to what `auth` may see (the list's rule, as [`may_see`]
+/// tells it for one case): planners everything; others their
+/// department's cases (or the one they head), those they own and those they
+/// raised.
+pub(crate) fn scope(f: &mut CaseFilter, auth: &Auth, staffing: &Staffing) {
+    if roles::PLANNERS.contains(&auth.role) {
+        return;
+    }
+    let member = staffing.member(auth.staff).and_then(|m| m.department);
+    f.departments = Some(
+        staffing
+            .departments
+            .iter()
+            .filter(|d| d.head == Some(auth.staff) || member == Some(d.id))
+            .map(|d| d.id)
+            .collect(),
+    );
+    f.owner = Some(auth.staff);
+    f.raised_by = Some(auth.username.clone());
 }
 
 /// Whether `auth` may change the case: planners, its department's head,
@@ -310,19 +331,7 @@ pub async fn list(
         f.client = Some(c.id);
     }
     let staffing = state.center.caches.staffing(&s).await?;
-    if !roles::PLANNERS.contains(&auth.role) {
-        let mine: Vec<DepartmentId> = staffing
-            .departments
-            .iter()
-            .filter(|d| {
-                d.head == Some(auth.staff) || staffing.member(auth.staff).is_some_and(|m| m.department == Some(d.id))
-            })
-            .map(|d| d.id)
-            .collect();
-        f.departments = Some(mine);
-        f.owner = Some(auth.staff);
-        f.raised_by = Some(auth.username.clone());
-    }
+    scope(&mut f, &auth, &staffing);
     let now = Utc::now();
     let mut out = Vec::new();
     for c in s.cases(&f).await? {

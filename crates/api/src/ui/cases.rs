@@ -13,19 +13,7 @@ pub async fn open_cases(state: &AppState, user: &User) -> Markup {
     let s = state.store.company(user.auth.company);
     let Ok(staffing) = state.center.caches.staffing(&s).await else { return html! {} };
     let mut f = CaseFilter { open_only: true, limit: 100, ..CaseFilter::default() };
-    if !crate::auth::roles::PLANNERS.contains(&user.auth.role) {
-        let member = staffing.member(user.auth.staff).and_then(|m| m.department);
-        f.departments = Some(
-            staffing
-                .departments
-                .iter()
-                .filter(|d| d.head == Some(user.auth.staff) || member == Some(d.id))
-                .map(|d| d.id)
-                .collect(),
-        );
-        f.owner = Some(user.auth.staff);
-        f.raised_by = Some(user.auth.username.clone());
-    }
+    crate::routes::cases::scope(&mut f, &user.auth, &staffing);
     let cases = s.cases(&f).await.unwrap_or_default();
     let now = chrono::Utc::now();
     html! {
