@@ -69,6 +69,9 @@ struct Agent {
     offered: Vec<TaskId>,
     connected: Vec<TaskId>,
     load: [u8; 3],
+    /// What it may hold per channel now: its capacity, or more while it
+    /// still holds what it took before its capacity was lowered.
+    allowed: [u8; 3],
     idle_since: Instant,
     handled_today: u32,
     /// The queues this agent can serve, with its widening tier in each.
@@ -82,6 +85,13 @@ struct Agent {
 impl Agent {
     fn has_room(&self, ch: Channel) -> bool {
         self.online && self.ready && self.wrap_until.is_none() && self.load[ch.index()] < self.cfg.capacity[ch.index()]
+    }
+
+    /// One contact of the channel is no longer held.
+    fn release(&mut self, ch: Channel) {
+        let i = ch.index();
+        self.load[i] = self.load[i].saturating_sub(1);
+        self.allowed[i] = self.allowed[i].min(self.load[i]).max(self.cfg.capacity[i]);
     }
 
     fn state(&self) -> AgentState {
@@ -415,6 +425,16 @@ impl Acd {
                     self.rejoin(a);
                 }
             }
+            Event::SetCapacity(a, capacity) => {
+                if let Some(x) = self.agents.get_mut(&a) {
+                    x.cfg.capacity = capacity;
+                    for ((allowed, load), room) in x.allowed.iter_mut().zip(x.load).zip(capacity) {
+                        *allowed = load.max(room);
+                    }
+                    self.relist(a);
+                    self.match_agent(a);
+                }
+            }
             Event::SetCompanies(a, companies) => {
                 let Some(x) = self.agents.get_mut(&a) else { return };
                 x.cfg.companies = companies;
@@ -620,7 +640,7 @@ impl Acd {
     }
 
     fn add_agent(&mut self, cfg: AgentConfig) {
-        let id = cfg.id;
+        let (id, capacity) = (cfg.id, cfg.capacity);
         let mut a = Agent {
             cfg,
             online: false,
@@ -632,6 +652,7 @@ impl Acd {
             offered: Vec::new(),
             connected: Vec::new(),
             load: [0; 3],
+            allowed: capacity,
             idle_since: self.now,
             handled_today: 0,
             queues: Vec::new(),
@@ -893,7 +914,7 @@ impl Acd {
         if let Some(x) = self.agents.get_mut(&a) {
             if let Some(pos) = x.offered.iter().position(|o| *o == c) {
                 x.offered.remove(pos);
-                x.load[ch.index()] = x.load[ch.index()].saturating_sub(1);
+                x.release(ch);
             }
         }
         self.out.push(Command::Retract { contact: c, agent: a });
@@ -1175,7 +1196,7 @@ impl Acd {
         let now = self.now;
         let Some(x) = self.agents.get_mut(&a) else { return };
         x.connected.retain(|o| *o != c);
-        x.load[k.channel.index()] = x.load[k.channel.index()].saturating_sub(1);
+        x.release(k.channel);
         x.handled_today += 1;
         if wrap > Duration::ZERO {
             x.wrap_seq += 1;
@@ -1286,11 +1307,23 @@ impl Acd {
         self.contacts.get(&c).filter(|k| k.state == CState::Waiting).and_then(|k| k.queue)
     }
 
-    /// The contact an agent is on now: the one it is connected to, else
-    /// the one ringing it; `true` when connected.
+    /// The call an agent is on now: the one it is connected to, else the
+    /// one ringing it; `true` when connected. Chats and e-mails are not
+    /// calls ([`Acd::contacts_of_agent`] has them).
     pub fn contact_of_agent(&self, a: AgentId) -> Option<(TaskId, bool)> {
         let agent = self.agents.get(&a)?;
-        agent.connected.first().map(|c| (*c, true)).or_else(|| agent.offered.first().map(|c| (*c, false)))
+        let voice = |c: &&TaskId| self.contacts.get(c).is_some_and(|k| k.channel == Channel::Voice);
+        let connected = agent.connected.iter().find(voice).map(|c| (*c, true));
+        connected.or_else(|| agent.offered.iter().find(voice).map(|c| (*c, false)))
+    }
+
+    /// Every contact an agent holds or is offered, of every channel, with
+    /// `true` when connected: connected first, each in the order it came.
+    pub fn contacts_of_agent(&self, a: AgentId) -> Vec<(TaskId, Channel, bool)> {
+        let Some(agent) = self.agents.get(&a) else { return Vec::new() };
+        let connected = agent.connected.iter().map(|c| (*c, true));
+        let offered = agent.offered.iter().map(|c| (*c, false));
+        connected.chain(offered).filter_map(|(c, on)| self.contacts.get(&c).map(|k| (c, k.channel, on))).collect()
     }
 
     /// How much of an agent's wrap-up is left, as of the last event.
@@ -1400,7 +1433,7 @@ impl Acd {
                 if held != usize::from(a.load[ch.index()]) {
                     return Err(format!("agent {id:?}: load {} but holds {held} {ch:?} contacts", a.load[ch.index()]));
                 }
-                if held > usize::from(a.cfg.capacity[ch.index()]) {
+                if held > usize::from(a.allowed[ch.index()].max(a.cfg.capacity[ch.index()])) {
                     return Err(format!("agent {id:?} holds {held} {ch:?} contacts over its capacity"));
                 }
             }

@@ -191,6 +191,9 @@ pub enum Event {
     /// The companies an agent serves now: it joins and leaves their queues
     /// as `SetSkills` does; contacts it holds stay with it.
     SetCompanies(AgentId, Vec<Company>),
+    /// How many contacts of each channel (voice, chat, e-mail) the agent
+    /// holds at once from now on; what it holds beyond stays until it ends.
+    SetCapacity(AgentId, [u8; 3]),
     /// Logged in and ready.
     Login(AgentId),
     Logout(AgentId),

@@ -415,6 +415,40 @@ fn capacity_per_channel() {
     assert_eq!(Sim::offers(&out), [(4, 1)]);
 }
 
+/// A call is offered to an agent busy with chats, never to one on a call;
+/// a chat to one on a call as long as it has chat room; a new capacity
+/// takes effect at once, and the contacts held beyond it stay.
+#[test]
+fn calls_and_chats_side_by_side() {
+    let mut s = Sim::new();
+    s.queue(queue(Strategy::LongestIdle));
+    s.queue(QueueConfig { channel: Channel::Chat, ..QueueConfig::new(QueueId(2), "chat") });
+    let mut cfg = AgentConfig::new(a(1), "both");
+    cfg.capacity = [1, 2, 0];
+    s.ev(Event::AddAgent(cfg));
+    s.ev(Event::Login(a(1)));
+    let out = s.ev(Event::Arrive { contact: c(1), queue: QueueId(2), priority: 0 });
+    assert_eq!(Sim::offers(&out), [(1, 1)]);
+    s.ev(Event::Accept { contact: c(1), agent: a(1) });
+    let out = s.ev(Event::Arrive { contact: c(2), queue: Q, priority: 0 });
+    assert_eq!(Sim::offers(&out), [(2, 1)], "a call reaches the agent who is chatting");
+    s.ev(Event::Accept { contact: c(2), agent: a(1) });
+    assert_eq!(s.acd.contact_of_agent(a(1)), Some((c(2), true)), "the agent's call is the call, not the chat");
+    assert_eq!(s.acd.contacts_of_agent(a(1)), [(c(1), Channel::Chat, true), (c(2), Channel::Voice, true)]);
+    let out = s.ev(Event::Arrive { contact: c(3), queue: Q, priority: 0 });
+    assert!(Sim::offers(&out).is_empty(), "no second call while on a call");
+    let out = s.ev(Event::Arrive { contact: c(4), queue: QueueId(2), priority: 0 });
+    assert_eq!(Sim::offers(&out), [(4, 1)], "a second chat while on a call");
+    s.ev(Event::Accept { contact: c(4), agent: a(1) });
+    s.ev(Event::SetCapacity(a(1), [1, 1, 0]));
+    let out = s.ev(Event::Arrive { contact: c(5), queue: QueueId(2), priority: 0 });
+    assert!(Sim::offers(&out).is_empty(), "the new capacity holds");
+    s.ev(Event::End { contact: c(1) });
+    assert_eq!(s.acd.waiting_in_queue(c(5)), Some(QueueId(2)), "two chats held, one allowed: still full");
+    let out = s.ev(Event::SetCapacity(a(1), [1, 3, 0]));
+    assert_eq!(Sim::offers(&out), [(5, 1)], "room again at once");
+}
+
 #[test]
 fn priorities_within_and_across_queues() {
     let mut s = Sim::new();

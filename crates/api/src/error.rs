@@ -105,6 +105,16 @@ pub const CODES: &[&str] = &[
     "unknown_field",
     "no_way_back",
     "too_many_submissions",
+    // Web chat.
+    "origin_not_allowed",
+    "name_missing",
+    "name_too_long",
+    "message_empty",
+    "message_too_long",
+    "too_fast",
+    "chat_closed",
+    "not_your_chat",
+    "not_offered",
 ];
 
 /// The JSON body of every error.

@@ -69,10 +69,12 @@ use utoipa::{
         routes::cases::create, routes::cases::list, routes::cases::get_one, routes::cases::change, routes::cases::note,
         routes::cases::rules, routes::cases::put_rules,
         routes::forms::list, routes::forms::put, routes::forms::submissions,
+        routes::chat::mine, routes::chat::get_one, routes::chat::accept, routes::chat::say, routes::chat::typing,
+        routes::chat::read, routes::chat::close, routes::chat::channels, routes::chat::put_channels,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),
-    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"), (name = "knowledge"), (name = "campaigns"), (name = "reports"), (name = "evaluation"), (name = "cases"), (name = "forms"))
+    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"), (name = "knowledge"), (name = "campaigns"), (name = "reports"), (name = "evaluation"), (name = "cases"), (name = "forms"), (name = "chat"))
 )]
 pub struct ApiDoc;
 
@@ -216,6 +218,14 @@ pub fn app(state: AppState) -> Router {
         .route("/case-rules", get(cases::rules).put(cases::put_rules))
         .route("/forms", get(forms::list).put(forms::put))
         .route("/form-submissions", get(forms::submissions))
+        .route("/channels", get(chat::channels).put(chat::put_channels))
+        .route("/chats", get(chat::mine))
+        .route("/chats/{id}", get(chat::get_one))
+        .route("/chats/{id}/accept", post(chat::accept))
+        .route("/chats/{id}/messages", post(chat::say))
+        .route("/chats/{id}/typing", post(chat::typing))
+        .route("/chats/{id}/read", post(chat::read))
+        .route("/chats/{id}/close", post(chat::close))
         .route("/reports/standing", get(routes::evaluation::standing))
         .route("/wrap-up-codes", get(routes::wrap_up::get).put(routes::wrap_up::put))
         .route("/scorecards", get(routes::evaluation::scorecards))
@@ -240,6 +250,8 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(ui::routes())
         .route("/forms/{company}/{code}", get(routes::forms::show).post(routes::forms::submit))
+        .route("/chat/{company}/widget.js", get(routes::chat::widget))
+        .route("/chat/{company}/ws", get(routes::chat::socket))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::handler))
         .fallback(not_found)

@@ -1062,7 +1062,8 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     let stats = w.get("/api/v1/queues/stats", &sup).await.body;
     assert_eq!(
         stats.as_array().unwrap().iter().map(|q| q["queue"].as_str().unwrap()).collect::<Vec<_>>(),
-        ["operators", "complaints"]
+        ["operators", "complaints", "operators:chat", "operators:email"],
+        "the operators' calls, the named queues, then the operators' chats and e-mails"
     );
     assert_eq!((stats[0]["waiting"].as_u64(), stats[1]["waiting"].as_u64()), (Some(0), Some(1)), "{stats}");
     assert_eq!(stats[1]["agents"].as_array().unwrap().len(), 0, "the supervisor is not yet known to the ACD");

@@ -2705,3 +2705,266 @@ async fn web_forms_become_callbacks_cases_and_contacts() {
         assert_eq!(d.w.call(axum::http::Method::GET, uri, None, None).await.status, StatusCode::NOT_FOUND, "{uri}");
     }
 }
+
+// ---- web chat -------------------------------------------------------------------
+
+mod chat {
+    use super::*;
+    use centrala_center::acd::Arriving;
+    use centrala_domain::InteractionId;
+    use centrala_sip::Control;
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message as Ws};
+
+    type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+    /// Serves the world's router on a free loopback port.
+    async fn serve(w: &World) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = centrala_api::app(w.state.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+        });
+        format!("127.0.0.1:{}", addr.port())
+    }
+
+    async fn open(host: &str, origin: &str) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+        let mut req = format!("ws://{host}/chat/demo/ws?lang=bs").into_client_request().unwrap();
+        req.headers_mut().insert("origin", origin.parse().unwrap());
+        tokio_tungstenite::connect_async(req).await.map(|(s, _)| s)
+    }
+
+    async fn put(s: &mut Socket, v: Value) {
+        s.send(Ws::Text(v.to_string().into())).await.unwrap();
+    }
+
+    /// The next JSON frame (a closed connection is `null`).
+    async fn next(s: &mut Socket) -> Value {
+        loop {
+            let f = tokio::time::timeout(std::time::Duration::from_secs(10), s.next()).await.expect("a frame in time");
+            match f {
+                Some(Ok(Ws::Text(t))) => return serde_json::from_str(&t).unwrap(),
+                Some(Ok(Ws::Close(_))) | None | Some(Err(_)) => return Value::Null,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// Frames until one of `kind` (skipping position updates and the like).
+    async fn until(s: &mut Socket, kind: &str) -> Value {
+        for _ in 0..30 {
+            let v = next(s).await;
+            if v["type"] == kind || v.is_null() {
+                return v;
+            }
+        }
+        panic!("no {kind} frame");
+    }
+
+    #[tokio::test]
+    async fn a_visitor_chats_with_an_operator_who_still_takes_calls() {
+        let d = Demo::new().await;
+        let w = &d.w;
+        let company = w.db.store.company_by_code("demo").await.unwrap().unwrap();
+        let s = w.db.store.company(company.id);
+        let admin = d.login("admin").await;
+        let ana = d.login("op.ana").await;
+        let haris = d.login("op.haris").await;
+
+        // The admin allows the shop's pages and gives canned answers.
+        let r = w
+            .call(
+                Method::PUT,
+                "/api/v1/channels",
+                Some(&admin),
+                Some(json!({"chat_capacity": 2, "email_capacity": 5, "chat_service_level_seconds": 30,
+                    "chat_origins": ["HTTPS://shop.example/"], "chat_canned": ["Hvala na upitu."]})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(
+            r.body["chat_origins"],
+            json!(["https://shop.example"]),
+            "an origin is kept as the browser sends it"
+        );
+        let r = w
+            .call(
+                Method::PUT,
+                "/api/v1/channels",
+                Some(&admin),
+                Some(json!({"chat_capacity": 2, "email_capacity": 5, "chat_service_level_seconds": 30,
+                    "chat_origins": ["shop.example/path"], "chat_canned": []})),
+            )
+            .await;
+        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"));
+        let r = w.call(Method::PUT, "/api/v1/channels", Some(&ana), Some(json!({}))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert_eq!(w.get("/api/v1/channels", &ana).await.body["chat_canned"], json!(["Hvala na upitu."]));
+
+        let host = serve(w).await;
+        // Another site's page may not open the company's chat.
+        match open(&host, "https://evil.example").await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), StatusCode::FORBIDDEN),
+            other => panic!("a foreign origin was let in: {:?}", other.map(|_| ())),
+        }
+        // Nobody ready: the widget is told to offer the callback form.
+        let mut v = open(&host, "https://shop.example").await.unwrap();
+        let hello = next(&mut v).await;
+        assert_eq!((hello["type"].as_str(), hello["open"].as_bool()), (Some("hello"), Some(false)), "{hello}");
+        assert_eq!(hello["form"], "/forms/demo/callback?lang=bs");
+        assert_eq!(hello["words"]["chat-start"], "Započni razgovor");
+        drop(v);
+
+        // Ana has a phone and gets ready; now the chat is open.
+        let ana_id = s.staff_by_username("op.ana").await.unwrap().unwrap().id;
+        s.set_sip_account(ana_id, "ana-phone", "0123456789abcdef0123456789abcdef").await.unwrap();
+        let r = w.call(Method::PUT, "/api/v1/agents/me/state", Some(&ana), Some(json!({"state": "ready"}))).await;
+        assert_eq!(r.body["state"], "available", "{}", r.body);
+        let mut v = open(&host, "https://shop.example").await.unwrap();
+        assert_eq!(next(&mut v).await["open"], true);
+
+        // A visitor who is a client (by phone) starts with HTML in the message.
+        let (client, phone) = d.ordinary().await;
+        let phone = phone.split('|').next().unwrap().to_owned();
+        put(&mut v, json!({"type": "start", "name": "", "phone": national(&phone)})).await;
+        assert_eq!(until(&mut v, "error").await["code"], "name_missing");
+        put(&mut v, json!({"type": "start", "name": "Vesna", "phone": national(&phone), "text": "<b>Zdravo</b>"}))
+            .await;
+        let started = until(&mut v, "started").await;
+        let token = started["token"].as_str().unwrap().to_owned();
+        let id = started["interaction"].as_i64().unwrap();
+        let history = until(&mut v, "history").await;
+        assert_eq!(history["messages"][0]["body"], "<b>Zdravo</b>", "kept and sent as text");
+        assert_eq!(history["phase"], "waiting");
+
+        // It is offered on Ana's desk, with the client known.
+        let mine = w.get("/api/v1/chats", &ana).await.body;
+        assert_eq!(mine.as_array().unwrap().len(), 1, "{mine}");
+        assert_eq!(
+            (mine[0]["phase"].as_str(), mine[0]["client"].as_str()),
+            (Some("offered"), Some(client.code.as_str()))
+        );
+        // Haris cannot take it, nor write in it.
+        let r = w.post(&format!("/api/v1/chats/{id}/accept"), &haris, json!({})).await;
+        assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "not_offered"));
+        let r = w.get(&format!("/api/v1/chats/{id}"), &haris).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "another operator does not read it");
+        let r = w.post(&format!("/api/v1/chats/{id}/accept"), &ana, json!({})).await;
+        assert_eq!((r.status, r.body["phase"].as_str()), (StatusCode::OK, Some("talking")), "{}", r.body);
+        let joined = until(&mut v, "joined").await;
+        assert_eq!(
+            (joined["agent"].as_str(), joined["text"].as_str()),
+            (Some("Ana"), Some("Ana se uključio/la u razgovor."))
+        );
+        let r = w.post(&format!("/api/v1/chats/{id}/messages"), &haris, json!({"text": "upad"})).await;
+        assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "not_your_chat"));
+
+        // They write to each other; typing and reading are seen.
+        let r = w.post(&format!("/api/v1/chats/{id}/messages"), &ana, json!({"text": "Dobar dan, izvolite."})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let m = until(&mut v, "message").await;
+        let m = if m["author"] == "system" { until(&mut v, "message").await } else { m };
+        assert_eq!((m["author"].as_str(), m["body"].as_str()), (Some("agent"), Some("Dobar dan, izvolite.")));
+        w.post(&format!("/api/v1/chats/{id}/typing"), &ana, json!({})).await;
+        assert_eq!(until(&mut v, "typing").await["type"], "typing");
+        put(&mut v, json!({"type": "say", "text": "Trebam cjenovnik."})).await;
+        let echo = until(&mut v, "message").await;
+        assert_eq!((echo["author"].as_str(), echo["body"].as_str()), (Some("visitor"), Some("Trebam cjenovnik.")));
+        let seq = echo["seq"].as_i64().unwrap();
+        let r = w.post(&format!("/api/v1/chats/{id}/read"), &ana, json!({"seq": seq})).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        assert_eq!(until(&mut v, "read").await["seq"], seq);
+
+        // The visitor's network drops; the new connection resumes the chat whole.
+        drop(v);
+        let mut v = open(&host, "https://shop.example").await.unwrap();
+        next(&mut v).await;
+        put(&mut v, json!({"type": "resume", "token": token})).await;
+        assert_eq!(until(&mut v, "started").await["interaction"], id);
+        let history = until(&mut v, "history").await;
+        assert_eq!(history["phase"], "talking");
+        let bodies: Vec<&str> =
+            history["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+        assert_eq!(
+            bodies,
+            ["<b>Zdravo</b>", "Ana se uključio/la u razgovor.", "Dobar dan, izvolite.", "Trebam cjenovnik."].map(|b| {
+                if b.starts_with("Ana") {
+                    "Operater se uključio u razgovor."
+                } else {
+                    b
+                }
+            })
+        );
+        assert_eq!(history["agent_read"], seq);
+        put(&mut v, json!({"type": "resume", "token": "0".repeat(64)})).await;
+        assert_eq!(until(&mut v, "error").await["code"], "not_found", "a token nobody holds");
+
+        // Ana, holding a chat, still gets a call.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        assert!(w.state.center.acd.arrive(Arriving::new(company.id, InteractionId(900_001), "+38761000001", tx)).await);
+        assert_eq!(rx.recv().await, Some(Control::Ring { staff: ana_id.0, user: "ana-phone".into() }));
+        w.state
+            .center
+            .acd
+            .contact(centrala_acd::Event::Abandon { contact: centrala_center::acd::task_of(InteractionId(900_001)) })
+            .await;
+
+        // A second chat by e-mail only, then a flood from it: refused, then cut off.
+        let mut v2 = open(&host, "https://shop.example").await.unwrap();
+        next(&mut v2).await;
+        put(&mut v2, json!({"type": "start", "name": "Marko", "email": "marko@example.com", "text": "Pitanje"})).await;
+        let id2 = until(&mut v2, "started").await["interaction"].as_i64().unwrap();
+        // Capacity 2: it is offered to Ana beside the first.
+        let mine = w.get("/api/v1/chats", &ana).await.body;
+        assert_eq!(
+            mine.as_array().unwrap().iter().map(|c| c["phase"].as_str().unwrap()).collect::<Vec<_>>(),
+            ["talking", "offered"]
+        );
+        for n in 0..40 {
+            put(&mut v2, json!({"type": "say", "text": format!("spam {n}")})).await;
+        }
+        let mut refused = 0;
+        loop {
+            let f = next(&mut v2).await;
+            if f.is_null() {
+                break;
+            }
+            if f["code"] == "too_fast" {
+                refused += 1;
+            }
+        }
+        assert!(refused >= 3, "the flood was refused, then the connection closed ({refused} refusals)");
+        let kept = s.chat_messages(InteractionId(id2), 0).await.unwrap();
+        assert!(kept.len() <= 11, "at most the burst was kept: {}", kept.len());
+        assert!(kept.iter().all(|m| m.body.len() <= 2000));
+
+        // Ana takes the second chat and closes it with the transcript to Marko.
+        let r = w.post(&format!("/api/v1/chats/{id2}/accept"), &ana, json!({})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = w.post(&format!("/api/v1/chats/{id2}/close"), &ana, json!({"send_transcript": true})).await;
+        assert_eq!((r.status, r.body["phase"].as_str()), (StatusCode::OK, Some("closed")), "{}", r.body);
+        let mail = s.mail_about(&format!("chat:{id2}")).await.unwrap();
+        assert_eq!(mail.len(), 1);
+        assert_eq!(mail[0].to_address, "marko@example.com");
+        assert!(mail[0].body.contains("Marko: Pitanje") && mail[0].body.contains("spam 0"), "{}", mail[0].body);
+        let r = w.post(&format!("/api/v1/chats/{id2}/messages"), &ana, json!({"text": "još"})).await;
+        assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "chat_closed"));
+
+        // The first has no e-mail: no transcript to send; closed plainly.
+        let r = w.post(&format!("/api/v1/chats/{id}/close"), &ana, json!({"send_transcript": true})).await;
+        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "no_email"));
+        let r = w.post(&format!("/api/v1/chats/{id}/close"), &ana, json!({})).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(until(&mut v, "closed").await["type"], "closed");
+        assert!(w.get("/api/v1/chats", &ana).await.body.as_array().unwrap().is_empty(), "Ana holds nothing now");
+
+        // Each chat is an interaction like a call: channel, client, handler, outcome.
+        let i = s.interaction(InteractionId(id)).await.unwrap().unwrap();
+        assert_eq!(
+            (i.channel.as_str(), i.client_id, i.handled_by, i.disposition),
+            ("chat", Some(client.id), Some(ana_id), centrala_store::interactions::Disposition::Answered)
+        );
+        assert!(i.answered_at.is_some() && i.ended_at.is_some());
+    }
+}

@@ -241,7 +241,7 @@ function personText(target) {
 // language; a company's own types by the name its data gives them.
 // The built-in operator queue in words; a company's own queues by the
 // name it gave them.
-const queueName = (q) => (q === "operators" ? t("queue-operators") : q);
+const queueName = (q) => (q === "operators" ? t("queue-operators") : q.startsWith("operators:") ? t("queue-" + q.slice(10)) : q);
 // The demo's units in words; a company's own by the word its data gives.
 const unitName = (u) => (has("unit-" + u) ? t("unit-" + u) : u);
 const typeName = (code) => (has("ctype-" + code) ? t("ctype-" + code) : desk.types[code] || code);
@@ -871,6 +871,28 @@ if (document.body.dataset.page === "desk") {
   $("#xfer-go").addEventListener("click", () => { if ($("#xfer-other").value) transfer($("#xfer-other").value); });
   $("#call-note-save").addEventListener("click", saveNote);
   $("#case-form").addEventListener("submit", raiseCase);
+  for (const kind of ["contact_offered", "contact_retracted", "chat_message", "chat_typing", "chat_read", "chat_closed"]) {
+    calls.addEventListener(kind, (ev) => chatEvent(kind, JSON.parse(ev.data)));
+  }
+  $("#chat-accept").addEventListener("click", chatAccept);
+  $("#chat-form").addEventListener("submit", chatSend);
+  $("#chat-close").addEventListener("click", chatClose);
+  $("#chat-text").addEventListener("input", () => {
+    if (!chats.current || Date.now() - chats.typedAt < 2000) return;
+    chats.typedAt = Date.now();
+    api("POST", "/chats/" + chats.current.interaction + "/typing").catch(() => {});
+  });
+  $("#chat-text").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); $("#chat-form").requestSubmit(); }
+  });
+  $("#chat-canned").addEventListener("change", () => {
+    const v = $("#chat-canned").value;
+    if (v) { $("#chat-text").value = v; $("#chat-text").focus(); $("#chat-canned").value = ""; }
+  });
+  api("GET", "/channels").then((c) => {
+    $("#chat-canned").append(...c.chat_canned.map((x) => el("option", { value: x }, x.length > 60 ? x.slice(0, 57) + "…" : x)));
+  }).catch(() => {});
+  loadChats().catch(() => {});
   $("#call-hold").addEventListener("click", () => control(call.held ? "resume" : "hold"));
   $("#call-mute").addEventListener("click", () => control(call.muted ? "unmute" : "mute"));
   $("#call-hang-up").addEventListener("click", () => control("hang_up"));
@@ -913,6 +935,149 @@ if (document.body.dataset.page === "desk") {
   $("#confirm").addEventListener("click", confirmOrder);
   const wanted = new URLSearchParams(location.search).get("client");
   if (wanted) openCard(wanted).catch(() => {});
+}
+
+// ---- web chat on the desk -------------------------------------------------------
+
+// The chats offered to me and those I hold (from the server: a reload
+// shows the same), the one open in the pane, and the canned answers.
+const chats = { list: [], open: null, current: null, typedAt: 0 };
+
+function chatText(m) {
+  return m.author === "system" ? t("chat-sys-" + m.body) : m.body;
+}
+
+function chatLine(m) {
+  return el("li", { class: "chat-" + m.author, "data-seq": String(m.seq) },
+    el("span", { class: "muted" }, clock(m.at) + " "), chatText(m));
+}
+
+function unread(c) {
+  return c.messages.filter((m) => m.author === "visitor" && m.seq > c.agent_read).length;
+}
+
+function renderChats() {
+  $("#chats").hidden = chats.list.length === 0 && !chats.open;
+  $("#chat-list").replaceChildren(...chats.list.map((c) => el("li", {},
+    el("button", { type: "button", class: "secondary", "data-interaction": String(c.interaction), "data-phase": c.phase,
+      "aria-current": String(c.interaction === chats.open), onclick: () => openChat(c.interaction).catch((e) => showError($("#chat-msg"), e)) },
+      c.visitor_name + (c.phase === "offered" ? " — " + t("chat-offered") : ""),
+      unread(c) ? el("span", { class: "badge" }, String(unread(c))) : null))));
+}
+
+async function loadChats() {
+  chats.list = await api("GET", "/chats");
+  renderChats();
+  if (chats.open && !chats.list.some((c) => c.interaction === chats.open)) {
+    // It ended elsewhere (the visitor left): the pane says so.
+    await openChat(chats.open).catch(() => {});
+  }
+}
+
+async function openChat(id) {
+  const c = await api("GET", "/chats/" + id);
+  chats.open = id;
+  chats.current = c;
+  $("#chat-pane").hidden = false;
+  $("#chat-who").textContent = c.visitor_name + " · " + [c.phone, c.email].filter(Boolean).join(" · ");
+  $("#chat-client").textContent = c.client_name ? c.client_name + " (" + c.client + ")" : t("chat-no-client");
+  $("#chat-accept").hidden = c.phase !== "offered";
+  $("#chat-form").hidden = c.phase !== "talking";
+  $("#chat-close").hidden = c.phase !== "talking";
+  $("#chat-transcript").disabled = !c.email;
+  $("#chat-log").replaceChildren(...c.messages.map(chatLine));
+  $("#chat-log").scrollTop = $("#chat-log").scrollHeight;
+  $("#chat-msg").textContent = c.phase === "closed" ? t("chat-is-closed") : "";
+  $("#chat-typing").hidden = true;
+  renderChats();
+  if (c.client && (!desk.card || desk.card.code !== c.client)) openCard(c.client).catch(() => {});
+  await chatRead();
+}
+
+// What I have read of the visitor's messages, the visitor sees.
+async function chatRead() {
+  const c = chats.current;
+  if (!c || c.phase !== "talking") return;
+  const last = Math.max(0, ...c.messages.filter((m) => m.author === "visitor").map((m) => m.seq));
+  if (last > c.agent_read) {
+    c.agent_read = last;
+    await api("POST", "/chats/" + c.interaction + "/read", { seq: last });
+    const mine = chats.list.find((x) => x.interaction === c.interaction);
+    if (mine) mine.agent_read = last;
+    renderChats();
+  }
+}
+
+async function chatAccept() {
+  try {
+    await api("POST", "/chats/" + chats.open + "/accept");
+    await loadChats();
+    await openChat(chats.open);
+    $("#chat-text").focus();
+  } catch (e) {
+    showError($("#chat-msg"), e);
+    loadChats().catch(() => {});
+  }
+}
+
+async function chatSend(ev) {
+  ev.preventDefault();
+  const text = $("#chat-text").value.trim();
+  if (!text || !chats.current) return;
+  try {
+    const m = await api("POST", "/chats/" + chats.open + "/messages", { text });
+    chats.current.messages.push(m);
+    $("#chat-log").append(chatLine(m));
+    $("#chat-log").scrollTop = $("#chat-log").scrollHeight;
+    $("#chat-text").value = "";
+    $("#chat-msg").textContent = "";
+  } catch (e) {
+    showError($("#chat-msg"), e);
+  }
+}
+
+async function chatClose() {
+  try {
+    await api("POST", "/chats/" + chats.open + "/close", { send_transcript: $("#chat-transcript").checked });
+    say($("#chat-msg"), t($("#chat-transcript").checked ? "chat-closed-sent" : "chat-is-closed"));
+    $("#chat-transcript").checked = false;
+    chats.open = null;
+    chats.current = null;
+    $("#chat-pane").hidden = true;
+    await loadChats();
+  } catch (e) {
+    showError($("#chat-msg"), e);
+  }
+}
+
+function chatEvent(kind, d) {
+  if (kind === "contact_offered" || kind === "contact_retracted" || kind === "chat_closed") {
+    if (d.channel && d.channel !== "chat") return;
+    loadChats().catch(() => {});
+    if (kind === "contact_offered" && !chats.open) openChat(d.interaction).catch(() => {});
+    return;
+  }
+  const open = chats.current && chats.current.interaction === d.interaction;
+  if (kind === "chat_message") {
+    if (open) {
+      if (!chats.current.messages.some((m) => m.seq === d.seq)) {
+        chats.current.messages.push(d);
+        $("#chat-log").append(chatLine(d));
+        $("#chat-log").scrollTop = $("#chat-log").scrollHeight;
+      }
+      $("#chat-typing").hidden = true;
+      if (document.visibilityState !== "hidden") chatRead().catch(() => {});
+    }
+    loadChats().catch(() => {});
+  } else if (kind === "chat_typing" && open) {
+    $("#chat-typing").hidden = false;
+    clearTimeout(chats.typingTimer);
+    chats.typingTimer = setTimeout(() => { $("#chat-typing").hidden = true; }, 4000);
+  } else if (kind === "chat_read" && open) {
+    for (const li of $("#chat-log").querySelectorAll("li.chat-agent")) {
+      if (Number(li.dataset.seq) <= d.seq && !li.querySelector(".read")) li.append(el("span", { class: "read muted" }, " ✓ " + t("chat-read-by-visitor")));
+    }
+  }
 }
 
 // ---- knowledge base on the desk (CC-9, OD-18) ---------------------------------

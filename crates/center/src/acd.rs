@@ -67,6 +67,8 @@ pub struct AgentNow {
     pub queue: Option<String>,
     /// What is left of its wrap-up.
     pub wrap_left: Option<Duration>,
+    /// The chats and e-mails it holds (`true`) or is offered (`false`).
+    pub media: Vec<(InteractionId, Channel, bool)>,
 }
 
 /// Someone a routed call may ring.
@@ -87,6 +89,41 @@ pub const FIRST_ANNOUNCEMENT: Duration = Duration::from_secs(5);
 
 /// The name of every company's operator queue.
 pub const OPERATORS: &str = "operators";
+
+/// The operators' queue of a channel: chats and e-mails wait in their own
+/// queue (its own service level and ring time), taken by the same people
+/// as the operators' calls, each agent up to its company's capacity.
+pub fn channel_queue(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Voice => OPERATORS,
+        Channel::Chat => "operators:chat",
+        Channel::Email => "operators:email",
+    }
+}
+
+/// Whether a queue is one of the operators' (of any channel).
+fn operators_queue(name: &str) -> bool {
+    name == OPERATORS || name.strip_prefix("operators:").is_some()
+}
+
+/// A company's channel settings as the ACD applies them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelSettings {
+    /// Contacts of each channel an agent holds at once (voice, chat, e-mail).
+    pub capacity: [u8; 3],
+    /// A chat answered within this is in service level.
+    pub chat_service_level: Duration,
+}
+
+impl Default for ChannelSettings {
+    fn default() -> Self {
+        ChannelSettings { capacity: [1, 3, 5], chat_service_level: Duration::from_secs(60) }
+    }
+}
+
+/// How long a chat or an e-mail is offered to an agent's desk before the
+/// next agent's.
+pub const DESK_OFFER: Duration = Duration::from_secs(30);
 
 /// Where a caller goes after its queue's longest wait.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,6 +307,40 @@ enum Request {
     },
     /// Accept, Decline, End, Abandon of a call.
     Contact(Event),
+    /// A chat or an e-mail enters the company's channel queue.
+    ArriveMedia {
+        company: CompanyId,
+        contact: TaskId,
+        channel: Channel,
+    },
+    /// The company's channel settings (at start, and when changed).
+    Channels {
+        company: CompanyId,
+        settings: ChannelSettings,
+    },
+    /// An agent takes a chat or e-mail offered to it (true: it is theirs).
+    Take {
+        contact: TaskId,
+        staff: StaffId,
+        reply: oneshot::Sender<bool>,
+    },
+    /// An agent closes a chat or e-mail it holds (true: it was theirs).
+    Close {
+        contact: TaskId,
+        staff: StaffId,
+        reply: oneshot::Sender<bool>,
+    },
+    /// A waiting contact's place and estimated wait.
+    Position {
+        contact: TaskId,
+        reply: oneshot::Sender<Option<(usize, Duration)>>,
+    },
+    /// Whether anyone can take the company's contacts of a channel now.
+    Open {
+        company: CompanyId,
+        channel: Channel,
+        reply: oneshot::Sender<bool>,
+    },
     /// A blind transfer of a call being talked: its agent is done, it
     /// rings `chain` in turn, then the operators.
     Transfer {
@@ -342,6 +413,7 @@ pub struct QueueView {
 /// carry, and its settings.
 struct QueueInfo {
     company: CompanyId,
+    channel: Channel,
     name: String,
     skill: centrala_acd::Skill,
     settings: QueueSettings,
@@ -407,6 +479,10 @@ struct Driver {
     zones: HashMap<CompanyId, chrono_tz::Tz>,
     /// Each company's next local midnight: its "today" starts again then.
     midnights: HashMap<CompanyId, tokio::time::Instant>,
+    /// Each company's channel settings, as told (else the default).
+    channels: HashMap<CompanyId, ChannelSettings>,
+    /// Chats and e-mails in the ACD: offered on the desk, not on a phone.
+    media: HashMap<TaskId, Channel>,
 }
 
 // The engine's ids are unsigned; ours are signed. Each conversion is the
@@ -451,6 +527,12 @@ impl Driver {
     /// Carries out one of the engine's commands; events it causes go to `todo`.
     fn command(&mut self, cmd: Command, todo: &mut std::collections::VecDeque<Event>) {
         match cmd {
+            Command::Offer { contact, agent } if self.media.contains_key(&contact) => {
+                self.tell_desk(contact, agent, "contact_offered");
+            }
+            Command::Retract { contact, agent } if self.media.contains_key(&contact) => {
+                self.tell_desk(contact, agent, "contact_retracted");
+            }
             Command::Offer { contact, agent } => {
                 let staff = staff_of(agent);
                 match (self.calls.get(&contact), self.sip.get(&staff)) {
@@ -537,6 +619,25 @@ impl Driver {
         }
     }
 
+    /// Tells an agent's desk of a chat or e-mail offered to it or taken back.
+    fn tell_desk(&self, contact: TaskId, agent: AgentId, kind: &'static str) {
+        let (Some(company), Some(channel)) = (self.call_company.get(&contact), self.media.get(&contact)) else {
+            return;
+        };
+        let channel = match channel {
+            Channel::Voice => "voice",
+            Channel::Chat => "chat",
+            Channel::Email => "email",
+        };
+        self.bus.publish(BusEvent {
+            company: *company,
+            staff: vec![staff_of(agent)],
+            roles: Vec::new(),
+            kind,
+            data: serde_json::json!({ "interaction": interaction_of(contact).0, "channel": channel }),
+        });
+    }
+
     /// The settings of the queue the contact is in (or came through), else
     /// of its company's operators.
     fn settings_of(&self, contact: TaskId, company: CompanyId) -> &QueueSettings {
@@ -562,6 +663,7 @@ impl Driver {
         });
         Some(QueueConfig {
             company: tenant(info.company),
+            channel: info.channel,
             skills: vec![(info.skill, 1)],
             ring_timeout: s.ring_timeout,
             wrap_up: s.wrap_up,
@@ -585,8 +687,46 @@ impl Driver {
         self.next_queue = self.next_queue.saturating_add(1);
         self.next_skill = self.next_skill.saturating_add(1);
         self.names.insert((company, name.to_owned()), id);
-        self.queues.insert(id, QueueInfo { company, name: name.to_owned(), skill, settings: QueueSettings::default() });
+        let info = QueueInfo {
+            company,
+            channel: Channel::Voice,
+            name: name.to_owned(),
+            skill,
+            settings: QueueSettings::default(),
+        };
+        self.queues.insert(id, info);
         id
+    }
+
+    /// The company's chat and e-mail queues: the operators' skill (so the
+    /// same people), their own ring time and service level.
+    fn channel_queues(&mut self, company: CompanyId, operators: QueueId) {
+        let Some(skill) = self.queues.get(&operators).map(|q| q.skill) else { return };
+        let chat_sl = self.channels.get(&company).copied().unwrap_or_default().chat_service_level;
+        for channel in [Channel::Chat, Channel::Email] {
+            let name = channel_queue(channel);
+            let id = match self.names.get(&(company, name.to_owned())) {
+                Some(id) => *id,
+                None => {
+                    let id = QueueId(self.next_queue);
+                    self.next_queue = self.next_queue.saturating_add(1);
+                    self.names.insert((company, name.to_owned()), id);
+                    id
+                }
+            };
+            let settings = QueueSettings {
+                ring_timeout: DESK_OFFER,
+                announce_every: None,
+                callback_offer: false,
+                // An e-mail is in service level within a working day.
+                service_level: if channel == Channel::Chat { chat_sl } else { Duration::from_secs(8 * 3600) },
+                ..QueueSettings::default()
+            };
+            self.queues.insert(id, QueueInfo { company, channel, name: name.to_owned(), skill, settings });
+            if let Some(q) = self.queue_config(id) {
+                self.handle(Event::UpdateQueue(q));
+            }
+        }
     }
 
     /// Makes sure the company's operator queue exists (with the default
@@ -599,6 +739,7 @@ impl Driver {
         if let Some(q) = self.queue_config(id) {
             self.handle(Event::UpdateQueue(q));
         }
+        self.channel_queues(company, id);
         self.schedule_midnight(company);
         id
     }
@@ -630,7 +771,8 @@ impl Driver {
     /// agents join and leave queues by their membership.
     fn configure(&mut self, company: CompanyId, queues: Vec<(String, QueueSettings)>) {
         self.ensure_queue(company);
-        self.names.retain(|(c, name), _| *c != company || name == OPERATORS || queues.iter().any(|(n, _)| n == name));
+        self.names
+            .retain(|(c, name), _| *c != company || operators_queue(name) || queues.iter().any(|(n, _)| n == name));
         let mut ids = Vec::new();
         for (name, settings) in queues {
             let id = match self.names.get(&(company, name.clone())) {
@@ -668,7 +810,7 @@ impl Driver {
     /// the operator queue its operators and supervisors.
     fn takes(&self, q: &QueueInfo, staff: StaffId) -> bool {
         q.settings.members.contains(&staff)
-            || (q.name == OPERATORS && matches!(self.roles.get(&staff), Some(Role::Operator | Role::Supervisor)))
+            || (operators_queue(&q.name) && matches!(self.roles.get(&staff), Some(Role::Operator | Role::Supervisor)))
     }
 
     /// The skills a staff member carries: one per queue of its company it
@@ -677,6 +819,8 @@ impl Driver {
         let mut skills: Vec<_> =
             self.company_queues(company).filter(|(_, q)| self.takes(q, staff)).map(|(_, q)| (q.skill, 1)).collect();
         skills.sort_unstable();
+        // A channel queue carries the operators' skill: once is enough.
+        skills.dedup();
         skills
     }
 
@@ -700,6 +844,7 @@ impl Driver {
     /// A contact that left the ACD: nothing of it is kept.
     fn forget(&mut self, contact: TaskId) {
         self.calls.remove(&contact);
+        self.media.remove(&contact);
         self.stories.remove(&contact);
         self.call_company.remove(&contact);
         self.callers.remove(&contact);
@@ -782,7 +927,13 @@ impl Driver {
                     .collect(),
             })
             .collect();
-        out.sort_by(|a, b| (a.name != OPERATORS, &a.name).cmp(&(b.name != OPERATORS, &b.name)));
+        // The operators' calls, the named queues, then chats and e-mails.
+        let rank = |n: &str| match n {
+            OPERATORS => 0,
+            n if operators_queue(n) => 2,
+            _ => 1,
+        };
+        out.sort_by(|a, b| (rank(&a.name), &a.name).cmp(&(rank(&b.name), &b.name)));
         out
     }
 
@@ -825,8 +976,17 @@ impl Driver {
             let mut cfg = AgentConfig::new(agent_of(staff), name);
             cfg.companies = vec![tenant(company)];
             cfg.skills = self.skills_for(company, staff);
+            cfg.capacity = self.channels.get(&company).copied().unwrap_or_default().capacity;
             self.handle(Event::AddAgent(cfg));
         }
+    }
+}
+
+fn channel_index(c: Channel) -> usize {
+    match c {
+        Channel::Voice => 0,
+        Channel::Chat => 1,
+        Channel::Email => 2,
     }
 }
 
@@ -873,6 +1033,8 @@ impl AcdService {
             default_zone: zone,
             zones: HashMap::new(),
             midnights: HashMap::new(),
+            channels: HashMap::new(),
+            media: HashMap::new(),
         };
         tokio::spawn(async move {
             loop {
@@ -1034,6 +1196,73 @@ impl AcdService {
                             d.queue_changed(company);
                         }
                     }
+                    Request::ArriveMedia { company, contact, channel } => {
+                        d.ensure_queue(company);
+                        let q = d.queue_named(company, Some(channel_queue(channel)));
+                        d.call_company.insert(contact, company);
+                        d.media.insert(contact, channel);
+                        d.handle(Event::Arrive { contact, queue: q, priority: 0 });
+                        d.queue_changed(company);
+                    }
+                    Request::Channels { company, settings } => {
+                        d.channels.insert(company, settings);
+                        let operators = d.ensure_queue(company);
+                        d.channel_queues(company, operators);
+                        let staff: Vec<StaffId> =
+                            d.agents.iter().filter(|(_, c)| **c == company).map(|(s, _)| *s).collect();
+                        for s in staff {
+                            d.handle(Event::SetCapacity(agent_of(s), settings.capacity));
+                        }
+                    }
+                    Request::Take { contact, staff, reply } => {
+                        let agent = agent_of(staff);
+                        let media = d.media.contains_key(&contact);
+                        if media {
+                            d.handle(Event::Accept { contact, agent });
+                        }
+                        let _ = reply.send(media && d.acd.agent_of(contact) == Some(agent));
+                        if let Some(company) = d.call_company.get(&contact).copied() {
+                            d.queue_changed(company);
+                        }
+                    }
+                    Request::Close { contact, staff, reply } => {
+                        let theirs = d.media.contains_key(&contact) && d.acd.agent_of(contact) == Some(agent_of(staff));
+                        let company = d.call_company.get(&contact).copied();
+                        if theirs {
+                            d.handle(Event::End { contact });
+                            d.forget(contact);
+                        }
+                        let _ = reply.send(theirs);
+                        if let Some(company) = company {
+                            d.queue_changed(company);
+                        }
+                    }
+                    Request::Position { contact, reply } => {
+                        d.handle(Event::Tick);
+                        let _ = reply.send(d.acd.position(contact));
+                    }
+                    Request::Open { company, channel, reply } => {
+                        let room = d.channels.get(&company).copied().unwrap_or_default().capacity;
+                        let open = room[channel_index(channel)] > 0
+                            && d.queues.values().any(|q| {
+                                q.company == company
+                                    && q.name == OPERATORS
+                                    && d.agents.iter().any(|(s, c)| {
+                                        *c == company
+                                            && d.takes(q, *s)
+                                            && matches!(
+                                                d.acd.agent_state(agent_of(*s)),
+                                                Some(
+                                                    AgentState::Available
+                                                        | AgentState::Offered
+                                                        | AgentState::OnContact
+                                                        | AgentState::WrapUp
+                                                )
+                                            )
+                                    })
+                            });
+                        let _ = reply.send(open);
+                    }
                     Request::Set { company, staff, name, role, phone, wanted, reply } => {
                         d.ensure(company, staff, &name, role);
                         d.set_role(company, staff, role);
@@ -1068,6 +1297,13 @@ impl AcdService {
                                     .and_then(|q| d.queues.get(&q))
                                     .map(|q| q.name.clone()),
                                 wrap_left: d.acd.wrap_left(a),
+                                media: d
+                                    .acd
+                                    .contacts_of_agent(a)
+                                    .into_iter()
+                                    .filter(|(_, ch, _)| *ch != Channel::Voice)
+                                    .map(|(c, ch, on)| (interaction_of(c), ch, on))
+                                    .collect(),
                             }
                         });
                         let _ = reply.send(view);
@@ -1232,6 +1468,56 @@ impl AcdService {
         let contact = task_of(contact);
         let (reply, rx) = oneshot::channel();
         if self.tx.send(Request::Transfer { company, contact, chain, reply }).await.is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
+    }
+
+    /// A chat or an e-mail enters the company's queue of its channel.
+    pub async fn arrive_media(&self, company: CompanyId, contact: InteractionId, channel: Channel) -> bool {
+        let contact = task_of(contact);
+        self.tx.send(Request::ArriveMedia { company, contact, channel }).await.is_ok()
+    }
+
+    /// The company's channel settings: its agents' capacities change at once.
+    pub async fn channels(&self, company: CompanyId, settings: ChannelSettings) {
+        let _ = self.tx.send(Request::Channels { company, settings }).await;
+    }
+
+    /// The agent takes the chat or e-mail offered to it: false when it is
+    /// not (or no longer) theirs to take.
+    pub async fn take(&self, contact: InteractionId, staff: StaffId) -> bool {
+        let (reply, rx) = oneshot::channel();
+        let contact = task_of(contact);
+        if self.tx.send(Request::Take { contact, staff, reply }).await.is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
+    }
+
+    /// The agent closes the chat or e-mail it holds: false when it is not theirs.
+    pub async fn close(&self, contact: InteractionId, staff: StaffId) -> bool {
+        let (reply, rx) = oneshot::channel();
+        let contact = task_of(contact);
+        if self.tx.send(Request::Close { contact, staff, reply }).await.is_err() {
+            return false;
+        }
+        rx.await.unwrap_or(false)
+    }
+
+    /// A waiting contact's place (1 = next) and estimated wait.
+    pub async fn position(&self, contact: InteractionId) -> Option<(usize, Duration)> {
+        let (reply, rx) = oneshot::channel();
+        let contact = task_of(contact);
+        self.tx.send(Request::Position { contact, reply }).await.ok()?;
+        rx.await.ok().flatten()
+    }
+
+    /// Whether anyone of the company's operators is at work now (ready, or
+    /// busy) and agents take the channel at all.
+    pub async fn open(&self, company: CompanyId, channel: Channel) -> bool {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(Request::Open { company, channel, reply }).await.is_err() {
             return false;
         }
         rx.await.unwrap_or(false)

@@ -15,6 +15,7 @@ pub mod cache;
 pub mod callbacks;
 pub mod calls;
 pub mod campaigns;
+pub mod chat;
 pub mod clock;
 pub mod desk;
 pub mod error;
@@ -97,6 +98,8 @@ pub struct Center {
     pub knowledge: Arc<knowledge::Knowledge>,
     /// The progressive dialler of outbound campaigns.
     pub dialler: Arc<campaigns::Dialler>,
+    /// Web chat visitors' open connections.
+    pub hub: Arc<chat::ChatHub>,
 }
 
 impl Center {
@@ -121,6 +124,7 @@ impl Center {
             hands: Arc::new(hands::Hands::default()),
             knowledge: Arc::new(knowledge::Knowledge::open(config_kb.as_deref())),
             dialler: Arc::new(campaigns::Dialler::default()),
+            hub: Arc::new(chat::ChatHub::default()),
         };
         tokio::spawn(callbacks::run(center.clone(), jobs));
         tokio::spawn(callbacks::start_all(center.clone()));
@@ -217,6 +221,18 @@ impl Center {
         let operators = campaigns::operators_settings(&applied);
         applied.extend(campaigns::queues(&s, &queues, &staff, &operators).await);
         self.acd.configure(company, applied).await;
+        self.configure_channels(company).await
+    }
+
+    /// Gives the ACD the company's channel settings as stored now (its
+    /// agents' chat and e-mail capacity, the chat service level).
+    pub async fn configure_channels(&self, company: CompanyId) -> CenterResult<()> {
+        let c = self.company(company).channels().await?;
+        let settings = acd::ChannelSettings {
+            capacity: [1, c.chat_capacity, c.email_capacity],
+            chat_service_level: std::time::Duration::from_secs(u64::from(c.chat_service_level_seconds)),
+        };
+        self.acd.channels(company, settings).await;
         Ok(())
     }
 }

@@ -245,14 +245,14 @@ pub fn check(form: &Form, values: &BTreeMap<String, String>) -> Result<Submissio
 
 /// Digits with the usual separators, 6 to 15 digits, an optional leading
 /// `+`.
-fn is_phone(v: &str) -> bool {
+pub fn is_phone(v: &str) -> bool {
     let rest = v.strip_prefix('+').unwrap_or(v);
     let digits = rest.chars().filter(char::is_ascii_digit).count();
     rest.chars().all(|c| c.is_ascii_digit() || " -/().".contains(c)) && (6..=15).contains(&digits)
 }
 
 /// One `@` between a local part and a domain with a dot, no spaces.
-fn is_email(v: &str) -> bool {
+pub fn is_email(v: &str) -> bool {
     let Some((local, domain)) = v.split_once('@') else { return false };
     !local.is_empty()
         && domain.contains('.')

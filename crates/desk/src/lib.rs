@@ -8,6 +8,7 @@
 
 pub mod campaign;
 pub mod cases;
+pub mod chat;
 pub mod debt;
 pub mod evaluation;
 pub mod forms;

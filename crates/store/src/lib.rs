@@ -13,6 +13,7 @@
 mod audit;
 pub mod campaigns;
 pub mod cases;
+pub mod chats;
 pub mod demo;
 pub mod desk;
 mod error;

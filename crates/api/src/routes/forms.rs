@@ -186,7 +186,7 @@ pub struct PageQuery {
 /// company's own site; it loads only our stylesheet and posts only here.
 const FORM_CSP: &str = "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors *; base-uri 'none'";
 
-fn language(q: Option<&str>) -> &'static str {
+pub(crate) fn language(q: Option<&str>) -> &'static str {
     match q {
         Some("en") => "en",
         Some("ru") => "ru",

@@ -6,6 +6,7 @@ pub mod agents;
 pub mod calls;
 pub mod campaigns;
 pub mod cases;
+pub mod chat;
 pub mod clients;
 pub mod company;
 pub mod departments;

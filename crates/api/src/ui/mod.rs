@@ -311,6 +311,26 @@ async fn desk(State(state): State<AppState>, user: User) -> Response {
                 }
             }
             div.desk {
+                section #chats.card hidden aria-labelledby="chats-title" {
+                    h2 #chats-title { (tr.t("chats-title")) }
+                    ul #chat-list.chat-list {}
+                    div #chat-pane hidden {
+                        p { strong #chat-who {} " " span #chat-client.muted {} }
+                        button #chat-accept type="button" hidden { (tr.t("chat-accept")) }
+                        ol #chat-log.chat-log aria-live="polite" {}
+                        p #chat-typing.muted hidden { (tr.t("chat-visitor-typing")) }
+                        form #chat-form {
+                            select #chat-canned aria-label=(tr.t("chat-canned")) { option value="" { (tr.t("chat-canned")) } }
+                            textarea #chat-text rows="2" maxlength="2000" aria-label=(tr.t("chat-write")) placeholder=(tr.t("chat-write")) {}
+                            button #chat-send type="submit" { (tr.t("chat-send")) }
+                        }
+                        div.row {
+                            label { input #chat-transcript type="checkbox"; (tr.t("chat-send-transcript")) }
+                            button #chat-close.secondary type="button" { (tr.t("chat-close")) }
+                        }
+                    }
+                    p #chat-msg role="status" {}
+                }
                 section #campaign.card hidden aria-labelledby="camp-title" {
                     h2 #camp-title {}
                     p #camp-script {}
@@ -901,6 +921,7 @@ mod tests {
             include_str!("../../ui/app.js"),
             include_str!("../routes/agents.rs"),
             include_str!("../mail.rs"),
+            include_str!("../routes/chat.rs"),
         ];
         for src in sources {
             for (open, close) in [("tr.t(\"", "\""), ("t(\"", "\""), ("field(tr, \"", "\""), ("(\"Alt+", ")")] {
@@ -921,8 +942,12 @@ mod tests {
                 }
             }
         }
+        keys.extend(crate::routes::chat::WIDGET_WORDS.iter().map(|k| (*k).to_owned()));
         let mut codes = |prefix: &str, all: &[&str]| keys.extend(all.iter().map(|c| format!("{prefix}-{c}")));
         codes("err", crate::error::CODES);
+        codes("chat-sys", centrala_center::chat::SYSTEM);
+        codes("chat", &["waiting", "joined", "transcript-intro", "transcript-subject"]);
+        codes("queue", &["chat", "email"]);
         codes("case-category", &centrala_desk::cases::Category::ALL.map(centrala_desk::cases::Category::as_str));
         codes("case-status", &centrala_desk::cases::Status::ALL.map(centrala_desk::cases::Status::as_str));
         codes("form-kind", &centrala_desk::forms::Kind::ALL.map(centrala_desk::forms::Kind::as_str));
