@@ -1480,3 +1480,133 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     op.close().await.unwrap();
     admin.close().await.unwrap();
 }
+
+/// A shop's own page on another origin, carrying the company's widget.
+async fn shop(base: &str) -> String {
+    let page = format!(
+        "<!doctype html><html lang=\"bs\"><head><meta charset=\"utf-8\"><title>Trgovina</title></head>\
+         <body><main><h1>Trgovina</h1><p>Naša ponuda.</p></main>\
+         <script src=\"{base}/chat/demo/widget.js\" data-lang=\"bs\" async></script></body></html>"
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().route("/", axum::routing::get(move || async move { axum::response::Html(page) }));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    origin
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_chats_from_the_shop_with_an_operator_at_the_desk() {
+    if !std::path::Path::new(CHROMEDRIVER).exists() {
+        centrala_store::testing::tool_missing(&format!(
+            "{CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)"
+        ));
+        return;
+    }
+    let (db, company) = demo_db().await;
+    let s = db.store.company(company.id);
+    let (state, base) = serve(&db).await;
+    let shop = shop(&base).await;
+    s.set_channels(&centrala_store::chats::Channels {
+        chat_origins: vec![shop.clone()],
+        chat_canned: vec!["Cjenovnik šaljemo e-mailom.".into()],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    state.center.configure_channels(company.id).await.unwrap();
+    let (_driver, port) = start_driver().await;
+    let profiles = tempfile::tempdir().unwrap();
+    let op = browser(port, &profiles.path().join("op")).await;
+    let visitor = browser(port, &profiles.path().join("visitor")).await;
+
+    // Nobody at work: the widget offers the callback form instead.
+    visitor.goto(&shop).await.unwrap();
+    click(&visitor, "#centrala-chat-open").await;
+    text_until(&visitor, "#cc-offline", |t| t.contains("Ostavite broj")).await;
+    count_until(&visitor, "#centrala-chat iframe[src*='/forms/demo/callback']", 1).await;
+
+    // Ana gets ready at her desk; the visitor comes back and starts a chat.
+    login(&op, &base, "op.ana", "bs").await;
+    op.goto(&format!("{base}/desk")).await.unwrap();
+    click(&op, "#go-ready").await;
+    text_until(&op, "#my-state", |t| !t.is_empty() && !t.contains("Odjav")).await;
+    visitor.refresh().await.unwrap();
+    click(&visitor, "#centrala-chat-open").await;
+    visitor.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css("#cc-start")).await.unwrap();
+    visitor.find(Locator::Css("#cc-name")).await.unwrap().send_keys("Vesna").await.unwrap();
+    visitor.find(Locator::Css("#cc-email")).await.unwrap().send_keys("vesna@example.com").await.unwrap();
+    let html = "<img src=x onerror=\"document.title='pwned'\">Zdravo";
+    visitor.find(Locator::Css("#cc-text")).await.unwrap().send_keys(html).await.unwrap();
+    click(&visitor, "#cc-start button[type=submit]").await;
+    text_until(&visitor, "#cc-log", |t| t.contains("Zdravo")).await;
+
+    // It is offered on Ana's desk at once; she takes it.
+    text_until(&op, "#chat-list", |t| t.contains("Vesna") && t.contains("čeka vas")).await;
+    click(&op, "#chat-accept").await;
+    text_until(&visitor, "#cc-status", |t| t.contains("Ana se uključio")).await;
+    text_until(&op, "#chat-log", |t| t.contains("<img src=x")).await;
+    assert_eq!(op.find_all(Locator::Css("#chat-log img")).await.unwrap().len(), 0, "HTML is shown as text on the desk");
+    assert_eq!(visitor.find_all(Locator::Css("#cc-log img")).await.unwrap().len(), 0, "and in the widget");
+
+    // They write; the visitor sees Ana typing, then her answer; Ana sees it read.
+    op.find(Locator::Css("#chat-text")).await.unwrap().send_keys("Dobar dan").await.unwrap();
+    text_until(&visitor, "#cc-typing", |t| t.contains("Operater piše")).await;
+    op.find(Locator::Css("#chat-text")).await.unwrap().send_keys(", izvolite.\u{E007}").await.unwrap();
+    text_until(&visitor, "#cc-log li.cc-agent", |t| t == "Dobar dan, izvolite.").await;
+    text_until(&op, "#chat-log li.chat-agent", |t| t.contains("pročitano")).await;
+    visitor.find(Locator::Css("#cc-input")).await.unwrap().send_keys("Trebam cjenovnik.\u{E007}").await.unwrap();
+    text_until(&op, "#chat-log", |t| t.contains("Trebam cjenovnik.")).await;
+    text_until(&visitor, "#cc-log li.cc-visitor:last-child", |t| t.contains("pročitano")).await;
+    // A canned answer, picked and sent.
+    op.execute(
+        "const s = document.querySelector('#chat-canned'); s.value = s.options[1].value; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    click(&op, "#chat-send").await;
+    text_until(&visitor, "#cc-log", |t| t.contains("Cjenovnik šaljemo e-mailom.")).await;
+    check_page(&visitor, "chat-widget").await;
+    check_page(&op, "desk-chat").await;
+
+    // Both reload: the conversation is kept on either side.
+    visitor.refresh().await.unwrap();
+    click(&visitor, "#centrala-chat-open").await;
+    text_until(&visitor, "#cc-log", |t| t.contains("Trebam cjenovnik.") && t.contains("Cjenovnik šaljemo")).await;
+    op.refresh().await.unwrap();
+    click(&op, "#chat-list button").await;
+    text_until(&op, "#chat-log", |t| t.contains("Dobar dan, izvolite.")).await;
+
+    // Ana ends it and sends the transcript; the visitor is told.
+    click(&op, "#chat-transcript").await;
+    click(&op, "#chat-close").await;
+    text_until(&op, "#chat-msg", |t| t.contains("zapis ide na e-mail")).await;
+    text_until(&visitor, "#cc-status", |t| t.contains("Razgovor je završen")).await;
+    let title: String =
+        serde_json::from_value(visitor.execute("return document.title;", vec![]).await.unwrap()).unwrap();
+    assert_eq!(title, "Trgovina", "nothing the visitor wrote ran");
+
+    // The transcript is stored on the interaction and waits in the outbox.
+    let chats = s
+        .interactions(&centrala_store::interactions::InteractionFilter { limit: 10, ..Default::default() })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.channel == "chat")
+        .collect::<Vec<_>>();
+    assert_eq!(chats.len(), 1);
+    let ana = s.staff_by_username("op.ana").await.unwrap().unwrap();
+    assert_eq!((chats[0].handled_by, chats[0].disposition.as_str()), (Some(ana.id), "answered"));
+    let said: Vec<String> = s.chat_messages(chats[0].id, 0).await.unwrap().into_iter().map(|m| m.body).collect();
+    assert!(
+        said.contains(&"Trebam cjenovnik.".to_owned()) && said.contains(&"Dobar dan, izvolite.".to_owned()),
+        "{said:?}"
+    );
+    let mail = s.mail_about(&format!("chat:{}", chats[0].id.0)).await.unwrap();
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].to_address, "vesna@example.com");
+    assert!(mail[0].body.contains("Vesna: Trebam cjenovnik."), "{}", mail[0].body);
+    let _ = op.close().await;
+    let _ = visitor.close().await;
+}

@@ -611,6 +611,11 @@ function showState(s) {
 // whether its notes are saved.
 const call = { id: null, phase: null, since: 0, wrapUntil: 0, saved: true, held: false, muted: false };
 
+// The chats offered to me and those I hold (from the server: a reload
+// shows the same), and the one open in the pane. (Declared before the
+// desk's start-up code below uses it.)
+const chats = { list: [], open: null, current: null, typedAt: 0 };
+
 function showCall(kind, d) {
   if (call.id !== d.interaction) {
     call.saved = false;
@@ -939,17 +944,19 @@ if (document.body.dataset.page === "desk") {
 
 // ---- web chat on the desk -------------------------------------------------------
 
-// The chats offered to me and those I hold (from the server: a reload
-// shows the same), the one open in the pane, and the canned answers.
-const chats = { list: [], open: null, current: null, typedAt: 0 };
 
 function chatText(m) {
   return m.author === "system" ? t("chat-sys-" + m.body) : m.body;
 }
 
 function chatLine(m) {
+  const read = m.author === "agent" && chats.current && m.seq <= chats.current.visitor_read;
   return el("li", { class: "chat-" + m.author, "data-seq": String(m.seq) },
-    el("span", { class: "muted" }, clock(m.at) + " "), chatText(m));
+    el("span", { class: "muted" }, clock(m.at) + " "), chatText(m), read ? readMark() : null);
+}
+
+function readMark() {
+  return el("span", { class: "read muted" }, " ✓ " + t("chat-read-by-visitor"));
 }
 
 function unread(c) {
@@ -957,7 +964,8 @@ function unread(c) {
 }
 
 function renderChats() {
-  $("#chats").hidden = chats.list.length === 0 && !chats.open;
+  // Kept in sight while it says how the last chat ended.
+  $("#chats").hidden = chats.list.length === 0 && !chats.open && !$("#chat-msg").textContent;
   $("#chat-list").replaceChildren(...chats.list.map((c) => el("li", {},
     el("button", { type: "button", class: "secondary", "data-interaction": String(c.interaction), "data-phase": c.phase,
       "aria-current": String(c.interaction === chats.open), onclick: () => openChat(c.interaction).catch((e) => showError($("#chat-msg"), e)) },
@@ -1074,8 +1082,10 @@ function chatEvent(kind, d) {
     clearTimeout(chats.typingTimer);
     chats.typingTimer = setTimeout(() => { $("#chat-typing").hidden = true; }, 4000);
   } else if (kind === "chat_read" && open) {
+    // It may come before my own message's answer: kept, and marked when shown.
+    chats.current.visitor_read = Math.max(chats.current.visitor_read, d.seq);
     for (const li of $("#chat-log").querySelectorAll("li.chat-agent")) {
-      if (Number(li.dataset.seq) <= d.seq && !li.querySelector(".read")) li.append(el("span", { class: "read muted" }, " ✓ " + t("chat-read-by-visitor")));
+      if (Number(li.dataset.seq) <= d.seq && !li.querySelector(".read")) li.append(readMark());
     }
   }
 }

@@ -61,7 +61,7 @@
   const root = el("div", { id: "centrala-chat", lang });
   const style = el("style", {}, css);
   const opener = el("button", { type: "button", id: "centrala-chat-open", onclick: () => show(true) }, "…");
-  const title = el("strong", {}, "");
+  const title = el("strong", { id: "cc-title" }, "");
   const hide = el("button", { type: "button", class: "cc-plain", id: "cc-minimize", onclick: () => show(false) }, "–");
   const body = el("div", { class: "cc-body", id: "cc-body" });
   const status = el("p", { id: "cc-status", class: "cc-muted", "aria-live": "polite" });
@@ -71,7 +71,7 @@
   const input = el("textarea", { id: "cc-input", rows: "2", maxlength: "2000" });
   const send = el("form", { class: "cc-send", id: "cc-send", hidden: true }, input, el("button", { type: "submit", id: "cc-send-button" }, "…"));
   const leave = el("button", { type: "button", class: "cc-plain", id: "cc-leave", hidden: true }, "…");
-  const panel = el("div", { class: "cc-panel", id: "cc-panel", role: "dialog", hidden: true },
+  const panel = el("div", { class: "cc-panel", id: "cc-panel", role: "dialog", "aria-labelledby": "cc-title", hidden: true },
     el("div", { class: "cc-head" }, title, hide), body, send);
   root.append(style, opener, panel);
 
