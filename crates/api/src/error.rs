@@ -115,6 +115,13 @@ pub const CODES: &[&str] = &[
     "chat_closed",
     "not_your_chat",
     "not_offered",
+    // E-mail.
+    "not_your_email",
+    "email_closed",
+    "mailbox_failing",
+    // Reference information.
+    "nothing_to_send",
+    "no_certificate",
 ];
 
 /// The JSON body of every error.

@@ -71,10 +71,14 @@ use utoipa::{
         routes::forms::list, routes::forms::put, routes::forms::submissions,
         routes::chat::mine, routes::chat::get_one, routes::chat::accept, routes::chat::say, routes::chat::typing,
         routes::chat::read, routes::chat::close, routes::chat::channels, routes::chat::put_channels,
+        routes::email::mailbox, routes::email::put_mailbox, routes::email::check, routes::email::mine, routes::email::get_one,
+        routes::email::accept, routes::email::reply, routes::email::close, routes::email::attachment,
+        routes::reference::terms, routes::reference::put_terms, routes::reference::upload, routes::reference::list,
+        routes::reference::download, routes::reference::delete, routes::reference::send,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),
-    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"), (name = "knowledge"), (name = "campaigns"), (name = "reports"), (name = "evaluation"), (name = "cases"), (name = "forms"), (name = "chat"))
+    tags((name = "auth"), (name = "company"), (name = "staff"), (name = "catalog"), (name = "clients"), (name = "orders"), (name = "events"), (name = "interactions"), (name = "agents"), (name = "knowledge"), (name = "campaigns"), (name = "reports"), (name = "evaluation"), (name = "cases"), (name = "forms"), (name = "chat"), (name = "email"), (name = "reference"))
 )]
 pub struct ApiDoc;
 
@@ -226,6 +230,18 @@ pub fn app(state: AppState) -> Router {
         .route("/chats/{id}/typing", post(chat::typing))
         .route("/chats/{id}/read", post(chat::read))
         .route("/chats/{id}/close", post(chat::close))
+        .route("/mailbox", get(email::mailbox).put(email::put_mailbox))
+        .route("/mailbox/check", post(email::check))
+        .route("/emails", get(email::mine))
+        .route("/emails/{id}", get(email::get_one))
+        .route("/emails/{id}/accept", post(email::accept))
+        .route("/emails/{id}/reply", post(email::reply))
+        .route("/emails/{id}/close", post(email::close))
+        .route("/email-attachments/{id}", get(email::attachment))
+        .route("/reference/terms", get(reference::terms).put(reference::put_terms))
+        .route("/products/{sku}/certificates", get(reference::list).post(reference::upload))
+        .route("/product-certificates/{id}", get(reference::download).delete(reference::delete))
+        .route("/interactions/{id}/send-reference", post(reference::send))
         .route("/reports/standing", get(routes::evaluation::standing))
         .route("/wrap-up-codes", get(routes::wrap_up::get).put(routes::wrap_up::put))
         .route("/scorecards", get(routes::evaluation::scorecards))

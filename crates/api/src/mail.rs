@@ -27,7 +27,7 @@ use centrala_desk::report::{Interval, RequestRow};
 use centrala_domain::{CompanyId, Role};
 use centrala_store::mail::{MailSettings, Mailing, Tls};
 use chrono::{DateTime, NaiveDate, Utc};
-use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use maud::{html, Markup};
@@ -347,19 +347,36 @@ async fn send_outbox(state: &AppState, now: DateTime<Utc>) -> ApiResult<usize> {
     for o in state.store.due_outgoing(now).await? {
         let company = CompanyId(o.company_id);
         let s = state.store.company(company);
+        let files = s.outbox_files(o.id).await?;
         let outcome = match s.mail_settings().await? {
             Some(settings) => {
                 let name = state.store.company_by_id(company).await?.map(|c| c.name);
                 let msg = mailbox(&settings.from_address, name.as_deref())
                     .and_then(|from| Ok((from, mailbox(&o.to_address, None)?)))
                     .and_then(|(from, to)| {
-                        Message::builder()
-                            .from(from)
-                            .to(to)
-                            .subject(o.subject.clone())
-                            .header(ContentType::TEXT_PLAIN)
-                            .body(o.body.clone())
-                            .map_err(|e| e.to_string())
+                        let mut b = Message::builder().from(from).to(to).subject(o.subject.clone());
+                        // A reply keeps its own id and its thread (RFC 5322 §3.6.4).
+                        if !o.message_id.is_empty() {
+                            b = b.message_id(Some(format!("<{}>", o.message_id)));
+                        }
+                        if !o.in_reply_to.is_empty() {
+                            b = b.in_reply_to(format!("<{}>", o.in_reply_to));
+                        }
+                        if !o.refs.is_empty() {
+                            b = b.references(o.refs.lines().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(" "));
+                        }
+                        if files.is_empty() {
+                            return b.header(ContentType::TEXT_PLAIN).body(o.body.clone()).map_err(|e| e.to_string());
+                        }
+                        // The files it carries (a price list, certificates), after the text.
+                        let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(o.body.clone()));
+                        for f in &files {
+                            let kind = ContentType::parse(&f.content_type)
+                                .or_else(|_| ContentType::parse("application/octet-stream"))
+                                .map_err(|e| e.to_string())?;
+                            parts = parts.singlepart(Attachment::new(f.name.clone()).body(f.data.clone(), kind));
+                        }
+                        b.multipart(parts).map_err(|e| e.to_string())
                     })
                     .map_err(|e| format!("message: {e}"));
                 match msg {

@@ -2968,3 +2968,415 @@ mod chat {
         assert!(i.answered_at.is_some() && i.ended_at.is_some());
     }
 }
+
+// ---- e-mail ---------------------------------------------------------------------
+
+mod email {
+    use super::*;
+    use futures::TryStreamExt;
+    use lettre::message::{header::ContentType, Attachment, MultiPart, SinglePart};
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    use mail_parser::MessageParser;
+
+    type Imap = async_imap::Session<tokio::net::TcpStream>;
+
+    async fn imap(addr: &str, user: &str) -> Imap {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut client = async_imap::Client::new(tcp);
+        client.read_response().await.unwrap();
+        let mut s = client.login(user, format!("{user}-pw")).await.map_err(|(e, _)| e).unwrap();
+        s.select("INBOX").await.unwrap();
+        s
+    }
+
+    /// Empties a test mailbox (earlier runs on a developer's machine).
+    async fn empty(addr: &str, user: &str) {
+        let mut s = imap(addr, user).await;
+        if s.select("INBOX").await.unwrap().exists > 0 {
+            let _: Vec<_> = s.store("1:*", "+FLAGS (\\Deleted)").await.unwrap().try_collect().await.unwrap();
+            let _: Vec<_> = s.expunge().await.unwrap().try_collect().await.unwrap();
+        }
+        s.logout().await.unwrap();
+    }
+
+    /// Every message in the mailbox, raw.
+    pub(super) async fn messages(addr: &str, user: &str) -> Vec<Vec<u8>> {
+        let mut s = imap(addr, user).await;
+        let n = s.select("INBOX").await.unwrap().exists;
+        let out = if n == 0 {
+            Vec::new()
+        } else {
+            let all: Vec<_> = s.fetch("1:*", "BODY.PEEK[]").await.unwrap().try_collect().await.unwrap();
+            all.iter().filter_map(|f| f.body().map(<[u8]>::to_vec)).collect()
+        };
+        s.logout().await.unwrap();
+        out
+    }
+
+    async fn send(smtp: &AsyncSmtpTransport<Tokio1Executor>, m: Message) {
+        smtp.send(m).await.unwrap();
+    }
+
+    /// Reads the mailbox until the operator is offered or holds `n` e-mails.
+    async fn until_emails(w: &World, admin: &str, op: &str, n: usize) -> Value {
+        for _ in 0..100 {
+            let r = w.post("/api/v1/mailbox/check", admin, json!({})).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let mine = w.get("/api/v1/emails", op).await.body;
+            if mine.as_array().unwrap().len() >= n {
+                return mine;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        panic!("the operator never got {n} e-mails");
+    }
+
+    #[tokio::test]
+    async fn an_email_becomes_a_contact_and_the_thread_goes_both_ways() {
+        let (Ok(smtp_addr), Ok(imap_addr)) = (std::env::var("CENTRALA_TEST_SMTP"), std::env::var("CENTRALA_TEST_IMAP"))
+        else {
+            assert!(
+                std::env::var("CENTRALA_REQUIRE_E2E").is_err(),
+                "CENTRALA_TEST_SMTP and CENTRALA_TEST_IMAP are not set (tools/start-postfix.sh, tools/start-dovecot.sh)"
+            );
+            eprintln!("skipping: no CENTRALA_TEST_IMAP (run tools/start-postfix.sh and tools/start-dovecot.sh)");
+            return;
+        };
+        empty(&imap_addr, "support").await;
+        empty(&imap_addr, "client").await;
+        let d = Demo::new().await;
+        let w = &d.w;
+        let admin = d.login("admin").await;
+        let ana = d.login("op.ana").await;
+        let company = w.db.store.company_by_code("demo").await.unwrap().unwrap();
+        let s = w.db.store.company(company.id);
+        let (smtp_host, smtp_port) = smtp_addr.rsplit_once(':').unwrap();
+        let (imap_host, imap_port) = imap_addr.rsplit_once(':').unwrap();
+        let r = w
+            .call(
+                Method::PUT,
+                "/api/v1/company/mail",
+                Some(&admin),
+                Some(json!({"host": smtp_host, "port": smtp_port.parse::<u16>().unwrap(), "tls": "none",
+                    "from_address": "support@localhost", "report_at": "07:00"})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let dir = tempfile::tempdir().unwrap();
+        let password = dir.path().join("imap-password");
+        let mailbox = |file: &std::path::Path| {
+            json!({"address": "support@localhost", "imap_host": imap_host, "imap_port": imap_port.parse::<u16>().unwrap(),
+                "imap_tls": "none", "username": "support", "password_file": file, "max_bytes": 64 * 1024})
+        };
+
+        // A refused login: a clear error, kept as the mailbox's state.
+        std::fs::write(&password, "wrong\n").unwrap();
+        let r = w.call(Method::PUT, "/api/v1/mailbox", Some(&admin), Some(mailbox(&password))).await;
+        assert_eq!((r.status, r.body["state"].as_str()), (StatusCode::OK, Some("new")), "{}", r.body);
+        let r = w.post("/api/v1/mailbox/check", &admin, json!({})).await;
+        assert_eq!((r.status, r.code()), (StatusCode::SERVICE_UNAVAILABLE, "mailbox_failing"), "{}", r.body);
+        let m = w.get("/api/v1/mailbox", &admin).await.body;
+        assert_eq!(m["state"], "failing");
+        assert!(m["last_error"].as_str().unwrap().starts_with("login:"), "{m}");
+        let r = w.call(Method::PUT, "/api/v1/mailbox", Some(&ana), Some(mailbox(&password))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        std::fs::write(&password, "support-pw\n").unwrap();
+        w.call(Method::PUT, "/api/v1/mailbox", Some(&admin), Some(mailbox(&password))).await;
+
+        // Ana is at work; a client writes with a list attached.
+        let r = w.call(Method::PUT, "/api/v1/agents/me/state", Some(&ana), Some(json!({"state": "ready"}))).await;
+        assert_eq!(r.body["state"], "available");
+        let smtp =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp_host).port(smtp_port.parse().unwrap()).build();
+        let unique = format!("{}", chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default());
+        let first_id = format!("first-{unique}@localhost");
+        // Bytes of every value: kept exactly (a text part's line ends are the transport's).
+        let list: Vec<u8> = b"%PDF-1.4\n".iter().copied().chain(0..=255u8).collect();
+        send(
+            &smtp,
+            Message::builder()
+                .from("Vesna Klijent <client@localhost>".parse().unwrap())
+                .to("support@localhost".parse().unwrap())
+                .subject("Narudžba za petak")
+                .message_id(Some(format!("<{first_id}>")))
+                .multipart(
+                    MultiPart::mixed()
+                        .singlepart(SinglePart::plain("Dobar dan, šaljem spisak za petak.".to_owned()))
+                        .singlepart(
+                            Attachment::new("spisak.pdf".into())
+                                .body(list.clone(), "application/pdf".parse::<ContentType>().unwrap()),
+                        ),
+                )
+                .unwrap(),
+        )
+        .await;
+        let mine = until_emails(w, &admin, &ana, 1).await;
+        assert_eq!(w.get("/api/v1/mailbox", &admin).await.body["state"], "ok");
+        assert_eq!(mine[0]["phase"], "offered", "{mine}");
+        let id = mine[0]["interaction"].as_i64().unwrap();
+        let r = w.post(&format!("/api/v1/emails/{id}/accept"), &ana, json!({})).await;
+        assert_eq!((r.status, r.body["phase"].as_str()), (StatusCode::OK, Some("open")), "{}", r.body);
+        let first = &r.body["messages"][0];
+        assert_eq!(
+            (first["from"].as_str(), first["subject"].as_str()),
+            (Some("client@localhost"), Some("Narudžba za petak"))
+        );
+        assert!(first["body"].as_str().unwrap().contains("šaljem spisak"), "{first}");
+        assert_eq!(
+            (first["attachments"][0][1].as_str(), first["attachments"][0][2].as_str()),
+            (Some("spisak.pdf"), Some("application/pdf"))
+        );
+        let file = first["attachments"][0][0].as_i64().unwrap();
+        let req = axum::http::Request::builder()
+            .uri(format!("/api/v1/email-attachments/{file}"))
+            .header(header::AUTHORIZATION, format!("Bearer {ana}"))
+            .body(Body::empty())
+            .unwrap();
+        let res = w.app.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "application/octet-stream");
+        let bytes = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+        assert_eq!(bytes.as_ref(), list.as_slice(), "the attachment as sent");
+
+        // Ana replies; it reaches the client's mailbox in the same thread.
+        let r =
+            w.post(&format!("/api/v1/emails/{id}/reply"), &ana, json!({"text": "Potvrđeno, isporuka u petak."})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!(
+            (r.body["in_reply_to"].as_str(), r.body["subject"].as_str()),
+            (Some(first_id.as_str()), Some("Re: Narudžba za petak"))
+        );
+        assert_eq!(centrala_api::mail::run_once(&w.state, chrono::Utc::now()).await.unwrap(), 1);
+        let mut reply = None;
+        for _ in 0..100 {
+            reply = messages(&imap_addr, "client").await.into_iter().find(|raw| {
+                String::from_utf8_lossy(raw).contains("Potvrđeno") || String::from_utf8_lossy(raw).contains("Potvr")
+            });
+            if reply.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        let raw = reply.expect("the reply reached the client's mailbox");
+        let msg = MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(msg.subject(), Some("Re: Narudžba za petak"));
+        assert_eq!(msg.from().and_then(|a| a.first()).and_then(|a| a.address()), Some("support@localhost"));
+        assert_eq!(msg.in_reply_to().as_text(), Some(first_id.as_str()));
+        assert!(msg.references().as_text_list().unwrap_or_default().iter().any(|r| *r == first_id));
+        assert!(msg.body_text(0).unwrap().contains("Potvrđeno, isporuka u petak."));
+        let reply_id = msg.message_id().unwrap().to_owned();
+
+        // The client answers in the thread; a stranger sends a message over
+        // the limit and one whose encoding does not read.
+        send(
+            &smtp,
+            Message::builder()
+                .from("client@localhost".parse().unwrap())
+                .to("support@localhost".parse().unwrap())
+                .subject("Re: Narudžba za petak")
+                .in_reply_to(format!("<{reply_id}>"))
+                .references(format!("<{first_id}> <{reply_id}>"))
+                .body("Hvala!".to_owned())
+                .unwrap(),
+        )
+        .await;
+        send(
+            &smtp,
+            Message::builder()
+                .from("stranger@localhost".parse().unwrap())
+                .to("support@localhost".parse().unwrap())
+                .subject("Katalog")
+                .multipart(
+                    MultiPart::mixed().singlepart(SinglePart::plain("U prilogu.".to_owned())).singlepart(
+                        Attachment::new("katalog.bin".into())
+                            .body(vec![7u8; 200 * 1024], "application/octet-stream".parse().unwrap()),
+                    ),
+                )
+                .unwrap(),
+        )
+        .await;
+        let broken = b"From: broken@localhost\r\nTo: support@localhost\r\nSubject: =?x-unknown?B?!!!?=\r\n\
+            Content-Type: text/plain; charset=x-unknown\r\nContent-Transfer-Encoding: base64\r\n\r\n@@@not base64@@@\r\n";
+        smtp.send_raw(
+            &lettre::address::Envelope::new(
+                Some("broken@localhost".parse().unwrap()),
+                vec!["support@localhost".parse().unwrap()],
+            )
+            .unwrap(),
+            broken,
+        )
+        .await
+        .unwrap();
+        let mine = until_emails(w, &admin, &ana, 3).await;
+        let thread = w.get(&format!("/api/v1/emails/{id}"), &ana).await.body;
+        let said: Vec<(&str, &str)> = thread["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["direction"].as_str().unwrap(), m["body"].as_str().unwrap().trim()))
+            .collect();
+        assert_eq!(said.len(), 3, "{thread}");
+        assert_eq!((said[1].0, said[2]), ("out", ("in", "Hvala!")), "the answer joined the same conversation");
+        let others: Vec<&Value> = mine.as_array().unwrap().iter().filter(|e| e["interaction"] != id).collect();
+        assert_eq!(others.len(), 2, "{mine}");
+        let big = others.iter().find(|e| e["from"] == "stranger@localhost").expect("the large message");
+        assert_eq!(big["messages"][0]["note"], format!("over_limit:{}", 64 * 1024));
+        assert_eq!(big["messages"][0]["subject"], "Katalog", "its headers were kept");
+        assert!(big["messages"][0]["attachments"].as_array().unwrap().is_empty());
+        assert!(others.iter().any(|e| e["from"] == "broken@localhost"), "the unreadable one is kept too");
+        // Read again: nothing is taken twice.
+        assert_eq!(w.post("/api/v1/mailbox/check", &admin, json!({})).await.body["taken"], 0);
+
+        // Ana closes the conversation; it stays the client's story.
+        let r = w.post(&format!("/api/v1/emails/{id}/close"), &ana, json!({})).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        let r = w.post(&format!("/api/v1/emails/{id}/reply"), &ana, json!({"text": "još"})).await;
+        assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "email_closed"));
+        let i = s.interaction(centrala_domain::InteractionId(id)).await.unwrap().unwrap();
+        assert_eq!((i.channel.as_str(), i.disposition.as_str()), ("email", "answered"));
+    }
+}
+
+// ---- reference information --------------------------------------------------------
+
+#[tokio::test]
+async fn reference_information_goes_to_the_client_in_its_own_price_column() {
+    use centrala_store::interactions::Direction;
+    let d = Demo::new().await;
+    let w = &d.w;
+    let admin = d.login("admin").await;
+    let ana = d.login("op.ana").await;
+    let haris = d.login("op.haris").await;
+    let head = d.login("head.north").await;
+    let company = w.db.store.company_by_code("demo").await.unwrap().unwrap();
+    let s = w.db.store.company(company.id);
+    let (client, _) = d.ordinary().await;
+    let ana_id = s.staff_by_username("op.ana").await.unwrap().unwrap().id;
+
+    // The company's terms (marked with this run, to find its mail), a rule
+    // that gives retail column 3, a certificate.
+    let run = format!("run-{}", chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default());
+    let r = w
+        .call(
+            Method::PUT,
+            "/api/v1/reference/terms",
+            Some(&admin),
+            Some(json!({"delivery_terms": format!("Isporuka u roku od 48 sati. ({run})"), "regional_terms": "Regionalni: kamionom."})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = w
+        .post(
+            "/api/v1/price-rules",
+            &head,
+            json!({"name": "Retail", "priority": 5, "client_type": "retail", "column": 3}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let product = s.products("", 1, 0).await.unwrap().remove(0);
+    let other = s.products("", 2, 0).await.unwrap().remove(1);
+    let cert = b"%PDF-1.4 certifikat".to_vec();
+    let upload = |token: &str| {
+        axum::http::Request::builder()
+            .method(Method::POST)
+            .uri(format!("/api/v1/products/{}/certificates?name=HACCP.pdf", product.sku))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/pdf")
+            .body(Body::from(cert.clone()))
+            .unwrap()
+    };
+    assert_eq!(w.raw(upload(&ana)).await.status, StatusCode::FORBIDDEN, "operators do not upload");
+    let r = w.raw(upload(&admin)).await;
+    assert_eq!((r.status, r.body["name"].as_str()), (StatusCode::CREATED, Some("HACCP.pdf")), "{}", r.body);
+    let listed = w.get(&format!("/api/v1/products/{}/certificates", product.sku), &ana).await.body;
+    assert_eq!(listed[0]["size"], cert.len());
+
+    // Ana is on a call with the client.
+    let call = s.start_interaction(Direction::Inbound, "+38761000123", "", Some(client.id)).await.unwrap();
+    s.answer_interaction(call, ana_id, None).await.unwrap();
+    let path = format!("/api/v1/interactions/{}/send-reference", call.0);
+    for (body, code) in [
+        (json!({"to": "client@localhost"}), "nothing_to_send"),
+        (json!({"to": "not an address", "price_list": true}), "not_an_email"),
+        (json!({"to": "client@localhost", "certificates": [other.sku]}), "no_certificate"),
+        (json!({"to": "client@localhost", "certificates": ["NO-SUCH"]}), "unknown_product"),
+    ] {
+        let r = w.post(&path, &ana, body).await;
+        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, code), "{}", r.body);
+    }
+    assert_eq!(w.post(&path, &haris, json!({"price_list": true})).await.status, StatusCode::NOT_FOUND, "not his call");
+    let r = w
+        .post(
+            &path,
+            &ana,
+            json!({"to": "buyer@localhost", "price_list": true, "delivery_terms": true, "certificates": [product.sku]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["price_column"], 3);
+    assert_eq!(r.body["items"], json!(["price_list", "delivery_terms", format!("certificate:{}", product.sku)]));
+
+    // The outbox holds it with its files: the prices are the client's column.
+    let out = s.mail_about(&format!("reference:{}", call.0)).await.unwrap();
+    assert_eq!(out.len(), 1);
+    assert!(out[0].body.contains("Isporuka u roku od 48 sati."), "{}", out[0].body);
+    assert!(!out[0].body.contains("Regionalni"), "a retail client does not get the regional terms");
+    let files = s.outbox_files(out[0].id).await.unwrap();
+    assert_eq!(files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>()[1], "HACCP.pdf");
+    assert_eq!(files[1].data, cert);
+    let s_products = s.products("", 10_000, 0).await.unwrap();
+    let check_csv = |data: &[u8]| {
+        let mut rows = csv::Reader::from_reader(data);
+        let mut n = 0;
+        for row in rows.records() {
+            let row = row.unwrap();
+            let p = s_products.iter().find(|p| p.sku == row[0]).expect("a product of the company");
+            assert_eq!(row[3].to_string(), p.prices[2].to_string(), "column 3 for {}", p.sku);
+            n += 1;
+        }
+        assert_eq!(n, s_products.len(), "every product");
+    };
+    check_csv(&files[0].data);
+    assert_ne!(s_products[0].prices[2], s_products[0].prices[0], "column 3 is not the list price");
+    let story = s.interaction_events(call).await.unwrap();
+    let sent = story.iter().find(|e| e.kind == centrala_store::interactions::StoryKind::ReferenceSent).unwrap();
+    assert!(sent.detail.ends_with("→ buyer@localhost"), "{}", sent.detail);
+
+    // With a real mail server: it arrives with its spreadsheet.
+    let (Ok(smtp), Ok(imap_addr)) = (std::env::var("CENTRALA_TEST_SMTP"), std::env::var("CENTRALA_TEST_IMAP")) else {
+        assert!(
+            std::env::var("CENTRALA_REQUIRE_E2E").is_err(),
+            "CENTRALA_TEST_SMTP and CENTRALA_TEST_IMAP are not set"
+        );
+        eprintln!("skipping delivery: no CENTRALA_TEST_IMAP");
+        return;
+    };
+    let (host, port) = smtp.rsplit_once(':').unwrap();
+    let r = w
+        .call(
+            Method::PUT,
+            "/api/v1/company/mail",
+            Some(&admin),
+            Some(json!({"host": host, "port": port.parse::<u16>().unwrap(), "tls": "none",
+                "from_address": "support@localhost", "report_at": "07:00"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(centrala_api::mail::run_once(&w.state, chrono::Utc::now()).await.unwrap(), 1);
+    let mut found = None;
+    for _ in 0..100 {
+        found = email::messages(&imap_addr, "buyer").await.into_iter().find(|raw| {
+            let m = mail_parser::MessageParser::default().parse(raw.as_slice());
+            m.is_some_and(|m| m.body_text(0).is_some_and(|b| b.contains(&run)))
+        });
+        if found.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let raw = found.expect("the reference mail reached the client's mailbox");
+    let m = mail_parser::MessageParser::default().parse(raw.as_slice()).unwrap();
+    use mail_parser::MimeHeaders;
+    assert!(m.attachments().any(|a| a.attachment_name() == Some("HACCP.pdf") && a.contents() == cert.as_slice()));
+    let sheet = m.attachments().find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".csv"))).unwrap();
+    check_csv(sheet.contents());
+}

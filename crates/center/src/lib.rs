@@ -18,6 +18,7 @@ pub mod campaigns;
 pub mod chat;
 pub mod clock;
 pub mod desk;
+pub mod email;
 pub mod error;
 pub mod hands;
 pub mod intervals;
@@ -131,6 +132,7 @@ impl Center {
         tokio::spawn(knowledge::sync_at_start(center.clone()));
         tokio::spawn(campaigns::run(center.clone()));
         tokio::spawn(intervals::keep(center.clone()));
+        tokio::spawn(center.clone().watch_mailboxes(Arc::new(email::Watchers::default())));
         if center.config.recordings_min_free > 0 {
             tokio::spawn(recordings::watch_space(center.clone()));
         }

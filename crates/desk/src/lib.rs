@@ -10,6 +10,7 @@ pub mod campaign;
 pub mod cases;
 pub mod chat;
 pub mod debt;
+pub mod email;
 pub mod evaluation;
 pub mod forms;
 pub mod intervals;

@@ -98,10 +98,12 @@ pub enum StoryKind {
     /// A campaign's call: the client did not answer, was busy or the call
     /// failed (the result, and the SIP status when there was one).
     Unreached,
+    /// Reference information went to the client by e-mail (what, to whom).
+    ReferenceSent,
 }
 
 impl StoryKind {
-    pub const ALL: [StoryKind; 18] = [
+    pub const ALL: [StoryKind; 19] = [
         StoryKind::Skipped,
         StoryKind::Offered,
         StoryKind::Missed,
@@ -120,6 +122,7 @@ impl StoryKind {
         StoryKind::Interrupted,
         StoryKind::Reached,
         StoryKind::Unreached,
+        StoryKind::ReferenceSent,
     ];
 
     /// As stored (and shown by the API).
@@ -143,6 +146,7 @@ impl StoryKind {
             StoryKind::Interrupted => "interrupted",
             StoryKind::Reached => "reached",
             StoryKind::Unreached => "unreached",
+            StoryKind::ReferenceSent => "reference_sent",
         }
     }
 

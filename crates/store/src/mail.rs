@@ -217,9 +217,15 @@ pub struct Outgoing {
     pub state: String,
     pub attempts: i64,
     pub last_error: String,
+    /// A reply's own id and threading headers (empty for other mail).
+    pub message_id: String,
+    pub in_reply_to: String,
+    /// The References, one per line.
+    pub refs: String,
 }
 
-const OUT_COLS: &str = "id, company_id, to_address, subject, body, about, state, attempts, last_error";
+const OUT_COLS: &str =
+    "id, company_id, to_address, subject, body, about, state, attempts, last_error, message_id, in_reply_to, refs";
 
 impl Scoped<'_> {
     /// Puts a plain-text message into the outbox, to go out at the next

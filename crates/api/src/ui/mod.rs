@@ -922,6 +922,7 @@ mod tests {
             include_str!("../routes/agents.rs"),
             include_str!("../mail.rs"),
             include_str!("../routes/chat.rs"),
+            include_str!("../routes/reference.rs"),
         ];
         for src in sources {
             for (open, close) in [("tr.t(\"", "\""), ("t(\"", "\""), ("field(tr, \"", "\""), ("(\"Alt+", ")")] {
@@ -948,6 +949,7 @@ mod tests {
         codes("chat-sys", centrala_center::chat::SYSTEM);
         codes("chat", &["waiting", "joined", "transcript-intro", "transcript-subject"]);
         codes("queue", &["chat", "email"]);
+        codes("ref", &["intro", "price-list", "subject"]);
         codes("case-category", &centrala_desk::cases::Category::ALL.map(centrala_desk::cases::Category::as_str));
         codes("case-status", &centrala_desk::cases::Status::ALL.map(centrala_desk::cases::Status::as_str));
         codes("form-kind", &centrala_desk::forms::Kind::ALL.map(centrala_desk::forms::Kind::as_str));

@@ -885,3 +885,19 @@ err-too_fast = Poruke stižu prebrzo; sačekajte trenutak.
 err-chat_closed = Ovaj razgovor je završen.
 err-not_your_chat = Ovaj razgovor vodi drugi operater.
 err-not_offered = Ovaj razgovor vam više nije ponuđen.
+err-not_your_email = Ovaj e-mail vodi drugi operater.
+err-email_closed = Ova e-mail prepiska je zatvorena.
+err-mailbox_failing = Poštansko sanduče kompanije se ne može čitati.
+
+# Reference information sent from the desk.
+ref-intro = Poštovani, šaljemo vam informacije koje ste tražili od { $company }.
+ref-unit = Jedinica
+ref-price = Cijena
+ref-currency = Valuta
+ref-price-list-file = cjenovnik
+ref-price-list = U prilogu je naš cjenovnik u vašoj koloni cijena ({ $column }), kao tabela.
+ref-delivery-terms = Uslovi isporuke:
+ref-regional-terms = Za regionalne klijente:
+ref-subject = Informacije od { $company }
+err-nothing_to_send = Odaberite šta se šalje.
+err-no_certificate = Ovaj proizvod nema certifikat za slanje.

@@ -885,3 +885,19 @@ err-too_fast = Messages come too fast; wait a moment.
 err-chat_closed = This chat has ended.
 err-not_your_chat = This chat is another operator's.
 err-not_offered = This chat is no longer offered to you.
+err-not_your_email = This e-mail is another operator's.
+err-email_closed = This e-mail conversation is closed.
+err-mailbox_failing = The company's mailbox cannot be read.
+
+# Reference information sent from the desk.
+ref-intro = Dear client, here is the information you asked { $company } for.
+ref-unit = Unit
+ref-price = Price
+ref-currency = Currency
+ref-price-list-file = price-list
+ref-price-list = Our price list in your price column ({ $column }) is attached as a spreadsheet.
+ref-delivery-terms = Delivery terms:
+ref-regional-terms = For regional clients:
+ref-subject = Information from { $company }
+err-nothing_to_send = Choose what to send.
+err-no_certificate = This product has no certificate to send.

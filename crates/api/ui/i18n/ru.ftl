@@ -885,3 +885,19 @@ err-too_fast = Сообщения идут слишком часто; подож
 err-chat_closed = Этот чат завершён.
 err-not_your_chat = Этот чат ведёт другой оператор.
 err-not_offered = Этот чат вам больше не предложен.
+err-not_your_email = Это письмо ведёт другой оператор.
+err-email_closed = Эта переписка закрыта.
+err-mailbox_failing = Почтовый ящик компании не читается.
+
+# Reference information sent from the desk.
+ref-intro = Уважаемый клиент, направляем информацию, которую вы запросили у { $company }.
+ref-unit = Единица
+ref-price = Цена
+ref-currency = Валюта
+ref-price-list-file = prais-list
+ref-price-list = Во вложении наш прайс-лист в вашей колонке цен ({ $column }) в виде таблицы.
+ref-delivery-terms = Условия доставки:
+ref-regional-terms = Для региональных клиентов:
+ref-subject = Информация от { $company }
+err-nothing_to_send = Выберите, что отправить.
+err-no_certificate = У этого товара нет сертификата для отправки.
