@@ -1567,6 +1567,16 @@ async fn a_visitor_chats_from_the_shop_with_an_operator_at_the_desk() {
     .unwrap();
     click(&op, "#chat-send").await;
     text_until(&visitor, "#cc-log", |t| t.contains("Cjenovnik šaljemo e-mailom.")).await;
+    // Information in one click, to the visitor's address.
+    s.set_reference_terms("Isporuka utorkom i petkom.", "").await.unwrap();
+    text_until(&op, "#ref-box", |t| !t.is_empty()).await;
+    let to: String =
+        serde_json::from_value(op.execute("return document.querySelector('#ref-to').value;", vec![]).await.unwrap())
+            .unwrap();
+    assert_eq!(to, "vesna@example.com", "the chat's address");
+    click(&op, "#ref-terms").await;
+    click(&op, "#ref-form button[type=submit]").await;
+    text_until(&op, "#ref-msg", |t| t.contains("Poslano na vesna@example.com")).await;
     check_page(&visitor, "chat-widget").await;
     check_page(&op, "desk-chat").await;
 
@@ -1603,10 +1613,60 @@ async fn a_visitor_chats_from_the_shop_with_an_operator_at_the_desk() {
         said.contains(&"Trebam cjenovnik.".to_owned()) && said.contains(&"Dobar dan, izvolite.".to_owned()),
         "{said:?}"
     );
+    let sent = s.mail_about(&format!("reference:{}", chats[0].id.0)).await.unwrap();
+    assert!(sent.len() == 1 && sent[0].body.contains("Isporuka utorkom i petkom."), "{sent:?}");
     let mail = s.mail_about(&format!("chat:{}", chats[0].id.0)).await.unwrap();
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].to_address, "vesna@example.com");
     assert!(mail[0].body.contains("Vesna: Trebam cjenovnik."), "{}", mail[0].body);
+
+    // An e-mail conversation reaches the same desk: offered, taken, answered
+    // in the thread (the mailbox's reading is the e-mail test's; here the
+    // message is taken in as that reading does).
+    let inbound = centrala_store::email::Inbound {
+        message_id: "m1@shop.example".into(),
+        from: "vesna@example.com".into(),
+        to: "support@localhost".into(),
+        subject: "Upit za cijene".into(),
+        body: "Molim cjenovnik.".into(),
+        ..Default::default()
+    };
+    let centrala_store::email::TakenIn::New(mail_id) = s.take_email(&inbound, None, None, 1).await.unwrap() else {
+        panic!("a new conversation");
+    };
+    s.set_mailbox(&centrala_store::email::Mailbox {
+        address: "support@localhost".into(),
+        imap_host: "127.0.0.1".into(),
+        imap_port: 143,
+        imap_tls: "none".into(),
+        username: "support".into(),
+        password_env: String::new(),
+        password_file: "/nonexistent".into(),
+        folder: "INBOX".into(),
+        max_bytes: 1 << 20,
+        uid_validity: 0,
+        last_uid: 0,
+        state: String::new(),
+        last_error: String::new(),
+        failures: 0,
+        checked_at: None,
+    })
+    .await
+    .unwrap();
+    state.center.acd.arrive_media(company.id, mail_id, centrala_acd::Channel::Email).await;
+    text_until(&op, "#email-list", |t| t.contains("vesna@example.com") && t.contains("čeka vas")).await;
+    click(&op, "#email-accept").await;
+    text_until(&op, "#email-thread", |t| t.contains("Molim cjenovnik.")).await;
+    op.find(Locator::Css("#email-text")).await.unwrap().send_keys("Šaljemo ga danas.").await.unwrap();
+    click(&op, "#email-send").await;
+    text_until(&op, "#email-msg", |t| t.contains("Odgovor je poslan")).await;
+    check_page(&op, "desk-email").await;
+    let reply = s.mail_about(&format!("email:{}", mail_id.0)).await.unwrap();
+    assert_eq!(reply.len(), 1);
+    assert_eq!((reply[0].to_address.as_str(), reply[0].in_reply_to.as_str()), ("vesna@example.com", "m1@shop.example"));
+    assert_eq!(reply[0].subject, "Re: Upit za cijene");
+    click(&op, "#email-close").await;
+    text_until(&op, "#email-msg", |t| t.contains("zatvorena")).await;
     let _ = op.close().await;
     let _ = visitor.close().await;
 }

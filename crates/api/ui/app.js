@@ -271,6 +271,9 @@ async function openCard(code) {
   desk.card = c;
   $("#case-box").hidden = false;
   $("#case-msg").textContent = "";
+  $("#ref-box").hidden = false;
+  $("#ref-msg").textContent = "";
+  $("#ref-to").value = c.email || "";
   desk.order = null;
   $("#order").hidden = true;
   kbSuggest().catch(() => {});
@@ -615,6 +618,8 @@ const call = { id: null, phase: null, since: 0, wrapUntil: 0, saved: true, held:
 // shows the same), and the one open in the pane. (Declared before the
 // desk's start-up code below uses it.)
 const chats = { list: [], open: null, current: null, typedAt: 0 };
+// The e-mail conversations offered to me and held, and the one open.
+const emails = { list: [], open: null, current: null };
 
 function showCall(kind, d) {
   if (call.id !== d.interaction) {
@@ -898,6 +903,20 @@ if (document.body.dataset.page === "desk") {
     $("#chat-canned").append(...c.chat_canned.map((x) => el("option", { value: x }, x.length > 60 ? x.slice(0, 57) + "…" : x)));
   }).catch(() => {});
   loadChats().catch(() => {});
+  $("#email-accept").addEventListener("click", emailAccept);
+  $("#email-form").addEventListener("submit", emailReply);
+  $("#email-close").addEventListener("click", emailClose);
+  $("#ref-form").addEventListener("submit", sendReference);
+  for (const kind of ["contact_offered", "contact_retracted", "email_message"]) {
+    calls.addEventListener(kind, (ev) => {
+      const d = JSON.parse(ev.data);
+      if (d.channel && d.channel !== "email") return;
+      loadEmails().catch(() => {});
+      if (kind === "contact_offered" && !emails.open) openEmail(d.interaction).catch(() => {});
+      if (kind === "email_message" && emails.open === d.interaction) openEmail(d.interaction).catch(() => {});
+    });
+  }
+  loadEmails().catch(() => {});
   $("#call-hold").addEventListener("click", () => control(call.held ? "resume" : "hold"));
   $("#call-mute").addEventListener("click", () => control(call.muted ? "unmute" : "mute"));
   $("#call-hang-up").addEventListener("click", () => control("hang_up"));
@@ -999,6 +1018,7 @@ async function openChat(id) {
   $("#chat-typing").hidden = true;
   renderChats();
   if (c.client && (!desk.card || desk.card.code !== c.client)) openCard(c.client).catch(() => {});
+  refFor(c.email);
   await chatRead();
 }
 
@@ -1087,6 +1107,128 @@ function chatEvent(kind, d) {
     for (const li of $("#chat-log").querySelectorAll("li.chat-agent")) {
       if (Number(li.dataset.seq) <= d.seq && !li.querySelector(".read")) li.append(readMark());
     }
+  }
+}
+
+// ---- e-mail on the desk ---------------------------------------------------------
+
+
+function emailLine(m) {
+  return el("li", { class: m.direction === "in" ? "chat-visitor" : "chat-agent", "data-id": String(m.id) },
+    el("div", { class: "muted" }, when(m.at) + " · " + m.from + (m.subject ? " · " + m.subject : "")),
+    m.body,
+    m.note ? el("div", { class: "notice" }, t(m.note.startsWith("over_limit") ? "email-over-limit" : "email-unreadable")) : null,
+    ...m.attachments.map(([id, name]) => el("div", {}, el("a", { href: "/api/v1/email-attachments/" + id, download: name }, "📎 " + name))));
+}
+
+function renderEmails() {
+  $("#emails").hidden = emails.list.length === 0 && !emails.open && !$("#email-msg").textContent;
+  $("#email-list").replaceChildren(...emails.list.map((c) => el("li", {},
+    el("button", { type: "button", class: "secondary", "data-interaction": String(c.interaction), "data-phase": c.phase,
+      "aria-current": String(c.interaction === emails.open), onclick: () => openEmail(c.interaction).catch((e) => showError($("#email-msg"), e)) },
+      (c.client_name || c.from) + (c.phase === "offered" ? " — " + t("chat-offered") : "")))));
+}
+
+async function loadEmails() {
+  emails.list = await api("GET", "/emails");
+  renderEmails();
+}
+
+async function openEmail(id) {
+  const c = await api("GET", "/emails/" + id);
+  emails.open = id;
+  emails.current = c;
+  $("#email-pane").hidden = false;
+  $("#email-who").textContent = c.from;
+  $("#email-client").textContent = c.client_name ? c.client_name + " (" + c.client + ")" : t("chat-no-client");
+  $("#email-accept").hidden = c.phase !== "offered";
+  $("#email-form").hidden = c.phase !== "open";
+  $("#email-thread").replaceChildren(...c.messages.map(emailLine));
+  $("#email-msg").textContent = c.phase === "closed" ? t("email-is-closed") : "";
+  renderEmails();
+  if (c.client && (!desk.card || desk.card.code !== c.client)) openCard(c.client).catch(() => {});
+  refFor(c.from);
+}
+
+async function emailAccept() {
+  try {
+    await api("POST", "/emails/" + emails.open + "/accept");
+    await loadEmails();
+    await openEmail(emails.open);
+    $("#email-text").focus();
+  } catch (e) {
+    showError($("#email-msg"), e);
+    loadEmails().catch(() => {});
+  }
+}
+
+async function emailReply(ev) {
+  ev.preventDefault();
+  const text = $("#email-text").value.trim();
+  if (!text) return;
+  try {
+    const m = await api("POST", "/emails/" + emails.open + "/reply", { text });
+    emails.current.messages.push(m);
+    $("#email-thread").append(emailLine(m));
+    $("#email-text").value = "";
+    say($("#email-msg"), t("email-sent"));
+  } catch (e) {
+    showError($("#email-msg"), e);
+  }
+}
+
+async function emailClose() {
+  try {
+    await api("POST", "/emails/" + emails.open + "/close");
+    say($("#email-msg"), t("email-is-closed"));
+    emails.open = null;
+    emails.current = null;
+    $("#email-pane").hidden = true;
+    await loadEmails();
+  } catch (e) {
+    showError($("#email-msg"), e);
+  }
+}
+
+// ---- reference information to the client (OD-18) -------------------------------
+
+// A chat or e-mail opened: information can go to its address (the card's,
+// when it names a client, is set when the card opens).
+function refFor(address) {
+  $("#ref-box").hidden = false;
+  if (!$("#ref-to").value && address) $("#ref-to").value = address;
+}
+
+// The contact the operator is in now: the call, else the open chat or e-mail.
+function currentContact() {
+  if (call.id && call.phase !== null && call.phase !== "missed" && call.phase !== "ringing") return call.id;
+  return chats.open || emails.open || null;
+}
+
+async function sendReference(ev) {
+  ev.preventDefault();
+  const form = $("#ref-form");
+  const id = currentContact();
+  if (!id) {
+    $("#ref-msg").className = "error";
+    $("#ref-msg").textContent = t("ref-no-contact");
+    return;
+  }
+  const body = {
+    to: $("#ref-to").value.trim() || undefined,
+    price_list: $("#ref-prices").checked,
+    delivery_terms: $("#ref-terms").checked,
+    certificates: $("#ref-certs").value.split(/[,\s]+/).map((x) => x.trim()).filter(Boolean),
+  };
+  try {
+    const r = await api("POST", "/interactions/" + id + "/send-reference", body);
+    clearErrors(form);
+    say($("#ref-msg"), t("ref-sent", { to: r.to }));
+    $("#ref-prices").checked = false;
+    $("#ref-terms").checked = false;
+    $("#ref-certs").value = "";
+  } catch (e) {
+    showError($("#ref-msg"), e, form);
   }
 }
 

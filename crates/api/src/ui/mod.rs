@@ -331,6 +331,23 @@ async fn desk(State(state): State<AppState>, user: User) -> Response {
                     }
                     p #chat-msg role="status" {}
                 }
+                section #emails.card hidden aria-labelledby="emails-title" {
+                    h2 #emails-title { (tr.t("emails-title")) }
+                    ul #email-list.chat-list {}
+                    div #email-pane hidden {
+                        p { strong #email-who {} " " span #email-client.muted {} }
+                        button #email-accept type="button" hidden { (tr.t("chat-accept")) }
+                        ol #email-thread.chat-log aria-live="polite" {}
+                        form #email-form {
+                            textarea #email-text rows="4" maxlength="100000" aria-label=(tr.t("email-write")) placeholder=(tr.t("email-write")) {}
+                            div.row {
+                                button #email-send type="submit" { (tr.t("email-send")) }
+                                button #email-close.secondary type="button" { (tr.t("email-close")) }
+                            }
+                        }
+                    }
+                    p #email-msg role="status" {}
+                }
                 section #campaign.card hidden aria-labelledby="camp-title" {
                     h2 #camp-title {}
                     p #camp-script {}
@@ -364,6 +381,17 @@ async fn desk(State(state): State<AppState>, user: User) -> Response {
                     p #register-msg role="status" {}
                 }
                 section #card.card hidden aria-label=(tr.t("card-title")) {}
+                section #ref-box.card hidden aria-labelledby="ref-title" {
+                    h2 #ref-title { (tr.t("ref-title")) }
+                    form #ref-form.grid {
+                        label { input #ref-prices type="checkbox"; (tr.t("ref-send-prices")) }
+                        label { input #ref-terms type="checkbox"; (tr.t("ref-send-terms")) }
+                        (field(tr, "ref-certificates", "certificates", html! { input #ref-certs autocomplete="off" placeholder=(tr.t("ref-certificates-hint")); }))
+                        (field(tr, "ref-to", "to", html! { input #ref-to type="email" autocomplete="off"; }))
+                        button type="submit" { (tr.t("ref-send")) }
+                    }
+                    p #ref-msg role="status" {}
+                }
                 section #case-box.card hidden aria-labelledby="case-title" {
                     h2 #case-title { (tr.t("case-raise")) }
                     form #case-form.grid {
