@@ -115,6 +115,7 @@ pub const CODES: &[&str] = &[
     "chat_closed",
     "not_your_chat",
     "not_offered",
+    "not_an_origin",
     // E-mail.
     "not_your_email",
     "email_closed",

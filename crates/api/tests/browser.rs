@@ -1142,6 +1142,47 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     assert!(row.contains("SMTP server je odbio korisničko ime ili lozinku.") && row.contains("535 5.7.8"), "{row}");
     check_page(&admin, "admin-mail").await;
 
+    // Chat and e-mail: the admin allows the shop's site, with canned answers;
+    // the tag to put on it is shown. A mailbox whose server is down says so
+    // in words, with the network's own; a message the outbox could not
+    // send is listed with its error.
+    set(&admin, "#ch-chat", "2").await;
+    set(&admin, "#ch-origins", "https://prodavnica.example.ba\nftp://bad").await;
+    click(&admin, "#channels-form button").await;
+    text_until(&admin, "#channels-form [data-field='chat_origins'] .field-error", |t| t.contains("ftp://bad")).await;
+    set(&admin, "#ch-origins", "https://prodavnica.example.ba").await;
+    set(&admin, "#ch-canned", "Hvala na upitu.\nCjenovnik šaljemo e-mailom.").await;
+    click(&admin, "#channels-form button").await;
+    text_until(&admin, "#channels-msg", |t| t == "Sačuvano").await;
+    let ch = s.channels().await.unwrap();
+    assert_eq!(
+        (ch.chat_capacity, ch.chat_origins.as_slice(), ch.chat_canned.len()),
+        (2, ["https://prodavnica.example.ba".to_owned()].as_slice(), 2)
+    );
+    text_until(&admin, "#widget-snippet", |t| t.contains("/chat/demo/widget.js")).await;
+    let closed = free_port().await;
+    set(&admin, "#mb-address", "podrska@example.ba").await;
+    set(&admin, "#mb-host", "127.0.0.1").await;
+    set(&admin, "#mb-port", &closed.to_string()).await;
+    set(&admin, "#mb-tls", "none").await;
+    set(&admin, "#mb-user", "podrska").await;
+    set(&admin, "#mb-env", "CENTRALA_TEST_NO_SUCH_PASSWORD").await;
+    click(&admin, "#mailbox-form button[type=submit]").await;
+    admin.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css("#mb-check")).await.unwrap();
+    click(&admin, "#mb-check").await;
+    text_until(&admin, "#mailbox-msg", |t| t.contains("Poštansko sanduče kompanije se ne može čitati")).await;
+    s.queue_mail("klijent@example.ba", "Cjenovnik", "…", "reference:1").await.unwrap();
+    let due = s.mail_about("reference:1").await.unwrap().remove(0);
+    s.outgoing_tried(due.id, Err(("unreachable: connection refused", Some(chrono::Utc::now()))), chrono::Utc::now())
+        .await
+        .unwrap();
+    admin.refresh().await.unwrap();
+    let shown = text_until(&admin, "#mailbox-state", |t| !t.is_empty()).await;
+    assert!(shown.contains("Ne može se čitati") && shown.contains("server se ne javlja"), "{shown}");
+    let row = text_until(&admin, "#outbox tr[data-state='pending']", |t| t.contains("klijent@example.ba")).await;
+    assert!(row.contains("Cjenovnik") && row.contains("connection refused"), "{row}");
+    check_page(&admin, "admin-channels").await;
+
     // A caller waits while nobody is ready: the wallboard lists the call
     // with its wait.
     let ana = s.staff_by_username("op.ana").await.unwrap().unwrap();

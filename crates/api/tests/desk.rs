@@ -2797,7 +2797,7 @@ mod chat {
                     "chat_origins": ["shop.example/path"], "chat_canned": []})),
             )
             .await;
-        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"));
+        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "not_an_origin"));
         let r = w.call(Method::PUT, "/api/v1/channels", Some(&ana), Some(json!({}))).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         assert_eq!(w.get("/api/v1/channels", &ana).await.body["chat_canned"], json!(["Hvala na upitu."]));

@@ -1961,6 +1961,75 @@ if (document.body.dataset.page === "admin") {
       fail("#mail-msg", "#mail-form")(e);
     }
   });
+  // Channels: chat and e-mail settings, the mailbox, reference information.
+  const lines = (sel) => $(sel).value.split("\n").map((x) => x.trim()).filter(Boolean);
+  const snippet = $("#widget-snippet");
+  snippet.textContent = '<script src="' + location.origin + "/chat/" + snippet.dataset.company + '/widget.js" data-lang="bs" async></script>';
+  $("#channels-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await api("PUT", "/channels", {
+        chat_capacity: Number($("#ch-chat").value), email_capacity: Number($("#ch-email").value),
+        chat_service_level_seconds: Number($("#ch-sl").value), chat_origins: lines("#ch-origins"), chat_canned: lines("#ch-canned"),
+      });
+      say($("#channels-msg"), t("admin-saved"));
+    } catch (e) {
+      fail("#channels-msg", "#channels-form")(e);
+    }
+  });
+  $("#mailbox-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await api("PUT", "/mailbox", {
+        address: $("#mb-address").value.trim(), imap_host: $("#mb-host").value.trim(), imap_port: Number($("#mb-port").value),
+        imap_tls: $("#mb-tls").value, username: $("#mb-user").value.trim(), password_env: $("#mb-env").value.trim(),
+        password_file: $("#mb-file").value.trim(),
+      });
+      location.reload();
+    } catch (e) {
+      fail("#mailbox-msg", "#mailbox-form")(e);
+    }
+  });
+  if ($("#mb-check")) {
+    $("#mb-check").addEventListener("click", async () => {
+      try {
+        const r = await api("POST", "/mailbox/check");
+        say($("#mailbox-msg"), t("admin-mailbox-read", { count: String(r.taken) }));
+      } catch (e) {
+        fail("#mailbox-msg", "#mailbox-form")(e);
+      }
+    });
+  }
+  $("#terms-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await api("PUT", "/reference/terms", { delivery_terms: $("#rt-delivery").value, regional_terms: $("#rt-regional").value });
+      say($("#terms-msg"), t("admin-saved"));
+    } catch (e) {
+      fail("#terms-msg", "#terms-form")(e);
+    }
+  });
+  $("#cert-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const file = $("#cert-file").files[0];
+    if (!file) return;
+    const sku = encodeURIComponent($("#cert-sku").value.trim());
+    const res = await fetch("/api/v1/products/" + sku + "/certificates?name=" + encodeURIComponent(file.name), {
+      method: "POST", headers: { "content-type": file.type || "application/octet-stream" }, body: file,
+    });
+    if (res.ok) location.reload();
+    else fail("#cert-msg", "#cert-form")({ body: ((await res.json().catch(() => null)) || {}).error || { code: "internal" } });
+  });
+  for (const b of document.querySelectorAll(".cert-delete")) {
+    b.addEventListener("click", async () => {
+      try {
+        await api("DELETE", "/product-certificates/" + b.dataset.id);
+        location.reload();
+      } catch (e) {
+        fail("#cert-msg", "#cert-form")(e);
+      }
+    });
+  }
   $("#wu-add-code").addEventListener("click", () => wuAdd("#wu-codes", "#wu-code-row"));
   $("#wu-add-category").addEventListener("click", () => wuAdd("#wu-categories", "#wu-category-row"));
   $("#wu-save").addEventListener("click", async () => {

@@ -258,6 +258,19 @@ impl Scoped<'_> {
         .await?)
     }
 
+    /// The outbox messages that did not go at the first try (failed, or
+    /// pending again), newest first: what the admin page shows.
+    pub async fn outbox_problems(&self, limit: i64) -> Result<Vec<Outgoing>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {OUT_COLS} FROM mail_outbox WHERE company_id = $1 AND state <> 'sent' AND attempts > 0
+             ORDER BY id DESC LIMIT $2"
+        ))
+        .bind(self.company_id().0)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     /// Records an attempt at an outbox message: sent, or failed with
     /// `error` and tried again at `retry` (`None`: given up).
     pub async fn outgoing_tried(

@@ -696,9 +696,13 @@ pub async fn put_channels(
         let o = o.trim().trim_end_matches('/').to_ascii_lowercase();
         let rest = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://"));
         if rest.is_none_or(|r| r.is_empty() || r.contains('/') || r.contains(char::is_whitespace)) {
-            return Err(ApiError::invalid(format!("{o:?} is not an origin such as https://shop.example"))
-                .field("chat_origins")
-                .param("value", o));
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_an_origin",
+                format!("{o:?} is not an origin such as https://shop.example"),
+            )
+            .field("chat_origins")
+            .param("value", o));
         }
         origins.push(o);
     }

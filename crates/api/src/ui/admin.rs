@@ -53,6 +53,20 @@ pub(super) async fn page(State(state): State<AppState>, user: User) -> Response 
         return crate::error::ApiError::internal().into_response();
     };
     let code = state.store.company_by_id(user.auth.company).await.ok().flatten().map(|c| c.code).unwrap_or_default();
+    let channels = async {
+        Ok::<_, centrala_store::StoreError>(Channels {
+            settings: s.channels().await?,
+            mailbox: s.mailbox().await?,
+            outbox: s.outbox_problems(50).await?,
+            terms: s.reference_terms().await?,
+            certificates: s.certificates(None).await?,
+            code: code.clone(),
+        })
+    }
+    .await;
+    let Ok(channels) = channels else {
+        return crate::error::ApiError::internal().into_response();
+    };
     let mail = Mail {
         settings,
         mailings,
@@ -299,6 +313,7 @@ pub(super) async fn page(State(state): State<AppState>, user: User) -> Response 
                 p #rule-msg role="status" {}
             }
             (mail_card(tr, &user, &mail, &staff))
+            (channels_card(tr, &user, &channels))
             section.card aria-labelledby="h-numbers" {
                 h2 #h-numbers { (tr.t("admin-numbers")) }
                 table {
@@ -370,6 +385,108 @@ fn mail_card(tr: Tr, user: &User, mail: &Mail, staff: &[centrala_store::Staff]) 
                                 span.mail-error data-code=(code) { (tr.t(&format!("admin-mail-err-{code}"))) } " "
                                 span.muted translate="no" { (detail) } } }
                         }
+                    } }
+                }
+            }
+        }
+    }
+}
+
+/// The company's channels besides calls: chat (capacity, the sites that
+/// may carry the widget, canned answers, the tag to put on the site),
+/// e-mail (the mailbox, how its reading goes), the messages the outbox
+/// could not send, and the reference information operators send.
+struct Channels {
+    settings: centrala_store::chats::Channels,
+    mailbox: Option<centrala_store::email::Mailbox>,
+    outbox: Vec<centrala_store::mail::Outgoing>,
+    terms: (String, String),
+    certificates: Vec<centrala_store::reference::Certificate>,
+    code: String,
+}
+
+fn channels_card(tr: Tr, user: &User, c: &Channels) -> Markup {
+    let ch = &c.settings;
+    let mb = c.mailbox.as_ref();
+    html! {
+        section.card #channels aria-labelledby="h-channels" {
+            h2 #h-channels { (tr.t("admin-channels")) }
+            form #channels-form.grid {
+                label data-field="chat_capacity" { (tr.t("admin-ch-chat-capacity")) input #ch-chat type="number" min="0" max="10" value=(ch.chat_capacity); span.field-error {} }
+                label data-field="email_capacity" { (tr.t("admin-ch-email-capacity")) input #ch-email type="number" min="0" max="20" value=(ch.email_capacity); span.field-error {} }
+                label data-field="chat_service_level_seconds" { (tr.t("admin-ch-sl")) input #ch-sl type="number" min="5" max="3600" value=(ch.chat_service_level_seconds); span.field-error {} }
+                label data-field="chat_origins" { (tr.t("admin-ch-origins")) textarea #ch-origins rows="3" placeholder="https://shop.example" { (ch.chat_origins.join("\n")) } span.field-error {} }
+                label data-field="chat_canned" { (tr.t("admin-ch-canned")) textarea #ch-canned rows="3" { (ch.chat_canned.join("\n")) } span.field-error {} }
+                button type="submit" { (tr.t("admin-save")) }
+            }
+            p #channels-msg role="status" {}
+            p { (tr.t("admin-ch-widget")) br; code #widget-snippet translate="no" data-company=(c.code) {} }
+            h3 { (tr.t("admin-mailbox")) }
+            @if let Some(m) = mb {
+                p #mailbox-state data-state=(m.state) class=[(m.state == "failing").then_some("error")] {
+                    (tr.t(&format!("admin-mailbox-state-{}", m.state)))
+                    @if let Some(at) = &m.checked_at { " · " (user.date_time(at)) }
+                    @if !m.last_error.is_empty() {
+                        @let (code, detail) = m.last_error.split_once(": ").unwrap_or((m.last_error.as_str(), ""));
+                        " · " span data-code=(code) { (super::words_or(tr, &format!("admin-mailbox-err-{code}"), code)) } " "
+                        span.muted translate="no" { (detail) }
+                    }
+                }
+            }
+            form #mailbox-form.grid {
+                label data-field="address" { (tr.t("admin-mailbox-address")) input #mb-address type="email" value=(mb.map_or("", |m| m.address.as_str())); span.field-error {} }
+                label data-field="imap_host" { (tr.t("admin-mailbox-host")) input #mb-host value=(mb.map_or("", |m| m.imap_host.as_str())); span.field-error {} }
+                label data-field="imap_port" { (tr.t("admin-mailbox-port")) input #mb-port type="number" min="1" max="65535" value=(mb.map_or(993, |m| m.imap_port)); span.field-error {} }
+                (labelled(&tr.t("admin-mailbox-tls"), html! {
+                    select #mb-tls { @for t in ["tls", "none"] {
+                        option value=(t) selected[mb.is_some_and(|m| m.imap_tls == t)] { (tr.t(&format!("admin-mailbox-tls-{t}"))) } } }
+                }))
+                label data-field="username" { (tr.t("admin-mailbox-user")) input #mb-user autocomplete="off" value=(mb.map_or("", |m| m.username.as_str())); span.field-error {} }
+                label data-field="password_env" { (tr.t("admin-mailbox-password-env")) input #mb-env autocomplete="off" value=(mb.map_or("", |m| m.password_env.as_str())); span.field-error {} }
+                label data-field="password_file" { (tr.t("admin-mailbox-password-file")) input #mb-file autocomplete="off" value=(mb.map_or("", |m| m.password_file.as_str())); span.field-error {} }
+                div.row {
+                    button type="submit" { (tr.t("admin-save")) }
+                    @if mb.is_some() { button #mb-check.secondary type="button" { (tr.t("admin-mailbox-check")) } }
+                }
+            }
+            p #mailbox-msg role="status" {}
+            h3 { (tr.t("admin-outbox")) }
+            @if c.outbox.is_empty() { p #outbox-none.muted { (tr.t("admin-outbox-none")) } }
+            @else {
+                table #outbox {
+                    thead { tr { @for k in ["to", "subject", "state", "attempts", "error"] { th scope="col" { (tr.t(&format!("admin-mail-col-{k}"))) } } } }
+                    tbody { @for o in &c.outbox {
+                        tr data-state=(o.state) class="error" {
+                            td { (o.to_address) } td { (o.subject) }
+                            td { (tr.t(&format!("admin-mail-state-{}", o.state))) }
+                            td { (o.attempts) }
+                            td { @if !o.last_error.is_empty() {
+                                @let (code, detail) = crate::mail::error_parts(&o.last_error);
+                                span.mail-error data-code=(code) { (tr.t(&format!("admin-mail-err-{code}"))) } " "
+                                span.muted translate="no" { (detail) } } }
+                        }
+                    } }
+                }
+            }
+            h3 { (tr.t("admin-reference")) }
+            form #terms-form.grid {
+                label data-field="delivery_terms" { (tr.t("admin-ref-delivery")) textarea #rt-delivery rows="3" { (c.terms.0) } span.field-error {} }
+                label data-field="regional_terms" { (tr.t("admin-ref-regional")) textarea #rt-regional rows="3" { (c.terms.1) } span.field-error {} }
+                button type="submit" { (tr.t("admin-save")) }
+            }
+            p #terms-msg role="status" {}
+            form #cert-form.row {
+                label data-field="sku" { (tr.t("admin-ref-cert-sku")) input #cert-sku autocomplete="off" required; span.field-error {} }
+                label data-field="file" { (tr.t("admin-ref-cert-file")) input #cert-file type="file" required; span.field-error {} }
+                button type="submit" { (tr.t("admin-ref-cert-upload")) }
+            }
+            p #cert-msg role="status" {}
+            @if !c.certificates.is_empty() {
+                table #certificates {
+                    thead { tr { th scope="col" { (tr.t("col-sku")) } th scope="col" { (tr.t("admin-ref-cert-file")) } th scope="col" { span.visually-hidden { (tr.t("col-actions")) } } } }
+                    tbody { @for x in &c.certificates {
+                        tr { td translate="no" { (x.sku) } td { a href={ "/api/v1/product-certificates/" (x.id) } { (x.name) } }
+                            td { button.secondary.cert-delete type="button" data-id=(x.id) { (tr.t("admin-ref-cert-delete")) span.visually-hidden { " " (x.name) } } } }
                     } }
                 }
             }

@@ -978,6 +978,10 @@ mod tests {
         codes("chat", &["waiting", "joined", "transcript-intro", "transcript-subject"]);
         codes("queue", &["chat", "email"]);
         codes("ref", &["intro", "price-list", "subject"]);
+        codes("admin-mailbox-state", &["new", "ok", "failing"]);
+        codes("admin-mailbox-tls", &["tls", "none"]);
+        codes("admin-mailbox-err", &["unreachable", "tls", "login", "folder", "protocol", "password"]);
+        codes("admin-mailbox", &["read"]);
         codes("case-category", &centrala_desk::cases::Category::ALL.map(centrala_desk::cases::Category::as_str));
         codes("case-status", &centrala_desk::cases::Status::ALL.map(centrala_desk::cases::Status::as_str));
         codes("form-kind", &centrala_desk::forms::Kind::ALL.map(centrala_desk::forms::Kind::as_str));
