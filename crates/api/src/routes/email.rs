@@ -203,24 +203,26 @@ async fn email_out(state: &AppState, company: CompanyId, id: InteractionId, offe
         from: i.caller.clone(),
         client: client.as_ref().map(|c| c.code.clone()),
         client_name: client.map(|c| c.name),
-        messages: c
-            .messages
-            .into_iter()
-            .map(|m| EmailMessageOut {
-                id: m.id,
-                direction: m.direction,
-                message_id: m.message_id,
-                in_reply_to: m.in_reply_to,
-                from: m.from,
-                to: m.to,
-                subject: m.subject,
-                body: m.body,
-                note: m.note,
-                at: m.at,
-                attachments: m.attachments,
-            })
-            .collect(),
+        messages: c.messages.into_iter().map(Into::into).collect(),
     })
+}
+
+impl From<centrala_store::email::EmailMessage> for EmailMessageOut {
+    fn from(m: centrala_store::email::EmailMessage) -> Self {
+        EmailMessageOut {
+            id: m.id,
+            direction: m.direction,
+            message_id: m.message_id,
+            in_reply_to: m.in_reply_to,
+            from: m.from,
+            to: m.to,
+            subject: m.subject,
+            body: m.body,
+            note: m.note,
+            at: m.at,
+            attachments: m.attachments,
+        }
+    }
 }
 
 /// The e-mails offered to the caller and those it holds.
@@ -297,22 +299,7 @@ pub async fn reply(
     }
     let m = state.center.reply_email(auth.company, auth.staff, InteractionId(id), text).await?;
     state.store.company(auth.company).audit(&auth.username, "reply", "email", &id.to_string(), &m.message_id).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(EmailMessageOut {
-            id: m.id,
-            direction: m.direction,
-            message_id: m.message_id,
-            in_reply_to: m.in_reply_to,
-            from: m.from,
-            to: m.to,
-            subject: m.subject,
-            body: m.body,
-            note: m.note,
-            at: m.at,
-            attachments: m.attachments,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(m.into())))
 }
 
 /// Close the conversation (its operator); the client's next answer opens
@@ -328,20 +315,25 @@ pub async fn close(State(state): State<AppState>, auth: Auth, ApiPath(id): ApiPa
 #[utoipa::path(get, path = "/api/v1/email-attachments/{id}", tag = "email",
     responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn attachment(State(state): State<AppState>, auth: Auth, ApiPath(id): ApiPath<i64>) -> ApiResult<Response> {
-    let (name, content_type, data) = state
+    // Its content type is kept, but it goes as a download whatever it claims.
+    let (name, _, data) = state
         .store
         .company(auth.company)
         .email_attachment(id)
         .await?
         .ok_or_else(|| ApiError::not_found("attachment"))?;
+    Ok(download(&name, data))
+}
+
+/// A file as a download, never shown inline whatever it claims to be,
+/// under its name with only safe characters left.
+pub(crate) fn download(name: &str, data: Vec<u8>) -> Response {
     let mut r = data.into_response();
     let h = r.headers_mut();
-    // Never shown inline: whatever it claims to be, it is downloaded.
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     let safe: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || ".-_ ".contains(*c)).collect();
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    let _ = content_type;
-    Ok(r)
+    r
 }

@@ -14,8 +14,8 @@ use crate::AppState;
 use axum::{
     body::Bytes,
     extract::State,
-    http::{header, HeaderMap, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
+    http::{header, HeaderMap, StatusCode},
+    response::Response,
     Json,
 };
 use centrala_domain::{InteractionId, Money};
@@ -153,13 +153,7 @@ pub async fn download(State(state): State<AppState>, auth: Auth, ApiPath(id): Ap
         .certificate_file(id)
         .await?
         .ok_or_else(|| ApiError::not_found("certificate"))?;
-    let mut r = f.data.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    let safe: String = f.name.chars().filter(|c| c.is_ascii_alphanumeric() || ".-_ ".contains(*c)).collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
+    Ok(super::email::download(&f.name, f.data))
 }
 
 /// Delete a certificate (editors; audited).
