@@ -204,7 +204,10 @@ fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let w = std::sync::Arc::new(tokio::sync::Mutex::new(rt.block_on(world())));
     let mut g = c.benchmark_group(format!("chat with {OPEN} more open"));
-    g.sample_size(50);
+    // Bounded: every message lengthens the chat's transcript, which the
+    // visitor's untimed reconnections read whole; a chat of a few hundred
+    // messages is already a long one.
+    g.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
     let w1 = w.clone();
     g.bench_function("visitor's message reaches the operator's desk", |b| {
         b.to_async(&rt).iter_custom(|iters| {
