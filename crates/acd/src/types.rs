@@ -52,7 +52,8 @@ pub enum Channel {
 
 impl Channel {
     pub const ALL: [Channel; 3] = [Channel::Voice, Channel::Chat, Channel::Email];
-    pub(crate) fn index(self) -> usize {
+    /// Its place in a capacity or load triple (voice, chat, e-mail).
+    pub fn index(self) -> usize {
         match self {
             Channel::Voice => 0,
             Channel::Chat => 1,

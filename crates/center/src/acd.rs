@@ -982,14 +982,6 @@ impl Driver {
     }
 }
 
-fn channel_index(c: Channel) -> usize {
-    match c {
-        Channel::Voice => 0,
-        Channel::Chat => 1,
-        Channel::Email => 2,
-    }
-}
-
 fn reason(s: &AgentState) -> Option<&str> {
     match s {
         AgentState::NotReady(r) => Some(r.as_str()),
@@ -1243,7 +1235,7 @@ impl AcdService {
                     }
                     Request::Open { company, channel, reply } => {
                         let room = d.channels.get(&company).copied().unwrap_or_default().capacity;
-                        let open = room[channel_index(channel)] > 0
+                        let open = room[channel.index()] > 0
                             && d.queues.values().any(|q| {
                                 q.company == company
                                     && q.name == OPERATORS
