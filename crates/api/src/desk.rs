@@ -85,14 +85,24 @@ pub struct ManagerOut {
 
 #[derive(Serialize, ToSchema)]
 pub struct ContactOut {
+    pub id: i64,
     pub name: String,
+    /// E.164, or empty when the contact is reached by e-mail only.
     pub phone: String,
+    /// Empty when the contact has none.
+    pub email: String,
     pub authorized_to_receive: bool,
 }
 
 impl From<Contact> for ContactOut {
     fn from(c: Contact) -> Self {
-        ContactOut { name: c.name, phone: c.phone, authorized_to_receive: c.authorized_to_receive }
+        ContactOut {
+            id: c.id.0,
+            name: c.name,
+            phone: c.phone,
+            email: c.email,
+            authorized_to_receive: c.authorized_to_receive,
+        }
     }
 }
 

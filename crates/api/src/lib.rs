@@ -46,7 +46,7 @@ use utoipa::{
         routes::staff::set_sip, routes::staff::delete_sip, routes::staff::sip_accounts,
         routes::absences::list, routes::absences::get, routes::absences::create, routes::absences::delete,
         routes::products::list, routes::products::get,
-        routes::clients::lookup, routes::clients::get, routes::clients::list, routes::clients::register, routes::clients::decide, routes::clients::assign, routes::clients::types,
+        routes::clients::lookup, routes::clients::get, routes::clients::list, routes::clients::register, routes::clients::decide, routes::clients::assign, routes::clients::set_email, routes::clients::add_contact, routes::clients::update_contact, routes::clients::types,
         routes::orders::open, routes::orders::get, routes::orders::list, routes::orders::set_line,
         routes::orders::recommendations, routes::orders::offer, routes::orders::delivery, routes::orders::confirm,
         routes::orders::set_status,
@@ -165,6 +165,9 @@ pub fn app(state: AppState) -> Router {
         .route("/clients/lookup", get(clients::lookup))
         .route("/clients/{code}", get(clients::get))
         .route("/clients/{code}/manager", put(clients::assign))
+        .route("/clients/{code}/email", put(clients::set_email))
+        .route("/clients/{code}/contacts", post(clients::add_contact))
+        .route("/clients/{code}/contacts/{id}", put(clients::update_contact))
         .route("/routing/decide", post(clients::decide))
         .route("/orders", get(orders::list).post(orders::open))
         .route("/orders/{id}", get(orders::get))

@@ -354,6 +354,17 @@ async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_fin
     count_until(&op, "#card-history tbody tr", 1).await;
     let card = text_until(&op, "#card", |t| t.contains("KM")).await;
     assert!(card.contains("maloprodaja") && card.contains("Emir Softić"), "type and manager in words: {card}");
+    // Information goes by default to the card's address; its contacts'
+    // addresses are offered beside it.
+    let offered: Vec<String> = serde_json::from_value(
+        op.execute("return [...document.querySelectorAll('#ref-to-list option')].map(o => o.value);", vec![])
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let mut addresses = vec![ordinary.email.clone()];
+    addresses.extend(s.contacts(ordinary.id).await.unwrap().into_iter().map(|k| k.email).filter(|e| !e.is_empty()));
+    assert_eq!(offered, addresses);
 
     // Alt+N: a new order, the product field has the focus.
     alt(&op, "n").await;

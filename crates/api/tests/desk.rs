@@ -1114,9 +1114,14 @@ async fn a_caller_who_is_no_client_is_registered_as_a_new_client() {
     let d = Demo::new().await;
     let op = d.login("op.ana").await;
     let r =
-        d.w.post("/api/v1/clients", &op, json!({"name": "Kiosk Ilidža", "phone": "061 222 333", "region": "Sarajevo"}))
-            .await;
+        d.w.post(
+            "/api/v1/clients",
+            &op,
+            json!({"name": "Kiosk Ilidža", "phone": "061 222 333", "region": "Sarajevo", "email": "kiosk@ilidza.ba"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["email"], "kiosk@ilidza.ba");
     let code = r.body["code"].as_str().unwrap().to_owned();
     assert!(code.starts_with('N'), "{code}");
     assert_eq!((r.body["new_client"].as_bool(), r.body["type"].as_str()), (Some(true), Some("retail")));
@@ -1139,12 +1144,96 @@ async fn a_caller_who_is_no_client_is_registered_as_a_new_client() {
     let r =
         d.w.post("/api/v1/clients", &op, json!({"name": "Čudan tip", "phone": "061 444 555", "type": "alien"})).await;
     assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some("type")));
+    let r =
+        d.w.post("/api/v1/clients", &op, json!({"name": "Loša adresa", "phone": "061 444 555", "email": "a@b"})).await;
+    assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some("email")));
     let r = d.w.get("/api/v1/clients/lookup?phone=061444555", &op).await;
     assert_eq!(r.code(), "unknown_caller", "nothing was written");
     // Who may not take orders may not register clients either.
     let admin = d.login("admin").await;
     let r = d.w.post("/api/v1/clients", &admin, json!({"name": "X", "phone": "061 777 888"})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+/// Clients and their contacts gain e-mail addresses from the desk (issue
+/// 16, item 3): the card shows them, mail from them finds the client, and
+/// every change is checked, audited and the company's own.
+#[tokio::test]
+async fn the_desk_keeps_clients_and_contacts_email_addresses() {
+    let d = Demo::new().await;
+    let op = d.login("op.ana").await;
+    let card = d.w.get("/api/v1/clients/K0001", &op).await.body;
+    let before = card["contacts"].as_array().unwrap().len();
+    let (w, op_ref) = (&d.w, &op);
+    let put = |uri: String, body: Value| async move { w.call(Method::PUT, &uri, Some(op_ref), Some(body)).await };
+
+    let r = put("/api/v1/clients/K0001/email".into(), json!({"email": "Narudzbe@Kupac.ba"})).await;
+    assert_eq!((r.status, r.body["email"].as_str()), (StatusCode::OK, Some("Narudzbe@Kupac.ba")), "{}", r.body);
+    let r =
+        d.w.post(
+            "/api/v1/clients/K0001/contacts",
+            &op,
+            json!({"name": "Edina (purchasing)", "email": "edina@kupac.ba", "authorized_to_receive": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let contacts = r.body["contacts"].as_array().unwrap();
+    assert_eq!(contacts.len(), before + 1);
+    let edina = contacts.iter().find(|c| c["name"] == "Edina (purchasing)").unwrap();
+    assert_eq!((edina["phone"].as_str(), edina["email"].as_str()), (Some(""), Some("edina@kupac.ba")));
+    let id = edina["id"].as_i64().unwrap();
+
+    // Mail from either address finds the client.
+    let company = d.w.db.store.company_by_code("demo").await.unwrap().unwrap();
+    let s = d.w.db.store.company(company.id);
+    for address in ["narudzbe@kupac.ba", "EDINA@kupac.ba"] {
+        assert_eq!(s.client_by_email(address).await.unwrap().map(|c| c.code), Some("K0001".to_owned()), "{address}");
+    }
+
+    // Changed: a phone added in any notation, the address moved.
+    let r = put(
+        format!("/api/v1/clients/K0001/contacts/{id}"),
+        json!({"name": "Edina (purchasing)", "phone": "061 321 654", "email": "nabavka@kupac.ba"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let edina = r.body["contacts"].as_array().unwrap().iter().find(|c| c["id"] == id).cloned().unwrap();
+    assert_eq!(
+        (edina["phone"].as_str(), edina["email"].as_str(), edina["authorized_to_receive"].as_bool()),
+        (Some("+38761321654"), Some("nabavka@kupac.ba"), Some(false))
+    );
+    assert_eq!(s.client_by_phone("+38761321654").await.unwrap().map(|c| c.code), Some("K0001".to_owned()));
+    assert_eq!(s.client_by_email("edina@kupac.ba").await.unwrap(), None);
+
+    // Bad input names its field; nothing changes.
+    let add = |body: Value| d.w.post("/api/v1/clients/K0001/contacts", &op, body);
+    for (body, field) in [
+        (json!({"name": "Bez ičega"}), "phone"),
+        (json!({"name": "Loša", "email": "nije adresa"}), "email"),
+        (json!({"name": "", "email": "x@kupac.ba"}), "name"),
+        (json!({"name": "Broj", "phone": "06x"}), "phone"),
+    ] {
+        let r = add(body.clone()).await;
+        assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some(field)), "{body}");
+    }
+    let r = add(json!({"name": "Edina (purchasing)", "email": "x@kupac.ba"})).await;
+    assert_eq!((r.status, r.body["error"]["field"].as_str()), (StatusCode::CONFLICT, Some("name")));
+    let r = put("/api/v1/clients/K0001/email".into(), json!({"email": "bez at"})).await;
+    assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some("email")));
+    let r = put(format!("/api/v1/clients/K0002/contacts/{id}"), json!({"name": "Tuđi", "email": "t@k.ba"})).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "a contact of another client");
+    let card = d.w.get("/api/v1/clients/K0001", &op).await.body;
+    assert_eq!(card["email"], "Narudzbe@Kupac.ba");
+    assert_eq!(card["contacts"].as_array().unwrap().len(), before + 1);
+
+    // Who takes no orders changes no client; every change is audited.
+    let admin = d.login("admin").await;
+    let r = d.w.call(Method::PUT, "/api/v1/clients/K0001/email", Some(&admin), Some(json!({"email": ""}))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let audit = s.audit_entries(20).await.unwrap();
+    for action in ["set_email", "add_contact", "update_contact"] {
+        assert!(audit.iter().any(|e| e.action == action && e.entity_id == "K0001" && e.actor == "op.ana"), "{action}");
+    }
 }
 
 #[tokio::test]

@@ -274,6 +274,10 @@ async function openCard(code) {
   $("#ref-box").hidden = false;
   $("#ref-msg").textContent = "";
   $("#ref-to").value = c.email || "";
+  // The card's address and its contacts' are offered as recipients.
+  $("#ref-to-list").replaceChildren(
+    ...(c.email ? [el("option", { value: c.email }, c.name)] : []),
+    ...c.contacts.filter((k) => k.email).map((k) => el("option", { value: k.email }, k.name)));
   desk.order = null;
   $("#order").hidden = true;
   kbSuggest().catch(() => {});

@@ -424,6 +424,12 @@ pub fn generate(today: NaiveDate) -> ImportSet {
                         client_code: code.clone(),
                         name: format!("{person} ({})", ["owner", "shop manager", "warehouse", "accounting"][c % 4]),
                         phone: ph.to_string(),
+                        // The warehouse gets the price lists and certificates.
+                        email: if c == 2 {
+                            format!("warehouse.{}@example.ba", code.to_lowercase())
+                        } else {
+                            String::new()
+                        },
                         authorized_to_receive: c < 2,
                     }));
                 }

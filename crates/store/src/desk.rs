@@ -112,7 +112,20 @@ pub struct ClientType {
 pub struct Contact {
     pub id: ContactId,
     pub name: String,
+    /// E.164, or empty when the contact is reached by e-mail only.
     pub phone: String,
+    /// Empty when the contact has none.
+    pub email: String,
+    pub authorized_to_receive: bool,
+}
+
+/// A contact as an order taker adds or changes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactInput<'a> {
+    pub name: &'a str,
+    /// E.164 or empty.
+    pub phone: &'a str,
+    pub email: &'a str,
     pub authorized_to_receive: bool,
 }
 
@@ -322,7 +335,14 @@ impl Scoped<'_> {
     /// credit, its phone, a code of its own (`N` and its number), in one
     /// transaction. A phone that is already a client's or a contact's is a
     /// conflict: that caller is known.
-    pub async fn register_client(&self, name: &str, client_type: &str, region: &str, phone: &str) -> Result<Client> {
+    pub async fn register_client(
+        &self,
+        name: &str,
+        client_type: &str,
+        region: &str,
+        phone: &str,
+        email: &str,
+    ) -> Result<Client> {
         let c = self.company_id().0;
         if self.client_by_phone(phone).await?.is_some() {
             return Err(StoreError::Conflict(format!("{phone} is already a client's number")));
@@ -339,13 +359,14 @@ impl Scoped<'_> {
         let temp = format!("new-{}", uuid_like());
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO clients (company_id, code, name, client_type, manager_staff_id, email, region, credit_limit)
-             VALUES ($1, $2, $3, $4, NULL, '', $5, 0) RETURNING id",
+             VALUES ($1, $2, $3, $4, NULL, $6, $5, 0) RETURNING id",
         )
         .bind(c)
         .bind(&temp)
         .bind(name.trim())
         .bind(client_type)
         .bind(region.trim())
+        .bind(email.trim())
         .fetch_all(&mut *tx)
         .await?
         .returned()?;
@@ -385,22 +406,84 @@ impl Scoped<'_> {
         Ok(row.map(Into::into))
     }
 
-    /// The client with this E.164 phone, its own or one of its contacts'.
-    /// The client whose card has this e-mail address (case folded), if
-    /// exactly one has.
+    /// The client that has this e-mail address (case folded): the one
+    /// whose card has it, else the one a contact with it belongs to — if
+    /// exactly one. An address two clients share identifies neither.
     pub async fn client_by_email(&self, email: &str) -> Result<Option<Client>> {
-        let ids: Vec<(i64,)> =
-            sqlx::query_as("SELECT id FROM clients WHERE company_id = $1 AND LOWER(email) = LOWER($2) LIMIT 2")
-                .bind(self.company_id().0)
-                .bind(email.trim())
-                .fetch_all(self.pool())
-                .await?;
-        match ids.as_slice() {
-            [(id,)] => self.client(ClientId(*id)).await,
-            _ => Ok(None),
+        let email = email.trim();
+        if email.is_empty() {
+            return Ok(None);
         }
+        for sql in [
+            "SELECT id FROM clients WHERE company_id = $1 AND LOWER(email) = LOWER($2) LIMIT 2",
+            "SELECT DISTINCT client_id FROM contacts WHERE company_id = $1 AND LOWER(email) = LOWER($2) LIMIT 2",
+        ] {
+            let ids: Vec<(i64,)> =
+                sqlx::query_as(sql).bind(self.company_id().0).bind(email).fetch_all(self.pool()).await?;
+            match ids.as_slice() {
+                [] => continue,
+                [(id,)] => return self.client(ClientId(*id)).await,
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
     }
 
+    /// Sets the address on the client's card (empty clears it).
+    pub async fn set_client_email(&self, client: ClientId, email: &str) -> Result<()> {
+        let r = sqlx::query("UPDATE clients SET email = $3 WHERE company_id = $1 AND id = $2")
+            .bind(self.company_id().0)
+            .bind(client.0)
+            .bind(email.trim())
+            .execute(self.pool())
+            .await?;
+        found(r)
+    }
+
+    /// Adds a contact person to the client. Names are unique per client.
+    pub async fn add_contact(&self, client: ClientId, c: &ContactInput<'_>) -> Result<Contact> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO contacts (company_id, client_id, name, phone, email, authorized_to_receive)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(self.company_id().0)
+        .bind(client.0)
+        .bind(c.name.trim())
+        .bind(c.phone)
+        .bind(c.email.trim())
+        .bind(i64::from(c.authorized_to_receive))
+        .fetch_all(self.pool())
+        .await
+        .map_err(|e| StoreError::unique(e, format!("the client already has a contact {:?}", c.name.trim())))?
+        .returned()?;
+        self.contact(client, ContactId(id)).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// Changes one of the client's contacts.
+    pub async fn update_contact(&self, client: ClientId, id: ContactId, c: &ContactInput<'_>) -> Result<Contact> {
+        let r = sqlx::query(
+            "UPDATE contacts SET name = $4, phone = $5, email = $6, authorized_to_receive = $7
+             WHERE company_id = $1 AND client_id = $2 AND id = $3",
+        )
+        .bind(self.company_id().0)
+        .bind(client.0)
+        .bind(id.0)
+        .bind(c.name.trim())
+        .bind(c.phone)
+        .bind(c.email.trim())
+        .bind(i64::from(c.authorized_to_receive))
+        .execute(self.pool())
+        .await
+        .map_err(|e| StoreError::unique(e, format!("the client already has a contact {:?}", c.name.trim())))?;
+        found(r)?;
+        self.contact(client, id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn contact(&self, client: ClientId, id: ContactId) -> Result<Option<Contact>> {
+        Ok(self.contacts(client).await?.into_iter().find(|c| c.id == id))
+    }
+
+    /// The client with this E.164 phone, its own or one of its contacts'.
     pub async fn client_by_phone(&self, phone: &str) -> Result<Option<Client>> {
         let sql = format!(
             "SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND id = (
@@ -507,8 +590,9 @@ impl Scoped<'_> {
     }
 
     pub async fn contacts(&self, client: ClientId) -> Result<Vec<Contact>> {
-        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
-            "SELECT id, name, phone, authorized_to_receive FROM contacts WHERE company_id = $1 AND client_id = $2 ORDER BY id",
+        let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT id, name, phone, email, authorized_to_receive FROM contacts
+             WHERE company_id = $1 AND client_id = $2 ORDER BY id",
         )
         .bind(self.company_id().0)
         .bind(client.0)
@@ -516,7 +600,13 @@ impl Scoped<'_> {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, phone, auth)| Contact { id: ContactId(id), name, phone, authorized_to_receive: auth != 0 })
+            .map(|(id, name, phone, email, auth)| Contact {
+                id: ContactId(id),
+                name,
+                phone,
+                email,
+                authorized_to_receive: auth != 0,
+            })
             .collect())
     }
 

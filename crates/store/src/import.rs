@@ -103,6 +103,8 @@ pub struct ContactRec {
     pub name: String,
     /// E.164.
     pub phone: String,
+    /// Empty when the contact has none (the column is optional).
+    pub email: String,
     pub authorized_to_receive: bool,
 }
 
@@ -318,6 +320,15 @@ impl Fields<'_> {
     fn phone(&mut self, column: &str, cc: &str) -> Option<Phone> {
         self.parsed(column, |v| normalize_phone(v, cc))
     }
+
+    /// An optional e-mail address: empty, or one that looks like one.
+    fn email(&mut self, column: &str) -> String {
+        let v = self.raw(column).to_owned();
+        if !v.is_empty() && !centrala_desk::forms::is_email(&v) {
+            self.err(column, format!("{v:?} is not an e-mail address"));
+        }
+        v
+    }
 }
 
 /// Parses one CSV file. `required` columns must be in the header row;
@@ -496,7 +507,7 @@ pub fn parse_files<'a>(
                             client_type: f.text("type").to_lowercase().replace([' ', '-'], "_"),
                             manager: f.opt("manager"),
                             phones,
-                            email: f.opt("email").unwrap_or_default(),
+                            email: f.email("email"),
                             region: f.opt("region").unwrap_or_default(),
                             credit_limit: f.money("credit_limit"),
                         }
@@ -510,11 +521,24 @@ pub fn parse_files<'a>(
                     data,
                     &["client_code", "name", "phone", "authorized_to_receive"],
                     e,
-                    |f| ContactRec {
-                        client_code: f.text("client_code"),
-                        name: f.text("name"),
-                        phone: f.phone("phone", cc).map(|p| p.to_string()).unwrap_or_default(),
-                        authorized_to_receive: f.boolean("authorized_to_receive"),
+                    |f| {
+                        let email = f.email("email");
+                        // A contact is reached by phone, by e-mail or both.
+                        let phone = match (f.raw("phone").is_empty(), email.is_empty()) {
+                            (true, true) => {
+                                f.err("phone", "a contact needs a phone or an e-mail address");
+                                String::new()
+                            }
+                            (true, false) => String::new(),
+                            (false, _) => f.phone("phone", cc).map(|p| p.to_string()).unwrap_or_default(),
+                        };
+                        ContactRec {
+                            client_code: f.text("client_code"),
+                            name: f.text("name"),
+                            phone,
+                            email,
+                            authorized_to_receive: f.boolean("authorized_to_receive"),
+                        }
                     },
                 );
                 check_unique("contacts.csv", "name", &set.contacts, |r| format!("{} {}", r.client_code, r.name), e);
@@ -690,9 +714,21 @@ impl ImportSet {
                 ]
             },
         )?;
-        write(dir, "contacts.csv", &["client_code", "name", "phone", "authorized_to_receive"], &self.contacts, |c| {
-            vec![c.client_code.clone(), c.name.clone(), c.phone.clone(), b2s(c.authorized_to_receive).into()]
-        })?;
+        write(
+            dir,
+            "contacts.csv",
+            &["client_code", "name", "phone", "email", "authorized_to_receive"],
+            &self.contacts,
+            |c| {
+                vec![
+                    c.client_code.clone(),
+                    c.name.clone(),
+                    c.phone.clone(),
+                    c.email.clone(),
+                    b2s(c.authorized_to_receive).into(),
+                ]
+            },
+        )?;
         write(dir, "products.csv", &PRODUCT_COLUMNS, &self.products, |p| {
             let mut v = vec![p.sku.clone(), p.name.clone(), p.category.clone(), p.unit.clone()];
             v.extend(p.prices.iter().map(ToString::to_string));
@@ -1006,14 +1042,16 @@ impl Apply<'_, '_> {
                 continue;
             };
             sqlx::query(
-                "INSERT INTO contacts (company_id, client_id, name, phone, authorized_to_receive) VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO contacts (company_id, client_id, name, phone, email, authorized_to_receive)
+                 VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (company_id, client_id, name) DO UPDATE SET phone = excluded.phone,
-                 authorized_to_receive = excluded.authorized_to_receive",
+                 email = excluded.email, authorized_to_receive = excluded.authorized_to_receive",
             )
             .bind(c)
             .bind(client)
             .bind(&k.name)
             .bind(&k.phone)
+            .bind(&k.email)
             .bind(b(k.authorized_to_receive))
             .execute(&mut **self.tx)
             .await?;

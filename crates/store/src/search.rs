@@ -424,7 +424,7 @@ mod tests {
         let db = crate::testing::TestDb::sqlite().await;
         let (c, _) = db.store.ensure_company("acme", "Acme").await.unwrap();
         let s = db.store.company(c.id);
-        let client = s.register_client("Ćevabdžinica Željo", "retail", "Sarajevo", "+38733000222").await.unwrap();
+        let client = s.register_client("Ćevabdžinica Željo", "retail", "Sarajevo", "+38733000222", "").await.unwrap();
         // As a release before word search left it.
         sqlx::query("DELETE FROM search_words").execute(db.store.pool()).await.unwrap();
         sqlx::query("DELETE FROM search_typos").execute(db.store.pool()).await.unwrap();

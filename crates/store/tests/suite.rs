@@ -170,7 +170,7 @@ async fn import_loads_and_reimport_updates(store: &Store) {
             counts.orders,
             counts.order_lines
         ),
-        (4, 7, 4, 3, 4, 3, 2, 3)
+        (4, 7, 4, 4, 4, 3, 2, 3)
     );
     // Departments were made from staff.csv's names; heads inferred by role.
     let depts = s.departments().await.unwrap();
@@ -248,6 +248,8 @@ async fn a_bad_import_writes_nothing_and_lists_every_error(store: &Store) {
             "clients.csv:2: column manager: unknown staff member \"nobody\"",
             "clients.csv:3: column phones: phone number \"033-abc\" has a character that is not a digit, space, +, -, /, . or parenthesis",
             "clients.csv:3: column credit_limit: \"1.234\" has more than 2 decimal places",
+            "contacts.csv:2: column phone: a contact needs a phone or an e-mail address",
+            "contacts.csv:3: column email: \"ena(at)zora\" is not an e-mail address",
             "receivables.csv:2: column issued: \"2026-13-01\" is not a date YYYY-MM-DD",
             "receivables.csv:3: column paid: 150.00 is more than the amount 100.00",
             "orders.csv:2: column client_code: unknown client \"K1\"",
@@ -1317,6 +1319,61 @@ mod desk_queries {
         store.company_by_code("acme").await.unwrap().unwrap().id
     }
 
+    /// Clients and their contacts have e-mail addresses: from the import
+    /// and from the desk; a message from either identifies the client, an
+    /// address two clients share identifies neither (issue 16, item 3).
+    pub async fn clients_and_contacts_are_found_by_email(store: &Store) {
+        let s = store.company(acme(store).await);
+        let code = |c: Option<centrala_store::desk::Client>| c.map(|c| c.code);
+        assert_eq!(code(s.client_by_email("ZORA@example.ba").await.unwrap()), Some("K001".into()), "the card's");
+        assert_eq!(code(s.client_by_email(" skladiste@zora.ba ").await.unwrap()), Some("K001".into()), "a contact's");
+        let una = s.client_by_code("K003").await.unwrap().unwrap();
+        let contacts = s.contacts(una.id).await.unwrap();
+        assert_eq!(
+            contacts.iter().map(|c| (c.name.as_str(), c.phone.as_str(), c.email.as_str())).collect::<Vec<_>>(),
+            [("Mirza (accounting)", "", "racuni@una.ba")],
+            "a contact reached by e-mail only"
+        );
+        assert_eq!(code(s.client_by_email("racuni@una.ba").await.unwrap()), Some("K003".into()));
+        assert_eq!(s.client_by_email("").await.unwrap(), None);
+
+        // Added and changed from the desk.
+        let bosna = s.client_by_code("K002").await.unwrap().unwrap();
+        let input =
+            |name, email| centrala_store::desk::ContactInput { name, phone: "", email, authorized_to_receive: true };
+        let added = s.add_contact(bosna.id, &input("Lejla (purchasing)", "nabavka@bosna.ba")).await.unwrap();
+        assert_eq!((added.email.as_str(), added.authorized_to_receive), ("nabavka@bosna.ba", true));
+        assert_eq!(code(s.client_by_email("Nabavka@Bosna.ba").await.unwrap()), Some("K002".into()));
+        assert!(matches!(
+            s.add_contact(bosna.id, &input("Lejla (purchasing)", "x@bosna.ba")).await,
+            Err(StoreError::Conflict(_))
+        ));
+        // An address a contact of another client also has: neither.
+        s.add_contact(una.id, &input("Lejla (shared)", "nabavka@bosna.ba")).await.unwrap();
+        assert_eq!(s.client_by_email("nabavka@bosna.ba").await.unwrap(), None);
+        let changed =
+            s.update_contact(bosna.id, added.id, &input("Lejla (purchasing)", "lejla@bosna.ba")).await.unwrap();
+        assert_eq!((changed.id, changed.email.as_str()), (added.id, "lejla@bosna.ba"));
+        assert_eq!(code(s.client_by_email("nabavka@bosna.ba").await.unwrap()), Some("K003".into()));
+        // The card's own address wins over a contact's elsewhere.
+        s.set_client_email(una.id, "lejla@bosna.ba").await.unwrap();
+        assert_eq!(code(s.client_by_email("lejla@bosna.ba").await.unwrap()), Some("K003".into()));
+        // Another company sees none of it and changes nothing.
+        let (_, other) = two_companies(store).await;
+        let o = store.company(other);
+        assert_eq!(o.client_by_email("zora@example.ba").await.unwrap(), None);
+        assert!(matches!(
+            o.update_contact(bosna.id, added.id, &input("Taken", "t@x.ba")).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(o.set_client_email(bosna.id, "t@x.ba").await, Err(StoreError::NotFound)));
+        assert_eq!(s.contacts(bosna.id).await.unwrap()[0].email, "lejla@bosna.ba");
+        // A re-import keeps the desk's contacts and updates its own.
+        store.import_dir("acme", &fixtures("good"), "387", "test").await.unwrap();
+        assert_eq!(s.contacts(bosna.id).await.unwrap().len(), 1);
+        assert_eq!(code(s.client_by_email("skladiste@zora.ba").await.unwrap()), Some("K001".into()));
+    }
+
     pub async fn clients_by_phone_receivables_history(store: &Store) {
         let s = store.company(acme(store).await);
         let zora = s.client_by_phone("+38733111222").await.unwrap().unwrap();
@@ -1326,7 +1383,7 @@ mod desk_queries {
         assert!(s.client_by_phone("+38799999999").await.unwrap().is_none());
         // Names are found as people type them: without diacritics, in
         // Cyrillic, in capitals, "dj" for đ (folded search keys).
-        let cacak = s.register_client("Čačak Đurđevak", "retail", "Čačak", "+38733000111").await.unwrap();
+        let cacak = s.register_client("Čačak Đurđevak", "retail", "Čačak", "+38733000111", "").await.unwrap();
         for typed in ["cacak", "ČAČAK", "Чачак", "djurdjevak", "Ђурђевак", "čačak đurđ"] {
             let found: Vec<String> =
                 s.search_clients(typed, None, 10).await.unwrap().into_iter().map(|c| c.code).collect();
@@ -1341,10 +1398,13 @@ mod desk_queries {
         // A code typed exactly comes first.
         assert_eq!(s.search_clients("k001", None, 10).await.unwrap()[0].code, "K001");
         // A caller registered as a new client: a code of its own, no manager.
-        let new = s.register_client("Kiosk Ilidža", "retail", "Sarajevo", "+38799999999").await.unwrap();
+        let new = s.register_client("Kiosk Ilidža", "retail", "Sarajevo", "+38799999999", "").await.unwrap();
         assert_eq!((new.code.clone(), new.manager, new.credit_limit), (format!("N{:05}", new.id.0), None, Money(0)));
         assert_eq!(s.client_by_phone("+38799999999").await.unwrap().map(|c| c.id), Some(new.id));
-        assert!(matches!(s.register_client("Again", "retail", "", "+38799999999").await, Err(StoreError::Conflict(_))));
+        assert!(matches!(
+            s.register_client("Again", "retail", "", "+38799999999", "").await,
+            Err(StoreError::Conflict(_))
+        ));
         let open = s.open_receivables(zora.id).await.unwrap();
         assert_eq!(open.iter().map(|r| r.invoice.as_str()).collect::<Vec<_>>(), ["F-2"], "paid invoices are not open");
         let orders = s.client_orders(zora.id, 5).await.unwrap();
@@ -1514,12 +1574,18 @@ mod desk_queries {
 }
 
 use desk_queries::{
-    a_desk_order_from_draft_to_confirmed, clients_by_phone_receivables_history, price_rules_round_trip,
+    a_desk_order_from_draft_to_confirmed, clients_and_contacts_are_found_by_email,
+    clients_by_phone_receivables_history, price_rules_round_trip,
 };
 
 mod desk_suite {
     use super::*;
-    storage_suite!(clients_by_phone_receivables_history, price_rules_round_trip, a_desk_order_from_draft_to_confirmed);
+    storage_suite!(
+        clients_by_phone_receivables_history,
+        clients_and_contacts_are_found_by_email,
+        price_rules_round_trip,
+        a_desk_order_from_draft_to_confirmed
+    );
 }
 
 mod interaction_queries {

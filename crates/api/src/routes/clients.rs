@@ -208,6 +208,10 @@ pub struct RegisterIn {
     pub phone: String,
     #[serde(default)]
     pub region: String,
+    /// Its e-mail address, if it gave one: a message from it then
+    /// identifies the client, and reference information goes to it.
+    #[serde(default)]
+    pub email: String,
     /// A client type's code (default `retail`).
     #[serde(rename = "type", default)]
     pub client_type: Option<String>,
@@ -229,6 +233,7 @@ pub async fn register(
     }
     let phone = normalize_phone(&body.phone, &state.config.default_country_code)
         .map_err(|e| ApiError::invalid(format!("phone: {e}")).field("phone").param("value", body.phone.clone()))?;
+    let email = email_field(&body.email, "email")?;
     let kind = body.client_type.as_deref().map(str::trim).filter(|t| !t.is_empty()).unwrap_or("retail");
     let s = state.store.company(auth.company);
     if !s.client_types().await?.iter().any(|t| t.code == kind) {
@@ -236,7 +241,7 @@ pub async fn register(
             .field("type")
             .param("value", kind.to_owned()));
     }
-    let client = s.register_client(name, kind, &body.region, phone.as_str()).await.map_err(|e| match e {
+    let client = s.register_client(name, kind, &body.region, phone.as_str(), email).await.map_err(|e| match e {
         centrala_store::StoreError::Conflict(m) => {
             ApiError::new(StatusCode::CONFLICT, "known_number", m).field("phone").param("value", phone.to_string())
         }
@@ -246,6 +251,128 @@ pub async fn register(
     let today = state.center.today(s.company_id()).await;
     let card = desk::card(&s, client, today, &*state.center.caches.staffing(&s).await?).await?;
     Ok((StatusCode::CREATED, Json(card)))
+}
+
+/// An optional e-mail address as typed: empty, or one that looks like one.
+fn email_field<'a>(v: &'a str, field: &'static str) -> ApiResult<&'a str> {
+    let v = v.trim();
+    if v.is_empty() || (v.len() <= 254 && centrala_desk::forms::is_email(v)) {
+        Ok(v)
+    } else {
+        Err(ApiError::invalid(format!("{v:?} is not an e-mail address")).field(field).param("value", v.to_owned()))
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailIn {
+    /// The address; empty clears it.
+    pub email: String,
+}
+
+/// Set the e-mail address on a client's card (order takers; audited).
+/// Mail from it then joins this client's card, and reference information
+/// goes to it by default.
+#[utoipa::path(put, path = "/api/v1/clients/{code}/email", tag = "clients", params(("code" = String, Path)), request_body = EmailIn,
+    responses((status = 200, body = CardOut), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn set_email(
+    State(state): State<AppState>,
+    auth: Allowed<OrderTakers>,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(body): ApiJson<EmailIn>,
+) -> ApiResult<Json<CardOut>> {
+    let email = email_field(&body.email, "email")?;
+    let s = state.store.company(auth.company);
+    let client = desk::client_by_code(&s, &code).await?;
+    s.set_client_email(client.id, email).await?;
+    s.audit(&auth.username, "set_email", "client", &client.code, email).await?;
+    card_of(&state, &s, &code).await
+}
+
+/// A contact person as an order taker adds or changes it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactIn {
+    pub name: String,
+    /// In any common notation; may be empty when `email` is given.
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    /// May take delivered goods for the client.
+    #[serde(default)]
+    pub authorized_to_receive: bool,
+}
+
+fn contact_input<'a>(
+    state: &AppState,
+    body: &'a ContactIn,
+    phone: &'a mut String,
+) -> ApiResult<centrala_store::desk::ContactInput<'a>> {
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::invalid("name is 1 to 200 characters").field("name"));
+    }
+    let email = email_field(&body.email, "email")?;
+    if !body.phone.trim().is_empty() {
+        *phone = normalize_phone(&body.phone, &state.config.default_country_code)
+            .map_err(|e| ApiError::invalid(format!("phone: {e}")).field("phone").param("value", body.phone.clone()))?
+            .to_string();
+    } else if email.is_empty() {
+        return Err(ApiError::invalid("a contact needs a phone or an e-mail address").field("phone"));
+    }
+    Ok(centrala_store::desk::ContactInput { name, phone, email, authorized_to_receive: body.authorized_to_receive })
+}
+
+fn contact_conflict(e: centrala_store::StoreError) -> ApiError {
+    match e {
+        centrala_store::StoreError::Conflict(m) => ApiError::conflict(m).field("name"),
+        other => other.into(),
+    }
+}
+
+/// Add a contact person to a client (order takers; audited).
+#[utoipa::path(post, path = "/api/v1/clients/{code}/contacts", tag = "clients", params(("code" = String, Path)), request_body = ContactIn,
+    responses((status = 201, body = CardOut), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn add_contact(
+    State(state): State<AppState>,
+    auth: Allowed<OrderTakers>,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(body): ApiJson<ContactIn>,
+) -> ApiResult<(StatusCode, Json<CardOut>)> {
+    let mut phone = String::new();
+    let input = contact_input(&state, &body, &mut phone)?;
+    let s = state.store.company(auth.company);
+    let client = desk::client_by_code(&s, &code).await?;
+    let contact = s.add_contact(client.id, &input).await.map_err(contact_conflict)?;
+    s.audit(&auth.username, "add_contact", "client", &client.code, &contact.name).await?;
+    Ok((StatusCode::CREATED, card_of(&state, &s, &code).await?))
+}
+
+/// Change one of a client's contact persons (order takers; audited).
+#[utoipa::path(put, path = "/api/v1/clients/{code}/contacts/{id}", tag = "clients",
+    params(("code" = String, Path), ("id" = i64, Path)), request_body = ContactIn,
+    responses((status = 200, body = CardOut), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn update_contact(
+    State(state): State<AppState>,
+    auth: Allowed<OrderTakers>,
+    ApiPath((code, id)): ApiPath<(String, i64)>,
+    ApiJson(body): ApiJson<ContactIn>,
+) -> ApiResult<Json<CardOut>> {
+    let mut phone = String::new();
+    let input = contact_input(&state, &body, &mut phone)?;
+    let s = state.store.company(auth.company);
+    let client = desk::client_by_code(&s, &code).await?;
+    let contact =
+        s.update_contact(client.id, centrala_domain::ContactId(id), &input).await.map_err(contact_conflict)?;
+    s.audit(&auth.username, "update_contact", "client", &client.code, &contact.name).await?;
+    card_of(&state, &s, &code).await
+}
+
+async fn card_of(state: &AppState, s: &centrala_store::Scoped<'_>, code: &str) -> ApiResult<Json<CardOut>> {
+    let client = desk::client_by_code(s, code).await?;
+    let today = state.center.today(s.company_id()).await;
+    Ok(Json(desk::card(s, client, today, &*state.center.caches.staffing(s).await?).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -272,11 +399,7 @@ pub async fn assign(
         .ok_or_else(|| ApiError::invalid(format!("no staff member {:?}", body.username)))?;
     s.assign_manager(client.id, manager.id).await?;
     s.audit(&auth.username, "assign_manager", "client", &client.code, &manager.username).await?;
-    let client = desk::client_by_code(&s, &code).await?;
-    Ok(Json(
-        desk::card(&s, client, state.center.today(s.company_id()).await, &*state.center.caches.staffing(&s).await?)
-            .await?,
-    ))
+    card_of(&state, &s, &code).await
 }
 
 /// A client type on the wire.

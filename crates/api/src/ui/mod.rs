@@ -387,7 +387,7 @@ async fn desk(State(state): State<AppState>, user: User) -> Response {
                         label { input #ref-prices type="checkbox"; (tr.t("ref-send-prices")) }
                         label { input #ref-terms type="checkbox"; (tr.t("ref-send-terms")) }
                         (field(tr, "ref-certificates", "certificates", html! { input #ref-certs autocomplete="off" placeholder=(tr.t("ref-certificates-hint")); }))
-                        (field(tr, "ref-to", "to", html! { input #ref-to type="email" autocomplete="off"; }))
+                        (field(tr, "ref-to", "to", html! { input #ref-to type="email" autocomplete="off" list="ref-to-list"; datalist #ref-to-list {} }))
                         button type="submit" { (tr.t("ref-send")) }
                     }
                     p #ref-msg role="status" {}
