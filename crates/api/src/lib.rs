@@ -62,7 +62,7 @@ use utoipa::{
         routes::campaigns::create, routes::campaigns::list, routes::campaigns::get, routes::campaigns::start, routes::campaigns::pause,
         routes::campaigns::targets, routes::campaigns::outcome, routes::campaigns::report, routes::campaigns::next, routes::campaigns::skip,
         routes::campaigns::dnc_list, routes::campaigns::dnc_get, routes::campaigns::dnc_put, routes::campaigns::dnc_delete,
-        routes::reports::orders, routes::reports::requests, routes::reports::queues, routes::reports::agents, routes::reports::rebuild,
+        routes::reports::orders, routes::reports::requests, routes::reports::cases, routes::reports::queues, routes::reports::agents, routes::reports::rebuild,
         routes::evaluation::scorecards, routes::evaluation::put_scorecard, routes::evaluation::evaluate, routes::evaluation::evaluations,
         routes::evaluation::complain, routes::evaluation::complaints, routes::evaluation::decide, routes::evaluation::targets,
         routes::evaluation::put_targets, routes::evaluation::development, routes::evaluation::put_development, routes::evaluation::standing,
@@ -216,6 +216,7 @@ pub fn app(state: AppState) -> Router {
         .route("/campaigns/next", get(campaigns::next))
         .route("/reports/orders", get(routes::reports::orders))
         .route("/reports/requests", get(routes::reports::requests))
+        .route("/reports/cases", get(routes::reports::cases))
         .route("/reports/queues", get(routes::reports::queues))
         .route("/reports/agents", get(routes::reports::agents))
         .route("/reports/rebuild", post(routes::reports::rebuild))

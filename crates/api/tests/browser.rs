@@ -1514,6 +1514,31 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
         let hours = count_until(&admin, "#h-rp-sl ~ svg rect.bar", 6).await;
         assert!(hours >= 6, "the daily report per hour: {hours}");
         shot(&admin, "reports-daily").await;
+        // The clients' cases raised in the span: a complaint past its due
+        // time is counted as overdue, in words of the reader's language.
+        let now = chrono::Utc::now();
+        s.open_case(&centrala_store::cases::NewCase {
+            category: centrala_desk::cases::Category::Complaint,
+            subject: "Pokvarena roba".into(),
+            description: String::new(),
+            client: Some(client),
+            interaction: None,
+            department: None,
+            owner: None,
+            raised_by: "op.ana".into(),
+            due_at: now - chrono::Duration::hours(1),
+        })
+        .await
+        .unwrap();
+        let raised = now.with_timezone(&chrono_tz::Europe::Sarajevo).date_naive();
+        admin.goto(&format!("{base}/reports?from={raised}&to={raised}")).await.unwrap();
+        let row = text_until(&admin, "#rp-cases tr[data-category=complaint]", |t| t.contains("Žalba")).await;
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(&cells[1..6], ["1", "0", "—", "1", "1"], "raised, resolved, in time, open, overdue: {row}");
+        text_until(&admin, "#rp-cases tr.total", |t| t.contains("Sve kategorije")).await;
+        let csv = admin.find(Locator::Css("#rp-csv-cases")).await.unwrap().attr("href").await.unwrap().unwrap();
+        assert!(csv.contains(&format!("from={raised}")) && csv.contains("format=csv"), "{csv}");
+        check_page(&admin, "reports-cases").await;
         // The heads' page: this week's top request as the operators
         // recorded it, with its count from the calls written.
         let monday = today() - chrono::Duration::days(i64::from(today().weekday().num_days_from_monday()));

@@ -2648,6 +2648,34 @@ async fn a_case_goes_to_its_department_and_is_worked_to_its_resolution() {
         let mail = s.mail_about(&format!("case:{id}")).await.unwrap();
         assert_eq!((mail[0].state.as_str(), mail[0].last_error.as_str()), ("sent", ""), "{mail:?}");
     }
+
+    // The statistics: two claims raised, one closed in time, one still
+    // open; per department; a department's own; for planners only.
+    let today = chrono::Utc::now().date_naive();
+    let period = format!("from={}&to={}", today - chrono::Duration::days(1), today + chrono::Duration::days(1));
+    let r = d.w.get(&format!("/api/v1/reports/cases?{period}&interval=span"), &head).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rows = r.body.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "the claims and all together: {}", r.body);
+    for row in rows {
+        let brief = [&row["raised"], &row["resolved"], &row["resolved_in_time"], &row["open"], &row["overdue"]];
+        assert_eq!(brief.map(|v| v.as_u64().unwrap()), [2, 1, 1, 1, 0], "{row}");
+        assert_eq!(row["by_department"], json!({"sales-north": 1, "sales-south": 1}));
+        assert_eq!(row["in_time"], 1.0);
+        assert!(row["median_hours"].as_f64().is_some_and(|h| (0.0..1.0).contains(&h)), "{row}");
+    }
+    assert_eq!((rows[0]["category"].as_str(), rows[0]["name"].as_str()), (Some("claim"), Some("Claim")));
+    assert!(rows[1]["category"].is_null());
+    let south = d.w.get(&format!("/api/v1/reports/cases?{period}&interval=span&department=sales-south"), &head).await;
+    assert_eq!(south.body[1]["raised"], 1);
+    assert_eq!((south.body[1]["open"].as_u64(), south.body[1]["resolved"].as_u64()), (Some(1), Some(0)));
+    let bad = d.w.get(&format!("/api/v1/reports/cases?{period}&department=nowhere"), &head).await;
+    assert_eq!((bad.code(), bad.body["error"]["field"].as_str()), ("invalid_input", Some("department")));
+    assert_eq!(d.w.get(&format!("/api/v1/reports/cases?{period}"), &ana).await.status, StatusCode::FORBIDDEN);
+    let csv = d.w.get(&format!("/api/v1/reports/cases?{period}&interval=week&format=csv"), &head).await;
+    let text = csv.body.as_str().unwrap_or_default().to_owned();
+    assert!(text.starts_with("period,category,name,raised,resolved"), "{text}");
+    assert!(text.lines().any(|l| l.contains(",claim,Claim,2,1,1,1,0,")), "{text}");
 }
 
 /// A public form POSTed as a browser does (form-encoded, answered with a

@@ -5,8 +5,8 @@
 use crate::{Center, CenterResult};
 use centrala_desk::intervals::{add_agent, add_queue, AgentSlot, QueueSlot};
 use centrala_desk::report::{
-    day_rows, requests as counted, roll_up, tally, CallFact, Facts, Interval, OfferFact, OrderFact, RequestFact,
-    RequestRow, Row,
+    cases as case_rows, day_rows, requests as counted, roll_up, tally, CallFact, CaseFact, CaseRow, Facts, Interval,
+    OfferFact, OrderFact, RequestFact, RequestRow, Row,
 };
 use centrala_domain::{CompanyId, Intent, StaffId};
 use centrala_store::intervals::Group;
@@ -53,6 +53,39 @@ pub async fn requests(
         .map(|r| RequestFact { category: r.wrap_up.as_ref().and_then(|w| categories.get(w)).cloned(), ..r })
         .collect();
     Ok(counted(&facts, interval))
+}
+
+/// The case statistics (OD-20, CC-15) of the cases raised from `from` to
+/// `to` (local days, both included): per period of `interval` (`None`: the
+/// whole span as one period, starting `from`) and category, then all
+/// together, as they stand now; only `department`'s cases when given.
+pub async fn cases(
+    center: &Center,
+    company: CompanyId,
+    from: NaiveDate,
+    to: NaiveDate,
+    interval: Option<Interval>,
+    department: Option<i64>,
+) -> CenterResult<Vec<CaseRow>> {
+    let (start, until, zone) = span(center, company, from, to).await;
+    let facts: Vec<CaseFact> = center
+        .company(company)
+        .case_facts(&start, &until)
+        .await?
+        .into_iter()
+        .filter(|f| department.is_none_or(|d| f.department == Some(d)))
+        .map(|f| CaseFact {
+            day: f.created_at.with_timezone(&zone).date_naive(),
+            category: f.category,
+            status: f.status,
+            department: f.department,
+            client_type: f.client_type,
+            created_at: f.created_at,
+            due_at: f.due_at,
+            resolved_at: f.resolved_at,
+        })
+        .collect();
+    Ok(case_rows(&facts, |day| interval.map_or(from, |i| i.start(day)), Utc::now()))
 }
 
 /// The order desk's figures from `from` to `to` (local days, both

@@ -6,6 +6,7 @@
 //! the debt gate, orders cancelled after confirmation. Pure: the facts come
 //! in with their instants and their local day already told apart.
 
+use crate::cases::{Category, Status};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::BTreeMap;
 
@@ -307,6 +308,115 @@ pub fn requests(facts: &[RequestFact], interval: Interval) -> Vec<RequestRow> {
     out
 }
 
+/// A client's case as the case statistics count it (OD-20, CC-15).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFact {
+    /// The local day it was raised.
+    pub day: NaiveDate,
+    pub category: Category,
+    pub status: Status,
+    /// The department it went to (`None`: none yet).
+    pub department: Option<i64>,
+    /// `None`: raised for no client (a form from a stranger).
+    pub client_type: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    /// When it was resolved (or closed) the last time; `None` while open,
+    /// or when the history does not tell.
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// The cases raised in one period, of one category (`None`: all together),
+/// and how they stand now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseRow {
+    pub period: NaiveDate,
+    pub category: Option<Category>,
+    pub raised: u64,
+    /// Resolved or closed by now.
+    pub resolved: u64,
+    /// Of those, resolved by their due time.
+    pub resolved_in_time: u64,
+    /// Still open (open or in progress).
+    pub open: u64,
+    /// Of those, past their due time now.
+    pub overdue: u64,
+    /// Hours from raised to resolved, over the resolved with a known time.
+    pub mean_hours: Option<f64>,
+    pub median_hours: Option<f64>,
+    /// Raised per department (`None`: none yet).
+    pub by_department: BTreeMap<Option<i64>, u64>,
+    /// Raised per client type (`None`: no client).
+    pub by_client_type: BTreeMap<Option<String>, u64>,
+}
+
+impl CaseRow {
+    /// The share of the resolved that were resolved in time.
+    pub fn in_time(&self) -> Option<f64> {
+        (self.resolved > 0).then(|| self.resolved_in_time as f64 / self.resolved as f64)
+    }
+}
+
+/// The case statistics: per period (`period_of` a raised day: an
+/// interval's start, or one day for a whole span) and category, then all
+/// categories together, as the cases stand at `now`. Periods in order,
+/// within one the categories in their order, the total last.
+pub fn cases(facts: &[CaseFact], period_of: impl Fn(NaiveDate) -> NaiveDate, now: DateTime<Utc>) -> Vec<CaseRow> {
+    // Category order with "all" (None) last.
+    let key = |c: Option<Category>| {
+        c.map_or(Category::ALL.len(), |c| Category::ALL.iter().position(|x| *x == c).unwrap_or(0))
+    };
+    let mut rows: BTreeMap<(NaiveDate, usize), (CaseRow, Vec<i64>)> = BTreeMap::new();
+    for f in facts {
+        let period = period_of(f.day);
+        for category in [Some(f.category), None] {
+            let (row, minutes) = rows.entry((period, key(category))).or_insert_with(|| {
+                let row = CaseRow {
+                    period,
+                    category,
+                    raised: 0,
+                    resolved: 0,
+                    resolved_in_time: 0,
+                    open: 0,
+                    overdue: 0,
+                    mean_hours: None,
+                    median_hours: None,
+                    by_department: BTreeMap::new(),
+                    by_client_type: BTreeMap::new(),
+                };
+                (row, Vec::new())
+            });
+            row.raised += 1;
+            *row.by_department.entry(f.department).or_default() += 1;
+            *row.by_client_type.entry(f.client_type.clone()).or_default() += 1;
+            if f.status.is_open() {
+                row.open += 1;
+                row.overdue += u64::from(now > f.due_at);
+            } else {
+                row.resolved += 1;
+                if let Some(at) = f.resolved_at {
+                    row.resolved_in_time += u64::from(at <= f.due_at);
+                    minutes.push((at - f.created_at).num_minutes().max(0));
+                }
+            }
+        }
+    }
+    rows.into_values()
+        .map(|(mut row, mut minutes)| {
+            minutes.sort_unstable();
+            let hours = |m: f64| (m / 6.0).round() / 10.0;
+            if !minutes.is_empty() {
+                let n = minutes.len();
+                row.mean_hours = Some(hours(minutes.iter().sum::<i64>() as f64 / n as f64));
+                let mid =
+                    if n % 2 == 1 { minutes[n / 2] as f64 } else { (minutes[n / 2 - 1] + minutes[n / 2]) as f64 / 2.0 };
+                row.median_hours = Some(hours(mid));
+            }
+            row
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -511,5 +621,101 @@ mod tests {
             .map(|r| (r.period, r.calls))
             .collect();
         assert_eq!(months, [(d("2026-11-01"), 2), (d("2026-12-01"), 1)]);
+    }
+
+    fn case(
+        day: &str,
+        category: Category,
+        status: Status,
+        raised: &str,
+        due: &str,
+        resolved: Option<&str>,
+    ) -> CaseFact {
+        CaseFact {
+            day: d(day),
+            category,
+            status,
+            department: Some(if category == Category::Complaint { 7 } else { 8 }),
+            client_type: (category != Category::Comment).then(|| "retail".to_owned()),
+            created_at: t(raised),
+            due_at: t(due),
+            resolved_at: resolved.map(t),
+        }
+    }
+
+    #[test]
+    fn cases_are_counted_per_period_and_category_as_they_stand_now() {
+        use Category::{Claim, Comment, Complaint};
+        use Status::{Closed, InProgress, Open, Resolved};
+        let now = t("2026-12-03T12:00:00Z");
+        let facts = [
+            // Monday's complaints: one resolved in 2 h, one in 30 h (late),
+            // one still open and late, one open in time.
+            case(
+                "2026-11-30",
+                Complaint,
+                Resolved,
+                "2026-11-30T08:00:00Z",
+                "2026-12-01T08:00:00Z",
+                Some("2026-11-30T10:00:00Z"),
+            ),
+            case(
+                "2026-11-30",
+                Complaint,
+                Closed,
+                "2026-11-30T09:00:00Z",
+                "2026-12-01T09:00:00Z",
+                Some("2026-12-01T15:00:00Z"),
+            ),
+            case("2026-11-30", Complaint, InProgress, "2026-11-30T10:00:00Z", "2026-12-01T10:00:00Z", None),
+            case("2026-12-01", Complaint, Open, "2026-12-01T10:00:00Z", "2026-12-05T10:00:00Z", None),
+            // A comment closed with no known time; a claim resolved in 4 h.
+            case("2026-12-02", Comment, Closed, "2026-12-02T10:00:00Z", "2026-12-09T10:00:00Z", None),
+            case(
+                "2026-12-07",
+                Claim,
+                Resolved,
+                "2026-12-07T08:00:00Z",
+                "2026-12-08T08:00:00Z",
+                Some("2026-12-07T12:00:00Z"),
+            ),
+        ];
+        let week = cases(&facts, |day| Interval::Week.start(day), now);
+        let brief: Vec<_> = week
+            .iter()
+            .map(|r| (r.period, r.category, r.raised, r.resolved, r.resolved_in_time, r.open, r.overdue))
+            .collect();
+        assert_eq!(
+            brief,
+            [
+                (d("2026-11-30"), Some(Comment), 1, 1, 0, 0, 0),
+                (d("2026-11-30"), Some(Complaint), 4, 2, 1, 2, 1),
+                (d("2026-11-30"), None, 5, 3, 1, 2, 1),
+                (d("2026-12-07"), Some(Claim), 1, 1, 1, 0, 0),
+                (d("2026-12-07"), None, 1, 1, 1, 0, 0),
+            ]
+        );
+        let complaints = &week[1];
+        assert_eq!((complaints.mean_hours, complaints.median_hours), (Some(16.0), Some(16.0)));
+        assert_eq!(complaints.in_time(), Some(0.5));
+        assert_eq!(complaints.by_department, BTreeMap::from([(Some(7), 4)]));
+        let all = &week[2];
+        assert_eq!(all.by_client_type, BTreeMap::from([(None, 1), (Some("retail".to_owned()), 4)]));
+        assert_eq!(
+            (all.mean_hours, all.median_hours),
+            (Some(16.0), Some(16.0)),
+            "a case with no known time is not timed"
+        );
+        assert_eq!(week[0].in_time(), Some(0.0));
+
+        // The whole span as one period; the median of an odd count.
+        let span = cases(&facts, |_| d("2026-11-30"), now);
+        let total = span.last().unwrap();
+        assert_eq!((total.category, total.raised, total.resolved, total.open), (None, 6, 4, 2));
+        assert_eq!((total.mean_hours, total.median_hours), (Some(12.0), Some(4.0)));
+        // Later, the open complaint is overdue too; nothing raised, nothing.
+        let later = cases(&facts, |_| d("2026-11-30"), t("2026-12-06T00:00:00Z"));
+        assert_eq!(later.last().unwrap().overdue, 2);
+        assert!(cases(&[], |day| day, now).is_empty());
     }
 }

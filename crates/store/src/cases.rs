@@ -9,6 +9,19 @@ use centrala_desk::cases::{CaseRule, Category, Status};
 use centrala_domain::{ClientId, DepartmentId, InteractionId, StaffId};
 use chrono::{DateTime, Duration, Utc};
 
+/// A case as the statistics count it, its local day not yet told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFact {
+    pub category: Category,
+    pub status: Status,
+    pub department: Option<i64>,
+    pub client_type: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    /// When it was resolved or closed the last time (`None`: open).
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
 /// A case as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Case {
@@ -272,6 +285,49 @@ impl Scoped<'_> {
         event(&mut tx, company, id, actor, kind, detail, &now_rfc3339()).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The cases raised from `from` to before `until` (RFC 3339 UTC) as
+    /// the case statistics count them, with their client's type and when
+    /// each was resolved or closed the last time: the first such status
+    /// change after the last reopening, in its history.
+    pub async fn case_facts(&self, from: &str, until: &str) -> Result<Vec<CaseFact>> {
+        type Row = (String, String, Option<i64>, Option<String>, String, String, Option<String>, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT c.category, c.status, c.department_id, k.client_type, c.created_at, c.due_at,
+             (SELECT MIN(e.at) FROM case_events e WHERE e.company_id = c.company_id AND e.case_id = c.id
+                AND e.kind = 'status' AND e.detail IN ('resolved', 'closed')
+                AND e.id > COALESCE((SELECT MAX(r.id) FROM case_events r WHERE r.company_id = c.company_id
+                    AND r.case_id = c.id AND r.kind = 'status' AND r.detail IN ('open', 'in_progress')), 0)),
+             c.closed_at
+             FROM cases c LEFT JOIN clients k ON k.company_id = c.company_id AND k.id = c.client_id
+             WHERE c.company_id = $1 AND c.created_at >= $2 AND c.created_at < $3 ORDER BY c.created_at, c.id",
+        )
+        .bind(self.company_id().0)
+        .bind(from)
+        .bind(until)
+        .fetch_all(self.pool())
+        .await?;
+        let instant = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.to_utc())
+                .map_err(|_| StoreError::Corrupt(format!("case: instant {s:?}")))
+        };
+        rows.into_iter()
+            .map(|(category, status, department, client_type, created, due, resolved, closed)| {
+                Ok(CaseFact {
+                    category: Category::parse(&category)
+                        .ok_or_else(|| StoreError::Corrupt(format!("case: category {category:?}")))?,
+                    status: Status::parse(&status)
+                        .ok_or_else(|| StoreError::Corrupt(format!("case: status {status:?}")))?,
+                    department,
+                    client_type,
+                    created_at: instant(&created)?,
+                    due_at: instant(&due)?,
+                    resolved_at: resolved.or(closed).as_deref().map(instant).transpose()?,
+                })
+            })
+            .collect()
     }
 
     /// The company's rules, by category.

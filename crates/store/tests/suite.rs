@@ -1201,6 +1201,40 @@ async fn cases_keep_their_history_rules_and_outbox(store: &Store) {
         s.case_events(one.id).await.unwrap().iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
         ["opened", "status", "status"]
     );
+    // The statistics' facts: one closed (its time known), two resolved,
+    // reopened and resolved again (the last time counts), three open.
+    let three = s.open_case(&new("Reopened", Some(dept.id))).await.unwrap();
+    let mut again = three.clone();
+    again.status = Status::Resolved;
+    again.resolution = "sent".into();
+    assert!(s.change_case(&again, Status::Open, "head", &[("status", "resolved".into())]).await.unwrap());
+    let first = s.case_facts("2000-01-01T00:00:00.000Z", "2100-01-01T00:00:00.000Z").await.unwrap();
+    let resolved_once = first.iter().find(|f| f.status == Status::Resolved).unwrap().resolved_at.unwrap();
+    again.status = Status::InProgress;
+    assert!(s.change_case(&again, Status::Resolved, "head", &[("status", "in_progress".into())]).await.unwrap());
+    let reopened = s.case_facts("2000-01-01T00:00:00.000Z", "2100-01-01T00:00:00.000Z").await.unwrap();
+    assert_eq!(reopened.iter().filter(|f| f.resolved_at.is_some()).count(), 1, "reopened: not resolved now");
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    again.status = Status::Resolved;
+    assert!(s.change_case(&again, Status::InProgress, "head", &[("status", "resolved".into())]).await.unwrap());
+    let facts = s.case_facts("2000-01-01T00:00:00.000Z", "2100-01-01T00:00:00.000Z").await.unwrap();
+    assert_eq!(
+        facts.iter().map(|f| (f.status, f.department, f.resolved_at.is_some())).collect::<Vec<_>>(),
+        [
+            (Status::Closed, Some(dept.id.0), true),
+            (Status::Open, None, false),
+            (Status::Resolved, Some(dept.id.0), true)
+        ]
+    );
+    assert!(facts[2].resolved_at.unwrap() > resolved_once, "the last resolution counts");
+    assert_eq!(facts[0].resolved_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)), closed.closed_at);
+    assert!(s.case_facts("2100-01-01T00:00:00.000Z", "2100-01-02T00:00:00.000Z").await.unwrap().is_empty());
+    assert!(store
+        .company(b)
+        .case_facts("2000-01-01T00:00:00.000Z", "2100-01-01T00:00:00.000Z")
+        .await
+        .unwrap()
+        .is_empty());
     // Rules, replaced whole.
     let rule = |c, h| CaseRule { category: c, department: Some(dept.id), deadline: Duration::hours(h) };
     s.put_case_rules(&[rule(Category::Claim, 4), rule(Category::Wish, 100)]).await.unwrap();

@@ -377,6 +377,148 @@ pub async fn requests(
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+pub struct CasesQuery {
+    /// The first local day (YYYY-MM-DD) the cases were raised.
+    pub from: String,
+    /// The last local day, included.
+    pub to: String,
+    /// `day` (default), `week`, `month`, or `span` (the whole period as
+    /// one row per category).
+    pub interval: Option<String>,
+    /// Only the cases of this department (its code).
+    pub department: Option<String>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// The cases raised in one period, of one category or all together, and
+/// how they stand now.
+#[derive(Serialize, ToSchema)]
+pub struct CaseFiguresOut {
+    /// The period's first day.
+    pub period: NaiveDate,
+    /// `comment`, `wish`, `complaint`, `claim`; `null`: all together.
+    pub category: Option<String>,
+    /// The category's name (or "all") in the reader's language.
+    pub name: String,
+    pub raised: u64,
+    /// Resolved or closed by now.
+    pub resolved: u64,
+    /// Of those, by their due time.
+    pub resolved_in_time: u64,
+    /// `resolved_in_time / resolved` (`null`: none resolved).
+    pub in_time: Option<f64>,
+    /// Still open or in progress.
+    pub open: u64,
+    /// Of those, past their due time now.
+    pub overdue: u64,
+    /// Hours from raised to resolved.
+    pub mean_hours: Option<f64>,
+    pub median_hours: Option<f64>,
+    /// Raised per department's code (`none`: no department).
+    pub by_department: BTreeMap<String, u64>,
+    /// Raised per client type (`none`: raised for no client).
+    pub by_client_type: BTreeMap<String, u64>,
+}
+
+/// Case statistics (OD-20, CC-15): the comments, wishes, complaints and
+/// claims raised per period and category — how many, how many resolved and
+/// in time, still open and overdue now, the hours to resolve them (mean and
+/// median), per department and client type. Planners; audited.
+#[utoipa::path(get, path = "/api/v1/reports/cases", tag = "reports", params(CasesQuery),
+    responses((status = 200, body = [CaseFiguresOut]), (status = 200, content_type = "text/csv"),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn cases(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<CasesQuery>,
+) -> ApiResult<Response> {
+    auth.require(roles::PLANNERS)?;
+    let whole = q.interval.as_deref() == Some("span");
+    let (from, to, interval) = period(&q.from, &q.to, q.interval.as_deref().filter(|_| !whole))?;
+    let s = state.store.company(auth.company);
+    let departments: BTreeMap<i64, String> = s.departments().await?.into_iter().map(|d| (d.id.0, d.code)).collect();
+    let department = match q.department.as_deref().filter(|d| !d.is_empty()) {
+        None => None,
+        Some(code) => Some(departments.iter().find(|(_, c)| *c == code).map(|(id, _)| *id).ok_or_else(|| {
+            ApiError::invalid(format!("no department {code:?}")).field("department").param("value", code.to_owned())
+        })?),
+    };
+    let rows = centrala_center::reports::cases(
+        &state.center,
+        auth.company,
+        from,
+        to,
+        (!whole).then_some(interval),
+        department,
+    )
+    .await?;
+    let tr = Tr::new(&auth.locale);
+    let out: Vec<CaseFiguresOut> = rows
+        .into_iter()
+        .map(|r| CaseFiguresOut {
+            period: r.period,
+            category: r.category.map(|c| c.as_str().to_owned()),
+            name: r.category.map_or_else(|| tr.t("rp-cases-all"), |c| tr.t(&format!("case-category-{}", c.as_str()))),
+            in_time: r.in_time(),
+            raised: r.raised,
+            resolved: r.resolved,
+            resolved_in_time: r.resolved_in_time,
+            open: r.open,
+            overdue: r.overdue,
+            mean_hours: r.mean_hours,
+            median_hours: r.median_hours,
+            by_department: r
+                .by_department
+                .into_iter()
+                .map(|(d, n)| (d.and_then(|d| departments.get(&d).cloned()).unwrap_or_else(|| "none".to_owned()), n))
+                .collect(),
+            by_client_type: r
+                .by_client_type
+                .into_iter()
+                .map(|(t, n)| (t.unwrap_or_else(|| "none".to_owned()), n))
+                .collect(),
+        })
+        .collect();
+    s.audit(&auth.username, "report", "cases", &format!("{from}..{to}"), "").await?;
+    if q.format.as_deref() == Some("csv") {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([
+            "period",
+            "category",
+            "name",
+            "raised",
+            "resolved",
+            "resolved_in_time",
+            "open",
+            "overdue",
+            "mean_hours",
+            "median_hours",
+        ])
+        .map_err(|_| ApiError::internal())?;
+        let hours = |h: Option<f64>| h.map_or_else(String::new, |h| format!("{h:.1}"));
+        for r in &out {
+            w.write_record([
+                r.period.to_string(),
+                r.category.clone().unwrap_or_default(),
+                r.name.clone(),
+                r.raised.to_string(),
+                r.resolved.to_string(),
+                r.resolved_in_time.to_string(),
+                r.open.to_string(),
+                r.overdue.to_string(),
+                hours(r.mean_hours),
+                hours(r.median_hours),
+            ])
+            .map_err(|_| ApiError::internal())?;
+        }
+        return csv_response(w, &format!("cases-{from}-{to}.csv"));
+    }
+    Ok(Json(out).into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct QueuesQuery {
     /// The first local day (YYYY-MM-DD).
     pub from: String,

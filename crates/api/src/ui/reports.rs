@@ -4,7 +4,9 @@
 //! one day) against the target, the calls per weekday and hour as a heat
 //! map, the operators ranked by calls answered, the attach rate (offers
 //! accepted) per day against the target, the queues' totals, and the same
-//! figures as CSV. Charts are `charts.rs`'s SVG.
+//! figures as CSV; the clients' cases raised in the span per category (of
+//! the team's department, when one is picked). Charts are `charts.rs`'s
+//! SVG.
 
 use super::{charts, layout, User};
 use crate::AppState;
@@ -12,7 +14,7 @@ use axum::{
     extract::{Query, State},
     response::{IntoResponse, Redirect, Response},
 };
-use centrala_center::reports::{agents, order_desk, queues, Cut};
+use centrala_center::reports::{agents, cases, order_desk, queues, Cut};
 use centrala_desk::intervals::{add_queue, QueueSlot};
 use centrala_desk::report::Interval;
 use chrono::{Datelike, NaiveDate, Timelike};
@@ -79,12 +81,13 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
     if centrala_center::reports::fresh(&state.center, company).await.is_err() {
         return crate::error::ApiError::internal().into_response();
     }
-    let (Ok(by_period), Ok(hours), Ok(ranked), Ok(targets), Ok(desk)) = (
+    let (Ok(by_period), Ok(hours), Ok(ranked), Ok(targets), Ok(desk), Ok(case_rows)) = (
         queues(&state.center, company, from, to, cut, queue.as_deref()).await,
         queues(&state.center, company, from, to, Cut::Hour, queue.as_deref()).await,
         agents(&state.center, company, from, to, Cut::Days(Interval::Month), None).await,
         s.targets().await,
         order_desk(&state.center, company, from, to, Interval::Day, picked).await,
+        cases(&state.center, company, from, to, None, team.map(|t| t.id.0)).await,
     ) else {
         return crate::error::ApiError::internal().into_response();
     };
@@ -141,6 +144,9 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
         span.push_str(&format!("&queue={name}"));
     }
     let agent_span = agent.map_or_else(String::new, |a| format!("&agent={}", a.username));
+    let team_span = team.map_or_else(String::new, |t| format!("&department={}", t.code));
+    let hours =
+        |h: Option<f64>| h.map_or_else(|| "—".to_owned(), |h| tr.t_with("rp-hours", &[("n", &format!("{h:.1}"))]));
     layout(
         tr,
         "reports",
@@ -219,6 +225,36 @@ pub async fn page(State(state): State<AppState>, user: User, Query(q): Query<Pag
                     a #rp-csv-agents href={ "/api/v1/reports/agents?from=" (from) "&to=" (to) (agent_span) "&interval=day&format=csv" } download="" { (tr.t("rp-csv-agents")) }
                     " · "
                     a #rp-csv-orders href={ "/api/v1/reports/orders?from=" (from) "&to=" (to) (agent_span) "&interval=day&format=csv" } download="" { (tr.t("rp-csv-orders")) }
+                }
+            }
+            section.card aria-labelledby="h-rp-cases" {
+                h2 #h-rp-cases { (tr.t("rp-cases")) }
+                @if case_rows.is_empty() { p.muted { (tr.t("rp-no-data")) } }
+                @else {
+                    table #rp-cases {
+                        caption.visually-hidden { (tr.t("rp-cases")) }
+                        thead { tr {
+                            @for k in ["category", "raised", "resolved", "in-time", "open", "overdue", "median", "mean"] {
+                                th scope="col" { (tr.t(&format!("rp-cases-col-{k}"))) }
+                            }
+                        } }
+                        tbody {
+                            @for r in &case_rows {
+                                tr data-category=(r.category.map_or("", |c| c.as_str())) class=[r.category.is_none().then_some("total")] {
+                                    th scope="row" { @match r.category {
+                                        Some(c) => (tr.t(&format!("case-category-{}", c.as_str()))),
+                                        None => (tr.t("rp-cases-all")),
+                                    } }
+                                    td { (r.raised) } td { (r.resolved) } td { (pct(r.in_time())) }
+                                    td { (r.open) } td.overdue[r.overdue > 0] { (r.overdue) }
+                                    td { (hours(r.median_hours)) } td { (hours(r.mean_hours)) }
+                                }
+                            }
+                        }
+                    }
+                }
+                p.no-print {
+                    a #rp-csv-cases href={ "/api/v1/reports/cases?from=" (from) "&to=" (to) (team_span) "&interval=week&format=csv" } download="" { (tr.t("rp-csv-cases")) }
                 }
             }
         },
