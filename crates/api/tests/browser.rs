@@ -1175,11 +1175,14 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     set(&admin, "#mb-address", "podrska@example.ba").await;
     set(&admin, "#mb-host", "127.0.0.1").await;
     set(&admin, "#mb-port", &closed.to_string()).await;
-    set(&admin, "#mb-tls", "none").await;
+    set(&admin, "#mb-tls", "starttls").await;
+    set(&admin, "#mb-ca", "/etc/centrala/imap-ca.pem").await;
     set(&admin, "#mb-user", "podrska").await;
     set(&admin, "#mb-env", "CENTRALA_TEST_NO_SUCH_PASSWORD").await;
     click(&admin, "#mailbox-form button[type=submit]").await;
     admin.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css("#mb-check")).await.unwrap();
+    let kept = s.mailbox().await.unwrap().unwrap();
+    assert_eq!((kept.imap_tls.as_str(), kept.imap_ca_file.as_str()), ("starttls", "/etc/centrala/imap-ca.pem"));
     click(&admin, "#mb-check").await;
     text_until(&admin, "#mailbox-msg", |t| t.contains("Poštansko sanduče kompanije se ne može čitati")).await;
     s.queue_mail("klijent@example.ba", "Cjenovnik", "…", "reference:1").await.unwrap();
@@ -1716,6 +1719,7 @@ async fn a_visitor_chats_from_the_shop_with_an_operator_at_the_desk() {
         imap_host: "127.0.0.1".into(),
         imap_port: 143,
         imap_tls: "none".into(),
+        imap_ca_file: String::new(),
         username: "support".into(),
         password_env: String::new(),
         password_file: "/nonexistent".into(),

@@ -3148,6 +3148,87 @@ mod email {
         panic!("the operator never got {n} e-mails");
     }
 
+    /// Puts the mailbox's settings and reads it once: the reading's answer
+    /// and the mailbox as the admin then sees it.
+    async fn read_with(w: &World, admin: &str, settings: Value) -> (common::Resp, Value) {
+        let r = w.call(Method::PUT, "/api/v1/mailbox", Some(admin), Some(settings)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let checked = w.post("/api/v1/mailbox/check", admin, json!({})).await;
+        (checked, w.get("/api/v1/mailbox", admin).await.body)
+    }
+
+    /// A mailbox read over STARTTLS and over implicit TLS, dovecot's
+    /// certificate from the company's own CA: read with that CA's file;
+    /// refused, in words, with the public roots only, with a CA file that
+    /// holds no certificate, and TLS spoken to a plain port.
+    #[tokio::test]
+    async fn a_mailbox_is_read_over_starttls_or_tls_with_the_companys_ca() {
+        let (Ok(imap_addr), Ok(ca)) = (std::env::var("CENTRALA_TEST_IMAP"), std::env::var("CENTRALA_TEST_IMAP_CA"))
+        else {
+            assert!(
+                std::env::var("CENTRALA_REQUIRE_E2E").is_err(),
+                "CENTRALA_TEST_IMAP and CENTRALA_TEST_IMAP_CA are not set (tools/start-dovecot.sh)"
+            );
+            eprintln!("skipping: no CENTRALA_TEST_IMAP_CA (run tools/start-dovecot.sh)");
+            return;
+        };
+        empty(&imap_addr, "secure").await;
+        let mut imap = imap(&imap_addr, "secure").await;
+        for n in 0..2 {
+            let m = format!(
+                "From: <stranger{n}@example.com>\r\nTo: <secure@localhost>\r\nSubject: Over TLS {n}\r\n\
+                 Message-ID: <tls-{n}-{}@example.com>\r\n\r\nHello.\r\n",
+                chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+            );
+            imap.append("INBOX", None, None, m).await.unwrap();
+        }
+        imap.logout().await.unwrap();
+        let d = Demo::new().await;
+        let admin = d.login("admin").await;
+        let dir = tempfile::tempdir().unwrap();
+        let password = dir.path().join("imap-password");
+        std::fs::write(&password, "secure-pw\n").unwrap();
+        let not_pem = dir.path().join("not.pem");
+        std::fs::write(&not_pem, "no certificate here\n").unwrap();
+        let settings = |tls: &str, port: u16, ca: &str| {
+            json!({"address": "secure@localhost", "imap_host": "localhost", "imap_port": port, "imap_tls": tls,
+                "imap_ca_file": ca, "username": "secure", "password_file": password})
+        };
+
+        let (r, m) = read_with(&d.w, &admin, settings("starttls", 143, &ca)).await;
+        assert_eq!((r.status, r.body["taken"].as_u64()), (StatusCode::OK, Some(2)), "{}", r.body);
+        assert_eq!((m["state"].as_str(), m["imap_tls"].as_str()), (Some("ok"), Some("starttls")), "{m}");
+        assert_eq!(m["imap_ca_file"], ca.as_str());
+        let (r, m) = read_with(&d.w, &admin, settings("tls", 993, &ca)).await;
+        // Another port: read again from the first message, each known by
+        // its id (the end shows no conversation began twice).
+        assert_eq!((r.status, r.body["taken"].as_u64()), (StatusCode::OK, Some(2)), "{}", r.body);
+        assert_eq!(m["state"], "ok");
+        for (tls, port, file, says) in [
+            ("starttls", 143, "", "tls: "),
+            ("tls", 993, "", "tls: "),
+            ("starttls", 143, not_pem.to_str().unwrap(), "no certificate in the file"),
+            ("tls", 143, ca.as_str(), "tls: "),
+        ] {
+            let (r, m) = read_with(&d.w, &admin, settings(tls, port, file)).await;
+            assert_eq!(
+                (r.status, r.code()),
+                (StatusCode::SERVICE_UNAVAILABLE, "mailbox_failing"),
+                "{tls} {port} {file}"
+            );
+            let error = m["last_error"].as_str().unwrap();
+            assert!(error.starts_with("tls: ") && error.contains(says), "{tls} {port} {file}: {error}");
+            assert_eq!(m["state"], "failing");
+        }
+        let r = d.w.call(Method::PUT, "/api/v1/mailbox", Some(&admin), Some(settings("ssl", 993, ""))).await;
+        assert_eq!((r.code(), r.body["error"]["field"].as_str()), ("invalid_input", Some("imap_tls")));
+        // Nothing was taken twice through it all.
+        let company = d.w.db.store.company_by_code("demo").await.unwrap().unwrap();
+        let all = centrala_store::interactions::InteractionFilter { limit: 100, ..Default::default() };
+        let mails = d.w.db.store.company(company.id).interactions(&all).await.unwrap();
+        assert_eq!(mails.iter().filter(|i| i.channel == "email").count(), 2);
+    }
+
     #[tokio::test]
     async fn an_email_becomes_a_contact_and_the_thread_goes_both_ways() {
         let (Ok(smtp_addr), Ok(imap_addr)) = (std::env::var("CENTRALA_TEST_SMTP"), std::env::var("CENTRALA_TEST_IMAP"))

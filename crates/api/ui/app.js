@@ -1987,7 +1987,7 @@ if (document.body.dataset.page === "admin") {
       await api("PUT", "/mailbox", {
         address: $("#mb-address").value.trim(), imap_host: $("#mb-host").value.trim(), imap_port: Number($("#mb-port").value),
         imap_tls: $("#mb-tls").value, username: $("#mb-user").value.trim(), password_env: $("#mb-env").value.trim(),
-        password_file: $("#mb-file").value.trim(),
+        password_file: $("#mb-file").value.trim(), imap_ca_file: $("#mb-ca").value.trim(),
       });
       location.reload();
     } catch (e) {

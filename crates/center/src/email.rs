@@ -101,6 +101,40 @@ pub fn parse(raw: &[u8], fallback_id: &str, headers_only: bool, limit: u64) -> I
     }
 }
 
+/// TLS over `tcp` to the mailbox's server: its certificate checked against
+/// the public roots and, when named, the company's own CA file.
+async fn tls(
+    m: &Mailbox,
+    tcp: tokio::net::TcpStream,
+) -> CenterResult<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+    use tokio_rustls::rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
+    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if !m.imap_ca_file.is_empty() {
+        let pem = std::fs::read(&m.imap_ca_file).map_err(|e| failure("tls", format!("{}: {e}", m.imap_ca_file)))?;
+        let mut added = 0;
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            let cert = cert.map_err(|e| failure("tls", format!("{}: {e}", m.imap_ca_file)))?;
+            roots.add(cert).map_err(|e| failure("tls", format!("{}: {e}", m.imap_ca_file)))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(failure("tls", format!("{}: no certificate in the file", m.imap_ca_file)));
+        }
+    }
+    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| failure("tls", e))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let name = ServerName::try_from(m.imap_host.clone()).map_err(|e| failure("tls", e))?;
+    within("tls", tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp))
+        .await?
+        .map_err(|e| failure("tls", e))
+}
+
 /// Which companies' mailboxes are being watched.
 #[derive(Default)]
 pub struct Watchers(Mutex<HashSet<CompanyId>>);
@@ -117,31 +151,31 @@ impl Center {
         outcome
     }
 
-    /// Connects (plain or TLS), logs in, and reads; with `watch`, stays
-    /// and reads again at each change the server tells of (IDLE) or each
-    /// poll, until an error.
+    /// Connects (plain, STARTTLS or TLS), logs in, and reads; with
+    /// `watch`, stays and reads again at each change the server tells of
+    /// (IDLE) or each poll, until an error.
     async fn read_mailbox(&self, company: CompanyId, m: &Mailbox, watch: bool) -> CenterResult<usize> {
         let tcp = within("connect", tokio::net::TcpStream::connect((m.imap_host.as_str(), m.imap_port)))
             .await?
             .map_err(|e| failure("unreachable", e))?;
-        if m.imap_tls == "tls" {
-            let mut roots = tokio_rustls::rustls::RootCertStore::empty();
-            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-            let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
-                tokio_rustls::rustls::crypto::ring::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| failure("tls", e))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-            let name = tokio_rustls::rustls::pki_types::ServerName::try_from(m.imap_host.clone())
-                .map_err(|e| failure("tls", e))?;
-            let tls = within("tls", tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp))
-                .await?
-                .map_err(|e| failure("tls", e))?;
-            self.session(company, m, async_imap::Client::new(tls), watch).await
-        } else {
-            self.session(company, m, async_imap::Client::new(tcp), watch).await
+        match m.imap_tls.as_str() {
+            "tls" => {
+                let tls = tls(m, tcp).await?;
+                self.session(company, m, async_imap::Client::new(tls), true, watch).await
+            }
+            "starttls" => {
+                // RFC 3501 §6.2.1: the greeting and STARTTLS in the clear,
+                // then TLS; no second greeting, nothing sent before is
+                // trusted (the capabilities are asked again, inside).
+                let mut client = async_imap::Client::new(tcp);
+                within("greeting", client.read_response()).await?.map_err(|e| failure("unreachable", e))?;
+                within("starttls", client.run_command_and_check_ok("STARTTLS", None))
+                    .await?
+                    .map_err(|e| failure("tls", format!("the server refused STARTTLS: {e}")))?;
+                let tls = tls(m, client.into_inner()).await?;
+                self.session(company, m, async_imap::Client::new(tls), false, watch).await
+            }
+            _ => self.session(company, m, async_imap::Client::new(tcp), true, watch).await,
         }
     }
 
@@ -150,12 +184,15 @@ impl Center {
         company: CompanyId,
         m: &Mailbox,
         mut client: async_imap::Client<T>,
+        greeting: bool,
         watch: bool,
     ) -> CenterResult<usize>
     where
         T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
     {
-        within("greeting", client.read_response()).await?.map_err(|e| failure("unreachable", e))?;
+        if greeting {
+            within("greeting", client.read_response()).await?.map_err(|e| failure("unreachable", e))?;
+        }
         let pass = password(m)?;
         let mut session =
             within("login", client.login(&m.username, &pass)).await?.map_err(|(e, _)| failure("login", e))?;

@@ -12,8 +12,12 @@ pub struct Mailbox {
     pub address: String,
     pub imap_host: String,
     pub imap_port: u16,
-    /// `none` or `tls`.
+    /// `none`, `starttls` (upgraded on the plain port) or `tls` (implicit,
+    /// port 993).
     pub imap_tls: String,
+    /// A PEM file of the CA(s) the server's certificate chains to, besides
+    /// the public roots (a company's own CA); empty: the public roots.
+    pub imap_ca_file: String,
     pub username: String,
     pub password_env: String,
     pub password_file: String,
@@ -91,11 +95,27 @@ pub struct Reply<'a> {
     pub body: &'a str,
 }
 
-type MailboxRow =
-    (String, String, i64, String, String, String, String, String, i64, i64, i64, String, String, i64, Option<String>);
+type MailboxRow = (
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    Option<String>,
+    String,
+);
 
 const MAILBOX_COLS: &str = "address, imap_host, imap_port, imap_tls, username, password_env, password_file, folder, \
-                            max_bytes, uid_validity, last_uid, state, last_error, failures, checked_at";
+                            max_bytes, uid_validity, last_uid, state, last_error, failures, checked_at, imap_ca_file";
 
 impl Scoped<'_> {
     /// The company's mailbox, if it has one.
@@ -123,6 +143,7 @@ impl Scoped<'_> {
             last_error: r.12,
             failures: u32::try_from(r.13).unwrap_or(u32::MAX),
             checked_at: r.14,
+            imap_ca_file: r.15,
         }))
     }
 
@@ -136,9 +157,10 @@ impl Scoped<'_> {
         });
         sqlx::query(&format!(
             "INSERT INTO company_mailboxes (company_id, {MAILBOX_COLS}) VALUES
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, 0, 'new', '', 0, NULL)
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, 0, 'new', '', 0, NULL, $11)
              ON CONFLICT (company_id) DO UPDATE SET address = excluded.address, imap_host = excluded.imap_host,
-             imap_port = excluded.imap_port, imap_tls = excluded.imap_tls, username = excluded.username,
+             imap_port = excluded.imap_port, imap_tls = excluded.imap_tls, imap_ca_file = excluded.imap_ca_file,
+             username = excluded.username,
              password_env = excluded.password_env, password_file = excluded.password_file, folder = excluded.folder,
              max_bytes = excluded.max_bytes, state = 'new', last_error = '', failures = 0{}",
             if same { "" } else { ", uid_validity = 0, last_uid = 0" }
@@ -153,6 +175,7 @@ impl Scoped<'_> {
         .bind(&m.password_file)
         .bind(&m.folder)
         .bind(i64::try_from(m.max_bytes).unwrap_or(i64::MAX))
+        .bind(&m.imap_ca_file)
         .execute(self.pool())
         .await?;
         Ok(())

@@ -27,10 +27,16 @@ pub struct MailboxIn {
     /// company's SMTP settings, `/api/v1/company/mail`).
     pub address: String,
     pub imap_host: String,
-    /// 143 for `none`, 993 for `tls`.
+    /// 143 for `none` and `starttls`, 993 for `tls`.
     pub imap_port: u16,
-    /// `none` (loopback or a trusted network only) or `tls`.
+    /// `none` (loopback or a trusted network only), `starttls` (TLS
+    /// started on the plain port; refused if the server will not) or `tls`
+    /// (implicit).
     pub imap_tls: String,
+    /// A PEM file of the CA(s) the server's certificate chains to, besides
+    /// the public roots (a company's own CA); empty: the public roots.
+    #[serde(default)]
+    pub imap_ca_file: String,
     pub username: String,
     /// The environment variable that holds the password, or
     #[serde(default)]
@@ -74,6 +80,7 @@ fn mailbox_out(m: Mailbox) -> MailboxOut {
             imap_host: m.imap_host,
             imap_port: m.imap_port,
             imap_tls: m.imap_tls,
+            imap_ca_file: m.imap_ca_file,
             username: m.username,
             password_env: m.password_env,
             password_file: m.password_file,
@@ -108,8 +115,8 @@ pub async fn put_mailbox(
     if b.imap_host.trim().is_empty() || b.imap_port == 0 {
         return Err(ApiError::invalid("give the IMAP server's host and port").field("imap_host"));
     }
-    if !matches!(b.imap_tls.as_str(), "none" | "tls") {
-        return Err(ApiError::invalid("imap_tls is none or tls").field("imap_tls"));
+    if !matches!(b.imap_tls.as_str(), "none" | "starttls" | "tls") {
+        return Err(ApiError::invalid("imap_tls is none, starttls or tls").field("imap_tls"));
     }
     if b.password_env.is_empty() == b.password_file.is_empty() {
         return Err(ApiError::invalid("give either password_env or password_file").field("password_env"));
@@ -123,6 +130,7 @@ pub async fn put_mailbox(
         imap_host: b.imap_host.trim().to_owned(),
         imap_port: b.imap_port,
         imap_tls: b.imap_tls,
+        imap_ca_file: b.imap_ca_file.trim().to_owned(),
         username: b.username,
         password_env: b.password_env,
         password_file: b.password_file,

@@ -438,9 +438,10 @@ fn channels_card(tr: Tr, user: &User, c: &Channels) -> Markup {
                 label data-field="imap_host" { (tr.t("admin-mailbox-host")) input #mb-host value=(mb.map_or("", |m| m.imap_host.as_str())); span.field-error {} }
                 label data-field="imap_port" { (tr.t("admin-mailbox-port")) input #mb-port type="number" min="1" max="65535" value=(mb.map_or(993, |m| m.imap_port)); span.field-error {} }
                 (labelled(&tr.t("admin-mailbox-tls"), html! {
-                    select #mb-tls { @for t in ["tls", "none"] {
+                    select #mb-tls { @for t in ["tls", "starttls", "none"] {
                         option value=(t) selected[mb.is_some_and(|m| m.imap_tls == t)] { (tr.t(&format!("admin-mailbox-tls-{t}"))) } } }
                 }))
+                label data-field="imap_ca_file" { (tr.t("admin-mailbox-ca-file")) input #mb-ca autocomplete="off" placeholder=(tr.t("admin-mailbox-ca-file-hint")) value=(mb.map_or("", |m| m.imap_ca_file.as_str())); span.field-error {} }
                 label data-field="username" { (tr.t("admin-mailbox-user")) input #mb-user autocomplete="off" value=(mb.map_or("", |m| m.username.as_str())); span.field-error {} }
                 label data-field="password_env" { (tr.t("admin-mailbox-password-env")) input #mb-env autocomplete="off" value=(mb.map_or("", |m| m.password_env.as_str())); span.field-error {} }
                 label data-field="password_file" { (tr.t("admin-mailbox-password-file")) input #mb-file autocomplete="off" value=(mb.map_or("", |m| m.password_file.as_str())); span.field-error {} }

@@ -979,7 +979,7 @@ mod tests {
         codes("queue", &["chat", "email"]);
         codes("ref", &["intro", "price-list", "subject"]);
         codes("admin-mailbox-state", &["new", "ok", "failing"]);
-        codes("admin-mailbox-tls", &["tls", "none"]);
+        codes("admin-mailbox-tls", &["tls", "starttls", "none"]);
         codes("admin-mailbox-err", &["unreachable", "tls", "login", "folder", "protocol", "password"]);
         codes("admin-mailbox", &["read"]);
         codes("case-category", &centrala_desk::cases::Category::ALL.map(centrala_desk::cases::Category::as_str));
