@@ -1586,7 +1586,7 @@ async fn a_visitor_chats_from_the_shop_with_an_operator_at_the_desk() {
     let (db, company) = demo_db().await;
     let s = db.store.company(company.id);
     let (state, base) = serve(&db).await;
-    let shop = shop(&base).await;
+    let (shop, elsewhere) = (shop(&base).await, shop(&base).await);
     s.set_channels(&centrala_store::chats::Channels {
         chat_origins: vec![shop.clone()],
         chat_canned: vec!["Cjenovnik šaljemo e-mailom.".into()],
@@ -1601,6 +1601,13 @@ async fn a_visitor_chats_from_the_shop_with_an_operator_at_the_desk() {
     let visitor = browser(port, &profiles.path().join("visitor")).await;
 
     // Nobody at work: the widget offers the callback form instead.
+    // A site the company did not allow: its socket is refused, yet the
+    // widget speaks the page's language and offers the callback form.
+    visitor.goto(&elsewhere).await.unwrap();
+    text_until(&visitor, "#centrala-chat-open", |t| t == "Pišite nam").await;
+    click(&visitor, "#centrala-chat-open").await;
+    text_until(&visitor, "#cc-offline", |t| t.contains("Ostavite broj")).await;
+    count_until(&visitor, "#centrala-chat iframe[src*='/forms/demo/callback?lang=bs']", 1).await;
     visitor.goto(&shop).await.unwrap();
     click(&visitor, "#centrala-chat-open").await;
     text_until(&visitor, "#cc-offline", |t| t.contains("Ostavite broj")).await;

@@ -19,7 +19,12 @@
   const socketUrl = base.replace(/^http/, "ws") + "/chat/" + encodeURIComponent(company) + "/ws?lang=" + lang;
   const keep = "centrala-chat-" + company;
 
-  let words = {};
+  // The words of every language, put in by the server when it serves the
+  // script, so that the widget speaks before (or without) its socket; the
+  // socket's hello brings them again.
+  const allWords = /*WORDS*/{};
+  let words = allWords[lang] || {};
+  let greeted = false;
   let ws = null;
   let retry = 1000;
   let left = false;
@@ -74,6 +79,16 @@
   const panel = el("div", { class: "cc-panel", id: "cc-panel", role: "dialog", "aria-labelledby": "cc-title", hidden: true },
     el("div", { class: "cc-head" }, title, hide), body, send);
   root.append(style, opener, panel);
+
+  function dress() {
+    title.textContent = w("chat-title");
+    opener.textContent = w("chat-open");
+    hide.setAttribute("aria-label", w("chat-minimize"));
+    send.querySelector("button").textContent = w("chat-send");
+    input.setAttribute("aria-label", w("chat-message"));
+    leave.textContent = w("chat-leave");
+  }
+  dress();
 
   function show(open) {
     panel.hidden = !open;
@@ -155,13 +170,9 @@
   function receive(m) {
     switch (m.type) {
       case "hello":
+        greeted = true;
         words = m.words;
-        title.textContent = w("chat-title");
-        opener.textContent = w("chat-open");
-        hide.setAttribute("aria-label", w("chat-minimize"));
-        send.querySelector("button").textContent = w("chat-send");
-        input.setAttribute("aria-label", w("chat-message"));
-        leave.textContent = w("chat-leave");
+        dress();
         if (localStorage.getItem(keep)) put({ type: "resume", token: localStorage.getItem(keep) });
         else if (!m.open) offline(m.form);
         else startForm();
@@ -219,6 +230,13 @@
     };
     ws.onclose = () => {
       if (left) return;
+      // Never greeted and no conversation to keep (the page's network or a
+      // proxy does not let the socket through, or the site is not allowed):
+      // the company's callback form instead, and no more tries.
+      if (!greeted && !localStorage.getItem(keep)) {
+        offline("/forms/" + encodeURIComponent(company) + "/callback?lang=" + lang);
+        return;
+      }
       // The conversation is kept on the server: reconnect and resume.
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 30000);

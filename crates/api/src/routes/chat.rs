@@ -79,13 +79,31 @@ pub async fn widget(State(state): State<AppState>, Path(company): Path<String>) 
         Ok(None) => return ApiError::not_found("company").into_response(),
         Err(e) => return ApiError::from(e).into_response(),
     }
-    let mut r = WIDGET.into_response();
+    let mut r = widget_script().into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
     // Loaded by other sites' pages by design.
     h.insert(header::HeaderName::from_static(CORP), HeaderValue::from_static("cross-origin"));
     r
+}
+
+/// The widget with the words of every language put in (the same for every
+/// company), made once.
+fn widget_script() -> &'static str {
+    static SCRIPT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SCRIPT.get_or_init(|| {
+        let words: serde_json::Map<String, serde_json::Value> = ["bs", "en", "ru"]
+            .into_iter()
+            .map(|lang| {
+                let tr = Tr::new(lang);
+                let of: serde_json::Map<String, serde_json::Value> =
+                    WIDGET_WORDS.iter().map(|k| ((*k).to_owned(), tr.t(k).into())).collect();
+                (lang.to_owned(), serde_json::Value::Object(of))
+            })
+            .collect();
+        WIDGET.replacen("/*WORDS*/{}", &serde_json::Value::Object(words).to_string(), 1)
+    })
 }
 
 #[derive(Deserialize)]
