@@ -3522,18 +3522,30 @@ async fn reference_information_goes_to_the_client_in_its_own_price_column() {
     assert_eq!(files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>()[1], "HACCP.pdf");
     assert_eq!(files[1].data, cert);
     let s_products = s.products("", 10_000, 0).await.unwrap();
-    let check_csv = |data: &[u8]| {
-        let mut rows = csv::Reader::from_reader(data);
+    // A spreadsheet (xlsx) as a spreadsheet program reads it: a heading
+    // naming the client, the column names, then each product's price as a
+    // number from the client's column.
+    let client_name = s.client(client.id).await.unwrap().unwrap().name;
+    let check_sheet = |data: &[u8]| {
+        use calamine::{Data, Reader};
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(data.to_vec())).unwrap();
+        assert_eq!(book.sheet_names(), ["price-list"], "named in the operator's language");
+        let range = book.worksheet_range_at(0).unwrap().unwrap();
+        let rows: Vec<_> = range.rows().collect();
+        assert!(rows[0][0].to_string().contains(&client_name), "{}", rows[0][0]);
+        assert_eq!(rows[2][0].to_string(), "Code", "the column names in the operator's language");
         let mut n = 0;
-        for row in rows.records() {
-            let row = row.unwrap();
-            let p = s_products.iter().find(|p| p.sku == row[0]).expect("a product of the company");
-            assert_eq!(row[3].to_string(), p.prices[2].to_string(), "column 3 for {}", p.sku);
+        for row in &rows[3..] {
+            let sku = row[0].to_string();
+            let p = s_products.iter().find(|p| p.sku == sku).expect("a product of the company");
+            assert_eq!(row[3], Data::Float(p.prices[2].0 as f64 / 100.0), "column 3 for {sku}");
+            assert_eq!(row[4].to_string(), "BAM");
             n += 1;
         }
         assert_eq!(n, s_products.len(), "every product");
     };
-    check_csv(&files[0].data);
+    assert_eq!(files[0].content_type, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    check_sheet(&files[0].data);
     assert_ne!(s_products[0].prices[2], s_products[0].prices[0], "column 3 is not the list price");
     let story = s.interaction_events(call).await.unwrap();
     let sent = story.iter().find(|e| e.kind == centrala_store::interactions::StoryKind::ReferenceSent).unwrap();
@@ -3575,6 +3587,6 @@ async fn reference_information_goes_to_the_client_in_its_own_price_column() {
     let m = mail_parser::MessageParser::default().parse(raw.as_slice()).unwrap();
     use mail_parser::MimeHeaders;
     assert!(m.attachments().any(|a| a.attachment_name() == Some("HACCP.pdf") && a.contents() == cert.as_slice()));
-    let sheet = m.attachments().find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".csv"))).unwrap();
-    check_csv(sheet.contents());
+    let sheet = m.attachments().find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".xlsx"))).unwrap();
+    check_sheet(sheet.contents());
 }

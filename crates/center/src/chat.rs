@@ -183,7 +183,7 @@ impl Center {
     /// A chat as kept, without its transcript: each message's way through
     /// needs only where the chat stands (reading the whole transcript for
     /// it cost 7 ms a message at 2,600 messages; benches/chat.rs).
-    async fn chat_head(&self, company: CompanyId, id: InteractionId) -> CenterResult<Chat> {
+    pub async fn chat_head(&self, company: CompanyId, id: InteractionId) -> CenterResult<Chat> {
         let s = self.company(company);
         let session = s.chat(id).await?.ok_or(CenterError::NotFound("chat"))?;
         let i = s.interaction(id).await?.ok_or(CenterError::NotFound("chat"))?;

@@ -490,7 +490,17 @@ pub struct ChatOut {
 }
 
 async fn chat_out(state: &AppState, company: CompanyId, id: InteractionId, offered: bool) -> ApiResult<ChatOut> {
-    let chat = state.center.chat(company, id).await?;
+    chat_view(state, company, state.center.chat(company, id).await?, offered).await
+}
+
+/// A chat read, with its client, on the wire.
+async fn chat_view(
+    state: &AppState,
+    company: CompanyId,
+    chat: centrala_center::chat::Chat,
+    offered: bool,
+) -> ApiResult<ChatOut> {
+    let id = chat.session.interaction;
     let client = match chat.client {
         Some(c) => state.store.company(company).client(c).await?,
         None => None,
@@ -633,8 +643,9 @@ pub async fn close(
     ApiJson(body): ApiJson<CloseIn>,
 ) -> ApiResult<Json<ChatOut>> {
     let id = InteractionId(id);
-    let chat = state.center.chat(auth.company, id).await?;
-    if body.send_transcript && chat.session.email.is_empty() {
+    // The transcript is read once, as the chat closes.
+    let head = state.center.chat_head(auth.company, id).await?;
+    if body.send_transcript && head.session.email.is_empty() {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_email", "the visitor gave no e-mail address")
             .field("send_transcript"));
     }
@@ -662,7 +673,7 @@ pub async fn close(
     }
     s.audit(&auth.username, "close", "chat", &id.to_string(), if body.send_transcript { "transcript" } else { "" })
         .await?;
-    Ok(Json(chat_out(&state, auth.company, id, false).await?))
+    Ok(Json(chat_view(&state, auth.company, chat, false).await?))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]

@@ -263,16 +263,7 @@ pub async fn send(
             centrala_desk::pricing::choose_column(&s.price_rules().await?, &c.client_type, Money::ZERO, today);
         column = Some(col);
         let currency = state.store.company_currency(auth.company).await?;
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let csv_err = |e: csv::Error| ApiError::invalid(e.to_string());
-        w.write_record([
-            tr.t("col-sku"),
-            tr.t("col-product"),
-            tr.t("ref-unit"),
-            tr.t("ref-price"),
-            tr.t("ref-currency"),
-        ])
-        .map_err(csv_err)?;
+        let mut products = Vec::new();
         let mut offset = 0;
         loop {
             let page = s.products("", 1000, offset).await?;
@@ -280,15 +271,19 @@ pub async fn send(
                 break;
             }
             offset += i64::try_from(page.len()).unwrap_or(i64::MAX);
-            for p in page {
-                let price = p.prices[usize::from(col.clamp(1, 5)) - 1];
-                w.write_record([p.sku, p.name, p.unit, price.to_string(), currency.clone()]).map_err(csv_err)?;
-            }
+            products.extend(page);
         }
-        let data = w.into_inner().map_err(|e| ApiError::invalid(e.to_string()))?;
+        let heading = tr.t_with(
+            "ref-price-list-heading",
+            &[("company", &company), ("client", &c.name), ("date", &today.format("%d.%m.%Y").to_string())],
+        );
+        let data = price_sheet(&tr, &heading, &currency, &products, col).map_err(|e| {
+            tracing::error!(error = %e, "the price list's spreadsheet could not be written");
+            ApiError::internal()
+        })?;
         files.push(File {
-            name: format!("{}-{today}.csv", tr.t("ref-price-list-file")),
-            content_type: "text/csv; charset=utf-8".into(),
+            name: format!("{}-{today}.xlsx", tr.t("ref-price-list-file")),
+            content_type: XLSX.into(),
             data,
         });
         text.push_str(&tr.t_with("ref-price-list", &[("column", &col.to_string())]));
@@ -341,4 +336,42 @@ pub async fn send(
         StatusCode::CREATED,
         Json(SentOut { to, items, price_column: column, files: files.into_iter().map(|f| f.name).collect() }),
     ))
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The price list as a spreadsheet (Excel's xlsx, which every spreadsheet
+/// program opens the same in any locale, unlike CSV): a heading, then one
+/// row per product with its price in the client's column `col` as a number.
+fn price_sheet(
+    tr: &Tr,
+    heading: &str,
+    currency: &str,
+    products: &[centrala_store::Product],
+    col: u8,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let name: String = tr.t("ref-price-list-file").chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+    sheet.set_name(name)?;
+    let bold = Format::new().set_bold();
+    let price = Format::new().set_num_format("#,##0.00");
+    sheet.write_string_with_format(0, 0, heading, &bold)?;
+    for (i, key) in ["col-sku", "col-product", "ref-unit", "ref-price", "ref-currency"].into_iter().enumerate() {
+        sheet.write_string_with_format(2, u16::try_from(i).unwrap_or(0), tr.t(key), &bold)?;
+    }
+    for (row, p) in (3u32..).zip(products) {
+        let value = p.prices[usize::from(col.clamp(1, 5)) - 1];
+        sheet.write_string(row, 0, &p.sku)?;
+        sheet.write_string(row, 1, &p.name)?;
+        sheet.write_string(row, 2, &p.unit)?;
+        // Cents to a number: exact for any price a list holds.
+        sheet.write_number_with_format(row, 3, value.0 as f64 / 100.0, &price)?;
+        sheet.write_string(row, 4, currency)?;
+    }
+    sheet.set_column_width(0, 14)?;
+    sheet.set_column_width(1, 44)?;
+    sheet.set_freeze_panes(3, 0)?;
+    book.save_to_buffer()
 }

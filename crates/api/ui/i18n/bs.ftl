@@ -908,6 +908,7 @@ ref-price = Cijena
 ref-currency = Valuta
 ref-price-list-file = cjenovnik
 ref-price-list = U prilogu je naš cjenovnik u vašoj koloni cijena ({ $column }), kao tabela.
+ref-price-list-heading = { $company }: cjenovnik za { $client }, { $date }
 ref-delivery-terms = Uslovi isporuke:
 ref-regional-terms = Za regionalne klijente:
 ref-subject = Informacije od { $company }

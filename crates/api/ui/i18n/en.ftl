@@ -908,6 +908,7 @@ ref-price = Price
 ref-currency = Currency
 ref-price-list-file = price-list
 ref-price-list = Our price list in your price column ({ $column }) is attached as a spreadsheet.
+ref-price-list-heading = { $company }: price list for { $client }, { $date }
 ref-delivery-terms = Delivery terms:
 ref-regional-terms = For regional clients:
 ref-subject = Information from { $company }

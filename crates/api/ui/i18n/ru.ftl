@@ -908,6 +908,7 @@ ref-price = Цена
 ref-currency = Валюта
 ref-price-list-file = prais-list
 ref-price-list = Во вложении наш прайс-лист в вашей колонке цен ({ $column }) в виде таблицы.
+ref-price-list-heading = { $company }: прайс-лист для { $client }, { $date }
 ref-delivery-terms = Условия доставки:
 ref-regional-terms = Для региональных клиентов:
 ref-subject = Информация от { $company }
