@@ -461,3 +461,42 @@ impl Center {
         Ok(c)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "From: <bomb@example.com>\r\nTo: <support@localhost>\r\nSubject: Bomb\r\nMessage-ID: <b@x>\r\nMIME-Version: 1.0\r\n";
+
+    /// A message of 5,000 parts keeps its text and the first 20 files.
+    #[test]
+    fn a_message_of_thousands_of_parts_keeps_twenty() {
+        let mut raw = format!("{HEAD}Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nHello.\r\n");
+        for n in 0..5_000 {
+            raw.push_str(&format!(
+                "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"f{n}.bin\"\r\n\r\nx\r\n"
+            ));
+        }
+        raw.push_str("--b--\r\n");
+        let m = parse(raw.as_bytes(), "fallback@x", false, 25 << 20);
+        assert_eq!((m.message_id.as_str(), m.body.trim(), m.attachments.len()), ("b@x", "Hello.", MAX_ATTACHMENTS));
+        assert_eq!(m.attachments[0].name, "f0.bin");
+    }
+
+    /// Multiparts nested thousands deep neither overflow the stack nor
+    /// lose the message: its headers are kept.
+    #[test]
+    fn multiparts_nested_thousands_deep_are_kept_without_a_crash() {
+        let depth = 5_000;
+        let mut raw = String::from(HEAD);
+        for n in 0..depth {
+            raw.push_str(&format!("Content-Type: multipart/mixed; boundary=\"b{n}\"\r\n\r\n--b{n}\r\n"));
+        }
+        raw.push_str("Content-Type: text/plain\r\n\r\ndeep\r\n");
+        for n in (0..depth).rev() {
+            raw.push_str(&format!("--b{n}--\r\n"));
+        }
+        let m = parse(raw.as_bytes(), "fallback@x", false, 25 << 20);
+        assert_eq!((m.from.as_str(), m.subject.as_str()), ("bomb@example.com", "Bomb"));
+    }
+}

@@ -128,12 +128,17 @@ fn import_reports_every_error_and_writes_nothing() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("staff.csv:4: column role: unknown role \"boss\""), "{err}");
     assert!(err.contains("receivables.csv:3: column paid: 150.00 is more than the amount 100.00"), "{err}");
-    assert!(err.contains("import rejected: 12 error(s); nothing was written"), "{err}");
+    assert!(err.contains("contacts.csv:3: column email: \"ena(at)zora\" is not an e-mail address"), "{err}");
+    assert!(err.contains("import rejected: 14 error(s); nothing was written"), "{err}");
 
     let ok = centrala(&data).args(["import", "--company", "acme"]).arg(fixtures("good")).output().unwrap();
     assert!(ok.status.success());
     let text = String::from_utf8_lossy(&ok.stdout);
-    assert!(text.contains("clients.csv") && text.contains("imported 35 rows into company acme"), "{text}");
+    assert!(
+        text.contains("contacts.csv                      4 rows")
+            && text.contains("imported 36 rows into company acme"),
+        "{text}"
+    );
 
     let missing = centrala(&data).args(["import", "--company", "acme", "/nonexistent/dir"]).output().unwrap();
     assert!(!missing.status.success());
