@@ -1183,6 +1183,23 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
     admin.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css("#mb-check")).await.unwrap();
     let kept = s.mailbox().await.unwrap().unwrap();
     assert_eq!((kept.imap_tls.as_str(), kept.imap_ca_file.as_str()), ("starttls", "/etc/centrala/imap-ca.pem"));
+    assert_eq!((kept.folder.as_str(), kept.max_bytes), ("INBOX", 25 * 1024 * 1024), "the form's defaults");
+    // The folder and the size limit are the admin's, kept on the next save.
+    set(&admin, "#mb-folder", "Prodaja").await;
+    set(&admin, "#mb-max", "10").await;
+    click(&admin, "#mailbox-form button[type=submit]").await;
+    for _ in 0..100 {
+        if s.mailbox().await.unwrap().unwrap().folder == "Prodaja" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let kept = s.mailbox().await.unwrap().unwrap();
+    assert_eq!((kept.folder.as_str(), kept.max_bytes), ("Prodaja", 10 * 1024 * 1024));
+    admin.refresh().await.unwrap();
+    admin.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css("#mb-check")).await.unwrap();
+    let shown = admin.find(Locator::Css("#mb-folder")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(shown.as_deref(), Some("Prodaja"), "the page shows what is kept");
     click(&admin, "#mb-check").await;
     text_until(&admin, "#mailbox-msg", |t| t.contains("Poštansko sanduče kompanije se ne može čitati")).await;
     s.queue_mail("klijent@example.ba", "Cjenovnik", "…", "reference:1").await.unwrap();

@@ -1988,6 +1988,7 @@ if (document.body.dataset.page === "admin") {
         address: $("#mb-address").value.trim(), imap_host: $("#mb-host").value.trim(), imap_port: Number($("#mb-port").value),
         imap_tls: $("#mb-tls").value, username: $("#mb-user").value.trim(), password_env: $("#mb-env").value.trim(),
         password_file: $("#mb-file").value.trim(), imap_ca_file: $("#mb-ca").value.trim(),
+        folder: $("#mb-folder").value.trim(), max_bytes: Math.round(Number($("#mb-max").value) * 1024 * 1024),
       });
       location.reload();
     } catch (e) {

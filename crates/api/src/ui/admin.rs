@@ -445,6 +445,8 @@ fn channels_card(tr: Tr, user: &User, c: &Channels) -> Markup {
                 label data-field="username" { (tr.t("admin-mailbox-user")) input #mb-user autocomplete="off" value=(mb.map_or("", |m| m.username.as_str())); span.field-error {} }
                 label data-field="password_env" { (tr.t("admin-mailbox-password-env")) input #mb-env autocomplete="off" value=(mb.map_or("", |m| m.password_env.as_str())); span.field-error {} }
                 label data-field="password_file" { (tr.t("admin-mailbox-password-file")) input #mb-file autocomplete="off" value=(mb.map_or("", |m| m.password_file.as_str())); span.field-error {} }
+                label data-field="folder" { (tr.t("admin-mailbox-folder")) input #mb-folder autocomplete="off" value=(mb.map_or("INBOX", |m| m.folder.as_str())); span.field-error {} }
+                label data-field="max_bytes" { (tr.t("admin-mailbox-max-mb")) input #mb-max type="number" min="1" max="1024" value=(mb.map_or(25, |m| m.max_bytes.div_ceil(1024 * 1024))); span.field-error {} }
                 div.row {
                     button type="submit" { (tr.t("admin-save")) }
                     @if mb.is_some() { button #mb-check.secondary type="button" { (tr.t("admin-mailbox-check")) } }
