@@ -5,8 +5,8 @@
 use crate::{Center, CenterResult};
 use centrala_desk::intervals::{add_agent, add_queue, AgentSlot, QueueSlot};
 use centrala_desk::report::{
-    cases as case_rows, day_rows, requests as counted, roll_up, tally, CallFact, CaseFact, CaseRow, Facts, Interval,
-    OfferFact, OrderFact, RequestFact, RequestRow, Row,
+    cases as case_rows, day_rows, requests as counted, roll_up, tally, CallFact, CaseRow, Facts, Interval, OfferFact,
+    OrderFact, RequestFact, RequestRow, Row,
 };
 use centrala_domain::{CompanyId, Intent, StaffId};
 use centrala_store::intervals::Group;
@@ -68,24 +68,10 @@ pub async fn cases(
     department: Option<i64>,
 ) -> CenterResult<Vec<CaseRow>> {
     let (start, until, zone) = span(center, company, from, to).await;
-    let facts: Vec<CaseFact> = center
-        .company(company)
-        .case_facts(&start, &until)
-        .await?
-        .into_iter()
-        .filter(|f| department.is_none_or(|d| f.department == Some(d)))
-        .map(|f| CaseFact {
-            day: f.created_at.with_timezone(&zone).date_naive(),
-            category: f.category,
-            status: f.status,
-            department: f.department,
-            client_type: f.client_type,
-            created_at: f.created_at,
-            due_at: f.due_at,
-            resolved_at: f.resolved_at,
-        })
-        .collect();
-    Ok(case_rows(&facts, |day| interval.map_or(from, |i| i.start(day)), Utc::now()))
+    let mut facts = center.company(company).case_facts(&start, &until).await?;
+    facts.retain(|f| department.is_none_or(|d| f.department == Some(d)));
+    let period_of = |at: DateTime<Utc>| interval.map_or(from, |i| i.start(at.with_timezone(&zone).date_naive()));
+    Ok(case_rows(&facts, period_of, Utc::now()))
 }
 
 /// The order desk's figures from `from` to `to` (local days, both

@@ -311,8 +311,6 @@ pub fn requests(facts: &[RequestFact], interval: Interval) -> Vec<RequestRow> {
 /// A client's case as the case statistics count it (OD-20, CC-15).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseFact {
-    /// The local day it was raised.
-    pub day: NaiveDate,
     pub category: Category,
     pub status: Status,
     /// The department it went to (`None`: none yet).
@@ -357,18 +355,19 @@ impl CaseRow {
     }
 }
 
-/// The case statistics: per period (`period_of` a raised day: an
-/// interval's start, or one day for a whole span) and category, then all
-/// categories together, as the cases stand at `now`. Periods in order,
-/// within one the categories in their order, the total last.
-pub fn cases(facts: &[CaseFact], period_of: impl Fn(NaiveDate) -> NaiveDate, now: DateTime<Utc>) -> Vec<CaseRow> {
+/// The case statistics: per period (`period_of` the instant a case was
+/// raised: the first day of its local day's interval, or one day for a
+/// whole span) and category, then all categories together, as the cases
+/// stand at `now`. Periods in order, within one the categories in their
+/// order, the total last.
+pub fn cases(facts: &[CaseFact], period_of: impl Fn(DateTime<Utc>) -> NaiveDate, now: DateTime<Utc>) -> Vec<CaseRow> {
     // Category order with "all" (None) last.
     let key = |c: Option<Category>| {
         c.map_or(Category::ALL.len(), |c| Category::ALL.iter().position(|x| *x == c).unwrap_or(0))
     };
     let mut rows: BTreeMap<(NaiveDate, usize), (CaseRow, Vec<i64>)> = BTreeMap::new();
     for f in facts {
-        let period = period_of(f.day);
+        let period = period_of(f.created_at);
         for category in [Some(f.category), None] {
             let (row, minutes) = rows.entry((period, key(category))).or_insert_with(|| {
                 let row = CaseRow {
@@ -623,16 +622,8 @@ mod tests {
         assert_eq!(months, [(d("2026-11-01"), 2), (d("2026-12-01"), 1)]);
     }
 
-    fn case(
-        day: &str,
-        category: Category,
-        status: Status,
-        raised: &str,
-        due: &str,
-        resolved: Option<&str>,
-    ) -> CaseFact {
+    fn case(category: Category, status: Status, raised: &str, due: &str, resolved: Option<&str>) -> CaseFact {
         CaseFact {
-            day: d(day),
             category,
             status,
             department: Some(if category == Category::Complaint { 7 } else { 8 }),
@@ -651,36 +642,15 @@ mod tests {
         let facts = [
             // Monday's complaints: one resolved in 2 h, one in 30 h (late),
             // one still open and late, one open in time.
-            case(
-                "2026-11-30",
-                Complaint,
-                Resolved,
-                "2026-11-30T08:00:00Z",
-                "2026-12-01T08:00:00Z",
-                Some("2026-11-30T10:00:00Z"),
-            ),
-            case(
-                "2026-11-30",
-                Complaint,
-                Closed,
-                "2026-11-30T09:00:00Z",
-                "2026-12-01T09:00:00Z",
-                Some("2026-12-01T15:00:00Z"),
-            ),
-            case("2026-11-30", Complaint, InProgress, "2026-11-30T10:00:00Z", "2026-12-01T10:00:00Z", None),
-            case("2026-12-01", Complaint, Open, "2026-12-01T10:00:00Z", "2026-12-05T10:00:00Z", None),
+            case(Complaint, Resolved, "2026-11-30T08:00:00Z", "2026-12-01T08:00:00Z", Some("2026-11-30T10:00:00Z")),
+            case(Complaint, Closed, "2026-11-30T09:00:00Z", "2026-12-01T09:00:00Z", Some("2026-12-01T15:00:00Z")),
+            case(Complaint, InProgress, "2026-11-30T10:00:00Z", "2026-12-01T10:00:00Z", None),
+            case(Complaint, Open, "2026-12-01T10:00:00Z", "2026-12-05T10:00:00Z", None),
             // A comment closed with no known time; a claim resolved in 4 h.
-            case("2026-12-02", Comment, Closed, "2026-12-02T10:00:00Z", "2026-12-09T10:00:00Z", None),
-            case(
-                "2026-12-07",
-                Claim,
-                Resolved,
-                "2026-12-07T08:00:00Z",
-                "2026-12-08T08:00:00Z",
-                Some("2026-12-07T12:00:00Z"),
-            ),
+            case(Comment, Closed, "2026-12-02T10:00:00Z", "2026-12-09T10:00:00Z", None),
+            case(Claim, Resolved, "2026-12-07T08:00:00Z", "2026-12-08T08:00:00Z", Some("2026-12-07T12:00:00Z")),
         ];
-        let week = cases(&facts, |day| Interval::Week.start(day), now);
+        let week = cases(&facts, |at| Interval::Week.start(at.date_naive()), now);
         let brief: Vec<_> = week
             .iter()
             .map(|r| (r.period, r.category, r.raised, r.resolved, r.resolved_in_time, r.open, r.overdue))
@@ -716,6 +686,6 @@ mod tests {
         // Later, the open complaint is overdue too; nothing raised, nothing.
         let later = cases(&facts, |_| d("2026-11-30"), t("2026-12-06T00:00:00Z"));
         assert_eq!(later.last().unwrap().overdue, 2);
-        assert!(cases(&[], |day| day, now).is_empty());
+        assert!(cases(&[], |at| at.date_naive(), now).is_empty());
     }
 }

@@ -6,21 +6,9 @@
 use crate::error::found;
 use crate::{now_rfc3339, Result, Returned, Scoped, StoreError};
 use centrala_desk::cases::{CaseRule, Category, Status};
+use centrala_desk::report::CaseFact;
 use centrala_domain::{ClientId, DepartmentId, InteractionId, StaffId};
 use chrono::{DateTime, Duration, Utc};
-
-/// A case as the statistics count it, its local day not yet told.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseFact {
-    pub category: Category,
-    pub status: Status,
-    pub department: Option<i64>,
-    pub client_type: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub due_at: DateTime<Utc>,
-    /// When it was resolved or closed the last time (`None`: open).
-    pub resolved_at: Option<DateTime<Utc>>,
-}
 
 /// A case as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
