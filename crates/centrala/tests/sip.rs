@@ -3324,21 +3324,21 @@ fn far_end_checking_from(dir: &Path, refuse: Option<u16>, talk_ms: u32, number: 
 }
 
 /// A called party whose phone rings and is never answered: 180, then the
-/// CANCEL taken (200, 487 to the INVITE). The 487's ACK is not waited
-/// for: none reaches SIPp after our CANCEL (seen with rsipstack 0.7.14;
-/// RFC 3261 §17.1.1.3 wants one — left to the SIP conformance issue).
+/// CANCEL taken (200, then 487 to the INVITE — with the INVITE's CSeq, which
+/// the scenario keeps, since `[last_CSeq:]` is the CANCEL's by then), and the
+/// 487 acknowledged as RFC 3261 §17.1.1.3 says.
 fn far_end_ringing(dir: &Path) -> PathBuf {
-    let reply = |status: &str, tag: bool| {
+    let reply = |status: &str, tag: bool, cseq: &str| {
         format!(
-            "  <send>\n    <![CDATA[\n      SIP/2.0 {status}\n      [last_Via:]\n      [last_From:]\n      [last_To:]{}\n      [last_Call-ID:]\n      [last_CSeq:]\n      Content-Length: 0\n    ]]>\n  </send>\n",
+            "  <send>\n    <![CDATA[\n      SIP/2.0 {status}\n      [last_Via:]\n      [last_From:]\n      [last_To:]{}\n      [last_Call-ID:]\n      {cseq}\n      Content-Length: 0\n    ]]>\n  </send>\n",
             if tag { ";tag=[pid]SIPpTag01[call_number]" } else { "" }
         )
     };
     let text = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE scenario SYSTEM \"sipp.dtd\">\n<scenario name=\"rings\">\n  <recv request=\"INVITE\" crlf=\"true\"/>\n{}  <recv request=\"CANCEL\"/>\n{}{}  <pause milliseconds=\"500\"/>\n</scenario>\n",
-        reply("180 Ringing", true),
-        reply("200 OK", false),
-        reply("487 Request Terminated", true),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE scenario SYSTEM \"sipp.dtd\">\n<scenario name=\"rings\">\n  <recv request=\"INVITE\" crlf=\"true\">\n    <action>\n      <ereg regexp=\"[0-9]+ INVITE\" search_in=\"hdr\" header=\"CSeq:\" check_it=\"true\" assign_to=\"invite_cseq\"/>\n    </action>\n  </recv>\n{}  <recv request=\"CANCEL\"/>\n{}{}  <recv request=\"ACK\"/>\n</scenario>\n",
+        reply("180 Ringing", true, "[last_CSeq:]"),
+        reply("200 OK", false, "[last_CSeq:]"),
+        reply("487 Request Terminated", true, "CSeq: [$invite_cseq]"),
     );
     let file = dir.join("far-rings.xml");
     std::fs::write(&file, text).unwrap();

@@ -45,6 +45,25 @@ pub fn unsupported<'a>(require: impl IntoIterator<Item = &'a str>) -> Vec<String
     out
 }
 
+/// Whether a caller whose INVITE carries these `Accept` values can read
+/// our answer, which is SDP: yes when it names none (RFC 3261 §20.1
+/// assumes `application/sdp` then), or lists `application/sdp`,
+/// `application/*` or `*/*` (parameters such as `;q=` aside).
+pub fn accepts_sdp<'a>(accept: impl IntoIterator<Item = &'a str>) -> bool {
+    let mut named = false;
+    for range in accept.into_iter().flat_map(|v| v.split(',')) {
+        let media = range.split(';').next().unwrap_or_default().trim();
+        if media.is_empty() {
+            continue;
+        }
+        named = true;
+        if ["application/sdp", "application/*", "*/*"].iter().any(|m| m.eq_ignore_ascii_case(media)) {
+            return true;
+        }
+    }
+    !named
+}
+
 /// The methods we take (`Allow` on 405 and on OPTIONS, RFC 3261 §20.5).
 pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, UPDATE";
 /// The one body type we read.
@@ -179,6 +198,18 @@ pub fn user_of(header: Option<String>) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_invite_that_refuses_sdp_is_known() {
+        use super::accepts_sdp;
+        assert!(accepts_sdp([]));
+        assert!(accepts_sdp(["application/sdp"]));
+        assert!(accepts_sdp(["text/plain, Application/SDP;q=0.5"]));
+        assert!(accepts_sdp(["text/plain", "*/*"]));
+        assert!(accepts_sdp(["application/*"]));
+        assert!(!accepts_sdp(["text/nobodyknowsthis"]));
+        assert!(!accepts_sdp(["application/isup, text/html"]));
+    }
+
     use super::*;
 
     #[test]

@@ -285,6 +285,15 @@ async fn dispatch<B: Brain>(ctx: Arc<Ctx<B>>, mut incoming: TransactionReceiver)
                 continue;
             }
         }
+        // Our answer to a new call is SDP: a caller that accepts none gets
+        // 406 (RFC 3261 §21.4.7; RFC 4475 §3.3.15).
+        if tx.original.method == Method::Invite && !in_dialog {
+            let ranges = tx.original.headers.iter().filter(|h| matches!(h, Header::Accept(_))).map(|h| h.value());
+            if !crate::headers::accepts_sdp(ranges) {
+                reply(tx, StatusCode::NotAcceptable, vec![accept()]);
+                continue;
+            }
+        }
         match tx.original.method {
             Method::Register => {
                 let ctx = ctx.clone();
