@@ -2239,15 +2239,20 @@ async function refreshWallboard() {
       a.hand_raised_s === null ? null : el("strong", { class: "hand" }, " ✋ " + t("wb-hand", { time: mmss(a.hand_raised_s) }))),
     el("td", { class: "num" }, String(a.handled_today)),
     el("td", { class: "row" },
-      a.talking === null ? null : el("button", { type: "button", class: "listen secondary", "data-interaction": String(a.talking),
-        onclick: async () => {
-          try {
-            await api("POST", "/interactions/" + a.talking + "/listen");
-            say($("#wb-msg"), t("wb-listening"));
-          } catch (e) {
-            showError($("#wb-msg"), e);
-          }
-        } }, t("wb-listen"), el("span", { class: "visually-hidden" }, " " + a.full_name)),
+      // Listen silently, whisper to the operator, or join the call: the
+      // supervisor's phone rings the first time; later presses change only
+      // who hears them.
+      ...(a.talking === null ? [] : [["listen", "wb-listen", "wb-listening"], ["whisper", "wb-whisper", "wb-whispering"],
+        ["barge", "wb-barge", "wb-barged"]].map(([mode, label, done]) =>
+        el("button", { type: "button", class: mode + " secondary", "data-interaction": String(a.talking),
+          onclick: async () => {
+            try {
+              await api("POST", "/interactions/" + a.talking + "/listen" + (mode === "listen" ? "" : "?mode=" + mode));
+              say($("#wb-msg"), t(done));
+            } catch (e) {
+              showError($("#wb-msg"), e);
+            }
+          } }, t(label), el("span", { class: "visually-hidden" }, " " + a.full_name)))),
       a.hand_raised_s === null ? null : el("button", { type: "button", class: "answer-hand", onclick: async () => {
         try {
           await api("DELETE", "/agents/" + a.id + "/hand");

@@ -76,12 +76,25 @@ pub enum AcdReport {
     /// Someone listens in from their phone (said by the driver, which
     /// connects the listener; the machine has no part in it).
     Listening(Staff),
+    /// The one listening in now speaks to the agent only, or to both, or
+    /// listens silently again (said by the driver).
+    Coaching(Staff, Coach),
     /// The call waits in this queue now: routed there by name, or
     /// overflowed into it (said by the driver, as `Listening`).
     Queued {
         queue: String,
         overflowed: bool,
     },
+}
+
+/// What the one listening in to a call does (CC-13): hears both sides
+/// unheard, speaks to the agent only (a coach's whisper), or joins the
+/// conversation (barge-in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coach {
+    Listen,
+    Whisper,
+    Barge,
 }
 
 impl AcdReport {

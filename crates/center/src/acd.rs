@@ -23,7 +23,7 @@ use centrala_acd::{
     Acd, AgentConfig, AgentId, AgentState, Channel, Command, Company, Event, Instant, Overflow, QueueConfig, QueueId,
     QueueStats, Step, TaskId,
 };
-use centrala_call::queued::AcdReport;
+use centrala_call::queued::{AcdReport, Coach};
 use centrala_domain::{CompanyId, InteractionId, Role, StaffId};
 use centrala_sip::Control;
 use std::{
@@ -252,11 +252,13 @@ enum Request {
         company: CompanyId,
         zone: chrono_tz::Tz,
     },
-    /// Someone listens in on a call being talked.
+    /// Someone listens in on a call being talked (or changes how they
+    /// are heard: `mode`).
     Listen {
         contact: TaskId,
         staff: StaffId,
         user: String,
+        mode: Coach,
         reply: oneshot::Sender<bool>,
     },
     /// The agent on a call acts on it from the desk (hold, mute, hang up).
@@ -1088,12 +1090,12 @@ impl AcdService {
                         }
                         d.queue_changed(company);
                     }
-                    Request::Listen { contact, staff, user, reply } => {
+                    Request::Listen { contact, staff, user, mode, reply } => {
                         let talking = d.acd.agent_of(contact).is_some();
                         let sent = talking
                             && d.calls
                                 .get(&contact)
-                                .is_some_and(|c| c.send(Control::Listen { staff: staff.0, user }).is_ok());
+                                .is_some_and(|c| c.send(Control::Listen { staff: staff.0, user, mode }).is_ok());
                         let _ = reply.send(sent);
                     }
                     // Only the agent talking in the call controls it.
@@ -1397,13 +1399,15 @@ impl AcdService {
         let _ = self.tx.send(Request::Zone { company, zone }).await;
     }
 
-    /// Listen in on a call being talked: false when it is not (or no
-    /// longer) in the ACD or nobody talks in it.
-    pub async fn listen(&self, contact: InteractionId, staff: StaffId, user: &str) -> bool {
+    /// Listen in on a call being talked — silently, whispering to the
+    /// agent or joined (`mode`; asked again by the one listening, it changes
+    /// only the mode): false when it is not (or no longer) in the ACD or
+    /// nobody talks in it.
+    pub async fn listen(&self, contact: InteractionId, staff: StaffId, user: &str, mode: Coach) -> bool {
         let contact = task_of(contact);
         let (reply, rx) = oneshot::channel();
         let user = user.to_owned();
-        if self.tx.send(Request::Listen { contact, staff, user, reply }).await.is_err() {
+        if self.tx.send(Request::Listen { contact, staff, user, mode, reply }).await.is_err() {
             return false;
         }
         rx.await.unwrap_or(false)

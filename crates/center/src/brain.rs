@@ -10,7 +10,7 @@ use crate::transfer::{reachable, transfer_call};
 use crate::{desk, settings, Center};
 use centrala_acd::Event;
 use centrala_call::ivr::Outcome;
-use centrala_call::queued::AcdReport;
+use centrala_call::queued::{AcdReport, Coach};
 use centrala_desk::routing::Rule;
 use centrala_desk::routing::{RoutingDecision, Target};
 use centrala_desk::staffing::Staffing;
@@ -437,6 +437,15 @@ async fn handle_reports(center: Center, call: Arrival, mut rx: mpsc::UnboundedRe
             }
             AcdReport::Listening(staff) => {
                 story(&s, id, StoryKind::Listening, Some(StaffId(staff)), "").await;
+                continue;
+            }
+            AcdReport::Coaching(staff, mode) => {
+                let kind = match mode {
+                    Coach::Listen => StoryKind::Listening,
+                    Coach::Whisper => StoryKind::Whispering,
+                    Coach::Barge => StoryKind::BargedIn,
+                };
+                story(&s, id, kind, Some(StaffId(staff)), "").await;
                 continue;
             }
             AcdReport::Ringing(staff) => {

@@ -1665,6 +1665,100 @@ async fn a_supervisor_listens_in_hearing_both_sides_unheard() {
     server.stop();
 }
 
+/// The 1 kHz share of each second of `samples`, as 0/1: whether that
+/// second carries the tone (a third or more of its power).
+fn tone_seconds(samples: &[f64], rate: u32, freq: f64) -> Vec<bool> {
+    samples
+        .chunks(rate as usize)
+        .filter(|c| c.len() == rate as usize)
+        .map(|c| tone_share(c, rate, freq).0 > 0.3)
+        .collect()
+}
+
+/// CC-13's coaching: a supervisor listening in whispers to the operator —
+/// the operator hears the supervisor's 1 kHz tone, the caller does not (it
+/// is not on the recording's agent side, which is what the caller hears);
+/// then joins the call — now the caller hears it too. Tones told apart by
+/// Goertzel per second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_whispers_to_the_operator_then_joins_the_call() {
+    if !have_sipp() || !have_baresip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let (ana_voice, nina_voice) = (dir.path().join("ana.wav"), dir.path().join("nina.wav"));
+    tone_wav(&ana_voice, 600.0, 90);
+    tone_wav(&nina_voice, 1000.0, 90);
+    let _ana = Phone::start_recording(&dir.path().join("ana"), &server.sip, "203", "demo", &ana_voice);
+    let _nina = Phone::start(&dir.path().join("nina"), &server.sip, "202", "demo", &nina_voice);
+    until_registered(&http, &server, &sup, "203", &dir.path().join("ana/log")).await;
+    until_registered(&http, &server, &sup, "202", &dir.path().join("nina/log")).await;
+    ready(&http, &server, "op.ana").await;
+
+    let (_, phone) = operators_client(&http, &server, &sup, "order").await;
+    let work = dir.path().to_owned();
+    let file = talking_scenario(&work, 6);
+    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
+    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
+    let id = handled_by(&http, &server, &sup, "op.ana", 150).await;
+    assert!(id > 0, "op.ana did not take the call: {}", server.log_so_far());
+    let listen = |mode: &'static str| {
+        let (http, sup) = (http.clone(), sup.clone());
+        let url = server.url(&format!("/api/v1/interactions/{id}/listen?mode={mode}"));
+        async move { http.post(url).bearer_auth(sup).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(listen("shout").await, 400, "an unknown mode is refused");
+    assert_eq!(listen("whisper").await, 202);
+    // Whispering once sup.nina's phone answered; 8 s of it, then she joins.
+    let mut whispering = false;
+    for _ in 0..100 {
+        let i = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
+        if story_of(&i).iter().any(|(k, s, _)| k == "whispering" && s == "sup.nina") {
+            whispering = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(whispering, "sup.nina never whispered: {}", server.log_so_far());
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    assert_eq!(listen("barge").await, 202, "the mode changes without a new ring");
+    let barged_at = std::time::Instant::now();
+
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    assert!(r.status.success(), "SIPp: {}", r.out);
+    let barged_for = barged_at.elapsed().as_secs_f64();
+    let i = ended_call(&http, &server, &sup, id).await;
+    let story: Vec<String> = story_of(&i).into_iter().filter(|(_, s, _)| s == "sup.nina").map(|(k, _, _)| k).collect();
+    assert_eq!(story, ["listening", "whispering", "barged_in"], "{i}");
+
+    // What the caller heard (the recording's agent side): sup.nina's tone
+    // only once she joined — not in the 8 s of whispering before.
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&sup).send().await.unwrap();
+    let (samples, rate) = channel(&wav.bytes().await.unwrap(), 1);
+    let caller_heard = tone_seconds(&samples, rate, 1000.0).iter().filter(|t| **t).count() as f64;
+    assert!(
+        caller_heard >= 2.0 && caller_heard <= barged_for + 1.0,
+        "the caller heard 1 kHz for {caller_heard} s; sup.nina had joined for {barged_for:.1} s"
+    );
+    // What op.ana heard: sup.nina all along, whispering and joined.
+    let dump = std::fs::read_dir(dir.path().join("ana"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
+        .expect("op.ana's phone wrote what it heard");
+    let (samples, rate) = channel(&std::fs::read(dump).unwrap(), 0);
+    let ana_heard = tone_seconds(&samples, rate, 1000.0).iter().filter(|t| **t).count() as f64;
+    assert!(ana_heard >= caller_heard + 6.0, "op.ana heard 1 kHz for {ana_heard} s, the caller for {caller_heard} s");
+    let admin = login(&http, &server, "admin").await;
+    let audit = get(&http, &server, &admin, "/api/v1/audit?limit=20").await.to_string();
+    assert!(audit.contains("\"whisper\"") && audit.contains("\"barge\""), "{audit}");
+    server.stop();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_clients_skip_the_menu_when_the_company_says_so() {
     if !have_sipp() {
@@ -2332,6 +2426,18 @@ async fn linphone_registers_calls_in_is_rung_holds_and_resumes() {
         }
     };
     assert!(log_has("held=true").await, "{}", std::fs::read_to_string(phone_dir.join("out")).unwrap());
+    // Linphone takes "resume" only once it counts the call as paused (our
+    // 200 read): before, it says "There was a problem to resume" and the
+    // call stays held — seen on a loaded machine.
+    let mut paused = false;
+    for _ in 0..50 {
+        if std::fs::read_to_string(phone_dir.join("out")).unwrap_or_default().contains("is now paused") {
+            paused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(paused, "{}", std::fs::read_to_string(phone_dir.join("out")).unwrap());
     phone.say("resume");
     assert!(log_has("held=false").await, "{}", std::fs::read_to_string(phone_dir.join("out")).unwrap());
     let r = tokio::task::spawn_blocking(move || call.join().unwrap()).await.unwrap();

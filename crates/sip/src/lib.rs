@@ -150,9 +150,10 @@ pub enum Control {
     /// the caller and hang up.
     Callback,
     /// Ring this staff member's phone (SIP user `user`) and let them hear
-    /// both sides of the conversation, unheard themselves (silent
-    /// monitoring).
-    Listen { staff: i64, user: String },
+    /// both sides of the conversation: unheard themselves (silent
+    /// monitoring), heard by the agent only (whisper) or by both (barge-in).
+    /// Sent again by the one already listening, it changes only the mode.
+    Listen { staff: i64, user: String, mode: centrala_call::queued::Coach },
     /// The agent puts the caller on hold (`true`: the caller hears the
     /// music on hold, the agent hears nothing) or takes them back.
     Hold(bool),

@@ -150,7 +150,8 @@ pub enum MediaCmd {
     Send(bool),
     /// Listening in: this leg sends the mix of what its `feed` and its
     /// `side` bring (the two sides of another call), and what it receives
-    /// goes nowhere.
+    /// goes only where a later `Bridge` or `Tap` says (a whisper, a
+    /// barge-in).
     Listen,
     /// Muted (`true`): what this leg receives is no longer sent on to its
     /// bridge (a listener's tap still hears it).
@@ -210,7 +211,8 @@ pub struct Media {
     pub cmd: mpsc::UnboundedSender<MediaCmd>,
     /// Audio for this leg to send while bridged (another leg's sound).
     pub feed: mpsc::Sender<Vec<i16>>,
-    /// The second input of a listening leg, mixed with `feed`.
+    /// The second input, mixed with `feed`: the other side of a call a
+    /// listening leg hears, or a coach's voice beside the bridged one.
     pub side: mpsc::Sender<Vec<i16>>,
     pub events: mpsc::UnboundedReceiver<MediaEvent>,
     pub local: SocketAddr,
@@ -475,7 +477,7 @@ async fn run(
                 let excess = bridged.len().saturating_sub(MAX_BRIDGE_DELAY);
                 bridged.drain(..excess);
                 while let Ok(chunk) = side.try_recv() {
-                    if listening {
+                    if forward.is_some() || listening {
                         side_buf.extend(chunk);
                     }
                 }

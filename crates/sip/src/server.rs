@@ -9,7 +9,7 @@ use crate::registrar::{Refused, Registrar};
 use crate::session::{answer_reoffer, Session};
 use crate::{Arrival, Brain, CallEnd, Control, Incoming, Refusal, SipConfig, SipError};
 use centrala_call::ivr::{Hours, IvrConfig};
-use centrala_call::queued::{AcdReport, QCmd, QEnd, QInput, Queued};
+use centrala_call::queued::{AcdReport, Coach, QCmd, QEnd, QInput, Queued};
 use centrala_call::session::{Cmd, End, Input, IvrCall};
 use centrala_media::latch::Latch;
 use centrala_media::sdp_neg;
@@ -825,10 +825,10 @@ async fn queued<B: Brain>(
     let mut answered: HashMap<i64, Leg> = HashMap::new();
     let mut agent: Option<(i64, Leg)> = None;
     let mut control_open = true;
-    // Listening in: whose phone is dialled or listens (one at a time), its
-    // two inputs, and what tells it the call is over.
+    // Listening in: whose phone is dialled or listens (one at a time), how
+    // they are to be heard, and what tells it the call is over.
     let (listen_tx, mut listen_results) = mpsc::unbounded_channel::<(i64, Result<Leg, Missed>)>();
-    let mut listener: Option<(i64, Option<mpsc::Sender<Vec<i16>>>)> = None;
+    let mut listener: Option<Listener> = None;
     let call_over = CancellationToken::new();
     let mut pending: Vec<QInput> = Vec::new();
     let mut end = None;
@@ -883,11 +883,24 @@ async fn queued<B: Brain>(
                         }
                         None => continue,
                     },
-                    Some(Control::Listen { staff, user }) => {
+                    Some(Control::Listen { staff, user, mode }) => {
+                        // A listener whose phone hung up is gone.
+                        if listener.as_ref().and_then(|l| l.leg.as_ref()).is_some_and(|(cmd, _)| cmd.is_closed()) {
+                            listener = None;
+                        }
+                        // The one listening changes how they are heard.
+                        if let Some(l) = listener.as_mut().filter(|l| l.staff == staff) {
+                            l.mode = mode;
+                            if let Some((cmd, _)) = &l.leg {
+                                coach(mode, cmd, &media, agent.as_ref().map(|(_, leg)| leg));
+                                ctx.brain.report(arrival, AcdReport::Coaching(staff, mode));
+                            }
+                            continue;
+                        }
                         let route = crate::dial::phone_of(&ctx.core, &user);
                         match (route, &listener, q.bridged_to()) {
                             (Some(route), None, Some(_)) => {
-                                listener = Some((staff, None));
+                                listener = Some(Listener { staff, mode, leg: None });
                                 let (core, tx, stop) = (ctx.core.clone(), listen_tx.clone(), call_over.clone());
                                 let display = format!("Listen {display}");
                                 tokio::spawn(async move {
@@ -926,8 +939,14 @@ async fn queued<B: Brain>(
                             leg.media.send(MediaCmd::Listen);
                             media.send(MediaCmd::Tap(Some(leg.media.feed.clone())));
                             talking.media.send(MediaCmd::Tap(Some(leg.media.side.clone())));
-                            listener = Some((staff, Some(leg.media.side.clone())));
+                            let mode = listener.as_ref().map_or(Coach::Listen, |l| l.mode);
+                            coach(mode, &leg.media.cmd, &media, Some(talking));
+                            listener =
+                                Some(Listener { staff, mode, leg: Some((leg.media.cmd.clone(), leg.media.side.clone())) });
                             ctx.brain.report(arrival, AcdReport::Listening(staff));
+                            if mode != Coach::Listen {
+                                ctx.brain.report(arrival, AcdReport::Coaching(staff, mode));
+                            }
                             let (core, over) = (ctx.core.clone(), call_over.clone());
                             tokio::spawn(async move {
                                 let mut leg = leg;
@@ -1007,9 +1026,11 @@ async fn queued<B: Brain>(
                     if let Some(leg) = answered.remove(&staff) {
                         media.send(MediaCmd::Bridge(Some(leg.media.feed.clone())));
                         leg.media.send(MediaCmd::Bridge(Some(media.feed.clone())));
-                        // Someone listening hears the new agent too.
-                        if let Some((_, Some(side))) = &listener {
+                        // Someone listening hears the new agent too, and
+                        // a coach is heard by the new agent.
+                        if let Some(Listener { leg: Some((cmd, side)), mode, .. }) = &listener {
                             leg.media.send(MediaCmd::Tap(Some(side.clone())));
+                            coach(*mode, cmd, &media, Some(&leg));
                         }
                         agent = Some((staff, leg));
                     }
@@ -1088,6 +1109,29 @@ async fn refer<B: Brain>(
 /// menu and the waiting).
 fn agent_leg_ended(staff: i64, m: MediaStats) {
     info!(staff, rtp_in = m.packets_in, rtp_out = m.packets_out, ms = m.duration_ms, "agent leg ended");
+}
+
+/// Who listens in to a call: their staff id, how they are to be heard,
+/// and — once their phone answered — their leg's commands and second input.
+struct Listener {
+    staff: i64,
+    mode: Coach,
+    leg: Option<(mpsc::UnboundedSender<MediaCmd>, mpsc::Sender<Vec<i16>>)>,
+}
+
+/// Where the one listening in is heard (CC-13): nowhere, by the agent only
+/// (what their phone picks up goes to the agent leg's second input), or by
+/// both (and to the caller leg's second input). Each leg mixes its two
+/// inputs, so nobody's own voice comes back to them.
+fn coach(mode: Coach, listener: &mpsc::UnboundedSender<MediaCmd>, caller: &Media, agent: Option<&Leg>) {
+    let agent_side = agent.map(|leg| leg.media.side.clone());
+    let (tap, bridge) = match mode {
+        Coach::Listen => (None, None),
+        Coach::Whisper => (agent_side, None),
+        Coach::Barge => (agent_side, Some(caller.side.clone())),
+    };
+    let _ = listener.send(MediaCmd::Tap(tap));
+    let _ = listener.send(MediaCmd::Bridge(bridge));
 }
 
 /// How long a listener's phone may ring.

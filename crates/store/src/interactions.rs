@@ -85,6 +85,10 @@ pub enum StoryKind {
     Overflowed,
     /// Someone listens in.
     Listening,
+    /// The one listening in speaks to the agent only (a coach's whisper).
+    Whispering,
+    /// The one listening in joined the conversation (barge-in).
+    BargedIn,
     CallbackRequested,
     CallbackReached,
     CallbackUnreached,
@@ -103,7 +107,7 @@ pub enum StoryKind {
 }
 
 impl StoryKind {
-    pub const ALL: [StoryKind; 19] = [
+    pub const ALL: [StoryKind; 21] = [
         StoryKind::Skipped,
         StoryKind::Offered,
         StoryKind::Missed,
@@ -114,6 +118,8 @@ impl StoryKind {
         StoryKind::Queued,
         StoryKind::Overflowed,
         StoryKind::Listening,
+        StoryKind::Whispering,
+        StoryKind::BargedIn,
         StoryKind::CallbackRequested,
         StoryKind::CallbackReached,
         StoryKind::CallbackUnreached,
@@ -138,6 +144,8 @@ impl StoryKind {
             StoryKind::Queued => "queued",
             StoryKind::Overflowed => "overflowed",
             StoryKind::Listening => "listening",
+            StoryKind::Whispering => "whispering",
+            StoryKind::BargedIn => "barged_in",
             StoryKind::CallbackRequested => "callback_requested",
             StoryKind::CallbackReached => "callback_reached",
             StoryKind::CallbackUnreached => "callback_unreached",

@@ -9,10 +9,11 @@ use crate::{
     AppState,
 };
 use axum::{extract::State, http::StatusCode, Json};
+use centrala_call::queued::Coach;
 use centrala_center::calls::Target;
 use centrala_domain::{normalize_phone, InteractionId};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -148,16 +149,40 @@ pub struct ListenOut {
     pub ringing: String,
 }
 
+/// How the one listening in is heard.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ListenMode {
+    /// Silent monitoring: nobody hears the listener.
+    #[default]
+    Listen,
+    /// Coaching: the agent hears the listener, the caller does not.
+    Whisper,
+    /// Barge-in: the listener joins the conversation; both hear them.
+    Barge,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListenQuery {
+    /// `listen` (the default), `whisper` or `barge`.
+    pub mode: Option<ListenMode>,
+}
+
 /// Listen in on a call being talked (CC-13, OD-22): the caller's phone
-/// rings; once answered, it hears both sides, and nobody hears it.
-/// Supervisors, heads and admins, with a registered phone.
-#[utoipa::path(post, path = "/api/v1/interactions/{id}/listen", tag = "interactions", params(("id" = i64, Path)),
+/// rings; once answered, it hears both sides — and, by `mode`, nobody hears
+/// it (`listen`), the agent alone does (`whisper`, a coach's advice), or
+/// both do (`barge`, joining the call). Asked again while listening, it
+/// changes only the mode (no new ring). Supervisors, heads and admins,
+/// with a registered phone.
+#[utoipa::path(post, path = "/api/v1/interactions/{id}/listen", tag = "interactions", params(("id" = i64, Path), ListenQuery),
     responses((status = 202, body = ListenOut), (status = 403, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn listen(
     State(state): State<AppState>,
     auth: Allowed<Planners>,
     crate::error::ApiPath(id): crate::error::ApiPath<String>,
+    crate::error::ApiQuery(q): crate::error::ApiQuery<ListenQuery>,
 ) -> ApiResult<(StatusCode, Json<ListenOut>)> {
     let id = InteractionId(super::parse_id(&id, "interaction")?);
     let s = state.store.company(auth.company);
@@ -170,10 +195,20 @@ pub async fn listen(
     let user = s.sip_username(auth.staff).await?.filter(|u| state.center.is_registered(u)).ok_or_else(|| {
         ApiError::new(StatusCode::CONFLICT, "phone_not_registered", "your phone must be registered to listen in")
     })?;
-    if !state.center.acd.listen(id, auth.staff, &user).await {
+    let mode = match q.mode.unwrap_or_default() {
+        ListenMode::Listen => Coach::Listen,
+        ListenMode::Whisper => Coach::Whisper,
+        ListenMode::Barge => Coach::Barge,
+    };
+    if !state.center.acd.listen(id, auth.staff, &user, mode).await {
         return Err(not_talking());
     }
-    s.audit(&auth.username, "listen", "interaction", &id.to_string(), &user).await?;
+    let action = match mode {
+        Coach::Listen => "listen",
+        Coach::Whisper => "whisper",
+        Coach::Barge => "barge",
+    };
+    s.audit(&auth.username, action, "interaction", &id.to_string(), &user).await?;
     // A supervisor listening in has answered the agent's raised hand.
     if let Some(agent) = i.handled_by {
         state.center.hands.lower(&state.center.events, auth.company, agent);

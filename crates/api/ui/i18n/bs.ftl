@@ -327,6 +327,10 @@ wb-handled = Poziva danas
 wb-listen = Slušaj
 wb-listened-by = sluša: { $names }
 wb-listening = Vaš telefon zvoni: javite se da slušate.
+wb-whisper = Šapni
+wb-whispering = Čuje vas samo operater (javite se prvo na telefon ako zvoni).
+wb-barge = Uključi se
+wb-barged = Uključeni ste u poziv: čuju vas i pozivalac i operater.
 
 ## Administration
 admin-title = Administracija

@@ -327,6 +327,10 @@ wb-handled = Calls today
 wb-listen = Listen
 wb-listened-by = listened to by { $names }
 wb-listening = Your phone rings: answer to listen in.
+wb-whisper = Whisper
+wb-whispering = Only the operator hears you (answer your phone first if it rings).
+wb-barge = Join
+wb-barged = You are in the call: the caller and the operator both hear you.
 
 ## Administration
 admin-title = Administration
