@@ -682,6 +682,8 @@ async function follow() {
     box.dataset.state = "ended";
     $("#call-title").textContent = t("call-ended");
     $("#call-actions").hidden = true;
+    call.consult = null;
+    $("#consult-bar").hidden = true;
     $("#call-notes").hidden = false;
     if (call.saved) box.hidden = true;
   } else if (call.phase === "ringing") {
@@ -748,6 +750,57 @@ async function control(action, keys) {
       $("#call-mute").setAttribute("aria-pressed", String(call.muted));
       $("#call-mute").textContent = t(call.muted ? "call-unmute" : "call-mute");
       say($("#call-msg"), call.muted ? t("call-muted") : "");
+    }
+  } catch (e) {
+    showError($("#call-msg"), e);
+  }
+}
+
+// A warm transfer (OD-11): the caller holds while the colleague picked in
+// the list rings; the server says on the event stream whether they
+// answered, and every step after.
+async function consult() {
+  const to = $("#xfer-other").value;
+  if (!to) return say($("#call-msg"), t("xfer-pick"));
+  try {
+    await api("POST", "/interactions/" + call.id + "/control", { action: "consult", to });
+    call.consult = { to, name: $("#xfer-other").selectedOptions[0].textContent.split(" — ")[0] };
+    showConsult("call-consulting", false);
+  } catch (e) {
+    showError($("#call-msg"), e);
+  }
+}
+
+// The consultation's bar: its state in words, the buttons that fit it.
+function showConsult(key, talking) {
+  const bar = $("#consult-bar");
+  bar.hidden = !call.consult;
+  $("#consult-state").textContent = call.consult ? t(key, { name: call.consult.name }) : "";
+  $("#consult-conference").disabled = !talking;
+  $("#consult-complete").disabled = !talking;
+}
+
+function consultEvent(kind, d) {
+  if (!call.consult || String(d.interaction) !== String(call.id)) return;
+  if (d.colleague) call.consult.name = d.colleague;
+  if (kind === "consult_talking") showConsult("call-consult-talking", true);
+  else if (kind === "conference") showConsult("call-in-conference", true);
+  else {
+    const name = call.consult.name;
+    call.consult = null;
+    showConsult("", false);
+    say($("#call-msg"), t(kind === "consult_missed" ? "call-consult-missed" : "call-consult-ended", { name }));
+  }
+}
+
+async function consultStep(action) {
+  try {
+    if (action === "complete") {
+      await transfer(call.consult.to);
+      call.consult = null;
+      showConsult("", false);
+    } else {
+      await api("POST", "/interactions/" + call.id + "/control", { action });
     }
   } catch (e) {
     showError($("#call-msg"), e);
@@ -883,6 +936,13 @@ if (document.body.dataset.page === "desk") {
   $("#xfer-finance").addEventListener("click", () => transfer("finance"));
   $("#xfer-head").addEventListener("click", () => transfer("head"));
   $("#xfer-go").addEventListener("click", () => { if ($("#xfer-other").value) transfer($("#xfer-other").value); });
+  $("#consult-go").addEventListener("click", consult);
+  $("#consult-conference").addEventListener("click", () => consultStep("conference"));
+  $("#consult-complete").addEventListener("click", () => consultStep("complete"));
+  $("#consult-end").addEventListener("click", () => consultStep("end_consult"));
+  for (const kind of ["consult_talking", "consult_missed", "conference", "consult_ended"]) {
+    calls.addEventListener(kind, (ev) => consultEvent(kind, JSON.parse(ev.data)));
+  }
   $("#call-note-save").addEventListener("click", saveNote);
   $("#case-form").addEventListener("submit", raiseCase);
   for (const kind of ["contact_offered", "contact_retracted", "chat_message", "chat_typing", "chat_read", "chat_closed"]) {

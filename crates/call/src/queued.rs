@@ -79,6 +79,14 @@ pub enum AcdReport {
     /// The one listening in now speaks to the agent only, or to both, or
     /// listens silently again (said by the driver).
     Coaching(Staff, Coach),
+    /// The agent consults a colleague while the caller holds, brings the
+    /// caller in (a conference), or the colleague leaves (said by the
+    /// driver).
+    Consult {
+        agent: Staff,
+        colleague: Staff,
+        step: ConsultStep,
+    },
     /// The call waits in this queue now: routed there by name, or
     /// overflowed into it (said by the driver, as `Listening`).
     Queued {
@@ -95,6 +103,21 @@ pub enum Coach {
     Listen,
     Whisper,
     Barge,
+}
+
+/// How a consultation goes (CC-13, OD-11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsultStep {
+    /// The colleague answered: the agent talks to them, the caller holds.
+    Talking,
+    /// The colleague did not answer (or refused): the agent is back with
+    /// the caller.
+    Missed,
+    /// The caller joined: all three hear each other.
+    Conference,
+    /// The colleague left (hung up, or the agent went back to the caller);
+    /// the caller and the agent talk on.
+    Ended,
 }
 
 impl AcdReport {

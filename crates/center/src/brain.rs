@@ -10,7 +10,7 @@ use crate::transfer::{reachable, transfer_call};
 use crate::{desk, settings, Center};
 use centrala_acd::Event;
 use centrala_call::ivr::Outcome;
-use centrala_call::queued::{AcdReport, Coach};
+use centrala_call::queued::{AcdReport, Coach, ConsultStep};
 use centrala_desk::routing::Rule;
 use centrala_desk::routing::{RoutingDecision, Target};
 use centrala_desk::staffing::Staffing;
@@ -437,6 +437,29 @@ async fn handle_reports(center: Center, call: Arrival, mut rx: mpsc::UnboundedRe
             }
             AcdReport::Listening(staff) => {
                 story(&s, id, StoryKind::Listening, Some(StaffId(staff)), "").await;
+                continue;
+            }
+            // The agent's desk follows its consultation: the colleague
+            // answered, did not, was joined by the caller, or left.
+            AcdReport::Consult { agent, colleague, step } => {
+                let (kind, event) = match step {
+                    ConsultStep::Talking => (StoryKind::Consulted, "consult_talking"),
+                    ConsultStep::Missed => (StoryKind::ConsultMissed, "consult_missed"),
+                    ConsultStep::Conference => (StoryKind::Conference, "conference"),
+                    ConsultStep::Ended => (StoryKind::ConsultEnded, "consult_ended"),
+                };
+                story(&s, id, kind, Some(StaffId(colleague)), "").await;
+                let name =
+                    center.caches.staffing(&s).await.ok().and_then(|st| {
+                        st.members.iter().find(|m| m.id == StaffId(colleague)).map(|m| m.full_name.clone())
+                    });
+                pop_up(
+                    &center,
+                    company,
+                    StaffId(agent),
+                    event,
+                    &serde_json::json!({ "interaction": id.0, "colleague": name }),
+                );
                 continue;
             }
             AcdReport::Coaching(staff, mode) => {

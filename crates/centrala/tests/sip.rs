@@ -1759,6 +1759,188 @@ async fn a_supervisor_whispers_to_the_operator_then_joins_the_call() {
     server.stop();
 }
 
+/// What a phone's `*-dec.wav` dump says it heard, one sample per second:
+/// whether `freq` carries at least `share` of that second's power.
+fn heard_seconds(dir: &Path, freq: f64, share: f64) -> Vec<bool> {
+    let dumps: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with("-dec.wav"))
+        .collect();
+    assert!(!dumps.is_empty(), "no dump in {}", dir.display());
+    let mut out = Vec::new();
+    for d in dumps {
+        let (samples, rate) = channel(&std::fs::read(d).unwrap(), 0);
+        out.extend(
+            samples
+                .chunks(rate as usize)
+                .filter(|c| c.len() == rate as usize)
+                .map(|c| tone_share(c, rate, freq).0 > share),
+        );
+    }
+    out
+}
+
+fn count(seconds: &[bool]) -> usize {
+    seconds.iter().filter(|t| **t).count()
+}
+
+/// OD-11, CC-13: a warm transfer from the desk. op.ana (600 Hz) consults
+/// sup.nina (1 kHz) while the caller holds — the two hear each other, the
+/// caller hears neither — and goes back to the caller; consults her again
+/// and brings the caller in — a conference, where the caller hears both
+/// tones — until sup.nina hangs up mid-conference: the caller and op.ana
+/// talk on; consults her a third time and completes the transfer —
+/// sup.nina takes the call on the leg she answered (her phone rings three
+/// times in all, not a fourth). A consultation nobody can answer is refused
+/// before the caller holds. Tones told apart per second by Goertzel, on
+/// the recording (what the caller heard) and on each phone's own dump.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_warm_transfer_consults_confers_and_hands_the_caller_over() {
+    if !have_sipp() || !have_baresip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let (ana_voice, nina_voice) = (dir.path().join("ana.wav"), dir.path().join("nina.wav"));
+    tone_wav(&ana_voice, 600.0, 90);
+    tone_wav(&nina_voice, 1000.0, 90);
+    let _ana = Phone::start_recording(&dir.path().join("ana"), &server.sip, "203", "demo", &ana_voice);
+    // sup.nina's phone keeps what it hears and hangs up when told (ctrl_tcp).
+    let ctrl = free_phone_port();
+    let nina_dir = dir.path().join("nina");
+    let extra = format!(
+        "module sndfile.so\nsnd_path {}\nmodule_app menu.so\nmodule_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{ctrl}\n",
+        nina_dir.display()
+    );
+    let _nina = Phone::start_with(&nina_dir, &server.sip, "202", "demo", &nina_voice, true, &extra, "");
+    until_registered(&http, &server, &sup, "203", &dir.path().join("ana/log")).await;
+    until_registered(&http, &server, &sup, "202", &nina_dir.join("log")).await;
+    ready(&http, &server, "op.ana").await;
+    let ana = login(&http, &server, "op.ana").await;
+
+    let (_, phone) = operators_client(&http, &server, &sup, "order").await;
+    let work = dir.path().to_owned();
+    let file = talking_scenario(&work, 8);
+    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
+    let run = std::thread::spawn(move || {
+        let args = [sip.as_str(), "-l", "1", "-trace_err", "-s", "38733555000", "-key", "caller", &number];
+        sipp_within(&work, &file, free_udp_port(), &args, "60s")
+    });
+    let id = handled_by(&http, &server, &sup, "op.ana", 150).await;
+    assert!(id > 0, "op.ana took the call: {}", server.log_so_far());
+    let control = |body: Value| {
+        let (http, url, ana) = (http.clone(), server.url(&format!("/api/v1/interactions/{id}/control")), ana.clone());
+        async move {
+            let r = http.post(url).bearer_auth(ana).json(&body).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let story_until = |kind: &'static str, n: usize| {
+        let (http, server, sup) = (http.clone(), &server, sup.clone());
+        async move {
+            for _ in 0..100 {
+                let i = get(&http, server, &sup, &format!("/api/v1/interactions/{id}")).await;
+                if story_of(&i).iter().filter(|(k, _, _)| k == kind).count() >= n {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("no {kind} in the story: {}", server.log_so_far());
+        }
+    };
+    // Whom nobody can reach is refused before the caller holds; so is a
+    // consultation without a target.
+    let (status, body) = control(json!({"action": "consult", "to": "op.haris"})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("nobody_reachable")), "{body}");
+    assert_eq!(control(json!({"action": "consult"})).await.0, 422);
+
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // A consultation, and back to the caller.
+    assert_eq!(control(json!({"action": "consult", "to": "sup.nina"})).await.0, 200);
+    story_until("consulted", 1).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(control(json!({"action": "end_consult"})).await.0, 200);
+    story_until("consult_ended", 1).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Again, a conference, and sup.nina hangs up in the middle of it.
+    assert_eq!(control(json!({"action": "consult", "to": "sup.nina"})).await.0, 200);
+    story_until("consulted", 2).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(control(json!({"action": "conference"})).await.0, 200);
+    story_until("conference", 1).await;
+    let conferred = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    baresip_command(ctrl, "hangup", "");
+    let conference_s = conferred.elapsed().as_secs_f64();
+    story_until("consult_ended", 2).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // A third time, and op.ana hands the caller over.
+    assert_eq!(control(json!({"action": "consult", "to": "sup.nina"})).await.0, 200);
+    story_until("consulted", 3).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let r = http
+        .post(server.url(&format!("/api/v1/interactions/{id}/transfer")))
+        .bearer_auth(&ana)
+        .json(&json!({"to": "sup.nina"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let handed = std::time::Instant::now();
+
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    assert!(r.status.success(), "SIPp: {}", r.out);
+    let handed_s = handed.elapsed().as_secs_f64().ceil() as usize;
+    let i = ended_call(&http, &server, &sup, id).await;
+    assert_eq!(i["handled_by"], "sup.nina", "the colleague took the call: {i}");
+    let nina_story: Vec<String> =
+        story_of(&i).into_iter().filter(|(_, s, _)| s == "sup.nina").map(|(k, _, _)| k).collect();
+    let steps = ["consulted", "consult_ended", "consulted", "conference", "consult_ended", "consulted"];
+    assert_eq!(nina_story, [&steps[..], &["offered", "answered"]].concat(), "{i}");
+    let log = std::fs::read_to_string(nina_dir.join("log")).unwrap();
+    let rung = log.matches("call: answering call").count();
+    assert_eq!(rung, 3, "sup.nina's phone rang for the three consultations only: {log}");
+
+    // The caller heard sup.nina only in the conference and after the
+    // hand-over — never in the consultations, which it spent on hold.
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&sup).send().await.unwrap();
+    let (samples, rate) = channel(&wav.bytes().await.unwrap(), 1);
+    let caller_nina = tone_seconds(&samples, rate, 1000.0);
+    let caller_ana = tone_seconds(&samples, rate, 600.0);
+    let conference_s = conference_s.round() as usize;
+    // In the conference both tones share the caller's ear.
+    let both: Vec<bool> = samples
+        .chunks(rate as usize)
+        .filter(|c| c.len() == rate as usize)
+        .map(|c| tone_share(c, rate, 1000.0).0 > 0.15 && tone_share(c, rate, 600.0).0 > 0.15)
+        .collect();
+    assert!(
+        count(&both) + 1 >= conference_s.saturating_sub(2) && count(&both) <= conference_s + 1,
+        "the caller heard both for {} s; the conference lasted {conference_s} s",
+        count(&both)
+    );
+    assert!(count(&caller_nina) >= 2, "the caller heard sup.nina alone after the hand-over: {caller_nina:?}");
+    assert!(
+        count(&caller_nina) <= conference_s + handed_s + 2,
+        "the caller heard sup.nina for {} s, more than the conference ({conference_s} s) and after the hand-over \
+         ({handed_s} s): the consultations were not on hold",
+        count(&caller_nina)
+    );
+    // op.ana alone after sup.nina hung up: the other two talked on.
+    assert!(count(&caller_ana) >= 6, "the caller heard op.ana: {caller_ana:?}");
+    // sup.nina heard op.ana in the consultations and the conference; op.ana
+    // heard sup.nina in the same.
+    let nina_heard_ana = count(&heard_seconds(&nina_dir, 600.0, 0.15));
+    let ana_heard_nina = count(&heard_seconds(&dir.path().join("ana"), 1000.0, 0.15));
+    assert!(nina_heard_ana >= 9, "sup.nina heard op.ana for {nina_heard_ana} s");
+    assert!(ana_heard_nina >= 9, "op.ana heard sup.nina for {ana_heard_nina} s");
+    server.stop();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_clients_skip_the_menu_when_the_company_says_so() {
     if !have_sipp() {

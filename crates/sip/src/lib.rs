@@ -164,6 +164,16 @@ pub enum Control {
     HangUp,
     /// The agent's keypad: these keys go to the caller as telephone-events.
     Keys(Vec<char>),
+    /// A warm transfer's first half (OD-11, CC-13): the caller holds with
+    /// music while this colleague's phone (SIP user `user`) rings; once it
+    /// answers, the agent and the colleague talk. Completing it is a
+    /// transfer to that colleague (their answered leg is taken as is).
+    Consult { staff: i64, user: String },
+    /// The caller joins the consultation: all three hear each other.
+    Conference,
+    /// The colleague leaves (or stops ringing); the caller and the agent
+    /// talk on.
+    EndConsult,
 }
 
 /// How a call ended.

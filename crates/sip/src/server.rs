@@ -829,6 +829,10 @@ async fn queued<B: Brain>(
     // they are to be heard, and what tells it the call is over.
     let (listen_tx, mut listen_results) = mpsc::unbounded_channel::<(i64, Result<Leg, Missed>)>();
     let mut listener: Option<Listener> = None;
+    // A colleague the agent consults (one at a time), and the outcome of
+    // ringing them.
+    let (consult_tx, mut consult_results) = mpsc::unbounded_channel::<(i64, Result<Leg, Missed>)>();
+    let mut consult: Option<Consulted> = None;
     let call_over = CancellationToken::new();
     let mut pending: Vec<QInput> = Vec::new();
     let mut end = None;
@@ -876,6 +880,53 @@ async fn queued<B: Brain>(
                         }
                         continue;
                     }
+                    // A consultation: the caller holds while the
+                    // colleague's phone rings (one at a time).
+                    Some(Control::Consult { staff, user }) => {
+                        match (crate::dial::phone_of(&ctx.core, &user), &agent, &consult) {
+                            (Some(route), Some(_), None) => {
+                                media.send(MediaCmd::Bridge(None));
+                                if let Some((_, leg)) = &agent {
+                                    leg.media.send(MediaCmd::Bridge(None));
+                                }
+                                let stop = CancellationToken::new();
+                                consult = Some(Consulted { staff, stop: stop.clone(), leg: None, conference: false });
+                                let (core, tx) = (ctx.core.clone(), consult_tx.clone());
+                                let display = format!("Consult {display}");
+                                tokio::spawn(async move {
+                                    let r = crate::dial::dial(&core, &route, &display, CONSULT_RING, None, &stop).await;
+                                    let _ = tx.send((staff, r));
+                                });
+                            }
+                            _ => info!(staff, "cannot consult now (no phone, nobody talks, or a consultation is on)"),
+                        }
+                        continue;
+                    }
+                    Some(Control::Conference) => {
+                        if let (Some((by, talking)), Some(c)) = (&agent, consult.as_mut()) {
+                            if let Some(leg) = c.leg.as_ref().filter(|_| !c.conference) {
+                                conference(&media, talking, leg);
+                                c.conference = true;
+                                let step = centrala_call::queued::ConsultStep::Conference;
+                                ctx.brain.report(arrival, AcdReport::Consult { agent: *by, colleague: c.staff, step });
+                            }
+                        }
+                        continue;
+                    }
+                    Some(Control::EndConsult) => {
+                        if let Some(c) = consult.take() {
+                            c.stop.cancel();
+                            if let Some(leg) = c.leg {
+                                leg.hang_up(&ctx.core).await;
+                            }
+                            if let Some((by, talking)) = &agent {
+                                rejoin(&media, talking, listener.as_ref());
+                                let step = centrala_call::queued::ConsultStep::Ended;
+                                ctx.brain.report(arrival, AcdReport::Consult { agent: *by, colleague: c.staff, step });
+                            }
+                        }
+                        continue;
+                    }
                     Some(Control::HangUp) => match agent.take() {
                         Some((staff, leg)) => {
                             agent_leg_ended(staff, leg.hang_up(&ctx.core).await);
@@ -885,13 +936,13 @@ async fn queued<B: Brain>(
                     },
                     Some(Control::Listen { staff, user, mode }) => {
                         // A listener whose phone hung up is gone.
-                        if listener.as_ref().and_then(|l| l.leg.as_ref()).is_some_and(|(cmd, _)| cmd.is_closed()) {
+                        if listener.as_ref().and_then(|l| l.leg.as_ref()).is_some_and(|(cmd, _, _)| cmd.is_closed()) {
                             listener = None;
                         }
                         // The one listening changes how they are heard.
                         if let Some(l) = listener.as_mut().filter(|l| l.staff == staff) {
                             l.mode = mode;
-                            if let Some((cmd, _)) = &l.leg {
+                            if let Some((cmd, _, _)) = &l.leg {
                                 coach(mode, cmd, &media, agent.as_ref().map(|(_, leg)| leg));
                                 ctx.brain.report(arrival, AcdReport::Coaching(staff, mode));
                             }
@@ -941,8 +992,8 @@ async fn queued<B: Brain>(
                             talking.media.send(MediaCmd::Tap(Some(leg.media.side.clone())));
                             let mode = listener.as_ref().map_or(Coach::Listen, |l| l.mode);
                             coach(mode, &leg.media.cmd, &media, Some(talking));
-                            listener =
-                                Some(Listener { staff, mode, leg: Some((leg.media.cmd.clone(), leg.media.side.clone())) });
+                            let handles = (leg.media.cmd.clone(), leg.media.feed.clone(), leg.media.side.clone());
+                            listener = Some(Listener { staff, mode, leg: Some(handles) });
                             ctx.brain.report(arrival, AcdReport::Listening(staff));
                             if mode != Coach::Listen {
                                 ctx.brain.report(arrival, AcdReport::Coaching(staff, mode));
@@ -963,6 +1014,60 @@ async fn queued<B: Brain>(
                         (Err(m), _) => {
                             debug!(staff, ?m, "the listener did not answer");
                             listener = None;
+                        }
+                    }
+                    continue;
+                },
+                Some((staff, r)) = consult_results.recv() => {
+                    use centrala_call::queued::ConsultStep;
+                    let current = consult.as_ref().is_some_and(|c| c.staff == staff && c.leg.is_none());
+                    match (r, &agent, current) {
+                        (Ok(leg), Some((by, talking)), true) => {
+                            consulting(&media, talking, &leg);
+                            if let Some(c) = consult.as_mut() {
+                                c.leg = Some(leg);
+                            }
+                            ctx.brain.report(arrival, AcdReport::Consult { agent: *by, colleague: staff, step: ConsultStep::Talking });
+                        }
+                        (Ok(leg), _, _) => {
+                            leg.hang_up(&ctx.core).await;
+                        }
+                        // Not reached: the agent is back with the caller.
+                        (Err(m), _, _) => {
+                            debug!(staff, ?m, "the consulted colleague did not answer");
+                            if current {
+                                consult = None;
+                                if let Some((by, talking)) = &agent {
+                                    rejoin(&media, talking, listener.as_ref());
+                                    ctx.brain.report(arrival, AcdReport::Consult { agent: *by, colleague: staff, step: ConsultStep::Missed });
+                                }
+                            }
+                        }
+                    }
+                    continue;
+                },
+                // The consulted colleague hangs up: the other two talk on.
+                e = async {
+                    match consult.as_mut().and_then(|c| c.leg.as_mut()) {
+                        Some(leg) => crate::dial::next_event(leg).await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    match e {
+                        LegEvent::Ended => {
+                            if let Some(c) = consult.take() {
+                                if let Some(leg) = c.leg {
+                                    leg.end(&ctx.core).await;
+                                }
+                                if let Some((by, talking)) = &agent {
+                                    rejoin(&media, talking, listener.as_ref());
+                                    let step = centrala_call::queued::ConsultStep::Ended;
+                                    ctx.brain.report(arrival, AcdReport::Consult { agent: *by, colleague: c.staff, step });
+                                }
+                            }
+                        }
+                        LegEvent::Refer(_, handle) => {
+                            handle.reply(StatusCode::Forbidden).await.ok();
                         }
                     }
                     continue;
@@ -997,6 +1102,18 @@ async fn queued<B: Brain>(
         };
         for cmd in q.handle(input) {
             match cmd {
+                // A warm transfer completed: the colleague the agent
+                // consulted is on the line already — their leg is taken as
+                // the answer, nothing rings.
+                QCmd::Dial(staff) if consult.as_ref().is_some_and(|c| c.staff == staff && c.leg.is_some()) => {
+                    if let Some(leg) = consult.take().and_then(|c| c.leg) {
+                        let (caller_tap, agent_tap) = Listener::taps(listener.as_ref());
+                        media.send(MediaCmd::Tap(caller_tap));
+                        leg.media.send(MediaCmd::Tap(agent_tap));
+                        answered.insert(staff, leg);
+                        pending.push(QInput::Answered(staff));
+                    }
+                }
                 QCmd::Dial(staff) => {
                     let route = users.get(&staff).and_then(|u| crate::dial::phone_of(&ctx.core, u));
                     let Some(route) = route else {
@@ -1028,7 +1145,7 @@ async fn queued<B: Brain>(
                         leg.media.send(MediaCmd::Bridge(Some(media.feed.clone())));
                         // Someone listening hears the new agent too, and
                         // a coach is heard by the new agent.
-                        if let Some(Listener { leg: Some((cmd, side)), mode, .. }) = &listener {
+                        if let Some(Listener { leg: Some((cmd, _, side)), mode, .. }) = &listener {
                             leg.media.send(MediaCmd::Tap(Some(side.clone())));
                             coach(*mode, cmd, &media, Some(&leg));
                         }
@@ -1063,6 +1180,12 @@ async fn queued<B: Brain>(
     call_over.cancel();
     for t in dialling.values() {
         t.cancel();
+    }
+    if let Some(c) = consult.take() {
+        c.stop.cancel();
+        if let Some(leg) = c.leg {
+            leg.hang_up(&ctx.core).await;
+        }
     }
     if let Some((staff, leg)) = agent.take() {
         agent_leg_ended(staff, leg.end(&ctx.core).await);
@@ -1116,7 +1239,66 @@ fn agent_leg_ended(staff: i64, m: MediaStats) {
 struct Listener {
     staff: i64,
     mode: Coach,
-    leg: Option<(mpsc::UnboundedSender<MediaCmd>, mpsc::Sender<Vec<i16>>)>,
+    /// Its commands, `feed` (the caller's sound goes there) and `side` (the
+    /// agent's).
+    leg: Option<(mpsc::UnboundedSender<MediaCmd>, AudioIn, AudioIn)>,
+}
+
+/// Where a leg takes audio to send: its `feed` or `side`.
+type AudioIn = mpsc::Sender<Vec<i16>>;
+
+impl Listener {
+    /// Where the caller's and the agent's legs copy their sound for the one
+    /// listening (nowhere when nobody listens).
+    fn taps(l: Option<&Listener>) -> (Option<AudioIn>, Option<AudioIn>) {
+        match l.and_then(|l| l.leg.as_ref()) {
+            Some((_, feed, side)) => (Some(feed.clone()), Some(side.clone())),
+            None => (None, None),
+        }
+    }
+}
+
+/// The colleague an agent consults: their staff id, what stops their phone
+/// ringing, their leg once answered, and whether the caller has joined.
+struct Consulted {
+    staff: i64,
+    stop: CancellationToken,
+    leg: Option<Leg>,
+    conference: bool,
+}
+
+/// The caller and the agent hear each other only (again): after a
+/// consultation or a conference. One listening in still hears both.
+fn rejoin(caller: &Media, agent: &Leg, listener: Option<&Listener>) {
+    let (caller_tap, agent_tap) = Listener::taps(listener);
+    caller.send(MediaCmd::Bridge(Some(agent.media.feed.clone())));
+    caller.send(MediaCmd::Tap(caller_tap));
+    agent.media.send(MediaCmd::Bridge(Some(caller.feed.clone())));
+    agent.media.send(MediaCmd::Tap(agent_tap));
+}
+
+/// The caller holds (its hold music plays) while the agent and the
+/// colleague talk.
+fn consulting(caller: &Media, agent: &Leg, colleague: &Leg) {
+    caller.send(MediaCmd::Bridge(None));
+    agent.media.send(MediaCmd::Bridge(Some(colleague.media.feed.clone())));
+    colleague.media.send(MediaCmd::Bridge(Some(agent.media.feed.clone())));
+}
+
+/// A conference of three in the relay: each leg sends the mix of its two
+/// inputs, which are the other two parties — the caller's `feed` is the
+/// agent and its `side` the colleague, the agent's `feed` the caller and
+/// its `side` the colleague, the colleague's `feed` the caller and its
+/// `side` the agent. The caller's leg records what it sends, so the
+/// recording has all three. (The caller's and the agent's taps serve the
+/// conference then: one listening in hears no more of it.)
+fn conference(caller: &Media, agent: &Leg, colleague: &Leg) {
+    caller.send(MediaCmd::Bridge(Some(agent.media.feed.clone())));
+    caller.send(MediaCmd::Tap(Some(colleague.media.feed.clone())));
+    agent.media.send(MediaCmd::Bridge(Some(caller.feed.clone())));
+    agent.media.send(MediaCmd::Tap(Some(colleague.media.side.clone())));
+    colleague.media.send(MediaCmd::Bridge(Some(caller.side.clone())));
+    colleague.media.send(MediaCmd::Tap(Some(agent.media.side.clone())));
 }
 
 /// Where the one listening in is heard (CC-13): nowhere, by the agent only
@@ -1133,6 +1315,9 @@ fn coach(mode: Coach, listener: &mpsc::UnboundedSender<MediaCmd>, caller: &Media
     let _ = listener.send(MediaCmd::Tap(tap));
     let _ = listener.send(MediaCmd::Bridge(bridge));
 }
+
+/// How long a consulted colleague's phone may ring.
+const CONSULT_RING: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// How long a listener's phone may ring.
 const LISTEN_RING: std::time::Duration = std::time::Duration::from_secs(30);

@@ -89,6 +89,14 @@ pub enum StoryKind {
     Whispering,
     /// The one listening in joined the conversation (barge-in).
     BargedIn,
+    /// The agent consulted a colleague (who answered) while the caller held.
+    Consulted,
+    /// The colleague the agent wanted to consult did not answer.
+    ConsultMissed,
+    /// The caller joined the consultation: a conference of three.
+    Conference,
+    /// The consulted colleague left the call.
+    ConsultEnded,
     CallbackRequested,
     CallbackReached,
     CallbackUnreached,
@@ -107,7 +115,7 @@ pub enum StoryKind {
 }
 
 impl StoryKind {
-    pub const ALL: [StoryKind; 21] = [
+    pub const ALL: [StoryKind; 25] = [
         StoryKind::Skipped,
         StoryKind::Offered,
         StoryKind::Missed,
@@ -120,6 +128,10 @@ impl StoryKind {
         StoryKind::Listening,
         StoryKind::Whispering,
         StoryKind::BargedIn,
+        StoryKind::Consulted,
+        StoryKind::ConsultMissed,
+        StoryKind::Conference,
+        StoryKind::ConsultEnded,
         StoryKind::CallbackRequested,
         StoryKind::CallbackReached,
         StoryKind::CallbackUnreached,
@@ -146,6 +158,10 @@ impl StoryKind {
             StoryKind::Listening => "listening",
             StoryKind::Whispering => "whispering",
             StoryKind::BargedIn => "barged_in",
+            StoryKind::Consulted => "consulted",
+            StoryKind::ConsultMissed => "consult_missed",
+            StoryKind::Conference => "conference",
+            StoryKind::ConsultEnded => "consult_ended",
             StoryKind::CallbackRequested => "callback_requested",
             StoryKind::CallbackReached => "callback_reached",
             StoryKind::CallbackUnreached => "callback_unreached",

@@ -278,12 +278,17 @@ mod tests {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ControlIn {
-    /// `hold`, `resume`, `mute`, `unmute`, `hang_up` or `keys`.
+    /// `hold`, `resume`, `mute`, `unmute`, `hang_up`, `keys`, `consult`,
+    /// `conference` or `end_consult`.
     pub action: String,
     /// For `keys`: what to press (`0`–`9`, `*`, `#`, `A`–`D`, at most 32),
     /// sent to the caller as RFC 4733 telephone-events.
     #[serde(default)]
     pub keys: Option<String>,
+    /// For `consult`: whom (as for a transfer: `manager`, `finance`,
+    /// `head` or a username; the first of them who can take a call rings).
+    #[serde(default)]
+    pub to: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -294,7 +299,13 @@ pub struct ControlOut {
 /// The agent's controls over the call they talk in, for any phone (our
 /// relay does it): hold (the caller hears the music on hold, the agent
 /// hears nothing), resume, mute (the agent's audio stops reaching the
-/// caller), unmute, hang up. Only the agent on the call; audited.
+/// caller), unmute, hang up, keys; and a warm transfer's steps — `consult`
+/// rings a colleague while the caller holds (the desk hears
+/// `consult_talking` or `consult_missed` on the event stream), `conference`
+/// brings the caller in (all three hear each other), `end_consult` lets the
+/// colleague go; completing it is `POST …/transfer` to the colleague, who
+/// takes the call without ringing again. Only the agent on the call;
+/// audited.
 #[utoipa::path(post, path = "/api/v1/interactions/{id}/control", tag = "interactions", params(("id" = i64, Path)), request_body = ControlIn,
     responses((status = 200, body = ControlOut), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
@@ -305,12 +316,16 @@ pub async fn control(
     ApiJson(body): ApiJson<ControlIn>,
 ) -> ApiResult<Json<ControlOut>> {
     use centrala_sip::Control;
-    let what = match body.action.as_str() {
-        "hold" => Control::Hold(true),
-        "resume" => Control::Hold(false),
-        "mute" => Control::Mute(true),
-        "unmute" => Control::Mute(false),
-        "hang_up" => Control::HangUp,
+    // A consultation's target is resolved once the call is known.
+    let what: Option<Control> = match body.action.as_str() {
+        "hold" => Some(Control::Hold(true)),
+        "resume" => Some(Control::Hold(false)),
+        "mute" => Some(Control::Mute(true)),
+        "unmute" => Some(Control::Mute(false)),
+        "hang_up" => Some(Control::HangUp),
+        "conference" => Some(Control::Conference),
+        "end_consult" => Some(Control::EndConsult),
+        "consult" => None,
         "keys" => {
             let keys: Vec<char> = body.keys.as_deref().unwrap_or("").chars().collect();
             if keys.is_empty()
@@ -321,11 +336,11 @@ pub async fn control(
                     .field("keys")
                     .param("value", body.keys.clone().unwrap_or_default()));
             }
-            Control::Keys(keys)
+            Some(Control::Keys(keys))
         }
         other => {
             return Err(ApiError::invalid(format!(
-                "action {other:?} is not hold, resume, mute, unmute, hang_up or keys"
+                "action {other:?} is not hold, resume, mute, unmute, hang_up, keys, consult, conference or end_consult"
             ))
             .field("action")
             .param("value", other.to_owned()))
@@ -338,10 +353,29 @@ pub async fn control(
     if i.handled_by != Some(auth.staff) {
         return Err(ApiError::not_found("interaction"));
     }
+    let mut detail = String::new();
+    let what = if let Some(what) = what {
+        what
+    } else {
+        let to = body.to.as_deref().unwrap_or("");
+        if to.is_empty() {
+            return Err(ApiError::invalid("say whom to consult").field("to"));
+        }
+        let ids = centrala_center::transfer::targets(&state.center, auth.company, &i, to).await?;
+        let staffing = state.center.caches.staffing(&s).await?;
+        let ids: Vec<_> = ids.into_iter().filter(|m| *m != auth.staff).collect();
+        let chain = centrala_center::transfer::reachable(&state.center, &s, id, &ids, &staffing).await;
+        // Said before the caller is put on hold, never after.
+        let person = chain.into_iter().find(|p| p.sip.is_some()).ok_or_else(|| {
+            ApiError::new(StatusCode::CONFLICT, "nobody_reachable", format!("nobody of {to} can take a call now"))
+        })?;
+        detail = to.to_owned();
+        Control::Consult { staff: person.staff.0, user: person.sip.unwrap_or_default() }
+    };
     if i.ended_at.is_some() || !state.center.acd.control(id, auth.staff, what).await {
         return Err(ApiError::new(StatusCode::CONFLICT, "not_talking", "the call is no longer in progress"));
     }
-    s.audit(&auth.username, &body.action, "interaction", &id.to_string(), "").await?;
+    s.audit(&auth.username, &body.action, "interaction", &id.to_string(), &detail).await?;
     Ok(Json(ControlOut { action: body.action }))
 }
 

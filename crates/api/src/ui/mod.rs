@@ -298,6 +298,15 @@ async fn desk(State(state): State<AppState>, user: User) -> Response {
                         button #xfer-head.secondary type="button" { (tr.t("call-transfer-head")) }
                         select #xfer-other aria-label=(tr.t("xfer-other")) { option value="" { (tr.t("xfer-other")) } }
                         button #xfer-go.secondary type="button" { (tr.t("xfer-go")) }
+                        button #consult-go.secondary type="button" { (tr.t("call-consult")) }
+                    }
+                    // A warm transfer under way: talk to the colleague, bring
+                    // the caller in, hand the caller over, or go back.
+                    div #consult-bar.row hidden {
+                        span #consult-state {}
+                        button #consult-conference.secondary type="button" { (tr.t("call-conference")) }
+                        button #consult-complete type="button" { (tr.t("call-consult-complete")) }
+                        button #consult-end.secondary type="button" { (tr.t("call-consult-end")) }
                     }
                     div #call-notes.row hidden {
                         select #call-wrap aria-label=(tr.t("call-wrap-up")) {
