@@ -90,6 +90,7 @@ pub const CODES: &[&str] = &[
     "host_not_allowed",
     "nobody_present",
     "nobody_reachable",
+    "recording_pause_not_allowed",
     // Planning.
     "substitute_too_long",
     "invalid_substitute",

@@ -745,6 +745,11 @@ async function control(action, keys) {
       $("#call-hold").setAttribute("aria-pressed", String(call.held));
       $("#call-hold").textContent = t(call.held ? "call-resume" : "call-hold");
       say($("#call-msg"), call.held ? t("call-on-hold") : "");
+    } else if (action === "record_pause" || action === "record_resume") {
+      call.recordPaused = action === "record_pause";
+      $("#call-record").setAttribute("aria-pressed", String(call.recordPaused));
+      $("#call-record").textContent = t(call.recordPaused ? "call-record-resume" : "call-record-pause");
+      say($("#call-msg"), call.recordPaused ? t("call-record-paused") : "");
     } else if (action === "mute" || action === "unmute") {
       call.muted = action === "mute";
       $("#call-mute").setAttribute("aria-pressed", String(call.muted));
@@ -984,6 +989,7 @@ if (document.body.dataset.page === "desk") {
   $("#call-hold").addEventListener("click", () => control(call.held ? "resume" : "hold"));
   $("#call-mute").addEventListener("click", () => control(call.muted ? "unmute" : "mute"));
   $("#call-hang-up").addEventListener("click", () => control("hang_up"));
+  $("#call-record").addEventListener("click", () => control(call.recordPaused ? "record_resume" : "record_pause"));
   // The keypad: what is typed goes to the caller as key presses.
   const sendKeys = () => { const k = $("#call-keys").value.trim().toUpperCase(); if (k) control("keys", k); };
   $("#call-keys-send").addEventListener("click", sendKeys);
@@ -2039,6 +2045,15 @@ if (document.body.dataset.page === "admin") {
       say($("#channels-msg"), t("admin-saved"));
     } catch (e) {
       fail("#channels-msg", "#channels-form")(e);
+    }
+  });
+  $("#recordings-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await api("PUT", "/recordings/retention", { days: Number($("#rec-days").value), pause_allowed: $("#rec-pause").checked });
+      say($("#recordings-msg"), t("admin-saved"));
+    } catch (e) {
+      fail("#recordings-msg", "#recordings-form")(e);
     }
   });
   $("#mailbox-form").addEventListener("submit", async (ev) => {

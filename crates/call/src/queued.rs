@@ -87,6 +87,12 @@ pub enum AcdReport {
         colleague: Staff,
         step: ConsultStep,
     },
+    /// The agent paused (`true`) or resumed the call's recording (said by
+    /// the driver).
+    RecordPaused {
+        agent: Staff,
+        paused: bool,
+    },
     /// The call waits in this queue now: routed there by name, or
     /// overflowed into it (said by the driver, as `Listening`).
     Queued {

@@ -462,6 +462,11 @@ async fn handle_reports(center: Center, call: Arrival, mut rx: mpsc::UnboundedRe
                 );
                 continue;
             }
+            AcdReport::RecordPaused { agent, paused } => {
+                let kind = if paused { StoryKind::RecordingPaused } else { StoryKind::RecordingResumed };
+                story(&s, id, kind, Some(StaffId(agent)), "").await;
+                continue;
+            }
             AcdReport::Coaching(staff, mode) => {
                 let kind = match mode {
                     Coach::Listen => StoryKind::Listening,

@@ -1941,6 +1941,103 @@ async fn a_warm_transfer_consults_confers_and_hands_the_caller_over() {
     server.stop();
 }
 
+/// Record pause (issue 15, item 2): refused while the company does not
+/// allow it; once an admin allows it, the recording is silence on both
+/// channels between pause and resume — the caller's speech and the
+/// agent's 600 Hz both before and after — the file as long as the call,
+/// and the gap is in the interaction (`recording_gaps`) and its story.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_pauses_the_recording_for_a_sensitive_moment() {
+    if !have_sipp() || !have_baresip() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let ana_voice = dir.path().join("ana.wav");
+    tone_wav(&ana_voice, 600.0, 90);
+    let _ana = Phone::start(&dir.path().join("ana"), &server.sip, "203", "demo", &ana_voice);
+    until_registered(&http, &server, &sup, "203", &dir.path().join("ana/log")).await;
+    ready(&http, &server, "op.ana").await;
+    let ana = login(&http, &server, "op.ana").await;
+    let admin = login(&http, &server, "admin").await;
+
+    let (_, phone) = operators_client(&http, &server, &sup, "order").await;
+    let work = dir.path().to_owned();
+    let file = talking_scenario(&work, 6);
+    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
+    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
+    let id = handled_by(&http, &server, &sup, "op.ana", 150).await;
+    assert!(id > 0, "op.ana took the call: {}", server.log_so_far());
+    let answered = std::time::Instant::now();
+    let control = |action: &'static str| {
+        let (http, url, ana) = (http.clone(), server.url(&format!("/api/v1/interactions/{id}/control")), ana.clone());
+        let server = &server;
+        async move {
+            let r = http
+                .post(url)
+                .bearer_auth(ana)
+                .json(&json!({ "action": action }))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{action}: {e}\n{}", server.log_so_far()));
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = control("record_pause").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("recording_pause_not_allowed")), "{body}");
+    let r = http
+        .put(server.url("/api/v1/recordings/retention"))
+        .bearer_auth(&admin)
+        .json(&json!({"days": 0, "pause_allowed": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["pause_allowed"], true);
+
+    let mut marks = Vec::new();
+    for (when, action) in [(3.0, "record_pause"), (7.0, "record_resume"), (10.0, "hang_up")] {
+        tokio::time::sleep_until(tokio::time::Instant::from_std(answered + Duration::from_secs_f64(when))).await;
+        let (status, body) = control(action).await;
+        assert_eq!(status, 200, "{action}: {body}");
+        marks.push(answered.elapsed().as_secs_f64());
+    }
+    let _ = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    let i = ended_call(&http, &server, &sup, id).await;
+    let story: Vec<String> =
+        story_of(&i).into_iter().map(|(k, _, _)| k).filter(|k| k.starts_with("recording")).collect();
+    assert_eq!(story, ["recording_paused", "recording_resumed"], "{i}");
+    let gaps = i["recording_gaps"].as_array().unwrap();
+    assert_eq!(gaps.len(), 1, "{i}");
+    let (from, to) = (gaps[0]["from_s"].as_f64().unwrap(), gaps[0]["to_s"].as_f64().unwrap());
+    assert!((to - from - (marks[1] - marks[0])).abs() < 0.5, "the gap lasts as the pause: {from}–{to}, {marks:?}");
+
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&sup).send().await.unwrap();
+    let wav = wav.bytes().await.unwrap();
+    let (caller_side, rate) = channel(&wav, 0);
+    let (agent_side, _) = channel(&wav, 1);
+    // The file is as long as the call: arrival to the hang-up.
+    let length = agent_side.len() as f64 / f64::from(rate);
+    let arrived = chrono::DateTime::parse_from_rfc3339(i["arrived_at"].as_str().unwrap()).unwrap();
+    let ended = chrono::DateTime::parse_from_rfc3339(i["ended_at"].as_str().unwrap()).unwrap();
+    let call = (ended - arrived).num_milliseconds() as f64 / 1000.0;
+    assert!((length - call).abs() < 0.5, "recorded {length:.1} s of a {call:.1} s call");
+    // In the gap (by the story's own times) both channels are silence;
+    // before and after, op.ana's tone and the caller's speech are there.
+    let inside = |side: &[f64]| rms(window(side, rate, from + 0.3, to - 0.3));
+    assert!(inside(&agent_side) < 1.0 && inside(&caller_side) < 1.0, "the pause is silence on both channels");
+    for (a, b) in [(from - 2.0, from - 0.3), (to + 0.3, to + 2.0)] {
+        let (share, _) = tone_share(window(&agent_side, rate, a, b), rate, 600.0);
+        assert!(share > 0.5, "{a:.1}–{b:.1} s: op.ana is recorded (600 Hz share {share:.2})");
+        assert!(rms(window(&caller_side, rate, a, b)) > 100.0, "{a:.1}–{b:.1} s: the caller is recorded");
+    }
+    let audit = get(&http, &server, &admin, "/api/v1/audit?limit=30").await.to_string();
+    assert!(audit.contains("\"record_pause\"") && audit.contains("recording_pause_allowed"), "{audit}");
+    server.stop();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_clients_skip_the_menu_when_the_company_says_so() {
     if !have_sipp() {

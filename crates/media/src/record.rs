@@ -23,6 +23,11 @@ pub struct Recorder<W: Write + Seek> {
     written: u64,
     left: VecDeque<i16>,
     right: VecDeque<i16>,
+    /// Where the recording is paused from (a sensitive moment: a card
+    /// number), while it is; the timeline goes on as silence.
+    paused_from: Option<u64>,
+    /// The paused stretches so far, `[from, to)` on the timeline.
+    gaps: Vec<(u64, u64)>,
 }
 
 /// The furthest ahead of what is written a side may place audio (10 s): a
@@ -91,7 +96,36 @@ impl<W: Write + Seek> Recorder<W> {
             written: 0,
             left: VecDeque::new(),
             right: VecDeque::new(),
+            paused_from: None,
+            gaps: Vec::new(),
         })
+    }
+
+    /// Pauses (`true`) or resumes the recording at timeline position `at`:
+    /// from there to the resume, both channels are written as silence,
+    /// whatever audio comes for them, and the stretch is kept in `gaps`.
+    /// The file stays as long as the call.
+    pub fn pause(&mut self, on: bool, at: u64) {
+        match (on, self.paused_from) {
+            (true, None) => self.paused_from = Some(at.max(self.written)),
+            (false, Some(from)) => {
+                self.gaps.push((from, at.max(from)));
+                self.paused_from = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// The stretches the recording was paused for, `[from, to)` in samples
+    /// since the leg began (one still open ends at `end`).
+    pub fn gaps(&self, end: u64) -> Vec<(u64, u64)> {
+        let mut out = self.gaps.clone();
+        out.extend(self.paused_from.map(|from| (from, end.max(from))));
+        out
+    }
+
+    fn silenced(&self, at: u64) -> bool {
+        self.paused_from.is_some_and(|from| at >= from) || self.gaps.iter().any(|(from, to)| (*from..*to).contains(&at))
     }
 
     /// The caller's decoded audio, for timeline position `at` (samples
@@ -110,8 +144,11 @@ impl<W: Write + Seek> Recorder<W> {
     /// long as it was). Audio for a position already written is dropped.
     pub fn write_until(&mut self, upto: u64) -> Result<(), MediaError> {
         while self.written < upto {
-            let a = self.left.pop_front().unwrap_or(0);
-            let b = self.right.pop_front().unwrap_or(0);
+            let mut a = self.left.pop_front().unwrap_or(0);
+            let mut b = self.right.pop_front().unwrap_or(0);
+            if self.silenced(self.written) {
+                (a, b) = (0, 0);
+            }
             self.writer.write_sample(a).map_err(err)?;
             self.writer.write_sample(b).map_err(err)?;
             self.written += 1;
@@ -184,6 +221,36 @@ mod tests {
             r.staff(at, &[2000; 160]);
             r.write_until(at + 160).unwrap();
         }
+    }
+
+    #[test]
+    fn a_paused_stretch_is_silence_on_both_channels_and_the_file_keeps_its_length() {
+        let mut buf = Cursor::new(Vec::new());
+        let mut r = Recorder::new(&mut buf).unwrap();
+        talk(&mut r, 10);
+        r.pause(true, 10 * 160);
+        r.pause(true, 12 * 160); // a second press changes nothing
+        talk(&mut r, 20);
+        r.pause(false, 30 * 160);
+        talk(&mut r, 10);
+        // Paused again at the end, never resumed: open until the end.
+        r.pause(true, 40 * 160);
+        talk(&mut r, 5);
+        assert_eq!(r.gaps(45 * 160), [(1600, 4800), (6400, 7200)]);
+        r.finish(45 * 160).unwrap();
+        let samples: Vec<i16> = hound::WavReader::new(Cursor::new(buf.into_inner()))
+            .unwrap()
+            .samples::<i16>()
+            .map(|s| s.unwrap())
+            .collect();
+        assert_eq!(samples.len(), 2 * 45 * 160, "as long as the call");
+        let frame = |k: usize| &samples[2 * k * 160..2 * (k + 1) * 160];
+        assert!(frame(9).chunks(2).all(|s| s == [1000, 2000]), "recorded before the pause");
+        for k in (10..30).chain(40..45) {
+            assert!(frame(k).iter().all(|s| *s == 0), "frame {k} is silence");
+        }
+        assert!(frame(30).chunks(2).all(|s| s == [1000, 2000]), "recorded again after the resume");
+        assert!(frame(39).chunks(2).all(|s| s == [1000, 2000]));
     }
 
     #[test]

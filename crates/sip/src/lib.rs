@@ -171,6 +171,9 @@ pub enum Control {
     Consult { staff: i64, user: String },
     /// The caller joins the consultation: all three hear each other.
     Conference,
+    /// The agent pauses (`true`) or resumes the call's recording, for a
+    /// sensitive moment (when the company allows it; the API checks).
+    RecordPause(bool),
     /// The colleague leaves (or stops ringing); the caller and the agent
     /// talk on.
     EndConsult,

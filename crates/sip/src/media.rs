@@ -159,6 +159,9 @@ pub enum MediaCmd {
     /// Send these keys to the far end as RFC 4733 telephone-events (when it
     /// offered them; else nothing is sent), 100 ms each with 60 ms between.
     Keys(Vec<char>),
+    /// Pause (`true`) or resume this leg's recording: silence on both
+    /// channels meanwhile, the file as long as the call.
+    RecordPause(bool),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -402,6 +405,11 @@ async fn run(
                 Some(MediaCmd::Keys(k)) => {
                     if chosen.telephone_event.is_some() {
                         keys.extend(k);
+                    }
+                }
+                Some(MediaCmd::RecordPause(on)) => {
+                    if let Some(r) = recorder.as_mut() {
+                        r.pause(on, clock * FRAME as u64);
                     }
                 }
             },

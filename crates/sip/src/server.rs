@@ -902,6 +902,13 @@ async fn queued<B: Brain>(
                         }
                         continue;
                     }
+                    Some(Control::RecordPause(on)) => {
+                        if let Some((by, _)) = &agent {
+                            media.send(MediaCmd::RecordPause(on));
+                            ctx.brain.report(arrival, AcdReport::RecordPaused { agent: *by, paused: on });
+                        }
+                        continue;
+                    }
                     Some(Control::Conference) => {
                         if let (Some((by, talking)), Some(c)) = (&agent, consult.as_mut()) {
                             if let Some(leg) = c.leg.as_ref().filter(|_| !c.conference) {

@@ -97,6 +97,10 @@ pub enum StoryKind {
     Conference,
     /// The consulted colleague left the call.
     ConsultEnded,
+    /// The agent paused the recording (a sensitive moment).
+    RecordingPaused,
+    /// The agent resumed the recording.
+    RecordingResumed,
     CallbackRequested,
     CallbackReached,
     CallbackUnreached,
@@ -115,7 +119,7 @@ pub enum StoryKind {
 }
 
 impl StoryKind {
-    pub const ALL: [StoryKind; 25] = [
+    pub const ALL: [StoryKind; 27] = [
         StoryKind::Skipped,
         StoryKind::Offered,
         StoryKind::Missed,
@@ -132,6 +136,8 @@ impl StoryKind {
         StoryKind::ConsultMissed,
         StoryKind::Conference,
         StoryKind::ConsultEnded,
+        StoryKind::RecordingPaused,
+        StoryKind::RecordingResumed,
         StoryKind::CallbackRequested,
         StoryKind::CallbackReached,
         StoryKind::CallbackUnreached,
@@ -162,6 +168,8 @@ impl StoryKind {
             StoryKind::ConsultMissed => "consult_missed",
             StoryKind::Conference => "conference",
             StoryKind::ConsultEnded => "consult_ended",
+            StoryKind::RecordingPaused => "recording_paused",
+            StoryKind::RecordingResumed => "recording_resumed",
             StoryKind::CallbackRequested => "callback_requested",
             StoryKind::CallbackReached => "callback_reached",
             StoryKind::CallbackUnreached => "callback_unreached",
@@ -819,6 +827,29 @@ impl Scoped<'_> {
                 .fetch_optional(self.pool())
                 .await?;
         Ok(row.map_or(0, |(d,)| d))
+    }
+
+    /// Whether the company lets an operator pause a call's recording for a
+    /// sensitive moment (no, unless an admin said so).
+    pub async fn recording_pause_allowed(&self) -> Result<bool> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT recording_pause_allowed FROM call_settings WHERE company_id = $1")
+                .bind(self.company_id().0)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.is_some_and(|(v,)| v != 0))
+    }
+
+    pub async fn set_recording_pause_allowed(&self, allowed: bool) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO call_settings (company_id, recording_pause_allowed) VALUES ($1, $2)
+             ON CONFLICT (company_id) DO UPDATE SET recording_pause_allowed = excluded.recording_pause_allowed",
+        )
+        .bind(self.company_id().0)
+        .bind(i64::from(allowed))
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     pub async fn set_recording_retention(&self, days: i64) -> Result<()> {

@@ -1753,6 +1753,12 @@ mod interaction_queries {
         sa.set_ivr(None).await.unwrap();
         assert_eq!((sa.ivr().await.unwrap(), sa.recording_retention().await.unwrap()), (None, 30));
         assert!(matches!(sa.set_recording_retention(-1).await, Err(StoreError::Invalid(_))));
+        // Record pause: off unless allowed, per company, beside the rest.
+        assert!(!sa.recording_pause_allowed().await.unwrap());
+        sa.set_recording_pause_allowed(true).await.unwrap();
+        assert!(sa.recording_pause_allowed().await.unwrap());
+        assert!(!sb.recording_pause_allowed().await.unwrap(), "another company's stays off");
+        assert_eq!(sa.recording_retention().await.unwrap(), 30, "the pause setting kept the retention");
         // Queue settings sit beside the menu and the retention, per company.
         assert_eq!(sa.queue_settings().await.unwrap(), None);
         sa.set_queue_settings(Some("{\"ring_timeout_seconds\":20}")).await.unwrap();

@@ -304,8 +304,10 @@ pub struct ControlOut {
 /// `consult_talking` or `consult_missed` on the event stream), `conference`
 /// brings the caller in (all three hear each other), `end_consult` lets the
 /// colleague go; completing it is `POST …/transfer` to the colleague, who
-/// takes the call without ringing again. Only the agent on the call;
-/// audited.
+/// takes the call without ringing again. `record_pause` and
+/// `record_resume` silence the recording for a sensitive moment (403
+/// `recording_pause_not_allowed` unless the company allows it; the gap is
+/// in the call's `recording_gaps`). Only the agent on the call; audited.
 #[utoipa::path(post, path = "/api/v1/interactions/{id}/control", tag = "interactions", params(("id" = i64, Path)), request_body = ControlIn,
     responses((status = 200, body = ControlOut), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
@@ -325,6 +327,8 @@ pub async fn control(
         "hang_up" => Some(Control::HangUp),
         "conference" => Some(Control::Conference),
         "end_consult" => Some(Control::EndConsult),
+        "record_pause" => Some(Control::RecordPause(true)),
+        "record_resume" => Some(Control::RecordPause(false)),
         "consult" => None,
         "keys" => {
             let keys: Vec<char> = body.keys.as_deref().unwrap_or("").chars().collect();
@@ -340,7 +344,8 @@ pub async fn control(
         }
         other => {
             return Err(ApiError::invalid(format!(
-                "action {other:?} is not hold, resume, mute, unmute, hang_up, keys, consult, conference or end_consult"
+                "action {other:?} is not hold, resume, mute, unmute, hang_up, keys, consult, conference, end_consult, \
+                 record_pause or record_resume"
             ))
             .field("action")
             .param("value", other.to_owned()))
@@ -352,6 +357,15 @@ pub async fn control(
     let i = s.interaction(id).await?.ok_or_else(|| ApiError::not_found("interaction"))?;
     if i.handled_by != Some(auth.staff) {
         return Err(ApiError::not_found("interaction"));
+    }
+    // Pausing the recording is the company's choice (off unless an admin
+    // allowed it).
+    if matches!(what, Some(Control::RecordPause(true))) && !s.recording_pause_allowed().await? {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "recording_pause_not_allowed",
+            "your company does not allow pausing a call's recording",
+        ));
     }
     let mut detail = String::new();
     let what = if let Some(what) = what {

@@ -58,6 +58,43 @@ pub struct InteractionOut {
     /// offered it, who missed it, who answered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<EventOut>>,
+    /// Where the recording was paused (only when one interaction is read):
+    /// seconds from its start; silence there on both channels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recording_gaps: Option<Vec<GapOut>>,
+}
+
+/// A stretch of a recording paused for a sensitive moment.
+#[derive(Debug, Serialize, ToSchema, PartialEq)]
+pub struct GapOut {
+    pub from_s: f64,
+    /// `null` while it is still paused.
+    pub to_s: Option<f64>,
+}
+
+/// The paused stretches of a call's recording, from its story: each
+/// `recording_paused` to the next `recording_resumed` (or the call's end),
+/// in seconds since the call arrived — when its recording began.
+fn recording_gaps(arrived_at: &str, ended_at: Option<&str>, events: &[EventOut]) -> Vec<GapOut> {
+    let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok();
+    let Some(start) = at(arrived_at) else { return Vec::new() };
+    let secs = |t: &str| at(t).map(|t| ((t - start).num_milliseconds() as f64 / 1000.0).max(0.0));
+    let mut gaps: Vec<GapOut> = Vec::new();
+    for e in events {
+        match (e.kind.as_str(), gaps.last_mut()) {
+            ("recording_paused", last) if last.as_ref().is_none_or(|g| g.to_s.is_some()) => {
+                if let Some(from_s) = secs(&e.at) {
+                    gaps.push(GapOut { from_s, to_s: None });
+                }
+            }
+            ("recording_resumed", Some(g)) if g.to_s.is_none() => g.to_s = secs(&e.at),
+            _ => {}
+        }
+    }
+    if let Some(g) = gaps.last_mut().filter(|g| g.to_s.is_none()) {
+        g.to_s = ended_at.and_then(secs);
+    }
+    gaps
 }
 
 #[derive(Serialize, ToSchema)]
@@ -115,6 +152,7 @@ async fn out(state: &AppState, auth: &Auth, naming: &Naming, i: Interaction) -> 
         identity: if i.caller_verified { "verified" } else { "unverified" }.to_owned(),
         campaign: i.campaign,
         events: None,
+        recording_gaps: None,
     })
 }
 
@@ -255,6 +293,7 @@ pub async fn get(
         };
         events.push(EventOut { at: e.at, kind: e.kind.as_str().to_owned(), staff, detail: e.detail });
     }
+    o.recording_gaps = Some(recording_gaps(&o.arrived_at, o.ended_at.as_deref(), &events));
     o.events = Some(events);
     Ok(Json(o))
 }
@@ -394,4 +433,30 @@ pub async fn delete_number(
     s.delete_number(n.as_str()).await?;
     s.audit(&auth.username, "delete", "number", n.as_str(), "").await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(at: &str, kind: &str) -> EventOut {
+        EventOut { at: at.into(), kind: kind.into(), staff: None, detail: String::new() }
+    }
+
+    #[test]
+    fn a_recordings_gaps_pair_each_pause_with_its_resume_or_the_end() {
+        let events = [
+            ev("2026-11-27T10:00:05Z", "answered"),
+            ev("2026-11-27T10:00:10.500Z", "recording_paused"),
+            ev("2026-11-27T10:00:12Z", "recording_paused"),
+            ev("2026-11-27T10:00:20Z", "recording_resumed"),
+            ev("2026-11-27T10:00:21Z", "recording_resumed"),
+            ev("2026-11-27T10:00:30Z", "recording_paused"),
+        ];
+        let want = [GapOut { from_s: 10.5, to_s: Some(20.0) }, GapOut { from_s: 30.0, to_s: Some(40.0) }];
+        assert_eq!(recording_gaps("2026-11-27T10:00:00Z", Some("2026-11-27T10:00:40Z"), &events), want);
+        let open = recording_gaps("2026-11-27T10:00:00Z", None, &events[5..]);
+        assert_eq!(open, [GapOut { from_s: 30.0, to_s: None }]);
+        assert!(recording_gaps("not a time", None, &events).is_empty());
+    }
 }

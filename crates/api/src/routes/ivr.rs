@@ -256,12 +256,20 @@ pub async fn delete(State(state): State<AppState>, auth: Allowed<Admins>) -> Api
 pub struct RetentionDef {
     /// Recordings older than this many days are deleted; 0 keeps them.
     pub days: i64,
+    /// Whether an operator may pause a call's recording for a sensitive
+    /// moment (a card number). Absent when setting: unchanged.
+    #[serde(default)]
+    pub pause_allowed: Option<bool>,
 }
 
 /// How long the company's recordings are kept (supervisors and admins).
 #[utoipa::path(get, path = "/api/v1/recordings/retention", tag = "company", responses((status = 200, body = RetentionDef)))]
 pub async fn get_retention(State(state): State<AppState>, auth: Allowed<Auditors>) -> ApiResult<Json<RetentionDef>> {
-    Ok(Json(RetentionDef { days: state.store.company(auth.company).recording_retention().await? }))
+    let s = state.store.company(auth.company);
+    Ok(Json(RetentionDef {
+        days: s.recording_retention().await?,
+        pause_allowed: Some(s.recording_pause_allowed().await?),
+    }))
 }
 
 /// Set how long recordings are kept (admins).
@@ -278,7 +286,11 @@ pub async fn put_retention(
     let s = state.store.company(auth.company);
     s.set_recording_retention(body.days).await?;
     s.audit(&auth.username, "update", "recording_retention", "", &body.days.to_string()).await?;
-    Ok(Json(body))
+    if let Some(allowed) = body.pause_allowed {
+        s.set_recording_pause_allowed(allowed).await?;
+        s.audit(&auth.username, "update", "recording_pause_allowed", "", &allowed.to_string()).await?;
+    }
+    Ok(Json(RetentionDef { days: body.days, pause_allowed: Some(s.recording_pause_allowed().await?) }))
 }
 
 #[cfg(test)]

@@ -67,6 +67,10 @@ pub(super) async fn page(State(state): State<AppState>, user: User) -> Response 
     let Ok(channels) = channels else {
         return crate::error::ApiError::internal().into_response();
     };
+    let (Ok(retention_days), Ok(pause_allowed)) = (s.recording_retention().await, s.recording_pause_allowed().await)
+    else {
+        return crate::error::ApiError::internal().into_response();
+    };
     let mail = Mail {
         settings,
         mailings,
@@ -314,6 +318,17 @@ pub(super) async fn page(State(state): State<AppState>, user: User) -> Response 
             }
             (mail_card(tr, &user, &mail, &staff))
             (channels_card(tr, &user, &channels))
+            // Recordings: how long they are kept, and whether an operator
+            // may pause one for a sensitive moment.
+            section.card #recordings aria-labelledby="h-recordings" {
+                h2 #h-recordings { (tr.t("admin-recordings")) }
+                form #recordings-form.grid {
+                    label data-field="days" { (tr.t("admin-rec-days")) input #rec-days type="number" min="0" max="36500" value=(retention_days); span.field-error {} }
+                    label { input #rec-pause type="checkbox" checked[pause_allowed]; " " (tr.t("admin-rec-pause")) }
+                    button type="submit" { (tr.t("admin-save")) }
+                }
+                p #recordings-msg role="status" {}
+            }
             section.card aria-labelledby="h-numbers" {
                 h2 #h-numbers { (tr.t("admin-numbers")) }
                 table {

@@ -291,6 +291,7 @@ async fn desk(State(state): State<AppState>, user: User) -> Response {
                         button #call-hold.secondary type="button" aria-pressed="false" { (tr.t("call-hold")) }
                         button #call-mute.secondary type="button" aria-pressed="false" { (tr.t("call-mute")) }
                         button #call-hang-up.danger type="button" { (tr.t("call-hang-up")) }
+                        button #call-record.secondary type="button" aria-pressed="false" { (tr.t("call-record-pause")) }
                         input #call-keys inputmode="tel" size="6" autocomplete="off" aria-label=(tr.t("call-keys")) placeholder=(tr.t("call-keys"));
                         button #call-keys-send.secondary type="button" { (tr.t("call-keys-send")) }
                         button #xfer-manager.secondary type="button" { (tr.t("call-transfer-manager")) }
