@@ -9,7 +9,7 @@ use crate::registrar::{Refused, Registrar};
 use crate::session::{answer_reoffer, Session};
 use crate::{Arrival, Brain, CallEnd, Control, Incoming, Refusal, SipConfig, SipError};
 use centrala_call::ivr::{Hours, IvrConfig};
-use centrala_call::queued::{AcdReport, Coach, QCmd, QEnd, QInput, Queued};
+use centrala_call::queued::{AcdReport, Coach, ConsultStep, QCmd, QEnd, QInput, Queued};
 use centrala_call::session::{Cmd, End, Input, IvrCall};
 use centrala_media::latch::Latch;
 use centrala_media::sdp_neg;
@@ -914,7 +914,7 @@ async fn queued<B: Brain>(
                             if let Some(leg) = c.leg.as_ref().filter(|_| !c.conference) {
                                 conference(&media, talking, leg);
                                 c.conference = true;
-                                let step = centrala_call::queued::ConsultStep::Conference;
+                                let step = ConsultStep::Conference;
                                 ctx.brain.report(arrival, AcdReport::Consult { agent: *by, colleague: c.staff, step });
                             }
                         }
@@ -922,15 +922,7 @@ async fn queued<B: Brain>(
                     }
                     Some(Control::EndConsult) => {
                         if let Some(c) = consult.take() {
-                            c.stop.cancel();
-                            if let Some(leg) = c.leg {
-                                leg.hang_up(&ctx.core).await;
-                            }
-                            if let Some((by, talking)) = &agent {
-                                rejoin(&media, talking, listener.as_ref());
-                                let step = centrala_call::queued::ConsultStep::Ended;
-                                ctx.brain.report(arrival, AcdReport::Consult { agent: *by, colleague: c.staff, step });
-                            }
+                            consult_over(ctx, arrival, c, true, &media, agent.as_ref(), listener.as_ref()).await;
                         }
                         continue;
                     }
@@ -1026,7 +1018,6 @@ async fn queued<B: Brain>(
                     continue;
                 },
                 Some((staff, r)) = consult_results.recv() => {
-                    use centrala_call::queued::ConsultStep;
                     let current = consult.as_ref().is_some_and(|c| c.staff == staff && c.leg.is_none());
                     match (r, &agent, current) {
                         (Ok(leg), Some((by, talking)), true) => {
@@ -1063,14 +1054,7 @@ async fn queued<B: Brain>(
                     match e {
                         LegEvent::Ended => {
                             if let Some(c) = consult.take() {
-                                if let Some(leg) = c.leg {
-                                    leg.end(&ctx.core).await;
-                                }
-                                if let Some((by, talking)) = &agent {
-                                    rejoin(&media, talking, listener.as_ref());
-                                    let step = centrala_call::queued::ConsultStep::Ended;
-                                    ctx.brain.report(arrival, AcdReport::Consult { agent: *by, colleague: c.staff, step });
-                                }
+                                consult_over(ctx, arrival, c, false, &media, agent.as_ref(), listener.as_ref()).await;
                             }
                         }
                         LegEvent::Refer(_, handle) => {
@@ -1272,6 +1256,33 @@ struct Consulted {
     stop: CancellationToken,
     leg: Option<Leg>,
     conference: bool,
+}
+
+/// The consulted colleague leaves — let go by us (`bye`) or hung up: the
+/// caller and the agent talk on, and the agent's desk hears it.
+async fn consult_over<B: Brain>(
+    ctx: &Ctx<B>,
+    arrival: &Arrival,
+    c: Consulted,
+    bye: bool,
+    caller: &Media,
+    agent: Option<&(i64, Leg)>,
+    listener: Option<&Listener>,
+) {
+    c.stop.cancel();
+    match (c.leg, bye) {
+        (Some(leg), true) => {
+            leg.hang_up(&ctx.core).await;
+        }
+        (Some(leg), false) => {
+            leg.end(&ctx.core).await;
+        }
+        (None, _) => {}
+    }
+    if let Some((by, talking)) = agent {
+        rejoin(caller, talking, listener);
+        ctx.brain.report(arrival, AcdReport::Consult { agent: *by, colleague: c.staff, step: ConsultStep::Ended });
+    }
 }
 
 /// The caller and the agent hear each other only (again): after a
