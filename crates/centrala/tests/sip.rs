@@ -174,6 +174,37 @@ fn talking_scenario(dir: &Path, repeats: usize) -> PathBuf {
 
 /// The newest interaction's id once `user` handles it (0 if not within
 /// `tries` tenths of a second).
+/// A client of the operators calls to order and talks for `repeats` turns
+/// of SIPp's speech (4.7 s each), within `timeout`; joined for SIPp's result.
+async fn talking_caller(
+    http: &reqwest::Client,
+    server: &Server,
+    sup: &str,
+    dir: &Path,
+    repeats: usize,
+    timeout: &'static str,
+) -> std::thread::JoinHandle<Sipp> {
+    let (_, phone) = operators_client(http, server, sup, "order").await;
+    let work = dir.to_owned();
+    let file = talking_scenario(&work, repeats);
+    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
+    std::thread::spawn(move || {
+        let args = [sip.as_str(), "-l", "1", "-trace_err", "-s", "38733555000", "-key", "caller", &number];
+        sipp_within(&work, &file, free_udp_port(), &args, timeout)
+    })
+}
+
+/// What a baresip phone writing to `dir` (sndfile) heard: its first
+/// `*-dec.wav` dump.
+fn dump_of(dir: &Path) -> Vec<u8> {
+    let dump = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
+        .unwrap_or_else(|| panic!("no dump: {}", std::fs::read_to_string(dir.join("log")).unwrap_or_default()));
+    std::fs::read(dump).unwrap()
+}
+
 async fn handled_by(http: &reqwest::Client, server: &Server, token: &str, user: &str, tries: u32) -> i64 {
     for _ in 0..tries {
         let list = get(http, server, token, "/api/v1/interactions").await;
@@ -1601,11 +1632,7 @@ async fn a_supervisor_listens_in_hearing_both_sides_unheard() {
     until_registered(&http, &server, &sup, "202", &dir.path().join("nina/log")).await;
     ready(&http, &server, "op.ana").await;
 
-    let (_, phone) = operators_client(&http, &server, &sup, "order").await;
-    let work = dir.path().to_owned();
-    let file = talking_scenario(&work, 4);
-    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
-    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
+    let run = talking_caller(&http, &server, &sup, dir.path(), 4, "40s").await;
 
     // Once op.ana talks, sup.nina listens in; an operator may not.
     let id = handled_by(&http, &server, &sup, "op.ana", 150).await;
@@ -1639,12 +1666,7 @@ async fn a_supervisor_listens_in_hearing_both_sides_unheard() {
     assert_eq!(listen("sup.nina").await.status(), 409);
 
     // sup.nina heard op.ana (600 Hz) and the caller (the rest).
-    let dump = std::fs::read_dir(dir.path().join("nina"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
-        .unwrap_or_else(|| panic!("no dump: {}", std::fs::read_to_string(dir.path().join("nina/log")).unwrap()));
-    let heard = std::fs::read(dump).unwrap();
+    let heard = dump_of(&dir.path().join("nina"));
     let (samples, rate) = channel(&heard, 0);
     let (ana_share, rest) = tone_share(&samples, rate, 600.0);
     assert!(ana_share > 0.1 && rest > 150.0, "the listener heard: 600 Hz share {ana_share:.2}, the rest {rest:.0} rms");
@@ -1698,11 +1720,7 @@ async fn a_supervisor_whispers_to_the_operator_then_joins_the_call() {
     until_registered(&http, &server, &sup, "202", &dir.path().join("nina/log")).await;
     ready(&http, &server, "op.ana").await;
 
-    let (_, phone) = operators_client(&http, &server, &sup, "order").await;
-    let work = dir.path().to_owned();
-    let file = talking_scenario(&work, 6);
-    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
-    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
+    let run = talking_caller(&http, &server, &sup, dir.path(), 6, "40s").await;
     let id = handled_by(&http, &server, &sup, "op.ana", 150).await;
     assert!(id > 0, "op.ana did not take the call: {}", server.log_so_far());
     let listen = |mode: &'static str| {
@@ -1745,12 +1763,7 @@ async fn a_supervisor_whispers_to_the_operator_then_joins_the_call() {
         "the caller heard 1 kHz for {caller_heard} s; sup.nina had joined for {barged_for:.1} s"
     );
     // What op.ana heard: sup.nina all along, whispering and joined.
-    let dump = std::fs::read_dir(dir.path().join("ana"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
-        .expect("op.ana's phone wrote what it heard");
-    let (samples, rate) = channel(&std::fs::read(dump).unwrap(), 0);
+    let (samples, rate) = channel(&dump_of(&dir.path().join("ana")), 0);
     let ana_heard = tone_seconds(&samples, rate, 1000.0).iter().filter(|t| **t).count() as f64;
     assert!(ana_heard >= caller_heard + 6.0, "op.ana heard 1 kHz for {ana_heard} s, the caller for {caller_heard} s");
     let admin = login(&http, &server, "admin").await;
@@ -1821,14 +1834,7 @@ async fn a_warm_transfer_consults_confers_and_hands_the_caller_over() {
     ready(&http, &server, "op.ana").await;
     let ana = login(&http, &server, "op.ana").await;
 
-    let (_, phone) = operators_client(&http, &server, &sup, "order").await;
-    let work = dir.path().to_owned();
-    let file = talking_scenario(&work, 8);
-    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
-    let run = std::thread::spawn(move || {
-        let args = [sip.as_str(), "-l", "1", "-trace_err", "-s", "38733555000", "-key", "caller", &number];
-        sipp_within(&work, &file, free_udp_port(), &args, "60s")
-    });
+    let run = talking_caller(&http, &server, &sup, dir.path(), 8, "60s").await;
     let id = handled_by(&http, &server, &sup, "op.ana", 150).await;
     assert!(id > 0, "op.ana took the call: {}", server.log_so_far());
     let control = |body: Value| {
@@ -1963,11 +1969,7 @@ async fn the_agent_pauses_the_recording_for_a_sensitive_moment() {
     let ana = login(&http, &server, "op.ana").await;
     let admin = login(&http, &server, "admin").await;
 
-    let (_, phone) = operators_client(&http, &server, &sup, "order").await;
-    let work = dir.path().to_owned();
-    let file = talking_scenario(&work, 6);
-    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
-    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
+    let run = talking_caller(&http, &server, &sup, dir.path(), 6, "40s").await;
     let id = handled_by(&http, &server, &sup, "op.ana", 150).await;
     assert!(id > 0, "op.ana took the call: {}", server.log_so_far());
     let answered = std::time::Instant::now();
@@ -3503,11 +3505,7 @@ async fn the_agent_holds_mutes_and_hangs_up_from_the_desk_whatever_the_phone() {
     let ana = login(&http, &server, "op.ana").await;
 
     // A client calls for an order and speaks for a long while.
-    let (_, phone) = operators_client(&http, &server, &sup, "order").await;
-    let work = dir.path().to_owned();
-    let file = talking_scenario(&work, 6);
-    let (sip, number) = (server.sip.clone(), phone.trim_start_matches('+').to_owned());
-    let run = std::thread::spawn(move || sipp(&sip, &file, &["-s", "38733555000", "-key", "caller", &number], &work));
+    let run = talking_caller(&http, &server, &sup, dir.path(), 6, "40s").await;
     let id = handled_by(&http, &server, &sup, "op.ana", 150).await;
     assert!(id > 0, "op.ana took the call: {}", server.stop().join("\n"));
     let answered = std::time::Instant::now();
@@ -3567,12 +3565,7 @@ async fn the_agent_holds_mutes_and_hangs_up_from_the_desk_whatever_the_phone() {
     assert!(muted < 20.0, "muted, the caller hears nothing of the agent (rms {muted:.1})");
 
     // On hold the agent hears nothing of the caller; before and after, it does.
-    let dump = std::fs::read_dir(dir.path().join("ana"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
-        .unwrap_or_else(|| panic!("no dump: {}", std::fs::read_to_string(dir.path().join("ana/log")).unwrap()));
-    let heard = std::fs::read(dump).unwrap();
+    let heard = dump_of(&dir.path().join("ana"));
     let (samples, rate) = channel(&heard, 0);
     let held = rms(window(&samples, rate, hold + 0.7, resume - 0.7));
     let talked = rms(window(&samples, rate, resume + 0.7, mute - 0.5));
