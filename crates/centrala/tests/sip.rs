@@ -194,6 +194,31 @@ async fn talking_caller(
     })
 }
 
+/// A staff phone (baresip) in `dir` for SIP user `user` that "speaks" a
+/// `freq` tone, with more lines for its config (`extra`: `RECORDING` to
+/// keep what it hears; `{dir}` stands for its folder), registered before
+/// it is returned.
+async fn toned_phone(
+    http: &reqwest::Client,
+    server: &Server,
+    sup: &str,
+    dir: &Path,
+    user: &str,
+    freq: f64,
+    extra: &str,
+) -> Phone {
+    let voice = dir.with_extension("wav");
+    tone_wav(&voice, freq, 90);
+    let extra = extra.replace("{dir}", &dir.display().to_string());
+    let phone = Phone::start_with(dir, &server.sip, user, "demo", &voice, true, &extra, "");
+    until_registered(http, server, sup, user, &dir.join("log")).await;
+    phone
+}
+
+/// `toned_phone`'s config lines for a phone that writes what it hears and
+/// says to WAV files in its folder (baresip's sndfile module).
+const RECORDING: &str = "module sndfile.so\nsnd_path {dir}\n";
+
 /// What a baresip phone writing to `dir` (sndfile) heard: its first
 /// `*-dec.wav` dump.
 fn dump_of(dir: &Path) -> Vec<u8> {
@@ -597,13 +622,6 @@ impl Phone {
     /// A phone that answers at once (`answer`) or only rings.
     fn start_answering(dir: &Path, registrar: &str, user: &str, password: &str, speech: &Path, answer: bool) -> Phone {
         Phone::start_with(dir, registrar, user, password, speech, answer, "", "")
-    }
-
-    /// A phone that also writes what it hears and says to WAV files in
-    /// `dir` (baresip's sndfile module: `dump-*-dec.wav` is what it heard).
-    fn start_recording(dir: &Path, registrar: &str, user: &str, password: &str, speech: &Path) -> Phone {
-        let extra = format!("module sndfile.so\nsnd_path {}\n", dir.display());
-        Phone::start_with(dir, registrar, user, password, speech, true, &extra, "")
     }
 
     /// A phone with more lines for its `config` (`extra`) and more
@@ -1623,13 +1641,8 @@ async fn a_supervisor_listens_in_hearing_both_sides_unheard() {
     let sup = login(&http, &server, "sup.nina").await;
     // op.ana's phone "speaks" a 600 Hz tone, sup.nina's a 1 kHz tone: the
     // caller speaks (SIPp's capture, played again and again).
-    let (ana_voice, nina_voice) = (dir.path().join("ana.wav"), dir.path().join("nina.wav"));
-    tone_wav(&ana_voice, 600.0, 90);
-    tone_wav(&nina_voice, 1000.0, 90);
-    let _ana = Phone::start(&dir.path().join("ana"), &server.sip, "203", "demo", &ana_voice);
-    let _nina = Phone::start_recording(&dir.path().join("nina"), &server.sip, "202", "demo", &nina_voice);
-    until_registered(&http, &server, &sup, "203", &dir.path().join("ana/log")).await;
-    until_registered(&http, &server, &sup, "202", &dir.path().join("nina/log")).await;
+    let _ana = toned_phone(&http, &server, &sup, &dir.path().join("ana"), "203", 600.0, "").await;
+    let _nina = toned_phone(&http, &server, &sup, &dir.path().join("nina"), "202", 1000.0, RECORDING).await;
     ready(&http, &server, "op.ana").await;
 
     let run = talking_caller(&http, &server, &sup, dir.path(), 4, "40s").await;
@@ -1690,10 +1703,16 @@ async fn a_supervisor_listens_in_hearing_both_sides_unheard() {
 /// The 1 kHz share of each second of `samples`, as 0/1: whether that
 /// second carries the tone (a third or more of its power).
 fn tone_seconds(samples: &[f64], rate: u32, freq: f64) -> Vec<bool> {
+    seconds_with(samples, rate, freq, 0.3)
+}
+
+/// Per whole second of `samples`: whether `freq` carries more than `share`
+/// of its power.
+fn seconds_with(samples: &[f64], rate: u32, freq: f64, share: f64) -> Vec<bool> {
     samples
         .chunks(rate as usize)
         .filter(|c| c.len() == rate as usize)
-        .map(|c| tone_share(c, rate, freq).0 > 0.3)
+        .map(|c| tone_share(c, rate, freq).0 > share)
         .collect()
 }
 
@@ -1711,13 +1730,8 @@ async fn a_supervisor_whispers_to_the_operator_then_joins_the_call() {
     let server = Server::start(&dir.path().join("data"), true);
     let http = reqwest::Client::new();
     let sup = login(&http, &server, "sup.nina").await;
-    let (ana_voice, nina_voice) = (dir.path().join("ana.wav"), dir.path().join("nina.wav"));
-    tone_wav(&ana_voice, 600.0, 90);
-    tone_wav(&nina_voice, 1000.0, 90);
-    let _ana = Phone::start_recording(&dir.path().join("ana"), &server.sip, "203", "demo", &ana_voice);
-    let _nina = Phone::start(&dir.path().join("nina"), &server.sip, "202", "demo", &nina_voice);
-    until_registered(&http, &server, &sup, "203", &dir.path().join("ana/log")).await;
-    until_registered(&http, &server, &sup, "202", &dir.path().join("nina/log")).await;
+    let _ana = toned_phone(&http, &server, &sup, &dir.path().join("ana"), "203", 600.0, RECORDING).await;
+    let _nina = toned_phone(&http, &server, &sup, &dir.path().join("nina"), "202", 1000.0, "").await;
     ready(&http, &server, "op.ana").await;
 
     let run = talking_caller(&http, &server, &sup, dir.path(), 6, "40s").await;
@@ -1784,12 +1798,7 @@ fn heard_seconds(dir: &Path, freq: f64, share: f64) -> Vec<bool> {
     let mut out = Vec::new();
     for d in dumps {
         let (samples, rate) = channel(&std::fs::read(d).unwrap(), 0);
-        out.extend(
-            samples
-                .chunks(rate as usize)
-                .filter(|c| c.len() == rate as usize)
-                .map(|c| tone_share(c, rate, freq).0 > share),
-        );
+        out.extend(seconds_with(&samples, rate, freq, share));
     }
     out
 }
@@ -1817,20 +1826,12 @@ async fn a_warm_transfer_consults_confers_and_hands_the_caller_over() {
     let server = Server::start(&dir.path().join("data"), true);
     let http = reqwest::Client::new();
     let sup = login(&http, &server, "sup.nina").await;
-    let (ana_voice, nina_voice) = (dir.path().join("ana.wav"), dir.path().join("nina.wav"));
-    tone_wav(&ana_voice, 600.0, 90);
-    tone_wav(&nina_voice, 1000.0, 90);
-    let _ana = Phone::start_recording(&dir.path().join("ana"), &server.sip, "203", "demo", &ana_voice);
+    let _ana = toned_phone(&http, &server, &sup, &dir.path().join("ana"), "203", 600.0, RECORDING).await;
     // sup.nina's phone keeps what it hears and hangs up when told (ctrl_tcp).
     let ctrl = free_phone_port();
     let nina_dir = dir.path().join("nina");
-    let extra = format!(
-        "module sndfile.so\nsnd_path {}\nmodule_app menu.so\nmodule_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{ctrl}\n",
-        nina_dir.display()
-    );
-    let _nina = Phone::start_with(&nina_dir, &server.sip, "202", "demo", &nina_voice, true, &extra, "");
-    until_registered(&http, &server, &sup, "203", &dir.path().join("ana/log")).await;
-    until_registered(&http, &server, &sup, "202", &nina_dir.join("log")).await;
+    let extra = format!("{RECORDING}module_app menu.so\nmodule_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{ctrl}\n");
+    let _nina = toned_phone(&http, &server, &sup, &nina_dir, "202", 1000.0, &extra).await;
     ready(&http, &server, "op.ana").await;
     let ana = login(&http, &server, "op.ana").await;
 
@@ -1961,10 +1962,7 @@ async fn the_agent_pauses_the_recording_for_a_sensitive_moment() {
     let server = Server::start(&dir.path().join("data"), true);
     let http = reqwest::Client::new();
     let sup = login(&http, &server, "sup.nina").await;
-    let ana_voice = dir.path().join("ana.wav");
-    tone_wav(&ana_voice, 600.0, 90);
-    let _ana = Phone::start(&dir.path().join("ana"), &server.sip, "203", "demo", &ana_voice);
-    until_registered(&http, &server, &sup, "203", &dir.path().join("ana/log")).await;
+    let _ana = toned_phone(&http, &server, &sup, &dir.path().join("ana"), "203", 600.0, "").await;
     ready(&http, &server, "op.ana").await;
     let ana = login(&http, &server, "op.ana").await;
     let admin = login(&http, &server, "admin").await;
@@ -3497,10 +3495,7 @@ async fn the_agent_holds_mutes_and_hangs_up_from_the_desk_whatever_the_phone() {
     let http = reqwest::Client::new();
     let sup = login(&http, &server, "sup.nina").await;
     // op.ana's phone "speaks" a 600 Hz tone and keeps what it hears.
-    let ana_voice = dir.path().join("ana.wav");
-    tone_wav(&ana_voice, 600.0, 90);
-    let _ana = Phone::start_recording(&dir.path().join("ana"), &server.sip, "203", "demo", &ana_voice);
-    until_registered(&http, &server, &sup, "203", &dir.path().join("ana/log")).await;
+    let _ana = toned_phone(&http, &server, &sup, &dir.path().join("ana"), "203", 600.0, RECORDING).await;
     ready(&http, &server, "op.ana").await;
     let ana = login(&http, &server, "op.ana").await;
 

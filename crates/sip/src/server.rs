@@ -891,12 +891,8 @@ async fn queued<B: Brain>(
                                 }
                                 let stop = CancellationToken::new();
                                 consult = Some(Consulted { staff, stop: stop.clone(), leg: None, conference: false });
-                                let (core, tx) = (ctx.core.clone(), consult_tx.clone());
                                 let display = format!("Consult {display}");
-                                tokio::spawn(async move {
-                                    let r = crate::dial::dial(&core, &route, &display, CONSULT_RING, None, &stop).await;
-                                    let _ = tx.send((staff, r));
-                                });
+                                ring(ctx, staff, route, display, CONSULT_RING, stop, &consult_tx);
                             }
                             _ => info!(staff, "cannot consult now (no phone, nobody talks, or a consultation is on)"),
                         }
@@ -951,12 +947,8 @@ async fn queued<B: Brain>(
                         match (route, &listener, q.bridged_to()) {
                             (Some(route), None, Some(_)) => {
                                 listener = Some(Listener { staff, mode, leg: None });
-                                let (core, tx, stop) = (ctx.core.clone(), listen_tx.clone(), call_over.clone());
                                 let display = format!("Listen {display}");
-                                tokio::spawn(async move {
-                                    let r = crate::dial::dial(&core, &route, &display, LISTEN_RING, None, &stop).await;
-                                    let _ = tx.send((staff, r));
-                                });
+                                ring(ctx, staff, route, display, LISTEN_RING, call_over.clone(), &listen_tx);
                             }
                             _ => info!(staff, "cannot listen in now (no phone, someone listens, or nobody talks)"),
                         }
@@ -1114,11 +1106,7 @@ async fn queued<B: Brain>(
                     };
                     let stop = CancellationToken::new();
                     dialling.insert(staff, stop.clone());
-                    let (core, tx, display) = (ctx.core.clone(), results_tx.clone(), display.clone());
-                    tokio::spawn(async move {
-                        let r = crate::dial::dial(&core, &route, &display, AGENT_RING_LIMIT, None, &stop).await;
-                        let _ = tx.send((staff, r));
-                    });
+                    ring(ctx, staff, route, display.clone(), AGENT_RING_LIMIT, stop, &results_tx);
                 }
                 QCmd::CancelDial(staff) => {
                     if let Some(t) = dialling.get(&staff) {
@@ -1223,6 +1211,26 @@ async fn refer<B: Brain>(
 /// menu and the waiting).
 fn agent_leg_ended(staff: i64, m: MediaStats) {
     info!(staff, rtp_in = m.packets_in, rtp_out = m.packets_out, ms = m.duration_ms, "agent leg ended");
+}
+
+/// Rings a staff member's phone for the call, in a task of its own: at
+/// most `limit`, until `stop`; the leg (or why not) comes back on `to`
+/// under their staff id. An agent offered the call, a listener and a
+/// consulted colleague are all rung so.
+fn ring<B: Brain>(
+    ctx: &Ctx<B>,
+    staff: i64,
+    route: crate::dial::Route,
+    display: String,
+    limit: std::time::Duration,
+    stop: CancellationToken,
+    to: &mpsc::UnboundedSender<(i64, Result<Leg, Missed>)>,
+) {
+    let (core, to) = (ctx.core.clone(), to.clone());
+    tokio::spawn(async move {
+        let r = crate::dial::dial(&core, &route, &display, limit, None, &stop).await;
+        let _ = to.send((staff, r));
+    });
 }
 
 /// Who listens in to a call: their staff id, how they are to be heard,
