@@ -69,7 +69,7 @@ use utoipa::{
         routes::cases::create, routes::cases::list, routes::cases::get_one, routes::cases::change, routes::cases::note,
         routes::cases::rules, routes::cases::put_rules,
         routes::forms::list, routes::forms::put, routes::forms::submissions,
-        routes::chat::mine, routes::chat::get_one, routes::chat::accept, routes::chat::say, routes::chat::typing,
+        routes::softphone::socket, routes::chat::mine, routes::chat::get_one, routes::chat::accept, routes::chat::say, routes::chat::typing,
         routes::chat::read, routes::chat::close, routes::chat::channels, routes::chat::put_channels,
         routes::email::mailbox, routes::email::put_mailbox, routes::email::check, routes::email::mine, routes::email::get_one,
         routes::email::accept, routes::email::reply, routes::email::close, routes::email::attachment,
@@ -196,6 +196,7 @@ pub fn app(state: AppState) -> Router {
         .route("/interactions/{id}/transfer", post(calls::transfer))
         .route("/interactions/{id}/listen", post(calls::listen))
         .route("/interactions/{id}/control", post(calls::control))
+        .route("/softphone", get(routes::softphone::socket))
         .route("/interactions/{id}/transfer-targets", get(calls::transfer_targets))
         .route("/ivr", get(ivr::get).put(ivr::put).delete(ivr::delete))
         .route("/recordings/retention", get(ivr::get_retention).put(ivr::put_retention))

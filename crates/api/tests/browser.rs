@@ -11,64 +11,16 @@ use centrala_api::{app, state::Clock, ApiConfig, AppState};
 use centrala_desk::debt_status;
 use centrala_store::{demo, desk::OrderFilter, testing::TestDb};
 use chrono::{Datelike, NaiveDate};
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
-use std::{net::SocketAddr, path::PathBuf, process::Stdio, time::Duration};
+#[path = "common/chromium.rs"]
+mod chromium;
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+use chromium::{browser, free_port, have_chromium, start_driver};
+use fantoccini::{Client, Locator};
+use serde_json::json;
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
-}
-
-struct Driver(std::process::Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn free_port() -> u16 {
-    tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port()
-}
-
-async fn start_driver() -> (Driver, u16) {
-    let port = free_port().await;
-    let child = std::process::Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return (Driver(child), port);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not listen on {port}");
-}
-
-async fn browser(port: u16, profile: &std::path::Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1366,768", format!("--user-data-dir={}", profile.display()),
-            ]
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("a browser session")
 }
 
 /// Waits until the element's text satisfies `ok`, returning the text.
@@ -265,10 +217,7 @@ async fn serve(db: &TestDb) -> (AppState, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_takes_an_order_by_keyboard_in_bosnian_and_the_heads_and_finance_keep_the_day() {
-    if !std::path::Path::new(CHROMEDRIVER).exists() {
-        centrala_store::testing::tool_missing(&format!(
-            "{CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)"
-        ));
+    if !have_chromium() {
         return;
     }
     // The server: the demo company on a fixed day.
@@ -982,10 +931,7 @@ async fn wider_than_window(c: &Client) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its_wrap_up() {
     use centrala_acd::Event;
-    if !std::path::Path::new(CHROMEDRIVER).exists() {
-        centrala_store::testing::tool_missing(&format!(
-            "{CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)"
-        ));
+    if !have_chromium() {
         return;
     }
     let (db, company) = demo_db().await;
@@ -1594,10 +1540,7 @@ async fn shop(base: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visitor_chats_from_the_shop_with_an_operator_at_the_desk() {
-    if !std::path::Path::new(CHROMEDRIVER).exists() {
-        centrala_store::testing::tool_missing(&format!(
-            "{CHROMEDRIVER} is not installed (apt-get install chromium chromium-driver)"
-        ));
+    if !have_chromium() {
         return;
     }
     let (db, company) = demo_db().await;

@@ -920,6 +920,189 @@ function shortcut(ev) {
   }
 }
 
+// ---- the softphone: the browser as the operator's phone (CC-11) ------------
+// While it is on, one WebRTC connection stays up (set up once, so a call is
+// answered with no new handshake), with a WebSocket beside it that carries
+// the offer and answer, the rings, and the answer or decline. A lost
+// network reconnects by itself; a second window of the same person takes
+// the phone over. The server is ICE-lite: the browser's own candidates need
+// not be sent.
+const phone = { on: false, ws: null, pc: null, stream: null, ringing: null, retry: 0, ring: null };
+
+function spState(key) {
+  $("#sp-state").textContent = t(key);
+  $("#sp-state").dataset.state = key;
+}
+
+async function spDevices() {
+  const list = await navigator.mediaDevices.enumerateDevices();
+  const fill = (sel, kind, saved) => {
+    sel.replaceChildren(el("option", { value: "" }, t("sp-default")),
+      ...list.filter((d) => d.kind === kind && d.deviceId && d.deviceId !== "default")
+        .map((d) => el("option", { value: d.deviceId }, d.label || kind + " " + d.deviceId.slice(0, 6))));
+    sel.value = localStorage.getItem(saved) || "";
+    if (sel.value !== (localStorage.getItem(saved) || "")) sel.value = "";
+  };
+  fill($("#sp-mic"), "audioinput", "sp-mic");
+  fill($("#sp-speaker"), "audiooutput", "sp-speaker");
+  spSpeaker();
+}
+
+// The speaker chosen, where the browser lets a page choose one.
+function spSpeaker() {
+  const a = $("#sp-audio");
+  if (a.setSinkId) a.setSinkId(localStorage.getItem("sp-speaker") || "").catch(() => {});
+}
+
+async function spMicrophone() {
+  const mic = localStorage.getItem("sp-mic") || "";
+  return navigator.mediaDevices.getUserMedia({ audio: mic ? { deviceId: { exact: mic } } : true })
+    .catch(() => navigator.mediaDevices.getUserMedia({ audio: true }));
+}
+
+async function spConnect() {
+  if (!phone.on) return;
+  spState("sp-connecting");
+  try {
+    phone.stream = phone.stream || (await spMicrophone());
+  } catch (_) {
+    spOff();
+    $("#sp-msg").className = "error";
+    $("#sp-msg").textContent = t("sp-no-mic");
+    return;
+  }
+  spDevices().catch(() => {});
+  const ws = new WebSocket((location.protocol === "https:" ? "wss:" : "ws:") + "//" + location.host + "/api/v1/softphone");
+  const pc = new RTCPeerConnection();
+  phone.ws = ws;
+  phone.pc = pc;
+  for (const track of phone.stream.getAudioTracks()) pc.addTrack(track, phone.stream);
+  pc.ontrack = (ev) => { $("#sp-audio").srcObject = ev.streams[0] || new MediaStream([ev.track]); };
+  pc.onconnectionstatechange = () => {
+    if (pc !== phone.pc) return;
+    if (pc.connectionState === "connected") {
+      phone.retry = 0;
+      spState("sp-on");
+      $("#sp-msg").textContent = "";
+      follow().catch(() => {});
+    } else if (pc.connectionState === "failed" || pc.connectionState === "disconnected") spLost();
+  };
+  ws.onopen = async () => {
+    await pc.setLocalDescription(await pc.createOffer());
+    ws.send(JSON.stringify({ type: "offer", sdp: pc.localDescription.sdp }));
+  };
+  ws.onmessage = (ev) => spEvent(JSON.parse(ev.data), pc);
+  ws.onclose = () => { if (ws === phone.ws) spLost(); };
+}
+
+function spEvent(m, pc) {
+  if (pc !== phone.pc) return;
+  if (m.type === "answer") pc.setRemoteDescription({ type: "answer", sdp: m.sdp }).catch(spLost);
+  else if (m.type === "ring") spRing(m);
+  else if (m.type === "stopped" || m.type === "talking" || m.type === "ended") spRingEnd(m.call);
+  else if (m.type === "lost") spLost();
+  else if (m.type === "replaced") {
+    spOff();
+    spState("sp-replaced");
+  } else if (m.type === "error") {
+    spOff();
+    showError($("#sp-msg"), { body: { code: m.code } });
+  }
+}
+
+// A call rings the browser: the panel to answer it, and a ring tone.
+function spRing(m) {
+  phone.ringing = m.call;
+  $("#sp-from").textContent = t("sp-ringing", { from: m.from });
+  $("#sp-ring").hidden = false;
+  $("#sp-answer").focus();
+  if (!phone.ring) {
+    try {
+      const ctx = new AudioContext();
+      const beep = () => {
+        for (const f of [440, 480]) {
+          const o = ctx.createOscillator();
+          const g = ctx.createGain();
+          g.gain.value = 0.05;
+          o.frequency.value = f;
+          o.connect(g).connect(ctx.destination);
+          o.start();
+          o.stop(ctx.currentTime + 1);
+        }
+      };
+      beep();
+      phone.ring = { ctx, timer: setInterval(beep, 3000) };
+    } catch (_) { /* no sound: the panel still shows */ }
+  }
+}
+
+function spRingEnd(callId) {
+  if (phone.ringing !== null && callId !== undefined && callId !== phone.ringing) return;
+  phone.ringing = null;
+  $("#sp-ring").hidden = true;
+  if (phone.ring) {
+    clearInterval(phone.ring.timer);
+    phone.ring.ctx.close().catch(() => {});
+    phone.ring = null;
+  }
+}
+
+function spPick(answer) {
+  if (phone.ringing === null || !phone.ws) return;
+  phone.ws.send(JSON.stringify({ type: answer ? "answer" : "decline", call: phone.ringing }));
+  spRingEnd();
+}
+
+// The connection is gone (network change, server restart): again, after
+// a pause that grows to 15 s.
+function spLost() {
+  spClose();
+  if (!phone.on) return;
+  spState("sp-lost");
+  const wait = Math.min(15000, 500 * 2 ** phone.retry);
+  phone.retry += 1;
+  setTimeout(spConnect, wait);
+}
+
+function spClose() {
+  spRingEnd();
+  const { ws, pc } = phone;
+  phone.ws = null;
+  phone.pc = null;
+  if (ws) ws.close();
+  if (pc) pc.close();
+}
+
+function spOff() {
+  phone.on = false;
+  localStorage.setItem("sp-on", "0");
+  spClose();
+  if (phone.stream) for (const tr of phone.stream.getTracks()) tr.stop();
+  phone.stream = null;
+  $("#sp-toggle").setAttribute("aria-pressed", "false");
+  spState("sp-off");
+  follow().catch(() => {});
+}
+
+function spOn() {
+  phone.on = true;
+  phone.retry = 0;
+  localStorage.setItem("sp-on", "1");
+  $("#sp-toggle").setAttribute("aria-pressed", "true");
+  spConnect();
+}
+
+// Another microphone: its track replaces the one being sent, mid-call too.
+async function spChangeMic() {
+  localStorage.setItem("sp-mic", $("#sp-mic").value);
+  if (!phone.on || !phone.pc) return;
+  const stream = await spMicrophone();
+  const track = stream.getAudioTracks()[0];
+  for (const s of phone.pc.getSenders()) if (s.track && s.track.kind === "audio") await s.replaceTrack(track);
+  if (phone.stream) for (const tr of phone.stream.getTracks()) tr.stop();
+  phone.stream = stream;
+}
+
 if (document.body.dataset.page === "desk") {
   api("GET", "/client-types").then((ts) => { for (const x of ts) desk.types[x.code] = x.name; }).catch(() => {});
   const calls = new EventSource("/api/v1/events");
@@ -995,6 +1178,12 @@ if (document.body.dataset.page === "desk") {
   $("#call-keys-send").addEventListener("click", sendKeys);
   $("#call-keys").addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); sendKeys(); } });
   follow().catch(() => {});
+  $("#sp-toggle").addEventListener("click", () => (phone.on ? spOff() : spOn()));
+  $("#sp-answer").addEventListener("click", () => spPick(true));
+  $("#sp-decline").addEventListener("click", () => spPick(false));
+  $("#sp-mic").addEventListener("change", () => spChangeMic().catch(() => {}));
+  $("#sp-speaker").addEventListener("change", () => { localStorage.setItem("sp-speaker", $("#sp-speaker").value); spSpeaker(); });
+  if (localStorage.getItem("sp-on") === "1") spOn();
   $("#go-ready").addEventListener("click", () => setState("ready"));
   $("#go-not-ready").addEventListener("click", () => setState("not_ready", $("#nr-reason").value));
   $("#go-offline").addEventListener("click", () => setState("offline"));

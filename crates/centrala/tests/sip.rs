@@ -6,6 +6,8 @@
 //! Skips, saying so, when `sipp` is not installed (`.ci/run` installs it).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::zombie_processes)]
 
+#[path = "../../api/tests/common/chromium.rs"]
+mod chromium;
 mod common;
 
 use common::{Server, Tmpfs};
@@ -3928,4 +3930,147 @@ async fn a_progressive_campaign_rings_the_operator_then_the_client_inbound_first
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     let log = server.stop().join("\n");
     assert!(log.matches("campaign call ended").count() >= 5, "{log}");
+}
+
+/// The browser switches of a softphone test: media devices faked, the
+/// microphone a WAV file (looped), loopback allowed for WebRTC (our
+/// server's only candidate here), sound played without a click.
+fn softphone_switches(mic: &Path) -> Vec<String> {
+    vec![
+        "--use-fake-ui-for-media-stream".into(),
+        "--use-fake-device-for-media-stream".into(),
+        format!("--use-file-for-fake-audio-capture={}", mic.display()),
+        "--allow-loopback-in-peer-connection".into(),
+        "--autoplay-policy=no-user-gesture-required".into(),
+    ]
+}
+
+/// Logs `user` in on the login page of a browser session.
+async fn browser_login(c: &fantoccini::Client, server: &Server, user: &str) {
+    use fantoccini::Locator;
+    c.goto(&server.url("/login?lang=bs")).await.unwrap();
+    c.find(Locator::Css("#company")).await.unwrap().send_keys("demo").await.unwrap();
+    c.find(Locator::Css("#username")).await.unwrap().send_keys(user).await.unwrap();
+    c.find(Locator::Css("#password")).await.unwrap().send_keys("demo").await.unwrap();
+    c.find(Locator::Css("#login-form button")).await.unwrap().click().await.unwrap();
+    c.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css("#logout")).await.unwrap();
+}
+
+/// Runs `script` in the page until it returns `true` (at most 20 s).
+async fn page_until(c: &fantoccini::Client, script: &str, what: &str) {
+    for _ in 0..200 {
+        if c.execute(script, vec![]).await.ok().and_then(|v| v.as_bool()) == Some(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = c.execute("return document.body.innerText", vec![]).await.unwrap_or_default();
+    panic!("{what} did not happen; the page says: {page}");
+}
+
+/// CC-11: an operator at home with only a browser. With no phone of hers
+/// registered, "ready" is refused, saying why; she turns the desk's
+/// softphone on (a WebRTC connection to our relay: ICE-lite, DTLS-SRTP,
+/// G.711), her phone now counts as registered, and "ready" is taken. A
+/// SIPp caller is queued and rings her desk; she answers with a click.
+/// The caller hears her microphone (a 1 kHz tone from a file, on the
+/// recording's agent side, which is what the caller hears), the browser
+/// receives the caller's speech (its WebRTC statistics), and the one
+/// recording has both sides. When the caller hangs up the desk stops
+/// talking, and the phone stays connected for the next call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_answers_a_caller_with_the_softphone_in_her_browser() {
+    use fantoccini::Locator;
+    if !have_sipp() || !chromium::have_chromium() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let mic = dir.path().join("mic.wav");
+    tone_wav(&mic, 1000.0, 30);
+    let (_driver, port) = chromium::start_driver().await;
+    let c = chromium::browser_with(port, &dir.path().join("profile"), &softphone_switches(&mic)).await;
+    browser_login(&c, &server, "op.ana").await;
+    c.goto(&server.url("/desk")).await.unwrap();
+
+    // No phone: "ready" is refused with the reason in her language.
+    c.find(Locator::Css("#go-ready")).await.unwrap().click().await.unwrap();
+    page_until(
+        &c,
+        "return document.querySelector('#call-msg').textContent.startsWith('Vaš telefon nije registrovan')",
+        "the refusal in Bosnian",
+    )
+    .await;
+    let me = get(&http, &server, &login(&http, &server, "op.ana").await, "/api/v1/agents/me/state").await;
+    assert_ne!(me["state"], "available", "{me}");
+    assert_eq!(me["phone"]["registered"], false, "{me}");
+
+    // The softphone on: connected, and her phone is registered.
+    c.find(Locator::Css("#sp-toggle")).await.unwrap().click().await.unwrap();
+    page_until(&c, "return document.querySelector('#sp-state').dataset.state === 'sp-on'", "the softphone connecting")
+        .await;
+    page_until(&c, "return document.querySelector('#my-phone').dataset.ok === 'true'", "the phone shown as registered")
+        .await;
+    c.find(Locator::Css("#go-ready")).await.unwrap().click().await.unwrap();
+    let ana = login(&http, &server, "op.ana").await;
+    for _ in 0..50 {
+        if get(&http, &server, &ana, "/api/v1/agents/me/state").await["state"] == "available" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(get(&http, &server, &ana, "/api/v1/agents/me/state").await["state"], "available");
+
+    // A caller: it rings the desk, she answers there.
+    let run = talking_caller(&http, &server, &sup, dir.path(), 4, "60s").await;
+    page_until(&c, "return !document.querySelector('#sp-ring').hidden", "the desk ringing").await;
+    let ringing = c.find(Locator::Css("#sp-from")).await.unwrap().text().await.unwrap();
+    assert!(ringing.starts_with("Dolazni poziv"), "{ringing}");
+    c.find(Locator::Css("#sp-answer")).await.unwrap().click().await.unwrap();
+    let id = handled_by(&http, &server, &sup, "op.ana", 100).await;
+    assert!(id > 0, "op.ana did not take the call: {}", server.log_so_far());
+    page_until(
+        &c,
+        "return document.querySelector('#call').dataset.state === 'call_answered'",
+        "the call panel talking",
+    )
+    .await;
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    assert!(r.status.success(), "SIPp: {}", r.out);
+    let i = ended_call(&http, &server, &sup, id).await;
+    assert_eq!(i["handled_by"], "op.ana", "{i}");
+
+    // The browser heard the caller: packets and sound energy in.
+    let stats = c
+        .execute_async(
+            "const done = arguments[0]; phone.pc.getStats().then((s) => { let r = null; \
+             s.forEach((x) => { if (x.type === 'inbound-rtp' && x.kind === 'audio') r = x; }); \
+             done(r && { packets: r.packetsReceived, energy: r.totalAudioEnergy || 0 }); });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(stats["packets"].as_u64().unwrap_or(0) >= 300, "{stats}");
+    assert!(stats["energy"].as_f64().unwrap_or(0.0) > 0.0, "{stats}");
+    // The caller heard her microphone: 1 kHz on the agent side.
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&sup).send().await.unwrap();
+    let wav = wav.bytes().await.unwrap();
+    let (samples, rate) = channel(&wav, 1);
+    let heard = count(&tone_seconds(&samples, rate, 1000.0));
+    assert!(heard >= 8, "the caller heard 1 kHz for {heard} s of {} s", samples.len() / rate as usize);
+    // And the caller's side of the same recording carries the speech, no tone.
+    let (caller, _) = channel(&wav, 0);
+    let (caller_rms, _, _) = channel_rms(&wav);
+    assert!(caller_rms > 100.0, "the caller's side is silent: {caller_rms}");
+    assert_eq!(count(&tone_seconds(&caller, rate, 1000.0)), 0, "the caller's side has the agent's tone");
+    // The call is over on the desk; the phone stays for the next one.
+    page_until(&c, "return document.querySelector('#call').dataset.state === 'ended'", "the call panel ended").await;
+    let state = c.execute("return document.querySelector('#sp-state').dataset.state", vec![]).await.unwrap();
+    assert_eq!(state, "sp-on");
+    assert_eq!(get(&http, &server, &ana, "/api/v1/agents/me/state").await["phone"]["registered"], true);
+    c.close().await.unwrap();
+    server.stop();
 }

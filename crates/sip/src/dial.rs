@@ -6,6 +6,8 @@
 use crate::media::{Media, MediaCmd, MediaStats};
 use crate::server::{lock, Core};
 use crate::session::{answer_reoffer, Session};
+use crate::webphone::{WebLeg, WebPhone, WebSession};
+use crate::webrtc::WebRtcError;
 use centrala_media::latch::Latch;
 use centrala_media::srtp::{Keys, Srtp};
 use rsipstack::dialog::dialog::DialogState;
@@ -72,6 +74,14 @@ pub enum OutboundEnd {
     Failed(String),
 }
 
+/// Where a staff member's phone rings: a SIP phone (an INVITE), or the
+/// desk's softphone in their browser.
+#[derive(Clone)]
+pub(crate) enum Phone {
+    Sip(Route),
+    Web(Arc<WebPhone>),
+}
+
 /// Where an INVITE goes.
 #[derive(Debug, Clone)]
 pub(crate) struct Route {
@@ -84,8 +94,16 @@ pub(crate) struct Route {
     pub(crate) srtp: bool,
 }
 
-/// Where a registered SIP user's phone is (its newest contact).
-pub(crate) fn phone_of(core: &Core, user: &str) -> Option<Route> {
+/// Where a staff member's phone is: the desk's softphone while their desk
+/// has it on, else their SIP phone's newest registered contact.
+pub(crate) fn phone_of(core: &Core, user: &str) -> Option<Phone> {
+    if let Some(web) = core.web.of(user) {
+        return Some(Phone::Web(web));
+    }
+    sip_phone_of(core, user).map(Phone::Sip)
+}
+
+fn sip_phone_of(core: &Core, user: &str) -> Option<Route> {
     let registrar = lock(&core.registrar);
     let contact = registrar.contacts(core.now(), user).pop()?;
     let uri = Uri::try_from(contact.contact.as_str()).ok()?;
@@ -104,9 +122,18 @@ fn route_to_uri(text: &str) -> Result<Route, String> {
 }
 
 impl Dialer {
-    /// The Contact URIs of `user`'s phone registered now (empty: none).
+    /// The Contact URIs of `user`'s phone registered now (empty: none);
+    /// the desk's softphone, while connected, is `webrtc:<user>`, first.
     pub fn registered(&self, user: &str) -> Vec<String> {
-        lock(&self.core.registrar).contacts(self.core.now(), user).into_iter().map(|b| b.contact).collect()
+        let web = self.core.web.of(user).map(|_| format!("webrtc:{user}"));
+        let sip = lock(&self.core.registrar).contacts(self.core.now(), user).into_iter().map(|b| b.contact);
+        web.into_iter().chain(sip).collect()
+    }
+
+    /// Connects a desk's softphone: answers the browser's WebRTC offer and
+    /// makes it `user`'s phone until the session is dropped.
+    pub fn web_phone(&self, user: &str, offer: &str) -> Result<WebSession, WebRtcError> {
+        WebSession::connect(&self.core, user, offer)
     }
 
     /// Starts a click-to-call; progress comes on the returned channel.
@@ -129,6 +156,7 @@ impl Dialer {
                 .map_err(|e| DialError::NoRoute(req.target.clone(), e))?;
             Route { srtp: core.cfg.trunk_srtp_required, ..route }
         };
+        let target = Phone::Sip(target);
         let (tx, rx) = mpsc::unbounded_channel();
         let core = core.clone();
         let span = info_span!(parent: None, "click_to_call", agent = %req.agent, target = %req.target);
@@ -146,13 +174,24 @@ impl Dialer {
 
 /// One answered outbound leg.
 pub(crate) struct Leg {
-    pub(crate) dialog: InviteDialog,
-    id: String,
-    pub(crate) states: mpsc::UnboundedReceiver<DialogState>,
     pub(crate) media: Media,
-    /// What was negotiated, to answer the phone's later offers (hold).
-    session: Session,
-    sequencer: JoinHandle<()>,
+    signal: Signal,
+}
+
+/// How an answered leg is signalled. (One per leg: the sizes of its
+/// variants do not matter.)
+#[allow(clippy::large_enum_variant)]
+enum Signal {
+    Sip {
+        dialog: InviteDialog,
+        id: String,
+        states: mpsc::UnboundedReceiver<DialogState>,
+        /// What was negotiated, to answer the phone's later offers (hold).
+        session: Session,
+        sequencer: JoinHandle<()>,
+    },
+    /// A browser's softphone: the desk hangs up.
+    Web(WebLeg),
 }
 
 #[derive(Debug)]
@@ -164,15 +203,28 @@ pub(crate) enum Missed {
 
 impl Leg {
     pub(crate) async fn hang_up(self, core: &Core) -> MediaStats {
-        if let Err(e) = self.dialog.bye().await {
-            debug!(error = %e, "BYE");
+        if let Signal::Sip { dialog, .. } = &self.signal {
+            if let Err(e) = dialog.bye().await {
+                debug!(error = %e, "BYE");
+            }
         }
         self.end(core).await
     }
 
     pub(crate) async fn end(self, core: &Core) -> MediaStats {
-        core.forget(&self.id, &self.dialog, self.sequencer);
+        match self.signal {
+            Signal::Sip { dialog, id, sequencer, .. } => core.forget(&id, &dialog, sequencer),
+            Signal::Web(web) => web.release(),
+        }
         self.media.stop().await
+    }
+
+    /// The SIP dialog of a phone's leg (`None`: a browser's).
+    pub(crate) fn dialog(&self) -> Option<&InviteDialog> {
+        match &self.signal {
+            Signal::Sip { dialog, .. } => Some(dialog),
+            Signal::Web(_) => None,
+        }
     }
 }
 
@@ -180,6 +232,25 @@ impl Leg {
 /// it) and waits for the answer, at most `ring` and until `stop` (then the
 /// INVITE is cancelled).
 pub(crate) async fn dial(
+    core: &Arc<Core>,
+    phone: &Phone,
+    caller: &str,
+    ring: Duration,
+    recording: Option<PathBuf>,
+    stop: &CancellationToken,
+) -> Result<Leg, Missed> {
+    match phone {
+        Phone::Sip(route) => invite(core, route, caller, ring, recording, stop).await,
+        // A browser's leg is never recorded itself: its calls' other legs
+        // record both sides.
+        Phone::Web(web) => {
+            let (media, leg) = crate::webphone::ring(web.clone(), caller, ring, stop).await?;
+            Ok(Leg { media, signal: Signal::Web(leg) })
+        }
+    }
+}
+
+async fn invite(
     core: &Arc<Core>,
     route: &Route,
     caller: &str,
@@ -250,7 +321,7 @@ pub(crate) async fn dial(
             let remote = where_to.remote().unwrap_or_else(|| SocketAddr::new(route.to.ip(), where_to.port));
             let media = Media::start(socket, Latch::new(remote, Some(route.to.ip())), chosen, srtp, recording);
             let session = Session::new(core.local.ip().to_string(), port, where_to, chosen, ours);
-            Ok(Leg { dialog, id, states, media, session, sequencer })
+            Ok(Leg { media, signal: Signal::Sip { dialog, id, states, session, sequencer } })
         }
         Err(e) => {
             warn!(error = %e, "the answer has no usable SDP; hanging up");
@@ -273,7 +344,14 @@ pub(crate) enum LegEvent {
 /// Waits for the leg's next event that matters; the phone's later offers
 /// (hold, resume) are answered on the way.
 pub(crate) async fn next_event(leg: &mut Leg) -> LegEvent {
-    while let Some(s) = leg.states.recv().await {
+    let (states, session) = match &mut leg.signal {
+        Signal::Sip { states, session, .. } => (states, session),
+        Signal::Web(web) => {
+            web.ended().await;
+            return LegEvent::Ended;
+        }
+    };
+    while let Some(s) = states.recv().await {
         match s {
             DialogState::Terminated(_, why) => {
                 debug!(?why, "leg ended");
@@ -283,7 +361,7 @@ pub(crate) async fn next_event(leg: &mut Leg) -> LegEvent {
                 use rsipstack::sip::prelude::HeadersExt;
                 return LegEvent::Refer(crate::headers::user_of(req.header_value("Refer-To")), handle);
             }
-            DialogState::Updated(_, req, handle) => answer_reoffer(&mut leg.session, &leg.media, &req, handle).await,
+            DialogState::Updated(_, req, handle) => answer_reoffer(session, &leg.media, &req, handle).await,
             _ => {}
         }
     }
@@ -306,8 +384,8 @@ pub(crate) async fn ended(leg: &mut Leg) {
 async fn run(
     core: &Arc<Core>,
     req: &ClickToCall,
-    agent: Route,
-    target: Route,
+    agent: Phone,
+    target: Phone,
     progress: &mpsc::UnboundedSender<Progress>,
 ) -> (OutboundEnd, MediaStats) {
     // 1. The staff member's phone.

@@ -20,6 +20,8 @@ pub mod media;
 pub mod registrar;
 mod server;
 mod session;
+pub mod webphone;
+pub mod webrtc;
 
 pub use server::Telephony;
 

@@ -13,6 +13,7 @@
 //! The packet work (G.711, RTP framing, SRTP, DTMF, WAV) is
 //! `centrala-media`'s; this is only the socket and the clock.
 
+use crate::webrtc::{Liveness, WebWire};
 use centrala_media::record::{Anchor, Recorder};
 use centrala_media::srtp::Srtp;
 use centrala_media::{dtmf, g711::Law, latch::Latch, rtp, sdp_neg::Chosen};
@@ -162,6 +163,10 @@ pub enum MediaCmd {
     /// Pause (`true`) or resume this leg's recording: silence on both
     /// channels meanwhile, the file as long as the call.
     RecordPause(bool),
+    /// The call on this leg is over but the leg lives on (a browser's
+    /// softphone, between calls): no bridge, tap, listening, mute, prompt
+    /// or music; what the leg did since the last `Idle` comes back.
+    Idle(tokio::sync::oneshot::Sender<MediaStats>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,6 +175,8 @@ pub enum MediaEvent {
     Digit(char),
     /// No RTP for [`SILENT_AFTER`].
     Silent,
+    /// A browser's connection is lost (ICE, DTLS): nothing more will flow.
+    Gone,
 }
 
 /// What the leg did, for the interaction and the benchmarks.
@@ -219,7 +226,18 @@ pub struct Media {
     pub side: mpsc::Sender<Vec<i16>>,
     pub events: mpsc::UnboundedReceiver<MediaEvent>,
     pub local: SocketAddr,
-    task: JoinHandle<MediaStats>,
+    /// The leg's task; `None` for a view of a leg that outlives the call
+    /// (a browser's: `Media::view`).
+    task: Option<JoinHandle<MediaStats>>,
+}
+
+/// What a leg's packets travel on: RTP (SRTP when keyed) to a phone, or a
+/// browser's WebRTC session. (One per leg, made once and never moved on
+/// a hot path: the sizes of its variants do not matter.)
+#[allow(clippy::large_enum_variant)]
+enum Wire {
+    Rtp { socket: UdpSocket, latch: Latch, srtp: Option<Srtp>, sender: rtp::Sender },
+    Web(Box<WebWire>),
 }
 
 impl Media {
@@ -236,6 +254,21 @@ impl Media {
             SRTP_LEGS.fetch_add(1, Ordering::Relaxed);
         }
         let local = socket.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+        let sender = rtp::Sender::new(rand::random(), rand::random(), rand::random(), chosen.law.payload_type());
+        let wire = Wire::Rtp { socket, latch, srtp, sender };
+        let how = How { law: chosen.law, telephone_event: chosen.telephone_event, sends: chosen.direction.sends() };
+        Media::spawn(wire, how, recording, local)
+    }
+
+    /// Starts a browser's leg on its answered WebRTC session (never
+    /// recorded itself: the call's other leg records both sides).
+    pub fn start_web(wire: WebWire) -> Media {
+        let local = wire.local();
+        let how = How { law: wire.law(), telephone_event: None, sends: true };
+        Media::spawn(Wire::Web(Box::new(wire)), how, None, local)
+    }
+
+    fn spawn(wire: Wire, how: How, recording: Option<PathBuf>, local: SocketAddr) -> Media {
         let (cmd, cmd_rx) = mpsc::unbounded_channel();
         let (ev_tx, events) = mpsc::unbounded_channel();
         let (feed, feed_rx) = mpsc::channel(FEED_DEPTH);
@@ -243,18 +276,40 @@ impl Media {
         let feeds = [feed_rx, side_rx];
         // The leg runs on the media runtime (its socket is watched by no
         // reactor: see `PortPool::bind`).
-        let task = media_runtime().spawn(run(socket, latch, chosen, srtp, recording, cmd_rx, ev_tx, feeds));
-        Media { cmd, feed, side, events, local, task }
+        let task = media_runtime().spawn(run(wire, how, recording, cmd_rx, ev_tx, feeds));
+        Media { cmd, feed, side, events, local, task: Some(task) }
+    }
+
+    /// A call's view of a leg that runs on after it (a browser's softphone):
+    /// stopping it makes the leg idle.
+    pub(crate) fn view(
+        cmd: mpsc::UnboundedSender<MediaCmd>,
+        feed: mpsc::Sender<Vec<i16>>,
+        side: mpsc::Sender<Vec<i16>>,
+        events: mpsc::UnboundedReceiver<MediaEvent>,
+        local: SocketAddr,
+    ) -> Media {
+        Media { cmd, feed, side, events, local, task: None }
     }
 
     pub fn send(&self, c: MediaCmd) {
         let _ = self.cmd.send(c);
     }
 
-    /// Stops the leg and completes the recording.
+    /// Stops the leg and completes the recording (a view: the leg goes
+    /// idle); what it did comes back.
     pub async fn stop(self) -> MediaStats {
-        drop(self.cmd);
-        self.task.await.unwrap_or_default()
+        match self.task {
+            Some(task) => {
+                drop(self.cmd);
+                task.await.unwrap_or_default()
+            }
+            None => {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                let _ = self.cmd.send(MediaCmd::Idle(tx));
+                rx.await.unwrap_or_default()
+            }
+        }
     }
 }
 
@@ -316,12 +371,17 @@ fn open_recording(p: &std::path::Path) -> Option<Recorder<BufWriter<std::fs::Fil
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a leg speaks: its law, the telephone-event payload type (if the
+/// far end takes RFC 4733), and whether it sends at first.
+struct How {
+    law: Law,
+    telephone_event: Option<u8>,
+    sends: bool,
+}
+
 async fn run(
-    socket: UdpSocket,
-    mut latch: Latch,
-    chosen: Chosen,
-    mut srtp: Option<Srtp>,
+    mut wire: Wire,
+    how: How,
     recording: Option<PathBuf>,
     mut cmds: mpsc::UnboundedReceiver<MediaCmd>,
     events: mpsc::UnboundedSender<MediaEvent>,
@@ -335,8 +395,11 @@ async fn run(
         Some(p) => tokio::task::spawn_blocking(move || open_recording(&p)).await.ok().flatten(),
         None => None,
     };
-    let law = chosen.law;
-    let mut sender = rtp::Sender::new(rand::random(), rand::random(), rand::random(), law.payload_type());
+    let law = how.law;
+    // What the leg had done at the last `Idle` (a browser's leg between
+    // calls), and when.
+    let mut idle_at = (stats, tokio::time::Instant::now());
+    let mut gone = false;
     let mut detector = dtmf::Detector::default();
     let mut player = Player::default();
     // The leg's clock: ticks since it began. Each tick is a 20 ms slot of
@@ -356,7 +419,7 @@ async fn run(
     let mut key_start: Option<u32> = None;
     let mut key_gap = 0u8;
     // Not when the far end's SDP says it will not take media (hold).
-    let mut sending = chosen.direction.sends();
+    let mut sending = how.sends;
     let mut side_buf = VecDeque::<i16>::new();
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -403,7 +466,7 @@ async fn run(
                 }
                 Some(MediaCmd::Mute(on)) => muted = on,
                 Some(MediaCmd::Keys(k)) => {
-                    if chosen.telephone_event.is_some() {
+                    if how.telephone_event.is_some() {
                         keys.extend(k);
                     }
                 }
@@ -412,6 +475,23 @@ async fn run(
                         r.pause(on, clock * FRAME as u64);
                     }
                 }
+                Some(MediaCmd::Idle(done)) => {
+                    (forward, tap, listening, muted) = (None, None, false, false);
+                    player = Player::default();
+                    bridged.clear();
+                    side_buf.clear();
+                    keys.clear();
+                    let (before, when) = idle_at;
+                    let call = MediaStats {
+                        packets_in: stats.packets_in - before.packets_in,
+                        packets_out: stats.packets_out - before.packets_out,
+                        dropped: stats.dropped - before.dropped,
+                        duration_ms: u64::try_from(when.elapsed().as_millis()).unwrap_or(u64::MAX),
+                        ..MediaStats::default()
+                    };
+                    idle_at = (stats, tokio::time::Instant::now());
+                    let _ = done.send(call);
+                }
             },
             due = tick.tick() => {
                 // Once a second, how late this tick came (admission
@@ -419,60 +499,79 @@ async fn run(
                 if clock.is_multiple_of(50) {
                     crate::limits::note_lag(u64::try_from(due.elapsed().as_millis()).unwrap_or(u64::MAX));
                 }
-                // What arrived since the last tick.
-                for _ in 0..MAX_PACKETS_PER_TICK {
-                    let Ok((n, from)) = socket.recv_from(&mut buf) else { break };
-                    let bytes = &buf[..n];
-                    if rtp::is_rtcp(bytes) {
-                        continue;
+                // What arrived since the last tick: the far end's audio
+                // goes to the bridge, a listener and the recording.
+                let at = clock * FRAME as u64;
+                let mut take = |their_law: Law, timestamp: u32, payload: &[u8]| {
+                    // Decoded by the law the packet says (a phone may switch
+                    // between the two it was offered); re-encoded on sending.
+                    decoded.clear();
+                    decoded.extend(payload.iter().map(|b| their_law.decode(*b)));
+                    if let Some(f) = forward.as_ref().filter(|_| !muted) {
+                        let _ = f.try_send(decoded.clone());
                     }
-                    if !latch.accepts(from) {
-                        if stats.dropped == 0 {
-                            warn!(source = %from, far_end = %latch.remote(), "RTP from a stranger dropped");
-                        }
-                        stats.dropped += 1;
-                        DROPPED.fetch_add(1, Ordering::Relaxed);
-                        continue;
+                    if let Some(t) = &tap {
+                        let _ = t.try_send(decoded.clone());
                     }
-                    let clear;
-                    let bytes = match srtp.as_mut().map(|s| s.unprotect(bytes)) {
-                        None => bytes,
-                        Some(Ok(c)) => {
-                            clear = c;
-                            &clear[..]
-                        }
-                        Some(Err(e)) => {
-                            if stats.rejected == 0 {
-                                warn!(source = %from, error = %e, "SRTP packet refused");
-                            }
-                            stats.rejected += 1;
-                            SRTP_REJECTED.fetch_add(1, Ordering::Relaxed);
+                    if let Some(r) = recorder.as_mut() {
+                        r.caller(anchor.position(timestamp, at), &decoded);
+                    }
+                };
+                match &mut wire {
+                    Wire::Rtp { socket, latch, srtp, .. } => for _ in 0..MAX_PACKETS_PER_TICK {
+                        let Ok((n, from)) = socket.recv_from(&mut buf) else { break };
+                        let bytes = &buf[..n];
+                        if rtp::is_rtcp(bytes) {
                             continue;
                         }
-                    };
-                    latch.admit(from);
-                    let Ok(p) = rtp::parse(bytes) else { continue };
-                    stats.packets_in += 1;
-                    last_rx = tokio::time::Instant::now();
-                    if Some(p.payload_type) == chosen.telephone_event {
-                        if let Some(d) = detector.feed(p.timestamp, p.payload) {
-                            stats.digits += 1;
-                            let _ = events.send(MediaEvent::Digit(d));
+                        if !latch.accepts(from) {
+                            if stats.dropped == 0 {
+                                warn!(source = %from, far_end = %latch.remote(), "RTP from a stranger dropped");
+                            }
+                            stats.dropped += 1;
+                            DROPPED.fetch_add(1, Ordering::Relaxed);
+                            continue;
                         }
-                    } else if let Some(their_law) = Law::from_payload_type(p.payload_type) {
-                        // Decoded by the law the packet says (a phone may switch
-                        // between the two it was offered); re-encoded on sending.
-                        decoded.clear();
-                        decoded.extend(p.payload.iter().map(|b| their_law.decode(*b)));
-                        if let Some(f) = forward.as_ref().filter(|_| !muted) {
-                            let _ = f.try_send(decoded.clone());
+                        let clear;
+                        let bytes = match srtp.as_mut().map(|s| s.unprotect(bytes)) {
+                            None => bytes,
+                            Some(Ok(c)) => {
+                                clear = c;
+                                &clear[..]
+                            }
+                            Some(Err(e)) => {
+                                if stats.rejected == 0 {
+                                    warn!(source = %from, error = %e, "SRTP packet refused");
+                                }
+                                stats.rejected += 1;
+                                SRTP_REJECTED.fetch_add(1, Ordering::Relaxed);
+                                continue;
+                            }
+                        };
+                        latch.admit(from);
+                        let Ok(p) = rtp::parse(bytes) else { continue };
+                        stats.packets_in += 1;
+                        last_rx = tokio::time::Instant::now();
+                        if Some(p.payload_type) == how.telephone_event {
+                            if let Some(d) = detector.feed(p.timestamp, p.payload) {
+                                stats.digits += 1;
+                                let _ = events.send(MediaEvent::Digit(d));
+                            }
+                        } else if let Some(their_law) = Law::from_payload_type(p.payload_type) {
+                            take(their_law, p.timestamp, p.payload);
                         }
-                        if let Some(t) = &tap {
-                            let _ = t.try_send(decoded.clone());
-                        }
-                        if let Some(r) = recorder.as_mut() {
-                            let now = clock * FRAME as u64;
-                            r.caller(anchor.position(p.timestamp, now), &decoded);
+                    },
+                    Wire::Web(web) => {
+                        let strangers = web.receive(&mut buf, MAX_PACKETS_PER_TICK, |h| {
+                            stats.packets_in += 1;
+                            last_rx = tokio::time::Instant::now();
+                            take(h.law, h.timestamp, h.payload);
+                        });
+                        stats.dropped += strangers;
+                        DROPPED.fetch_add(strangers, Ordering::Relaxed);
+                        if web.liveness() == Liveness::Gone && !gone {
+                            gone = true;
+                            let _ = events.send(MediaEvent::Gone);
                         }
                     }
                 }
@@ -508,39 +607,44 @@ async fn run(
                 for (o, s) in payload.iter_mut().zip(frame.iter()) {
                     *o = law.encode(*s);
                 }
-                packet.clear();
-                // A key being sent takes this slot's packet (time goes on);
-                // between keys, 60 ms of ordinary audio.
-                if key_packets.is_empty() && key_gap == 0 {
-                    if let Some(code) = keys.pop_front().and_then(dtmf::code) {
-                        key_packets.extend(dtmf::tone(code, 5));
-                        key_start = None;
-                    }
-                }
-                match (key_packets.pop_front(), chosen.telephone_event) {
-                    (Some(event), Some(pt)) => {
-                        let first = key_start.is_none();
-                        let start = *key_start.get_or_insert(sender.timestamp());
-                        sender.next_event(&event, pt, first, start, &mut packet);
-                        if key_packets.is_empty() {
-                            key_gap = 3;
-                        }
-                    }
-                    _ => {
-                        key_gap = key_gap.saturating_sub(1);
-                        sender.next(&payload, &mut packet);
-                    }
-                }
-                let sent = match srtp.as_mut() {
+                let sent = match &mut wire {
                     _ if !sending => false,
-                    None => socket.send_to(&packet, latch.remote()).is_ok(),
-                    Some(s) => match s.protect(&packet) {
-                        Ok(sealed) => socket.send_to(&sealed, latch.remote()).is_ok(),
-                        Err(e) => {
-                            warn!(error = %e, "SRTP could not protect a packet; not sent");
-                            false
+                    Wire::Web(web) => web.send(&payload),
+                    Wire::Rtp { socket, latch, srtp, sender } => {
+                        packet.clear();
+                        // A key being sent takes this slot's packet (time
+                        // goes on); between keys, 60 ms of ordinary audio.
+                        if key_packets.is_empty() && key_gap == 0 {
+                            if let Some(code) = keys.pop_front().and_then(dtmf::code) {
+                                key_packets.extend(dtmf::tone(code, 5));
+                                key_start = None;
+                            }
                         }
-                    },
+                        match (key_packets.pop_front(), how.telephone_event) {
+                            (Some(event), Some(pt)) => {
+                                let first = key_start.is_none();
+                                let start = *key_start.get_or_insert(sender.timestamp());
+                                sender.next_event(&event, pt, first, start, &mut packet);
+                                if key_packets.is_empty() {
+                                    key_gap = 3;
+                                }
+                            }
+                            _ => {
+                                key_gap = key_gap.saturating_sub(1);
+                                sender.next(&payload, &mut packet);
+                            }
+                        }
+                        match srtp.as_mut() {
+                            None => socket.send_to(&packet, latch.remote()).is_ok(),
+                            Some(s) => match s.protect(&packet) {
+                                Ok(sealed) => socket.send_to(&sealed, latch.remote()).is_ok(),
+                                Err(e) => {
+                                    warn!(error = %e, "SRTP could not protect a packet; not sent");
+                                    false
+                                }
+                            },
+                        }
+                    }
                 };
                 if sent {
                     stats.packets_out += 1;

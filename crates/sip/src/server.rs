@@ -56,6 +56,8 @@ pub(crate) struct Core {
     pub(crate) calls: Mutex<HashMap<String, mpsc::UnboundedSender<Transaction>>>,
     pub(crate) prompts: Mutex<HashMap<(String, String), Audio>>,
     pub(crate) hold: Audio,
+    /// The desks' softphones connected now.
+    pub(crate) web: crate::webphone::WebPhones,
     pub(crate) started: Instant,
     pub(crate) local: SocketAddr,
 }
@@ -125,6 +127,7 @@ impl Telephony {
             calls: Mutex::new(HashMap::new()),
             prompts: Mutex::new(HashMap::new()),
             hold: hold_music(),
+            web: Default::default(),
             started: Instant::now(),
             local,
         });
@@ -790,7 +793,7 @@ async fn run<B: Brain>(
             e = media.events.recv() => match e {
                 Some(MediaEvent::PlayDone) => Input::PromptsDone,
                 Some(MediaEvent::Digit(d)) => Input::Digit(d),
-                Some(MediaEvent::Silent) | None => {
+                Some(MediaEvent::Silent | MediaEvent::Gone) | None => {
                     warn!("no RTP for a minute: hanging up");
                     dialog.bye().await.ok();
                     Input::Hangup
@@ -970,7 +973,7 @@ async fn queued<B: Brain>(
                 e = media.events.recv() => match e {
                     Some(MediaEvent::PlayDone) => QInput::PromptsDone,
                     Some(MediaEvent::Digit(d)) => QInput::Digit(d),
-                    Some(MediaEvent::Silent) | None => {
+                    Some(MediaEvent::Silent | MediaEvent::Gone) | None => {
                         dialog.bye().await.ok();
                         QInput::CallerHangup
                     }
@@ -1201,8 +1204,10 @@ async fn refer<B: Brain>(
     // that phones see it before the NOTIFY (RFC 3515 allows either order,
     // not every phone does).
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    if let Err(e) = leg.dialog.notify_refer(StatusCode::OK, "terminated;reason=noresource").await {
-        debug!(error = %e, "NOTIFY of the transfer");
+    if let Some(dialog) = leg.dialog() {
+        if let Err(e) = dialog.notify_refer(StatusCode::OK, "terminated;reason=noresource").await {
+            debug!(error = %e, "NOTIFY of the transfer");
+        }
     }
 }
 
@@ -1220,7 +1225,7 @@ fn agent_leg_ended(staff: i64, m: MediaStats) {
 fn ring<B: Brain>(
     ctx: &Ctx<B>,
     staff: i64,
-    route: crate::dial::Route,
+    route: crate::dial::Phone,
     display: String,
     limit: std::time::Duration,
     stop: CancellationToken,

@@ -113,14 +113,14 @@ pub struct SocketQuery {
 
 /// The page's origin, as the browser sent it: the scheme and host, no
 /// path, lower case.
-fn origin_of(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn origin_of(headers: &HeaderMap) -> Option<String> {
     let o = headers.get(header::ORIGIN)?.to_str().ok()?.trim().to_ascii_lowercase();
     (o.starts_with("http://") || o.starts_with("https://")).then_some(o)
 }
 
 /// Whether a page of `origin` may open the company's chat: one of its
 /// allowed origins, or our own pages.
-fn origin_allowed(origin: &str, allowed: &[String], headers: &HeaderMap) -> bool {
+pub(crate) fn origin_allowed(origin: &str, allowed: &[String], headers: &HeaderMap) -> bool {
     let own = headers.get(header::HOST).and_then(|h| h.to_str().ok()).is_some_and(|host| {
         let host = host.to_ascii_lowercase();
         origin == format!("http://{host}") || origin == format!("https://{host}")

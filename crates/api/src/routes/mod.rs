@@ -23,6 +23,7 @@ pub mod products;
 pub mod queues;
 pub mod reference;
 pub mod reports;
+pub mod softphone;
 pub mod staff;
 pub mod wrap_up;
 

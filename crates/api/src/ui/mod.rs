@@ -285,6 +285,20 @@ async fn desk(State(state): State<AppState>, user: User) -> Response {
                     button #camp-next.secondary type="button" { (tr.t("camp-next")) }
                     button #help-open.secondary type="button" aria-keyshortcuts="?" { "? " (tr.t("keys-title")) }
                 }
+                // The softphone: the browser as the operator's phone.
+                section #softphone.card.row aria-label=(tr.t("sp-toggle")) {
+                    button #sp-toggle.secondary type="button" aria-pressed="false" { (tr.t("sp-toggle")) }
+                    span #sp-state.badge role="status" { (tr.t("sp-off")) }
+                    label { (tr.t("sp-mic")) " " select #sp-mic { option value="" { (tr.t("sp-default")) } } }
+                    label { (tr.t("sp-speaker")) " " select #sp-speaker { option value="" { (tr.t("sp-default")) } } }
+                    audio #sp-audio autoplay {}
+                    span #sp-msg role="status" {}
+                }
+                section #sp-ring.card.call hidden role="alertdialog" aria-labelledby="sp-from" {
+                    strong #sp-from {} " "
+                    button #sp-answer type="button" { (tr.t("sp-answer")) }
+                    button #sp-decline.secondary type="button" { (tr.t("sp-decline")) }
+                }
                 section #call.card.call hidden aria-live="polite" aria-label=(tr.t("call-on")) {
                     strong #call-title {} " " span #call-who {} " " span #call-timer.badge aria-live="off" {}
                     div #call-actions.row hidden {
