@@ -241,6 +241,9 @@ struct Contact {
     offered_to: Vec<AgentId>,
     agent: Option<AgentId>,
     connected_at: Instant,
+    /// Answered once already (its agent was lost): not counted as answered
+    /// again in its queue's day.
+    answered: bool,
 }
 
 impl Contact {
@@ -558,6 +561,7 @@ impl Acd {
                 }
             }
             Event::End { contact } => self.end(contact),
+            Event::Lost { contact, agent } => self.lost(contact, agent),
             Event::Abandon { contact } => self.abandon(contact),
             Event::RequestCallback { contact } => {
                 if let Some(k) = self.contacts.get_mut(&contact) {
@@ -619,6 +623,7 @@ impl Acd {
             offered_to: Vec::new(),
             agent: None,
             connected_at: self.now,
+            answered: false,
         }
     }
 
@@ -1159,12 +1164,12 @@ impl Acd {
         k.agent = Some(a);
         k.connected_at = now;
         k.offered_to.clear();
-        let (queue, waited) = (k.queue, now.since(k.arrived));
+        let (queue, waited, again) = (k.queue, now.since(k.arrived), std::mem::replace(&mut k.answered, true));
         if let Some(x) = self.agents.get_mut(&a) {
             x.offered.retain(|o| *o != c);
             x.connected.push(c);
         }
-        if let Some(q) = queue.and_then(|q| self.queues.get_mut(&q)) {
+        if let Some(q) = queue.and_then(|q| self.queues.get_mut(&q)).filter(|_| !again) {
             q.day.answered += 1;
             q.day.answer_wait_ms += u64::try_from(waited.as_millis()).unwrap_or(u64::MAX);
             if waited <= q.cfg.sl_threshold {
@@ -1209,6 +1214,33 @@ impl Acd {
             x.idle_since = now;
             self.agent_changed(a);
             self.match_agent(a);
+        }
+    }
+
+    /// The agent's phone was lost mid-contact (and its grace time passed):
+    /// the agent goes not ready, and the contact goes back to its queue at
+    /// its old place — its seniority kept, so ahead of every later arrival —
+    /// or on along its chain.
+    fn lost(&mut self, c: TaskId, a: AgentId) {
+        let ok = self.contacts.get(&c).is_some_and(|k| k.state == CState::Connected && k.agent == Some(a));
+        if !ok {
+            return;
+        }
+        let Some(k) = self.contacts.get_mut(&c) else { return };
+        k.agent = None;
+        let (queue, ch, direct) = (k.queue, k.channel, k.queue.is_none() && !k.chain.is_empty());
+        self.record(Some(c), queue, Some(a), LogKind::Lost);
+        if let Some(x) = self.agents.get_mut(&a) {
+            x.connected.retain(|o| *o != c);
+            x.release(ch);
+        }
+        self.set_not_ready(a, "connection_lost");
+        if direct {
+            self.next_step(c);
+        } else if let Some(q) = queue {
+            self.requeue(c, q);
+        } else {
+            self.contacts.remove(&c);
         }
     }
 

@@ -237,6 +237,12 @@ pub enum Event {
     End {
         contact: TaskId,
     },
+    /// The agent's phone was lost mid-contact (a browser's network went,
+    /// and the grace time passed): the contact goes back to its place.
+    Lost {
+        contact: TaskId,
+        agent: AgentId,
+    },
     /// The caller hung up while waiting (or ringing).
     Abandon {
         contact: TaskId,
@@ -317,17 +323,30 @@ impl AgentState {
 /// What happened, for reports (like Asterisk's queue_log).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogKind {
-    Enqueued { priority: i32 },
+    Enqueued {
+        priority: i32,
+    },
     Offered,
     NoAnswer,
     Declined,
-    Connected { waited: Duration },
-    Ended { handled: Duration },
-    Abandoned { waited: Duration, position: usize },
+    Connected {
+        waited: Duration,
+    },
+    Ended {
+        handled: Duration,
+    },
+    Abandoned {
+        waited: Duration,
+        position: usize,
+    },
     Overflowed(Overflow),
     CallbackRequested,
     CallbackStarted,
-    Redirected { step: usize },
+    /// The agent's phone was lost; the contact went back.
+    Lost,
+    Redirected {
+        step: usize,
+    },
     Agent(AgentState),
 }
 

@@ -612,3 +612,32 @@ fn a_callback_outlives_the_longest_wait_and_a_retry_arrives_as_a_callback() {
     // The retry ran past its queue's longest wait: still no overflow.
     assert!(s.tick(120).iter().all(|x| !matches!(x, Command::Overflowed { .. })));
 }
+
+/// A caller whose agent's phone was lost mid-call (a browser's network)
+/// goes back to its queue at its old place — ahead of a caller who came
+/// later — and the agent goes not ready; it is answered once in the day's
+/// figures however often it is answered.
+#[test]
+fn a_contact_whose_agent_was_lost_goes_back_ahead_of_later_callers() {
+    let mut s = Sim::new();
+    s.queue(queue(Strategy::LongestIdle));
+    s.at(0).agent(1, &[]);
+    assert_eq!(s.at(10).arrive(100), [(100, 1)]);
+    s.ev(Event::Accept { contact: c(100), agent: a(1) });
+    assert_eq!(s.at(20).arrive(101), [], "nobody free");
+    // Another agent's phone is not lost, nor a contact this agent does not hold.
+    assert!(s.ev(Event::Lost { contact: c(101), agent: a(1) }).is_empty());
+    let out = s.at(40).ev(Event::Lost { contact: c(100), agent: a(1) });
+    assert_eq!(s.acd.agent_state(a(1)), Some(AgentState::NotReady("connection_lost".into())), "{out:?}");
+    let order: Vec<u64> = s.acd.waiting(Q).into_iter().map(|(t, _)| t.0).collect();
+    assert_eq!(order, [100, 101], "the lost contact is at the head");
+    s.at(41).agent(2, &[]);
+    assert_eq!(s.acd.waiting(Q).len(), 1, "agent 2 took one: {:?}", s.acd.waiting(Q));
+    assert_eq!(s.acd.waiting(Q)[0].0, c(101), "the lost contact went first");
+    s.ev(Event::Accept { contact: c(100), agent: a(2) });
+    let st = s.acd.stats(Q).unwrap();
+    assert_eq!((st.arrived_today, st.answered_today), (2, 1), "answered once, not twice");
+    assert!(s.ev(Event::Lost { contact: c(100), agent: a(1) }).is_empty(), "a stale loss changes nothing");
+    s.ev(Event::End { contact: c(100) });
+    assert_eq!(s.acd.take_log().iter().filter(|e| e.kind == LogKind::Lost).count(), 1);
+}

@@ -34,6 +34,11 @@ pub enum QInput {
     /// The agent put the caller through to someone else (blind transfer):
     /// the agent leaves, the caller waits on hold for the next ringing.
     Transfer,
+    /// The agent's phone was lost mid-call (a browser's network went):
+    /// the caller holds with music for the grace time.
+    AgentLost,
+    /// The grace time after `AgentLost` is over: back to the queue.
+    GraceOver,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +57,8 @@ pub enum QCmd {
     ByeAgent,
     /// Stop the bridge: the caller hears music on hold again.
     Unbridge,
+    /// Start the grace time of a lost agent (then `GraceOver`).
+    Grace,
     Ended(QEnd),
 }
 
@@ -93,6 +100,11 @@ pub enum AcdReport {
         agent: Staff,
         paused: bool,
     },
+    /// The agent's phone was lost mid-call; the caller holds.
+    AgentLost(Staff),
+    /// The lost agent's grace time is over: the caller goes back to its
+    /// queue, at its old place.
+    Requeue(Staff),
     /// The call waits in this queue now: routed there by name, or
     /// overflowed into it (said by the driver, as `Listening`).
     Queued {
@@ -150,6 +162,8 @@ enum State {
     Waiting,
     Ringing(Staff),
     Bridged(Staff),
+    /// The agent's phone was lost: the caller holds for the grace time.
+    Lost(Staff),
     /// Playing the last message (overflow, callback confirmed); then hang
     /// up, ending so.
     Closing(QEnd),
@@ -264,6 +278,20 @@ impl Queued {
             (State::Bridged(_), QInput::CallerHangup) => {
                 self.state = State::Over;
                 out.extend([ByeAgent, Report(AcdReport::Finished), Ended(QEnd::Answered)]);
+            }
+            (State::Bridged(s), QInput::AgentLost) => {
+                self.state = State::Lost(s);
+                out.extend([Unbridge, ByeAgent, Report(AcdReport::AgentLost(s)), Grace]);
+            }
+            (State::Lost(s), QInput::GraceOver) => {
+                self.state = State::Waiting;
+                out.push(Report(AcdReport::Requeue(s)));
+            }
+            // The caller leaves while the lost agent's contact still holds
+            // it in the ACD: the contact ends there.
+            (State::Lost(_), QInput::CallerHangup) => {
+                self.state = State::Over;
+                out.extend([Report(AcdReport::Finished), Ended(QEnd::Answered)]);
             }
             (State::Bridged(_), QInput::Transfer) => {
                 self.state = State::Waiting;
@@ -390,5 +418,31 @@ mod tests {
         assert_eq!(q.handle(QInput::CallerHangup), [ByeAgent, Report(AcdReport::Finished), Ended(QEnd::Answered)]);
         let mut q = Queued::new();
         assert_eq!(q.handle(QInput::Transfer), [], "nothing to transfer while waiting");
+    }
+
+    #[test]
+    fn a_lost_agent_leaves_the_caller_holding_then_the_queue_takes_it_back() {
+        let mut q = Queued::new();
+        q.handle(QInput::Ring(7));
+        q.handle(QInput::Answered(7));
+        assert_eq!(q.handle(QInput::AgentLost), [Unbridge, ByeAgent, Report(AcdReport::AgentLost(7)), Grace]);
+        assert_eq!(q.bridged_to(), None);
+        assert_eq!(q.handle(QInput::AgentHangup), [], "the lost agent is gone already");
+        assert_eq!(q.handle(QInput::Ring(9)), [], "nobody rings before the grace time is over");
+        assert_eq!(q.handle(QInput::GraceOver), [Report(AcdReport::Requeue(7))]);
+        assert_eq!(q.handle(QInput::GraceOver), [], "once");
+        assert_eq!(q.handle(QInput::Ring(9)), [Dial(9), Report(AcdReport::Ringing(9))]);
+        assert_eq!(q.handle(QInput::Answered(9)), [Bridge(9), Report(AcdReport::Accepted(9))]);
+        // Lost, and the caller leaves during the grace time.
+        let mut q = Queued::new();
+        q.handle(QInput::Ring(7));
+        q.handle(QInput::Answered(7));
+        q.handle(QInput::AgentLost);
+        assert_eq!(q.handle(QInput::CallerHangup), [Report(AcdReport::Finished), Ended(QEnd::Answered)]);
+        assert!(q.is_over());
+        assert_eq!(q.handle(QInput::GraceOver), []);
+        // Waiting, nobody can be lost.
+        let mut q = Queued::new();
+        assert_eq!(q.handle(QInput::AgentLost), []);
     }
 }

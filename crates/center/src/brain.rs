@@ -490,6 +490,12 @@ async fn handle_reports(center: Center, call: Arrival, mut rx: mpsc::UnboundedRe
             AcdReport::Declined(staff) => {
                 (Some((StoryKind::Missed, staff)), Some(Event::Decline { contact, agent: agent(staff) }))
             }
+            // The agent's phone was lost: the caller holds; after the grace
+            // time it goes back to its queue, the agent not ready.
+            AcdReport::AgentLost(staff) => (Some((StoryKind::AgentLost, staff)), None),
+            AcdReport::Requeue(staff) => {
+                (Some((StoryKind::Requeued, staff)), Some(Event::Lost { contact, agent: agent(staff) }))
+            }
             AcdReport::Abandoned => (None, Some(Event::Abandon { contact })),
             AcdReport::Finished => (None, Some(Event::End { contact })),
         };

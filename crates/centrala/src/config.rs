@@ -115,6 +115,10 @@ pub struct SipConfig {
     /// `http.tls_key`).
     pub tls_cert: String,
     pub tls_key: String,
+    /// Seconds a caller holds with music when the agent's phone is lost
+    /// mid-call (the desk's softphone lost its network) before going back
+    /// to its queue at its old place.
+    pub lost_agent_grace_s: u64,
 }
 
 impl Default for SipConfig {
@@ -136,6 +140,7 @@ impl Default for SipConfig {
             tls_listen: String::new(),
             tls_cert: String::new(),
             tls_key: String::new(),
+            lost_agent_grace_s: 20,
         }
     }
 }
@@ -322,6 +327,7 @@ impl Config {
             trunk_srtp_required: self.sip.trunk_srtp_required,
             trusted_peers: self.sip.trusted_peers.clone(),
             tls: self.sip_tls()?,
+            lost_agent_grace: std::time::Duration::from_secs(self.sip.lost_agent_grace_s),
             admission: centrala_sip::limits::Admission {
                 max_calls: self.sip.max_calls,
                 max_media_lag_ms: self.sip.max_media_lag_ms,

@@ -4074,3 +4074,78 @@ async fn an_operator_answers_a_caller_with_the_softphone_in_her_browser() {
     c.close().await.unwrap();
     server.stop();
 }
+
+/// CC-11's bad network: an operator answers on the desk's softphone, then
+/// her browser's connection goes. The caller holds with music for the
+/// grace time (here 2 s, `sip.lost_agent_grace_s`), then goes back to the
+/// queue at its old place and is put through to the next operator (op.haris,
+/// a SIP phone with a 600 Hz voice); op.ana is "not ready (connection
+/// lost)", and her desk reconnects its phone by itself. The story tells it
+/// in order; the one recording has her tone, then his.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_softphone_that_loses_its_network_gives_the_caller_back_to_the_queue() {
+    use fantoccini::Locator;
+    if !have_sipp() || !have_baresip() || !chromium::have_chromium() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(&dir.path().join("data"), true, &[("CENTRALA_SIP__LOST_AGENT_GRACE_S", "2")]);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let _haris = toned_phone(&http, &server, &sup, &dir.path().join("haris"), "204", 600.0, "").await;
+    let mic = dir.path().join("mic.wav");
+    tone_wav(&mic, 1000.0, 30);
+    let (_driver, port) = chromium::start_driver().await;
+    let c = chromium::browser_with(port, &dir.path().join("profile"), &softphone_switches(&mic)).await;
+    browser_login(&c, &server, "op.ana").await;
+    c.goto(&server.url("/desk")).await.unwrap();
+    c.find(Locator::Css("#sp-toggle")).await.unwrap().click().await.unwrap();
+    page_until(&c, "return document.querySelector('#sp-state').dataset.state === 'sp-on'", "the softphone connecting")
+        .await;
+    ready(&http, &server, "op.ana").await;
+
+    let run = talking_caller(&http, &server, &sup, dir.path(), 5, "60s").await;
+    page_until(&c, "return !document.querySelector('#sp-ring').hidden", "the desk ringing").await;
+    c.find(Locator::Css("#sp-answer")).await.unwrap().click().await.unwrap();
+    let id = handled_by(&http, &server, &sup, "op.ana", 100).await;
+    assert!(id > 0, "op.ana did not take the call: {}", server.log_so_far());
+    // op.haris is ready only now, so that the call rang op.ana.
+    ready(&http, &server, "op.haris").await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    // The network goes: the page's connections drop.
+    c.execute("phone.ws.close(); phone.pc.close();", vec![]).await.unwrap();
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    assert!(r.status.success(), "SIPp: {}", r.out);
+    let i = ended_call(&http, &server, &sup, id).await;
+    assert_eq!(i["handled_by"], "op.haris", "{i}");
+    let story: Vec<(String, String)> = story_of(&i)
+        .into_iter()
+        .filter(|(k, _, _)| ["answered", "agent_lost", "requeued", "offered"].contains(&k.as_str()))
+        .map(|(k, s, _)| (k, s))
+        .collect();
+    let want = [
+        ("offered", "op.ana"),
+        ("answered", "op.ana"),
+        ("agent_lost", "op.ana"),
+        ("requeued", "op.ana"),
+        ("offered", "op.haris"),
+        ("answered", "op.haris"),
+    ]
+    .map(|(k, s)| (k.to_owned(), s.to_owned()));
+    assert_eq!(story, want, "{i}");
+    let ana = get(&http, &server, &login(&http, &server, "op.ana").await, "/api/v1/agents/me/state").await;
+    assert_eq!((ana["state"].as_str(), ana["reason"].as_str()), (Some("not_ready"), Some("connection_lost")), "{ana}");
+    // Her desk connected its phone again by itself.
+    page_until(&c, "return document.querySelector('#sp-state').dataset.state === 'sp-on'", "the softphone back").await;
+    assert_eq!(ana["phone"]["registered"], true, "{ana}");
+    // The caller heard op.ana, then op.haris.
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&sup).send().await.unwrap();
+    let (samples, rate) = channel(&wav.bytes().await.unwrap(), 1);
+    let (hers, his) = (tone_seconds(&samples, rate, 1000.0), tone_seconds(&samples, rate, 600.0));
+    let (first_his, last_hers) = (his.iter().position(|t| *t), hers.iter().rposition(|t| *t));
+    assert!(count(&hers) >= 2 && count(&his) >= 4, "1 kHz {hers:?}, 600 Hz {his:?}");
+    assert!(last_hers < first_his, "her voice before his: 1 kHz {hers:?}, 600 Hz {his:?}");
+    c.close().await.unwrap();
+    server.stop();
+}

@@ -6,7 +6,7 @@
 use crate::media::{Media, MediaCmd, MediaStats};
 use crate::server::{lock, Core};
 use crate::session::{answer_reoffer, Session};
-use crate::webphone::{WebLeg, WebPhone, WebSession};
+use crate::webphone::{Gone, WebLeg, WebPhone, WebSession};
 use crate::webrtc::WebRtcError;
 use centrala_media::latch::Latch;
 use centrala_media::srtp::{Keys, Srtp};
@@ -336,6 +336,8 @@ async fn invite(
 pub(crate) enum LegEvent {
     /// It hung up (or the dialog ended otherwise).
     Ended,
+    /// Its connection was lost (a browser's network went): not hung up.
+    Lost,
     /// It asks to put the call through (REFER, RFC 3515) to the user part
     /// of its Refer-To; the request waits for our answer on the handle.
     Refer(Option<String>, rsipstack::dialog::dialog::TransactionHandle),
@@ -347,8 +349,10 @@ pub(crate) async fn next_event(leg: &mut Leg) -> LegEvent {
     let (states, session) = match &mut leg.signal {
         Signal::Sip { states, session, .. } => (states, session),
         Signal::Web(web) => {
-            web.ended().await;
-            return LegEvent::Ended;
+            return match web.ended().await {
+                Gone::HungUp => LegEvent::Ended,
+                Gone::Lost => LegEvent::Lost,
+            };
         }
     };
     while let Some(s) = states.recv().await {
@@ -372,7 +376,7 @@ pub(crate) async fn next_event(leg: &mut Leg) -> LegEvent {
 pub(crate) async fn ended(leg: &mut Leg) {
     loop {
         match next_event(leg).await {
-            LegEvent::Ended => return,
+            LegEvent::Ended | LegEvent::Lost => return,
             LegEvent::Refer(_, handle) => {
                 // Only the talking agent of a queued call may transfer.
                 handle.reply(rsipstack::sip::StatusCode::Forbidden).await.ok();

@@ -79,6 +79,10 @@ pub struct SipConfig {
     /// SIP over TLS: where it listens, and the certificate chain and key
     /// (PEM); `None`: UDP and TCP only.
     pub tls: Option<SipTls>,
+    /// How long a caller holds with music when the agent's phone is lost
+    /// mid-call (a browser's network went) before going back to its queue,
+    /// at its old place.
+    pub lost_agent_grace: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]

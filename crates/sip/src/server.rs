@@ -839,6 +839,8 @@ async fn queued<B: Brain>(
     let call_over = CancellationToken::new();
     let mut pending: Vec<QInput> = Vec::new();
     let mut end = None;
+    // When a lost agent's grace time is over (the caller back to its queue).
+    let mut grace: Option<tokio::time::Instant> = None;
     let display = if arrival.caller_name.is_empty() { "caller".to_owned() } else { arrival.caller_name.clone() };
     let mut media = media;
     while end.is_none() {
@@ -962,6 +964,15 @@ async fn queued<B: Brain>(
                         continue;
                     }
                 },
+                () = async {
+                    match grace {
+                        Some(at) => tokio::time::sleep_until(at).await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    grace = None;
+                    QInput::GraceOver
+                },
                 s = states.recv() => match s {
                     Some(DialogState::Terminated(..)) | None => QInput::CallerHangup,
                     Some(DialogState::Updated(_, req, handle)) => {
@@ -1047,7 +1058,7 @@ async fn queued<B: Brain>(
                     }
                 } => {
                     match e {
-                        LegEvent::Ended => {
+                        LegEvent::Ended | LegEvent::Lost => {
                             if let Some(c) = consult.take() {
                                 consult_over(ctx, arrival, c, false, &media, agent.as_ref(), listener.as_ref()).await;
                             }
@@ -1078,6 +1089,8 @@ async fn queued<B: Brain>(
                     }
                 } => match e {
                     LegEvent::Ended => QInput::AgentHangup,
+                    // Lost, not hung up: the caller holds for the grace time.
+                    LegEvent::Lost => QInput::AgentLost,
                     LegEvent::Refer(to, handle) => {
                         let Some((by, leg)) = agent.as_ref() else { continue };
                         refer(ctx, arrival, *by, leg, to, handle).await;
@@ -1141,6 +1154,7 @@ async fn queued<B: Brain>(
                 }
                 // The hold music set at routing plays again by itself.
                 QCmd::Unbridge => media.send(MediaCmd::Bridge(None)),
+                QCmd::Grace => grace = Some(tokio::time::Instant::now() + ctx.cfg.lost_agent_grace),
                 QCmd::ByeAgent => {
                     if let Some((staff, leg)) = agent.take() {
                         agent_leg_ended(staff, leg.hang_up(&ctx.core).await);

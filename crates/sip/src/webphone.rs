@@ -68,8 +68,8 @@ pub(crate) struct WebPhone {
 struct Calls {
     /// Calls ringing, each waiting for the desk's word (`true`: answered).
     ringing: HashMap<u64, oneshot::Sender<bool>>,
-    /// The call talking, and what tells it the desk hung up.
-    talking: Option<(u64, mpsc::UnboundedSender<()>)>,
+    /// The call talking, and what tells it the desk is done with it.
+    talking: Option<(u64, mpsc::UnboundedSender<Gone>)>,
 }
 
 static CONNECTIONS: AtomicU64 = AtomicU64::new(1);
@@ -89,19 +89,27 @@ impl WebPhone {
     }
 }
 
+/// How a call left a browser: hung up on the desk, or lost with its
+/// connection (the network went, the desk was closed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gone {
+    HungUp,
+    Lost,
+}
+
 /// A call answered on a browser: what the call's leg holds.
 pub(crate) struct WebLeg {
     phone: Arc<WebPhone>,
     call: u64,
-    hung_up: mpsc::UnboundedReceiver<()>,
+    hung_up: mpsc::UnboundedReceiver<Gone>,
     /// Keeps the view's event channel open (a web leg reports nothing).
     _events: mpsc::UnboundedSender<MediaEvent>,
 }
 
 impl WebLeg {
     /// Waits until the desk hangs up or its connection goes.
-    pub(crate) async fn ended(&mut self) {
-        let _ = self.hung_up.recv().await;
+    pub(crate) async fn ended(&mut self) -> Gone {
+        self.hung_up.recv().await.unwrap_or(Gone::Lost)
     }
 
     /// The call is over for this phone: the desk hears it.
@@ -209,7 +217,7 @@ impl WebSession {
             // connection does, once, and the call on it hears it too.
             if matches!(heard, Some(MediaEvent::Gone) | None) {
                 self.media = None;
-                self.hang_up();
+                self.end_call(Gone::Lost);
                 return Some(PhoneEvent::Lost);
             }
         }
@@ -224,8 +232,12 @@ impl WebSession {
 
     /// The desk hangs up the call it talks on (if any).
     pub fn hang_up(&self) {
+        self.end_call(Gone::HungUp);
+    }
+
+    fn end_call(&self, how: Gone) {
         if let Some((_, tx)) = lock(&self.phone.calls).talking.take() {
-            let _ = tx.send(());
+            let _ = tx.send(how);
         }
     }
 
@@ -243,11 +255,8 @@ impl Drop for WebSession {
         }
         drop(phones);
         // What rings stops ringing; the call talking hears the desk is gone.
-        let mut calls = lock(&self.phone.calls);
-        calls.ringing.clear();
-        if let Some((_, tx)) = calls.talking.take() {
-            let _ = tx.send(());
-        }
+        lock(&self.phone.calls).ringing.clear();
+        self.end_call(Gone::Lost);
         info!(user = %self.phone.user, "a desk's softphone disconnected");
     }
 }

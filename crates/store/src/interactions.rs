@@ -101,6 +101,12 @@ pub enum StoryKind {
     RecordingPaused,
     /// The agent resumed the recording.
     RecordingResumed,
+    /// The agent's phone was lost mid-call (a browser's network went): the
+    /// caller held with music.
+    AgentLost,
+    /// The lost agent's grace time passed: the caller went back to its
+    /// queue at its old place.
+    Requeued,
     CallbackRequested,
     CallbackReached,
     CallbackUnreached,
@@ -119,7 +125,7 @@ pub enum StoryKind {
 }
 
 impl StoryKind {
-    pub const ALL: [StoryKind; 27] = [
+    pub const ALL: [StoryKind; 29] = [
         StoryKind::Skipped,
         StoryKind::Offered,
         StoryKind::Missed,
@@ -138,6 +144,8 @@ impl StoryKind {
         StoryKind::ConsultEnded,
         StoryKind::RecordingPaused,
         StoryKind::RecordingResumed,
+        StoryKind::AgentLost,
+        StoryKind::Requeued,
         StoryKind::CallbackRequested,
         StoryKind::CallbackReached,
         StoryKind::CallbackUnreached,
@@ -170,6 +178,8 @@ impl StoryKind {
             StoryKind::ConsultEnded => "consult_ended",
             StoryKind::RecordingPaused => "recording_paused",
             StoryKind::RecordingResumed => "recording_resumed",
+            StoryKind::AgentLost => "agent_lost",
+            StoryKind::Requeued => "requeued",
             StoryKind::CallbackRequested => "callback_requested",
             StoryKind::CallbackReached => "callback_reached",
             StoryKind::CallbackUnreached => "callback_unreached",

@@ -165,8 +165,8 @@ pub const CHOSEN_REASONS: [&str; 5] = ["break", "lunch", "training", "meeting", 
 /// Every not-ready reason a page may show: the chosen ones, `phone` (set
 /// from the phone, `*2`), and the ACD's own after an offer was declined or
 /// rang out.
-pub const NOT_READY_REASONS: [&str; 8] =
-    ["break", "lunch", "training", "meeting", "coaching", "phone", "declined", "no_answer"];
+pub const NOT_READY_REASONS: [&str; 9] =
+    ["break", "lunch", "training", "meeting", "coaching", "phone", "declined", "no_answer", "connection_lost"];
 
 /// Asks the ACD for the state `body` names, and audits it.
 async fn apply(

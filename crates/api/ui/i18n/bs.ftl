@@ -54,6 +54,7 @@ nr-meeting = sastanak
 nr-coaching = mentorstvo
 nr-phone = postavljeno s telefona
 nr-declined = odbio poziv
+nr-connection_lost = veza telefona prekinuta
 nr-no_answer = nije se javio
 
 ## Desk: search and the client card

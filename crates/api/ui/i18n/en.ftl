@@ -54,6 +54,7 @@ nr-meeting = meeting
 nr-coaching = coaching
 nr-phone = set on the phone
 nr-declined = declined a call
+nr-connection_lost = phone connection lost
 nr-no_answer = did not answer
 
 ## Desk: search and the client card

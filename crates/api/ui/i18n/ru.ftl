@@ -54,6 +54,7 @@ nr-meeting = совещание
 nr-coaching = наставничество
 nr-phone = с телефона
 nr-declined = отклонил звонок
+nr-connection_lost = связь телефона потеряна
 nr-no_answer = не ответил
 
 ## Desk: search and the client card
