@@ -4007,6 +4007,40 @@ async fn an_operator_answers_a_caller_with_the_softphone_in_her_browser() {
     assert_ne!(me["state"], "available", "{me}");
     assert_eq!(me["phone"]["registered"], false, "{me}");
 
+    // Bad input on the softphone's socket gets clear errors, in order: not
+    // JSON; an offer with no codec of ours (the browser's own, Opus only);
+    // an answer to a call that does not ring.
+    let got = c
+        .execute_async(
+            r#"const done = arguments[0];
+            const pc = new RTCPeerConnection();
+            pc.addTransceiver("audio");
+            pc.createOffer().then((o) => {
+              const sdp = o.sdp.replace(/^(m=audio \d+ [A-Z/]+) .*$/m, "$1 111")
+                .split("\r\n").filter((l) => !/^a=(rtpmap|fmtp|rtcp-fb):(?!111 )/.test(l)).join("\r\n");
+              const ws = new WebSocket("ws://" + location.host + "/api/v1/softphone");
+              const got = [];
+              ws.onmessage = (e) => { got.push(JSON.parse(e.data)); if (got.length === 3) { ws.close(); done(got); } };
+              ws.onopen = () => {
+                ws.send("not json");
+                ws.send(JSON.stringify({ type: "offer", sdp }));
+                ws.send(JSON.stringify({ type: "answer", call: 999 }));
+              };
+              setTimeout(() => done(got), 10000);
+            });"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let codes: Vec<&str> = got.as_array().unwrap().iter().map(|m| m["code"].as_str().unwrap_or("")).collect();
+    assert_eq!(codes, ["invalid_body", "no_common_codec", ""], "{got}");
+    assert_eq!((got[2]["type"].as_str(), got[2]["call"].as_u64()), (Some("stopped"), Some(999)), "{got}");
+    assert_eq!(
+        get(&http, &server, &login(&http, &server, "op.ana").await, "/api/v1/agents/me/state").await["phone"]
+            ["registered"],
+        false
+    );
+
     // The softphone on: connected, and her phone is registered.
     c.find(Locator::Css("#sp-toggle")).await.unwrap().click().await.unwrap();
     page_until(&c, "return document.querySelector('#sp-state').dataset.state === 'sp-on'", "the softphone connecting")
