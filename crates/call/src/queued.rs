@@ -39,6 +39,9 @@ pub enum QInput {
     AgentLost,
     /// The grace time after `AgentLost` is over: back to the queue.
     GraceOver,
+    /// The lost agent's phone is back (a reloaded page, a network that
+    /// returned) within the grace time: ring it again.
+    AgentBack(Staff),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +108,8 @@ pub enum AcdReport {
     /// The lost agent's grace time is over: the caller goes back to its
     /// queue, at its old place.
     Requeue(Staff),
+    /// The lost agent answered again within the grace time.
+    AgentBack(Staff),
     /// The call waits in this queue now: routed there by name, or
     /// overflowed into it (said by the driver, as `Listening`).
     Queued {
@@ -164,6 +169,8 @@ enum State {
     Bridged(Staff),
     /// The agent's phone was lost: the caller holds for the grace time.
     Lost(Staff),
+    /// Within the grace time, the lost agent's phone is back and rings.
+    Rejoining(Staff),
     /// Playing the last message (overflow, callback confirmed); then hang
     /// up, ending so.
     Closing(QEnd),
@@ -228,6 +235,11 @@ impl Queued {
                 self.state = State::Waiting;
                 out.push(Report(AcdReport::Declined(s)));
             }
+            // The lost agent answered again within the grace time.
+            (State::Rejoining(s), QInput::Answered(b)) if s == b => {
+                self.state = State::Bridged(s);
+                out.extend([Bridge(s), Report(AcdReport::AgentBack(s))]);
+            }
             // A phone that answers after its ringing was stopped.
             (_, QInput::Answered(s)) => out.push(ByeLeg(s)),
             (State::Waiting | State::Ringing(_), QInput::Announce(p)) => {
@@ -286,6 +298,22 @@ impl Queued {
             (State::Lost(s), QInput::GraceOver) => {
                 self.state = State::Waiting;
                 out.push(Report(AcdReport::Requeue(s)));
+            }
+            (State::Lost(s), QInput::AgentBack(b)) if s == b => {
+                self.state = State::Rejoining(s);
+                out.push(Dial(s));
+            }
+            (State::Rejoining(s), QInput::Missed(b)) if s == b => {
+                self.state = State::Waiting;
+                out.push(Report(AcdReport::Requeue(s)));
+            }
+            (State::Rejoining(s), QInput::GraceOver) => {
+                self.state = State::Waiting;
+                out.extend([CancelDial(s), Report(AcdReport::Requeue(s))]);
+            }
+            (State::Rejoining(s), QInput::CallerHangup) => {
+                self.state = State::Over;
+                out.extend([CancelDial(s), Report(AcdReport::Finished), Ended(QEnd::Answered)]);
             }
             // The caller leaves while the lost agent's contact still holds
             // it in the ACD: the contact ends there.
@@ -444,5 +472,33 @@ mod tests {
         // Waiting, nobody can be lost.
         let mut q = Queued::new();
         assert_eq!(q.handle(QInput::AgentLost), []);
+        // Back within the grace time: rung again, and bridged again when
+        // she answers; or the grace time runs out while it rings.
+        let mut q = Queued::new();
+        q.handle(QInput::Ring(7));
+        q.handle(QInput::Answered(7));
+        q.handle(QInput::AgentLost);
+        assert_eq!(q.handle(QInput::AgentBack(8)), [], "only the lost agent");
+        assert_eq!(q.handle(QInput::AgentBack(7)), [Dial(7)]);
+        assert_eq!(q.handle(QInput::AgentBack(7)), [], "rung once");
+        assert_eq!(q.handle(QInput::Answered(7)), [Bridge(7), Report(AcdReport::AgentBack(7))]);
+        assert_eq!(q.bridged_to(), Some(7));
+        assert_eq!(q.handle(QInput::GraceOver), [], "a stale grace time");
+        q.handle(QInput::AgentLost);
+        q.handle(QInput::AgentBack(7));
+        assert_eq!(q.handle(QInput::GraceOver), [CancelDial(7), Report(AcdReport::Requeue(7))]);
+        assert_eq!(q.handle(QInput::Answered(7)), [ByeLeg(7)], "too late");
+        let mut q = Queued::new();
+        q.handle(QInput::Ring(7));
+        q.handle(QInput::Answered(7));
+        q.handle(QInput::AgentLost);
+        q.handle(QInput::AgentBack(7));
+        assert_eq!(q.handle(QInput::Missed(7)), [Report(AcdReport::Requeue(7))]);
+        let mut q = Queued::new();
+        q.handle(QInput::Ring(7));
+        q.handle(QInput::Answered(7));
+        q.handle(QInput::AgentLost);
+        q.handle(QInput::AgentBack(7));
+        assert_eq!(q.handle(QInput::CallerHangup), [CancelDial(7), Report(AcdReport::Finished), Ended(QEnd::Answered)]);
     }
 }

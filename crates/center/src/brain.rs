@@ -493,6 +493,7 @@ async fn handle_reports(center: Center, call: Arrival, mut rx: mpsc::UnboundedRe
             // The agent's phone was lost: the caller holds; after the grace
             // time it goes back to its queue, the agent not ready.
             AcdReport::AgentLost(staff) => (Some((StoryKind::AgentLost, staff)), None),
+            AcdReport::AgentBack(staff) => (Some((StoryKind::AgentBack, staff)), None),
             AcdReport::Requeue(staff) => {
                 (Some((StoryKind::Requeued, staff)), Some(Event::Lost { contact, agent: agent(staff) }))
             }

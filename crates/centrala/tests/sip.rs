@@ -4109,21 +4109,24 @@ async fn an_operator_answers_a_caller_with_the_softphone_in_her_browser() {
     server.stop();
 }
 
-/// CC-11's bad network: an operator answers on the desk's softphone, then
-/// her browser's connection goes. The caller holds with music for the
-/// grace time (here 2 s, `sip.lost_agent_grace_s`), then goes back to the
-/// queue at its old place and is put through to the next operator (op.haris,
-/// a SIP phone with a 600 Hz voice); op.ana is "not ready (connection
-/// lost)", and her desk reconnects its phone by itself. The story tells it
-/// in order; the one recording has her tone, then his.
+/// CC-11's bad network: an operator answers on the desk's softphone and
+/// reloads the page mid-call — the caller holds with music, her desk
+/// connects its phone again, the call rings it within the grace time
+/// (here 6 s, `sip.lost_agent_grace_s`) and she is back with the caller.
+/// Then her browser's connection goes and she does not answer again: after
+/// the grace time the caller goes back to the queue at its old place and
+/// is put through to the next operator (op.haris, a SIP phone with a 600 Hz
+/// voice); op.ana is "not ready (connection lost)", her desk's phone
+/// reconnected by itself. The story tells it in order; the one recording
+/// has her tone, then his.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_softphone_that_loses_its_network_gives_the_caller_back_to_the_queue() {
+async fn a_reloaded_desk_gets_its_caller_back_and_a_lost_one_gives_it_to_the_queue() {
     use fantoccini::Locator;
     if !have_sipp() || !have_baresip() || !chromium::have_chromium() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start_with(&dir.path().join("data"), true, &[("CENTRALA_SIP__LOST_AGENT_GRACE_S", "2")]);
+    let server = Server::start_with(&dir.path().join("data"), true, &[("CENTRALA_SIP__LOST_AGENT_GRACE_S", "6")]);
     let http = reqwest::Client::new();
     let sup = login(&http, &server, "sup.nina").await;
     let _haris = toned_phone(&http, &server, &sup, &dir.path().join("haris"), "204", 600.0, "").await;
@@ -4138,15 +4141,28 @@ async fn a_softphone_that_loses_its_network_gives_the_caller_back_to_the_queue()
         .await;
     ready(&http, &server, "op.ana").await;
 
-    let run = talking_caller(&http, &server, &sup, dir.path(), 5, "60s").await;
+    let run = talking_caller(&http, &server, &sup, dir.path(), 7, "80s").await;
     page_until(&c, "return !document.querySelector('#sp-ring').hidden", "the desk ringing").await;
     c.find(Locator::Css("#sp-answer")).await.unwrap().click().await.unwrap();
     let id = handled_by(&http, &server, &sup, "op.ana", 100).await;
     assert!(id > 0, "op.ana did not take the call: {}", server.log_so_far());
     // op.haris is ready only now, so that the call rang op.ana.
     ready(&http, &server, "op.haris").await;
-    tokio::time::sleep(Duration::from_secs(4)).await;
-    // The network goes: the page's connections drop.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // A reload: her desk's phone comes back and rings; she answers.
+    c.refresh().await.unwrap();
+    page_until(&c, "return !document.querySelector('#sp-ring').hidden", "the call ringing the reloaded desk").await;
+    c.find(Locator::Css("#sp-answer")).await.unwrap().click().await.unwrap();
+    for _ in 0..50 {
+        let i = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
+        if story_of(&i).iter().any(|(k, _, _)| k == "agent_back") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // The network goes: the page's connections drop (it reconnects its
+    // phone, but nobody answers the ring now).
     c.execute("phone.ws.close(); phone.pc.close();", vec![]).await.unwrap();
     let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
     assert!(r.status.success(), "SIPp: {}", r.out);
@@ -4154,12 +4170,14 @@ async fn a_softphone_that_loses_its_network_gives_the_caller_back_to_the_queue()
     assert_eq!(i["handled_by"], "op.haris", "{i}");
     let story: Vec<(String, String)> = story_of(&i)
         .into_iter()
-        .filter(|(k, _, _)| ["answered", "agent_lost", "requeued", "offered"].contains(&k.as_str()))
+        .filter(|(k, _, _)| ["answered", "agent_lost", "agent_back", "requeued", "offered"].contains(&k.as_str()))
         .map(|(k, s, _)| (k, s))
         .collect();
     let want = [
         ("offered", "op.ana"),
         ("answered", "op.ana"),
+        ("agent_lost", "op.ana"),
+        ("agent_back", "op.ana"),
         ("agent_lost", "op.ana"),
         ("requeued", "op.ana"),
         ("offered", "op.haris"),

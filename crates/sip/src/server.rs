@@ -839,8 +839,11 @@ async fn queued<B: Brain>(
     let call_over = CancellationToken::new();
     let mut pending: Vec<QInput> = Vec::new();
     let mut end = None;
-    // When a lost agent's grace time is over (the caller back to its queue).
+    // When a lost agent's grace time is over (the caller back to its
+    // queue), and who was lost: until then, their phone coming back (a
+    // reloaded page) rings it again.
     let mut grace: Option<tokio::time::Instant> = None;
+    let mut lost: Option<i64> = None;
     let display = if arrival.caller_name.is_empty() { "caller".to_owned() } else { arrival.caller_name.clone() };
     let mut media = media;
     while end.is_none() {
@@ -971,7 +974,18 @@ async fn queued<B: Brain>(
                     }
                 } => {
                     grace = None;
+                    lost = None;
                     QInput::GraceOver
+                },
+                () = tokio::time::sleep(std::time::Duration::from_millis(250)), if lost.is_some() => {
+                    let back = lost.filter(|s| users.get(s).is_some_and(|u| crate::dial::phone_of(&ctx.core, u).is_some()));
+                    match back {
+                        Some(s) => {
+                            lost = None;
+                            QInput::AgentBack(s)
+                        }
+                        None => continue,
+                    }
                 },
                 s = states.recv() => match s {
                     Some(DialogState::Terminated(..)) | None => QInput::CallerHangup,
@@ -1090,7 +1104,10 @@ async fn queued<B: Brain>(
                 } => match e {
                     LegEvent::Ended => QInput::AgentHangup,
                     // Lost, not hung up: the caller holds for the grace time.
-                    LegEvent::Lost => QInput::AgentLost,
+                    LegEvent::Lost => {
+                        lost = agent.as_ref().map(|(s, _)| *s);
+                        QInput::AgentLost
+                    }
                     LegEvent::Refer(to, handle) => {
                         let Some((by, leg)) = agent.as_ref() else { continue };
                         refer(ctx, arrival, *by, leg, to, handle).await;

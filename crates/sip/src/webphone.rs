@@ -217,6 +217,9 @@ impl WebSession {
             // connection does, once, and the call on it hears it too.
             if matches!(heard, Some(MediaEvent::Gone) | None) {
                 self.media = None;
+                // No longer the user's phone before the call hears it (the
+                // call looks for the phone coming back).
+                self.leave();
                 self.end_call(Gone::Lost);
                 return Some(PhoneEvent::Lost);
             }
@@ -247,13 +250,19 @@ impl WebSession {
     }
 }
 
-impl Drop for WebSession {
-    fn drop(&mut self) {
+impl WebSession {
+    /// This phone is no longer its user's (unless a newer one already is).
+    fn leave(&self) {
         let mut phones = lock(&self.core.web.0);
         if phones.get(&self.phone.user).is_some_and(|p| p.id == self.phone.id) {
             phones.remove(&self.phone.user);
         }
-        drop(phones);
+    }
+}
+
+impl Drop for WebSession {
+    fn drop(&mut self) {
+        self.leave();
         // What rings stops ringing; the call talking hears the desk is gone.
         lock(&self.phone.calls).ringing.clear();
         self.end_call(Gone::Lost);

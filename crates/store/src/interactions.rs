@@ -104,6 +104,8 @@ pub enum StoryKind {
     /// The agent's phone was lost mid-call (a browser's network went): the
     /// caller held with music.
     AgentLost,
+    /// The lost agent's phone came back and answered within the grace time.
+    AgentBack,
     /// The lost agent's grace time passed: the caller went back to its
     /// queue at its old place.
     Requeued,
@@ -125,7 +127,7 @@ pub enum StoryKind {
 }
 
 impl StoryKind {
-    pub const ALL: [StoryKind; 29] = [
+    pub const ALL: [StoryKind; 30] = [
         StoryKind::Skipped,
         StoryKind::Offered,
         StoryKind::Missed,
@@ -145,6 +147,7 @@ impl StoryKind {
         StoryKind::RecordingPaused,
         StoryKind::RecordingResumed,
         StoryKind::AgentLost,
+        StoryKind::AgentBack,
         StoryKind::Requeued,
         StoryKind::CallbackRequested,
         StoryKind::CallbackReached,
@@ -179,6 +182,7 @@ impl StoryKind {
             StoryKind::RecordingPaused => "recording_paused",
             StoryKind::RecordingResumed => "recording_resumed",
             StoryKind::AgentLost => "agent_lost",
+            StoryKind::AgentBack => "agent_back",
             StoryKind::Requeued => "requeued",
             StoryKind::CallbackRequested => "callback_requested",
             StoryKind::CallbackReached => "callback_reached",
