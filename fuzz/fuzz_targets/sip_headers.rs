@@ -1,8 +1,8 @@
 //! The SIP header values we read ourselves: Authorization, Contact lists,
-//! From/P-Asserted-Identity.
+//! From/P-Asserted-Identity, a Refer-To's Replaces.
 #![no_main]
 
-use centrala_sip::headers::{parse_authorization, split_contacts, user_of};
+use centrala_sip::headers::{parse_authorization, replaces_of, split_contacts, user_of};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -12,5 +12,6 @@ fuzz_target!(|data: &[u8]| {
             let _ = user_of(Some(c));
         }
         let _ = user_of(Some(text.to_owned()));
+        let _ = replaces_of(text);
     }
 });

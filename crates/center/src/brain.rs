@@ -360,6 +360,18 @@ impl Brain for CallBrain {
         }
     }
 
+    async fn colleague(&self, from: &str, to: &str) -> Option<i64> {
+        let store = &self.center.store;
+        let (Ok(Some(caller)), Ok(Some(called))) = (store.sip_account(from).await, store.sip_account(to).await) else {
+            return None;
+        };
+        if caller.company_id != called.company_id {
+            return None;
+        }
+        let member = store.company(CompanyId(called.company_id)).staff(called.staff_id).await.ok().flatten()?;
+        member.active.then_some(member.id.0)
+    }
+
     async fn account(&self, username: &str) -> Option<Account> {
         match self.center.store.sip_account(username).await {
             Ok(a) => a.map(|a| Account { ha1: a.ha1, srtp_required: a.srtp_required }),

@@ -2729,6 +2729,112 @@ async fn linphone_registers_calls_in_is_rung_holds_and_resumes() {
     assert!(!log.contains("a later offer refused"), "{log}");
 }
 
+/// An attended transfer from a desk phone (RFC 3891): op.haris (Linphone,
+/// 204) answers a client, holds him, dials fin.amra's number (216, a
+/// baresip phone "speaking" 600 Hz) — an internal call, rung and bridged
+/// through us — talks to her, then transfers the client to the call with
+/// her (REFER with Replaces). The client is put through to fin.amra, who is
+/// on the line already: her phone rang once, for the consultation; the
+/// story tells the hand-over; the one recording has her voice after it.
+/// (Before: an INVITE from a staff phone to a colleague's number was taken
+/// as a call from outside and refused.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desk_phone_consults_a_colleague_and_hands_the_caller_over_with_replaces() {
+    if !have_sipp() || !have_baresip() || !have_linphone() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let amra_dir = dir.path().join("amra");
+    let _amra = toned_phone(&http, &server, &sup, &amra_dir, "216", 600.0, "").await;
+    let haris = login(&http, &server, "op.haris").await;
+    let phone_dir = dir.path().join("linphone");
+    let mut phone = Linphone::start(&phone_dir);
+    let sip = server.sip.clone();
+    phone.say(&format!("register sip:204@{sip} sip:{sip} demo"));
+    until_registered(&http, &server, &sup, "204", &phone_dir.join("out")).await;
+    phone.say(&format!("call sip:*1@{sip}"));
+    for _ in 0..100 {
+        let v: Value = get(&http, &server, &haris, "/api/v1/agents/me/state").await;
+        if v["state"] == "available" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let log_has = |text: &'static str| {
+        let (server, phone_dir) = (&server, &phone_dir);
+        async move {
+            for _ in 0..100 {
+                if server.log_so_far().contains(text) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let out = std::fs::read_to_string(phone_dir.join("out")).unwrap_or_default();
+            panic!("never logged {text:?}: {}\nLinphone: {out}", server.log_so_far());
+        }
+    };
+
+    // A client calls to order; Linphone answers by itself.
+    let run = talking_caller(&http, &server, &sup, dir.path(), 6, "60s").await;
+    let id = handled_by(&http, &server, &sup, "op.haris", 150).await;
+    assert!(id > 0, "op.haris took the call: {}", server.log_so_far());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // He holds the client and calls fin.amra.
+    phone.say("pause");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    phone.say(&format!("call sip:216@{sip}"));
+    log_has("internal call answered").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // Consulting is not transferring: the client is still op.haris's.
+    let i = get(&http, &server, &sup, &format!("/api/v1/interactions/{id}")).await;
+    assert_eq!(i["handled_by"], "op.haris", "{i}");
+
+    // Linphone numbers its calls: 1 was *1, 2 the client, 3 fin.amra.
+    phone.say("transfer 2 --to-call 3");
+    log_has("the colleague takes the transferred caller").await;
+    let handed = std::time::Instant::now();
+    let r = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    assert!(r.status.success(), "SIPp: {}\nserver: {}", r.out, server.log_so_far());
+    let handed_s = handed.elapsed().as_secs_f64();
+    let i = ended_call(&http, &server, &sup, id).await;
+    assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("fin.amra")), "{i}");
+    let story: Vec<String> = story_of(&i)
+        .into_iter()
+        .filter(|(k, _, _)| k != "skipped" && k != "announced")
+        .map(|(k, s, d)| format!("{k} {s} {d}").trim_end().to_owned())
+        .collect();
+    assert_eq!(
+        story,
+        [
+            "offered op.haris",
+            "answered op.haris",
+            "transferred op.haris to fin.amra",
+            "offered fin.amra",
+            "answered fin.amra"
+        ],
+        "{i}"
+    );
+    let amra_log = std::fs::read_to_string(amra_dir.join("log")).unwrap();
+    assert_eq!(amra_log.matches("call: answering call").count(), 1, "fin.amra's phone rang once: {amra_log}");
+    // The client heard fin.amra from the hand-over to the end.
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&sup).send().await.unwrap();
+    let (samples, rate) = channel(&wav.bytes().await.unwrap(), 1);
+    let heard_amra = count(&tone_seconds(&samples, rate, 600.0));
+    assert!(
+        heard_amra as f64 + 2.0 >= handed_s && heard_amra as f64 <= handed_s + 4.0,
+        "the client heard fin.amra for {heard_amra} s; {handed_s:.1} s passed after the hand-over"
+    );
+    let log = server.stop().join("\n");
+    assert!(log.contains("attended=true"), "{log}");
+    let out = std::fs::read_to_string(phone_dir.join("out")).unwrap_or_default();
+    assert!(!log.contains("names no consultation"), "{log}\n{out}");
+}
+
 /// Admission control: beyond the server's ceiling of calls at once
 /// (`sip.max_calls`), a new call gets 503 with Retry-After and nothing is
 /// registered, while the calls in progress keep their media; once one

@@ -338,9 +338,18 @@ pub(crate) enum LegEvent {
     Ended,
     /// Its connection was lost (a browser's network went): not hung up.
     Lost,
-    /// It asks to put the call through (REFER, RFC 3515) to the user part
-    /// of its Refer-To; the request waits for our answer on the handle.
-    Refer(Option<String>, rsipstack::dialog::dialog::TransactionHandle),
+    /// It asks to put the call through (REFER, RFC 3515); the request
+    /// waits for our answer on the handle.
+    Refer(Refer, rsipstack::dialog::dialog::TransactionHandle),
+}
+
+/// Where a REFER asks the call to go.
+pub(crate) struct Refer {
+    /// The user part of its Refer-To.
+    pub(crate) to: Option<String>,
+    /// An attended transfer: the consultation whose other party takes the
+    /// caller (RFC 3891).
+    pub(crate) replaces: Option<crate::headers::Replaces>,
 }
 
 /// Waits for the leg's next event that matters; the phone's later offers
@@ -363,7 +372,9 @@ pub(crate) async fn next_event(leg: &mut Leg) -> LegEvent {
             }
             DialogState::Refer(_, req, handle) => {
                 use rsipstack::sip::prelude::HeadersExt;
-                return LegEvent::Refer(crate::headers::user_of(req.header_value("Refer-To")), handle);
+                let raw = req.header_value("Refer-To");
+                let replaces = raw.as_deref().and_then(crate::headers::replaces_of);
+                return LegEvent::Refer(Refer { to: crate::headers::user_of(raw), replaces }, handle);
             }
             DialogState::Updated(_, req, handle) => answer_reoffer(session, &leg.media, &req, handle).await,
             _ => {}

@@ -190,6 +190,46 @@ pub fn split_contacts(v: &str) -> Vec<String> {
     out
 }
 
+/// The dialog a REFER's target is to take the place of (RFC 3891): an
+/// attended transfer's consultation, named by the transferor — it was the
+/// caller of that dialog, so `from_tag` is its tag and `to_tag` ours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replaces {
+    pub call_id: String,
+    pub to_tag: String,
+    pub from_tag: String,
+}
+
+/// The `Replaces` among a Refer-To's URI headers
+/// (`<sip:216@host?Replaces=abc%40h%3Bto-tag%3D1%3Bfrom-tag%3D2>`), decoded;
+/// `None` without one, or when it lacks the Call-ID or a tag (both are
+/// required, RFC 3891 §6.1).
+pub fn replaces_of(refer_to: &str) -> Option<Replaces> {
+    let v = refer_to.trim();
+    // Only the URI: `<…>` when bracketed (then parameters may follow).
+    let uri = match (v.find('<'), v.rfind('>')) {
+        (Some(a), Some(b)) if a < b => &v[a + 1..b],
+        _ => v,
+    };
+    let (_, headers) = uri.split_once('?')?;
+    let raw = headers.split('&').find_map(|h| {
+        let (name, value) = h.split_once('=')?;
+        name.trim().eq_ignore_ascii_case("replaces").then_some(value)
+    })?;
+    let value = percent_encoding::percent_decode_str(raw).decode_utf8().ok()?;
+    let mut parts = value.split(';').map(str::trim);
+    let call_id = parts.next().filter(|c| !c.is_empty())?.to_owned();
+    let (mut to_tag, mut from_tag) = (None, None);
+    for p in parts {
+        match p.split_once('=') {
+            Some((k, t)) if k.trim().eq_ignore_ascii_case("to-tag") => to_tag = Some(t.trim().to_owned()),
+            Some((k, t)) if k.trim().eq_ignore_ascii_case("from-tag") => from_tag = Some(t.trim().to_owned()),
+            _ => {}
+        }
+    }
+    Some(Replaces { call_id, to_tag: to_tag.filter(|t| !t.is_empty())?, from_tag: from_tag.filter(|t| !t.is_empty())? })
+}
+
 pub fn user_of(header: Option<String>) -> Option<String> {
     let v = header?;
     let uri = rsipstack::sip::typed::From::parse(&v).ok()?.uri;
@@ -211,6 +251,30 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn an_attended_transfer_names_the_dialog_it_replaces() {
+        // As Linphone (belle-sip) writes it: escaped inside the URI.
+        let r = replaces_of("<sip:216@127.0.0.1:5060?Replaces=Ab3x-9%40host%3Bto-tag%3D1a2b%3Bfrom-tag%3Dz9>");
+        assert_eq!(r, Some(Replaces { call_id: "Ab3x-9@host".into(), to_tag: "1a2b".into(), from_tag: "z9".into() }));
+        // Tags in either order, other headers beside it, parameters after
+        // the brackets, the name in any case, early-only ignored.
+        let r = replaces_of(
+            "\"Amra\" <sip:216@h?Subject=x&REPLACES=c1%3Bfrom-tag%3DF%3Bearly-only%3Bto-tag%3DT>;method=INVITE",
+        );
+        assert_eq!(r, Some(Replaces { call_id: "c1".into(), to_tag: "T".into(), from_tag: "F".into() }));
+        // SIPp's second dialog: a Call-ID with slashes.
+        let r = replaces_of("<sip:216@h?Replaces=consult%2F%2F%2F7-1%40h%3Bto-tag%3Da%3Bfrom-tag%3Db>");
+        assert_eq!(r.map(|r| r.call_id), Some("consult///7-1@h".to_owned()));
+        // Not an attended transfer, or not a whole one.
+        assert_eq!(replaces_of("<sip:216@h>"), None);
+        assert_eq!(replaces_of("sip:216@h"), None);
+        assert_eq!(replaces_of("<sip:216@h?Replaces=c1%3Bto-tag%3DT>"), None, "no from-tag");
+        assert_eq!(replaces_of("<sip:216@h?Replaces=%3Bto-tag%3DT%3Bfrom-tag%3DF>"), None, "no Call-ID");
+        assert_eq!(replaces_of("<sip:216@h?Replaces=c1%3Bto-tag%3D%3Bfrom-tag%3DF>"), None, "an empty tag");
+        assert_eq!(replaces_of("<sip:216@h?Replaces=%FF%FE>"), None, "not UTF-8");
+        assert_eq!(replaces_of(""), None);
+    }
 
     #[test]
     fn every_required_extension_is_unsupported_once() {

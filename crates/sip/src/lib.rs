@@ -15,6 +15,7 @@
 
 pub mod dial;
 pub mod headers;
+mod internal;
 pub mod limits;
 pub mod media;
 pub mod registrar;
@@ -249,6 +250,10 @@ pub trait Brain: Send + Sync + 'static {
     /// SIP username, a staff username, `manager`, `finance`, `head`): true
     /// when the transfer is under way (the ACD then sends `Transfer`).
     fn transfer(&self, call: &Arrival, by: i64, to: &str) -> impl Future<Output = bool> + Send;
+    /// A phone registered as SIP user `from` dials `to`: the colleague's
+    /// staff id when `to` is the SIP username of a staff member of the same
+    /// company (an internal call), else `None` (a call from outside).
+    fn colleague(&self, from: &str, to: &str) -> impl Future<Output = Option<i64>> + Send;
     /// The account of a SIP username, if any.
     fn account(&self, username: &str) -> impl Future<Output = Option<Account>> + Send;
     /// A feature code dialled from a registered phone (`*1` ready, `*2` not

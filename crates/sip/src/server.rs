@@ -58,6 +58,8 @@ pub(crate) struct Core {
     pub(crate) hold: Audio,
     /// The desks' softphones connected now.
     pub(crate) web: crate::webphone::WebPhones,
+    /// Internal calls talking now, for a REFER with Replaces.
+    pub(crate) internal: crate::internal::Consultations,
     pub(crate) started: Instant,
     pub(crate) local: SocketAddr,
 }
@@ -128,6 +130,7 @@ impl Telephony {
             prompts: Mutex::new(HashMap::new()),
             hold: hold_music(),
             web: Default::default(),
+            internal: Default::default(),
             started: Instant::now(),
             local,
         });
@@ -475,6 +478,20 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
         return;
     }
     let _slot = crate::limits::Slot::take();
+    // A staff phone dialling a colleague: an internal call.
+    if let Some(user) = registered_from(&ctx, &tx) {
+        if let Some(staff) = ctx.brain.colleague(&user, &called).await {
+            let colleague = crate::internal::Colleague { staff, user: called.clone() };
+            let span = info_span!("internal", %call_id, from = %user, to = %called);
+            return async move {
+                if let Err(why) = answer_and_run(&ctx, tx, Then::Colleague(&user, colleague)).await {
+                    warn!(%why, "the internal call failed");
+                }
+            }
+            .instrument(span)
+            .await;
+        }
+    }
     let span = info_span!("call", %call_id, %caller, %called);
     async move {
         let arrival = match ctx.brain.arrive(Incoming { called, caller, call_id, verified: trusted }).await {
@@ -493,7 +510,7 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
                 return;
             }
         };
-        match answer_and_run(&ctx, tx, &arrival).await {
+        match answer_and_run(&ctx, tx, Then::Menu(&arrival)).await {
             Ok((end, stats)) => ctx.brain.ended(&arrival, end, stats).await,
             Err(why) => {
                 warn!(%why, "the call failed");
@@ -509,13 +526,7 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
 /// registered from (the REGISTER was authenticated; the INVITE is not
 /// challenged). Done: answered with a short beep, then hung up.
 async fn feature<B: Brain>(ctx: &Arc<Ctx<B>>, mut tx: Transaction, code: &str) {
-    let user = tx.original.from_header().ok().and_then(|f| f.uri().ok()).and_then(|u| u.user().map(str::to_owned));
-    let src = source(&tx.original);
-    let registered = match (&user, src) {
-        (Some(u), Some(src)) => lock(&ctx.registrar).contacts(ctx.now(), u).iter().any(|b| b.source == src),
-        _ => false,
-    };
-    let Some(user) = user.filter(|_| registered) else {
+    let Some(user) = registered_from(ctx, &tx) else {
         tx.reply(StatusCode::Forbidden).await.ok();
         return;
     };
@@ -540,19 +551,36 @@ async fn feature<B: Brain>(ctx: &Arc<Ctx<B>>, mut tx: Transaction, code: &str) {
         caller: user,
         skip_menu: false,
     };
-    if let Err(why) = answer_and_run(ctx, tx, &confirm).await {
+    if let Err(why) = answer_and_run(ctx, tx, Then::Menu(&confirm)).await {
         debug!(%why, "feature code confirmation");
     }
+}
+
+/// The From user of a request that comes from the address that user's
+/// phone is registered from (the REGISTER was authenticated; calls from
+/// staff phones are not challenged): a staff phone's own request.
+fn registered_from(core: &Core, tx: &Transaction) -> Option<String> {
+    let user = tx.original.from_header().ok()?.uri().ok()?.user()?.to_owned();
+    let src = source(&tx.original)?;
+    let registered = lock(&core.registrar).contacts(core.now(), &user).iter().any(|b| b.source == src);
+    registered.then_some(user)
 }
 
 /// The confirmation tone's prompt name (made here, not a file).
 const BEEP: &str = "beep";
 
+/// What an answered INVITE is: a call for the menu (and then the queues),
+/// or a staff phone's internal call to a colleague.
+enum Then<'a> {
+    Menu(&'a Arrival),
+    Colleague(&'a str, crate::internal::Colleague),
+}
+
 /// Answers the INVITE and runs the call to its end.
 async fn answer_and_run<B: Brain>(
     ctx: &Arc<Ctx<B>>,
     mut tx: Transaction,
-    arrival: &Arrival,
+    then: Then<'_>,
 ) -> Result<(CallEnd, MediaStats), String> {
     // The trunk's calls are encrypted when the configuration says so: a
     // plain offer from its address is refused, not answered in clear.
@@ -616,7 +644,14 @@ async fn answer_and_run<B: Brain>(
         }
     });
 
-    let result = run(ctx, &dialog, &mut states, socket, sdp, arrival).await;
+    let result = match then {
+        Then::Menu(arrival) => run(ctx, &dialog, &mut states, socket, sdp, arrival).await,
+        Then::Colleague(by, colleague) => {
+            crate::internal::run(&ctx.core, &dialog, &mut states, socket, sdp, by, colleague)
+                .await
+                .map(|stats| (CallEnd::Answered, stats))
+        }
+    };
 
     ctx.forget(&id, &dialog, sequencer);
     invite.abort();
@@ -626,7 +661,7 @@ async fn answer_and_run<B: Brain>(
 /// Where a call's SDP stands when it is answered.
 // One per call, moved once: its size does not matter.
 #[allow(clippy::large_enum_variant)]
-enum Sdp {
+pub(crate) enum Sdp {
     /// The INVITE's offer, taken: answered in the 2xx (with our keys, when
     /// it brought its own).
     Answering { offer: sdp_neg::Offer, chosen: sdp_neg::Chosen, far_end: Latch, ours: Option<Keys>, srtp: Option<Srtp> },
@@ -693,16 +728,34 @@ async fn ack_answer(
 
 type Timer = Option<Pin<Box<tokio::time::Sleep>>>;
 
-#[allow(clippy::too_many_arguments)]
-async fn run<B: Brain>(
-    ctx: &Arc<Ctx<B>>,
+/// Waits until the dialog says the INVITE is being handled (it can be
+/// answered then): false when the caller gave up first.
+pub(crate) async fn until_calling(states: &mut mpsc::UnboundedReceiver<DialogState>) -> Result<bool, String> {
+    loop {
+        match states.recv().await {
+            Some(DialogState::Calling(_)) => return Ok(true),
+            Some(DialogState::Terminated(_, why)) => {
+                debug!(?why, "ended before it was answered");
+                return Ok(false);
+            }
+            Some(_) => {}
+            None => return Err("the dialog went away".into()),
+        }
+    }
+}
+
+/// Answers the INVITE (200 with our SDP) and starts the leg's media,
+/// recorded to `recording`: its session and media, or `None` when the
+/// caller hung up before a delayed offer's ACK.
+pub(crate) async fn answer_leg(
+    core: &Core,
     dialog: &InviteDialog,
     states: &mut mpsc::UnboundedReceiver<DialogState>,
     socket: std::net::UdpSocket,
     sdp: Sdp,
-    arrival: &Arrival,
-) -> Result<(CallEnd, MediaStats), String> {
-    let address = ctx.local.ip().to_string();
+    recording: Option<std::path::PathBuf>,
+) -> Result<Option<(Session, Media)>, String> {
+    let address = core.local.ip().to_string();
     let port = socket.local_addr().map_err(|e| e.to_string())?.port();
     let (body, answered) = match sdp {
         Sdp::Answering { offer, chosen, far_end, ours, srtp } => {
@@ -714,33 +767,41 @@ async fn run<B: Brain>(
             (sdp_neg::offer(origin, &address, port, ours.as_ref()), Err((ours, signalling)))
         }
     };
-    // Accept once the dialog says the INVITE is being handled.
-    loop {
-        match states.recv().await {
-            Some(DialogState::Calling(_)) => break,
-            Some(DialogState::Terminated(_, why)) => {
-                debug!(?why, "ended before it was answered");
-                return Ok((CallEnd::Abandoned, MediaStats::default()));
-            }
-            Some(_) => {}
-            None => return Err("the dialog went away".into()),
-        }
-    }
     dialog
         .accept(Some(vec![Header::ContentType("application/sdp".into())]), Some(body.into_bytes()))
         .map_err(|e| format!("accept: {e}"))?;
-    let (mut session, far_end, srtp) = match answered {
+    let (session, far_end, srtp) = match answered {
         Ok(agreed) => agreed,
         Err((ours, signalling)) => match ack_answer(dialog, states, address, port, ours, signalling).await {
             Ok(Some(agreed)) => agreed,
-            Ok(None) => return Ok((CallEnd::Abandoned, MediaStats::default())),
+            Ok(None) => return Ok(None),
             Err(e) => {
                 dialog.bye().await.ok();
                 return Err(e);
             }
         },
     };
-    let mut media = Media::start(socket, far_end, session.chosen(), srtp, arrival.recording.clone());
+    let media = Media::start(socket, far_end, session.chosen(), srtp, recording);
+    Ok(Some((session, media)))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run<B: Brain>(
+    ctx: &Arc<Ctx<B>>,
+    dialog: &InviteDialog,
+    states: &mut mpsc::UnboundedReceiver<DialogState>,
+    socket: std::net::UdpSocket,
+    sdp: Sdp,
+    arrival: &Arrival,
+) -> Result<(CallEnd, MediaStats), String> {
+    if !until_calling(states).await? {
+        return Ok((CallEnd::Abandoned, MediaStats::default()));
+    }
+    let Some((mut session, mut media)) =
+        answer_leg(ctx, dialog, states, socket, sdp, arrival.recording.clone()).await?
+    else {
+        return Ok((CallEnd::Abandoned, MediaStats::default()));
+    };
     let (mut ivr, mut pending) = IvrCall::start(arrival.ivr.clone(), arrival.local_time, arrival.skip_menu);
     let mut timer: Timer = None;
     let mut end = None;
@@ -1108,10 +1169,30 @@ async fn queued<B: Brain>(
                         lost = agent.as_ref().map(|(s, _)| *s);
                         QInput::AgentLost
                     }
-                    LegEvent::Refer(to, handle) => {
+                    LegEvent::Refer(r, handle) => {
                         let Some((by, leg)) = agent.as_ref() else { continue };
-                        refer(ctx, arrival, *by, leg, to, handle).await;
-                        continue;
+                        // An attended transfer while the desk consults
+                        // someone else: one consultation at a time.
+                        if r.replaces.is_some() && consult.is_some() {
+                            handle.reply(StatusCode::Forbidden).await.ok();
+                            continue;
+                        }
+                        let phone = users.get(by).map_or("", String::as_str);
+                        // The colleague consulted from her phone, on the
+                        // line already: taken as the transfer's answer
+                        // (`QCmd::Dial` below), nothing rings again.
+                        match refer(ctx, arrival, *by, phone, leg, r, handle).await {
+                            None => continue,
+                            Some(taken) => {
+                                if let Some((staff, leg)) = taken {
+                                    consult = Some(Consulted { staff, stop: CancellationToken::new(), leg: Some(leg), conference: false });
+                                }
+                                // Let go of her leg now (the ACD's own
+                                // `Transfer` comes stale): her phone hangs
+                                // up once it hears the NOTIFY.
+                                QInput::Transfer
+                            }
+                        }
                     }
                 },
             },
@@ -1210,26 +1291,50 @@ async fn queued<B: Brain>(
     (end.unwrap_or(CallEnd::Abandoned), stats)
 }
 
-/// The agent's phone asks to put the caller through (blind transfer by
-/// REFER): 202 and a final NOTIFY when the product takes it (the ACD then
-/// sends `Transfer`, which lets the agent's leg go), else 403 or 400.
+/// The agent's phone asks to put the caller through (REFER, RFC 3515):
+/// 202 and a final NOTIFY when the product takes it (the ACD then sends
+/// `Transfer`, which lets the agent's leg go), else 403 or 400. A blind
+/// transfer names its target; an attended one (Replaces, RFC 3891) names
+/// the internal call in which her phone (SIP user `phone`) consulted a
+/// colleague — 481 when there is no such call of hers — and the
+/// colleague's leg is taken from that call before the NOTIFY lets her
+/// phone hang up. `None`: refused; else the colleague's leg, if taken.
 async fn refer<B: Brain>(
     ctx: &Arc<Ctx<B>>,
     arrival: &Arrival,
     by: i64,
+    phone: &str,
     leg: &Leg,
-    to: Option<String>,
+    r: crate::dial::Refer,
     handle: rsipstack::dialog::dialog::TransactionHandle,
-) {
-    let Some(to) = to else {
-        handle.reply(StatusCode::BadRequest).await.ok();
-        return;
+) -> Option<Option<(i64, Leg)>> {
+    let found = match &r.replaces {
+        Some(replaces) => match ctx.internal.find(replaces, phone) {
+            Some(found) => Some(found),
+            None => {
+                info!(by, call_id = %replaces.call_id, "an attended transfer names no consultation of this phone");
+                handle.reply(StatusCode::CallTransactionDoesNotExist).await.ok();
+                return None;
+            }
+        },
+        None => None,
     };
-    info!(by, %to, "transfer asked by the agent's phone");
+    let Some(to) = found.as_ref().map(|f| f.colleague.user.clone()).or(r.to) else {
+        handle.reply(StatusCode::BadRequest).await.ok();
+        return None;
+    };
+    info!(by, %to, attended = found.is_some(), "transfer asked by the agent's phone");
     if !ctx.brain.transfer(arrival, by, &to).await {
         handle.reply(StatusCode::Forbidden).await.ok();
-        return;
+        return None;
     }
+    let taken = match found {
+        Some(found) => {
+            let staff = found.colleague.staff;
+            found.take().await.map(|leg| (staff, leg))
+        }
+        None => None,
+    };
     handle.reply(StatusCode::Accepted).await.ok();
     // The 202 goes out from the transaction's own task; give it a moment so
     // that phones see it before the NOTIFY (RFC 3515 allows either order,
@@ -1240,6 +1345,7 @@ async fn refer<B: Brain>(
             debug!(error = %e, "NOTIFY of the transfer");
         }
     }
+    Some(taken)
 }
 
 /// The agent's side of a conversation, for the load figures: its RTP per

@@ -40,7 +40,8 @@ pub struct Server {
     /// Where SIP listens.
     pub sip: String,
     lines: mpsc::Receiver<String>,
-    log: Vec<String>,
+    /// Every line read so far (`log_so_far` keeps what it reads).
+    log: std::sync::Mutex<Vec<String>>,
 }
 
 impl Server {
@@ -80,7 +81,7 @@ impl Server {
             }
             if let Some(rest) = line.split("listening on ").nth(1).filter(|r| r.starts_with("http")) {
                 let addr = rest.trim().to_owned();
-                return Server { child, addr, sip, lines, log };
+                return Server { child, addr, sip, lines, log: std::sync::Mutex::new(log) };
             }
         }
     }
@@ -89,12 +90,11 @@ impl Server {
         format!("{}{path}", self.addr)
     }
 
-    /// What it has logged so far, for a failure's message (what this reads
-    /// is gone from what `stop` returns).
+    /// What it has logged so far (`stop` returns it too).
     pub fn log_so_far(&self) -> String {
-        let mut all = self.log.clone();
-        all.extend(self.lines.try_iter());
-        all.join("\n")
+        let mut log = self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        log.extend(self.lines.try_iter());
+        log.join("\n")
     }
 
     /// Sends SIGTERM and waits for a clean exit; returns the rest of the log.
@@ -103,8 +103,9 @@ impl Server {
         let status = self.child.wait().unwrap();
         assert!(status.success(), "exit status after SIGTERM: {status}");
         let rest: Vec<String> = self.lines.try_iter().collect();
-        self.log.extend(rest);
-        std::mem::take(&mut self.log)
+        let log = self.log.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+        log.extend(rest);
+        std::mem::take(log)
     }
 }
 
@@ -165,8 +166,9 @@ impl Server {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
         let rest: Vec<String> = self.lines.try_iter().collect();
-        self.log.extend(rest);
-        std::mem::take(&mut self.log)
+        let log = self.log.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+        log.extend(rest);
+        std::mem::take(log)
     }
 }
 
