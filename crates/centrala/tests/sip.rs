@@ -1364,6 +1364,16 @@ async fn put_settings(http: &reqwest::Client, server: &Server, token: &str, body
 }
 
 /// The story of a call as (kind, staff, detail).
+/// The story as lines ("kind staff detail"), without the skips and the
+/// position announcements.
+fn story_lines(i: &Value) -> Vec<String> {
+    story_of(i)
+        .into_iter()
+        .filter(|(k, _, _)| k != "skipped" && k != "announced")
+        .map(|(k, s, d)| format!("{k} {s} {d}").trim_end().to_owned())
+        .collect()
+}
+
 fn story_of(i: &Value) -> Vec<(String, String, String)> {
     i["events"]
         .as_array()
@@ -1565,11 +1575,7 @@ async fn an_operators_phone_puts_the_caller_through_by_refer() {
     }
     let i = newest_ended_call(&http, &server, &sup, "").await;
     assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("fin.amra")), "{i}");
-    let story: Vec<String> = story_of(&i)
-        .into_iter()
-        .filter(|(k, _, _)| k != "skipped" && k != "announced")
-        .map(|(k, s, d)| format!("{k} {s} {d}").trim_end().to_owned())
-        .collect();
+    let story = story_lines(&i);
     assert_eq!(
         story,
         [
@@ -2802,11 +2808,7 @@ async fn a_desk_phone_consults_a_colleague_and_hands_the_caller_over_with_replac
     let handed_s = handed.elapsed().as_secs_f64();
     let i = ended_call(&http, &server, &sup, id).await;
     assert_eq!((i["disposition"].as_str(), i["handled_by"].as_str()), (Some("answered"), Some("fin.amra")), "{i}");
-    let story: Vec<String> = story_of(&i)
-        .into_iter()
-        .filter(|(k, _, _)| k != "skipped" && k != "announced")
-        .map(|(k, s, d)| format!("{k} {s} {d}").trim_end().to_owned())
-        .collect();
+    let story = story_lines(&i);
     assert_eq!(
         story,
         [
