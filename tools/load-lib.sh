@@ -1,10 +1,24 @@
 # Shared by the SIPp load scripts (sourced): starts a release server on
 # loopback with demo data, measures its CPU and memory, and reports what
 # its log says of the calls' media. Expects WORK to be set.
+#
+# PIN=1 pins the server to core 0 and the load (SIPp, the capture) to
+# core 1 (taskset), so that a run shows Centrala's limit on one core rather
+# than the load generator's: prefix load commands with $LOAD. BIN=path runs
+# another build (to compare two side by side).
 
-BIN=target/release/centrala
+BIN=${BIN:-target/release/centrala}
 [ -x "$BIN" ] || { echo "build first: cargo build --release -p centrala" >&2; exit 2; }
 command -v sipp >/dev/null || { echo "sipp is not installed (apt-get install sip-tester)" >&2; exit 2; }
+
+if [ "${PIN:-0}" = 1 ]; then
+    command -v taskset >/dev/null || { echo "PIN=1 needs taskset (util-linux)" >&2; exit 2; }
+    SERVER_PIN="taskset -c 0"
+    LOAD="taskset -c 1"
+else
+    SERVER_PIN=
+    LOAD=
+fi
 
 SIP_PORT=$((20000 + RANDOM % 5000))
 HTTP_PORT=$((26000 + RANDOM % 2000))
@@ -20,7 +34,7 @@ start_server() {
     CENTRALA_SIP__TRUSTED_PEERS='["127.0.0.1"]' CENTRALA_SIP__MAX_CALLS_PER_COMPANY=5000 \
     CENTRALA_SIP__MAX_CALLS=5000 CENTRALA_SIP__MAX_MEDIA_LAG_MS="${MAX_MEDIA_LAG_MS:-40}" \
     CENTRALA_SIP__RTP_PORTS="[40000, 59999]" CENTRALA_LOG="${CENTRALA_LOG:-warn,centrala_center::brain=info,centrala_sip::server=info}" \
-        "$BIN" --data "$WORK/data" serve --demo --http "127.0.0.1:$HTTP_PORT" --sip "127.0.0.1:$SIP_PORT" \
+        $SERVER_PIN "$BIN" --data "$WORK/data" serve --demo --http "127.0.0.1:$HTTP_PORT" --sip "127.0.0.1:$SIP_PORT" \
         2>"$WORK/server.log" &
     SERVER=$!
     for _ in $(seq 1 100); do

@@ -5,7 +5,10 @@
 # speaking (rtp_stream, looped). SIPp callers (a client the order desk sends
 # to the operators) press 1 in the menu, are routed through the ACD, ring an
 # agent, are bridged and recorded, talk HOLD_MS and hang up. Prints SIPp's
-# outcome on both sides and the server's CPU, memory, RTP and recordings.
+# outcome on both sides, the server's CPU and memory, and the media as the
+# receiving end got it (tools/media-check.py): RTP gaps from a sampled
+# capture on the loopback, each recording against its call, calls that
+# never reached an agent, and whether the run was clean.
 #
 #   tools/sipp-bridged-load.sh RATE CALLS AGENTS [LIMIT]
 #     RATE    new calls per second
@@ -13,9 +16,11 @@
 #     AGENTS  operators with phones (more than the calls at once)
 #     LIMIT   most calls at once (default: AGENTS)
 #   HOLD_MS=5000  how long caller and agent talk
+#   PIN=1         server on core 0, SIPp and the capture on core 1
+#   SAMPLE=1000   server RTP ports captured (from 40000; of 20,000: 5 %)
 #
 # Needs: a release build (cargo build --release -p centrala), sipp, sox,
-# python3, curl.
+# python3, curl, tcpdump (and taskset for PIN=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,11 +30,15 @@ CALLS=${2:?number of calls}
 AGENTS=${3:?number of agents}
 LIMIT=${4:-$AGENTS}
 WORK=$(mktemp -d)
-trap 'kill "$UAS" 2>/dev/null || true; stop_server; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
+trap 'kill "$UAS" "$CAPTURE" "$SIP_CAPTURE" 2>/dev/null || true; stop_server; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
 . tools/load-lib.sh
 start_server
 AGENT_PORT=$((SIP_PORT + 2))
 UAS=
+CAPTURE=
+SIP_CAPTURE=
+SAMPLE=${SAMPLE:-1000}
+command -v tcpdump >/dev/null || { echo "tcpdump is not installed (apt-get install tcpdump)" >&2; exit 2; }
 
 # Both sides speak: the demo menu prompt as raw A-law, looped.
 sox crates/call/prompts/en/main-menu.wav -t al "$WORK/speech.al"
@@ -68,7 +77,7 @@ PY
 # digest username from an injection file.)
 REGISTERED=0
 for k in $(seq 70001 $((70000 + AGENTS))); do
-    sipp -sf crates/centrala/tests/sipp/register.xml "127.0.0.1:$SIP_PORT" -s "$k" -au "$k" -ap loadpass1 \
+    $LOAD sipp -sf crates/centrala/tests/sipp/register.xml "127.0.0.1:$SIP_PORT" -s "$k" -au "$k" -ap loadpass1 \
         -i 127.0.0.1 -p "$AGENT_PORT" -m 1 -nostdin -timeout 5s -timeout_error >/dev/null 2>&1 &&
         REGISTERED=$((REGISTERED + 1))
 done
@@ -79,16 +88,27 @@ while read -r id; do
     curl -sf -X PUT "$API/agents/$id/state" -H "authorization: Bearer $SUP" -H 'content-type: application/json' \
         -d '{"state":"ready"}' >/dev/null
 done < "$WORK/ids"
-(cd "$WORK" && exec sipp -sf "$OLDPWD/tools/sipp/agent_uas.xml" -i 127.0.0.1 -p "$AGENT_PORT" -mi 127.0.0.1 \
+(cd "$WORK" && exec $LOAD sipp -sf "$OLDPWD/tools/sipp/agent_uas.xml" -i 127.0.0.1 -p "$AGENT_PORT" -mi 127.0.0.1 \
     -m "$CALLS" -nostdin -trace_screen -rtp_threadtasks 64 >/dev/null 2>&1) &
 UAS=$!
+# The media as the far ends get it: a capture of the legs on the first
+# SAMPLE server RTP ports (ports are drawn at random, so about
+# SAMPLE / 20,000 of the legs), headers only.
+$LOAD tcpdump -i lo -n -s 64 -B 65536 -w "$WORK/rtp.pcap" "udp and portrange 40000-$((40000 + SAMPLE - 1))" \
+    2>"$WORK/tcpdump.log" &
+CAPTURE=$!
+# And the callers' signalling, whole: each call's length as the caller
+# had it (our 200 OK to its BYE), to hold its recording against.
+$LOAD tcpdump -i lo -n -s 0 -B 16384 -w "$WORK/sip.pcap" "udp and port $((SIP_PORT + 1))" 2>/dev/null &
+SIP_CAPTURE=$!
 sleep 1
 
 C0=$(cpu)
 K0=$(keeping)
 T0=$(date +%s.%N)
+SINCE=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 sed -e "s/HOLD_MS/$HOLD_MS/" tools/sipp/caller_bridged.xml > "$WORK/caller.xml"
-(cd "$WORK" && timeout $((CALLS / RATE + 150)) sipp -sf caller.xml "127.0.0.1:$SIP_PORT" -s 38733555000 \
+(cd "$WORK" && timeout $((CALLS / RATE + 150)) $LOAD sipp -sf caller.xml "127.0.0.1:$SIP_PORT" -s 38733555000 \
     -key caller "$CALLER" -i 127.0.0.1 -mi 127.0.0.1 -p $((SIP_PORT + 1)) -mp $((SIP_PORT + 100)) \
     -r "$RATE" -m "$CALLS" -l "$LIMIT" -nostdin -timeout $((CALLS / RATE + 120))s -trace_screen \
     -rtp_threadtasks 64 -recv_timeout 30000 >/dev/null 2>&1) || true
@@ -106,6 +126,14 @@ echo "answered by an agent: $ANSWERED"
 # How much of each conversation the recordings hold: talk time vs HOLD_MS.
 echo "recorded talk: $(find "$WORK/data/recordings" -name '*.wav' -printf '%s\n' | awk -v h="$HOLD_MS" '{s += ($1 - 44) / 32000; n++} END {if (n) printf "%.2f s per call on average (caller holds %.1f s after the digit)", s / n, h / 1000}')"
 kill -INT "$UAS" 2>/dev/null || true
+kill -INT "$CAPTURE" "$SIP_CAPTURE" 2>/dev/null || true
+wait "$CAPTURE" "$SIP_CAPTURE" 2>/dev/null || true
 sleep 1
 echo "== SIPp agents"
 grep -E "Successful call|Failed call" "$WORK"/agent_uas_*_screen.log | sed 's/  */ /g' || true
+echo "capture: $(grep -E 'captured|dropped by kernel' "$WORK/tcpdump.log" | tr '\n' ' ')"
+[ "${PIN:-0}" = 1 ] && echo "pinned: server on core 0, SIPp and tcpdump on core 1"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 tools/media-check.py --pcap "$WORK/rtp.pcap" --server-ports "40000-$((40000 + SAMPLE - 1))" \
+    --caller-ports-from $((SIP_PORT + 100)) --db "$WORK/data/centrala.db" --recordings "$WORK/data/recordings" --since "$SINCE" \
+    --sip-pcap "$WORK/sip.pcap" --log "$WORK/server.log"
