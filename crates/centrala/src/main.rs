@@ -127,6 +127,9 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
+    if matches!(cli.command, Command::Serve { .. }) {
+        media_first();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -140,6 +143,21 @@ fn main() -> ExitCode {
             eprintln!("centrala: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The media's pacing threads keep the process's priority; every thread
+/// started after them (signalling, the API, the database, recordings'
+/// files) runs at a lower one (nice +10), which it passes on to the
+/// threads it starts. On a full machine, a frame then goes out on time
+/// and a call's set-up waits a few milliseconds, not the other way round;
+/// admission control refuses new calls before set-up starves. Lowering
+/// one's own priority needs no privilege. (Linux keeps a nice value per
+/// thread: this sets the main thread's.)
+fn media_first() {
+    centrala_sip::media::start_pacing();
+    if let Err(e) = rustix::process::setpriority_process(None, 10) {
+        eprintln!("centrala: the media could not be put first (nice +10 for the rest: {e}); going on");
     }
 }
 

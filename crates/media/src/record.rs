@@ -124,10 +124,6 @@ impl<W: Write + Seek> Recorder<W> {
         out
     }
 
-    fn silenced(&self, at: u64) -> bool {
-        self.paused_from.is_some_and(|from| at >= from) || self.gaps.iter().any(|(from, to)| (*from..*to).contains(&at))
-    }
-
     /// The caller's decoded audio, for timeline position `at` (samples
     /// since the leg began).
     pub fn caller(&mut self, at: u64, samples: &[i16]) {
@@ -143,15 +139,28 @@ impl<W: Write + Seek> Recorder<W> {
     /// position, silence where nothing did (a gap is written once, as
     /// long as it was). Audio for a position already written is dropped.
     pub fn write_until(&mut self, upto: u64) -> Result<(), MediaError> {
-        while self.written < upto {
-            let mut a = self.left.pop_front().unwrap_or(0);
-            let mut b = self.right.pop_front().unwrap_or(0);
-            if self.silenced(self.written) {
-                (a, b) = (0, 0);
+        // In blocks through hound's 16-bit writer: one copy into the file's
+        // buffer per block, not a call per sample.
+        const BLOCK: u64 = 8000;
+        let Recorder { writer, written, left, right, paused_from, gaps } = self;
+        let silenced = |at: u64| {
+            paused_from.is_some_and(|from| at >= from) || gaps.iter().any(|(from, to)| (*from..*to).contains(&at))
+        };
+        while *written < upto {
+            let n = (upto - *written).min(BLOCK);
+            // At most 2 × BLOCK samples: fits.
+            let mut w = writer.get_i16_writer((2 * n) as u32);
+            for at in *written..*written + n {
+                let mut a = left.pop_front().unwrap_or(0);
+                let mut b = right.pop_front().unwrap_or(0);
+                if silenced(at) {
+                    (a, b) = (0, 0);
+                }
+                w.write_sample(a);
+                w.write_sample(b);
             }
-            self.writer.write_sample(a).map_err(err)?;
-            self.writer.write_sample(b).map_err(err)?;
-            self.written += 1;
+            w.flush().map_err(err)?;
+            *written += n;
         }
         Ok(())
     }

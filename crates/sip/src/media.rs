@@ -24,9 +24,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 use tracing::warn;
 
 /// 20 ms of 8 kHz audio.
@@ -37,6 +36,11 @@ const FEED_DEPTH: usize = 32;
 /// The most of another leg's audio buffered before the oldest is dropped:
 /// 200 ms, so a bridge never builds up delay.
 const MAX_BRIDGE_DELAY: usize = 1600;
+/// What a bridge holds before it plays (and again after it ran dry): two
+/// frames, so that a frame that comes a little late (its packet just
+/// missed the other leg's tick, or the other leg is on another pacing
+/// loop) is not a silent frame: 20 ms more delay, no gap.
+const PRIME: usize = 2 * FRAME;
 /// Every this many frames (5 s) the recording's header is brought up to
 /// date, so a crash leaves a playable file.
 const CHECKPOINT_TICKS: u64 = 250;
@@ -48,6 +52,8 @@ const MAX_PACKETS_PER_TICK: usize = 16;
 const JITTER: u64 = 1600;
 /// No RTP at all for this long means the far end is gone.
 pub const SILENT_AFTER: Duration = Duration::from_secs(60);
+/// The media clock's period: one frame.
+const TICK: Duration = Duration::from_millis(20);
 
 /// Audio, decoded: 8 kHz mono 16-bit samples.
 pub type Audio = Arc<[i16]>;
@@ -167,6 +173,9 @@ pub enum MediaCmd {
     /// softphone, between calls): no bridge, tap, listening, mute, prompt
     /// or music; what the leg did since the last `Idle` comes back.
     Idle(tokio::sync::oneshot::Sender<MediaStats>),
+    /// The call ended at this moment (sent by [`Media::stop`]): the
+    /// recording ends there, not at the leg's next tick.
+    End(Instant),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,25 +205,204 @@ pub struct MediaStats {
     pub rejected: u64,
 }
 
-/// The runtime every RTP leg runs on, apart from signalling, the API and
-/// the database: its threads get their share of the CPU from the operating
-/// system, so a thousand legs ticking every 20 ms do not queue ahead of a
-/// call's database work (and a busy database does not delay a packet).
-fn media_runtime() -> tokio::runtime::Handle {
-    static RUNTIME: std::sync::OnceLock<Option<tokio::runtime::Runtime>> = std::sync::OnceLock::new();
-    let built = RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get()))
-            .thread_name("media")
-            .enable_all()
-            .build()
-            .map_err(|e| warn!(error = %e, "no media runtime; RTP legs share the main one"))
-            .ok()
-    });
-    match built {
-        Some(rt) => rt.handle().clone(),
-        None => tokio::runtime::Handle::current(),
+/// The pacing loops: one thread per core, each owning its share of the
+/// legs and ticking all of them every 20 ms, one after another. A leg is
+/// no task and no timer of its own: a thousand legs cost one wake-up per
+/// tick per core, not a thousand, and the scratch buffers a tick needs are
+/// the loop's, not each leg's. (Hand-written because no crate paces many
+/// RTP streams on one clock; tokio's timers are one per task.)
+///
+/// The threads are apart from signalling, the API and the database: the
+/// operating system gives them their share of the CPU, so a busy database
+/// does not delay a packet, and a thousand legs do not queue ahead of a
+/// call's database work.
+struct Pacers {
+    loops: Vec<std::sync::mpsc::Sender<ToPacer>>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+/// What a pacing loop is sent.
+enum ToPacer {
+    /// A new leg, to tick from the next round.
+    Leg(Box<Leg>),
+    /// A leg of this loop was stopped: take the commands now, between
+    /// rounds, so that its call's end does not wait for the next round.
+    Wake,
+}
+
+fn pacers() -> &'static Pacers {
+    static PACERS: std::sync::OnceLock<Pacers> = std::sync::OnceLock::new();
+    PACERS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let loops = (0..cores)
+            .filter_map(|k| {
+                let (tx, rx) = std::sync::mpsc::channel();
+                std::thread::Builder::new()
+                    .name(format!("media-{k}"))
+                    .spawn(move || pace(&rx))
+                    .map_err(|e| warn!(error = %e, "a media pacing thread could not start"))
+                    .ok()
+                    .map(|_| tx)
+            })
+            .collect();
+        Pacers { loops, next: std::sync::atomic::AtomicUsize::new(0) }
+    })
+}
+
+/// Starts the pacing threads now (else with the first leg): the binary
+/// starts them before it lowers the priority of every later thread.
+pub fn start_pacing() {
+    pacers();
+}
+
+/// The pacing loop for a new leg: each in turn, so that the loops share
+/// the legs.
+fn next_pacer() -> usize {
+    let p = pacers();
+    p.next.fetch_add(1, Ordering::Relaxed) % p.loops.len().max(1)
+}
+
+/// Hands a leg to its pacing loop.
+fn pace_leg(leg: Leg) {
+    match pacers().loops.get(leg.pacer) {
+        Some(pacer) => {
+            if let Err(back) = pacer.send(ToPacer::Leg(Box::new(leg))) {
+                if let ToPacer::Leg(leg) = back.0 {
+                    leg.end();
+                }
+            }
+        }
+        // No thread could start: the leg ends at once, its call hears
+        // nothing (logged above).
+        None => leg.end(),
     }
+}
+
+/// One pacing loop: every 20 ms, each leg takes its commands, then ticks.
+/// A late round is followed by the next at once (the legs catch up, as a
+/// phone's jitter buffer expects); its lateness feeds admission control.
+fn pace(new: &std::sync::mpsc::Receiver<ToPacer>) {
+    let mut legs: Vec<Box<Leg>> = Vec::new();
+    let mut scratch = Scratch::default();
+    let mut due = Instant::now();
+    loop {
+        while legs.is_empty() {
+            // Nothing to pace: sleep until a leg comes.
+            match new.recv() {
+                Ok(ToPacer::Leg(leg)) => legs.push(leg),
+                Ok(ToPacer::Wake) => {}
+                Err(_) => return,
+            }
+            due = Instant::now();
+        }
+        let now = Instant::now();
+        crate::limits::note_lag(u64::try_from(now.saturating_duration_since(due).as_millis()).unwrap_or(u64::MAX));
+        for leg in &mut legs {
+            if leg.commands() {
+                leg.tick(&mut scratch, now);
+            } else {
+                leg.over = true;
+            }
+        }
+        end_over(&mut legs);
+        due += TICK;
+        // Until the next round: new legs join, stopped legs end at once.
+        loop {
+            let now = Instant::now();
+            if now >= due {
+                break;
+            }
+            match new.recv_timeout(due - now) {
+                Ok(ToPacer::Leg(leg)) => legs.push(leg),
+                Ok(ToPacer::Wake) => {
+                    for leg in &mut legs {
+                        leg.over = !leg.commands();
+                    }
+                    end_over(&mut legs);
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => break,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+}
+
+/// Ends the legs whose calls let go of them. In order: a bridge's two legs
+/// keep their places in the round, so the one that feeds the other does
+/// not move behind it.
+// Boxed: a leg that ends moves the pointers behind it, not the legs.
+#[allow(clippy::vec_box)]
+fn end_over(legs: &mut Vec<Box<Leg>>) {
+    for leg in legs.extract_if(.., |leg| leg.over) {
+        leg.end();
+    }
+}
+
+/// What a tick needs for a moment only, shared by a loop's legs.
+struct Scratch {
+    buf: Vec<u8>,
+    packet: Vec<u8>,
+    frame: [i16; FRAME],
+    payload: [u8; FRAME],
+    decoded: Vec<i16>,
+}
+
+impl Default for Scratch {
+    fn default() -> Scratch {
+        Scratch {
+            buf: vec![0; 2048],
+            packet: Vec::with_capacity(200),
+            frame: [0; FRAME],
+            payload: [0; FRAME],
+            decoded: Vec::with_capacity(FRAME * 2),
+        }
+    }
+}
+
+/// Creating and completing recordings' files: the file system's own work
+/// (an inode, a header rewritten) can take milliseconds, so it is done
+/// here, never on a pacing thread. Two threads, so that one slow file does
+/// not hold up every new call's start.
+fn files() -> &'static std::sync::mpsc::Sender<FileJob> {
+    static FILES: std::sync::OnceLock<std::sync::mpsc::Sender<FileJob>> = std::sync::OnceLock::new();
+    FILES.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<FileJob>();
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        for k in 0..2 {
+            let rx = rx.clone();
+            let started = std::thread::Builder::new().name(format!("recordings-{k}")).spawn(move || loop {
+                let job = match rx.lock() {
+                    Ok(r) => r.recv(),
+                    Err(_) => return,
+                };
+                match job {
+                    Ok(FileJob::Open(path, mut leg)) => {
+                        leg.recorder = open_recording(&path);
+                        pace_leg(*leg);
+                    }
+                    Ok(FileJob::Finish(r, end, mut stats, done)) => {
+                        stats.recorded = complete(*r, end);
+                        let _ = done.send(stats);
+                    }
+                    Err(_) => return,
+                }
+            });
+            if let Err(e) = started {
+                warn!(error = %e, "a recordings thread could not start");
+            }
+        }
+        tx
+    })
+}
+
+type File = Recorder<BufWriter<std::fs::File>>;
+
+enum FileJob {
+    /// Create the recording, then hand the leg to a pacing loop.
+    Open(PathBuf, Box<Leg>),
+    /// Complete the recording at this position, then report the leg's
+    /// stats.
+    Finish(Box<File>, u64, MediaStats, tokio::sync::oneshot::Sender<MediaStats>),
 }
 
 pub struct Media {
@@ -226,9 +414,9 @@ pub struct Media {
     pub side: mpsc::Sender<Vec<i16>>,
     pub events: mpsc::UnboundedReceiver<MediaEvent>,
     pub local: SocketAddr,
-    /// The leg's task; `None` for a view of a leg that outlives the call
-    /// (a browser's: `Media::view`).
-    task: Option<JoinHandle<MediaStats>>,
+    /// What the leg did, when it is over, and its pacing loop; `None` for
+    /// a view of a leg that outlives the call (a browser's: `Media::view`).
+    done: Option<(tokio::sync::oneshot::Receiver<MediaStats>, usize)>,
 }
 
 /// What a leg's packets travel on: RTP (SRTP when keyed) to a phone, or a
@@ -269,15 +457,26 @@ impl Media {
     }
 
     fn spawn(wire: Wire, how: How, recording: Option<PathBuf>, local: SocketAddr) -> Media {
-        let (cmd, cmd_rx) = mpsc::unbounded_channel();
-        let (ev_tx, events) = mpsc::unbounded_channel();
+        let (cmd, cmds) = mpsc::unbounded_channel();
+        let (events, events_rx) = mpsc::unbounded_channel();
         let (feed, feed_rx) = mpsc::channel(FEED_DEPTH);
         let (side, side_rx) = mpsc::channel(FEED_DEPTH);
-        let feeds = [feed_rx, side_rx];
-        // The leg runs on the media runtime (its socket is watched by no
-        // reactor: see `PortPool::bind`).
-        let task = media_runtime().spawn(run(wire, how, recording, cmd_rx, ev_tx, feeds));
-        Media { cmd, feed, side, events, local, task: Some(task) }
+        let (done, done_rx) = tokio::sync::oneshot::channel();
+        let leg = Leg::new(wire, how, cmds, events, [feed_rx, side_rx], done);
+        let pacer = leg.pacer;
+        match recording {
+            // The leg starts once its file is there: the recording begins
+            // with the leg's first tick.
+            Some(path) => {
+                if let Err(back) = files().send(FileJob::Open(path, Box::new(leg))) {
+                    if let FileJob::Open(_, leg) = back.0 {
+                        pace_leg(*leg);
+                    }
+                }
+            }
+            None => pace_leg(leg),
+        }
+        Media { cmd, feed, side, events: events_rx, local, done: Some((done_rx, pacer)) }
     }
 
     /// A call's view of a leg that runs on after it (a browser's softphone):
@@ -289,7 +488,7 @@ impl Media {
         events: mpsc::UnboundedReceiver<MediaEvent>,
         local: SocketAddr,
     ) -> Media {
-        Media { cmd, feed, side, events, local, task: None }
+        Media { cmd, feed, side, events, local, done: None }
     }
 
     pub fn send(&self, c: MediaCmd) {
@@ -299,10 +498,14 @@ impl Media {
     /// Stops the leg and completes the recording (a view: the leg goes
     /// idle); what it did comes back.
     pub async fn stop(self) -> MediaStats {
-        match self.task {
-            Some(task) => {
+        match self.done {
+            Some((done, pacer)) => {
+                let _ = self.cmd.send(MediaCmd::End(Instant::now()));
                 drop(self.cmd);
-                task.await.unwrap_or_default()
+                if let Some(p) = pacers().loops.get(pacer) {
+                    let _ = p.send(ToPacer::Wake);
+                }
+                done.await.unwrap_or_default()
             }
             None => {
                 let (tx, rx) = tokio::sync::oneshot::channel();
@@ -352,7 +555,7 @@ impl Player {
 }
 
 /// The recording's file, created with its folder, and its writer.
-fn open_recording(p: &std::path::Path) -> Option<Recorder<BufWriter<std::fs::File>>> {
+fn open_recording(p: &std::path::Path) -> Option<File> {
     let file = p.parent().map(std::fs::create_dir_all).transpose().and_then(|_| std::fs::File::create(p));
     // The header goes to disk at once: from its first moment the file is a
     // (short) WAV that a crash leaves playable and a backup copies whole.
@@ -379,315 +582,434 @@ struct How {
     sends: bool,
 }
 
-async fn run(
-    mut wire: Wire,
+/// One leg between ticks: what its task's locals were.
+struct Leg {
+    wire: Wire,
     how: How,
-    recording: Option<PathBuf>,
-    mut cmds: mpsc::UnboundedReceiver<MediaCmd>,
+    recorder: Option<File>,
+    cmds: mpsc::UnboundedReceiver<MediaCmd>,
     events: mpsc::UnboundedSender<MediaEvent>,
-    [mut feed, mut side]: [mpsc::Receiver<Vec<i16>>; 2],
-) -> MediaStats {
-    let mut stats = MediaStats::default();
-    let began = tokio::time::Instant::now();
-    // Creating a file can take milliseconds (the file system's own work):
-    // not on a thread that paces packets.
-    let mut recorder = match recording {
-        Some(p) => tokio::task::spawn_blocking(move || open_recording(&p)).await.ok().flatten(),
-        None => None,
-    };
-    let law = how.law;
-    // What the leg had done at the last `Idle` (a browser's leg between
-    // calls), and when.
-    let mut idle_at = (stats, tokio::time::Instant::now());
-    let mut gone = false;
-    let mut detector = dtmf::Detector::default();
-    let mut player = Player::default();
-    // The leg's clock: ticks since it began. Each tick is a 20 ms slot of
-    // the recording's timeline, at `clock * FRAME` samples.
-    let mut clock: u64 = 0;
-    // Where the caller's RTP timestamps fall on that timeline.
-    let mut anchor = Anchor::default();
-    let mut forward: Option<mpsc::Sender<Vec<i16>>> = None;
-    let mut bridged = VecDeque::<i16>::new();
-    let mut tap: Option<mpsc::Sender<Vec<i16>>> = None;
-    let mut listening = false;
-    let mut muted = false;
-    // Keys to send as telephone-events: the packets of the digit being
-    // sent (and when its event began), then the digits waiting.
-    let mut keys: VecDeque<char> = VecDeque::new();
-    let mut key_packets: VecDeque<[u8; 4]> = VecDeque::new();
-    let mut key_start: Option<u32> = None;
-    let mut key_gap = 0u8;
-    // Not when the far end's SDP says it will not take media (hold).
-    let mut sending = how.sends;
-    let mut side_buf = VecDeque::<i16>::new();
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-    let mut buf = vec![0u8; 2048];
-    let mut packet = Vec::with_capacity(200);
-    let mut frame = [0i16; FRAME];
-    let mut payload = [0u8; FRAME];
-    let mut decoded = Vec::with_capacity(FRAME * 2);
-    let mut last_rx = tokio::time::Instant::now();
-    // The leg wakes for two things only: a command, and its 20 ms tick.
-    // At each tick it takes every packet the socket holds (non-blocking)
-    // and every chunk the other legs fed it, then sends one frame. Waking
-    // once per tick, rather than for every packet received and every
-    // chunk fed, is what lets a thousand legs share two cores; it delays a
-    // received packet by under 20 ms.
-    loop {
-        tokio::select! {
-            c = cmds.recv() => match c {
-                None => break,
-                Some(MediaCmd::Play(list)) => {
-                    player.queue = list.into_iter().filter(|a| !a.is_empty()).collect();
-                    player.pos = 0;
-                    if player.queue.is_empty() {
-                        let _ = events.send(MediaEvent::PlayDone);
-                    }
-                }
-                Some(MediaCmd::Stop) => {
-                    player.queue.clear();
-                    player.pos = 0;
-                }
-                Some(MediaCmd::Hold(h)) => {
-                    player.hold = h;
-                    player.hold_pos = 0;
-                }
-                Some(MediaCmd::Bridge(to)) => {
-                    forward = to;
-                    bridged.clear();
-                }
-                Some(MediaCmd::Tap(to)) => tap = to,
-                Some(MediaCmd::Send(on)) => sending = on,
-                Some(MediaCmd::Listen) => {
-                    listening = true;
-                    forward = None;
-                }
-                Some(MediaCmd::Mute(on)) => muted = on,
-                Some(MediaCmd::Keys(k)) => {
-                    if how.telephone_event.is_some() {
-                        keys.extend(k);
-                    }
-                }
-                Some(MediaCmd::RecordPause(on)) => {
-                    if let Some(r) = recorder.as_mut() {
-                        r.pause(on, clock * FRAME as u64);
-                    }
-                }
-                Some(MediaCmd::Idle(done)) => {
-                    (forward, tap, listening, muted) = (None, None, false, false);
-                    player = Player::default();
-                    bridged.clear();
-                    side_buf.clear();
-                    keys.clear();
-                    let (before, when) = idle_at;
-                    let call = MediaStats {
-                        packets_in: stats.packets_in - before.packets_in,
-                        packets_out: stats.packets_out - before.packets_out,
-                        dropped: stats.dropped - before.dropped,
-                        duration_ms: u64::try_from(when.elapsed().as_millis()).unwrap_or(u64::MAX),
-                        ..MediaStats::default()
-                    };
-                    idle_at = (stats, tokio::time::Instant::now());
-                    let _ = done.send(call);
-                }
-            },
-            due = tick.tick() => {
-                // Once a second, how late this tick came (admission
-                // control reads the worst of all legs).
-                if clock.is_multiple_of(50) {
-                    crate::limits::note_lag(u64::try_from(due.elapsed().as_millis()).unwrap_or(u64::MAX));
-                }
-                // What arrived since the last tick: the far end's audio
-                // goes to the bridge, a listener and the recording.
-                let at = clock * FRAME as u64;
-                let mut take = |their_law: Law, timestamp: u32, payload: &[u8]| {
-                    // Decoded by the law the packet says (a phone may switch
-                    // between the two it was offered); re-encoded on sending.
-                    decoded.clear();
-                    decoded.extend(payload.iter().map(|b| their_law.decode(*b)));
-                    if let Some(f) = forward.as_ref().filter(|_| !muted) {
-                        let _ = f.try_send(decoded.clone());
-                    }
-                    if let Some(t) = &tap {
-                        let _ = t.try_send(decoded.clone());
-                    }
-                    if let Some(r) = recorder.as_mut() {
-                        r.caller(anchor.position(timestamp, at), &decoded);
-                    }
-                };
-                match &mut wire {
-                    Wire::Rtp { socket, latch, srtp, .. } => for _ in 0..MAX_PACKETS_PER_TICK {
-                        let Ok((n, from)) = socket.recv_from(&mut buf) else { break };
-                        let bytes = &buf[..n];
-                        if rtp::is_rtcp(bytes) {
-                            continue;
-                        }
-                        if !latch.accepts(from) {
-                            if stats.dropped == 0 {
-                                warn!(source = %from, far_end = %latch.remote(), "RTP from a stranger dropped");
-                            }
-                            stats.dropped += 1;
-                            DROPPED.fetch_add(1, Ordering::Relaxed);
-                            continue;
-                        }
-                        let clear;
-                        let bytes = match srtp.as_mut().map(|s| s.unprotect(bytes)) {
-                            None => bytes,
-                            Some(Ok(c)) => {
-                                clear = c;
-                                &clear[..]
-                            }
-                            Some(Err(e)) => {
-                                if stats.rejected == 0 {
-                                    warn!(source = %from, error = %e, "SRTP packet refused");
-                                }
-                                stats.rejected += 1;
-                                SRTP_REJECTED.fetch_add(1, Ordering::Relaxed);
-                                continue;
-                            }
-                        };
-                        latch.admit(from);
-                        let Ok(p) = rtp::parse(bytes) else { continue };
-                        stats.packets_in += 1;
-                        last_rx = tokio::time::Instant::now();
-                        if Some(p.payload_type) == how.telephone_event {
-                            if let Some(d) = detector.feed(p.timestamp, p.payload) {
-                                stats.digits += 1;
-                                let _ = events.send(MediaEvent::Digit(d));
-                            }
-                        } else if let Some(their_law) = Law::from_payload_type(p.payload_type) {
-                            take(their_law, p.timestamp, p.payload);
-                        }
-                    },
-                    Wire::Web(web) => {
-                        let strangers = web.receive(&mut buf, MAX_PACKETS_PER_TICK, |h| {
-                            stats.packets_in += 1;
-                            last_rx = tokio::time::Instant::now();
-                            take(h.law, h.timestamp, h.payload);
-                        });
-                        stats.dropped += strangers;
-                        DROPPED.fetch_add(strangers, Ordering::Relaxed);
-                        if web.liveness() == Liveness::Gone && !gone {
-                            gone = true;
-                            let _ = events.send(MediaEvent::Gone);
-                        }
-                    }
-                }
-                // What the other legs fed this one.
-                while let Ok(chunk) = feed.try_recv() {
-                    if forward.is_some() || listening {
-                        bridged.extend(chunk);
-                    }
-                }
-                let excess = bridged.len().saturating_sub(MAX_BRIDGE_DELAY);
-                bridged.drain(..excess);
-                while let Ok(chunk) = side.try_recv() {
-                    if forward.is_some() || listening {
-                        side_buf.extend(chunk);
-                    }
-                }
-                let excess = side_buf.len().saturating_sub(MAX_BRIDGE_DELAY);
-                side_buf.drain(..excess);
-                // One frame out.
-                if forward.is_some() || listening {
-                    frame.fill(0);
-                    let n = bridged.len().min(FRAME);
-                    for (o, s) in frame.iter_mut().zip(bridged.drain(..n)) {
-                        *o = s;
-                    }
-                    let n = side_buf.len().min(FRAME);
-                    for (o, s) in frame.iter_mut().zip(side_buf.drain(..n)) {
-                        *o = o.saturating_add(s);
-                    }
-                } else if player.frame(&mut frame) {
-                    let _ = events.send(MediaEvent::PlayDone);
-                }
-                for (o, s) in payload.iter_mut().zip(frame.iter()) {
-                    *o = law.encode(*s);
-                }
-                let sent = match &mut wire {
-                    _ if !sending => false,
-                    Wire::Web(web) => web.send(&payload),
-                    Wire::Rtp { socket, latch, srtp, sender } => {
-                        packet.clear();
-                        // A key being sent takes this slot's packet (time
-                        // goes on); between keys, 60 ms of ordinary audio.
-                        if key_packets.is_empty() && key_gap == 0 {
-                            if let Some(code) = keys.pop_front().and_then(dtmf::code) {
-                                key_packets.extend(dtmf::tone(code, 5));
-                                key_start = None;
-                            }
-                        }
-                        match (key_packets.pop_front(), how.telephone_event) {
-                            (Some(event), Some(pt)) => {
-                                let first = key_start.is_none();
-                                let start = *key_start.get_or_insert(sender.timestamp());
-                                sender.next_event(&event, pt, first, start, &mut packet);
-                                if key_packets.is_empty() {
-                                    key_gap = 3;
-                                }
-                            }
-                            _ => {
-                                key_gap = key_gap.saturating_sub(1);
-                                sender.next(&payload, &mut packet);
-                            }
-                        }
-                        match srtp.as_mut() {
-                            None => socket.send_to(&packet, latch.remote()).is_ok(),
-                            Some(s) => match s.protect(&packet) {
-                                Ok(sealed) => socket.send_to(&sealed, latch.remote()).is_ok(),
-                                Err(e) => {
-                                    warn!(error = %e, "SRTP could not protect a packet; not sent");
-                                    false
-                                }
-                            },
-                        }
-                    }
-                };
-                if sent {
-                    stats.packets_out += 1;
-                }
-                let now = clock * FRAME as u64;
-                clock += 1;
-                if let Some(r) = recorder.as_mut() {
-                    r.staff(now, &frame);
-                    // The timeline is written a jitter window behind the
-                    // clock: a late packet still lands in its place.
-                    let written = r.write_until(now.saturating_sub(JITTER)).and_then(|()| {
-                        if clock.is_multiple_of(CHECKPOINT_TICKS) { r.checkpoint() } else { Ok(()) }
-                    });
-                    if let Err(e) = written {
-                        warn!(error = %e, "recording failed; going on without it");
-                        recorder = None;
-                    } else if clock.is_multiple_of(CHECKPOINT_TICKS) && !recording_allowed() {
-                        // The disk is below its floor: the file is complete
-                        // up to here, and the call goes on unrecorded.
-                        if let Some(r) = recorder.take() {
-                            RECORDINGS_STOPPED.fetch_add(1, Ordering::Relaxed);
-                            warn!("recording stopped: the recordings' disk is below its free-space floor");
-                            stats.recorded = complete(r, now + FRAME as u64);
-                        }
-                    }
-                }
-                if last_rx.elapsed() >= SILENT_AFTER {
-                    let _ = events.send(MediaEvent::Silent);
-                    last_rx = tokio::time::Instant::now();
-                }
-            },
+    feed: mpsc::Receiver<Vec<i16>>,
+    side: mpsc::Receiver<Vec<i16>>,
+    done: tokio::sync::oneshot::Sender<MediaStats>,
+    stats: MediaStats,
+    began: Instant,
+    /// What the leg had done at the last `Idle` (a browser's leg between
+    /// calls), and when.
+    idle_at: (MediaStats, Instant),
+    gone: bool,
+    detector: dtmf::Detector,
+    player: Player,
+    /// The leg's clock: ticks since it began. Each tick is a 20 ms slot of
+    /// the recording's timeline, at `clock * FRAME` samples.
+    clock: u64,
+    /// Where the caller's RTP timestamps fall on that timeline.
+    anchor: Anchor,
+    forward: Option<mpsc::Sender<Vec<i16>>>,
+    bridged: VecDeque<i16>,
+    tap: Option<mpsc::Sender<Vec<i16>>>,
+    listening: bool,
+    muted: bool,
+    /// Keys to send as telephone-events: the packets of the digit being
+    /// sent (and when its event began), then the digits waiting.
+    keys: VecDeque<char>,
+    key_packets: VecDeque<[u8; 4]>,
+    key_start: Option<u32>,
+    key_gap: u8,
+    /// Not when the far end's SDP says it will not take media (hold).
+    sending: bool,
+    side_buf: VecDeque<i16>,
+    /// The bridge holds [`PRIME`] and plays; and whether any audio came
+    /// since it began (until then the prompt or music goes on: the caller
+    /// hears no dead air between the music and the agent's first word).
+    primed: bool,
+    heard: bool,
+    last_rx: Instant,
+    /// The call let go of the leg: it ends after this round.
+    over: bool,
+    /// When the call ended, if it said so (`MediaCmd::End`).
+    end_at: Option<Instant>,
+    /// Its pacing loop.
+    pacer: usize,
+}
+
+impl Leg {
+    fn new(
+        wire: Wire,
+        how: How,
+        cmds: mpsc::UnboundedReceiver<MediaCmd>,
+        events: mpsc::UnboundedSender<MediaEvent>,
+        [feed, side]: [mpsc::Receiver<Vec<i16>>; 2],
+        done: tokio::sync::oneshot::Sender<MediaStats>,
+    ) -> Leg {
+        let now = Instant::now();
+        Leg {
+            wire,
+            sending: how.sends,
+            how,
+            recorder: None,
+            cmds,
+            events,
+            feed,
+            side,
+            done,
+            stats: MediaStats::default(),
+            began: now,
+            idle_at: (MediaStats::default(), now),
+            gone: false,
+            detector: dtmf::Detector::default(),
+            player: Player::default(),
+            clock: 0,
+            anchor: Anchor::default(),
+            forward: None,
+            bridged: VecDeque::new(),
+            tap: None,
+            listening: false,
+            muted: false,
+            keys: VecDeque::new(),
+            key_packets: VecDeque::new(),
+            key_start: None,
+            key_gap: 0,
+            side_buf: VecDeque::new(),
+            primed: false,
+            heard: false,
+            last_rx: now,
+            over: false,
+            end_at: None,
+            pacer: next_pacer(),
         }
     }
-    stats.duration_ms = u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX);
-    if let Some(r) = recorder {
-        // As long as the leg: every tick it lived, one 20 ms slot.
-        stats.recorded = complete(r, clock * FRAME as u64);
+
+    /// Takes the commands that came since the last tick: `false` once the
+    /// call has let go of the leg (it is over).
+    fn commands(&mut self) -> bool {
+        loop {
+            match self.cmds.try_recv() {
+                Ok(c) => self.command(c),
+                Err(mpsc::error::TryRecvError::Empty) => return true,
+                Err(mpsc::error::TryRecvError::Disconnected) => return false,
+            }
+        }
     }
-    stats
+
+    fn command(&mut self, c: MediaCmd) {
+        match c {
+            MediaCmd::Play(list) => {
+                self.player.queue = list.into_iter().filter(|a| !a.is_empty()).collect();
+                self.player.pos = 0;
+                if self.player.queue.is_empty() {
+                    let _ = self.events.send(MediaEvent::PlayDone);
+                }
+            }
+            MediaCmd::Stop => {
+                self.player.queue.clear();
+                self.player.pos = 0;
+            }
+            MediaCmd::Hold(h) => {
+                self.player.hold = h;
+                self.player.hold_pos = 0;
+            }
+            MediaCmd::Bridge(to) => {
+                self.forward = to;
+                self.bridged.clear();
+                (self.primed, self.heard) = (false, false);
+            }
+            MediaCmd::Tap(to) => self.tap = to,
+            MediaCmd::Send(on) => self.sending = on,
+            MediaCmd::Listen => {
+                self.listening = true;
+                self.forward = None;
+                (self.primed, self.heard) = (false, false);
+            }
+            MediaCmd::Mute(on) => self.muted = on,
+            MediaCmd::Keys(k) => {
+                if self.how.telephone_event.is_some() {
+                    self.keys.extend(k);
+                }
+            }
+            MediaCmd::RecordPause(on) => {
+                if let Some(r) = self.recorder.as_mut() {
+                    r.pause(on, self.clock * FRAME as u64);
+                }
+            }
+            MediaCmd::Idle(done) => {
+                (self.forward, self.tap, self.listening, self.muted) = (None, None, false, false);
+                self.player = Player::default();
+                self.bridged.clear();
+                self.side_buf.clear();
+                self.keys.clear();
+                let (before, when) = self.idle_at;
+                let stats = self.stats;
+                let call = MediaStats {
+                    packets_in: stats.packets_in - before.packets_in,
+                    packets_out: stats.packets_out - before.packets_out,
+                    dropped: stats.dropped - before.dropped,
+                    duration_ms: u64::try_from(when.elapsed().as_millis()).unwrap_or(u64::MAX),
+                    ..MediaStats::default()
+                };
+                self.idle_at = (stats, Instant::now());
+                let _ = done.send(call);
+            }
+            MediaCmd::End(at) => self.end_at = Some(at),
+        }
+    }
+
+    /// One 20 ms slot: takes what arrived since the last (the far end's
+    /// audio to the bridge, a listener and the recording; its digits to the
+    /// call), and what the other legs fed this one; sends one frame.
+    fn tick(&mut self, s: &mut Scratch, now: Instant) {
+        if self.clock == 0 {
+            // The leg's timeline starts when it was made (the call was
+            // answered then), not at its first tick, which waited for the
+            // recording's file and the round: that moment is silence.
+            self.clock = self.slots_until(now).saturating_sub(1);
+        }
+        self.receive(s, now);
+        self.mix_or_play(s);
+        let sent = self.sending && self.send(s);
+        if sent {
+            self.stats.packets_out += 1;
+        }
+        let at = self.clock * FRAME as u64;
+        self.clock += 1;
+        self.record(at, &s.frame);
+        if now.saturating_duration_since(self.last_rx) >= SILENT_AFTER {
+            let _ = self.events.send(MediaEvent::Silent);
+            self.last_rx = now;
+        }
+    }
+
+    fn receive(&mut self, s: &mut Scratch, now: Instant) {
+        let at = self.clock * FRAME as u64;
+        let Leg { forward, muted, tap, recorder, anchor, stats, .. } = self;
+        let decoded = &mut s.decoded;
+        let mut take = |their_law: Law, timestamp: u32, payload: &[u8]| {
+            // Decoded by the law the packet says (a phone may switch
+            // between the two it was offered); re-encoded on sending.
+            decoded.clear();
+            decoded.extend(payload.iter().map(|b| their_law.decode(*b)));
+            if let Some(f) = forward.as_ref().filter(|_| !*muted) {
+                let _ = f.try_send(decoded.clone());
+            }
+            if let Some(t) = &tap {
+                let _ = t.try_send(decoded.clone());
+            }
+            if let Some(r) = recorder.as_mut() {
+                r.caller(anchor.position(timestamp, at), decoded);
+            }
+        };
+        match &mut self.wire {
+            Wire::Rtp { socket, latch, srtp, .. } => {
+                for _ in 0..MAX_PACKETS_PER_TICK {
+                    let Ok((n, from)) = socket.recv_from(&mut s.buf) else { break };
+                    let bytes = &s.buf[..n];
+                    if rtp::is_rtcp(bytes) {
+                        continue;
+                    }
+                    if !latch.accepts(from) {
+                        if stats.dropped == 0 {
+                            warn!(source = %from, far_end = %latch.remote(), "RTP from a stranger dropped");
+                        }
+                        stats.dropped += 1;
+                        DROPPED.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
+                    let clear;
+                    let bytes = match srtp.as_mut().map(|s| s.unprotect(bytes)) {
+                        None => bytes,
+                        Some(Ok(c)) => {
+                            clear = c;
+                            &clear[..]
+                        }
+                        Some(Err(e)) => {
+                            if stats.rejected == 0 {
+                                warn!(source = %from, error = %e, "SRTP packet refused");
+                            }
+                            stats.rejected += 1;
+                            SRTP_REJECTED.fetch_add(1, Ordering::Relaxed);
+                            continue;
+                        }
+                    };
+                    latch.admit(from);
+                    let Ok(p) = rtp::parse(bytes) else { continue };
+                    stats.packets_in += 1;
+                    self.last_rx = now;
+                    if Some(p.payload_type) == self.how.telephone_event {
+                        if let Some(d) = self.detector.feed(p.timestamp, p.payload) {
+                            stats.digits += 1;
+                            let _ = self.events.send(MediaEvent::Digit(d));
+                        }
+                    } else if let Some(their_law) = Law::from_payload_type(p.payload_type) {
+                        take(their_law, p.timestamp, p.payload);
+                    }
+                }
+            }
+            Wire::Web(web) => {
+                let mut heard = 0;
+                let strangers = web.receive(&mut s.buf, MAX_PACKETS_PER_TICK, |h| {
+                    heard += 1;
+                    take(h.law, h.timestamp, h.payload);
+                });
+                if heard > 0 {
+                    stats.packets_in += heard;
+                    self.last_rx = now;
+                }
+                stats.dropped += strangers;
+                DROPPED.fetch_add(strangers, Ordering::Relaxed);
+                if web.liveness() == Liveness::Gone && !self.gone {
+                    self.gone = true;
+                    let _ = self.events.send(MediaEvent::Gone);
+                }
+            }
+        }
+    }
+
+    /// The frame to send: the mix of what the other legs fed (bridged,
+    /// listening), else the prompt or music playing.
+    fn mix_or_play(&mut self, s: &mut Scratch) {
+        let fed = self.forward.is_some() || self.listening;
+        while let Ok(chunk) = self.feed.try_recv() {
+            if fed {
+                self.bridged.extend(chunk);
+            }
+        }
+        let excess = self.bridged.len().saturating_sub(MAX_BRIDGE_DELAY);
+        self.bridged.drain(..excess);
+        while let Ok(chunk) = self.side.try_recv() {
+            if fed {
+                self.side_buf.extend(chunk);
+            }
+        }
+        let excess = self.side_buf.len().saturating_sub(MAX_BRIDGE_DELAY);
+        self.side_buf.drain(..excess);
+        let frame = &mut s.frame;
+        let have = self.bridged.len().max(self.side_buf.len());
+        if fed && !self.primed && have >= PRIME {
+            (self.primed, self.heard) = (true, true);
+        }
+        if fed && self.primed {
+            // Ran dry: what there is goes out, then the bridge fills to
+            // PRIME again before it plays on.
+            self.primed = have >= FRAME;
+            frame.fill(0);
+            let n = self.bridged.len().min(FRAME);
+            for (o, v) in frame.iter_mut().zip(self.bridged.drain(..n)) {
+                *o = v;
+            }
+            let n = self.side_buf.len().min(FRAME);
+            for (o, v) in frame.iter_mut().zip(self.side_buf.drain(..n)) {
+                *o = o.saturating_add(v);
+            }
+        } else if fed && self.heard {
+            frame.fill(0);
+        } else if self.player.frame(frame) {
+            let _ = self.events.send(MediaEvent::PlayDone);
+        }
+    }
+
+    /// Sends the frame (or the slot's telephone-event): whether it went out.
+    fn send(&mut self, s: &mut Scratch) -> bool {
+        let law = self.how.law;
+        for (o, v) in s.payload.iter_mut().zip(s.frame.iter()) {
+            *o = law.encode(*v);
+        }
+        match &mut self.wire {
+            Wire::Web(web) => web.send(&s.payload),
+            Wire::Rtp { socket, latch, srtp, sender } => {
+                let packet = &mut s.packet;
+                packet.clear();
+                // A key being sent takes this slot's packet (time goes
+                // on); between keys, 60 ms of ordinary audio.
+                if self.key_packets.is_empty() && self.key_gap == 0 {
+                    if let Some(code) = self.keys.pop_front().and_then(dtmf::code) {
+                        self.key_packets.extend(dtmf::tone(code, 5));
+                        self.key_start = None;
+                    }
+                }
+                match (self.key_packets.pop_front(), self.how.telephone_event) {
+                    (Some(event), Some(pt)) => {
+                        let first = self.key_start.is_none();
+                        let start = *self.key_start.get_or_insert(sender.timestamp());
+                        sender.next_event(&event, pt, first, start, packet);
+                        if self.key_packets.is_empty() {
+                            self.key_gap = 3;
+                        }
+                    }
+                    _ => {
+                        self.key_gap = self.key_gap.saturating_sub(1);
+                        sender.next(&s.payload, packet);
+                    }
+                }
+                match srtp.as_mut() {
+                    None => socket.send_to(packet, latch.remote()).is_ok(),
+                    Some(sr) => match sr.protect(packet) {
+                        Ok(sealed) => socket.send_to(&sealed, latch.remote()).is_ok(),
+                        Err(e) => {
+                            warn!(error = %e, "SRTP could not protect a packet; not sent");
+                            false
+                        }
+                    },
+                }
+            }
+        }
+    }
+
+    /// Our side's frame at slot `at` into the recording, and the timeline
+    /// written a jitter window behind the clock (a late packet still lands
+    /// in its place).
+    fn record(&mut self, at: u64, frame: &[i16; FRAME]) {
+        let Some(r) = self.recorder.as_mut() else { return };
+        r.staff(at, frame);
+        let checkpoint = self.clock.is_multiple_of(CHECKPOINT_TICKS);
+        let written =
+            r.write_until(at.saturating_sub(JITTER)).and_then(|()| if checkpoint { r.checkpoint() } else { Ok(()) });
+        if let Err(e) = written {
+            warn!(error = %e, "recording failed; going on without it");
+            self.recorder = None;
+        } else if checkpoint && !recording_allowed() {
+            // The disk is below its floor: the file is complete up to
+            // here, and the call goes on unrecorded.
+            if let Some(r) = self.recorder.take() {
+                RECORDINGS_STOPPED.fetch_add(1, Ordering::Relaxed);
+                warn!("recording stopped: the recordings' disk is below its free-space floor");
+                self.stats.recorded = complete(r, at + FRAME as u64);
+            }
+        }
+    }
+
+    /// The 20 ms slots of the leg's timeline from its start to `at`
+    /// (rounded to the nearest).
+    fn slots_until(&self, at: Instant) -> u64 {
+        let ms = at.saturating_duration_since(self.began).as_micros();
+        u64::try_from((ms + TICK.as_micros() / 2) / TICK.as_micros()).unwrap_or(u64::MAX)
+    }
+
+    /// The leg is over: its recording is completed (off the pacing thread)
+    /// as long as the call, from the leg's start to the moment the call
+    /// ended (else to its last tick); then what it did goes to whoever
+    /// stopped it.
+    fn end(mut self) {
+        self.stats.duration_ms = u64::try_from(self.began.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let slots = self.end_at.map_or(self.clock, |at| self.slots_until(at).min(self.clock));
+        let end = slots * FRAME as u64;
+        match self.recorder.take() {
+            Some(r) => {
+                if let Err(back) = files().send(FileJob::Finish(Box::new(r), end, self.stats, self.done)) {
+                    if let FileJob::Finish(r, end, mut stats, done) = back.0 {
+                        stats.recorded = complete(*r, end);
+                        let _ = done.send(stats);
+                    }
+                }
+            }
+            None => {
+                let _ = self.done.send(self.stats);
+            }
+        }
+    }
 }
 
 /// Completes a recording's file at timeline position `end`: whether it was.
-fn complete(r: Recorder<BufWriter<std::fs::File>>, end: u64) -> bool {
+fn complete(r: File, end: u64) -> bool {
     r.finish(end).map_err(|e| warn!(error = %e, "the recording could not be completed")).is_ok()
 }
 
