@@ -108,6 +108,9 @@ pub struct SipConfig {
     /// How late (ms) the media legs' 20 ms clocks may run before new calls
     /// get 503: the machine is full; 0: not checked.
     pub max_media_lag_ms: u64,
+    /// How late (ms) the signalling runtime's timers may run before new
+    /// calls get 503 (set-up would starve); 0: not checked.
+    pub max_signalling_lag_ms: u64,
     /// SIP over TLS: the address it listens on (e.g. "0.0.0.0:5061");
     /// empty: off.
     pub tls_listen: String,
@@ -137,6 +140,7 @@ impl Default for SipConfig {
             max_calls_per_company: 500,
             max_calls: 2000,
             max_media_lag_ms: 40,
+            max_signalling_lag_ms: 250,
             tls_listen: String::new(),
             tls_cert: String::new(),
             tls_key: String::new(),
@@ -331,6 +335,7 @@ impl Config {
             admission: centrala_sip::limits::Admission {
                 max_calls: self.sip.max_calls,
                 max_media_lag_ms: self.sip.max_media_lag_ms,
+                max_signalling_lag_ms: self.sip.max_signalling_lag_ms,
             },
             invite_limit: centrala_sip::limits::InviteLimit {
                 per_second: self.sip.invite_rate.max(0.0),

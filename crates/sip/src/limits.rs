@@ -6,9 +6,11 @@
 //!   which carry many callers, are not limited here (the per-company cap of
 //!   concurrent calls still holds for them).
 //! - The whole server (admission control): beyond a configured ceiling of
-//!   calls at once, or while the media legs' clocks run late (the machine
-//!   is full), a new call gets 503 with Retry-After, so that the calls in
-//!   progress keep clean media instead of sharing the shortage.
+//!   calls at once, while the media legs' clocks run late, or while the
+//!   signalling runtime's own timers run late (the machine is full: media
+//!   comes first, so signalling is where a full machine shows), a new call
+//!   gets 503 with Retry-After, so that the calls in progress keep clean
+//!   media and are still put through, instead of sharing the shortage.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -20,17 +22,19 @@ static RATE_LIMITED: AtomicU64 = AtomicU64::new(0);
 static OVER_CAP: AtomicU64 = AtomicU64::new(0);
 
 /// Calls refused so far: (over a source's rate, over a company's cap).
-pub fn refused() -> [(&'static str, u64); 4] {
+pub fn refused() -> [(&'static str, u64); 5] {
     [
         ("rate_limit", RATE_LIMITED.load(Ordering::Relaxed)),
         ("company_cap", OVER_CAP.load(Ordering::Relaxed)),
         ("ceiling", OVER_CEILING.load(Ordering::Relaxed)),
         ("media_late", MEDIA_LATE.load(Ordering::Relaxed)),
+        ("signalling_late", SIGNALLING_LATE.load(Ordering::Relaxed)),
     ]
 }
 
 static OVER_CEILING: AtomicU64 = AtomicU64::new(0);
 static MEDIA_LATE: AtomicU64 = AtomicU64::new(0);
+static SIGNALLING_LATE: AtomicU64 = AtomicU64::new(0);
 
 /// The server's limits on calls at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +44,10 @@ pub struct Admission {
     /// How late the media legs' 20 ms clocks may run, in ms, before new
     /// calls are refused (0: not checked).
     pub max_media_lag_ms: u64,
+    /// How late the signalling runtime's timers may run, in ms, before new
+    /// calls are refused (0: not checked): calls already taken would wait
+    /// that long for every step of their set-up.
+    pub max_signalling_lag_ms: u64,
 }
 
 /// Why a new call is refused by [`admit`].
@@ -47,16 +55,34 @@ pub struct Admission {
 pub enum Overload {
     Ceiling,
     MediaLate,
+    SignallingLate,
 }
 
-/// Whether a new call may come in (pure): `live` calls now, the media
-/// clocks `lag_ms` late at worst over the last second.
-pub fn admit(limits: Admission, live: usize, lag_ms: u64) -> Result<(), Overload> {
+/// How late the media and the signalling run now, at worst over the last
+/// second or so, in ms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Lateness {
+    pub media_ms: u64,
+    pub signalling_ms: u64,
+}
+
+impl Lateness {
+    pub fn now() -> Lateness {
+        Lateness { media_ms: media_lag_ms(), signalling_ms: signalling_lag_ms() }
+    }
+}
+
+/// Whether a new call may come in (pure): `live` calls now, media and
+/// signalling running `late`.
+pub fn admit(limits: Admission, live: usize, late: Lateness) -> Result<(), Overload> {
     if limits.max_calls > 0 && live >= limits.max_calls as usize {
         return Err(Overload::Ceiling);
     }
-    if limits.max_media_lag_ms > 0 && lag_ms > limits.max_media_lag_ms {
+    if limits.max_media_lag_ms > 0 && late.media_ms > limits.max_media_lag_ms {
         return Err(Overload::MediaLate);
+    }
+    if limits.max_signalling_lag_ms > 0 && late.signalling_ms > limits.max_signalling_lag_ms {
+        return Err(Overload::SignallingLate);
     }
     Ok(())
 }
@@ -65,6 +91,7 @@ pub(crate) fn count_overload(why: Overload) -> u64 {
     let counter = match why {
         Overload::Ceiling => &OVER_CEILING,
         Overload::MediaLate => &MEDIA_LATE,
+        Overload::SignallingLate => &SIGNALLING_LATE,
     };
     counter.fetch_add(1, Ordering::Relaxed) + 1
 }
@@ -104,11 +131,26 @@ pub(crate) fn note_lag(ms: u64) {
 
 pub(crate) fn rotate_lag() {
     LAG_LAST.store(LAG_NOW.swap(0, Ordering::Relaxed), Ordering::Relaxed);
+    SIG_LAST.store(SIG_NOW.swap(0, Ordering::Relaxed), Ordering::Relaxed);
 }
 
 /// How late the media clocks ran at worst, over the last second or so.
 pub fn media_lag_ms() -> u64 {
     LAG_NOW.load(Ordering::Relaxed).max(LAG_LAST.load(Ordering::Relaxed))
+}
+
+/// The signalling runtime's lateness, kept as the media's is.
+static SIG_NOW: AtomicU64 = AtomicU64::new(0);
+static SIG_LAST: AtomicU64 = AtomicU64::new(0);
+
+/// A signalling timer (the server's 100 ms probe) fired `ms` late.
+pub(crate) fn note_signalling_lag(ms: u64) {
+    SIG_NOW.fetch_max(ms, Ordering::Relaxed);
+}
+
+/// How late the signalling runtime ran at worst, over the last second or so.
+pub fn signalling_lag_ms() -> u64 {
+    SIG_NOW.load(Ordering::Relaxed).max(SIG_LAST.load(Ordering::Relaxed))
 }
 
 pub(crate) fn count_rate_limited() -> u64 {
@@ -181,14 +223,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn admission_refuses_beyond_the_ceiling_or_while_media_runs_late() {
-        let limits = Admission { max_calls: 3, max_media_lag_ms: 40 };
-        assert_eq!(admit(limits, 2, 5), Ok(()));
-        assert_eq!(admit(limits, 3, 5), Err(Overload::Ceiling));
-        assert_eq!(admit(limits, 0, 41), Err(Overload::MediaLate));
-        assert_eq!(admit(limits, 2, 40), Ok(()), "at the limit is still in time");
-        let off = Admission { max_calls: 0, max_media_lag_ms: 0 };
-        assert_eq!(admit(off, 100_000, 10_000), Ok(()));
+    fn admission_refuses_beyond_the_ceiling_or_while_media_or_signalling_runs_late() {
+        let limits = Admission { max_calls: 3, max_media_lag_ms: 40, max_signalling_lag_ms: 250 };
+        let late = |media_ms, signalling_ms| Lateness { media_ms, signalling_ms };
+        assert_eq!(admit(limits, 2, late(5, 5)), Ok(()));
+        assert_eq!(admit(limits, 3, late(5, 5)), Err(Overload::Ceiling));
+        assert_eq!(admit(limits, 0, late(41, 5)), Err(Overload::MediaLate));
+        assert_eq!(admit(limits, 0, late(5, 251)), Err(Overload::SignallingLate));
+        assert_eq!(admit(limits, 2, late(40, 250)), Ok(()), "at the limits is still in time");
+        let off = Admission { max_calls: 0, max_media_lag_ms: 0, max_signalling_lag_ms: 0 };
+        assert_eq!(admit(off, 100_000, late(10_000, 10_000)), Ok(()));
     }
 
     const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));

@@ -165,13 +165,18 @@ impl Telephony {
         info!(%local, "SIP listening (UDP and TCP)");
         let sweep_ctx = ctx.clone();
         let sweep = tokio::spawn(async move {
-            // Every second the media lateness turns its page; every 30 s
-            // the registrar and the rate limiter forget what expired.
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+            // Every 100 ms this timer notes how late it fired (the
+            // signalling runtime's lateness, for admission control); every
+            // second the lateness turns its page; every 30 s the registrar
+            // and the rate limiter forget what expired.
+            let mut every = tokio::time::interval(std::time::Duration::from_millis(100));
             for n in 0u64.. {
-                every.tick().await;
-                crate::limits::rotate_lag();
-                if n % 30 == 0 {
+                let due = every.tick().await;
+                crate::limits::note_signalling_lag(u64::try_from(due.elapsed().as_millis()).unwrap_or(u64::MAX));
+                if n % 10 == 0 {
+                    crate::limits::rotate_lag();
+                }
+                if n % 300 == 0 {
                     let now = sweep_ctx.now();
                     lock(&sweep_ctx.registrar).sweep(now);
                     lock(&sweep_ctx.invites).sweep(Instant::now());
@@ -467,12 +472,12 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
     // A full server refuses new calls at the door, so that the calls in
     // progress keep clean media.
     if let Err(why) =
-        crate::limits::admit(ctx.cfg.admission, crate::limits::live_calls(), crate::limits::media_lag_ms())
+        crate::limits::admit(ctx.cfg.admission, crate::limits::live_calls(), crate::limits::Lateness::now())
     {
         let n = crate::limits::count_overload(why);
         // One line per hundred refusals, not one per INVITE of a surge.
         if n % 100 == 1 {
-            warn!(?why, refused = n, lag_ms = crate::limits::media_lag_ms(), "the server is full: new calls get 503");
+            warn!(?why, refused = n, late = ?crate::limits::Lateness::now(), "the server is full: new calls get 503");
         }
         tx.reply_with(StatusCode::ServiceUnavailable, vec![retry_after()], None).await.ok();
         return;
