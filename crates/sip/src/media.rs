@@ -376,14 +376,7 @@ fn files() -> &'static std::sync::mpsc::Sender<FileJob> {
                     Err(_) => return,
                 };
                 match job {
-                    Ok(FileJob::Open(path, mut leg)) => {
-                        leg.recorder = open_recording(&path);
-                        pace_leg(*leg);
-                    }
-                    Ok(FileJob::Finish(r, end, mut stats, done)) => {
-                        stats.recorded = complete(*r, end);
-                        let _ = done.send(stats);
-                    }
+                    Ok(job) => job.run(),
                     Err(_) => return,
                 }
             });
@@ -397,12 +390,35 @@ fn files() -> &'static std::sync::mpsc::Sender<FileJob> {
 
 type File = Recorder<BufWriter<std::fs::File>>;
 
+/// Gives a job to the recordings' threads (or, should none be there, does
+/// it here).
+fn to_files(job: FileJob) {
+    if let Err(back) = files().send(job) {
+        back.0.run();
+    }
+}
+
 enum FileJob {
     /// Create the recording, then hand the leg to a pacing loop.
     Open(PathBuf, Box<Leg>),
     /// Complete the recording at this position, then report the leg's
     /// stats.
     Finish(Box<File>, u64, MediaStats, tokio::sync::oneshot::Sender<MediaStats>),
+}
+
+impl FileJob {
+    fn run(self) {
+        match self {
+            FileJob::Open(path, mut leg) => {
+                leg.recorder = open_recording(&path);
+                pace_leg(*leg);
+            }
+            FileJob::Finish(r, end, mut stats, done) => {
+                stats.recorded = complete(*r, end);
+                let _ = done.send(stats);
+            }
+        }
+    }
 }
 
 pub struct Media {
@@ -465,15 +481,10 @@ impl Media {
         let leg = Leg::new(wire, how, cmds, events, [feed_rx, side_rx], done);
         let pacer = leg.pacer;
         match recording {
-            // The leg starts once its file is there: the recording begins
-            // with the leg's first tick.
-            Some(path) => {
-                if let Err(back) = files().send(FileJob::Open(path, Box::new(leg))) {
-                    if let FileJob::Open(_, leg) = back.0 {
-                        pace_leg(*leg);
-                    }
-                }
-            }
+            // The leg is paced once its file is there; the time that took
+            // is silence at the recording's start (its timeline starts
+            // with the leg: `Leg::tick`).
+            Some(path) => to_files(FileJob::Open(path, Box::new(leg))),
             None => pace_leg(leg),
         }
         Media { cmd, feed, side, events: events_rx, local, done: Some((done_rx, pacer)) }
@@ -993,14 +1004,7 @@ impl Leg {
         let slots = self.end_at.map_or(self.clock, |at| self.slots_until(at).min(self.clock));
         let end = slots * FRAME as u64;
         match self.recorder.take() {
-            Some(r) => {
-                if let Err(back) = files().send(FileJob::Finish(Box::new(r), end, self.stats, self.done)) {
-                    if let FileJob::Finish(r, end, mut stats, done) = back.0 {
-                        stats.recorded = complete(*r, end);
-                        let _ = done.send(stats);
-                    }
-                }
-            }
+            Some(r) => to_files(FileJob::Finish(Box::new(r), end, self.stats, self.done)),
             None => {
                 let _ = self.done.send(self.stats);
             }
