@@ -1395,6 +1395,12 @@ impl Acd {
             .collect()
     }
 
+    /// How many contacts wait in a queue (0 for an unknown queue): what
+    /// [`Acd::stats`] counts as `waiting`, without walking the members.
+    pub fn waiting_len(&self, q: QueueId) -> usize {
+        self.queues.get(&q).map_or(0, |queue| queue.waiting.len())
+    }
+
     /// A queue's real-time statistics as of the last event.
     pub fn stats(&self, q: QueueId) -> Option<QueueStats> {
         let queue = self.queues.get(&q)?;

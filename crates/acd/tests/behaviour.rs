@@ -339,6 +339,8 @@ fn a_full_queue_overflows_at_once_to_a_message_or_a_callback() {
     let out = s.ev(Event::Arrive { contact: c(3), queue: Q, priority: 0 });
     assert_eq!(out, [Command::Overflowed { contact: c(3), from: Q, to: Overflow::Message }]);
     assert_eq!(s.acd.stats(Q).unwrap().waiting, 2);
+    assert_eq!(s.acd.waiting_len(Q), 2);
+    assert_eq!(s.acd.waiting_len(QueueId(99)), 0, "an unknown queue has no one waiting");
     assert_eq!(s.acd.position(c(3)), None);
 
     let mut s = Sim::new();

@@ -893,8 +893,7 @@ impl Driver {
     /// Tells the wallboards that the company's queues changed (a call came,
     /// was answered, left): they fetch the statistics again.
     fn queue_changed(&self, company: CompanyId) {
-        let waiting: usize =
-            self.company_queues(company).filter_map(|(id, _)| self.acd.stats(id)).map(|s| s.waiting).sum();
+        let waiting: usize = self.company_queues(company).map(|(id, _)| self.acd.waiting_len(id)).sum();
         self.bus.publish(BusEvent {
             company,
             staff: Vec::new(),

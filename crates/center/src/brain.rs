@@ -5,7 +5,7 @@
 //! the SIP accounts of staff phones.
 
 use crate::acd::{agent_of, task_of, Arriving};
-use crate::recordings::{link_recording, new_recording};
+use crate::recordings::{new_recording, recording_name};
 use crate::transfer::{reachable, transfer_call};
 use crate::{desk, settings, Center};
 use centrala_acd::Event;
@@ -26,6 +26,18 @@ pub struct CallBrain {
     reports: std::sync::Mutex<std::collections::HashMap<InteractionId, mpsc::UnboundedSender<AcdReport>>>,
     /// Inbound calls each company has now (against its cap).
     live: std::sync::Mutex<std::collections::HashMap<CompanyId, u32>>,
+    /// Per call in progress, who the caller is, as read when it arrived:
+    /// routing and the desks' pop-ups use it rather than reading the
+    /// interaction and the client again (issue 17: database round trips
+    /// per call). Taken out when the call ends.
+    callers: std::sync::Mutex<std::collections::HashMap<InteractionId, Caller>>,
+}
+
+/// Who called, as known when the call arrived.
+#[derive(Clone)]
+struct Caller {
+    client: Option<centrala_store::desk::Client>,
+    verified: bool,
 }
 
 impl CallBrain {
@@ -34,7 +46,21 @@ impl CallBrain {
             center,
             reports: std::sync::Mutex::new(std::collections::HashMap::new()),
             live: std::sync::Mutex::new(std::collections::HashMap::new()),
+            callers: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
+    }
+
+    fn callers(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<InteractionId, Caller>> {
+        self.callers.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Who the caller of a call in progress is: as kept at its arrival,
+    /// else read from its interaction (`None` if that fails too).
+    async fn caller(&self, s: &centrala_store::Scoped<'_>, id: InteractionId) -> Option<Caller> {
+        if let Some(c) = self.callers().get(&id) {
+            return Some(c.clone());
+        }
+        read_caller(s, id).await
     }
 
     /// Takes one of the company's call slots, if it has one free.
@@ -73,14 +99,7 @@ impl CallBrain {
     /// The company of a dialled number; with only one company, every
     /// number is that company's.
     async fn company_of(&self, called: &str) -> Result<Option<CompanyId>, centrala_store::StoreError> {
-        if let Some((id, _purpose)) = self.center.store.company_for_number(called).await? {
-            return Ok(Some(id));
-        }
-        let all = self.center.store.companies().await?;
-        Ok(match all.as_slice() {
-            [only] => Some(only.id),
-            _ => None,
-        })
+        self.center.caches.company_for_number(called).await
     }
 }
 
@@ -140,7 +159,8 @@ impl CallBrain {
                 // One task per call handles its reports one after another,
                 // so the story is written in the order things happened.
                 let (tx, rx) = mpsc::unbounded_channel();
-                tokio::spawn(handle_reports(self.center.clone(), call.clone(), rx));
+                let caller = self.callers().get(&call.interaction).cloned();
+                tokio::spawn(handle_reports(self.center.clone(), call.clone(), caller, rx));
                 tx
             })
             .clone()
@@ -189,14 +209,15 @@ impl Brain for CallBrain {
             client = client.as_ref().map(|c| c.code.as_str()),
             "call arrived"
         );
+        self.callers().insert(interaction, Caller { client: client.clone(), verified: call.verified });
         let now = self.center.local_now(company).await;
         let recording = new_recording(&self.center, company, interaction).await;
-        let menu = settings::company_ivr(&s, &self.center.problems).await.unwrap_or_else(|e| {
+        let menu = self.center.caches.ivr(&s, &self.center.problems).await.unwrap_or_else(|e| {
             warn!(error = %e, "reading the company's menu failed; using the default");
-            settings::CompanyIvr::default_menu()
+            std::sync::Arc::new(settings::CompanyIvr::default_menu())
         });
         let key = client.as_ref().is_some_and(|c| c.client_type == centrala_desk::KEY_CLIENT_TYPE);
-        let (ivr, lang) = (menu.cfg, menu.language);
+        let (ivr, lang) = (menu.cfg.clone(), menu.language.clone());
         Ok(Arrival {
             company,
             interaction,
@@ -238,12 +259,9 @@ impl Brain for CallBrain {
         }
         let today = self.center.today(company).await;
         let decision = async {
-            let i = s.interaction(call.interaction).await?.ok_or(crate::CenterError::NotFound("interaction"))?;
-            let facts = match i.client_id {
-                Some(id) => match s.client(id).await? {
-                    Some(c) => Some(desk::client_facts(&s, c, today).await?),
-                    None => None,
-                },
+            let caller = self.caller(&s, call.interaction).await.ok_or(crate::CenterError::NotFound("interaction"))?;
+            let facts = match caller.client {
+                Some(c) => Some(desk::client_facts(&s, c, today).await?),
                 None => None,
             };
             let staffing = self.center.caches.staffing(&s).await?;
@@ -292,6 +310,7 @@ impl Brain for CallBrain {
 
     async fn ended(&self, call: &Arrival, end: CallEnd, media: MediaStats) {
         self.free_slot(call.company);
+        self.callers().remove(&call.interaction);
         let s = self.center.store.company(call.company);
         let disposition = match end {
             CallEnd::Answered => Disposition::Answered,
@@ -301,10 +320,11 @@ impl Brain for CallBrain {
             CallEnd::Closed => Disposition::Closed,
             CallEnd::Failed => Disposition::Failed,
         };
-        if let (true, Some(p)) = (media.recorded, &call.recording) {
-            link_recording(&self.center, &s, call.interaction, p).await;
-        }
-        if let Err(e) = s.end_interaction(call.interaction, disposition).await {
+        let recording = match (media.recorded, &call.recording) {
+            (true, Some(p)) => Some(recording_name(&self.center, p)),
+            _ => None,
+        };
+        if let Err(e) = s.end_call(call.interaction, disposition, recording.as_deref()).await {
             warn!(error = %e, "closing the interaction failed");
         }
         info!(
@@ -407,20 +427,24 @@ impl Brain for CallBrain {
 }
 
 /// Handles one call's reports in order: its story, the desk pop-ups, the ACD.
-async fn handle_reports(center: Center, call: Arrival, mut rx: mpsc::UnboundedReceiver<AcdReport>) {
+async fn handle_reports(
+    center: Center,
+    call: Arrival,
+    caller: Option<Caller>,
+    mut rx: mpsc::UnboundedReceiver<AcdReport>,
+) {
     let (company, id) = (call.company, call.interaction);
     let contact = task_of(id);
     let s = center.company(company);
-    // What the desks are told of this call, looked up once.
-    // The interaction read once: its client's code and whether the
-    // caller's number was vouched for.
-    let i = s.interaction(id).await.ok().flatten();
-    let code = match i.as_ref().and_then(|i| i.client_id) {
-        Some(c) => s.client(c).await.ok().flatten().map(|c| c.code),
-        None => None,
+    // What the desks are told of this call, known once: its client's code
+    // and whether the caller's number was vouched for.
+    let caller = match caller {
+        Some(c) => Some(c),
+        None => read_caller(&s, id).await,
     };
-    let mut about = about_call(id, &call.caller, code.as_deref(), &call.caller_name);
-    if i.is_some_and(|i| !i.caller_verified) {
+    let code = caller.as_ref().and_then(|c| c.client.as_ref()).map(|c| c.code.as_str());
+    let mut about = about_call(id, &call.caller, code, &call.caller_name);
+    if caller.is_some_and(|c| !c.verified) {
         about = about_unverified(about);
     }
     while let Some(report) = rx.recv().await {
@@ -519,6 +543,16 @@ async fn handle_reports(center: Center, call: Arrival, mut rx: mpsc::UnboundedRe
             center.acd.contact(e).await;
         }
     }
+}
+
+/// Who the caller of interaction `id` is, from the store.
+async fn read_caller(s: &centrala_store::Scoped<'_>, id: InteractionId) -> Option<Caller> {
+    let i = s.interaction(id).await.ok().flatten()?;
+    let client = match i.client_id {
+        Some(c) => s.client(c).await.ok().flatten(),
+        None => None,
+    };
+    Some(Caller { client, verified: i.caller_verified })
 }
 
 /// The client of interaction `id`, if it is a known one.

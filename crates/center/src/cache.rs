@@ -10,6 +10,7 @@
 //! lag a catalog change by about [`CATALOG_TTL`].
 
 use crate::error::CenterResult;
+use crate::settings::CompanyIvr;
 use centrala_desk::{offers::Catalog, Staffing};
 use centrala_domain::CompanyId;
 use centrala_store::{Scoped, Store};
@@ -128,12 +129,70 @@ impl<T: Send + Sync + 'static> TtlCache<T> {
 pub struct Caches {
     pub staffing: TtlCache<Staffing>,
     pub catalog: Arc<TtlCache<Catalog>>,
+    /// The company's voice menu as every call starts it (written through
+    /// the API: invalidated at once).
+    pub ivr: TtlCache<CompanyIvr>,
+    /// Which company a dialled number is for, per number asked (see
+    /// [`Caches::company_for_number`]).
+    numbers: Mutex<HashMap<String, (Instant, Option<CompanyId>)>>,
     store: Store,
 }
 
+/// How long a dialled number's company is kept: a number assigned or
+/// released through the API counts at once, a company or number added
+/// from the command line within this.
+pub const NUMBERS_TTL: Duration = Duration::from_secs(5);
+
 impl Caches {
     pub fn new(store: Store) -> Self {
-        Caches { staffing: TtlCache::new(STAFFING_TTL), catalog: Arc::new(TtlCache::new(CATALOG_TTL)), store }
+        Caches {
+            staffing: TtlCache::new(STAFFING_TTL),
+            catalog: Arc::new(TtlCache::new(CATALOG_TTL)),
+            ivr: TtlCache::new(STAFFING_TTL),
+            numbers: Mutex::new(HashMap::new()),
+            store,
+        }
+    }
+
+    /// The company a call to `called` (E.164) is for: the number's owner;
+    /// with only one company, every number is that company's. Kept per
+    /// number for [`NUMBERS_TTL`], so a call costs no database round trip
+    /// for it (issue 17).
+    pub async fn company_for_number(&self, called: &str) -> Result<Option<CompanyId>, centrala_store::StoreError> {
+        if let Ok(map) = self.numbers.lock() {
+            if let Some((at, company)) = map.get(called) {
+                if at.elapsed() < NUMBERS_TTL {
+                    return Ok(*company);
+                }
+            }
+        }
+        let company = match self.store.company_for_number(called).await? {
+            Some((id, _purpose)) => Some(id),
+            None => match self.store.companies().await?.as_slice() {
+                [only] => Some(only.id),
+                _ => None,
+            },
+        };
+        if let Ok(mut map) = self.numbers.lock() {
+            // Bounded: a flood of made-up numbers cannot grow it forever.
+            if map.len() >= 10_000 {
+                map.clear();
+            }
+            map.insert(called.to_owned(), (Instant::now(), company));
+        }
+        Ok(company)
+    }
+
+    /// A number was assigned or released: every number is looked up again.
+    pub fn numbers_changed(&self) {
+        if let Ok(mut map) = self.numbers.lock() {
+            map.clear();
+        }
+    }
+
+    /// The company's voice menu (see [`crate::settings::company_ivr`]).
+    pub async fn ivr(&self, s: &Scoped<'_>, problems: &crate::settings::Problems) -> CenterResult<Arc<CompanyIvr>> {
+        self.ivr.get(s.company_id(), || crate::settings::company_ivr(s, problems)).await
     }
 
     pub async fn staffing(&self, s: &Scoped<'_>) -> CenterResult<Arc<Staffing>> {

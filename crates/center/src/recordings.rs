@@ -74,14 +74,19 @@ pub async fn watch_space(center: Center) {
 
 /// Links a finished recording to its interaction, stored relative to the
 /// recordings folder (the download route resolves it there).
+/// Where a recording is kept, as the interaction names it: relative to
+/// the recordings folder.
+pub fn recording_name(center: &Center, path: &std::path::Path) -> String {
+    path.strip_prefix(&center.config.recordings).unwrap_or(path).to_string_lossy().into_owned()
+}
+
 pub async fn link_recording(
     center: &Center,
     s: &centrala_store::Scoped<'_>,
     id: InteractionId,
     path: &std::path::Path,
 ) {
-    let rel = path.strip_prefix(&center.config.recordings).unwrap_or(path);
-    if let Err(e) = s.record_interaction(id, &rel.to_string_lossy()).await {
+    if let Err(e) = s.record_interaction(id, &recording_name(center, path)).await {
         warn!(error = %e, "linking the recording failed");
     }
 }

@@ -13,6 +13,9 @@ use config::{Config, HttpOverrides, Overrides, SipOverrides};
 use std::{io::BufRead, net::SocketAddr, path::PathBuf, process::ExitCode};
 use tracing_subscriber::EnvFilter;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "centrala", version, about = "A self-hosted contact center with a built-in order desk")]
 struct Cli {

@@ -1423,6 +1423,87 @@ async fn a_caller_who_waits_too_long_hears_the_overflow_message_and_is_let_go() 
     assert!(log.contains("disposition=\"overflowed\""), "{log}");
 }
 
+/// A queued caller is always offered (issue 17, item 3): twelve callers
+/// at once for two operators whose phones answer, talk a second and hang
+/// up. Each caller waits its turn in the queue and is put through; none is
+/// left waiting or let go, and both operators take calls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_queued_caller_is_offered_when_callers_outnumber_the_operators() {
+    if !have_sipp() {
+        return;
+    }
+    const CALLERS: usize = 12;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    put_settings(
+        &http,
+        &server,
+        &sup,
+        json!({"wrap_up_seconds": 0, "announce_every_seconds": 0, "max_wait_seconds": 300}),
+    )
+    .await;
+    let work = dir.path().to_owned();
+    // op.ana's (203) and op.haris's (204) phones register from one port,
+    // where one SIPp then answers every call either gets.
+    let phones = free_udp_port();
+    for user in ["203", "204"] {
+        let (sip, w) = (server.sip.clone(), work.clone());
+        let reg = tokio::task::spawn_blocking(move || {
+            sipp_at(&w, &scenario("register.xml"), phones, &[&sip, "-s", user, "-au", user, "-ap", "demo", "-l", "1"])
+        })
+        .await
+        .unwrap();
+        assert!(reg.status.success(), "{}", reg.out);
+    }
+    let answer = work.join("answer-1s.xml");
+    let text = std::fs::read_to_string(scenario("answer.xml")).unwrap();
+    assert!(text.contains("<pause milliseconds=\"4000\"/>"));
+    std::fs::write(&answer, text.replace("<pause milliseconds=\"4000\"/>", "<pause milliseconds=\"1000\"/>")).unwrap();
+    let (w, n) = (work.clone(), CALLERS.to_string());
+    let agents = std::thread::spawn(move || sipp_within(&w, &answer, phones, &["-m", &n], "120s"));
+    for user in ["op.ana", "op.haris"] {
+        ready(&http, &server, user).await;
+    }
+
+    // The callers press 1 (to order) and wait until we hang up.
+    let (_code, phone) = operators_client(&http, &server, &sup, "order").await;
+    let file = waiting_scenario(&work, "1", 0, None);
+    let (sip, w, n) = (server.sip.clone(), work.clone(), CALLERS.to_string());
+    let callers = tokio::task::spawn_blocking(move || {
+        let number = phone.trim_start_matches('+').to_owned();
+        let args = [&sip, "-s", "38733555000", "-key", "caller", &number, "-m", &n, "-r", &n, "-l", &n];
+        sipp_within(&w, &file, free_udp_port(), &args, "120s")
+    })
+    .await
+    .unwrap();
+    assert!(callers.status.success(), "callers: {}\nserver: {}", callers.out, server.log_so_far());
+    let agents = tokio::task::spawn_blocking(move || agents.join().unwrap()).await.unwrap();
+    assert!(agents.status.success(), "phones: {}", agents.out);
+
+    let list = get(&http, &server, &sup, "/api/v1/interactions?limit=100").await;
+    let ids: Vec<i64> = list.as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids.len(), CALLERS, "{list}");
+    let mut handled = std::collections::BTreeMap::<String, usize>::new();
+    for id in ids {
+        let i = ended_call(&http, &server, &sup, id).await;
+        assert_eq!(i["disposition"], "answered", "{i}");
+        let by = i["handled_by"].as_str().unwrap().to_owned();
+        let kinds: Vec<String> = story_of(&i).into_iter().filter(|(_, s, _)| *s == by).map(|(k, _, _)| k).collect();
+        assert!(kinds.ends_with(&["offered".to_owned(), "answered".to_owned()]), "{i}");
+        *handled.entry(by).or_default() += 1;
+    }
+    assert_eq!(handled.keys().map(String::as_str).collect::<Vec<_>>(), ["op.ana", "op.haris"], "{handled:?}");
+    let stats = get(&http, &server, &sup, "/api/v1/queues/stats").await;
+    assert_eq!(
+        (stats[0]["answered_today"].as_u64(), stats[0]["abandoned_today"].as_u64()),
+        (Some(CALLERS as u64), Some(0)),
+        "{stats}"
+    );
+    server.stop();
+}
+
 /// A server whose numbers go out through a "trunk" (whatever answers on
 /// the returned port plays the client), with the operator queue's
 /// `settings`, and op.ana's phone registered but op.ana not ready yet. (The

@@ -3,7 +3,6 @@
 //! the numbers that tell which company an inbound call is for.
 
 use crate::error::found;
-use crate::Returned;
 use crate::{now_rfc3339, Result, Scoped, Store, StoreError};
 use centrala_desk::routing::Rule;
 use centrala_domain::{ClientId, CompanyId, Intent, InteractionId, StaffId};
@@ -473,14 +472,12 @@ impl Scoped<'_> {
         verified: bool,
         campaign: Option<i64>,
     ) -> Result<InteractionId> {
-        if let Some(c) = client {
-            if self.client(c).await?.is_none() {
-                return Err(StoreError::Invalid(format!("client {c} does not exist")));
-            }
-        }
-        let (id,): (i64,) = sqlx::query_as(
+        // One statement: no row is written for a client that is not this
+        // company's.
+        let rows: Vec<(i64,)> = sqlx::query_as(
             "INSERT INTO interactions (company_id, channel, direction, caller, called, client_id, arrived_at, disposition,
-             caller_verified, campaign_id) VALUES ($1, 'voice', $2, $3, $4, $5, $6, 'in_progress', $7, $8) RETURNING id",
+             caller_verified, campaign_id) SELECT $1, 'voice', $2, $3, $4, $5, $6, 'in_progress', $7, $8
+             WHERE $5 IS NULL OR EXISTS (SELECT 1 FROM clients WHERE company_id = $1 AND id = $5) RETURNING id",
         )
         .bind(self.company_id().0)
         .bind(direction.as_str())
@@ -491,9 +488,12 @@ impl Scoped<'_> {
         .bind(crate::b(verified))
         .bind(campaign)
         .fetch_all(self.pool())
-        .await?
-        .returned()?;
-        Ok(InteractionId(id))
+        .await?;
+        match (rows.first(), client) {
+            (Some((id,)), _) => Ok(InteractionId(*id)),
+            (None, Some(c)) => Err(StoreError::Invalid(format!("client {c} does not exist"))),
+            (None, None) => Err(StoreError::Corrupt("an INSERT … RETURNING gave no row".into())),
+        }
     }
 
     /// Records the IVR's result and the routing decision.
@@ -536,6 +536,19 @@ impl Scoped<'_> {
             "UPDATE interactions SET ended_at = $3, disposition = $4 WHERE company_id = $1 AND id = $2",
             id,
             &[&now, disposition.as_str()],
+        )
+        .await
+    }
+
+    /// Ends a call and links its finished recording (a path under the
+    /// recordings folder), if it has one, in one write.
+    pub async fn end_call(&self, id: InteractionId, disposition: Disposition, recording: Option<&str>) -> Result<()> {
+        let Some(recording) = recording else { return self.end_interaction(id, disposition).await };
+        let now = now_rfc3339();
+        self.touch(
+            "UPDATE interactions SET ended_at = $3, disposition = $4, recording = $5 WHERE company_id = $1 AND id = $2",
+            id,
+            &[&now, disposition.as_str(), recording],
         )
         .await
     }
@@ -1003,12 +1016,11 @@ impl Scoped<'_> {
         staff: Option<StaffId>,
         detail: &str,
     ) -> Result<()> {
-        if self.interaction(id).await?.is_none() {
-            return Err(StoreError::NotFound);
-        }
-        sqlx::query(
+        // One statement: written only if the interaction is this company's.
+        let r = sqlx::query(
             "INSERT INTO interaction_events (company_id, interaction_id, at, kind, staff_id, detail)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+             SELECT $1, $2, $3, $4, $5, $6
+             WHERE EXISTS (SELECT 1 FROM interactions WHERE company_id = $1 AND id = $2)",
         )
         .bind(self.company_id().0)
         .bind(id.0)
@@ -1018,7 +1030,7 @@ impl Scoped<'_> {
         .bind(detail)
         .execute(self.pool())
         .await?;
-        Ok(())
+        found(r)
     }
 
     /// An interaction's story, oldest first.

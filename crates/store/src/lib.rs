@@ -109,7 +109,13 @@ impl Store {
                         // next write fails at once (a clear 503) instead of
                         // succeeding into whatever room an earlier, longer WAL
                         // happened to leave.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA journal_size_limit = 0;")
+                        //
+                        // mmap_size: pages are read in place rather than
+                        // copied in by a read(2) each time another
+                        // connection's write made this one drop its cache
+                        // (in WAL mode, any write does) — a tenth of the
+                        // database worker's CPU under a call load.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA journal_size_limit = 0; PRAGMA mmap_size = 268435456;")
                             .await?;
                     }
                     Ok(())

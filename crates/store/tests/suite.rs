@@ -929,6 +929,18 @@ async fn interval_statistics_keep_their_facts_and_rows(store: &Store) {
     assert!(other.queue_intervals(at(0, 0, 0), at(23, 0, 0), Group::Day, None).await.unwrap().is_empty());
     assert!(other.agents_left_logged_in().await.unwrap().is_empty());
     assert_eq!(other.report_mark().await.unwrap(), None);
+
+    // Many changes at once are written whole (more than one statement's
+    // worth), and only for their company.
+    let cy = other.create_staff(&input("cy", Role::Operator)).await.unwrap().id;
+    let many: Vec<_> = (0..250u32)
+        .map(|k| row(cy, at(10, k / 60, k % 60), if k % 2 == 0 { "available" } else { "offered" }, ""))
+        .collect();
+    other.record_agent_states(&many).await.unwrap();
+    let day = (at(0, 0, 0), at(23, 59, 59));
+    assert_eq!(other.changed_between(day.0, day.1).await.unwrap().len(), 250);
+    assert_eq!(other.agents_left_logged_in().await.unwrap(), [cy]);
+    assert!(s.changed_between(at(9, 59, 0), at(11, 0, 0)).await.unwrap().is_empty(), "none of them are a's");
 }
 
 /// Evaluation's records: a scorecard replaced keeps the evaluations made
@@ -1805,11 +1817,44 @@ mod interaction_queries {
             assert_eq!(StoryKind::parse(k.as_str()), Some(k));
         }
     }
+
+    pub async fn a_call_ends_with_its_recording_in_one_write(store: &Store) {
+        let (a, b) = two_companies(store).await;
+        let (sa, sb) = (store.company(a), store.company(b));
+        let recorded = sa.start_interaction(Direction::Inbound, "+38761000001", "+38733555000", None).await.unwrap();
+        let bare = sa.start_interaction(Direction::Inbound, "+38761000002", "+38733555000", None).await.unwrap();
+        // Another company's call is not found and not touched.
+        assert!(matches!(
+            sb.end_call(recorded, Disposition::Answered, Some("1/x.wav")).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(sa.interaction(recorded).await.unwrap().unwrap().ended_at.is_none());
+        sa.end_call(recorded, Disposition::Answered, Some("1/2026-12-03/7.wav")).await.unwrap();
+        sa.end_call(bare, Disposition::Abandoned, None).await.unwrap();
+        let (r, n) = (sa.interaction(recorded).await.unwrap().unwrap(), sa.interaction(bare).await.unwrap().unwrap());
+        assert_eq!((r.disposition, r.recording.as_deref()), (Disposition::Answered, Some("1/2026-12-03/7.wav")));
+        assert!(r.ended_at.is_some());
+        assert_eq!((n.disposition, n.recording), (Disposition::Abandoned, None));
+        assert!(n.ended_at.is_some());
+        // A call is registered with its client only if the client is the
+        // company's own (checked in the same statement).
+        let client = sa.register_client("Kiosk Ilidža", "retail", "Sarajevo", "+38799999998", "").await.unwrap();
+        let mine =
+            sa.start_call(Direction::Inbound, "+38799999998", "+38733555000", Some(client.id), true).await.unwrap();
+        assert_eq!(sa.interaction(mine).await.unwrap().unwrap().client_id, Some(client.id));
+        let all = InteractionFilter { limit: 100, ..InteractionFilter::default() };
+        assert!(matches!(
+            sb.start_call(Direction::Inbound, "+38799999998", "+38733555001", Some(client.id), true).await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(sb.interactions(&all).await.unwrap().is_empty(), "nothing written");
+        assert_eq!(sa.interactions(&all).await.unwrap().len(), 3);
+    }
 }
 
 use interaction_queries::{
-    an_interaction_keeps_its_story, call_settings_per_company, numbers_select_the_company_and_calls_are_registered,
-    sip_accounts_are_unique_and_scoped,
+    a_call_ends_with_its_recording_in_one_write, an_interaction_keeps_its_story, call_settings_per_company,
+    numbers_select_the_company_and_calls_are_registered, sip_accounts_are_unique_and_scoped,
 };
 
 mod interaction_suite {
@@ -1818,7 +1863,8 @@ mod interaction_suite {
         numbers_select_the_company_and_calls_are_registered,
         sip_accounts_are_unique_and_scoped,
         call_settings_per_company,
-        an_interaction_keeps_its_story
+        an_interaction_keeps_its_story,
+        a_call_ends_with_its_recording_in_one_write
     );
 }
 

@@ -416,6 +416,7 @@ pub async fn set_number(
         normalize_phone(&number, &state.config.default_country_code).map_err(|e| ApiError::invalid(e.to_string()))?;
     let s = state.store.company(auth.company);
     s.set_number(n.as_str(), body.purpose.trim()).await?;
+    state.center.caches.numbers_changed();
     s.audit(&auth.username, "update", "number", n.as_str(), body.purpose.trim()).await?;
     Ok(Json(NumberIO { number: n.to_string(), purpose: body.purpose.trim().to_owned() }))
 }
@@ -431,6 +432,7 @@ pub async fn delete_number(
     let n = normalize_phone(&number, &state.config.default_country_code).map_err(|_| ApiError::not_found("number"))?;
     let s = state.store.company(auth.company);
     s.delete_number(n.as_str()).await?;
+    state.center.caches.numbers_changed();
     s.audit(&auth.username, "delete", "number", n.as_str(), "").await?;
     Ok(StatusCode::NO_CONTENT)
 }
