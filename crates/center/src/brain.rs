@@ -324,7 +324,9 @@ impl Brain for CallBrain {
             (true, Some(p)) => Some(recording_name(&self.center, p)),
             _ => None,
         };
-        if let Err(e) = s.end_call(call.interaction, disposition, recording.as_deref()).await {
+        if let Err(e) =
+            s.end_call(call.interaction, disposition, recording.as_deref(), media.ended_at.map(Into::into)).await
+        {
             warn!(error = %e, "closing the interaction failed");
         }
         info!(

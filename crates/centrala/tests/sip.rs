@@ -1423,6 +1423,80 @@ async fn a_caller_who_waits_too_long_hears_the_overflow_message_and_is_let_go() 
     assert!(log.contains("disposition=\"overflowed\""), "{log}");
 }
 
+/// A recording is as long as its call when a leg stalls (issue 17, item
+/// 2): the caller hangs up while op.ana's phone (SIPp) takes 3 s to answer
+/// our BYE. The call ended when the caller hung up — its end in the
+/// register and its recording's length — not when the slow phone let go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_phone_letting_go_does_not_lengthen_the_recording() {
+    if !have_sipp() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), true);
+    let http = reqwest::Client::new();
+    let sup = login(&http, &server, "sup.nina").await;
+    let work = dir.path().to_owned();
+    let phone = free_udp_port();
+    let sip = server.sip.clone();
+    let w = work.clone();
+    let reg = tokio::task::spawn_blocking(move || {
+        sipp_at(&w, &scenario("register.xml"), phone, &[&sip, "-s", "203", "-au", "203", "-ap", "demo", "-l", "1"])
+    })
+    .await
+    .unwrap();
+    assert!(reg.status.success(), "{}", reg.out);
+    // answer.xml's phone, which waits for our BYE and answers it 3 s late.
+    let text = std::fs::read_to_string(scenario("answer.xml")).unwrap();
+    let (invite, rest) = (text.find("<recv request=\"INVITE\"").unwrap(), text.find("</recv>").unwrap() + 7);
+    let pause = text.find("<pause milliseconds=\"4000\"/>").unwrap();
+    let slow = format!(
+        "{}<recv request=\"INVITE\" crlf=\"true\"/>{}<recv request=\"BYE\"/>\n  <pause milliseconds=\"3000\"/>\n  <send>\n    <![CDATA[\n      SIP/2.0 200 OK\n      [last_Via:]\n      [last_From:]\n      [last_To:]\n      [last_Call-ID:]\n      [last_CSeq:]\n      Content-Length: 0\n    ]]>\n  </send>\n</scenario>\n",
+        &text[..invite],
+        &text[rest..pause],
+    );
+    let file = work.join("slow-bye.xml");
+    std::fs::write(&file, slow).unwrap();
+    let w = work.clone();
+    let agent = std::thread::spawn(move || {
+        let r = sipp_within(&w, &file, phone, &[], "60s");
+        (r, std::time::Instant::now())
+    });
+    ready(&http, &server, "op.ana").await;
+
+    let started = std::time::Instant::now();
+    let run = talking_caller(&http, &server, &sup, &work, 2, "40s").await;
+    let caller = tokio::task::spawn_blocking(move || run.join().unwrap()).await.unwrap();
+    let (hung_up, caller_s) = (std::time::Instant::now(), started.elapsed().as_secs_f64());
+    assert!(caller.status.success(), "caller: {}\nserver: {}", caller.out, server.log_so_far());
+    let (agent, let_go) = tokio::task::spawn_blocking(move || agent.join().unwrap()).await.unwrap();
+    assert!(agent.status.success(), "phone: {}\nserver: {}", agent.out, server.log_so_far());
+    // The phone did stall: it let go of the call seconds after the caller.
+    let stalled = let_go.duration_since(hung_up).as_secs_f64();
+    assert!(stalled > 2.5, "the phone answered our BYE {stalled:.1} s after the caller hung up");
+
+    let id = handled_by(&http, &server, &sup, "op.ana", 50).await;
+    assert!(id > 0, "op.ana took the call: {}", server.log_so_far());
+    let i = ended_call(&http, &server, &sup, id).await;
+    assert_eq!(i["disposition"], "answered", "{i}");
+    let wav =
+        http.get(server.url(&format!("/api/v1/interactions/{id}/recording"))).bearer_auth(&sup).send().await.unwrap();
+    let wav = wav.bytes().await.unwrap();
+    let (agent_side, rate) = channel(&wav, 1);
+    let length = agent_side.len() as f64 / f64::from(rate);
+    let arrived = chrono::DateTime::parse_from_rfc3339(i["arrived_at"].as_str().unwrap()).unwrap();
+    let ended = chrono::DateTime::parse_from_rfc3339(i["ended_at"].as_str().unwrap()).unwrap();
+    let call = (ended - arrived).num_milliseconds() as f64 / 1000.0;
+    assert!((length - call).abs() < 0.5, "recorded {length:.1} s of a {call:.1} s call");
+    // Within what the caller lived (its whole run, setup included), not
+    // that plus the phone's 3 s.
+    assert!(
+        length <= caller_s + 0.2 && length > caller_s - 2.0,
+        "recorded {length:.1} s; the caller was on the line for at most {caller_s:.1} s"
+    );
+    server.stop();
+}
+
 /// A queued caller is always offered (issue 17, item 3): twelve callers
 /// at once for two operators whose phones answer, talk a second and hang
 /// up. Each caller waits its turn in the queue and is put through; none is

@@ -173,8 +173,9 @@ pub enum MediaCmd {
     /// softphone, between calls): no bridge, tap, listening, mute, prompt
     /// or music; what the leg did since the last `Idle` comes back.
     Idle(tokio::sync::oneshot::Sender<MediaStats>),
-    /// The call ended at this moment (sent by [`Media::stop`]): the
-    /// recording ends there, not at the leg's next tick.
+    /// The call ended at this moment (sent as soon as it is known, and
+    /// by [`Media::stop_at`]): the recording ends there, not at the tick
+    /// the leg is stopped at, however long the call's teardown takes.
     End(Instant),
 }
 
@@ -203,6 +204,10 @@ pub struct MediaStats {
     /// SRTP packets from the far end that failed authentication or were
     /// replays.
     pub rejected: u64,
+    /// When the call ended as its caller lived it (their BYE, or the
+    /// agent's), if the call said so: the legs' teardown after it (a BYE
+    /// round trip to a slow phone) is not part of the call.
+    pub ended_at: Option<std::time::SystemTime>,
 }
 
 /// The pacing loops: one thread per core, each owning its share of the
@@ -509,9 +514,15 @@ impl Media {
     /// Stops the leg and completes the recording (a view: the leg goes
     /// idle); what it did comes back.
     pub async fn stop(self) -> MediaStats {
+        self.stop_at(Instant::now()).await
+    }
+
+    /// [`Media::stop`] for a call that ended at `at`, before its legs were
+    /// torn down: the recording ends there, not after the round trips.
+    pub async fn stop_at(self, at: Instant) -> MediaStats {
         match self.done {
             Some((done, pacer)) => {
-                let _ = self.cmd.send(MediaCmd::End(Instant::now()));
+                let _ = self.cmd.send(MediaCmd::End(at));
                 drop(self.cmd);
                 if let Some(p) = pacers().loops.get(pacer) {
                     let _ = p.send(ToPacer::Wake);
@@ -969,11 +980,19 @@ impl Leg {
     /// written a jitter window behind the clock (a late packet still lands
     /// in its place).
     fn record(&mut self, at: u64, frame: &[i16; FRAME]) {
+        // Nothing past the call's end is written while the leg waits to
+        // be stopped (the other legs' teardown).
+        let end = self.end_at.map_or(u64::MAX, |e| self.slots_until(e) * FRAME as u64);
         let Some(r) = self.recorder.as_mut() else { return };
         r.staff(at, frame);
         let checkpoint = self.clock.is_multiple_of(CHECKPOINT_TICKS);
-        let written =
-            r.write_until(at.saturating_sub(JITTER)).and_then(|()| if checkpoint { r.checkpoint() } else { Ok(()) });
+        let written = r.write_until(at.saturating_sub(JITTER).min(end)).and_then(|()| {
+            if checkpoint {
+                r.checkpoint()
+            } else {
+                Ok(())
+            }
+        });
         if let Err(e) = written {
             warn!(error = %e, "recording failed; going on without it");
             self.recorder = None;
@@ -1000,7 +1019,10 @@ impl Leg {
     /// ended (else to its last tick); then what it did goes to whoever
     /// stopped it.
     fn end(mut self) {
-        self.stats.duration_ms = u64::try_from(self.began.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let over = self.end_at.unwrap_or_else(Instant::now);
+        self.stats.duration_ms =
+            u64::try_from(over.saturating_duration_since(self.began).as_millis()).unwrap_or(u64::MAX);
+        self.stats.ended_at = self.end_at.and_then(|at| std::time::SystemTime::now().checked_sub(at.elapsed()));
         let slots = self.end_at.map_or(self.clock, |at| self.slots_until(at).min(self.clock));
         let end = slots * FRAME as u64;
         match self.recorder.take() {

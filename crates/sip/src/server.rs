@@ -810,6 +810,8 @@ async fn run<B: Brain>(
     let (mut ivr, mut pending) = IvrCall::start(arrival.ivr.clone(), arrival.local_time, arrival.skip_menu);
     let mut timer: Timer = None;
     let mut end = None;
+    // When the call ended as the caller lived it (see `queued`).
+    let mut ended_at = None;
     while end.is_none() {
         for cmd in std::mem::take(&mut pending) {
             match cmd {
@@ -828,6 +830,7 @@ async fn run<B: Brain>(
                     }
                 }
                 Cmd::Hangup => {
+                    call_ended(&media, &mut ended_at);
                     if let Err(e) = dialog.bye().await {
                         debug!(error = %e, "BYE");
                     }
@@ -847,6 +850,7 @@ async fn run<B: Brain>(
             s = states.recv() => match s {
                 Some(DialogState::Terminated(_, why)) => {
                     debug!(?why, "dialog terminated");
+                    call_ended(&media, &mut ended_at);
                     Input::Hangup
                 }
                 Some(DialogState::Updated(_, req, handle)) => {
@@ -861,6 +865,7 @@ async fn run<B: Brain>(
                 Some(MediaEvent::Digit(d)) => Input::Digit(d),
                 Some(MediaEvent::Silent | MediaEvent::Gone) | None => {
                     warn!("no RTP for a minute: hanging up");
+                    call_ended(&media, &mut ended_at);
                     dialog.bye().await.ok();
                     Input::Hangup
                 }
@@ -872,8 +877,15 @@ async fn run<B: Brain>(
         };
         pending = ivr.handle(input);
     }
-    let stats = media.stop().await;
+    let stats = media.stop_at(ended_at.unwrap_or_else(Instant::now)).await;
     Ok((end.unwrap_or(CallEnd::Abandoned), stats))
+}
+
+/// The call ends now (or ended at `ended_at`, if that is set), as its
+/// caller lived it: its leg's recording stops there, whatever tearing down
+/// the call still takes (a BYE round trip to a slow phone).
+fn call_ended(media: &Media, ended_at: &mut Option<Instant>) {
+    media.send(MediaCmd::End(*ended_at.get_or_insert_with(Instant::now)));
 }
 
 /// The routed call waits for the ACD's orders: rings agents' phones one at
@@ -905,6 +917,10 @@ async fn queued<B: Brain>(
     let call_over = CancellationToken::new();
     let mut pending: Vec<QInput> = Vec::new();
     let mut end = None;
+    // When the call ended as the caller lived it: the moment the hang-up
+    // that ends it was heard, before the round trips that tear the other
+    // legs down (a BYE to a slow phone); the recording ends there.
+    let mut ended_at: Option<Instant> = None;
     // When a lost agent's grace time is over (the caller back to its
     // queue), and who was lost: until then, their phone coming back (a
     // reloaded page) rings it again.
@@ -913,6 +929,8 @@ async fn queued<B: Brain>(
     let display = if arrival.caller_name.is_empty() { "caller".to_owned() } else { arrival.caller_name.clone() };
     let mut media = media;
     while end.is_none() {
+        // When a hang-up was heard, if this input is one.
+        let mut heard = None;
         let input = match pending.pop() {
             Some(i) => i,
             None => tokio::select! {
@@ -998,6 +1016,7 @@ async fn queued<B: Brain>(
                     }
                     Some(Control::HangUp) => match agent.take() {
                         Some((staff, leg)) => {
+                            heard = Some(Instant::now());
                             agent_leg_ended(staff, leg.hang_up(&ctx.core).await);
                             QInput::AgentHangup
                         }
@@ -1054,7 +1073,10 @@ async fn queued<B: Brain>(
                     }
                 },
                 s = states.recv() => match s {
-                    Some(DialogState::Terminated(..)) | None => QInput::CallerHangup,
+                    Some(DialogState::Terminated(..)) | None => {
+                        heard = Some(Instant::now());
+                        QInput::CallerHangup
+                    }
                     Some(DialogState::Updated(_, req, handle)) => {
                         answer_reoffer(&mut session, &media, &req, handle).await;
                         continue;
@@ -1065,6 +1087,7 @@ async fn queued<B: Brain>(
                     Some(MediaEvent::PlayDone) => QInput::PromptsDone,
                     Some(MediaEvent::Digit(d)) => QInput::Digit(d),
                     Some(MediaEvent::Silent | MediaEvent::Gone) | None => {
+                        heard = Some(Instant::now());
                         dialog.bye().await.ok();
                         QInput::CallerHangup
                     }
@@ -1168,7 +1191,10 @@ async fn queued<B: Brain>(
                         None => std::future::pending().await,
                     }
                 } => match e {
-                    LegEvent::Ended => QInput::AgentHangup,
+                    LegEvent::Ended => {
+                        heard = Some(Instant::now());
+                        QInput::AgentHangup
+                    }
                     // Lost, not hung up: the caller holds for the grace time.
                     LegEvent::Lost => {
                         lost = agent.as_ref().map(|(s, _)| *s);
@@ -1202,7 +1228,12 @@ async fn queued<B: Brain>(
                 },
             },
         };
-        for cmd in q.handle(input) {
+        let cmds = q.handle(input);
+        if cmds.iter().any(|c| matches!(c, QCmd::Ended(_))) {
+            ended_at = heard;
+            call_ended(&media, &mut ended_at);
+        }
+        for cmd in cmds {
             match cmd {
                 // A warm transfer completed: the colleague the agent
                 // consulted is on the line already — their leg is taken as
@@ -1292,7 +1323,7 @@ async fn queued<B: Brain>(
     for (_, leg) in answered.drain() {
         leg.hang_up(&ctx.core).await;
     }
-    let stats = media.stop().await;
+    let stats = media.stop_at(ended_at.unwrap_or_else(Instant::now)).await;
     (end.unwrap_or(CallEnd::Abandoned), stats)
 }
 

@@ -541,16 +541,35 @@ impl Scoped<'_> {
     }
 
     /// Ends a call and links its finished recording (a path under the
-    /// recordings folder), if it has one, in one write.
-    pub async fn end_call(&self, id: InteractionId, disposition: Disposition, recording: Option<&str>) -> Result<()> {
-        let Some(recording) = recording else { return self.end_interaction(id, disposition).await };
-        let now = now_rfc3339();
-        self.touch(
-            "UPDATE interactions SET ended_at = $3, disposition = $4, recording = $5 WHERE company_id = $1 AND id = $2",
-            id,
-            &[&now, disposition.as_str(), recording],
-        )
-        .await
+    /// recordings folder), if it has one, in one write. `ended_at`: when
+    /// the call ended, if before now (its legs torn down since).
+    pub async fn end_call(
+        &self,
+        id: InteractionId,
+        disposition: Disposition,
+        recording: Option<&str>,
+        ended_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<()> {
+        let at = ended_at.map_or_else(now_rfc3339, |t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        match recording {
+            Some(recording) => {
+                self.touch(
+                    "UPDATE interactions SET ended_at = $3, disposition = $4, recording = $5 \
+                     WHERE company_id = $1 AND id = $2",
+                    id,
+                    &[&at, disposition.as_str(), recording],
+                )
+                .await
+            }
+            None => {
+                self.touch(
+                    "UPDATE interactions SET ended_at = $3, disposition = $4 WHERE company_id = $1 AND id = $2",
+                    id,
+                    &[&at, disposition.as_str()],
+                )
+                .await
+            }
+        }
     }
 
     /// Links the finished recording (a path under the recordings folder).

@@ -1825,17 +1825,20 @@ mod interaction_queries {
         let bare = sa.start_interaction(Direction::Inbound, "+38761000002", "+38733555000", None).await.unwrap();
         // Another company's call is not found and not touched.
         assert!(matches!(
-            sb.end_call(recorded, Disposition::Answered, Some("1/x.wav")).await,
+            sb.end_call(recorded, Disposition::Answered, Some("1/x.wav"), None).await,
             Err(StoreError::NotFound)
         ));
         assert!(sa.interaction(recorded).await.unwrap().unwrap().ended_at.is_none());
-        sa.end_call(recorded, Disposition::Answered, Some("1/2026-12-03/7.wav")).await.unwrap();
-        sa.end_call(bare, Disposition::Abandoned, None).await.unwrap();
+        // The call ended 3 s before its legs were torn down: that moment
+        // is its end.
+        let ended = Utc::now() - Duration::seconds(3);
+        sa.end_call(recorded, Disposition::Answered, Some("1/2026-12-03/7.wav"), Some(ended)).await.unwrap();
+        sa.end_call(bare, Disposition::Abandoned, None, None).await.unwrap();
         let (r, n) = (sa.interaction(recorded).await.unwrap().unwrap(), sa.interaction(bare).await.unwrap().unwrap());
         assert_eq!((r.disposition, r.recording.as_deref()), (Disposition::Answered, Some("1/2026-12-03/7.wav")));
-        assert!(r.ended_at.is_some());
+        assert_eq!(r.ended_at, Some(ended.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)));
         assert_eq!((n.disposition, n.recording), (Disposition::Abandoned, None));
-        assert!(n.ended_at.is_some());
+        assert!(n.ended_at.is_some() && n.ended_at > r.ended_at, "no end given: now, {:?}", n.ended_at);
         // A call is registered with its client only if the client is the
         // company's own (checked in the same statement).
         let client = sa.register_client("Kiosk Ilidža", "retail", "Sarajevo", "+38799999998", "").await.unwrap();
