@@ -18,6 +18,8 @@
 #   HOLD_MS=5000  how long caller and agent talk
 #   PIN=1         server on core 0, SIPp and the capture on core 1
 #   SAMPLE=1000   server RTP ports captured (from 40000; of 20,000: 5 %)
+#   SYSCALLS=1    count the server's socket system calls during the run
+#                 (perf's syscall tracepoints; root), per call
 #
 # Needs: a release build (cargo build --release -p centrala), sipp, sox,
 # python3, curl, tcpdump (and taskset for PIN=1).
@@ -103,6 +105,12 @@ $LOAD tcpdump -i lo -n -s 0 -B 16384 -w "$WORK/sip.pcap" "udp and port $((SIP_PO
 SIP_CAPTURE=$!
 sleep 1
 
+PERF=
+if [ "${SYSCALLS:-0}" = 1 ]; then
+    perf stat -x, -o "$WORK/syscalls.csv" -p "$SERVER" \
+        -e 'syscalls:sys_enter_recvfrom,syscalls:sys_enter_recvmmsg,syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg,syscalls:sys_enter_recvmsg' &
+    PERF=$!
+fi
 C0=$(cpu)
 K0=$(keeping)
 T0=$(date +%s.%N)
@@ -114,9 +122,13 @@ sed -e "s/HOLD_MS/$HOLD_MS/" tools/sipp/caller_bridged.xml > "$WORK/caller.xml"
     -rtp_threadtasks 64 -recv_timeout 30000 >/dev/null 2>&1) || true
 T1=$(date +%s.%N)
 C1=$(cpu)
+[ -n "$PERF" ] && kill -INT "$PERF" && wait "$PERF" 2>/dev/null || true
 sleep 2
 echo "== SIPp callers (rate $RATE/s, $CALLS calls, at most $LIMIT at once, $AGENTS agents, ${HOLD_MS} ms talk)"
 report "$T0" "$T1" "$C0" "$C1" "$(ls "$WORK"/caller_*_screen.log | head -n 1)"
+if [ -n "$PERF" ]; then
+    awk -F, -v calls="$CALLS" '$3 ~ /sys_enter/ {sub(/.*sys_enter_/, "", $3); printf "syscalls %s: %d (%.0f per call)\n", $3, $1, $1 / calls}' "$WORK/syscalls.csv"
+fi
 ANSWERED=$(grep -c 'disposition="answered"' "$WORK/server.log" || true)
 echo "answered by an agent: $ANSWERED"
 # The bridge's media: the agents' legs carry only the conversation.

@@ -13,6 +13,7 @@
 //! in arrival order; the dialog's state changes come on a second channel per
 //! call, read by the call's task.
 
+mod batch;
 pub mod dial;
 pub mod headers;
 mod internal;

@@ -346,6 +346,7 @@ fn end_over(legs: &mut Vec<Box<Leg>>) {
 /// What a tick needs for a moment only, shared by a loop's legs.
 struct Scratch {
     buf: Vec<u8>,
+    batch: crate::batch::Batch,
     packet: Vec<u8>,
     frame: [i16; FRAME],
     payload: [u8; FRAME],
@@ -356,6 +357,7 @@ impl Default for Scratch {
     fn default() -> Scratch {
         Scratch {
             buf: vec![0; 2048],
+            batch: crate::batch::Batch::default(),
             packet: Vec::with_capacity(200),
             frame: [0; FRAME],
             payload: [0; FRAME],
@@ -822,47 +824,56 @@ impl Leg {
         };
         match &mut self.wire {
             Wire::Rtp { socket, latch, srtp, .. } => {
-                for _ in 0..MAX_PACKETS_PER_TICK {
-                    let Ok((n, from)) = socket.recv_from(&mut s.buf) else { break };
-                    let bytes = &s.buf[..n];
-                    if rtp::is_rtcp(bytes) {
-                        continue;
-                    }
-                    if !latch.accepts(from) {
-                        if stats.dropped == 0 {
-                            warn!(source = %from, far_end = %latch.remote(), "RTP from a stranger dropped");
-                        }
-                        stats.dropped += 1;
-                        DROPPED.fetch_add(1, Ordering::Relaxed);
-                        continue;
-                    }
-                    let clear;
-                    let bytes = match srtp.as_mut().map(|s| s.unprotect(bytes)) {
-                        None => bytes,
-                        Some(Ok(c)) => {
-                            clear = c;
-                            &clear[..]
-                        }
-                        Some(Err(e)) => {
-                            if stats.rejected == 0 {
-                                warn!(source = %from, error = %e, "SRTP packet refused");
-                            }
-                            stats.rejected += 1;
-                            SRTP_REJECTED.fetch_add(1, Ordering::Relaxed);
+                let mut left = MAX_PACKETS_PER_TICK;
+                while left > 0 {
+                    let got = s.batch.receive(socket, left);
+                    left -= got;
+                    for k in 0..got {
+                        let (bytes, from) = s.batch.packet(k);
+                        let Some(from) = from else { continue };
+                        if rtp::is_rtcp(bytes) {
                             continue;
                         }
-                    };
-                    latch.admit(from);
-                    let Ok(p) = rtp::parse(bytes) else { continue };
-                    stats.packets_in += 1;
-                    self.last_rx = now;
-                    if Some(p.payload_type) == self.how.telephone_event {
-                        if let Some(d) = self.detector.feed(p.timestamp, p.payload) {
-                            stats.digits += 1;
-                            let _ = self.events.send(MediaEvent::Digit(d));
+                        if !latch.accepts(from) {
+                            if stats.dropped == 0 {
+                                warn!(source = %from, far_end = %latch.remote(), "RTP from a stranger dropped");
+                            }
+                            stats.dropped += 1;
+                            DROPPED.fetch_add(1, Ordering::Relaxed);
+                            continue;
                         }
-                    } else if let Some(their_law) = Law::from_payload_type(p.payload_type) {
-                        take(their_law, p.timestamp, p.payload);
+                        let clear;
+                        let bytes = match srtp.as_mut().map(|s| s.unprotect(bytes)) {
+                            None => bytes,
+                            Some(Ok(c)) => {
+                                clear = c;
+                                &clear[..]
+                            }
+                            Some(Err(e)) => {
+                                if stats.rejected == 0 {
+                                    warn!(source = %from, error = %e, "SRTP packet refused");
+                                }
+                                stats.rejected += 1;
+                                SRTP_REJECTED.fetch_add(1, Ordering::Relaxed);
+                                continue;
+                            }
+                        };
+                        latch.admit(from);
+                        let Ok(p) = rtp::parse(bytes) else { continue };
+                        stats.packets_in += 1;
+                        self.last_rx = now;
+                        if Some(p.payload_type) == self.how.telephone_event {
+                            if let Some(d) = self.detector.feed(p.timestamp, p.payload) {
+                                stats.digits += 1;
+                                let _ = self.events.send(MediaEvent::Digit(d));
+                            }
+                        } else if let Some(their_law) = Law::from_payload_type(p.payload_type) {
+                            take(their_law, p.timestamp, p.payload);
+                        }
+                    }
+                    // A batch short of full emptied the socket.
+                    if got < crate::batch::BATCH {
+                        break;
                     }
                 }
             }
