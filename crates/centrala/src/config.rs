@@ -111,6 +111,10 @@ pub struct SipConfig {
     /// How late (ms) the signalling runtime's timers may run before new
     /// calls get 503 (set-up would starve); 0: not checked.
     pub max_signalling_lag_ms: u64,
+    /// How long (ms) a step of a call's set-up (its arrival registered,
+    /// its route decided) may take before new calls get 503 (the callers
+    /// taken would wait for an agent); 0: not checked.
+    pub max_setup_ms: u64,
     /// SIP over TLS: the address it listens on (e.g. "0.0.0.0:5061");
     /// empty: off.
     pub tls_listen: String,
@@ -141,6 +145,7 @@ impl Default for SipConfig {
             max_calls: 2000,
             max_media_lag_ms: 40,
             max_signalling_lag_ms: 250,
+            max_setup_ms: 500,
             tls_listen: String::new(),
             tls_cert: String::new(),
             tls_key: String::new(),
@@ -336,6 +341,7 @@ impl Config {
                 max_calls: self.sip.max_calls,
                 max_media_lag_ms: self.sip.max_media_lag_ms,
                 max_signalling_lag_ms: self.sip.max_signalling_lag_ms,
+                max_setup_ms: self.sip.max_setup_ms,
             },
             invite_limit: centrala_sip::limits::InviteLimit {
                 per_second: self.sip.invite_rate.max(0.0),

@@ -8,8 +8,10 @@
 //! - The whole server (admission control): beyond a configured ceiling of
 //!   calls at once, while the media legs' clocks run late, or while the
 //!   signalling runtime's own timers run late (the machine is full: media
-//!   comes first, so signalling is where a full machine shows), a new call
-//!   gets 503 with Retry-After, so that the calls in progress keep clean
+//!   comes first, so signalling is where a full machine shows), or while
+//!   the calls already taken wait on their set-up (the brain's and the
+//!   database's work for a caller's arrival and for routing it), a new
+//!   call gets 503 with Retry-After, so that the calls in progress keep clean
 //!   media and are still put through, instead of sharing the shortage.
 
 use std::collections::HashMap;
@@ -22,19 +24,21 @@ static RATE_LIMITED: AtomicU64 = AtomicU64::new(0);
 static OVER_CAP: AtomicU64 = AtomicU64::new(0);
 
 /// Calls refused so far: (over a source's rate, over a company's cap).
-pub fn refused() -> [(&'static str, u64); 5] {
+pub fn refused() -> [(&'static str, u64); 6] {
     [
         ("rate_limit", RATE_LIMITED.load(Ordering::Relaxed)),
         ("company_cap", OVER_CAP.load(Ordering::Relaxed)),
         ("ceiling", OVER_CEILING.load(Ordering::Relaxed)),
         ("media_late", MEDIA_LATE.load(Ordering::Relaxed)),
         ("signalling_late", SIGNALLING_LATE.load(Ordering::Relaxed)),
+        ("setup_late", SETUP_LATE.load(Ordering::Relaxed)),
     ]
 }
 
 static OVER_CEILING: AtomicU64 = AtomicU64::new(0);
 static MEDIA_LATE: AtomicU64 = AtomicU64::new(0);
 static SIGNALLING_LATE: AtomicU64 = AtomicU64::new(0);
+static SETUP_LATE: AtomicU64 = AtomicU64::new(0);
 
 /// The server's limits on calls at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +52,11 @@ pub struct Admission {
     /// calls are refused (0: not checked): calls already taken would wait
     /// that long for every step of their set-up.
     pub max_signalling_lag_ms: u64,
+    /// How long a step of a call's set-up (its arrival registered, its
+    /// route decided) may take, in ms, before new calls are refused (0:
+    /// not checked): the callers already taken would wait longer for an
+    /// agent.
+    pub max_setup_ms: u64,
 }
 
 /// Why a new call is refused by [`admit`].
@@ -56,6 +65,7 @@ pub enum Overload {
     Ceiling,
     MediaLate,
     SignallingLate,
+    SetupLate,
 }
 
 /// How late the media and the signalling run now, at worst over the last
@@ -64,11 +74,24 @@ pub enum Overload {
 pub struct Lateness {
     pub media_ms: u64,
     pub signalling_ms: u64,
+    /// The longest set-up step lately, finished or still under way.
+    pub setup_ms: u64,
+    /// Set-up steps under way now, and how many finished in the last
+    /// second: the queue in front of the brain and the database, and how
+    /// fast it goes.
+    pub setup_waiting: u64,
+    pub setup_done_per_s: u64,
 }
 
 impl Lateness {
     pub fn now() -> Lateness {
-        Lateness { media_ms: media_lag_ms(), signalling_ms: signalling_lag_ms() }
+        Lateness {
+            media_ms: media_lag_ms(),
+            signalling_ms: signalling_lag_ms(),
+            setup_ms: setup_ms(),
+            setup_waiting: SETUP_WAITING.load(Ordering::Relaxed),
+            setup_done_per_s: SETUP_DONE_LAST.load(Ordering::Relaxed),
+        }
     }
 }
 
@@ -84,6 +107,16 @@ pub fn admit(limits: Admission, live: usize, late: Lateness) -> Result<(), Overl
     if limits.max_signalling_lag_ms > 0 && late.signalling_ms > limits.max_signalling_lag_ms {
         return Err(Overload::SignallingLate);
     }
+    if limits.max_setup_ms > 0 {
+        // The steps waiting now take about waiting / done-per-second to
+        // get through: beyond the limit, a new caller would wait longer.
+        // (A burst at once, before the first step finishes, is bounded by
+        // the floor.)
+        let room = (late.setup_done_per_s * limits.max_setup_ms / 1000).max(SETUP_ROOM_FLOOR);
+        if late.setup_ms > limits.max_setup_ms || late.setup_waiting >= room {
+            return Err(Overload::SetupLate);
+        }
+    }
     Ok(())
 }
 
@@ -92,6 +125,7 @@ pub(crate) fn count_overload(why: Overload) -> u64 {
         Overload::Ceiling => &OVER_CEILING,
         Overload::MediaLate => &MEDIA_LATE,
         Overload::SignallingLate => &SIGNALLING_LATE,
+        Overload::SetupLate => &SETUP_LATE,
     };
     counter.fetch_add(1, Ordering::Relaxed) + 1
 }
@@ -132,6 +166,8 @@ pub(crate) fn note_lag(ms: u64) {
 pub(crate) fn rotate_lag() {
     LAG_LAST.store(LAG_NOW.swap(0, Ordering::Relaxed), Ordering::Relaxed);
     SIG_LAST.store(SIG_NOW.swap(0, Ordering::Relaxed), Ordering::Relaxed);
+    SETUP_LAST.store(SETUP_NOW.swap(0, Ordering::Relaxed), Ordering::Relaxed);
+    SETUP_DONE_LAST.store(SETUP_DONE_NOW.swap(0, Ordering::Relaxed), Ordering::Relaxed);
 }
 
 /// How late the media clocks ran at worst, over the last second or so.
@@ -151,6 +187,48 @@ pub(crate) fn note_signalling_lag(ms: u64) {
 /// How late the signalling runtime ran at worst, over the last second or so.
 pub fn signalling_lag_ms() -> u64 {
     SIG_NOW.load(Ordering::Relaxed).max(SIG_LAST.load(Ordering::Relaxed))
+}
+
+/// The longest set-up step, kept as the media's lateness is.
+static SETUP_NOW: AtomicU64 = AtomicU64::new(0);
+static SETUP_LAST: AtomicU64 = AtomicU64::new(0);
+/// Set-up steps under way; steps finished in the second under way and in
+/// the one before.
+static SETUP_WAITING: AtomicU64 = AtomicU64::new(0);
+static SETUP_DONE_NOW: AtomicU64 = AtomicU64::new(0);
+static SETUP_DONE_LAST: AtomicU64 = AtomicU64::new(0);
+/// Set-up steps that may wait at once whatever the pace (an idle server
+/// takes a burst of this many callers).
+const SETUP_ROOM_FLOOR: u64 = 50;
+
+/// One step of a call's set-up under way (the brain registering its
+/// arrival from the moment it was admitted, or routing it): counted while
+/// it lasts, its length noted when it ends (dropped).
+pub(crate) struct SetupStep(Instant);
+
+impl SetupStep {
+    pub(crate) fn begin() -> SetupStep {
+        SETUP_WAITING.fetch_add(1, Ordering::Relaxed);
+        SetupStep(Instant::now())
+    }
+}
+
+impl Drop for SetupStep {
+    fn drop(&mut self) {
+        SETUP_WAITING.fetch_sub(1, Ordering::Relaxed);
+        SETUP_DONE_NOW.fetch_add(1, Ordering::Relaxed);
+        note_setup(self.0.elapsed());
+    }
+}
+
+/// A step of a call's set-up took `took`.
+fn note_setup(took: Duration) {
+    SETUP_NOW.fetch_max(u64::try_from(took.as_millis()).unwrap_or(u64::MAX), Ordering::Relaxed);
+}
+
+/// The longest set-up step, over the last second or so, in ms.
+pub fn setup_ms() -> u64 {
+    SETUP_NOW.load(Ordering::Relaxed).max(SETUP_LAST.load(Ordering::Relaxed))
 }
 
 pub(crate) fn count_rate_limited() -> u64 {
@@ -223,16 +301,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn admission_refuses_beyond_the_ceiling_or_while_media_or_signalling_runs_late() {
-        let limits = Admission { max_calls: 3, max_media_lag_ms: 40, max_signalling_lag_ms: 250 };
-        let late = |media_ms, signalling_ms| Lateness { media_ms, signalling_ms };
-        assert_eq!(admit(limits, 2, late(5, 5)), Ok(()));
-        assert_eq!(admit(limits, 3, late(5, 5)), Err(Overload::Ceiling));
-        assert_eq!(admit(limits, 0, late(41, 5)), Err(Overload::MediaLate));
-        assert_eq!(admit(limits, 0, late(5, 251)), Err(Overload::SignallingLate));
-        assert_eq!(admit(limits, 2, late(40, 250)), Ok(()), "at the limits is still in time");
-        let off = Admission { max_calls: 0, max_media_lag_ms: 0, max_signalling_lag_ms: 0 };
-        assert_eq!(admit(off, 100_000, late(10_000, 10_000)), Ok(()));
+    fn admission_refuses_beyond_the_ceiling_or_while_media_signalling_or_set_up_runs_late() {
+        let limits = Admission { max_calls: 3, max_media_lag_ms: 40, max_signalling_lag_ms: 250, max_setup_ms: 500 };
+        let late = |media_ms, signalling_ms, setup_ms| Lateness {
+            media_ms,
+            signalling_ms,
+            setup_ms,
+            setup_waiting: 0,
+            setup_done_per_s: 100,
+        };
+        assert_eq!(admit(limits, 2, late(5, 5, 5)), Ok(()));
+        assert_eq!(admit(limits, 3, late(5, 5, 5)), Err(Overload::Ceiling));
+        assert_eq!(admit(limits, 0, late(41, 5, 5)), Err(Overload::MediaLate));
+        assert_eq!(admit(limits, 0, late(5, 251, 5)), Err(Overload::SignallingLate));
+        assert_eq!(admit(limits, 0, late(5, 5, 501)), Err(Overload::SetupLate));
+        assert_eq!(admit(limits, 2, late(40, 250, 500)), Ok(()), "at the limits is still in time");
+        let off = Admission { max_calls: 0, max_media_lag_ms: 0, max_signalling_lag_ms: 0, max_setup_ms: 0 };
+        assert_eq!(admit(off, 100_000, late(10_000, 10_000, 10_000)), Ok(()));
+        let waiting = |setup_waiting, setup_done_per_s| Lateness { setup_waiting, setup_done_per_s, ..late(5, 5, 5) };
+        // 400 steps a second: 200 may wait (half a second's worth).
+        assert_eq!(admit(limits, 0, waiting(199, 400)), Ok(()));
+        assert_eq!(admit(limits, 0, waiting(200, 400)), Err(Overload::SetupLate));
+        // Idle until now: a burst of up to the floor is taken at once.
+        assert_eq!(admit(limits, 0, waiting(SETUP_ROOM_FLOOR - 1, 0)), Ok(()));
+        assert_eq!(admit(limits, 0, waiting(SETUP_ROOM_FLOOR, 0)), Err(Overload::SetupLate));
+        assert_eq!(admit(off, 0, waiting(100_000, 0)), Ok(()));
+    }
+
+    #[test]
+    fn set_up_steps_are_counted_while_under_way_and_the_longest_kept_for_a_second_or_two() {
+        // (Process-wide counters: this is the only test that notes set-up.)
+        let (a, b) = (SetupStep::begin(), SetupStep::begin());
+        assert_eq!(Lateness::now().setup_waiting, 2);
+        drop((a, b));
+        rotate_lag();
+        assert_eq!((Lateness::now().setup_waiting, Lateness::now().setup_done_per_s), (0, 2));
+        rotate_lag();
+        note_setup(Duration::from_millis(120));
+        note_setup(Duration::from_millis(80));
+        assert_eq!(setup_ms(), 120);
+        rotate_lag();
+        note_setup(Duration::from_millis(30));
+        assert_eq!(setup_ms(), 120, "the last second's worst still counts");
+        rotate_lag();
+        assert_eq!(setup_ms(), 30);
+        rotate_lag();
+        rotate_lag();
+        assert_eq!(setup_ms(), 0);
     }
 
     const A: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1));

@@ -483,9 +483,12 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
         return;
     }
     let _slot = crate::limits::Slot::take();
+    // Its first set-up step runs from here to its arrival registered.
+    let step = crate::limits::SetupStep::begin();
     // A staff phone dialling a colleague: an internal call.
     if let Some(user) = registered_from(&ctx, &tx) {
         if let Some(staff) = ctx.brain.colleague(&user, &called).await {
+            drop(step);
             let colleague = crate::internal::Colleague { staff, user: called.clone() };
             let span = info_span!("internal", %call_id, from = %user, to = %called);
             return async move {
@@ -499,7 +502,9 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
     }
     let span = info_span!("call", %call_id, %caller, %called);
     async move {
-        let arrival = match ctx.brain.arrive(Incoming { called, caller, call_id, verified: trusted }).await {
+        let arrived = ctx.brain.arrive(Incoming { called, caller, call_id, verified: trusted }).await;
+        drop(step);
+        let arrival = match arrived {
             Ok(a) => a,
             Err(Refusal::NotHere) => {
                 tx.reply(StatusCode::NotFound).await.ok();
@@ -821,7 +826,9 @@ async fn run<B: Brain>(
                 Cmd::CancelTimer => timer = None,
                 Cmd::Route(outcome) => {
                     let path = ivr.path();
+                    let step = crate::limits::SetupStep::begin();
                     let control = ctx.brain.routed(arrival, &path, ivr.digits(), &outcome).await;
+                    drop(step);
                     // Until someone takes it: please wait, then music on hold.
                     media.send(MediaCmd::Hold(Some(ctx.hold.clone())));
                     media.send(MediaCmd::Play(ctx.prompts(&arrival.lang, &["please-wait".to_owned()])));
