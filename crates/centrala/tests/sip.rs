@@ -139,6 +139,18 @@ fn sipp_within(dir: &Path, scenario_file: &Path, port: u16, args: &[&str], timeo
     Sipp { status: out.status, out: text }
 }
 
+/// SIP user `user` (password "demo") registered by SIPp from port `port`
+/// of `dir`, where a SIPp scenario then plays that phone.
+async fn sipp_phone(server: &Server, dir: &Path, user: &'static str, port: u16) {
+    let (sip, dir) = (server.sip.clone(), dir.to_owned());
+    let reg = tokio::task::spawn_blocking(move || {
+        sipp_at(&dir, &scenario("register.xml"), port, &[&sip, "-s", user, "-au", user, "-ap", "demo", "-l", "1"])
+    })
+    .await
+    .unwrap();
+    assert!(reg.status.success(), "register {user}: {}", reg.out);
+}
+
 /// The IVR scenario with `digit` pressed ("" for none: hang up in the menu),
 /// hanging up 3 s later.
 fn ivr_scenario(dir: &Path, digit: &str) -> PathBuf {
@@ -1438,14 +1450,7 @@ async fn a_slow_phone_letting_go_does_not_lengthen_the_recording() {
     let sup = login(&http, &server, "sup.nina").await;
     let work = dir.path().to_owned();
     let phone = free_udp_port();
-    let sip = server.sip.clone();
-    let w = work.clone();
-    let reg = tokio::task::spawn_blocking(move || {
-        sipp_at(&w, &scenario("register.xml"), phone, &[&sip, "-s", "203", "-au", "203", "-ap", "demo", "-l", "1"])
-    })
-    .await
-    .unwrap();
-    assert!(reg.status.success(), "{}", reg.out);
+    sipp_phone(&server, &work, "203", phone).await;
     // answer.xml's phone, which waits for our BYE and answers it 3 s late.
     let text = std::fs::read_to_string(scenario("answer.xml")).unwrap();
     let (invite, rest) = (text.find("<recv request=\"INVITE\"").unwrap(), text.find("</recv>").unwrap() + 7);
@@ -1523,13 +1528,7 @@ async fn every_queued_caller_is_offered_when_callers_outnumber_the_operators() {
     // where one SIPp then answers every call either gets.
     let phones = free_udp_port();
     for user in ["203", "204"] {
-        let (sip, w) = (server.sip.clone(), work.clone());
-        let reg = tokio::task::spawn_blocking(move || {
-            sipp_at(&w, &scenario("register.xml"), phones, &[&sip, "-s", user, "-au", user, "-ap", "demo", "-l", "1"])
-        })
-        .await
-        .unwrap();
-        assert!(reg.status.success(), "{}", reg.out);
+        sipp_phone(&server, &work, user, phones).await;
     }
     let answer = work.join("answer-1s.xml");
     let text = std::fs::read_to_string(scenario("answer.xml")).unwrap();
@@ -3205,13 +3204,7 @@ async fn phones_registered_before_a_restart_ring_after_it() {
     let server = Server::start(&data, true);
     let phone_port = free_udp_port();
     let work = dir.path().to_owned();
-    let (sip, w) = (server.sip.clone(), work.clone());
-    let reg = tokio::task::spawn_blocking(move || {
-        sipp_at(&w, &scenario("register.xml"), phone_port, &[&sip, "-s", "203", "-au", "203", "-ap", "demo", "-l", "1"])
-    })
-    .await
-    .unwrap();
-    assert!(reg.status.success(), "{}", reg.out);
+    sipp_phone(&server, &work, "203", phone_port).await;
     let http = reqwest::Client::new();
     let contact = format!("sip:203@127.0.0.1:{phone_port}");
     assert!(registered(&http, &server, "203").await.to_string().contains(&contact));
