@@ -41,9 +41,25 @@ start_server() {
         curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1 && break
         sleep 0.2
     done
+    watch_memory
+}
+
+# Memory against load, once a second while the server runs: its
+# anonymous resident memory (heap and stacks, not the database file it
+# maps, which grows with the data and is the page cache's) and the calls
+# and media legs in progress (/metrics). `report` fits a line through
+# them: the memory a call in progress adds.
+watch_memory() {
+    (while kill -0 "$SERVER" 2>/dev/null; do
+        m=$(curl -sf "http://127.0.0.1:$HTTP_PORT/metrics" | awk '/^centrala_calls_in_progress / {c = $2} /^centrala_media_legs / {l = $2} END {print c + 0, l + 0}')
+        echo "$(awk '/^RssAnon/ {print $2}' "/proc/$SERVER/status" 2>/dev/null) $m"
+        sleep 1
+    done) >"$WORK/memory.log" 2>/dev/null &
+    MEMORY_WATCH=$!
 }
 
 stop_server() {
+    [ -n "${MEMORY_WATCH:-}" ] && kill "$MEMORY_WATCH" 2>/dev/null || true
     kill "$SERVER" 2>/dev/null || true
     wait "$SERVER" 2>/dev/null || true
 }
@@ -64,6 +80,23 @@ report() {
     echo "== centrala"
     printf "wall %.1f s, CPU %.1f s (%.0f %% of one core), peak RSS %s\n" "$elapsed" "$cpu_s" \
         "$(echo "100 * $cpu_s / $elapsed" | bc -l)" "$(grep VmHWM /proc/$SERVER/status | awk '{print $2 " " $3}')"
+    # The line through (calls in progress, anonymous RSS) while calls
+    # build up to their most: its slope is a call's memory. (Not after
+    # the peak: the allocator keeps freed memory for the next calls.)
+    python3 - "$WORK/memory.log" <<'PY'
+import sys
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if len(l.split()) == 3]
+peak = max(range(len(rows)), key=lambda k: rows[k][1], default=None)
+up = [r for r in rows[: (peak or 0) + 1] if r[1] > 0]
+if len(up) > 2:
+    n, x, y = len(up), sum(r[1] for r in up), sum(r[0] for r in up)
+    xx, xy = sum(r[1] ** 2 for r in up), sum(r[1] * r[0] for r in up)
+    if n * xx - x * x > 0:
+        slope = (n * xy - x * y) / (n * xx - x * x)
+        rss, calls, legs = rows[peak]
+        print(f"memory: {slope:.0f} kB per call in progress (least squares over {n} samples as calls built up); "
+              f"at the most, {calls:.0f} calls and {legs:.0f} media legs in {rss / 1024:.0f} MB anonymous")
+PY
     local rec secs
     rec=$(find "$WORK/data/recordings" -name '*.wav' | wc -l)
     secs=$(find "$WORK/data/recordings" -name '*.wav' -printf '%s\n' | awk '{s += ($1 - 44) / 32000} END {printf "%.1f", s}')

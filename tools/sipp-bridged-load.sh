@@ -20,6 +20,8 @@
 #   SAMPLE=1000   server RTP ports captured (from 40000; of 20,000: 5 %)
 #   SYSCALLS=1    count the server's socket system calls during the run
 #                 (perf's syscall tracepoints; root), per call
+#   PROFILE=1     sample where the server's CPU goes during the run
+#                 (perf record; root): by thread, and the top functions
 #
 # Needs: a release build (cargo build --release -p centrala), sipp, sox,
 # python3, curl, tcpdump (and taskset for PIN=1).
@@ -111,6 +113,11 @@ if [ "${SYSCALLS:-0}" = 1 ]; then
         -e 'syscalls:sys_enter_recvfrom,syscalls:sys_enter_recvmmsg,syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg,syscalls:sys_enter_recvmsg' &
     PERF=$!
 fi
+PROFILER=
+if [ "${PROFILE:-0}" = 1 ]; then
+    perf record -F 499 -g -p "$SERVER" -o "$WORK/perf.data" >/dev/null 2>&1 &
+    PROFILER=$!
+fi
 C0=$(cpu)
 K0=$(keeping)
 T0=$(date +%s.%N)
@@ -123,11 +130,19 @@ sed -e "s/HOLD_MS/$HOLD_MS/" tools/sipp/caller_bridged.xml > "$WORK/caller.xml"
 T1=$(date +%s.%N)
 C1=$(cpu)
 [ -n "$PERF" ] && kill -INT "$PERF" && wait "$PERF" 2>/dev/null || true
+[ -n "$PROFILER" ] && kill -INT "$PROFILER" && wait "$PROFILER" 2>/dev/null || true
 sleep 2
 echo "== SIPp callers (rate $RATE/s, $CALLS calls, at most $LIMIT at once, $AGENTS agents, ${HOLD_MS} ms talk)"
 report "$T0" "$T1" "$C0" "$C1" "$(ls "$WORK"/caller_*_screen.log | head -n 1)"
 if [ -n "$PERF" ]; then
     awk -F, -v calls="$CALLS" '$3 ~ /sys_enter/ {sub(/.*sys_enter_/, "", $3); printf "syscalls %s: %d (%.0f per call)\n", $3, $1, $1 / calls}' "$WORK/syscalls.csv"
+fi
+if [ -n "$PROFILER" ]; then
+    echo "== where the CPU went (perf, $WORK/perf.data)"
+    # (head closes the pipe early: not a failure of the run.)
+    for sort in comm dso,sym; do
+        perf report -i "$WORK/perf.data" --no-children --sort "$sort" -g none --stdio 2>/dev/null | grep -E '^ +[0-9]' | head -n 30 || true
+    done
 fi
 ANSWERED=$(grep -c 'disposition="answered"' "$WORK/server.log" || true)
 echo "answered by an agent: $ANSWERED"

@@ -54,6 +54,10 @@ pub struct Metrics {
     pub recordings_free_bytes: Gauge,
     /// Seconds spent keeping the statistics up to date (the 30 s rounds).
     pub statistics_keeping: Counter<f64, std::sync::atomic::AtomicU64>,
+    /// Inbound calls in progress, and media legs (callers', agents',
+    /// listeners', browsers'), at the scrape.
+    pub calls_in_progress: Gauge,
+    pub media_legs: Gauge,
 }
 
 impl Metrics {
@@ -119,6 +123,18 @@ impl Metrics {
             "Seconds spent keeping the interval statistics and the order desk's days up to date (rounds every 30 s)",
             statistics_keeping.clone(),
         );
+        let calls_in_progress = Gauge::default();
+        registry.register(
+            "calls_in_progress",
+            "Inbound calls admitted and not yet ended (the ceiling sip.max_calls counts these)",
+            calls_in_progress.clone(),
+        );
+        let media_legs = Gauge::default();
+        registry.register(
+            "media_legs",
+            "Media legs in progress: callers', agents', listeners' and browsers' audio streams",
+            media_legs.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             http_requests,
@@ -133,6 +149,8 @@ impl Metrics {
             recordings_skipped,
             recordings_free_bytes,
             statistics_keeping,
+            calls_in_progress,
+            media_legs,
         }
     }
 
@@ -153,6 +171,8 @@ impl Metrics {
             catch_up(&self.recordings_skipped, skipped);
             let kept = centrala_center::intervals::keeping_seconds();
             self.statistics_keeping.inc_by((kept - self.statistics_keeping.get()).max(0.0));
+            self.calls_in_progress.set(i64::try_from(centrala_sip::limits::live_calls()).unwrap_or(i64::MAX));
+            self.media_legs.set(i64::try_from(centrala_sip::media::legs_in_progress()).unwrap_or(i64::MAX));
             for (reason, n) in centrala_sip::limits::refused() {
                 catch_up(&self.calls_refused.get_or_create(&RefusedLabels { reason }), n);
             }

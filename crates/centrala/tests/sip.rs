@@ -3049,6 +3049,12 @@ async fn beyond_the_ceiling_new_calls_get_503_and_calls_in_progress_keep_their_m
     let sup = login(&http, &server, "sup.nina").await;
     let m = metrics(&http, &server).await;
     assert!(metric(&m, "centrala_calls_refused_total{reason=\"ceiling\"}") >= 1.0, "{m}");
+    assert_eq!(
+        metric(&m, "centrala_calls_in_progress"),
+        2.0,
+        "the second call and the one let in after the first ended: {m}"
+    );
+    assert_eq!(metric(&m, "centrala_media_legs"), 2.0, "their two callers' legs (no agent answered): {m}");
     let calls = get(&http, &server, &sup, "/api/v1/interactions").await;
     assert_eq!(calls.as_array().unwrap().len(), 3, "the refused call was never registered: {calls}");
     for (call_id, ok) in [("full1", &second), (id.as_str(), &again)] {

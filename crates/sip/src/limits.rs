@@ -149,7 +149,8 @@ impl Drop for Slot {
     }
 }
 
-pub(crate) fn live_calls() -> usize {
+/// Inbound calls in progress now (admitted, not yet ended).
+pub fn live_calls() -> usize {
     LIVE.load(Ordering::Relaxed)
 }
 

@@ -100,6 +100,30 @@ pub fn rtp_dropped() -> u64 {
     DROPPED.load(Ordering::Relaxed)
 }
 
+/// Media legs in progress now (for `/metrics`): each [`Leg`] holds one
+/// place, given back when it is dropped.
+static LEGS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+struct LegPlace;
+
+impl LegPlace {
+    fn take() -> LegPlace {
+        LEGS.fetch_add(1, Ordering::Relaxed);
+        LegPlace
+    }
+}
+
+impl Drop for LegPlace {
+    fn drop(&mut self) {
+        LEGS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Media legs in progress now: callers', agents', listeners', browsers'.
+pub fn legs_in_progress() -> usize {
+    LEGS.load(Ordering::Relaxed)
+}
+
 /// The RTP port range (even ports, RTCP would be the odd one above).
 #[derive(Debug)]
 pub struct PortPool {
@@ -655,6 +679,9 @@ struct Leg {
     end_at: Option<Instant>,
     /// Its pacing loop.
     pacer: usize,
+    /// Its place among the legs in progress (given back as it ends, before
+    /// its call hears that it did).
+    place: Option<LegPlace>,
 }
 
 impl Leg {
@@ -701,6 +728,7 @@ impl Leg {
             over: false,
             end_at: None,
             pacer: next_pacer(),
+            place: Some(LegPlace::take()),
         }
     }
 
@@ -1030,6 +1058,7 @@ impl Leg {
     /// ended (else to its last tick); then what it did goes to whoever
     /// stopped it.
     fn end(mut self) {
+        self.place = None;
         let over = self.end_at.unwrap_or_else(Instant::now);
         self.stats.duration_ms =
             u64::try_from(over.saturating_duration_since(self.began).as_millis()).unwrap_or(u64::MAX);

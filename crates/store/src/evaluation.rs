@@ -132,14 +132,14 @@ impl Scoped<'_> {
         let cards: Vec<(String, String)> =
             sqlx::query_as("SELECT code, name FROM scorecards WHERE company_id = $1 ORDER BY code")
                 .bind(self.company_id().0)
-                .fetch_all(self.pool())
+                .fetch_all(self.reads())
                 .await?;
         let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
             "SELECT scorecard, code, name, weight, max_mark FROM scorecard_criteria WHERE company_id = $1
              ORDER BY scorecard, position",
         )
         .bind(self.company_id().0)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         Ok(cards
             .into_iter()
@@ -265,7 +265,7 @@ impl Scoped<'_> {
         .bind(self.company_id().0)
         .bind(from)
         .bind(until)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let mut out = Vec::new();
         for r in rows.into_iter().filter(|r| staff.is_none_or(|s| s.contains(&StaffId(r.staff_id)))) {
@@ -284,7 +284,7 @@ impl Scoped<'_> {
         )
         .bind(self.company_id().0)
         .bind(id)
-        .fetch_optional(self.pool())
+        .fetch_optional(self.reads())
         .await?;
         match row {
             Some(r) => Ok(Some(self.with_marks(r).await?)),
@@ -300,7 +300,7 @@ impl Scoped<'_> {
         )
         .bind(self.company_id().0)
         .bind(interaction.0)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let mut out = Vec::new();
         for r in rows {
@@ -316,7 +316,7 @@ impl Scoped<'_> {
         )
         .bind(self.company_id().0)
         .bind(r.id)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         Ok(Evaluation {
             id: r.id,
@@ -377,7 +377,7 @@ impl Scoped<'_> {
         .bind(self.company_id().0)
         .bind(from)
         .bind(until)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         Ok(rows
             .into_iter()
@@ -391,7 +391,7 @@ impl Scoped<'_> {
             sqlx::query_as(&format!("SELECT {COMPLAINT_COLS} FROM staff_complaints WHERE company_id = $1 AND id = $2"))
                 .bind(self.company_id().0)
                 .bind(id)
-                .fetch_optional(self.pool())
+                .fetch_optional(self.reads())
                 .await?;
         Ok(row.map(StaffComplaint::from))
     }
@@ -420,7 +420,7 @@ impl Scoped<'_> {
              WHERE company_id = $1",
         )
         .bind(self.company_id().0)
-        .fetch_optional(self.pool())
+        .fetch_optional(self.reads())
         .await?;
         Ok(row.map_or_else(Targets::default, |r| Targets {
             service_level: share(r.service_level),
@@ -456,7 +456,7 @@ impl Scoped<'_> {
              ORDER BY staff_id",
         )
         .bind(self.company_id().0)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         rows.into_iter()
             .map(|(staff, level, mentor, until)| {
@@ -504,7 +504,7 @@ impl Scoped<'_> {
         )
         .bind(self.company_id().0)
         .bind(mentor.0)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         Ok(rows.into_iter().map(|(s,)| StaffId(s)).collect())
     }

@@ -212,7 +212,7 @@ impl Scoped<'_> {
              WHERE st.company_id = $1",
         )
         .bind(self.company_id().0)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         Ok(rows.into_iter().filter(|(_, s)| s != "offline").map(|(id, _)| StaffId(id)).collect())
     }
@@ -222,7 +222,7 @@ impl Scoped<'_> {
     pub async fn report_mark(&self) -> Result<Option<DateTime<Utc>>> {
         let row: Option<(String,)> = sqlx::query_as("SELECT done_until FROM report_marks WHERE company_id = $1")
             .bind(self.company_id().0)
-            .fetch_optional(self.pool())
+            .fetch_optional(self.reads())
             .await?;
         Ok(row.and_then(|(m,)| DateTime::parse_from_rfc3339(&m).ok()).map(|m| m.to_utc()))
     }
@@ -251,14 +251,14 @@ impl Scoped<'_> {
         .bind(self.company_id().0)
         .bind(&a)
         .bind(&b)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let states: Vec<(String,)> =
             sqlx::query_as("SELECT at FROM agent_states WHERE company_id = $1 AND at > $2 AND at <= $3")
                 .bind(self.company_id().0)
                 .bind(&a)
                 .bind(&b)
-                .fetch_all(self.pool())
+                .fetch_all(self.reads())
                 .await?;
         let mut out = Vec::new();
         for (arrived, routed, answered) in calls {
@@ -286,7 +286,7 @@ impl Scoped<'_> {
         .bind(&look)
         .bind(&u)
         .bind(&f)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let story: Vec<(i64, String, String)> = sqlx::query_as(&format!(
             "SELECT e.interaction_id, e.kind, e.detail FROM interactions i JOIN interaction_events e
@@ -298,7 +298,7 @@ impl Scoped<'_> {
         .bind(&look)
         .bind(&u)
         .bind(&f)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let mut stories: HashMap<i64, Vec<(StoryKind, String)>> = HashMap::new();
         for (id, kind, detail) in story {
@@ -338,7 +338,7 @@ impl Scoped<'_> {
         .bind(company)
         .bind(&f)
         .bind(&u)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         for (staff, kind, at) in events {
             let Some(at) = instant(&at) else { continue };
@@ -356,7 +356,7 @@ impl Scoped<'_> {
         )
         .bind(company)
         .bind(&f)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let during: Vec<(i64, String, String, String)> = sqlx::query_as(
             "SELECT staff_id, at, state, reason FROM agent_states WHERE company_id = $1 AND at >= $2 AND at < $3
@@ -365,7 +365,7 @@ impl Scoped<'_> {
         .bind(company)
         .bind(&f)
         .bind(&u)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         for (staff, at, state, reason) in before.into_iter().chain(during) {
             let Some(at) = instant(&at) else { continue };
@@ -492,7 +492,7 @@ impl Scoped<'_> {
         .bind(stamp(from))
         .bind(stamp(until))
         .bind(queue.unwrap_or(""))
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         Ok(rows
             .into_iter()
@@ -545,7 +545,7 @@ impl Scoped<'_> {
         .bind(stamp(from))
         .bind(stamp(until))
         .bind(staff.map_or(0, |s| s.0))
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let reasons: Vec<(String, i64, String, i64)> = sqlx::query_as(&format!(
             "SELECT {k} AS k, staff_id, reason, CAST(SUM(ms) AS BIGINT) FROM agent_interval_reasons
@@ -556,7 +556,7 @@ impl Scoped<'_> {
         .bind(stamp(from))
         .bind(stamp(until))
         .bind(staff.map_or(0, |s| s.0))
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let mut by: HashMap<(String, i64), Vec<(String, i64)>> = HashMap::new();
         for (k, staff, reason, ms) in reasons {

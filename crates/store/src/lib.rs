@@ -82,11 +82,25 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// A handle on the database; cheap to clone.
+///
+/// On SQLite, `pool` is one connection that does every write and the
+/// short reads around them (a call's client, its debts), and `reads` are
+/// read-only connections for the long reads (reports, statistics) that
+/// must not make a call's writes wait. SQLite takes one writer at a time
+/// whatever the connections, so one writing connection loses nothing;
+/// it gains its cache: in WAL mode a connection drops its page cache
+/// whenever another one wrote, and with four connections taking turns
+/// every statement of a call started cold (a third of the database's CPU
+/// under a call load, `BENCHMARKS.md`). On PostgreSQL both are one pool.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    reads: AnyPool,
     backend: Backend,
 }
+
+/// The SQLite read-only connections for long reads.
+const SQLITE_READERS: u32 = 3;
 
 impl Store {
     /// Connects, configures SQLite (WAL, foreign keys, busy timeout) and
@@ -94,42 +108,50 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let max = match backend {
-            Backend::Sqlite => 4,
-            Backend::Postgres => 16,
-        };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // journal_size_limit = 0: a checkpointed WAL is cut
-                        // back rather than reused, so that on a full disk the
-                        // next write fails at once (a clear 503) instead of
-                        // succeeding into whatever room an earlier, longer WAL
-                        // happened to leave.
-                        //
-                        // mmap_size: pages are read in place rather than
-                        // copied in by a read(2) each time another
-                        // connection's write made this one drop its cache
-                        // (in WAL mode, any write does) — a tenth of the
-                        // database worker's CPU under a call load.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA journal_size_limit = 0; PRAGMA mmap_size = 268435456;")
-                            .await?;
-                    }
-                    Ok(())
+        let connect = |max: u32, read_only: bool| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(Duration::from_secs(10))
+                .after_connect(move |conn, _meta| {
+                    Box::pin(async move {
+                        if backend == Backend::Sqlite {
+                            // journal_size_limit = 0: a checkpointed WAL is cut
+                            // back rather than reused, so that on a full disk the
+                            // next write fails at once (a clear 503) instead of
+                            // succeeding into whatever room an earlier, longer WAL
+                            // happened to leave.
+                            //
+                            // mmap_size: pages are read in place rather than
+                            // copied in by a read(2) each time another
+                            // connection's write made this one drop its cache.
+                            conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA journal_size_limit = 0; PRAGMA mmap_size = 268435456;")
+                                .await?;
+                            if read_only {
+                                conn.execute("PRAGMA query_only = ON;").await?;
+                            }
+                        }
+                        Ok(())
+                    })
                 })
-            })
-            .connect(url)
-            .await
-            .map_err(|e| StoreError::Connect(redact_url(url), e))?;
+                .connect(url)
+        };
+        let (pool, reads) = match backend {
+            Backend::Sqlite => {
+                let pool = connect(1, false).await.map_err(|e| StoreError::Connect(redact_url(url), e))?;
+                let reads = connect(SQLITE_READERS, true).await.map_err(|e| StoreError::Connect(redact_url(url), e))?;
+                (pool, reads)
+            }
+            Backend::Postgres => {
+                let pool = connect(16, false).await.map_err(|e| StoreError::Connect(redact_url(url), e))?;
+                (pool.clone(), pool)
+            }
+        };
         let migrator = match backend {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
             Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
         };
         migrator.run(&pool).await?;
-        let store = Store { pool, backend };
+        let store = Store { pool, reads, backend };
         search::fill(&store).await?;
         Ok(store)
     }
@@ -138,9 +160,10 @@ impl Store {
         self.backend
     }
 
-    /// Closes the pool, waiting for connections to be returned.
+    /// Closes the pools, waiting for connections to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.reads.close().await;
     }
 
     /// Answers when the database answers (for `/healthz`).
@@ -288,6 +311,13 @@ impl Store {
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
+
+    /// For long reads (reports, statistics over days): connections apart
+    /// from the one that writes, so that a report does not hold up a
+    /// call's writes ([`Store`]). What they read is what was committed.
+    pub(crate) fn reads(&self) -> &AnyPool {
+        &self.reads
+    }
 }
 
 pub(crate) async fn ensure_company_tx(
@@ -342,4 +372,36 @@ pub(crate) fn now_rfc3339() -> String {
 
 pub(crate) fn b(v: bool) -> i64 {
     i64::from(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// On SQLite the long reads have connections of their own: a report
+    /// reads what was committed while the writing connection is in the
+    /// middle of a write, and a read connection refuses to write.
+    #[tokio::test]
+    async fn sqlite_long_reads_go_on_beside_the_writer_and_never_write() {
+        let db = crate::testing::TestDb::sqlite().await;
+        let store = &db.store;
+        store.ensure_company("alpha", "Alpha").await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        sqlx::query("INSERT INTO companies (code, name, created_at) VALUES ('beta', 'Beta', '2026-12-04T08:00:00Z')")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        // The writer is taken (its one connection is in the transaction)…
+        let busy = tokio::time::timeout(Duration::from_millis(200), store.pool().acquire()).await;
+        assert!(busy.is_err(), "one connection writes on SQLite");
+        // …and a long read goes on, seeing what was committed.
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM companies").fetch_one(store.reads()).await.unwrap();
+        assert_eq!(n, 1, "alpha only: beta is not committed yet");
+        tx.commit().await.unwrap();
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM companies").fetch_one(store.reads()).await.unwrap();
+        assert_eq!(n, 2, "beta once committed");
+        let write = sqlx::query("DELETE FROM companies").execute(store.reads()).await;
+        assert!(write.is_err(), "a read connection refuses to write: {write:?}");
+        assert_eq!(store.companies().await.unwrap().len(), 2, "nothing was deleted");
+    }
 }

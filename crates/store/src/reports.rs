@@ -97,7 +97,7 @@ impl Scoped<'_> {
         .bind(self.company_id().0)
         .bind(from)
         .bind(until)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?)
     }
 
@@ -115,7 +115,7 @@ impl Scoped<'_> {
         .bind(company)
         .bind(from)
         .bind(until)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         Ok(reactivation_calls.into_iter().map(|(staff, client, at)| (StaffId(staff), ClientId(client), at)).collect())
     }
@@ -129,7 +129,7 @@ impl Scoped<'_> {
         .bind(company)
         .bind(from)
         .bind(until)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let orders: Vec<OrderRow> = sqlx::query_as(
             "SELECT o.created_by, o.client_id, e.at AS confirmed_at, o.total,
@@ -140,7 +140,7 @@ impl Scoped<'_> {
         .bind(company)
         .bind(from)
         .bind(until)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let offers: Vec<(i64, String, String, String)> = sqlx::query_as(
             "SELECT staff_id, reason, answer, at FROM order_offers WHERE company_id = $1 AND at >= $2 AND at < $3",
@@ -148,7 +148,7 @@ impl Scoped<'_> {
         .bind(company)
         .bind(from)
         .bind(until)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let debt_stops: Vec<(String, String)> = sqlx::query_as(
             "SELECT actor, at FROM audit_log WHERE company_id = $1 AND action = 'refused' AND entity = 'order'
@@ -157,7 +157,7 @@ impl Scoped<'_> {
         .bind(company)
         .bind(from)
         .bind(until)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         Ok(OrderDeskFacts {
             calls: calls
@@ -296,7 +296,7 @@ impl Scoped<'_> {
         .bind(company)
         .bind(&a)
         .bind(&b)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let orders: Vec<(String,)> = sqlx::query_as(
             "SELECT c.at FROM order_events e
@@ -306,7 +306,7 @@ impl Scoped<'_> {
         .bind(company)
         .bind(&a)
         .bind(&b)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         // An order confirmed now converts a call answered up to a day
         // before (a call across midnight keeps its first day).
@@ -321,14 +321,14 @@ impl Scoped<'_> {
         .bind(&a)
         .bind(&b)
         .bind(crate::intervals::stamp(since - MARK_OVERLAP - chrono::Duration::days(1)))
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let offers: Vec<(String,)> =
             sqlx::query_as("SELECT at FROM order_offers WHERE company_id = $1 AND at > $2 AND at <= $3")
                 .bind(company)
                 .bind(&a)
                 .bind(&b)
-                .fetch_all(self.pool())
+                .fetch_all(self.reads())
                 .await?;
         let stops: Vec<(String,)> = sqlx::query_as(
             "SELECT at FROM audit_log WHERE company_id = $1 AND at > $2 AND at <= $3
@@ -337,7 +337,7 @@ impl Scoped<'_> {
         .bind(company)
         .bind(&a)
         .bind(&b)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let parse = |s: &str| DateTime::parse_from_rfc3339(s).ok().map(|t| t.to_utc());
         let mut out = Vec::new();
@@ -433,7 +433,7 @@ impl Scoped<'_> {
         .bind(from.to_string())
         .bind(to.to_string())
         .bind(who)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let reasons: Vec<(String, i64, String, i64)> = sqlx::query_as(
             "SELECT day, staff_id, reason, offers FROM desk_day_offers
@@ -443,7 +443,7 @@ impl Scoped<'_> {
         .bind(from.to_string())
         .bind(to.to_string())
         .bind(who)
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         let mut by_reason: HashMap<(String, i64), BTreeMap<String, u64>> = HashMap::new();
         for (day, staff, reason, offers) in reasons {
@@ -483,7 +483,7 @@ impl Scoped<'_> {
         .bind(self.company_id().0)
         .bind(from.to_string())
         .bind(to.to_string())
-        .fetch_all(self.pool())
+        .fetch_all(self.reads())
         .await?;
         Ok(rows
             .into_iter()
@@ -505,7 +505,7 @@ impl Scoped<'_> {
     pub async fn desk_mark(&self) -> Result<Option<DateTime<Utc>>> {
         let row: Option<(String,)> = sqlx::query_as("SELECT done_until FROM desk_marks WHERE company_id = $1")
             .bind(self.company_id().0)
-            .fetch_optional(self.pool())
+            .fetch_optional(self.reads())
             .await?;
         Ok(row.and_then(|(m,)| DateTime::parse_from_rfc3339(&m).ok()).map(|m| m.to_utc()))
     }

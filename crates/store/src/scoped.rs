@@ -34,6 +34,11 @@ impl<'a> Scoped<'a> {
         self.store.pool()
     }
 
+    /// For long reads ([`Store::reads`]).
+    pub(crate) fn reads(&self) -> &sqlx::AnyPool {
+        self.store.reads()
+    }
+
     /// A write transaction ([`Store::begin`]).
     pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
         self.store.begin().await
