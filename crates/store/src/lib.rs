@@ -135,14 +135,13 @@ impl Store {
                 })
                 .connect(url)
         };
+        let failed = |e| StoreError::Connect(redact_url(url), e);
         let (pool, reads) = match backend {
             Backend::Sqlite => {
-                let pool = connect(1, false).await.map_err(|e| StoreError::Connect(redact_url(url), e))?;
-                let reads = connect(SQLITE_READERS, true).await.map_err(|e| StoreError::Connect(redact_url(url), e))?;
-                (pool, reads)
+                (connect(1, false).await.map_err(failed)?, connect(SQLITE_READERS, true).await.map_err(failed)?)
             }
             Backend::Postgres => {
-                let pool = connect(16, false).await.map_err(|e| StoreError::Connect(redact_url(url), e))?;
+                let pool = connect(16, false).await.map_err(failed)?;
                 (pool.clone(), pool)
             }
         };
