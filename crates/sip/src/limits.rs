@@ -133,19 +133,26 @@ pub(crate) fn count_overload(why: Overload) -> u64 {
 /// Inbound calls in progress now.
 static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-/// One inbound call's place among the live ones, given back when dropped.
-pub(crate) struct Slot(());
+/// A place counted in `count` while held, given back when dropped: an
+/// inbound call's among the live ones (`Place::take(&LIVE)`), a media
+/// leg's among the legs in progress.
+pub(crate) struct Place(&'static std::sync::atomic::AtomicUsize);
 
-impl Slot {
-    pub(crate) fn take() -> Slot {
-        LIVE.fetch_add(1, Ordering::Relaxed);
-        Slot(())
+impl Place {
+    pub(crate) fn take(count: &'static std::sync::atomic::AtomicUsize) -> Place {
+        count.fetch_add(1, Ordering::Relaxed);
+        Place(count)
+    }
+
+    /// An inbound call's place among the live ones.
+    pub(crate) fn call() -> Place {
+        Place::take(&LIVE)
     }
 }
 
-impl Drop for Slot {
+impl Drop for Place {
     fn drop(&mut self) {
-        LIVE.fetch_sub(1, Ordering::Relaxed);
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -101,23 +101,8 @@ pub fn rtp_dropped() -> u64 {
 }
 
 /// Media legs in progress now (for `/metrics`): each [`Leg`] holds one
-/// place, given back when it is dropped.
+/// place ([`crate::limits::Place`]), given back as it ends.
 static LEGS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-struct LegPlace;
-
-impl LegPlace {
-    fn take() -> LegPlace {
-        LEGS.fetch_add(1, Ordering::Relaxed);
-        LegPlace
-    }
-}
-
-impl Drop for LegPlace {
-    fn drop(&mut self) {
-        LEGS.fetch_sub(1, Ordering::Relaxed);
-    }
-}
 
 /// Media legs in progress now: callers', agents', listeners', browsers'.
 pub fn legs_in_progress() -> usize {
@@ -686,7 +671,7 @@ struct Leg {
     pacer: usize,
     /// Its place among the legs in progress (given back as it ends, before
     /// its call hears that it did).
-    place: Option<LegPlace>,
+    place: Option<crate::limits::Place>,
 }
 
 impl Leg {
@@ -733,7 +718,7 @@ impl Leg {
             over: false,
             end_at: None,
             pacer: next_pacer(),
-            place: Some(LegPlace::take()),
+            place: Some(crate::limits::Place::take(&LEGS)),
         }
     }
 

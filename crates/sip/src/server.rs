@@ -482,7 +482,7 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
         tx.reply_with(StatusCode::ServiceUnavailable, vec![retry_after()], None).await.ok();
         return;
     }
-    let _slot = crate::limits::Slot::take();
+    let _slot = crate::limits::Place::call();
     // Its first set-up step runs from here to its arrival registered.
     let step = crate::limits::SetupStep::begin();
     // A staff phone dialling a colleague: an internal call.
