@@ -5,7 +5,12 @@
 # PIN=1 pins the server to core 0 and the load (SIPp, the capture) to
 # core 1 (taskset), so that a run shows Centrala's limit on one core rather
 # than the load generator's: prefix load commands with $LOAD. BIN=path runs
-# another build (to compare two side by side).
+# another build (to compare two side by side). HEAPTRACK=1 runs the
+# server under heaptrack (a build without mimalloc, which heaptrack cannot
+# see, and with line tables):
+#   CARGO_PROFILE_RELEASE_DEBUG=line-tables-only CARGO_TARGET_DIR=target-heap \
+#       cargo build --release -p centrala --no-default-features
+# and BIN=target-heap/release/centrala.
 
 BIN=${BIN:-target/release/centrala}
 [ -x "$BIN" ] || { echo "build first: cargo build --release -p centrala" >&2; exit 2; }
@@ -18,6 +23,12 @@ if [ "${PIN:-0}" = 1 ]; then
 else
     SERVER_PIN=
     LOAD=
+fi
+
+HEAP=
+if [ "${HEAPTRACK:-0}" = 1 ]; then
+    command -v heaptrack >/dev/null || { echo "HEAPTRACK=1 needs heaptrack (apt-get install heaptrack)" >&2; exit 2; }
+    HEAP="heaptrack -o $WORK/heap"
 fi
 
 SIP_PORT=$((20000 + RANDOM % 5000))
@@ -34,9 +45,17 @@ start_server() {
     CENTRALA_SIP__TRUSTED_PEERS='["127.0.0.1"]' CENTRALA_SIP__MAX_CALLS_PER_COMPANY=5000 \
     CENTRALA_SIP__MAX_CALLS=5000 CENTRALA_SIP__MAX_MEDIA_LAG_MS="${MAX_MEDIA_LAG_MS:-40}" \
     CENTRALA_SIP__RTP_PORTS="[40000, 59999]" CENTRALA_LOG="${CENTRALA_LOG:-warn,centrala_center::brain=info,centrala_sip::server=info}" \
-        $SERVER_PIN "$BIN" --data "$WORK/data" serve --demo --http "127.0.0.1:$HTTP_PORT" --sip "127.0.0.1:$SIP_PORT" \
+        $SERVER_PIN $HEAP "$BIN" --data "$WORK/data" serve --demo --http "127.0.0.1:$HTTP_PORT" --sip "127.0.0.1:$SIP_PORT" \
         2>"$WORK/server.log" &
     SERVER=$!
+    LAUNCHED=$SERVER
+    if [ -n "$HEAP" ]; then
+        # heaptrack's script runs the server as its child: watch that.
+        for _ in $(seq 1 50); do
+            pid=$(pgrep -n -f "^$BIN --data $WORK/data") && SERVER=$pid && break
+            sleep 0.2
+        done
+    fi
     for _ in $(seq 1 100); do
         curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" >/dev/null 2>&1 && break
         sleep 0.2
@@ -61,7 +80,7 @@ watch_memory() {
 stop_server() {
     [ -n "${MEMORY_WATCH:-}" ] && kill "$MEMORY_WATCH" 2>/dev/null || true
     kill "$SERVER" 2>/dev/null || true
-    wait "$SERVER" 2>/dev/null || true
+    wait "$LAUNCHED" 2>/dev/null || true
 }
 
 cpu() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }

@@ -22,6 +22,9 @@
 #                 (perf's syscall tracepoints; root), per call
 #   PROFILE=1     sample where the server's CPU goes during the run
 #                 (perf record; root): by thread, and the top functions
+#   HEAPTRACK=1   the heap at its peak by allocation site, per call in
+#                 progress (heaptrack; a build without mimalloc, see
+#                 tools/load-lib.sh)
 #
 # Needs: a release build (cargo build --release -p centrala), sipp, sox,
 # python3, curl, tcpdump (and taskset for PIN=1).
@@ -161,6 +164,16 @@ grep -E "Successful call|Failed call" "$WORK"/agent_uas_*_screen.log | sed 's/  
 echo "capture: $(grep -E 'captured|dropped by kernel' "$WORK/tcpdump.log" | tr '\n' ' ')"
 [ "${PIN:-0}" = 1 ] && echo "pinned: server on core 0, SIPp and tcpdump on core 1"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ -n "$HEAP" ]; then
+    # Heap in use at its highest (the most calls in progress), by where
+    # it was allocated: the frames of ours (and of our dependencies) that
+    # hold it, per call at that moment.
+    PEAK_CALLS=$(sort -k2 -n "$WORK/memory.log" | tail -n 1 | cut -d' ' -f2)
+    stop_server
+    heaptrack_print -f "$WORK"/heap*.zst -t 0 --flamegraph-cost-type peak -F "$WORK/heap-peak.txt" >/dev/null
+    echo "== heap at its peak, by allocation site (heaptrack; $WORK/heap-peak.txt), per call of $PEAK_CALLS"
+    python3 tools/heap-peak.py "$WORK/heap-peak.txt" "$PEAK_CALLS"
+fi
 python3 tools/media-check.py --pcap "$WORK/rtp.pcap" --server-ports "40000-$((40000 + SAMPLE - 1))" \
     --caller-ports-from $((SIP_PORT + 100)) --db "$WORK/data/centrala.db" --recordings "$WORK/data/recordings" --since "$SINCE" \
     --sip-pcap "$WORK/sip.pcap" --log "$WORK/server.log"

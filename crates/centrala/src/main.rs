@@ -13,6 +13,7 @@ use config::{Config, HttpOverrides, Overrides, SipOverrides};
 use std::{io::BufRead, net::SocketAddr, path::PathBuf, process::ExitCode};
 use tracing_subscriber::EnvFilter;
 
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -10,7 +10,7 @@ use crate::webphone::{Gone, WebLeg, WebPhone, WebSession};
 use crate::webrtc::WebRtcError;
 use centrala_media::latch::Latch;
 use centrala_media::srtp::{Keys, Srtp};
-use rsipstack::dialog::dialog::DialogState;
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::{StatusCodeKind, Transport, Uri};
@@ -185,7 +185,7 @@ enum Signal {
     Sip {
         dialog: InviteDialog,
         id: String,
-        states: mpsc::UnboundedReceiver<DialogState>,
+        states: DialogStateReceiver,
         /// What was negotiated, to answer the phone's later offers (hold).
         session: Session,
         sequencer: JoinHandle<()>,

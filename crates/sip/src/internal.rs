@@ -13,7 +13,7 @@ use crate::headers::Replaces;
 use crate::media::{MediaCmd, MediaEvent, MediaStats};
 use crate::server::{answer_leg, lock, until_calling, Core, Sdp};
 use crate::session::answer_reoffer;
-use rsipstack::dialog::dialog::DialogState;
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::StatusCode;
 use std::collections::HashMap;
@@ -88,7 +88,7 @@ const RING: Duration = Duration::from_secs(30);
 pub(crate) async fn run(
     core: &Arc<Core>,
     dialog: &InviteDialog,
-    states: &mut mpsc::UnboundedReceiver<DialogState>,
+    states: &mut DialogStateReceiver,
     socket: std::net::UdpSocket,
     sdp: Sdp,
     by: &str,
@@ -188,7 +188,7 @@ pub(crate) async fn run(
 async fn ring(
     core: &Arc<Core>,
     dialog: &InviteDialog,
-    states: &mut mpsc::UnboundedReceiver<DialogState>,
+    states: &mut DialogStateReceiver,
     phone: &Phone,
     by: &str,
 ) -> Option<Leg> {

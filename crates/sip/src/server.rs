@@ -14,7 +14,7 @@ use centrala_call::session::{Cmd, End, Input, IvrCall};
 use centrala_media::latch::Latch;
 use centrala_media::sdp_neg;
 use centrala_media::srtp::{Keys, Srtp};
-use rsipstack::dialog::dialog::DialogState;
+use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::dialog::DialogId;
@@ -53,7 +53,7 @@ pub(crate) struct Core {
     /// New calls per source.
     pub(crate) invites: Mutex<SourceLimiter>,
     /// Per live call: the channel its in-dialog requests go through.
-    pub(crate) calls: Mutex<HashMap<String, mpsc::UnboundedSender<Transaction>>>,
+    pub(crate) calls: Mutex<HashMap<String, mpsc::UnboundedSender<Box<Transaction>>>>,
     pub(crate) prompts: Mutex<HashMap<(String, String), Audio>>,
     pub(crate) hold: Audio,
     /// The desks' softphones connected now.
@@ -209,12 +209,17 @@ impl Core {
     /// Opens the one channel through which the in-dialog requests of call
     /// `id` are handled, one at a time, in order. Close it with `forget`.
     pub(crate) fn sequence(&self, id: &str, dialog: InviteDialog) -> JoinHandle<()> {
-        let (seq_tx, mut seq_rx) = mpsc::unbounded_channel::<Transaction>();
+        // Boxed, the transactions and the handling of one: a call's two
+        // sequences spend most of their time waiting, and then hold only a
+        // channel's block of 32 pointers and a small future, not 32
+        // transactions and the largest state of `handle` (about 70 kB a
+        // call, heaptrack, issue 17).
+        let (seq_tx, mut seq_rx) = mpsc::unbounded_channel::<Box<Transaction>>();
         lock(&self.calls).insert(id.to_owned(), seq_tx);
         let mut dialog = dialog;
         tokio::spawn(async move {
             while let Some(mut t) = seq_rx.recv().await {
-                if let Err(e) = dialog.handle(&mut t).await {
+                if let Err(e) = Box::pin(dialog.handle(&mut t)).await {
                     debug!(error = %e, "in-dialog request");
                 }
             }
@@ -322,7 +327,7 @@ async fn dispatch<B: Brain>(ctx: Arc<Ctx<B>>, mut incoming: TransactionReceiver)
             _ if in_dialog => {
                 let seq = DialogId::try_from(&tx).ok().and_then(|id| lock(&ctx.calls).get(&id.to_string()).cloned());
                 let unsent = match seq {
-                    Some(seq) => seq.send(tx).err().map(|mpsc::error::SendError(tx)| tx),
+                    Some(seq) => seq.send(Box::new(tx)).err().map(|mpsc::error::SendError(tx)| *tx),
                     None => Some(tx),
                 };
                 if let Some(tx) = unsent {
@@ -712,7 +717,7 @@ fn answerable(
 /// leg's session, far end and SRTP. `None`: the caller hung up first.
 async fn ack_answer(
     dialog: &InviteDialog,
-    states: &mut mpsc::UnboundedReceiver<DialogState>,
+    states: &mut DialogStateReceiver,
     address: String,
     port: u16,
     ours: Option<Keys>,
@@ -740,7 +745,7 @@ type Timer = Option<Pin<Box<tokio::time::Sleep>>>;
 
 /// Waits until the dialog says the INVITE is being handled (it can be
 /// answered then): false when the caller gave up first.
-pub(crate) async fn until_calling(states: &mut mpsc::UnboundedReceiver<DialogState>) -> Result<bool, String> {
+pub(crate) async fn until_calling(states: &mut DialogStateReceiver) -> Result<bool, String> {
     loop {
         match states.recv().await {
             Some(DialogState::Calling(_)) => return Ok(true),
@@ -760,7 +765,7 @@ pub(crate) async fn until_calling(states: &mut mpsc::UnboundedReceiver<DialogSta
 pub(crate) async fn answer_leg(
     core: &Core,
     dialog: &InviteDialog,
-    states: &mut mpsc::UnboundedReceiver<DialogState>,
+    states: &mut DialogStateReceiver,
     socket: std::net::UdpSocket,
     sdp: Sdp,
     recording: Option<std::path::PathBuf>,
@@ -799,7 +804,7 @@ pub(crate) async fn answer_leg(
 async fn run<B: Brain>(
     ctx: &Arc<Ctx<B>>,
     dialog: &InviteDialog,
-    states: &mut mpsc::UnboundedReceiver<DialogState>,
+    states: &mut DialogStateReceiver,
     socket: std::net::UdpSocket,
     sdp: Sdp,
     arrival: &Arrival,
@@ -900,7 +905,7 @@ fn call_ended(media: &Media, ended_at: &mut Option<Instant>) {
 async fn queued<B: Brain>(
     ctx: &Arc<Ctx<B>>,
     dialog: &InviteDialog,
-    states: &mut mpsc::UnboundedReceiver<DialogState>,
+    states: &mut DialogStateReceiver,
     media: Media,
     mut session: Session,
     mut control: mpsc::UnboundedReceiver<Control>,
@@ -909,17 +914,17 @@ async fn queued<B: Brain>(
     let mut q = Queued::new();
     let mut users: HashMap<i64, String> = HashMap::new();
     let mut dialling: HashMap<i64, CancellationToken> = HashMap::new();
-    let (results_tx, mut results) = mpsc::unbounded_channel::<(i64, Result<Leg, Missed>)>();
+    let (results_tx, mut results) = mpsc::unbounded_channel::<Rung>();
     let mut answered: HashMap<i64, Leg> = HashMap::new();
     let mut agent: Option<(i64, Leg)> = None;
     let mut control_open = true;
     // Listening in: whose phone is dialled or listens (one at a time), how
     // they are to be heard, and what tells it the call is over.
-    let (listen_tx, mut listen_results) = mpsc::unbounded_channel::<(i64, Result<Leg, Missed>)>();
+    let (listen_tx, mut listen_results) = mpsc::unbounded_channel::<Rung>();
     let mut listener: Option<Listener> = None;
     // A colleague the agent consults (one at a time), and the outcome of
     // ringing them.
-    let (consult_tx, mut consult_results) = mpsc::unbounded_channel::<(i64, Result<Leg, Missed>)>();
+    let (consult_tx, mut consult_results) = mpsc::unbounded_channel::<Rung>();
     let mut consult: Option<Consulted> = None;
     let call_over = CancellationToken::new();
     let mut pending: Vec<QInput> = Vec::new();
@@ -1099,7 +1104,8 @@ async fn queued<B: Brain>(
                         QInput::CallerHangup
                     }
                 },
-                Some((staff, r)) = listen_results.recv() => {
+                Some(rung) = listen_results.recv() => {
+                    let (staff, r) = *rung;
                     match (r, agent.as_ref()) {
                         (Ok(leg), Some((_, talking))) => {
                             leg.media.send(MediaCmd::Listen);
@@ -1133,7 +1139,8 @@ async fn queued<B: Brain>(
                     }
                     continue;
                 },
-                Some((staff, r)) = consult_results.recv() => {
+                Some(rung) = consult_results.recv() => {
+                    let (staff, r) = *rung;
                     let current = consult.as_ref().is_some_and(|c| c.staff == staff && c.leg.is_none());
                     match (r, &agent, current) {
                         (Ok(leg), Some((by, talking)), true) => {
@@ -1179,7 +1186,8 @@ async fn queued<B: Brain>(
                     }
                     continue;
                 },
-                Some((staff, r)) = results.recv() => {
+                Some(rung) = results.recv() => {
+                    let (staff, r) = *rung;
                     dialling.remove(&staff);
                     match r {
                         Ok(leg) => {
@@ -1409,14 +1417,20 @@ fn ring<B: Brain>(
     display: String,
     limit: std::time::Duration,
     stop: CancellationToken,
-    to: &mpsc::UnboundedSender<(i64, Result<Leg, Missed>)>,
+    to: &mpsc::UnboundedSender<Rung>,
 ) {
     let (core, to) = (ctx.core.clone(), to.clone());
     tokio::spawn(async move {
         let r = crate::dial::dial(&core, &route, &display, limit, None, &stop).await;
-        let _ = to.send((staff, r));
+        let _ = to.send(Box::new((staff, r)));
     });
 }
+
+/// A rung phone's leg (or why not) under the staff id it was rung for.
+/// Boxed: a channel keeps its messages inline, 32 to a block allocated as
+/// it opens, and a leg is large — unboxed, a call's three channels of these
+/// held 35 kB (heaptrack, issue 17).
+type Rung = Box<(i64, Result<Leg, Missed>)>;
 
 /// Who listens in to a call: their staff id, how they are to be heard,
 /// and — once their phone answered — their leg's commands and second input.

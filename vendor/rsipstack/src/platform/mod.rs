@@ -36,6 +36,8 @@ pub mod mpsc;
 #[cfg(feature = "platform-tokio")]
 pub use tokio::sync::mpsc;
 pub mod atomic64;
+// Centrala patch: see the module.
+pub mod boxed;
 pub mod net;
 #[cfg(not(feature = "std"))]
 pub mod rng;

@@ -24,7 +24,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::UdpSocket;
-use tokio::sync::mpsc::unbounded_channel;
 use tokio_util::sync::CancellationToken;
 
 const PEER_TAG: &str = "peer-tag";
@@ -218,7 +217,7 @@ async fn run_crossing_2xx(order: Order, provisional: u16, remove: bool) -> crate
     } = setup(&token).await?;
     let wait = Duration::from_secs(2);
 
-    let (state_sender, mut states) = unbounded_channel();
+    let (state_sender, mut states) = crate::platform::boxed::boxed_channel();
     let layer = dialog_layer.clone();
     let invite = tokio::spawn(async move { layer.do_invite(option, state_sender).await });
 
@@ -377,7 +376,7 @@ async fn run_cancel_answered_487(provisional: u16, remove: bool) -> crate::Resul
     } = setup(&token).await?;
     let wait = Duration::from_secs(2);
 
-    let (state_sender, mut states) = unbounded_channel();
+    let (state_sender, mut states) = crate::platform::boxed::boxed_channel();
     let layer = dialog_layer.clone();
     let invite = tokio::spawn(async move { layer.do_invite(option, state_sender).await });
     let (inv, uac) = recv_request(&peer, Method::Invite, wait).await;
@@ -468,7 +467,7 @@ async fn run_aborted_invite_task(in_calling: bool, first: u16) -> crate::Result<
     } = setup(&token).await?;
     let wait = Duration::from_secs(2);
 
-    let (state_sender, mut states) = unbounded_channel();
+    let (state_sender, mut states) = crate::platform::boxed::boxed_channel();
     let (_dialog, join) = dialog_layer.do_invite_async(option, state_sender)?;
     let (inv, uac) = recv_request(&peer, Method::Invite, wait).await;
     calling_id(&mut states).await;
@@ -529,7 +528,7 @@ async fn run_dropped_before_provisional(first: u16, remove: bool) -> crate::Resu
     } = setup(&token).await?;
     let wait = Duration::from_secs(2);
 
-    let (state_sender, mut states) = unbounded_channel();
+    let (state_sender, mut states) = crate::platform::boxed::boxed_channel();
     let layer = dialog_layer.clone();
     let invite = tokio::spawn(async move { layer.do_invite(option, state_sender).await });
     let (inv, uac) = recv_request(&peer, Method::Invite, wait).await;
@@ -643,7 +642,7 @@ async fn run_cancel_called_via(
     } = setup(&token).await?;
     let wait = Duration::from_secs(2);
 
-    let (state_sender, mut states) = unbounded_channel();
+    let (state_sender, mut states) = crate::platform::boxed::boxed_channel();
     let (dialog, join) = if legacy {
         let (dialog, mut tx) = dialog_layer.create_client_invite_dialog(option, state_sender)?;
         let legacy = ClientInviteDialog {
@@ -791,7 +790,7 @@ async fn test_cancel_in_calling_is_not_held_back_by_the_prack() -> crate::Result
         peer,
     } = setup(&token).await?;
     option.support_prack = true;
-    let (state_sender, mut states) = unbounded_channel();
+    let (state_sender, mut states) = crate::platform::boxed::boxed_channel();
     let (dialog, _join) = dialog_layer.do_invite_async(option, state_sender)?;
     let (inv, uac) = recv_request(&peer, Method::Invite, Duration::from_secs(2)).await;
     calling_id(&mut states).await;
@@ -836,7 +835,7 @@ async fn test_cancel_in_calling_without_response_times_out() -> crate::Result<()
         option,
         peer,
     } = setup_with(&token, option).await?;
-    let (state_sender, mut states) = unbounded_channel();
+    let (state_sender, mut states) = crate::platform::boxed::boxed_channel();
     let (dialog, join) = dialog_layer.do_invite_async(option, state_sender)?;
     recv_request(&peer, Method::Invite, Duration::from_secs(2)).await;
     calling_id(&mut states).await;
@@ -871,7 +870,7 @@ async fn test_aborted_invite_before_first_poll_removes_dialog_without_sending() 
         option,
         peer,
     } = setup(&token).await?;
-    let (sender, _states) = unbounded_channel();
+    let (sender, _states) = crate::platform::boxed::boxed_channel();
     let (dialog, join) = dialog_layer.do_invite_async(option, sender)?;
     // No yield between spawn and abort: the INVITE future has not run.
     join.abort();
@@ -901,7 +900,7 @@ async fn run_cleanup_cancel_retransmission(final_first: bool) -> crate::Result<(
         peer,
     } = setup(&token).await?;
     let wait = Duration::from_secs(5);
-    let (sender, mut states) = unbounded_channel();
+    let (sender, mut states) = crate::platform::boxed::boxed_channel();
     let (_dialog, join) = dialog_layer.do_invite_async(option, sender)?;
     let (inv, uac) = recv_request(&peer, Method::Invite, wait).await;
     reply(&peer, uac, &inv, 180, "Ringing").await;
@@ -969,7 +968,7 @@ async fn test_confirmed_dialog_survives_invite_task_completion() -> crate::Resul
         option,
         peer,
     } = setup(&token).await?;
-    let (state_sender, mut states) = unbounded_channel();
+    let (state_sender, mut states) = crate::platform::boxed::boxed_channel();
     let (dialog, join) = dialog_layer.do_invite_async(option, state_sender)?;
     let (inv, uac) = recv_request(&peer, Method::Invite, Duration::from_secs(2)).await;
     calling_id(&mut states).await;

@@ -94,8 +94,8 @@ fn server_dialog(
     local_contact: &str,
 ) -> DialogInner {
     let id = DialogId::try_from((&initial, role)).unwrap();
-    let (tu_tx, _tu_rx) = unbounded_channel();
-    let (state_tx, _state_rx) = unbounded_channel();
+    let (tu_tx, _tu_rx) = crate::platform::boxed::boxed_channel();
+    let (state_tx, _state_rx) = crate::platform::boxed::boxed_channel();
     let mut id_local = id;
     if role == TransactionRole::Server && id_local.local_tag.is_empty() {
         // DialogId::try_from yields an empty local tag before the layer
@@ -244,7 +244,7 @@ async fn test_server_dialog_bye_is_delivered_over_initial_connection() {
         Some(flow.sip_conn.clone()),
     );
 
-    let (state_tx, mut state_rx) = unbounded_channel();
+    let (state_tx, mut state_rx) = crate::platform::boxed::boxed_channel();
     let dialog = dialog_layer
         .get_or_create_server_invite(
             &tx,
@@ -616,7 +616,7 @@ async fn test_bye_survives_cancelled_flow_without_received_via_param() {
         Some(flow.sip_conn.clone()),
     );
 
-    let (state_tx, _state_rx) = unbounded_channel();
+    let (state_tx, _state_rx) = crate::platform::boxed::boxed_channel();
     let dialog = dialog_layer
         .get_or_create_server_invite(
             &tx,
@@ -727,7 +727,7 @@ async fn test_bye_before_send_reports_flow_destination() {
         Some(flow.sip_conn.clone()),
     );
 
-    let (state_tx, _state_rx) = unbounded_channel();
+    let (state_tx, _state_rx) = crate::platform::boxed::boxed_channel();
     let dialog = dialog_layer
         .get_or_create_server_invite(
             &tx,

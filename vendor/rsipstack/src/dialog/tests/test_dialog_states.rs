@@ -11,7 +11,6 @@ use crate::sip::{headers::*, Request, Response, StatusCode};
 use crate::transaction::{endpoint::EndpointBuilder, key::TransactionRole};
 use crate::transport::TransportLayer;
 use std::sync::Arc;
-use tokio::sync::mpsc::unbounded_channel;
 use tokio_util::sync::CancellationToken;
 
 /// Test helper to create a mock INVITE request
@@ -111,7 +110,7 @@ fn test_dialog_id_eq() {
 #[tokio::test]
 async fn test_dialog_state_transitions() -> crate::Result<()> {
     let endpoint = create_test_endpoint().await?;
-    let (state_sender, _state_receiver) = unbounded_channel();
+    let (state_sender, _state_receiver) = crate::platform::boxed::boxed_channel();
 
     // Create dialog ID
     let dialog_id = DialogId {
@@ -122,7 +121,7 @@ async fn test_dialog_state_transitions() -> crate::Result<()> {
 
     // Create INVITE request
     let invite_req = create_invite_request("alice-tag-456", "", "test-call-id-123");
-    let (tu_sender, _tu_receiver) = unbounded_channel();
+    let (tu_sender, _tu_receiver) = crate::platform::boxed::boxed_channel();
 
     // Create dialog inner
     let dialog_inner = DialogInner::new(
@@ -181,7 +180,7 @@ async fn test_dialog_state_transitions() -> crate::Result<()> {
 #[tokio::test]
 async fn test_server_dialog_state_transitions() -> crate::Result<()> {
     let endpoint = create_test_endpoint().await?;
-    let (state_sender, _state_receiver) = unbounded_channel();
+    let (state_sender, _state_receiver) = crate::platform::boxed::boxed_channel();
 
     // Create dialog ID
     let dialog_id = DialogId {
@@ -192,7 +191,7 @@ async fn test_server_dialog_state_transitions() -> crate::Result<()> {
 
     // Create INVITE request
     let invite_req = create_invite_request("alice-tag-456", "", "test-call-id-server-123");
-    let (tu_sender, _tu_receiver) = unbounded_channel();
+    let (tu_sender, _tu_receiver) = crate::platform::boxed::boxed_channel();
 
     // Create server dialog inner
     let dialog_inner = DialogInner::new(
@@ -238,7 +237,7 @@ async fn test_server_dialog_state_transitions() -> crate::Result<()> {
 #[tokio::test]
 async fn test_dialog_in_dialog_requests() -> crate::Result<()> {
     let endpoint = create_test_endpoint().await?;
-    let (state_sender, _state_receiver) = unbounded_channel();
+    let (state_sender, _state_receiver) = crate::platform::boxed::boxed_channel();
 
     // Create dialog ID
     let dialog_id = DialogId {
@@ -250,7 +249,7 @@ async fn test_dialog_in_dialog_requests() -> crate::Result<()> {
     // Create initial INVITE request
     let invite_req =
         create_invite_request("alice-tag-456", "bob-tag-789", "test-call-id-in-dialog-123");
-    let (tu_sender, _tu_receiver) = unbounded_channel();
+    let (tu_sender, _tu_receiver) = crate::platform::boxed::boxed_channel();
 
     // Create confirmed dialog
     let dialog_inner = DialogInner::new(
@@ -339,7 +338,7 @@ async fn test_dialog_in_dialog_requests() -> crate::Result<()> {
 #[tokio::test]
 async fn test_dialog_termination_scenarios() -> crate::Result<()> {
     let endpoint = create_test_endpoint().await?;
-    let (state_sender, _state_receiver) = unbounded_channel();
+    let (state_sender, _state_receiver) = crate::platform::boxed::boxed_channel();
 
     // Test 1: Termination with error status code
     let dialog_id_1 = DialogId {
@@ -349,7 +348,7 @@ async fn test_dialog_termination_scenarios() -> crate::Result<()> {
     };
 
     let invite_req_1 = create_invite_request("alice-tag-456", "", "test-call-id-term-1");
-    let (tu_sender, _tu_receiver) = unbounded_channel();
+    let (tu_sender, _tu_receiver) = crate::platform::boxed::boxed_channel();
 
     let dialog_inner_1 = DialogInner::new(
         TransactionRole::Client,
@@ -383,7 +382,7 @@ async fn test_dialog_termination_scenarios() -> crate::Result<()> {
     };
 
     let invite_req_2 = create_invite_request("alice-tag-456", "bob-tag-789", "test-call-id-term-2");
-    let (tu_sender, _tu_receiver) = unbounded_channel();
+    let (tu_sender, _tu_receiver) = crate::platform::boxed::boxed_channel();
 
     let dialog_inner_2 = DialogInner::new(
         TransactionRole::Client,
@@ -419,7 +418,7 @@ async fn test_dialog_termination_scenarios() -> crate::Result<()> {
 #[tokio::test]
 async fn test_dialog_sequence_numbers() -> crate::Result<()> {
     let endpoint = create_test_endpoint().await?;
-    let (state_sender, _state_receiver) = unbounded_channel();
+    let (state_sender, _state_receiver) = crate::platform::boxed::boxed_channel();
 
     let dialog_id = DialogId {
         call_id: "test-call-id-seq-123".to_string(),
@@ -428,7 +427,7 @@ async fn test_dialog_sequence_numbers() -> crate::Result<()> {
     };
 
     let invite_req = create_invite_request("alice-tag-456", "bob-tag-789", "test-call-id-seq-123");
-    let (tu_sender, _tu_receiver) = unbounded_channel();
+    let (tu_sender, _tu_receiver) = crate::platform::boxed::boxed_channel();
 
     let dialog_inner = DialogInner::new(
         TransactionRole::Client,
@@ -531,9 +530,7 @@ fn state_name(state: &DialogState) -> &'static str {
 }
 
 /// Drain every notification currently queued on a state receiver.
-fn drain_states(
-    receiver: &mut tokio::sync::mpsc::UnboundedReceiver<DialogState>,
-) -> Vec<&'static str> {
+fn drain_states(receiver: &mut crate::dialog::dialog::DialogStateReceiver) -> Vec<&'static str> {
     let mut names = Vec::new();
     while let Ok(state) = receiver.try_recv() {
         names.push(state_name(&state));
@@ -544,14 +541,14 @@ fn drain_states(
 #[tokio::test]
 async fn test_dialog_lifecycle_notifies_each_state_once() -> crate::Result<()> {
     let endpoint = create_test_endpoint().await?;
-    let (state_sender, mut state_receiver) = unbounded_channel();
+    let (state_sender, mut state_receiver) = crate::platform::boxed::boxed_channel();
     let dialog_id = DialogId {
         call_id: "test-call-id-lifecycle".to_string(),
         local_tag: "alice-tag-456".to_string(),
         remote_tag: "bob-tag-789".to_string(),
     };
     let invite_req = create_invite_request("alice-tag-456", "", "test-call-id-lifecycle");
-    let (tu_sender, _tu_receiver) = unbounded_channel();
+    let (tu_sender, _tu_receiver) = crate::platform::boxed::boxed_channel();
     let dialog_inner = DialogInner::new(
         TransactionRole::Client,
         dialog_id.clone(),
@@ -596,7 +593,7 @@ async fn test_dialog_lifecycle_notifies_each_state_once() -> crate::Result<()> {
 #[tokio::test]
 async fn test_no_state_notification_after_terminated() -> crate::Result<()> {
     let endpoint = create_test_endpoint().await?;
-    let (state_sender, mut state_receiver) = unbounded_channel();
+    let (state_sender, mut state_receiver) = crate::platform::boxed::boxed_channel();
     let dialog_id = DialogId {
         call_id: "test-call-id-double-term".to_string(),
         local_tag: "alice-tag-456".to_string(),
@@ -604,7 +601,7 @@ async fn test_no_state_notification_after_terminated() -> crate::Result<()> {
     };
     let invite_req =
         create_invite_request("alice-tag-456", "bob-tag-789", "test-call-id-double-term");
-    let (tu_sender, _tu_receiver) = unbounded_channel();
+    let (tu_sender, _tu_receiver) = crate::platform::boxed::boxed_channel();
     let dialog_inner = DialogInner::new(
         TransactionRole::Client,
         dialog_id.clone(),
@@ -653,14 +650,14 @@ async fn test_no_state_notification_after_terminated() -> crate::Result<()> {
 #[tokio::test]
 async fn test_ignored_waitack_after_confirmed_is_not_notified() -> crate::Result<()> {
     let endpoint = create_test_endpoint().await?;
-    let (state_sender, mut state_receiver) = unbounded_channel();
+    let (state_sender, mut state_receiver) = crate::platform::boxed::boxed_channel();
     let dialog_id = DialogId {
         call_id: "test-call-id-waitack".to_string(),
         local_tag: "bob-tag-789".to_string(),
         remote_tag: "alice-tag-456".to_string(),
     };
     let invite_req = create_invite_request("alice-tag-456", "", "test-call-id-waitack");
-    let (tu_sender, _tu_receiver) = unbounded_channel();
+    let (tu_sender, _tu_receiver) = crate::platform::boxed::boxed_channel();
     let dialog_inner = DialogInner::new(
         TransactionRole::Server,
         dialog_id.clone(),
@@ -691,14 +688,14 @@ async fn test_info_answered_after_bye_does_not_notify_confirmed() -> crate::Resu
     use std::sync::Arc;
 
     let endpoint = create_test_endpoint().await?;
-    let (state_sender, mut state_receiver) = unbounded_channel();
+    let (state_sender, mut state_receiver) = crate::platform::boxed::boxed_channel();
     let dialog_id = DialogId {
         call_id: "test-call-id-info-after-bye".to_string(),
         local_tag: "bob-tag-789".to_string(),
         remote_tag: "alice-tag-456".to_string(),
     };
     let invite_req = create_invite_request("alice-tag-456", "", "test-call-id-info-after-bye");
-    let (tu_sender, _tu_receiver) = unbounded_channel();
+    let (tu_sender, _tu_receiver) = crate::platform::boxed::boxed_channel();
     let dialog_inner = DialogInner::new(
         TransactionRole::Server,
         dialog_id.clone(),

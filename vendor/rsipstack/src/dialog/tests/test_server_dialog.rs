@@ -1,7 +1,6 @@
 use crate::sip::prelude::{HeadersExt, ToTypedHeader};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
-use tokio::sync::mpsc::unbounded_channel;
 
 use crate::{
     dialog::{
@@ -24,8 +23,8 @@ async fn test_dialog_make_request() -> crate::Result<()> {
     };
 
     let endpoint = create_test_endpoint().await?;
-    let (tu_sender, _tu_receiver) = unbounded_channel();
-    let (state_sender, _state_receiver) = unbounded_channel();
+    let (tu_sender, _tu_receiver) = crate::platform::boxed::boxed_channel();
+    let (state_sender, _state_receiver) = crate::platform::boxed::boxed_channel();
     // Create INVITE request
     let invite_req = create_invite_request("alice-tag-456", "", "test-call-id-123");
     // Create dialog inner
@@ -75,8 +74,8 @@ async fn test_accept_with_public_contact_preserves_contact_header() -> crate::Re
     };
 
     let endpoint = create_test_endpoint().await?;
-    let (tu_sender, mut tu_receiver) = unbounded_channel();
-    let (state_sender, _state_receiver) = unbounded_channel();
+    let (tu_sender, mut tu_receiver) = crate::platform::boxed::boxed_channel();
+    let (state_sender, _state_receiver) = crate::platform::boxed::boxed_channel();
 
     // Create INVITE request
     let invite_req = create_invite_request(&dialog_id.remote_tag, "", "test-call-id-contact");
@@ -162,8 +161,8 @@ async fn test_server_dialog_bye_via() -> crate::Result<()> {
     };
 
     let endpoint = create_test_endpoint().await?;
-    let (tu_sender, _tu_receiver) = unbounded_channel();
-    let (state_sender, _state_receiver) = unbounded_channel();
+    let (tu_sender, _tu_receiver) = crate::platform::boxed::boxed_channel();
+    let (state_sender, _state_receiver) = crate::platform::boxed::boxed_channel();
 
     // Create an INVITE request FROM alice (remote)
     // This invite has Via: SIP/2.0/UDP alice.example.com:5060;branch=...;received=172.0.0.1
@@ -212,8 +211,8 @@ async fn test_server_dialog_reinvite_via() -> crate::Result<()> {
     };
 
     let endpoint = create_test_endpoint().await?;
-    let (tu_sender, _tu_receiver) = unbounded_channel();
-    let (state_sender, _state_receiver) = unbounded_channel();
+    let (tu_sender, _tu_receiver) = crate::platform::boxed::boxed_channel();
+    let (state_sender, _state_receiver) = crate::platform::boxed::boxed_channel();
 
     let invite_req = create_invite_request(&dialog_id.remote_tag, "", &dialog_id.call_id);
 

@@ -12,7 +12,6 @@ use crate::sip::{
 };
 use crate::transaction::key::TransactionRole;
 use std::sync::Arc;
-use tokio::sync::mpsc::unbounded_channel;
 
 const UUID_A: &str = "ab30317f1a784dc48ff824d0d3715d86";
 const UUID_B: &str = "47755a9de7794ba387653f2099600ef2";
@@ -23,8 +22,8 @@ async fn dialog_inner(
     invite: crate::sip::Request,
 ) -> crate::Result<Arc<DialogInner>> {
     let endpoint = create_test_endpoint().await?;
-    let (tu_sender, _tu_rx) = unbounded_channel();
-    let (state_sender, _state_rx) = unbounded_channel();
+    let (tu_sender, _tu_rx) = crate::platform::boxed::boxed_channel();
+    let (state_sender, _state_rx) = crate::platform::boxed::boxed_channel();
     let id = DialogId {
         call_id: "session-id-test".to_string(),
         local_tag: if role == TransactionRole::Client {
@@ -339,11 +338,11 @@ async fn session_id_survives_snapshot_restore() -> crate::Result<()> {
         snapshot,
         endpoint.inner.clone(),
         {
-            let (tx, _rx) = unbounded_channel();
+            let (tx, _rx) = crate::platform::boxed::boxed_channel();
             tx
         },
         {
-            let (tx, _rx) = unbounded_channel();
+            let (tx, _rx) = crate::platform::boxed::boxed_channel();
             tx
         },
     )?
