@@ -18,6 +18,7 @@ use rsipstack::dialog::dialog::{DialogState, DialogStateReceiver};
 use rsipstack::dialog::dialog_layer::DialogLayer;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::dialog::DialogId;
+use rsipstack::platform::boxed::{boxed_channel, BoxedSender};
 use rsipstack::sip::prelude::{HeadersExt, ToTypedHeader};
 use rsipstack::sip::{Header, Method, StatusCode};
 use rsipstack::transaction::transaction::Transaction;
@@ -53,7 +54,7 @@ pub(crate) struct Core {
     /// New calls per source.
     pub(crate) invites: Mutex<SourceLimiter>,
     /// Per live call: the channel its in-dialog requests go through.
-    pub(crate) calls: Mutex<HashMap<String, mpsc::UnboundedSender<Box<Transaction>>>>,
+    pub(crate) calls: Mutex<HashMap<String, BoxedSender<Transaction>>>,
     pub(crate) prompts: Mutex<HashMap<(String, String), Audio>>,
     pub(crate) hold: Audio,
     /// The desks' softphones connected now.
@@ -214,7 +215,7 @@ impl Core {
         // channel's block of 32 pointers and a small future, not 32
         // transactions and the largest state of `handle` (about 70 kB a
         // call, heaptrack, issue 17).
-        let (seq_tx, mut seq_rx) = mpsc::unbounded_channel::<Box<Transaction>>();
+        let (seq_tx, mut seq_rx) = boxed_channel::<Transaction>();
         lock(&self.calls).insert(id.to_owned(), seq_tx);
         let mut dialog = dialog;
         tokio::spawn(async move {
@@ -327,7 +328,7 @@ async fn dispatch<B: Brain>(ctx: Arc<Ctx<B>>, mut incoming: TransactionReceiver)
             _ if in_dialog => {
                 let seq = DialogId::try_from(&tx).ok().and_then(|id| lock(&ctx.calls).get(&id.to_string()).cloned());
                 let unsent = match seq {
-                    Some(seq) => seq.send(Box::new(tx)).err().map(|mpsc::error::SendError(tx)| *tx),
+                    Some(seq) => seq.send(tx).err().map(|mpsc::error::SendError(tx)| tx),
                     None => Some(tx),
                 };
                 if let Some(tx) = unsent {
@@ -914,17 +915,17 @@ async fn queued<B: Brain>(
     let mut q = Queued::new();
     let mut users: HashMap<i64, String> = HashMap::new();
     let mut dialling: HashMap<i64, CancellationToken> = HashMap::new();
-    let (results_tx, mut results) = mpsc::unbounded_channel::<Rung>();
+    let (results_tx, mut results) = boxed_channel::<Rung>();
     let mut answered: HashMap<i64, Leg> = HashMap::new();
     let mut agent: Option<(i64, Leg)> = None;
     let mut control_open = true;
     // Listening in: whose phone is dialled or listens (one at a time), how
     // they are to be heard, and what tells it the call is over.
-    let (listen_tx, mut listen_results) = mpsc::unbounded_channel::<Rung>();
+    let (listen_tx, mut listen_results) = boxed_channel::<Rung>();
     let mut listener: Option<Listener> = None;
     // A colleague the agent consults (one at a time), and the outcome of
     // ringing them.
-    let (consult_tx, mut consult_results) = mpsc::unbounded_channel::<Rung>();
+    let (consult_tx, mut consult_results) = boxed_channel::<Rung>();
     let mut consult: Option<Consulted> = None;
     let call_over = CancellationToken::new();
     let mut pending: Vec<QInput> = Vec::new();
@@ -1104,8 +1105,7 @@ async fn queued<B: Brain>(
                         QInput::CallerHangup
                     }
                 },
-                Some(rung) = listen_results.recv() => {
-                    let (staff, r) = *rung;
+                Some((staff, r)) = listen_results.recv() => {
                     match (r, agent.as_ref()) {
                         (Ok(leg), Some((_, talking))) => {
                             leg.media.send(MediaCmd::Listen);
@@ -1139,8 +1139,7 @@ async fn queued<B: Brain>(
                     }
                     continue;
                 },
-                Some(rung) = consult_results.recv() => {
-                    let (staff, r) = *rung;
+                Some((staff, r)) = consult_results.recv() => {
                     let current = consult.as_ref().is_some_and(|c| c.staff == staff && c.leg.is_none());
                     match (r, &agent, current) {
                         (Ok(leg), Some((by, talking)), true) => {
@@ -1186,8 +1185,7 @@ async fn queued<B: Brain>(
                     }
                     continue;
                 },
-                Some(rung) = results.recv() => {
-                    let (staff, r) = *rung;
+                Some((staff, r)) = results.recv() => {
                     dialling.remove(&staff);
                     match r {
                         Ok(leg) => {
@@ -1417,20 +1415,20 @@ fn ring<B: Brain>(
     display: String,
     limit: std::time::Duration,
     stop: CancellationToken,
-    to: &mpsc::UnboundedSender<Rung>,
+    to: &BoxedSender<Rung>,
 ) {
     let (core, to) = (ctx.core.clone(), to.clone());
     tokio::spawn(async move {
         let r = crate::dial::dial(&core, &route, &display, limit, None, &stop).await;
-        let _ = to.send(Box::new((staff, r)));
+        let _ = to.send((staff, r));
     });
 }
 
 /// A rung phone's leg (or why not) under the staff id it was rung for.
-/// Boxed: a channel keeps its messages inline, 32 to a block allocated as
-/// it opens, and a leg is large — unboxed, a call's three channels of these
-/// held 35 kB (heaptrack, issue 17).
-type Rung = Box<(i64, Result<Leg, Missed>)>;
+/// On a boxed channel: a channel keeps its messages inline, 32 to a block
+/// allocated as it opens, and a leg is large — unboxed, a call's three
+/// channels of these held 35 kB (heaptrack, issue 17).
+type Rung = (i64, Result<Leg, Missed>);
 
 /// Who listens in to a call: their staff id, how they are to be heard,
 /// and — once their phone answered — their leg's commands and second input.
