@@ -2,7 +2,12 @@
 //!
 //! Hand-written: each direction is a dozen lines of the Recommendation's
 //! segment arithmetic, on the media hot path, and no maintained crate does
-//! just this. Decoding goes through 256-entry tables built at compile time.
+//! just this. Decoding goes through 256-entry tables built at compile time,
+//! encoding through 64 kB tables (one entry per 16-bit sample) built on
+//! first use: the segment search per sample was 6 % of a loaded server's
+//! CPU (every leg encodes 8,000 samples a second).
+
+use std::sync::OnceLock;
 
 /// A G.711 variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,10 +35,32 @@ impl Law {
     }
 
     pub fn encode(self, sample: i16) -> u8 {
-        match self {
-            Law::Mu => linear_to_ulaw(sample),
-            Law::A => linear_to_alaw(sample),
+        self.encoder()[usize::from(sample as u16)]
+    }
+
+    /// Encodes `samples` into `out` (as many as the shorter holds).
+    pub fn encode_into(self, samples: &[i16], out: &mut [u8]) {
+        let table = self.encoder();
+        for (o, s) in out.iter_mut().zip(samples) {
+            *o = table[usize::from(*s as u16)];
         }
+    }
+
+    /// The code of every 16-bit sample, indexed by its bits.
+    fn encoder(self) -> &'static [u8; 65536] {
+        static MU: OnceLock<[u8; 65536]> = OnceLock::new();
+        static A: OnceLock<[u8; 65536]> = OnceLock::new();
+        let (cell, f): (_, fn(i16) -> u8) = match self {
+            Law::Mu => (&MU, linear_to_ulaw),
+            Law::A => (&A, linear_to_alaw),
+        };
+        cell.get_or_init(|| {
+            let mut t = [0u8; 65536];
+            for (bits, code) in t.iter_mut().enumerate() {
+                *code = f(bits as u16 as i16);
+            }
+            t
+        })
     }
 
     pub fn decode(self, byte: u8) -> i16 {
@@ -141,6 +168,18 @@ mod tests {
         assert_eq!(Law::A.decode(0x55), -8);
         assert_eq!(Law::A.decode(0xAA), 32256);
         assert_eq!(Law::A.decode(0x2A), -32256);
+    }
+
+    #[test]
+    fn the_tables_encode_every_sample_as_the_segment_arithmetic_does() {
+        for s in i16::MIN..=i16::MAX {
+            assert_eq!(Law::Mu.encode(s), linear_to_ulaw(s), "µ-law {s}");
+            assert_eq!(Law::A.encode(s), linear_to_alaw(s), "A-law {s}");
+        }
+        let frame: Vec<i16> = (0..160).map(|k| (k * 411 - 30_000) as i16).collect();
+        let mut out = [0u8; 160];
+        Law::A.encode_into(&frame, &mut out);
+        assert!(frame.iter().zip(out).all(|(s, o)| linear_to_alaw(*s) == o));
     }
 
     #[test]

@@ -1437,11 +1437,11 @@ struct Listener {
     mode: Coach,
     /// Its commands, `feed` (the caller's sound goes there) and `side` (the
     /// agent's).
-    leg: Option<(mpsc::UnboundedSender<MediaCmd>, AudioIn, AudioIn)>,
+    leg: Option<(crate::media::Commands, AudioIn, AudioIn)>,
 }
 
 /// Where a leg takes audio to send: its `feed` or `side`.
-type AudioIn = mpsc::Sender<Vec<i16>>;
+type AudioIn = crate::media::Feed;
 
 impl Listener {
     /// Where the caller's and the agent's legs copy their sound for the one
@@ -1528,15 +1528,15 @@ fn conference(caller: &Media, agent: &Leg, colleague: &Leg) {
 /// (what their phone picks up goes to the agent leg's second input), or by
 /// both (and to the caller leg's second input). Each leg mixes its two
 /// inputs, so nobody's own voice comes back to them.
-fn coach(mode: Coach, listener: &mpsc::UnboundedSender<MediaCmd>, caller: &Media, agent: Option<&Leg>) {
+fn coach(mode: Coach, listener: &crate::media::Commands, caller: &Media, agent: Option<&Leg>) {
     let agent_side = agent.map(|leg| leg.media.side.clone());
     let (tap, bridge) = match mode {
         Coach::Listen => (None, None),
         Coach::Whisper => (agent_side, None),
         Coach::Barge => (agent_side, Some(caller.side.clone())),
     };
-    let _ = listener.send(MediaCmd::Tap(tap));
-    let _ = listener.send(MediaCmd::Bridge(bridge));
+    listener.send(MediaCmd::Tap(tap));
+    listener.send(MediaCmd::Bridge(bridge));
 }
 
 /// How long a consulted colleague's phone may ring.

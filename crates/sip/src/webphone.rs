@@ -11,7 +11,7 @@
 //! "ready" and transfers see it like any phone.
 
 use crate::dial::Missed;
-use crate::media::{Media, MediaCmd, MediaEvent, PortPool};
+use crate::media::{Commands, Feed, Media, MediaEvent, PortPool};
 use crate::server::{lock, Core};
 use crate::webrtc::{WebRtcError, WebWire};
 use std::collections::HashMap;
@@ -56,9 +56,9 @@ pub(crate) struct WebPhone {
     /// Which connection of the user's this is (a newer one replaces it).
     id: u64,
     /// Its leg's handles (the leg runs as long as the connection).
-    cmd: mpsc::UnboundedSender<MediaCmd>,
-    feed: mpsc::Sender<Vec<i16>>,
-    side: mpsc::Sender<Vec<i16>>,
+    cmd: Commands,
+    feed: Feed,
+    side: Feed,
     local: std::net::SocketAddr,
     to_desk: mpsc::UnboundedSender<PhoneEvent>,
     calls: Mutex<Calls>,
