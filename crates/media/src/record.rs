@@ -18,11 +18,10 @@ use std::io::{Seek, Write};
 pub struct Recorder<W: Write + Seek> {
     writer: hound::WavWriter<W>,
     /// The timeline position (samples since the leg began) of the first
-    /// sample not yet written; `left` and `right` hold what came for the
-    /// positions from there on.
+    /// sample not yet written; `window` holds what came for the positions
+    /// from there on, both channels side by side (the caller's, ours).
     written: u64,
-    left: VecDeque<i16>,
-    right: VecDeque<i16>,
+    window: VecDeque<[i16; 2]>,
     /// Where the recording is paused from (a sensitive moment: a card
     /// number), while it is; the timeline goes on as silence.
     paused_from: Option<u64>,
@@ -70,10 +69,11 @@ fn err(e: hound::Error) -> MediaError {
     MediaError::Record(e.to_string())
 }
 
-/// Puts `samples` at timeline position `at` of a side whose buffer starts
-/// at `written`: what is already written is dropped (too late), the rest
-/// overwrites what was there, and a gap before it stays silence.
-fn place(side: &mut VecDeque<i16>, written: u64, at: u64, samples: &[i16]) {
+/// Puts `samples` at timeline position `at` of channel `side` (0: the
+/// caller, 1: ours) of a window that starts at `written`: what is already
+/// written is dropped (too late), the rest overwrites what was there, and
+/// a gap before it stays silence.
+fn place(window: &mut VecDeque<[i16; 2]>, side: usize, written: u64, at: u64, samples: &[i16]) {
     let late = usize::try_from(written.saturating_sub(at)).unwrap_or(usize::MAX);
     let Some(samples) = samples.get(late..).filter(|s| !s.is_empty()) else { return };
     let at = at.max(written);
@@ -81,11 +81,11 @@ fn place(side: &mut VecDeque<i16>, written: u64, at: u64, samples: &[i16]) {
         return;
     }
     let start = (at - written) as usize;
-    if side.len() < start + samples.len() {
-        side.resize(start + samples.len(), 0);
+    if window.len() < start + samples.len() {
+        window.resize(start + samples.len(), [0, 0]);
     }
-    for (slot, s) in side.range_mut(start..start + samples.len()).zip(samples) {
-        *slot = *s;
+    for (slot, s) in window.range_mut(start..start + samples.len()).zip(samples) {
+        slot[side] = *s;
     }
 }
 
@@ -94,11 +94,17 @@ impl<W: Write + Seek> Recorder<W> {
         Ok(Recorder {
             writer: hound::WavWriter::new(out, spec()).map_err(err)?,
             written: 0,
-            left: VecDeque::new(),
-            right: VecDeque::new(),
+            window: VecDeque::new(),
             paused_from: None,
             gaps: Vec::new(),
         })
+    }
+
+    /// Makes room in advance for `samples` positions of the timeline (the
+    /// jitter window the driver writes behind, and a frame or two): the
+    /// window is then never grown (and doubled) in the course of a call.
+    pub fn reserve(&mut self, samples: usize) {
+        self.window.reserve_exact(samples.saturating_sub(self.window.len()));
     }
 
     /// Pauses (`true`) or resumes the recording at timeline position `at`:
@@ -127,12 +133,12 @@ impl<W: Write + Seek> Recorder<W> {
     /// The caller's decoded audio, for timeline position `at` (samples
     /// since the leg began).
     pub fn caller(&mut self, at: u64, samples: &[i16]) {
-        place(&mut self.left, self.written, at, samples);
+        place(&mut self.window, 0, self.written, at, samples);
     }
 
     /// The staff member's decoded audio, for timeline position `at`.
     pub fn staff(&mut self, at: u64, samples: &[i16]) {
-        place(&mut self.right, self.written, at, samples);
+        place(&mut self.window, 1, self.written, at, samples);
     }
 
     /// Writes the timeline up to position `upto`: what came for each
@@ -142,25 +148,32 @@ impl<W: Write + Seek> Recorder<W> {
         // In blocks through hound's 16-bit writer: one copy into the file's
         // buffer per block, not a call per sample.
         const BLOCK: u64 = 8000;
-        let Recorder { writer, written, left, right, paused_from, gaps } = self;
+        let Recorder { writer, written, window, paused_from, gaps } = self;
         let silenced = |at: u64| {
             paused_from.is_some_and(|from| at >= from) || gaps.iter().any(|(from, to)| (*from..*to).contains(&at))
         };
         while *written < upto {
             let n = (upto - *written).min(BLOCK);
+            let end = *written + n;
+            // Whether a paused stretch touches this block: else no position
+            // of it is looked up.
+            let quiet = paused_from.is_some_and(|from| from < end)
+                || gaps.iter().any(|(from, to)| *from < end && *to > *written);
             // At most 2 × BLOCK samples: fits.
             let mut w = writer.get_i16_writer((2 * n) as u32);
-            for at in *written..*written + n {
-                let mut a = left.pop_front().unwrap_or(0);
-                let mut b = right.pop_front().unwrap_or(0);
-                if silenced(at) {
-                    (a, b) = (0, 0);
-                }
+            let came = window.len().min(n as usize);
+            for (at, [a, b]) in (*written..).zip(window.drain(..came)) {
+                let (a, b) = if quiet && silenced(at) { (0, 0) } else { (a, b) };
                 w.write_sample(a);
                 w.write_sample(b);
             }
+            // Nothing came for the rest: silence.
+            for _ in came as u64..n {
+                w.write_sample(0i16);
+                w.write_sample(0i16);
+            }
             w.flush().map_err(err)?;
-            *written += n;
+            *written = end;
         }
         Ok(())
     }
@@ -387,9 +400,25 @@ mod tests {
     fn audio_out_of_bounds_is_dropped_not_buffered() {
         let mut r = Recorder::new(Cursor::new(Vec::new())).unwrap();
         r.caller(MAX_AHEAD * 3, &[5; 160]);
-        assert!(r.left.is_empty(), "a leap of timestamps is not buffered");
+        assert!(r.window.is_empty(), "a leap of timestamps is not buffered");
         r.caller(MAX_AHEAD - 160, &[5; 160]);
-        assert_eq!(r.left.len() as u64, MAX_AHEAD);
+        assert_eq!(r.window.len() as u64, MAX_AHEAD);
+    }
+
+    #[test]
+    fn a_reserved_window_is_never_grown_in_a_steady_call() {
+        let mut r = Recorder::new(Cursor::new(Vec::new())).unwrap();
+        r.reserve(1600 + 4 * 160);
+        let room = r.window.capacity();
+        assert!((2240..2300).contains(&room), "{room}");
+        for k in 0..500u64 {
+            // The caller's clock half a frame ahead of ours.
+            r.caller(k * 160 + 80, &[1; 160]);
+            r.staff(k * 160, &[2; 160]);
+            r.write_until((k * 160).saturating_sub(1600)).unwrap();
+        }
+        assert_eq!(r.window.capacity(), room, "ten seconds in the window it was given");
+        assert_eq!(r.written(), 499 * 160 - 1600);
     }
 
     #[test]

@@ -47,6 +47,10 @@ const MAX_PACKETS_PER_TICK: usize = 16;
 /// How far behind the leg's clock its recording is written (200 ms): the
 /// room a late packet has to land in its place.
 const JITTER: u64 = 1600;
+/// The recording's window, made once: [`JITTER`] behind the clock, this
+/// tick's frame, and a few frames for the caller's audio ahead of it (its
+/// clock runs a little apart from ours).
+const WINDOW: usize = JITTER as usize + 4 * FRAME;
 /// No RTP at all for this long means the far end is gone.
 pub const SILENT_AFTER: Duration = Duration::from_secs(60);
 /// The media clock's period: one frame.
@@ -702,9 +706,12 @@ fn open_recording(p: &std::path::Path) -> Option<File> {
     // buffer is memory every call in progress holds (64 kB was a fifth of
     // a call's), and a larger one saves a write a second, which costs a
     // few microseconds against the leg's 100 packets a second.
-    match file
-        .map(|f| Recorder::new(BufWriter::with_capacity(16 * 1024, f)).and_then(|mut r| r.checkpoint().map(|()| r)))
-    {
+    match file.map(|f| {
+        Recorder::new(BufWriter::with_capacity(16 * 1024, f)).and_then(|mut r| {
+            r.reserve(WINDOW);
+            r.checkpoint().map(|()| r)
+        })
+    }) {
         Ok(Ok(r)) => Some(r),
         Ok(Err(e)) => {
             warn!(path = %p.display(), error = %e, "cannot start the recording");
