@@ -587,6 +587,7 @@ impl Inbox {
 
 /// A call's hold on its leg: what the call tells the leg goes through it,
 /// and the leg ends once every hold on it is dropped.
+#[derive(Clone)]
 pub struct Commands {
     /// `None` only while it is dropped.
     tx: Option<mpsc::UnboundedSender<MediaCmd>>,
@@ -605,12 +606,6 @@ impl Commands {
     /// Whether the leg has ended (its far end hung up, or it was stopped).
     pub fn is_closed(&self) -> bool {
         self.tx.as_ref().is_none_or(mpsc::UnboundedSender::is_closed)
-    }
-}
-
-impl Clone for Commands {
-    fn clone(&self) -> Commands {
-        Commands { tx: self.tx.clone(), inbox: self.inbox.clone() }
     }
 }
 
