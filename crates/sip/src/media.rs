@@ -490,6 +490,19 @@ impl Media {
     }
 
     fn spawn(wire: Wire, how: How, recording: Option<PathBuf>, local: SocketAddr) -> Media {
+        let (leg, media) = Media::wire_up(wire, how, local);
+        match recording {
+            // The leg is paced once its file is there; the time that took
+            // is silence at the recording's start (its timeline starts
+            // with the leg: `Leg::tick`).
+            Some(path) => to_files(FileJob::Open(path, Box::new(leg))),
+            None => pace_leg(leg),
+        }
+        media
+    }
+
+    /// A new leg, not yet paced, and the call's handles on it.
+    fn wire_up(wire: Wire, how: How, local: SocketAddr) -> (Leg, Media) {
         let (cmd, cmds) = mpsc::unbounded_channel();
         let (events, events_rx) = mpsc::unbounded_channel();
         let inbox = Inbox::new();
@@ -498,15 +511,8 @@ impl Media {
         let side = Feed { to: inbox.clone(), side: true };
         let (done, done_rx) = tokio::sync::oneshot::channel();
         let leg = Leg::new(wire, how, cmds, events, inbox, done);
-        let pacer = leg.pacer;
-        match recording {
-            // The leg is paced once its file is there; the time that took
-            // is silence at the recording's start (its timeline starts
-            // with the leg: `Leg::tick`).
-            Some(path) => to_files(FileJob::Open(path, Box::new(leg))),
-            None => pace_leg(leg),
-        }
-        Media { cmd, feed, side, events: events_rx, local, done: Some((done_rx, pacer)) }
+        let done = Some((done_rx, leg.pacer));
+        (leg, Media { cmd, feed, side, events: events_rx, local, done })
     }
 
     /// A call's view of a leg that runs on after it (a browser's softphone):
@@ -577,6 +583,13 @@ struct Inputs {
     side: VecDeque<i16>,
     /// The leg ended: what comes now is dropped.
     closed: bool,
+}
+
+impl Inputs {
+    fn clear(&mut self) {
+        self.feed.clear();
+        self.side.clear();
+    }
 }
 
 impl Inbox {
@@ -884,10 +897,7 @@ impl Leg {
             MediaCmd::Idle(done) => {
                 (self.forward, self.tap, self.listening, self.muted) = (None, None, false, false);
                 self.player = Player::default();
-                let mut inputs = lock(&self.inbox.audio);
-                inputs.feed.clear();
-                inputs.side.clear();
-                drop(inputs);
+                lock(&self.inbox.audio).clear();
                 self.keys.clear();
                 let (before, when) = self.idle_at;
                 let stats = self.stats;
@@ -1030,12 +1040,11 @@ impl Leg {
         let fed = self.forward.is_some() || self.listening;
         let frame = &mut s.frame;
         let mut inputs = lock(&self.inbox.audio);
-        let Inputs { feed, side, .. } = &mut *inputs;
         if !fed {
             // Not bridged or listening: what came is not for this leg.
-            feed.clear();
-            side.clear();
+            inputs.clear();
         }
+        let Inputs { feed, side, .. } = &mut *inputs;
         let have = feed.len().max(side.len());
         if fed && !self.primed && have >= PRIME {
             (self.primed, self.heard) = (true, true);
@@ -1229,21 +1238,8 @@ mod tests {
         socket.set_nonblocking(true).unwrap();
         let far = "127.0.0.1:9".parse().unwrap();
         let wire = Wire::Rtp { socket, latch: Latch::new(far, None), srtp: None, sender: rtp::Sender::new(1, 1, 1, 8) };
-        let (cmd, cmds) = mpsc::unbounded_channel();
-        let (events, events_rx) = mpsc::unbounded_channel();
-        let inbox = Inbox::new();
-        let (done, _) = tokio::sync::oneshot::channel();
         let how = How { law: Law::A, telephone_event: None, sends: true };
-        let leg = Leg::new(wire, how, cmds, events, inbox.clone(), done);
-        let media = Media {
-            cmd: Commands { tx: Some(cmd), inbox: inbox.clone() },
-            feed: Feed { to: inbox.clone(), side: false },
-            side: Feed { to: inbox, side: true },
-            events: events_rx,
-            local: "127.0.0.1:0".parse().unwrap(),
-            done: None,
-        };
-        (leg, media)
+        Media::wire_up(wire, how, "127.0.0.1:0".parse().unwrap())
     }
 
     #[test]
