@@ -429,6 +429,8 @@ impl Brain for CallBrain {
 }
 
 /// Handles one call's reports in order: its story, the desk pop-ups, the ACD.
+/// (It waits the whole call: its largest steps are boxed, so that the
+/// waiting holds only the call's few facts; issue 17.)
 async fn handle_reports(
     center: Center,
     call: Arrival,
@@ -442,19 +444,20 @@ async fn handle_reports(
     // and whether the caller's number was vouched for.
     let caller = match caller {
         Some(c) => Some(c),
-        None => read_caller(&s, id).await,
+        None => Box::pin(read_caller(&s, id)).await,
     };
     let code = caller.as_ref().and_then(|c| c.client.as_ref()).map(|c| c.code.as_str());
     let mut about = about_call(id, &call.caller, code, &call.caller_name);
     if caller.is_some_and(|c| !c.verified) {
         about = about_unverified(about);
     }
-    while let Some(report) = rx.recv().await {
+    loop {
+        let Some(report) = rx.recv().await else { return };
         let agent = |staff: i64| agent_of(StaffId(staff));
         // The story of the call, and the staff member's desk told.
         let (story, event) = match report {
             AcdReport::Digit(d) => {
-                center.acd.digit(id, d).await;
+                Box::pin(center.acd.digit(id, d)).await;
                 continue;
             }
             AcdReport::Announced(words) => {
@@ -542,7 +545,7 @@ async fn handle_reports(
             self::story(&s, id, kind, Some(StaffId(staff)), "").await;
         }
         if let Some(e) = event {
-            center.acd.contact(e).await;
+            Box::pin(center.acd.contact(e)).await;
         }
     }
 }

@@ -15,8 +15,10 @@ use rsipstack::dialog::invitation::InviteOption;
 use rsipstack::dialog::invite_dialog::InviteDialog;
 use rsipstack::sip::{StatusCodeKind, Transport, Uri};
 use rsipstack::transport::SipAddr;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -201,22 +203,29 @@ pub(crate) enum Missed {
     Failed(String),
 }
 
+// `hang_up` and `end` are boxed: a call awaits them in many places, and
+// each place would otherwise make every call's task (held the whole call)
+// as large as a BYE's round trip.
 impl Leg {
-    pub(crate) async fn hang_up(self, core: &Core) -> MediaStats {
-        if let Signal::Sip { dialog, .. } = &self.signal {
-            if let Err(e) = dialog.bye().await {
-                debug!(error = %e, "BYE");
+    pub(crate) fn hang_up(self, core: &Core) -> Pin<Box<impl Future<Output = MediaStats> + Send + '_>> {
+        Box::pin(async move {
+            if let Signal::Sip { dialog, .. } = &self.signal {
+                if let Err(e) = dialog.bye().await {
+                    debug!(error = %e, "BYE");
+                }
             }
-        }
-        self.end(core).await
+            self.end(core).await
+        })
     }
 
-    pub(crate) async fn end(self, core: &Core) -> MediaStats {
-        match self.signal {
-            Signal::Sip { dialog, id, sequencer, .. } => core.forget(&id, &dialog, sequencer),
-            Signal::Web(web) => web.release(),
-        }
-        self.media.stop().await
+    pub(crate) fn end(self, core: &Core) -> Pin<Box<impl Future<Output = MediaStats> + Send + '_>> {
+        Box::pin(async move {
+            match self.signal {
+                Signal::Sip { dialog, id, sequencer, .. } => core.forget(&id, &dialog, sequencer),
+                Signal::Web(web) => web.release(),
+            }
+            self.media.stop().await
+        })
     }
 
     /// The SIP dialog of a phone's leg (`None`: a browser's).
@@ -364,7 +373,10 @@ pub(crate) async fn next_event(leg: &mut Leg) -> LegEvent {
             };
         }
     };
-    while let Some(s) = states.recv().await {
+    // (`let … else`, not `while let`: the latter keeps the state's place in
+    // the future while an offer is answered.)
+    loop {
+        let Some(s) = states.recv().await else { break };
         match s {
             DialogState::Terminated(_, why) => {
                 debug!(?why, "leg ended");
@@ -376,11 +388,20 @@ pub(crate) async fn next_event(leg: &mut Leg) -> LegEvent {
                 let replaces = raw.as_deref().and_then(crate::headers::replaces_of);
                 return LegEvent::Refer(Refer { to: crate::headers::user_of(raw), replaces }, handle);
             }
-            DialogState::Updated(_, req, handle) => answer_reoffer(session, &leg.media, &req, handle).await,
+            // Boxed, state and all: rare, and the wait for a leg's events
+            // is held the whole call.
+            s @ DialogState::Updated(..) => Box::pin(reoffered(session, &leg.media, s)).await,
             _ => {}
         }
     }
     LegEvent::Ended
+}
+
+/// Answers a phone's later offer (hold, resume).
+async fn reoffered(session: &mut Session, media: &Media, s: DialogState) {
+    if let DialogState::Updated(_, req, handle) = s {
+        answer_reoffer(session, media, &req, handle).await;
+    }
 }
 
 /// Waits until the leg's dialog ends, answering the phone's later offers.

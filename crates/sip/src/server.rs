@@ -210,17 +210,25 @@ impl Core {
     /// Opens the one channel through which the in-dialog requests of call
     /// `id` are handled, one at a time, in order. Close it with `forget`.
     pub(crate) fn sequence(&self, id: &str, dialog: InviteDialog) -> JoinHandle<()> {
-        // Boxed, the transactions and the handling of one: a call's two
-        // sequences spend most of their time waiting, and then hold only a
-        // channel's block of 32 pointers and a small future, not 32
-        // transactions and the largest state of `handle` (about 70 kB a
-        // call, heaptrack, issue 17).
+        // Boxed, the transactions and the handling of one (the request
+        // with it): a call's two sequences spend most of their time
+        // waiting, and then hold only a channel's block of 32 pointers and
+        // a small future, not 32 transactions, a request and the largest
+        // state of `handle` (about 70 kB a call, heaptrack, issue 17).
         let (seq_tx, mut seq_rx) = boxed_channel::<Transaction>();
         lock(&self.calls).insert(id.to_owned(), seq_tx);
         let mut dialog = dialog;
         tokio::spawn(async move {
-            while let Some(mut t) = seq_rx.recv().await {
-                if let Err(e) = Box::pin(dialog.handle(&mut t)).await {
+            // (`let … else`, not `while let`: the latter keeps the received
+            // transaction's place in the task while it is handled.)
+            loop {
+                let Some(t) = seq_rx.recv().await else { return };
+                let dialog = &mut dialog;
+                let handled = Box::pin(async move {
+                    let mut t = t;
+                    dialog.handle(&mut t).await
+                });
+                if let Err(e) = handled.await {
                     debug!(error = %e, "in-dialog request");
                 }
             }
@@ -317,7 +325,7 @@ async fn dispatch<B: Brain>(ctx: Arc<Ctx<B>>, mut incoming: TransactionReceiver)
                 tokio::spawn(async move { register(&ctx, &mut tx).await });
             }
             Method::Invite if !in_dialog => {
-                tokio::spawn(inbound(ctx.clone(), tx));
+                tokio::spawn(inbound(ctx.clone(), Box::new(tx)));
             }
             // What we do, for peers that ask (RFC 3261 §11.2).
             Method::Options if !in_dialog => {
@@ -446,7 +454,7 @@ async fn register<B: Brain>(ctx: &Ctx<B>, tx: &mut Transaction) {
     tx.reply_with(StatusCode::OK, headers, None).await.ok();
 }
 
-async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
+async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Box<Transaction>) {
     let called = tx.original.uri.user().unwrap_or_default().to_owned();
     // P-Asserted-Identity is a trunk's word for who calls: believed only
     // from a trusted peer (RFC 3325 §2.3); from anyone else the caller is
@@ -473,7 +481,7 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
         .unwrap_or_default();
     let call_id = tx.original.call_id_header().map(|c| c.value().to_owned()).unwrap_or_default();
     if called.starts_with('*') {
-        return feature(&ctx, tx, &called).await;
+        return Box::pin(feature(&ctx, tx, &called)).await;
     }
     // A full server refuses new calls at the door, so that the calls in
     // progress keep clean media.
@@ -541,7 +549,7 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Transaction) {
 /// A feature code from a staff phone: only from the address the phone is
 /// registered from (the REGISTER was authenticated; the INVITE is not
 /// challenged). Done: answered with a short beep, then hung up.
-async fn feature<B: Brain>(ctx: &Arc<Ctx<B>>, mut tx: Transaction, code: &str) {
+async fn feature<B: Brain>(ctx: &Arc<Ctx<B>>, mut tx: Box<Transaction>, code: &str) {
     let Some(user) = registered_from(ctx, &tx) else {
         tx.reply(StatusCode::Forbidden).await.ok();
         return;
@@ -595,7 +603,7 @@ enum Then<'a> {
 /// Answers the INVITE and runs the call to its end.
 async fn answer_and_run<B: Brain>(
     ctx: &Arc<Ctx<B>>,
-    mut tx: Transaction,
+    mut tx: Box<Transaction>,
     then: Then<'_>,
 ) -> Result<(CallEnd, MediaStats), String> {
     // The trunk's calls are encrypted when the configuration says so: a
@@ -660,10 +668,14 @@ async fn answer_and_run<B: Brain>(
         }
     });
 
+    // A call's task is one future as large as its largest state, held for
+    // the whole call: the rare long ways (an internal call, a consultation,
+    // a transfer, the answer, a leg's hang-up) are boxed where they are
+    // taken, so that the waiting of a bridged call is all a call holds.
     let result = match then {
         Then::Menu(arrival) => run(ctx, &dialog, &mut states, socket, sdp, arrival).await,
         Then::Colleague(by, colleague) => {
-            crate::internal::run(&ctx.core, &dialog, &mut states, socket, sdp, by, colleague)
+            Box::pin(crate::internal::run(&ctx.core, &dialog, &mut states, socket, sdp, by, colleague))
                 .await
                 .map(|stats| (CallEnd::Answered, stats))
         }
@@ -814,7 +826,7 @@ async fn run<B: Brain>(
         return Ok((CallEnd::Abandoned, MediaStats::default()));
     }
     let Some((mut session, mut media)) =
-        answer_leg(ctx, dialog, states, socket, sdp, arrival.recording.clone()).await?
+        Box::pin(answer_leg(ctx, dialog, states, socket, sdp, arrival.recording.clone())).await?
     else {
         return Ok((CallEnd::Abandoned, MediaStats::default()));
     };
@@ -1023,7 +1035,7 @@ async fn queued<B: Brain>(
                     }
                     Some(Control::EndConsult) => {
                         if let Some(c) = consult.take() {
-                            consult_over(ctx, arrival, c, true, &media, agent.as_ref(), listener.as_ref()).await;
+                            Box::pin(consult_over(ctx, arrival, c, true, &media, agent.as_ref(), listener.as_ref())).await;
                         }
                         continue;
                     }
@@ -1176,7 +1188,7 @@ async fn queued<B: Brain>(
                     match e {
                         LegEvent::Ended | LegEvent::Lost => {
                             if let Some(c) = consult.take() {
-                                consult_over(ctx, arrival, c, false, &media, agent.as_ref(), listener.as_ref()).await;
+                                Box::pin(consult_over(ctx, arrival, c, false, &media, agent.as_ref(), listener.as_ref())).await;
                             }
                         }
                         LegEvent::Refer(_, handle) => {
@@ -1225,7 +1237,7 @@ async fn queued<B: Brain>(
                         // The colleague consulted from her phone, on the
                         // line already: taken as the transfer's answer
                         // (`QCmd::Dial` below), nothing rings again.
-                        match refer(ctx, arrival, *by, phone, leg, r, handle).await {
+                        match Box::pin(refer(ctx, arrival, *by, phone, leg, r, handle)).await {
                             None => continue,
                             Some(taken) => {
                                 if let Some((staff, leg)) = taken {

@@ -719,8 +719,13 @@ impl DialogLayer {
                             crate::platform::spawn(async move {
                                 let mut seen_forks: Vec<String> = Vec::new();
                                 while let Some(msg) = tx.receive().await {
-                                    dlg.end_forked_branch(&msg, &confirmed_tag, &mut seen_forks)
-                                        .await;
+                                    // Centrala patch: boxed (see do_invite_async).
+                                    Box::pin(dlg.end_forked_branch(
+                                        &msg,
+                                        &confirmed_tag,
+                                        &mut seen_forks,
+                                    ))
+                                    .await;
                                 }
                                 debug!(id = %new_dialog_id, "accepted transaction drained (Timer M expired)");
                             });
@@ -825,9 +830,14 @@ impl DialogLayer {
                         crate::platform::spawn(async move {
                             let mut seen_forks: Vec<String> = Vec::new();
                             while let Some(msg) = tx.receive().await {
-                                forked_dlg
-                                    .end_forked_branch(&msg, &confirmed_tag, &mut seen_forks)
-                                    .await;
+                                // Centrala patch: boxed, so that the task
+                                // waits small until Timer M (issue 17).
+                                Box::pin(forked_dlg.end_forked_branch(
+                                    &msg,
+                                    &confirmed_tag,
+                                    &mut seen_forks,
+                                ))
+                                .await;
                             }
                             debug!(id = %confirmed_id, "accepted transaction drained (Timer M expired)");
                         });

@@ -764,6 +764,10 @@ impl InviteDialog {
 
     /// Handle an incoming transaction routed to this dialog.
     pub async fn handle(&mut self, tx: &mut Transaction) -> Result<()> {
+        // Centrala patch: every way but the first INVITE's is boxed. That
+        // one is awaited for as long as its transaction lives (until Timer
+        // L, 32 s), and an inline future is as large as the largest of them
+        // all (4.8 kB a call; issue 17).
         trace!(
             id = %self.id(),
             method = %tx.original.method,
@@ -803,7 +807,7 @@ impl InviteDialog {
                         cseq = %cseq,
                         "received old request"
                     );
-                    tx.reply(StatusCode::ServerInternalError).await?;
+                    Box::pin(tx.reply(StatusCode::ServerInternalError)).await?;
                     return Ok(());
                 }
             }
@@ -826,7 +830,7 @@ impl InviteDialog {
                             uri = %tx.original.uri,
                             "received cancel in confirmed state"
                         );
-                        tx.reply(StatusCode::OK).await?;
+                        Box::pin(tx.reply(StatusCode::OK)).await?;
                         return Ok(());
                     }
                 }
@@ -845,18 +849,18 @@ impl InviteDialog {
                         ));
                     }
                 }
-                Method::Invite => return self.handle_reinvite(tx).await,
-                Method::Bye => return self.handle_bye(tx).await,
-                Method::PRack => return self.handle_prack(tx).await,
-                Method::Info => return self.handle_info(tx).await,
-                Method::Options => return self.handle_options(tx).await,
-                Method::Update => return self.handle_update(tx).await,
-                Method::Refer => return self.handle_refer(tx).await,
-                Method::Message => return self.handle_message(tx).await,
-                Method::Notify => return self.handle_notify(tx).await,
+                Method::Invite => return Box::pin(self.handle_reinvite(tx)).await,
+                Method::Bye => return Box::pin(self.handle_bye(tx)).await,
+                Method::PRack => return Box::pin(self.handle_prack(tx)).await,
+                Method::Info => return Box::pin(self.handle_info(tx)).await,
+                Method::Options => return Box::pin(self.handle_options(tx)).await,
+                Method::Update => return Box::pin(self.handle_update(tx)).await,
+                Method::Refer => return Box::pin(self.handle_refer(tx)).await,
+                Method::Message => return Box::pin(self.handle_message(tx)).await,
+                Method::Notify => return Box::pin(self.handle_notify(tx)).await,
                 _ => {
                     debug!(id = %self.id(), method = ?tx.original.method, "invalid request method");
-                    tx.reply(StatusCode::MethodNotAllowed).await?;
+                    Box::pin(tx.reply(StatusCode::MethodNotAllowed)).await?;
                     return Err(crate::Error::DialogError(
                         "invalid request".to_string(),
                         self.id(),
@@ -870,7 +874,7 @@ impl InviteDialog {
         if self.role() == TransactionRole::Server {
             match tx.original.method {
                 Method::Invite => return self.handle_invite(tx).await,
-                Method::PRack => return self.handle_prack(tx).await,
+                Method::PRack => return Box::pin(self.handle_prack(tx)).await,
                 Method::Ack => {
                     self.inner.tu_sender.send(TransactionEvent::Received(
                         tx.original.clone().into(),
@@ -880,7 +884,7 @@ impl InviteDialog {
                 }
                 // Accept BYE even in WaitAck state — remote may tear down call
                 // before ACK arrives (common with SIP proxies)
-                Method::Bye => return self.handle_bye(tx).await,
+                Method::Bye => return Box::pin(self.handle_bye(tx)).await,
                 _ => {
                     return Ok(());
                 }
@@ -1045,7 +1049,7 @@ impl InviteDialog {
                 && self.inner.transition_if_calling()
                 && tx.last_response.is_none()
             {
-                tx.send_trying().await.ok();
+                Box::pin(tx.send_trying()).await.ok();
             }
 
             while let Some(msg) = tx.receive().await {
@@ -1065,7 +1069,7 @@ impl InviteDialog {
                         }
                         Method::Cancel => {
                             debug!(id = %self.id(), "received cancel {}", req.uri);
-                            tx.reply(StatusCode::RequestTerminated).await?;
+                            Box::pin(tx.reply(StatusCode::RequestTerminated)).await?;
                             self.inner.transition(DialogState::Terminated(
                                 self.id(),
                                 TerminatedReason::UacCancel,
@@ -1078,7 +1082,8 @@ impl InviteDialog {
                 }
             }
             let answered_2xx = self.inner.waiting_ack();
-            self.inner.end_session_without_ack(tx, answered_2xx).await;
+            // Centrala patch: boxed, as in `handle`; the loop waits small.
+            Box::pin(self.inner.end_session_without_ack(tx, answered_2xx)).await;
             Ok::<(), crate::Error>(())
         };
         match handle_loop.await {

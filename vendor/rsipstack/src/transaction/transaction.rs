@@ -798,23 +798,33 @@ impl Transaction {
     /// dedicated cancellation channel that the transaction itself
     /// observes via `TransactionEvent::Terminate`.
     pub async fn receive(&mut self) -> Option<SipMessage> {
-        while let Some(event) = self.tu_receiver.recv().await {
+        // Centrala patch: each event's handling is boxed. A transaction
+        // waits in `receive` for most of its life (an answered INVITE's
+        // until Timer L or M, 32 s), and inline this future is as large as
+        // the largest handling (4 kB; issue 17). `let … else`, not `while
+        // let`: the latter keeps the event's place while it is handled.
+        loop {
+            let Some(event) = self.tu_receiver.recv().await else {
+                break;
+            };
             match event {
                 TransactionEvent::Received(msg, connection) => {
                     if let Some(msg) = match msg {
-                        SipMessage::Request(req) => self.on_received_request(req, connection).await,
+                        SipMessage::Request(req) => {
+                            Box::pin(self.on_received_request(req, connection)).await
+                        }
                         SipMessage::Response(resp) => {
-                            self.on_received_response(resp, connection).await
+                            Box::pin(self.on_received_response(resp, connection)).await
                         }
                     } {
                         return Some(msg);
                     }
                 }
                 TransactionEvent::Timer(t) => {
-                    self.on_timer(t).await.ok();
+                    Box::pin(self.on_timer(t)).await.ok();
                 }
                 TransactionEvent::Respond(response) => {
-                    self.respond(response).await.ok();
+                    Box::pin(self.respond(response)).await.ok();
                 }
                 TransactionEvent::Terminate(key) => {
                     debug!(%key, "received terminate event");
