@@ -51,6 +51,8 @@ const JITTER: u64 = 1600;
 /// tick's frame, and a few frames for the caller's audio ahead of it (its
 /// clock runs a little apart from ours).
 const WINDOW: usize = JITTER as usize + 4 * FRAME;
+/// The recording's file buffer (see `open_recording`).
+const RECORDING_BUFFER: usize = 4 * 1024;
 /// No RTP at all for this long means the far end is gone.
 pub const SILENT_AFTER: Duration = Duration::from_secs(60);
 /// The media clock's period: one frame.
@@ -710,12 +712,13 @@ fn open_recording(p: &std::path::Path) -> Option<File> {
     // The header goes to disk at once: from its first moment the file is a
     // (short) WAV that a crash leaves playable and a backup copies whole.
     //
-    // 16 kB: half a second of the call's stereo audio per write(2). The
-    // buffer is memory every call in progress holds (64 kB was a fifth of
-    // a call's), and a larger one saves a write a second, which costs a
-    // few microseconds against the leg's 100 packets a second.
+    // 4 kB: an eighth of a second of the call's stereo audio per write(2).
+    // The buffer is memory every call in progress holds (64 kB was a fifth
+    // of a call's, 16 kB an eighth), and a larger one saves a few writes a
+    // second, each a few microseconds against the leg's 100 packets a
+    // second.
     match file.map(|f| {
-        Recorder::new(BufWriter::with_capacity(16 * 1024, f)).and_then(|mut r| {
+        Recorder::new(BufWriter::with_capacity(RECORDING_BUFFER, f)).and_then(|mut r| {
             r.reserve(WINDOW);
             r.checkpoint().map(|()| r)
         })
