@@ -90,7 +90,7 @@ pub(crate) async fn run(
     dialog: &InviteDialog,
     states: &mut DialogStateReceiver,
     socket: std::net::UdpSocket,
-    sdp: Sdp,
+    sdp: Box<Sdp>,
     by: &str,
     colleague: Colleague,
 ) -> Result<MediaStats, String> {

@@ -516,22 +516,26 @@ async fn inbound<B: Brain>(ctx: Arc<Ctx<B>>, mut tx: Box<Transaction>) {
     }
     let span = info_span!("call", %call_id, %caller, %called);
     async move {
-        let arrived = ctx.brain.arrive(Incoming { called, caller, call_id, verified: trusted }).await;
-        drop(step);
-        let arrival = match arrived {
-            Ok(a) => a,
-            Err(Refusal::NotHere) => {
-                tx.reply(StatusCode::NotFound).await.ok();
-                return;
-            }
-            Err(Refusal::Unavailable) => {
-                tx.reply(StatusCode::ServiceUnavailable).await.ok();
-                return;
-            }
-            Err(Refusal::Busy) => {
-                crate::limits::count_over_cap();
-                tx.reply(StatusCode::BusyHere).await.ok();
-                return;
+        // (In a block of its own: `arrived` then holds no place in the task
+        // beside `arrival` for the whole call.)
+        let arrival = {
+            let arrived = ctx.brain.arrive(Incoming { called, caller, call_id, verified: trusted }).await;
+            drop(step);
+            match arrived {
+                Ok(a) => a,
+                Err(Refusal::NotHere) => {
+                    tx.reply(StatusCode::NotFound).await.ok();
+                    return;
+                }
+                Err(Refusal::Unavailable) => {
+                    tx.reply(StatusCode::ServiceUnavailable).await.ok();
+                    return;
+                }
+                Err(Refusal::Busy) => {
+                    crate::limits::count_over_cap();
+                    tx.reply(StatusCode::BusyHere).await.ok();
+                    return;
+                }
             }
         };
         match answer_and_run(&ctx, tx, Then::Menu(&arrival)).await {
@@ -621,10 +625,10 @@ async fn answer_and_run<B: Brain>(
     let sdp = if body.iter().all(u8::is_ascii_whitespace) {
         // A delayed offer (RFC 3261 §13.3.1): ours goes in the 2xx and the
         // answer comes in the ACK.
-        Sdp::Offering { ours: srtp_required.then(|| Keys(rand::random())), signalling }
+        Box::new(Sdp::Offering { ours: srtp_required.then(|| Keys(rand::random())), signalling })
     } else {
         match answerable(&body, srtp_required, signalling) {
-            Ok((offer, chosen, far_end, ours, srtp)) => Sdp::Answering { offer, chosen, far_end, ours, srtp },
+            Ok((offer, chosen, far_end, ours, srtp)) => Box::new(Sdp::Answering { offer, chosen, far_end, ours, srtp }),
             Err((status, why)) => {
                 tx.reply(status).await.ok();
                 return Err(why);
@@ -686,8 +690,9 @@ async fn answer_and_run<B: Brain>(
     result
 }
 
-/// Where a call's SDP stands when it is answered.
-// One per call, moved once: its size does not matter.
+/// Where a call's SDP stands when it is answered. (Passed boxed: an async
+/// fn keeps its arguments' place for as long as it runs, and the ones this
+/// goes through run the whole call.)
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Sdp {
     /// The INVITE's offer, taken: answered in the 2xx (with our keys, when
@@ -780,12 +785,12 @@ pub(crate) async fn answer_leg(
     dialog: &InviteDialog,
     states: &mut DialogStateReceiver,
     socket: std::net::UdpSocket,
-    sdp: Sdp,
+    sdp: Box<Sdp>,
     recording: Option<std::path::PathBuf>,
 ) -> Result<Option<(Session, Media)>, String> {
     let address = core.local.ip().to_string();
     let port = socket.local_addr().map_err(|e| e.to_string())?.port();
-    let (body, answered) = match sdp {
+    let (body, answered) = match *sdp {
         Sdp::Answering { offer, chosen, far_end, ours, srtp } => {
             let session = Session::new(address.clone(), port, offer, chosen, ours);
             (session.answer(), Ok((session, far_end, srtp)))
@@ -819,7 +824,7 @@ async fn run<B: Brain>(
     dialog: &InviteDialog,
     states: &mut DialogStateReceiver,
     socket: std::net::UdpSocket,
-    sdp: Sdp,
+    sdp: Box<Sdp>,
     arrival: &Arrival,
 ) -> Result<(CallEnd, MediaStats), String> {
     if !until_calling(states).await? {
