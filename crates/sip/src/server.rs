@@ -932,17 +932,17 @@ async fn queued<B: Brain>(
     let mut q = Queued::new();
     let mut users: HashMap<i64, String> = HashMap::new();
     let mut dialling: HashMap<i64, CancellationToken> = HashMap::new();
-    let (results_tx, mut results) = boxed_channel::<Rung>();
+    // Every phone the call rings answers (or not) here: an agent offered
+    // the call, a listener, a consulted colleague.
+    let (rung_tx, mut rungs) = boxed_channel::<Rung>();
     let mut answered: HashMap<i64, Leg> = HashMap::new();
     let mut agent: Option<(i64, Leg)> = None;
     let mut control_open = true;
     // Listening in: whose phone is dialled or listens (one at a time), how
     // they are to be heard, and what tells it the call is over.
-    let (listen_tx, mut listen_results) = boxed_channel::<Rung>();
     let mut listener: Option<Listener> = None;
     // A colleague the agent consults (one at a time), and the outcome of
     // ringing them.
-    let (consult_tx, mut consult_results) = boxed_channel::<Rung>();
     let mut consult: Option<Consulted> = None;
     let call_over = CancellationToken::new();
     let mut pending: Vec<QInput> = Vec::new();
@@ -1014,7 +1014,7 @@ async fn queued<B: Brain>(
                                 let stop = CancellationToken::new();
                                 consult = Some(Consulted { staff, stop: stop.clone(), leg: None, conference: false });
                                 let display = format!("Consult {display}");
-                                ring(ctx, staff, route, display, CONSULT_RING, stop, &consult_tx);
+                                ring(ctx, Rang::Colleague, staff, route, display, stop, &rung_tx);
                             }
                             _ => info!(staff, "cannot consult now (no phone, nobody talks, or a consultation is on)"),
                         }
@@ -1071,7 +1071,7 @@ async fn queued<B: Brain>(
                             (Some(route), None, Some(_)) => {
                                 listener = Some(Listener { staff, mode, leg: None });
                                 let display = format!("Listen {display}");
-                                ring(ctx, staff, route, display, LISTEN_RING, call_over.clone(), &listen_tx);
+                                ring(ctx, Rang::Listener, staff, route, display, call_over.clone(), &rung_tx);
                             }
                             _ => info!(staff, "cannot listen in now (no phone, someone listens, or nobody talks)"),
                         }
@@ -1122,66 +1122,81 @@ async fn queued<B: Brain>(
                         QInput::CallerHangup
                     }
                 },
-                Some((staff, r)) = listen_results.recv() => {
-                    match (r, agent.as_ref()) {
-                        (Ok(leg), Some((_, talking))) => {
-                            leg.media.send(MediaCmd::Listen);
-                            media.send(MediaCmd::Tap(Some(leg.media.feed.clone())));
-                            talking.media.send(MediaCmd::Tap(Some(leg.media.side.clone())));
-                            let mode = listener.as_ref().map_or(Coach::Listen, |l| l.mode);
-                            coach(mode, &leg.media.cmd, &media, Some(talking));
-                            let handles = (leg.media.cmd.clone(), leg.media.feed.clone(), leg.media.side.clone());
-                            listener = Some(Listener { staff, mode, leg: Some(handles) });
-                            ctx.brain.report(arrival, AcdReport::Listening(staff));
-                            if mode != Coach::Listen {
-                                ctx.brain.report(arrival, AcdReport::Coaching(staff, mode));
-                            }
-                            let (core, over) = (ctx.core.clone(), call_over.clone());
-                            tokio::spawn(async move {
-                                let mut leg = leg;
-                                tokio::select! {
-                                    () = crate::dial::ended(&mut leg) => { leg.end(&core).await; }
-                                    () = over.cancelled() => { leg.hang_up(&core).await; }
+                Some((rang, staff, r)) = rungs.recv() => match rang {
+                    Rang::Listener => {
+                        match (r, agent.as_ref()) {
+                            (Ok(leg), Some((_, talking))) => {
+                                leg.media.send(MediaCmd::Listen);
+                                media.send(MediaCmd::Tap(Some(leg.media.feed.clone())));
+                                talking.media.send(MediaCmd::Tap(Some(leg.media.side.clone())));
+                                let mode = listener.as_ref().map_or(Coach::Listen, |l| l.mode);
+                                coach(mode, &leg.media.cmd, &media, Some(talking));
+                                let handles = (leg.media.cmd.clone(), leg.media.feed.clone(), leg.media.side.clone());
+                                listener = Some(Listener { staff, mode, leg: Some(handles) });
+                                ctx.brain.report(arrival, AcdReport::Listening(staff));
+                                if mode != Coach::Listen {
+                                    ctx.brain.report(arrival, AcdReport::Coaching(staff, mode));
                                 }
-                            });
+                                let (core, over) = (ctx.core.clone(), call_over.clone());
+                                tokio::spawn(async move {
+                                    let mut leg = leg;
+                                    tokio::select! {
+                                        () = crate::dial::ended(&mut leg) => { leg.end(&core).await; }
+                                        () = over.cancelled() => { leg.hang_up(&core).await; }
+                                    }
+                                });
+                            }
+                            (Ok(leg), None) => {
+                                leg.hang_up(&ctx.core).await;
+                                listener = None;
+                            }
+                            (Err(m), _) => {
+                                debug!(staff, ?m, "the listener did not answer");
+                                listener = None;
+                            }
                         }
-                        (Ok(leg), None) => {
-                            leg.hang_up(&ctx.core).await;
-                            listener = None;
+                        continue;
+                    }
+                    Rang::Colleague => {
+                        let current = consult.as_ref().is_some_and(|c| c.staff == staff && c.leg.is_none());
+                        match (r, &agent, current) {
+                            (Ok(leg), Some((by, talking)), true) => {
+                                consulting(&media, talking, &leg);
+                                if let Some(c) = consult.as_mut() {
+                                    c.leg = Some(leg);
+                                }
+                                ctx.brain.report(arrival, AcdReport::Consult { agent: *by, colleague: staff, step: ConsultStep::Talking });
+                            }
+                            (Ok(leg), _, _) => {
+                                leg.hang_up(&ctx.core).await;
+                            }
+                            // Not reached: the agent is back with the caller.
+                            (Err(m), _, _) => {
+                                debug!(staff, ?m, "the consulted colleague did not answer");
+                                if current {
+                                    consult = None;
+                                    if let Some((by, talking)) = &agent {
+                                        rejoin(&media, talking, listener.as_ref());
+                                        ctx.brain.report(arrival, AcdReport::Consult { agent: *by, colleague: staff, step: ConsultStep::Missed });
+                                    }
+                                }
+                            }
                         }
-                        (Err(m), _) => {
-                            debug!(staff, ?m, "the listener did not answer");
-                            listener = None;
+                        continue;
+                    }
+                    Rang::Agent => {
+                        dialling.remove(&staff);
+                        match r {
+                            Ok(leg) => {
+                                answered.insert(staff, leg);
+                                QInput::Answered(staff)
+                            }
+                            Err(m) => {
+                                debug!(staff, ?m, "agent missed");
+                                QInput::Missed(staff)
+                            }
                         }
                     }
-                    continue;
-                },
-                Some((staff, r)) = consult_results.recv() => {
-                    let current = consult.as_ref().is_some_and(|c| c.staff == staff && c.leg.is_none());
-                    match (r, &agent, current) {
-                        (Ok(leg), Some((by, talking)), true) => {
-                            consulting(&media, talking, &leg);
-                            if let Some(c) = consult.as_mut() {
-                                c.leg = Some(leg);
-                            }
-                            ctx.brain.report(arrival, AcdReport::Consult { agent: *by, colleague: staff, step: ConsultStep::Talking });
-                        }
-                        (Ok(leg), _, _) => {
-                            leg.hang_up(&ctx.core).await;
-                        }
-                        // Not reached: the agent is back with the caller.
-                        (Err(m), _, _) => {
-                            debug!(staff, ?m, "the consulted colleague did not answer");
-                            if current {
-                                consult = None;
-                                if let Some((by, talking)) = &agent {
-                                    rejoin(&media, talking, listener.as_ref());
-                                    ctx.brain.report(arrival, AcdReport::Consult { agent: *by, colleague: staff, step: ConsultStep::Missed });
-                                }
-                            }
-                        }
-                    }
-                    continue;
                 },
                 // The consulted colleague hangs up: the other two talk on.
                 e = async {
@@ -1201,19 +1216,6 @@ async fn queued<B: Brain>(
                         }
                     }
                     continue;
-                },
-                Some((staff, r)) = results.recv() => {
-                    dialling.remove(&staff);
-                    match r {
-                        Ok(leg) => {
-                            answered.insert(staff, leg);
-                            QInput::Answered(staff)
-                        }
-                        Err(m) => {
-                            debug!(staff, ?m, "agent missed");
-                            QInput::Missed(staff)
-                        }
-                    }
                 },
                 e = async {
                     match agent.as_mut() {
@@ -1286,7 +1288,7 @@ async fn queued<B: Brain>(
                     };
                     let stop = CancellationToken::new();
                     dialling.insert(staff, stop.clone());
-                    ring(ctx, staff, route, display.clone(), AGENT_RING_LIMIT, stop, &results_tx);
+                    ring(ctx, Rang::Agent, staff, route, display.clone(), stop, &rung_tx);
                 }
                 QCmd::CancelDial(staff) => {
                     if let Some(t) = dialling.get(&staff) {
@@ -1422,30 +1424,54 @@ fn agent_leg_ended(staff: i64, m: MediaStats) {
 }
 
 /// Rings a staff member's phone for the call, in a task of its own: at
-/// most `limit`, until `stop`; the leg (or why not) comes back on `to`
+/// most as long as a phone rung for `rang` may ring, until `stop`; the leg (or why not) comes back on `to`
 /// under their staff id. An agent offered the call, a listener and a
 /// consulted colleague are all rung so.
 fn ring<B: Brain>(
     ctx: &Ctx<B>,
+    rang: Rang,
     staff: i64,
     route: crate::dial::Phone,
     display: String,
-    limit: std::time::Duration,
     stop: CancellationToken,
     to: &BoxedSender<Rung>,
 ) {
     let (core, to) = (ctx.core.clone(), to.clone());
     tokio::spawn(async move {
-        let r = crate::dial::dial(&core, &route, &display, limit, None, &stop).await;
-        let _ = to.send((staff, r));
+        let r = crate::dial::dial(&core, &route, &display, rang.limit(), None, &stop).await;
+        let _ = to.send((rang, staff, r));
     });
 }
 
-/// A rung phone's leg (or why not) under the staff id it was rung for.
-/// On a boxed channel: a channel keeps its messages inline, 32 to a block
-/// allocated as it opens, and a leg is large — unboxed, a call's three
-/// channels of these held 35 kB (heaptrack, issue 17).
-type Rung = (i64, Result<Leg, Missed>);
+/// A rung phone's leg (or why not), under why it was rung and the staff
+/// id it was rung for. On a boxed channel: a channel keeps its messages
+/// inline, 32 to a block allocated as it opens, and a leg is large —
+/// unboxed, a call's three channels of these held 35 kB (heaptrack, issue
+/// 17). One channel for the three reasons: each costs about 0.8 kB as it
+/// opens, and a call rarely has a listener or a consultation.
+type Rung = (Rang, i64, Result<Leg, Missed>);
+
+/// Why a phone was rung for a call.
+#[derive(Debug, Clone, Copy)]
+enum Rang {
+    /// To be offered the call.
+    Agent,
+    /// To listen in (or coach).
+    Listener,
+    /// To be consulted by the agent.
+    Colleague,
+}
+
+impl Rang {
+    /// How long a phone rung for this may ring.
+    fn limit(self) -> std::time::Duration {
+        match self {
+            Rang::Agent => AGENT_RING_LIMIT,
+            Rang::Listener => LISTEN_RING,
+            Rang::Colleague => CONSULT_RING,
+        }
+    }
+}
 
 /// Who listens in to a call: their staff id, how they are to be heard,
 /// and — once their phone answered — their leg's commands and second input.
