@@ -9,6 +9,15 @@ frames that are not the allocator's or the standard library's plumbing
 channel, made by that function, called from there".
 
     tools/heap-peak.py STACKS CALLS [TOP] [DEPTH]
+
+The peak is the whole run's: a login's password hash (Argon2, 19 MB for a
+moment) can be it rather than the calls. What the calls themselves hold
+comes from heaptrack's heap over time (heaptrack_print -M FILE, massif's
+format): the heap at the most calls less the heap as they began, per call.
+
+    tools/heap-peak.py --massif FILE FROM CALLS
+
+FROM is when the calls began, in seconds since the server started.
 """
 import re
 import shutil
@@ -26,7 +35,41 @@ PLUMBING = re.compile(
 )
 
 
+def over_time(path, start, calls):
+    """The heap just before `start` and at its highest after, from a massif
+    file: what the calls added, per call."""
+    before = peak = earlier = 0
+    at = 0.0
+    time = None
+    for line in open(path, encoding="utf-8", errors="replace"):
+        if line.startswith("time="):
+            time = float(line[5:])
+        elif line.startswith("mem_heap_B=") and time is not None:
+            n = int(line[11:])
+            if time < start:
+                before = n
+                earlier = max(earlier, n)
+            elif n > peak:
+                peak, at = n, time
+    if not peak:
+        print("heap over time: no snapshot after the calls began")
+        return
+    print(
+        f"heap over time: {before / 1024 / 1024:.1f} MB as the calls began, {peak / 1024 / 1024:.1f} MB at its "
+        f"highest after ({at - start:.0f} s into them): {(peak - before) / 1024 / max(calls, 1):.1f} kB per call "
+        f"of {calls:.0f} in progress"
+    )
+    if earlier > peak:
+        print(
+            f"(the run's peak, {earlier / 1024 / 1024:.1f} MB, came before the calls — a login's password hash: "
+            "the sites above are of that moment, not of the calls)"
+        )
+
+
 def main():
+    if sys.argv[1] == "--massif":
+        over_time(sys.argv[2], float(sys.argv[3]), float(sys.argv[4]))
+        return
     path, calls = sys.argv[1], float(sys.argv[2])
     top = int(sys.argv[3]) if len(sys.argv) > 3 else 25
     depth = int(sys.argv[4]) if len(sys.argv) > 4 else 3

@@ -42,6 +42,7 @@ API="http://127.0.0.1:$HTTP_PORT/api/v1"
 # (MAX_MEDIA_LAG_MS, default 40; 0 turns it off): a machine that falls
 # behind refuses new calls with 503, counted by SIPp as failed calls.
 start_server() {
+    STARTED=$(date +%s.%N)
     CENTRALA_SIP__TRUSTED_PEERS='["127.0.0.1"]' CENTRALA_SIP__MAX_CALLS_PER_COMPANY=5000 \
     CENTRALA_SIP__MAX_CALLS=5000 CENTRALA_SIP__MAX_MEDIA_LAG_MS="${MAX_MEDIA_LAG_MS:-40}" \
     CENTRALA_SIP__RTP_PORTS="[40000, 59999]" CENTRALA_LOG="${CENTRALA_LOG:-warn,centrala_center::brain=info,centrala_sip::server=info}" \

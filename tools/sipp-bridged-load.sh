@@ -77,6 +77,8 @@ for c in call("GET", "/clients?limit=200", token=sup):
         break
 with open(work + "/ids", "w") as f:
     f.write("\n".join(str(i) for i in ids))
+with open(work + "/sup-token", "w") as f:
+    f.write(sup)
 PY
 )
 # Every phone registers from AGENT_PORT, where one SIPp answers for all of
@@ -89,8 +91,9 @@ for k in $(seq 70001 $((70000 + AGENTS))); do
         REGISTERED=$((REGISTERED + 1))
 done
 echo "registered phones: $REGISTERED of $AGENTS (register.xml: Expires 300, so keep runs under five minutes)"
-SUP=$(curl -sf "$API/auth/login" -H 'content-type: application/json' \
-    -d '{"company":"demo","username":"sup.nina","password":"demo"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+# (The token of the login above: a login's password hash is 19 MB of heap
+# for a moment, which a heap profile would take for the calls' peak.)
+SUP=$(cat "$WORK/sup-token")
 while read -r id; do
     curl -sf -X PUT "$API/agents/$id/state" -H "authorization: Bearer $SUP" -H 'content-type: application/json' \
         -d '{"state":"ready"}' >/dev/null
@@ -173,6 +176,8 @@ if [ -n "$HEAP" ]; then
     heaptrack_print -f "$WORK"/heap*.zst -t 0 --flamegraph-cost-type peak -F "$WORK/heap-peak.txt" >/dev/null
     echo "== heap at its peak, by allocation site (heaptrack; $WORK/heap-peak.txt), per call of $PEAK_CALLS"
     python3 tools/heap-peak.py "$WORK/heap-peak.txt" "$PEAK_CALLS"
+    heaptrack_print -f "$WORK"/heap*.zst -M "$WORK/heap.massif" --massif-detailed-freq 0 >/dev/null
+    python3 tools/heap-peak.py --massif "$WORK/heap.massif" "$(python3 -c "print($T0 - $STARTED)")" "$PEAK_CALLS"
 fi
 python3 tools/media-check.py --pcap "$WORK/rtp.pcap" --server-ports "40000-$((40000 + SAMPLE - 1))" \
     --caller-ports-from $((SIP_PORT + 100)) --db "$WORK/data/centrala.db" --recordings "$WORK/data/recordings" --since "$SINCE" \
