@@ -974,7 +974,7 @@ async fn queue_settings_are_checked_stored_audited_and_applied_by_the_acd() {
     let staff = centrala_domain::StaffId(me["id"].as_i64().unwrap());
     w.db.store.company(alpha).set_sip_account(staff, "op-phone", "0123").await.unwrap();
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut rx) = centrala_sip::chan::unbounded();
     assert!(
         w.state
             .center
@@ -995,7 +995,7 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     use centrala_call::queued::AcdReport;
     use centrala_sip::Control;
     // Where the ACD tells each call's story (the queue it waits in).
-    let (story_tx, mut story) = tokio::sync::mpsc::unbounded_channel();
+    let (story_tx, mut story) = centrala_sip::chan::unbounded();
     // A call for the complaints queue, interaction `n`, its orders to `tx`.
     let complaint = |alpha, n: i64, tx| centrala_center::acd::Arriving {
         queue: Some("complaints".into()),
@@ -1056,7 +1056,7 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     // Only the operator is ready: a call for the complaints queue waits,
     // is not offered to the operator, and is told where it waits.
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut rx) = centrala_sip::chan::unbounded();
     assert!(w.state.center.acd.arrive(complaint(alpha, 51, tx)).await);
     assert_eq!(story.recv().await, Some(AcdReport::Queued { queue: "complaints".into(), overflowed: false }));
     let stats = w.get("/api/v1/queues/stats", &sup).await.body;
@@ -1086,7 +1086,7 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     // overflows into the operators' queue and the operator's phone rings.
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&sup), Some(json!({"state": "not_ready"}))).await;
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "not_ready"}))).await;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut rx) = centrala_sip::chan::unbounded();
     assert!(w.state.center.acd.arrive(complaint(alpha, 52, tx)).await);
     assert_eq!(story.recv().await, Some(AcdReport::Queued { queue: "complaints".into(), overflowed: false }));
     w.call(Method::PUT, "/api/v1/agents/me/state", Some(&op), Some(json!({"state": "ready"}))).await;
@@ -1129,7 +1129,7 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(w.get("/api/v1/queues", &sup).await.body.as_object().unwrap().len(), 1);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut rx) = centrala_sip::chan::unbounded();
     assert!(w.state.center.acd.arrive(complaint(alpha, 53, tx)).await);
     assert_eq!(story.recv().await, Some(AcdReport::Queued { queue: "operators".into(), overflowed: false }));
     assert_eq!(rx.recv().await, Some(Control::Ring { staff: op_id.0, user: "op-phone".into() }));
@@ -1141,7 +1141,7 @@ async fn named_queues_take_their_members_calls_and_overflow_into_each_other() {
     let body = json!({"username": "op-desk2", "password": "password12"});
     let r = w.call(Method::PUT, &format!("/api/v1/staff/{}/sip", op_id.0), Some(&admin), Some(body)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut rx) = centrala_sip::chan::unbounded();
     assert!(
         w.state
             .center
@@ -1327,7 +1327,7 @@ async fn todays_figures_start_again_at_each_companys_local_midnight() {
         let staff = centrala_domain::StaffId(me["id"].as_i64().unwrap());
         w.db.store.company(company).set_sip_account(staff, &format!("{code}-phone"), "0123").await.unwrap();
         w.call(Method::PUT, "/api/v1/agents/me/state", Some(&token), Some(json!({"state": "ready"}))).await;
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, mut rx) = centrala_sip::chan::unbounded();
         assert!(
             w.state
                 .center

@@ -1170,7 +1170,7 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
         .start_interaction(centrala_store::interactions::Direction::Inbound, "+38761000077", "+38733555000", None)
         .await
         .unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut rx) = centrala_sip::chan::unbounded();
     assert!(acd.arrive(centrala_center::acd::Arriving::new(company.id, id, "+38761000077", tx)).await);
     admin.goto(&format!("{base}/wallboard")).await.unwrap();
     let waiting =
@@ -1263,7 +1263,7 @@ async fn an_admin_edits_staff_and_queues_and_the_wallboard_follows_a_call_to_its
         .start_interaction(centrala_store::interactions::Direction::Inbound, "+38761000078", "+38733555000", None)
         .await
         .unwrap();
-    let (tx2, mut rx2) = tokio::sync::mpsc::unbounded_channel();
+    let (tx2, mut rx2) = centrala_sip::chan::unbounded();
     assert!(acd.arrive(centrala_center::acd::Arriving::new(company.id, second, "+38761000078", tx2)).await);
     loop {
         match rx2.recv().await {

@@ -3020,7 +3020,7 @@ mod chat {
         assert_eq!(until(&mut v, "error").await["code"], "not_found", "a token nobody holds");
 
         // Ana, holding a chat, still gets a call.
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, mut rx) = centrala_sip::chan::unbounded();
         assert!(w.state.center.acd.arrive(Arriving::new(company.id, InteractionId(900_001), "+38761000001", tx)).await);
         assert_eq!(rx.recv().await, Some(Control::Ring { staff: ana_id.0, user: "ana-phone".into() }));
         w.state

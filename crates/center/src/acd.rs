@@ -25,7 +25,7 @@ use centrala_acd::{
 };
 use centrala_call::queued::{AcdReport, Coach};
 use centrala_domain::{CompanyId, InteractionId, Role, StaffId};
-use centrala_sip::Control;
+use centrala_sip::{chan, Control};
 use std::{
     cmp::Reverse,
     collections::{BinaryHeap, HashMap},
@@ -233,8 +233,8 @@ enum Request {
         caller: String,
         chain: Vec<Person>,
         queue: Option<String>,
-        control: mpsc::UnboundedSender<Control>,
-        story: Option<mpsc::UnboundedSender<AcdReport>>,
+        control: chan::Sender<Control>,
+        story: Option<chan::Sender<AcdReport>>,
     },
     /// The company's queues and their settings (from the store, or just
     /// changed); queues left out are no longer routed to.
@@ -374,10 +374,10 @@ pub struct Arriving {
     /// (whose phones the ACD knows from their states).
     pub queue: Option<String>,
     /// Where the ACD's orders for the call go.
-    pub control: mpsc::UnboundedSender<Control>,
+    pub control: chan::Sender<Control>,
     /// Where what the ACD adds to the call's story goes (the queue it waits
     /// in), in order with the call's own reports.
-    pub story: Option<mpsc::UnboundedSender<AcdReport>>,
+    pub story: Option<chan::Sender<AcdReport>>,
 }
 
 impl Arriving {
@@ -386,7 +386,7 @@ impl Arriving {
         company: CompanyId,
         interaction: InteractionId,
         caller: &str,
-        control: mpsc::UnboundedSender<Control>,
+        control: chan::Sender<Control>,
     ) -> Arriving {
         Arriving {
             company,
@@ -454,10 +454,10 @@ struct Driver {
     roles: HashMap<StaffId, Role>,
     bus: Arc<Bus>,
     /// Calls waiting or talking: where their orders go.
-    calls: HashMap<TaskId, mpsc::UnboundedSender<Control>>,
+    calls: HashMap<TaskId, chan::Sender<Control>>,
     /// Where each call's story goes (the call's reports, written in order):
     /// which queue it waits in is told here, not through the call.
-    stories: HashMap<TaskId, mpsc::UnboundedSender<AcdReport>>,
+    stories: HashMap<TaskId, chan::Sender<AcdReport>>,
     /// The company of each call in the ACD.
     call_company: HashMap<TaskId, CompanyId>,
     /// Staff phones' SIP usernames, as last told (with an agent's state,

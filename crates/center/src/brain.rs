@@ -15,15 +15,16 @@ use centrala_desk::routing::Rule;
 use centrala_desk::routing::{RoutingDecision, Target};
 use centrala_desk::staffing::Staffing;
 use centrala_domain::{normalize_phone, CompanyId, Intent, InteractionId, Role, StaffId};
-use centrala_sip::{media::MediaStats, Account, Arrival, Brain, CallEnd, Control, Incoming, Refusal, SavedBinding};
+use centrala_sip::{
+    chan, media::MediaStats, Account, Arrival, Brain, CallEnd, Control, Incoming, Refusal, SavedBinding,
+};
 use centrala_store::interactions::{Direction, Disposition, RoutingRule, StoryKind};
-use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 pub struct CallBrain {
     center: Center,
     /// Per call, the channel its reports are handled through, in order.
-    reports: std::sync::Mutex<std::collections::HashMap<InteractionId, mpsc::UnboundedSender<AcdReport>>>,
+    reports: std::sync::Mutex<std::collections::HashMap<InteractionId, chan::Sender<AcdReport>>>,
     /// Inbound calls each company has now (against its cap).
     live: std::sync::Mutex<std::collections::HashMap<CompanyId, u32>>,
     /// Per call in progress, who the caller is, as read when it arrived:
@@ -152,13 +153,13 @@ fn intent_of(outcome: &Outcome) -> Intent {
 impl CallBrain {
     /// The channel a call's reports are handled through, in order (made at
     /// its first report).
-    fn reports_of(&self, call: &Arrival) -> mpsc::UnboundedSender<AcdReport> {
+    fn reports_of(&self, call: &Arrival) -> chan::Sender<AcdReport> {
         let mut map = self.reports.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         map.entry(call.interaction)
             .or_insert_with(|| {
                 // One task per call handles its reports one after another,
                 // so the story is written in the order things happened.
-                let (tx, rx) = mpsc::unbounded_channel();
+                let (tx, rx) = chan::unbounded();
                 let caller = self.callers().get(&call.interaction).cloned();
                 tokio::spawn(handle_reports(self.center.clone(), call.clone(), caller, rx));
                 tx
@@ -237,7 +238,7 @@ impl Brain for CallBrain {
         path: &str,
         digits: &str,
         outcome: &Outcome,
-    ) -> Option<mpsc::UnboundedReceiver<Control>> {
+    ) -> Option<chan::Receiver<Control>> {
         let company = call.company;
         let s = self.center.store.company(company);
         let intent = intent_of(outcome);
@@ -249,7 +250,7 @@ impl Brain for CallBrain {
             {
                 warn!(error = %e, "recording the routing on the interaction failed");
             }
-            let (tx, rx) = mpsc::unbounded_channel();
+            let (tx, rx) = chan::unbounded();
             let arriving = Arriving {
                 queue: Some(queue.clone()),
                 story: Some(self.reports_of(call)),
@@ -291,7 +292,7 @@ impl Brain for CallBrain {
             Some(staffing) => reachable(&self.center, &s, call.interaction, &chain, staffing).await,
             None => Vec::new(),
         };
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = chan::unbounded();
         let arriving = Arriving {
             chain,
             story: Some(self.reports_of(call)),
@@ -431,12 +432,7 @@ impl Brain for CallBrain {
 /// Handles one call's reports in order: its story, the desk pop-ups, the ACD.
 /// (It waits the whole call: its largest steps are boxed, so that the
 /// waiting holds only the call's few facts; issue 17.)
-async fn handle_reports(
-    center: Center,
-    call: Arrival,
-    caller: Option<Caller>,
-    mut rx: mpsc::UnboundedReceiver<AcdReport>,
-) {
+async fn handle_reports(center: Center, call: Arrival, caller: Option<Caller>, mut rx: chan::Receiver<AcdReport>) {
     let (company, id) = (call.company, call.interaction);
     let contact = task_of(id);
     let s = center.company(company);

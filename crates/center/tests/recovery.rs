@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use centrala_center::{recovery, Center, CenterConfig};
+use centrala_media::g711::Law;
 use centrala_media::record::Recorder;
 use centrala_store::interactions::{Direction, Disposition, StoryKind};
 use centrala_store::testing::TestDb;
@@ -21,10 +22,10 @@ async fn calls_cut_off_by_a_crash_are_closed_as_interrupted_with_their_recording
     let path = recordings.path().join(format!("{}/2026-12-01/{cut}.wav", company.id.0));
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     {
-        let mut r = Recorder::new(std::fs::File::create(&path).unwrap()).unwrap();
+        let mut r = Recorder::new(std::fs::File::create(&path).unwrap(), Law::Mu).unwrap();
         for k in 0..35 {
-            r.caller(k * 160, &[1000; 160]);
-            r.staff(k * 160, &[2000; 160]);
+            r.caller(k * 160, Law::Mu, &[Law::Mu.encode(1000); 160]);
+            r.staff(k * 160, &[Law::Mu.encode(2000); 160]);
             r.write_until((k + 1) * 160).unwrap();
             if k == 24 {
                 r.checkpoint().unwrap();

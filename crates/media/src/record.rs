@@ -10,7 +10,13 @@
 //! 200 ms was written against silence and the other side's audio for the
 //! same moments after it, so a call under load recorded longer than it
 //! lasted.
+//!
+//! While they wait to be written, both sides are kept as they were on the
+//! wire: G.711 codes in the leg's law, a byte a sample (half the memory of
+//! decoded samples, for every call in progress; issue 17), decoded as they
+//! are written. Our side is the frame as the caller heard it.
 
+use crate::g711::Law;
 use crate::MediaError;
 use std::collections::VecDeque;
 use std::io::{Seek, Write};
@@ -21,7 +27,9 @@ pub struct Recorder<W: Write + Seek> {
     /// sample not yet written; `window` holds what came for the positions
     /// from there on, both channels side by side (the caller's, ours).
     written: u64,
-    window: VecDeque<[i16; 2]>,
+    window: VecDeque<[u8; 2]>,
+    /// The law the window's codes are in (the leg's).
+    law: Law,
     /// Where the recording is paused from (a sensitive moment: a card
     /// number), while it is; the timeline goes on as silence.
     paused_from: Option<u64>,
@@ -69,11 +77,11 @@ fn err(e: hound::Error) -> MediaError {
     MediaError::Record(e.to_string())
 }
 
-/// Puts `samples` at timeline position `at` of channel `side` (0: the
-/// caller, 1: ours) of a window that starts at `written`: what is already
-/// written is dropped (too late), the rest overwrites what was there, and
-/// a gap before it stays silence.
-fn place(window: &mut VecDeque<[i16; 2]>, side: usize, written: u64, at: u64, samples: &[i16]) {
+/// Puts `samples` (codes) at timeline position `at` of channel `side` (0:
+/// the caller, 1: ours) of a window that starts at `written`: what is
+/// already written is dropped (too late), the rest overwrites what was
+/// there, and a gap before it stays `silence`.
+fn place(window: &mut VecDeque<[u8; 2]>, silence: u8, side: usize, written: u64, at: u64, samples: &[u8]) {
     let late = usize::try_from(written.saturating_sub(at)).unwrap_or(usize::MAX);
     let Some(samples) = samples.get(late..).filter(|s| !s.is_empty()) else { return };
     let at = at.max(written);
@@ -82,7 +90,7 @@ fn place(window: &mut VecDeque<[i16; 2]>, side: usize, written: u64, at: u64, sa
     }
     let start = (at - written) as usize;
     if window.len() < start + samples.len() {
-        window.resize(start + samples.len(), [0, 0]);
+        window.resize(start + samples.len(), [silence, silence]);
     }
     for (slot, s) in window.range_mut(start..start + samples.len()).zip(samples) {
         slot[side] = *s;
@@ -90,11 +98,13 @@ fn place(window: &mut VecDeque<[i16; 2]>, side: usize, written: u64, at: u64, sa
 }
 
 impl<W: Write + Seek> Recorder<W> {
-    pub fn new(out: W) -> Result<Self, MediaError> {
+    /// A recorder of a leg whose audio is in `law`.
+    pub fn new(out: W, law: Law) -> Result<Self, MediaError> {
         Ok(Recorder {
             writer: hound::WavWriter::new(out, spec()).map_err(err)?,
             written: 0,
             window: VecDeque::new(),
+            law,
             paused_from: None,
             gaps: Vec::new(),
         })
@@ -130,25 +140,43 @@ impl<W: Write + Seek> Recorder<W> {
         out
     }
 
-    /// The caller's decoded audio, for timeline position `at` (samples
-    /// since the leg began).
-    pub fn caller(&mut self, at: u64, samples: &[i16]) {
-        place(&mut self.window, 0, self.written, at, samples);
+    /// The caller's audio, G.711 codes in `law` as they came, for timeline
+    /// position `at` (samples since the leg began). A phone may switch to
+    /// the other law it was offered: its codes are then re-encoded in the
+    /// leg's.
+    pub fn caller(&mut self, at: u64, law: Law, codes: &[u8]) {
+        let silence = self.law.silence();
+        if law == self.law {
+            place(&mut self.window, silence, 0, self.written, at, codes);
+            return;
+        }
+        let mut ours = [0u8; 160];
+        for (k, chunk) in codes.chunks(ours.len()).enumerate() {
+            for (o, c) in ours.iter_mut().zip(chunk) {
+                *o = self.law.encode(law.decode(*c));
+            }
+            let at = at + (k * ours.len()) as u64;
+            place(&mut self.window, silence, 0, self.written, at, &ours[..chunk.len()]);
+        }
     }
 
-    /// The staff member's decoded audio, for timeline position `at`.
-    pub fn staff(&mut self, at: u64, samples: &[i16]) {
-        place(&mut self.window, 1, self.written, at, samples);
+    /// The staff member's side as the caller heard it (codes in the leg's
+    /// law), for timeline position `at`.
+    pub fn staff(&mut self, at: u64, codes: &[u8]) {
+        place(&mut self.window, self.law.silence(), 1, self.written, at, codes);
     }
 
     /// Writes the timeline up to position `upto`: what came for each
     /// position, silence where nothing did (a gap is written once, as
-    /// long as it was). Audio for a position already written is dropped.
+    /// long as it was: the law's silence, 0 in µ-law, 8 of 32,767 in
+    /// A-law, which has no zero). Audio for a position already written is
+    /// dropped.
     pub fn write_until(&mut self, upto: u64) -> Result<(), MediaError> {
         // In blocks through hound's 16-bit writer: one copy into the file's
         // buffer per block, not a call per sample.
         const BLOCK: u64 = 8000;
-        let Recorder { writer, written, window, paused_from, gaps } = self;
+        let Recorder { writer, written, window, law, paused_from, gaps } = self;
+        let (law, nothing) = (*law, law.decode(law.silence()));
         let silenced = |at: u64| {
             paused_from.is_some_and(|from| at >= from) || gaps.iter().any(|(from, to)| (*from..*to).contains(&at))
         };
@@ -163,14 +191,15 @@ impl<W: Write + Seek> Recorder<W> {
             let mut w = writer.get_i16_writer((2 * n) as u32);
             let came = window.len().min(n as usize);
             for (at, [a, b]) in (*written..).zip(window.drain(..came)) {
-                let (a, b) = if quiet && silenced(at) { (0, 0) } else { (a, b) };
+                let (a, b) = if quiet && silenced(at) { (0, 0) } else { (law.decode(a), law.decode(b)) };
                 w.write_sample(a);
                 w.write_sample(b);
             }
             // Nothing came for the rest: silence.
-            for _ in came as u64..n {
-                w.write_sample(0i16);
-                w.write_sample(0i16);
+            for at in *written + came as u64..end {
+                let s = if quiet && silenced(at) { 0 } else { nothing };
+                w.write_sample(s);
+                w.write_sample(s);
             }
             w.flush().map_err(err)?;
             *written = end;
@@ -234,13 +263,21 @@ mod tests {
     use super::*;
     use std::io::Cursor;
 
+    /// `v`'s µ-law code, and what the code is heard as.
+    fn mu(v: i16) -> u8 {
+        Law::Mu.encode(v)
+    }
+    fn heard(v: i16) -> i16 {
+        Law::Mu.decode(mu(v))
+    }
+
     /// `frames` more 20 ms from both sides, the caller at 1000, staff at
-    /// 2000, written as they pass.
+    /// 2000 (µ-law), written as they pass.
     fn talk<W: Write + Seek>(r: &mut Recorder<W>, frames: usize) {
         for _ in 0..frames {
             let at = r.written();
-            r.caller(at, &[1000; 160]);
-            r.staff(at, &[2000; 160]);
+            r.caller(at, Law::Mu, &[mu(1000); 160]);
+            r.staff(at, &[mu(2000); 160]);
             r.write_until(at + 160).unwrap();
         }
     }
@@ -248,7 +285,7 @@ mod tests {
     #[test]
     fn a_paused_stretch_is_silence_on_both_channels_and_the_file_keeps_its_length() {
         let mut buf = Cursor::new(Vec::new());
-        let mut r = Recorder::new(&mut buf).unwrap();
+        let mut r = Recorder::new(&mut buf, Law::Mu).unwrap();
         talk(&mut r, 10);
         r.pause(true, 10 * 160);
         r.pause(true, 12 * 160); // a second press changes nothing
@@ -267,18 +304,18 @@ mod tests {
             .collect();
         assert_eq!(samples.len(), 2 * 45 * 160, "as long as the call");
         let frame = |k: usize| &samples[2 * k * 160..2 * (k + 1) * 160];
-        assert!(frame(9).chunks(2).all(|s| s == [1000, 2000]), "recorded before the pause");
+        assert!(frame(9).chunks(2).all(|s| s == [heard(1000), heard(2000)]), "recorded before the pause");
         for k in (10..30).chain(40..45) {
             assert!(frame(k).iter().all(|s| *s == 0), "frame {k} is silence");
         }
-        assert!(frame(30).chunks(2).all(|s| s == [1000, 2000]), "recorded again after the resume");
-        assert!(frame(39).chunks(2).all(|s| s == [1000, 2000]));
+        assert!(frame(30).chunks(2).all(|s| s == [heard(1000), heard(2000)]), "recorded again after the resume");
+        assert!(frame(39).chunks(2).all(|s| s == [heard(1000), heard(2000)]));
     }
 
     #[test]
     fn a_file_cut_after_its_checkpoint_is_repaired_to_all_it_holds() {
         let mut buf = Cursor::new(Vec::new());
-        let mut r = Recorder::new(&mut buf).unwrap();
+        let mut r = Recorder::new(&mut buf, Law::Mu).unwrap();
         talk(&mut r, 25);
         r.checkpoint().unwrap();
         talk(&mut r, 10);
@@ -289,7 +326,7 @@ mod tests {
         // header of 25, and half a sample frame at the end.
         let mut cut = full.clone();
         let mut early = Cursor::new(Vec::new());
-        let mut r = Recorder::new(&mut early).unwrap();
+        let mut r = Recorder::new(&mut early, Law::Mu).unwrap();
         talk(&mut r, 25);
         r.finish(25 * 160).unwrap();
         cut[..44].copy_from_slice(&early.get_ref()[..44]);
@@ -312,11 +349,11 @@ mod tests {
     #[test]
     fn both_sides_land_on_their_own_channel() {
         let mut buf = Cursor::new(Vec::new());
-        let mut r = Recorder::new(&mut buf).unwrap();
-        let tone: Vec<i16> = (0..160).map(|i| ((i as f64 / 8.0).sin() * 8000.0) as i16).collect();
+        let mut r = Recorder::new(&mut buf, Law::Mu).unwrap();
+        let tone: Vec<u8> = (0..160).map(|i| mu(((i as f64 / 8.0).sin() * 8000.0) as i16)).collect();
         for k in 0..50 {
-            r.caller(k * 160, &tone);
-            r.staff(k * 160, &[0; 160]);
+            r.caller(k * 160, Law::Mu, &tone);
+            r.staff(k * 160, &[mu(0); 160]);
         }
         for k in 50..100 {
             r.staff(k * 160, &tone); // the caller is silent (muted) now
@@ -342,13 +379,15 @@ mod tests {
     #[test]
     fn a_stalled_leg_records_as_long_as_the_call_with_its_audio_in_place() {
         let mut buf = Cursor::new(Vec::new());
-        let mut r = Recorder::new(&mut buf).unwrap();
-        let frame = |k: u64| [(k % 100) as i16 * 10 + 1; 160];
+        let mut r = Recorder::new(&mut buf, Law::Mu).unwrap();
+        // Each of the caller's frames its own µ-law code, each a level of
+        // its own.
+        let frame = |k: u64| [0x80 + (k % 100) as u8; 160];
         let tick = |r: &mut Recorder<_>, k: u64, caller: &[u64]| {
             for c in caller {
-                r.caller(c * 160, &frame(*c));
+                r.caller(c * 160, Law::Mu, &frame(*c));
             }
-            r.staff(k * 160, &[2000; 160]);
+            r.staff(k * 160, &[mu(2000); 160]);
             // Written 200 ms behind the clock: room for jitter.
             r.write_until((k * 160).saturating_sub(1600)).unwrap();
         };
@@ -365,7 +404,7 @@ mod tests {
             tick(&mut r, k, &[k]);
         }
         // A packet so late its moment is written already: dropped.
-        r.caller(10 * 160, &[9999; 160]);
+        r.caller(10 * 160, Law::Mu, &[mu(9999); 160]);
         r.finish(150 * 160).unwrap();
         let reader = hound::WavReader::new(Cursor::new(buf.into_inner())).unwrap();
         assert_eq!(reader.duration(), 150 * 160, "exactly the call's 3 s");
@@ -373,9 +412,12 @@ mod tests {
         let left: Vec<i16> = samples.iter().step_by(2).copied().collect();
         for k in 0..150u64 {
             let f = &left[(k * 160) as usize..(k * 160 + 160) as usize];
-            assert!(f.iter().all(|s| *s == frame(k)[0]), "frame {k} holds the caller's frame {k}: {}", f[0]);
+            let expected = Law::Mu.decode(frame(k)[0]);
+            assert!(f.iter().all(|s| *s == expected), "frame {k} holds the caller's frame {k}: {}", f[0]);
         }
-        assert!(samples.iter().skip(1).step_by(2).all(|s| *s == 2000), "our side, every frame once");
+        let levels: std::collections::HashSet<i16> = left.iter().copied().collect();
+        assert_eq!(levels.len(), 100, "a hundred frames apart: {levels:?}");
+        assert!(samples.iter().skip(1).step_by(2).all(|s| *s == heard(2000)), "our side, every frame once");
     }
 
     #[test]
@@ -398,22 +440,22 @@ mod tests {
 
     #[test]
     fn audio_out_of_bounds_is_dropped_not_buffered() {
-        let mut r = Recorder::new(Cursor::new(Vec::new())).unwrap();
-        r.caller(MAX_AHEAD * 3, &[5; 160]);
+        let mut r = Recorder::new(Cursor::new(Vec::new()), Law::Mu).unwrap();
+        r.caller(MAX_AHEAD * 3, Law::Mu, &[5; 160]);
         assert!(r.window.is_empty(), "a leap of timestamps is not buffered");
-        r.caller(MAX_AHEAD - 160, &[5; 160]);
+        r.caller(MAX_AHEAD - 160, Law::Mu, &[5; 160]);
         assert_eq!(r.window.len() as u64, MAX_AHEAD);
     }
 
     #[test]
     fn a_reserved_window_is_never_grown_in_a_steady_call() {
-        let mut r = Recorder::new(Cursor::new(Vec::new())).unwrap();
+        let mut r = Recorder::new(Cursor::new(Vec::new()), Law::Mu).unwrap();
         r.reserve(1600 + 4 * 160);
         let room = r.window.capacity();
         assert!((2240..2300).contains(&room), "{room}");
         for k in 0..500u64 {
             // The caller's clock half a frame ahead of ours.
-            r.caller(k * 160 + 80, &[1; 160]);
+            r.caller(k * 160 + 80, Law::Mu, &[1; 160]);
             r.staff(k * 160, &[2; 160]);
             r.write_until((k * 160).saturating_sub(1600)).unwrap();
         }
@@ -424,7 +466,7 @@ mod tests {
     #[test]
     fn a_checkpoint_leaves_a_playable_file_if_the_process_dies() {
         let mut buf = Cursor::new(Vec::new());
-        let mut r = Recorder::new(&mut buf).unwrap();
+        let mut r = Recorder::new(&mut buf, Law::Mu).unwrap();
         talk(&mut r, 25);
         r.checkpoint().unwrap();
         talk(&mut r, 10);
@@ -433,5 +475,30 @@ mod tests {
         let bytes = buf.into_inner();
         let reader = hound::WavReader::new(Cursor::new(bytes)).unwrap();
         assert!(reader.len() >= 2 * 25 * 160, "at least what came before the checkpoint: {}", reader.len());
+    }
+
+    /// A phone that switches to the other law it was offered is recorded
+    /// in the leg's law; a gap in an A-law leg is A-law's silence.
+    #[test]
+    fn the_other_law_is_re_encoded_and_a_gap_is_the_laws_silence() {
+        let mut buf = Cursor::new(Vec::new());
+        let mut r = Recorder::new(&mut buf, Law::A).unwrap();
+        let alaw = |v: i16| Law::A.encode(v);
+        r.caller(0, Law::A, &[alaw(1000); 160]);
+        r.caller(160, Law::Mu, &[mu(1000); 160]); // switched to µ-law
+                                                  // Nothing from the caller for the third frame; our side all along.
+        for k in 0..3 {
+            r.staff(k * 160, &[alaw(-3000); 160]);
+        }
+        r.finish(3 * 160).unwrap();
+        let samples: Vec<i16> =
+            hound::WavReader::new(Cursor::new(buf.into_inner())).unwrap().into_samples().map(Result::unwrap).collect();
+        let left: Vec<i16> = samples.iter().step_by(2).copied().collect();
+        let right: Vec<i16> = samples.iter().skip(1).step_by(2).copied().collect();
+        let a_heard = |v: i16| Law::A.decode(alaw(v));
+        assert!(left[..160].iter().all(|s| *s == a_heard(1000)), "{}", left[0]);
+        assert!(left[160..320].iter().all(|s| *s == a_heard(heard(1000))), "{}", left[160]);
+        assert!(left[320..].iter().all(|s| *s == Law::A.decode(Law::A.silence())), "{}", left[320]);
+        assert!(right.iter().all(|s| *s == a_heard(-3000)));
     }
 }

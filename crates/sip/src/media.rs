@@ -13,6 +13,7 @@
 //! The packet work (G.711, RTP framing, SRTP, DTMF, WAV) is
 //! `centrala-media`'s; this is only the socket and the clock.
 
+use crate::chan;
 use crate::webrtc::{Liveness, WebWire};
 use centrala_media::record::{Anchor, Recorder};
 use centrala_media::srtp::Srtp;
@@ -25,7 +26,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
 use tracing::warn;
 
 /// 20 ms of 8 kHz audio.
@@ -429,7 +429,7 @@ impl FileJob {
     fn run(self) {
         match self {
             FileJob::Open(path, mut leg) => {
-                leg.recorder = open_recording(&path);
+                leg.recorder = open_recording(&path, leg.how.law);
                 pace_leg(*leg);
             }
             FileJob::Finish(r, end, mut stats, done) => {
@@ -447,7 +447,7 @@ pub struct Media {
     /// The second input, mixed with `feed`: the other side of a call a
     /// listening leg hears, or a coach's voice beside the bridged one.
     pub side: Feed,
-    pub events: mpsc::UnboundedReceiver<MediaEvent>,
+    pub events: chan::Receiver<MediaEvent>,
     pub local: SocketAddr,
     /// What the leg did, when it is over, and its pacing loop; `None` for
     /// a view of a leg that outlives the call (a browser's: `Media::view`).
@@ -505,7 +505,7 @@ impl Media {
 
     /// A new leg, not yet paced, and the call's handles on it.
     fn wire_up(wire: Wire, how: How, local: SocketAddr) -> (Leg, Media) {
-        let (events, events_rx) = mpsc::unbounded_channel();
+        let (events, events_rx) = chan::unbounded();
         let inbox = Inbox::new();
         let cmd = Commands::new(inbox.clone());
         let feed = Feed { to: inbox.clone(), side: false };
@@ -522,7 +522,7 @@ impl Media {
         cmd: Commands,
         feed: Feed,
         side: Feed,
-        events: mpsc::UnboundedReceiver<MediaEvent>,
+        events: chan::Receiver<MediaEvent>,
         local: SocketAddr,
     ) -> Media {
         Media { cmd, feed, side, events, local, done: None }
@@ -761,7 +761,7 @@ impl Player {
 }
 
 /// The recording's file, created with its folder, and its writer.
-fn open_recording(p: &std::path::Path) -> Option<File> {
+fn open_recording(p: &std::path::Path, law: Law) -> Option<File> {
     let file = p.parent().map(std::fs::create_dir_all).transpose().and_then(|_| std::fs::File::create(p));
     // The header goes to disk at once: from its first moment the file is a
     // (short) WAV that a crash leaves playable and a backup copies whole.
@@ -772,7 +772,7 @@ fn open_recording(p: &std::path::Path) -> Option<File> {
     // second, each a few microseconds against the leg's 100 packets a
     // second.
     match file.map(|f| {
-        Recorder::new(BufWriter::with_capacity(RECORDING_BUFFER, f)).and_then(|mut r| {
+        Recorder::new(BufWriter::with_capacity(RECORDING_BUFFER, f), law).and_then(|mut r| {
             r.reserve(WINDOW);
             r.checkpoint().map(|()| r)
         })
@@ -802,7 +802,7 @@ struct Leg {
     wire: Wire,
     how: How,
     recorder: Option<File>,
-    events: mpsc::UnboundedSender<MediaEvent>,
+    events: chan::Sender<MediaEvent>,
     /// The commands that came, and what other legs gave it to send.
     inbox: Taker,
     done: tokio::sync::oneshot::Sender<MediaStats>,
@@ -852,7 +852,7 @@ impl Leg {
     fn new(
         wire: Wire,
         how: How,
-        events: mpsc::UnboundedSender<MediaEvent>,
+        events: chan::Sender<MediaEvent>,
         inbox: Taker,
         done: tokio::sync::oneshot::Sender<MediaStats>,
     ) -> Leg {
@@ -985,13 +985,15 @@ impl Leg {
         }
         self.receive(s, now);
         self.mix_or_play(s);
+        // The frame as the far end hears it: sent, and recorded.
+        self.how.law.encode_into(&s.frame, &mut s.payload);
         let sent = self.sending && self.send(s);
         if sent {
             self.stats.packets_out += 1;
         }
         let at = self.clock * FRAME as u64;
         self.clock += 1;
-        self.record(at, &s.frame);
+        self.record(at, &s.payload);
         if now.saturating_duration_since(self.last_rx) >= SILENT_AFTER {
             let _ = self.events.send(MediaEvent::Silent);
             self.last_rx = now;
@@ -1014,7 +1016,7 @@ impl Leg {
                 t.push(decoded);
             }
             if let Some(r) = recorder.as_mut() {
-                r.caller(anchor.position(timestamp, at), decoded);
+                r.caller(anchor.position(timestamp, at), their_law, payload);
             }
         };
         match &mut self.wire {
@@ -1130,9 +1132,9 @@ impl Leg {
         }
     }
 
-    /// Sends the frame (or the slot's telephone-event): whether it went out.
+    /// Sends the slot's payload (the frame, encoded) or its
+    /// telephone-event: whether it went out.
     fn send(&mut self, s: &mut Scratch) -> bool {
-        self.how.law.encode_into(&s.frame, &mut s.payload);
         match &mut self.wire {
             Wire::Web(web) => web.send(&s.payload),
             Wire::Rtp { socket, latch, srtp, sender } => {
@@ -1177,7 +1179,7 @@ impl Leg {
     /// Our side's frame at slot `at` into the recording, and the timeline
     /// written a jitter window behind the clock (a late packet still lands
     /// in its place).
-    fn record(&mut self, at: u64, frame: &[i16; FRAME]) {
+    fn record(&mut self, at: u64, frame: &[u8]) {
         // Nothing past the call's end is written while the leg waits to
         // be stopped (the other legs' teardown).
         let end = self.end_at.map_or(u64::MAX, |e| self.slots_until(e) * FRAME as u64);

@@ -926,7 +926,7 @@ async fn queued<B: Brain>(
     states: &mut DialogStateReceiver,
     media: Media,
     mut session: Session,
-    mut control: mpsc::UnboundedReceiver<Control>,
+    mut control: crate::chan::Receiver<Control>,
     arrival: &Arrival,
 ) -> (CallEnd, MediaStats) {
     let mut q = Queued::new();

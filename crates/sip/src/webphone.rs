@@ -82,8 +82,8 @@ impl WebPhone {
 
     /// A view of the phone's leg for one call: its sound goes where the
     /// call sends it; stopping the view makes the leg idle, not gone.
-    fn view(&self) -> (Media, mpsc::UnboundedSender<MediaEvent>) {
-        let (events_tx, events) = mpsc::unbounded_channel();
+    fn view(&self) -> (Media, crate::chan::Sender<MediaEvent>) {
+        let (events_tx, events) = crate::chan::unbounded();
         let media = Media::view(self.cmd.clone(), self.feed.clone(), self.side.clone(), events, self.local);
         (media, events_tx)
     }
@@ -103,7 +103,7 @@ pub(crate) struct WebLeg {
     call: u64,
     hung_up: mpsc::UnboundedReceiver<Gone>,
     /// Keeps the view's event channel open (a web leg reports nothing).
-    _events: mpsc::UnboundedSender<MediaEvent>,
+    _events: crate::chan::Sender<MediaEvent>,
 }
 
 impl WebLeg {

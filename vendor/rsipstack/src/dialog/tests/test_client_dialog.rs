@@ -1345,7 +1345,7 @@ async fn test_drop_polls_invite_after_cancel_success() -> crate::Result<()> {
 
     // Check that state receiver got terminated state or is closed
     // (dialog was removed from layer)
-    state_receiver.close();
+    drop(state_receiver);
 
     Ok(())
 }
