@@ -1176,15 +1176,15 @@ impl Leg {
         }
     }
 
-    /// Our side's frame at slot `at` into the recording, and the timeline
-    /// written a jitter window behind the clock (a late packet still lands
-    /// in its place).
-    fn record(&mut self, at: u64, frame: &[u8]) {
+    /// Our side's frame at slot `at` into the recording (its codes, as
+    /// the far end hears it), and the timeline written a jitter window
+    /// behind the clock (a late packet still lands in its place).
+    fn record(&mut self, at: u64, codes: &[u8]) {
         // Nothing past the call's end is written while the leg waits to
         // be stopped (the other legs' teardown).
         let end = self.end_at.map_or(u64::MAX, |e| self.slots_until(e) * FRAME as u64);
         let Some(r) = self.recorder.as_mut() else { return };
-        r.staff(at, frame);
+        r.staff(at, codes);
         let checkpoint = self.clock.is_multiple_of(CHECKPOINT_TICKS);
         let written = r.write_until(at.saturating_sub(JITTER).min(end)).and_then(|()| {
             if checkpoint {

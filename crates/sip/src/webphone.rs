@@ -10,6 +10,7 @@
 //! their SIP phone, and counts as registered while connected, so presence,
 //! "ready" and transfers see it like any phone.
 
+use crate::chan;
 use crate::dial::Missed;
 use crate::media::{Commands, Feed, Media, MediaEvent, PortPool};
 use crate::server::{lock, Core};
@@ -82,8 +83,8 @@ impl WebPhone {
 
     /// A view of the phone's leg for one call: its sound goes where the
     /// call sends it; stopping the view makes the leg idle, not gone.
-    fn view(&self) -> (Media, crate::chan::Sender<MediaEvent>) {
-        let (events_tx, events) = crate::chan::unbounded();
+    fn view(&self) -> (Media, chan::Sender<MediaEvent>) {
+        let (events_tx, events) = chan::unbounded();
         let media = Media::view(self.cmd.clone(), self.feed.clone(), self.side.clone(), events, self.local);
         (media, events_tx)
     }
@@ -103,7 +104,7 @@ pub(crate) struct WebLeg {
     call: u64,
     hung_up: mpsc::UnboundedReceiver<Gone>,
     /// Keeps the view's event channel open (a web leg reports nothing).
-    _events: crate::chan::Sender<MediaEvent>,
+    _events: chan::Sender<MediaEvent>,
 }
 
 impl WebLeg {
