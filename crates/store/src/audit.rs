@@ -6,7 +6,7 @@ use crate::{now_rfc3339, Result};
 use centrala_domain::CompanyId;
 
 pub(crate) async fn write(
-    pool: &sqlx::AnyPool,
+    pool: &crate::writer::Writer,
     company: Option<CompanyId>,
     actor: &str,
     action: &str,

@@ -366,7 +366,7 @@ impl Scoped<'_> {
 }
 
 async fn event(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::writer::Tx,
     company: i64,
     case: i64,
     actor: &str,

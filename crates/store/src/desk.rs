@@ -1278,7 +1278,7 @@ impl Scoped<'_> {
 }
 
 async fn event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut crate::writer::Tx,
     company: i64,
     order: i64,
     actor: &str,

@@ -794,27 +794,27 @@ impl ImportSet {
 
 // ---- applying -------------------------------------------------------------
 
-type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
+use crate::writer::Tx;
 
 /// An order's first line (client, date), its client id, and its lines
 /// with their product ids.
 type ResolvedOrder<'a> = (&'a OrderLineRec, i64, Vec<(i64, &'a OrderLineRec)>);
 
 /// The apply phase: resolves references and upserts, collecting errors.
-struct Apply<'t, 'c> {
-    tx: &'t mut Tx<'c>,
+struct Apply<'t> {
+    tx: &'t mut Tx,
     company: i64,
     code: String,
     errors: Vec<ImportError>,
     report: ImportReport,
 }
 
-async fn id_map(tx: &mut Tx<'_>, sql: &str, company: i64) -> StoreResult<HashMap<String, i64>> {
+async fn id_map(tx: &mut Tx, sql: &str, company: i64) -> StoreResult<HashMap<String, i64>> {
     let rows: Vec<(String, i64)> = sqlx::query_as(sql).bind(company).fetch_all(&mut **tx).await?;
     Ok(rows.into_iter().collect())
 }
 
-impl Apply<'_, '_> {
+impl Apply<'_> {
     fn err(&mut self, file: &str, line: u64, column: &str, reason: String) {
         self.errors.push(ImportError { file: file.to_owned(), line, column: column.to_owned(), reason });
     }
@@ -1294,7 +1294,7 @@ pub const PAIRS_KEPT: i64 = 20;
 
 /// Recounts, for every pair of products, in how many of the company's
 /// orders they were bought together (what "complementary" reads).
-async fn refresh_product_pairs(tx: &mut Tx<'_>, company: i64) -> StoreResult<()> {
+async fn refresh_product_pairs(tx: &mut Tx, company: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM product_pairs WHERE company_id = $1").bind(company).execute(&mut **tx).await?;
     // Only each product's strongest pairs are kept: that is all the
     // recommendations read, and it keeps the table (and the catalog cache)

@@ -36,6 +36,7 @@ mod search;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod writer;
 
 pub use centrala_domain::DepartmentKind;
 pub use error::StoreError;
@@ -45,6 +46,7 @@ pub use scoped::Scoped;
 use centrala_domain::CompanyId;
 use sqlx::{any::AnyPoolOptions, AnyPool, Executor};
 use std::time::Duration;
+use writer::Writer;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -84,7 +86,9 @@ pub fn redact_url(url: &str) -> String {
 /// A handle on the database; cheap to clone.
 ///
 /// On SQLite, `pool` is one connection that does every write and the
-/// short reads around them (a call's client, its debts), and `reads` are
+/// short reads around them (a call's client, its debts), held for good
+/// ([`Writer`]: a statement is one trip to SQLite's worker thread, not
+/// three), and `reads` are
 /// read-only connections for the long reads (reports, statistics) that
 /// must not make a call's writes wait. SQLite takes one writer at a time
 /// whatever the connections, so one writing connection loses nothing;
@@ -94,7 +98,7 @@ pub fn redact_url(url: &str) -> String {
 /// under a call load, `BENCHMARKS.md`). On PostgreSQL both are one pool.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: AnyPool,
+    pool: Writer,
     reads: AnyPool,
     backend: Backend,
 }
@@ -112,6 +116,7 @@ impl Store {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire(backend != Backend::Sqlite)
                 .after_connect(move |conn, _meta| {
                     Box::pin(async move {
                         if backend == Backend::Sqlite {
@@ -150,6 +155,10 @@ impl Store {
             Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
         };
         migrator.run(&pool).await?;
+        let pool = match backend {
+            Backend::Sqlite => Writer::hold(pool).await.map_err(failed)?,
+            Backend::Postgres => Writer::Pool(pool),
+        };
         let store = Store { pool, reads, backend };
         search::fill(&store).await?;
         Ok(store)
@@ -300,14 +309,14 @@ impl Store {
     /// (`BEGIN IMMEDIATE`), waiting out the busy timeout for it: a deferred
     /// transaction that reads first fails at once (`SQLITE_BUSY`) when
     /// another connection commits before its first write.
-    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    pub(crate) async fn begin(&self) -> Result<crate::writer::Tx> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.pool.begin(Some("BEGIN IMMEDIATE")).await?,
+            Backend::Postgres => self.pool.begin(None).await?,
         })
     }
 
-    pub(crate) fn pool(&self) -> &AnyPool {
+    pub(crate) fn pool(&self) -> &Writer {
         &self.pool
     }
 
@@ -319,11 +328,7 @@ impl Store {
     }
 }
 
-pub(crate) async fn ensure_company_tx(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    code: &str,
-    name: &str,
-) -> Result<Company> {
+pub(crate) async fn ensure_company_tx(tx: &mut crate::writer::Tx, code: &str, name: &str) -> Result<Company> {
     let row: CompanyRow = sqlx::query_as(
         "INSERT INTO companies (code, name, created_at) VALUES ($1, $2, $3)
          ON CONFLICT (code) DO UPDATE SET code = excluded.code
@@ -391,7 +396,7 @@ mod tests {
             .await
             .unwrap();
         // The writer is taken (its one connection is in the transaction)…
-        let busy = tokio::time::timeout(Duration::from_millis(200), store.pool().acquire()).await;
+        let busy = tokio::time::timeout(Duration::from_millis(200), store.begin()).await;
         assert!(busy.is_err(), "one connection writes on SQLite");
         // …and a long read goes on, seeing what was committed.
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM companies").fetch_one(store.reads()).await.unwrap();

@@ -30,7 +30,7 @@ impl<'a> Scoped<'a> {
         self.company
     }
 
-    pub(crate) fn pool(&self) -> &sqlx::AnyPool {
+    pub(crate) fn pool(&self) -> &crate::writer::Writer {
         self.store.pool()
     }
 
@@ -40,7 +40,7 @@ impl<'a> Scoped<'a> {
     }
 
     /// A write transaction ([`Store::begin`]).
-    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    pub(crate) async fn begin(&self) -> Result<crate::writer::Tx> {
         self.store.begin().await
     }
 

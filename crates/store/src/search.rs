@@ -13,9 +13,10 @@
 //! [`index`] in the transaction that writes the name, so words and names
 //! never disagree.
 
+use crate::writer::Writer;
 use crate::Result;
 use centrala_domain::fold::{self, Typed};
-use sqlx::{any::AnyRow, AnyConnection, AnyPool, FromRow};
+use sqlx::{any::AnyRow, AnyConnection, FromRow};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,7 +192,7 @@ const DENSE: i64 = 2_000;
 /// letters. `cols` are the columns `T` is read from. Empty when `q` has no
 /// word (only punctuation, say).
 pub(crate) async fn find<T>(
-    pool: &AnyPool,
+    pool: &Writer,
     company: i64,
     kind: Kind,
     cols: &str,
@@ -231,7 +232,7 @@ where
 /// typed or in capitals (as typed wins), looked up by its unique index;
 /// then `found` with it first, cut to `limit`. One query, both kinds.
 pub(crate) async fn exact_first<T>(
-    pool: &AnyPool,
+    pool: &Writer,
     company: i64,
     kind: Kind,
     cols: &str,
@@ -266,7 +267,7 @@ pub(crate) trait HasId {
 }
 
 /// Indexed words one edit from `word` (not `word` itself).
-async fn near(pool: &AnyPool, company: i64, kind: Kind, word: &str) -> Result<Vec<String>> {
+async fn near(pool: &Writer, company: i64, kind: Kind, word: &str) -> Result<Vec<String>> {
     let mut variants = fold::deletions(word);
     variants.push(word.to_owned());
     let mut sql =
@@ -288,7 +289,7 @@ async fn near(pool: &AnyPool, company: i64, kind: Kind, word: &str) -> Result<Ve
 
 #[allow(clippy::too_many_arguments)]
 async fn run<T>(
-    pool: &AnyPool,
+    pool: &Writer,
     company: i64,
     kind: Kind,
     cols: &str,
@@ -360,7 +361,7 @@ where
 }
 
 /// How many entries match `m`, counting no further than `cap`.
-async fn count(pool: &AnyPool, company: i64, kind: Kind, m: &Match, cap: i64) -> Result<i64> {
+async fn count(pool: &Writer, company: i64, kind: Kind, m: &Match, cap: i64) -> Result<i64> {
     let mut binds = vec![Bind::Int(company), Bind::Text(kind.as_str().into())];
     let cond = m.sql(&mut binds);
     let sql = format!(
