@@ -116,6 +116,8 @@ impl Store {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .acquire_timeout(Duration::from_secs(10))
+                // A SQLite connection is in the process and cannot hang
+                // up: no ping (a trip to its worker thread) per read.
                 .test_before_acquire(backend != Backend::Sqlite)
                 .after_connect(move |conn, _meta| {
                     Box::pin(async move {

@@ -28,11 +28,14 @@ use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
 /// transaction it holds) fails with `PoolTimedOut` instead of hanging.
 pub(crate) const WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The held connection, within [`WAIT`].
-async fn lock(
-    conn: &Arc<Mutex<Option<PoolConnection<Any>>>>,
-) -> Result<OwnedMutexGuard<Option<PoolConnection<Any>>>, Error> {
-    tokio::time::timeout(WAIT, conn.clone().lock_owned()).await.map_err(|_| Error::PoolTimedOut)
+/// The connection [`Writer::Held`] holds, while it is taken.
+type Held = OwnedMappedMutexGuard<Option<PoolConnection<Any>>, PoolConnection<Any>>;
+
+/// Takes the held connection, within [`WAIT`]; `PoolClosed` once the
+/// store closed.
+async fn held(conn: Arc<Mutex<Option<PoolConnection<Any>>>>) -> Result<Held, Error> {
+    let all = tokio::time::timeout(WAIT, conn.lock_owned()).await.map_err(|_| Error::PoolTimedOut)?;
+    OwnedMutexGuard::try_map(all, Option::as_mut).map_err(|_| Error::PoolClosed)
 }
 
 /// Where a statement goes: the pool, or the connection held.
@@ -58,9 +61,7 @@ impl Writer {
     pub(crate) async fn begin(&self, statement: Option<&'static str>) -> Result<Tx, Error> {
         let conn = match self {
             Writer::Pool(pool) => Conn::Pooled(pool.acquire().await?),
-            Writer::Held { conn, .. } => {
-                Conn::Held(OwnedMutexGuard::try_map(lock(conn).await?, Option::as_mut).map_err(|_| Error::PoolClosed)?)
-            }
+            Writer::Held { conn, .. } => Conn::Held(held(conn.clone()).await?),
         };
         let mut tx = Tx { conn, open: false };
         <Any as Database>::TransactionManager::begin(&mut tx, statement.map(Cow::Borrowed)).await?;
@@ -93,7 +94,7 @@ pub(crate) struct Tx {
 
 enum Conn {
     Pooled(PoolConnection<Any>),
-    Held(OwnedMappedMutexGuard<Option<PoolConnection<Any>>, PoolConnection<Any>>),
+    Held(Held),
 }
 
 impl Tx {
@@ -158,14 +159,10 @@ impl<'w> Executor<'w> for &'_ Writer {
             // go to the read-only connections).
             Writer::Held { conn, .. } => {
                 let conn = conn.clone();
-                futures::stream::once(async move {
-                    let mut held = lock(&conn).await?;
-                    let c = held.as_mut().ok_or(Error::PoolClosed)?;
-                    c.fetch_many(query).try_collect::<Vec<_>>().await
-                })
-                .map_ok(|all| futures::stream::iter(all.into_iter().map(Ok)))
-                .try_flatten()
-                .boxed()
+                futures::stream::once(async move { held(conn).await?.fetch_many(query).try_collect::<Vec<_>>().await })
+                    .map_ok(|all| futures::stream::iter(all.into_iter().map(Ok)))
+                    .try_flatten()
+                    .boxed()
             }
         }
     }
@@ -179,10 +176,7 @@ impl<'w> Executor<'w> for &'_ Writer {
             Writer::Pool(pool) => pool.fetch_optional(query),
             Writer::Held { conn, .. } => {
                 let conn = conn.clone();
-                Box::pin(async move {
-                    let mut held = lock(&conn).await?;
-                    held.as_mut().ok_or(Error::PoolClosed)?.fetch_optional(query).await
-                })
+                Box::pin(async move { held(conn).await?.fetch_optional(query).await })
             }
         }
     }
@@ -199,10 +193,7 @@ impl<'w> Executor<'w> for &'_ Writer {
             Writer::Pool(pool) => pool.prepare_with(sql, parameters),
             Writer::Held { conn, .. } => {
                 let conn = conn.clone();
-                Box::pin(async move {
-                    let mut held = lock(&conn).await?;
-                    held.as_mut().ok_or(Error::PoolClosed)?.prepare_with(sql, parameters).await
-                })
+                Box::pin(async move { held(conn).await?.prepare_with(sql, parameters).await })
             }
         }
     }
@@ -215,10 +206,7 @@ impl<'w> Executor<'w> for &'_ Writer {
             Writer::Pool(pool) => pool.describe(sql),
             Writer::Held { conn, .. } => {
                 let conn = conn.clone();
-                Box::pin(async move {
-                    let mut held = lock(&conn).await?;
-                    held.as_mut().ok_or(Error::PoolClosed)?.describe(sql).await
-                })
+                Box::pin(async move { held(conn).await?.describe(sql).await })
             }
         }
     }
