@@ -18,7 +18,7 @@ use centrala_domain::{normalize_phone, CompanyId, Intent, InteractionId, Role, S
 use centrala_sip::{
     chan, media::MediaStats, Account, Arrival, Brain, CallEnd, Control, Incoming, Refusal, SavedBinding,
 };
-use centrala_store::interactions::{Direction, Disposition, RoutingRule, StoryKind};
+use centrala_store::interactions::{Direction, Disposition, Routing, RoutingRule, Step, StoryKind};
 use tracing::{info, warn};
 
 pub struct CallBrain {
@@ -32,13 +32,31 @@ pub struct CallBrain {
     /// interaction and the client again (issue 17: database round trips
     /// per call). Taken out when the call ends.
     callers: std::sync::Mutex<std::collections::HashMap<InteractionId, Caller>>,
+    /// Per call routed, its routing until written: with its answer (by
+    /// the call's report task) or its end, whichever takes it first.
+    routings: Routings,
 }
 
-/// Who called, as known when the call arrived.
+/// Calls' routings not yet written.
+type Routings = std::sync::Arc<std::sync::Mutex<std::collections::HashMap<InteractionId, Routing>>>;
+
+/// Takes a call's routing to write it (`None` once taken).
+fn take_routing(routings: &Routings, id: InteractionId) -> Option<Routing> {
+    routings.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id)
+}
+
+/// Who called, as known when the call arrived: the client and its open
+/// receivables (the debt gate's facts, read with it).
 #[derive(Clone)]
 struct Caller {
-    client: Option<centrala_store::desk::Client>,
+    client: Option<(centrala_store::desk::Client, Vec<centrala_desk::Receivable>)>,
     verified: bool,
+}
+
+impl Caller {
+    fn client(&self) -> Option<&centrala_store::desk::Client> {
+        self.client.as_ref().map(|(c, _)| c)
+    }
 }
 
 impl CallBrain {
@@ -48,7 +66,13 @@ impl CallBrain {
             reports: std::sync::Mutex::new(std::collections::HashMap::new()),
             live: std::sync::Mutex::new(std::collections::HashMap::new()),
             callers: std::sync::Mutex::new(std::collections::HashMap::new()),
+            routings: Routings::default(),
         }
+    }
+
+    /// Keeps a call's routing until its answer or its end writes it.
+    fn hold_routing(&self, id: InteractionId, routing: Routing) {
+        self.routings.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(id, routing);
     }
 
     fn callers(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<InteractionId, Caller>> {
@@ -161,7 +185,8 @@ impl CallBrain {
                 // so the story is written in the order things happened.
                 let (tx, rx) = chan::unbounded();
                 let caller = self.callers().get(&call.interaction).cloned();
-                tokio::spawn(handle_reports(self.center.clone(), call.clone(), caller, rx));
+                let routings = self.routings.clone();
+                tokio::spawn(handle_reports(self.center.clone(), call.clone(), caller, routings, rx));
                 tx
             })
             .clone()
@@ -195,11 +220,10 @@ impl Brain for CallBrain {
             return Err(Refusal::Busy);
         }
         let s = self.center.store.company(company);
-        let client = s.client_by_phone(&caller).await.ok().flatten();
-        let interaction = s
-            .start_call(Direction::Inbound, &caller, &called, client.as_ref().map(|c| c.id), call.verified)
-            .await
-            .map_err(|e| {
+        let client = s.caller_by_phone(&caller).await.ok().flatten();
+        let client_id = client.as_ref().map(|(c, _)| c.id);
+        let interaction =
+            s.start_call(Direction::Inbound, &caller, &called, client_id, call.verified).await.map_err(|e| {
                 warn!(error = %e, "registering the call failed");
                 self.free_slot(company);
                 Refusal::Unavailable
@@ -207,17 +231,19 @@ impl Brain for CallBrain {
         info!(
             interaction = interaction.0,
             company = company.0,
-            client = client.as_ref().map(|c| c.code.as_str()),
+            client = client.as_ref().map(|(c, _)| c.code.as_str()),
             "call arrived"
         );
-        self.callers().insert(interaction, Caller { client: client.clone(), verified: call.verified });
+        let caller_facts = Caller { client, verified: call.verified };
+        let key = caller_facts.client().is_some_and(|c| c.client_type == centrala_desk::KEY_CLIENT_TYPE);
+        let caller_name = caller_facts.client().map(|c| c.name.clone()).unwrap_or_default();
+        self.callers().insert(interaction, caller_facts);
         let now = self.center.local_now(company).await;
         let recording = new_recording(&self.center, company, interaction).await;
         let menu = self.center.caches.ivr(&s, &self.center.problems).await.unwrap_or_else(|e| {
             warn!(error = %e, "reading the company's menu failed; using the default");
             std::sync::Arc::new(settings::CompanyIvr::default_menu())
         });
-        let key = client.as_ref().is_some_and(|c| c.client_type == centrala_desk::KEY_CLIENT_TYPE);
         let (ivr, lang) = (menu.cfg.clone(), menu.language.clone());
         Ok(Arrival {
             company,
@@ -226,7 +252,7 @@ impl Brain for CallBrain {
             lang,
             local_time: now,
             recording,
-            caller_name: client.map(|c| c.name).unwrap_or_default(),
+            caller_name,
             caller,
             skip_menu: key && menu.key_clients_skip_menu,
         })
@@ -242,14 +268,18 @@ impl Brain for CallBrain {
         let company = call.company;
         let s = self.center.store.company(company);
         let intent = intent_of(outcome);
+        let routing = |rule: RoutingRule, reasons: Vec<String>| Routing {
+            path: path.to_owned(),
+            digits: digits.to_owned(),
+            intent,
+            rule,
+            reasons,
+            at: chrono::Utc::now(),
+        };
         // The menu named a queue: the call goes there, not by the desk's rules.
         if let Outcome::Queue(queue) = outcome {
             let why = format!("the menu sends the caller to the queue {queue}");
-            if let Err(e) =
-                s.route_interaction(call.interaction, path, digits, intent, RoutingRule::Queue, &[why]).await
-            {
-                warn!(error = %e, "recording the routing on the interaction failed");
-            }
+            self.hold_routing(call.interaction, routing(RoutingRule::Queue, vec![why]));
             let (tx, rx) = chan::unbounded();
             let arriving = Arriving {
                 queue: Some(queue.clone()),
@@ -261,33 +291,25 @@ impl Brain for CallBrain {
         let today = self.center.today(company).await;
         let decision = async {
             let caller = self.caller(&s, call.interaction).await.ok_or(crate::CenterError::NotFound("interaction"))?;
-            let facts = match caller.client {
-                Some(c) => Some(desk::client_facts(&s, c, today).await?),
-                None => None,
-            };
+            let facts = caller.client.map(|(c, receivables)| desk::facts_of(c, receivables, today));
             let staffing = self.center.caches.staffing(&s).await?;
             let d = desk::route(facts.as_ref(), intent, today, &staffing);
             Ok::<_, crate::CenterError>((d, staffing))
         }
         .await;
-        let (result, chain, staffing) = match decision {
+        let (chain, staffing) = match decision {
             Ok((d, staffing)) => {
                 info!(interaction = call.interaction.0, rule = d.rule.as_str(), "routed");
                 let chain = people_for(&d, &staffing, today);
-                let r = s.route_interaction(call.interaction, path, digits, intent, d.rule.into(), &d.reasons).await;
-                (r, chain, Some(staffing))
+                self.hold_routing(call.interaction, routing(d.rule.into(), d.reasons));
+                (chain, Some(staffing))
             }
             Err(e) => {
                 warn!(error = %e, "routing decision failed; the call goes to the operators");
-                let r = s
-                    .route_interaction(call.interaction, path, digits, intent, Rule::Operators.into(), &[e.to_string()])
-                    .await;
-                (r, Vec::new(), None)
+                self.hold_routing(call.interaction, routing(Rule::Operators.into(), vec![e.to_string()]));
+                (Vec::new(), None)
             }
         };
-        if let Err(e) = result {
-            warn!(error = %e, "recording the routing on the interaction failed");
-        }
         let chain = match &staffing {
             Some(staffing) => reachable(&self.center, &s, call.interaction, &chain, staffing).await,
             None => Vec::new(),
@@ -325,8 +347,10 @@ impl Brain for CallBrain {
             (true, Some(p)) => Some(recording_name(&self.center, p)),
             _ => None,
         };
+        let routing = take_routing(&self.routings, call.interaction);
+        let ended_at = media.ended_at.map(Into::into);
         if let Err(e) =
-            s.end_call(call.interaction, disposition, recording.as_deref(), media.ended_at.map(Into::into)).await
+            s.end_call(call.interaction, disposition, recording.as_deref(), ended_at, routing.as_ref()).await
         {
             warn!(error = %e, "closing the interaction failed");
         }
@@ -432,7 +456,13 @@ impl Brain for CallBrain {
 /// Handles one call's reports in order: its story, the desk pop-ups, the ACD.
 /// (It waits the whole call: its largest steps are boxed, so that the
 /// waiting holds only the call's few facts; issue 17.)
-async fn handle_reports(center: Center, call: Arrival, caller: Option<Caller>, mut rx: chan::Receiver<AcdReport>) {
+async fn handle_reports(
+    center: Center,
+    call: Arrival,
+    caller: Option<Caller>,
+    routings: Routings,
+    mut rx: chan::Receiver<AcdReport>,
+) {
     let (company, id) = (call.company, call.interaction);
     let contact = task_of(id);
     let s = center.company(company);
@@ -442,13 +472,19 @@ async fn handle_reports(center: Center, call: Arrival, caller: Option<Caller>, m
         Some(c) => Some(c),
         None => Box::pin(read_caller(&s, id)).await,
     };
-    let code = caller.as_ref().and_then(|c| c.client.as_ref()).map(|c| c.code.as_str());
+    let code = caller.as_ref().and_then(Caller::client).map(|c| c.code.as_str());
     let mut about = about_call(id, &call.caller, code, &call.caller_name);
     if caller.is_some_and(|c| !c.verified) {
         about = about_unverified(about);
     }
+    // Steps of the story not yet written: an offer waits for what came of
+    // it (answered, missed…), and both are written in one statement.
+    let mut held: Vec<Step> = Vec::new();
     loop {
-        let Some(report) = rx.recv().await else { return };
+        let Some(report) = rx.recv().await else {
+            tell(&s, id, &mut held).await;
+            return;
+        };
         let agent = |staff: i64| agent_of(StaffId(staff));
         // The story of the call, and the staff member's desk told.
         let (story, event) = match report {
@@ -457,23 +493,24 @@ async fn handle_reports(center: Center, call: Arrival, caller: Option<Caller>, m
                 continue;
             }
             AcdReport::Announced(words) => {
-                story(&s, id, StoryKind::Announced, None, &words.join(" ")).await;
+                say(&s, id, &mut held, StoryKind::Announced, None, &words.join(" ")).await;
                 continue;
             }
             AcdReport::CallbackPromised => {
-                story(&s, id, StoryKind::CallbackRequested, None, &call.caller).await;
+                say(&s, id, &mut held, StoryKind::CallbackRequested, None, &call.caller).await;
                 continue;
             }
             AcdReport::Overflowed => {
-                story(&s, id, StoryKind::Overflowed, None, "").await;
+                say(&s, id, &mut held, StoryKind::Overflowed, None, "").await;
                 continue;
             }
             AcdReport::Queued { queue, overflowed } => {
-                story(&s, id, if overflowed { StoryKind::Overflowed } else { StoryKind::Queued }, None, &queue).await;
+                let kind = if overflowed { StoryKind::Overflowed } else { StoryKind::Queued };
+                say(&s, id, &mut held, kind, None, &queue).await;
                 continue;
             }
             AcdReport::Listening(staff) => {
-                story(&s, id, StoryKind::Listening, Some(StaffId(staff)), "").await;
+                say(&s, id, &mut held, StoryKind::Listening, Some(StaffId(staff)), "").await;
                 continue;
             }
             // The agent's desk follows its consultation: the colleague
@@ -485,7 +522,7 @@ async fn handle_reports(center: Center, call: Arrival, caller: Option<Caller>, m
                     ConsultStep::Conference => (StoryKind::Conference, "conference"),
                     ConsultStep::Ended => (StoryKind::ConsultEnded, "consult_ended"),
                 };
-                story(&s, id, kind, Some(StaffId(colleague)), "").await;
+                say(&s, id, &mut held, kind, Some(StaffId(colleague)), "").await;
                 let name =
                     center.caches.staffing(&s).await.ok().and_then(|st| {
                         st.members.iter().find(|m| m.id == StaffId(colleague)).map(|m| m.full_name.clone())
@@ -501,7 +538,7 @@ async fn handle_reports(center: Center, call: Arrival, caller: Option<Caller>, m
             }
             AcdReport::RecordPaused { agent, paused } => {
                 let kind = if paused { StoryKind::RecordingPaused } else { StoryKind::RecordingResumed };
-                story(&s, id, kind, Some(StaffId(agent)), "").await;
+                say(&s, id, &mut held, kind, Some(StaffId(agent)), "").await;
                 continue;
             }
             AcdReport::Coaching(staff, mode) => {
@@ -510,15 +547,17 @@ async fn handle_reports(center: Center, call: Arrival, caller: Option<Caller>, m
                     Coach::Whisper => StoryKind::Whispering,
                     Coach::Barge => StoryKind::BargedIn,
                 };
-                story(&s, id, kind, Some(StaffId(staff)), "").await;
+                say(&s, id, &mut held, kind, Some(StaffId(staff)), "").await;
                 continue;
             }
             AcdReport::Ringing(staff) => {
                 pop_up(&center, company, StaffId(staff), "call_offered", &about);
-                (Some((StoryKind::Offered, staff)), None)
+                held.push(step(StoryKind::Offered, Some(StaffId(staff)), ""));
+                continue;
             }
             AcdReport::Accepted(staff) => {
-                if let Err(e) = s.answer_interaction(id, StaffId(staff), None).await {
+                let routing = take_routing(&routings, id);
+                if let Err(e) = s.answer_routed(id, StaffId(staff), routing.as_ref()).await {
                     warn!(error = %e, "marking the call answered failed");
                 }
                 pop_up(&center, company, StaffId(staff), "call_answered", &about);
@@ -537,9 +576,11 @@ async fn handle_reports(center: Center, call: Arrival, caller: Option<Caller>, m
             AcdReport::Abandoned => (None, Some(Event::Abandon { contact })),
             AcdReport::Finished => (None, Some(Event::End { contact })),
         };
+        // What came of an offer (or the call's end) writes it.
         if let Some((kind, staff)) = story {
-            self::story(&s, id, kind, Some(StaffId(staff)), "").await;
+            held.push(step(kind, Some(StaffId(staff)), ""));
         }
+        tell(&s, id, &mut held).await;
         if let Some(e) = event {
             Box::pin(center.acd.contact(e)).await;
         }
@@ -550,7 +591,10 @@ async fn handle_reports(center: Center, call: Arrival, caller: Option<Caller>, m
 async fn read_caller(s: &centrala_store::Scoped<'_>, id: InteractionId) -> Option<Caller> {
     let i = s.interaction(id).await.ok().flatten()?;
     let client = match i.client_id {
-        Some(c) => s.client(c).await.ok().flatten(),
+        Some(c) => match s.client(c).await.ok().flatten() {
+            Some(client) => Some((client, s.open_receivables(c).await.ok()?)),
+            None => None,
+        },
         None => None,
     };
     Some(Caller { client, verified: i.caller_verified })
@@ -582,6 +626,37 @@ fn about_unverified(mut about: serde_json::Value) -> serde_json::Value {
         o.insert("identity".into(), "unverified".into());
     }
     about
+}
+
+/// A step of a call's story, now.
+fn step(kind: StoryKind, staff: Option<StaffId>, detail: &str) -> Step {
+    Step { at: chrono::Utc::now(), kind, staff, detail: detail.to_owned() }
+}
+
+/// Writes a step of a call's story with the steps `held` before it.
+async fn say(
+    s: &centrala_store::Scoped<'_>,
+    id: InteractionId,
+    held: &mut Vec<Step>,
+    kind: StoryKind,
+    staff: Option<StaffId>,
+    detail: &str,
+) {
+    held.push(step(kind, staff, detail));
+    tell(s, id, held).await;
+}
+
+/// Writes the steps `held` (emptied; nothing when empty); a failure is
+/// logged, not fatal.
+async fn tell(s: &centrala_store::Scoped<'_>, id: InteractionId, held: &mut Vec<Step>) {
+    if held.is_empty() {
+        return;
+    }
+    if let Err(e) = s.add_interaction_events(id, held).await {
+        let kinds: Vec<&str> = held.iter().map(|h| h.kind.as_str()).collect();
+        warn!(error = %e, ?kinds, "recording the call's story failed");
+    }
+    held.clear();
 }
 
 /// One step of a call's story; a failure to write it is logged, not fatal.

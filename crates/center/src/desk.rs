@@ -37,8 +37,13 @@ pub struct ClientFacts {
 
 pub async fn client_facts(s: &Scoped<'_>, client: Client, today: NaiveDate) -> CenterResult<ClientFacts> {
     let receivables = s.open_receivables(client.id).await?;
+    Ok(facts_of(client, receivables, today))
+}
+
+/// The client's facts from its open receivables, as of `today`.
+pub fn facts_of(client: Client, receivables: Vec<Receivable>, today: NaiveDate) -> ClientFacts {
     let debt = debt_status(&receivables, client.credit_limit, today);
-    Ok(ClientFacts { client, debt, receivables })
+    ClientFacts { client, debt, receivables }
 }
 
 /// The routing decision for a (possibly unknown) caller.

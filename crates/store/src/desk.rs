@@ -496,6 +496,70 @@ impl Scoped<'_> {
         Ok(row.map(Into::into))
     }
 
+    /// The client with this E.164 phone (as [`Scoped::client_by_phone`])
+    /// and its open receivables (as [`Scoped::open_receivables`]), in one
+    /// read: what a call's routing needs of its caller (issue 17: one
+    /// database trip per step of a call's set-up).
+    pub async fn caller_by_phone(&self, phone: &str) -> Result<Option<(Client, Vec<Receivable>)>> {
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            Option<i64>,
+            String,
+            String,
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT c.id, c.code, c.name, c.client_type, c.manager_staff_id, c.email, c.region, c.credit_limit,
+                    r.invoice, r.issued, r.due, r.amount, r.paid
+             FROM clients c LEFT JOIN receivables r
+               ON r.company_id = c.company_id AND r.client_id = c.id AND r.amount > r.paid
+             WHERE c.company_id = $1 AND c.id = (
+                SELECT client_id FROM client_phones WHERE company_id = $1 AND phone = $2
+                UNION ALL SELECT client_id FROM contacts WHERE company_id = $1 AND phone = $2
+                LIMIT 1)
+             ORDER BY r.due, r.invoice",
+        )
+        .bind(self.company_id().0)
+        .bind(phone)
+        .fetch_all(self.pool())
+        .await?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let client = Client::from(ClientRow {
+            id: first.0,
+            code: first.1.clone(),
+            name: first.2.clone(),
+            client_type: first.3.clone(),
+            manager_staff_id: first.4,
+            email: first.5.clone(),
+            region: first.6.clone(),
+            credit_limit: first.7,
+        });
+        let mut receivables = Vec::new();
+        for r in rows {
+            // A client without open receivables has one row, its own.
+            let (Some(invoice), Some(issued), Some(due), Some(amount), Some(paid)) = (r.8, r.9, r.10, r.11, r.12)
+            else {
+                continue;
+            };
+            receivables.push(Receivable {
+                invoice,
+                issued: parse_date(&issued)?,
+                due: parse_date(&due)?,
+                amount: Money(amount),
+                paid: Money(paid),
+            });
+        }
+        Ok(Some((client, receivables)))
+    }
+
     /// Clients matching `q` word by word (see `search`: folded, prefixes,
     /// one typo in a long word), in code order; an exact code and the
     /// clients with phone `phone` come first. Every client, by code, when

@@ -63,6 +63,63 @@ impl From<Rule> for RoutingRule {
     }
 }
 
+/// A call's routing as decided when its menu ended: written with the call's
+/// answer or its end, whichever comes first, rather than in a write of its
+/// own (issue 17: database trips per call). `at`: when it was decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routing {
+    pub path: String,
+    pub digits: String,
+    pub intent: Intent,
+    pub rule: RoutingRule,
+    pub reasons: Vec<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The columns a [`Routing`] sets, from parameters `$n`…`$n+5`; each keeps
+/// its value when its parameter is NULL (no routing given), and an earlier
+/// routing's time is kept.
+fn routing_sets(n: usize) -> String {
+    format!(
+        "ivr_path = COALESCE(${n}, ivr_path), digits = COALESCE(${}, digits), intent = COALESCE(${}, intent),
+         routing_rule = COALESCE(${}, routing_rule), routing_reasons = COALESCE(${}, routing_reasons),
+         routed_at = COALESCE(routed_at, ${})",
+        n + 1,
+        n + 2,
+        n + 3,
+        n + 4,
+        n + 5
+    )
+}
+
+/// The six parameters of [`routing_sets`], all NULL for no routing.
+fn routing_params(r: Option<&Routing>) -> [Option<String>; 6] {
+    match r {
+        Some(r) => [
+            Some(r.path.clone()),
+            Some(r.digits.clone()),
+            Some(r.intent.as_str().to_owned()),
+            Some(r.rule.as_str().to_owned()),
+            Some(r.reasons.join("\n")),
+            Some(stamp(r.at)),
+        ],
+        None => Default::default(),
+    }
+}
+
+fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// One step of an interaction's story, to write ([`Scoped::add_interaction_events`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub kind: StoryKind,
+    pub staff: Option<StaffId>,
+    pub detail: String,
+}
+
 /// One step of an interaction's story.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoryKind {
@@ -516,18 +573,37 @@ impl Scoped<'_> {
     }
 
     pub async fn answer_interaction(&self, id: InteractionId, staff: StaffId, recording: Option<&str>) -> Result<()> {
-        let r = sqlx::query(
+        self.answer(id, staff, recording, None).await
+    }
+
+    /// Marks a call answered by `staff` and writes its routing, if not yet
+    /// written, in one statement.
+    pub async fn answer_routed(&self, id: InteractionId, staff: StaffId, routing: Option<&Routing>) -> Result<()> {
+        self.answer(id, staff, None, routing).await
+    }
+
+    async fn answer(
+        &self,
+        id: InteractionId,
+        staff: StaffId,
+        recording: Option<&str>,
+        routing: Option<&Routing>,
+    ) -> Result<()> {
+        let sql = format!(
             "UPDATE interactions SET answered_at = COALESCE(answered_at, $3), handled_by = $4,
-             recording = COALESCE($5, recording) WHERE company_id = $1 AND id = $2",
-        )
-        .bind(self.company_id().0)
-        .bind(id.0)
-        .bind(now_rfc3339())
-        .bind(staff.0)
-        .bind(recording.map(str::to_owned))
-        .execute(self.pool())
-        .await?;
-        found(r)
+             recording = COALESCE($5, recording), {} WHERE company_id = $1 AND id = $2",
+            routing_sets(6)
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(self.company_id().0)
+            .bind(id.0)
+            .bind(now_rfc3339())
+            .bind(staff.0)
+            .bind(recording.map(str::to_owned));
+        for p in routing_params(routing) {
+            q = q.bind(p);
+        }
+        found(q.execute(self.pool()).await?)
     }
 
     pub async fn end_interaction(&self, id: InteractionId, disposition: Disposition) -> Result<()> {
@@ -541,35 +617,33 @@ impl Scoped<'_> {
     }
 
     /// Ends a call and links its finished recording (a path under the
-    /// recordings folder), if it has one, in one write. `ended_at`: when
-    /// the call ended, if before now (its legs torn down since).
+    /// recordings folder), if it has one, and writes its routing, if not
+    /// yet written, in one write. `ended_at`: when the call ended, if
+    /// before now (its legs torn down since).
     pub async fn end_call(
         &self,
         id: InteractionId,
         disposition: Disposition,
         recording: Option<&str>,
         ended_at: Option<chrono::DateTime<chrono::Utc>>,
+        routing: Option<&Routing>,
     ) -> Result<()> {
-        let at = ended_at.map_or_else(now_rfc3339, |t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-        match recording {
-            Some(recording) => {
-                self.touch(
-                    "UPDATE interactions SET ended_at = $3, disposition = $4, recording = $5 \
-                     WHERE company_id = $1 AND id = $2",
-                    id,
-                    &[&at, disposition.as_str(), recording],
-                )
-                .await
-            }
-            None => {
-                self.touch(
-                    "UPDATE interactions SET ended_at = $3, disposition = $4 WHERE company_id = $1 AND id = $2",
-                    id,
-                    &[&at, disposition.as_str()],
-                )
-                .await
-            }
+        let at = ended_at.map_or_else(now_rfc3339, stamp);
+        let sql = format!(
+            "UPDATE interactions SET ended_at = $3, disposition = $4, recording = COALESCE($5, recording), {}
+             WHERE company_id = $1 AND id = $2",
+            routing_sets(6)
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(self.company_id().0)
+            .bind(id.0)
+            .bind(at)
+            .bind(disposition.as_str())
+            .bind(recording.map(str::to_owned));
+        for p in routing_params(routing) {
+            q = q.bind(p);
         }
+        found(q.execute(self.pool()).await?)
     }
 
     /// Links the finished recording (a path under the recordings folder).
@@ -1035,21 +1109,38 @@ impl Scoped<'_> {
         staff: Option<StaffId>,
         detail: &str,
     ) -> Result<()> {
+        let step = Step { at: chrono::Utc::now(), kind, staff, detail: detail.to_owned() };
+        self.add_interaction_events(id, std::slice::from_ref(&step)).await
+    }
+
+    /// Adds steps to an interaction's story, in their order, in one
+    /// statement (none when `steps` is empty).
+    pub async fn add_interaction_events(&self, id: InteractionId, steps: &[Step]) -> Result<()> {
+        if steps.is_empty() {
+            return Ok(());
+        }
         // One statement: written only if the interaction is this company's.
-        let r = sqlx::query(
-            "INSERT INTO interaction_events (company_id, interaction_id, at, kind, staff_id, detail)
-             SELECT $1, $2, $3, $4, $5, $6
-             WHERE EXISTS (SELECT 1 FROM interactions WHERE company_id = $1 AND id = $2)",
-        )
-        .bind(self.company_id().0)
-        .bind(id.0)
-        .bind(now_rfc3339())
-        .bind(kind.as_str())
-        .bind(staff.map(|s| s.0))
-        .bind(detail)
-        .execute(self.pool())
-        .await?;
-        found(r)
+        let rows: Vec<String> = (0..steps.len())
+            .map(|i| {
+                let n = 3 + 4 * i;
+                format!(
+                    "SELECT $1, $2, ${n}, ${}, ${}, ${} WHERE EXISTS
+                     (SELECT 1 FROM interactions WHERE company_id = $1 AND id = $2)",
+                    n + 1,
+                    n + 2,
+                    n + 3
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO interaction_events (company_id, interaction_id, at, kind, staff_id, detail) {}",
+            rows.join(" UNION ALL ")
+        );
+        let mut q = sqlx::query(&sql).bind(self.company_id().0).bind(id.0);
+        for step in steps {
+            q = q.bind(stamp(step.at)).bind(step.kind.as_str()).bind(step.staff.map(|s| s.0)).bind(step.detail.clone());
+        }
+        found(q.execute(self.pool()).await?)
     }
 
     /// An interaction's story, oldest first.

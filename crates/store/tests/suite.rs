@@ -1453,6 +1453,14 @@ mod desk_queries {
         ));
         let open = s.open_receivables(zora.id).await.unwrap();
         assert_eq!(open.iter().map(|r| r.invoice.as_str()).collect::<Vec<_>>(), ["F-2"], "paid invoices are not open");
+        // A caller and its open receivables in one read: the same as the two reads.
+        let (client, receivables) = s.caller_by_phone("+38761999000").await.unwrap().unwrap();
+        assert_eq!((client, receivables), (zora.clone(), open.clone()));
+        let (client, receivables) = s.caller_by_phone("+38799999999").await.unwrap().unwrap();
+        assert_eq!((client.id, receivables), (new.id, Vec::new()), "no receivables: the client alone");
+        assert!(s.caller_by_phone("+38799999990").await.unwrap().is_none());
+        let (other, _) = store.ensure_company("other", "Other").await.unwrap();
+        assert!(store.company(other.id).caller_by_phone("+38733111222").await.unwrap().is_none(), "another company's");
         let orders = s.client_orders(zora.id, 5).await.unwrap();
         assert_eq!((orders.len(), orders[0].order_no.as_str(), orders[0].total), (1, "H-1", Money(29100 + 11640)));
         let (usual, n) = s.usual_products(zora.id, 6).await.unwrap();
@@ -1638,7 +1646,9 @@ mod interaction_queries {
     use super::*;
     use centrala_desk::routing::Rule;
     use centrala_domain::Intent;
-    use centrala_store::interactions::{Direction, Disposition, InteractionFilter, RoutingRule, StoryKind};
+    use centrala_store::interactions::{
+        Direction, Disposition, InteractionFilter, Routing, RoutingRule, Step, StoryKind,
+    };
 
     pub async fn numbers_select_the_company_and_calls_are_registered(store: &Store) {
         let (a, b) = two_companies(store).await;
@@ -1812,6 +1822,25 @@ mod interaction_queries {
         assert_eq!((story[1].staff_id, story[1].detail.as_str()), (Some(ana.id), "no answer"));
         assert!(sb.interaction_events(id).await.unwrap().is_empty());
         assert!(matches!(sb.add_interaction_event(id, StoryKind::Offered, None, "").await, Err(StoreError::NotFound)));
+        // Steps written together keep their order and their own moments.
+        let t0 = Utc::now() - Duration::seconds(20);
+        let at = |s: i64| t0 + Duration::seconds(s);
+        let step = |s: i64, kind: StoryKind, detail: &str| Step {
+            at: at(s),
+            kind,
+            staff: Some(ana.id),
+            detail: detail.into(),
+        };
+        let two = [step(0, StoryKind::Offered, ""), step(12, StoryKind::Missed, "no answer")];
+        assert!(matches!(sb.add_interaction_events(id, &two).await, Err(StoreError::NotFound)));
+        assert_eq!(sa.interaction_events(id).await.unwrap().len(), 4, "nothing of another company's write");
+        sa.add_interaction_events(id, &[]).await.unwrap();
+        sa.add_interaction_events(id, &two).await.unwrap();
+        let story = sa.interaction_events(id).await.unwrap();
+        let last: Vec<(&str, &str, &str)> =
+            story[4..].iter().map(|e| (e.kind.as_str(), e.detail.as_str(), e.at.as_str())).collect();
+        let stamp = |s: i64| at(s).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        assert_eq!(last, [("offered", "", stamp(0).as_str()), ("missed", "no answer", stamp(12).as_str())]);
         // Every kind reads back as it was written.
         for k in StoryKind::ALL {
             assert_eq!(StoryKind::parse(k.as_str()), Some(k));
@@ -1825,15 +1854,48 @@ mod interaction_queries {
         let bare = sa.start_interaction(Direction::Inbound, "+38761000002", "+38733555000", None).await.unwrap();
         // Another company's call is not found and not touched.
         assert!(matches!(
-            sb.end_call(recorded, Disposition::Answered, Some("1/x.wav"), None).await,
+            sb.end_call(recorded, Disposition::Answered, Some("1/x.wav"), None, None).await,
             Err(StoreError::NotFound)
         ));
         assert!(sa.interaction(recorded).await.unwrap().unwrap().ended_at.is_none());
         // The call ended 3 s before its legs were torn down: that moment
         // is its end.
         let ended = Utc::now() - Duration::seconds(3);
-        sa.end_call(recorded, Disposition::Answered, Some("1/2026-12-03/7.wav"), Some(ended)).await.unwrap();
-        sa.end_call(bare, Disposition::Abandoned, None, None).await.unwrap();
+        sa.end_call(recorded, Disposition::Answered, Some("1/2026-12-03/7.wav"), Some(ended), None).await.unwrap();
+        sa.end_call(bare, Disposition::Abandoned, None, None, None).await.unwrap();
+        // A call's routing is written with its answer, or with its end
+        // when nobody answered; an answer without one keeps it.
+        let routing = |rule: Rule, why: &str| Routing {
+            path: "main".into(),
+            digits: "1".into(),
+            intent: Intent::Order,
+            rule: rule.into(),
+            reasons: vec![why.into(), "second line".into()],
+            at: Utc::now() - Duration::seconds(9),
+        };
+        let ana = sa.create_staff(&input("ana", Role::Operator)).await.unwrap();
+        let answered = sa.start_interaction(Direction::Inbound, "+38761000003", "+38733555000", None).await.unwrap();
+        let left = sa.start_interaction(Direction::Inbound, "+38761000004", "+38733555000", None).await.unwrap();
+        let to_ops = routing(Rule::Operators, "a retail client");
+        assert!(matches!(sb.answer_routed(answered, ana.id, Some(&to_ops)).await, Err(StoreError::NotFound)));
+        sa.answer_routed(answered, ana.id, Some(&to_ops)).await.unwrap();
+        sa.answer_routed(answered, ana.id, None).await.unwrap();
+        sa.end_call(answered, Disposition::Answered, None, None, None).await.unwrap();
+        sa.end_call(left, Disposition::Abandoned, None, None, Some(&routing(Rule::DebtBlocked, "overdue")))
+            .await
+            .unwrap();
+        let (x, y) = (sa.interaction(answered).await.unwrap().unwrap(), sa.interaction(left).await.unwrap().unwrap());
+        assert_eq!(
+            (x.ivr_path.as_str(), x.digits.as_str(), x.intent, x.routing_rule, x.routing_reasons.as_str()),
+            ("main", "1", Some(Intent::Order), Some(Rule::Operators.into()), "a retail client\nsecond line")
+        );
+        assert_eq!((x.handled_by, x.disposition), (Some(ana.id), Disposition::Answered));
+        assert!(x.answered_at.is_some() && x.ended_at.is_some());
+        assert_eq!(
+            (y.routing_rule, y.routing_reasons.as_str()),
+            (Some(Rule::DebtBlocked.into()), "overdue\nsecond line")
+        );
+        assert_eq!((y.disposition, y.answered_at), (Disposition::Abandoned, None));
         let (r, n) = (sa.interaction(recorded).await.unwrap().unwrap(), sa.interaction(bare).await.unwrap().unwrap());
         assert_eq!((r.disposition, r.recording.as_deref()), (Disposition::Answered, Some("1/2026-12-03/7.wav")));
         assert_eq!(r.ended_at, Some(ended.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)));
@@ -1851,7 +1913,7 @@ mod interaction_queries {
             Err(StoreError::Invalid(_))
         ));
         assert!(sb.interactions(&all).await.unwrap().is_empty(), "nothing written");
-        assert_eq!(sa.interactions(&all).await.unwrap().len(), 3);
+        assert_eq!(sa.interactions(&all).await.unwrap().len(), 5, "the two ended, the two routed, the client's");
     }
 }
 
