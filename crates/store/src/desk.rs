@@ -265,6 +265,22 @@ pub struct Order {
 
 const CLIENT_COLS: &str = "id, code, name, client_type, manager_staff_id, email, region, credit_limit";
 
+/// The id of the client with phone `$2` (its own or a contact's), in
+/// company `$1`.
+const BY_PHONE: &str = "SELECT client_id FROM client_phones WHERE company_id = $1 AND phone = $2
+    UNION ALL SELECT client_id FROM contacts WHERE company_id = $1 AND phone = $2 LIMIT 1";
+
+/// A receivable as the database holds it.
+fn receivable(invoice: String, issued: &str, due: &str, amount: i64, paid: i64) -> Result<Receivable> {
+    Ok(Receivable {
+        invoice,
+        issued: parse_date(issued)?,
+        due: parse_date(due)?,
+        amount: Money(amount),
+        paid: Money(paid),
+    })
+}
+
 fn status(s: &str) -> Result<OrderStatus> {
     OrderStatus::parse(s).ok_or_else(|| StoreError::Corrupt(format!("order status {s:?}")))
 }
@@ -485,12 +501,7 @@ impl Scoped<'_> {
 
     /// The client with this E.164 phone, its own or one of its contacts'.
     pub async fn client_by_phone(&self, phone: &str) -> Result<Option<Client>> {
-        let sql = format!(
-            "SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND id = (
-                SELECT client_id FROM client_phones WHERE company_id = $1 AND phone = $2
-                UNION ALL SELECT client_id FROM contacts WHERE company_id = $1 AND phone = $2
-                LIMIT 1)"
-        );
+        let sql = format!("SELECT {CLIENT_COLS} FROM clients WHERE company_id = $1 AND id = ({BY_PHONE})");
         let row: Option<ClientRow> =
             sqlx::query_as(&sql).bind(self.company_id().0).bind(phone).fetch_optional(self.pool()).await?;
         Ok(row.map(Into::into))
@@ -516,21 +527,15 @@ impl Scoped<'_> {
             Option<i64>,
             Option<i64>,
         );
-        let rows: Vec<Row> = sqlx::query_as(
+        let sql = format!(
             "SELECT c.id, c.code, c.name, c.client_type, c.manager_staff_id, c.email, c.region, c.credit_limit,
                     r.invoice, r.issued, r.due, r.amount, r.paid
              FROM clients c LEFT JOIN receivables r
                ON r.company_id = c.company_id AND r.client_id = c.id AND r.amount > r.paid
-             WHERE c.company_id = $1 AND c.id = (
-                SELECT client_id FROM client_phones WHERE company_id = $1 AND phone = $2
-                UNION ALL SELECT client_id FROM contacts WHERE company_id = $1 AND phone = $2
-                LIMIT 1)
-             ORDER BY r.due, r.invoice",
-        )
-        .bind(self.company_id().0)
-        .bind(phone)
-        .fetch_all(self.pool())
-        .await?;
+             WHERE c.company_id = $1 AND c.id = ({BY_PHONE})
+             ORDER BY r.due, r.invoice"
+        );
+        let rows: Vec<Row> = sqlx::query_as(&sql).bind(self.company_id().0).bind(phone).fetch_all(self.pool()).await?;
         let Some(first) = rows.first() else { return Ok(None) };
         let client = Client::from(ClientRow {
             id: first.0,
@@ -549,13 +554,7 @@ impl Scoped<'_> {
             else {
                 continue;
             };
-            receivables.push(Receivable {
-                invoice,
-                issued: parse_date(&issued)?,
-                due: parse_date(&due)?,
-                amount: Money(amount),
-                paid: Money(paid),
-            });
+            receivables.push(receivable(invoice, &issued, &due, amount, paid)?);
         }
         Ok(Some((client, receivables)))
     }
@@ -721,15 +720,7 @@ impl Scoped<'_> {
         .fetch_all(self.pool())
         .await?;
         rows.into_iter()
-            .map(|(invoice, issued, due, amount, paid)| {
-                Ok(Receivable {
-                    invoice,
-                    issued: parse_date(&issued)?,
-                    due: parse_date(&due)?,
-                    amount: Money(amount),
-                    paid: Money(paid),
-                })
-            })
+            .map(|(invoice, issued, due, amount, paid)| receivable(invoice, &issued, &due, amount, paid))
             .collect()
     }
 

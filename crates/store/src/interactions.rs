@@ -3,6 +3,7 @@
 //! the numbers that tell which company an inbound call is for.
 
 use crate::error::found;
+use crate::intervals::stamp;
 use crate::{now_rfc3339, Result, Scoped, Store, StoreError};
 use centrala_desk::routing::Rule;
 use centrala_domain::{ClientId, CompanyId, Intent, InteractionId, StaffId};
@@ -105,10 +106,6 @@ fn routing_params(r: Option<&Routing>) -> [Option<String>; 6] {
         ],
         None => Default::default(),
     }
-}
-
-fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// One step of an interaction's story, to write ([`Scoped::add_interaction_events`]).
