@@ -16,6 +16,9 @@
 #     AGENTS  operators with phones (more than the calls at once)
 #     LIMIT   most calls at once (default: AGENTS)
 #   HOLD_MS=5000  how long caller and agent talk
+#   EXPIRES=300   how long the agents' phones register for (registering
+#                 takes about ten phones a second: raise it past 300 for
+#                 more than about 2,000 agents)
 #   PIN=1         server on core 0, SIPp and the capture on core 1
 #   SAMPLE=1000   server RTP ports captured (from 40000; of 20,000: 5 %)
 #   SYSCALLS=1    count the server's socket system calls during the run
@@ -32,6 +35,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 HOLD_MS=${HOLD_MS:-5000}
+EXPIRES=${EXPIRES:-300}
 RATE=${1:?calls per second}
 CALLS=${2:?number of calls}
 AGENTS=${3:?number of agents}
@@ -85,12 +89,13 @@ PY
 # them afterwards. (One SIPp run per phone: this SIPp cannot take the
 # digest username from an injection file.)
 REGISTERED=0
+sed "s/Expires: 300/Expires: $EXPIRES/" crates/centrala/tests/sipp/register.xml > "$WORK/register.xml"
 for k in $(seq 70001 $((70000 + AGENTS))); do
-    $LOAD sipp -sf crates/centrala/tests/sipp/register.xml "127.0.0.1:$SIP_PORT" -s "$k" -au "$k" -ap loadpass1 \
+    $LOAD sipp -sf "$WORK/register.xml" "127.0.0.1:$SIP_PORT" -s "$k" -au "$k" -ap loadpass1 \
         -i 127.0.0.1 -p "$AGENT_PORT" -m 1 -nostdin -timeout 5s -timeout_error >/dev/null 2>&1 &&
         REGISTERED=$((REGISTERED + 1))
 done
-echo "registered phones: $REGISTERED of $AGENTS (register.xml: Expires 300, so keep runs under five minutes)"
+echo "registered phones: $REGISTERED of $AGENTS (for $EXPIRES s: the run must end before the first expires)"
 # (The token of the login above: a login's password hash is 19 MB of heap
 # for a moment, which a heap profile would take for the calls' peak.)
 SUP=$(cat "$WORK/sup-token")
