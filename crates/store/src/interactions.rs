@@ -77,23 +77,18 @@ pub struct Routing {
     pub at: chrono::DateTime<chrono::Utc>,
 }
 
-/// The columns a [`Routing`] sets, from parameters `$n`…`$n+5`; each keeps
+/// The columns a [`Routing`] sets, from parameters `$6`…`$11`; each keeps
 /// its value when its parameter is NULL (no routing given), and an earlier
-/// routing's time is kept.
-fn routing_sets(n: usize) -> String {
-    format!(
-        "ivr_path = COALESCE(${n}, ivr_path), digits = COALESCE(${}, digits), intent = COALESCE(${}, intent),
-         routing_rule = COALESCE(${}, routing_rule), routing_reasons = COALESCE(${}, routing_reasons),
-         routed_at = COALESCE(routed_at, ${})",
-        n + 1,
-        n + 2,
-        n + 3,
-        n + 4,
-        n + 5
-    )
+/// routing's time is kept. (A macro, so the statements are constants.)
+macro_rules! routing_sets {
+    () => {
+        "ivr_path = COALESCE($6, ivr_path), digits = COALESCE($7, digits), intent = COALESCE($8, intent),
+         routing_rule = COALESCE($9, routing_rule), routing_reasons = COALESCE($10, routing_reasons),
+         routed_at = COALESCE(routed_at, $11)"
+    };
 }
 
-/// The six parameters of [`routing_sets`], all NULL for no routing.
+/// The six parameters of `routing_sets!`, all NULL for no routing.
 fn routing_params(r: Option<&Routing>) -> [Option<String>; 6] {
     match r {
         Some(r) => [
@@ -586,12 +581,13 @@ impl Scoped<'_> {
         recording: Option<&str>,
         routing: Option<&Routing>,
     ) -> Result<()> {
-        let sql = format!(
+        let sql = concat!(
             "UPDATE interactions SET answered_at = COALESCE(answered_at, $3), handled_by = $4,
-             recording = COALESCE($5, recording), {} WHERE company_id = $1 AND id = $2",
-            routing_sets(6)
+             recording = COALESCE($5, recording), ",
+            routing_sets!(),
+            " WHERE company_id = $1 AND id = $2"
         );
-        let mut q = sqlx::query(&sql)
+        let mut q = sqlx::query(sql)
             .bind(self.company_id().0)
             .bind(id.0)
             .bind(now_rfc3339())
@@ -626,12 +622,12 @@ impl Scoped<'_> {
         routing: Option<&Routing>,
     ) -> Result<()> {
         let at = ended_at.map_or_else(now_rfc3339, stamp);
-        let sql = format!(
-            "UPDATE interactions SET ended_at = $3, disposition = $4, recording = COALESCE($5, recording), {}
-             WHERE company_id = $1 AND id = $2",
-            routing_sets(6)
+        let sql = concat!(
+            "UPDATE interactions SET ended_at = $3, disposition = $4, recording = COALESCE($5, recording), ",
+            routing_sets!(),
+            " WHERE company_id = $1 AND id = $2"
         );
-        let mut q = sqlx::query(&sql)
+        let mut q = sqlx::query(sql)
             .bind(self.company_id().0)
             .bind(id.0)
             .bind(at)
