@@ -256,7 +256,10 @@ fn pacers() -> &'static Pacers {
                 let (tx, rx) = std::sync::mpsc::channel();
                 std::thread::Builder::new()
                     .name(format!("media-{k}"))
-                    .spawn(move || pace(&rx))
+                    .spawn(move || {
+                        first_in_line(k);
+                        pace(&rx)
+                    })
                     .map_err(|e| warn!(error = %e, "a media pacing thread could not start"))
                     .ok()
                     .map(|_| tx)
@@ -264,6 +267,28 @@ fn pacers() -> &'static Pacers {
             .collect();
         Pacers { loops, next: std::sync::atomic::AtomicUsize::new(0) }
     })
+}
+
+/// The nice value a pacing thread asks for: ahead of every other process
+/// of the machine at the default priority (a load generator, the
+/// database), as Asterisk's `-p` and FreeSWITCH's `-rp` put their media
+/// first. Needs `CAP_SYS_NICE` (or root, or `LimitNICE=` in a systemd
+/// unit); without it the thread keeps the process's priority, which is
+/// still above the rest of Centrala's (nice +10, `media_first` in the
+/// binary).
+const PACING_NICE: i32 = -10;
+
+/// Raises this pacing thread to [`PACING_NICE`], if the process may.
+fn first_in_line(k: usize) {
+    match rustix::process::setpriority_process(None, PACING_NICE) {
+        Ok(()) => tracing::debug!(thread = k, nice = PACING_NICE, "media pacing thread raised"),
+        // Said once: the other threads meet the same refusal.
+        Err(e) if k == 0 => tracing::info!(
+            error = %e,
+            "the media keeps the process's priority (raising it to nice {PACING_NICE} needs CAP_SYS_NICE)"
+        ),
+        Err(_) => {}
+    }
 }
 
 /// Starts the pacing threads now (else with the first leg): the binary
@@ -1374,5 +1399,46 @@ mod tests {
         let taken: std::collections::BTreeSet<u16> = held.iter().map(|s| s.local_addr().unwrap().port()).collect();
         assert_eq!(taken.into_iter().collect::<Vec<_>>(), [42_000, 42_002, 42_004, 42_006]);
         assert!(small.bind(ip).is_err(), "the range is full");
+    }
+
+    /// The nice values of this process's pacing threads (`media-*`), from
+    /// /proc (field 19 of a thread's stat).
+    fn pacing_nice() -> Vec<i32> {
+        let mut nice = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").unwrap() {
+            let dir = task.unwrap().path();
+            let (Ok(comm), Ok(stat)) =
+                (std::fs::read_to_string(dir.join("comm")), std::fs::read_to_string(dir.join("stat")))
+            else {
+                continue; // a thread that ended meanwhile
+            };
+            if comm.trim().starts_with("media-") {
+                let after = &stat[stat.rfind(')').unwrap() + 2..];
+                nice.push(after.split(' ').nth(16).unwrap().parse().unwrap());
+            }
+        }
+        nice
+    }
+
+    #[test]
+    fn pacing_threads_go_ahead_of_the_machine_where_the_process_may_and_keep_its_priority_where_not() {
+        start_pacing();
+        // Whether this process may raise a thread's priority, asked on a
+        // thread of the test's own.
+        let may =
+            std::thread::spawn(|| rustix::process::setpriority_process(None, PACING_NICE).is_ok()).join().unwrap();
+        let want = |n: &i32| (*n == PACING_NICE) == may;
+        // The threads raise themselves as they start: waited for (2 s at most).
+        let mut nice = pacing_nice();
+        for _ in 0..200 {
+            if !nice.is_empty() && nice.iter().all(want) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+            nice = pacing_nice();
+        }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        assert_eq!(nice.len(), cores, "one pacing thread per core");
+        assert!(nice.iter().all(want), "nice {nice:?}, raising allowed: {may}");
     }
 }
