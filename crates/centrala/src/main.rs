@@ -150,8 +150,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// The media's pacing threads keep the process's priority; every thread
-/// started after them (signalling, the API, the database, recordings'
+/// The media's pacing threads keep the process's priority (or raise
+/// themselves above it where the process may: `media::first_in_line`);
+/// every thread started after them (signalling, the API, the database, recordings'
 /// files) runs at a lower one (nice +10), which it passes on to the
 /// threads it starts. On a full machine, a frame then goes out on time
 /// and a call's set-up waits a few milliseconds, not the other way round;
