@@ -31,12 +31,18 @@ pub const CATALOG_TTL: Duration = Duration::from_secs(60);
 /// Complementary products kept per product.
 pub const PAIRS_PER_PRODUCT: i64 = centrala_store::import::PAIRS_KEPT;
 
-pub struct TtlCache<T> {
+/// Values kept per key (a company, a dialled number) for a time to live,
+/// served stale while one task per key reloads them.
+pub struct TtlCache<K, T> {
     ttl: Duration,
-    map: Mutex<HashMap<CompanyId, Entry<T>>>,
+    map: Mutex<HashMap<K, Entry<T>>>,
     /// Bumped by every invalidation: a reload begun before one is not kept.
     generation: std::sync::atomic::AtomicU64,
 }
+
+/// Keys kept at most: a flood of made-up keys (numbers nobody owns)
+/// cannot grow a cache forever; past it, the cache starts over.
+const MOST_KEYS: usize = 10_000;
 
 struct Entry<T> {
     at: Instant,
@@ -44,46 +50,60 @@ struct Entry<T> {
     refreshing: bool,
 }
 
-impl<T> TtlCache<T> {
+impl<K: Eq + std::hash::Hash, T> TtlCache<K, T> {
     pub fn new(ttl: Duration) -> Self {
         TtlCache { ttl, map: Mutex::new(HashMap::new()), generation: std::sync::atomic::AtomicU64::new(0) }
     }
 
-    pub fn invalidate(&self, company: CompanyId) {
+    /// The key's value changed: the next asker waits for a fresh load.
+    pub fn invalidate(&self, key: &K) {
         self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if let Ok(mut map) = self.map.lock() {
-            map.remove(&company);
+            map.remove(key);
+        }
+    }
+
+    /// Every value may have changed.
+    pub fn clear(&self) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(mut map) = self.map.lock() {
+            map.clear();
         }
     }
 
     /// Keeps a value loaded since `generation`, unless invalidated since.
-    fn put_if_current(&self, company: CompanyId, value: Arc<T>, generation: u64) {
+    fn put_if_current(&self, key: K, value: Arc<T>, generation: u64) {
         if let Ok(mut map) = self.map.lock() {
             if self.generation.load(std::sync::atomic::Ordering::SeqCst) == generation {
-                map.insert(company, Entry { at: Instant::now(), value, refreshing: false });
-            } else if let Some(e) = map.get_mut(&company) {
+                if map.len() >= MOST_KEYS && !map.contains_key(&key) {
+                    map.clear();
+                }
+                map.insert(key, Entry { at: Instant::now(), value, refreshing: false });
+            } else if let Some(e) = map.get_mut(&key) {
                 e.refreshing = false;
             }
         }
     }
 }
 
-impl<T: Send + Sync + 'static> TtlCache<T> {
-    /// The company's value, loaded by `load` when absent; when older than
-    /// the TTL, the old value is returned at once while `load` runs in the
-    /// background (one reload at a time per company).
-    pub async fn get_stale_while_reloading<F, Fut>(
-        self: &Arc<Self>,
-        company: CompanyId,
-        load: F,
-    ) -> CenterResult<Arc<T>>
+impl<K, T> TtlCache<K, T>
+where
+    K: Eq + std::hash::Hash + Clone + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+{
+    /// The key's value, loaded by `load` when absent; when older than the
+    /// TTL, the old value is returned at once while `load` runs in the
+    /// background (one reload at a time per key; a failed reload keeps the
+    /// old value for another TTL).
+    pub async fn get_stale_while_reloading<F, Fut, E>(self: &Arc<Self>, key: K, load: F) -> Result<Arc<T>, E>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = CenterResult<T>> + Send + 'static,
+        Fut: Future<Output = Result<T, E>> + Send + 'static,
+        E: std::fmt::Display + Send + 'static,
     {
         let mut stale = None;
         if let Ok(mut map) = self.map.lock() {
-            if let Some(e) = map.get_mut(&company) {
+            if let Some(e) = map.get_mut(&key) {
                 if e.at.elapsed() < self.ttl || e.refreshing {
                     return Ok(e.value.clone());
                 }
@@ -98,11 +118,11 @@ impl<T: Send + Sync + 'static> TtlCache<T> {
                 let job = load();
                 tokio::spawn(async move {
                     match job.await {
-                        Ok(fresh) => me.put_if_current(company, Arc::new(fresh), generation),
+                        Ok(fresh) => me.put_if_current(key, Arc::new(fresh), generation),
                         Err(e) => {
                             tracing::warn!(error = %e, "reloading a cache failed; keeping the old value");
                             if let Ok(mut map) = me.map.lock() {
-                                if let Some(e) = map.get_mut(&company) {
+                                if let Some(e) = map.get_mut(&key) {
                                     e.refreshing = false;
                                     e.at = Instant::now();
                                 }
@@ -114,7 +134,7 @@ impl<T: Send + Sync + 'static> TtlCache<T> {
             }
             None => {
                 let fresh = Arc::new(load().await?);
-                self.put_if_current(company, fresh.clone(), generation);
+                self.put_if_current(key, fresh.clone(), generation);
                 Ok(fresh)
             }
         }
@@ -123,24 +143,15 @@ impl<T: Send + Sync + 'static> TtlCache<T> {
 
 /// The two caches the desk reads.
 pub struct Caches {
-    pub staffing: Arc<TtlCache<Staffing>>,
-    pub catalog: Arc<TtlCache<Catalog>>,
+    pub staffing: Arc<TtlCache<CompanyId, Staffing>>,
+    pub catalog: Arc<TtlCache<CompanyId, Catalog>>,
     /// The company's voice menu as every call starts it (written through
     /// the API: invalidated at once).
-    pub ivr: Arc<TtlCache<CompanyIvr>>,
+    pub ivr: Arc<TtlCache<CompanyId, CompanyIvr>>,
     /// Which company a dialled number is for, per number asked (see
     /// [`Caches::company_for_number`]).
-    numbers: Arc<Mutex<HashMap<String, Number>>>,
-    /// Bumped when a number changes: a reload begun before is not kept.
-    numbers_generation: Arc<std::sync::atomic::AtomicU64>,
+    numbers: Arc<TtlCache<String, Option<CompanyId>>>,
     store: Store,
-}
-
-/// A dialled number's company as last read, and whether a reload is under way.
-struct Number {
-    at: Instant,
-    company: Option<CompanyId>,
-    refreshing: bool,
 }
 
 /// How long a dialled number's company is kept: a number assigned or
@@ -154,8 +165,7 @@ impl Caches {
             staffing: Arc::new(TtlCache::new(STAFFING_TTL)),
             catalog: Arc::new(TtlCache::new(CATALOG_TTL)),
             ivr: Arc::new(TtlCache::new(STAFFING_TTL)),
-            numbers: Arc::new(Mutex::new(HashMap::new())),
-            numbers_generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            numbers: Arc::new(TtlCache::new(NUMBERS_TTL)),
             store,
         }
     }
@@ -165,50 +175,17 @@ impl Caches {
     /// number for [`NUMBERS_TTL`], so a call costs no database round trip
     /// for it (issue 17); once expired, served while one task reads it again.
     pub async fn company_for_number(&self, called: &str) -> Result<Option<CompanyId>, centrala_store::StoreError> {
-        if let Ok(mut map) = self.numbers.lock() {
-            if let Some(n) = map.get_mut(called) {
-                if n.at.elapsed() < NUMBERS_TTL || n.refreshing {
-                    return Ok(n.company);
-                }
-                n.refreshing = true;
-                let (store, numbers, called, stale) =
-                    (self.store.clone(), self.numbers.clone(), called.to_owned(), n.company);
-                let generation = self.numbers_generation.clone();
-                let began = generation.load(std::sync::atomic::Ordering::SeqCst);
-                tokio::spawn(async move {
-                    let company = number_owner(&store, &called).await;
-                    if let Ok(mut map) = numbers.lock() {
-                        if generation.load(std::sync::atomic::Ordering::SeqCst) != began {
-                            map.remove(&called);
-                            return;
-                        }
-                        match company {
-                            Ok(company) => keep_number(&mut map, called, company),
-                            Err(e) => {
-                                tracing::warn!(error = %e, "reading a number's company failed; keeping the old one");
-                                if let Some(n) = map.get_mut(&called) {
-                                    (n.at, n.refreshing) = (Instant::now(), false);
-                                }
-                            }
-                        }
-                    }
-                });
-                return Ok(stale);
-            }
-        }
-        let company = number_owner(&self.store, called).await?;
-        if let Ok(mut map) = self.numbers.lock() {
-            keep_number(&mut map, called.to_owned(), company);
-        }
-        Ok(company)
+        let (store, number) = (self.store.clone(), called.to_owned());
+        let company = self
+            .numbers
+            .get_stale_while_reloading(called.to_owned(), move || async move { number_owner(&store, &number).await })
+            .await?;
+        Ok(*company)
     }
 
     /// A number was assigned or released: every number is looked up again.
     pub fn numbers_changed(&self) {
-        self.numbers_generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        if let Ok(mut map) = self.numbers.lock() {
-            map.clear();
-        }
+        self.numbers.clear();
     }
 
     /// The company's voice menu (see [`crate::settings::company_ivr`]).
@@ -253,14 +230,6 @@ async fn number_owner(store: &Store, called: &str) -> Result<Option<CompanyId>, 
     })
 }
 
-fn keep_number(map: &mut HashMap<String, Number>, called: String, company: Option<CompanyId>) {
-    // Bounded: a flood of made-up numbers cannot grow it forever.
-    if map.len() >= 10_000 {
-        map.clear();
-    }
-    map.insert(called, Number { at: Instant::now(), company, refreshing: false });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,7 +253,7 @@ mod tests {
     #[tokio::test]
     async fn an_expired_value_is_served_while_one_task_reloads_it() {
         // Every value is expired at once: each get past the first would reload.
-        let cache = Arc::new(TtlCache::<u32>::new(Duration::ZERO));
+        let cache = Arc::new(TtlCache::<CompanyId, u32>::new(Duration::ZERO));
         let (loads, gate) = (Arc::new(AtomicU32::new(0)), Arc::new(tokio::sync::Semaphore::new(1)));
         let company = CompanyId(1);
         assert_eq!(*cache.get_stale_while_reloading(company, loader(&loads, &gate)).await.unwrap(), 1);
@@ -303,7 +272,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_reload_begun_before_an_invalidation_is_not_kept() {
-        let cache = Arc::new(TtlCache::<u32>::new(Duration::ZERO));
+        let cache = Arc::new(TtlCache::<CompanyId, u32>::new(Duration::ZERO));
         let (loads, gate) = (Arc::new(AtomicU32::new(0)), Arc::new(tokio::sync::Semaphore::new(1)));
         let company = CompanyId(1);
         cache.get_stale_while_reloading(company, loader(&loads, &gate)).await.unwrap();
@@ -311,7 +280,7 @@ mod tests {
         assert_eq!(*cache.get_stale_while_reloading(company, loader(&loads, &gate)).await.unwrap(), 1);
         tokio::task::yield_now().await;
         // …the value changes and is invalidated; the reload then ends.
-        cache.invalidate(company);
+        cache.invalidate(&company);
         gate.add_permits(1);
         while loads.load(Ordering::SeqCst) < 2 || gate.available_permits() > 0 {
             tokio::task::yield_now().await;
@@ -323,5 +292,21 @@ mod tests {
         // The next asker waits for a fresh load.
         gate.add_permits(1);
         assert_eq!(*cache.get_stale_while_reloading(company, loader(&loads, &gate)).await.unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_keys_starts_the_cache_over_instead_of_growing_it() {
+        let cache = Arc::new(TtlCache::<String, u32>::new(Duration::from_secs(60)));
+        for k in 0..MOST_KEYS as u32 + 5 {
+            let v = cache.get_stale_while_reloading(k.to_string(), move || async move { Ok::<_, String>(k) }).await;
+            assert_eq!(*v.unwrap(), k);
+        }
+        let kept = cache.map.lock().unwrap().len();
+        assert!(kept <= MOST_KEYS, "{kept} keys kept");
+        assert_eq!(kept, 5, "started over when full, then kept the newest");
+        // A failed first load is the caller's error, and nothing is kept.
+        let failed = cache.get_stale_while_reloading("x".into(), || async { Err::<u32, _>("no database".to_owned()) });
+        assert_eq!(failed.await.unwrap_err(), "no database");
+        assert!(!cache.map.lock().unwrap().contains_key("x"));
     }
 }

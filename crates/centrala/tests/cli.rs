@@ -18,6 +18,12 @@ async fn serve_demo_answers_logs_in_and_stops_cleanly() {
     let server = Server::start_with(&data, true, &[("CENTRALA_DEMO_HISTORY_DAYS", "7")]);
     let http = reqwest::Client::new();
     assert_eq!(http.get(server.url("/healthz")).send().await.unwrap().text().await.unwrap(), "ok");
+    // The media's pacing threads run ten nice levels ahead of every other
+    // thread (raised to -10 where the process may, else the rest at +10).
+    let (media, rest) = thread_nice(server.pid());
+    assert!(!media.is_empty() && rest.len() > 2, "media {media:?}, rest {rest:?}");
+    assert!(media.iter().all(|n| *n == media[0] && (*n == -10 || *n == 0)), "media {media:?}");
+    assert!(rest.iter().all(|n| *n == media[0] + 10), "media {media:?}, rest {rest:?}");
 
     let login: Value = http
         .post(server.url("/api/v1/auth/login"))
@@ -265,6 +271,25 @@ fn a_read_only_data_folder_stops_serve_with_the_reason() {
 }
 
 /// The subject of the certificate served at `addr`, read with OpenSSL.
+/// The nice values of a process's threads: its pacing threads
+/// (`media-*`), and the others.
+fn thread_nice(pid: u32) -> (Vec<i32>, Vec<i32>) {
+    let (mut media, mut rest) = (Vec::new(), Vec::new());
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap().map_while(Result::ok) {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
+        // pid (comm) state …: the nice value is the 19th field, the 17th
+        // after the name.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let nice: i32 = stat[close + 2..].split(' ').nth(16).unwrap().parse().unwrap();
+        if stat[open + 1..close].starts_with("media-") {
+            media.push(nice)
+        } else {
+            rest.push(nice)
+        }
+    }
+    (media, rest)
+}
+
 fn served_subject(addr: &str) -> String {
     let out = Command::new("sh")
         .arg("-c")

@@ -236,6 +236,8 @@ pub struct MediaStats {
 struct Pacers {
     loops: Vec<std::sync::mpsc::Sender<ToPacer>>,
     next: std::sync::atomic::AtomicUsize,
+    /// Every loop runs at [`PACING_NICE`] (the process may raise them).
+    raised: bool,
 }
 
 /// What a pacing loop is sent.
@@ -251,13 +253,16 @@ fn pacers() -> &'static Pacers {
     static PACERS: std::sync::OnceLock<Pacers> = std::sync::OnceLock::new();
     PACERS.get_or_init(|| {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let loops = (0..cores)
+        let (raised_tx, raised_rx) = std::sync::mpsc::channel();
+        let loops: Vec<_> = (0..cores)
             .filter_map(|k| {
                 let (tx, rx) = std::sync::mpsc::channel();
+                let raised = raised_tx.clone();
                 std::thread::Builder::new()
                     .name(format!("media-{k}"))
                     .spawn(move || {
-                        first_in_line(k);
+                        let _ = raised.send(first_in_line(k));
+                        drop(raised);
                         pace(&rx)
                     })
                     .map_err(|e| warn!(error = %e, "a media pacing thread could not start"))
@@ -265,7 +270,10 @@ fn pacers() -> &'static Pacers {
                     .map(|_| tx)
             })
             .collect();
-        Pacers { loops, next: std::sync::atomic::AtomicUsize::new(0) }
+        drop(raised_tx);
+        // Each thread says at once whether it could rise.
+        let raised = !loops.is_empty() && raised_rx.iter().take(loops.len()).all(|r| r);
+        Pacers { loops, next: std::sync::atomic::AtomicUsize::new(0), raised }
     })
 }
 
@@ -273,28 +281,36 @@ fn pacers() -> &'static Pacers {
 /// of the machine at the default priority (a load generator, the
 /// database), as Asterisk's `-p` and FreeSWITCH's `-rp` put their media
 /// first. Needs `CAP_SYS_NICE` (or root, or `LimitNICE=` in a systemd
-/// unit); without it the thread keeps the process's priority, which is
-/// still above the rest of Centrala's (nice +10, `media_first` in the
-/// binary).
+/// unit); without it the thread keeps the process's priority, and the rest
+/// of Centrala goes below it instead (`media_first` in the binary).
 const PACING_NICE: i32 = -10;
 
-/// Raises this pacing thread to [`PACING_NICE`], if the process may.
-fn first_in_line(k: usize) {
+/// Raises this pacing thread to [`PACING_NICE`], if the process may;
+/// whether it did.
+fn first_in_line(k: usize) -> bool {
     match rustix::process::setpriority_process(None, PACING_NICE) {
-        Ok(()) => tracing::debug!(thread = k, nice = PACING_NICE, "media pacing thread raised"),
-        // Said once: the other threads meet the same refusal.
-        Err(e) if k == 0 => tracing::info!(
-            error = %e,
-            "the media keeps the process's priority (raising it to nice {PACING_NICE} needs CAP_SYS_NICE)"
-        ),
-        Err(_) => {}
+        Ok(()) => {
+            tracing::debug!(thread = k, nice = PACING_NICE, "media pacing thread raised");
+            true
+        }
+        Err(e) => {
+            // Said once: the other threads meet the same refusal.
+            if k == 0 {
+                tracing::info!(
+                    error = %e,
+                    "the media keeps the process's priority (raising it to nice {PACING_NICE} needs CAP_SYS_NICE)"
+                );
+            }
+            false
+        }
     }
 }
 
 /// Starts the pacing threads now (else with the first leg): the binary
-/// starts them before it lowers the priority of every later thread.
-pub fn start_pacing() {
-    pacers();
+/// starts them before it sets the priority of every later thread. True
+/// when they run at [`PACING_NICE`], ahead of the process's own priority.
+pub fn start_pacing() -> bool {
+    pacers().raised
 }
 
 /// The pacing loop for a new leg: each in turn, so that the loops share
@@ -1422,21 +1438,15 @@ mod tests {
 
     #[test]
     fn pacing_threads_go_ahead_of_the_machine_where_the_process_may_and_keep_its_priority_where_not() {
-        start_pacing();
+        // Returns once every thread has tried to rise.
+        let raised = start_pacing();
         // Whether this process may raise a thread's priority, asked on a
         // thread of the test's own.
         let may =
             std::thread::spawn(|| rustix::process::setpriority_process(None, PACING_NICE).is_ok()).join().unwrap();
+        assert_eq!(raised, may, "start_pacing tells the binary whether the media rose");
         let want = |n: &i32| (*n == PACING_NICE) == may;
-        // The threads raise themselves as they start: waited for (2 s at most).
-        let mut nice = pacing_nice();
-        for _ in 0..200 {
-            if !nice.is_empty() && nice.iter().all(want) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-            nice = pacing_nice();
-        }
+        let nice = pacing_nice();
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         assert_eq!(nice.len(), cores, "one pacing thread per core");
         assert!(nice.iter().all(want), "nice {nice:?}, raising allowed: {may}");

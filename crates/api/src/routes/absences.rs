@@ -116,7 +116,7 @@ pub async fn create(
         }
     }
     let a = s.create_absence(StaffId(body.staff), body.from, body.to, kind, body.substitute.map(StaffId)).await?;
-    state.center.caches.staffing.invalidate(auth.company);
+    state.center.caches.staffing.invalidate(&auth.company);
     s.audit(
         &auth.username,
         "create",
@@ -139,7 +139,7 @@ pub async fn delete(
     let id = AbsenceId(parse_id(&id, "absence")?);
     let s = state.store.company(auth.company);
     s.delete_absence(id).await?;
-    state.center.caches.staffing.invalidate(auth.company);
+    state.center.caches.staffing.invalidate(&auth.company);
     s.audit(&auth.username, "delete", "absence", &id.to_string(), "").await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -81,7 +81,7 @@ pub async fn create(
     let code = body.code.as_deref().ok_or_else(|| ApiError::invalid("code is required"))?;
     let s = state.store.company(auth.company);
     let d = s.create_department(code, body.name.trim(), kind(&body.kind)?, body.head.map(StaffId)).await?;
-    state.center.caches.staffing.invalidate(auth.company);
+    state.center.caches.staffing.invalidate(&auth.company);
     s.audit(&auth.username, "create", "department", &d.id.to_string(), &d.code).await?;
     Ok((StatusCode::CREATED, Json(d.into())))
 }
@@ -98,7 +98,7 @@ pub async fn update(
     let id = DepartmentId(parse_id(&id, "department")?);
     let s = state.store.company(auth.company);
     let d = s.update_department(id, body.name.trim(), kind(&body.kind)?, body.head.map(StaffId)).await?;
-    state.center.caches.staffing.invalidate(auth.company);
+    state.center.caches.staffing.invalidate(&auth.company);
     s.audit(&auth.username, "update", "department", &d.id.to_string(), &d.code).await?;
     Ok(Json(d.into()))
 }

@@ -237,7 +237,7 @@ pub async fn put(
     }
     s.set_ivr(Some(&settings::write(&StoredIvr::from(def.clone())))).await?;
     state.center.problems.clear(auth.company, "ivr");
-    state.center.caches.ivr.invalidate(auth.company);
+    state.center.caches.ivr.invalidate(&auth.company);
     s.audit(&auth.username, "update", "ivr", &def.start, "").await?;
     Ok(Json(IvrOut { ivr: def, default: false }))
 }
@@ -248,7 +248,7 @@ pub async fn delete(State(state): State<AppState>, auth: Allowed<Admins>) -> Api
     let s = state.store.company(auth.company);
     s.set_ivr(None).await?;
     state.center.problems.clear(auth.company, "ivr");
-    state.center.caches.ivr.invalidate(auth.company);
+    state.center.caches.ivr.invalidate(&auth.company);
     s.audit(&auth.username, "delete", "ivr", "", "").await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -148,7 +148,7 @@ pub async fn create(
         set_password(&state, auth.company, member.id, p).await?;
         member.has_password = true;
     }
-    state.center.caches.staffing.invalidate(auth.company);
+    state.center.caches.staffing.invalidate(&auth.company);
     s.audit(
         &auth.username,
         "create",
@@ -184,7 +184,7 @@ pub async fn update(
     if !member.active || before.is_some_and(|b| b.role != member.role) {
         state.end_sessions(crate::auth::SessionEnd::Staff(auth.company, member.id));
     }
-    state.center.caches.staffing.invalidate(auth.company);
+    state.center.caches.staffing.invalidate(&auth.company);
     state.center.acd.staff_changed(member.id, member.role, member.active).await;
     s.audit(
         &auth.username,
@@ -210,7 +210,7 @@ pub async fn password(
     let s = state.store.company(auth.company);
     s.staff(id).await?.ok_or_else(|| ApiError::not_found("staff member"))?;
     set_password(&state, auth.company, id, body.password).await?;
-    state.center.caches.staffing.invalidate(auth.company);
+    state.center.caches.staffing.invalidate(&auth.company);
     s.audit(&auth.username, "set_password", "staff", &id.to_string(), "").await?;
     Ok(StatusCode::NO_CONTENT)
 }
