@@ -1,7 +1,7 @@
-//! Short-lived per-company caches of what every client card and routing
-//! decision reads and what changes rarely: the staffing (staff,
-//! departments, absences) and the catalog (products, traditional products,
-//! product pairs).
+//! Short-lived caches of what every client card, routing decision and
+//! call reads and what changes rarely: per company, the staffing (staff,
+//! departments, absences), the catalog (products, traditional products,
+//! product pairs) and the voice menu; per dialled number, its company.
 //!
 //! Writes through the API invalidate the staffing at once; a change made
 //! outside this process (an import from the command line) shows within the
@@ -141,7 +141,7 @@ where
     }
 }
 
-/// The two caches the desk reads.
+/// The caches the desk and the calls read.
 pub struct Caches {
     pub staffing: Arc<TtlCache<CompanyId, Staffing>>,
     pub catalog: Arc<TtlCache<CompanyId, Catalog>>,
