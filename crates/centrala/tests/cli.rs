@@ -270,7 +270,6 @@ fn a_read_only_data_folder_stops_serve_with_the_reason() {
     drop(disk);
 }
 
-/// The subject of the certificate served at `addr`, read with OpenSSL.
 /// The nice values of a process's threads: its pacing threads
 /// (`media-*`), and the others.
 fn thread_nice(pid: u32) -> (Vec<i32>, Vec<i32>) {
@@ -290,6 +289,7 @@ fn thread_nice(pid: u32) -> (Vec<i32>, Vec<i32>) {
     (media, rest)
 }
 
+/// The subject of the certificate served at `addr`, read with OpenSSL.
 fn served_subject(addr: &str) -> String {
     let out = Command::new("sh")
         .arg("-c")
